@@ -1,0 +1,177 @@
+# shellcheck shell=bash
+# Shared helpers for Sluice's service scripts (kafka.sh, redis.sh, test-env.sh).
+#
+# Source it after `set -euo pipefail` and after setting SLUICE_SCRIPT_NAME (the
+# prefix of every message). It defines no state of its own beyond constants:
+# every helper takes what it needs as arguments.
+#
+#   sluice_log MSG...            message on stderr, prefixed with the script name
+#   sluice_die MSG...            the same, then exit 1
+#   sluice_cache_dir             where downloaded artifacts are kept
+#   sluice_abs_dir DIR           creates DIR and prints its absolute path
+#   sluice_require_cmd CMD...    fails unless every CMD is on PATH
+#   sluice_require_port VALUE    fails unless VALUE is a TCP port number
+#   sluice_require_uint NAME V   fails unless V is a non-negative integer
+#   sluice_port_open PORT        true when 127.0.0.1:PORT accepts connections
+#   sluice_free_ports N          prints N distinct free loopback TCP ports
+#   sluice_pid_from_file FILE    prints the pid in FILE if that process is alive
+#   sluice_stop_pid PID SECS     SIGTERM, wait up to SECS, then SIGKILL
+#   sluice_render TPL OUT K=V... copies TPL to OUT replacing @K@ with V
+#   sluice_tail FILE [N]         prints the last N lines of FILE, indented
+#   sluice_now_ms                milliseconds since the epoch
+
+# The directory holding these scripts, whatever the caller's working directory.
+SLUICE_SCRIPTS_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+SLUICE_CONF_DIR="$SLUICE_SCRIPTS_DIR/conf"
+
+# Bash 5.2 lets '&' in a ${var//pat/rep} replacement stand for the match; the
+# template renderer wants it literal.
+shopt -u patsub_replacement 2>/dev/null || true
+
+sluice_log() {
+  printf '%s: %s\n' "${SLUICE_SCRIPT_NAME:-sluice}" "$*" >&2
+}
+
+sluice_die() {
+  sluice_log "error: $*"
+  exit 1
+}
+
+sluice_cache_dir() {
+  printf '%s\n' "${SLUICE_CACHE_DIR:-${HOME:-/root}/.cache/sluice}"
+}
+
+sluice_abs_dir() {
+  local dir=$1
+  case $dir in
+    *$'\n'*) sluice_die "directory name must not contain a newline: '$dir'" ;;
+    '') sluice_die "empty directory name" ;;
+  esac
+  mkdir -p -- "$dir" || sluice_die "cannot create directory '$dir'"
+  (cd -- "$dir" && pwd -P)
+}
+
+sluice_require_cmd() {
+  local cmd
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null 2>&1 ||
+      sluice_die "'$cmd' is not installed (run scripts/install-deps.sh)"
+  done
+}
+
+sluice_require_port() {
+  local value=$1
+  if [[ ! $value =~ ^[0-9]{1,5}$ ]] || ((10#$value < 1 || 10#$value > 65535)); then
+    sluice_die "not a TCP port: '$value'"
+  fi
+}
+
+sluice_require_uint() {
+  local name=$1 value=$2
+  [[ $value =~ ^[0-9]{1,9}$ ]] || sluice_die "$name must be a non-negative integer, got '$value'"
+}
+
+# Bash's /dev/tcp connects without any extra tool; `timeout` bounds a
+# connect that would hang.
+sluice_port_open() {
+  local port=$1
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$port" >/dev/null 2>&1
+}
+
+# Binding port 0 lets the kernel choose; all N sockets are held open together
+# so the ports are distinct. Falls back to probing random ports with ss.
+sluice_free_ports() {
+  local count=$1 py
+  for py in /usr/bin/python3 python3; do
+    if command -v "$py" >/dev/null 2>&1; then
+      "$py" - "$count" <<'EOF' && return 0
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()
+EOF
+    fi
+  done
+  sluice_require_cmd ss
+  local ports=() port tries=0
+  while ((${#ports[@]} < count)); do
+    ((tries++ < 1000)) || sluice_die "could not find $count free TCP ports"
+    port=$((20000 + RANDOM % 30000))
+    [[ " ${ports[*]} " == *" $port "* ]] && continue
+    if ! ss -Htln "sport = :$port" | grep -q .; then
+      ports+=("$port")
+    fi
+  done
+  printf '%s\n' "${ports[*]}"
+}
+
+sluice_pid_from_file() {
+  local file=$1 pid
+  [[ -f $file ]] || return 1
+  pid=$(tr -d '[:space:]' <"$file" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+sluice_stop_pid() {
+  local pid=$1 secs=$2 deadline
+  kill -TERM "$pid" 2>/dev/null || return 0
+  deadline=$(($(sluice_now_ms) + secs * 1000))
+  while kill -0 "$pid" 2>/dev/null; do
+    if (($(sluice_now_ms) >= deadline)); then
+      sluice_log "process $pid still running after ${secs}s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      # A killed process may linger briefly as a zombie of its (detached) parent.
+      local i
+      for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        [[ $(ps -o stat= -p "$pid" 2>/dev/null) == Z* ]] && break
+        sleep 0.1
+      done
+      return 0
+    fi
+    [[ $(ps -o stat= -p "$pid" 2>/dev/null) == Z* ]] && return 0
+    sleep 0.1
+  done
+}
+
+sluice_render() {
+  local template=$1 out=$2 content pair key value
+  shift 2
+  [[ -f $template ]] || sluice_die "missing template $template"
+  content=$(<"$template")
+  for pair in "$@"; do
+    key=${pair%%=*}
+    value=${pair#*=}
+    case $value in
+      *$'\n'*) sluice_die "value for @$key@ must not contain a newline" ;;
+    esac
+    content=${content//"@$key@"/"$value"}
+  done
+  if [[ $content =~ @[A-Z_]+@ ]]; then
+    sluice_die "template $template: no value for ${BASH_REMATCH[0]}"
+  fi
+  printf '%s\n' "$content" >"$out.tmp.$$"
+  mv -f -- "$out.tmp.$$" "$out"
+}
+
+sluice_tail() {
+  local file=$1 lines=${2:-30}
+  if [[ -s $file ]]; then
+    printf '  --- last %s lines of %s ---\n' "$lines" "$file" >&2
+    tail -n "$lines" -- "$file" | sed 's/^/  | /' >&2
+  else
+    printf '  (%s is empty or missing)\n' "$file" >&2
+  fi
+}
+
+sluice_now_ms() {
+  local t=${EPOCHREALTIME//[.,]/}
+  printf '%s\n' "$((10#${t:0:13}))"
+}

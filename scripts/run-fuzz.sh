@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target with clang-14 (+ASan/UBSan) and runs each for a
+# bounded time over its seed corpus. Fails on any crash, leak or sanitizer
+# report. Usage: run-fuzz.sh BUILD_DIR SECONDS_PER_TARGET
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build-fuzz}
+seconds=${2:-30}
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+
+CC=clang-14 cmake -S "$root" -B "$build" -G Ninja -DSLUICE_FUZZ=ON -DSLUICE_INTEGRATION=OFF >/dev/null
+targets=()
+for src in "$root"/tests/fuzz/fuzz_*.c; do
+  [ -e "$src" ] || continue
+  name=$(basename "$src" .c)
+  if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$name:"; then
+    targets+=("$name")
+  fi
+done
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "run-fuzz: no fuzz targets to build"
+  exit 0
+fi
+cmake --build "$build" --target "${targets[@]}" -j 2
+
+status=0
+for name in "${targets[@]}"; do
+  corpus="$build/corpus/$name"
+  mkdir -p "$corpus"
+  seeds="$root/tests/fuzz/$name.seeds"
+  if [ -f "$seeds" ]; then
+    while IFS= read -r pattern; do
+      case "$pattern" in ''|'#'*) continue ;; esac
+      i=0
+      for f in $root/$pattern; do
+        [ -f "$f" ] || continue
+        i=$((i + 1))
+        cp "$f" "$corpus/seed-$(echo "$f" | md5sum | cut -c1-12)"
+      done
+    done < "$seeds"
+  fi
+  echo "run-fuzz: $name for ${seconds}s"
+  if ! "$build/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$build/$name-" "$corpus" >"$build/$name.log" 2>&1; then
+    echo "run-fuzz: $name FAILED; last lines of $build/$name.log:" >&2
+    tail -40 "$build/$name.log" >&2
+    status=1
+  else
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$build/$name.log" | tail -2 || true
+  fi
+done
+exit $status
