@@ -15,13 +15,15 @@
 #   sluice_port_open PORT        true when 127.0.0.1:PORT accepts connections
 #   sluice_free_ports N          prints N distinct free loopback TCP ports
 #   sluice_pid_from_file FILE    prints the pid in FILE if that process is alive
+#   sluice_pid_gone PID          true when PID has exited (even if not reaped)
 #   sluice_stop_pid PID SECS     SIGTERM, wait up to SECS, then SIGKILL
 #   sluice_render TPL OUT K=V... copies TPL to OUT replacing @K@ with V
 #   sluice_tail FILE [N]         prints the last N lines of FILE, indented
 #   sluice_now_ms                milliseconds since the epoch
 
 # The directory holding these scripts, whatever the caller's working directory.
-SLUICE_SCRIPTS_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+SLUICE_SCRIPTS_DIR=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+# shellcheck disable=SC2034 # read by the scripts that source this file
 SLUICE_CONF_DIR="$SLUICE_SCRIPTS_DIR/conf"
 
 # Bash 5.2 lets '&' in a ${var//pat/rep} replacement stand for the match; the
@@ -75,6 +77,7 @@ sluice_require_uint() {
 # connect that would hang.
 sluice_port_open() {
   local port=$1
+  # shellcheck disable=SC2016 # expanded by the inner shell
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$port" >/dev/null 2>&1
 }
 
@@ -119,24 +122,30 @@ sluice_pid_from_file() {
   printf '%s\n' "$pid"
 }
 
+# A process that has exited but not been reaped yet counts as stopped.
+sluice_pid_gone() {
+  local pid=$1 stat
+  kill -0 "$pid" 2>/dev/null || return 0
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+  # The state follows the command name, which is in parentheses.
+  stat=${stat##*) }
+  [[ ${stat:0:1} == Z ]]
+}
+
 sluice_stop_pid() {
-  local pid=$1 secs=$2 deadline
+  local pid=$1 secs=$2 deadline i
   kill -TERM "$pid" 2>/dev/null || return 0
   deadline=$(($(sluice_now_ms) + secs * 1000))
-  while kill -0 "$pid" 2>/dev/null; do
+  until sluice_pid_gone "$pid"; do
     if (($(sluice_now_ms) >= deadline)); then
       sluice_log "process $pid still running after ${secs}s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      # A killed process may linger briefly as a zombie of its (detached) parent.
-      local i
-      for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        [[ $(ps -o stat= -p "$pid" 2>/dev/null) == Z* ]] && break
+      for ((i = 0; i < 50; i++)); do
+        sluice_pid_gone "$pid" && break
         sleep 0.1
       done
       return 0
     fi
-    [[ $(ps -o stat= -p "$pid" 2>/dev/null) == Z* ]] && return 0
     sleep 0.1
   done
 }
