@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `make run`: starts Kafka (9092), Redis (6379) and every Sluice service that is
+# built, writes .sluice/env, creates the demo pipeline when the api runs, prints
+# where everything listens, and stops it all on Ctrl-C.
+#
+#   run.sh BUILD_DIR
+#
+# Data and logs live under .sluice/ at the top of the repository (kept between
+# runs). Ports follow the design conventions and can be overridden with
+# SLUICE_KAFKA_PORT, SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT.
+set -euo pipefail
+
+SLUICE_SCRIPT_NAME=run.sh
+# shellcheck source=lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+
+root=$(cd -- "$SLUICE_SCRIPTS_DIR/.." && pwd -P)
+build=${1:-build}
+case $build in /*) ;; *) build="$root/$build" ;; esac
+[ -d "$build" ] || sluice_die "build directory '$build' does not exist (run 'make build')"
+
+state="$root/.sluice"
+mkdir -p "$state/logs"
+
+kafka_port=${SLUICE_KAFKA_PORT:-9092}
+kafka_controller_port=${SLUICE_KAFKA_CONTROLLER_PORT:-9093}
+redis_port=${SLUICE_REDIS_PORT:-6379}
+api_port=${SLUICE_API_PORT:-7070}
+orchestrator_port=${SLUICE_ORCHESTRATOR_PORT:-7075}
+region=${AWS_DEFAULT_REGION:-us-east-1}
+
+# The demo identity (an admin). Local only: the api listens on 127.0.0.1.
+demo_key=${SLUICE_DEMO_ACCESS_KEY_ID:-AKIASLUICEDEMO000001}
+demo_secret=${SLUICE_DEMO_SECRET_ACCESS_KEY:-sluice-demo-secret-key-0000000000000000}
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  sluice_log "stopping"
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  "$SLUICE_SCRIPTS_DIR/kafka.sh" stop --dir "$state/kafka" || true
+  "$SLUICE_SCRIPTS_DIR/redis.sh" stop --dir "$state/redis" || true
+  sluice_log "stopped"
+}
+trap stop_all INT TERM EXIT
+
+sluice_log "starting Redis on 127.0.0.1:$redis_port and Kafka on 127.0.0.1:$kafka_port"
+"$SLUICE_SCRIPTS_DIR/redis.sh" start --port "$redis_port" --dir "$state/redis" --appendonly yes &
+redis_starter=$!
+"$SLUICE_SCRIPTS_DIR/kafka.sh" start --port "$kafka_port" --controller-port "$kafka_controller_port" \
+  --dir "$state/kafka" &
+kafka_starter=$!
+wait "$redis_starter" || sluice_die "Redis did not start (see $state/redis)"
+wait "$kafka_starter" || sluice_die "Kafka did not start (see $state/kafka)"
+
+export SLUICE_KAFKA_BROKERS="127.0.0.1:$kafka_port"
+export SLUICE_REDIS_HOST=127.0.0.1
+export SLUICE_REDIS_PORT="$redis_port"
+export SLUICE_REGION="$region"
+export SLUICE_API_PORT="$api_port"
+export SLUICE_ORCHESTRATOR_PORT="$orchestrator_port"
+export SLUICE_API_CREDENTIALS="$demo_key:$demo_secret:demo:admin"
+
+# Starts build/services/<name>/sluice-<name> if it was built.
+start_service() {
+  local name=$1 port=$2
+  local bin="$build/services/$name/sluice-$name"
+  [ -x "$bin" ] || return 0
+  "$bin" >>"$state/logs/$name.log" 2>&1 &
+  pids+=("$!")
+  printf '  %-13s http://127.0.0.1:%s   (log: .sluice/logs/%s.log)\n' "$name" "$port" "$name"
+}
+
+echo "Sluice is running:"
+printf '  %-13s 127.0.0.1:%s\n' kafka "$kafka_port" redis "$redis_port"
+start_service orchestrator "$orchestrator_port"
+start_service api "$api_port"
+
+{
+  echo "export SLUICE_ENDPOINT=http://127.0.0.1:$api_port"
+  echo "export SLUICE_ARTIFACTS_ENDPOINT=http://127.0.0.1:${SLUICE_ARTIFACTS_PORT:-7071}"
+  echo "export SLUICE_APPROVALS_ENDPOINT=http://127.0.0.1:${SLUICE_APPROVALS_PORT:-7072}"
+  echo "export AWS_ACCESS_KEY_ID=$demo_key"
+  echo "export AWS_SECRET_ACCESS_KEY=$demo_secret"
+  echo "export AWS_DEFAULT_REGION=$region"
+} >"$state/env.tmp"
+mv "$state/env.tmp" "$state/env"
+
+if [ -x "$build/services/api/sluice-api" ]; then
+  demo="$root/examples/demo-pipeline.json"
+  # shellcheck disable=SC1091
+  . "$state/env"
+  for _ in $(seq 1 50); do
+    curl -fsS "$SLUICE_ENDPOINT/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  if [ -f "$demo" ] && ! aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" get-pipeline --name sluice-demo >/dev/null 2>&1; then
+    aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" create-pipeline --cli-input-json "file://$demo" >/dev/null &&
+      echo "  demo pipeline 'sluice-demo' created"
+  fi
+fi
+
+echo
+echo "Endpoints and the demo identity are in .sluice/env:"
+echo "  . .sluice/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" list-pipelines"
+echo "Press Ctrl-C to stop."
+if [ ${#pids[@]} -gt 0 ]; then
+  wait -n "${pids[@]}" || true
+  sluice_log "a service exited; see .sluice/logs"
+else
+  while true; do sleep 3600; done
+fi
