@@ -1,0 +1,74 @@
+/*
+ * bus_kafka.c — librdkafka configuration and log routing shared by libs/bus
+ * (see bus_kafka.h).
+ */
+#include "bus_kafka.h"
+
+#include "sluice/error.h"
+#include "sluice/log.h"
+
+#include <stdio.h>
+
+/* librdkafka's log callback: one Sluice log record per librdkafka line. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    SLUICE_LOG(sluice_log_level_from_syslog(level), "librdkafka %s %s: %s", rd_kafka_name(rk), fac,
+               buf);
+}
+
+int bus_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                       size_t errlen)
+{
+    char errstr[BUS_KAFKA_ERRSTR_MAX];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "kafka setting %s=%s: %s", name, value,
+                                errstr);
+    }
+    return SLUICE_OK;
+}
+
+int bus_kafka_conf_set_int(rd_kafka_conf_t *conf, const char *name, long long value, char *err,
+                           size_t errlen)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    return bus_kafka_conf_set(conf, name, text, err, errlen);
+}
+
+rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, const char *debug,
+                                    char *err, size_t errlen)
+{
+    if (brokers == NULL || brokers[0] == '\0') {
+        sluice_error_set(err, errlen, SLUICE_EINVAL, "no kafka brokers given");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (conf == NULL) {
+        sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (bus_kafka_conf_set(conf, "bootstrap.servers", brokers, err, errlen) != SLUICE_OK ||
+        bus_kafka_conf_set(conf, "client.id", client_id != NULL ? client_id : "sluice", err,
+                           errlen) != SLUICE_OK ||
+        bus_kafka_conf_set(conf, "broker.address.family", "v4", err, errlen) != SLUICE_OK ||
+        bus_kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) != SLUICE_OK ||
+        (debug != NULL && debug[0] != '\0' &&
+         bus_kafka_conf_set(conf, "debug", debug, err, errlen) != SLUICE_OK)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+    return conf;
+}
+
+void bus_kafka_log_error(rd_kafka_t *rk, int err, const char *reason)
+{
+    rd_kafka_resp_err_t code = (rd_kafka_resp_err_t)err;
+    /* Connection trouble is retried by librdkafka on its own: a warning, not an error. */
+    if (code == RD_KAFKA_RESP_ERR__TRANSPORT || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+        code == RD_KAFKA_RESP_ERR__RESOLVE) {
+        SLUICE_WARN("kafka %s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name(code), reason);
+        return;
+    }
+    SLUICE_ERROR("kafka %s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name(code), reason);
+}

@@ -1,0 +1,40 @@
+/*
+ * bus_kafka.h — what the producer, consumer and admin modules share about
+ * librdkafka: a configuration object with Sluice's common settings, and the
+ * log and error callbacks that route librdkafka's messages into Sluice's
+ * logger. Private to libs/bus.
+ *
+ * librdkafka calls the log callback from its own threads; it only calls
+ * SLUICE_LOG, which is thread-safe. The error helpers run on the thread that
+ * polls.
+ */
+#ifndef SLUICE_BUS_KAFKA_H
+#define SLUICE_BUS_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+/* Room for librdkafka's error strings. */
+#define BUS_KAFKA_ERRSTR_MAX 512
+
+/*
+ * A new configuration with bootstrap.servers = brokers, client.id =
+ * client_id (NULL: "sluice"), IPv4, Nagle off, the log callback, and debug
+ * contexts when debug is non-NULL and non-empty. NULL with a message in err
+ * when a value is rejected or memory runs out.
+ */
+rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, const char *debug,
+                                    char *err, size_t errlen);
+
+/* Sets one property. 0, or SLUICE_EINVAL with librdkafka's message in err. */
+int bus_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                       size_t errlen);
+
+/* Sets one integer property (formatted in decimal). Same contract as bus_kafka_conf_set. */
+int bus_kafka_conf_set_int(rd_kafka_conf_t *conf, const char *name, long long value, char *err,
+                           size_t errlen);
+
+/* Logs an error reported by librdkafka's error callback, at a level that fits it. */
+void bus_kafka_log_error(rd_kafka_t *rk, int err, const char *reason);
+
+#endif
