@@ -40,7 +40,7 @@ for name in "${targets[@]}"; do
     done < "$seeds"
   fi
   echo "run-fuzz: $name for ${seconds}s"
-  if ! "$build/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/tests/fuzz/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$build/$name-" "$corpus" >"$build/$name.log" 2>&1; then
     echo "run-fuzz: $name FAILED; last lines of $build/$name.log:" >&2
     tail -40 "$build/$name.log" >&2
