@@ -18,6 +18,34 @@
 #define STATE_KEY_PIPELINE_MAX 128 /* bytes of a pipeline name (CodePipeline allows 100) */
 
 /*
+ * The key layout the services share (suffixes for state_key_build, plus the
+ * few global keys). Per pipeline <p>:
+ *   sluice:{<p>}:def                 CAS record: the current declaration document
+ *   sluice:{<p>}:def:v<N>            string: the declaration of version N
+ *   sluice:{<p>}:state               CAS record: the engine state of the pipeline
+ *   sluice:{<p>}:outbox              stream: effects saved with the state, not yet carried out
+ *   sluice:{<p>}:executions          hash: execution id -> archived execution record
+ *   sluice:{<p>}:executions:order    sorted set: execution id by start time (ms)
+ *   sluice:{<p>}:actions             hash: action execution id -> ActionExecutionDetail
+ *   sluice:{<p>}:actions:order       sorted set: action execution id by start time (ms)
+ *   sluice:{<p>}:reply:<request id>  list: the orchestrator's answer to one request (expires)
+ * Global:
+ *   sluice:pipelines                 sorted set: pipeline names (ListPipelines)
+ *   sluice:timers                    sorted set: "<p>" US "<timer key>" by deadline (ms)
+ */
+#define STATE_KEY_DEFINITION        "def"
+#define STATE_KEY_STATE             "state"
+#define STATE_KEY_OUTBOX            "outbox"
+#define STATE_KEY_EXECUTIONS        "executions"
+#define STATE_KEY_EXECUTIONS_ORDER  "executions:order"
+#define STATE_KEY_ACTIONS           "actions"
+#define STATE_KEY_ACTIONS_ORDER     "actions:order"
+#define STATE_KEY_REPLY_PREFIX      "reply:"
+#define STATE_KEY_PIPELINES         "sluice:pipelines"
+#define STATE_KEY_TIMERS            "sluice:timers"
+#define STATE_KEY_TIMER_SEPARATOR   '\x1f'
+
+/*
  * Writes "sluice:{<pipeline>}:<suffix>" into out. pipeline must be 1 to
  * STATE_KEY_PIPELINE_MAX bytes without '{', '}' or control characters; suffix
  * must be non-empty without control characters. Returns 0; SLUICE_EINVAL for a

@@ -1,0 +1,79 @@
+/*
+ * aws_credentials.h — the access keys Sluice accepts, from configuration.
+ *
+ * A store maps an access key id to its secret access key, an optional
+ * session token, the identity it authenticates (a user name) and that
+ * identity's role (what the api allows it to do is the api's business).
+ * It is filled once at start-up — from a configuration string or entry by
+ * entry — and read-only afterwards, so lookups are thread-safe without locks.
+ *
+ * Secrets (secret access keys and session tokens) are never copied into
+ * error messages, and are wiped from memory when the store is freed.
+ *
+ * Configuration string: entries separated by ',' ';' or newlines, each
+ *   ACCESS_KEY_ID:SECRET_ACCESS_KEY:IDENTITY:ROLE[:SESSION_TOKEN]
+ * e.g. "AKIASLUICEDEMO000001:c2x1aWNlLWRlbW8tc2VjcmV0:demo:admin".
+ * Surrounding blanks are ignored.
+ */
+#ifndef SLUICE_AWS_CREDENTIALS_H
+#define SLUICE_AWS_CREDENTIALS_H
+
+#include <stddef.h>
+
+#define AWS_ACCESS_KEY_ID_MAX  128  /* IAM's bound on AccessKeyId */
+#define AWS_SECRET_KEY_MAX     128
+#define AWS_SESSION_TOKEN_MAX  4096
+#define AWS_IDENTITY_MAX       64   /* IAM user names */
+#define AWS_ROLE_MAX           64
+#define AWS_CREDENTIALS_MAX    256  /* entries in one store */
+
+typedef struct aws_credentials aws_credentials;
+
+/* One entry. Secret and token are owned by the store; never log them. */
+typedef struct aws_credential {
+    char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1];
+    char identity[AWS_IDENTITY_MAX + 1];
+    char role[AWS_ROLE_MAX + 1];
+    const char *secret_access_key;
+    const char *session_token; /* NULL when the key is used without a session token */
+} aws_credential;
+
+/* An empty store, or NULL when out of memory. */
+aws_credentials *aws_credentials_new(void);
+
+/* Wipes every secret and frees the store. Accepts NULL. */
+void aws_credentials_free(aws_credentials *store);
+
+/*
+ * Adds one entry (all strings copied). access_key_id: 1..128 of [A-Za-z0-9_];
+ * secret: 1..128 printable ASCII characters without blanks; identity and role:
+ * 1..64 of [A-Za-z0-9_+=,.@-]; session_token: NULL or 1..4096 printable ASCII
+ * without blanks. 0, or SLUICE_EINVAL (a malformed field or a duplicate access
+ * key id; err names the field, never a value), SLUICE_ETOOBIG (store full),
+ * SLUICE_ENOMEM; the store is unchanged on failure. Not thread-safe.
+ */
+int aws_credentials_add(aws_credentials *store, const char *access_key_id,
+                        const char *secret_access_key, const char *session_token,
+                        const char *identity, const char *role, char *err, size_t errlen);
+
+/*
+ * Adds every entry of a configuration string (format above). 0, or the
+ * first failure of aws_credentials_add (or SLUICE_EINVAL for an entry without
+ * four fields, SLUICE_ETOOBIG for an entry over its bound) with err naming the
+ * entry by position and the field (never a value, so a misplaced secret is
+ * not echoed); entries before the failing one stay added. Not thread-safe.
+ */
+int aws_credentials_parse(aws_credentials *store, const char *spec, char *err, size_t errlen);
+
+/*
+ * The entry of access_key_id (exact match), or NULL. Borrowed from the store
+ * and valid until the next aws_credentials_add or aws_credentials_free.
+ * Thread-safe once the store is no longer being filled.
+ */
+const aws_credential *aws_credentials_find(const aws_credentials *store,
+                                           const char *access_key_id);
+
+/* Number of entries. */
+size_t aws_credentials_count(const aws_credentials *store);
+
+#endif

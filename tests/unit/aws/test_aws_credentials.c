@@ -1,0 +1,150 @@
+/* Unit tests of sluice/aws_credentials.h: adding, parsing configuration, lookups, bounds. */
+#include "sluice/aws_credentials.h"
+#include "sluice/error.h"
+#include "sluice_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_add_and_find(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    REQUIRE(store != NULL);
+    char err[256];
+    CHECK_INT_EQ(aws_credentials_add(store, "AKIAEXAMPLE000000001", "abc/DEF+ghi", NULL, "alice",
+                                     "admin", err, sizeof err),
+                 SLUICE_OK);
+    CHECK_INT_EQ(aws_credentials_add(store, "ASIAEXAMPLE000000002", "secret2", "tok/en==", "bob",
+                                     "viewer", err, sizeof err),
+                 SLUICE_OK);
+    const aws_credential *alice = aws_credentials_find(store, "AKIAEXAMPLE000000001");
+    REQUIRE(alice != NULL);
+    CHECK_STR_EQ(alice->identity, "alice");
+    CHECK_STR_EQ(alice->role, "admin");
+    CHECK_STR_EQ(alice->secret_access_key, "abc/DEF+ghi");
+    CHECK(alice->session_token == NULL);
+    const aws_credential *bob = aws_credentials_find(store, "ASIAEXAMPLE000000002");
+    REQUIRE(bob != NULL);
+    CHECK_STR_EQ(bob->session_token, "tok/en==");
+    CHECK(aws_credentials_find(store, "akiaexample000000001") == NULL);
+    CHECK(aws_credentials_find(store, "") == NULL);
+    CHECK(aws_credentials_find(store, NULL) == NULL);
+    CHECK_INT_EQ(aws_credentials_count(store), 2);
+    aws_credentials_free(store);
+    aws_credentials_free(NULL);
+}
+
+static void test_add_rejects(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID-WITH-DASH", "s", NULL, "a", "r", err,
+                                     sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "has space", NULL, "a", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "secret access key");
+    CHECK(strstr(err, "has space") == NULL);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "", NULL, "a", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "s", "", "a", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "s", NULL, "a b", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "s", NULL, "a", "", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_count(store), 0);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "s", NULL, "a", "r", err, sizeof err),
+                 SLUICE_OK);
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID", "t", NULL, "b", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "twice");
+    CHECK_STR_EQ(aws_credentials_find(store, "AKID")->secret_access_key, "s");
+
+    char long_id[AWS_ACCESS_KEY_ID_MAX + 2];
+    memset(long_id, 'A', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    CHECK_INT_EQ(aws_credentials_add(store, long_id, "s", NULL, "a", "r", err, sizeof err),
+                 SLUICE_EINVAL);
+    aws_credentials_free(store);
+}
+
+static void test_bound(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    char id[32];
+    for (int i = 0; i < AWS_CREDENTIALS_MAX; i++) {
+        snprintf(id, sizeof id, "AKID%06d", i);
+        CHECK_INT_EQ(aws_credentials_add(store, id, "s", NULL, "a", "r", err, sizeof err),
+                     SLUICE_OK);
+    }
+    CHECK_INT_EQ(aws_credentials_add(store, "AKIDONEMORE", "s", NULL, "a", "r", err, sizeof err),
+                 SLUICE_ETOOBIG);
+    CHECK(aws_credentials_find(store, "AKID000000") != NULL);
+    CHECK(aws_credentials_find(store, "AKID000255") != NULL);
+    aws_credentials_free(store);
+}
+
+static void test_parse(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    CHECK_INT_EQ(aws_credentials_parse(store,
+                                       " AKIASLUICEDEMO000001:wJalr/K7+key:demo:admin ,\n"
+                                       "AKIASLUICEVIEW000002:other:viewer.one:viewer;;"
+                                       "ASIASLUICETOKEN00003:sec:ci-bot:operator:FQoGZXIvYXdz==\n",
+                                       err, sizeof err),
+                 SLUICE_OK);
+    CHECK_INT_EQ(aws_credentials_count(store), 3);
+    const aws_credential *demo = aws_credentials_find(store, "AKIASLUICEDEMO000001");
+    REQUIRE(demo != NULL);
+    CHECK_STR_EQ(demo->secret_access_key, "wJalr/K7+key");
+    CHECK_STR_EQ(demo->identity, "demo");
+    CHECK_STR_EQ(demo->role, "admin");
+    const aws_credential *bot = aws_credentials_find(store, "ASIASLUICETOKEN00003");
+    REQUIRE(bot != NULL);
+    CHECK_STR_EQ(bot->session_token, "FQoGZXIvYXdz==");
+    CHECK_STR_EQ(bot->role, "operator");
+    CHECK_INT_EQ(aws_credentials_parse(store, "", err, sizeof err), SLUICE_OK);
+    aws_credentials_free(store);
+}
+
+static void test_parse_errors_never_echo_secrets(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDONE:TopSecretValue", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "entry 1");
+    CHECK(strstr(err, "TopSecretValue") == NULL);
+
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDONE:s:a:r,AKIDTWO:Top Secret:a:r", err,
+                                       sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "entry 2");
+    CHECK(strstr(err, "Top Secret") == NULL);
+    CHECK_INT_EQ(aws_credentials_count(store), 1); /* entry 1 stays */
+
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDTHREE:s:a:r:tok:extra", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_parse(store, NULL, err, sizeof err), SLUICE_EINVAL);
+
+    char *huge = malloc(8192);
+    REQUIRE(huge != NULL);
+    memset(huge, 'x', 8191);
+    huge[8191] = '\0';
+    CHECK_INT_EQ(aws_credentials_parse(store, huge, err, sizeof err), SLUICE_ETOOBIG);
+    free(huge);
+    aws_credentials_free(store);
+}
+
+int main(void)
+{
+    RUN_TEST(test_add_and_find);
+    RUN_TEST(test_add_rejects);
+    RUN_TEST(test_bound);
+    RUN_TEST(test_parse);
+    RUN_TEST(test_parse_errors_never_echo_secrets);
+    return sluice_test_report();
+}
