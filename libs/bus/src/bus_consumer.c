@@ -52,7 +52,7 @@ typedef struct consumer_retry {
 
 struct bus_consumer {
     bus_consumer_config cfg; /* string fields point at the copies below */
-    char *strings[9];        /* owned copies of the configuration's strings */
+    char *strings[10];       /* owned copies of the configuration's strings */
     char **topics;
     rd_kafka_t *rk;
     bus_producer *dl_producer;
@@ -437,6 +437,11 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
         rd_kafka_conf_destroy(conf);
         return SLUICE_EINVAL;
     }
+    if (cfg->instance_id != NULL && cfg->instance_id[0] != '\0' &&
+        bus_kafka_conf_set(conf, "group.instance.id", cfg->instance_id, err, errlen) != SLUICE_OK) {
+        rd_kafka_conf_destroy(conf);
+        return SLUICE_EINVAL;
+    }
     rd_kafka_conf_set_rebalance_cb(conf, consumer_rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, consumer_error_cb);
     rd_kafka_conf_set_opaque(conf, c);
@@ -494,7 +499,8 @@ int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *e
     if (!consumer_own(c, 0, &c->cfg.brokers) || !consumer_own(c, 1, &c->cfg.group_id) ||
         !consumer_own(c, 2, &c->cfg.client_id) || !consumer_own(c, 3, &c->cfg.deadletter_topic) ||
         !consumer_own(c, 4, &c->cfg.source) || !consumer_own(c, 5, &c->cfg.account) ||
-        !consumer_own(c, 6, &c->cfg.region) || !consumer_own(c, 7, &c->cfg.debug)) {
+        !consumer_own(c, 6, &c->cfg.region) || !consumer_own(c, 7, &c->cfg.debug) ||
+        !consumer_own(c, 8, &c->cfg.instance_id)) {
         goto out;
     }
     c->topics = calloc(cfg->ntopics, sizeof *c->topics);

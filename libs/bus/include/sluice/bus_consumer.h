@@ -89,6 +89,9 @@ typedef struct bus_consumer_config {
     const char *account;           /* dead letters' account; default "000000000000" */
     const char *region;            /* dead letters' region; default "us-east-1" */
     const char *debug;             /* librdkafka debug contexts; NULL: none */
+    const char *instance_id;       /* static group membership (group.instance.id): a member
+                                      restarted with the same id takes its partitions back at
+                                      once, without a rebalance; NULL or "": dynamic */
 } bus_consumer_config;
 
 typedef struct bus_consumer_stats {

@@ -4,9 +4,18 @@
  * What CreatePipeline accepts and GetPipeline returns (the `pipeline` object,
  * V1 and V2; field names and limits from botocore's codepipeline model). A
  * model_pipeline owns every string and array below it; free it with
- * model_pipeline_free. Parsing is bounded (input size, nesting depth) and
- * never validates beyond types: validation is model_validate (validate.h),
- * which reports every problem with its JSON path.
+ * model_pipeline_free. Parsing (model_parse.h) is bounded (input size,
+ * nesting depth) and checks only what a JSON reader sees; validation is
+ * model_validate (model_validate.h), which reports every problem with its
+ * JSON path. Serialization is model_serialize.h, the provider table
+ * model_registry.h, `#{ns.key}` references model_vars.h, trigger globs
+ * model_glob.h.
+ *
+ * Lists: an absent optional list is NULL with count 0; a list present but
+ * empty is a non-NULL array with count 0 (so it serializes back as []). A
+ * pipeline from a parse that reported problems may be partial: members that
+ * could not be read are NULL (or their defaults), list lengths still match
+ * the input.
  *
  * Rarely used V2 stage conditions (onFailure / onSuccess / beforeEntry), the
  * blockers list, artifactStore(s) and triggers are kept as JSON (jansson) so

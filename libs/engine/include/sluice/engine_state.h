@@ -1,0 +1,298 @@
+/*
+ * engine_state.h — everything the engine knows about one pipeline, in one object.
+ *
+ * One engine_state per pipeline holds: the plan of every pipeline version an
+ * execution in the state still uses (the newest is the current one), per stage
+ * of the current plan its transition states and which execution entered it
+ * last, and every execution still relevant — all non-terminal ones, the last
+ * keep_terminal terminal ones, and any terminal one that is still the latest
+ * of a stage or of an action (GetPipelineState shows those; a failed latest
+ * one may be retried). Older terminal executions are evicted after each step;
+ * the orchestrator archives them from ENGINE_EFFECT_ARCHIVE effects.
+ *
+ * Stage locks and inbound queues are not stored separately: an execution is
+ * either inside the stage at stage_index (in_stage) or waiting to enter it
+ * (!in_stage); the lock holder of a stage is the non-terminal execution inside
+ * it (none in PARALLEL mode); the inbound executions are the non-terminal ones
+ * waiting for it, in wait_seq order (FIFO). Nothing can drift apart.
+ *
+ * The whole state is one JSON document (engine_state_to_json /
+ * engine_state_from_json, lossless), stored by the orchestrator under one
+ * Redis key and changed with one compare-and-set per step:
+ *
+ *   {"format": 1, "pipeline": "<name>", "created": <ms>, "updated": <ms>,
+ *    "waitCounter": <n>, "keepTerminal": <n>,
+ *    "plans": [<plan>...],        engine_plan_to_json, ascending version
+ *    "stages": [<stage>...],      parallel to the current plan's stages
+ *    "executions": [<execution>...]}                      in start order
+ *   <stage> = {"name", "inbound": <transition>, "outbound": <transition>,
+ *              "latestExecutionId", "actionLatest": [<execution id or null per action>]}
+ *   <transition> = {"enabled", "disabledReason", "lastChangedBy", "lastChangedAt"}
+ *   <execution> = {"id", "status" (API spelling), "statusSummary", "pipelineVersion",
+ *     "executionMode", "trigger": {"triggerType", "triggerDetail"}, "clientRequestToken",
+ *     "variables": [{"name", "resolvedValue"}],
+ *     "sourceRevisionOverrides": [{"actionName", "revisionType", "revisionValue"}],
+ *     "artifactRevisions": [{"actionName", "name", "revisionId",
+ *                            "revisionChangeIdentifier", "revisionSummary", "created",
+ *                            "revisionUrl"}],
+ *     "startTime", "lastUpdateTime", "stopRequested", "abandon", "stopReason", "attempt",
+ *     "eventSeq", "stageIndex", "inStage", "waitSeq",
+ *     "stages": [{"status", "runOrder", "manualRetries", "actions": [<action>...]}]}
+ *   <action> = {"status", "attempt", "actionExecutionId", "jobId", "token", "startTime",
+ *     "lastStatusChange", "deadline", "summary", "externalExecutionId",
+ *     "externalExecutionUrl", "percentComplete", "errorCode", "errorMessage", "updatedBy",
+ *     "continuationToken", "resolvedConfiguration": {...}, "inputArtifacts": [<artifact>],
+ *     "outputArtifacts": [<artifact>], "outputVariables": {...}}
+ *   <artifact> = {"name", "bucket", "key"}
+ * Times are integer epoch milliseconds.
+ * Absent members take their defaults: null strings, 0 times and counters,
+ * percentComplete -1, an action's status "NotStarted", empty lists.
+ *
+ * The read-model views of engine_view.h render the API shapes from it.
+ *
+ * Structs are public so callers can read them; only engine_step changes a
+ * state. Out of memory aborts (the engine's policy). Pure; thread-compatible.
+ */
+#ifndef SLUICE_ENGINE_STATE_H
+#define SLUICE_ENGINE_STATE_H
+
+#include "sluice/engine_plan.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENGINE_STATE_FORMAT            1
+#define ENGINE_STATE_KEEP_TERMINAL     20   /* default bound on unpinned terminal executions */
+#define ENGINE_STATE_MAX_KEEP_TERMINAL 1000 /* upper bound of keep_terminal */
+#define ENGINE_STATE_MAX_ACTIVE        100  /* non-terminal executions per pipeline */
+/* Bound on the stored text of a state, for the code reading it from Redis to apply. */
+#define ENGINE_STATE_MAX_JSON_BYTES (16 * 1024 * 1024)
+
+/* PipelineExecutionStatus. */
+typedef enum engine_exec_status {
+    ENGINE_EXEC_IN_PROGRESS = 0,
+    ENGINE_EXEC_STOPPING,
+    ENGINE_EXEC_STOPPED,
+    ENGINE_EXEC_SUCCEEDED,
+    ENGINE_EXEC_SUPERSEDED,
+    ENGINE_EXEC_FAILED,
+    ENGINE_EXEC_CANCELLED,
+} engine_exec_status;
+
+/* StageExecutionStatus, plus "not entered yet". */
+typedef enum engine_stage_status {
+    ENGINE_STAGE_NOT_STARTED = 0,
+    ENGINE_STAGE_IN_PROGRESS,
+    ENGINE_STAGE_STOPPING,
+    ENGINE_STAGE_STOPPED,
+    ENGINE_STAGE_SUCCEEDED,
+    ENGINE_STAGE_FAILED,
+    ENGINE_STAGE_CANCELLED,
+} engine_stage_status;
+
+/* ActionExecutionStatus, plus "not started in this stage run". */
+typedef enum engine_action_status {
+    ENGINE_ACTION_NOT_STARTED = 0,
+    ENGINE_ACTION_IN_PROGRESS,
+    ENGINE_ACTION_SUCCEEDED,
+    ENGINE_ACTION_FAILED,
+    ENGINE_ACTION_ABANDONED,
+} engine_action_status;
+
+/* An artifact and where it is stored (bucket / key NULL when unknown). */
+typedef struct engine_artifact {
+    char *name;
+    char *bucket;
+    char *key;
+} engine_artifact;
+
+/* One entry of PipelineExecution.artifactRevisions (from a source action's result). */
+typedef struct engine_revision {
+    char *action_name;
+    char *name;
+    char *revision_id;
+    char *change_id;
+    char *summary;
+    int64_t created_ms; /* 0 when unknown */
+    char *url;
+} engine_revision;
+
+/* StartPipelineExecution sourceRevisions[]. */
+typedef struct engine_override {
+    char *action_name;
+    char *revision_type;
+    char *revision_value;
+} engine_override;
+
+/* The latest attempt of one action within one execution. */
+typedef struct engine_action_run {
+    engine_action_status status;
+    int attempt; /* 1 for the first start, +1 for every re-run; 0 never started */
+    char *action_execution_id;
+    char *job_id; /* the job in flight (changes with each continuation) */
+    char *token;  /* approval token; NULL for other actions */
+    int64_t start_ms;
+    int64_t last_change_ms;
+    int64_t deadline_ms; /* timeout; 0 when not running */
+    char *summary;
+    char *external_id;
+    char *external_url;
+    int percent_complete; /* -1 when unknown */
+    char *error_code;
+    char *error_message;
+    char *updated_by;
+    char *continuation;
+    engine_kv *resolved; /* configuration with variables resolved at start */
+    size_t nresolved;
+    engine_artifact *inputs;
+    size_t ninputs;
+    engine_artifact *outputs;
+    size_t noutputs;
+    engine_kv *output_vars;
+    size_t noutput_vars;
+} engine_action_run;
+
+/* One stage within one execution; actions parallel the plan stage's actions. */
+typedef struct engine_stage_run {
+    engine_stage_status status;
+    int run_order;      /* the runOrder group being run; 0 before entry */
+    int manual_retries; /* RetryStageExecution count (retryStageMetadata.manualStageRetryAttempt) */
+    engine_action_run *actions;
+    size_t nactions;
+} engine_stage_run;
+
+typedef struct engine_execution {
+    char *id;
+    engine_exec_status status;
+    char *status_summary;
+    int64_t pipeline_version;  /* plan version this execution runs */
+    model_execution_mode mode; /* the pipeline's mode when it started */
+    char *trigger_type;
+    char *trigger_detail;
+    char *client_token;
+    engine_kv *variables; /* resolved pipeline variables */
+    size_t nvariables;
+    engine_override *overrides;
+    size_t noverrides;
+    engine_revision *revisions;
+    size_t nrevisions;
+    int64_t start_ms;
+    int64_t update_ms;
+    bool stop_requested;
+    bool abandon;
+    char *stop_reason;
+    int attempt;        /* pipeline-execution-attempt: 1, +1 per retry */
+    uint64_t event_seq; /* events emitted so far (event ids derive from it) */
+    size_t stage_index; /* the stage it is in or waiting for; == nstages when past the last */
+    bool in_stage;      /* inside stage_index (true) or waiting to enter it (false) */
+    uint64_t wait_seq;  /* arrival order at the stage it waits for */
+    engine_stage_run *stages;
+    size_t nstages;
+} engine_execution;
+
+/* TransitionState. */
+typedef struct engine_transition {
+    bool enabled;
+    char *reason;
+    char *changed_by;
+    int64_t changed_at_ms;
+} engine_transition;
+
+/* Per stage of the current plan. */
+typedef struct engine_stage_state {
+    char *name;
+    engine_transition inbound;
+    engine_transition outbound;
+    char *latest_execution_id; /* the execution that entered last; NULL if none */
+    char **action_latest;      /* per action: execution id of its latest action execution */
+    size_t nactions;
+} engine_stage_state;
+
+typedef struct engine_state {
+    char *pipeline;
+    int64_t created_ms;
+    int64_t updated_ms;
+    engine_plan **plans; /* ascending version; the last one is current; none before creation */
+    size_t nplans;
+    engine_stage_state *stages; /* parallel to the current plan's stages */
+    size_t nstages;
+    engine_execution **execs; /* in start order */
+    size_t nexecs;
+    size_t cap_execs;
+    uint64_t wait_counter;
+    size_t keep_terminal;
+} engine_state;
+
+/* A new empty state for pipeline (no plan until a PIPELINE_UPDATED input). Never NULL. */
+engine_state *engine_state_new(const char *pipeline);
+
+/* Frees a state. Accepts NULL. */
+void engine_state_free(engine_state *state);
+
+/* The state as JSON (a new reference). */
+json_t *engine_state_to_json(const engine_state *state);
+
+/*
+ * Reads a state written by engine_state_to_json. 0 with *out set (caller
+ * frees), or SLUICE_EPARSE with detail in errbuf and *out untouched.
+ */
+int engine_state_from_json(const json_t *json, engine_state **out, char *errbuf, size_t errlen);
+
+/* The current plan, or NULL before the pipeline exists. */
+const engine_plan *engine_state_plan(const engine_state *state);
+
+/* The plan of a version still held, or NULL. */
+const engine_plan *engine_state_plan_version(const engine_state *state, int64_t version);
+
+/* The execution with that id in the state, or NULL. */
+engine_execution *engine_state_find(const engine_state *state, const char *execution_id);
+
+/* True for Stopped / Succeeded / Superseded / Failed / Cancelled. */
+bool engine_state_exec_terminal(engine_exec_status status);
+
+/* Names as the API spells them ("InProgress", "Cancelled", ...); never NULL. */
+const char *engine_state_exec_status_name(engine_exec_status status);
+const char *
+engine_state_stage_status_name(engine_stage_status status); /* "NotStarted" for not entered */
+const char *
+engine_state_action_status_name(engine_action_status status); /* "NotStarted" for not started */
+
+/*
+ * The execution holding stage index of the current plan's lock, or NULL (always NULL in PARALLEL
+ * mode).
+ */
+engine_execution *engine_state_lock_holder(const engine_state *state, size_t stage);
+
+/* Number of non-terminal executions. */
+size_t engine_state_active_count(const engine_state *state);
+
+/* ---- changes, used by engine_step (callers outside libs/engine use engine_step) ---- */
+
+/*
+ * Appends a new execution (status InProgress, attempt 1, waiting for stage 0)
+ * running plan, with one stage run per plan stage and one action run per
+ * action. Returns it; the state owns it.
+ */
+engine_execution *engine_state_add_execution(engine_state *state, const char *id,
+                                             const engine_plan *plan);
+
+/* Frees what an action run owns and zeroes it, except attempt (kept). */
+void engine_state_action_run_clear(engine_action_run *run);
+
+/*
+ * Installs plan as the current one (the state takes ownership). Stage states
+ * are rebuilt for its stages; a stage keeping its name keeps its transitions
+ * and latest execution, an action keeping its name its latest execution.
+ */
+void engine_state_install_plan(engine_state *state, engine_plan *plan);
+
+/*
+ * Bounds the state: drops the oldest terminal executions beyond keep_terminal
+ * that are not the latest of a stage or action, then the plans no execution
+ * uses except the current one.
+ */
+void engine_state_evict(engine_state *state);
+
+#endif

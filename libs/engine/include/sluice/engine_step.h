@@ -1,0 +1,103 @@
+/*
+ * engine_step.h — CodePipeline's execution semantics as a pure state machine.
+ *
+ *   engine_step(state, ctx, input, effects): state changes in place, effects appended.
+ *
+ * No I/O, no clock, no randomness: the time (ctx.now_ms) and every fresh id
+ * (ctx.ids) come from the caller, so the same state, input, time and id
+ * source give the same new state and byte-identical effects. The orchestrator
+ * is the shell: consume an input → load the state → step → compare-and-set
+ * the new state together with the effects as outbox → publish → commit.
+ *
+ * Semantics (reference: CodePipeline user guide, "How pipeline executions
+ * work", execution modes, retry, stop, transitions, approvals, variables):
+ * - Stages run in order; within a stage the actions with the smallest runOrder
+ *   start together, the next group only after every action of the group
+ *   succeeded. A failed action lets the running ones finish, starts nothing
+ *   new, then fails the stage and the execution.
+ * - Stage lock: one execution inside a stage at a time. SUPERSEDED: an
+ *   execution arriving at a locked stage (or a disabled transition) replaces
+ *   the one waiting there, which ends Superseded; a running stage is never
+ *   interrupted. QUEUED: waiting executions form a FIFO queue per stage.
+ *   PARALLEL: no lock. Failure, stop and cancellation release the lock.
+ * - Stop and wait: running actions finish, nothing new starts (Stopping →
+ *   Stopped). Stop and abandon: running actions Abandoned at once (allowed
+ *   while Stopping). An execution waiting between stages stops at once.
+ * - Retry (the latest execution of a Failed or Stopped stage, same pipeline
+ *   version, no other execution entered since): FAILED_ACTIONS re-runs the
+ *   actions of the current group that did not succeed, ALL_ACTIONS restarts
+ *   the stage; the execution attempt counter (pipeline-execution-attempt)
+ *   grows, pipeline and stage emit RESUMED.
+ * - Transitions: inbound (into a stage) or outbound (out of a stage) disabled
+ *   hold executions before the stage; they can be superseded; on enable the
+ *   waiting execution (QUEUED: the queue's head) enters.
+ * - Variables #{variables.x}, #{codepipeline.PipelineExecutionId},
+ *   #{<namespace>.<key>} are resolved in the configuration, commands and
+ *   environment values just before an action starts; the resolved
+ *   configuration is recorded. An unresolvable reference fails the action
+ *   (ConfigurationError).
+ * - Timeouts per action (engine_plan.h): a TIMER_SET effect per started
+ *   action; when it fires before the action ended, the action fails with a
+ *   summary naming the timeout.
+ * - PIPELINE_UPDATED with a newer version cancels every non-terminal execution
+ *   (Cancelled; running actions Abandoned; events CANCELED).
+ * - Approvals: the token comes from ctx.ids when the action starts, is in the
+ *   job and GetPipelineState; Approved → Succeeded, Rejected → Failed.
+ * - Duplicates are harmless: a job result for an attempt that is no longer
+ *   running, a timer for an ended action, a repeated clientRequestToken or an
+ *   already-installed pipeline version change nothing.
+ *
+ * Events use CodePipeline's detail-types and UPPERCASE states; API statuses
+ * are PascalCase (engine_state.h).
+ *
+ * Job document (ENGINE_EFFECT_JOB body):
+ *   {"jobId", "pipeline", "pipelineArn", "pipelineVersion", "pipelineExecutionId",
+ *    "pipelineExecutionAttempt", "stage", "action", "actionExecutionId", "attempt",
+ *    "actionTypeId": {"category", "owner", "provider", "version"},
+ *    "configuration": {resolved},
+ *    "inputArtifacts": [{"name", "s3location": {"bucket", "key"}}],
+ *    "outputArtifacts": [{"name", "files"}], "namespace", "region", "roleArn",
+ *    "commands": [resolved], "environmentVariables": [{"name", "value", "type"}],
+ *    "outputVariables": [...], "sourceRevision": {"revisionType", "revisionValue"},
+ *    "continuationToken", "token" and "expires" (approvals), "created", "deadline"}
+ * Times in it are RFC 3339.
+ * Absent members are left out.
+ */
+#ifndef SLUICE_ENGINE_STEP_H
+#define SLUICE_ENGINE_STEP_H
+
+#include "sluice/engine_effects.h"
+#include "sluice/engine_ids.h"
+#include "sluice/engine_input.h"
+#include "sluice/engine_state.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the caller hands in besides the input. */
+typedef struct engine_ctx {
+    int64_t now_ms;       /* the time of this step (epoch milliseconds) */
+    engine_id_source ids; /* fresh ids for this step */
+    const char *account;  /* 12-digit account for ARNs and envelopes; "000000000000" when NULL */
+    const char *region;   /* region for ARNs and envelopes; "us-east-1" when NULL */
+} engine_ctx;
+
+/*
+ * Applies input to state at ctx->now_ms and appends the effects to effects.
+ *
+ * Returns 0 when the input was handled; exactly one ENGINE_EFFECT_REPLY is
+ * then among the effects. Requests rejected with a CodePipeline exception
+ * return 0 too: they leave the state unchanged and append only that reply,
+ * carrying the exception. Returns SLUICE_EINVAL with
+ * detail in errbuf when the input itself is malformed (a required field
+ * missing); state and effects are then unchanged. Out of memory aborts.
+ *
+ * state and effects are owned by the caller; input and ctx are borrowed.
+ */
+int engine_step(engine_state *state, const engine_ctx *ctx, const engine_input *input,
+                engine_effects *effects, char *errbuf, size_t errlen);
+
+/* The pipeline ARN: arn:aws:codepipeline:<region>:<account>:<pipeline>. Caller frees. */
+char *engine_step_pipeline_arn(const engine_ctx *ctx, const char *pipeline);
+
+#endif

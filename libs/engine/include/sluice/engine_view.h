@@ -1,0 +1,56 @@
+/*
+ * engine_view.h — the CodePipeline read APIs rendered from an engine state.
+ *
+ * Each function returns a new JSON reference in the output shape of the API
+ * named (member names from botocore's codepipeline model; times as epoch
+ * seconds with milliseconds; absent members left out), computed from the hot
+ * state only. Executions evicted from the state are in the history the
+ * orchestrator built from ENGINE_EFFECT_ARCHIVE records, which use the same
+ * shapes (engine_view_execution_record, engine_view_action_execution).
+ *
+ * Pure; the state is only read. Out of memory aborts (the engine's policy).
+ */
+#ifndef SLUICE_ENGINE_VIEW_H
+#define SLUICE_ENGINE_VIEW_H
+
+#include "sluice/engine_state.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * GetPipelineState output: {pipelineName, pipelineVersion, created, updated,
+ * stageStates[{stageName, inboundExecution, inboundExecutions,
+ * inboundTransitionState, actionStates[{actionName, currentRevision, latestExecution}],
+ * latestExecution, retryStageMetadata}]}. An empty object before the pipeline exists.
+ */
+json_t *engine_view_pipeline_state(const engine_state *state);
+
+/* GetPipelineExecution output {"pipelineExecution": PipelineExecution}, or NULL when x is NULL. */
+json_t *engine_view_pipeline_execution(const engine_state *state, const engine_execution *x);
+
+/* One PipelineExecutionSummary. */
+json_t *engine_view_execution_summary(const engine_state *state, const engine_execution *x);
+
+/*
+ * The archive record of x: {"pipelineExecution": PipelineExecution, "summary":
+ * PipelineExecutionSummary}.
+ */
+json_t *engine_view_execution_record(const engine_state *state, const engine_execution *x);
+
+/* ListPipelineExecutions output {"pipelineExecutionSummaries": [...]}, newest first. */
+json_t *engine_view_list_executions(const engine_state *state);
+
+/* ActionExecutionDetail of the latest attempt of action (s, a) of x (indexes into x's plan). */
+json_t *engine_view_action_execution(const engine_state *state, const engine_execution *x, size_t s,
+                                     size_t a);
+
+/*
+ * ListActionExecutions output {"actionExecutionDetails": [...]}, newest first:
+ * the latest attempt of every started action of execution_id, or of every
+ * execution in the state when execution_id is NULL. NULL when execution_id
+ * names no execution in the state.
+ */
+json_t *engine_view_list_action_executions(const engine_state *state, const char *execution_id);
+
+#endif

@@ -1,0 +1,881 @@
+/*
+ * engine_machine.c — stages, runOrder groups, stage locks, stops, retries and
+ * cancellation (see engine_machine.h and the semantics in engine_step.h;
+ * reference §2 and §3).
+ *
+ * Locks and queues are derived from the executions (engine_state.h): an
+ * execution waits before stage s (!in_stage) until the transitions into s are
+ * enabled and, unless the pipeline is PARALLEL, no other execution is inside
+ * s. engine_machine_pump admits waiting executions after every change.
+ */
+#include "engine_machine.h"
+
+#include "engine_events.h"
+#include "engine_util.h"
+#include "engine_vars.h"
+#include "sluice/engine_view.h"
+#include "sluice/time.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ENGINE_MACHINE_ERR_LEN 256
+
+const engine_plan *engine_machine_plan(const engine_machine *m, const engine_execution *x)
+{
+    return engine_state_plan_version(m->state, x->pipeline_version);
+}
+
+char *engine_machine_new_id(const engine_machine *m)
+{
+    char id[ENGINE_ID_LEN + 1];
+    engine_ids_next(&m->ctx->ids, id);
+    return engine_util_strdup(id);
+}
+
+static bool engine_machine_is_current(const engine_machine *m, const engine_execution *x)
+{
+    const engine_plan *plan = engine_state_plan(m->state);
+    return plan != NULL && plan->version == x->pipeline_version;
+}
+
+/* ---- archive records ----------------------------------------------------- */
+
+static void engine_machine_archive_exec(engine_machine *m, const engine_execution *x)
+{
+    engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_ARCHIVE);
+    e->archive = ENGINE_ARCHIVE_PIPELINE_EXECUTION;
+    e->id = engine_util_strdup(x->id);
+    e->execution_id = engine_util_strdup(x->id);
+    e->body = engine_view_execution_record(m->state, x);
+}
+
+static void engine_machine_archive_action(engine_machine *m, const engine_execution *x, size_t s,
+                                          size_t a)
+{
+    engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_ARCHIVE);
+    e->archive = ENGINE_ARCHIVE_ACTION_EXECUTION;
+    e->id = engine_util_strdup(x->stages[s].actions[a].action_execution_id);
+    e->execution_id = engine_util_strdup(x->id);
+    e->body = engine_view_action_execution(m->state, x, s, a);
+}
+
+/* ---- executions ---------------------------------------------------------- */
+
+static const char *engine_machine_exec_event(engine_exec_status status)
+{
+    switch (status) {
+    case ENGINE_EXEC_STOPPED:
+        return "STOPPED";
+    case ENGINE_EXEC_SUCCEEDED:
+        return "SUCCEEDED";
+    case ENGINE_EXEC_SUPERSEDED:
+        return "SUPERSEDED";
+    case ENGINE_EXEC_FAILED:
+        return "FAILED";
+    case ENGINE_EXEC_CANCELLED:
+        return "CANCELED";
+    case ENGINE_EXEC_STOPPING:
+        return "STOPPING";
+    case ENGINE_EXEC_IN_PROGRESS:
+    default:
+        return "STARTED";
+    }
+}
+
+/* Ends x with a terminal status: event, archive record. summary is copied (may be NULL). */
+static void engine_machine_exec_finish(engine_machine *m, engine_execution *x,
+                                       engine_exec_status status, const char *summary)
+{
+    x->status = status;
+    engine_util_set(&x->status_summary, summary);
+    x->update_ms = m->ctx->now_ms;
+    engine_events_pipeline(m, x, engine_machine_exec_event(status), NULL);
+    engine_machine_archive_exec(m, x);
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static char *engine_machine_timer_key(const engine_action_run *run)
+{
+    return engine_util_printf("action-timeout:%s", run->action_execution_id);
+}
+
+/* Where the execution stored artifact name (a succeeded producer's output), or NULL. */
+static const engine_artifact *engine_machine_find_artifact(const engine_execution *x,
+                                                           const char *name)
+{
+    for (size_t s = 0; s < x->nstages; s++) {
+        for (size_t a = 0; a < x->stages[s].nactions; a++) {
+            const engine_action_run *run = &x->stages[s].actions[a];
+            for (size_t o = 0; o < run->noutputs && run->status == ENGINE_ACTION_SUCCEEDED; o++) {
+                if (strcmp(run->outputs[o].name, name) == 0) {
+                    return &run->outputs[o];
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+static const char *engine_machine_event_for(engine_action_status status)
+{
+    switch (status) {
+    case ENGINE_ACTION_SUCCEEDED:
+        return "SUCCEEDED";
+    case ENGINE_ACTION_FAILED:
+        return "FAILED";
+    case ENGINE_ACTION_ABANDONED:
+    default:
+        return "ABANDONED";
+    }
+}
+
+/*
+ * Ends the running action (s, a) with status; event_state overrides the event
+ * state (CANCELED for a cancellation) when non-NULL.
+ */
+static void engine_machine_action_end(engine_machine *m, engine_execution *x, size_t s, size_t a,
+                                      engine_action_status status, const char *event_state)
+{
+    engine_action_run *run = &x->stages[s].actions[a];
+    run->status = status;
+    run->last_change_ms = m->ctx->now_ms;
+    x->update_ms = m->ctx->now_ms;
+    if (run->deadline_ms != 0) {
+        engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_TIMER_CANCEL);
+        e->id = engine_machine_timer_key(run);
+        e->execution_id = engine_util_strdup(x->id);
+        run->deadline_ms = 0;
+    }
+    engine_events_action(m, x, s, a,
+                         event_state != NULL ? event_state : engine_machine_event_for(status));
+    engine_machine_archive_action(m, x, s, a);
+}
+
+static void engine_machine_fail_run(engine_action_run *run, const char *code, const char *message)
+{
+    engine_util_set(&run->error_code, code);
+    engine_util_set(&run->error_message, message);
+    engine_util_set(&run->summary, message);
+}
+
+static json_t *engine_machine_job_artifacts(const engine_artifact *items, size_t n)
+{
+    json_t *arr = engine_util_arr();
+    for (size_t i = 0; i < n; i++) {
+        json_t *obj = engine_util_obj();
+        engine_util_put_str(obj, "name", items[i].name);
+        if (items[i].bucket != NULL && items[i].key != NULL) {
+            json_t *loc = engine_util_obj();
+            engine_util_put_str(loc, "bucket", items[i].bucket);
+            engine_util_put_str(loc, "key", items[i].key);
+            engine_util_put(obj, "s3location", loc);
+        }
+        engine_util_push(arr, obj);
+    }
+    return arr;
+}
+
+static void engine_machine_put_rfc3339(json_t *obj, const char *key, int64_t ms)
+{
+    char text[32];
+    if (sluice_time_format_rfc3339(ms, text, sizeof text) == 0) {
+        engine_util_put_str(obj, key, text);
+    }
+}
+
+/*
+ * The job document of the running action (s, a); commands / env carry the
+ * resolved values. Returns a new reference.
+ */
+static json_t *engine_machine_job_body(engine_machine *m, const engine_execution *x, size_t s,
+                                       size_t a, json_t *commands, json_t *env)
+{
+    const engine_plan *plan = engine_machine_plan(m, x);
+    const engine_plan_action *pa = &plan->stages[s].actions[a];
+    const engine_action_run *run = &x->stages[s].actions[a];
+    json_t *job = engine_util_obj();
+    engine_util_put_str(job, "jobId", run->job_id);
+    engine_util_put_str(job, "pipeline", m->state->pipeline);
+    char *arn = engine_step_pipeline_arn(m->ctx, m->state->pipeline);
+    engine_util_put_str(job, "pipelineArn", arn);
+    free(arn);
+    engine_util_put_int(job, "pipelineVersion", x->pipeline_version);
+    engine_util_put_str(job, "pipelineExecutionId", x->id);
+    engine_util_put_int(job, "pipelineExecutionAttempt", x->attempt);
+    engine_util_put_str(job, "stage", plan->stages[s].name);
+    engine_util_put_str(job, "action", pa->name);
+    engine_util_put_str(job, "actionExecutionId", run->action_execution_id);
+    engine_util_put_int(job, "attempt", run->attempt);
+    json_t *type = engine_util_obj();
+    engine_util_put_str(type, "category", pa->category);
+    engine_util_put_str(type, "owner", pa->owner);
+    engine_util_put_str(type, "provider", pa->provider);
+    engine_util_put_str(type, "version", pa->version);
+    engine_util_put(job, "actionTypeId", type);
+    json_t *config = engine_util_obj();
+    for (size_t i = 0; i < run->nresolved; i++) {
+        engine_util_put_str(config, run->resolved[i].key, run->resolved[i].value);
+    }
+    engine_util_put(job, "configuration", config);
+    engine_util_put(job, "inputArtifacts", engine_machine_job_artifacts(run->inputs, run->ninputs));
+    json_t *outputs = engine_util_arr();
+    for (size_t i = 0; i < pa->noutputs; i++) {
+        json_t *out = engine_util_obj();
+        engine_util_put_str(out, "name", pa->outputs[i].name);
+        if (pa->outputs[i].nfiles > 0) {
+            engine_util_put(out, "files",
+                            engine_util_str_array(pa->outputs[i].files, pa->outputs[i].nfiles));
+        }
+        engine_util_push(outputs, out);
+    }
+    engine_util_put(job, "outputArtifacts", outputs);
+    engine_util_put_str(job, "namespace", pa->namespace_);
+    engine_util_put_str(job, "region", pa->region);
+    engine_util_put_str(job, "roleArn", pa->role_arn);
+    if (commands != NULL) {
+        engine_util_put(job, "commands", json_incref(commands));
+    }
+    if (env != NULL) {
+        engine_util_put(job, "environmentVariables", json_incref(env));
+    }
+    if (pa->noutput_variables > 0) {
+        engine_util_put(job, "outputVariables",
+                        engine_util_str_array(pa->output_variables, pa->noutput_variables));
+    }
+    for (size_t i = 0; i < x->noverrides; i++) {
+        if (strcmp(x->overrides[i].action_name, pa->name) == 0) {
+            json_t *rev = engine_util_obj();
+            engine_util_put_str(rev, "revisionType", x->overrides[i].revision_type);
+            engine_util_put_str(rev, "revisionValue", x->overrides[i].revision_value);
+            engine_util_put(job, "sourceRevision", rev);
+            break;
+        }
+    }
+    engine_util_put_str(job, "continuationToken", run->continuation);
+    if (run->token != NULL) {
+        engine_util_put_str(job, "token", run->token);
+        engine_machine_put_rfc3339(job, "expires", run->deadline_ms);
+    }
+    engine_machine_put_rfc3339(job, "created", m->ctx->now_ms);
+    engine_machine_put_rfc3339(job, "deadline", run->deadline_ms);
+    return job;
+}
+
+/* Resolves commands and environment values of the action into JSON arrays (NULL when absent). */
+static int engine_machine_resolve_extras(const engine_plan *plan, const engine_execution *x,
+                                         const engine_plan_action *pa, json_t **commands,
+                                         json_t **env, char *errbuf, size_t errlen)
+{
+    *commands = NULL;
+    *env = NULL;
+    if (pa->ncommands > 0) {
+        *commands = engine_util_arr();
+        for (size_t i = 0; i < pa->ncommands; i++) {
+            char *value = NULL;
+            int rc = engine_vars_resolve(plan, x, pa->commands[i], &value, errbuf, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+            engine_util_push(*commands, engine_util_jstr(value));
+            free(value);
+        }
+    }
+    if (pa->nenv > 0) {
+        *env = engine_util_arr();
+        for (size_t i = 0; i < pa->nenv; i++) {
+            char *value = NULL;
+            int rc = engine_vars_resolve(plan, x, pa->env[i].value, &value, errbuf, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+            json_t *var = engine_util_obj();
+            engine_util_put_str(var, "name", pa->env[i].name);
+            engine_util_put_str(var, "value", value);
+            engine_util_put_str(var, "type", pa->env[i].type);
+            engine_util_push(*env, var);
+            free(value);
+        }
+    }
+    return 0;
+}
+
+/* Resolves the configuration into run->resolved. */
+static int engine_machine_resolve_config(const engine_plan *plan, const engine_execution *x,
+                                         const engine_plan_action *pa, engine_action_run *run,
+                                         char *errbuf, size_t errlen)
+{
+    if (pa->nconfig == 0) {
+        return 0;
+    }
+    run->resolved = engine_util_calloc(pa->nconfig, sizeof *run->resolved);
+    size_t total = 0;
+    for (size_t i = 0; i < pa->nconfig; i++) {
+        char *value = NULL;
+        int rc = engine_vars_resolve(plan, x, pa->config[i].value, &value, errbuf, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        run->resolved[i].key = engine_util_strdup(pa->config[i].key);
+        run->resolved[i].value = value;
+        run->nresolved = i + 1;
+        total += strlen(pa->config[i].key) + strlen(value);
+        if (total > ENGINE_VARS_MAX_BYTES) {
+            snprintf(errbuf, errlen, "Resolved configuration exceeds %d bytes",
+                     ENGINE_VARS_MAX_BYTES);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Starts action (s, a) of x: a new attempt with fresh ids, then a job and a
+ * timer, or an immediate failure when its variables do not resolve.
+ */
+static void engine_machine_action_start(engine_machine *m, engine_execution *x, size_t s, size_t a)
+{
+    const engine_plan *plan = engine_machine_plan(m, x);
+    const engine_plan_action *pa = &plan->stages[s].actions[a];
+    engine_action_run *run = &x->stages[s].actions[a];
+    engine_state_action_run_clear(run);
+    run->attempt++;
+    run->status = ENGINE_ACTION_IN_PROGRESS;
+    run->action_execution_id = engine_machine_new_id(m);
+    run->job_id = engine_machine_new_id(m);
+    if (engine_plan_action_is_approval(pa)) {
+        run->token = engine_machine_new_id(m);
+    }
+    run->start_ms = m->ctx->now_ms;
+    run->last_change_ms = m->ctx->now_ms;
+    x->update_ms = m->ctx->now_ms;
+    if (engine_machine_is_current(m, x) && s < m->state->nstages &&
+        a < m->state->stages[s].nactions) {
+        engine_util_set(&m->state->stages[s].action_latest[a], x->id);
+    }
+    if (pa->ninputs > 0) {
+        run->inputs = engine_util_calloc(pa->ninputs, sizeof *run->inputs);
+        for (size_t i = 0; i < pa->ninputs; i++) {
+            const engine_artifact *found = engine_machine_find_artifact(x, pa->inputs[i]);
+            run->inputs[i].name = engine_util_strdup(pa->inputs[i]);
+            run->inputs[i].bucket = engine_util_strdup(found != NULL ? found->bucket : NULL);
+            run->inputs[i].key = engine_util_strdup(found != NULL ? found->key : NULL);
+        }
+        run->ninputs = pa->ninputs;
+    }
+
+    char err[ENGINE_MACHINE_ERR_LEN] = "";
+    json_t *commands = NULL;
+    json_t *env = NULL;
+    int rc = engine_machine_resolve_config(plan, x, pa, run, err, sizeof err);
+    if (rc == 0) {
+        rc = engine_machine_resolve_extras(plan, x, pa, &commands, &env, err, sizeof err);
+    }
+    engine_events_action(m, x, s, a, "STARTED");
+    if (rc != 0) {
+        engine_machine_fail_run(run, "ConfigurationError", err);
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_FAILED, NULL);
+        json_decref(commands);
+        json_decref(env);
+        return;
+    }
+    run->deadline_ms = m->ctx->now_ms + engine_plan_action_timeout_ms(pa);
+
+    engine_effect *job = engine_effects_add(m->effects, ENGINE_EFFECT_JOB);
+    job->id = engine_util_strdup(run->job_id);
+    job->execution_id = engine_util_strdup(x->id);
+    job->body = engine_machine_job_body(m, x, s, a, commands, env);
+    json_decref(commands);
+    json_decref(env);
+
+    engine_effect *timer = engine_effects_add(m->effects, ENGINE_EFFECT_TIMER_SET);
+    timer->id = engine_machine_timer_key(run);
+    timer->execution_id = engine_util_strdup(x->id);
+    timer->deadline_ms = run->deadline_ms;
+}
+
+/* ---- stages -------------------------------------------------------------- */
+
+static const char *engine_machine_stage_event(engine_stage_status status)
+{
+    switch (status) {
+    case ENGINE_STAGE_STOPPING:
+        return "STOPPING";
+    case ENGINE_STAGE_STOPPED:
+        return "STOPPED";
+    case ENGINE_STAGE_SUCCEEDED:
+        return "SUCCEEDED";
+    case ENGINE_STAGE_FAILED:
+        return "FAILED";
+    case ENGINE_STAGE_CANCELLED:
+        return "CANCELED";
+    case ENGINE_STAGE_IN_PROGRESS:
+    case ENGINE_STAGE_NOT_STARTED:
+    default:
+        return "STARTED";
+    }
+}
+
+static void engine_machine_stage_set(engine_machine *m, engine_execution *x, size_t s,
+                                     engine_stage_status status)
+{
+    x->stages[s].status = status;
+    x->update_ms = m->ctx->now_ms;
+    engine_events_stage(m, x, s, engine_machine_stage_event(status));
+}
+
+static void engine_machine_start_group(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    for (size_t a = 0; a < ps->nactions; a++) {
+        if (ps->actions[a].run_order == x->stages[s].run_order) {
+            engine_machine_action_start(m, x, s, a);
+        }
+    }
+}
+
+static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t s);
+
+/* The summary of a failed execution: the first failed action of the stage. */
+static char *engine_machine_failure_summary(const engine_machine *m, const engine_execution *x,
+                                            size_t s)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    for (size_t a = 0; a < ps->nactions; a++) {
+        const engine_action_run *run = &x->stages[s].actions[a];
+        if (run->status == ENGINE_ACTION_FAILED) {
+            return engine_util_printf(
+                "Action %s in stage %s failed: %s", ps->actions[a].name, ps->name,
+                run->error_message != NULL ? run->error_message : "the job failed");
+        }
+    }
+    return engine_util_printf("Stage %s failed", ps->name);
+}
+
+/*
+ * Moves stage s of x on once nothing runs in it: next runOrder group, stage
+ * success (then the next stage), failure, or stop.
+ */
+static void engine_machine_stage_check(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    engine_stage_run *sr = &x->stages[s];
+    for (;;) {
+        if (sr->status != ENGINE_STAGE_IN_PROGRESS && sr->status != ENGINE_STAGE_STOPPING) {
+            return;
+        }
+        bool failed = false;
+        for (size_t a = 0; a < ps->nactions; a++) {
+            const engine_action_run *run = &sr->actions[a];
+            if (run->status == ENGINE_ACTION_IN_PROGRESS) {
+                return;
+            }
+            if (ps->actions[a].run_order == sr->run_order &&
+                run->status != ENGINE_ACTION_SUCCEEDED) {
+                failed = true;
+            }
+        }
+        if (x->status == ENGINE_EXEC_STOPPING) {
+            engine_machine_stage_set(m, x, s, ENGINE_STAGE_STOPPED);
+            engine_machine_exec_finish(m, x, ENGINE_EXEC_STOPPED, NULL);
+            return;
+        }
+        if (failed) {
+            engine_machine_stage_set(m, x, s, ENGINE_STAGE_FAILED);
+            char *summary = engine_machine_failure_summary(m, x, s);
+            engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
+            free(summary);
+            return;
+        }
+        int next = engine_plan_next_run_order(ps, sr->run_order);
+        if (next == 0) {
+            engine_machine_stage_set(m, x, s, ENGINE_STAGE_SUCCEEDED);
+            engine_machine_arrive(m, x, s + 1);
+            return;
+        }
+        sr->run_order = next;
+        engine_machine_start_group(m, x, s);
+    }
+}
+
+static void engine_machine_stage_enter(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    engine_stage_run *sr = &x->stages[s];
+    x->stage_index = s;
+    x->in_stage = true;
+    for (size_t a = 0; a < sr->nactions; a++) {
+        engine_state_action_run_clear(&sr->actions[a]);
+        sr->actions[a].status = ENGINE_ACTION_NOT_STARTED;
+    }
+    if (engine_machine_is_current(m, x) && s < m->state->nstages) {
+        engine_util_set(&m->state->stages[s].latest_execution_id, x->id);
+    }
+    engine_machine_stage_set(m, x, s, ENGINE_STAGE_IN_PROGRESS);
+    sr->run_order = engine_plan_next_run_order(ps, 0);
+    if (sr->run_order != 0) {
+        engine_machine_start_group(m, x, s);
+    }
+    engine_machine_stage_check(m, x, s);
+}
+
+/*
+ * x finished stage s - 1 (or started, s == 0) and now waits for stage s; past the last stage it
+ * succeeds.
+ */
+static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan *plan = engine_machine_plan(m, x);
+    x->in_stage = false;
+    x->stage_index = s;
+    if (s >= plan->nstages) {
+        engine_machine_exec_finish(m, x, ENGINE_EXEC_SUCCEEDED, NULL);
+        return;
+    }
+    x->wait_seq = ++m->state->wait_counter;
+    if (plan->mode != MODEL_MODE_SUPERSEDED) {
+        return;
+    }
+    for (size_t i = 0; i < m->state->nexecs; i++) {
+        engine_execution *y = m->state->execs[i];
+        if (y != x && !engine_state_exec_terminal(y->status) && !y->in_stage &&
+            y->stage_index == s && y->pipeline_version == x->pipeline_version) {
+            char *summary = engine_util_printf("Superseded by pipeline execution %s", x->id);
+            engine_machine_exec_finish(m, y, ENGINE_EXEC_SUPERSEDED, summary);
+            free(summary);
+        }
+    }
+}
+
+void engine_machine_start(engine_machine *m, engine_execution *x)
+{
+    engine_events_pipeline(m, x, "STARTED", NULL);
+    engine_machine_arrive(m, x, 0);
+}
+
+/* ---- admission ------------------------------------------------------------ */
+
+static bool engine_machine_open(const engine_state *state, size_t s)
+{
+    if (!state->stages[s].inbound.enabled) {
+        return false;
+    }
+    return s == 0 || state->stages[s - 1].outbound.enabled;
+}
+
+/* The next execution waiting before stage s (smallest wait_seq), or NULL. */
+static engine_execution *engine_machine_next_waiting(const engine_state *state, int64_t version,
+                                                     size_t s)
+{
+    engine_execution *best = NULL;
+    for (size_t i = 0; i < state->nexecs; i++) {
+        engine_execution *x = state->execs[i];
+        if (engine_state_exec_terminal(x->status) || x->in_stage || x->stage_index != s ||
+            x->pipeline_version != version) {
+            continue;
+        }
+        if (best == NULL || x->wait_seq < best->wait_seq) {
+            best = x;
+        }
+    }
+    return best;
+}
+
+void engine_machine_pump(engine_machine *m)
+{
+    const engine_plan *plan = engine_state_plan(m->state);
+    if (plan == NULL) {
+        return;
+    }
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        for (size_t s = 0; s < plan->nstages; s++) {
+            if (!engine_machine_open(m->state, s)) {
+                continue;
+            }
+            for (;;) {
+                if (plan->mode != MODEL_MODE_PARALLEL &&
+                    engine_state_lock_holder(m->state, s) != NULL) {
+                    break;
+                }
+                engine_execution *x = engine_machine_next_waiting(m->state, plan->version, s);
+                if (x == NULL) {
+                    break;
+                }
+                engine_machine_stage_enter(m, x, s);
+                moved = true;
+            }
+        }
+    }
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+static void engine_machine_take_details(engine_action_run *run, const engine_input_job *job)
+{
+    if (job->summary != NULL) {
+        engine_util_set(&run->summary, job->summary);
+    }
+    if (job->external_id != NULL) {
+        engine_util_set(&run->external_id, job->external_id);
+    }
+    if (job->external_url != NULL) {
+        engine_util_set(&run->external_url, job->external_url);
+    }
+    if (job->percent_complete >= 0 && job->percent_complete <= 100) {
+        run->percent_complete = job->percent_complete;
+    }
+}
+
+static void engine_machine_take_outputs(engine_action_run *run, const engine_plan_action *pa,
+                                        const engine_input_job *job)
+{
+    if (job->noutput_variables > 0) {
+        run->output_vars = engine_util_calloc(job->noutput_variables, sizeof *run->output_vars);
+        for (size_t i = 0; i < job->noutput_variables; i++) {
+            run->output_vars[i].key = engine_util_strdup(job->output_variables[i].key);
+            run->output_vars[i].value = engine_util_strdup(job->output_variables[i].value);
+        }
+        run->noutput_vars = job->noutput_variables;
+    }
+    if (pa->noutputs == 0) {
+        return;
+    }
+    run->outputs = engine_util_calloc(pa->noutputs, sizeof *run->outputs);
+    for (size_t i = 0; i < pa->noutputs; i++) {
+        run->outputs[i].name = engine_util_strdup(pa->outputs[i].name);
+        for (size_t j = 0; j < job->noutputs; j++) {
+            if (engine_util_str_eq(job->outputs[j].name, pa->outputs[i].name)) {
+                run->outputs[i].bucket = engine_util_strdup(job->outputs[j].bucket);
+                run->outputs[i].key = engine_util_strdup(job->outputs[j].key);
+                break;
+            }
+        }
+    }
+    run->noutputs = pa->noutputs;
+}
+
+/* Records a source action's current revision in the execution's artifactRevisions. */
+static void engine_machine_take_revision(engine_execution *x, const engine_plan_action *pa,
+                                         const engine_input_job *job)
+{
+    if (job->revision_id == NULL) {
+        return;
+    }
+    engine_revision *r = NULL;
+    for (size_t i = 0; i < x->nrevisions; i++) {
+        if (engine_util_str_eq(x->revisions[i].action_name, pa->name)) {
+            r = &x->revisions[i];
+            free(r->action_name);
+            free(r->name);
+            free(r->revision_id);
+            free(r->change_id);
+            free(r->summary);
+            free(r->url);
+            break;
+        }
+    }
+    if (r == NULL) {
+        x->revisions = engine_util_realloc(x->revisions, x->nrevisions + 1, sizeof *x->revisions);
+        r = &x->revisions[x->nrevisions++];
+    }
+    memset(r, 0, sizeof *r);
+    r->action_name = engine_util_strdup(pa->name);
+    r->name = engine_util_strdup(pa->noutputs > 0 ? pa->outputs[0].name : pa->name);
+    r->revision_id = engine_util_strdup(job->revision_id);
+    r->change_id = engine_util_strdup(job->revision_change_id);
+    r->summary = engine_util_strdup(job->revision_summary);
+    r->created_ms = job->revision_created_ms;
+    r->url = engine_util_strdup(job->revision_url);
+}
+
+void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s, size_t a,
+                               const engine_input_job *job)
+{
+    const engine_plan_action *pa = &engine_machine_plan(m, x)->stages[s].actions[a];
+    engine_action_run *run = &x->stages[s].actions[a];
+    engine_machine_take_details(run, job);
+    x->update_ms = m->ctx->now_ms;
+    switch (job->outcome) {
+    case ENGINE_JOB_IN_PROGRESS: {
+        /* CodePipeline completes the job and creates a new one carrying the continuation token. */
+        free(run->job_id);
+        run->job_id = engine_machine_new_id(m);
+        engine_util_set(&run->continuation, job->continuation_token);
+        json_t *commands = NULL;
+        json_t *env = NULL;
+        char err[ENGINE_MACHINE_ERR_LEN];
+        const engine_plan *plan = engine_machine_plan(m, x);
+        if (engine_machine_resolve_extras(plan, x, pa, &commands, &env, err, sizeof err) != 0) {
+            json_decref(commands);
+            json_decref(env);
+            commands = NULL;
+            env = NULL;
+        }
+        engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_JOB);
+        e->id = engine_util_strdup(run->job_id);
+        e->execution_id = engine_util_strdup(x->id);
+        e->body = engine_machine_job_body(m, x, s, a, commands, env);
+        json_decref(commands);
+        json_decref(env);
+        return;
+    }
+    case ENGINE_JOB_SUCCEEDED:
+        free(run->continuation);
+        run->continuation = NULL;
+        engine_machine_take_outputs(run, pa, job);
+        engine_machine_take_revision(x, pa, job);
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_SUCCEEDED, NULL);
+        break;
+    case ENGINE_JOB_FAILED:
+    default:
+        engine_machine_fail_run(run, job->failure_type != NULL ? job->failure_type : "JobFailed",
+                                job->failure_message != NULL ? job->failure_message
+                                                             : "The job failed");
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_FAILED, NULL);
+        break;
+    }
+    engine_machine_stage_check(m, x, s);
+}
+
+void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, size_t a,
+                             const engine_input_approval *approval)
+{
+    engine_action_run *run = &x->stages[s].actions[a];
+    engine_util_set(&run->summary, approval->summary);
+    engine_util_set(&run->updated_by, m->input->requested_by);
+    if (approval->approved) {
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_SUCCEEDED, NULL);
+    } else {
+        char *message = approval->summary != NULL && approval->summary[0] != '\0'
+                            ? engine_util_printf("Approval rejected: %s", approval->summary)
+                            : engine_util_strdup("Approval rejected");
+        engine_util_set(&run->error_code, "JobFailed");
+        engine_util_set(&run->error_message, message);
+        free(message);
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_FAILED, NULL);
+    }
+    engine_machine_stage_check(m, x, s);
+}
+
+/* "7 days", "8 hours", "90 minutes". */
+static char *engine_machine_duration(int64_t ms)
+{
+    int64_t minutes = ms / 60000;
+    if (minutes > 0 && minutes % 1440 == 0) {
+        return engine_util_printf("%lld day%s", (long long)(minutes / 1440),
+                                  minutes == 1440 ? "" : "s");
+    }
+    if (minutes > 0 && minutes % 60 == 0) {
+        return engine_util_printf("%lld hour%s", (long long)(minutes / 60),
+                                  minutes == 60 ? "" : "s");
+    }
+    return engine_util_printf("%lld minute%s", (long long)minutes, minutes == 1 ? "" : "s");
+}
+
+void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, size_t a)
+{
+    const engine_plan_action *pa = &engine_machine_plan(m, x)->stages[s].actions[a];
+    engine_action_run *run = &x->stages[s].actions[a];
+    char *duration = engine_machine_duration(engine_plan_action_timeout_ms(pa));
+    char *message =
+        engine_plan_action_is_approval(pa)
+            ? engine_util_printf("Approval timed out: no response within %s", duration)
+            : engine_util_printf("Action timed out: it did not complete within %s", duration);
+    engine_machine_fail_run(run, "TimedOut", message);
+    free(message);
+    free(duration);
+    engine_machine_action_end(m, x, s, a, ENGINE_ACTION_FAILED, NULL);
+    engine_machine_stage_check(m, x, s);
+}
+
+/* ---- stop, retry, cancel ----------------------------------------------------- */
+
+void engine_machine_stop(engine_machine *m, engine_execution *x, bool abandon, const char *reason)
+{
+    x->stop_requested = true;
+    x->abandon = x->abandon || abandon;
+    if (reason != NULL) {
+        engine_util_set(&x->stop_reason, reason);
+    }
+    x->update_ms = m->ctx->now_ms;
+    if (x->status == ENGINE_EXEC_IN_PROGRESS) {
+        x->status = ENGINE_EXEC_STOPPING;
+        engine_events_pipeline(m, x, "STOPPING", x->stop_reason != NULL ? x->stop_reason : "");
+        if (x->in_stage) {
+            engine_machine_stage_set(m, x, x->stage_index, ENGINE_STAGE_STOPPING);
+        }
+    }
+    if (!x->in_stage) {
+        /* waiting between stages: nothing runs, it stops at once */
+        engine_machine_exec_finish(m, x, ENGINE_EXEC_STOPPED, NULL);
+        return;
+    }
+    size_t s = x->stage_index;
+    if (abandon) {
+        for (size_t a = 0; a < x->stages[s].nactions; a++) {
+            if (x->stages[s].actions[a].status == ENGINE_ACTION_IN_PROGRESS) {
+                engine_machine_action_end(m, x, s, a, ENGINE_ACTION_ABANDONED, NULL);
+            }
+        }
+    }
+    engine_machine_stage_check(m, x, s);
+}
+
+void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engine_retry_mode mode)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    engine_stage_run *sr = &x->stages[s];
+    x->status = ENGINE_EXEC_IN_PROGRESS;
+    x->attempt++;
+    x->stop_requested = false;
+    x->abandon = false;
+    free(x->stop_reason);
+    x->stop_reason = NULL;
+    free(x->status_summary);
+    x->status_summary = NULL;
+    x->update_ms = m->ctx->now_ms;
+    sr->manual_retries++;
+    if (engine_machine_is_current(m, x) && s < m->state->nstages) {
+        engine_util_set(&m->state->stages[s].latest_execution_id, x->id);
+    }
+    engine_events_pipeline(m, x, "RESUMED", NULL);
+    sr->status = ENGINE_STAGE_IN_PROGRESS;
+    engine_events_stage(m, x, s, "RESUMED");
+    if (mode == ENGINE_RETRY_ALL_ACTIONS) {
+        /* restart from the first group; later groups keep their old results until they run again */
+        sr->run_order = engine_plan_next_run_order(ps, 0);
+    }
+    for (size_t a = 0; a < ps->nactions; a++) {
+        bool rerun =
+            mode == ENGINE_RETRY_ALL_ACTIONS || sr->actions[a].status != ENGINE_ACTION_SUCCEEDED;
+        if (ps->actions[a].run_order == sr->run_order && rerun) {
+            engine_machine_action_start(m, x, s, a);
+        }
+    }
+    engine_machine_stage_check(m, x, s);
+}
+
+void engine_machine_cancel_all(engine_machine *m)
+{
+    for (size_t i = 0; i < m->state->nexecs; i++) {
+        engine_execution *x = m->state->execs[i];
+        if (engine_state_exec_terminal(x->status)) {
+            continue;
+        }
+        if (x->in_stage) {
+            size_t s = x->stage_index;
+            for (size_t a = 0; a < x->stages[s].nactions; a++) {
+                if (x->stages[s].actions[a].status == ENGINE_ACTION_IN_PROGRESS) {
+                    engine_machine_action_end(m, x, s, a, ENGINE_ACTION_ABANDONED, "CANCELED");
+                }
+            }
+            engine_machine_stage_set(m, x, s, ENGINE_STAGE_CANCELLED);
+        }
+        engine_machine_exec_finish(
+            m, x, ENGINE_EXEC_CANCELLED,
+            "The pipeline definition was updated before the execution could be completed");
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * engine_machine.h — the moving parts of an execution, private to libs/engine.
+ *
+ * engine_step checks a request and then calls one of these to carry it out;
+ * they change the state and append events, jobs, timers and archive records
+ * to the step's effects. They never reject anything: every precondition was
+ * checked by engine_step, which also writes the reply.
+ *
+ * Pure; used by one thread at a time.
+ */
+#ifndef SLUICE_ENGINE_MACHINE_H
+#define SLUICE_ENGINE_MACHINE_H
+
+#include "sluice/engine_step.h"
+
+/* One step in progress. */
+typedef struct engine_machine {
+    engine_state *state;
+    const engine_ctx *ctx;
+    const engine_input *input;
+    engine_effects *effects;
+} engine_machine;
+
+/* The plan x runs. */
+const engine_plan *engine_machine_plan(const engine_machine *m, const engine_execution *x);
+
+/* A new execution id, job id or token from ctx->ids; caller frees. */
+char *engine_machine_new_id(const engine_machine *m);
+
+/* Emits STARTED for a new execution x and lets it arrive at the first stage. */
+void engine_machine_start(engine_machine *m, engine_execution *x);
+
+/* Admits waiting executions wherever locks and transitions allow, until nothing moves. */
+void engine_machine_pump(engine_machine *m);
+
+/* A job result for the running action (s, a) of x. */
+void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s, size_t a,
+                               const engine_input_job *job);
+
+/* An approval answer for the running approval action (s, a) of x. */
+void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, size_t a,
+                             const engine_input_approval *approval);
+
+/* The running action (s, a) of x reached its deadline. */
+void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, size_t a);
+
+/* Stop (and maybe abandon) the non-terminal execution x. */
+void engine_machine_stop(engine_machine *m, engine_execution *x, bool abandon, const char *reason);
+
+/* Retry stage s of x, which is Failed or Stopped there. */
+void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engine_retry_mode mode);
+
+/* Cancels every non-terminal execution (a new pipeline version was installed). */
+void engine_machine_cancel_all(engine_machine *m);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * main.c — sluice-orchestrator: wiring only. Reads the configuration,
+ * connects Redis and Kafka, serves GET /healthz and GET /metrics, and runs the
+ * loop of orch_handler.h until SIGTERM/SIGINT, then shuts down in order.
+ */
+#include "orch_config.h"
+#include "orch_handler.h"
+#include "orch_store.h"
+
+#include "sluice/bus_admin.h"
+#include "sluice/bus_consumer.h"
+#include "sluice/bus_producer.h"
+#include "sluice/bus_topics.h"
+#include "sluice/error.h"
+#include "sluice/http_metrics.h"
+#include "sluice/http_server.h"
+#include "sluice/log.h"
+#include "sluice/signal.h"
+#include "sluice/state_redis.h"
+#include "sluice/time.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOOP_POLL_MS 20
+#define HEALTH_STALE_MS 10000
+
+/* What the health endpoint reads, written by the loop thread. */
+typedef struct orch_health {
+    atomic_llong loop_ms;  /* last loop iteration (monotonic ms) */
+    atomic_int redis_ok;   /* the latest Redis round trip succeeded */
+} orch_health;
+
+static void healthz(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)req;
+    orch_health *health = ctx;
+    long long age = (long long)sluice_time_monotonic_ms() - atomic_load(&health->loop_ms);
+    bool ok = age < HEALTH_STALE_MS && atomic_load(&health->redis_ok);
+    json_t *body = json_pack("{s:s, s:b, s:I}", "status", ok ? "ok" : "unhealthy", "redis",
+                             atomic_load(&health->redis_ok) != 0, "loopAgeMs", (json_int_t)age);
+    http_response_set_json(resp, ok ? 200 : 503, body);
+    json_decref(body);
+}
+
+typedef struct orch_metrics {
+    http_metrics *registry;
+    http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
+    http_metrics_family *step_seconds;
+    orch_handler_stats last;
+} orch_metrics;
+
+static void metrics_init(orch_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    m->registry = http_metrics_new();
+    if (m->registry == NULL) {
+        SLUICE_ERROR("out of memory");
+        abort();
+    }
+    m->steps = http_metrics_counter(m->registry, "sluice_orchestrator_steps_total",
+                                    "requests stepped and saved", NULL, 0);
+    m->duplicates = http_metrics_counter(m->registry, "sluice_orchestrator_duplicates_total",
+                                         "requests delivered again and skipped", NULL, 0);
+    m->rejected = http_metrics_counter(m->registry, "sluice_orchestrator_rejected_total",
+                                       "requests dead-lettered", NULL, 0);
+    m->conflicts = http_metrics_counter(m->registry, "sluice_orchestrator_conflicts_total",
+                                        "state compare-and-set conflicts", NULL, 0);
+    m->published = http_metrics_counter(m->registry, "sluice_orchestrator_outbox_entries_total",
+                                        "outbox entries carried out", NULL, 0);
+    m->timers = http_metrics_counter(m->registry, "sluice_orchestrator_timers_fired_total",
+                                     "timers fired", NULL, 0);
+    m->step_seconds = http_metrics_histogram(m->registry, "sluice_orchestrator_step_seconds",
+                                             "time from consuming a request to acking its outbox",
+                                             NULL, 0, NULL, 0);
+}
+
+/* Adds what the handler counted since the last call. */
+static void metrics_update(orch_metrics *m, const orch_handler_stats *now)
+{
+    http_metrics_inc(m->steps, NULL, (double)(now->steps - m->last.steps));
+    http_metrics_inc(m->duplicates, NULL, (double)(now->duplicates - m->last.duplicates));
+    http_metrics_inc(m->rejected, NULL, (double)(now->rejected - m->last.rejected));
+    http_metrics_inc(m->conflicts, NULL, (double)(now->conflicts - m->last.conflicts));
+    http_metrics_inc(m->published, NULL, (double)(now->published - m->last.published));
+    http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
+    if (now->steps != m->last.steps) {
+        http_metrics_observe(m->step_seconds, NULL, (double)now->last_step_ns / 1e9);
+    }
+    m->last = *now;
+}
+
+int main(void)
+{
+    int status = 1;
+    char err[1024];
+    orch_config cfg;
+    state_redis *redis = NULL;
+    bus_producer *producer = NULL;
+    bus_consumer *consumer = NULL;
+    http_server *server = NULL;
+    orch_metrics metrics = {0};
+    static orch_handler handler; /* large (the clean-outbox cache): not on the stack */
+    orch_store store;
+    bus_topics topics;
+    orch_health health;
+    atomic_init(&health.loop_ms, sluice_time_monotonic_ms());
+    atomic_init(&health.redis_ok, 0);
+
+    sluice_log_set_service("orchestrator");
+    if (orch_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        return 2;
+    }
+    sluice_log_level level;
+    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
+        return 2;
+    }
+    sluice_log_set_level(level);
+    if (sluice_signal_install() != SLUICE_OK) {
+        SLUICE_ERROR("cannot install signal handlers");
+        return 1;
+    }
+    int64_t started = sluice_time_monotonic_ms();
+
+    state_redis_config rcfg;
+    state_redis_config_init(&rcfg);
+    rcfg.host = cfg.redis_host;
+    rcfg.port = (int)cfg.redis_port;
+    rcfg.password = cfg.redis_password;
+    if (state_redis_new(&rcfg, &redis, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("redis %s:%d: %s", cfg.redis_host, (int)cfg.redis_port, err);
+        goto out;
+    }
+    atomic_store(&health.redis_ok, 1);
+    if (orch_store_init(&store, redis, cfg.history_max) != SLUICE_OK) {
+        SLUICE_ERROR("cannot prepare the Redis scripts");
+        goto out;
+    }
+
+    if (bus_topics_init(&topics, cfg.topic_prefix, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_TOPIC_PREFIX: %s", err);
+        goto out;
+    }
+    const char *all_topics[BUS_TOPICS_COUNT];
+    for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
+        all_topics[i] = bus_topics_get(&topics, (bus_topics_kind)i);
+    }
+    if (bus_admin_create_topics(cfg.kafka_brokers, all_topics, BUS_TOPICS_COUNT,
+                                (int)cfg.topic_partitions, 1, 30000, err,
+                                sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("kafka %s: creating topics: %s", cfg.kafka_brokers, err);
+        goto out;
+    }
+
+    bus_producer_config pcfg;
+    bus_producer_config_init(&pcfg);
+    pcfg.brokers = cfg.kafka_brokers;
+    pcfg.client_id = "sluice-orchestrator";
+    if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("kafka producer: %s", err);
+        goto out;
+    }
+    const char *requests[1] = {bus_topics_get(&topics, BUS_TOPICS_REQUESTS)};
+    bus_consumer_config ccfg;
+    bus_consumer_config_init(&ccfg);
+    ccfg.brokers = cfg.kafka_brokers;
+    ccfg.group_id = cfg.group;
+    ccfg.instance_id = cfg.instance;
+    ccfg.session_timeout_ms = (int)cfg.session_timeout_ms;
+    ccfg.client_id = "sluice-orchestrator";
+    ccfg.topics = requests;
+    ccfg.ntopics = 1;
+    ccfg.deadletter_topic = bus_topics_get(&topics, BUS_TOPICS_DEADLETTER);
+    ccfg.deadletter_producer = producer;
+    ccfg.source = "sluice.orchestrator";
+    ccfg.account = cfg.account;
+    ccfg.region = cfg.region;
+    if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("kafka consumer: %s", err);
+        goto out;
+    }
+
+    orch_handler_init(&handler, &store, producer, &topics, cfg.account, cfg.region);
+    handler.timer_lease_ms = cfg.timer_lease_ms;
+    handler.clock_offset_ms = cfg.clock_offset_ms;
+
+    metrics_init(&metrics);
+    http_server_config hcfg;
+    http_server_config_defaults(&hcfg);
+    hcfg.bind_address = cfg.bind;
+    hcfg.port = (uint16_t)cfg.port;
+    hcfg.threads = 1;
+    hcfg.metrics = metrics.registry;
+    server = http_server_new(&hcfg, err, sizeof err);
+    if (server == NULL || http_server_route(server, "GET", "/healthz", healthz, &health) != 0 ||
+        http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics.registry) != 0 ||
+        http_server_start(server, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
+        goto out;
+    }
+    SLUICE_INFO("orchestrator ready in %lld ms: requests from %s, health on http://%s:%u",
+                (long long)(sluice_time_monotonic_ms() - started), requests[0], cfg.bind,
+                (unsigned)http_server_port(server));
+
+    int64_t next_timers = 0;
+    int64_t next_sweep = sluice_time_monotonic_ms() + cfg.sweep_interval_ms / 5;
+    status = 0;
+    while (!sluice_signal_stop_requested()) {
+        int rc = bus_consumer_run_once(consumer, orch_handler_handle, &handler, LOOP_POLL_MS);
+        if (rc < 0) {
+            SLUICE_ERROR("kafka consumer failed: %s", sluice_strerror(rc));
+            status = 1;
+            break;
+        }
+        (void)bus_producer_poll(producer, 0);
+        int64_t mono = sluice_time_monotonic_ms();
+        if (mono >= next_timers) {
+            int fired = orch_handler_fire_timers(&handler, orch_handler_now_ms(&handler));
+            atomic_store(&health.redis_ok, fired >= 0);
+            next_timers = mono + cfg.timer_poll_ms;
+        }
+        if (mono >= next_sweep) {
+            orch_handler_sweep(&handler, 2 * cfg.sweep_interval_ms);
+            next_sweep = mono + cfg.sweep_interval_ms;
+        }
+        metrics_update(&metrics, &handler.stats);
+        atomic_store(&health.loop_ms, mono);
+    }
+    SLUICE_INFO("orchestrator stopping");
+out:
+    if (server != NULL) {
+        http_server_stop(server);
+        http_server_free(server);
+    }
+    if (consumer != NULL) {
+        bus_consumer_close(consumer);
+        bus_consumer_free(consumer);
+    }
+    if (producer != NULL) {
+        if (bus_producer_flush(producer, 10000) != SLUICE_OK) {
+            SLUICE_WARN("some messages were not confirmed before exit; their outbox stays");
+        }
+        bus_producer_free(producer);
+    }
+    state_redis_free(redis);
+    http_metrics_free(metrics.registry);
+    return status;
+}

@@ -1,0 +1,56 @@
+/*
+ * orch_config.c — the orchestrator's configuration table (see orch_config.h).
+ */
+#include "orch_config.h"
+
+#include "sluice/error.h"
+
+#include <string.h>
+
+const sluice_config_var orch_config_vars[] = {
+    SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", orch_config, kafka_brokers, 1, "127.0.0.1:9092",
+                      "Kafka bootstrap servers, host:port[,host:port]"),
+    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", orch_config, topic_prefix, 0, "sluice.",
+                      "prefix of the topic names (events, requests, jobs, deadletter)"),
+    SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", orch_config, topic_partitions, 1, 1024, "6",
+                      "partitions of the topics the orchestrator creates when missing"),
+    SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_GROUP", orch_config, group, 1, "sluice-orchestrator",
+                      "consumer group shared by the orchestrator replicas"),
+    SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_INSTANCE", orch_config, instance, 0, "",
+                      "static group membership id of this replica (empty: dynamic); a replica "
+                      "restarted with the same id resumes its partitions without a rebalance"),
+    SLUICE_CONFIG_INT("SLUICE_KAFKA_SESSION_TIMEOUT_MS", orch_config, session_timeout_ms, 6000,
+                      300000, "10000", "how long the group waits for a silent replica"),
+    SLUICE_CONFIG_STR("SLUICE_REDIS_HOST", orch_config, redis_host, 1, "127.0.0.1", "Redis host"),
+    SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", orch_config, redis_port, 1, 65535, "6379", "Redis port"),
+    SLUICE_CONFIG_SECRET("SLUICE_REDIS_PASSWORD", orch_config, redis_password, 0, "",
+                         "Redis AUTH password (empty: no AUTH)"),
+    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", orch_config, account, 12, "123456789012",
+                      "12-digit account id used in ARNs and events"),
+    SLUICE_CONFIG_STR("SLUICE_REGION", orch_config, region, 4, "us-east-1",
+                      "region used in ARNs and events"),
+    SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_BIND", orch_config, bind, 1, "127.0.0.1",
+                      "address of the health/metrics endpoint"),
+    SLUICE_CONFIG_INT("SLUICE_ORCHESTRATOR_PORT", orch_config, port, 0, 65535, "7075",
+                      "port of GET /healthz and GET /metrics (0: any free port)"),
+    SLUICE_CONFIG_INT("SLUICE_HISTORY_MAX", orch_config, history_max, 1, 1000000, "1000",
+                      "executions kept in each pipeline's history (older ones are dropped)"),
+    SLUICE_CONFIG_INT("SLUICE_TIMER_LEASE_MS", orch_config, timer_lease_ms, 100, 3600000, "30000",
+                      "how long a claimed timer stays claimed before another replica may fire it"),
+    SLUICE_CONFIG_INT("SLUICE_TIMER_POLL_MS", orch_config, timer_poll_ms, 10, 60000, "200",
+                      "how often due timers are looked for"),
+    SLUICE_CONFIG_INT("SLUICE_OUTBOX_SWEEP_MS", orch_config, sweep_interval_ms, 100, 3600000,
+                      "5000", "how often outboxes left by a crashed replica are looked for"),
+    SLUICE_CONFIG_INT("SLUICE_CLOCK_OFFSET_MS", orch_config, clock_offset_ms, -2592000000LL,
+                      2592000000LL, "0",
+                      "added to the wall clock the engine sees (for rehearsing timeouts)"),
+    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", orch_config, log_level, 1, "info",
+                      "debug | info | warn | error"),
+};
+const size_t orch_config_nvars = sizeof orch_config_vars / sizeof orch_config_vars[0];
+
+int orch_config_load(orch_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    return sluice_config_load_env(orch_config_vars, orch_config_nvars, cfg, err, errlen);
+}

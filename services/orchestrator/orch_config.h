@@ -1,0 +1,42 @@
+/*
+ * orch_config.h — the orchestrator's configuration: SLUICE_* environment
+ * variables, declared once as a table (core config.h) and validated at start-up.
+ */
+#ifndef SLUICE_ORCH_CONFIG_H
+#define SLUICE_ORCH_CONFIG_H
+
+#include "sluice/config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct orch_config {
+    char kafka_brokers[512];
+    char topic_prefix[64];
+    int64_t topic_partitions;
+    char group[128];
+    char instance[128];
+    int64_t session_timeout_ms;
+    char redis_host[256];
+    int64_t redis_port;
+    char redis_password[256];
+    char account[16];
+    char region[32];
+    char bind[64];
+    int64_t port;
+    int64_t history_max;
+    int64_t timer_lease_ms;
+    int64_t timer_poll_ms;
+    int64_t sweep_interval_ms;
+    int64_t clock_offset_ms;
+    char log_level[16];
+} orch_config;
+
+extern const sluice_config_var orch_config_vars[];
+extern const size_t orch_config_nvars;
+
+/* Loads the configuration from the environment (and SLUICE_CONFIG_FILE). 0 or SLUICE_EINVAL with err. */
+int orch_config_load(orch_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * orch_route.h — the orchestrator's pure translation layer.
+ *
+ * In: a request envelope from the requests topic becomes an engine input
+ * (or one of the few requests the orchestrator handles itself).
+ * Out: the effects of one engine step become outbox entries — self-contained
+ * JSON documents saved atomically with the new state — and an outbox entry
+ * read back becomes one operation to carry out:
+ *
+ *   {"op":"publish-event","key":<pipeline>,"message":<envelope>}      -> events topic
+ *   {"op":"publish-job","key":<execution id>,"message":<envelope>}    -> jobs topic
+ *   {"op":"timer-set","key":<timer key>,"deadline":<ms>}               -> timers sorted set
+ *   {"op":"timer-cancel","key":<timer key>}
+ *   {"op":"reply","requestId":<id>,"reply":{"requestId",("exception","message")|"body"}}
+ *   {"op":"archive-execution"|"archive-action","id":<id>,"start":<ms>,"record":{...}}
+ *
+ * Job envelopes have detail-type "Sluice Action Job", source
+ * "sluice.orchestrator", id = the job id and the job document as detail.
+ * No I/O; thread-compatible.
+ */
+#ifndef SLUICE_ORCH_ROUTE_H
+#define SLUICE_ORCH_ROUTE_H
+
+#include "sluice/bus_envelope.h"
+#include "sluice/engine_effects.h"
+#include "sluice/engine_input.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ORCH_DETAIL_TYPE_REQUEST "Sluice Pipeline Request"
+#define ORCH_DETAIL_TYPE_JOB_RESULT "Sluice Job Result"
+#define ORCH_DETAIL_TYPE_JOB "Sluice Action Job"
+#define ORCH_SOURCE "sluice.orchestrator"
+#define ORCH_PIPELINE_NAME_MAX 100
+
+typedef enum orch_request_kind {
+    ORCH_REQUEST_ENGINE = 0, /* an engine input (PipelineUpdated included) */
+    ORCH_REQUEST_DELETED,    /* PipelineDeleted: drop the pipeline's state and history */
+} orch_request_kind;
+
+typedef struct orch_request {
+    orch_request_kind kind;
+    const char *pipeline; /* borrowed from the envelope */
+    int64_t version;      /* PipelineUpdated: the declaration version to load */
+    bool has_doc;
+    engine_input_doc doc; /* ORCH_REQUEST_ENGINE */
+} orch_request;
+
+/*
+ * Reads a request envelope: detail.pipeline (a pipeline name) and detail.type
+ * are required; the rest is the engine input document. 0 with *req filled
+ * (release with orch_request_clear; it borrows from env, which must outlive it),
+ * or SLUICE_EPARSE / SLUICE_EINVAL with the reason in err (nothing to release).
+ */
+int orch_route_request(const bus_envelope *env, orch_request *req, char *err, size_t errlen);
+
+/* Releases what orch_route_request allocated. Accepts a zeroed request. */
+void orch_request_clear(orch_request *req);
+
+typedef struct orch_route_ctx {
+    const char *pipeline;
+    const char *pipeline_arn;
+    const char *account;
+    const char *region;
+    int64_t now_ms;
+} orch_route_ctx;
+
+/*
+ * Turns effects into outbox entries, appended to the JSON array entries in
+ * effect order. 0, or SLUICE_EINVAL with err when an effect cannot be
+ * expressed (e.g. a job without an id); entries may then hold a prefix.
+ */
+int orch_route_effects(const engine_effects *effects, const orch_route_ctx *ctx, json_t *entries,
+                       char *err, size_t errlen);
+
+typedef enum orch_op_kind {
+    ORCH_OP_PUBLISH_EVENT = 0,
+    ORCH_OP_PUBLISH_JOB,
+    ORCH_OP_TIMER_SET,
+    ORCH_OP_TIMER_CANCEL,
+    ORCH_OP_REPLY,
+    ORCH_OP_ARCHIVE_EXECUTION,
+    ORCH_OP_ARCHIVE_ACTION,
+} orch_op_kind;
+
+typedef struct orch_op {
+    orch_op_kind kind;
+    json_t *root;        /* the parsed entry; owned */
+    const char *key;     /* publish: message key; timers: timer key */
+    int64_t deadline_ms; /* TIMER_SET */
+    const char *id;      /* REPLY: request id; ARCHIVE_*: record id */
+    int64_t start_ms;    /* ARCHIVE_*: sort score */
+    json_t *payload;     /* publish: envelope; REPLY: reply document; ARCHIVE_*: record (borrowed) */
+} orch_op;
+
+/* Parses one outbox entry. 0 with *op filled (release with orch_op_clear), or SLUICE_EPARSE with err. */
+int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t errlen);
+
+/* Releases an op. Accepts a zeroed op. */
+void orch_op_clear(orch_op *op);
+
+/* Writes the timer-set member "<pipeline>\x1f<key>". 0 or SLUICE_ETOOBIG. */
+int orch_route_timer_member(char *out, size_t outlen, const char *pipeline, const char *key);
+
+/*
+ * Splits a timer member into its pipeline (copied into pipeline[plen]) and key
+ * (a pointer into member). 0 or SLUICE_EPARSE.
+ */
+int orch_route_timer_split(const char *member, char *pipeline, size_t plen, const char **key);
+
+/* True when name is a plausible CodePipeline pipeline name ([A-Za-z0-9.@_-], 1..100). */
+bool orch_route_pipeline_name_ok(const char *name);
+
+#endif

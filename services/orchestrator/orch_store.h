@@ -1,0 +1,107 @@
+/*
+ * orch_store.h — the orchestrator's Redis: pipeline state records with their
+ * outbox, timers, replies to waiting callers, execution history and the
+ * stored declarations. Key layout: sluice/state_key.h.
+ *
+ * The state record's value is {"format":1,"applied":{"<topic>:<partition>":<offset>},
+ * "engine":<engine state>}: "applied" names the last request each partition
+ * delivered into this state, so a request delivered again after a crash is
+ * recognised and not stepped twice.
+ *
+ * One orch_store per thread (it uses one state_redis connection, borrowed).
+ * Every call returns 0 or a negative SLUICE_E* code; details come from
+ * state_redis_last_error of the connection.
+ */
+#ifndef SLUICE_ORCH_STORE_H
+#define SLUICE_ORCH_STORE_H
+
+#include "sluice/state_cas.h"
+#include "sluice/state_redis.h"
+#include "sluice/state_script.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ORCH_STORE_REPLY_TTL_S 300
+#define ORCH_STORE_OUTBOX_BATCH 512
+
+typedef struct orch_store {
+    state_redis *redis;      /* borrowed */
+    int64_t history_max;     /* executions kept per pipeline */
+    state_script archive;    /* archive one record and trim the history */
+    state_script claim;      /* claim due timers */
+} orch_store;
+
+/* Prepares store over redis. 0 or SLUICE_EINTERNAL. */
+int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max);
+
+/*
+ * Loads the state record of pipeline. 0 with *version (0 when absent) and
+ * *doc (a new reference; NULL when absent); SLUICE_EPARSE when the stored
+ * value is not a state document; or a Redis error code.
+ */
+int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, json_t **doc);
+
+/*
+ * Saves doc as the state of pipeline if its version is still expected, with
+ * entries (outbox entry texts) appended to the outbox in the same step.
+ * 0 with *new_version; SLUICE_ECONFLICT when someone else saved first.
+ */
+int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, const json_t *doc,
+                    const json_t *entries, uint64_t *new_version);
+
+/* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
+int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);
+
+/* Removes outbox entries up to and including through_id. */
+int orch_store_outbox_ack(orch_store *store, const char *pipeline, const char *through_id);
+
+/* Sets (or moves) the timer key of pipeline to fire at deadline_ms. */
+int orch_store_timer_set(orch_store *store, const char *pipeline, const char *key,
+                         int64_t deadline_ms);
+
+/* Removes the timer key of pipeline (absent is fine). */
+int orch_store_timer_cancel(orch_store *store, const char *pipeline, const char *key);
+
+/*
+ * Claims up to limit timers due at now_ms: each is pushed to now_ms + lease_ms
+ * in the same atomic step, so no other replica claims it meanwhile. Returns 0
+ * with *members (malloc'd array of malloc'd "<pipeline>\x1f<key>" strings) and
+ * *count; free with orch_store_members_free.
+ */
+int orch_store_timers_claim(orch_store *store, int64_t now_ms, int64_t lease_ms, int limit,
+                            char ***members, size_t *count);
+void orch_store_members_free(char **members, size_t count);
+
+/* Delivers reply (a JSON document) to whoever waits for request_id. */
+int orch_store_reply(orch_store *store, const char *pipeline, const char *request_id,
+                     const json_t *reply);
+
+/*
+ * Archives one record (execution: bounded by history_max per pipeline, the
+ * oldest dropped first; action executions: bounded at 50 times that).
+ */
+int orch_store_archive_execution(orch_store *store, const char *pipeline, const char *id,
+                                 int64_t start_ms, const json_t *record);
+int orch_store_archive_action(orch_store *store, const char *pipeline, const char *id,
+                              int64_t start_ms, const json_t *record);
+
+/*
+ * Loads the declaration document {"pipeline": ..., ...} of version of
+ * pipeline (sluice:{p}:def:v<N>). 0 with *doc; SLUICE_ENOTFOUND; SLUICE_EPARSE.
+ */
+int orch_store_load_definition(orch_store *store, const char *pipeline, int64_t version,
+                               json_t **doc);
+
+/* Deletes the state, outbox and history of pipeline. */
+int orch_store_drop(orch_store *store, const char *pipeline);
+
+/*
+ * Lists pipelines whose outbox is not empty, by scanning keys: calls fn for
+ * each (pipeline name). cursor in/out (start with "0"; done when it comes back "0").
+ */
+int orch_store_scan_outboxes(orch_store *store, char cursor[32],
+                             void (*fn)(const char *pipeline, void *ctx), void *ctx);
+
+#endif

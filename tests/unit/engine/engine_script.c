@@ -1,0 +1,841 @@
+/*
+ * engine_script.c — runs the table-driven engine cases of engine_script.h.
+ */
+#include "engine_script.h"
+
+#include "engine_builder.h"
+#include "sluice/engine_step.h"
+#include "sluice/engine_view.h"
+#include "sluice/error.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ES_MAX_TOKENS 24
+#define ES_MAX_LABELS 32
+#define ES_START_MS   ((int64_t)1767225600000) /* 2026-01-01T00:00:00Z */
+
+typedef struct es_runner {
+    const es_case *c;
+    engine_state *state;
+    engine_effects last;
+    int64_t now;
+    int steps;
+    char labels[ES_MAX_LABELS][16];
+    char ids[ES_MAX_LABELS][ENGINE_ID_LEN + 1];
+    int nlabels;
+    char last_job[ENGINE_ID_LEN + 1]; /* job id of the last job result sent */
+    int failures;
+    int lineno;
+    const char *line;
+} es_runner;
+
+static void es_fail(es_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void es_fail(es_runner *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "case '%s' line %d '%s': ", r->c->name, r->lineno,
+            r->line != NULL ? r->line : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    r->failures++;
+}
+
+/* Splits a copy of line (in buf) into space-separated tokens; '~' becomes a space. */
+static int es_tokens(const char *line, char *buf, size_t buflen, char **tok)
+{
+    snprintf(buf, buflen, "%s", line);
+    int n = 0;
+    char *p = buf;
+    while (*p != '\0' && n < ES_MAX_TOKENS) {
+        while (*p == ' ') {
+            *p++ = '\0';
+        }
+        if (*p == '\0') {
+            break;
+        }
+        tok[n++] = p;
+        while (*p != '\0' && *p != ' ') {
+            if (*p == '~') {
+                *p = ' ';
+            }
+            p++;
+        }
+    }
+    return n;
+}
+
+static const char *es_id(es_runner *r, const char *label)
+{
+    for (int i = 0; i < r->nlabels; i++) {
+        if (strcmp(r->labels[i], label) == 0) {
+            return r->ids[i];
+        }
+    }
+    return NULL;
+}
+
+static const char *es_label_of(es_runner *r, const char *id)
+{
+    for (int i = 0; i < r->nlabels; i++) {
+        if (strcmp(r->ids[i], id) == 0) {
+            return r->labels[i];
+        }
+    }
+    return "?";
+}
+
+static engine_execution *es_exec(es_runner *r, const char *label)
+{
+    const char *id = es_id(r, label);
+    engine_execution *x = id != NULL ? engine_state_find(r->state, id) : NULL;
+    if (x == NULL) {
+        es_fail(r, "no execution %s in the state", label);
+    }
+    return x;
+}
+
+/* Finds "Stage.Action" in x's plan. */
+static engine_action_run *es_run_of(es_runner *r, engine_execution *x, const char *path, size_t *ps,
+                                    size_t *pa)
+{
+    const engine_plan *plan = engine_state_plan_version(r->state, x->pipeline_version);
+    char stage[128];
+    snprintf(stage, sizeof stage, "%s", path);
+    char *dot = strchr(stage, '.');
+    if (dot == NULL) {
+        es_fail(r, "expected Stage.Action, got %s", path);
+        return NULL;
+    }
+    *dot = '\0';
+    size_t s = engine_plan_stage_index(plan, stage);
+    size_t a = s != ENGINE_PLAN_NOT_FOUND ? engine_plan_action_index(&plan->stages[s], dot + 1)
+                                          : ENGINE_PLAN_NOT_FOUND;
+    if (a == ENGINE_PLAN_NOT_FOUND) {
+        es_fail(r, "no action %s", path);
+        return NULL;
+    }
+    if (ps != NULL) {
+        *ps = s;
+    }
+    if (pa != NULL) {
+        *pa = a;
+    }
+    return &x->stages[s].actions[a];
+}
+
+static char *es_dump(const json_t *json)
+{
+    return json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+static char *es_effects_dump(const engine_effects *effects)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < effects->count; i++) {
+        json_array_append_new(arr, engine_effects_to_json(&effects->items[i]));
+    }
+    char *text = es_dump(arr);
+    json_decref(arr);
+    return text;
+}
+
+/* Applies input; checks determinism and the JSON round trip. */
+static void es_apply(es_runner *r, const engine_input *input)
+{
+    char seed[64];
+    snprintf(seed, sizeof seed, "%s/%d", r->c->name, r->steps++);
+    json_t *before = engine_state_to_json(r->state);
+
+    engine_ids_seeded ids;
+    engine_ids_seeded_init(&ids, seed);
+    engine_ctx ctx = {.now_ms = r->now,
+                      .ids = engine_ids_seeded_source(&ids),
+                      .account = "111122223333",
+                      .region = "eu-west-1"};
+    engine_effects_free(&r->last);
+    char err[256] = "";
+    int rc = engine_step(r->state, &ctx, input, &r->last, err, sizeof err);
+    if (rc != 0) {
+        es_fail(r, "engine_step failed: %s (%s)", sluice_strerror(rc), err);
+    }
+
+    /* round trip */
+    json_t *after = engine_state_to_json(r->state);
+    engine_state *copy = NULL;
+    rc = engine_state_from_json(after, &copy, err, sizeof err);
+    if (rc != 0) {
+        es_fail(r, "state does not read back: %s", err);
+    } else {
+        json_t *again = engine_state_to_json(copy);
+        if (!json_equal(after, again)) {
+            es_fail(r, "state JSON round trip is lossy");
+        }
+        json_decref(again);
+        engine_state_free(copy);
+    }
+
+    /* determinism: replay on the state saved before */
+    engine_state *replay = NULL;
+    if (engine_state_from_json(before, &replay, err, sizeof err) != 0) {
+        es_fail(r, "saved state does not read back: %s", err);
+    } else {
+        engine_ids_seeded ids2;
+        engine_ids_seeded_init(&ids2, seed);
+        engine_ctx ctx2 = ctx;
+        ctx2.ids = engine_ids_seeded_source(&ids2);
+        engine_effects effects2;
+        engine_effects_init(&effects2);
+        engine_step(replay, &ctx2, input, &effects2, err, sizeof err);
+        json_t *replayed = engine_state_to_json(replay);
+        char *a = es_effects_dump(&r->last);
+        char *b = es_effects_dump(&effects2);
+        if (!json_equal(after, replayed) || strcmp(a, b) != 0) {
+            es_fail(r, "replaying the input gives a different result");
+        }
+        free(a);
+        free(b);
+        json_decref(replayed);
+        engine_effects_free(&effects2);
+        engine_state_free(replay);
+    }
+    json_decref(before);
+    json_decref(after);
+}
+
+static void es_bind(es_runner *r, const char *label)
+{
+    const engine_effect *reply = engine_effects_reply(&r->last);
+    if (reply == NULL || reply->exception != NULL || reply->body == NULL) {
+        return;
+    }
+    const char *id = json_string_value(json_object_get(reply->body, "pipelineExecutionId"));
+    if (id == NULL || es_id(r, label) != NULL || r->nlabels == ES_MAX_LABELS) {
+        return;
+    }
+    snprintf(r->labels[r->nlabels], sizeof r->labels[0], "%s", label);
+    snprintf(r->ids[r->nlabels], sizeof r->ids[0], "%s", id);
+    r->nlabels++;
+}
+
+/* ---- inputs ------------------------------------------------------------------ */
+
+static void es_input_start(es_runner *r, char **tok, int n)
+{
+    engine_input in = {.kind = ENGINE_INPUT_START,
+                       .request_id = "req",
+                       .requested_by = "arn:aws:iam::111122223333:user/tester"};
+    engine_input_kv vars[8];
+    engine_input_override revs[4];
+    size_t nvars = 0;
+    size_t nrevs = 0;
+    char revbuf[4][3][64];
+    for (int i = 2; i < n; i++) {
+        if (strncmp(tok[i], "token=", 6) == 0) {
+            in.start.client_token = tok[i] + 6;
+        } else if (strncmp(tok[i], "trigger=", 8) == 0) {
+            in.start.trigger_type = tok[i] + 8;
+        } else if (strncmp(tok[i], "var=", 4) == 0 && nvars < 8) {
+            char *eq = strchr(tok[i] + 4, '=');
+            if (eq != NULL) {
+                *eq = '\0';
+                vars[nvars].key = tok[i] + 4;
+                vars[nvars].value = eq + 1;
+                nvars++;
+            }
+        } else if (strncmp(tok[i], "rev=", 4) == 0 && nrevs < 4) {
+            char parts[3][64] = {"", "", ""};
+            sscanf(tok[i] + 4, "%63[^:]:%63[^:]:%63s", parts[0], parts[1], parts[2]);
+            memcpy(revbuf[nrevs], parts, sizeof parts);
+            revs[nrevs].action_name = revbuf[nrevs][0];
+            revs[nrevs].revision_type = revbuf[nrevs][1];
+            revs[nrevs].revision_value = revbuf[nrevs][2];
+            nrevs++;
+        }
+    }
+    in.start.variables = vars;
+    in.start.nvariables = nvars;
+    in.start.overrides = revs;
+    in.start.noverrides = nrevs;
+    es_apply(r, &in);
+    es_bind(r, tok[1]);
+}
+
+static void es_input_job(es_runner *r, char **tok, int n, engine_job_outcome outcome)
+{
+    engine_execution *x = es_exec(r, tok[1]);
+    engine_action_run *run = x != NULL && n > 2 ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
+    if (run == NULL || run->job_id == NULL) {
+        es_fail(r, "no job to answer");
+        return;
+    }
+    char job_id[ENGINE_ID_LEN + 1];
+    snprintf(job_id, sizeof job_id, "%s", run->job_id);
+    snprintf(r->last_job, sizeof r->last_job, "%s", run->job_id);
+    engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT, .request_id = "req"};
+    in.job.job_id = job_id;
+    in.job.outcome = outcome;
+    in.job.percent_complete = -1;
+    engine_input_kv vars[8];
+    engine_input_artifact outs[4];
+    char outbuf[4][3][64];
+    size_t nvars = 0;
+    size_t nouts = 0;
+    if (outcome == ENGINE_JOB_FAILED) {
+        in.job.failure_type = n > 3 ? tok[3] : "JobFailed";
+        in.job.failure_message = n > 4 ? tok[4] : "it broke";
+    } else if (outcome == ENGINE_JOB_IN_PROGRESS) {
+        in.job.continuation_token = n > 3 ? tok[3] : "continue";
+        in.job.percent_complete = 50;
+    }
+    for (int i = 3; outcome == ENGINE_JOB_SUCCEEDED && i < n; i++) {
+        if (strncmp(tok[i], "var=", 4) == 0 && nvars < 8) {
+            char *eq = strchr(tok[i] + 4, '=');
+            if (eq != NULL) {
+                *eq = '\0';
+                vars[nvars].key = tok[i] + 4;
+                vars[nvars].value = eq + 1;
+                nvars++;
+            }
+        } else if (strncmp(tok[i], "out=", 4) == 0 && nouts < 4) {
+            char parts[3][64] = {"", "", ""};
+            sscanf(tok[i] + 4, "%63[^@]@%63[^/]/%63s", parts[0], parts[1], parts[2]);
+            memcpy(outbuf[nouts], parts, sizeof parts);
+            outs[nouts].name = outbuf[nouts][0];
+            outs[nouts].bucket = outbuf[nouts][1];
+            outs[nouts].key = outbuf[nouts][2];
+            nouts++;
+        } else if (strncmp(tok[i], "rev=", 4) == 0) {
+            in.job.revision_id = tok[i] + 4;
+            in.job.revision_change_id = "change-1";
+            in.job.revision_summary = "a commit";
+            in.job.revision_created_ms = ES_START_MS;
+        } else if (strncmp(tok[i], "summary=", 8) == 0) {
+            in.job.summary = tok[i] + 8;
+        }
+    }
+    in.job.output_variables = vars;
+    in.job.noutput_variables = nvars;
+    in.job.outputs = outs;
+    in.job.noutputs = nouts;
+    es_apply(r, &in);
+}
+
+static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bool explicit_token)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s", n > 2 ? tok[2] : "");
+    char *dot = strchr(path, '.');
+    if (dot == NULL) {
+        es_fail(r, "expected Stage.Action");
+        return;
+    }
+    *dot = '\0';
+    char token[ENGINE_ID_LEN + 1] = "";
+    if (explicit_token) {
+        snprintf(token, sizeof token, "%s", tok[1]);
+    } else {
+        engine_execution *x = es_exec(r, tok[1]);
+        engine_action_run *run = x != NULL ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
+        if (run == NULL || run->token == NULL) {
+            es_fail(r, "no approval token");
+            return;
+        }
+        snprintf(token, sizeof token, "%s", run->token);
+    }
+    engine_input in = {.kind = ENGINE_INPUT_APPROVAL,
+                       .request_id = "req",
+                       .requested_by = "arn:aws:iam::111122223333:user/approver"};
+    in.approval.stage = path;
+    in.approval.action = dot + 1;
+    in.approval.token = token;
+    in.approval.approved = approved;
+    in.approval.summary = n > 3 ? tok[3] : NULL;
+    es_apply(r, &in);
+}
+
+static void es_input_timer(es_runner *r, char **tok, int n, bool at_deadline)
+{
+    engine_execution *x = es_exec(r, tok[1]);
+    engine_action_run *run = x != NULL && n > 2 ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
+    if (run == NULL || run->action_execution_id == NULL) {
+        es_fail(r, "no action execution for the timer");
+        return;
+    }
+    char key[128];
+    snprintf(key, sizeof key, "action-timeout:%s", run->action_execution_id);
+    if (at_deadline && run->deadline_ms > r->now) {
+        r->now = run->deadline_ms;
+    }
+    engine_input in = {.kind = ENGINE_INPUT_TIMER};
+    in.timer.key = key;
+    es_apply(r, &in);
+}
+
+static void es_input_update(es_runner *r, char **tok, int n)
+{
+    model_execution_mode mode = r->c->mode;
+    if (n > 2) {
+        mode = strcmp(tok[2], "QUEUED") == 0     ? MODEL_MODE_QUEUED
+               : strcmp(tok[2], "PARALLEL") == 0 ? MODEL_MODE_PARALLEL
+                                                 : MODEL_MODE_SUPERSEDED;
+    }
+    model_pipeline *p =
+        tb_pipeline("P", strtol(tok[1], NULL, 10), mode, r->c->pipeline, r->c->variables);
+    engine_input in = {.kind = ENGINE_INPUT_PIPELINE_UPDATED, .request_id = "req"};
+    in.update.pipeline = p;
+    es_apply(r, &in);
+    model_pipeline_free(p);
+}
+
+/* Returns true when the line was an input. */
+static bool es_input(es_runner *r, char **tok, int n)
+{
+    const char *cmd = tok[0];
+    if (strcmp(cmd, "start") == 0 && n >= 2) {
+        es_input_start(r, tok, n);
+    } else if (strcmp(cmd, "succeed") == 0) {
+        es_input_job(r, tok, n, ENGINE_JOB_SUCCEEDED);
+    } else if (strcmp(cmd, "fail") == 0) {
+        es_input_job(r, tok, n, ENGINE_JOB_FAILED);
+    } else if (strcmp(cmd, "progress") == 0) {
+        es_input_job(r, tok, n, ENGINE_JOB_IN_PROGRESS);
+    } else if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0) {
+        es_input_approval(r, tok, n, cmd[0] == 'a', false);
+    } else if (strcmp(cmd, "approve-token") == 0) {
+        es_input_approval(r, tok, n, true, true);
+    } else if (strcmp(cmd, "timeout") == 0) {
+        es_input_timer(r, tok, n, true);
+    } else if (strcmp(cmd, "timer-early") == 0) {
+        es_input_timer(r, tok, n, false);
+    } else if (strcmp(cmd, "stop") == 0 && n >= 2) {
+        engine_input in = {.kind = ENGINE_INPUT_STOP, .request_id = "req"};
+        const char *id = es_id(r, tok[1]);
+        in.stop.execution_id = id != NULL ? id : tok[1];
+        int i = 2;
+        if (n > i && strcmp(tok[i], "abandon") == 0) {
+            in.stop.abandon = true;
+            i++;
+        }
+        in.stop.reason = n > i ? tok[i] : NULL;
+        es_apply(r, &in);
+    } else if (strcmp(cmd, "retry") == 0 && n >= 4) {
+        engine_input in = {.kind = ENGINE_INPUT_RETRY, .request_id = "req"};
+        const char *id = es_id(r, tok[1]);
+        in.retry.execution_id = id != NULL ? id : tok[1];
+        in.retry.stage = tok[2];
+        in.retry.mode = strcmp(tok[3], "ALL_ACTIONS") == 0 ? ENGINE_RETRY_ALL_ACTIONS
+                                                           : ENGINE_RETRY_FAILED_ACTIONS;
+        es_apply(r, &in);
+    } else if ((strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0) && n >= 3) {
+        engine_input in = {.kind = ENGINE_INPUT_TRANSITION,
+                           .request_id = "req",
+                           .requested_by = "arn:aws:iam::111122223333:user/ops"};
+        in.transition.stage = tok[1];
+        in.transition.outbound = strcmp(tok[2], "outbound") == 0;
+        in.transition.enabled = cmd[0] == 'e';
+        in.transition.reason = n > 3 ? tok[3] : NULL;
+        es_apply(r, &in);
+    } else if (strcmp(cmd, "update") == 0 && n >= 2) {
+        es_input_update(r, tok, n);
+    } else if (strcmp(cmd, "resend") == 0) {
+        engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT, .request_id = "req"};
+        in.job.job_id = r->last_job;
+        in.job.outcome = ENGINE_JOB_SUCCEEDED;
+        in.job.percent_complete = -1;
+        es_apply(r, &in);
+    } else if (strcmp(cmd, "tick") == 0 && n >= 2) {
+        r->now += strtoll(tok[1], NULL, 10);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* ---- expectations ------------------------------------------------------------ */
+
+/* "P:STATE" / "S:Stage:STATE" / "A:Stage.Action:STATE" for an event effect. */
+static void es_event_token(const engine_effect *e, char *out, size_t len)
+{
+    const char *type = json_string_value(json_object_get(e->body, "detail-type"));
+    const json_t *detail = json_object_get(e->body, "detail");
+    const char *state = json_string_value(json_object_get(detail, "state"));
+    const char *stage = json_string_value(json_object_get(detail, "stage"));
+    const char *action = json_string_value(json_object_get(detail, "action"));
+    if (type != NULL && strstr(type, "Pipeline Execution") != NULL) {
+        snprintf(out, len, "P:%s", state);
+    } else if (type != NULL && strstr(type, "Stage Execution") != NULL) {
+        snprintf(out, len, "S:%s:%s", stage, state);
+    } else {
+        snprintf(out, len, "A:%s.%s:%s", stage, action, state);
+    }
+}
+
+static void es_expect_events(es_runner *r, char **tok, int n)
+{
+    const char *id = es_id(r, tok[1]);
+    char got[2048] = "";
+    char want[2048] = "";
+    size_t glen = 0;
+    for (size_t i = 0; i < r->last.count; i++) {
+        const engine_effect *e = &r->last.items[i];
+        if (e->kind != ENGINE_EFFECT_EVENT || id == NULL || strcmp(e->execution_id, id) != 0) {
+            continue;
+        }
+        char t[256];
+        es_event_token(e, t, sizeof t);
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, "%s%s", glen > 0 ? " " : "", t);
+        if (glen >= sizeof got) {
+            glen = sizeof got - 1;
+        }
+    }
+    size_t wlen = 0;
+    for (int i = 2; i < n; i++) {
+        if (strcmp(tok[i], "-") == 0) {
+            continue;
+        }
+        wlen +=
+            (size_t)snprintf(want + wlen, sizeof want - wlen, "%s%s", wlen > 0 ? " " : "", tok[i]);
+        if (wlen >= sizeof want) {
+            wlen = sizeof want - 1;
+        }
+    }
+    if (strcmp(got, want) != 0) {
+        es_fail(r, "events of %s: got [%s], want [%s]", tok[1], got, want);
+    }
+}
+
+static void es_expect_jobs(es_runner *r, char **tok, int n)
+{
+    char got[1024] = "";
+    char want[1024] = "";
+    size_t glen = 0;
+    for (size_t i = 0; i < r->last.count; i++) {
+        const engine_effect *e = &r->last.items[i];
+        if (e->kind != ENGINE_EFFECT_JOB) {
+            continue;
+        }
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, "%s%s.%s", glen > 0 ? " " : "",
+                                 json_string_value(json_object_get(e->body, "stage")),
+                                 json_string_value(json_object_get(e->body, "action")));
+        if (glen >= sizeof got) {
+            glen = sizeof got - 1;
+        }
+    }
+    size_t wlen = 0;
+    for (int i = 1; i < n; i++) {
+        if (strcmp(tok[i], "-") != 0) {
+            wlen += (size_t)snprintf(want + wlen, sizeof want - wlen, "%s%s", wlen > 0 ? " " : "",
+                                     tok[i]);
+            if (wlen >= sizeof want) {
+                wlen = sizeof want - 1;
+            }
+        }
+    }
+    if (strcmp(got, want) != 0) {
+        es_fail(r, "jobs: got [%s], want [%s]", got, want);
+    }
+}
+
+static const engine_effect *es_find_event(es_runner *r, const char *id, const char *token)
+{
+    for (size_t i = 0; i < r->last.count; i++) {
+        const engine_effect *e = &r->last.items[i];
+        char t[256];
+        if (e->kind != ENGINE_EFFECT_EVENT || strcmp(e->execution_id, id) != 0) {
+            continue;
+        }
+        es_event_token(e, t, sizeof t);
+        if (strcmp(t, token) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void es_expect_value(es_runner *r, const json_t *value, const char *want, const char *what)
+{
+    char text[512] = "";
+    if (json_is_string(value)) {
+        snprintf(text, sizeof text, "%s", json_string_value(value));
+    } else if (json_is_integer(value)) {
+        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+    } else if (value != NULL) {
+        char *dump = es_dump(value);
+        snprintf(text, sizeof text, "%s", dump);
+        free(dump);
+    }
+    if (strcmp(want, "*") == 0 ? value == NULL : strcmp(text, want) != 0) {
+        es_fail(r, "%s: got '%s', want '%s'", what, value != NULL ? text : "(absent)", want);
+    }
+}
+
+static void es_expect_inbound(es_runner *r, char **tok, int n)
+{
+    const engine_plan *plan = engine_state_plan(r->state);
+    size_t s = engine_plan_stage_index(plan, tok[1]);
+    if (s == ENGINE_PLAN_NOT_FOUND) {
+        es_fail(r, "no stage %s", tok[1]);
+        return;
+    }
+    json_t *view = engine_view_pipeline_state(r->state);
+    json_t *stage = json_array_get(json_object_get(view, "stageStates"), s);
+    json_t *inbound = json_object_get(stage, "inboundExecutions");
+    char got[512] = "";
+    char want[512] = "";
+    size_t glen = 0;
+    for (size_t i = 0; i < json_array_size(inbound); i++) {
+        const char *id =
+            json_string_value(json_object_get(json_array_get(inbound, i), "pipelineExecutionId"));
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, "%s%s", glen > 0 ? " " : "",
+                                 es_label_of(r, id));
+        if (glen >= sizeof got) {
+            glen = sizeof got - 1;
+        }
+    }
+    size_t wlen = 0;
+    for (int i = 2; i < n; i++) {
+        if (strcmp(tok[i], "-") != 0) {
+            wlen += (size_t)snprintf(want + wlen, sizeof want - wlen, "%s%s", wlen > 0 ? " " : "",
+                                     tok[i]);
+            if (wlen >= sizeof want) {
+                wlen = sizeof want - 1;
+            }
+        }
+    }
+    if (strcmp(got, want) != 0) {
+        es_fail(r, "inbound of %s: got [%s], want [%s]", tok[1], got, want);
+    }
+    json_decref(view);
+}
+
+static void es_expect_run(es_runner *r, char **tok, int n)
+{
+    const char *cmd = tok[0];
+    engine_execution *x = n > 2 ? es_exec(r, tok[1]) : NULL;
+    engine_action_run *run = x != NULL ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
+    if (run == NULL) {
+        return;
+    }
+    if (strcmp(cmd, "action") == 0 && n > 3) {
+        if (strcmp(engine_state_action_status_name(run->status), tok[3]) != 0) {
+            es_fail(r, "action %s: got %s, want %s", tok[2],
+                    engine_state_action_status_name(run->status), tok[3]);
+        }
+    } else if (strcmp(cmd, "action-attempt") == 0 && n > 3) {
+        if (run->attempt != (int)strtol(tok[3], NULL, 10)) {
+            es_fail(r, "attempt of %s: got %d, want %s", tok[2], run->attempt, tok[3]);
+        }
+    } else if (strcmp(cmd, "resolved") == 0 && n > 4) {
+        const char *got = NULL;
+        for (size_t i = 0; i < run->nresolved; i++) {
+            if (strcmp(run->resolved[i].key, tok[3]) == 0) {
+                got = run->resolved[i].value;
+            }
+        }
+        const char *want =
+            tok[4][0] == '$' && es_id(r, tok[4] + 1) != NULL ? es_id(r, tok[4] + 1) : tok[4];
+        if (got == NULL || strcmp(got, want) != 0) {
+            es_fail(r, "resolved %s: got '%s', want '%s'", tok[3], got != NULL ? got : "(absent)",
+                    tok[4]);
+        }
+    } else if (strcmp(cmd, "deadline") == 0 && n > 3) {
+        long minutes = (long)((run->deadline_ms - run->start_ms) / 60000);
+        if (run->deadline_ms == 0 || minutes != strtol(tok[3], NULL, 10)) {
+            es_fail(r, "timeout of %s: got %ld minutes, want %s", tok[2], minutes, tok[3]);
+        }
+    } else if (strcmp(cmd, "error") == 0 && n > 3) {
+        if (run->error_code == NULL || strcmp(run->error_code, tok[3]) != 0) {
+            es_fail(r, "error code: got %s, want %s",
+                    run->error_code != NULL ? run->error_code : "(none)", tok[3]);
+        }
+    } else if (strcmp(cmd, "summary") == 0 && n > 3) {
+        if (run->summary == NULL || strstr(run->summary, tok[3]) == NULL) {
+            es_fail(r, "summary: got '%s', want it to contain '%s'",
+                    run->summary != NULL ? run->summary : "(none)", tok[3]);
+        }
+    }
+}
+
+static void es_expect(es_runner *r, char **tok, int n)
+{
+    const char *cmd = tok[0];
+    if (strcmp(cmd, "reply") == 0 && n > 1) {
+        const engine_effect *reply = engine_effects_reply(&r->last);
+        const char *got =
+            reply == NULL ? "(no reply)" : (reply->exception != NULL ? reply->exception : "ok");
+        if (strcmp(got, tok[1]) != 0) {
+            es_fail(r, "reply: got %s (%s), want %s", got,
+                    reply != NULL && reply->message ? reply->message : "", tok[1]);
+        }
+    } else if (strcmp(cmd, "status") == 0 && n > 2) {
+        engine_execution *x = es_exec(r, tok[1]);
+        if (x != NULL && strcmp(engine_state_exec_status_name(x->status), tok[2]) != 0) {
+            es_fail(r, "status of %s: got %s, want %s", tok[1],
+                    engine_state_exec_status_name(x->status), tok[2]);
+        }
+    } else if (strcmp(cmd, "stage") == 0 && n > 3) {
+        engine_execution *x = es_exec(r, tok[1]);
+        const engine_plan *plan =
+            x != NULL ? engine_state_plan_version(r->state, x->pipeline_version) : NULL;
+        size_t s = engine_plan_stage_index(plan, tok[2]);
+        if (x != NULL && s == ENGINE_PLAN_NOT_FOUND) {
+            es_fail(r, "no stage %s", tok[2]);
+        } else if (x != NULL &&
+                   strcmp(engine_state_stage_status_name(x->stages[s].status), tok[3]) != 0) {
+            es_fail(r, "stage %s of %s: got %s, want %s", tok[2], tok[1],
+                    engine_state_stage_status_name(x->stages[s].status), tok[3]);
+        }
+    } else if (strcmp(cmd, "attempt") == 0 && n > 2) {
+        engine_execution *x = es_exec(r, tok[1]);
+        if (x != NULL && x->attempt != (int)strtol(tok[2], NULL, 10)) {
+            es_fail(r, "attempt of %s: got %d, want %s", tok[1], x->attempt, tok[2]);
+        }
+    } else if (strcmp(cmd, "lock") == 0 && n > 2) {
+        size_t s = engine_plan_stage_index(engine_state_plan(r->state), tok[1]);
+        const engine_execution *holder =
+            s != ENGINE_PLAN_NOT_FOUND ? engine_state_lock_holder(r->state, s) : NULL;
+        const char *got = holder != NULL ? es_label_of(r, holder->id) : "-";
+        if (strcmp(got, tok[2]) != 0) {
+            es_fail(r, "lock of %s: got %s, want %s", tok[1], got, tok[2]);
+        }
+    } else if (strcmp(cmd, "latest") == 0 && n > 2) {
+        size_t s = engine_plan_stage_index(engine_state_plan(r->state), tok[1]);
+        const char *id =
+            s != ENGINE_PLAN_NOT_FOUND ? r->state->stages[s].latest_execution_id : NULL;
+        const char *got = id != NULL ? es_label_of(r, id) : "-";
+        if (strcmp(got, tok[2]) != 0) {
+            es_fail(r, "latest of %s: got %s, want %s", tok[1], got, tok[2]);
+        }
+    } else if (strcmp(cmd, "same") == 0 && n > 2) {
+        const char *a = es_id(r, tok[1]);
+        const char *b = es_id(r, tok[2]);
+        if (a == NULL || b == NULL || strcmp(a, b) != 0) {
+            es_fail(r, "%s and %s are not the same execution", tok[1], tok[2]);
+        }
+    } else if (strcmp(cmd, "inbound") == 0 && n > 1) {
+        es_expect_inbound(r, tok, n);
+    } else if (strcmp(cmd, "events") == 0 && n > 1) {
+        es_expect_events(r, tok, n);
+    } else if (strcmp(cmd, "no-events") == 0) {
+        for (size_t i = 0; i < r->last.count; i++) {
+            if (r->last.items[i].kind == ENGINE_EFFECT_EVENT) {
+                es_fail(r, "unexpected event %s", r->last.items[i].id);
+                break;
+            }
+        }
+    } else if (strcmp(cmd, "jobs") == 0) {
+        es_expect_jobs(r, tok, n);
+    } else if (strcmp(cmd, "timers") == 0 && n > 2) {
+        engine_effect_kind kind =
+            strcmp(tok[1], "set") == 0 ? ENGINE_EFFECT_TIMER_SET : ENGINE_EFFECT_TIMER_CANCEL;
+        long count = 0;
+        for (size_t i = 0; i < r->last.count; i++) {
+            count += r->last.items[i].kind == kind;
+        }
+        if (count != strtol(tok[2], NULL, 10)) {
+            es_fail(r, "timers %s: got %ld, want %s", tok[1], count, tok[2]);
+        }
+    } else if (strcmp(cmd, "active") == 0 && n > 1) {
+        if ((long)engine_state_active_count(r->state) != strtol(tok[1], NULL, 10)) {
+            es_fail(r, "active executions: got %zu, want %s", engine_state_active_count(r->state),
+                    tok[1]);
+        }
+    } else if (strcmp(cmd, "exec-summary") == 0 && n > 2) {
+        engine_execution *x = es_exec(r, tok[1]);
+        if (x != NULL && (x->status_summary == NULL || strstr(x->status_summary, tok[2]) == NULL)) {
+            es_fail(r, "execution summary: got '%s', want it to contain '%s'",
+                    x->status_summary != NULL ? x->status_summary : "(none)", tok[2]);
+        }
+    } else if (strcmp(cmd, "detail") == 0 && n > 4) {
+        const char *id = es_id(r, tok[1]);
+        const engine_effect *e = id != NULL ? es_find_event(r, id, tok[2]) : NULL;
+        if (e == NULL) {
+            es_fail(r, "no event %s for %s", tok[2], tok[1]);
+        } else {
+            es_expect_value(r, json_object_get(json_object_get(e->body, "detail"), tok[3]), tok[4],
+                            tok[3]);
+        }
+    } else if (strcmp(cmd, "job") == 0 && n > 3) {
+        const engine_effect *found = NULL;
+        for (size_t i = 0; i < r->last.count && found == NULL; i++) {
+            const engine_effect *e = &r->last.items[i];
+            char path[256];
+            if (e->kind != ENGINE_EFFECT_JOB) {
+                continue;
+            }
+            snprintf(path, sizeof path, "%s.%s",
+                     json_string_value(json_object_get(e->body, "stage")),
+                     json_string_value(json_object_get(e->body, "action")));
+            found = strcmp(path, tok[1]) == 0 ? e : NULL;
+        }
+        if (found == NULL) {
+            es_fail(r, "no job for %s", tok[1]);
+        } else {
+            es_expect_value(r, json_object_get(found->body, tok[2]), tok[3], tok[2]);
+        }
+    } else if (strcmp(cmd, "transition") == 0 && n > 3) {
+        size_t s = engine_plan_stage_index(engine_state_plan(r->state), tok[1]);
+        if (s == ENGINE_PLAN_NOT_FOUND) {
+            es_fail(r, "no stage %s", tok[1]);
+            return;
+        }
+        const engine_transition *t = strcmp(tok[2], "outbound") == 0 ? &r->state->stages[s].outbound
+                                                                     : &r->state->stages[s].inbound;
+        if (t->enabled != (strcmp(tok[3], "enabled") == 0)) {
+            es_fail(r, "transition %s %s is %s", tok[1], tok[2],
+                    t->enabled ? "enabled" : "disabled");
+        }
+    } else if (strcmp(cmd, "action") == 0 || strcmp(cmd, "action-attempt") == 0 ||
+               strcmp(cmd, "resolved") == 0 || strcmp(cmd, "deadline") == 0 ||
+               strcmp(cmd, "error") == 0 || strcmp(cmd, "summary") == 0) {
+        es_expect_run(r, tok, n);
+    } else {
+        es_fail(r, "unknown line");
+    }
+}
+
+int es_run(const es_case *c)
+{
+    es_runner r;
+    memset(&r, 0, sizeof r);
+    r.c = c;
+    r.now = ES_START_MS;
+    r.state = engine_state_new("P");
+    engine_effects_init(&r.last);
+
+    model_pipeline *p = tb_pipeline("P", 1, c->mode, c->pipeline, c->variables);
+    if (p == NULL) {
+        fprintf(stderr, "case '%s': bad pipeline spec\n", c->name);
+        engine_state_free(r.state);
+        return 1;
+    }
+    engine_input create = {.kind = ENGINE_INPUT_PIPELINE_UPDATED};
+    create.update.pipeline = p;
+    es_apply(&r, &create);
+    model_pipeline_free(p);
+
+    for (int i = 0; c->script[i] != NULL; i++) {
+        char buf[1024];
+        char *tok[ES_MAX_TOKENS];
+        r.lineno = i + 1;
+        r.line = c->script[i];
+        int n = es_tokens(c->script[i], buf, sizeof buf, tok);
+        if (n == 0) {
+            continue;
+        }
+        if (!es_input(&r, tok, n)) {
+            es_expect(&r, tok, n);
+        }
+    }
+    engine_effects_free(&r.last);
+    engine_state_free(r.state);
+    return r.failures;
+}

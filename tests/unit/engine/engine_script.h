@@ -1,0 +1,53 @@
+/*
+ * engine_script.h — table-driven engine tests: a pipeline, a list of inputs
+ * and the expected statuses and effects, one line each.
+ *
+ * Inputs (L = an execution label such as E1, bound by "start L"):
+ *   start L [token=T] [var=K=V] [trigger=Type] [rev=Action:TYPE:VALUE]
+ *   succeed L Stage.Action [var=K=V] [out=Name@bucket/key] [rev=R] [summary=S]
+ *   progress L Stage.Action CONTINUATION      fail L Stage.Action [Type] [message]
+ *   approve L Stage.Action [summary]          reject L Stage.Action [summary]
+ *   approve-token TOKEN Stage.Action          timeout L Stage.Action
+ *   timer-early L Stage.Action                stop L [abandon] [reason]
+ *   retry L Stage FAILED_ACTIONS|ALL_ACTIONS  disable Stage inbound|outbound reason
+ *   enable Stage inbound|outbound             update VERSION [mode]
+ *   resend                                    (the last job result's job id, as a success)
+ *   tick MS
+ * Expectations (about the state after, or the effects of, the last input):
+ *   reply ok|<Exception>               status L <Status>
+ *   stage L Stage <Status>             action L Stage.Action <Status>
+ *   attempt L N                        action-attempt L Stage.Action N
+ *   lock Stage L|-                     inbound Stage L... | -
+ *   latest Stage L                     same L1 L2
+ *   events L TOKEN... | -              TOKEN: P:STATE, S:Stage:STATE, A:Stage.Action:STATE
+ *   jobs Stage.Action... | -           timers set|cancel N
+ *   no-events                          active N
+ *   resolved L Stage.Action Key Value  ($L stands for L's id)
+ *   error L Stage.Action CODE          deadline L Stage.Action MINUTES
+ *   summary L Stage.Action TEXT        exec-summary L TEXT     (TEXT: contained)
+ *   detail L TOKEN field VALUE         a detail field of that event of the last input
+ *   job Stage.Action field VALUE       a member of that job of the last input ('*': present)
+ *   transition Stage inbound|outbound enabled|disabled
+ * '~' in a value stands for a space.
+ *
+ * Every input is also checked for determinism (replaying it on the state
+ * saved before gives identical state and effects) and for a lossless JSON
+ * round trip of the state.
+ */
+#ifndef ENGINE_SCRIPT_H
+#define ENGINE_SCRIPT_H
+
+#include "sluice/model.h"
+
+typedef struct es_case {
+    const char *name;
+    model_execution_mode mode;
+    const char *pipeline;      /* engine_builder.h spec */
+    const char *variables;     /* pipeline variables, or NULL */
+    const char *const *script; /* NULL-terminated */
+} es_case;
+
+/* Runs a case; returns the number of failed expectations (each printed to stderr). */
+int es_run(const es_case *c);
+
+#endif
