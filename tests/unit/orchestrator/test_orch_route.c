@@ -1,0 +1,284 @@
+/*
+ * Unit tests of the orchestrator's pure translation layer (orch_route.h):
+ * request envelopes to engine inputs, effects to outbox entries and back,
+ * timer members, and the configuration table.
+ */
+#include "orch_config.h"
+#include "orch_route.h"
+
+#include "sluice/bus_envelope.h"
+#include "sluice/engine_effects.h"
+#include "sluice/error.h"
+#include "sluice_test.h"
+
+#include <stdlib.h>
+
+static bus_envelope *envelope_with(json_t *detail)
+{
+    const char *resources[1] = {"arn:aws:codepipeline:us-east-1:123456789012:p"};
+    bus_envelope_spec spec = {
+        .id = "01234567-89ab-4cde-8f01-23456789abcd",
+        .detail_type = ORCH_DETAIL_TYPE_REQUEST,
+        .source = "sluice.api",
+        .account = "123456789012",
+        .region = "us-east-1",
+        .time_ms = 1700000000000,
+        .resources = resources,
+        .nresources = 1,
+        .detail = detail,
+    };
+    bus_envelope *env = NULL;
+    char reason[256];
+    if (bus_envelope_new(&spec, &env, reason, sizeof reason) != SLUICE_OK) {
+        fprintf(stderr, "envelope: %s\n", reason);
+        exit(2);
+    }
+    json_decref(detail);
+    return env;
+}
+
+static void test_request_start(void)
+{
+    bus_envelope *env = envelope_with(json_pack(
+        "{s:s, s:s, s:s, s:[{s:s, s:s}]}", "type", "StartPipelineExecution", "pipeline", "demo",
+        "requestId", "01234567-89ab-4cde-8f01-23456789abcd", "variables", "name", "Env", "value",
+        "prod"));
+    orch_request req;
+    char err[256];
+    REQUIRE(orch_route_request(env, &req, err, sizeof err) == SLUICE_OK);
+    CHECK_INT_EQ(req.kind, ORCH_REQUEST_ENGINE);
+    CHECK_STR_EQ(req.pipeline, "demo");
+    CHECK_INT_EQ(req.doc.input.kind, ENGINE_INPUT_START);
+    CHECK_INT_EQ(req.doc.input.start.nvariables, 1);
+    CHECK_STR_EQ(req.doc.input.start.variables[0].value, "prod");
+    orch_request_clear(&req);
+    bus_envelope_free(env);
+}
+
+static void test_request_updated_and_deleted(void)
+{
+    bus_envelope *env = envelope_with(
+        json_pack("{s:s, s:s, s:i}", "type", "PipelineUpdated", "pipeline", "demo", "version", 3));
+    orch_request req;
+    char err[256];
+    REQUIRE(orch_route_request(env, &req, err, sizeof err) == SLUICE_OK);
+    CHECK_INT_EQ(req.doc.input.kind, ENGINE_INPUT_PIPELINE_UPDATED);
+    CHECK_INT_EQ(req.version, 3);
+    orch_request_clear(&req);
+    bus_envelope_free(env);
+
+    env = envelope_with(json_pack("{s:s, s:s}", "type", "PipelineDeleted", "pipeline", "demo"));
+    REQUIRE(orch_route_request(env, &req, err, sizeof err) == SLUICE_OK);
+    CHECK_INT_EQ(req.kind, ORCH_REQUEST_DELETED);
+    CHECK(!req.has_doc);
+    orch_request_clear(&req);
+    bus_envelope_free(env);
+}
+
+static void test_request_rejects(void)
+{
+    struct {
+        json_t *detail;
+        const char *reason;
+    } cases[] = {
+        {json_pack("{s:s}", "type", "StartPipelineExecution"), "missing string field \"pipeline\""},
+        {json_pack("{s:s}", "pipeline", "demo"), "missing string field \"type\""},
+        {json_pack("{s:s, s:s}", "pipeline", "bad name!", "type", "StartPipelineExecution"),
+         "is not a pipeline name"},
+        {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "Explode"), "unknown type"},
+        {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "PipelineUpdated"),
+         "needs a version"},
+        {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "JobResult"), "jobId"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bus_envelope *env = envelope_with(cases[i].detail);
+        orch_request req;
+        char err[256] = "";
+        CHECK(orch_route_request(env, &req, err, sizeof err) != SLUICE_OK);
+        CHECK_STR_CONTAINS(err, cases[i].reason);
+        bus_envelope_free(env);
+    }
+}
+
+static const orch_route_ctx route_ctx = {
+    .pipeline = "demo",
+    .pipeline_arn = "arn:aws:codepipeline:us-east-1:123456789012:demo",
+    .account = "123456789012",
+    .region = "us-east-1",
+    .now_ms = 1700000000000,
+};
+
+static char *set_str(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+/* Routes effects, serializes each entry and parses it back as an op. */
+static void round_trip(const engine_effects *effects, orch_op *ops, size_t *nops)
+{
+    json_t *entries = json_array();
+    char err[256];
+    if (orch_route_effects(effects, &route_ctx, entries, err, sizeof err) != SLUICE_OK) {
+        fprintf(stderr, "route: %s\n", err);
+        exit(2);
+    }
+    *nops = json_array_size(entries);
+    for (size_t i = 0; i < *nops; i++) {
+        char *text = json_dumps(json_array_get(entries, i), JSON_COMPACT);
+        if (orch_op_parse(text, strlen(text), &ops[i], err, sizeof err) != SLUICE_OK) {
+            fprintf(stderr, "parse: %s\n", err);
+            exit(2);
+        }
+        free(text);
+    }
+    json_decref(entries);
+}
+
+static void test_effects_round_trip(void)
+{
+    engine_effects effects;
+    engine_effects_init(&effects);
+    engine_effect *e = engine_effects_add(&effects, ENGINE_EFFECT_EVENT);
+    e->id = set_str("11111111-1111-4111-8111-111111111111");
+    e->body = json_pack("{s:s}", "detail-type", "CodePipeline Pipeline Execution State Change");
+    e = engine_effects_add(&effects, ENGINE_EFFECT_JOB);
+    e->id = set_str("22222222-2222-4222-8222-222222222222");
+    e->execution_id = set_str("33333333-3333-4333-8333-333333333333");
+    e->body = json_pack("{s:s, s:s}", "jobId", "22222222-2222-4222-8222-222222222222", "action",
+                        "Build");
+    e = engine_effects_add(&effects, ENGINE_EFFECT_TIMER_SET);
+    e->id = set_str("action-timeout:x");
+    e->deadline_ms = 1700000060000;
+    e = engine_effects_add(&effects, ENGINE_EFFECT_TIMER_CANCEL);
+    e->id = set_str("action-timeout:y");
+    e = engine_effects_add(&effects, ENGINE_EFFECT_REPLY);
+    e->id = set_str("44444444-4444-4444-8444-444444444444");
+    e->exception = set_str("StageNotRetryableException");
+    e->message = set_str("not now");
+    e = engine_effects_add(&effects, ENGINE_EFFECT_REPLY); /* nobody waits: dropped */
+    e = engine_effects_add(&effects, ENGINE_EFFECT_ARCHIVE);
+    e->archive = ENGINE_ARCHIVE_PIPELINE_EXECUTION;
+    e->id = set_str("33333333-3333-4333-8333-333333333333");
+    e->body = json_pack("{s:{s:f}}", "summary", "startTime", 1700000001.5);
+
+    orch_op ops[8];
+    size_t n = 0;
+    round_trip(&effects, ops, &n);
+    REQUIRE(n == 6);
+    CHECK_INT_EQ(ops[0].kind, ORCH_OP_PUBLISH_EVENT);
+    CHECK_STR_EQ(ops[0].key, "demo");
+    CHECK_INT_EQ(ops[1].kind, ORCH_OP_PUBLISH_JOB);
+    CHECK_STR_EQ(ops[1].key, "33333333-3333-4333-8333-333333333333");
+    CHECK_STR_EQ(json_string_value(json_object_get(ops[1].payload, "detail-type")),
+                 ORCH_DETAIL_TYPE_JOB);
+    CHECK_STR_EQ(json_string_value(json_object_get(ops[1].payload, "id")),
+                 "22222222-2222-4222-8222-222222222222");
+    CHECK_STR_EQ(json_string_value(json_object_get(ops[1].payload, "time")),
+                 "2023-11-14T22:13:20Z");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(ops[1].payload, "detail"),
+                                                   "action")),
+                 "Build");
+    CHECK_INT_EQ(ops[2].kind, ORCH_OP_TIMER_SET);
+    CHECK_STR_EQ(ops[2].key, "action-timeout:x");
+    CHECK_INT_EQ(ops[2].deadline_ms, 1700000060000);
+    CHECK_INT_EQ(ops[3].kind, ORCH_OP_TIMER_CANCEL);
+    CHECK_INT_EQ(ops[4].kind, ORCH_OP_REPLY);
+    CHECK_STR_EQ(ops[4].id, "44444444-4444-4444-8444-444444444444");
+    CHECK_STR_EQ(json_string_value(json_object_get(ops[4].payload, "exception")),
+                 "StageNotRetryableException");
+    CHECK_INT_EQ(ops[5].kind, ORCH_OP_ARCHIVE_EXECUTION);
+    CHECK_INT_EQ(ops[5].start_ms, 1700000001500);
+    for (size_t i = 0; i < n; i++) {
+        orch_op_clear(&ops[i]);
+    }
+    engine_effects_free(&effects);
+}
+
+static void test_effects_missing_parts(void)
+{
+    engine_effects effects;
+    engine_effects_init(&effects);
+    engine_effects_add(&effects, ENGINE_EFFECT_JOB); /* no id, no body */
+    json_t *entries = json_array();
+    char err[256] = "";
+    CHECK_INT_EQ(orch_route_effects(&effects, &route_ctx, entries, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "job lacks its id or body");
+    json_decref(entries);
+    engine_effects_free(&effects);
+}
+
+static void test_op_parse_rejects(void)
+{
+    static const char *const bad[] = {
+        "not json",
+        "{\"op\":\"explode\"}",
+        "{\"op\":\"publish-event\",\"key\":\"k\"}",
+        "{\"op\":\"timer-set\",\"key\":\"k\"}",
+        "{\"op\":\"reply\",\"reply\":{}}",
+        "{\"op\":\"archive-action\",\"id\":\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        orch_op op;
+        char err[256];
+        CHECK_INT_EQ(orch_op_parse(bad[i], strlen(bad[i]), &op, err, sizeof err), SLUICE_EPARSE);
+        CHECK(op.root == NULL);
+    }
+}
+
+static void test_timer_members(void)
+{
+    char member[64];
+    CHECK_INT_EQ(orch_route_timer_member(member, sizeof member, "demo", "action-timeout:1"),
+                 SLUICE_OK);
+    char pipeline[101];
+    const char *key = NULL;
+    CHECK_INT_EQ(orch_route_timer_split(member, pipeline, sizeof pipeline, &key), SLUICE_OK);
+    CHECK_STR_EQ(pipeline, "demo");
+    CHECK_STR_EQ(key, "action-timeout:1");
+    CHECK_INT_EQ(orch_route_timer_split("no-separator", pipeline, sizeof pipeline, &key),
+                 SLUICE_EPARSE);
+    char tiny[8];
+    CHECK_INT_EQ(orch_route_timer_member(tiny, sizeof tiny, "demo", "action-timeout:1"),
+                 SLUICE_ETOOBIG);
+}
+
+static void test_pipeline_names(void)
+{
+    CHECK(orch_route_pipeline_name_ok("My.Pipeline@1_a-b"));
+    CHECK(!orch_route_pipeline_name_ok(""));
+    CHECK(!orch_route_pipeline_name_ok("with space"));
+    CHECK(!orch_route_pipeline_name_ok("brace{x}"));
+    char long_name[102];
+    memset(long_name, 'a', 101);
+    long_name[101] = '\0';
+    CHECK(!orch_route_pipeline_name_ok(long_name));
+}
+
+static void test_config_defaults(void)
+{
+    unsetenv("SLUICE_CONFIG_FILE");
+    unsetenv("SLUICE_ORCHESTRATOR_PORT");
+    orch_config cfg;
+    char err[512];
+    CHECK_INT_EQ(orch_config_load(&cfg, err, sizeof err), SLUICE_OK);
+    CHECK_INT_EQ(cfg.port, 7075);
+    CHECK_STR_EQ(cfg.topic_prefix, "sluice.");
+    setenv("SLUICE_ORCHESTRATOR_PORT", "99999", 1);
+    CHECK_INT_EQ(orch_config_load(&cfg, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "SLUICE_ORCHESTRATOR_PORT");
+    unsetenv("SLUICE_ORCHESTRATOR_PORT");
+}
+
+int main(void)
+{
+    RUN_TEST(test_request_start);
+    RUN_TEST(test_request_updated_and_deleted);
+    RUN_TEST(test_request_rejects);
+    RUN_TEST(test_effects_round_trip);
+    RUN_TEST(test_effects_missing_parts);
+    RUN_TEST(test_op_parse_rejects);
+    RUN_TEST(test_timer_members);
+    RUN_TEST(test_pipeline_names);
+    RUN_TEST(test_config_defaults);
+    return sluice_test_report();
+}
