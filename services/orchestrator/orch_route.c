@@ -259,9 +259,10 @@ int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t e
         return SLUICE_OK;
     }
 malformed:
-    json_decref(root);
+    sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox entry %s: missing members", name);
+    json_decref(root); /* name points into root: report first */
     memset(op, 0, sizeof *op);
-    return sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox entry %s: missing members", name);
+    return SLUICE_EPARSE;
 }
 
 void orch_op_clear(orch_op *op)
