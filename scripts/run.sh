@@ -72,7 +72,8 @@ start_service() {
   local name=$1 port=$2
   local bin="$build/services/$name/sluice-$name"
   [ -x "$bin" ] || return 0
-  "$bin" >>"$state/logs/$name.log" 2>&1 &
+  # A session of its own: Ctrl-C reaches this script, which stops services in order.
+  setsid "$bin" >>"$state/logs/$name.log" 2>&1 &
   pids+=("$!")
   printf '  %-13s http://127.0.0.1:%s   (log: .sluice/logs/%s.log)\n' "$name" "$port" "$name"
 }
@@ -112,7 +113,7 @@ echo "  . .sluice/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" lis
 echo "Press Ctrl-C to stop."
 if [ ${#pids[@]} -gt 0 ]; then
   wait -n "${pids[@]}" || true
-  sluice_log "a service exited; see .sluice/logs"
+  sluice_log "a service exited on its own; see .sluice/logs"
 else
   while true; do sleep 3600; done
 fi
