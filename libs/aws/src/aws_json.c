@@ -6,6 +6,7 @@
 #include "sluice/aws_json.h"
 
 #include "sluice/error.h"
+#include "sluice/jsontext.h"
 #include "sluice/id.h"
 #include "sluice/time.h"
 
@@ -95,34 +96,6 @@ bool aws_json_content_type_ok(const char *content_type)
     return false;
 }
 
-/* The deepest nesting of objects and arrays in text, strings skipped. */
-static size_t json_depth(const char *text, size_t len)
-{
-    size_t depth = 0;
-    size_t deepest = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-            if (depth > deepest) {
-                deepest = depth;
-            }
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return deepest;
-}
-
 int aws_json_body_parse(const char *body, size_t len, size_t max_depth, json_t **out,
                         aws_json_error *error)
 {
@@ -141,7 +114,7 @@ int aws_json_body_parse(const char *body, size_t len, size_t max_depth, json_t *
         return SLUICE_OK;
     }
     size_t limit = max_depth > 0 ? max_depth : AWS_JSON_MAX_DEPTH;
-    if (json_depth(body, len) > limit) {
+    if (sluice_jsontext_depth(body, len, limit) > limit) {
         return json_fail(error, 400, "SerializationException",
                          "Request body is nested deeper than %zu levels", limit);
     }

@@ -10,6 +10,7 @@
 #include "sluice/bus_envelope.h"
 
 #include "sluice/error.h"
+#include "sluice/jsontext.h"
 #include "sluice/id.h"
 #include "sluice/time.h"
 
@@ -74,42 +75,6 @@ static void envelope_quote(const char *text, char *out, size_t outlen)
         count++;
     }
     out[pos] = '\0';
-}
-
-/* Depth of the deepest container in bytes, counting only outside strings; stops past limit. */
-static size_t envelope_scan_depth(const char *bytes, size_t len, size_t limit)
-{
-    size_t depth = 0;
-    size_t deepest = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = bytes[i];
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-            if (depth > deepest) {
-                deepest = depth;
-                if (deepest > limit) {
-                    break;
-                }
-            }
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return deepest;
 }
 
 /* True when value nests containers deeper than max, value itself being at level. */
@@ -345,7 +310,7 @@ int bus_envelope_decode(const char *bytes, size_t len, size_t max_bytes, bus_env
         return sluice_error_set(reason, reasonlen, SLUICE_EPARSE,
                                 "not JSON: NUL byte at offset %zu", (size_t)(nul - bytes));
     }
-    if (envelope_scan_depth(bytes, len, BUS_ENVELOPE_MAX_DEPTH) > BUS_ENVELOPE_MAX_DEPTH) {
+    if (sluice_jsontext_depth(bytes, len, BUS_ENVELOPE_MAX_DEPTH) > BUS_ENVELOPE_MAX_DEPTH) {
         return sluice_error_set(reason, reasonlen, SLUICE_ETOOBIG,
                                 "nesting depth exceeds %d levels", BUS_ENVELOPE_MAX_DEPTH);
     }

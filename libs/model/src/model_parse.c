@@ -15,6 +15,7 @@
 #include "model_path.h"
 #include "model_shape.h"
 #include "sluice/error.h"
+#include "sluice/jsontext.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -368,38 +369,6 @@ int model_pipeline_parse(const json_t *pipeline, model_pipeline **out, model_err
     return model_errors_total(errs) == before ? SLUICE_OK : SLUICE_EINVAL;
 }
 
-/* Deepest nesting of objects and arrays in JSON text, not counting brackets in strings;
- * stops counting past limit. */
-static size_t text_depth(const char *text, size_t len, size_t limit)
-{
-    size_t depth = 0;
-    size_t deepest = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-            if (depth > deepest) {
-                deepest = depth;
-                if (deepest > limit) {
-                    return deepest;
-                }
-            }
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return deepest;
-}
-
 int model_pipeline_parse_text(const char *text, size_t len, model_pipeline **out,
                               model_errors *errs)
 {
@@ -416,7 +385,7 @@ int model_pipeline_parse_text(const char *text, size_t len, model_pipeline **out
                          MODEL_MAX_INPUT_BYTES);
         return SLUICE_EINVAL;
     }
-    if (text_depth(text, len, MODEL_MAX_DEPTH) > MODEL_MAX_DEPTH) {
+    if (sluice_jsontext_depth(text, len, MODEL_MAX_DEPTH) > MODEL_MAX_DEPTH) {
         model_errors_add(errs, MODEL_EXC_VALIDATION, "pipeline",
                          "the declaration nests deeper than %d levels", MODEL_MAX_DEPTH);
         return SLUICE_EINVAL;
