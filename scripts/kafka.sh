@@ -171,8 +171,14 @@ kafka_running_pid() {
 }
 
 # 16 random bytes in URL-safe base64 without padding: the form of a Kafka Uuid.
+# Drawn again when it starts with '-', which the storage tool would read as an option.
 kafka_new_cluster_id() {
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  local id
+  while :; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    case $id in -*) ;; *) break ;; esac
+  done
+  printf '%s\n' "$id"
 }
 
 kafka_fail_start() {
@@ -250,7 +256,7 @@ cmd_start() {
   if ! "$JAVA" -Xmx256m "${KAFKA_JVM_FLAGS[@]}" \
     -Dlog4j.configuration="file:$SLUICE_CONF_DIR/kafka-tools-log4j.properties" \
     -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted \
+    --cluster-id="$cluster_id" -c "$dir/server.properties" --ignore-formatted \
     >"$dir/format.out" 2>&1; then
     sluice_log "error: formatting $dir/data failed"
     sluice_tail "$dir/format.out" 30
@@ -294,38 +300,11 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir="" timeout=20
-  while (($#)); do
-    case $1 in
-      --dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
-      --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
-      *) sluice_log "unknown argument '$1'"; usage ;;
-    esac
-  done
-  [[ -n $dir ]] || usage
-  sluice_require_uint --timeout "$timeout"
-  [[ -d $dir ]] || return 0
-  dir=$(cd -- "$dir" && pwd -P)
-  local pid
-  if pid=$(kafka_running_pid "$dir"); then
-    sluice_stop_pid "$pid" "$timeout"
-    sluice_log "broker of $dir stopped (pid $pid)"
-  fi
-  rm -f -- "$dir/kafka.pid"
+  sluice_service_stop usage kafka_running_pid kafka.pid broker 20 "$@"
 }
 
 cmd_status() {
-  local dir=""
-  while (($#)); do
-    case $1 in
-      --dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
-      *) sluice_log "unknown argument '$1'"; usage ;;
-    esac
-  done
-  [[ -n $dir ]] || usage
-  [[ -d $dir ]] || return 1
-  dir=$(cd -- "$dir" && pwd -P)
-  kafka_running_pid "$dir" >/dev/null
+  sluice_service_status usage kafka_running_pid "$@"
 }
 
 # ---------------------------------------------------------------- tools

@@ -20,6 +20,10 @@
 #   sluice_render TPL OUT K=V... copies TPL to OUT replacing @K@ with V
 #   sluice_tail FILE [N]         prints the last N lines of FILE, indented
 #   sluice_now_ms                milliseconds since the epoch
+#   sluice_service_stop USAGE PIDFN PIDFILE WHAT SECS ARGS...
+#                                a service script's "stop --dir D [--timeout SECS]"
+#   sluice_service_status USAGE PIDFN ARGS...
+#                                a service script's "status --dir D"
 
 # The directory holding these scripts, whatever the caller's working directory.
 SLUICE_SCRIPTS_DIR=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
@@ -183,4 +187,49 @@ sluice_tail() {
 sluice_now_ms() {
   local t=${EPOCHREALTIME//[.,]/}
   printf '%s\n' "$((10#${t:0:13}))"
+}
+
+# The "stop" command of a service script (kafka.sh, redis.sh). ARGS are the
+# command's own: --dir D [--timeout SECS], SECS defaulting to the fifth
+# argument. PIDFN DIR prints the pid of D's server when it runs; that server
+# is stopped (SIGTERM, SIGKILL after SECS), "WHAT of D stopped" is logged and
+# D/PIDFILE removed. Succeeds when D or its server does not exist. Bad ARGS
+# call the script's USAGE function (which exits).
+sluice_service_stop() {
+  local usage=$1 pid_fn=$2 pid_file=$3 what=$4 timeout=$5 dir=""
+  shift 5
+  while (($#)); do
+    case $1 in
+      --dir) (($# >= 2)) || "$usage"; dir=$2; shift 2 ;;
+      --timeout) (($# >= 2)) || "$usage"; timeout=$2; shift 2 ;;
+      *) sluice_log "unknown argument '$1'"; "$usage" ;;
+    esac
+  done
+  [[ -n $dir ]] || "$usage"
+  sluice_require_uint --timeout "$timeout"
+  [[ -d $dir ]] || return 0
+  dir=$(cd -- "$dir" && pwd -P)
+  local pid
+  if pid=$("$pid_fn" "$dir"); then
+    sluice_stop_pid "$pid" "$timeout"
+    sluice_log "$what of $dir stopped (pid $pid)"
+  fi
+  rm -f -- "$dir/$pid_file"
+}
+
+# The "status" command of a service script: ARGS are --dir D; exits 0 when
+# PIDFN finds D's server running. Bad ARGS call USAGE.
+sluice_service_status() {
+  local usage=$1 pid_fn=$2 dir=""
+  shift 2
+  while (($#)); do
+    case $1 in
+      --dir) (($# >= 2)) || "$usage"; dir=$2; shift 2 ;;
+      *) sluice_log "unknown argument '$1'"; "$usage" ;;
+    esac
+  done
+  [[ -n $dir ]] || "$usage"
+  [[ -d $dir ]] || return 1
+  dir=$(cd -- "$dir" && pwd -P)
+  "$pid_fn" "$dir" >/dev/null
 }

@@ -139,38 +139,11 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir="" timeout=10
-  while (($#)); do
-    case $1 in
-      --dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
-      --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
-      *) sluice_log "unknown argument '$1'"; usage ;;
-    esac
-  done
-  [[ -n $dir ]] || usage
-  sluice_require_uint --timeout "$timeout"
-  [[ -d $dir ]] || return 0
-  dir=$(cd -- "$dir" && pwd -P)
-  local pid
-  if pid=$(redis_running_pid "$dir"); then
-    sluice_stop_pid "$pid" "$timeout"
-    sluice_log "Redis of $dir stopped (pid $pid)"
-  fi
-  rm -f -- "$dir/redis.pid"
+  sluice_service_stop usage redis_running_pid redis.pid Redis 10 "$@"
 }
 
 cmd_status() {
-  local dir=""
-  while (($#)); do
-    case $1 in
-      --dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
-      *) sluice_log "unknown argument '$1'"; usage ;;
-    esac
-  done
-  [[ -n $dir ]] || usage
-  [[ -d $dir ]] || return 1
-  dir=$(cd -- "$dir" && pwd -P)
-  redis_running_pid "$dir" >/dev/null
+  sluice_service_status usage redis_running_pid "$@"
 }
 
 (($# >= 1)) || usage

@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -150,27 +149,6 @@ int aws_json_error_status(const char *type)
     return 400;
 }
 
-/* A JSON string of text with bytes that are not UTF-8 turned into '?'. NULL only on ENOMEM. */
-static json_t *json_lossy_string(const char *text)
-{
-    json_t *str = json_string(text);
-    if (str != NULL) {
-        return str;
-    }
-    char *ascii = strdup(text);
-    if (ascii == NULL) {
-        return NULL;
-    }
-    for (char *p = ascii; *p != '\0'; p++) {
-        if ((unsigned char)*p >= 0x80) {
-            *p = '?';
-        }
-    }
-    str = json_string(ascii);
-    free(ascii);
-    return str;
-}
-
 static int json_dump_append(const char *bytes, size_t size, void *data)
 {
     return sluice_buf_append((sluice_buf *)data, bytes, size) == SLUICE_OK ? 0 : -1;
@@ -181,9 +159,10 @@ int aws_json_error_render(const char *type, const char *message, sluice_buf *out
     json_t *body = json_object();
     int rc = SLUICE_ENOMEM;
     if (body == NULL ||
-        json_object_set_new(body, "__type", json_lossy_string(type != NULL ? type : "")) != 0 ||
+        json_object_set_new(body, "__type",
+                            http_message_json_string(type != NULL ? type : "")) != 0 ||
         json_object_set_new(body, "message",
-                            json_lossy_string(message != NULL ? message : "")) != 0) {
+                            http_message_json_string(message != NULL ? message : "")) != 0) {
         goto out;
     }
     size_t before = out->len;

@@ -362,15 +362,9 @@ static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     bus_consumer *c = opaque;
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        char cause[BUS_KAFKA_ERRSTR_MAX] = "";
-        rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, cause, sizeof cause);
-        SLUICE_ERROR("kafka consumer %s: fatal error %s: %s", rd_kafka_name(rk),
-                     rd_kafka_err2name(code), cause);
+    if (bus_kafka_report_error(rk, err, reason, "consumer")) {
         c->fatal = true;
-        return;
     }
-    bus_kafka_log_error(rk, err, reason);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */

@@ -72,3 +72,16 @@ void bus_kafka_log_error(rd_kafka_t *rk, int err, const char *reason)
     }
     SLUICE_ERROR("kafka %s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name(code), reason);
 }
+
+bool bus_kafka_report_error(rd_kafka_t *rk, int err, const char *reason, const char *role)
+{
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char cause[BUS_KAFKA_ERRSTR_MAX] = "";
+        rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, cause, sizeof cause);
+        SLUICE_ERROR("kafka %s %s: fatal error %s: %s", role, rd_kafka_name(rk),
+                     rd_kafka_err2name(code), cause);
+        return true;
+    }
+    bus_kafka_log_error(rk, err, reason);
+    return false;
+}

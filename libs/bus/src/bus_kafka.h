@@ -12,6 +12,7 @@
 #define SLUICE_BUS_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Room for librdkafka's error strings. */
@@ -36,5 +37,14 @@ int bus_kafka_conf_set_int(rd_kafka_conf_t *conf, const char *name, long long va
 
 /* Logs an error reported by librdkafka's error callback, at a level that fits it. */
 void bus_kafka_log_error(rd_kafka_t *rk, int err, const char *reason);
+
+/*
+ * Reports an error from librdkafka's error callback. A fatal error
+ * (RD_KAFKA_RESP_ERR__FATAL) is logged with its underlying code and cause and
+ * true is returned: the caller then marks its client as dead. Anything else
+ * goes to bus_kafka_log_error and false is returned. role ("producer",
+ * "consumer") names the client in the log record.
+ */
+bool bus_kafka_report_error(rd_kafka_t *rk, int err, const char *reason, const char *role);
 
 #endif

@@ -155,15 +155,9 @@ static void producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *
 static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     bus_producer *p = opaque;
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        char cause[BUS_KAFKA_ERRSTR_MAX] = "";
-        rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, cause, sizeof cause);
-        SLUICE_ERROR("kafka producer %s: fatal error %s: %s", rd_kafka_name(rk),
-                     rd_kafka_err2name(code), cause);
+    if (bus_kafka_report_error(rk, err, reason, "producer")) {
         p->fatal = true;
-        return;
     }
-    bus_kafka_log_error(rk, err, reason);
 }
 
 static int producer_rk_new(bus_producer *p, char *err, size_t errlen)

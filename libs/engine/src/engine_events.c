@@ -86,23 +86,6 @@ void engine_events_stage(engine_machine *m, engine_execution *x, size_t s, const
     engine_events_emit(m, x, ENGINE_EVENTS_STAGE, detail);
 }
 
-static json_t *engine_events_artifacts(const engine_artifact *items, size_t n)
-{
-    json_t *arr = engine_util_arr();
-    for (size_t i = 0; i < n; i++) {
-        json_t *obj = engine_util_obj();
-        engine_util_put_str(obj, "name", items[i].name);
-        if (items[i].bucket != NULL && items[i].key != NULL) {
-            json_t *loc = engine_util_obj();
-            engine_util_put_str(loc, "bucket", items[i].bucket);
-            engine_util_put_str(loc, "key", items[i].key);
-            engine_util_put(obj, "s3location", loc);
-        }
-        engine_util_push(arr, obj);
-    }
-    return arr;
-}
-
 void engine_events_action(engine_machine *m, engine_execution *x, size_t s, size_t a,
                           const char *state)
 {
@@ -126,11 +109,11 @@ void engine_events_action(engine_machine *m, engine_execution *x, size_t s, size
     bool failed = strcmp(state, "FAILED") == 0;
     if (started && run->ninputs > 0) {
         engine_util_put(detail, "input-artifacts",
-                        engine_events_artifacts(run->inputs, run->ninputs));
+                        engine_util_artifacts_json(run->inputs, run->ninputs));
     }
     if (succeeded && run->noutputs > 0) {
         engine_util_put(detail, "output-artifacts",
-                        engine_events_artifacts(run->outputs, run->noutputs));
+                        engine_util_artifacts_json(run->outputs, run->noutputs));
     }
     if (succeeded || failed) {
         json_t *result = engine_util_obj();

@@ -160,23 +160,6 @@ static void engine_machine_fail_run(engine_action_run *run, const char *code, co
     engine_util_set(&run->summary, message);
 }
 
-static json_t *engine_machine_job_artifacts(const engine_artifact *items, size_t n)
-{
-    json_t *arr = engine_util_arr();
-    for (size_t i = 0; i < n; i++) {
-        json_t *obj = engine_util_obj();
-        engine_util_put_str(obj, "name", items[i].name);
-        if (items[i].bucket != NULL && items[i].key != NULL) {
-            json_t *loc = engine_util_obj();
-            engine_util_put_str(loc, "bucket", items[i].bucket);
-            engine_util_put_str(loc, "key", items[i].key);
-            engine_util_put(obj, "s3location", loc);
-        }
-        engine_util_push(arr, obj);
-    }
-    return arr;
-}
-
 static void engine_machine_put_rfc3339(json_t *obj, const char *key, int64_t ms)
 {
     char text[32];
@@ -208,18 +191,9 @@ static json_t *engine_machine_job_body(engine_machine *m, const engine_execution
     engine_util_put_str(job, "action", pa->name);
     engine_util_put_str(job, "actionExecutionId", run->action_execution_id);
     engine_util_put_int(job, "attempt", run->attempt);
-    json_t *type = engine_util_obj();
-    engine_util_put_str(type, "category", pa->category);
-    engine_util_put_str(type, "owner", pa->owner);
-    engine_util_put_str(type, "provider", pa->provider);
-    engine_util_put_str(type, "version", pa->version);
-    engine_util_put(job, "actionTypeId", type);
-    json_t *config = engine_util_obj();
-    for (size_t i = 0; i < run->nresolved; i++) {
-        engine_util_put_str(config, run->resolved[i].key, run->resolved[i].value);
-    }
-    engine_util_put(job, "configuration", config);
-    engine_util_put(job, "inputArtifacts", engine_machine_job_artifacts(run->inputs, run->ninputs));
+    engine_util_put(job, "actionTypeId", engine_util_action_type_json(pa));
+    engine_util_put(job, "configuration", engine_util_kvs_object(run->resolved, run->nresolved));
+    engine_util_put(job, "inputArtifacts", engine_util_artifacts_json(run->inputs, run->ninputs));
     json_t *outputs = engine_util_arr();
     for (size_t i = 0; i < pa->noutputs; i++) {
         json_t *out = engine_util_obj();

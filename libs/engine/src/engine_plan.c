@@ -184,18 +184,9 @@ static json_t *engine_plan_action_to_json(const engine_plan_action *a)
 {
     json_t *obj = engine_util_obj();
     engine_util_put_str(obj, "name", a->name);
-    json_t *type = engine_util_obj();
-    engine_util_put_str(type, "category", a->category);
-    engine_util_put_str(type, "owner", a->owner);
-    engine_util_put_str(type, "provider", a->provider);
-    engine_util_put_str(type, "version", a->version);
-    engine_util_put(obj, "actionTypeId", type);
+    engine_util_put(obj, "actionTypeId", engine_util_action_type_json(a));
     engine_util_put_int(obj, "runOrder", a->run_order);
-    json_t *config = engine_util_obj();
-    for (size_t i = 0; i < a->nconfig; i++) {
-        engine_util_put_str(config, a->config[i].key, a->config[i].value);
-    }
-    engine_util_put(obj, "configuration", config);
+    engine_util_put(obj, "configuration", engine_util_kvs_object(a->config, a->nconfig));
     engine_util_put(obj, "inputArtifacts", engine_util_str_array(a->inputs, a->ninputs));
     json_t *outputs = engine_util_arr();
     for (size_t i = 0; i < a->noutputs; i++) {

@@ -414,15 +414,6 @@ void engine_state_evict(engine_state *state)
 
 /* ---- JSON out ------------------------------------------------------------ */
 
-static json_t *engine_state_kvs_object(const engine_kv *items, size_t n)
-{
-    json_t *obj = engine_util_obj();
-    for (size_t i = 0; i < n; i++) {
-        engine_util_put_str(obj, items[i].key, items[i].value);
-    }
-    return obj;
-}
-
 static json_t *engine_state_artifacts_json(const engine_artifact *items, size_t n)
 {
     json_t *arr = engine_util_arr();
@@ -483,7 +474,7 @@ static json_t *engine_state_action_json(const engine_action_run *r)
     engine_util_put_str(obj, "continuationToken", r->continuation);
     if (r->nresolved > 0) {
         engine_util_put(obj, "resolvedConfiguration",
-                        engine_state_kvs_object(r->resolved, r->nresolved));
+                        engine_util_kvs_object(r->resolved, r->nresolved));
     }
     if (r->ninputs > 0) {
         engine_util_put(obj, "inputArtifacts", engine_state_artifacts_json(r->inputs, r->ninputs));
@@ -494,7 +485,7 @@ static json_t *engine_state_action_json(const engine_action_run *r)
     }
     if (r->noutput_vars > 0) {
         engine_util_put(obj, "outputVariables",
-                        engine_state_kvs_object(r->output_vars, r->noutput_vars));
+                        engine_util_kvs_object(r->output_vars, r->noutput_vars));
     }
     return obj;
 }

@@ -90,6 +90,18 @@ static bool engine_step_have_plan(engine_machine *m)
     return false;
 }
 
+/* The index of the stage named name in plan, or ENGINE_PLAN_NOT_FOUND after rejecting the
+ * request with StageNotFoundException. */
+static size_t engine_step_stage_index(engine_machine *m, const engine_plan *plan, const char *name)
+{
+    size_t s = engine_plan_stage_index(plan, name);
+    if (s == ENGINE_PLAN_NOT_FOUND) {
+        engine_step_reject(m, "StageNotFoundException",
+                           "The stage %s does not exist in pipeline %s", name, plan->name);
+    }
+    return s;
+}
+
 /* ---- StartPipelineExecution ------------------------------------------------- */
 
 static const engine_plan_action *engine_step_find_action(const engine_plan *plan, const char *name)
@@ -418,10 +430,8 @@ static void engine_step_approval(engine_machine *m)
         return;
     }
     const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_plan_stage_index(plan, in->stage);
+    size_t s = engine_step_stage_index(m, plan, in->stage);
     if (s == ENGINE_PLAN_NOT_FOUND) {
-        engine_step_reject(m, "StageNotFoundException",
-                           "The stage %s does not exist in pipeline %s", in->stage, plan->name);
         return;
     }
     size_t a = engine_plan_action_index(&plan->stages[s], in->action);
@@ -521,10 +531,8 @@ static void engine_step_retry(engine_machine *m)
         return;
     }
     const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_plan_stage_index(plan, in->stage);
+    size_t s = engine_step_stage_index(m, plan, in->stage);
     if (s == ENGINE_PLAN_NOT_FOUND) {
-        engine_step_reject(m, "StageNotFoundException",
-                           "The stage %s does not exist in pipeline %s", in->stage, plan->name);
         return;
     }
     engine_execution *x = engine_state_find(m->state, in->execution_id);
@@ -577,10 +585,8 @@ static void engine_step_transition(engine_machine *m)
         return;
     }
     const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_plan_stage_index(plan, in->stage);
+    size_t s = engine_step_stage_index(m, plan, in->stage);
     if (s == ENGINE_PLAN_NOT_FOUND) {
-        engine_step_reject(m, "StageNotFoundException",
-                           "The stage %s does not exist in pipeline %s", in->stage, plan->name);
         return;
     }
     if (!in->enabled && (in->reason == NULL || in->reason[0] == '\0' ||

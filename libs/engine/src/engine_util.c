@@ -155,6 +155,42 @@ json_t *engine_util_str_array(char *const *items, size_t n)
     return arr;
 }
 
+json_t *engine_util_kvs_object(const engine_kv *items, size_t n)
+{
+    json_t *obj = engine_util_obj();
+    for (size_t i = 0; i < n; i++) {
+        engine_util_put_str(obj, items[i].key, items[i].value);
+    }
+    return obj;
+}
+
+json_t *engine_util_action_type_json(const engine_plan_action *action)
+{
+    json_t *type = engine_util_obj();
+    engine_util_put_str(type, "category", action->category);
+    engine_util_put_str(type, "owner", action->owner);
+    engine_util_put_str(type, "provider", action->provider);
+    engine_util_put_str(type, "version", action->version);
+    return type;
+}
+
+json_t *engine_util_artifacts_json(const engine_artifact *items, size_t n)
+{
+    json_t *arr = engine_util_arr();
+    for (size_t i = 0; i < n; i++) {
+        json_t *obj = engine_util_obj();
+        engine_util_put_str(obj, "name", items[i].name);
+        if (items[i].bucket != NULL && items[i].key != NULL) {
+            json_t *loc = engine_util_obj();
+            engine_util_put_str(loc, "bucket", items[i].bucket);
+            engine_util_put_str(loc, "key", items[i].key);
+            engine_util_put(obj, "s3location", loc);
+        }
+        engine_util_push(arr, obj);
+    }
+    return arr;
+}
+
 void engine_util_rd_fail(engine_util_rd *rd, const char *what, const char *key)
 {
     if (rd->rc != 0) {

@@ -1,5 +1,7 @@
 /*
- * engine_util.h — allocation and JSON helpers private to libs/engine.
+ * engine_util.h — allocation and JSON helpers private to libs/engine, with the
+ * few CodePipeline shapes (ActionTypeId, Artifact lists, string maps) that the
+ * plan, job documents, events and views all write the same way.
  *
  * Out-of-memory policy of the engine: allocation failure aborts the process.
  * A step that ran out of memory halfway cannot be resumed, and the one caller
@@ -13,6 +15,8 @@
  */
 #ifndef SLUICE_ENGINE_UTIL_H
 #define SLUICE_ENGINE_UTIL_H
+
+#include "sluice/engine_state.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -50,6 +54,16 @@ void engine_util_put_time(json_t *obj, const char *key,
                           int64_t ms);             /* epoch seconds; skipped when 0 */
 void engine_util_push(json_t *arr, json_t *value); /* steals value */
 json_t *engine_util_str_array(char *const *items, size_t n);
+
+/* {"key": "value", ...} of n pairs in order (pairs with a NULL value left out). */
+json_t *engine_util_kvs_object(const engine_kv *items, size_t n);
+
+/* An ActionTypeId object {"category", "owner", "provider", "version"} of action. */
+json_t *engine_util_action_type_json(const engine_plan_action *action);
+
+/* CodePipeline's Artifact list: [{"name", "s3location": {"bucket", "key"}}], the location only
+ * when both bucket and key are known. Used by job documents, events and ActionExecution views. */
+json_t *engine_util_artifacts_json(const engine_artifact *items, size_t n);
 
 /* Sticky-error reader for the state's JSON. */
 typedef struct engine_util_rd {

@@ -284,23 +284,6 @@ json_t *engine_view_list_executions(const engine_state *state)
     return obj;
 }
 
-static json_t *engine_view_artifacts(const engine_artifact *items, size_t n)
-{
-    json_t *arr = engine_util_arr();
-    for (size_t i = 0; i < n; i++) {
-        json_t *obj = engine_util_obj();
-        engine_util_put_str(obj, "name", items[i].name);
-        if (items[i].bucket != NULL && items[i].key != NULL) {
-            json_t *loc = engine_util_obj();
-            engine_util_put_str(loc, "bucket", items[i].bucket);
-            engine_util_put_str(loc, "key", items[i].key);
-            engine_util_put(obj, "s3location", loc);
-        }
-        engine_util_push(arr, obj);
-    }
-    return arr;
-}
-
 json_t *engine_view_action_execution(const engine_state *state, const engine_execution *x, size_t s,
                                      size_t a)
 {
@@ -319,30 +302,19 @@ json_t *engine_view_action_execution(const engine_state *state, const engine_exe
     engine_util_put_str(obj, "status", engine_state_action_status_name(run->status));
 
     json_t *input = engine_util_obj();
-    json_t *type = engine_util_obj();
-    engine_util_put_str(type, "category", pa->category);
-    engine_util_put_str(type, "owner", pa->owner);
-    engine_util_put_str(type, "provider", pa->provider);
-    engine_util_put_str(type, "version", pa->version);
-    engine_util_put(input, "actionTypeId", type);
-    json_t *config = engine_util_obj();
-    for (size_t i = 0; i < pa->nconfig; i++) {
-        engine_util_put_str(config, pa->config[i].key, pa->config[i].value);
-    }
-    engine_util_put(input, "configuration", config);
-    json_t *resolved = engine_util_obj();
-    for (size_t i = 0; i < run->nresolved; i++) {
-        engine_util_put_str(resolved, run->resolved[i].key, run->resolved[i].value);
-    }
-    engine_util_put(input, "resolvedConfiguration", resolved);
+    engine_util_put(input, "actionTypeId", engine_util_action_type_json(pa));
+    engine_util_put(input, "configuration", engine_util_kvs_object(pa->config, pa->nconfig));
+    engine_util_put(input, "resolvedConfiguration",
+                    engine_util_kvs_object(run->resolved, run->nresolved));
     engine_util_put_str(input, "roleArn", pa->role_arn);
     engine_util_put_str(input, "region", pa->region);
-    engine_util_put(input, "inputArtifacts", engine_view_artifacts(run->inputs, run->ninputs));
+    engine_util_put(input, "inputArtifacts", engine_util_artifacts_json(run->inputs, run->ninputs));
     engine_util_put_str(input, "namespace", pa->namespace_);
     engine_util_put(obj, "input", input);
 
     json_t *output = engine_util_obj();
-    engine_util_put(output, "outputArtifacts", engine_view_artifacts(run->outputs, run->noutputs));
+    engine_util_put(output, "outputArtifacts",
+                    engine_util_artifacts_json(run->outputs, run->noutputs));
     json_t *result = engine_util_obj();
     engine_util_put_str(result, "externalExecutionId", run->external_id);
     engine_util_put_str(result, "externalExecutionSummary", run->summary);
@@ -352,11 +324,8 @@ json_t *engine_view_action_execution(const engine_state *state, const engine_exe
         engine_util_put(result, "errorDetails", errors);
     }
     engine_util_put(output, "executionResult", result);
-    json_t *vars = engine_util_obj();
-    for (size_t i = 0; i < run->noutput_vars; i++) {
-        engine_util_put_str(vars, run->output_vars[i].key, run->output_vars[i].value);
-    }
-    engine_util_put(output, "outputVariables", vars);
+    engine_util_put(output, "outputVariables",
+                    engine_util_kvs_object(run->output_vars, run->noutput_vars));
     engine_util_put(obj, "output", output);
     return obj;
 }

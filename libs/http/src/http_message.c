@@ -150,8 +150,7 @@ out:
     return rc;
 }
 
-/* A JSON string of text; bytes that are not valid UTF-8 become '?'. NULL only on ENOMEM. */
-static json_t *message_json_string(const char *text)
+json_t *http_message_json_string(const char *text)
 {
     json_t *str = json_string(text);
     if (str != NULL) {
@@ -177,9 +176,10 @@ int http_response_set_error(http_response *resp, int status, const char *code,
     json_t *body = json_object();
     int rc = SLUICE_ENOMEM;
     if (body == NULL ||
-        json_object_set_new(body, "code", message_json_string(code != NULL ? code : "")) != 0 ||
+        json_object_set_new(body, "code",
+                            http_message_json_string(code != NULL ? code : "")) != 0 ||
         json_object_set_new(body, "message",
-                            message_json_string(message != NULL ? message : "")) != 0) {
+                            http_message_json_string(message != NULL ? message : "")) != 0) {
         goto out;
     }
     rc = http_response_set_json(resp, status, body);

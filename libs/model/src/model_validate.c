@@ -495,15 +495,12 @@ static void check_placement(vctx *v, const action_ref *ref)
     model_path_restore(&v->path, mark);
 }
 
-static void check_artifact_counts(vctx *v, const action_ref *ref)
+/* The checks below run for actions of a known provider pv; name is provider_id's text. */
+
+static void check_artifact_counts(vctx *v, const action_ref *ref, const char *name)
 {
     const model_provider *pv = ref->provider;
     const model_action *action = ref->action;
-    char name[200];
-    if (pv == NULL) {
-        return;
-    }
-    provider_id(pv, action, name, sizeof(name));
     if (!covered_at(v, "inputArtifacts") && ((int64_t)action->ninput_artifacts < pv->min_inputs ||
                                              (int64_t)action->ninput_artifacts > pv->max_inputs)) {
         report_at(v, "inputArtifacts", MODEL_EXC_ACTION,
@@ -571,17 +568,15 @@ static void check_config_value(vctx *v, const model_provider *pv, const char *ke
     }
 }
 
-static void check_configuration(vctx *v, const action_ref *ref)
+static void check_configuration(vctx *v, const action_ref *ref, const char *name)
 {
     const model_provider *pv = ref->provider;
     const model_action *action = ref->action;
-    char name[200];
     size_t mark;
 
-    if (pv == NULL || covered_at(v, "configuration")) {
+    if (covered_at(v, "configuration")) {
         return;
     }
-    provider_id(pv, action, name, sizeof(name));
     mark = model_path_key(&v->path, "configuration");
     for (size_t i = 0; i < pv->nconfig_keys; i++) {
         const model_config_key *k = &pv->config_keys[i];
@@ -627,15 +622,10 @@ static void check_configuration(vctx *v, const action_ref *ref)
     model_path_restore(&v->path, mark);
 }
 
-static void check_commands_fields(vctx *v, const action_ref *ref)
+static void check_commands_fields(vctx *v, const action_ref *ref, const char *name)
 {
     const model_provider *pv = ref->provider;
     const model_action *action = ref->action;
-    char name[200];
-    if (pv == NULL) {
-        return;
-    }
-    provider_id(pv, action, name, sizeof(name));
     if (pv->commands_fields) {
         if (action->commands == NULL && !covered_at(v, "commands")) {
             report_at(v, "commands", MODEL_EXC_ACTION, "%s requires a commands list", name);
@@ -786,14 +776,16 @@ static void check_action(vctx *v, const action_ref *ref)
 
     check_provider_known(v, ref);
     check_placement(v, ref);
-    if (pv != NULL && pv->v2_only && v->p->pipeline_type == MODEL_PIPELINE_V1 &&
-        !covered_at(v, "actionTypeId")) {
+    if (pv != NULL) {
         provider_id(pv, ref->action, name, sizeof(name));
-        report_at(v, "actionTypeId", MODEL_EXC_ACTION, "%s requires pipelineType V2", name);
+        if (pv->v2_only && v->p->pipeline_type == MODEL_PIPELINE_V1 &&
+            !covered_at(v, "actionTypeId")) {
+            report_at(v, "actionTypeId", MODEL_EXC_ACTION, "%s requires pipelineType V2", name);
+        }
+        check_artifact_counts(v, ref, name);
+        check_configuration(v, ref, name);
+        check_commands_fields(v, ref, name);
     }
-    check_artifact_counts(v, ref);
-    check_configuration(v, ref);
-    check_commands_fields(v, ref);
     check_namespace(v, ref);
     check_region(v, ref);
     check_inputs(v, ref);

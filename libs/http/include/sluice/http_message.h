@@ -92,6 +92,13 @@ int http_response_set_error(http_response *resp, int status, const char *code,
                             const char *message);
 
 /*
+ * A new JSON string of text (not NULL) for an error body: when text is not
+ * valid UTF-8, every byte above 0x7f becomes '?' so the message still goes
+ * out. The caller owns the returned reference; NULL only when memory runs out.
+ */
+json_t *http_message_json_string(const char *text);
+
+/*
  * Adds an extra header (copied). Names must be an HTTP token and values free
  * of control characters (no header injection); Content-Type and
  * Content-Length are set by the server and refused here. 0, or SLUICE_EINVAL,
