@@ -11,8 +11,25 @@ PACKAGES=(
   redis-server
   openjdk-17-jre-headless maven
   clang-14 libclang-rt-14-dev
-  awscli python3 python3-boto3 python3-botocore python3-jsonschema
+  awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv
 )
+
+# The aws CLI and boto3 the api's compatibility tests and `make run` use: Debian's
+# copies predate CodePipeline V2 (pipelineType, variables, triggers), so pinned
+# releases from PyPI go into a virtualenv under the cache directory.
+AWSCLI_VERSION=1.45.11
+BOTO3_VERSION=1.43.11
+install_aws_venv() {
+  local venv="${SLUICE_CACHE_DIR:-${HOME:-/root}/.cache/sluice}/venv"
+  if [ -x "$venv/bin/aws" ] && "$venv/bin/python" -c "import sys, awscli, boto3
+sys.exit(0 if (awscli.__version__, boto3.__version__) == ('$AWSCLI_VERSION', '$BOTO3_VERSION') else 1)" 2>/dev/null; then
+    return 0
+  fi
+  echo "install-deps: installing awscli $AWSCLI_VERSION and boto3 $BOTO3_VERSION into $venv" >&2
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    "awscli==$AWSCLI_VERSION" "boto3==$BOTO3_VERSION" >/dev/null
+}
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -22,6 +39,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+  install_aws_venv
   exit 0
 fi
 
@@ -43,3 +61,4 @@ $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   $SUDO systemctl stop redis-server || true
 fi
+install_aws_venv

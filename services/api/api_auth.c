@@ -1,0 +1,137 @@
+/*
+ * api_auth.c — the role table (see api_auth.h).
+ */
+#include "api_auth.h"
+
+#include "sluice/error.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define API_AUTH_BIT(cls) (1u << (unsigned)(cls))
+
+typedef struct api_auth_role {
+    const char *name;
+    unsigned classes;
+} api_auth_role;
+
+static const api_auth_role api_auth_table[] = {
+    {"viewer", API_AUTH_BIT(API_AUTH_READ)},
+    {"operator", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_OPERATE)},
+    {"approver", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_APPROVE)},
+    {"worker", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_JOB)},
+    {"admin", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_OPERATE) |
+                  API_AUTH_BIT(API_AUTH_APPROVE) | API_AUTH_BIT(API_AUTH_JOB) |
+                  API_AUTH_BIT(API_AUTH_ADMIN)},
+};
+
+static const api_auth_role *api_auth_find(const char *role)
+{
+    if (role == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof api_auth_table / sizeof api_auth_table[0]; i++) {
+        if (strcmp(api_auth_table[i].name, role) == 0) {
+            return &api_auth_table[i];
+        }
+    }
+    return NULL;
+}
+
+bool api_auth_role_known(const char *role)
+{
+    return api_auth_find(role) != NULL;
+}
+
+bool api_auth_allows(const char *role, api_auth_class cls)
+{
+    const api_auth_role *entry = api_auth_find(role);
+    return entry != NULL && (entry->classes & API_AUTH_BIT(cls)) != 0;
+}
+
+const char *api_auth_class_name(api_auth_class cls)
+{
+    switch (cls) {
+    case API_AUTH_READ:
+        return "read";
+    case API_AUTH_OPERATE:
+        return "operate";
+    case API_AUTH_APPROVE:
+        return "approve";
+    case API_AUTH_JOB:
+        return "job";
+    case API_AUTH_ADMIN:
+        return "admin";
+    }
+    return "unknown";
+}
+
+const char *api_auth_roles(void)
+{
+    return "viewer, operator, approver, worker, admin";
+}
+
+/* Checks one entry [start, end) of a specification; position is 1-based. */
+static int api_auth_check_entry(const char *start, const char *end, size_t position, char *err,
+                                size_t errlen)
+{
+    while (start < end && (*start == ' ' || *start == '\t' || *start == '\r')) {
+        start++;
+    }
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) {
+        end--;
+    }
+    if (start == end) {
+        return 0; /* empty entries are skipped by the parser too */
+    }
+    const char *field = start;
+    for (int i = 0; i < 3; i++) {
+        field = memchr(field, ':', (size_t)(end - field));
+        if (field == NULL) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "credentials entry %zu has fewer than four fields", position);
+        }
+        field++;
+    }
+    const char *role_end = memchr(field, ':', (size_t)(end - field));
+    if (role_end == NULL) {
+        role_end = end;
+    }
+    char role[64];
+    size_t len = (size_t)(role_end - field);
+    if (len >= sizeof role) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "credentials entry %zu: the role is too long", position);
+    }
+    memcpy(role, field, len);
+    role[len] = '\0';
+    if (!api_auth_role_known(role)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "credentials entry %zu: unknown role \"%s\" (known: %s)", position,
+                                role, api_auth_roles());
+    }
+    return 0;
+}
+
+int api_auth_check_spec(const char *spec, char *err, size_t errlen)
+{
+    size_t position = 0;
+    const char *start = spec;
+    for (const char *p = spec;; p++) {
+        if (*p == ',' || *p == ';' || *p == '\n' || *p == '\0') {
+            if (p > start) {
+                position++;
+            }
+            int rc = api_auth_check_entry(start, p, position, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+            if (*p == '\0') {
+                break;
+            }
+            start = p + 1;
+        }
+    }
+    return 0;
+}

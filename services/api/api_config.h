@@ -1,0 +1,52 @@
+/*
+ * api_config.h — the api's configuration: SLUICE_* environment variables.
+ *
+ * One declarative table (api_config_vars) names each variable, its type,
+ * bounds, default and meaning; docs/api.md lists the same. Loading checks
+ * every variable and reports every problem at once, then checks what the
+ * table cannot say (a 12-digit account, a region name, a log level).
+ * Pure apart from api_config_load_env reading the environment.
+ */
+#ifndef SLUICE_API_CONFIG_H
+#define SLUICE_API_CONFIG_H
+
+#include "sluice/config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct api_config {
+    char bind[64];                 /* SLUICE_API_BIND */
+    int64_t port;                  /* SLUICE_API_PORT (0: ephemeral) */
+    char credentials[16384];       /* SLUICE_API_CREDENTIALS (secret) */
+    char brokers[1024];            /* SLUICE_KAFKA_BROKERS */
+    char topic_prefix[128];        /* SLUICE_TOPIC_PREFIX */
+    int64_t partitions;            /* SLUICE_TOPIC_PARTITIONS */
+    char redis_host[256];          /* SLUICE_REDIS_HOST */
+    int64_t redis_port;            /* SLUICE_REDIS_PORT */
+    char redis_password[256];      /* SLUICE_REDIS_PASSWORD (secret) */
+    char account[16];              /* SLUICE_ACCOUNT */
+    char region[64];               /* SLUICE_REGION */
+    char external_providers[4096]; /* SLUICE_EXTERNAL_PROVIDERS */
+    int64_t reply_timeout_ms;      /* SLUICE_API_REPLY_TIMEOUT_MS */
+    int64_t threads;               /* SLUICE_API_THREADS */
+    int64_t max_body;              /* SLUICE_API_MAX_BODY */
+    int64_t max_pipelines;         /* SLUICE_API_MAX_PIPELINES */
+    char jobs_group[256];          /* SLUICE_API_JOBS_GROUP */
+    char log_level[16];            /* SLUICE_LOG_LEVEL */
+} api_config;
+
+/* The table of variables; *count is set to its length. */
+const sluice_config_var *api_config_vars(size_t *count);
+
+/*
+ * Fills cfg from lookup and checks it. 0, or SLUICE_EINVAL with every problem
+ * in err (secrets are never echoed).
+ */
+int api_config_load(api_config *cfg, sluice_config_lookup_fn lookup, void *ctx, char *err,
+                    size_t errlen);
+
+/* api_config_load over the process environment (and SLUICE_CONFIG_FILE). */
+int api_config_load_env(api_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * api_executions.h — pipeline executions: reads and requests.
+ *
+ * Reads: GetPipelineState, GetPipelineExecution, ListPipelineExecutions,
+ * ListActionExecutions. They render the orchestrator's hot state
+ * (sluice:{<p>}:state, its "engine" member read with engine_state_from_json
+ * and rendered by libs/engine engine_view_*) merged with the history the
+ * orchestrator archives (executions and action executions no longer in the
+ * hot state). Listings are newest first and paginated with a (start time,
+ * id) cursor in nextToken, so pages stay stable while executions come and go.
+ * A pipeline the orchestrator has not picked up yet shows its stages from the
+ * definition, without executions.
+ *
+ * Requests: StartPipelineExecution, StopPipelineExecution, RetryStageExecution,
+ * EnableStageTransition, DisableStageTransition, PutApprovalResult. Each is
+ * checked against the model's constraints, then sent to the orchestrator,
+ * whose reply answers the call (api_request.h): the api never changes
+ * execution state itself. The caller's ARN travels as requestedBy (and as the
+ * trigger detail of a start), which the engine records as lastChangedBy,
+ * lastUpdatedBy and trigger.triggerDetail.
+ *
+ * Handlers follow api_call.h. Thread-safe.
+ */
+#ifndef SLUICE_API_EXECUTIONS_H
+#define SLUICE_API_EXECUTIONS_H
+
+#include "api_call.h"
+
+/*
+ * The operations, one handler each: read call->input (borrowed), return 0
+ * with the output set on the call, or a negative code with the call failed
+ * (api_call.h). None keeps anything after it returns.
+ */
+int api_executions_get_state(api_call *call);
+int api_executions_get(api_call *call);
+int api_executions_list(api_call *call);
+int api_executions_list_actions(api_call *call);
+int api_executions_start(api_call *call);
+int api_executions_stop(api_call *call);
+int api_executions_retry(api_call *call);
+int api_executions_enable_transition(api_call *call);
+int api_executions_disable_transition(api_call *call);
+int api_executions_approve(api_call *call);
+
+#endif

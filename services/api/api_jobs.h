@@ -1,0 +1,69 @@
+/*
+ * api_jobs.h — jobs as the job-worker operations see them.
+ *
+ * The orchestrator publishes one job document per action attempt to the jobs
+ * topic (libs/engine engine_step.h). The api keeps a record of each job in its
+ * job store (api_backend job_*): the record is built here once, when the job
+ * arrives, so every later answer (PollForJobs, GetJobDetails) shows the same
+ * data, output locations included:
+ *
+ *   {"id": <job id>, "pipeline": <name>, "pipelineExecutionId", "stage", "action",
+ *    "actionType": "<Owner>/<Category>/<Provider>/<Version>", "queued": <bool>,
+ *    "accountId": <12 digits>, "data": <JobData>}
+ *
+ * JobData follows botocore's shape: actionTypeId, actionConfiguration
+ * {configuration}, pipelineContext {pipelineName, stage {name}, action {name,
+ * actionExecutionId}, pipelineArn, pipelineExecutionId}, inputArtifacts and
+ * outputArtifacts [{name, location {type "S3", s3Location {bucketName,
+ * objectKey}}}] in the pipeline's artifact store, artifactCredentials,
+ * continuationToken, encryptionKey. Output objects are assigned here as
+ * CodePipeline assigns them: "<pipeline, 20 chars>/<artifact, 10 chars>/<7
+ * characters>" in the artifact store's bucket (derived from the job id, so a
+ * replayed job gets the same keys). Artifact credentials are placeholders:
+ * Sluice's artifact store does not use AWS session credentials.
+ *
+ * Pure; thread-compatible.
+ */
+#ifndef SLUICE_API_JOBS_H
+#define SLUICE_API_JOBS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define API_JOBS_TYPE_KEY_MAX       160 /* "<Owner>/<Category>/<Provider>/<Version>" */
+#define API_JOBS_PLACEHOLDER_KEY_ID "SLUICEARTIFACTSTORE0"
+#define API_JOBS_PLACEHOLDER_SECRET "sluice-artifact-store-needs-no-credentials"
+
+/*
+ * Writes "<owner>/<category>/<provider>/<version>" of an ActionTypeId object
+ * into out. 0, or SLUICE_EINVAL when a member is missing, not a string, empty
+ * or holds '/' or control characters, SLUICE_ETOOBIG when it does not fit.
+ */
+int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen);
+
+/*
+ * Builds the record of job document job (borrowed). definition is the
+ * pipeline's definition document ({"pipeline": {...}}; may be NULL when the
+ * pipeline is gone: locations then use the bucket "sluice-artifacts");
+ * account the 12-digit account; queued whether workers take it through
+ * PollForJobs. Returns a new reference, or NULL with the reason in err when
+ * the document lacks jobId, pipeline or actionTypeId.
+ */
+json_t *api_jobs_record(const json_t *job, const json_t *definition, const char *account,
+                        bool queued, char *err, size_t errlen);
+
+/*
+ * The Job of PollForJobs ({"id", "data", "nonce", "accountId"}) when nonce is
+ * non-NULL, else the JobDetails of GetJobDetails ({"id", "data",
+ * "accountId"}). A new reference, or NULL when out of memory.
+ */
+json_t *api_jobs_render(const json_t *record, const char *nonce);
+
+/*
+ * The output artifacts of a record as a job result names them:
+ * [{"name", "bucket", "key"}]. A new reference (possibly an empty array).
+ */
+json_t *api_jobs_output_locations(const json_t *record);
+
+#endif

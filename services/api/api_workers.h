@@ -1,0 +1,53 @@
+/*
+ * api_workers.h — the job-worker operations and the action types on offer.
+ *
+ * Operations: PollForJobs, AcknowledgeJob, GetJobDetails, PutJobSuccessResult,
+ * PutJobFailureResult, ListActionTypes.
+ *
+ * Jobs reach the api from the jobs topic (api_feed.c calls api_workers_ingest
+ * for every "Sluice Action Job" message): each job is recorded in the job
+ * store (api_jobs.h records); jobs of Custom providers and of the providers
+ * SLUICE_EXTERNAL_PROVIDERS declares are also queued for PollForJobs. A job
+ * moves Queued → Dispatched (PollForJobs hands it out with a fresh nonce) →
+ * InProgress (AcknowledgeJob with that nonce) → Succeeded / Failed
+ * (PutJobSuccessResult / PutJobFailureResult, also accepted straight after
+ * dispatch). A result is sent to the orchestrator as a JobResult request
+ * (detail-type "Sluice Job Result"), with the output artifact locations the
+ * job data named and the output variables or continuation token; the
+ * orchestrator's reply answers the call (InvalidJobStateException when the
+ * action no longer waits for that job). A continuation token makes the
+ * orchestrator publish a new job carrying it, which workers poll again.
+ *
+ * Handlers follow api_call.h. Thread-safe.
+ */
+#ifndef SLUICE_API_WORKERS_H
+#define SLUICE_API_WORKERS_H
+
+#include "api_call.h"
+
+#include <jansson.h>
+
+#define API_WORKERS_MAX_BATCH 100 /* jobs one PollForJobs hands out */
+
+/*
+ * The operations, one handler each: read call->input (borrowed), return 0
+ * with the output set on the call, or a negative code with the call failed
+ * (api_call.h).
+ */
+int api_workers_poll(api_call *call);
+int api_workers_acknowledge(api_call *call);
+int api_workers_get_job(api_call *call);
+int api_workers_put_success(api_call *call);
+int api_workers_put_failure(api_call *call);
+int api_workers_list_action_types(api_call *call);
+
+/*
+ * Records the job document job (borrowed; the detail of a "Sluice Action Job"
+ * envelope) in the job store, queued when external workers serve its provider.
+ * Idempotent: a job already recorded is left as it is. 0; SLUICE_EINVAL for a
+ * document that can never be recorded (detail in err); another negative code
+ * for a failure worth retrying (the backend's).
+ */
+int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * main.c — sluice-api: the CodePipeline-compatible control-plane API. Wiring only.
+ *
+ * Reads the configuration (api_config.h), creates the topics if missing, the
+ * Redis + Kafka backend (api_redis.h), the dispatcher (api_dispatch.h), the
+ * jobs topic consumer (api_feed.h) and the HTTP server with
+ *   POST /         the CodePipeline API (AWS JSON 1.1, SigV4)
+ *   GET /healthz   api_health.h
+ *   GET /metrics   Prometheus text (requests by operation and status, latency)
+ * then serves until SIGINT or SIGTERM and shuts down in reverse order.
+ * Exit status: 0 after a clean stop, 1 when start-up failed, 2 for bad configuration.
+ */
+#include "api_auth.h"
+#include "api_config.h"
+#include "api_dispatch.h"
+#include "api_feed.h"
+#include "api_health.h"
+#include "api_redis.h"
+
+#include "sluice/aws_credentials.h"
+#include "sluice/bus_admin.h"
+#include "sluice/bus_topics.h"
+#include "sluice/error.h"
+#include "sluice/http_metrics.h"
+#include "sluice/http_server.h"
+#include "sluice/log.h"
+#include "sluice/model_registry.h"
+#include "sluice/signal.h"
+#include "sluice/time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define API_EXIT_FAILURE     1
+#define API_EXIT_CONFIG      2
+#define API_TOPIC_TIMEOUT_MS 30000
+#define API_POLL_MS          100
+
+/* The one per-service state struct. */
+typedef struct api_service {
+    api_config cfg;
+    model_registry *registry;
+    aws_credentials *credentials;
+    api_redis *redis;
+    api_env env;
+    http_metrics *metrics;
+    api_dispatch *dispatch;
+    api_feed *feed;
+    api_health health;
+    http_server *server;
+} api_service;
+
+static bool api_main_feed_ok(const void *ctx)
+{
+    return api_feed_healthy(ctx);
+}
+
+static int api_main_topics(const api_config *cfg, char *err, size_t errlen)
+{
+    bus_topics topics;
+    int rc = bus_topics_init(&topics, cfg->topic_prefix, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    const char *names[BUS_TOPICS_COUNT];
+    for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
+        names[i] = bus_topics_get(&topics, (bus_topics_kind)i);
+    }
+    return bus_admin_create_topics(cfg->brokers, names, BUS_TOPICS_COUNT, (int)cfg->partitions, 1,
+                                   API_TOPIC_TIMEOUT_MS, err, errlen);
+}
+
+static int api_main_start(api_service *s, char *err, size_t errlen)
+{
+    int rc = model_registry_new_from_list(s->cfg.external_providers, &s->registry, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    s->credentials = aws_credentials_new();
+    if (s->credentials == NULL) {
+        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    rc = api_auth_check_spec(s->cfg.credentials, err, errlen);
+    if (rc == 0) {
+        rc = aws_credentials_parse(s->credentials, s->cfg.credentials, err, errlen);
+    }
+    memset(s->cfg.credentials, 0, sizeof s->cfg.credentials);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = api_main_topics(&s->cfg, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    api_redis_config rcfg = {
+        .redis_host = s->cfg.redis_host,
+        .redis_port = (int)s->cfg.redis_port,
+        .redis_password = s->cfg.redis_password,
+        .brokers = s->cfg.brokers,
+        .topic_prefix = s->cfg.topic_prefix,
+        .account = s->cfg.account,
+        .region = s->cfg.region,
+    };
+    rc = api_redis_new(&rcfg, &s->redis, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    s->env = (api_env){
+        .backend = api_redis_backend(s->redis),
+        .registry = s->registry,
+        .account = s->cfg.account,
+        .region = s->cfg.region,
+        .reply_timeout_ms = (int)s->cfg.reply_timeout_ms,
+        .clock_ms = sluice_time_now_ms,
+        .max_pipelines = (size_t)s->cfg.max_pipelines,
+    };
+    s->metrics = http_metrics_new();
+    if (s->metrics == NULL) {
+        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    api_dispatch_config dcfg = {&s->env, s->credentials, s->metrics};
+    rc = api_dispatch_new(&dcfg, &s->dispatch, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    api_feed_config fcfg = {&s->env, s->cfg.brokers, s->cfg.topic_prefix, s->cfg.jobs_group};
+    rc = api_feed_start(&fcfg, &s->feed, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    s->health = (api_health){&s->env, api_main_feed_ok, s->feed};
+
+    http_server_config hcfg;
+    http_server_config_defaults(&hcfg);
+    hcfg.bind_address = s->cfg.bind;
+    hcfg.port = (uint16_t)s->cfg.port;
+    hcfg.threads = (unsigned)s->cfg.threads;
+    hcfg.max_body = (size_t)s->cfg.max_body;
+    hcfg.metrics = s->metrics;
+    hcfg.error_fn = api_dispatch_http_error;
+    s->server = http_server_new(&hcfg, err, errlen);
+    if (s->server == NULL) {
+        return SLUICE_EINVAL;
+    }
+    if (http_server_route(s->server, "POST", "/", api_dispatch_http, s->dispatch) != 0 ||
+        http_server_route(s->server, "GET", "/healthz", api_health_http, &s->health) != 0 ||
+        http_server_route(s->server, "GET", "/metrics", http_metrics_handler, s->metrics) != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "cannot register the routes");
+    }
+    return http_server_start(s->server, err, errlen);
+}
+
+static void api_main_stop(api_service *s)
+{
+    http_server_free(s->server);
+    api_feed_stop(s->feed);
+    api_dispatch_free(s->dispatch);
+    api_redis_free(s->redis);
+    http_metrics_free(s->metrics);
+    aws_credentials_free(s->credentials);
+    model_registry_free(s->registry);
+    memset(&s->cfg, 0, sizeof s->cfg);
+}
+
+int main(void)
+{
+    static api_service service;
+    char err[2048] = "";
+    sluice_log_set_service("api");
+    if (api_config_load_env(&service.cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        return API_EXIT_CONFIG;
+    }
+    sluice_log_level level = SLUICE_LOG_INFO;
+    sluice_log_level_parse(service.cfg.log_level, &level);
+    sluice_log_set_level(level);
+    if (sluice_signal_install() != 0) {
+        SLUICE_ERROR("cannot install signal handlers");
+        return API_EXIT_FAILURE;
+    }
+    if (api_main_start(&service, err, sizeof err) != 0) {
+        SLUICE_ERROR("start-up failed: %s", err);
+        api_main_stop(&service);
+        return API_EXIT_FAILURE;
+    }
+    SLUICE_INFO("listening on %s:%u (region %s, account %s, topics %s*)", service.cfg.bind,
+                (unsigned)http_server_port(service.server), service.cfg.region, service.cfg.account,
+                service.cfg.topic_prefix);
+    while (!sluice_signal_stop_requested()) {
+        api_redis_poll(service.redis, API_POLL_MS);
+    }
+    SLUICE_INFO("stopping");
+    api_main_stop(&service);
+    return 0;
+}

@@ -1,0 +1,260 @@
+/*
+ * api_fixture.c — the api unit tests' shared set-up (see api_fixture.h).
+ */
+#include "api_fixture.h"
+
+#include "api_workers.h"
+
+#include "sluice/engine_step.h"
+#include "sluice/model_parse.h"
+#include "sluice/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const api_fixture_keys =
+    "AKIDADMIN:admin-secret:admin:admin,AKIDVIEW:view-secret:viewer:viewer,"
+    "AKIDOPER:oper-secret:operator:operator,AKIDAPPR:appr-secret:approver:approver,"
+    "AKIDWORK:work-secret:worker:worker";
+
+int api_fixture_init(api_fixture *f, const char *external)
+{
+    char err[256];
+    memset(f, 0, sizeof *f);
+    f->mem = api_memory_new();
+    f->credentials = aws_credentials_new();
+    f->metrics = http_metrics_new();
+    if (f->mem == NULL || f->credentials == NULL || f->metrics == NULL ||
+        model_registry_new_from_list(external, &f->registry, err, sizeof err) != 0 ||
+        aws_credentials_parse(f->credentials, api_fixture_keys, err, sizeof err) != 0) {
+        return -1;
+    }
+    f->env = (api_env){
+        .backend = api_memory_backend(f->mem),
+        .registry = f->registry,
+        .account = "123456789012",
+        .region = "us-east-1",
+        .reply_timeout_ms = 1000,
+        .clock_ms = sluice_time_now_ms,
+        .max_pipelines = 5,
+    };
+    api_dispatch_config cfg = {&f->env, f->credentials, f->metrics};
+    return api_dispatch_new(&cfg, &f->dispatch, err, sizeof err) == 0 ? 0 : -1;
+}
+
+void api_fixture_free(api_fixture *f)
+{
+    json_decref(f->jobs);
+    api_dispatch_free(f->dispatch);
+    api_memory_free(f->mem);
+    model_registry_free(f->registry);
+    aws_credentials_free(f->credentials);
+    http_metrics_free(f->metrics);
+    memset(f, 0, sizeof *f);
+}
+
+int api_fixture_call_json(api_fixture *f, const char *role, const char *op, const json_t *input,
+                          api_call *call)
+{
+    return api_dispatch_invoke(f->dispatch, op, role, role, input, call);
+}
+
+int api_fixture_call(api_fixture *f, const char *role, const char *op, const char *input_json,
+                     api_call *call)
+{
+    json_error_t jerr;
+    json_t *input = json_loads(input_json != NULL ? input_json : "{}", 0, &jerr);
+    if (input == NULL) {
+        fprintf(stderr, "api_fixture_call: bad test input: %s\n", jerr.text);
+        abort();
+    }
+    int status = api_fixture_call_json(f, role, op, input, call);
+    json_decref(input); /* outputs hold their own references */
+    return status;
+}
+
+json_t *api_fixture_read(const char *relative_path)
+{
+    const char *dir = getenv("SLUICE_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir != NULL ? dir : ".", relative_path);
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (doc == NULL) {
+        fprintf(stderr, "cannot read %s: %s\n", path, jerr.text);
+    }
+    return doc;
+}
+
+json_t *api_fixture_pipeline(const char *name)
+{
+    json_error_t jerr;
+    json_t *pipeline = json_loads(
+        "{\"roleArn\": \"arn:aws:iam::123456789012:role/test\","
+        " \"artifactStore\": {\"type\": \"S3\", \"location\": \"test-artifacts\"},"
+        " \"pipelineType\": \"V2\","
+        " \"variables\": [{\"name\": \"Env\", \"defaultValue\": \"dev\"}],"
+        " \"stages\": ["
+        "  {\"name\": \"Source\", \"actions\": [{\"name\": \"Source\","
+        "    \"actionTypeId\": {\"category\": \"Source\", \"owner\": \"AWS\", \"provider\": \"S3\","
+        "                       \"version\": \"1\"},"
+        "    \"configuration\": {\"S3Bucket\": \"src\", \"S3ObjectKey\": \"app.zip\"},"
+        "    \"outputArtifacts\": [{\"name\": \"Src\"}]}]},"
+        "  {\"name\": \"Approve\", \"actions\": [{\"name\": \"Approve\","
+        "    \"actionTypeId\": {\"category\": \"Approval\", \"owner\": \"AWS\","
+        "                       \"provider\": \"Manual\", \"version\": \"1\"}}]},"
+        "  {\"name\": \"Build\", \"actions\": [{\"name\": \"Build\","
+        "    \"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\","
+        "                       \"provider\": \"TestBuild\", \"version\": \"1\"},"
+        "    \"configuration\": {\"Target\": \"all\"},"
+        "    \"inputArtifacts\": [{\"name\": \"Src\"}], \"outputArtifacts\": [{\"name\": "
+        "\"Out\"}]}]}"
+        " ]}",
+        0, &jerr);
+    if (pipeline == NULL) {
+        fprintf(stderr, "api_fixture_pipeline: %s\n", jerr.text);
+        abort();
+    }
+    json_object_set_new(pipeline, "name", json_string(name));
+    return pipeline;
+}
+
+int api_fixture_create(api_fixture *f, const char *name)
+{
+    api_call call;
+    json_t *input = json_pack("{s:o}", "pipeline", api_fixture_pipeline(name));
+    int status = api_fixture_call_json(f, "admin", "CreatePipeline", input, &call);
+    if (status != 200) {
+        fprintf(stderr, "create %s: %s %s\n", name, call.exception, call.message);
+    }
+    api_call_clear(&call);
+    json_decref(input);
+    return status == 200 ? 0 : -1;
+}
+
+/* The declaration of version of pipeline, as the orchestrator loads it for PipelineUpdated. */
+static model_pipeline *api_fixture_declaration(api_fixture *f, const char *pipeline,
+                                               int64_t version)
+{
+    char err[256];
+    json_t *doc = NULL;
+    api_backend *b = f->env.backend;
+    if (b->ops->def_load_version(b, pipeline, version, &doc, err, sizeof err) != 0) {
+        return NULL;
+    }
+    model_pipeline *p = NULL;
+    model_errors errs;
+    model_errors_init(&errs, 0);
+    model_pipeline_parse(json_object_get(doc, "pipeline"), &p, &errs);
+    model_errors_free(&errs);
+    json_decref(doc);
+    return p;
+}
+
+static json_t *api_fixture_reject(const char *exception, const char *message)
+{
+    return json_pack("{s:s, s:s}", "exception", exception, "message", message);
+}
+
+static void api_fixture_apply_effects(api_fixture *f, const char *pipeline,
+                                      const engine_effects *effects, json_t **answer)
+{
+    char err[256];
+    for (size_t i = 0; i < effects->count; i++) {
+        const engine_effect *e = &effects->items[i];
+        switch (e->kind) {
+        case ENGINE_EFFECT_JOB:
+            json_array_append(f->jobs, e->body);
+            if (api_workers_ingest(&f->env, e->body, err, sizeof err) != 0) {
+                fprintf(stderr, "ingest failed: %s\n", err);
+            }
+            break;
+        case ENGINE_EFFECT_ARCHIVE:
+            if (e->archive == ENGINE_ARCHIVE_PIPELINE_EXECUTION) {
+                api_memory_put_execution(f->mem, pipeline, e->body);
+            } else {
+                api_memory_put_action(f->mem, pipeline, e->body);
+            }
+            break;
+        case ENGINE_EFFECT_REPLY:
+            json_decref(*answer);
+            *answer = e->exception != NULL
+                          ? api_fixture_reject(e->exception, e->message != NULL ? e->message : "")
+                          : json_pack("{s:O}", "body", e->body != NULL ? e->body : json_object());
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static json_t *api_fixture_engine(void *ctx, const char *pipeline, const char *detail_type,
+                                  const json_t *detail)
+{
+    api_fixture *f = ctx;
+    char err[256] = "";
+    (void)detail_type;
+    const char *type = json_string_value(json_object_get(detail, "type"));
+    if (type != NULL && strcmp(type, "PipelineDeleted") == 0) {
+        api_memory_put_state(f->mem, pipeline, NULL);
+        return json_pack("{s:{}}", "body");
+    }
+    api_backend *b = f->env.backend;
+    json_t *doc = NULL;
+    engine_state *state = NULL;
+    if (b->ops->state_load(b, pipeline, &doc, err, sizeof err) != 0 ||
+        engine_state_from_json(doc, &state, err, sizeof err) != 0) {
+        state = engine_state_new(pipeline);
+    }
+    json_decref(doc);
+    engine_input_doc in;
+    json_t *copy = json_deep_copy(detail);
+    int parsed = engine_input_from_json(copy, &in, err, sizeof err); /* takes its own reference */
+    json_decref(copy);
+    if (parsed != 0) {
+        engine_state_free(state);
+        return api_fixture_reject("ValidationException", err);
+    }
+    model_pipeline *declaration = NULL;
+    if (in.input.kind == ENGINE_INPUT_PIPELINE_UPDATED) {
+        declaration = api_fixture_declaration(
+            f, pipeline, (int64_t)json_integer_value(json_object_get(detail, "version")));
+        in.input.update.pipeline = declaration;
+    }
+    char seed[64];
+    snprintf(seed, sizeof seed, "fixture/%u", f->steps);
+    engine_ids_seeded ids;
+    engine_ids_seeded_init(&ids, seed);
+    engine_ctx ectx = {.now_ms = sluice_time_now_ms() + (int64_t)f->steps,
+                       .ids = engine_ids_seeded_source(&ids),
+                       .account = f->env.account,
+                       .region = f->env.region};
+    f->steps++;
+    engine_effects effects;
+    engine_effects_init(&effects);
+    json_t *answer = NULL;
+    if (engine_step(state, &ectx, &in.input, &effects, err, sizeof err) != 0) {
+        answer = api_fixture_reject("ValidationException", err);
+    } else {
+        json_t *saved = engine_state_to_json(state);
+        api_memory_put_state(f->mem, pipeline, saved);
+        json_decref(saved);
+        api_fixture_apply_effects(f, pipeline, &effects, &answer);
+        if (answer == NULL) {
+            answer = json_pack("{s:{}}", "body");
+        }
+    }
+    engine_effects_free(&effects);
+    model_pipeline_free(declaration);
+    engine_input_doc_free(&in);
+    engine_state_free(state);
+    return answer;
+}
+
+void api_fixture_use_engine(api_fixture *f)
+{
+    json_decref(f->jobs);
+    f->jobs = json_array();
+    api_memory_set_responder(f->mem, api_fixture_engine, f);
+}

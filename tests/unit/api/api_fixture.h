@@ -1,0 +1,68 @@
+/*
+ * api_fixture.h — what the api's unit tests share: an api environment over
+ * the in-process backend (api_memory.h), a dispatcher with a few access keys,
+ * and helpers to call operations and read pipeline declarations.
+ *
+ * Access keys of the fixture (identity = role name):
+ *   AKIDADMIN / admin-secret     admin      AKIDVIEW / view-secret    viewer
+ *   AKIDOPER  / oper-secret      operator   AKIDAPPR / appr-secret    approver
+ *   AKIDWORK  / work-secret      worker
+ */
+#ifndef SLUICE_API_FIXTURE_H
+#define SLUICE_API_FIXTURE_H
+
+#include "api_call.h"
+#include "api_dispatch.h"
+#include "api_memory.h"
+
+#include "sluice/aws_credentials.h"
+#include "sluice/http_metrics.h"
+#include "sluice/model_registry.h"
+
+#include <jansson.h>
+
+typedef struct api_fixture {
+    api_memory *mem;
+    model_registry *registry;
+    aws_credentials *credentials;
+    http_metrics *metrics;
+    api_env env;
+    api_dispatch *dispatch;
+    unsigned steps; /* engine steps taken by the in-process orchestrator */
+    json_t *jobs;   /* every job document it published, oldest first */
+} api_fixture;
+
+/* Sets up the fixture; external lists extra external providers (NULL: none). 0 or -1. */
+int api_fixture_init(api_fixture *f, const char *external);
+
+/*
+ * Makes the backend's requests run through the real engine (libs/engine), as
+ * the orchestrator would: state saved in the backend, jobs recorded in the
+ * job store (and in f->jobs), history archived, replies returned.
+ */
+void api_fixture_use_engine(api_fixture *f);
+
+/* Tears it down. */
+void api_fixture_free(api_fixture *f);
+
+/*
+ * Runs op as a caller of role (identity = role) on input_json (JSON text;
+ * NULL = {}), filling call (clear it with api_call_clear). Returns the HTTP status.
+ */
+int api_fixture_call(api_fixture *f, const char *role, const char *op, const char *input_json,
+                     api_call *call);
+
+/* As api_fixture_call with a JSON value (borrowed). */
+int api_fixture_call_json(api_fixture *f, const char *role, const char *op, const json_t *input,
+                          api_call *call);
+
+/* Reads a JSON file below the source tree (e.g. "examples/demo-pipeline.json"); NULL on failure. */
+json_t *api_fixture_read(const char *relative_path);
+
+/* A minimal valid V2 pipeline declaration named name: S3 source, Manual approval, Custom build. */
+json_t *api_fixture_pipeline(const char *name);
+
+/* Creates the pipeline of api_fixture_pipeline(name) as admin; 0 when it answered 200. */
+int api_fixture_create(api_fixture *f, const char *name);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * The api's pure modules: member checks with AWS's wording (api_input),
+ * pagination tokens (api_token), the role table and credential roles
+ * (api_auth), job records and JobData (api_jobs).
+ */
+#include "api_auth.h"
+#include "api_call.h"
+#include "api_input.h"
+#include "api_jobs.h"
+#include "api_token.h"
+
+#include "sluice/error.h"
+#include "sluice_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t fixed_clock(void)
+{
+    return 1700000000000;
+}
+
+static const api_env test_env = {
+    .account = "123456789012", .region = "us-east-1", .clock_ms = fixed_clock};
+
+static json_t *parse(const char *text)
+{
+    json_error_t jerr;
+    json_t *value = json_loads(text, 0, &jerr);
+    if (value == NULL) {
+        fprintf(stderr, "bad test JSON: %s\n", jerr.text);
+        abort();
+    }
+    return value;
+}
+
+static void test_input_strings(void)
+{
+    api_call call;
+    const char *out = NULL;
+    json_t *in = parse("{\"name\": \"my-pipe.1@x_\", \"bad\": \"a b\", \"num\": 3, \"long\": "
+                       "\"abcdefghij\", \"uuid\": \"0b6c3c1e-2f1d-4c4e-9a3b-1234567890ab\","
+                       " \"nul\": null, \"utf\": \"\\u00e9\\u00e9\"}");
+    api_call_init(&call, &test_env, "Op", "tester", in);
+
+    CHECK_INT_EQ(api_input_string(&call, in, "name", NULL, true, 1, 100, API_CHARSET_NAME, &out),
+                 0);
+    CHECK_STR_EQ(out, "my-pipe.1@x_");
+
+    CHECK(api_input_string(&call, in, "bad", NULL, true, 1, 100, API_CHARSET_NAME, &out) != 0);
+    CHECK_STR_EQ(call.exception, "ValidationException");
+    CHECK_STR_EQ(call.message, "1 validation error detected: Value 'a b' at 'bad' failed to "
+                               "satisfy constraint: Member must satisfy regular expression "
+                               "pattern: [A-Za-z0-9.@\\-_]+");
+    CHECK(out == NULL);
+
+    CHECK(api_input_string(&call, in, "missing", "pipelineName", true, 1, 100, API_CHARSET_NAME,
+                           &out) != 0);
+    CHECK_STR_EQ(call.message, "1 validation error detected: Value null at 'pipelineName' failed "
+                               "to satisfy constraint: Member must not be null");
+
+    /* null counts as absent */
+    CHECK_INT_EQ(api_input_string(&call, in, "nul", NULL, false, 1, 100, API_CHARSET_ANY, &out), 0);
+    CHECK(out == NULL);
+
+    CHECK(api_input_string(&call, in, "num", NULL, true, 1, 100, API_CHARSET_ANY, &out) != 0);
+    CHECK_STR_EQ(call.exception, "SerializationException");
+    CHECK_STR_CONTAINS(call.message, "'num' must be a string, not a number");
+
+    CHECK(api_input_string(&call, in, "long", NULL, true, 1, 5, API_CHARSET_ANY, &out) != 0);
+    CHECK_STR_CONTAINS(call.message, "Member must have length less than or equal to 5");
+
+    /* lengths count characters, not bytes */
+    CHECK_INT_EQ(api_input_string(&call, in, "utf", NULL, true, 1, 2, API_CHARSET_ANY, &out), 0);
+
+    CHECK_INT_EQ(api_input_string(&call, in, "uuid", NULL, true, 0, API_INPUT_NO_MAX,
+                                  API_CHARSET_UUID, &out),
+                 0);
+    CHECK(api_input_string(&call, in, "name", NULL, true, 0, API_INPUT_NO_MAX, API_CHARSET_UUID,
+                           &out) != 0);
+    api_call_clear(&call);
+    json_decref(in);
+}
+
+static void test_input_numbers_enums(void)
+{
+    api_call call;
+    json_t *in = parse("{\"max\": 1001, \"ok\": 5, \"real\": 1.5, \"flag\": true, \"mode\": "
+                       "\"FAILED\", \"list\": [1, 2, 3], \"map\": {\"K\": \"v\", \"bad key\": "
+                       "\"v\"}}");
+    int64_t n = 0;
+    bool present = false;
+    bool flag = false;
+    const char *mode = NULL;
+    const json_t *list = NULL;
+    static const char *const modes[] = {"FAILED_ACTIONS", "ALL_ACTIONS"};
+    api_call_init(&call, &test_env, "Op", "tester", in);
+
+    CHECK_INT_EQ(api_input_int(&call, in, "ok", NULL, false, 1, 1000, &n, &present), 0);
+    CHECK_INT_EQ(n, 5);
+    CHECK(present);
+    CHECK(api_input_int(&call, in, "max", "maxResults", false, 1, 1000, &n, &present) != 0);
+    CHECK_STR_EQ(call.message, "1 validation error detected: Value '1001' at 'maxResults' failed "
+                               "to satisfy constraint: Member must have value less than or equal "
+                               "to 1000");
+    CHECK(api_input_int(&call, in, "real", NULL, false, 1, 1000, &n, &present) != 0);
+    CHECK_STR_EQ(call.exception, "SerializationException");
+    CHECK_INT_EQ(api_input_int(&call, in, "absent", NULL, false, 1, 10, &n, &present), 0);
+    CHECK(!present);
+
+    CHECK_INT_EQ(api_input_bool(&call, in, "flag", NULL, false, &flag), 0);
+    CHECK(flag);
+    CHECK(api_input_bool(&call, in, "ok", NULL, false, &flag) != 0);
+
+    CHECK(api_input_enum(&call, in, "mode", "retryMode", true, modes, 2, &mode) != 0);
+    CHECK_STR_EQ(call.message, "1 validation error detected: Value 'FAILED' at 'retryMode' failed "
+                               "to satisfy constraint: Member must satisfy enum value set: "
+                               "[FAILED_ACTIONS, ALL_ACTIONS]");
+
+    CHECK_INT_EQ(api_input_array(&call, in, "list", NULL, true, 1, 3, &list), 0);
+    CHECK(api_input_array(&call, in, "list", NULL, true, 1, 2, &list) != 0);
+    CHECK(api_input_object(&call, in, "list", NULL, true, &list) != 0);
+    CHECK_STR_EQ(call.exception, "SerializationException");
+
+    const json_t *map = NULL;
+    CHECK(api_input_string_map(&call, in, "map", NULL, 10, 1, 50, API_CHARSET_VARIABLE, 1, 10,
+                               &map) != 0);
+    CHECK_STR_CONTAINS(call.message, "map.bad key");
+    api_call_clear(&call);
+    json_decref(in);
+}
+
+static void test_tokens(void)
+{
+    char token[API_TOKEN_MAX + 1];
+    json_t *position = json_pack("[I, s]", (json_int_t)1700000000123, "abc");
+    json_t *back = NULL;
+    CHECK_INT_EQ(api_token_encode("executions", position, token, sizeof token), 0);
+    CHECK_INT_EQ(api_token_decode(token, "executions", &back), 0);
+    CHECK(json_equal(position, back));
+    json_decref(back);
+
+    /* another listing's token, an altered one, garbage */
+    CHECK_INT_EQ(api_token_decode(token, "pipelines", &back), SLUICE_EPARSE);
+    CHECK(back == NULL);
+    char altered[API_TOKEN_MAX + 1];
+    memcpy(altered, token, sizeof token);
+    altered[2] = altered[2] == 'A' ? 'B' : 'A';
+    CHECK_INT_EQ(api_token_decode(altered, "executions", &back), SLUICE_EPARSE);
+    CHECK_INT_EQ(api_token_decode("not-a-token", "executions", &back), SLUICE_EPARSE);
+    CHECK_INT_EQ(api_token_decode("", "executions", &back), SLUICE_EPARSE);
+    CHECK(strchr(token, '+') == NULL && strchr(token, '/') == NULL && strchr(token, '=') == NULL);
+
+    /* a position too big for the model's 2048 characters */
+    char big[2100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    json_t *huge = json_string(big);
+    CHECK_INT_EQ(api_token_encode("pipelines", huge, token, sizeof token), SLUICE_ETOOBIG);
+    json_decref(huge);
+    json_decref(position);
+}
+
+static void test_auth(void)
+{
+    CHECK(api_auth_allows("viewer", API_AUTH_READ));
+    CHECK(!api_auth_allows("viewer", API_AUTH_OPERATE));
+    CHECK(api_auth_allows("operator", API_AUTH_OPERATE));
+    CHECK(!api_auth_allows("operator", API_AUTH_APPROVE));
+    CHECK(api_auth_allows("approver", API_AUTH_APPROVE));
+    CHECK(!api_auth_allows("approver", API_AUTH_OPERATE));
+    CHECK(api_auth_allows("worker", API_AUTH_JOB));
+    CHECK(!api_auth_allows("worker", API_AUTH_ADMIN));
+    CHECK(api_auth_allows("admin", API_AUTH_ADMIN) && api_auth_allows("admin", API_AUTH_JOB));
+    CHECK(!api_auth_allows("root", API_AUTH_READ));
+    CHECK(!api_auth_allows(NULL, API_AUTH_READ));
+
+    char err[256];
+    CHECK_INT_EQ(api_auth_check_spec("A:s:alice:admin, B:t:bob:viewer;C:u:carol:worker:TOKEN\n",
+                                     err, sizeof err),
+                 0);
+    CHECK_INT_EQ(api_auth_check_spec("A:s:alice:admin,B:secret:bob:superuser", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "entry 2: unknown role \"superuser\"");
+    CHECK(strstr(err, "secret") == NULL);
+    CHECK_INT_EQ(api_auth_check_spec("A:s:alice", err, sizeof err), SLUICE_EINVAL);
+}
+
+static void test_job_record(void)
+{
+    json_t *job = parse(
+        "{\"jobId\": \"11111111-2222-4333-8444-555555555555\", \"pipeline\": "
+        "\"demo-pipeline-with-a-long-name\","
+        " \"pipelineArn\": \"arn:aws:codepipeline:us-east-1:123456789012:demo\","
+        " \"pipelineExecutionId\": \"aaaaaaaa-2222-4333-8444-555555555555\", \"stage\": \"Build\","
+        " \"action\": \"Compile\", \"actionExecutionId\": \"bbbbbbbb-2222-4333-8444-555555555555\","
+        " \"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", \"provider\": "
+        "\"Jenkins\","
+        "                    \"version\": \"1\"},"
+        " \"configuration\": {\"ProjectName\": \"web\"},"
+        " \"inputArtifacts\": [{\"name\": \"Src\", \"s3location\": {\"bucket\": \"b1\", \"key\": "
+        "\"k1\"}}],"
+        " \"outputArtifacts\": [{\"name\": \"BuildOutputArtifact\"}], \"continuationToken\": "
+        "\"ct\"}");
+    json_t *definition =
+        parse("{\"pipeline\": {\"artifactStore\": {\"type\": \"S3\", \"location\": "
+              "\"store-bucket\", \"encryptionKey\": {\"id\": \"k\", \"type\": "
+              "\"KMS\"}}}}");
+    char err[128];
+    char key[API_JOBS_TYPE_KEY_MAX];
+    CHECK_INT_EQ(api_jobs_type_key(json_object_get(job, "actionTypeId"), key, sizeof key), 0);
+    CHECK_STR_EQ(key, "Custom/Build/Jenkins/1");
+
+    json_t *record = api_jobs_record(job, definition, "123456789012", true, err, sizeof err);
+    REQUIRE(record != NULL);
+    json_t *rendered = api_jobs_render(record, "nonce-1");
+    const json_t *data = json_object_get(rendered, "data");
+    CHECK_STR_EQ(json_string_value(json_object_get(rendered, "id")),
+                 "11111111-2222-4333-8444-555555555555");
+    CHECK_STR_EQ(json_string_value(json_object_get(rendered, "nonce")), "nonce-1");
+    CHECK_STR_EQ(json_string_value(json_object_get(rendered, "accountId")), "123456789012");
+    CHECK_STR_EQ(json_string_value(json_object_get(
+                     json_object_get(json_object_get(data, "actionConfiguration"), "configuration"),
+                     "ProjectName")),
+                 "web");
+    const json_t *context = json_object_get(data, "pipelineContext");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(context, "stage"), "name")),
+                 "Build");
+    CHECK_STR_EQ(
+        json_string_value(json_object_get(json_object_get(context, "action"), "actionExecutionId")),
+        "bbbbbbbb-2222-4333-8444-555555555555");
+    const json_t *in =
+        json_object_get(json_array_get(json_object_get(data, "inputArtifacts"), 0), "location");
+    CHECK_STR_EQ(json_string_value(json_object_get(in, "type")), "S3");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(in, "s3Location"), "objectKey")),
+                 "k1");
+    const json_t *out = json_object_get(
+        json_object_get(json_array_get(json_object_get(data, "outputArtifacts"), 0), "location"),
+        "s3Location");
+    CHECK_STR_EQ(json_string_value(json_object_get(out, "bucketName")), "store-bucket");
+    const char *object_key = json_string_value(json_object_get(out, "objectKey"));
+    /* <pipeline, 20 chars>/<artifact, 10 chars>/<7 chars>, as CodePipeline lays them out */
+    CHECK(object_key != NULL && strncmp(object_key, "demo-pipeline-with-a/BuildOutpu/", 32) == 0 &&
+          strlen(object_key) == 39);
+    CHECK_STR_EQ(json_string_value(json_object_get(data, "continuationToken")), "ct");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(data, "encryptionKey"), "type")),
+                 "KMS");
+    CHECK(json_object_get(json_object_get(data, "artifactCredentials"), "sessionToken") != NULL);
+
+    /* the same job gets the same keys again */
+    json_t *again = api_jobs_record(job, definition, "123456789012", true, err, sizeof err);
+    CHECK(json_equal(record, again));
+    json_t *locations = api_jobs_output_locations(record);
+    CHECK_INT_EQ(json_array_size(locations), 1);
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(locations, 0), "key")),
+                 object_key);
+    json_t *details = api_jobs_render(record, NULL);
+    CHECK(json_object_get(details, "nonce") == NULL);
+
+    json_decref(details);
+    json_decref(locations);
+    json_decref(again);
+    json_decref(rendered);
+    json_decref(record);
+
+    /* no definition: a default bucket; a malformed document: refused */
+    record = api_jobs_record(job, NULL, "123456789012", false, err, sizeof err);
+    CHECK(record != NULL);
+    json_decref(record);
+    json_object_del(job, "actionTypeId");
+    CHECK(api_jobs_record(job, definition, "123456789012", true, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "actionTypeId");
+    json_decref(job);
+    json_decref(definition);
+}
+
+int main(void)
+{
+    RUN_TEST(test_input_strings);
+    RUN_TEST(test_input_numbers_enums);
+    RUN_TEST(test_tokens);
+    RUN_TEST(test_auth);
+    RUN_TEST(test_job_record);
+    return sluice_test_report();
+}
