@@ -1,25 +1,34 @@
 /*
- * engine_machine.c — stages, runOrder groups, stage locks, stops, retries and
- * cancellation (see engine_machine.h and the semantics in engine_step.h;
- * reference §2 and §3).
+ * engine_machine.c — stages, runOrder groups, stage locks, stage conditions,
+ * stops, retries (manual and automatic) and cancellation (see engine_machine.h
+ * and the semantics in engine_step.h; reference §2 and §3).
  *
  * Locks and queues are derived from the executions (engine_state.h): an
  * execution waits before stage s (!in_stage) until the transitions into s are
  * enabled and, unless the pipeline is PARALLEL, no other execution is inside
  * s. engine_machine_pump admits waiting executions after every change.
+ *
+ * Everything that moves a stage on is decided in one place,
+ * engine_machine_stage_check: the beforeEntry condition, the runOrder groups,
+ * the onFailure condition and automatic retry, the onSuccess condition, and
+ * stops. It runs after every change to the stage and acts once nothing that
+ * it waits for (a running action or rule) is left.
  */
 #include "engine_machine.h"
 
+#include "engine_conditions.h"
 #include "engine_events.h"
 #include "engine_util.h"
 #include "engine_vars.h"
 #include "sluice/engine_view.h"
-#include "sluice/time.h"
+#include "sluice/error.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define ENGINE_MACHINE_ERR_LEN 256
+#define ENGINE_MACHINE_ERR_LEN       256
+#define ENGINE_MACHINE_AUTO_RETRIES  1 /* automatic retries of a stage per execution */
+#define ENGINE_MACHINE_SUMMARY_QUOTE 1800 /* of a condition's summary in the execution's */
 
 const engine_plan *engine_machine_plan(const engine_machine *m, const engine_execution *x)
 {
@@ -101,9 +110,23 @@ static char *engine_machine_timer_key(const engine_action_run *run)
     return engine_util_printf("action-timeout:%s", run->action_execution_id);
 }
 
-/* Where the execution stored artifact name (a succeeded producer's output), or NULL. */
-static const engine_artifact *engine_machine_find_artifact(const engine_execution *x,
-                                                           const char *name)
+const char *engine_machine_skipped_producer(const engine_plan *plan, const engine_execution *x,
+                                            const char *artifact)
+{
+    for (size_t s = 0; s < plan->nstages && s < x->nstages; s++) {
+        const engine_plan_stage *ps = &plan->stages[s];
+        for (size_t a = 0; a < ps->nactions; a++) {
+            for (size_t o = 0; o < ps->actions[a].noutputs; o++) {
+                if (strcmp(ps->actions[a].outputs[o].name, artifact) == 0) {
+                    return x->stages[s].status == ENGINE_STAGE_SKIPPED ? ps->name : NULL;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+const engine_artifact *engine_machine_find_artifact(const engine_execution *x, const char *name)
 {
     for (size_t s = 0; s < x->nstages; s++) {
         for (size_t a = 0; a < x->stages[s].nactions; a++) {
@@ -158,14 +181,6 @@ static void engine_machine_fail_run(engine_action_run *run, const char *code, co
     engine_util_set(&run->error_code, code);
     engine_util_set(&run->error_message, message);
     engine_util_set(&run->summary, message);
-}
-
-static void engine_machine_put_rfc3339(json_t *obj, const char *key, int64_t ms)
-{
-    char text[32];
-    if (sluice_time_format_rfc3339(ms, text, sizeof text) == 0) {
-        engine_util_put_str(obj, key, text);
-    }
 }
 
 /*
@@ -230,10 +245,10 @@ static json_t *engine_machine_job_body(engine_machine *m, const engine_execution
     engine_util_put_str(job, "continuationToken", run->continuation);
     if (run->token != NULL) {
         engine_util_put_str(job, "token", run->token);
-        engine_machine_put_rfc3339(job, "expires", run->deadline_ms);
+        engine_util_put_rfc3339(job, "expires", run->deadline_ms);
     }
-    engine_machine_put_rfc3339(job, "created", m->ctx->now_ms);
-    engine_machine_put_rfc3339(job, "deadline", run->deadline_ms);
+    engine_util_put_rfc3339(job, "created", m->ctx->now_ms);
+    engine_util_put_rfc3339(job, "deadline", run->deadline_ms);
     return job;
 }
 
@@ -328,21 +343,30 @@ static void engine_machine_action_start(engine_machine *m, engine_execution *x, 
         a < m->state->stages[s].nactions) {
         engine_util_set(&m->state->stages[s].action_latest[a], x->id);
     }
+    char err[ENGINE_MACHINE_ERR_LEN] = "";
+    int rc = SLUICE_OK;
     if (pa->ninputs > 0) {
         run->inputs = engine_util_calloc(pa->ninputs, sizeof *run->inputs);
         for (size_t i = 0; i < pa->ninputs; i++) {
             const engine_artifact *found = engine_machine_find_artifact(x, pa->inputs[i]);
+            const char *skipped = engine_machine_skipped_producer(plan, x, pa->inputs[i]);
             run->inputs[i].name = engine_util_strdup(pa->inputs[i]);
             run->inputs[i].bucket = engine_util_strdup(found != NULL ? found->bucket : NULL);
             run->inputs[i].key = engine_util_strdup(found != NULL ? found->key : NULL);
+            if (skipped != NULL && rc == SLUICE_OK) {
+                rc = sluice_error_set(err, sizeof err, SLUICE_ENOTFOUND,
+                                      "Input artifact %s was not produced: stage %s was skipped",
+                                      pa->inputs[i], skipped);
+            }
         }
         run->ninputs = pa->ninputs;
     }
 
-    char err[ENGINE_MACHINE_ERR_LEN] = "";
     json_t *commands = NULL;
     json_t *env = NULL;
-    int rc = engine_machine_resolve_config(plan, x, pa, run, err, sizeof err);
+    if (rc == SLUICE_OK) {
+        rc = engine_machine_resolve_config(plan, x, pa, run, err, sizeof err);
+    }
     if (rc == 0) {
         rc = engine_machine_resolve_extras(plan, x, pa, &commands, &env, err, sizeof err);
     }
@@ -386,16 +410,32 @@ static const char *engine_machine_stage_event(engine_stage_status status)
         return "CANCELED";
     case ENGINE_STAGE_IN_PROGRESS:
     case ENGINE_STAGE_NOT_STARTED:
+    case ENGINE_STAGE_SKIPPED:
     default:
         return "STARTED";
     }
 }
 
+/*
+ * Sets the status of stage s of x with its event. IN_PROGRESS publishes
+ * STARTED (once per entry); the other statuses publish their event only for
+ * a stage that started: a stage still evaluating its beforeEntry condition
+ * has published nothing and stops or is cancelled silently.
+ */
 static void engine_machine_stage_set(engine_machine *m, engine_execution *x, size_t s,
                                      engine_stage_status status)
 {
-    x->stages[s].status = status;
+    engine_stage_run *sr = &x->stages[s];
+    sr->status = status;
     x->update_ms = m->ctx->now_ms;
+    if (status == ENGINE_STAGE_IN_PROGRESS) {
+        if (sr->started) {
+            return;
+        }
+        sr->started = true;
+    } else if (!sr->started) {
+        return;
+    }
     engine_events_stage(m, x, s, engine_machine_stage_event(status));
 }
 
@@ -410,6 +450,8 @@ static void engine_machine_start_group(engine_machine *m, engine_execution *x, s
 }
 
 static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t s);
+static void engine_machine_resume(engine_machine *m, engine_execution *x, size_t s,
+                                  engine_retry_mode mode, bool automatic);
 
 /* The summary of a failed execution: the first failed action of the stage. */
 static char *engine_machine_failure_summary(const engine_machine *m, const engine_execution *x,
@@ -427,9 +469,97 @@ static char *engine_machine_failure_summary(const engine_machine *m, const engin
     return engine_util_printf("Stage %s failed", ps->name);
 }
 
+/* Fails stage s (STARTED first if it never started) and the execution with summary. */
+static void engine_machine_stage_fail(engine_machine *m, engine_execution *x, size_t s,
+                                      const char *summary)
+{
+    engine_machine_stage_set(m, x, s, ENGINE_STAGE_IN_PROGRESS);
+    engine_machine_stage_set(m, x, s, ENGINE_STAGE_FAILED);
+    engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
+}
+
+/* Fails stage s because its kind condition failed (results FAIL, and ROLLBACK as FAIL). */
+static void engine_machine_condition_fail(engine_machine *m, engine_execution *x, size_t s,
+                                          engine_condition_kind kind)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    const engine_stage_condition_run *run = &x->stages[s].conditions[kind];
+    char *summary = engine_util_printf("Stage %s: the %s condition failed: %.*s", ps->name,
+                                       engine_plan_condition_kind_name(kind),
+                                       ENGINE_MACHINE_SUMMARY_QUOTE,
+                                       run->summary != NULL ? run->summary : "a rule failed");
+    engine_machine_stage_fail(m, x, s, summary);
+    free(summary);
+}
+
 /*
- * Moves stage s of x on once nothing runs in it: next runOrder group, stage
- * success (then the next stage), failure, or stop.
+ * The beforeEntry condition failed with result SKIP: the stage is Skipped
+ * (no stage event: CodePipeline's stage events have no such state) and the
+ * execution moves on to the next stage.
+ */
+static void engine_machine_stage_skip(engine_machine *m, engine_execution *x, size_t s)
+{
+    x->stages[s].status = ENGINE_STAGE_SKIPPED;
+    x->update_ms = m->ctx->now_ms;
+    engine_machine_arrive(m, x, s + 1);
+}
+
+/* The stop of x is complete in stage s. */
+static void engine_machine_stage_stopped(engine_machine *m, engine_execution *x, size_t s)
+{
+    engine_stage_run *sr = &x->stages[s];
+    engine_machine_stage_set(m, x, s, ENGINE_STAGE_STOPPED);
+    if (!sr->started) {
+        /* stopped while its entry condition ran: it never entered, nothing to retry */
+        x->in_stage = false;
+    }
+    engine_machine_exec_finish(m, x, ENGINE_EXEC_STOPPED, NULL);
+}
+
+/*
+ * An action of the current group failed. With onFailure result RETRY and the
+ * automatic retry not used yet, the onFailure conditions (if any) decide:
+ * they pass, the stage is retried; otherwise stage and execution fail.
+ * Returns true when it acted, false when the onFailure evaluation just began.
+ */
+static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
+    const engine_plan_conditions *on_failure = &ps->conditions[ENGINE_CONDITION_ON_FAILURE];
+    engine_stage_run *sr = &x->stages[s];
+    bool retry = on_failure->present && on_failure->result == ENGINE_RESULT_RETRY &&
+                 sr->auto_retries < ENGINE_MACHINE_AUTO_RETRIES;
+    if (retry) {
+        switch (engine_conditions_verdict_of(ps, sr, ENGINE_CONDITION_ON_FAILURE)) {
+        case ENGINE_CONDITIONS_UNDECIDED:
+            engine_conditions_begin(m, x, s, ENGINE_CONDITION_ON_FAILURE);
+            return false;
+        case ENGINE_CONDITIONS_FAILED:
+        case ENGINE_CONDITIONS_PENDING:
+            retry = false;
+            break;
+        case ENGINE_CONDITIONS_PASSED:
+        default:
+            break;
+        }
+    }
+    char *summary = engine_machine_failure_summary(m, x, s);
+    engine_machine_stage_set(m, x, s, ENGINE_STAGE_FAILED);
+    engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
+    free(summary);
+    if (retry) {
+        engine_machine_resume(
+            m, x, s,
+            on_failure->retry_all_actions ? ENGINE_RETRY_ALL_ACTIONS : ENGINE_RETRY_FAILED_ACTIONS,
+            true);
+    }
+    return true;
+}
+
+/*
+ * Moves stage s of x on once nothing runs in it: the beforeEntry condition,
+ * the next runOrder group, failure (onFailure, automatic retry), the
+ * onSuccess condition, success (then the next stage), or stop.
  */
 static void engine_machine_stage_check(engine_machine *m, engine_execution *x, size_t s)
 {
@@ -438,6 +568,13 @@ static void engine_machine_stage_check(engine_machine *m, engine_execution *x, s
     for (;;) {
         if (sr->status != ENGINE_STAGE_IN_PROGRESS && sr->status != ENGINE_STAGE_STOPPING) {
             return;
+        }
+        engine_condition_kind pending;
+        if (engine_conditions_pending(sr, &pending)) {
+            if (x->status != ENGINE_EXEC_STOPPING) {
+                return; /* rules are running */
+            }
+            engine_conditions_abandon(m, x, s, pending, ENGINE_COND_ABANDONED);
         }
         bool failed = false;
         for (size_t a = 0; a < ps->nactions; a++) {
@@ -451,31 +588,74 @@ static void engine_machine_stage_check(engine_machine *m, engine_execution *x, s
             }
         }
         if (x->status == ENGINE_EXEC_STOPPING) {
-            engine_machine_stage_set(m, x, s, ENGINE_STAGE_STOPPED);
-            engine_machine_exec_finish(m, x, ENGINE_EXEC_STOPPED, NULL);
+            engine_machine_stage_stopped(m, x, s);
             return;
+        }
+        if (sr->run_order == 0) {
+            /* not entered yet: the beforeEntry condition first */
+            switch (engine_conditions_verdict_of(ps, sr, ENGINE_CONDITION_BEFORE_ENTRY)) {
+            case ENGINE_CONDITIONS_UNDECIDED:
+                engine_conditions_begin(m, x, s, ENGINE_CONDITION_BEFORE_ENTRY);
+                continue;
+            case ENGINE_CONDITIONS_PENDING:
+                return;
+            case ENGINE_CONDITIONS_FAILED:
+                if (engine_conditions_engaged(ps, sr, ENGINE_CONDITION_BEFORE_ENTRY) ==
+                        ENGINE_RESULT_SKIP &&
+                    !sr->started) {
+                    engine_machine_stage_skip(m, x, s);
+                } else {
+                    engine_machine_condition_fail(m, x, s, ENGINE_CONDITION_BEFORE_ENTRY);
+                }
+                return;
+            case ENGINE_CONDITIONS_PASSED:
+            default:
+                break;
+            }
+            engine_machine_stage_set(m, x, s, ENGINE_STAGE_IN_PROGRESS);
+            sr->run_order = engine_plan_next_run_order(ps, 0);
+            if (sr->run_order != 0) {
+                engine_machine_start_group(m, x, s);
+                continue;
+            }
         }
         if (failed) {
-            engine_machine_stage_set(m, x, s, ENGINE_STAGE_FAILED);
-            char *summary = engine_machine_failure_summary(m, x, s);
-            engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
-            free(summary);
-            return;
+            if (engine_machine_stage_failed(m, x, s)) {
+                return;
+            }
+            continue;
         }
         int next = engine_plan_next_run_order(ps, sr->run_order);
-        if (next == 0) {
-            engine_machine_stage_set(m, x, s, ENGINE_STAGE_SUCCEEDED);
-            engine_machine_arrive(m, x, s + 1);
-            return;
+        if (next != 0) {
+            sr->run_order = next;
+            engine_machine_start_group(m, x, s);
+            continue;
         }
-        sr->run_order = next;
-        engine_machine_start_group(m, x, s);
+        switch (engine_conditions_verdict_of(ps, sr, ENGINE_CONDITION_ON_SUCCESS)) {
+        case ENGINE_CONDITIONS_UNDECIDED:
+            engine_conditions_begin(m, x, s, ENGINE_CONDITION_ON_SUCCESS);
+            continue;
+        case ENGINE_CONDITIONS_PENDING:
+            return;
+        case ENGINE_CONDITIONS_FAILED:
+            engine_machine_condition_fail(m, x, s, ENGINE_CONDITION_ON_SUCCESS);
+            return;
+        case ENGINE_CONDITIONS_PASSED:
+        default:
+            break;
+        }
+        engine_machine_stage_set(m, x, s, ENGINE_STAGE_SUCCEEDED);
+        engine_machine_arrive(m, x, s + 1);
+        return;
     }
 }
 
+/*
+ * x enters stage s (it holds the lock from now on): its beforeEntry condition
+ * is evaluated, then the first runOrder group starts.
+ */
 static void engine_machine_stage_enter(engine_machine *m, engine_execution *x, size_t s)
 {
-    const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
     engine_stage_run *sr = &x->stages[s];
     x->stage_index = s;
     x->in_stage = true;
@@ -483,14 +663,16 @@ static void engine_machine_stage_enter(engine_machine *m, engine_execution *x, s
         engine_state_action_run_clear(&sr->actions[a]);
         sr->actions[a].status = ENGINE_ACTION_NOT_STARTED;
     }
+    for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+        engine_conditions_reset(m, x, s, (engine_condition_kind)k);
+    }
     if (engine_machine_is_current(m, x) && s < m->state->nstages) {
         engine_util_set(&m->state->stages[s].latest_execution_id, x->id);
     }
-    engine_machine_stage_set(m, x, s, ENGINE_STAGE_IN_PROGRESS);
-    sr->run_order = engine_plan_next_run_order(ps, 0);
-    if (sr->run_order != 0) {
-        engine_machine_start_group(m, x, s);
-    }
+    sr->started = false;
+    sr->run_order = 0;
+    sr->status = ENGINE_STAGE_IN_PROGRESS;
+    x->update_ms = m->ctx->now_ms;
     engine_machine_stage_check(m, x, s);
 }
 
@@ -734,26 +916,11 @@ void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, s
     engine_machine_stage_check(m, x, s);
 }
 
-/* "7 days", "8 hours", "90 minutes". */
-static char *engine_machine_duration(int64_t ms)
-{
-    int64_t minutes = ms / 60000;
-    if (minutes > 0 && minutes % 1440 == 0) {
-        return engine_util_printf("%lld day%s", (long long)(minutes / 1440),
-                                  minutes == 1440 ? "" : "s");
-    }
-    if (minutes > 0 && minutes % 60 == 0) {
-        return engine_util_printf("%lld hour%s", (long long)(minutes / 60),
-                                  minutes == 60 ? "" : "s");
-    }
-    return engine_util_printf("%lld minute%s", (long long)minutes, minutes == 1 ? "" : "s");
-}
-
 void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, size_t a)
 {
     const engine_plan_action *pa = &engine_machine_plan(m, x)->stages[s].actions[a];
     engine_action_run *run = &x->stages[s].actions[a];
-    char *duration = engine_machine_duration(engine_plan_action_timeout_ms(pa));
+    char *duration = engine_util_duration(engine_plan_action_timeout_ms(pa));
     char *message =
         engine_plan_action_is_approval(pa)
             ? engine_util_printf("Approval timed out: no response within %s", duration)
@@ -798,7 +965,16 @@ void engine_machine_stop(engine_machine *m, engine_execution *x, bool abandon, c
     engine_machine_stage_check(m, x, s);
 }
 
-void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engine_retry_mode mode)
+/*
+ * Restarts stage s of x, which is Failed or Stopped there: RESUMED events, the
+ * attempt grows, the onSuccess condition (and after a manual retry the
+ * onFailure condition) will be evaluated afresh.
+ * A stage whose beforeEntry condition did not pass evaluates it again;
+ * otherwise FAILED_ACTIONS re-runs the actions of the current group that did
+ * not succeed and ALL_ACTIONS restarts from the first group.
+ */
+static void engine_machine_resume(engine_machine *m, engine_execution *x, size_t s,
+                                  engine_retry_mode mode, bool automatic)
 {
     const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
     engine_stage_run *sr = &x->stages[s];
@@ -811,18 +987,34 @@ void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engi
     free(x->status_summary);
     x->status_summary = NULL;
     x->update_ms = m->ctx->now_ms;
-    sr->manual_retries++;
+    if (automatic) {
+        sr->auto_retries++;
+        sr->retry_trigger = ENGINE_RETRY_TRIGGER_AUTOMATED;
+    } else {
+        sr->manual_retries++;
+        sr->retry_trigger = ENGINE_RETRY_TRIGGER_MANUAL;
+    }
     if (engine_machine_is_current(m, x) && s < m->state->nstages) {
         engine_util_set(&m->state->stages[s].latest_execution_id, x->id);
     }
     engine_events_pipeline(m, x, "RESUMED", NULL);
     sr->status = ENGINE_STAGE_IN_PROGRESS;
+    sr->started = true;
     engine_events_stage(m, x, s, "RESUMED");
-    if (mode == ENGINE_RETRY_ALL_ACTIONS) {
+    engine_conditions_reset(m, x, s, ENGINE_CONDITION_ON_SUCCESS);
+    if (!automatic) {
+        /* the onFailure evaluation that granted an automatic retry stays visible */
+        engine_conditions_reset(m, x, s, ENGINE_CONDITION_ON_FAILURE);
+    }
+    if (engine_conditions_verdict_of(ps, sr, ENGINE_CONDITION_BEFORE_ENTRY) !=
+        ENGINE_CONDITIONS_PASSED) {
+        engine_conditions_reset(m, x, s, ENGINE_CONDITION_BEFORE_ENTRY);
+        sr->run_order = 0;
+    } else if (mode == ENGINE_RETRY_ALL_ACTIONS) {
         /* restart from the first group; later groups keep their old results until they run again */
         sr->run_order = engine_plan_next_run_order(ps, 0);
     }
-    for (size_t a = 0; a < ps->nactions; a++) {
+    for (size_t a = 0; a < ps->nactions && sr->run_order != 0; a++) {
         bool rerun =
             mode == ENGINE_RETRY_ALL_ACTIONS || sr->actions[a].status != ENGINE_ACTION_SUCCEEDED;
         if (ps->actions[a].run_order == sr->run_order && rerun) {
@@ -830,6 +1022,24 @@ void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engi
         }
     }
     engine_machine_stage_check(m, x, s);
+}
+
+void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engine_retry_mode mode)
+{
+    engine_machine_resume(m, x, s, mode, false);
+}
+
+void engine_machine_rule_result(engine_machine *m, const engine_conditions_where *where,
+                                const engine_input_job *job)
+{
+    engine_conditions_job_result(m, where, job);
+    engine_machine_stage_check(m, where->x, where->s);
+}
+
+void engine_machine_rule_timeout(engine_machine *m, const engine_conditions_where *where)
+{
+    engine_conditions_timeout(m, where);
+    engine_machine_stage_check(m, where->x, where->s);
 }
 
 void engine_machine_cancel_all(engine_machine *m)
@@ -845,6 +1055,10 @@ void engine_machine_cancel_all(engine_machine *m)
                 if (x->stages[s].actions[a].status == ENGINE_ACTION_IN_PROGRESS) {
                     engine_machine_action_end(m, x, s, a, ENGINE_ACTION_ABANDONED, "CANCELED");
                 }
+            }
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                engine_conditions_abandon(m, x, s, (engine_condition_kind)k,
+                                          ENGINE_COND_CANCELLED);
             }
             engine_machine_stage_set(m, x, s, ENGINE_STAGE_CANCELLED);
         }

@@ -3,8 +3,9 @@
  *
  * engine_step checks a request and then calls one of these to carry it out;
  * they change the state and append events, jobs, timers and archive records
- * to the step's effects. They never reject anything: every precondition was
- * checked by engine_step, which also writes the reply.
+ * to the step's effects (stage conditions through engine_conditions.h).
+ * They never reject anything: every precondition was checked by engine_step,
+ * which also writes the reply.
  *
  * Pure; used by one thread at a time.
  */
@@ -47,8 +48,24 @@ void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, si
 /* Stop (and maybe abandon) the non-terminal execution x. */
 void engine_machine_stop(engine_machine *m, engine_execution *x, bool abandon, const char *reason);
 
-/* Retry stage s of x, which is Failed or Stopped there. */
+/* Retry stage s of x, which is Failed or Stopped there (RetryStageExecution). */
 void engine_machine_retry(engine_machine *m, engine_execution *x, size_t s, engine_retry_mode mode);
+
+struct engine_conditions_where;
+
+/* A job result for a running rule of a stage condition (engine_conditions.h). */
+void engine_machine_rule_result(engine_machine *m, const struct engine_conditions_where *where,
+                                const engine_input_job *job);
+
+/* A running rule of a stage condition reached its deadline. */
+void engine_machine_rule_timeout(engine_machine *m, const struct engine_conditions_where *where);
+
+/* Where x stored artifact name (a succeeded producer's output), or NULL. */
+const engine_artifact *engine_machine_find_artifact(const engine_execution *x, const char *name);
+
+/* The name of the stage that should have produced artifact when x skipped it, or NULL. */
+const char *engine_machine_skipped_producer(const engine_plan *plan, const engine_execution *x,
+                                            const char *artifact);
 
 /* Cancels every non-terminal execution (a new pipeline version was installed). */
 void engine_machine_cancel_all(engine_machine *m);

@@ -89,6 +89,234 @@ static void engine_plan_action_from_model(engine_plan_action *out, const model_a
     }
 }
 
+/* ---- stage conditions ----------------------------------------------------- */
+
+static const char *const engine_plan_result_names[] = {
+    [ENGINE_RESULT_NONE] = NULL,           [ENGINE_RESULT_FAIL] = "FAIL",
+    [ENGINE_RESULT_SKIP] = "SKIP",         [ENGINE_RESULT_ROLLBACK] = "ROLLBACK",
+    [ENGINE_RESULT_RETRY] = "RETRY",
+};
+
+static const char *const engine_plan_kind_names[ENGINE_CONDITION_KINDS] = {
+    [ENGINE_CONDITION_BEFORE_ENTRY] = "beforeEntry",
+    [ENGINE_CONDITION_ON_SUCCESS] = "onSuccess",
+    [ENGINE_CONDITION_ON_FAILURE] = "onFailure",
+};
+
+static engine_plan_result engine_plan_result_read(const json_t *obj)
+{
+    const char *text = json_string_value(json_object_get(obj, "result"));
+    for (size_t i = 1; text != NULL && i < sizeof engine_plan_result_names / sizeof(char *); i++) {
+        if (strcmp(text, engine_plan_result_names[i]) == 0) {
+            return (engine_plan_result)i;
+        }
+    }
+    return ENGINE_RESULT_NONE;
+}
+
+static char *engine_plan_json_str(const json_t *obj, const char *key)
+{
+    return engine_util_strdup(json_string_value(json_object_get(obj, key)));
+}
+
+static char *engine_plan_json_str_or_empty(const json_t *obj, const char *key)
+{
+    return engine_util_strdup(engine_plan_or_empty(json_string_value(json_object_get(obj, key))));
+}
+
+/* The strings of a JSON array (other members skipped); NULL when none. */
+static char **engine_plan_json_strs(const json_t *arr, size_t *n)
+{
+    *n = 0;
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        return NULL;
+    }
+    char **items = engine_util_calloc(json_array_size(arr), sizeof *items);
+    size_t i;
+    json_t *item;
+    json_array_foreach(arr, i, item)
+    {
+        if (json_is_string(item)) {
+            items[(*n)++] = engine_util_strdup(json_string_value(item));
+        } else if (json_is_string(json_object_get(item, "name"))) {
+            items[(*n)++] = engine_util_strdup(json_string_value(json_object_get(item, "name")));
+        }
+    }
+    return items;
+}
+
+static void engine_plan_rule_read(const json_t *obj, engine_plan_rule *rule)
+{
+    const json_t *type = json_object_get(obj, "ruleTypeId");
+    rule->name = engine_plan_json_str_or_empty(obj, "name");
+    rule->category = engine_plan_json_str_or_empty(type, "category");
+    rule->owner = engine_plan_json_str(type, "owner");
+    rule->provider = engine_plan_json_str_or_empty(type, "provider");
+    rule->version = engine_plan_json_str(type, "version");
+    json_t *config = json_object_get(obj, "configuration");
+    if (json_is_object(config) && json_object_size(config) > 0) {
+        rule->config = engine_util_calloc(json_object_size(config), sizeof *rule->config);
+        const char *key;
+        json_t *value;
+        json_object_foreach(config, key, value)
+        {
+            if (json_is_string(value)) {
+                rule->config[rule->nconfig].key = engine_util_strdup(key);
+                rule->config[rule->nconfig].value = engine_util_strdup(json_string_value(value));
+                rule->nconfig++;
+            }
+        }
+    }
+    rule->commands = engine_plan_json_strs(json_object_get(obj, "commands"), &rule->ncommands);
+    rule->inputs = engine_plan_json_strs(json_object_get(obj, "inputArtifacts"), &rule->ninputs);
+    rule->region = engine_plan_json_str(obj, "region");
+    rule->role_arn = engine_plan_json_str(obj, "roleArn");
+    json_int_t timeout = json_integer_value(json_object_get(obj, "timeoutInMinutes"));
+    rule->timeout_minutes = timeout > 0 ? (int64_t)timeout : 0;
+}
+
+/*
+ * Reads BeforeEntryConditions / SuccessConditions / FailureConditions in the
+ * declaration's shape (also the plan's JSON). Lenient: the declaration was
+ * validated; members of the wrong type are skipped.
+ */
+static void engine_plan_conditions_read(const json_t *obj, engine_condition_kind kind,
+                                        engine_plan_conditions *out)
+{
+    if (!json_is_object(obj)) {
+        return;
+    }
+    out->present = true;
+    if (kind == ENGINE_CONDITION_ON_FAILURE) {
+        out->result = engine_plan_result_read(obj);
+        const json_t *retry = json_object_get(obj, "retryConfiguration");
+        const char *mode = json_string_value(json_object_get(retry, "retryMode"));
+        out->retry_all_actions = out->result == ENGINE_RESULT_RETRY && mode != NULL &&
+                                 strcmp(mode, "ALL_ACTIONS") == 0;
+    }
+    const json_t *conditions = json_object_get(obj, "conditions");
+    if (!json_is_array(conditions) || json_array_size(conditions) == 0) {
+        return;
+    }
+    out->conditions = engine_util_calloc(json_array_size(conditions), sizeof *out->conditions);
+    size_t i;
+    json_t *item;
+    json_array_foreach(conditions, i, item)
+    {
+        engine_plan_condition *c = &out->conditions[out->nconditions++];
+        c->result = engine_plan_result_read(item);
+        const json_t *rules = json_object_get(item, "rules");
+        if (!json_is_array(rules) || json_array_size(rules) == 0) {
+            continue;
+        }
+        c->rules = engine_util_calloc(json_array_size(rules), sizeof *c->rules);
+        size_t r;
+        json_t *rule;
+        json_array_foreach(rules, r, rule)
+        {
+            if (json_is_object(rule)) {
+                engine_plan_rule_read(rule, &c->rules[c->nrules++]);
+            }
+        }
+    }
+}
+
+static json_t *engine_plan_rule_to_json(const engine_plan_rule *rule)
+{
+    json_t *obj = engine_util_obj();
+    engine_util_put_str(obj, "name", rule->name);
+    json_t *type = engine_util_obj();
+    engine_util_put_str(type, "category", rule->category);
+    engine_util_put_str(type, "owner", rule->owner);
+    engine_util_put_str(type, "provider", rule->provider);
+    engine_util_put_str(type, "version", rule->version);
+    engine_util_put(obj, "ruleTypeId", type);
+    if (rule->nconfig > 0) {
+        engine_util_put(obj, "configuration", engine_util_kvs_object(rule->config, rule->nconfig));
+    }
+    if (rule->ncommands > 0) {
+        engine_util_put(obj, "commands", engine_util_str_array(rule->commands, rule->ncommands));
+    }
+    if (rule->ninputs > 0) {
+        json_t *inputs = engine_util_arr();
+        for (size_t i = 0; i < rule->ninputs; i++) {
+            json_t *input = engine_util_obj();
+            engine_util_put_str(input, "name", rule->inputs[i]);
+            engine_util_push(inputs, input);
+        }
+        engine_util_put(obj, "inputArtifacts", inputs);
+    }
+    engine_util_put_str(obj, "region", rule->region);
+    engine_util_put_str(obj, "roleArn", rule->role_arn);
+    if (rule->timeout_minutes > 0) {
+        engine_util_put_int(obj, "timeoutInMinutes", rule->timeout_minutes);
+    }
+    return obj;
+}
+
+/* The conditions in the declaration's shape, or NULL when not declared. */
+static json_t *engine_plan_conditions_to_json(const engine_plan_conditions *in,
+                                              engine_condition_kind kind)
+{
+    if (!in->present) {
+        return NULL;
+    }
+    json_t *obj = engine_util_obj();
+    if (kind == ENGINE_CONDITION_ON_FAILURE) {
+        engine_util_put_str(obj, "result", engine_plan_result_name(in->result));
+        if (in->result == ENGINE_RESULT_RETRY) {
+            json_t *retry = engine_util_obj();
+            engine_util_put_str(retry, "retryMode",
+                                in->retry_all_actions ? "ALL_ACTIONS" : "FAILED_ACTIONS");
+            engine_util_put(obj, "retryConfiguration", retry);
+        }
+    }
+    if (in->nconditions > 0) {
+        json_t *conditions = engine_util_arr();
+        for (size_t c = 0; c < in->nconditions; c++) {
+            const engine_plan_condition *cond = &in->conditions[c];
+            json_t *item = engine_util_obj();
+            engine_util_put_str(item, "result", engine_plan_result_name(cond->result));
+            if (cond->nrules > 0) {
+                json_t *rules = engine_util_arr();
+                for (size_t r = 0; r < cond->nrules; r++) {
+                    engine_util_push(rules, engine_plan_rule_to_json(&cond->rules[r]));
+                }
+                engine_util_put(item, "rules", rules);
+            }
+            engine_util_push(conditions, item);
+        }
+        engine_util_put(obj, "conditions", conditions);
+    }
+    return obj;
+}
+
+static void engine_plan_conditions_free(engine_plan_conditions *in)
+{
+    for (size_t c = 0; c < in->nconditions; c++) {
+        engine_plan_condition *cond = &in->conditions[c];
+        for (size_t r = 0; r < cond->nrules; r++) {
+            engine_plan_rule *rule = &cond->rules[r];
+            free(rule->name);
+            free(rule->category);
+            free(rule->owner);
+            free(rule->provider);
+            free(rule->version);
+            for (size_t i = 0; i < rule->nconfig; i++) {
+                free(rule->config[i].key);
+                free(rule->config[i].value);
+            }
+            free(rule->config);
+            engine_util_free_strs(rule->commands, rule->ncommands);
+            engine_util_free_strs(rule->inputs, rule->ninputs);
+            free(rule->region);
+            free(rule->role_arn);
+        }
+        free(cond->rules);
+    }
+    free(in->conditions);
+}
+
 engine_plan *engine_plan_from_model(const model_pipeline *pipeline)
 {
     engine_plan *plan = engine_util_calloc(1, sizeof *plan);
@@ -118,6 +346,12 @@ engine_plan *engine_plan_from_model(const model_pipeline *pipeline)
                     engine_plan_action_from_model(&out->actions[a], &in->actions[a]);
                 }
                 out->nactions = in->nactions;
+            }
+            const json_t *holders[ENGINE_CONDITION_KINDS] = {in->before_entry, in->on_success,
+                                                             in->on_failure};
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                engine_plan_conditions_read(holders[k], (engine_condition_kind)k,
+                                            &out->conditions[k]);
             }
         }
         plan->nstages = pipeline->nstages;
@@ -173,6 +407,9 @@ void engine_plan_free(engine_plan *plan)
         }
         free(plan->stages[s].actions);
         free(plan->stages[s].name);
+        for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+            engine_plan_conditions_free(&plan->stages[s].conditions[k]);
+        }
     }
     free(plan->stages);
     free(plan);
@@ -250,6 +487,13 @@ json_t *engine_plan_to_json(const engine_plan *plan)
             engine_util_push(actions, engine_plan_action_to_json(&plan->stages[s].actions[a]));
         }
         engine_util_put(stage, "actions", actions);
+        for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+            json_t *conditions = engine_plan_conditions_to_json(&plan->stages[s].conditions[k],
+                                                                (engine_condition_kind)k);
+            if (conditions != NULL) {
+                engine_util_put(stage, engine_plan_kind_names[k], conditions);
+            }
+        }
         engine_util_push(stages, stage);
     }
     engine_util_put(obj, "stages", stages);
@@ -354,6 +598,10 @@ int engine_plan_from_json(const json_t *json, engine_plan **out, char *errbuf, s
             engine_plan_stage *st = &plan->stages[s];
             plan->nstages = s + 1;
             st->name = engine_util_rd_str(&rd, stage, "name", true);
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                engine_plan_conditions_read(json_object_get(stage, engine_plan_kind_names[k]),
+                                            (engine_condition_kind)k, &st->conditions[k]);
+            }
             const json_t *actions = engine_util_rd_arr(&rd, stage, "actions", true);
             if (actions == NULL || json_array_size(actions) == 0) {
                 continue;
@@ -473,6 +721,47 @@ const char *engine_plan_action_config(const engine_plan_action *action, const ch
         }
     }
     return NULL;
+}
+
+int64_t engine_plan_rule_timeout_ms(const engine_plan_rule *rule)
+{
+    return rule->timeout_minutes > 0 ? rule->timeout_minutes * ENGINE_PLAN_MINUTE_MS
+                                     : ENGINE_PLAN_HOUR_MS;
+}
+
+const char *engine_plan_rule_config(const engine_plan_rule *rule, const char *key)
+{
+    for (size_t i = 0; i < rule->nconfig; i++) {
+        if (strcmp(rule->config[i].key, key) == 0) {
+            return rule->config[i].value;
+        }
+    }
+    return NULL;
+}
+
+const char *engine_plan_condition_kind_name(engine_condition_kind kind)
+{
+    return (unsigned)kind < ENGINE_CONDITION_KINDS ? engine_plan_kind_names[kind] : "beforeEntry";
+}
+
+const char *engine_plan_condition_type_name(engine_condition_kind kind)
+{
+    switch (kind) {
+    case ENGINE_CONDITION_ON_SUCCESS:
+        return "ON_SUCCESS";
+    case ENGINE_CONDITION_ON_FAILURE:
+        return "ON_FAILURE";
+    case ENGINE_CONDITION_BEFORE_ENTRY:
+    default:
+        return "BEFORE_ENTRY";
+    }
+}
+
+const char *engine_plan_result_name(engine_plan_result result)
+{
+    return (unsigned)result < sizeof engine_plan_result_names / sizeof(char *)
+               ? engine_plan_result_names[result]
+               : NULL;
 }
 
 const char *engine_plan_mode_name(model_execution_mode mode)

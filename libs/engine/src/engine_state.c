@@ -23,8 +23,30 @@ static const char *const engine_state_stage_names[] = {
     [ENGINE_STAGE_NOT_STARTED] = "NotStarted", [ENGINE_STAGE_IN_PROGRESS] = "InProgress",
     [ENGINE_STAGE_STOPPING] = "Stopping",      [ENGINE_STAGE_STOPPED] = "Stopped",
     [ENGINE_STAGE_SUCCEEDED] = "Succeeded",    [ENGINE_STAGE_FAILED] = "Failed",
-    [ENGINE_STAGE_CANCELLED] = "Cancelled",
+    [ENGINE_STAGE_CANCELLED] = "Cancelled",    [ENGINE_STAGE_SKIPPED] = "Skipped",
 };
+
+static const char *const engine_state_condition_names[] = {
+    [ENGINE_COND_NONE] = "None",           [ENGINE_COND_IN_PROGRESS] = "InProgress",
+    [ENGINE_COND_FAILED] = "Failed",       [ENGINE_COND_ERRORED] = "Errored",
+    [ENGINE_COND_SUCCEEDED] = "Succeeded", [ENGINE_COND_CANCELLED] = "Cancelled",
+    [ENGINE_COND_ABANDONED] = "Abandoned", [ENGINE_COND_OVERRIDDEN] = "Overridden",
+};
+
+static const char *const engine_state_rule_names[] = {
+    [ENGINE_RULE_NOT_STARTED] = "NotStarted", [ENGINE_RULE_IN_PROGRESS] = "InProgress",
+    [ENGINE_RULE_SUCCEEDED] = "Succeeded",    [ENGINE_RULE_FAILED] = "Failed",
+    [ENGINE_RULE_ABANDONED] = "Abandoned",
+};
+
+static const char *const engine_state_trigger_names[] = {
+    [ENGINE_RETRY_TRIGGER_NONE] = "None",
+    [ENGINE_RETRY_TRIGGER_AUTOMATED] = "AutomatedStageRetry",
+    [ENGINE_RETRY_TRIGGER_MANUAL] = "ManualStageRetry",
+};
+
+static const char *const engine_state_kind_keys[ENGINE_CONDITION_KINDS] = {
+    "beforeEntry", "onSuccess", "onFailure"};
 
 static const char *const engine_state_action_names[] = {
     [ENGINE_ACTION_NOT_STARTED] = "NotStarted", [ENGINE_ACTION_IN_PROGRESS] = "InProgress",
@@ -52,6 +74,20 @@ const char *engine_state_action_status_name(engine_action_status status)
 {
     return (size_t)status < ENGINE_STATE_COUNT(engine_state_action_names)
                ? engine_state_action_names[status]
+               : "NotStarted";
+}
+
+const char *engine_state_condition_status_name(engine_condition_status status)
+{
+    return (size_t)status < ENGINE_STATE_COUNT(engine_state_condition_names)
+               ? engine_state_condition_names[status]
+               : "None";
+}
+
+const char *engine_state_rule_status_name(engine_rule_status status)
+{
+    return (size_t)status < ENGINE_STATE_COUNT(engine_state_rule_names)
+               ? engine_state_rule_names[status]
                : "NotStarted";
 }
 
@@ -125,6 +161,35 @@ void engine_state_action_run_clear(engine_action_run *run)
     run->percent_complete = -1;
 }
 
+static void engine_state_rule_run_free(engine_rule_run *run)
+{
+    free(run->rule_execution_id);
+    free(run->job_id);
+    free(run->summary);
+    free(run->external_id);
+    free(run->external_url);
+    free(run->error_code);
+    free(run->error_message);
+    free(run->continuation);
+    engine_state_kvs_free(run->resolved, run->nresolved);
+    engine_state_artifacts_free(run->inputs, run->ninputs);
+}
+
+void engine_state_condition_run_clear(engine_stage_condition_run *run)
+{
+    for (size_t c = 0; c < run->nconditions; c++) {
+        engine_condition_run *cond = &run->conditions[c];
+        for (size_t r = 0; r < cond->nrules; r++) {
+            engine_state_rule_run_free(&cond->rules[r]);
+        }
+        free(cond->rules);
+        free(cond->summary);
+    }
+    free(run->conditions);
+    free(run->summary);
+    memset(run, 0, sizeof *run);
+}
+
 static void engine_state_exec_free(engine_execution *x)
 {
     if (x == NULL) {
@@ -157,6 +222,9 @@ static void engine_state_exec_free(engine_execution *x)
             engine_state_action_run_clear(&x->stages[s].actions[a]);
         }
         free(x->stages[s].actions);
+        for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+            engine_state_condition_run_clear(&x->stages[s].conditions[k]);
+        }
     }
     free(x->stages);
     free(x);
@@ -490,6 +558,63 @@ static json_t *engine_state_action_json(const engine_action_run *r)
     return obj;
 }
 
+static json_t *engine_state_rule_json(const engine_rule_run *r)
+{
+    json_t *obj = engine_util_obj();
+    if (r->status != ENGINE_RULE_NOT_STARTED) {
+        engine_util_put_str(obj, "status", engine_state_rule_status_name(r->status));
+    }
+    engine_util_put_str(obj, "ruleExecutionId", r->rule_execution_id);
+    engine_util_put_str(obj, "jobId", r->job_id);
+    if (r->start_ms != 0) {
+        engine_util_put_int(obj, "startTime", r->start_ms);
+    }
+    if (r->last_change_ms != 0) {
+        engine_util_put_int(obj, "lastStatusChange", r->last_change_ms);
+    }
+    if (r->deadline_ms != 0) {
+        engine_util_put_int(obj, "deadline", r->deadline_ms);
+    }
+    engine_util_put_str(obj, "summary", r->summary);
+    engine_util_put_str(obj, "externalExecutionId", r->external_id);
+    engine_util_put_str(obj, "externalExecutionUrl", r->external_url);
+    engine_util_put_str(obj, "errorCode", r->error_code);
+    engine_util_put_str(obj, "errorMessage", r->error_message);
+    engine_util_put_str(obj, "continuationToken", r->continuation);
+    if (r->nresolved > 0) {
+        engine_util_put(obj, "resolvedConfiguration",
+                        engine_util_kvs_object(r->resolved, r->nresolved));
+    }
+    if (r->ninputs > 0) {
+        engine_util_put(obj, "inputArtifacts", engine_state_artifacts_json(r->inputs, r->ninputs));
+    }
+    return obj;
+}
+
+static json_t *engine_state_conditions_json(const engine_stage_condition_run *run)
+{
+    json_t *obj = engine_util_obj();
+    engine_util_put_str(obj, "status", engine_state_condition_status_name(run->status));
+    engine_util_put_str(obj, "summary", run->summary);
+    engine_util_put_int(obj, "lastStatusChange", run->last_change_ms);
+    json_t *conditions = engine_util_arr();
+    for (size_t c = 0; c < run->nconditions; c++) {
+        const engine_condition_run *cond = &run->conditions[c];
+        json_t *item = engine_util_obj();
+        engine_util_put_str(item, "status", engine_state_condition_status_name(cond->status));
+        engine_util_put_str(item, "summary", cond->summary);
+        engine_util_put_int(item, "lastStatusChange", cond->last_change_ms);
+        json_t *rules = engine_util_arr();
+        for (size_t r = 0; r < cond->nrules; r++) {
+            engine_util_push(rules, engine_state_rule_json(&cond->rules[r]));
+        }
+        engine_util_put(item, "rules", rules);
+        engine_util_push(conditions, item);
+    }
+    engine_util_put(obj, "conditions", conditions);
+    return obj;
+}
+
 static json_t *engine_state_exec_json(const engine_execution *x)
 {
     json_t *obj = engine_util_obj();
@@ -551,11 +676,27 @@ static json_t *engine_state_exec_json(const engine_execution *x)
         engine_util_put_str(st, "status", engine_state_stage_status_name(sr->status));
         engine_util_put_int(st, "runOrder", sr->run_order);
         engine_util_put_int(st, "manualRetries", sr->manual_retries);
+        if (sr->auto_retries != 0) {
+            engine_util_put_int(st, "autoRetries", sr->auto_retries);
+        }
+        if (sr->retry_trigger != ENGINE_RETRY_TRIGGER_NONE) {
+            engine_util_put_str(st, "retryTrigger",
+                                engine_state_trigger_names[sr->retry_trigger]);
+        }
+        if (sr->status != ENGINE_STAGE_NOT_STARTED) {
+            engine_util_put_bool(st, "started", sr->started);
+        }
         json_t *actions = engine_util_arr();
         for (size_t a = 0; a < sr->nactions; a++) {
             engine_util_push(actions, engine_state_action_json(&sr->actions[a]));
         }
         engine_util_put(st, "actions", actions);
+        for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+            if (sr->conditions[k].status != ENGINE_COND_NONE) {
+                engine_util_put(st, engine_state_kind_keys[k],
+                                engine_state_conditions_json(&sr->conditions[k]));
+            }
+        }
         engine_util_push(stages, st);
     }
     engine_util_put(obj, "stages", stages);
@@ -686,6 +827,67 @@ static void engine_state_read_action(engine_util_rd *rd, const json_t *obj, engi
     r->output_vars = engine_state_read_kvs(rd, obj, "outputVariables", &r->noutput_vars);
 }
 
+static void engine_state_read_rule(engine_util_rd *rd, const json_t *obj, engine_rule_run *r)
+{
+    r->status = ENGINE_RULE_NOT_STARTED;
+    if (json_object_get(obj, "status") != NULL) {
+        r->status = (engine_rule_status)engine_state_read_enum(
+            rd, obj, "status", engine_state_rule_names,
+            ENGINE_STATE_COUNT(engine_state_rule_names));
+    }
+    r->rule_execution_id = engine_util_rd_str(rd, obj, "ruleExecutionId", false);
+    r->job_id = engine_util_rd_str(rd, obj, "jobId", false);
+    r->start_ms = engine_util_rd_int(rd, obj, "startTime", false, 0);
+    r->last_change_ms = engine_util_rd_int(rd, obj, "lastStatusChange", false, 0);
+    r->deadline_ms = engine_util_rd_int(rd, obj, "deadline", false, 0);
+    r->summary = engine_util_rd_str(rd, obj, "summary", false);
+    r->external_id = engine_util_rd_str(rd, obj, "externalExecutionId", false);
+    r->external_url = engine_util_rd_str(rd, obj, "externalExecutionUrl", false);
+    r->error_code = engine_util_rd_str(rd, obj, "errorCode", false);
+    r->error_message = engine_util_rd_str(rd, obj, "errorMessage", false);
+    r->continuation = engine_util_rd_str(rd, obj, "continuationToken", false);
+    r->resolved = engine_state_read_kvs(rd, obj, "resolvedConfiguration", &r->nresolved);
+    r->inputs = engine_state_read_artifacts(rd, obj, "inputArtifacts", &r->ninputs);
+}
+
+static engine_condition_status engine_state_read_condition_status(engine_util_rd *rd,
+                                                                  const json_t *obj)
+{
+    return (engine_condition_status)engine_state_read_enum(
+        rd, obj, "status", engine_state_condition_names,
+        ENGINE_STATE_COUNT(engine_state_condition_names));
+}
+
+static void engine_state_read_conditions(engine_util_rd *rd, const json_t *obj,
+                                         engine_stage_condition_run *run)
+{
+    run->status = engine_state_read_condition_status(rd, obj);
+    run->summary = engine_util_rd_str(rd, obj, "summary", false);
+    run->last_change_ms = engine_util_rd_int(rd, obj, "lastStatusChange", false, 0);
+    json_t *conditions = engine_util_rd_arr(rd, obj, "conditions", true);
+    if (conditions == NULL || json_array_size(conditions) == 0 || rd->rc != 0) {
+        return;
+    }
+    run->conditions = engine_util_calloc(json_array_size(conditions), sizeof *run->conditions);
+    for (size_t c = 0; c < json_array_size(conditions) && rd->rc == 0; c++) {
+        json_t *item = json_array_get(conditions, c);
+        engine_condition_run *cond = &run->conditions[c];
+        run->nconditions = c + 1;
+        cond->status = engine_state_read_condition_status(rd, item);
+        cond->summary = engine_util_rd_str(rd, item, "summary", false);
+        cond->last_change_ms = engine_util_rd_int(rd, item, "lastStatusChange", false, 0);
+        json_t *rules = engine_util_rd_arr(rd, item, "rules", true);
+        if (rules == NULL || json_array_size(rules) == 0) {
+            continue;
+        }
+        cond->rules = engine_util_calloc(json_array_size(rules), sizeof *cond->rules);
+        for (size_t r = 0; r < json_array_size(rules) && rd->rc == 0; r++) {
+            cond->nrules = r + 1;
+            engine_state_read_rule(rd, json_array_get(rules, r), &cond->rules[r]);
+        }
+    }
+}
+
 static model_execution_mode engine_state_read_mode(engine_util_rd *rd, const json_t *obj)
 {
     char *text = engine_util_rd_str(rd, obj, "executionMode", true);
@@ -780,6 +982,24 @@ static engine_execution *engine_state_read_exec(engine_util_rd *rd, const json_t
                 ENGINE_STATE_COUNT(engine_state_stage_names));
             sr->run_order = (int)engine_util_rd_int(rd, st, "runOrder", false, 0);
             sr->manual_retries = (int)engine_util_rd_int(rd, st, "manualRetries", false, 0);
+            sr->auto_retries = (int)engine_util_rd_int(rd, st, "autoRetries", false, 0);
+            sr->retry_trigger =
+                sr->manual_retries > 0 ? ENGINE_RETRY_TRIGGER_MANUAL : ENGINE_RETRY_TRIGGER_NONE;
+            if (json_object_get(st, "retryTrigger") != NULL) {
+                sr->retry_trigger = (engine_retry_trigger)engine_state_read_enum(
+                    rd, st, "retryTrigger", engine_state_trigger_names,
+                    ENGINE_STATE_COUNT(engine_state_trigger_names));
+            }
+            /* absent for a stage not entered, and in states written before "started"
+             * existed, where every entered stage had started */
+            sr->started = engine_util_rd_bool(rd, st, "started", false,
+                                              sr->status != ENGINE_STAGE_NOT_STARTED);
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                json_t *conditions = engine_util_rd_obj(rd, st, engine_state_kind_keys[k], false);
+                if (conditions != NULL) {
+                    engine_state_read_conditions(rd, conditions, &sr->conditions[k]);
+                }
+            }
             json_t *actions = engine_util_rd_arr(rd, st, "actions", true);
             if (actions == NULL || json_array_size(actions) == 0) {
                 continue;
@@ -807,6 +1027,24 @@ static void engine_state_read_transition(engine_util_rd *rd, const json_t *obj, 
     t->changed_at_ms = engine_util_rd_int(rd, o, "lastChangedAt", false, 0);
 }
 
+/* A stage condition run is absent or parallels the plan's conditions and rules. */
+static bool engine_state_conditions_fit(const engine_plan_conditions *plan,
+                                        const engine_stage_condition_run *run)
+{
+    if (run->status == ENGINE_COND_NONE) {
+        return run->nconditions == 0;
+    }
+    if (run->nconditions != plan->nconditions) {
+        return false;
+    }
+    for (size_t c = 0; c < run->nconditions; c++) {
+        if (run->conditions[c].nrules != plan->conditions[c].nrules) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Checks that executions and stage states fit the plans they refer to. */
 static void engine_state_check_shape(engine_util_rd *rd, const engine_state *state)
 {
@@ -828,6 +1066,10 @@ static void engine_state_check_shape(engine_util_rd *rd, const engine_state *sta
         bool fits = plan != NULL && plan->nstages == x->nstages && x->stage_index <= x->nstages;
         for (size_t s = 0; fits && s < x->nstages; s++) {
             fits = plan->stages[s].nactions == x->stages[s].nactions;
+            for (int k = 0; fits && k < ENGINE_CONDITION_KINDS; k++) {
+                fits = engine_state_conditions_fit(&plan->stages[s].conditions[k],
+                                                   &x->stages[s].conditions[k]);
+            }
         }
         if (!fits) {
             engine_util_rd_fail(rd, "execution does not match its pipeline version", x->id);

@@ -9,6 +9,7 @@
  */
 #include "sluice/engine_step.h"
 
+#include "engine_conditions.h"
 #include "engine_machine.h"
 #include "engine_util.h"
 #include "sluice/error.h"
@@ -365,11 +366,67 @@ static size_t engine_step_kv_bytes(const engine_input_kv *items, size_t n)
     return total;
 }
 
+/* False (and a rejection) when a field of a job result is out of CodePipeline's bounds. */
+static bool engine_step_job_fields_ok(engine_machine *m, const engine_input_job *in)
+{
+    if (engine_step_too_long(in->summary, ENGINE_STEP_MAX_SUMMARY) ||
+        engine_step_too_long(in->revision_summary, ENGINE_STEP_MAX_SUMMARY) ||
+        engine_step_too_long(in->failure_message, ENGINE_STEP_MAX_MESSAGE) ||
+        engine_step_too_long(in->external_id, ENGINE_STEP_MAX_EXTERNAL_ID) ||
+        engine_step_too_long(in->revision_id, ENGINE_STEP_MAX_EXTERNAL_ID) ||
+        engine_step_too_long(in->external_url, ENGINE_STEP_MAX_URL) ||
+        engine_step_too_long(in->revision_url, ENGINE_STEP_MAX_URL) ||
+        engine_step_too_long(in->continuation_token, ENGINE_STEP_MAX_URL)) {
+        engine_step_reject(m, "ValidationException",
+                           "A field of the job result is longer than CodePipeline allows");
+        return false;
+    }
+    for (size_t i = 0; i < in->noutput_variables; i++) {
+        if (in->output_variables[i].key == NULL || in->output_variables[i].value == NULL) {
+            engine_step_reject(m, "ValidationException",
+                               "Output variables need a name and a value");
+            return false;
+        }
+    }
+    if (engine_step_kv_bytes(in->output_variables, in->noutput_variables) >
+        ENGINE_STEP_MAX_OUTPUT_VARIABLES_BYTES) {
+        engine_step_reject(m, "OutputVariablesSizeExceededException",
+                           "Output variables exceed %d bytes",
+                           ENGINE_STEP_MAX_OUTPUT_VARIABLES_BYTES);
+        return false;
+    }
+    return true;
+}
+
+/* A job result for a rule of a stage condition (LambdaInvoke, Commands). */
+static void engine_step_rule_result(engine_machine *m, const engine_conditions_where *w)
+{
+    const engine_input_job *in = &m->input->job;
+    if (engine_conditions_rule(w)->status != ENGINE_RULE_IN_PROGRESS ||
+        engine_state_exec_terminal(w->x->status)) {
+        engine_step_reject(m, "InvalidJobStateException", "Job %s is no longer in progress",
+                           in->job_id);
+        return;
+    }
+    if (!engine_step_job_fields_ok(m, in)) {
+        return;
+    }
+    char *execution_id = engine_util_strdup(w->x->id);
+    engine_machine_rule_result(m, w, in);
+    engine_step_reply(m, NULL, execution_id);
+    free(execution_id);
+}
+
 static void engine_step_job_result(engine_machine *m)
 {
     const engine_input_job *in = &m->input->job;
     engine_step_where w = {0};
     if (!engine_step_find_run(m->state, in->job_id, engine_step_job_field, &w)) {
+        engine_conditions_where rule;
+        if (engine_conditions_find(m->state, in->job_id, true, &rule)) {
+            engine_step_rule_result(m, &rule);
+            return;
+        }
         engine_step_reject(m, "JobNotFoundException", "No job with id %s", in->job_id);
         return;
     }
@@ -385,30 +442,7 @@ static void engine_step_job_result(engine_machine *m)
                            in->job_id);
         return;
     }
-    if (engine_step_too_long(in->summary, ENGINE_STEP_MAX_SUMMARY) ||
-        engine_step_too_long(in->revision_summary, ENGINE_STEP_MAX_SUMMARY) ||
-        engine_step_too_long(in->failure_message, ENGINE_STEP_MAX_MESSAGE) ||
-        engine_step_too_long(in->external_id, ENGINE_STEP_MAX_EXTERNAL_ID) ||
-        engine_step_too_long(in->revision_id, ENGINE_STEP_MAX_EXTERNAL_ID) ||
-        engine_step_too_long(in->external_url, ENGINE_STEP_MAX_URL) ||
-        engine_step_too_long(in->revision_url, ENGINE_STEP_MAX_URL) ||
-        engine_step_too_long(in->continuation_token, ENGINE_STEP_MAX_URL)) {
-        engine_step_reject(m, "ValidationException",
-                           "A field of the job result is longer than CodePipeline allows");
-        return;
-    }
-    for (size_t i = 0; i < in->noutput_variables; i++) {
-        if (in->output_variables[i].key == NULL || in->output_variables[i].value == NULL) {
-            engine_step_reject(m, "ValidationException",
-                               "Output variables need a name and a value");
-            return;
-        }
-    }
-    if (engine_step_kv_bytes(in->output_variables, in->noutput_variables) >
-        ENGINE_STEP_MAX_OUTPUT_VARIABLES_BYTES) {
-        engine_step_reject(m, "OutputVariablesSizeExceededException",
-                           "Output variables exceed %d bytes",
-                           ENGINE_STEP_MAX_OUTPUT_VARIABLES_BYTES);
+    if (!engine_step_job_fields_ok(m, in)) {
         return;
     }
     char *execution_id = engine_util_strdup(w.x->id);
@@ -464,9 +498,40 @@ static void engine_step_approval(engine_machine *m)
                        in->action);
 }
 
+/* A rule's timeout timer fired. */
+static void engine_step_rule_timer(engine_machine *m)
+{
+    const char *key = m->input->timer.key;
+    const char *id = key + strlen(ENGINE_CONDITIONS_TIMER_PREFIX);
+    engine_conditions_where w;
+    if (!engine_conditions_find(m->state, id, false, &w) ||
+        engine_conditions_rule(&w)->status != ENGINE_RULE_IN_PROGRESS ||
+        engine_state_exec_terminal(w.x->status)) {
+        engine_step_reply(m, NULL, NULL); /* the rule already ended: nothing to do */
+        return;
+    }
+    const engine_rule_run *rule = engine_conditions_rule(&w);
+    if (m->ctx->now_ms < rule->deadline_ms) {
+        engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_TIMER_SET);
+        e->id = engine_util_strdup(key);
+        e->execution_id = engine_util_strdup(w.x->id);
+        e->deadline_ms = rule->deadline_ms;
+        engine_step_reply(m, NULL, w.x->id);
+        return;
+    }
+    char *execution_id = engine_util_strdup(w.x->id);
+    engine_machine_rule_timeout(m, &w);
+    engine_step_reply(m, NULL, execution_id);
+    free(execution_id);
+}
+
 static void engine_step_timer(engine_machine *m)
 {
     const char *key = m->input->timer.key;
+    if (strncmp(key, ENGINE_CONDITIONS_TIMER_PREFIX, strlen(ENGINE_CONDITIONS_TIMER_PREFIX)) == 0) {
+        engine_step_rule_timer(m);
+        return;
+    }
     size_t prefix = strlen(ENGINE_STEP_TIMER_PREFIX);
     engine_step_where w = {0};
     if (strncmp(key, ENGINE_STEP_TIMER_PREFIX, prefix) != 0 ||

@@ -312,3 +312,25 @@ void engine_util_free_strs(char **items, size_t n)
     }
     free(items);
 }
+
+void engine_util_put_rfc3339(json_t *obj, const char *key, int64_t ms)
+{
+    char text[32];
+    if (sluice_time_format_rfc3339(ms, text, sizeof text) == 0) {
+        engine_util_put_str(obj, key, text);
+    }
+}
+
+char *engine_util_duration(int64_t ms)
+{
+    int64_t minutes = ms / 60000;
+    if (minutes > 0 && minutes % 1440 == 0) {
+        return engine_util_printf("%lld day%s", (long long)(minutes / 1440),
+                                  minutes == 1440 ? "" : "s");
+    }
+    if (minutes > 0 && minutes % 60 == 0) {
+        return engine_util_printf("%lld hour%s", (long long)(minutes / 60),
+                                  minutes == 60 ? "" : "s");
+    }
+    return engine_util_printf("%lld minute%s", (long long)minutes, minutes == 1 ? "" : "s");
+}

@@ -39,6 +39,9 @@ bool engine_util_str_eq(const char *a, const char *b);
 /* Makes room for need items in *items of capacity *cap (items of size bytes). */
 void engine_util_reserve(void **items, size_t *cap, size_t need, size_t size);
 
+/* A duration for people: "7 days", "8 hours", "90 minutes"; never NULL. */
+char *engine_util_duration(int64_t ms);
+
 /* Builds and returns a string from a printf format; never NULL. */
 char *engine_util_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -52,6 +55,8 @@ void engine_util_put_int(json_t *obj, const char *key, int64_t v);
 void engine_util_put_bool(json_t *obj, const char *key, bool v);
 void engine_util_put_time(json_t *obj, const char *key,
                           int64_t ms);             /* epoch seconds; skipped when 0 */
+void engine_util_put_rfc3339(json_t *obj, const char *key,
+                             int64_t ms);          /* RFC 3339; skipped when unformattable */
 void engine_util_push(json_t *arr, json_t *value); /* steals value */
 json_t *engine_util_str_array(char *const *items, size_t n);
 

@@ -74,6 +74,100 @@ static const engine_action_run *engine_view_find_run(const engine_state *state,
     return &x->stages[s].actions[a];
 }
 
+static json_t *engine_view_rule_errors(const engine_rule_run *rule)
+{
+    if (rule->error_code == NULL && rule->error_message == NULL) {
+        return NULL;
+    }
+    json_t *obj = engine_util_obj();
+    engine_util_put_str(obj, "code", rule->error_code);
+    engine_util_put_str(obj, "message", rule->error_message);
+    return obj;
+}
+
+/* RuleExecution (GetPipelineState's ruleStates[].latestExecution). */
+static json_t *engine_view_rule_latest(const engine_rule_run *rule)
+{
+    json_t *obj = engine_util_obj();
+    engine_util_put_str(obj, "ruleExecutionId", rule->rule_execution_id);
+    engine_util_put_str(obj, "status", engine_state_rule_status_name(rule->status));
+    engine_util_put_str(obj, "summary", rule->summary);
+    engine_util_put_time(obj, "lastStatusChange", rule->last_change_ms);
+    engine_util_put_str(obj, "externalExecutionId", rule->external_id);
+    engine_util_put_str(obj, "externalExecutionUrl", rule->external_url);
+    json_t *errors = engine_view_rule_errors(rule);
+    if (errors != NULL) {
+        engine_util_put(obj, "errorDetails", errors);
+    }
+    return obj;
+}
+
+/* StageConditionState of one evaluated stage condition. */
+static json_t *engine_view_condition_state(const engine_plan_conditions *plan,
+                                           const engine_stage_condition_run *run)
+{
+    json_t *obj = engine_util_obj();
+    json_t *latest = engine_util_obj();
+    engine_util_put_str(latest, "status", engine_state_condition_status_name(run->status));
+    engine_util_put_str(latest, "summary", run->summary);
+    engine_util_put(obj, "latestExecution", latest);
+    json_t *conditions = engine_util_arr();
+    for (size_t c = 0; c < run->nconditions && c < plan->nconditions; c++) {
+        const engine_condition_run *cond = &run->conditions[c];
+        json_t *item = engine_util_obj();
+        json_t *execution = engine_util_obj();
+        engine_util_put_str(execution, "status", engine_state_condition_status_name(cond->status));
+        engine_util_put_str(execution, "summary", cond->summary);
+        engine_util_put_time(execution, "lastStatusChange", cond->last_change_ms);
+        engine_util_put(item, "latestExecution", execution);
+        json_t *rules = engine_util_arr();
+        for (size_t r = 0; r < cond->nrules && r < plan->conditions[c].nrules; r++) {
+            json_t *rule = engine_util_obj();
+            engine_util_put_str(rule, "ruleName", plan->conditions[c].rules[r].name);
+            if (cond->rules[r].status != ENGINE_RULE_NOT_STARTED) {
+                engine_util_put(rule, "latestExecution", engine_view_rule_latest(&cond->rules[r]));
+            }
+            engine_util_push(rules, rule);
+        }
+        engine_util_put(item, "ruleStates", rules);
+        engine_util_push(conditions, item);
+    }
+    engine_util_put(obj, "conditionStates", conditions);
+    return obj;
+}
+
+static const char *const engine_view_condition_members[ENGINE_CONDITION_KINDS] = {
+    "beforeEntryConditionState", "onSuccessConditionState", "onFailureConditionState"};
+
+/* latestExecution, the condition states and retryStageMetadata of stage run sr. */
+static void engine_view_stage_latest(json_t *obj, const engine_execution *latest,
+                                     const engine_plan_stage *ps, const engine_stage_run *sr)
+{
+    engine_util_put(obj, "latestExecution",
+                    engine_view_stage_execution(latest->id,
+                                                engine_state_stage_status_name(sr->status)));
+    for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+        if (sr->conditions[k].status != ENGINE_COND_NONE) {
+            engine_util_put(obj, engine_view_condition_members[k],
+                            engine_view_condition_state(&ps->conditions[k], &sr->conditions[k]));
+        }
+    }
+    if (sr->manual_retries > 0 || sr->auto_retries > 0) {
+        json_t *retry = engine_util_obj();
+        if (sr->auto_retries > 0) {
+            engine_util_put_int(retry, "autoStageRetryAttempt", sr->auto_retries);
+        }
+        if (sr->manual_retries > 0) {
+            engine_util_put_int(retry, "manualStageRetryAttempt", sr->manual_retries);
+        }
+        engine_util_put_str(retry, "latestRetryTrigger",
+                            sr->retry_trigger == ENGINE_RETRY_TRIGGER_AUTOMATED
+                                ? "AutomatedStageRetry"
+                                : "ManualStageRetry");
+        engine_util_put(obj, "retryStageMetadata", retry);
+    }
+}
+
 static json_t *engine_view_stage_state(const engine_state *state, const engine_plan *plan, size_t s)
 {
     const engine_stage_state *st = &state->stages[s];
@@ -147,16 +241,7 @@ static json_t *engine_view_stage_state(const engine_state *state, const engine_p
         size_t ls = engine_plan_stage_index(lplan, ps->name);
         if (ls != ENGINE_PLAN_NOT_FOUND && ls < latest->nstages &&
             latest->stages[ls].status != ENGINE_STAGE_NOT_STARTED) {
-            const engine_stage_run *sr = &latest->stages[ls];
-            engine_util_put(obj, "latestExecution",
-                            engine_view_stage_execution(
-                                latest->id, engine_state_stage_status_name(sr->status)));
-            if (sr->manual_retries > 0) {
-                json_t *retry = engine_util_obj();
-                engine_util_put_int(retry, "manualStageRetryAttempt", sr->manual_retries);
-                engine_util_put_str(retry, "latestRetryTrigger", "ManualStageRetry");
-                engine_util_put(obj, "retryStageMetadata", retry);
-            }
+            engine_view_stage_latest(obj, latest, &lplan->stages[ls], &latest->stages[ls]);
         }
     }
     return obj;
@@ -385,5 +470,129 @@ json_t *engine_view_list_action_executions(const engine_state *state, const char
     free(refs);
     json_t *obj = engine_util_obj();
     engine_util_put(obj, "actionExecutionDetails", list);
+    return obj;
+}
+
+/* ---- ListRuleExecutions ------------------------------------------------------------ */
+
+typedef struct engine_view_rule_ref {
+    const engine_execution *x;
+    size_t s;
+    int kind;
+    size_t c;
+    size_t r;
+    int64_t start_ms;
+    size_t order;
+} engine_view_rule_ref;
+
+static int engine_view_rule_ref_compare(const void *pa, const void *pb)
+{
+    const engine_view_rule_ref *ra = pa;
+    const engine_view_rule_ref *rb = pb;
+    if (ra->start_ms != rb->start_ms) {
+        return ra->start_ms > rb->start_ms ? -1 : 1;
+    }
+    return ra->order > rb->order ? -1 : (ra->order < rb->order ? 1 : 0);
+}
+
+/* RuleExecutionDetail of one rule run. */
+static json_t *engine_view_rule_execution(const engine_state *state,
+                                          const engine_view_rule_ref *ref)
+{
+    const engine_plan *plan = engine_view_plan(state, ref->x);
+    const engine_plan_stage *ps = &plan->stages[ref->s];
+    const engine_plan_rule *pr = &ps->conditions[ref->kind].conditions[ref->c].rules[ref->r];
+    const engine_rule_run *rule =
+        &ref->x->stages[ref->s].conditions[ref->kind].conditions[ref->c].rules[ref->r];
+    json_t *obj = engine_util_obj();
+    engine_util_put_str(obj, "pipelineExecutionId", ref->x->id);
+    engine_util_put_str(obj, "ruleExecutionId", rule->rule_execution_id);
+    engine_util_put_int(obj, "pipelineVersion", ref->x->pipeline_version);
+    engine_util_put_str(obj, "stageName", ps->name);
+    engine_util_put_str(obj, "ruleName", pr->name);
+    engine_util_put_time(obj, "startTime", rule->start_ms);
+    engine_util_put_time(obj, "lastUpdateTime", rule->last_change_ms);
+    engine_util_put_str(obj, "status", engine_state_rule_status_name(rule->status));
+    json_t *input = engine_util_obj();
+    json_t *type = engine_util_obj();
+    engine_util_put_str(type, "category", pr->category[0] != '\0' ? pr->category : "Rule");
+    engine_util_put_str(type, "owner", pr->owner != NULL ? pr->owner : "AWS");
+    engine_util_put_str(type, "provider", pr->provider);
+    engine_util_put_str(type, "version", pr->version != NULL ? pr->version : "1");
+    engine_util_put(input, "ruleTypeId", type);
+    engine_util_put(input, "configuration", engine_util_kvs_object(pr->config, pr->nconfig));
+    engine_util_put(input, "resolvedConfiguration",
+                    engine_util_kvs_object(rule->resolved, rule->nresolved));
+    engine_util_put_str(input, "roleArn", pr->role_arn);
+    engine_util_put_str(input, "region", pr->region);
+    engine_util_put(input, "inputArtifacts",
+                    engine_util_artifacts_json(rule->inputs, rule->ninputs));
+    engine_util_put(obj, "input", input);
+    json_t *result = engine_util_obj();
+    engine_util_put_str(result, "externalExecutionId", rule->external_id);
+    engine_util_put_str(result, "externalExecutionSummary", rule->summary);
+    engine_util_put_str(result, "externalExecutionUrl", rule->external_url);
+    json_t *errors = engine_view_rule_errors(rule);
+    if (errors != NULL) {
+        engine_util_put(result, "errorDetails", errors);
+    }
+    json_t *output = engine_util_obj();
+    engine_util_put(output, "executionResult", result);
+    engine_util_put(obj, "output", output);
+    return obj;
+}
+
+json_t *engine_view_list_rule_executions(const engine_state *state, const char *execution_id)
+{
+    if (execution_id != NULL && engine_state_find(state, execution_id) == NULL) {
+        return NULL;
+    }
+    size_t count = 0;
+    size_t cap = 0;
+    engine_view_rule_ref *refs = NULL;
+    for (size_t i = 0; i < state->nexecs; i++) {
+        const engine_execution *x = state->execs[i];
+        const engine_plan *plan = engine_view_plan(state, x);
+        if (plan == NULL || (execution_id != NULL && strcmp(x->id, execution_id) != 0)) {
+            continue;
+        }
+        for (size_t s = 0; s < x->nstages && s < plan->nstages; s++) {
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                const engine_stage_condition_run *run = &x->stages[s].conditions[k];
+                const engine_plan_conditions *pc = &plan->stages[s].conditions[k];
+                for (size_t c = 0; c < run->nconditions && c < pc->nconditions; c++) {
+                    size_t nrules = run->conditions[c].nrules < pc->conditions[c].nrules
+                                        ? run->conditions[c].nrules
+                                        : pc->conditions[c].nrules;
+                    for (size_t r = 0; r < nrules; r++) {
+                        const engine_rule_run *rule = &run->conditions[c].rules[r];
+                        if (rule->status == ENGINE_RULE_NOT_STARTED ||
+                            rule->rule_execution_id == NULL) {
+                            continue;
+                        }
+                        engine_util_reserve((void **)&refs, &cap, count + 1, sizeof *refs);
+                        refs[count] = (engine_view_rule_ref){.x = x,
+                                                             .s = s,
+                                                             .kind = k,
+                                                             .c = c,
+                                                             .r = r,
+                                                             .start_ms = rule->start_ms,
+                                                             .order = count};
+                        count++;
+                    }
+                }
+            }
+        }
+    }
+    if (count > 1) {
+        qsort(refs, count, sizeof *refs, engine_view_rule_ref_compare);
+    }
+    json_t *list = engine_util_arr();
+    for (size_t i = 0; i < count; i++) {
+        engine_util_push(list, engine_view_rule_execution(state, &refs[i]));
+    }
+    free(refs);
+    json_t *obj = engine_util_obj();
+    engine_util_put(obj, "ruleExecutionDetails", list);
     return obj;
 }

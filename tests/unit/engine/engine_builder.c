@@ -4,6 +4,7 @@
  */
 #include "engine_builder.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,4 +254,57 @@ model_pipeline *tb_pipeline(const char *name, int64_t version, model_execution_m
         }
     }
     return p;
+}
+
+int tb_conditions(model_pipeline *p, const char *json)
+{
+    if (json == NULL) {
+        return 0;
+    }
+    char *text = tb_copy(json, strlen(json), false);
+    for (char *c = text; *c != '\0'; c++) {
+        if (*c == '\'') {
+            *c = '"';
+        }
+    }
+    json_error_t error;
+    json_t *root = json_loads(text, 0, &error);
+    free(text);
+    if (!json_is_object(root)) {
+        fprintf(stderr, "bad conditions JSON: %s\n", error.text);
+        json_decref(root);
+        return -1;
+    }
+    int rc = 0;
+    const char *stage;
+    json_t *holders;
+    json_object_foreach(root, stage, holders)
+    {
+        model_stage *st = NULL;
+        for (size_t s = 0; s < p->nstages; s++) {
+            st = strcmp(p->stages[s].name, stage) == 0 ? &p->stages[s] : st;
+        }
+        const char *kind;
+        json_t *holder;
+        json_object_foreach(holders, kind, holder)
+        {
+            json_t **slot = NULL;
+            if (st != NULL && strcmp(kind, "beforeEntry") == 0) {
+                slot = &st->before_entry;
+            } else if (st != NULL && strcmp(kind, "onSuccess") == 0) {
+                slot = &st->on_success;
+            } else if (st != NULL && strcmp(kind, "onFailure") == 0) {
+                slot = &st->on_failure;
+            }
+            if (slot == NULL) {
+                fprintf(stderr, "bad conditions: stage %s, member %s\n", stage, kind);
+                rc = -1;
+                continue;
+            }
+            json_decref(*slot);
+            *slot = json_incref(holder);
+        }
+    }
+    json_decref(root);
+    return rc;
 }

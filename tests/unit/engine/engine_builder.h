@@ -25,4 +25,12 @@
 model_pipeline *tb_pipeline(const char *name, int64_t version, model_execution_mode mode,
                             const char *spec, const char *variables);
 
+/*
+ * Attaches V2 stage conditions to p from a JSON object keyed by stage name:
+ *   {'Build': {'beforeEntry': {...}, 'onSuccess': {...}, 'onFailure': {...}}}
+ * in the declaration's shape, with ' standing for ". 0, or -1 with a message
+ * on stderr (unreadable JSON, unknown stage or member). NULL json: nothing.
+ */
+int tb_conditions(model_pipeline *p, const char *json);
+
 #endif

@@ -7,6 +7,7 @@
 #include "sluice/engine_step.h"
 #include "sluice/engine_view.h"
 #include "sluice/error.h"
+#include "sluice/time.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -129,6 +130,42 @@ static engine_action_run *es_run_of(es_runner *r, engine_execution *x, const cha
         *pa = a;
     }
     return &x->stages[s].actions[a];
+}
+
+/* Finds "Stage.kind.Rule" in x: the rule run (NULL when that condition was not evaluated). */
+static engine_rule_run *es_rule_of(es_runner *r, engine_execution *x, const char *path)
+{
+    const engine_plan *plan = engine_state_plan_version(r->state, x->pipeline_version);
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *kind = strchr(buf, '.');
+    char *name = kind != NULL ? strchr(kind + 1, '.') : NULL;
+    if (name == NULL) {
+        es_fail(r, "expected Stage.kind.Rule, got %s", path);
+        return NULL;
+    }
+    *kind++ = '\0';
+    *name++ = '\0';
+    size_t s = engine_plan_stage_index(plan, buf);
+    int k = strcmp(kind, "beforeEntry") == 0 ? ENGINE_CONDITION_BEFORE_ENTRY
+            : strcmp(kind, "onSuccess") == 0 ? ENGINE_CONDITION_ON_SUCCESS
+            : strcmp(kind, "onFailure") == 0 ? ENGINE_CONDITION_ON_FAILURE
+                                             : -1;
+    if (s == ENGINE_PLAN_NOT_FOUND || k < 0) {
+        es_fail(r, "no stage or condition kind in %s", path);
+        return NULL;
+    }
+    const engine_plan_conditions *pc = &plan->stages[s].conditions[k];
+    engine_stage_condition_run *run = &x->stages[s].conditions[k];
+    for (size_t c = 0; c < pc->nconditions && c < run->nconditions; c++) {
+        for (size_t i = 0; i < pc->conditions[c].nrules && i < run->conditions[c].nrules; i++) {
+            if (strcmp(pc->conditions[c].rules[i].name, name) == 0) {
+                return &run->conditions[c].rules[i];
+            }
+        }
+    }
+    es_fail(r, "no evaluated rule %s", path);
+    return NULL;
 }
 
 static char *es_dump(const json_t *json)
@@ -328,6 +365,49 @@ static void es_input_job(es_runner *r, char **tok, int n, engine_job_outcome out
     es_apply(r, &in);
 }
 
+/* rule-succeed / rule-fail / rule-progress / rule-timeout. */
+static void es_input_rule(es_runner *r, char **tok, int n, const char *cmd)
+{
+    engine_execution *x = n > 2 ? es_exec(r, tok[1]) : NULL;
+    engine_rule_run *rule = x != NULL ? es_rule_of(r, x, tok[2]) : NULL;
+    if (rule == NULL || rule->rule_execution_id == NULL) {
+        return;
+    }
+    char id[ENGINE_ID_LEN + 1];
+    char key[128];
+    engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT, .request_id = "req"};
+    if (strcmp(cmd, "rule-timeout") == 0) {
+        snprintf(key, sizeof key, "rule-timeout:%s", rule->rule_execution_id);
+        if (rule->deadline_ms > r->now) {
+            r->now = rule->deadline_ms;
+        }
+        in.kind = ENGINE_INPUT_TIMER;
+        in.timer.key = key;
+        es_apply(r, &in);
+        return;
+    }
+    if (rule->job_id == NULL) {
+        es_fail(r, "rule %s has no job", tok[2]);
+        return;
+    }
+    snprintf(id, sizeof id, "%s", rule->job_id);
+    snprintf(r->last_job, sizeof r->last_job, "%s", rule->job_id);
+    in.job.job_id = id;
+    in.job.percent_complete = -1;
+    if (strcmp(cmd, "rule-succeed") == 0) {
+        in.job.outcome = ENGINE_JOB_SUCCEEDED;
+        in.job.summary = n > 3 ? tok[3] : NULL;
+    } else if (strcmp(cmd, "rule-fail") == 0) {
+        in.job.outcome = ENGINE_JOB_FAILED;
+        in.job.failure_type = n > 3 ? tok[3] : "JobFailed";
+        in.job.failure_message = n > 4 ? tok[4] : "the check failed";
+    } else {
+        in.job.outcome = ENGINE_JOB_IN_PROGRESS;
+        in.job.continuation_token = n > 3 ? tok[3] : "continue";
+    }
+    es_apply(r, &in);
+}
+
 static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bool explicit_token)
 {
     char path[128];
@@ -389,6 +469,11 @@ static void es_input_update(es_runner *r, char **tok, int n)
     }
     model_pipeline *p =
         tb_pipeline("P", strtol(tok[1], NULL, 10), mode, r->c->pipeline, r->c->variables);
+    if (p == NULL || tb_conditions(p, r->c->conditions) != 0) {
+        es_fail(r, "bad pipeline or conditions");
+        model_pipeline_free(p);
+        return;
+    }
     engine_input in = {.kind = ENGINE_INPUT_PIPELINE_UPDATED, .request_id = "req"};
     in.update.pipeline = p;
     es_apply(r, &in);
@@ -453,6 +538,12 @@ static bool es_input(es_runner *r, char **tok, int n)
         es_apply(r, &in);
     } else if (strcmp(cmd, "tick") == 0 && n >= 2) {
         r->now += strtoll(tok[1], NULL, 10);
+    } else if (strcmp(cmd, "at") == 0 && n >= 2) {
+        if (sluice_time_parse_rfc3339(tok[1], &r->now) != 0) {
+            es_fail(r, "bad time %s", tok[1]);
+        }
+    } else if (strncmp(cmd, "rule-", 5) == 0 && strcmp(cmd, "rule-summary") != 0) {
+        es_input_rule(r, tok, n, cmd);
     } else {
         return false;
     }
@@ -512,6 +603,14 @@ static void es_expect_events(es_runner *r, char **tok, int n)
     }
 }
 
+/* The action of a job, or the rule of a rule's job. */
+static const char *es_job_target(const json_t *body)
+{
+    const char *action = json_string_value(json_object_get(body, "action"));
+    const char *rule = json_string_value(json_object_get(body, "rule"));
+    return action != NULL ? action : (rule != NULL ? rule : "?");
+}
+
 static void es_expect_jobs(es_runner *r, char **tok, int n)
 {
     char got[1024] = "";
@@ -524,7 +623,7 @@ static void es_expect_jobs(es_runner *r, char **tok, int n)
         }
         glen += (size_t)snprintf(got + glen, sizeof got - glen, "%s%s.%s", glen > 0 ? " " : "",
                                  json_string_value(json_object_get(e->body, "stage")),
-                                 json_string_value(json_object_get(e->body, "action")));
+                                 es_job_target(e->body));
         if (glen >= sizeof got) {
             glen = sizeof got - 1;
         }
@@ -560,8 +659,43 @@ static const engine_effect *es_find_event(es_runner *r, const char *id, const ch
     return NULL;
 }
 
-static void es_expect_value(es_runner *r, const json_t *value, const char *want, const char *what)
+/* want with every "$L" (L an execution label) replaced by L's id. */
+static void es_expand(es_runner *r, const char *want, char *out, size_t outlen)
 {
+    size_t o = 0;
+    for (const char *p = want; *p != '\0' && o + 1 < outlen;) {
+        if (*p == '$') {
+            char label[16];
+            size_t n = 0;
+            while (n + 1 < sizeof label && ((p[1 + n] >= 'A' && p[1 + n] <= 'Z') ||
+                                            (p[1 + n] >= '0' && p[1 + n] <= '9'))) {
+                label[n] = p[1 + n];
+                n++;
+            }
+            label[n] = '\0';
+            const char *id = n > 0 ? es_id(r, label) : NULL;
+            if (id != NULL) {
+                o += (size_t)snprintf(out + o, outlen - o, "%s", id);
+                p += 1 + n;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+static void es_expect_value(es_runner *r, const json_t *value, const char *want_text,
+                            const char *what)
+{
+    char want[512];
+    es_expand(r, want_text, want, sizeof want);
+    if (strcmp(want, "-") == 0) {
+        if (value != NULL) {
+            es_fail(r, "%s: present, want absent", what);
+        }
+        return;
+    }
     char text[512] = "";
     if (json_is_string(value)) {
         snprintf(text, sizeof text, "%s", json_string_value(value));
@@ -664,9 +798,96 @@ static void es_expect_run(es_runner *r, char **tok, int n)
     }
 }
 
+/* "view Stage path VALUE": a member of the stage's entry in GetPipelineState. */
+static void es_expect_view(es_runner *r, char **tok, int n)
+{
+    const engine_plan *plan = engine_state_plan(r->state);
+    size_t s = engine_plan_stage_index(plan, tok[1]);
+    if (s == ENGINE_PLAN_NOT_FOUND || n < 4) {
+        es_fail(r, "no stage %s", tok[1]);
+        return;
+    }
+    json_t *view = engine_view_pipeline_state(r->state);
+    const json_t *node = json_array_get(json_object_get(view, "stageStates"), s);
+    char path[256];
+    snprintf(path, sizeof path, "%s", tok[2]);
+    for (char *part = path; part != NULL && node != NULL;) {
+        char *dot = strchr(part, '.');
+        if (dot != NULL) {
+            *dot = '\0';
+        }
+        if (json_is_array(node)) {
+            node = json_array_get(node, (size_t)strtoul(part, NULL, 10));
+        } else {
+            node = json_object_get(node, part);
+        }
+        part = dot != NULL ? dot + 1 : NULL;
+    }
+    if (strcmp(tok[3], "-") == 0) {
+        if (node != NULL) {
+            es_fail(r, "view %s %s: present, want absent", tok[1], tok[2]);
+        }
+    } else {
+        es_expect_value(r, node, tok[3], tok[2]);
+    }
+    json_decref(view);
+}
+
+static void es_expect_rule(es_runner *r, char **tok, int n)
+{
+    engine_execution *x = n > 3 ? es_exec(r, tok[1]) : NULL;
+    engine_rule_run *rule = x != NULL ? es_rule_of(r, x, tok[2]) : NULL;
+    if (rule == NULL) {
+        return;
+    }
+    if (strcmp(tok[0], "rule") == 0 &&
+        strcmp(engine_state_rule_status_name(rule->status), tok[3]) != 0) {
+        es_fail(r, "rule %s: got %s, want %s", tok[2], engine_state_rule_status_name(rule->status),
+                tok[3]);
+    } else if (strcmp(tok[0], "rule-summary") == 0 &&
+               (rule->summary == NULL || strstr(rule->summary, tok[3]) == NULL)) {
+        es_fail(r, "rule summary: got '%s', want it to contain '%s'",
+                rule->summary != NULL ? rule->summary : "(none)", tok[3]);
+    }
+}
+
+static void es_expect_condition(es_runner *r, char **tok, int n)
+{
+    engine_execution *x = n > 4 ? es_exec(r, tok[1]) : NULL;
+    if (x == NULL) {
+        return;
+    }
+    const engine_plan *plan = engine_state_plan_version(r->state, x->pipeline_version);
+    size_t s = engine_plan_stage_index(plan, tok[2]);
+    int k = strcmp(tok[3], "beforeEntry") == 0 ? ENGINE_CONDITION_BEFORE_ENTRY
+            : strcmp(tok[3], "onSuccess") == 0 ? ENGINE_CONDITION_ON_SUCCESS
+            : strcmp(tok[3], "onFailure") == 0 ? ENGINE_CONDITION_ON_FAILURE
+                                               : -1;
+    if (s == ENGINE_PLAN_NOT_FOUND || k < 0) {
+        es_fail(r, "no stage %s or kind %s", tok[2], tok[3]);
+        return;
+    }
+    const char *got = engine_state_condition_status_name(x->stages[s].conditions[k].status);
+    if (strcmp(got, tok[4]) != 0) {
+        es_fail(r, "condition %s %s: got %s, want %s", tok[2], tok[3], got, tok[4]);
+    }
+}
+
 static void es_expect(es_runner *r, char **tok, int n)
 {
     const char *cmd = tok[0];
+    if (strcmp(cmd, "view") == 0) {
+        es_expect_view(r, tok, n);
+        return;
+    }
+    if (strcmp(cmd, "rule") == 0 || strcmp(cmd, "rule-summary") == 0) {
+        es_expect_rule(r, tok, n);
+        return;
+    }
+    if (strcmp(cmd, "condition") == 0) {
+        es_expect_condition(r, tok, n);
+        return;
+    }
     if (strcmp(cmd, "reply") == 0 && n > 1) {
         const engine_effect *reply = engine_effects_reply(&r->last);
         const char *got =
@@ -772,8 +993,7 @@ static void es_expect(es_runner *r, char **tok, int n)
                 continue;
             }
             snprintf(path, sizeof path, "%s.%s",
-                     json_string_value(json_object_get(e->body, "stage")),
-                     json_string_value(json_object_get(e->body, "action")));
+                     json_string_value(json_object_get(e->body, "stage")), es_job_target(e->body));
             found = strcmp(path, tok[1]) == 0 ? e : NULL;
         }
         if (found == NULL) {
@@ -812,8 +1032,9 @@ int es_run(const es_case *c)
     engine_effects_init(&r.last);
 
     model_pipeline *p = tb_pipeline("P", 1, c->mode, c->pipeline, c->variables);
-    if (p == NULL) {
-        fprintf(stderr, "case '%s': bad pipeline spec\n", c->name);
+    if (p == NULL || tb_conditions(p, c->conditions) != 0) {
+        fprintf(stderr, "case '%s': bad pipeline spec or conditions\n", c->name);
+        model_pipeline_free(p);
         engine_state_free(r.state);
         return 1;
     }

@@ -12,7 +12,10 @@
  *   retry L Stage FAILED_ACTIONS|ALL_ACTIONS  disable Stage inbound|outbound reason
  *   enable Stage inbound|outbound             update VERSION [mode]
  *   resend                                    (the last job result's job id, as a success)
- *   tick MS
+ *   tick MS                                   at RFC3339 (sets the clock)
+ *   rule-succeed L Stage.kind.Rule [summary]  rule-fail L Stage.kind.Rule [Type] [message]
+ *   rule-progress L Stage.kind.Rule TOKEN     rule-timeout L Stage.kind.Rule
+ *     (kind: beforeEntry | onSuccess | onFailure; answers the rule's job / fires its timer)
  * Expectations (about the state after, or the effects of, the last input):
  *   reply ok|<Exception>               status L <Status>
  *   stage L Stage <Status>             action L Stage.Action <Status>
@@ -28,6 +31,12 @@
  *   detail L TOKEN field VALUE         a detail field of that event of the last input
  *   job Stage.Action field VALUE       a member of that job of the last input ('*': present)
  *   transition Stage inbound|outbound enabled|disabled
+ *   rule L Stage.kind.Rule <Status>    rule-summary L Stage.kind.Rule TEXT (contained)
+ *   condition L Stage kind <Status>    (ConditionExecutionStatus, "None" when not evaluated)
+ *   view Stage path VALUE              a member of the stage's GetPipelineState entry, path
+ *                                      dot-separated (numbers index arrays);
+ *                                      '*' present, '-' absent
+ * Jobs of rules show as Stage.Rule in "jobs" and "job".
  * '~' in a value stands for a space.
  *
  * Every input is also checked for determinism (replaying it on the state
@@ -45,6 +54,7 @@ typedef struct es_case {
     const char *pipeline;      /* engine_builder.h spec */
     const char *variables;     /* pipeline variables, or NULL */
     const char *const *script; /* NULL-terminated */
+    const char *conditions;    /* stage conditions (tb_conditions), or NULL */
 } es_case;
 
 /* Runs a case; returns the number of failed expectations (each printed to stderr). */

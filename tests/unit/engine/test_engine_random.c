@@ -11,6 +11,16 @@
  *   - a running action always has a deadline, a terminal execution runs nothing;
  *   - when the world calms down (transitions enabled, every job answered),
  *     every execution ends in a terminal status.
+ * Pipelines carry random V2 stage conditions (beforeEntry FAIL / SKIP,
+ * onSuccess FAIL, onFailure RETRY / FAIL; rules decided at once or run as
+ * jobs), and for them:
+ *   - a rule runs (as a job with a deadline) only in a non-terminal
+ *     execution, and while a stage condition is evaluated nothing else of
+ *     the stage runs; at most one stage condition is evaluated at a time;
+ *   - a stage that did not start (no STARTED event: its beforeEntry condition
+ *     is pending, did not pass, or it was skipped) has run no action;
+ *   - a skipped stage lies behind its execution; a stage retries itself
+ *     automatically at most once.
  * The state's JSON round trip is checked along the way. Seeded PRNG; the
  * seed of a failing run is printed.
  */
@@ -113,6 +123,10 @@ typedef struct stats {
     long final[ENGINE_EXEC_CANCELLED + 1]; /* executions by final status */
     long accepted[ENGINE_INPUT_PIPELINE_UPDATED + 1];
     long rejected[ENGINE_INPUT_PIPELINE_UPDATED + 1];
+    long skipped;      /* stages skipped by a beforeEntry condition */
+    long auto_retries; /* automatic retries */
+    long rule_jobs;    /* jobs of rules */
+    long condition_failed[ENGINE_CONDITION_KINDS];
 } stats;
 
 typedef struct world {
@@ -126,6 +140,7 @@ typedef struct world {
     int64_t version;
     model_execution_mode mode;
     char spec[2048];
+    char conditions[4096]; /* tb_conditions JSON of the spec */
     tracked execs[MAX_EXECS];
     int nexecs;
     strset *seen; /* event ids and job attempt keys */
@@ -313,6 +328,17 @@ static void w_check_effects(world *w)
                     w_action_event(w, t, s, a, state);
                 }
             }
+        } else if (e->kind == ENGINE_EFFECT_JOB && json_object_get(e->body, "rule") != NULL) {
+            char key[160];
+            snprintf(key, sizeof key, "rule-job:%s", e->id);
+            if (!set_add(w->seen, key)) {
+                w_fail(w, "a rule job was published twice", key);
+            }
+            if (json_object_get(e->body, "ruleExecutionId") == NULL ||
+                json_object_get(e->body, "action") != NULL) {
+                w_fail(w, "a rule job without its rule execution", e->id);
+            }
+            w->stats->rule_jobs++;
         } else if (e->kind == ENGINE_EFFECT_JOB &&
                    json_object_get(e->body, "continuationToken") == NULL) {
             char key[160];
@@ -324,6 +350,48 @@ static void w_check_effects(world *w)
                 w_fail(w, "an action attempt was started twice", key);
             }
         }
+    }
+}
+
+/* The invariants of stage conditions in stage s of x. */
+static void w_check_conditions(world *w, const engine_execution *x, size_t s, bool terminal)
+{
+    const engine_stage_run *sr = &x->stages[s];
+    int evaluating = 0;
+    for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+        const engine_stage_condition_run *run = &sr->conditions[k];
+        evaluating += run->status == ENGINE_COND_IN_PROGRESS;
+        for (size_t c = 0; c < run->nconditions; c++) {
+            for (size_t r = 0; r < run->conditions[c].nrules; r++) {
+                const engine_rule_run *rule = &run->conditions[c].rules[r];
+                if (rule->status != ENGINE_RULE_IN_PROGRESS) {
+                    continue;
+                }
+                if (terminal || run->status != ENGINE_COND_IN_PROGRESS ||
+                    rule->deadline_ms == 0 || rule->job_id == NULL) {
+                    w_fail(w, "a running rule outside an evaluation, or without job or deadline",
+                           x->id);
+                }
+            }
+        }
+    }
+    bool running = false;
+    bool ran = false;
+    for (size_t a = 0; a < sr->nactions; a++) {
+        running = running || sr->actions[a].status == ENGINE_ACTION_IN_PROGRESS;
+        ran = ran || sr->actions[a].status != ENGINE_ACTION_NOT_STARTED;
+    }
+    if (evaluating > 1 || (evaluating == 1 && running)) {
+        w_fail(w, "a stage condition evaluated while something else runs in the stage", x->id);
+    }
+    if (!sr->started && ran) {
+        w_fail(w, "a stage that did not start ran an action", x->id);
+    }
+    if (sr->status == ENGINE_STAGE_SKIPPED && !terminal && (x->stage_index <= s)) {
+        w_fail(w, "an execution is not past the stage it skipped", x->id);
+    }
+    if (sr->auto_retries > 1) {
+        w_fail(w, "a stage retried itself more than once", x->id);
     }
 }
 
@@ -348,6 +416,9 @@ static void w_check_state(world *w)
         const engine_execution *x = w->state->execs[i];
         tracked *t = w_track(w, x->id);
         bool terminal = engine_state_exec_terminal(x->status);
+        for (size_t s = 0; s < x->nstages; s++) {
+            w_check_conditions(w, x, s, terminal);
+        }
         for (size_t s = 0; s < x->nstages; s++) {
             for (size_t a = 0; a < x->stages[s].nactions; a++) {
                 const engine_action_run *run = &x->stages[s].actions[a];
@@ -413,6 +484,75 @@ static void w_step(world *w, const engine_input *in)
 
 /* ---- random pipelines --------------------------------------------------------------- */
 
+/* A random rule: decided at once (passing or not) or run as a job. */
+static const char *w_random_rule(world *w, bool jobs_only_commands)
+{
+    static const char *const rules[] = {
+        "{'name':'VarOk','ruleTypeId':{'category':'Rule','provider':'VariableCheck'},"
+        "'configuration':{'Variable':'#{variables.V}','Operator':'EQ','Value':'v'}}",
+        "{'name':'VarNo','ruleTypeId':{'category':'Rule','provider':'VariableCheck'},"
+        "'configuration':{'Variable':'#{variables.V}','Operator':'MATCHES','Value':'w+'}}",
+        "{'name':'Always','ruleTypeId':{'category':'Rule','provider':'DeploymentWindow'},"
+        "'configuration':{'Cron':'* * * ? * *'}}",
+        "{'name':'Never','ruleTypeId':{'category':'Rule','provider':'DeploymentWindow'},"
+        "'configuration':{'Cron':'0 0 0 1 1 ? 1970'}}",
+        "{'name':'Ref','ruleTypeId':{'category':'Rule','provider':'VariableCheck'},"
+        "'configuration':{'Variable':'#{SV.CommitId}','Operator':'CONTAINS','Value':'c0'}}",
+        "{'name':'Fn','ruleTypeId':{'category':'Rule','provider':'LambdaInvoke'},"
+        "'configuration':{'FunctionName':'f'},'timeoutInMinutes':5}",
+        "{'name':'Cmd','ruleTypeId':{'category':'Rule','provider':'Commands'},"
+        "'commands':['check #{codepipeline.PipelineExecutionId}']}",
+    };
+    size_t n = sizeof rules / sizeof rules[0];
+    return jobs_only_commands ? rules[n - 1] : rules[rng_below(&w->r, n)];
+}
+
+/* Random stage conditions for stages 1.. into w->conditions. */
+static void w_make_conditions(world *w, size_t nstages)
+{
+    size_t len = (size_t)snprintf(w->conditions, sizeof w->conditions, "{");
+    for (size_t s = 1; s < nstages; s++) {
+        char stage[1024];
+        size_t sl = 0;
+        if (rng_chance(&w->r, 30)) {
+            sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
+                                   "%s'beforeEntry':{'conditions':[{'result':'%s','rules':[%s]}]}",
+                                   sl > 0 ? "," : "", rng_chance(&w->r, 50) ? "SKIP" : "FAIL",
+                                   w_random_rule(w, false));
+        }
+        if (rng_chance(&w->r, 20)) {
+            sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
+                                   "%s'onSuccess':{'conditions':[{'result':'%s','rules':[%s]}]}",
+                                   sl > 0 ? "," : "", rng_chance(&w->r, 50) ? "ROLLBACK" : "FAIL",
+                                   w_random_rule(w, false));
+        }
+        if (rng_chance(&w->r, 35)) {
+            const char *mode = rng_chance(&w->r, 50) ? "FAILED_ACTIONS" : "ALL_ACTIONS";
+            int roll = (int)rng_below(&w->r, 100);
+            if (roll < 45) {
+                sl += (size_t)snprintf(
+                    stage + sl, sizeof stage - sl,
+                    "%s'onFailure':{'result':'RETRY','retryConfiguration':{'retryMode':'%s'}}",
+                    sl > 0 ? "," : "", mode);
+            } else if (roll < 85) {
+                sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
+                                       "%s'onFailure':{'result':'RETRY','retryConfiguration':{"
+                                       "'retryMode':'%s'},'conditions':[{'result':'ROLLBACK',"
+                                       "'rules':[%s]}]}",
+                                       sl > 0 ? "," : "", mode, w_random_rule(w, false));
+            } else {
+                sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
+                                       "%s'onFailure':{'result':'FAIL'}", sl > 0 ? "," : "");
+            }
+        }
+        if (sl > 0 && sl < sizeof stage) {
+            len += (size_t)snprintf(w->conditions + len, sizeof w->conditions - len,
+                                    "%s'S%zu':{%s}", len > 1 ? "," : "", s, stage);
+        }
+    }
+    snprintf(w->conditions + len, sizeof w->conditions - len, "}");
+}
+
 static void w_make_spec(world *w)
 {
     static const char *const kinds[] = {"Build/CodeBuild", "Test/CodeBuild",  "Deploy/S3",
@@ -433,17 +573,24 @@ static void w_make_spec(world *w)
             const char *cfg = rng_chance(&w->r, 20)   ? " cfg=C:#{SV.CommitId}"
                               : rng_chance(&w->r, 10) ? " cfg=C:#{Nope.X}"
                                                       : " cfg=C:#{variables.V}";
+            /* stage 1 may hand an artifact to later stages (missing when it was skipped) */
+            const char *io = s == 1 && a == 0 ? " out=Mid" : "";
+            if (s > 1 && a == 0 && rng_chance(&w->r, 25)) {
+                io = " in=Mid";
+            }
             len += (size_t)snprintf(w->spec + len, sizeof w->spec - len,
-                                    " A%zu(%s order=%d in=Art%s)", a, kind, order, cfg);
+                                    " A%zu(%s order=%d in=Art%s%s)", a, kind, order, io, cfg);
         }
     }
+    w_make_conditions(w, nstages);
 }
 
 static void w_update(world *w)
 {
     model_pipeline *p = tb_pipeline("R", w->version, w->mode, w->spec, "V=v");
-    if (p == NULL) {
-        w_fail(w, "bad random spec", w->spec);
+    if (p == NULL || tb_conditions(p, w->conditions) != 0) {
+        w_fail(w, "bad random spec or conditions", w->conditions);
+        model_pipeline_free(p);
         return;
     }
     engine_input in = {.kind = ENGINE_INPUT_PIPELINE_UPDATED};
@@ -519,6 +666,80 @@ static void w_job_result(world *w, int outcome_roll)
     w_step(w, &in);
 }
 
+typedef struct rule_pick {
+    engine_execution *x;
+    engine_rule_run *rule;
+} rule_pick;
+
+/* A random running rule (run as a job). */
+static bool w_pick_rule(world *w, rule_pick *out)
+{
+    rule_pick found[MAX_EXECS * 4];
+    size_t n = 0;
+    for (size_t i = 0; i < w->state->nexecs; i++) {
+        engine_execution *x = w->state->execs[i];
+        for (size_t s = 0; s < x->nstages; s++) {
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                engine_stage_condition_run *run = &x->stages[s].conditions[k];
+                for (size_t c = 0; c < run->nconditions; c++) {
+                    for (size_t r = 0; r < run->conditions[c].nrules; r++) {
+                        engine_rule_run *rule = &run->conditions[c].rules[r];
+                        if (rule->status == ENGINE_RULE_IN_PROGRESS &&
+                            n < sizeof found / sizeof found[0]) {
+                            found[n++] = (rule_pick){x, rule};
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (n == 0) {
+        return false;
+    }
+    *out = found[rng_below(&w->r, n)];
+    return true;
+}
+
+static void w_rule_result(world *w, int outcome_roll)
+{
+    rule_pick p;
+    if (!w_pick_rule(w, &p)) {
+        return;
+    }
+    char job[ENGINE_ID_LEN + 1];
+    snprintf(job, sizeof job, "%s", p.rule->job_id);
+    snprintf(w->stale_job, sizeof w->stale_job, "%s", p.rule->job_id);
+    engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT};
+    in.job.job_id = job;
+    in.job.percent_complete = -1;
+    if (outcome_roll < 60) {
+        in.job.outcome = ENGINE_JOB_SUCCEEDED;
+    } else if (outcome_roll < 90) {
+        in.job.outcome = ENGINE_JOB_FAILED;
+        in.job.failure_message = "random rule failure";
+    } else {
+        in.job.outcome = ENGINE_JOB_IN_PROGRESS;
+        in.job.continuation_token = "more";
+    }
+    w_step(w, &in);
+}
+
+static void w_rule_timeout(world *w)
+{
+    rule_pick p;
+    if (!w_pick_rule(w, &p)) {
+        return;
+    }
+    char key[128];
+    snprintf(key, sizeof key, "rule-timeout:%s", p.rule->rule_execution_id);
+    if (p.rule->deadline_ms > w->now) {
+        w->now = p.rule->deadline_ms;
+    }
+    engine_input in = {.kind = ENGINE_INPUT_TIMER};
+    in.timer.key = key;
+    w_step(w, &in);
+}
+
 static void w_approval(world *w, bool approve, bool wrong_token)
 {
     pick p;
@@ -566,8 +787,12 @@ static void w_random_step(world *w)
     if (roll < 18) {
         engine_input in = {.kind = ENGINE_INPUT_START};
         w_step(w, &in);
-    } else if (roll < 55) {
+    } else if (roll < 47) {
         w_job_result(w, (int)rng_below(&w->r, 100));
+    } else if (roll < 53) {
+        w_rule_result(w, (int)rng_below(&w->r, 100));
+    } else if (roll < 55) {
+        w_rule_timeout(w);
     } else if (roll < 63) {
         w_approval(w, rng_chance(&w->r, 75), rng_chance(&w->r, 10));
     } else if (roll < 67) {
@@ -648,10 +873,13 @@ static void w_settle(world *w)
     }
     for (int guard = 0; guard < 400 && engine_state_active_count(w->state) > 0; guard++) {
         pick p;
+        rule_pick rp;
         if (w_pick_running(w, true, &p)) {
             w_approval(w, true, false);
         } else if (w_pick_running(w, false, &p)) {
             w_job_result(w, 0);
+        } else if (w_pick_rule(w, &rp)) {
+            w_rule_result(w, 0);
         } else {
             break;
         }
@@ -663,8 +891,17 @@ static void w_settle(world *w)
     }
     for (int i = 0; i < w->nexecs; i++) {
         const engine_execution *x = engine_state_find(w->state, w->execs[i].id);
-        if (x != NULL) {
-            w->stats->final[x->status]++;
+        if (x == NULL) {
+            continue;
+        }
+        w->stats->final[x->status]++;
+        for (size_t s = 0; s < x->nstages; s++) {
+            w->stats->skipped += x->stages[s].status == ENGINE_STAGE_SKIPPED;
+            w->stats->auto_retries += x->stages[s].auto_retries;
+            for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+                w->stats->condition_failed[k] +=
+                    x->stages[s].conditions[k].status == ENGINE_COND_FAILED;
+            }
         }
     }
     w_round_trip(w);
@@ -723,8 +960,21 @@ static void test_random_interleavings(void)
         fprintf(stderr, " %s=%ld/%ld", engine_input_kind_name((engine_input_kind)i), st.accepted[i],
                 st.rejected[i]);
     }
+    fprintf(stderr,
+            "\nconditions: skipped stages=%ld automatic retries=%ld rule jobs=%ld failed "
+            "beforeEntry=%ld onSuccess=%ld onFailure=%ld",
+            st.skipped, st.auto_retries, st.rule_jobs,
+            st.condition_failed[ENGINE_CONDITION_BEFORE_ENTRY],
+            st.condition_failed[ENGINE_CONDITION_ON_SUCCESS],
+            st.condition_failed[ENGINE_CONDITION_ON_FAILURE]);
     fputc('\n', stderr);
     /* the generator reaches every outcome */
+    CHECK(st.skipped > 0);
+    CHECK(st.auto_retries > 0);
+    CHECK(st.rule_jobs > 0);
+    for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+        CHECK(st.condition_failed[k] > 0);
+    }
     CHECK(st.final[ENGINE_EXEC_SUCCEEDED] > 0);
     CHECK(st.final[ENGINE_EXEC_FAILED] > 0);
     CHECK(st.final[ENGINE_EXEC_STOPPED] > 0);

@@ -820,6 +820,241 @@ static void test_parsed_declaration(void)
     h_free(&h);
 }
 
+/* ---- stage conditions: plan, state JSON, views ------------------------------------------- */
+
+static const char conditions_pipeline[] =
+    "{'pipeline': {'name': 'Gated', 'roleArn': 'arn:aws:iam::111122223333:role/CodePipelineRole',"
+    " 'artifactStore': {'type': 'S3', 'location': 'my-artifact-bucket'},"
+    " 'pipelineType': 'V2', 'version': 2,"
+    " 'variables': [{'name': 'Env', 'defaultValue': 'prod'}],"
+    " 'stages': ["
+    "  {'name': 'Source', 'actions': [{'name': 'Src',"
+    "    'actionTypeId': {'category': 'Source', 'owner': 'AWS', 'provider': 'CodeCommit', "
+    "'version': '1'},"
+    "    'configuration': {'RepositoryName': 'r', 'BranchName': 'main'},"
+    "    'outputArtifacts': [{'name': 'Code'}]}]},"
+    "  {'name': 'Deploy',"
+    "   'beforeEntry': {'conditions': [{'result': 'SKIP', 'rules': [{'name': 'OnlyProd',"
+    "     'ruleTypeId': {'category': 'Rule', 'owner': 'AWS', 'provider': 'VariableCheck', "
+    "'version': '1'},"
+    "     'configuration': {'Variable': '#{variables.Env}', 'Operator': 'EQ',"
+    "       'Value': 'prod'}}]}]},"
+    "   'onFailure': {'result': 'RETRY', 'retryConfiguration': {'retryMode': 'ALL_ACTIONS'}},"
+    "   'onSuccess': {'conditions': [{'result': 'FAIL', 'rules': [{'name': 'Smoke',"
+    "     'ruleTypeId': {'category': 'Rule', 'owner': 'AWS', 'provider': 'Commands',"
+    "       'version': '1'},"
+    "     'commands': ['./smoke #{variables.Env}'], 'inputArtifacts': [{'name': 'Code'}],"
+    "     'timeoutInMinutes': 10}]}]},"
+    "   'actions': [{'name': 'Push',"
+    "    'actionTypeId': {'category': 'Deploy', 'owner': 'AWS', 'provider': 'S3', 'version': '1'},"
+    "    'configuration': {'BucketName': 'b', 'Extract': 'true'},"
+    "    'inputArtifacts': [{'name': 'Code'}]}]}]}}";
+
+/* A member of a JSON object by a dot-separated path (numbers index arrays); NULL when absent. */
+static json_t *json_at(const json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const json_t *node = root;
+    json_t *found = NULL;
+    for (char *part = buf; part != NULL && node != NULL;) {
+        char *dot = strchr(part, '.');
+        if (dot != NULL) {
+            *dot = '\0';
+        }
+        found = json_is_array(node) ? json_array_get(node, strtoul(part, NULL, 10))
+                                    : json_object_get(node, part);
+        node = found;
+        part = dot != NULL ? dot + 1 : NULL;
+    }
+    return found;
+}
+
+static const char *json_str_at(const json_t *node, const char *path)
+{
+    return json_string_value(json_at(node, path));
+}
+
+static void test_conditions_state(void)
+{
+    char text[sizeof conditions_pipeline];
+    snprintf(text, sizeof text, "%s", conditions_pipeline);
+    for (char *c = text; *c != '\0'; c++) {
+        if (*c == '\'') {
+            *c = '"';
+        }
+    }
+    model_errors errs;
+    model_errors_init(&errs, 16);
+    model_pipeline *p = NULL;
+    int rc = model_pipeline_parse_text(text, strlen(text), &p, &errs);
+    model_errors_free(&errs);
+    CHECK_INT_EQ(rc, 0);
+    REQUIRE(p != NULL);
+
+    /* the plan keeps the conditions and writes them back in the declaration's shape */
+    engine_plan *plan = engine_plan_from_model(p);
+    const engine_plan_stage *deploy = &plan->stages[1];
+    CHECK(!plan->stages[0].conditions[ENGINE_CONDITION_BEFORE_ENTRY].present);
+    const engine_plan_conditions *entry = &deploy->conditions[ENGINE_CONDITION_BEFORE_ENTRY];
+    CHECK(entry->present);
+    CHECK_INT_EQ(entry->nconditions, 1);
+    CHECK_INT_EQ(entry->conditions[0].result, ENGINE_RESULT_SKIP);
+    CHECK_STR_EQ(entry->conditions[0].rules[0].provider, "VariableCheck");
+    CHECK_STR_EQ(engine_plan_rule_config(&entry->conditions[0].rules[0], "Value"), "prod");
+    const engine_plan_conditions *failure = &deploy->conditions[ENGINE_CONDITION_ON_FAILURE];
+    CHECK_INT_EQ(failure->result, ENGINE_RESULT_RETRY);
+    CHECK(failure->retry_all_actions);
+    CHECK_INT_EQ(failure->nconditions, 0);
+    const engine_plan_rule *smoke =
+        &deploy->conditions[ENGINE_CONDITION_ON_SUCCESS].conditions[0].rules[0];
+    CHECK_STR_EQ(smoke->commands[0], "./smoke #{variables.Env}");
+    CHECK_STR_EQ(smoke->inputs[0], "Code");
+    CHECK_INT_EQ(engine_plan_rule_timeout_ms(smoke), 10 * 60000);
+    json_t *json = engine_plan_to_json(plan);
+    CHECK_STR_EQ(json_str_at(json, "stages.1.onFailure.retryConfiguration.retryMode"),
+                 "ALL_ACTIONS");
+    CHECK_STR_EQ(json_str_at(json, "stages.1.beforeEntry.conditions.0.rules.0.ruleTypeId.provider"),
+                 "VariableCheck");
+    engine_plan *back = NULL;
+    char err[256];
+    CHECK_INT_EQ(engine_plan_from_json(json, &back, err, sizeof err), 0);
+    json_t *again = engine_plan_to_json(back);
+    CHECK(json_equal(json, again));
+    json_decref(again);
+    json_decref(json);
+    engine_plan_free(back);
+    engine_plan_free(plan);
+
+    /* run it: the entry condition passes, the deploy fails once and retries itself */
+    harness h;
+    memset(&h, 0, sizeof h);
+    h.now = T0;
+    h.state = engine_state_new(NULL);
+    engine_effects_init(&h.effects);
+    engine_input create = {.kind = ENGINE_INPUT_PIPELINE_UPDATED};
+    create.update.pipeline = p;
+    CHECK_INT_EQ(h_step(&h, &create), 0);
+    model_pipeline_free(p);
+    const char *got = h_start(&h);
+    REQUIRE(got != NULL);
+    char id[ENGINE_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", got);
+    engine_execution *x = engine_state_find(h.state, id);
+    REQUIRE(x != NULL);
+    char job_id[ENGINE_ID_LEN + 1];
+    snprintf(job_id, sizeof job_id, "%s", x->stages[0].actions[0].job_id);
+    engine_input_artifact outs[] = {{"Code", "artifacts", "Gated/Code/k1"}};
+    engine_input result = {.kind = ENGINE_INPUT_JOB_RESULT};
+    result.job.job_id = job_id;
+    result.job.outcome = ENGINE_JOB_SUCCEEDED;
+    result.job.percent_complete = -1;
+    result.job.outputs = outs;
+    result.job.noutputs = 1;
+    h_step(&h, &result);
+    CHECK_INT_EQ(x->stages[1].conditions[ENGINE_CONDITION_BEFORE_ENTRY].status,
+                 ENGINE_COND_SUCCEEDED);
+    CHECK_INT_EQ(x->stages[1].actions[0].status, ENGINE_ACTION_IN_PROGRESS);
+
+    snprintf(job_id, sizeof job_id, "%s", x->stages[1].actions[0].job_id);
+    engine_input failed = {.kind = ENGINE_INPUT_JOB_RESULT};
+    failed.job.job_id = job_id;
+    failed.job.outcome = ENGINE_JOB_FAILED;
+    failed.job.percent_complete = -1;
+    failed.job.failure_message = "bucket unreachable";
+    h_step(&h, &failed);
+    CHECK_INT_EQ(x->status, ENGINE_EXEC_IN_PROGRESS);
+    CHECK_INT_EQ(x->attempt, 2);
+    CHECK_INT_EQ(x->stages[1].auto_retries, 1);
+    CHECK_INT_EQ(x->stages[1].retry_trigger, ENGINE_RETRY_TRIGGER_AUTOMATED);
+    CHECK_INT_EQ(x->stages[1].actions[0].attempt, 2);
+
+    /* the action succeeds: the onSuccess rule goes out as a rule job */
+    snprintf(job_id, sizeof job_id, "%s", x->stages[1].actions[0].job_id);
+    result.job.job_id = job_id;
+    result.job.outputs = NULL;
+    result.job.noutputs = 0;
+    h_step(&h, &result);
+    const engine_effect *job = h_find(&h, ENGINE_EFFECT_JOB, 0);
+    REQUIRE(job != NULL);
+    CHECK_STR_EQ(json_str_at(job->body, "rule"), "Smoke");
+    CHECK_STR_EQ(json_str_at(job->body, "conditionType"), "ON_SUCCESS");
+    CHECK_STR_EQ(json_str_at(job->body, "commands.0"), "./smoke prod");
+    CHECK_INT_EQ(json_integer_value(json_at(job->body, "pipelineExecutionAttempt")), 2);
+    CHECK_STR_EQ(json_str_at(job->body, "inputArtifacts.0.s3location.key"), "Gated/Code/k1");
+    CHECK_STR_EQ(json_str_at(job->body, "deadline"), "2026-01-01T00:10:00Z");
+    CHECK(json_at(job->body, "action") == NULL);
+    char rule_job[ENGINE_ID_LEN + 1];
+    snprintf(rule_job, sizeof rule_job, "%s", job->id);
+
+    /* the state with a rule in flight reads back losslessly; a run that does not fit the plan
+     * is refused */
+    json_t *state_json = engine_state_to_json(h.state);
+    engine_state *copy = NULL;
+    CHECK_INT_EQ(engine_state_from_json(state_json, &copy, err, sizeof err), 0);
+    if (copy != NULL) {
+        json_t *copy_json = engine_state_to_json(copy);
+        CHECK(json_equal(state_json, copy_json));
+        json_decref(copy_json);
+        engine_state_free(copy);
+    }
+    json_t *rules = json_at(state_json, "executions.0.stages.1.onSuccess.conditions.0.rules");
+    REQUIRE(json_is_array(rules));
+    json_array_append_new(rules, json_deep_copy(json_array_get(rules, 0)));
+    copy = NULL;
+    CHECK_INT_EQ(engine_state_from_json(state_json, &copy, err, sizeof err), SLUICE_EPARSE);
+    CHECK(copy == NULL);
+    CHECK_STR_CONTAINS(err, "does not match its pipeline version");
+    json_decref(state_json);
+
+    /* views: condition states, retry metadata, rule executions */
+    json_t *view = engine_view_pipeline_state(h.state);
+    const json_t *stage = json_at(view, "stageStates.1");
+    CHECK_STR_EQ(json_str_at(stage, "beforeEntryConditionState.latestExecution.status"),
+                 "Succeeded");
+    CHECK_STR_EQ(json_str_at(stage, "onSuccessConditionState.latestExecution.status"),
+                 "InProgress");
+    CHECK_STR_EQ(json_str_at(stage, "onSuccessConditionState.conditionStates.0.ruleStates.0."
+                                    "ruleName"),
+                 "Smoke");
+    CHECK(json_at(stage, "onFailureConditionState") == NULL);
+    CHECK_INT_EQ(json_integer_value(json_at(stage, "retryStageMetadata.autoStageRetryAttempt")), 1);
+    CHECK(json_at(stage, "retryStageMetadata.manualStageRetryAttempt") == NULL);
+    CHECK_STR_EQ(json_str_at(stage, "retryStageMetadata.latestRetryTrigger"),
+                 "AutomatedStageRetry");
+    json_decref(view);
+
+    json_t *list = engine_view_list_rule_executions(h.state, id);
+    REQUIRE(list != NULL);
+    CHECK_INT_EQ(json_array_size(json_at(list, "ruleExecutionDetails")), 2);
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.ruleName"), "Smoke");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.status"), "InProgress");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.stageName"), "Deploy");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.input.ruleTypeId.provider"),
+                 "Commands");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.ruleName"), "OnlyProd");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.status"), "Succeeded");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.input.configuration.Variable"),
+                 "#{variables.Env}");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.input.resolvedConfiguration.Variable"),
+                 "prod");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.output.executionResult."
+                                   "externalExecutionSummary"),
+                 "\"prod\" equals \"prod\"");
+    json_decref(list);
+    CHECK(engine_view_list_rule_executions(h.state, "00000000-0000-4000-8000-000000000000") ==
+          NULL);
+    list = engine_view_list_rule_executions(h.state, NULL);
+    CHECK_INT_EQ(json_array_size(json_at(list, "ruleExecutionDetails")), 2);
+    json_decref(list);
+
+    /* the rule job succeeds: the execution succeeds */
+    result.job.job_id = rule_job;
+    h_step(&h, &result);
+    CHECK_INT_EQ(x->status, ENGINE_EXEC_SUCCEEDED);
+    h_free(&h);
+}
+
 int main(void)
 {
     RUN_TEST(test_ids_deterministic);
@@ -833,5 +1068,6 @@ int main(void)
     RUN_TEST(test_requests_before_creation);
     RUN_TEST(test_limits);
     RUN_TEST(test_parsed_declaration);
+    RUN_TEST(test_conditions_state);
     return sluice_test_report();
 }

@@ -37,7 +37,17 @@
  *                            "revisionUrl"}],
  *     "startTime", "lastUpdateTime", "stopRequested", "abandon", "stopReason", "attempt",
  *     "eventSeq", "stageIndex", "inStage", "waitSeq",
- *     "stages": [{"status", "runOrder", "manualRetries", "actions": [<action>...]}]}
+ *     "stages": [<stage run>...]}
+ *   <stage run> = {"status", "runOrder", "manualRetries", "autoRetries", "retryTrigger"
+ *     ("AutomatedStageRetry" | "ManualStageRetry"), "started", "actions": [<action>...],
+ *     "beforeEntry" | "onSuccess" | "onFailure": <conditions run>}
+ *   <conditions run> = {"status", "summary", "lastStatusChange", "conditions":
+ *     [{"status", "summary", "lastStatusChange", "rules": [<rule>...]}]}
+ *     (present only once evaluated in the stage run; statuses: ConditionExecutionStatus)
+ *   <rule> = {"status", "ruleExecutionId", "jobId", "startTime", "lastStatusChange",
+ *     "deadline", "summary", "externalExecutionId", "externalExecutionUrl", "errorCode",
+ *     "errorMessage", "continuationToken", "resolvedConfiguration": {...},
+ *     "inputArtifacts": [<artifact>]}
  *   <action> = {"status", "attempt", "actionExecutionId", "jobId", "token", "startTime",
  *     "lastStatusChange", "deadline", "summary", "externalExecutionId",
  *     "externalExecutionUrl", "percentComplete", "errorCode", "errorMessage", "updatedBy",
@@ -90,6 +100,7 @@ typedef enum engine_stage_status {
     ENGINE_STAGE_SUCCEEDED,
     ENGINE_STAGE_FAILED,
     ENGINE_STAGE_CANCELLED,
+    ENGINE_STAGE_SKIPPED, /* a beforeEntry condition with result SKIP failed */
 } engine_stage_status;
 
 /* ActionExecutionStatus, plus "not started in this stage run". */
@@ -100,6 +111,34 @@ typedef enum engine_action_status {
     ENGINE_ACTION_FAILED,
     ENGINE_ACTION_ABANDONED,
 } engine_action_status;
+
+/* ConditionExecutionStatus, plus "not evaluated in this stage run". */
+typedef enum engine_condition_status {
+    ENGINE_COND_NONE = 0,
+    ENGINE_COND_IN_PROGRESS,
+    ENGINE_COND_FAILED,
+    ENGINE_COND_ERRORED,
+    ENGINE_COND_SUCCEEDED,
+    ENGINE_COND_CANCELLED,
+    ENGINE_COND_ABANDONED,
+    ENGINE_COND_OVERRIDDEN,
+} engine_condition_status;
+
+/* RuleExecutionStatus, plus "not started". */
+typedef enum engine_rule_status {
+    ENGINE_RULE_NOT_STARTED = 0,
+    ENGINE_RULE_IN_PROGRESS,
+    ENGINE_RULE_SUCCEEDED,
+    ENGINE_RULE_FAILED,
+    ENGINE_RULE_ABANDONED,
+} engine_rule_status;
+
+/* RetryTrigger of the latest retry of a stage. */
+typedef enum engine_retry_trigger {
+    ENGINE_RETRY_TRIGGER_NONE = 0,
+    ENGINE_RETRY_TRIGGER_AUTOMATED, /* AutomatedStageRetry: onFailure result RETRY */
+    ENGINE_RETRY_TRIGGER_MANUAL,    /* ManualStageRetry: RetryStageExecution */
+} engine_retry_trigger;
 
 /* An artifact and where it is stored (bucket / key NULL when unknown). */
 typedef struct engine_artifact {
@@ -154,13 +193,55 @@ typedef struct engine_action_run {
     size_t noutput_vars;
 } engine_action_run;
 
+/* The latest evaluation of one rule of a stage condition within one execution. */
+typedef struct engine_rule_run {
+    engine_rule_status status;
+    char *rule_execution_id;
+    char *job_id; /* LambdaInvoke / Commands rules: the job in flight; NULL otherwise */
+    int64_t start_ms;
+    int64_t last_change_ms;
+    int64_t deadline_ms; /* timeout of a rule run as a job; 0 otherwise */
+    char *summary;
+    char *external_id;
+    char *external_url;
+    char *error_code;
+    char *error_message;
+    char *continuation;
+    engine_kv *resolved; /* configuration with variables resolved */
+    size_t nresolved;
+    engine_artifact *inputs;
+    size_t ninputs;
+} engine_rule_run;
+
+/* One Condition of a stage condition; rules parallel the plan condition's rules. */
+typedef struct engine_condition_run {
+    engine_condition_status status;
+    char *summary;
+    int64_t last_change_ms;
+    engine_rule_run *rules;
+    size_t nrules;
+} engine_condition_run;
+
+/* A stage condition (StageConditionState) in one stage run; conditions parallel the plan's. */
+typedef struct engine_stage_condition_run {
+    engine_condition_status status; /* ENGINE_COND_NONE: not evaluated in this stage run */
+    char *summary;
+    int64_t last_change_ms;
+    engine_condition_run *conditions;
+    size_t nconditions;
+} engine_stage_condition_run;
+
 /* One stage within one execution; actions parallel the plan stage's actions. */
 typedef struct engine_stage_run {
     engine_stage_status status;
-    int run_order;      /* the runOrder group being run; 0 before entry */
+    int run_order;      /* the runOrder group being run; 0 before the first group began */
     int manual_retries; /* RetryStageExecution count (retryStageMetadata.manualStageRetryAttempt) */
+    int auto_retries;   /* automatic retries (retryStageMetadata.autoStageRetryAttempt) */
+    engine_retry_trigger retry_trigger; /* latestRetryTrigger */
+    bool started; /* the stage's STARTED event was published since the execution entered it */
     engine_action_run *actions;
     size_t nactions;
+    engine_stage_condition_run conditions[ENGINE_CONDITION_KINDS]; /* by engine_condition_kind */
 } engine_stage_run;
 
 typedef struct engine_execution {
@@ -258,6 +339,8 @@ const char *
 engine_state_stage_status_name(engine_stage_status status); /* "NotStarted" for not entered */
 const char *
 engine_state_action_status_name(engine_action_status status); /* "NotStarted" for not started */
+const char *engine_state_condition_status_name(engine_condition_status status); /* "None" */
+const char *engine_state_rule_status_name(engine_rule_status status); /* "NotStarted" */
 
 /*
  * The execution holding stage index of the current plan's lock, or NULL (always NULL in PARALLEL
@@ -280,6 +363,9 @@ engine_execution *engine_state_add_execution(engine_state *state, const char *id
 
 /* Frees what an action run owns and zeroes it, except attempt (kept). */
 void engine_state_action_run_clear(engine_action_run *run);
+
+/* Frees what a stage condition run owns and zeroes it (status ENGINE_COND_NONE). */
+void engine_state_condition_run_clear(engine_stage_condition_run *run);
 
 /*
  * Installs plan as the current one (the state takes ownership). Stage states

@@ -46,6 +46,35 @@
  * - Duplicates are harmless: a job result for an attempt that is no longer
  *   running, a timer for an ended action, a repeated clientRequestToken or an
  *   already-installed pipeline version change nothing.
+ * - Stage conditions (V2; reference §2.8): a condition passes when every
+ *   rule passes; the first failed condition's result engages.
+ *   VariableCheck and DeploymentWindow rules are decided inside the step
+ *   (time = ctx.now_ms); LambdaInvoke and Commands rules become rule jobs
+ *   (below) with a timeout (timeoutInMinutes, else 1 hour; timer key
+ *   "rule-timeout:<ruleExecutionId>") and are decided by their JobResult;
+ *   other rule types fail ("not evaluated by this installation"). When one
+ *   rule fails, the condition's other running rules are abandoned.
+ *   beforeEntry: evaluated once the execution holds the stage (lock and
+ *   transitions allowed it in); the stage publishes STARTED only when it
+ *   passes. FAIL: STARTED, FAILED, the execution fails. SKIP: the stage
+ *   becomes Skipped, publishes no event (stage events have no such state)
+ *   and the execution moves to the next stage; an action or rule needing an
+ *   artifact of a skipped stage fails (ConfigurationError).
+ *   onSuccess: evaluated after every action succeeded; FAIL (and ROLLBACK,
+ *   carried out as FAIL) fails stage and execution.
+ *   onFailure: result RETRY retries the stage automatically, once per stage
+ *   and execution, when an action failed (timeouts included; not stops, not
+ *   condition failures) and its conditions, if any, pass: FAILED events,
+ *   then exactly what RetryStageExecution with retryMode does (RESUMED,
+ *   attempt + 1). Otherwise (FAIL, ROLLBACK, a failed condition, the retry
+ *   used) the execution fails as without onFailure.
+ *   While a condition is evaluated the stage holds its lock. A stop abandons
+ *   the running rules at once (both stop modes); a stop during beforeEntry
+ *   leaves a stage that never started and cannot be retried. Retrying a
+ *   stage whose beforeEntry condition did not pass evaluates it again; every
+ *   retry evaluates onSuccess again, a manual retry onFailure too.
+ *   GetPipelineState shows each evaluated condition, retryStageMetadata
+ *   counts automatic and manual retries.
  *
  * Events use CodePipeline's detail-types and UPPERCASE states; API statuses
  * are PascalCase (engine_state.h).
@@ -61,6 +90,15 @@
  *    "outputVariables": [...], "sourceRevision": {"revisionType", "revisionValue"},
  *    "continuationToken", "token" and "expires" (approvals), "created", "deadline"}
  * Times in it are RFC 3339.
+ *
+ * Rule job document (a LambdaInvoke or Commands rule of a stage condition;
+ * also ENGINE_EFFECT_JOB, answered with an ordinary JobResult):
+ *   {"jobId", "pipeline", "pipelineArn", "pipelineVersion", "pipelineExecutionId",
+ *    "pipelineExecutionAttempt", "stage", "rule", "ruleExecutionId",
+ *    "conditionType": "BEFORE_ENTRY" | "ON_SUCCESS" | "ON_FAILURE",
+ *    "ruleTypeId": {"category", "owner", "provider", "version"},
+ *    "configuration": {resolved}, "inputArtifacts": [...], "commands": [resolved],
+ *    "region", "roleArn", "continuationToken", "created", "deadline"}
  * Absent members are left out.
  */
 #ifndef SLUICE_ENGINE_STEP_H

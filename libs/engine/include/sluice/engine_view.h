@@ -22,7 +22,15 @@
  * GetPipelineState output: {pipelineName, pipelineVersion, created, updated,
  * stageStates[{stageName, inboundExecution, inboundExecutions,
  * inboundTransitionState, actionStates[{actionName, currentRevision, latestExecution}],
- * latestExecution, retryStageMetadata}]}. An empty object before the pipeline exists.
+ * latestExecution, beforeEntryConditionState, onSuccessConditionState,
+ * onFailureConditionState, retryStageMetadata}]}. The condition states are
+ * those of the stage's latest execution, present once evaluated there:
+ * {latestExecution {status, summary}, conditionStates[{latestExecution
+ * {status, summary, lastStatusChange}, ruleStates[{ruleName, latestExecution
+ * {ruleExecutionId, status, summary, lastStatusChange, externalExecutionId,
+ * externalExecutionUrl, errorDetails}}]}]}. retryStageMetadata
+ * {autoStageRetryAttempt, manualStageRetryAttempt, latestRetryTrigger} once
+ * the stage was retried. An empty object before the pipeline exists.
  */
 json_t *engine_view_pipeline_state(const engine_state *state);
 
@@ -52,5 +60,18 @@ json_t *engine_view_action_execution(const engine_state *state, const engine_exe
  * names no execution in the state.
  */
 json_t *engine_view_list_action_executions(const engine_state *state, const char *execution_id);
+
+/*
+ * ListRuleExecutions output {"ruleExecutionDetails": [...]}, newest first:
+ * the latest evaluation of every evaluated rule of execution_id's stage
+ * conditions, or of every execution in the state when execution_id is NULL
+ * (RuleExecutionDetail: pipelineExecutionId, ruleExecutionId,
+ * pipelineVersion, stageName, ruleName, startTime, lastUpdateTime, status,
+ * input {ruleTypeId, configuration, resolvedConfiguration, roleArn, region,
+ * inputArtifacts}, output {executionResult}). NULL when execution_id names
+ * no execution in the state. Rule evaluations are not archived: only the
+ * executions still in the state are listed.
+ */
+json_t *engine_view_list_rule_executions(const engine_state *state, const char *execution_id);
 
 #endif
