@@ -27,9 +27,15 @@ static int admin_remaining_ms(int64_t deadline)
     return left > 0 ? (int)left : 0;
 }
 
-/* Sends CreateTopics and checks every per-topic result. */
+/*
+ * Sends CreateTopics and checks every per-topic result. Sets wanted[i] to the
+ * partition count topic i must show before it counts as visible: partitions
+ * for a topic created now, 1 for one that already existed (its count stays
+ * whatever it was).
+ */
 static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopics, int partitions,
-                        int replication_factor, int64_t deadline, char *err, size_t errlen)
+                        int replication_factor, int64_t deadline, int *wanted, char *err,
+                        size_t errlen)
 {
     int rc = SLUICE_ENOMEM;
     char errstr[BUS_KAFKA_ERRSTR_MAX];
@@ -39,6 +45,7 @@ static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopic
     rd_kafka_event_t *event = NULL;
 
     for (size_t i = 0; i < ntopics; i++) {
+        wanted[i] = partitions;
         specs[i] = rd_kafka_NewTopic_new(topics[i], partitions, replication_factor, errstr,
                                          sizeof errstr);
         if (specs[i] == NULL) {
@@ -82,7 +89,13 @@ static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopic
         if (terr == RD_KAFKA_RESP_ERR_NO_ERROR) {
             SLUICE_INFO("kafka: created topic %s, partitions: %d",
                         rd_kafka_topic_result_name(results[i]), partitions);
-        } else if (terr != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        } else if (terr == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            for (size_t j = 0; j < ntopics; j++) {
+                if (strcmp(topics[j], rd_kafka_topic_result_name(results[i])) == 0) {
+                    wanted[j] = 1;
+                }
+            }
+        } else {
             const char *text = rd_kafka_topic_result_error_string(results[i]);
             rc = sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating topic %s: %s",
                                   rd_kafka_topic_result_name(results[i]),
@@ -133,9 +146,9 @@ static bool admin_topic_ready(const rd_kafka_metadata_t *md, const char *topic, 
     return false;
 }
 
-/* Polls metadata until every topic is ready. */
+/* Polls metadata until every topic is ready with at least wanted[i] partitions. */
 static int admin_wait_visible(rd_kafka_t *rk, const char *const *topics, size_t ntopics,
-                              int partitions, int64_t deadline, char *err, size_t errlen)
+                              const int *wanted, int64_t deadline, char *err, size_t errlen)
 {
     const char *missing = topics[0];
     while (admin_remaining_ms(deadline) > 0) {
@@ -147,7 +160,7 @@ static int admin_wait_visible(rd_kafka_t *rk, const char *const *topics, size_t 
         if (rd_kafka_metadata(rk, 1, NULL, &md, slice) == RD_KAFKA_RESP_ERR_NO_ERROR) {
             missing = NULL;
             for (size_t i = 0; i < ntopics && missing == NULL; i++) {
-                if (!admin_topic_ready(md, topics[i], partitions)) {
+                if (!admin_topic_ready(md, topics[i], wanted[i])) {
                     missing = topics[i];
                 }
             }
@@ -191,10 +204,11 @@ int bus_admin_create_topics(const char *brokers, const char *const *topics, size
         return sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating kafka admin client: %s",
                                 errstr);
     }
-    int rc = admin_create(rk, topics, ntopics, partitions, replication_factor, deadline, err,
-                          errlen);
+    int wanted[ADMIN_MAX_TOPICS];
+    int rc = admin_create(rk, topics, ntopics, partitions, replication_factor, deadline, wanted,
+                          err, errlen);
     if (rc == SLUICE_OK) {
-        rc = admin_wait_visible(rk, topics, ntopics, partitions, deadline, err, errlen);
+        rc = admin_wait_visible(rk, topics, ntopics, wanted, deadline, err, errlen);
     }
     rd_kafka_destroy(rk);
     return rc;
