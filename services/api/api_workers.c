@@ -496,6 +496,9 @@ int api_workers_list_action_types(api_call *call)
 
 int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t errlen)
 {
+    if (json_is_string(json_object_get(job, "rule"))) {
+        return 0; /* a stage-condition rule's job: for rule runners, never offered here */
+    }
     const json_t *type = json_object_get(job, "actionTypeId");
     const char *job_id = json_string_value(json_object_get(job, "jobId"));
     const char *pipeline = json_string_value(json_object_get(job, "pipeline"));

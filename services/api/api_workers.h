@@ -44,7 +44,8 @@ int api_workers_list_action_types(api_call *call);
 /*
  * Records the job document job (borrowed; the detail of a "Sluice Action Job"
  * envelope) in the job store, queued when external workers serve its provider.
- * Idempotent: a job already recorded is left as it is. 0; SLUICE_EINVAL for a
+ * Idempotent: a job already recorded is left as it is. A stage-condition rule's
+ * job (it names a "rule") is not for job workers and is skipped (0). 0; SLUICE_EINVAL for a
  * document that can never be recorded (detail in err); another negative code
  * for a failure worth retrying (the backend's).
  */

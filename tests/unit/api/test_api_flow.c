@@ -600,6 +600,11 @@ static void test_action_types_and_external(void)
     json_t *bad = json_pack("{s:s}", "jobId", "nope");
     CHECK_INT_EQ(api_workers_ingest(&f.env, bad, err, sizeof err), SLUICE_EINVAL);
     json_decref(bad);
+    /* a stage-condition rule's job is not for job workers: taken and ignored, not rejected */
+    json_t *rule = json_pack("{s:s, s:s, s:s}", "jobId", "00000000-0000-4000-8000-000000000001",
+                             "pipeline", "demo", "rule", "CheckWindow");
+    CHECK_INT_EQ(api_workers_ingest(&f.env, rule, err, sizeof err), 0);
+    json_decref(rule);
     api_fixture_free(&f);
 }
 
