@@ -83,7 +83,14 @@ printf '  %-13s 127.0.0.1:%s\n' kafka "$kafka_port" redis "$redis_port"
 start_service orchestrator "$orchestrator_port"
 start_service api "$api_port"
 
+# The aws CLI that knows CodePipeline V2 (scripts/install-deps.sh puts it there).
+aws_venv="$(sluice_cache_dir)/venv/bin"
+if [ -x "$aws_venv/aws" ]; then
+  export PATH="$aws_venv:$PATH"
+fi
+
 {
+  echo "export PATH=\"$aws_venv:\$PATH\""
   echo "export SLUICE_ENDPOINT=http://127.0.0.1:$api_port"
   echo "export SLUICE_ARTIFACTS_ENDPOINT=http://127.0.0.1:${SLUICE_ARTIFACTS_PORT:-7071}"
   echo "export SLUICE_APPROVALS_ENDPOINT=http://127.0.0.1:${SLUICE_APPROVALS_PORT:-7072}"
