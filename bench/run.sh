@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the orchestrator benchmark from scratch and prints its figures.
+#
+#   bench/run.sh [BUILD_DIR]        (default: build, relative to the repository)
+#
+# Configures BUILD_DIR if it has no build files yet, builds the benchmark and
+# the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
+# ports (scripts/test-env.sh) in a temporary directory, runs
+# sluice-orchestrator-bench against them, stops them, and prints the figures
+# (also kept in BUILD_DIR/bench-logs/figures-<time>.txt with the replicas' logs).
+# The SLUICE_BENCH_* variables of bench/orch_bench.c tune the run (e.g.
+# SLUICE_BENCH_MEASURE_MS, SLUICE_BENCH_PERF_DIR=DIR to record replica 0 with
+# perf). A full run takes about two minutes on 2 cores.
+set -euo pipefail
+
+SLUICE_SCRIPT_NAME=bench/run.sh
+root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
+# shellcheck source=../scripts/lib.sh
+. "$root/scripts/lib.sh"
+
+build=${1:-build}
+case $build in /*) ;; *) build="$root/$build" ;; esac
+
+if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
+  sluice_log "configuring $build"
+  generator=()
+  command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+  cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+fi
+sluice_log "building the benchmark and the orchestrator in $build"
+cmake --build "$build" -j2 --target sluice_orchestrator_bench sluice_orchestrator >&2
+bench_bin="$build/bench/sluice-orchestrator-bench"
+[[ -x $bench_bin ]] || sluice_die "$bench_bin was not built"
+
+logs="$build/bench-logs"
+mkdir -p -- "$logs"
+envdir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+cleanup() {
+  trap - INT TERM EXIT
+  "$root/scripts/test-env.sh" stop "$envdir" >/dev/null 2>&1 || true
+  rm -rf -- "$envdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+sluice_log "starting Kafka and Redis"
+"$root/scripts/test-env.sh" start "$envdir" >&2
+
+figures="$logs/figures-$(date +%Y%m%d-%H%M%S).txt"
+rc=0
+SLUICE_TEST_ENV_FILE="$envdir/env" SLUICE_BINARY_DIR="$build" SLUICE_SOURCE_DIR="$root" \
+  SLUICE_BENCH_LOG_DIR="${SLUICE_BENCH_LOG_DIR:-$logs}" \
+  "$bench_bin" | tee "$figures" || rc=$?
+sluice_log "figures kept in $figures"
+exit "$rc"
