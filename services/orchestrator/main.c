@@ -48,6 +48,7 @@ static void healthz(const http_request *req, http_response *resp, void *ctx)
 typedef struct orch_metrics {
     http_metrics *registry;
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
+    http_metrics_family *cache_hits;
     http_metrics_family *step_seconds;
     orch_handler_stats last;
 } orch_metrics;
@@ -72,6 +73,9 @@ static void metrics_init(orch_metrics *m)
                                         "outbox entries carried out", NULL, 0);
     m->timers = http_metrics_counter(m->registry, "sluice_orchestrator_timers_fired_total",
                                      "timers fired", NULL, 0);
+    m->cache_hits = http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
+                                         "requests stepped on the state kept from the last save",
+                                         NULL, 0);
     m->step_seconds = http_metrics_histogram(m->registry, "sluice_orchestrator_step_seconds",
                                              "time from consuming a request to acking its outbox",
                                              NULL, 0, NULL, 0);
@@ -86,6 +90,7 @@ static void metrics_update(orch_metrics *m, const orch_handler_stats *now)
     http_metrics_inc(m->conflicts, NULL, (double)(now->conflicts - m->last.conflicts));
     http_metrics_inc(m->published, NULL, (double)(now->published - m->last.published));
     http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
+    http_metrics_inc(m->cache_hits, NULL, (double)(now->cache_hits - m->last.cache_hits));
     if (now->steps != m->last.steps) {
         http_metrics_observe(m->step_seconds, NULL, (double)now->last_step_ns / 1e9);
     }
@@ -102,7 +107,7 @@ int main(void)
     bus_consumer *consumer = NULL;
     http_server *server = NULL;
     orch_metrics metrics = {0};
-    static orch_handler handler; /* large (the clean-outbox cache): not on the stack */
+    static orch_handler handler; /* holds the state cache: not on the stack */
     orch_store store;
     bus_topics topics;
     orch_health health;
@@ -160,6 +165,7 @@ int main(void)
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
+    pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -187,6 +193,7 @@ int main(void)
     orch_handler_init(&handler, &store, producer, &topics, cfg.account, cfg.region);
     handler.timer_lease_ms = cfg.timer_lease_ms;
     handler.clock_offset_ms = cfg.clock_offset_ms;
+    handler.keep_terminal = (size_t)cfg.keep_terminal;
 
     metrics_init(&metrics);
     http_server_config hcfg;
@@ -246,6 +253,7 @@ out:
         }
         bus_producer_free(producer);
     }
+    orch_handler_release(&handler);
     state_redis_free(redis);
     http_metrics_free(metrics.registry);
     return status;

@@ -35,6 +35,9 @@ const sluice_config_var orch_config_vars[] = {
                       "port of GET /healthz and GET /metrics (0: any free port)"),
     SLUICE_CONFIG_INT("SLUICE_HISTORY_MAX", orch_config, history_max, 1, 1000000, "1000",
                       "executions kept in each pipeline's history (older ones are dropped)"),
+    SLUICE_CONFIG_INT("SLUICE_STATE_KEEP_TERMINAL", orch_config, keep_terminal, 0, 1000, "3",
+                      "finished executions a pipeline's working state keeps besides those "
+                      "GetPipelineState shows (older ones live in the history)"),
     SLUICE_CONFIG_INT("SLUICE_TIMER_LEASE_MS", orch_config, timer_lease_ms, 100, 3600000, "30000",
                       "how long a claimed timer stays claimed before another replica may fire it"),
     SLUICE_CONFIG_INT("SLUICE_TIMER_POLL_MS", orch_config, timer_poll_ms, 10, 60000, "200",

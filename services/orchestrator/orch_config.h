@@ -26,6 +26,7 @@ typedef struct orch_config {
     char bind[64];
     int64_t port;
     int64_t history_max;
+    int64_t keep_terminal;
     int64_t timer_lease_ms;
     int64_t timer_poll_ms;
     int64_t sweep_interval_ms;

@@ -34,6 +34,7 @@ void orch_handler_init(orch_handler *h, orch_store *store, bus_producer *produce
     h->region = region;
     h->publish_timeout_ms = 10000;
     h->timer_lease_ms = 30000;
+    h->keep_terminal = ENGINE_STATE_KEEP_TERMINAL;
 }
 
 int64_t orch_handler_now_ms(const orch_handler *h)
@@ -41,27 +42,63 @@ int64_t orch_handler_now_ms(const orch_handler *h)
     return sluice_time_now_ms() + h->clock_offset_ms;
 }
 
-static size_t clean_slot(const char *pipeline)
+static size_t cache_slot(const char *pipeline)
 {
     uint32_t hash = 2166136261u; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)pipeline; *p != '\0'; p++) {
         hash = (hash ^ *p) * 16777619u;
     }
-    return hash % ORCH_CLEAN_SLOTS;
+    return hash % ORCH_CACHE_SLOTS;
 }
 
-/* True when this process emptied the outbox of pipeline at exactly version. */
-static bool outbox_known_clean(const orch_handler *h, const char *pipeline, uint64_t version)
+static void cache_clear_slot(orch_cache_slot *slot)
 {
-    const orch_clean_slot *slot = &h->clean[clean_slot(pipeline)];
-    return version != 0 && slot->version == version && strcmp(slot->pipeline, pipeline) == 0;
+    engine_state_free(slot->state);
+    json_decref(slot->applied);
+    memset(slot, 0, sizeof *slot);
 }
 
-static void outbox_mark_clean(orch_handler *h, const char *pipeline, uint64_t version)
+/* Takes the cached state of pipeline out of the cache; false when there is none. */
+static bool cache_take(orch_handler *h, const char *pipeline, uint64_t *version,
+                       engine_state **state, json_t **applied)
 {
-    orch_clean_slot *slot = &h->clean[clean_slot(pipeline)];
+    orch_cache_slot *slot = &h->cache[cache_slot(pipeline)];
+    if (slot->version == 0 || strcmp(slot->pipeline, pipeline) != 0) {
+        return false;
+    }
+    *version = slot->version;
+    *state = slot->state;
+    *applied = slot->applied;
+    memset(slot, 0, sizeof *slot);
+    return true;
+}
+
+/* Keeps state (ownership taken) as the saved version of pipeline, evicting the slot's tenant. */
+static void cache_put(orch_handler *h, const char *pipeline, uint64_t version, engine_state *state,
+                      json_t *applied)
+{
+    orch_cache_slot *slot = &h->cache[cache_slot(pipeline)];
+    cache_clear_slot(slot);
     snprintf(slot->pipeline, sizeof slot->pipeline, "%s", pipeline);
     slot->version = version;
+    slot->state = state;
+    slot->applied = applied;
+}
+
+/* Forgets pipeline's cached state, if any. */
+static void cache_drop(orch_handler *h, const char *pipeline)
+{
+    orch_cache_slot *slot = &h->cache[cache_slot(pipeline)];
+    if (slot->version != 0 && strcmp(slot->pipeline, pipeline) == 0) {
+        cache_clear_slot(slot);
+    }
+}
+
+void orch_handler_release(orch_handler *h)
+{
+    for (size_t i = 0; i < ORCH_CACHE_SLOTS; i++) {
+        cache_clear_slot(&h->cache[i]);
+    }
 }
 
 static int publish(orch_handler *h, bus_topics_kind topic, const char *key, const json_t *message)
@@ -161,11 +198,60 @@ int orch_handler_drain_outbox(orch_handler *h, const char *pipeline, int64_t min
     }
 }
 
-/* The state document's "applied" offset of topic:partition, or -1. */
-static int64_t applied_offset(const json_t *doc, const char *partition_key)
+/* The "applied" offset of topic:partition, or -1. */
+static int64_t applied_offset(const json_t *applied, const char *partition_key)
 {
-    json_t *value = json_object_get(json_object_get(doc, "applied"), partition_key);
+    json_t *value = json_object_get(applied, partition_key);
     return json_is_integer(value) ? json_integer_value(value) : -1;
+}
+
+/*
+ * The state of pipeline to step: the cached one, or the one in Redis after
+ * carrying out any outbox an earlier step left. On 0, *state and *applied
+ * are owned by the caller (*version 0: no state saved yet).
+ */
+static int load_state(orch_handler *h, const char *pipeline, uint64_t *version,
+                      engine_state **state, json_t **applied, char *reason, size_t reasonlen)
+{
+    if (cache_take(h, pipeline, version, state, applied)) {
+        h->stats.cache_hits++;
+        return SLUICE_OK;
+    }
+    json_t *doc = NULL;
+    int rc = orch_store_load(h->store, pipeline, version, &doc);
+    if (rc != SLUICE_OK) {
+        return sluice_error_set(reason, reasonlen, rc, "loading the state of %s: %s", pipeline,
+                                sluice_strerror(rc));
+    }
+    /* Effects of an earlier step first, in order. */
+    if (*version != 0) {
+        rc = orch_handler_drain_outbox(h, pipeline, 0);
+        if (rc != SLUICE_OK) {
+            json_decref(doc);
+            return sluice_error_set(reason, reasonlen, rc, "earlier outbox of %s: %s", pipeline,
+                                    sluice_strerror(rc));
+        }
+    }
+    *state = NULL;
+    if (doc != NULL) {
+        char err[512];
+        if (engine_state_from_json(json_object_get(doc, "engine"), state, err, sizeof err) !=
+            SLUICE_OK) {
+            SLUICE_ERROR("pipeline %s: stored state unreadable (%s); starting afresh", pipeline,
+                         err);
+            *state = NULL;
+        }
+    }
+    if (*state == NULL) {
+        *state = engine_state_new(pipeline);
+    }
+    *applied = doc != NULL ? json_incref(json_object_get(doc, "applied")) : NULL;
+    if (!json_is_object(*applied)) {
+        json_decref(*applied);
+        *applied = json_object();
+    }
+    json_decref(doc);
+    return SLUICE_OK;
 }
 
 /* Loads declaration version of pipeline into *model (for PipelineUpdated). */
@@ -208,42 +294,24 @@ static step_outcome step_and_save(orch_handler *h, const bus_consumer_message *m
     snprintf(partition_key, sizeof partition_key, "%s:%" PRId32, msg->topic, msg->partition);
 
     uint64_t version = 0;
-    json_t *doc = NULL;
-    int rc = orch_store_load(h->store, pipeline, &version, &doc);
+    engine_state *state = NULL;
+    json_t *applied = NULL;
+    int rc = load_state(h, pipeline, &version, &state, &applied, reason, reasonlen);
     if (rc != SLUICE_OK) {
-        sluice_error_set(reason, reasonlen, rc, "loading the state of %s: %s", pipeline,
-                         sluice_strerror(rc));
         return STEP_RETRY;
     }
-    /* Effects of an earlier step first, in order. */
-    if (version != 0 && !outbox_known_clean(h, pipeline, version)) {
-        rc = orch_handler_drain_outbox(h, pipeline, 0);
-        if (rc != SLUICE_OK) {
-            json_decref(doc);
-            sluice_error_set(reason, reasonlen, rc, "earlier outbox of %s: %s", pipeline,
-                             sluice_strerror(rc));
-            return STEP_RETRY;
+    if (applied_offset(applied, partition_key) >= msg->offset) {
+        if (version != 0) {
+            cache_put(h, pipeline, version, state, applied); /* unchanged */
+        } else {
+            engine_state_free(state);
+            json_decref(applied);
         }
-        outbox_mark_clean(h, pipeline, version);
-    }
-    if (doc != NULL && applied_offset(doc, partition_key) >= msg->offset) {
-        json_decref(doc);
         return STEP_DUPLICATE;
     }
-
-    engine_state *state = NULL;
+    /* Evicting stays the engine's job; how much history a state keeps is ours. */
+    state->keep_terminal = h->keep_terminal;
     char err[512];
-    if (doc != NULL) {
-        rc = engine_state_from_json(json_object_get(doc, "engine"), &state, err, sizeof err);
-        if (rc != SLUICE_OK) {
-            SLUICE_ERROR("pipeline %s: stored state unreadable (%s); starting afresh", pipeline,
-                         err);
-            state = NULL;
-        }
-    }
-    if (state == NULL) {
-        state = engine_state_new(pipeline);
-    }
 
     model_pipeline *model = NULL;
     step_outcome outcome = STEP_SAVED;
@@ -295,13 +363,8 @@ static step_outcome step_and_save(orch_handler *h, const bus_consumer_message *m
         goto out;
     }
 
-    json_t *applied = doc != NULL ? json_deep_copy(json_object_get(doc, "applied")) : NULL;
-    if (!json_is_object(applied)) {
-        json_decref(applied);
-        applied = json_object();
-    }
     json_object_set_new(applied, partition_key, json_integer(msg->offset));
-    next = json_pack("{s:i, s:o, s:o}", "format", STATE_DOC_FORMAT, "applied", applied, "engine",
+    next = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied", applied, "engine",
                      engine_state_to_json(state));
     uint64_t saved = 0;
     rc = orch_store_save(h->store, pipeline, version, next, entries, &saved);
@@ -323,15 +386,18 @@ static step_outcome step_and_save(orch_handler *h, const bus_consumer_message *m
         (void)orch_store_timer_cancel(h->store, pipeline, req->doc.input.timer.key);
     }
     if (orch_handler_drain_outbox(h, pipeline, 0) == SLUICE_OK) {
-        outbox_mark_clean(h, pipeline, saved);
+        /* Saved and carried out: the next request of this pipeline may start from here. */
+        cache_put(h, pipeline, saved, state, applied);
+        state = NULL;
+        applied = NULL;
     }
 out:
     json_decref(next);
     json_decref(entries);
     engine_effects_free(&effects);
     model_pipeline_free(model);
-    engine_state_free(state);
-    json_decref(doc);
+    engine_state_free(state); /* unsaved changes are never kept */
+    json_decref(applied);
     return outcome;
 }
 
@@ -347,6 +413,7 @@ bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *
     }
     bus_consumer_verdict verdict = BUS_CONSUMER_DONE;
     if (req.kind == ORCH_REQUEST_DELETED) {
+        cache_drop(h, req.pipeline);
         int rc = orch_store_drop(h->store, req.pipeline);
         if (rc != SLUICE_OK) {
             sluice_error_set(reason, reasonlen, rc, "dropping %s: %s", req.pipeline,

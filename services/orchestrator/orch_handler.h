@@ -31,27 +31,37 @@
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_topics.h"
+#include "sluice/engine_state.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_CLEAN_SLOTS 1024
+#define ORCH_CACHE_SLOTS 64
 
 typedef struct orch_handler_stats {
     uint64_t steps;       /* requests stepped and saved */
     uint64_t duplicates;  /* requests already applied, skipped */
     uint64_t rejected;    /* malformed requests dead-lettered */
     uint64_t conflicts;   /* compare-and-set conflicts (retried) */
+    uint64_t cache_hits;  /* requests stepped on a state kept from the previous save */
     uint64_t published;   /* outbox entries carried out */
     uint64_t timers;      /* timers fired */
     uint64_t last_step_ns; /* duration of the latest step, consume to ack */
 } orch_handler_stats;
 
-typedef struct orch_clean_slot {
+/*
+ * A pipeline state this process saved and whose outbox it emptied, kept
+ * parsed so the next request of that pipeline skips loading and parsing it.
+ * It is only a guess: the save's compare-and-set proves it current (a
+ * conflict drops it and the request is stepped again from Redis).
+ */
+typedef struct orch_cache_slot {
     char pipeline[104];
-    uint64_t version; /* the state version whose outbox this process emptied */
-} orch_clean_slot;
+    uint64_t version;     /* the version saved; 0: empty slot */
+    engine_state *state;  /* owned */
+    json_t *applied;      /* owned: the state document's "applied" offsets */
+} orch_cache_slot;
 
 typedef struct orch_handler {
     orch_store *store;          /* borrowed */
@@ -62,8 +72,9 @@ typedef struct orch_handler {
     int publish_timeout_ms;
     int64_t timer_lease_ms;
     int64_t clock_offset_ms; /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
+    size_t keep_terminal;    /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
     orch_handler_stats stats;
-    orch_clean_slot clean[ORCH_CLEAN_SLOTS];
+    orch_cache_slot cache[ORCH_CACHE_SLOTS];
 } orch_handler;
 
 /* The wall clock as the engine sees it: now plus clock_offset_ms. */
@@ -72,6 +83,9 @@ int64_t orch_handler_now_ms(const orch_handler *h);
 /* Sets h up over borrowed parts. */
 void orch_handler_init(orch_handler *h, orch_store *store, bus_producer *producer,
                        const bus_topics *topics, const char *account, const char *region);
+
+/* Frees the cached states. h stays usable (with an empty cache). */
+void orch_handler_release(orch_handler *h);
 
 /* The bus_consumer_handler for the requests topic (ctx = orch_handler *). */
 bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *ctx, char *reason,

@@ -32,13 +32,21 @@ static const char claim_lua[] =
     "for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], until_ms, m) end\n"
     "return due\n";
 
+/* KEYS: reply list. ARGV: reply, ttl seconds. One copy, expiring. */
+static const char reply_lua[] =
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('RPUSH', KEYS[1], ARGV[1])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "return 1\n";
+
 int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
 {
     memset(store, 0, sizeof *store);
     store->redis = redis;
     store->history_max = history_max;
     if (state_script_init(&store->archive, archive_lua) != SLUICE_OK ||
-        state_script_init(&store->claim, claim_lua) != SLUICE_OK) {
+        state_script_init(&store->claim, claim_lua) != SLUICE_OK ||
+        state_script_init(&store->reply, reply_lua) != SLUICE_OK) {
         return SLUICE_EINTERNAL;
     }
     return SLUICE_OK;
@@ -262,18 +270,16 @@ int orch_store_reply(orch_store *store, const char *pipeline, const char *reques
     if (text == NULL) {
         return SLUICE_ENOMEM;
     }
-    /* DEL first: delivering the same reply twice must leave one copy. */
-    const char *del[] = {"DEL", key};
-    const char *push[] = {"RPUSH", key, text};
     char ttl[16];
     snprintf(ttl, sizeof ttl, "%d", ORCH_STORE_REPLY_TTL_S);
-    const char *expire[] = {"EXPIRE", key, ttl};
-    rc = run(store, STATE_REDIS_RETRY, 2, del, NULL);
-    if (rc == SLUICE_OK) {
-        rc = run(store, STATE_REDIS_NO_RETRY, 3, push, NULL);
-    }
-    if (rc == SLUICE_OK) {
-        rc = run(store, STATE_REDIS_RETRY, 3, expire, NULL);
+    const char *keys[] = {key};
+    const char *args[] = {text, ttl};
+    redisReply *answer = NULL;
+    /* Running it twice leaves one copy: safe to resend. */
+    rc = state_script_eval(store->redis, &store->reply, STATE_REDIS_RETRY, 1, keys, 2, args, NULL,
+                           &answer);
+    if (answer != NULL) {
+        freeReplyObject(answer);
     }
     free(text);
     return rc;

@@ -31,6 +31,7 @@ typedef struct orch_store {
     int64_t history_max;     /* executions kept per pipeline */
     state_script archive;    /* archive one record and trim the history */
     state_script claim;      /* claim due timers */
+    state_script reply;      /* deliver one reply (replacing a copy delivered before) */
 } orch_store;
 
 /* Prepares store over redis. 0 or SLUICE_EINTERNAL. */

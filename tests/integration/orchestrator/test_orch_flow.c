@@ -8,6 +8,7 @@
 #include "pipelines.h"
 
 #include "sluice/state_key.h"
+#include "testenv.h"
 #include "sluice_test.h"
 
 #include <signal.h>
@@ -323,6 +324,49 @@ static void test_approval_and_timeout(void)
     kit_orch_start(&kit, 0, NULL);
 }
 
+/* Counts lines of replica slot's log containing text. */
+static int log_count(int slot, const char *text)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/test-logs/%sorch%d.log", testenv_binary_dir(), kit.prefix,
+             slot);
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        return -1;
+    }
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        n += strstr(line, text) != NULL;
+    }
+    fclose(fp);
+    return n;
+}
+
+static void test_stale_cache_conflict(void)
+{
+    const char *p = "stale-cache";
+    use_script(NULL, NULL);
+    kit_define(&kit, p, PIPE_THREE_STAGES("SUPERSEDED"), 1);
+    char x[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, x));
+    REQUIRE(kit_wait_pipeline(&kit, x, "SUCCEEDED", WAIT_MS));
+    /* Another writer saves behind the replica's back: the state it kept is now stale. */
+    char key[STATE_KEY_MAX + 1];
+    state_key_build(key, sizeof key, p, STATE_KEY_STATE);
+    redisReply *reply = NULL;
+    REQUIRE(state_redis_command(kit.redis, STATE_REDIS_NO_RETRY, &reply, "HINCRBY %s v 1", key) ==
+            0);
+    freeReplyObject(reply);
+    int before = log_count(0, "changed meanwhile");
+    char y[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, y));
+    REQUIRE(kit_wait_pipeline(&kit, y, "SUCCEEDED", WAIT_MS));
+    CHECK(log_count(0, "changed meanwhile") > before); /* the conflict was seen and retried */
+    CHECK_INT_EQ(kit_count(&kit, 'P', y, NULL, NULL, "STARTED"), 1);
+    CHECK_INT_EQ(kit_count_jobs(&kit, y, "Hold"), 1);
+}
+
 int main(void)
 {
     kit_init(&kit, "orchflow");
@@ -335,6 +379,7 @@ int main(void)
     RUN_TEST(test_stop_and_abandon);
     RUN_TEST(test_transitions);
     RUN_TEST(test_approval_and_timeout);
+    RUN_TEST(test_stale_cache_conflict);
     kit_free(&kit);
     return sluice_test_report();
 }
