@@ -547,57 +547,85 @@ out:
 
 /* ---- processing -------------------------------------------------------------- */
 
-static void consumer_process(bus_consumer *c, const rd_kafka_message_t *m,
-                             bus_consumer_handler handler, void *ctx)
+/* One fetched message on its way through a handler. */
+typedef struct consumer_entry {
+    rd_kafka_message_t *m;   /* owned until consumer_entry_release */
+    const char *topic;
+    bus_envelope *env;       /* NULL when the message is not a valid envelope */
+    int attempt;
+    bus_consumer_verdict verdict;
+    char reason[BUS_DEADLETTER_REASON_MAX];
+} consumer_entry;
+
+/*
+ * Takes m (ownership passes to e) and decodes it. false when the message is
+ * to be skipped (fetched before its partition's pause took effect: it comes
+ * again after the resume); m is then destroyed. A message that is not a
+ * valid envelope gets verdict REJECT (or RETRY when decoding ran out of
+ * memory) and no envelope; a valid one gets DONE, for the handler to change.
+ */
+static bool consumer_prepare(bus_consumer *c, rd_kafka_message_t *m, consumer_entry *e)
 {
     const char *topic = rd_kafka_topic_name(m->rkt);
     consumer_retry *r = consumer_retry_find(c, topic, m->partition);
     if (r != NULL && r->resume_at != 0) {
-        /* Fetched before the pause took effect: it comes again after the resume. */
         SLUICE_DEBUG("kafka consumer: %s[%d]@%lld arrived while paused; skipped", topic,
                      (int)m->partition, (long long)m->offset);
-        return;
+        rd_kafka_message_destroy(m);
+        return false;
     }
-    int attempt = (r != NULL && r->offset == m->offset) ? r->attempts + 1 : 1;
-
-    char reason[BUS_DEADLETTER_REASON_MAX] = "";
-    bus_envelope *env = NULL;
-    bus_consumer_verdict verdict;
-    int rc = bus_envelope_decode(m->payload, m->len, c->cfg.max_message_bytes, &env, reason,
-                                 sizeof reason);
+    memset(e, 0, sizeof *e);
+    e->m = m;
+    e->topic = topic;
+    e->attempt = (r != NULL && r->offset == m->offset) ? r->attempts + 1 : 1;
+    int rc = bus_envelope_decode(m->payload, m->len, c->cfg.max_message_bytes, &e->env,
+                                 e->reason, sizeof e->reason);
     if (rc == SLUICE_ENOMEM) {
-        verdict = BUS_CONSUMER_RETRY;
+        e->verdict = BUS_CONSUMER_RETRY;
     } else if (rc != SLUICE_OK) {
-        verdict = BUS_CONSUMER_REJECT;
+        e->verdict = BUS_CONSUMER_REJECT;
         SLUICE_WARN("kafka consumer: %s[%d]@%lld is not a valid envelope: %s", topic,
-                    (int)m->partition, (long long)m->offset, reason);
+                    (int)m->partition, (long long)m->offset, e->reason);
     } else {
-        int64_t timestamp = rd_kafka_message_timestamp(m, NULL);
-        bus_consumer_message msg = {
-            .topic = topic,
-            .partition = m->partition,
-            .offset = m->offset,
-            .key = m->key,
-            .keylen = m->key_len,
-            .payload = m->payload,
-            .len = m->len,
-            .timestamp_ms = timestamp,
-            .attempt = attempt,
-            .envelope = env,
-        };
-        verdict = handler(&msg, ctx, reason, sizeof reason);
-        if (verdict == BUS_CONSUMER_REJECT && reason[0] == '\0') {
-            snprintf(reason, sizeof reason, "rejected by the handler");
-        }
-        if (verdict == BUS_CONSUMER_RETRY && reason[0] != '\0') {
-            SLUICE_WARN("kafka consumer: %s[%d]@%lld failed for now: %s", topic,
-                        (int)m->partition, (long long)m->offset, reason);
-        }
+        e->verdict = BUS_CONSUMER_DONE;
+        e->reason[0] = '\0';
     }
-    bus_envelope_free(env);
+    return true;
+}
 
+/* The view of a prepared entry that handlers get. */
+static bus_consumer_message consumer_message(const consumer_entry *e)
+{
+    const rd_kafka_message_t *m = e->m;
+    bus_consumer_message msg = {
+        .topic = e->topic,
+        .partition = m->partition,
+        .offset = m->offset,
+        .key = m->key,
+        .keylen = m->key_len,
+        .payload = m->payload,
+        .len = m->len,
+        .timestamp_ms = rd_kafka_message_timestamp(m, NULL),
+        .attempt = e->attempt,
+        .envelope = e->env,
+    };
+    return msg;
+}
+
+/* Acts on an entry's verdict: dead letter, store the offset, or rewind for a retry. */
+static void consumer_settle(bus_consumer *c, consumer_entry *e)
+{
+    const rd_kafka_message_t *m = e->m;
+    bus_consumer_verdict verdict = e->verdict;
+    if (e->env != NULL && verdict == BUS_CONSUMER_REJECT && e->reason[0] == '\0') {
+        snprintf(e->reason, sizeof e->reason, "rejected by the handler");
+    }
+    if (e->env != NULL && verdict == BUS_CONSUMER_RETRY && e->reason[0] != '\0') {
+        SLUICE_WARN("kafka consumer: %s[%d]@%lld failed for now: %s", e->topic,
+                    (int)m->partition, (long long)m->offset, e->reason);
+    }
     if (verdict == BUS_CONSUMER_REJECT) {
-        if (consumer_deadletter(c, m, topic, reason) == SLUICE_OK) {
+        if (consumer_deadletter(c, m, e->topic, e->reason) == SLUICE_OK) {
             c->stats.deadlettered++;
             verdict = BUS_CONSUMER_DONE;
         } else {
@@ -606,15 +634,53 @@ static void consumer_process(bus_consumer *c, const rd_kafka_message_t *m,
     } else if (verdict == BUS_CONSUMER_DONE) {
         c->stats.handled++;
     }
+    consumer_retry *r = consumer_retry_find(c, e->topic, m->partition);
     if (verdict == BUS_CONSUMER_DONE) {
-        consumer_store(c, topic, m->partition, m->offset);
+        consumer_store(c, e->topic, m->partition, m->offset);
         if (r != NULL) {
             consumer_retry_remove(c, r);
         }
         return;
     }
     c->stats.retried++;
-    consumer_retry_later(c, topic, m->partition, m->offset, attempt);
+    consumer_retry_later(c, e->topic, m->partition, m->offset, e->attempt);
+}
+
+static void consumer_entry_release(consumer_entry *e)
+{
+    bus_envelope_free(e->env);
+    rd_kafka_message_destroy(e->m);
+    e->env = NULL;
+    e->m = NULL;
+}
+
+/*
+ * Polls one message (waiting up to wait_ms). Returns 1 with *out set, 0 when
+ * none (or an error event, which is logged), SLUICE_EKAFKA when fatal.
+ */
+static int consumer_poll_one(bus_consumer *c, int wait_ms, rd_kafka_message_t **out)
+{
+    *out = NULL;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_ms);
+    if (c->owns_dl_producer) {
+        bus_producer_poll(c->dl_producer, 0);
+    }
+    if (m == NULL) {
+        return c->fatal ? SLUICE_EKAFKA : 0;
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            SLUICE_WARN("kafka consumer %s: %s: %s", rd_kafka_name(c->rk),
+                        rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+            c->fatal = true;
+        }
+        rd_kafka_message_destroy(m);
+        return c->fatal ? SLUICE_EKAFKA : 0;
+    }
+    *out = m;
+    return 1;
 }
 
 int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx,
@@ -627,28 +693,111 @@ int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *c
         return SLUICE_EKAFKA;
     }
     consumer_resume_due(c);
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, consumer_wait_ms(c, timeout_ms));
-    if (c->owns_dl_producer) {
-        bus_producer_poll(c->dl_producer, 0);
+    rd_kafka_message_t *m = NULL;
+    int rc = consumer_poll_one(c, consumer_wait_ms(c, timeout_ms), &m);
+    if (rc <= 0) {
+        return rc;
     }
-    if (m == NULL) {
-        return c->fatal ? SLUICE_EKAFKA : 0;
-    }
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            SLUICE_WARN("kafka consumer %s: %s: %s", rd_kafka_name(c->rk),
-                        rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
+    consumer_entry e;
+    if (consumer_prepare(c, m, &e)) {
+        if (e.env != NULL) {
+            bus_consumer_message msg = consumer_message(&e);
+            e.verdict = handler(&msg, ctx, e.reason, sizeof e.reason);
         }
-        bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
-        rd_kafka_message_destroy(m);
-        if (fatal) {
-            c->fatal = true;
-        }
-        return c->fatal ? SLUICE_EKAFKA : 0;
+        consumer_settle(c, &e);
+        consumer_entry_release(&e);
     }
-    consumer_process(c, m, handler, ctx);
-    rd_kafka_message_destroy(m);
     return 1;
+}
+
+/* True when entry e's partition already had a retry earlier in the batch. */
+static bool consumer_partition_blocked(const consumer_entry *entries, const bool *blocked,
+                                       size_t upto, const consumer_entry *e)
+{
+    for (size_t i = 0; i < upto; i++) {
+        if (blocked[i] && entries[i].m->partition == e->m->partition &&
+            strcmp(entries[i].topic, e->topic) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int bus_consumer_run_batch(bus_consumer *c, bus_consumer_batch_handler handler, void *ctx,
+                           size_t max_batch, int timeout_ms)
+{
+    if (c->closed) {
+        return SLUICE_ECLOSED;
+    }
+    if (c->fatal) {
+        return SLUICE_EKAFKA;
+    }
+    if (max_batch == 0 || max_batch > BUS_CONSUMER_BATCH_MAX) {
+        return SLUICE_EINVAL;
+    }
+    consumer_resume_due(c);
+    consumer_entry *entries = calloc(max_batch, sizeof *entries);
+    bus_consumer_item *items = calloc(max_batch, sizeof *items);
+    size_t *item_of = calloc(max_batch, sizeof *item_of);
+    bool *blocked = calloc(max_batch, sizeof *blocked);
+    if (entries == NULL || items == NULL || item_of == NULL || blocked == NULL) {
+        free(entries);
+        free(items);
+        free(item_of);
+        free(blocked);
+        return SLUICE_ENOMEM;
+    }
+    size_t n = 0;
+    int rc = 0;
+    int wait = consumer_wait_ms(c, timeout_ms);
+    while (n < max_batch) {
+        rd_kafka_message_t *m = NULL;
+        rc = consumer_poll_one(c, n == 0 ? wait : 0, &m);
+        if (rc <= 0) {
+            break;
+        }
+        if (consumer_prepare(c, m, &entries[n])) {
+            n++;
+        }
+    }
+    /* The handler sees the valid envelopes, in order. */
+    size_t nitems = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].env != NULL) {
+            items[nitems].msg = consumer_message(&entries[i]);
+            items[nitems].verdict = BUS_CONSUMER_DONE;
+            items[nitems].reason[0] = '\0';
+            item_of[i] = nitems++;
+        }
+    }
+    if (nitems > 0) {
+        handler(items, nitems, ctx);
+    }
+    for (size_t i = 0; i < n; i++) {
+        consumer_entry *e = &entries[i];
+        if (e->env != NULL) {
+            e->verdict = items[item_of[i]].verdict;
+            snprintf(e->reason, sizeof e->reason, "%s", items[item_of[i]].reason);
+        }
+        /* After a retry, the rest of its partition comes again from there. */
+        if (consumer_partition_blocked(entries, blocked, i, e)) {
+            blocked[i] = true;
+        } else {
+            consumer_settle(c, e);
+            blocked[i] = e->verdict == BUS_CONSUMER_RETRY;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        consumer_entry_release(&entries[i]); /* only now: the loop above looks back at them */
+    }
+    free(entries);
+    free(items);
+    free(item_of);
+    free(blocked);
+    if (rc < 0) {
+        return rc;
+    }
+    return (int)n;
 }
 
 int bus_consumer_run(bus_consumer *c, bus_consumer_handler handler, void *ctx)

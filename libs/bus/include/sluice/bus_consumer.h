@@ -123,6 +123,35 @@ int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *e
 int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx,
                           int timeout_ms);
 
+#define BUS_CONSUMER_BATCH_MAX 1024
+#define BUS_CONSUMER_REASON_MAX 1024
+
+/* One message of a batch, with the handler's verdict on it. */
+typedef struct bus_consumer_item {
+    bus_consumer_message msg;      /* valid during the handler call */
+    bus_consumer_verdict verdict;  /* set by the handler; DONE when it leaves it */
+    char reason[BUS_CONSUMER_REASON_MAX]; /* why, for REJECT (dead letter) and RETRY (log) */
+} bus_consumer_item;
+
+/* Handles n messages (valid envelopes, in the order they were fetched). */
+typedef void (*bus_consumer_batch_handler)(bus_consumer_item *items, size_t n, void *ctx);
+
+/*
+ * As bus_consumer_run_once, for up to max_batch (1..BUS_CONSUMER_BATCH_MAX)
+ * messages: waits up to timeout_ms for the first, takes whatever else is
+ * already fetched, and hands the valid envelopes to handler at once (so it
+ * can, e.g., save one state change for several requests). Verdicts are then
+ * acted on in fetch order, as run_once does; after a RETRY, the later
+ * messages of the same partition in the batch are neither stored nor dead-
+ * lettered: the partition is rewound to the retried message, so they are
+ * delivered again (handlers must be idempotent, which they must be anyway).
+ * Returns the number of messages fetched (0 when none), SLUICE_EINVAL for a
+ * bad max_batch, SLUICE_ENOMEM, SLUICE_EKAFKA on a fatal consumer error,
+ * SLUICE_ECLOSED after bus_consumer_close.
+ */
+int bus_consumer_run_batch(bus_consumer *c, bus_consumer_batch_handler handler, void *ctx,
+                           size_t max_batch, int timeout_ms);
+
 /*
  * Calls bus_consumer_run_once until sluice_signal_stop_requested() (SIGTERM,
  * SIGINT), then closes the consumer. 0 after a clean close, or the error that
