@@ -217,7 +217,8 @@ int main(void)
     int64_t next_sweep = sluice_time_monotonic_ms() + cfg.sweep_interval_ms / 5;
     status = 0;
     while (!sluice_signal_stop_requested()) {
-        int rc = bus_consumer_run_once(consumer, orch_handler_handle, &handler, LOOP_POLL_MS);
+        int rc = bus_consumer_run_batch(consumer, orch_handler_handle_batch, &handler,
+                                        ORCH_BATCH_MAX, LOOP_POLL_MS);
         if (rc < 0) {
             SLUICE_ERROR("kafka consumer failed: %s", sluice_strerror(rc));
             status = 1;

@@ -17,6 +17,7 @@
 #include "sluice/time.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,41 @@ static int carry_out(orch_handler *h, const char *pipeline, const orch_op *op)
     return SLUICE_EINVAL;
 }
 
+/*
+ * Carries out every op of one outbox entry {"ops":[...]}. Ops that cannot be
+ * read are logged and dropped (they never will be); the first op that fails
+ * stops the entry, which then stays for another attempt (its ops are
+ * idempotent, so repeating the ones already done is harmless).
+ */
+static int carry_out_entry(orch_handler *h, const char *pipeline, const state_cas_entry *entry)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(entry->data, entry->len, 0, &jerr);
+    json_t *ops = json_object_get(root, "ops");
+    if (!json_is_array(ops)) {
+        SLUICE_ERROR("pipeline %s: dropping outbox entry %s: not an op list", pipeline, entry->id);
+        json_decref(root);
+        return SLUICE_OK;
+    }
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < json_array_size(ops) && rc == SLUICE_OK; i++) {
+        orch_op op;
+        char err[256];
+        if (orch_op_from_json(json_array_get(ops, i), &op, err, sizeof err) != SLUICE_OK) {
+            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i,
+                         entry->id, err);
+            continue;
+        }
+        rc = carry_out(h, pipeline, &op);
+        orch_op_clear(&op);
+        if (rc == SLUICE_OK) {
+            h->stats.published++;
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
 static int64_t stream_id_ms(const char *id)
 {
     uint64_t ms = 0;
@@ -163,20 +199,12 @@ int orch_handler_drain_outbox(orch_handler *h, const char *pipeline, int64_t min
             if (min_age_ms > 0 && stream_id_ms(entry->id) > cutoff) {
                 break; /* young: its own writer is probably carrying it out */
             }
-            orch_op op;
-            char err[256];
-            if (orch_op_parse(entry->data, entry->len, &op, err, sizeof err) != SLUICE_OK) {
-                SLUICE_ERROR("pipeline %s: dropping outbox entry %s: %s", pipeline, entry->id, err);
-                continue;
-            }
-            rc = carry_out(h, pipeline, &op);
+            rc = carry_out_entry(h, pipeline, entry);
             if (rc != SLUICE_OK) {
                 SLUICE_WARN("pipeline %s: outbox entry %s not carried out: %s", pipeline,
                             entry->id, sluice_strerror(rc));
-                orch_op_clear(&op);
                 break;
             }
-            orch_op_clear(&op);
         }
         /* Everything published must be persisted before the entries go. */
         int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
@@ -186,7 +214,6 @@ int orch_handler_drain_outbox(orch_handler *h, const char *pipeline, int64_t min
             if (ack != SLUICE_OK && rc == SLUICE_OK) {
                 rc = ack;
             }
-            h->stats.published += acked;
         } else if (flushed != SLUICE_OK && rc == SLUICE_OK) {
             rc = flushed;
         }
@@ -279,56 +306,67 @@ static int load_model(orch_handler *h, const char *pipeline, int64_t version,
     return rc;
 }
 
-typedef enum step_outcome {
-    STEP_SAVED,
-    STEP_DUPLICATE,
-    STEP_REJECT,
-    STEP_RETRY,
-} step_outcome;
+/* One request of a batch on its way through. */
+typedef struct batch_req {
+    bus_consumer_item *item;
+    orch_request req;
+    bool parsed;
+    bool grouped;
+} batch_req;
 
-static step_outcome step_and_save(orch_handler *h, const bus_consumer_message *msg,
-                                  orch_request *req, char *reason, size_t reasonlen)
+static void verdict(batch_req *r, bus_consumer_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void verdict(batch_req *r, bus_consumer_verdict v, const char *fmt, ...)
 {
-    const char *pipeline = req->pipeline;
-    char partition_key[300];
-    snprintf(partition_key, sizeof partition_key, "%s:%" PRId32, msg->topic, msg->partition);
-
-    uint64_t version = 0;
-    engine_state *state = NULL;
-    json_t *applied = NULL;
-    int rc = load_state(h, pipeline, &version, &state, &applied, reason, reasonlen);
-    if (rc != SLUICE_OK) {
-        return STEP_RETRY;
+    r->item->verdict = v;
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->item->reason, sizeof r->item->reason, fmt, ap);
+        va_end(ap);
     }
-    if (applied_offset(applied, partition_key) >= msg->offset) {
-        if (version != 0) {
-            cache_put(h, pipeline, version, state, applied); /* unchanged */
-        } else {
-            engine_state_free(state);
-            json_decref(applied);
-        }
-        return STEP_DUPLICATE;
-    }
-    /* Evicting stays the engine's job; how much history a state keeps is ours. */
-    state->keep_terminal = h->keep_terminal;
-    char err[512];
+}
 
+static void partition_key(const bus_consumer_message *msg, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s:%" PRId32, msg->topic, msg->partition);
+}
+
+/*
+ * Steps one request on state. Returns 1 when the state changed (its ops were
+ * appended to ops and applied records the offset), 0 when the request changed
+ * nothing (a duplicate, or rejected with its verdict set), or -1 when the
+ * state can no longer be trusted or the request must wait (verdict RETRY or
+ * REJECT set; the caller stops the segment).
+ */
+static int step_one(orch_handler *h, batch_req *r, engine_state *state, json_t *applied,
+                    json_t *ops)
+{
+    const bus_consumer_message *msg = &r->item->msg;
+    const char *pipeline = r->req.pipeline;
+    char pk[300];
+    partition_key(msg, pk, sizeof pk);
+    if (applied_offset(applied, pk) >= msg->offset) {
+        h->stats.duplicates++;
+        verdict(r, BUS_CONSUMER_DONE, NULL);
+        return 0;
+    }
     model_pipeline *model = NULL;
-    step_outcome outcome = STEP_SAVED;
-    engine_effects effects;
-    engine_effects_init(&effects);
-    json_t *entries = json_array();
-    json_t *next = NULL;
-
-    if (req->doc.input.kind == ENGINE_INPUT_PIPELINE_UPDATED) {
-        rc = load_model(h, pipeline, req->version, &model, reason, reasonlen);
-        if (rc != SLUICE_OK) {
-            outcome = rc == SLUICE_EPARSE || rc == SLUICE_ENOTFOUND ? STEP_REJECT : STEP_RETRY;
-            goto out;
+    if (r->req.doc.input.kind == ENGINE_INPUT_PIPELINE_UPDATED) {
+        char why[512];
+        int rc = load_model(h, pipeline, r->req.version, &model, why, sizeof why);
+        if (rc == SLUICE_EPARSE || rc == SLUICE_ENOTFOUND) {
+            h->stats.rejected++;
+            verdict(r, BUS_CONSUMER_REJECT, "%s", why);
+            return 0;
         }
-        req->doc.input.update.pipeline = model;
+        if (rc != SLUICE_OK) {
+            verdict(r, BUS_CONSUMER_RETRY, "%s", why);
+            return -1;
+        }
+        r->req.doc.input.update.pipeline = model;
     }
-
     char seed[400];
     snprintf(seed, sizeof seed, "%s/%" PRId32 "/%" PRId64, msg->topic, msg->partition,
              msg->offset);
@@ -340,106 +378,231 @@ static step_outcome step_and_save(orch_handler *h, const bus_consumer_message *m
         .account = h->account,
         .region = h->region,
     };
-    rc = engine_step(state, &ctx, &req->doc.input, &effects, err, sizeof err);
-    if (rc != SLUICE_OK) {
-        sluice_error_set(reason, reasonlen, rc, "%s", err);
-        outcome = STEP_REJECT;
-        goto out;
+    engine_effects effects;
+    engine_effects_init(&effects);
+    char err[512];
+    int result = 1;
+    if (engine_step(state, &ctx, &r->req.doc.input, &effects, err, sizeof err) != SLUICE_OK) {
+        /* A malformed input leaves the state as it was. */
+        h->stats.rejected++;
+        verdict(r, BUS_CONSUMER_REJECT, "%s", err);
+        result = 0;
+    } else {
+        char *arn = engine_step_pipeline_arn(&ctx, pipeline);
+        orch_route_ctx route = {
+            .pipeline = pipeline,
+            .pipeline_arn = arn,
+            .account = ctx.account,
+            .region = ctx.region,
+            .now_ms = ctx.now_ms,
+        };
+        if (orch_route_effects(&effects, &route, ops, err, sizeof err) != SLUICE_OK) {
+            /* The state moved on but its effects cannot be written: do not keep it. */
+            h->stats.rejected++;
+            verdict(r, BUS_CONSUMER_REJECT, "engine effects: %s", err);
+            result = -1;
+        } else {
+            json_object_set_new(applied, pk, json_integer(msg->offset));
+        }
+        free(arn);
     }
-
-    char *arn = engine_step_pipeline_arn(&ctx, pipeline);
-    orch_route_ctx route = {
-        .pipeline = pipeline,
-        .pipeline_arn = arn,
-        .account = ctx.account,
-        .region = ctx.region,
-        .now_ms = ctx.now_ms,
-    };
-    rc = orch_route_effects(&effects, &route, entries, err, sizeof err);
-    free(arn);
-    if (rc != SLUICE_OK) {
-        sluice_error_set(reason, reasonlen, rc, "engine effects: %s", err);
-        outcome = STEP_REJECT;
-        goto out;
-    }
-
-    json_object_set_new(applied, partition_key, json_integer(msg->offset));
-    next = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied", applied, "engine",
-                     engine_state_to_json(state));
-    uint64_t saved = 0;
-    rc = orch_store_save(h->store, pipeline, version, next, entries, &saved);
-    if (rc == SLUICE_ECONFLICT) {
-        h->stats.conflicts++;
-        sluice_error_set(reason, reasonlen, rc, "state of %s changed meanwhile", pipeline);
-        outcome = STEP_RETRY;
-        goto out;
-    }
-    if (rc != SLUICE_OK) {
-        sluice_error_set(reason, reasonlen, rc, "saving the state of %s: %s", pipeline,
-                         sluice_strerror(rc));
-        outcome = STEP_RETRY;
-        goto out;
-    }
-    h->stats.steps++;
-    if (req->doc.input.kind == ENGINE_INPUT_TIMER && req->doc.input.timer.key != NULL) {
-        /* The fired timer is spent (its outbox may set it again afterwards). */
-        (void)orch_store_timer_cancel(h->store, pipeline, req->doc.input.timer.key);
-    }
-    if (orch_handler_drain_outbox(h, pipeline, 0) == SLUICE_OK) {
-        /* Saved and carried out: the next request of this pipeline may start from here. */
-        cache_put(h, pipeline, saved, state, applied);
-        state = NULL;
-        applied = NULL;
-    }
-out:
-    json_decref(next);
-    json_decref(entries);
     engine_effects_free(&effects);
+    r->req.doc.input.update.pipeline = NULL;
     model_pipeline_free(model);
+    return result;
+}
+
+/* Sets verdict v with reason on reqs[from..to) that have none yet (still DONE by default). */
+static void verdict_rest(batch_req **reqs, size_t from, size_t to, bus_consumer_verdict v,
+                         const char *reason)
+{
+    for (size_t i = from; i < to; i++) {
+        verdict(reqs[i], v, "%s", reason);
+    }
+}
+
+/*
+ * Steps reqs[0..n) — consecutive engine requests of one pipeline, in order —
+ * on the pipeline's state, saving once per ORCH_BATCH_OPS_MAX ops: one load,
+ * one compare-and-set and one outbox drain for many requests.
+ */
+static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
+{
+    const char *pipeline = reqs[0]->req.pipeline;
+    uint64_t version = 0;
+    engine_state *state = NULL;
+    json_t *applied = NULL;
+    char reason[512];
+    if (load_state(h, pipeline, &version, &state, &applied, reason, sizeof reason) != SLUICE_OK) {
+        verdict_rest(reqs, 0, n, BUS_CONSUMER_RETRY, reason);
+        return;
+    }
+    /* Evicting stays the engine's job; how much history a state keeps is ours. */
+    state->keep_terminal = h->keep_terminal;
+    size_t k = 0;
+    while (k < n) {
+        json_t *ops = json_array();
+        size_t first = k;
+        size_t stepped = 0;
+        bool stop = false;
+        for (; k < n && json_array_size(ops) < ORCH_BATCH_OPS_MAX; k++) {
+            int rc = step_one(h, reqs[k], state, applied, ops);
+            if (rc < 0) {
+                stop = true;
+                k++;
+                break;
+            }
+            stepped += (size_t)rc;
+        }
+        bool tainted = stop && reqs[k - 1]->item->verdict == BUS_CONSUMER_REJECT;
+        if (tainted) {
+            /* The failed step changed the state: redo everything of this round from Redis. */
+            for (size_t i = first; i < k - 1; i++) {
+                verdict(reqs[i], BUS_CONSUMER_RETRY, "redone after a failed step");
+            }
+            verdict_rest(reqs, k, n, BUS_CONSUMER_RETRY, "redone after a failed step");
+            json_decref(ops);
+            goto drop;
+        }
+        uint64_t saved = version;
+        if (stepped > 0) {
+            json_t *doc = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied",
+                                    applied, "engine", engine_state_to_json(state));
+            int rc = orch_store_save(h->store, pipeline, version, doc, ops, &saved);
+            json_decref(doc);
+            if (rc != SLUICE_OK) {
+                if (rc == SLUICE_ECONFLICT) {
+                    h->stats.conflicts++;
+                }
+                snprintf(reason, sizeof reason, "%s", rc == SLUICE_ECONFLICT
+                                                          ? "the state changed meanwhile"
+                                                          : sluice_strerror(rc));
+                SLUICE_DEBUG("pipeline %s: saving: %s", pipeline, reason);
+                for (size_t i = first; i < k; i++) {
+                    if (reqs[i]->item->verdict == BUS_CONSUMER_DONE) {
+                        verdict(reqs[i], BUS_CONSUMER_RETRY, "state of %s changed meanwhile",
+                                pipeline);
+                    }
+                }
+                verdict_rest(reqs, k, n, BUS_CONSUMER_RETRY, "after a failed save");
+                json_decref(ops);
+                goto drop;
+            }
+            h->stats.steps += stepped;
+            h->stats.saves++;
+        }
+        json_decref(ops);
+        /* Fired timers are spent (the outbox may set them again, after this). */
+        for (size_t i = first; i < k; i++) {
+            const engine_input *in = &reqs[i]->req.doc.input;
+            if (in->kind == ENGINE_INPUT_TIMER && in->timer.key != NULL &&
+                reqs[i]->item->verdict == BUS_CONSUMER_DONE) {
+                (void)orch_store_timer_cancel(h->store, pipeline, in->timer.key);
+            }
+        }
+        version = saved;
+        if (orch_handler_drain_outbox(h, pipeline, 0) != SLUICE_OK) {
+            /* Saved, so done; what follows waits until the outbox is out. */
+            verdict_rest(reqs, k, n, BUS_CONSUMER_RETRY, "the outbox is not carried out yet");
+            goto drop;
+        }
+        if (stop) {
+            verdict_rest(reqs, k, n, BUS_CONSUMER_RETRY, "after a request that must wait");
+            break;
+        }
+    }
+    if (version != 0) {
+        cache_put(h, pipeline, version, state, applied); /* saved and carried out */
+        return;
+    }
+drop:
     engine_state_free(state); /* unsaved changes are never kept */
     json_decref(applied);
-    return outcome;
+}
+
+/* Handles a PipelineDeleted request. */
+static void drop_pipeline(orch_handler *h, batch_req *r)
+{
+    cache_drop(h, r->req.pipeline);
+    int rc = orch_store_drop(h->store, r->req.pipeline);
+    if (rc != SLUICE_OK) {
+        verdict(r, BUS_CONSUMER_RETRY, "dropping %s: %s", r->req.pipeline, sluice_strerror(rc));
+    }
+}
+
+void orch_handler_handle_batch(bus_consumer_item *items, size_t n, void *ctx)
+{
+    orch_handler *h = ctx;
+    int64_t started = sluice_time_monotonic_ns();
+    batch_req *reqs = calloc(n, sizeof *reqs);
+    batch_req **group = calloc(n, sizeof *group);
+    if (reqs == NULL || group == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            items[i].verdict = BUS_CONSUMER_RETRY;
+        }
+        free(reqs);
+        free(group);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].item = &items[i];
+        items[i].verdict = BUS_CONSUMER_DONE;
+        items[i].reason[0] = '\0';
+        if (orch_route_request(items[i].msg.envelope, &reqs[i].req, items[i].reason,
+                               sizeof items[i].reason) == SLUICE_OK) {
+            reqs[i].parsed = true;
+        } else {
+            h->stats.rejected++;
+            items[i].verdict = BUS_CONSUMER_REJECT;
+        }
+    }
+    /* Per pipeline, in arrival order: runs of engine requests share one save. */
+    for (size_t i = 0; i < n; i++) {
+        if (!reqs[i].parsed || reqs[i].grouped) {
+            continue;
+        }
+        size_t count = 0;
+        for (size_t j = i; j < n; j++) {
+            if (reqs[j].parsed && !reqs[j].grouped &&
+                strcmp(reqs[j].req.pipeline, reqs[i].req.pipeline) == 0) {
+                reqs[j].grouped = true;
+                group[count++] = &reqs[j];
+            }
+        }
+        size_t at = 0;
+        while (at < count) {
+            if (group[at]->req.kind == ORCH_REQUEST_DELETED) {
+                drop_pipeline(h, group[at]);
+                at++;
+                continue;
+            }
+            size_t end = at;
+            while (end < count && group[end]->req.kind == ORCH_REQUEST_ENGINE) {
+                end++;
+            }
+            step_segment(h, group + at, end - at);
+            at = end;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].parsed) {
+            orch_request_clear(&reqs[i].req);
+        }
+    }
+    free(reqs);
+    free(group);
+    h->stats.last_step_ns = (uint64_t)(sluice_time_monotonic_ns() - started);
 }
 
 bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *ctx, char *reason,
                                          size_t reasonlen)
 {
-    orch_handler *h = ctx;
-    int64_t started = sluice_time_monotonic_ns();
-    orch_request req;
-    if (orch_route_request(msg->envelope, &req, reason, reasonlen) != SLUICE_OK) {
-        h->stats.rejected++;
-        return BUS_CONSUMER_REJECT;
-    }
-    bus_consumer_verdict verdict = BUS_CONSUMER_DONE;
-    if (req.kind == ORCH_REQUEST_DELETED) {
-        cache_drop(h, req.pipeline);
-        int rc = orch_store_drop(h->store, req.pipeline);
-        if (rc != SLUICE_OK) {
-            sluice_error_set(reason, reasonlen, rc, "dropping %s: %s", req.pipeline,
-                             sluice_strerror(rc));
-            verdict = BUS_CONSUMER_RETRY;
-        }
-        orch_request_clear(&req);
-        return verdict;
-    }
-    switch (step_and_save(h, msg, &req, reason, reasonlen)) {
-    case STEP_SAVED:
-        break;
-    case STEP_DUPLICATE:
-        h->stats.duplicates++;
-        break;
-    case STEP_REJECT:
-        h->stats.rejected++;
-        verdict = BUS_CONSUMER_REJECT;
-        break;
-    case STEP_RETRY:
-        verdict = BUS_CONSUMER_RETRY;
-        break;
-    }
-    orch_request_clear(&req);
-    h->stats.last_step_ns = (uint64_t)(sluice_time_monotonic_ns() - started);
-    return verdict;
+    bus_consumer_item item;
+    memset(&item, 0, sizeof item);
+    item.msg = *msg;
+    orch_handler_handle_batch(&item, 1, ctx);
+    snprintf(reason, reasonlen, "%s", item.reason);
+    return item.verdict;
 }
 
 int orch_handler_fire_timers(orch_handler *h, int64_t now_ms)

@@ -2,10 +2,12 @@
  * orch_handler.h — the orchestrator's loop body: one request in, one state
  * change out.
  *
- *   consume (bus) → load the pipeline's state (Redis) → engine_step →
- *   compare-and-set the new state together with its effects as outbox →
- *   carry the outbox out (publish events and jobs, timers, replies, history)
- *   → ack the outbox → the consumer stores the offset.
+ *   consume (bus, a batch at a time) → load the pipeline's state (Redis, or
+ *   the copy kept from this process's last save) → engine_step each of the
+ *   pipeline's requests → compare-and-set the new state together with their
+ *   effects as outbox → carry the outbox out (publish events and jobs,
+ *   timers, replies, history) → ack the outbox → the consumer stores the
+ *   offsets.
  *
  * Crash safety: the state and its effects are written in one atomic step, so
  * a crash after the write re-publishes the outbox (event and job ids are
@@ -38,9 +40,12 @@
 #include <stdint.h>
 
 #define ORCH_CACHE_SLOTS 64
+#define ORCH_BATCH_OPS_MAX 2000 /* ops gathered before a batch saves (bounds one outbox entry) */
+#define ORCH_BATCH_MAX 256      /* requests taken from Kafka at once */
 
 typedef struct orch_handler_stats {
     uint64_t steps;       /* requests stepped and saved */
+    uint64_t saves;       /* state saves (one per pipeline per batch, mostly) */
     uint64_t duplicates;  /* requests already applied, skipped */
     uint64_t rejected;    /* malformed requests dead-lettered */
     uint64_t conflicts;   /* compare-and-set conflicts (retried) */
@@ -87,7 +92,16 @@ void orch_handler_init(orch_handler *h, orch_store *store, bus_producer *produce
 /* Frees the cached states. h stays usable (with an empty cache). */
 void orch_handler_release(orch_handler *h);
 
-/* The bus_consumer_handler for the requests topic (ctx = orch_handler *). */
+/*
+ * The bus_consumer_batch_handler for the requests topic (ctx = orch_handler *):
+ * requests of one pipeline in a batch are stepped in order on one loaded
+ * state and saved together (one compare-and-set, one outbox entry, one
+ * drain). A request that must wait (RETRY) makes the later requests of its
+ * pipeline wait too, so their order holds.
+ */
+void orch_handler_handle_batch(bus_consumer_item *items, size_t n, void *ctx);
+
+/* The same for one message (a batch of one), as a bus_consumer_handler. */
 bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *ctx, char *reason,
                                          size_t reasonlen);
 

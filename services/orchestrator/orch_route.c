@@ -210,6 +210,15 @@ int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t e
     if (root == NULL) {
         return sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox entry: %s", jerr.text);
     }
+    int rc = orch_op_from_json(root, op, err, errlen);
+    json_decref(root); /* op keeps its own reference */
+    return rc;
+}
+
+int orch_op_from_json(json_t *entry, orch_op *op, char *err, size_t errlen)
+{
+    memset(op, 0, sizeof *op);
+    json_t *root = json_incref(entry);
     const char *name = json_string_value(json_object_get(root, "op"));
     size_t i = 0;
     for (; name != NULL && i < sizeof op_names / sizeof op_names[0]; i++) {
@@ -219,7 +228,7 @@ int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t e
     }
     if (name == NULL || i == sizeof op_names / sizeof op_names[0]) {
         json_decref(root);
-        return sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox entry: unknown op");
+        return sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox op: unknown op");
     }
     op->kind = op_names[i].kind;
     op->root = root;
@@ -259,7 +268,7 @@ int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t e
         return SLUICE_OK;
     }
 malformed:
-    sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox entry %s: missing members", name);
+    sluice_error_set(err, errlen, SLUICE_EPARSE, "outbox op %s: missing members", name);
     json_decref(root); /* name points into root: report first */
     memset(op, 0, sizeof *op);
     return SLUICE_EPARSE;

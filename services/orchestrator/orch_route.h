@@ -3,9 +3,10 @@
  *
  * In: a request envelope from the requests topic becomes an engine input
  * (or one of the few requests the orchestrator handles itself).
- * Out: the effects of one engine step become outbox entries — self-contained
- * JSON documents saved atomically with the new state — and an outbox entry
- * read back becomes one operation to carry out:
+ * Out: the effects of engine steps become operations — self-contained JSON
+ * documents saved atomically with the new state, as one outbox entry
+ * {"ops":[...]} per state change — and each operation read back is one thing
+ * to carry out:
  *
  *   {"op":"publish-event","key":<pipeline>,"message":<envelope>}      -> events topic
  *   {"op":"publish-job","key":<execution id>,"message":<envelope>}    -> jobs topic
@@ -96,8 +97,11 @@ typedef struct orch_op {
     json_t *payload;     /* publish: envelope; REPLY: reply document; ARCHIVE_*: record (borrowed) */
 } orch_op;
 
-/* Parses one outbox entry. 0 with *op filled (release with orch_op_clear), or SLUICE_EPARSE with err. */
+/* Parses one op from its text. 0 with *op filled (release with orch_op_clear), or SLUICE_EPARSE with err. */
 int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t errlen);
+
+/* Reads one op from its JSON object (op takes a reference). Same contract as orch_op_parse. */
+int orch_op_from_json(json_t *entry, orch_op *op, char *err, size_t errlen);
 
 /* Releases an op. Accepts a zeroed op. */
 void orch_op_clear(orch_op *op);

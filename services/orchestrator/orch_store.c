@@ -87,7 +87,7 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
 }
 
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, const json_t *doc,
-                    const json_t *entries, uint64_t *new_version)
+                    const json_t *ops, uint64_t *new_version)
 {
     char key[STATE_KEY_MAX + 1];
     char outbox[STATE_KEY_MAX + 1];
@@ -98,44 +98,33 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
     if (rc != SLUICE_OK) {
         return rc;
     }
-    size_t n = json_array_size(entries);
-    if (n > STATE_CAS_MAX_ENTRIES) {
-        return SLUICE_ETOOBIG;
-    }
     char *data = json_dumps(doc, JSON_COMPACT);
-    state_cas_bytes *bytes = calloc(n > 0 ? n : 1, sizeof *bytes);
-    char **texts = calloc(n > 0 ? n : 1, sizeof *texts);
-    if (data == NULL || bytes == NULL || texts == NULL) {
-        rc = SLUICE_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        texts[i] = json_dumps(json_array_get(entries, i), JSON_COMPACT);
-        if (texts[i] == NULL) {
-            rc = SLUICE_ENOMEM;
-            goto out;
+    char *entry = NULL;
+    if (json_array_size(ops) > 0) {
+        json_t *wrapped = json_pack("{s:O}", "ops", ops);
+        entry = wrapped != NULL ? json_dumps(wrapped, JSON_COMPACT) : NULL;
+        json_decref(wrapped);
+        if (entry == NULL) {
+            free(data);
+            return SLUICE_ENOMEM;
         }
-        bytes[i].data = texts[i];
-        bytes[i].len = strlen(texts[i]);
     }
+    if (data == NULL) {
+        free(entry);
+        return SLUICE_ENOMEM;
+    }
+    state_cas_bytes bytes = {entry, entry != NULL ? strlen(entry) : 0};
     state_cas_write w = {
         .key = key,
         .expected_version = expected,
         .data = data,
         .len = strlen(data),
         .outbox_key = outbox,
-        .entries = bytes,
-        .nentries = n,
+        .entries = &bytes,
+        .nentries = entry != NULL ? 1 : 0,
     };
     rc = state_cas_save(store->redis, &w, new_version);
-out:
-    if (texts != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            free(texts[i]);
-        }
-    }
-    free(texts);
-    free(bytes);
+    free(entry);
     free(data);
     return rc;
 }

@@ -46,11 +46,12 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
 
 /*
  * Saves doc as the state of pipeline if its version is still expected, with
- * entries (outbox entry texts) appended to the outbox in the same step.
+ * ops (a JSON array of operations, see orch_route.h) appended to the outbox
+ * as one entry {"ops":[...]} in the same step (nothing when ops is empty).
  * 0 with *new_version; SLUICE_ECONFLICT when someone else saved first.
  */
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, const json_t *doc,
-                    const json_t *entries, uint64_t *new_version);
+                    const json_t *ops, uint64_t *new_version);
 
 /* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
 int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);
