@@ -29,6 +29,7 @@
 #define ENGINE_MACHINE_ERR_LEN       256
 #define ENGINE_MACHINE_AUTO_RETRIES  1 /* automatic retries of a stage per execution */
 #define ENGINE_MACHINE_SUMMARY_QUOTE 1800 /* of a condition's summary in the execution's */
+#define ENGINE_MACHINE_SUMMARY_MAX   2048 /* ExecutionSummary, in bytes */
 
 const engine_plan *engine_machine_plan(const engine_machine *m, const engine_execution *x)
 {
@@ -320,8 +321,35 @@ static int engine_machine_resolve_config(const engine_plan *plan, const engine_e
 }
 
 /*
+ * A pending approval's summary: its resolved CustomData, cut to the bound of
+ * ExecutionSummary at a UTF-8 character boundary. NULL when CustomData is
+ * absent or empty.
+ */
+static char *engine_machine_approval_summary(const engine_action_run *run)
+{
+    const char *custom = NULL;
+    for (size_t i = 0; i < run->nresolved; i++) {
+        if (engine_util_str_eq(run->resolved[i].key, "CustomData")) {
+            custom = run->resolved[i].value;
+        }
+    }
+    if (custom == NULL || custom[0] == '\0') {
+        return NULL;
+    }
+    size_t len = strlen(custom);
+    if (len > ENGINE_MACHINE_SUMMARY_MAX) {
+        len = ENGINE_MACHINE_SUMMARY_MAX;
+        while (len > 0 && ((unsigned char)custom[len] & 0xC0) == 0x80) {
+            len--; /* custom[len] continues a character: cut before that character */
+        }
+    }
+    return engine_util_printf("%.*s", (int)len, custom);
+}
+
+/*
  * Starts action (s, a) of x: a new attempt with fresh ids, then a job and a
- * timer, or an immediate failure when its variables do not resolve.
+ * timer, or an immediate failure when its variables do not resolve. A manual
+ * approval shows its resolved CustomData as summary while it waits.
  */
 static void engine_machine_action_start(engine_machine *m, engine_execution *x, size_t s, size_t a)
 {
@@ -379,6 +407,10 @@ static void engine_machine_action_start(engine_machine *m, engine_execution *x, 
         return;
     }
     run->deadline_ms = m->ctx->now_ms + engine_plan_action_timeout_ms(pa);
+    if (engine_plan_action_is_approval(pa)) {
+        free(run->summary);
+        run->summary = engine_machine_approval_summary(run);
+    }
 
     engine_effect *job = engine_effects_add(m->effects, ENGINE_EFFECT_JOB);
     job->id = engine_util_strdup(run->job_id);
@@ -853,6 +885,10 @@ void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s,
     const engine_plan_action *pa = &engine_machine_plan(m, x)->stages[s].actions[a];
     engine_action_run *run = &x->stages[s].actions[a];
     engine_machine_take_details(run, job);
+    if (m->input->requested_by != NULL) {
+        /* lastUpdatedBy / updatedBy: the identity that reported the result */
+        engine_util_set(&run->updated_by, m->input->requested_by);
+    }
     x->update_ms = m->ctx->now_ms;
     switch (job->outcome) {
     case ENGINE_JOB_IN_PROGRESS: {

@@ -34,11 +34,11 @@ void engine_machine_start(engine_machine *m, engine_execution *x);
 /* Admits waiting executions wherever locks and transitions allow, until nothing moves. */
 void engine_machine_pump(engine_machine *m);
 
-/* A job result for the running action (s, a) of x. */
+/* A job result for the running action (s, a) of x; records the input's requested_by, if any. */
 void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s, size_t a,
                                const engine_input_job *job);
 
-/* An approval answer for the running approval action (s, a) of x. */
+/* An approval answer for the running approval action (s, a) of x, by the input's requested_by. */
 void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, size_t a,
                              const engine_input_approval *approval);
 

@@ -73,6 +73,22 @@ static int es_tokens(const char *line, char *buf, size_t buflen, char **tok)
     return n;
 }
 
+/* Removes the "by=IDENTITY" tokens of an input line; returns the last identity, or NULL. */
+static const char *es_take_by(char **tok, int *n)
+{
+    const char *by = NULL;
+    int kept = 0;
+    for (int i = 0; i < *n; i++) {
+        if (i > 0 && strncmp(tok[i], "by=", 3) == 0) {
+            by = tok[i] + 3;
+        } else {
+            tok[kept++] = tok[i];
+        }
+    }
+    *n = kept;
+    return by;
+}
+
 static const char *es_id(es_runner *r, const char *label)
 {
     for (int i = 0; i < r->nlabels; i++) {
@@ -307,6 +323,7 @@ static void es_input_start(es_runner *r, char **tok, int n)
 
 static void es_input_job(es_runner *r, char **tok, int n, engine_job_outcome outcome)
 {
+    const char *by = es_take_by(tok, &n);
     engine_execution *x = es_exec(r, tok[1]);
     engine_action_run *run = x != NULL && n > 2 ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
     if (run == NULL || run->job_id == NULL) {
@@ -316,7 +333,7 @@ static void es_input_job(es_runner *r, char **tok, int n, engine_job_outcome out
     char job_id[ENGINE_ID_LEN + 1];
     snprintf(job_id, sizeof job_id, "%s", run->job_id);
     snprintf(r->last_job, sizeof r->last_job, "%s", run->job_id);
-    engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT, .request_id = "req"};
+    engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT, .request_id = "req", .requested_by = by};
     in.job.job_id = job_id;
     in.job.outcome = outcome;
     in.job.percent_complete = -1;
@@ -410,6 +427,7 @@ static void es_input_rule(es_runner *r, char **tok, int n, const char *cmd)
 
 static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bool explicit_token)
 {
+    const char *by = es_take_by(tok, &n);
     char path[128];
     snprintf(path, sizeof path, "%s", n > 2 ? tok[2] : "");
     char *dot = strchr(path, '.');
@@ -432,7 +450,8 @@ static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bo
     }
     engine_input in = {.kind = ENGINE_INPUT_APPROVAL,
                        .request_id = "req",
-                       .requested_by = "arn:aws:iam::111122223333:user/approver"};
+                       .requested_by =
+                           by != NULL ? by : "arn:aws:iam::111122223333:user/approver"};
     in.approval.stage = path;
     in.approval.action = dot + 1;
     in.approval.token = token;
@@ -798,19 +817,12 @@ static void es_expect_run(es_runner *r, char **tok, int n)
     }
 }
 
-/* "view Stage path VALUE": a member of the stage's entry in GetPipelineState. */
-static void es_expect_view(es_runner *r, char **tok, int n)
+/* The member of root at a dot-separated path (numbers index arrays), or NULL. */
+static const json_t *es_json_path(const json_t *root, const char *path_text)
 {
-    const engine_plan *plan = engine_state_plan(r->state);
-    size_t s = engine_plan_stage_index(plan, tok[1]);
-    if (s == ENGINE_PLAN_NOT_FOUND || n < 4) {
-        es_fail(r, "no stage %s", tok[1]);
-        return;
-    }
-    json_t *view = engine_view_pipeline_state(r->state);
-    const json_t *node = json_array_get(json_object_get(view, "stageStates"), s);
     char path[256];
-    snprintf(path, sizeof path, "%s", tok[2]);
+    snprintf(path, sizeof path, "%s", path_text);
+    const json_t *node = root;
     for (char *part = path; part != NULL && node != NULL;) {
         char *dot = strchr(part, '.');
         if (dot != NULL) {
@@ -823,6 +835,61 @@ static void es_expect_view(es_runner *r, char **tok, int n)
         }
         part = dot != NULL ? dot + 1 : NULL;
     }
+    return node;
+}
+
+/*
+ * "action-view L Stage.Action path VALUE": a member of the ActionExecutionDetail
+ * of that action of L, as ListActionExecutions shows it.
+ */
+static void es_expect_action_view(es_runner *r, char **tok, int n)
+{
+    engine_execution *x = n > 4 ? es_exec(r, tok[1]) : NULL;
+    size_t s = 0;
+    size_t a = 0;
+    engine_action_run *run = x != NULL ? es_run_of(r, x, tok[2], &s, &a) : NULL;
+    if (run == NULL) {
+        if (n <= 4) {
+            es_fail(r, "expected action-view L Stage.Action path VALUE");
+        }
+        return;
+    }
+    json_t *list = engine_view_list_action_executions(r->state, x->id);
+    const json_t *details = json_object_get(list, "actionExecutionDetails");
+    const json_t *detail = NULL;
+    for (size_t i = 0; i < json_array_size(details) && run->action_execution_id != NULL; i++) {
+        const json_t *d = json_array_get(details, i);
+        const char *id = json_string_value(json_object_get(d, "actionExecutionId"));
+        if (id != NULL && strcmp(id, run->action_execution_id) == 0) {
+            detail = d;
+        }
+    }
+    if (detail == NULL) {
+        es_fail(r, "action-view: %s is not listed", tok[2]);
+    } else {
+        /* the listing and the archive record are the same shape */
+        json_t *record = engine_view_action_execution(r->state, x, s, a);
+        if (!json_equal(record, detail)) {
+            es_fail(r, "action-view: the listing and the archive record of %s differ", tok[2]);
+        }
+        json_decref(record);
+        es_expect_value(r, es_json_path(detail, tok[3]), tok[4], tok[3]);
+    }
+    json_decref(list);
+}
+
+/* "view Stage path VALUE": a member of the stage's entry in GetPipelineState. */
+static void es_expect_view(es_runner *r, char **tok, int n)
+{
+    const engine_plan *plan = engine_state_plan(r->state);
+    size_t s = engine_plan_stage_index(plan, tok[1]);
+    if (s == ENGINE_PLAN_NOT_FOUND || n < 4) {
+        es_fail(r, "no stage %s", tok[1]);
+        return;
+    }
+    json_t *view = engine_view_pipeline_state(r->state);
+    const json_t *node =
+        es_json_path(json_array_get(json_object_get(view, "stageStates"), s), tok[2]);
     if (strcmp(tok[3], "-") == 0) {
         if (node != NULL) {
             es_fail(r, "view %s %s: present, want absent", tok[1], tok[2]);
@@ -878,6 +945,10 @@ static void es_expect(es_runner *r, char **tok, int n)
     const char *cmd = tok[0];
     if (strcmp(cmd, "view") == 0) {
         es_expect_view(r, tok, n);
+        return;
+    }
+    if (strcmp(cmd, "action-view") == 0) {
+        es_expect_action_view(r, tok, n);
         return;
     }
     if (strcmp(cmd, "rule") == 0 || strcmp(cmd, "rule-summary") == 0) {

@@ -7,6 +7,8 @@
  *   succeed L Stage.Action [var=K=V] [out=Name@bucket/key] [rev=R] [summary=S]
  *   progress L Stage.Action CONTINUATION      fail L Stage.Action [Type] [message]
  *   approve L Stage.Action [summary]          reject L Stage.Action [summary]
+ *     (these five take by=IDENTITY anywhere after L as the input's requested_by; job
+ *      results have none without it, approvals ...:user/approver)
  *   approve-token TOKEN Stage.Action          timeout L Stage.Action
  *   timer-early L Stage.Action                stop L [abandon] [reason]
  *   retry L Stage FAILED_ACTIONS|ALL_ACTIONS  disable Stage inbound|outbound reason
@@ -36,6 +38,8 @@
  *   view Stage path VALUE              a member of the stage's GetPipelineState entry, path
  *                                      dot-separated (numbers index arrays);
  *                                      '*' present, '-' absent
+ *   action-view L Stage.Action path VALUE  the same for that action's ActionExecutionDetail
+ *                                      in ListActionExecutions of L
  * Jobs of rules show as Stage.Rule in "jobs" and "job".
  * '~' in a value stands for a space.
  *

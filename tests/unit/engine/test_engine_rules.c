@@ -563,6 +563,122 @@ static const char *const approval_rejected[] = {
     NULL,
 };
 
+/* ---- who and what the read views show: summary, lastUpdatedBy, updatedBy ------------------ */
+
+#define WHOPIPE                                                                                    \
+    "Source: Src(Source/CodeCommit out=SrcOut ns=SourceVariables) | Gate: A(Approval/Manual "      \
+    "cfg=CustomData:Deploy~#{SourceVariables.CommitId}?) | Deploy: D(Deploy/S3)"
+
+#define WORKER   "arn:aws:iam::111122223333:user/worker"
+#define ALICE    "arn:aws:iam::111122223333:user/alice"
+#define DEPLOYER "arn:aws:iam::111122223333:role/deployer"
+#define LATEST   "actionStates.0.latestExecution."
+
+static const char *const views_who[] = {
+    "start E1",
+    /* a job result without an identity records none */
+    "view Source " LATEST "status InProgress",
+    "view Source " LATEST "lastUpdatedBy -",
+    "succeed E1 Source.Src var=CommitId=abc123 by=" WORKER,
+    "reply ok",
+    "view Source " LATEST "status Succeeded",
+    "view Source " LATEST "lastUpdatedBy " WORKER,
+    "action-view E1 Source.Src updatedBy " WORKER,
+    "action-view E1 Source.Src status Succeeded",
+    /* the pending approval shows its resolved CustomData next to the token */
+    "view Gate " LATEST "status InProgress",
+    "view Gate " LATEST "summary Deploy~abc123?",
+    "view Gate " LATEST "token *",
+    "view Gate " LATEST "lastUpdatedBy -",
+    "action-view E1 Gate.A status InProgress",
+    "action-view E1 Gate.A updatedBy -",
+    "action-view E1 Gate.A input.configuration.CustomData Deploy~#{SourceVariables.CommitId}?",
+    "action-view E1 Gate.A input.resolvedConfiguration.CustomData Deploy~abc123?",
+    "job Gate.A configuration {\"CustomData\":\"Deploy~abc123?\"}",
+    /* a refused answer changes nothing that is shown */
+    "approve-token 00000000-0000-4000-8000-000000000000 Gate.A",
+    "reply InvalidApprovalTokenException",
+    "view Gate " LATEST "summary Deploy~abc123?",
+    "view Gate " LATEST "lastUpdatedBy -",
+    /* the answer: the approver's summary and identity */
+    "approve E1 Gate.A Ship~it by=" ALICE,
+    "reply ok",
+    "view Gate " LATEST "status Succeeded",
+    "view Gate " LATEST "summary Ship~it",
+    "view Gate " LATEST "lastUpdatedBy " ALICE,
+    "action-view E1 Gate.A status Succeeded",
+    "action-view E1 Gate.A updatedBy " ALICE,
+    "action-view E1 Gate.A output.executionResult.externalExecutionSummary Ship~it",
+    "detail E1 A:Gate.A:SUCCEEDED execution-result {\"external-execution-summary\":\"Ship~it\"}",
+    /* job results: the identity of the latest one that named one */
+    "progress E1 Deploy.D step-1 by=" DEPLOYER,
+    "reply ok",
+    "view Deploy " LATEST "status InProgress",
+    "view Deploy " LATEST "lastUpdatedBy " DEPLOYER,
+    "view Deploy " LATEST "percentComplete 50",
+    "action-view E1 Deploy.D updatedBy " DEPLOYER,
+    "succeed E1 Deploy.D summary=deployed",
+    "reply ok",
+    "view Deploy " LATEST "status Succeeded",
+    "view Deploy " LATEST "summary deployed",
+    "view Deploy " LATEST "lastUpdatedBy " DEPLOYER,
+    "action-view E1 Deploy.D updatedBy " DEPLOYER,
+    "status E1 Succeeded",
+    /* a failed job result by a named worker */
+    "start E2",
+    "fail E2 Source.Src by=" WORKER " JobFailed no~such~branch",
+    "reply ok",
+    "view Source " LATEST "status Failed",
+    "view Source " LATEST "lastUpdatedBy " WORKER,
+    "view Source " LATEST "errorDetails.message no~such~branch",
+    "action-view E2 Source.Src updatedBy " WORKER,
+    "action-view E2 Source.Src output.executionResult.errorDetails.code JobFailed",
+    /* E1's approval is still the Gate's latest, unchanged */
+    "view Gate " LATEST "lastUpdatedBy " ALICE,
+    NULL,
+};
+
+static const char *const views_rejected[] = {
+    "start E1",
+    "succeed E1 Source.Src var=CommitId=f00d",
+    "view Gate " LATEST "summary Deploy~f00d?",
+    "reject E1 Gate.A Not~today by=" ALICE,
+    "reply ok",
+    "view Gate " LATEST "status Failed",
+    "view Gate " LATEST "summary Not~today",
+    "view Gate " LATEST "lastUpdatedBy " ALICE,
+    "action-view E1 Gate.A updatedBy " ALICE,
+    /* a retried approval waits again with its CustomData, answered by no one yet */
+    "retry E1 Gate FAILED_ACTIONS",
+    "reply ok",
+    "view Gate " LATEST "status InProgress",
+    "view Gate " LATEST "summary Deploy~f00d?",
+    "view Gate " LATEST "lastUpdatedBy -",
+    "action-view E1 Gate.A updatedBy -",
+    /* an answer without a summary leaves none (CustomData is not the approver's) */
+    "approve E1 Gate.A by=" ALICE,
+    "reply ok",
+    "view Gate " LATEST "status Succeeded",
+    "view Gate " LATEST "summary -",
+    "view Gate " LATEST "lastUpdatedBy " ALICE,
+    NULL,
+};
+
+/* Without CustomData a pending approval has no summary; a timeout names itself. */
+static const char *const views_no_custom_data[] = {
+    "start E1",
+    "succeed E1 Source.Src",
+    "view Gate " LATEST "status InProgress",
+    "view Gate " LATEST "token *",
+    "view Gate " LATEST "summary -",
+    "action-view E1 Gate.A output.executionResult.externalExecutionSummary -",
+    "timeout E1 Gate.A",
+    "view Gate " LATEST "status Failed",
+    "view Gate " LATEST "lastUpdatedBy -",
+    "summary E1 Gate.A timed~out",
+    NULL,
+};
+
 /* ---- pipeline updates, duplicates, continuations ---------------------------------------- */
 
 static const char *const update_cancels[] = {
@@ -663,6 +779,12 @@ static const es_case cases[] = {
     {"timeouts", MODEL_MODE_SUPERSEDED, TIMEPIPE, NULL, timeouts, NULL},
     {"approvals", MODEL_MODE_SUPERSEDED, GATEPIPE, NULL, approvals, NULL},
     {"approval rejected", MODEL_MODE_SUPERSEDED, GATEPIPE, NULL, approval_rejected, NULL},
+    {"views: summary and identities", MODEL_MODE_SUPERSEDED, WHOPIPE, NULL, views_who, NULL},
+    {"views: rejected and retried approval", MODEL_MODE_SUPERSEDED, WHOPIPE, NULL, views_rejected,
+     NULL},
+    {"views: approval without CustomData", MODEL_MODE_SUPERSEDED,
+     "Source: Src(Source/CodeCommit) | Gate: A(Approval/Manual) | Deploy: D(Deploy/S3)", NULL,
+     views_no_custom_data, NULL},
     {"update cancels", MODEL_MODE_SUPERSEDED, LINE3, NULL, update_cancels, NULL},
     {"duplicates", MODEL_MODE_SUPERSEDED, LINE3, NULL, duplicates, NULL},
     {"continuation", MODEL_MODE_SUPERSEDED, LINE3, NULL, continuation, NULL},

@@ -523,6 +523,131 @@ static void test_views(void)
     h_free(&h);
 }
 
+/* ---- summary and identities in the views: bounds, JSON inputs, older states ---------------- */
+
+#define LONGGATE                                                                                   \
+    "Source: Src(Source/CodeCommit ns=SV) | Gate: A(Approval/Manual cfg=CustomData:#{SV.Long})"
+
+/* The GetPipelineState ActionExecution of action a of stage s (borrowed from view). */
+static const json_t *action_latest(const json_t *view, size_t s, size_t a)
+{
+    const json_t *stage = json_array_get(json_object_get(view, "stageStates"), s);
+    return json_object_get(json_array_get(json_object_get(stage, "actionStates"), a),
+                           "latestExecution");
+}
+
+static void test_view_summary_and_identities(void)
+{
+    harness h;
+    h_init(&h, LONGGATE, MODEL_MODE_SUPERSEDED);
+    char e1[ENGINE_ID_LEN + 1];
+    const char *started = h_start(&h);
+    REQUIRE(started != NULL);
+    snprintf(e1, sizeof e1, "%s", started);
+
+    /* the source's result arrives as the orchestrator reads it: JSON with requestedBy; its
+     * output variable makes CustomData 1 + 1500 two-byte characters (3001 bytes) */
+    enum { NCHARS = 1500 };
+    char *long_value = malloc(1 + 2 * NCHARS + 1);
+    REQUIRE(long_value != NULL);
+    long_value[0] = 'a';
+    for (size_t i = 0; i < NCHARS; i++) {
+        memcpy(long_value + 1 + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+    }
+    long_value[1 + 2 * NCHARS] = '\0';
+    engine_execution *x = engine_state_find(h.state, e1);
+    REQUIRE(x != NULL);
+    json_t *doc_json = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "JobResult", "jobId",
+                                 x->stages[0].actions[0].job_id, "outcome", "Succeeded",
+                                 "requestedBy", "arn:aws:iam::111122223333:user/worker",
+                                 "outputVariables", "Long", long_value);
+    REQUIRE(doc_json != NULL);
+    engine_input_doc doc;
+    char err[256] = "";
+    REQUIRE(engine_input_from_json(doc_json, &doc, err, sizeof err) == 0);
+    json_decref(doc_json);
+    CHECK_INT_EQ(h_step(&h, &doc.input), 0);
+    engine_input_doc_free(&doc);
+    const engine_effect *reply = engine_effects_reply(&h.effects);
+    REQUIRE(reply != NULL);
+    CHECK(reply->exception == NULL);
+
+    json_t *view = engine_view_pipeline_state(h.state);
+    const json_t *source = action_latest(view, 0, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(source, "status")), "Succeeded");
+    CHECK_STR_EQ(json_string_value(json_object_get(source, "lastUpdatedBy")),
+                 "arn:aws:iam::111122223333:user/worker");
+    /* the summary is cut to ExecutionSummary's 2048 bytes, before a split character */
+    const json_t *gate = action_latest(view, 1, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(gate, "status")), "InProgress");
+    const char *summary = json_string_value(json_object_get(gate, "summary"));
+    REQUIRE(summary != NULL);
+    CHECK_INT_EQ(strlen(summary), 2047);
+    CHECK(strncmp(summary, long_value, 2047) == 0);
+    CHECK(json_object_get(gate, "lastUpdatedBy") == NULL);
+    json_decref(view);
+    json_t *actions = engine_view_list_action_executions(h.state, e1);
+    const json_t *details = json_object_get(actions, "actionExecutionDetails");
+    REQUIRE(json_array_size(details) == 2);
+    /* newest first: the gate, then the source */
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(details, 1), "updatedBy")),
+                 "arn:aws:iam::111122223333:user/worker");
+    CHECK(json_object_get(json_array_get(details, 0), "updatedBy") == NULL);
+    json_decref(actions);
+
+    /* a state saved before pending approvals had a summary still loads and renders */
+    json_t *saved = engine_state_to_json(h.state);
+    json_t *xs = json_object_get(saved, "executions");
+    json_t *gate_run = json_array_get(
+        json_object_get(json_array_get(json_object_get(json_array_get(xs, 0), "stages"), 1),
+                        "actions"),
+        0);
+    REQUIRE(json_object_get(gate_run, "summary") != NULL);
+    CHECK(json_object_get(gate_run, "updatedBy") == NULL);
+    json_object_del(gate_run, "summary");
+    engine_state *older = NULL;
+    CHECK_INT_EQ(engine_state_from_json(saved, &older, err, sizeof err), 0);
+    json_decref(saved);
+    REQUIRE(older != NULL);
+    view = engine_view_pipeline_state(older);
+    gate = action_latest(view, 1, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(gate, "status")), "InProgress");
+    CHECK(json_object_get(gate, "token") != NULL);
+    CHECK(json_object_get(gate, "summary") == NULL);
+    json_decref(view);
+
+    /* the approval answered through JSON: the approver's summary and identity */
+    engine_execution *ox = engine_state_find(older, e1);
+    REQUIRE(ox != NULL);
+    doc_json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "PutApprovalResult",
+                         "stageName", "Gate", "actionName", "A", "token",
+                         ox->stages[1].actions[0].token, "requestedBy",
+                         "arn:aws:iam::111122223333:user/alice", "result", "status", "Approved",
+                         "summary", "Reviewed, ship it");
+    REQUIRE(doc_json != NULL);
+    REQUIRE(engine_input_from_json(doc_json, &doc, err, sizeof err) == 0);
+    json_decref(doc_json);
+    engine_state_free(h.state);
+    h.state = older;
+    CHECK_INT_EQ(h_step(&h, &doc.input), 0);
+    engine_input_doc_free(&doc);
+    view = engine_view_pipeline_state(h.state);
+    gate = action_latest(view, 1, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(gate, "status")), "Succeeded");
+    CHECK_STR_EQ(json_string_value(json_object_get(gate, "summary")), "Reviewed, ship it");
+    CHECK_STR_EQ(json_string_value(json_object_get(gate, "lastUpdatedBy")),
+                 "arn:aws:iam::111122223333:user/alice");
+    json_decref(view);
+    x = engine_state_find(h.state, e1);
+    REQUIRE(x != NULL);
+    json_t *detail = engine_view_action_execution(h.state, x, 1, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(detail, "updatedBy")),
+                 "arn:aws:iam::111122223333:user/alice");
+    json_decref(detail);
+    free(long_value);
+    h_free(&h);
+}
+
 /* ---- inputs from JSON, malformed inputs -------------------------------------------------- */
 
 static void test_input_from_json(void)
@@ -1063,6 +1188,7 @@ int main(void)
     RUN_TEST(test_eviction_and_archive);
     RUN_TEST(test_event_envelope);
     RUN_TEST(test_views);
+    RUN_TEST(test_view_summary_and_identities);
     RUN_TEST(test_input_from_json);
     RUN_TEST(test_malformed_inputs_change_nothing);
     RUN_TEST(test_requests_before_creation);

@@ -42,7 +42,12 @@
  * - PIPELINE_UPDATED with a newer version cancels every non-terminal execution
  *   (Cancelled; running actions Abandoned; events CANCELED).
  * - Approvals: the token comes from ctx.ids when the action starts, is in the
- *   job and GetPipelineState; Approved → Succeeded, Rejected → Failed.
+ *   job and GetPipelineState; Approved → Succeeded, Rejected → Failed. While
+ *   pending, the action's summary is its resolved CustomData (when set); the
+ *   answer replaces it by the approver's summary and records the approver
+ *   (the input's requested_by) as lastUpdatedBy / updatedBy.
+ * - A job result given with requested_by records that identity as the
+ *   action's lastUpdatedBy / updatedBy; one without keeps the previous.
  * - Duplicates are harmless: a job result for an attempt that is no longer
  *   running, a timer for an ended action, a repeated clientRequestToken or an
  *   already-installed pipeline version change nothing.
