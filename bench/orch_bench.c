@@ -461,8 +461,8 @@ static void bench_snap_take(const bench *b, bench_snap *s)
             continue;
         }
         s->steps += bench_metric(p, "sluice_orchestrator_steps_total");
-        s->step_sum += bench_metric(p, "sluice_orchestrator_step_seconds_sum");
-        s->step_count += bench_metric(p, "sluice_orchestrator_step_seconds_count");
+        s->step_sum += bench_metric(p, "sluice_orchestrator_batch_seconds_sum");
+        s->step_count += bench_metric(p, "sluice_orchestrator_batch_seconds_count");
         s->duplicates += bench_metric(p, "sluice_orchestrator_duplicates_total");
         s->conflicts += bench_metric(p, "sluice_orchestrator_conflicts_total");
         s->replica_ms[i] = bench_cpu_process_ms(p->pid);
@@ -737,7 +737,7 @@ static void print_state(const char *what, const bench_state_figures *st)
 
 static void print_usage(const bench_usage *u)
 {
-    printf("    steps/s %.0f, mean step %.3f ms (consume to outbox ack), %.2f ms orchestrator CPU "
+    printf("    steps/s %.0f, mean batch %.3f ms (consume to outbox ack), %.2f ms orchestrator CPU "
            "per step; duplicates %.0f, conflicts %.0f\n",
            u->steps_per_s, u->step_ms, u->orch_cpu_ms_per_step, u->duplicates, u->conflicts);
     printf("    CPU: machine %.0f%% busy; in cores: replica0 %.2f, replica1 %.2f, runner %.2f, "

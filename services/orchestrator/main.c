@@ -49,7 +49,7 @@ typedef struct orch_metrics {
     http_metrics *registry;
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
     http_metrics_family *cache_hits;
-    http_metrics_family *step_seconds;
+    http_metrics_family *batch_seconds;
     orch_handler_stats last;
 } orch_metrics;
 
@@ -76,8 +76,8 @@ static void metrics_init(orch_metrics *m)
     m->cache_hits = http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
                                          "requests stepped on the state kept from the last save",
                                          NULL, 0);
-    m->step_seconds = http_metrics_histogram(m->registry, "sluice_orchestrator_step_seconds",
-                                             "time from consuming a request to acking its outbox",
+    m->batch_seconds = http_metrics_histogram(m->registry, "sluice_orchestrator_batch_seconds",
+                                             "time to handle one batch of requests, consume to outbox acked",
                                              NULL, 0, NULL, 0);
 }
 
@@ -92,7 +92,7 @@ static void metrics_update(orch_metrics *m, const orch_handler_stats *now)
     http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
     http_metrics_inc(m->cache_hits, NULL, (double)(now->cache_hits - m->last.cache_hits));
     if (now->steps != m->last.steps) {
-        http_metrics_observe(m->step_seconds, NULL, (double)now->last_step_ns / 1e9);
+        http_metrics_observe(m->batch_seconds, NULL, (double)now->last_batch_ns / 1e9);
     }
     m->last = *now;
 }

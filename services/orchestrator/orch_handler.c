@@ -591,18 +591,7 @@ void orch_handler_handle_batch(bus_consumer_item *items, size_t n, void *ctx)
     }
     free(reqs);
     free(group);
-    h->stats.last_step_ns = (uint64_t)(sluice_time_monotonic_ns() - started);
-}
-
-bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *ctx, char *reason,
-                                         size_t reasonlen)
-{
-    bus_consumer_item item;
-    memset(&item, 0, sizeof item);
-    item.msg = *msg;
-    orch_handler_handle_batch(&item, 1, ctx);
-    snprintf(reason, reasonlen, "%s", item.reason);
-    return item.verdict;
+    h->stats.last_batch_ns = (uint64_t)(sluice_time_monotonic_ns() - started);
 }
 
 int orch_handler_fire_timers(orch_handler *h, int64_t now_ms)

@@ -52,7 +52,7 @@ typedef struct orch_handler_stats {
     uint64_t cache_hits;  /* requests stepped on a state kept from the previous save */
     uint64_t published;   /* outbox entries carried out */
     uint64_t timers;      /* timers fired */
-    uint64_t last_step_ns; /* duration of the latest step, consume to ack */
+    uint64_t last_batch_ns; /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
 
 /*
@@ -101,9 +101,6 @@ void orch_handler_release(orch_handler *h);
  */
 void orch_handler_handle_batch(bus_consumer_item *items, size_t n, void *ctx);
 
-/* The same for one message (a batch of one), as a bus_consumer_handler. */
-bus_consumer_verdict orch_handler_handle(const bus_consumer_message *msg, void *ctx, char *reason,
-                                         size_t reasonlen);
 
 /*
  * Carries out the pending outbox of pipeline (entries older than
