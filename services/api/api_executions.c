@@ -581,68 +581,68 @@ static void api_executions_copy(json_t *detail, const json_t *input, const char 
     }
 }
 
+/* One PipelineVariable: name and value, both required. */
+static int api_executions_check_variable(api_call *call, const json_t *variable, const char *path,
+                                         const json_t *list, size_t index)
+{
+    char field[128];
+    const char *ignored = NULL;
+    (void)list;
+    (void)index;
+    snprintf(field, sizeof field, "%s.name", path);
+    int rc = api_input_string(call, variable, "name", field, true, 1, 128, API_CHARSET_VARIABLE,
+                              &ignored);
+    if (rc == 0) {
+        snprintf(field, sizeof field, "%s.value", path);
+        rc = api_input_string(call, variable, "value", field, true, 1, 1000, API_CHARSET_ANY,
+                              &ignored);
+    }
+    return rc;
+}
+
 static int api_executions_check_variables(api_call *call)
 {
     const json_t *variables = NULL;
     int rc = api_input_array(call, call->input, "variables", NULL, false, 1, 50, &variables);
-    size_t i;
-    json_t *variable;
-    json_array_foreach(variables, i, variable)
-    {
-        char path[64];
-        const char *ignored = NULL;
-        snprintf(path, sizeof path, "variables.%zu.member", i + 1);
-        if (rc == 0 && !json_is_object(variable)) {
-            rc = api_call_fail(call, "SerializationException", "Member '%s' must be a structure",
-                               path);
-        }
-        snprintf(path, sizeof path, "variables.%zu.member.name", i + 1);
-        if (rc == 0) {
-            rc = api_input_string(call, variable, "name", path, true, 1, 128, API_CHARSET_VARIABLE,
-                                  &ignored);
-        }
-        snprintf(path, sizeof path, "variables.%zu.member.value", i + 1);
-        if (rc == 0) {
-            rc = api_input_string(call, variable, "value", path, true, 1, 1000, API_CHARSET_ANY,
-                                  &ignored);
-        }
+    if (rc != 0) {
+        return rc;
+    }
+    return api_input_structures(call, variables, "variables", api_executions_check_variable);
+}
+
+/* One SourceRevisionOverride: actionName, revisionType and revisionValue, all required. */
+static int api_executions_check_revision(api_call *call, const json_t *revision, const char *path,
+                                         const json_t *list, size_t index)
+{
+    static const char *const types[] = {"COMMIT_ID", "IMAGE_DIGEST", "S3_OBJECT_VERSION_ID",
+                                        "S3_OBJECT_KEY"};
+    char field[128];
+    const char *ignored = NULL;
+    (void)list;
+    (void)index;
+    snprintf(field, sizeof field, "%s.actionName", path);
+    int rc = api_input_string(call, revision, "actionName", field, true, 1, 100, API_CHARSET_NAME,
+                              &ignored);
+    if (rc == 0) {
+        snprintf(field, sizeof field, "%s.revisionType", path);
+        rc = api_input_enum(call, revision, "revisionType", field, true, types, 4, &ignored);
+    }
+    if (rc == 0) {
+        snprintf(field, sizeof field, "%s.revisionValue", path);
+        rc = api_input_string(call, revision, "revisionValue", field, true, 1, 1500,
+                              API_CHARSET_ANY, &ignored);
     }
     return rc;
 }
 
 static int api_executions_check_revisions(api_call *call)
 {
-    static const char *const types[] = {"COMMIT_ID", "IMAGE_DIGEST", "S3_OBJECT_VERSION_ID",
-                                        "S3_OBJECT_KEY"};
     const json_t *revisions = NULL;
     int rc = api_input_array(call, call->input, "sourceRevisions", NULL, false, 0, 50, &revisions);
-    size_t i;
-    json_t *revision;
-    json_array_foreach(revisions, i, revision)
-    {
-        char path[80];
-        const char *ignored = NULL;
-        snprintf(path, sizeof path, "sourceRevisions.%zu.member", i + 1);
-        if (rc == 0 && !json_is_object(revision)) {
-            rc = api_call_fail(call, "SerializationException", "Member '%s' must be a structure",
-                               path);
-        }
-        snprintf(path, sizeof path, "sourceRevisions.%zu.member.actionName", i + 1);
-        if (rc == 0) {
-            rc = api_input_string(call, revision, "actionName", path, true, 1, 100,
-                                  API_CHARSET_NAME, &ignored);
-        }
-        snprintf(path, sizeof path, "sourceRevisions.%zu.member.revisionType", i + 1);
-        if (rc == 0) {
-            rc = api_input_enum(call, revision, "revisionType", path, true, types, 4, &ignored);
-        }
-        snprintf(path, sizeof path, "sourceRevisions.%zu.member.revisionValue", i + 1);
-        if (rc == 0) {
-            rc = api_input_string(call, revision, "revisionValue", path, true, 1, 1500,
-                                  API_CHARSET_ANY, &ignored);
-        }
+    if (rc != 0) {
+        return rc;
     }
-    return rc;
+    return api_input_structures(call, revisions, "sourceRevisions", api_executions_check_revision);
 }
 
 /* Checks that the pipeline exists, then sends detail and answers with the reply. */

@@ -355,6 +355,27 @@ int api_input_array(api_call *call, const json_t *obj, const char *name, const c
     return 0;
 }
 
+int api_input_structures(api_call *call, const json_t *list, const char *name,
+                         api_input_member_check check)
+{
+    size_t i;
+    const json_t *member;
+    json_array_foreach(list, i, member)
+    {
+        char path[96];
+        snprintf(path, sizeof path, "%s.%zu.member", name, i + 1);
+        if (!json_is_object(member)) {
+            return api_call_fail(call, "SerializationException", "Member '%s' must be a structure",
+                                 path);
+        }
+        int rc = check(call, member, path, list, i);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int api_input_string_map(api_call *call, const json_t *obj, const char *name, const char *path,
                          size_t max_entries, size_t kmin, size_t kmax,
                          api_input_charset key_charset, size_t vmin, size_t vmax,

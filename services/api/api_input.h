@@ -66,6 +66,25 @@ int api_input_array(api_call *call, const json_t *obj, const char *name, const c
                     bool required, size_t min, size_t max, const json_t **out);
 
 /*
+ * Checks one element of a list of structures. member is the element (a JSON
+ * object), path how messages name it ("<list>.<n>.member", n from 1); list
+ * and index let a check compare with the elements before it. 0, or non-zero
+ * with the call failed.
+ */
+typedef int (*api_input_member_check)(api_call *call, const json_t *member, const char *path,
+                                      const json_t *list, size_t index);
+
+/*
+ * Walks list (an array read with api_input_array; NULL = nothing to check)
+ * in order: an element that is not a JSON object fails the call with
+ * SerializationException "Member '<name>.<n>.member' must be a structure",
+ * otherwise check runs on it. Stops at the first failure and returns its
+ * code; 0 when every element passes.
+ */
+int api_input_structures(api_call *call, const json_t *list, const char *name,
+                         api_input_member_check check);
+
+/*
  * Reads a map member whose values must all be strings: keys of kmin..kmax
  * characters matching key_charset, values of vmin..vmax characters, at most
  * max_entries entries.

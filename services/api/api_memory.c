@@ -283,8 +283,8 @@ static int api_memory_compare_entries(const void *pa, const void *pb)
 }
 
 /* Copies of the values of table (start time at time_of(value)), newest first, up to limit. */
-static int api_memory_history(api_memory *m, json_t *table, int64_t max_start_ms, size_t limit,
-                              const json_t *(*time_of)(const json_t *), json_t **out)
+static int api_memory_history_of(json_t *table, int64_t max_start_ms, size_t limit,
+                                 const json_t *(*time_of)(const json_t *), json_t **out)
 {
     size_t n = json_object_size(table);
     api_memory_entry *entries = calloc(n + 1, sizeof *entries);
@@ -307,7 +307,6 @@ static int api_memory_history(api_memory *m, json_t *table, int64_t max_start_ms
         json_array_append_new(*out, json_deep_copy(entries[i].value));
     }
     free(entries);
-    (void)m;
     return 0;
 }
 
@@ -321,32 +320,38 @@ static const json_t *api_memory_action_time(const json_t *detail)
     return json_object_get(detail, "startTime");
 }
 
-static int api_memory_history_executions(api_backend *b, const char *pipeline, int64_t max_start_ms,
-                                         size_t limit, json_t **records, char *err, size_t errlen)
+/*
+ * The history of pipeline in by_pipeline (m->executions or m->actions: set at
+ * creation, their contents read under the lock) as api_memory_history_of lists it.
+ */
+static int api_memory_history(api_backend *b, json_t *by_pipeline, const char *pipeline,
+                              int64_t max_start_ms, size_t limit,
+                              const json_t *(*time_of)(const json_t *), json_t **out, char *err,
+                              size_t errlen)
 {
     api_memory *m = api_memory_of(b);
     int rc = api_memory_enter(m, err, errlen);
     if (rc != 0) {
         return rc;
     }
-    rc = api_memory_history(m, json_object_get(m->executions, pipeline), max_start_ms, limit,
-                            api_memory_execution_time, records);
+    rc = api_memory_history_of(json_object_get(by_pipeline, pipeline), max_start_ms, limit, time_of,
+                               out);
     api_memory_leave(m);
     return rc;
+}
+
+static int api_memory_history_executions(api_backend *b, const char *pipeline, int64_t max_start_ms,
+                                         size_t limit, json_t **records, char *err, size_t errlen)
+{
+    return api_memory_history(b, api_memory_of(b)->executions, pipeline, max_start_ms, limit,
+                              api_memory_execution_time, records, err, errlen);
 }
 
 static int api_memory_history_actions(api_backend *b, const char *pipeline, int64_t max_start_ms,
                                       size_t limit, json_t **details, char *err, size_t errlen)
 {
-    api_memory *m = api_memory_of(b);
-    int rc = api_memory_enter(m, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-    rc = api_memory_history(m, json_object_get(m->actions, pipeline), max_start_ms, limit,
-                            api_memory_action_time, details);
-    api_memory_leave(m);
-    return rc;
+    return api_memory_history(b, api_memory_of(b)->actions, pipeline, max_start_ms, limit,
+                              api_memory_action_time, details, err, errlen);
 }
 
 /* ---- requests ------------------------------------------------------------------------- */

@@ -134,9 +134,43 @@ static int64_t api_pipelines_meta_ms(const json_t *doc, const char *name)
 /* ---- tags ---------------------------------------------------------------- */
 
 /*
- * Checks a TagList member (name) of the input: each {key 1..128, value
- * 0..256}, keys unique and not starting with "aws:". *out borrowed (NULL when
- * absent and not required).
+ * Checks one Tag of a TagList: key 1..128 and value 0..256 characters, the key
+ * not starting with "aws:" and not given by an earlier tag of the list.
+ */
+static int api_pipelines_check_tag(api_call *call, const json_t *tag, const char *path,
+                                   const json_t *tags, size_t index)
+{
+    char field[128];
+    const char *key = NULL;
+    const char *value = NULL;
+    snprintf(field, sizeof field, "%s.key", path);
+    int rc = api_input_string(call, tag, "key", field, true, 1, API_PIPELINES_TAG_KEY_MAX,
+                              API_CHARSET_ANY, &key);
+    if (rc == 0) {
+        snprintf(field, sizeof field, "%s.value", path);
+        rc = api_input_string(call, tag, "value", field, true, 0, API_PIPELINES_TAG_VALUE_MAX,
+                              API_CHARSET_ANY, &value);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (strncmp(key, "aws:", 4) == 0) {
+        return api_call_fail(call, "InvalidTagsException",
+                             "Tag keys starting with 'aws:' are reserved: %s", key);
+    }
+    for (size_t j = 0; j < index; j++) {
+        const char *other = json_string_value(json_object_get(json_array_get(tags, j), "key"));
+        if (other != NULL && strcmp(other, key) == 0) {
+            return api_call_fail(call, "InvalidTagsException", "Tag key %s is given twice", key);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Checks a TagList member (name) of the input: each tag as
+ * api_pipelines_check_tag says, at most API_PIPELINES_MAX_TAGS of them.
+ * *out borrowed (NULL when absent and not required).
  */
 static int api_pipelines_read_tags(api_call *call, const char *name, bool required,
                                    const json_t **out)
@@ -147,40 +181,9 @@ static int api_pipelines_read_tags(api_call *call, const char *name, bool requir
     if (rc != 0 || tags == NULL) {
         return rc;
     }
-    size_t i;
-    json_t *tag;
-    json_array_foreach(tags, i, tag)
-    {
-        char path[64];
-        const char *key = NULL;
-        const char *value = NULL;
-        snprintf(path, sizeof path, "%s.%zu.member", name, i + 1);
-        if (!json_is_object(tag)) {
-            return api_call_fail(call, "SerializationException", "Member '%s' must be a structure",
-                                 path);
-        }
-        snprintf(path, sizeof path, "%s.%zu.member.key", name, i + 1);
-        rc = api_input_string(call, tag, "key", path, true, 1, API_PIPELINES_TAG_KEY_MAX,
-                              API_CHARSET_ANY, &key);
-        if (rc == 0) {
-            snprintf(path, sizeof path, "%s.%zu.member.value", name, i + 1);
-            rc = api_input_string(call, tag, "value", path, true, 0, API_PIPELINES_TAG_VALUE_MAX,
-                                  API_CHARSET_ANY, &value);
-        }
-        if (rc != 0) {
-            return rc;
-        }
-        if (strncmp(key, "aws:", 4) == 0) {
-            return api_call_fail(call, "InvalidTagsException",
-                                 "Tag keys starting with 'aws:' are reserved: %s", key);
-        }
-        for (size_t j = 0; j < i; j++) {
-            const char *other = json_string_value(json_object_get(json_array_get(tags, j), "key"));
-            if (other != NULL && strcmp(other, key) == 0) {
-                return api_call_fail(call, "InvalidTagsException", "Tag key %s is given twice",
-                                     key);
-            }
-        }
+    rc = api_input_structures(call, tags, name, api_pipelines_check_tag);
+    if (rc != 0) {
+        return rc;
     }
     if (json_array_size(tags) > API_PIPELINES_MAX_TAGS) {
         return api_call_fail(call, "TooManyTagsException",

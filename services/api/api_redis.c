@@ -200,25 +200,40 @@ static int api_redis_eval(api_redis *r, const state_script *script, state_redis_
     return 0;
 }
 
-/* ---- definitions ---------------------------------------------------------------- */
-
-static int api_redis_def_load(api_backend *b, const char *pipeline, json_t **doc, uint64_t *rev,
-                              char *err, size_t errlen)
+/*
+ * Loads the CAS record at the pipeline's key with suffix into *rec, which
+ * the caller clears after a success. 0; SLUICE_ENOTFOUND when there is none
+ * (err untouched); another code with err set on failure.
+ */
+static int api_redis_record_load(api_redis *r, const char *pipeline, const char *suffix,
+                                 state_cas_record *rec, char *err, size_t errlen)
 {
-    api_redis *r = api_redis_of(b);
     char key[STATE_KEY_MAX + 1];
-    state_cas_record rec = {0};
-    int rc = api_redis_key(key, sizeof key, pipeline, STATE_KEY_DEFINITION, err, errlen);
+    int rc = api_redis_key(key, sizeof key, pipeline, suffix, err, errlen);
     state_redis *conn = rc == 0 ? api_redis_conn(r, err, errlen) : NULL;
     if (conn == NULL) {
         return rc != 0 ? rc : SLUICE_EREDIS;
     }
-    rc = state_cas_load(conn, key, &rec);
+    rc = state_cas_load(conn, key, rec);
     if (rc == SLUICE_ENOTFOUND) {
         return rc;
     }
     if (rc != 0) {
         return api_redis_fail(conn, rc, err, errlen);
+    }
+    return 0;
+}
+
+/* ---- definitions ---------------------------------------------------------------- */
+
+static int api_redis_def_load(api_backend *b, const char *pipeline, json_t **doc, uint64_t *rev,
+                              char *err, size_t errlen)
+{
+    state_cas_record rec = {0};
+    int rc = api_redis_record_load(api_redis_of(b), pipeline, STATE_KEY_DEFINITION, &rec, err,
+                                   errlen);
+    if (rc != 0) {
+        return rc;
     }
     *doc = api_redis_parse(rec.data, rec.len);
     *rev = rec.version;
@@ -441,20 +456,10 @@ static int api_redis_index_count(api_backend *b, size_t *count, char *err, size_
 static int api_redis_state_load(api_backend *b, const char *pipeline, json_t **engine_doc,
                                 char *err, size_t errlen)
 {
-    api_redis *r = api_redis_of(b);
-    char key[STATE_KEY_MAX + 1];
     state_cas_record rec = {0};
-    int rc = api_redis_key(key, sizeof key, pipeline, STATE_KEY_STATE, err, errlen);
-    state_redis *conn = rc == 0 ? api_redis_conn(r, err, errlen) : NULL;
-    if (conn == NULL) {
-        return rc != 0 ? rc : SLUICE_EREDIS;
-    }
-    rc = state_cas_load(conn, key, &rec);
-    if (rc == SLUICE_ENOTFOUND) {
-        return rc;
-    }
+    int rc = api_redis_record_load(api_redis_of(b), pipeline, STATE_KEY_STATE, &rec, err, errlen);
     if (rc != 0) {
-        return api_redis_fail(conn, rc, err, errlen);
+        return rc;
     }
     json_t *doc = api_redis_parse(rec.data, rec.len);
     state_cas_record_clear(&rec);

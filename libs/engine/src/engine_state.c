@@ -56,39 +56,46 @@ static const char *const engine_state_action_names[] = {
 
 #define ENGINE_STATE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* names[status] when status is inside the table, otherwise fallback. */
+static const char *engine_state_name_lookup(const char *const *names, size_t n, size_t status,
+                                            const char *fallback)
+{
+    return status < n ? names[status] : fallback;
+}
+
 const char *engine_state_exec_status_name(engine_exec_status status)
 {
-    return (size_t)status < ENGINE_STATE_COUNT(engine_state_exec_names)
-               ? engine_state_exec_names[status]
-               : "InProgress";
+    return engine_state_name_lookup(engine_state_exec_names,
+                                    ENGINE_STATE_COUNT(engine_state_exec_names), (size_t)status,
+                                    "InProgress");
 }
 
 const char *engine_state_stage_status_name(engine_stage_status status)
 {
-    return (size_t)status < ENGINE_STATE_COUNT(engine_state_stage_names)
-               ? engine_state_stage_names[status]
-               : "NotStarted";
+    return engine_state_name_lookup(engine_state_stage_names,
+                                    ENGINE_STATE_COUNT(engine_state_stage_names), (size_t)status,
+                                    "NotStarted");
 }
 
 const char *engine_state_action_status_name(engine_action_status status)
 {
-    return (size_t)status < ENGINE_STATE_COUNT(engine_state_action_names)
-               ? engine_state_action_names[status]
-               : "NotStarted";
+    return engine_state_name_lookup(engine_state_action_names,
+                                    ENGINE_STATE_COUNT(engine_state_action_names), (size_t)status,
+                                    "NotStarted");
 }
 
 const char *engine_state_condition_status_name(engine_condition_status status)
 {
-    return (size_t)status < ENGINE_STATE_COUNT(engine_state_condition_names)
-               ? engine_state_condition_names[status]
-               : "None";
+    return engine_state_name_lookup(engine_state_condition_names,
+                                    ENGINE_STATE_COUNT(engine_state_condition_names),
+                                    (size_t)status, "None");
 }
 
 const char *engine_state_rule_status_name(engine_rule_status status)
 {
-    return (size_t)status < ENGINE_STATE_COUNT(engine_state_rule_names)
-               ? engine_state_rule_names[status]
-               : "NotStarted";
+    return engine_state_name_lookup(engine_state_rule_names,
+                                    ENGINE_STATE_COUNT(engine_state_rule_names), (size_t)status,
+                                    "NotStarted");
 }
 
 /* Index of name in names[], or -1. */

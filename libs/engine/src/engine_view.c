@@ -24,14 +24,15 @@ static json_t *engine_view_stage_execution(const char *id, const char *status)
     return obj;
 }
 
-static json_t *engine_view_error_details(const engine_action_run *run)
+/* ErrorDetails {code, message} of an action or rule run, or NULL when it has neither. */
+static json_t *engine_view_error_details(const char *code, const char *message)
 {
-    if (run->error_code == NULL && run->error_message == NULL) {
+    if (code == NULL && message == NULL) {
         return NULL;
     }
     json_t *obj = engine_util_obj();
-    engine_util_put_str(obj, "code", run->error_code);
-    engine_util_put_str(obj, "message", run->error_message);
+    engine_util_put_str(obj, "code", code);
+    engine_util_put_str(obj, "message", message);
     return obj;
 }
 
@@ -50,7 +51,7 @@ static json_t *engine_view_action_latest(const engine_action_run *run)
     if (run->percent_complete >= 0) {
         engine_util_put_int(obj, "percentComplete", run->percent_complete);
     }
-    json_t *errors = engine_view_error_details(run);
+    json_t *errors = engine_view_error_details(run->error_code, run->error_message);
     if (errors != NULL) {
         engine_util_put(obj, "errorDetails", errors);
     }
@@ -74,17 +75,6 @@ static const engine_action_run *engine_view_find_run(const engine_state *state,
     return &x->stages[s].actions[a];
 }
 
-static json_t *engine_view_rule_errors(const engine_rule_run *rule)
-{
-    if (rule->error_code == NULL && rule->error_message == NULL) {
-        return NULL;
-    }
-    json_t *obj = engine_util_obj();
-    engine_util_put_str(obj, "code", rule->error_code);
-    engine_util_put_str(obj, "message", rule->error_message);
-    return obj;
-}
-
 /* RuleExecution (GetPipelineState's ruleStates[].latestExecution). */
 static json_t *engine_view_rule_latest(const engine_rule_run *rule)
 {
@@ -95,7 +85,7 @@ static json_t *engine_view_rule_latest(const engine_rule_run *rule)
     engine_util_put_time(obj, "lastStatusChange", rule->last_change_ms);
     engine_util_put_str(obj, "externalExecutionId", rule->external_id);
     engine_util_put_str(obj, "externalExecutionUrl", rule->external_url);
-    json_t *errors = engine_view_rule_errors(rule);
+    json_t *errors = engine_view_error_details(rule->error_code, rule->error_message);
     if (errors != NULL) {
         engine_util_put(obj, "errorDetails", errors);
     }
@@ -404,7 +394,7 @@ json_t *engine_view_action_execution(const engine_state *state, const engine_exe
     engine_util_put_str(result, "externalExecutionId", run->external_id);
     engine_util_put_str(result, "externalExecutionSummary", run->summary);
     engine_util_put_str(result, "externalExecutionUrl", run->external_url);
-    json_t *errors = engine_view_error_details(run);
+    json_t *errors = engine_view_error_details(run->error_code, run->error_message);
     if (errors != NULL) {
         engine_util_put(result, "errorDetails", errors);
     }
@@ -532,7 +522,7 @@ static json_t *engine_view_rule_execution(const engine_state *state,
     engine_util_put_str(result, "externalExecutionId", rule->external_id);
     engine_util_put_str(result, "externalExecutionSummary", rule->summary);
     engine_util_put_str(result, "externalExecutionUrl", rule->external_url);
-    json_t *errors = engine_view_rule_errors(rule);
+    json_t *errors = engine_view_error_details(rule->error_code, rule->error_message);
     if (errors != NULL) {
         engine_util_put(result, "errorDetails", errors);
     }
