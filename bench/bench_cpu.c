@@ -24,9 +24,8 @@ double bench_cpu_process_ms(pid_t pid)
         const char *p = strrchr(line, ')');
         unsigned long long utime = 0;
         unsigned long long stime = 0;
-        if (p != NULL &&
-            sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                   &stime) == 2) {
+        if (p != NULL && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                                &utime, &stime) == 2) {
             ms = (double)(utime + stime) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
         }
     }

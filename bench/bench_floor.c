@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLOOR_JOIN_TIMEOUT_MS 30000
+#define FLOOR_JOIN_TIMEOUT_MS    30000
 #define FLOOR_MESSAGE_TIMEOUT_MS 10000
-#define FLOOR_WARMUP 20
+#define FLOOR_WARMUP             20
 
 typedef struct floor_probe {
     char expect[SLUICE_UUID_LEN + 1]; /* the envelope id awaited */
@@ -87,8 +87,8 @@ static int64_t floor_round_trip(bus_producer *p, bus_consumer *c, const char *to
 }
 
 int bench_floor_kafka(const char *brokers, const char *topic, const char *deadletter_topic,
-                      int count, int linger_ms, bench_stats *roundtrip, bench_stats *ack,
-                      char *err, size_t errlen)
+                      int count, int linger_ms, bench_stats *roundtrip, bench_stats *ack, char *err,
+                      size_t errlen)
 {
     int rc = -1;
     bus_producer *p = NULL;

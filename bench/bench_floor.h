@@ -32,8 +32,8 @@
  * reason in err.
  */
 int bench_floor_kafka(const char *brokers, const char *topic, const char *deadletter_topic,
-                      int count, int linger_ms, bench_stats *roundtrip, bench_stats *ack,
-                      char *err, size_t errlen);
+                      int count, int linger_ms, bench_stats *roundtrip, bench_stats *ack, char *err,
+                      size_t errlen);
 
 /*
  * count times: burst messages (distinct keys) to topic, then a flush; adds

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROC_LINE_MAX 8192
+#define PROC_LINE_MAX    8192
 #define PROC_METRICS_MAX (256 * 1024)
 
 static void proc_sleep_us(long us)

@@ -20,10 +20,10 @@
 #define BENCH_PROC_MAX_ENV 32
 
 typedef struct bench_proc {
-    pid_t pid;             /* 0 when not running */
-    char log[1024];        /* path of the log file */
-    int64_t spawned_ns;    /* monotonic time just before fork */
-    int port;              /* its health/metrics port once known (the caller sets it), else 0 */
+    pid_t pid;          /* 0 when not running */
+    char log[1024];     /* path of the log file */
+    int64_t spawned_ns; /* monotonic time just before fork */
+    int port;           /* its health/metrics port once known (the caller sets it), else 0 */
 } bench_proc;
 
 /*

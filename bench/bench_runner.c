@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RUNNER_ID_MAX 64
-#define RUNNER_ENVELOPE_MAX (64 * 1024)
+#define RUNNER_ID_MAX          64
+#define RUNNER_ENVELOPE_MAX    (64 * 1024)
 #define RUNNER_JOB_DETAIL_TYPE "Sluice Action Job"
 
 typedef struct runner_exec {
@@ -113,9 +113,8 @@ static int runner_send(bench_runner *r, const char *pipeline, const char *detail
         rc = bus_envelope_encode(env, &r->text);
     }
     if (rc == SLUICE_OK) {
-        rc = bus_producer_send(r->producer,
-                               bus_topics_get(r->cfg.topics, BUS_TOPICS_REQUESTS), pipeline,
-                               strlen(pipeline), r->text.data, r->text.len, NULL);
+        rc = bus_producer_send(r->producer, bus_topics_get(r->cfg.topics, BUS_TOPICS_REQUESTS),
+                               pipeline, strlen(pipeline), r->text.data, r->text.len, NULL);
     }
     bus_envelope_free(env);
     if (rc != SLUICE_OK) {
@@ -144,9 +143,9 @@ int bench_runner_start(bench_runner *r, size_t index)
     const char *pipeline = r->cfg.pipelines[index];
     char request[SLUICE_UUID_LEN + 1];
     sluice_uuid_v4(request);
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:s}", "type", "StartPipelineExecution",
-                               "pipeline", pipeline, "requestId", request, "requestedBy",
-                               "arn:aws:iam::123456789012:user/bench");
+    json_t *detail =
+        json_pack("{s:s, s:s, s:s, s:s}", "type", "StartPipelineExecution", "pipeline", pipeline,
+                  "requestId", request, "requestedBy", "arn:aws:iam::123456789012:user/bench");
     int rc = runner_send(r, pipeline, "Sluice Pipeline Request", "sluice.api", detail);
     json_decref(detail);
     if (rc == 0) {
@@ -168,8 +167,8 @@ static int runner_answer(bench_runner *r, const char *pipeline, const char *job_
     return rc;
 }
 
-static bus_consumer_verdict runner_on_job(const bus_consumer_message *msg, void *ctx,
-                                          char *reason, size_t reasonlen)
+static bus_consumer_verdict runner_on_job(const bus_consumer_message *msg, void *ctx, char *reason,
+                                          size_t reasonlen)
 {
     (void)reason;
     (void)reasonlen;
@@ -221,8 +220,7 @@ static bus_consumer_verdict runner_on_job(const bus_consumer_message *msg, void 
     return BUS_CONSUMER_DONE;
 }
 
-int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *err,
-                     size_t errlen)
+int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *err, size_t errlen)
 {
     *out = NULL;
     bench_runner *r = calloc(1, sizeof *r);

@@ -40,14 +40,14 @@ typedef struct bench_runner bench_runner;
 typedef struct bench_runner_config {
     const char *brokers;
     const bus_topics *topics;
-    const char *group;                /* consumer group of the jobs topic */
-    const char *const *pipelines;     /* names, index = pipeline number */
+    const char *group;            /* consumer group of the jobs topic */
+    const char *const *pipelines; /* names, index = pipeline number */
     size_t npipelines;
-    const char *const *stages;        /* stage names in pipeline order */
+    const char *const *stages; /* stage names in pipeline order */
     size_t nstages;
     const char *account;
     const char *region;
-    int linger_ms;                    /* the runner's producer linger */
+    int linger_ms; /* the runner's producer linger */
 } bench_runner_config;
 
 typedef struct bench_runner_counters {
@@ -67,8 +67,7 @@ typedef struct bench_runner_counters {
  * to are borrowed and must outlive the runner. 0 with *out set, or -1 with
  * the reason in err.
  */
-int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *err,
-                     size_t errlen);
+int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *err, size_t errlen);
 
 /*
  * Sends detail (a request document; "pipeline" is added) to the requests

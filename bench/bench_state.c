@@ -58,17 +58,16 @@ int bench_state_measure(state_redis *r, const char *pipeline, int iterations,
         json_t *doc = json_loadb(rec.data, rec.len, 0, &jerr);
         engine_state *state = NULL;
         char perr[256];
-        if (doc == NULL ||
-            engine_state_from_json(json_object_get(doc, "engine"), &state, perr, sizeof perr) !=
-                SLUICE_OK) {
+        if (doc == NULL || engine_state_from_json(json_object_get(doc, "engine"), &state, perr,
+                                                  sizeof perr) != SLUICE_OK) {
             json_decref(doc);
             snprintf(err, errlen, "the state of %s does not parse", pipeline);
             goto out;
         }
         int64_t t2 = sluice_time_monotonic_ns();
-        json_t *rendered = json_pack("{s:i, s:O, s:o}", "format", 1, "applied",
-                                     json_object_get(doc, "applied"), "engine",
-                                     engine_state_to_json(state));
+        json_t *rendered =
+            json_pack("{s:i, s:O, s:o}", "format", 1, "applied", json_object_get(doc, "applied"),
+                      "engine", engine_state_to_json(state));
         free(text);
         text = json_dumps(rendered, JSON_COMPACT);
         int64_t t3 = sluice_time_monotonic_ns();

@@ -56,19 +56,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BENCH_MAX_PIPELINES 64
-#define BENCH_MAX_REPLICAS 2
-#define BENCH_MAX_PROBES 10
-#define BENCH_NSTAGES 5
-#define BENCH_NAME_MAX 100
-#define BENCH_WARMUP_CAP_MS 30000
-#define BENCH_PAUSE_MS 1500
+#define BENCH_MAX_PIPELINES   64
+#define BENCH_MAX_REPLICAS    2
+#define BENCH_MAX_PROBES      10
+#define BENCH_NSTAGES         5
+#define BENCH_NAME_MAX        100
+#define BENCH_WARMUP_CAP_MS   30000
+#define BENCH_PAUSE_MS        1500
 #define BENCH_JOIN_TIMEOUT_MS 30000
-#define BENCH_LIGHT_WARMUP 5
+#define BENCH_LIGHT_WARMUP    5
 #define BENCH_EXEC_TIMEOUT_MS 30000
-#define BENCH_QUIET_MS 500
-#define BENCH_BURSTS 500
-#define BENCH_BURST_SIZE 7 /* about what one transition publishes: a job and its events */
+#define BENCH_QUIET_MS        500
+#define BENCH_BURSTS          500
+#define BENCH_BURST_SIZE      7 /* about what one transition publishes: a job and its events */
 
 typedef struct bench_config {
     int64_t pipelines;
@@ -105,10 +105,10 @@ static const sluice_config_var bench_config_vars[] = {
                       "measure with 1 up to this many orchestrator replicas"),
     SLUICE_CONFIG_INT("SLUICE_BENCH_PARTITIONS", bench_config, partitions, 1, 64, "6",
                       "partitions of the topics"),
-    SLUICE_CONFIG_INT("SLUICE_BENCH_KAFKA_PROBES", bench_config, kafka_probes, 10, 100000,
-                      "2000", "messages of the Kafka round-trip floor"),
-    SLUICE_CONFIG_INT("SLUICE_BENCH_REDIS_PROBES", bench_config, redis_probes, 10, 1000000,
-                      "10000", "calls of the Redis EVALSHA floor"),
+    SLUICE_CONFIG_INT("SLUICE_BENCH_KAFKA_PROBES", bench_config, kafka_probes, 10, 100000, "2000",
+                      "messages of the Kafka round-trip floor"),
+    SLUICE_CONFIG_INT("SLUICE_BENCH_REDIS_PROBES", bench_config, redis_probes, 10, 1000000, "10000",
+                      "calls of the Redis EVALSHA floor"),
     SLUICE_CONFIG_INT("SLUICE_BENCH_STARTUP_PROBES", bench_config, startup_probes, 0,
                       BENCH_MAX_PROBES, "3", "extra start/stop cycles timing the start-up"),
     SLUICE_CONFIG_INT("SLUICE_BENCH_LINGER_MS", bench_config, linger_ms, 0, 1000, "0",
@@ -130,30 +130,41 @@ static const char *const bench_stages[BENCH_NSTAGES] = {"Source", "Build", "Test
     "\"provider\":\"CodeBuild\",\"version\":\"1\"},\"configuration\":{\"ProjectName\":\"bench\"}," \
     "\"inputArtifacts\":[{\"name\":\"" in "\"}],\"outputArtifacts\":[{\"name\":\"" out "\"}]}"
 #define BENCH_STAGE(name, action) "{\"name\":\"" name "\",\"actions\":[" action "]}"
-#define BENCH_PIPELINE                                                                             \
-    "{\"roleArn\":\"arn:aws:iam::123456789012:role/bench\","                                       \
-    "\"artifactStore\":{\"type\":\"S3\",\"location\":\"artifacts\"},"                              \
-    "\"pipelineType\":\"V2\",\"executionMode\":\"PARALLEL\",\"stages\":["                          \
-    BENCH_STAGE("Source",                                                                          \
-                "{\"name\":\"Checkout\",\"actionTypeId\":{\"category\":\"Source\",\"owner\":"      \
-                "\"AWS\",\"provider\":\"CodeCommit\",\"version\":\"1\"},\"configuration\":"        \
-                "{\"RepositoryName\":\"bench\",\"BranchName\":\"main\"},"                          \
-                "\"outputArtifacts\":[{\"name\":\"Src\"}]}") ","                                   \
-    BENCH_STAGE("Build", BENCH_ACTION("Compile", "Src", "Bin")) ","                                \
-    BENCH_STAGE("Test", BENCH_ACTION("UnitTests", "Bin", "Report")) ","                            \
-    BENCH_STAGE("Package", BENCH_ACTION("Bundle", "Bin", "Bundle")) ","                            \
-    BENCH_STAGE("Deploy", BENCH_ACTION("Release", "Bundle", "Released")) "]}"
+#define BENCH_PIPELINE                                                                                                                                                        \
+    "{\"roleArn\":\"arn:aws:iam::123456789012:role/bench\","                                                                                                                  \
+    "\"artifactStore\":{\"type\":\"S3\",\"location\":\"artifacts\"},"                                                                                                         \
+    "\"pipelineType\":\"V2\",\"executionMode\":\"PARALLEL\",\"stages\":[" BENCH_STAGE(                                                                                        \
+        "Source",                                                                                                                                                             \
+        "{\"name\":\"Checkout\",\"actionTypeId\":{\"category\":\"Source\",\"owner\":"                                                                                         \
+        "\"AWS\",\"provider\":\"CodeCommit\",\"version\":\"1\"},\"configuration\":"                                                                                           \
+        "{\"RepositoryName\":\"bench\",\"BranchName\":\"main\"},"                                                                                                             \
+        "\"outputArtifacts\":[{\"name\":\"Src\"}]}") "," BENCH_STAGE("Build",                                                                                                 \
+                                                                     BENCH_ACTION(                                                                                            \
+                                                                         "Compile", "Src",                                                                                    \
+                                                                         "Bin")) "," BENCH_STAGE("Test",                                                                      \
+                                                                                                 BENCH_ACTION(                                                                \
+                                                                                                     "UnitTests",                                                             \
+                                                                                                     "Bin",                                                                   \
+                                                                                                     "Report")) "," BENCH_STAGE("Package",                                    \
+                                                                                                                                BENCH_ACTION(                                 \
+                                                                                                                                    "Bundle",                                 \
+                                                                                                                                    "Bin",                                    \
+                                                                                                                                    "Bundle")) "," BENCH_STAGE("Deploy",      \
+                                                                                                                                                               BENCH_ACTION(  \
+                                                                                                                                                                   "Release", \
+                                                                                                                                                                   "Bundle",  \
+                                                                                                                                                                   "Released")) "]}"
 
 /* What the processes did between two snapshots. */
 typedef struct bench_usage {
     double seconds;
-    double steps_per_s;      /* orchestrator steps (all replicas, from their /metrics) */
-    double step_ms;          /* mean time of one step, consume to outbox ack */
-    double duplicates;       /* requests skipped as already applied */
-    double conflicts;        /* compare-and-set conflicts */
-    double machine_busy;     /* share of all CPUs busy, 0..1 */
+    double steps_per_s;  /* orchestrator steps (all replicas, from their /metrics) */
+    double step_ms;      /* mean time of one step, consume to outbox ack */
+    double duplicates;   /* requests skipped as already applied */
+    double conflicts;    /* compare-and-set conflicts */
+    double machine_busy; /* share of all CPUs busy, 0..1 */
     double replica_cores[BENCH_MAX_REPLICAS]; /* CPU used, in cores */
-    double runner_cores;     /* this process (the runner) */
+    double runner_cores;                      /* this process (the runner) */
     double kafka_cores;
     double redis_cores;
     double orch_cpu_ms_per_step;
@@ -567,8 +578,8 @@ static pid_t bench_perf_start(bench *b, int replicas)
     snprintf(out, sizeof out, "%s/perf-replicas%d.data", b->cfg.perf_dir, replicas);
     snprintf(pid, sizeof pid, "%ld", (long)b->replicas[0].pid);
     snprintf(seconds, sizeof seconds, "%.1f", (double)b->cfg.measure_ms / 1000.0);
-    char words[][24] = {"perf",  "record", "-q", "-F",    "299", "--call-graph=dwarf,8192",
-                        "-o",    "-p",     "--", "sleep"};
+    char words[][24] = {"perf", "record", "-q", "-F",   "299", "--call-graph=dwarf,8192",
+                        "-o",   "-p",     "--", "sleep"};
     char *const argv[] = {words[0], words[1], words[2], words[3], words[4], words[5], words[6],
                           out,      words[7], pid,      words[8], words[9], seconds,  NULL};
     extern char **environ;
@@ -706,8 +717,7 @@ static int bench_load_phase(bench *b, int replicas, bench_load *out)
 static int bench_phase_run(bench *b, int replicas, bench_phase *ph)
 {
     ph->replicas = replicas;
-    say("%d replica(s): light load, %" PRId64 " executions one at a time", replicas,
-        b->cfg.light);
+    say("%d replica(s): light load, %" PRId64 " executions one at a time", replicas, b->cfg.light);
     if (bench_light(b, &ph->light, &ph->light_usage) != 0) {
         return -1;
     }
@@ -864,12 +874,12 @@ static int bench_setup(bench *b)
     snprintf(burst_topic, sizeof burst_topic, "%sburst", b->prefix);
     const char *floor_topics[1] = {floor_topic};
     const char *burst_topics[1] = {burst_topic};
-    if (bus_admin_create_topics(b->brokers, all, BUS_TOPICS_COUNT, (int)b->cfg.partitions, 1,
-                                30000, err, sizeof err) != SLUICE_OK ||
+    if (bus_admin_create_topics(b->brokers, all, BUS_TOPICS_COUNT, (int)b->cfg.partitions, 1, 30000,
+                                err, sizeof err) != SLUICE_OK ||
         bus_admin_create_topics(b->brokers, floor_topics, 1, 1, 1, 30000, err, sizeof err) !=
             SLUICE_OK ||
-        bus_admin_create_topics(b->brokers, burst_topics, 1, (int)b->cfg.partitions, 1, 30000,
-                                err, sizeof err) != SLUICE_OK) {
+        bus_admin_create_topics(b->brokers, burst_topics, 1, (int)b->cfg.partitions, 1, 30000, err,
+                                sizeof err) != SLUICE_OK) {
         say("creating topics: %s", err);
         return -1;
     }
@@ -910,10 +920,9 @@ static int bench_floors(bench *b)
         b->cfg.kafka_probes);
     int rc = bench_floor_redis(b->redis, (int)b->cfg.redis_probes, &redis, err, sizeof err);
     if (rc == 0) {
-        rc = bench_floor_kafka(b->brokers, floor_topic,
-                               bus_topics_get(&b->topics, BUS_TOPICS_DEADLETTER),
-                               (int)b->cfg.kafka_probes, (int)b->cfg.linger_ms, &rtt, &ack, err,
-                               sizeof err);
+        rc = bench_floor_kafka(
+            b->brokers, floor_topic, bus_topics_get(&b->topics, BUS_TOPICS_DEADLETTER),
+            (int)b->cfg.kafka_probes, (int)b->cfg.linger_ms, &rtt, &ack, err, sizeof err);
     }
     if (rc == 0) {
         char burst_topic[128];

@@ -10,7 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-dev libcmocka-dev
   redis-server
   openjdk-17-jre-headless maven
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
   awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv
 )
 

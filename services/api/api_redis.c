@@ -230,8 +230,8 @@ static int api_redis_def_load(api_backend *b, const char *pipeline, json_t **doc
                               char *err, size_t errlen)
 {
     state_cas_record rec = {0};
-    int rc = api_redis_record_load(api_redis_of(b), pipeline, STATE_KEY_DEFINITION, &rec, err,
-                                   errlen);
+    int rc =
+        api_redis_record_load(api_redis_of(b), pipeline, STATE_KEY_DEFINITION, &rec, err, errlen);
     if (rc != 0) {
         return rc;
     }

@@ -22,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define API_WORKERS_OUTPUT_VARIABLES_MAX (120 * 1024) /* bytes of keys and values, as AWS bounds   \
-                                                       */
+#define API_WORKERS_OUTPUT_VARIABLES_MAX                                                           \
+    (120 * 1024) /* bytes of keys and values, as AWS bounds                                        \
+                  */
 #define API_WORKERS_DONE_TTL_MS       (24LL * 3600 * 1000)     /* a finished job is kept a day */
 #define API_WORKERS_JOB_TTL_MS        (8LL * 24 * 3600 * 1000) /* without a known deadline */
 #define API_WORKERS_DEADLINE_GRACE_MS (24LL * 3600 * 1000)

@@ -24,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOOP_POLL_MS 20
+#define LOOP_POLL_MS    20
 #define HEALTH_STALE_MS 10000
 
 /* What the health endpoint reads, written by the loop thread. */
 typedef struct orch_health {
-    atomic_llong loop_ms;  /* last loop iteration (monotonic ms) */
-    atomic_int redis_ok;   /* the latest Redis round trip succeeded */
+    atomic_llong loop_ms; /* last loop iteration (monotonic ms) */
+    atomic_int redis_ok;  /* the latest Redis round trip succeeded */
 } orch_health;
 
 static void healthz(const http_request *req, http_response *resp, void *ctx)
@@ -73,12 +73,12 @@ static void metrics_init(orch_metrics *m)
                                         "outbox entries carried out", NULL, 0);
     m->timers = http_metrics_counter(m->registry, "sluice_orchestrator_timers_fired_total",
                                      "timers fired", NULL, 0);
-    m->cache_hits = http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
-                                         "requests stepped on the state kept from the last save",
-                                         NULL, 0);
-    m->batch_seconds = http_metrics_histogram(m->registry, "sluice_orchestrator_batch_seconds",
-                                             "time to handle one batch of requests, consume to outbox acked",
-                                             NULL, 0, NULL, 0);
+    m->cache_hits =
+        http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
+                             "requests stepped on the state kept from the last save", NULL, 0);
+    m->batch_seconds = http_metrics_histogram(
+        m->registry, "sluice_orchestrator_batch_seconds",
+        "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
 }
 
 /* Adds what the handler counted since the last call. */

@@ -37,7 +37,8 @@ typedef struct orch_config {
 extern const sluice_config_var orch_config_vars[];
 extern const size_t orch_config_nvars;
 
-/* Loads the configuration from the environment (and SLUICE_CONFIG_FILE). 0 or SLUICE_EINVAL with err. */
+/* Loads the configuration from the environment (and SLUICE_CONFIG_FILE). 0 or SLUICE_EINVAL with
+ * err. */
 int orch_config_load(orch_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -201,8 +201,8 @@ int orch_handler_drain_outbox(orch_handler *h, const char *pipeline, int64_t min
             }
             rc = carry_out_entry(h, pipeline, entry);
             if (rc != SLUICE_OK) {
-                SLUICE_WARN("pipeline %s: outbox entry %s not carried out: %s", pipeline,
-                            entry->id, sluice_strerror(rc));
+                SLUICE_WARN("pipeline %s: outbox entry %s not carried out: %s", pipeline, entry->id,
+                            sluice_strerror(rc));
                 break;
             }
         }
@@ -217,7 +217,8 @@ int orch_handler_drain_outbox(orch_handler *h, const char *pipeline, int64_t min
         } else if (flushed != SLUICE_OK && rc == SLUICE_OK) {
             rc = flushed;
         }
-        bool more = rc == SLUICE_OK && done == outbox.count && outbox.count == ORCH_STORE_OUTBOX_BATCH;
+        bool more =
+            rc == SLUICE_OK && done == outbox.count && outbox.count == ORCH_STORE_OUTBOX_BATCH;
         state_cas_outbox_clear(&outbox);
         if (!more) {
             return rc;
@@ -368,8 +369,7 @@ static int step_one(orch_handler *h, batch_req *r, engine_state *state, json_t *
         r->req.doc.input.update.pipeline = model;
     }
     char seed[400];
-    snprintf(seed, sizeof seed, "%s/%" PRId32 "/%" PRId64, msg->topic, msg->partition,
-             msg->offset);
+    snprintf(seed, sizeof seed, "%s/%" PRId32 "/%" PRId64, msg->topic, msg->partition, msg->offset);
     engine_ids_seeded ids;
     engine_ids_seeded_init(&ids, seed);
     engine_ctx ctx = {
@@ -474,9 +474,9 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
                 if (rc == SLUICE_ECONFLICT) {
                     h->stats.conflicts++;
                 }
-                snprintf(reason, sizeof reason, "%s", rc == SLUICE_ECONFLICT
-                                                          ? "the state changed meanwhile"
-                                                          : sluice_strerror(rc));
+                snprintf(reason, sizeof reason, "%s",
+                         rc == SLUICE_ECONFLICT ? "the state changed meanwhile"
+                                                : sluice_strerror(rc));
                 SLUICE_DEBUG("pipeline %s: saving: %s", pipeline, reason);
                 for (size_t i = first; i < k; i++) {
                     if (reqs[i]->item->verdict == BUS_CONSUMER_DONE) {
@@ -613,11 +613,10 @@ int orch_handler_fire_timers(orch_handler *h, int64_t now_ms)
         char name[600];
         snprintf(name, sizeof name, "timer/%s/%" PRId64, members[i], now_ms);
         engine_ids_derive(name, 0, id);
-        json_t *detail = json_pack("{s:s, s:s, s:s}", "type", "TimerFired", "pipeline", pipeline,
-                                   "key", key);
+        json_t *detail =
+            json_pack("{s:s, s:s, s:s}", "type", "TimerFired", "pipeline", pipeline, "key", key);
         char arn[256];
-        snprintf(arn, sizeof arn, "arn:aws:codepipeline:%s:%s:%s", h->region, h->account,
-                 pipeline);
+        snprintf(arn, sizeof arn, "arn:aws:codepipeline:%s:%s:%s", h->region, h->account, pipeline);
         const char *resources[1] = {arn};
         bus_envelope_spec spec = {
             .id = id,

@@ -39,19 +39,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_CACHE_SLOTS 64
+#define ORCH_CACHE_SLOTS   64
 #define ORCH_BATCH_OPS_MAX 2000 /* ops gathered before a batch saves (bounds one outbox entry) */
-#define ORCH_BATCH_MAX 256      /* requests taken from Kafka at once */
+#define ORCH_BATCH_MAX     256  /* requests taken from Kafka at once */
 
 typedef struct orch_handler_stats {
-    uint64_t steps;       /* requests stepped and saved */
-    uint64_t saves;       /* state saves (one per pipeline per batch, mostly) */
-    uint64_t duplicates;  /* requests already applied, skipped */
-    uint64_t rejected;    /* malformed requests dead-lettered */
-    uint64_t conflicts;   /* compare-and-set conflicts (retried) */
-    uint64_t cache_hits;  /* requests stepped on a state kept from the previous save */
-    uint64_t published;   /* outbox entries carried out */
-    uint64_t timers;      /* timers fired */
+    uint64_t steps;         /* requests stepped and saved */
+    uint64_t saves;         /* state saves (one per pipeline per batch, mostly) */
+    uint64_t duplicates;    /* requests already applied, skipped */
+    uint64_t rejected;      /* malformed requests dead-lettered */
+    uint64_t conflicts;     /* compare-and-set conflicts (retried) */
+    uint64_t cache_hits;    /* requests stepped on a state kept from the previous save */
+    uint64_t published;     /* outbox entries carried out */
+    uint64_t timers;        /* timers fired */
     uint64_t last_batch_ns; /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
 
@@ -63,15 +63,15 @@ typedef struct orch_handler_stats {
  */
 typedef struct orch_cache_slot {
     char pipeline[104];
-    uint64_t version;     /* the version saved; 0: empty slot */
-    engine_state *state;  /* owned */
-    json_t *applied;      /* owned: the state document's "applied" offsets */
+    uint64_t version;    /* the version saved; 0: empty slot */
+    engine_state *state; /* owned */
+    json_t *applied;     /* owned: the state document's "applied" offsets */
 } orch_cache_slot;
 
 typedef struct orch_handler {
-    orch_store *store;          /* borrowed */
-    bus_producer *producer;     /* borrowed */
-    const bus_topics *topics;   /* borrowed */
+    orch_store *store;        /* borrowed */
+    bus_producer *producer;   /* borrowed */
+    const bus_topics *topics; /* borrowed */
     const char *account;
     const char *region;
     int publish_timeout_ms;
@@ -100,7 +100,6 @@ void orch_handler_release(orch_handler *h);
  * pipeline wait too, so their order holds.
  */
 void orch_handler_handle_batch(bus_consumer_item *items, size_t n, void *ctx);
-
 
 /*
  * Carries out the pending outbox of pipeline (entries older than

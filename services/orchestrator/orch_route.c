@@ -120,8 +120,8 @@ static json_t *route_one(const engine_effect *effect, const orch_route_ctx *ctx,
         if (effect->body == NULL) {
             break;
         }
-        return json_pack("{s:s, s:s, s:O}", "op", "publish-event", "key", ctx->pipeline,
-                         "message", effect->body);
+        return json_pack("{s:s, s:s, s:O}", "op", "publish-event", "key", ctx->pipeline, "message",
+                         effect->body);
     case ENGINE_EFFECT_JOB: {
         if (effect->id == NULL || effect->body == NULL || effect->execution_id == NULL) {
             break;
@@ -196,9 +196,12 @@ static const struct {
     const char *name;
     orch_op_kind kind;
 } op_names[] = {
-    {"publish-event", ORCH_OP_PUBLISH_EVENT},   {"publish-job", ORCH_OP_PUBLISH_JOB},
-    {"timer-set", ORCH_OP_TIMER_SET},           {"timer-cancel", ORCH_OP_TIMER_CANCEL},
-    {"reply", ORCH_OP_REPLY},                   {"archive-execution", ORCH_OP_ARCHIVE_EXECUTION},
+    {"publish-event", ORCH_OP_PUBLISH_EVENT},
+    {"publish-job", ORCH_OP_PUBLISH_JOB},
+    {"timer-set", ORCH_OP_TIMER_SET},
+    {"timer-cancel", ORCH_OP_TIMER_CANCEL},
+    {"reply", ORCH_OP_REPLY},
+    {"archive-execution", ORCH_OP_ARCHIVE_EXECUTION},
     {"archive-action", ORCH_OP_ARCHIVE_ACTION},
 };
 
@@ -245,8 +248,8 @@ int orch_op_from_json(json_t *entry, orch_op *op, char *err, size_t errlen)
     case ORCH_OP_TIMER_CANCEL:
         op->key = json_string_value(json_object_get(root, "key"));
         op->deadline_ms = json_integer_value(json_object_get(root, "deadline"));
-        if (op->key == NULL ||
-            (op->kind == ORCH_OP_TIMER_SET && !json_is_integer(json_object_get(root, "deadline")))) {
+        if (op->key == NULL || (op->kind == ORCH_OP_TIMER_SET &&
+                                !json_is_integer(json_object_get(root, "deadline")))) {
             goto malformed;
         }
         return SLUICE_OK;

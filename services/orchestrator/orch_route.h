@@ -31,11 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_DETAIL_TYPE_REQUEST "Sluice Pipeline Request"
+#define ORCH_DETAIL_TYPE_REQUEST    "Sluice Pipeline Request"
 #define ORCH_DETAIL_TYPE_JOB_RESULT "Sluice Job Result"
-#define ORCH_DETAIL_TYPE_JOB "Sluice Action Job"
-#define ORCH_SOURCE "sluice.orchestrator"
-#define ORCH_PIPELINE_NAME_MAX 100
+#define ORCH_DETAIL_TYPE_JOB        "Sluice Action Job"
+#define ORCH_SOURCE                 "sluice.orchestrator"
+#define ORCH_PIPELINE_NAME_MAX      100
 
 typedef enum orch_request_kind {
     ORCH_REQUEST_ENGINE = 0, /* an engine input (PipelineUpdated included) */
@@ -94,10 +94,11 @@ typedef struct orch_op {
     int64_t deadline_ms; /* TIMER_SET */
     const char *id;      /* REPLY: request id; ARCHIVE_*: record id */
     int64_t start_ms;    /* ARCHIVE_*: sort score */
-    json_t *payload;     /* publish: envelope; REPLY: reply document; ARCHIVE_*: record (borrowed) */
+    json_t *payload; /* publish: envelope; REPLY: reply document; ARCHIVE_*: record (borrowed) */
 } orch_op;
 
-/* Parses one op from its text. 0 with *op filled (release with orch_op_clear), or SLUICE_EPARSE with err. */
+/* Parses one op from its text. 0 with *op filled (release with orch_op_clear), or SLUICE_EPARSE
+ * with err. */
 int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t errlen);
 
 /* Reads one op from its JSON object (op takes a reference). Same contract as orch_op_parse. */

@@ -33,11 +33,10 @@ static const char claim_lua[] =
     "return due\n";
 
 /* KEYS: reply list. ARGV: reply, ttl seconds. One copy, expiring. */
-static const char reply_lua[] =
-    "redis.call('DEL', KEYS[1])\n"
-    "redis.call('RPUSH', KEYS[1], ARGV[1])\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
-    "return 1\n";
+static const char reply_lua[] = "redis.call('DEL', KEYS[1])\n"
+                                "redis.call('RPUSH', KEYS[1], ARGV[1])\n"
+                                "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+                                "return 1\n";
 
 int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
 {
@@ -298,8 +297,8 @@ static int archive(orch_store *store, const char *pipeline, const char *hash_suf
     const char *keys[] = {hash, order};
     const char *args[] = {id, score, text, limit};
     redisReply *reply = NULL;
-    rc = state_script_eval(store->redis, &store->archive, STATE_REDIS_RETRY, 2, keys, 4, args,
-                           NULL, &reply);
+    rc = state_script_eval(store->redis, &store->archive, STATE_REDIS_RETRY, 2, keys, 4, args, NULL,
+                           &reply);
     if (reply != NULL) {
         freeReplyObject(reply);
     }
@@ -376,7 +375,7 @@ int orch_store_drop(orch_store *store, const char *pipeline)
 int orch_store_scan_outboxes(orch_store *store, char cursor[32],
                              void (*fn)(const char *pipeline, void *ctx), void *ctx)
 {
-    const char *argv[] = {"SCAN", cursor, "MATCH", STATE_KEY_PREFIX ":{*}:" STATE_KEY_OUTBOX,
+    const char *argv[] = {"SCAN",  cursor, "MATCH", STATE_KEY_PREFIX ":{*}:" STATE_KEY_OUTBOX,
                           "COUNT", "500"};
     redisReply *reply = NULL;
     int rc = state_redis_commandv(store->redis, STATE_REDIS_RETRY, 6, argv, NULL, &reply);

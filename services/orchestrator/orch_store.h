@@ -23,15 +23,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_STORE_REPLY_TTL_S 300
+#define ORCH_STORE_REPLY_TTL_S  300
 #define ORCH_STORE_OUTBOX_BATCH 512
 
 typedef struct orch_store {
-    state_redis *redis;      /* borrowed */
-    int64_t history_max;     /* executions kept per pipeline */
-    state_script archive;    /* archive one record and trim the history */
-    state_script claim;      /* claim due timers */
-    state_script reply;      /* deliver one reply (replacing a copy delivered before) */
+    state_redis *redis;   /* borrowed */
+    int64_t history_max;  /* executions kept per pipeline */
+    state_script archive; /* archive one record and trim the history */
+    state_script claim;   /* claim due timers */
+    state_script reply;   /* deliver one reply (replacing a copy delivered before) */
 } orch_store;
 
 /* Prepares store over redis. 0 or SLUICE_EINTERNAL. */

@@ -47,9 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WAIT_MS 20000
-#define DRAIN_MS 30000
-#define QUIET_MS 1000
+#define WAIT_MS         20000
+#define DRAIN_MS        30000
+#define QUIET_MS        1000
 #define CAPTURE_STREAMS 4
 #define ARTIFACT_BUCKET "sluice-artifacts"
 
@@ -85,7 +85,7 @@
     "\"inputArtifacts\":[{\"name\":\"BuildArtifact\"}]}]}]}"
 
 static const char *const capture_stream_names[CAPTURE_STREAMS] = {"events", "jobs", "requests",
-                                                                   "deadletter"};
+                                                                  "deadletter"};
 static const bus_topics_kind capture_stream_topics[CAPTURE_STREAMS] = {
     BUS_TOPICS_EVENTS, BUS_TOPICS_JOBS, BUS_TOPICS_REQUESTS, BUS_TOPICS_DEADLETTER};
 
@@ -310,15 +310,15 @@ static void pump(scenario *s, int ms)
 }
 
 /* Pumps until n events match (kind, execution, stage, action, state); false on timeout. */
-static bool wait_count(scenario *s, char kind, const char *x, const char *stage,
-                      const char *action, const char *state, size_t n)
+static bool wait_count(scenario *s, char kind, const char *x, const char *stage, const char *action,
+                       const char *state, size_t n)
 {
     int64_t until = kit_now_ms() + WAIT_MS;
     while (kit_count(s->kit, kind, x, stage, action, state) < n) {
         if (kit_now_ms() >= until) {
             fprintf(stderr, "capture_events: no %zu %c event(s) %s/%s/%s in state %s\n", n, kind,
-                    x != NULL ? x : "*", stage != NULL ? stage : "*",
-                    action != NULL ? action : "*", state != NULL ? state : "*");
+                    x != NULL ? x : "*", stage != NULL ? stage : "*", action != NULL ? action : "*",
+                    state != NULL ? state : "*");
             return false;
         }
         pump(s, 10);
@@ -375,9 +375,9 @@ static void script(scenario *s, const char *hold, const char *fail)
 
 static void write_meta(scenario *s)
 {
-    capture_write(s->cap, json_pack("{s:s, s:s, s:s, s:s}", "stream", "meta", "prefix",
-                                    s->kit->prefix, "group", s->kit->group, "pipeline",
-                                    s->pipeline));
+    capture_write(s->cap,
+                  json_pack("{s:s, s:s, s:s, s:s}", "stream", "meta", "prefix", s->kit->prefix,
+                            "group", s->kit->group, "pipeline", s->pipeline));
 }
 
 /* Publishes payload on the requests topic and notes it as injected. */
@@ -575,8 +575,8 @@ int main(int argc, char **argv)
     kit_define(&kit, s.pipeline, DECLARATION, 1);
 
     static void (*const steps[])(scenario *) = {
-        scenario_dead_letters,      scenario_success,          scenario_failure_and_retry,
-        scenario_stop_and_wait,     scenario_stop_and_abandon, scenario_supersede_and_cancel,
+        scenario_dead_letters,  scenario_success,          scenario_failure_and_retry,
+        scenario_stop_and_wait, scenario_stop_and_abandon, scenario_supersede_and_cancel,
         scenario_timeout,
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && sluice_test_failed == 0; i++) {

@@ -71,8 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                {"X-Amz-Target", fields[2]},
                                {"Content-Type", fields[3]}};
         http_pair query[] = {{fields[2], fields[3]}};
-        http_request req = {.method = "POST", .path = fields[3], .headers = headers,
-                            .header_count = 5, .query = query, .query_count = 1, .body = body,
+        http_request req = {.method = "POST",
+                            .path = fields[3],
+                            .headers = headers,
+                            .header_count = 5,
+                            .query = query,
+                            .query_count = 1,
+                            .body = body,
                             .body_len = body_len};
         aws_sigv4_config config = {.region = "us-east-1", .service = "codepipeline"};
         aws_sigv4_result result;

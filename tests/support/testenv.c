@@ -65,7 +65,10 @@ const char *testenv_require(const char *key)
 {
     const char *value = testenv_get(key);
     if (value == NULL) {
-        fprintf(stderr, "testenv: %s is not set (is SLUICE_TEST_ENV_FILE from the integration_env fixture?)\n", key);
+        fprintf(
+            stderr,
+            "testenv: %s is not set (is SLUICE_TEST_ENV_FILE from the integration_env fixture?)\n",
+            key);
         exit(2);
     }
     return value;

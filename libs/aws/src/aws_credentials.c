@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CREDENTIALS_FIELDS     5
-#define CREDENTIALS_ENTRY_MAX  (AWS_ACCESS_KEY_ID_MAX + AWS_SECRET_KEY_MAX + AWS_IDENTITY_MAX + \
-                                AWS_ROLE_MAX + AWS_SESSION_TOKEN_MAX + CREDENTIALS_FIELDS)
+#define CREDENTIALS_FIELDS 5
+#define CREDENTIALS_ENTRY_MAX                                                                      \
+    (AWS_ACCESS_KEY_ID_MAX + AWS_SECRET_KEY_MAX + AWS_IDENTITY_MAX + AWS_ROLE_MAX +                \
+     AWS_SESSION_TOKEN_MAX + CREDENTIALS_FIELDS)
 
 typedef struct credentials_entry {
     aws_credential public_view;
@@ -218,8 +219,8 @@ int aws_credentials_parse(aws_credentials *store, const char *spec, char *err, s
         }
         if (end > start) {
             position++;
-            int rc = credentials_add_entry(store, start, (size_t)(end - start), position, err,
-                                           errlen);
+            int rc =
+                credentials_add_entry(store, start, (size_t)(end - start), position, err, errlen);
             if (rc != SLUICE_OK) {
                 return rc;
             }
@@ -231,8 +232,7 @@ int aws_credentials_parse(aws_credentials *store, const char *spec, char *err, s
     return SLUICE_OK;
 }
 
-const aws_credential *aws_credentials_find(const aws_credentials *store,
-                                           const char *access_key_id)
+const aws_credential *aws_credentials_find(const aws_credentials *store, const char *access_key_id)
 {
     if (store == NULL || access_key_id == NULL) {
         return NULL;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define JSON_REAL_DIGITS 16
+#define JSON_REAL_DIGITS       16
 #define JSON_MAX_EPOCH_SECONDS 253402300799.0 /* 9999-12-31T23:59:59Z */
 
 __attribute__((format(printf, 4, 5))) static int json_fail(aws_json_error *error, int status,
@@ -38,8 +38,8 @@ static bool json_is_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-int aws_json_target_parse(const char *target, const char *expected_prefix, char *op,
-                          size_t op_size, aws_json_error *error)
+int aws_json_target_parse(const char *target, const char *expected_prefix, char *op, size_t op_size,
+                          aws_json_error *error)
 {
     if (op_size > 0) {
         op[0] = '\0';
@@ -58,8 +58,8 @@ int aws_json_target_parse(const char *target, const char *expected_prefix, char 
     }
     const char *name = dot + 1;
     size_t len = strlen(name);
-    bool valid = len > 0 && len <= AWS_JSON_OPERATION_MAX && len < op_size &&
-                 json_is_letter(name[0]);
+    bool valid =
+        len > 0 && len <= AWS_JSON_OPERATION_MAX && len < op_size && json_is_letter(name[0]);
     for (size_t i = 0; i < len && valid; i++) {
         valid = json_is_letter(name[i]) || (name[i] >= '0' && name[i] <= '9');
     }
@@ -159,8 +159,8 @@ int aws_json_error_render(const char *type, const char *message, sluice_buf *out
     json_t *body = json_object();
     int rc = SLUICE_ENOMEM;
     if (body == NULL ||
-        json_object_set_new(body, "__type",
-                            http_message_json_string(type != NULL ? type : "")) != 0 ||
+        json_object_set_new(body, "__type", http_message_json_string(type != NULL ? type : "")) !=
+            0 ||
         json_object_set_new(body, "message",
                             http_message_json_string(message != NULL ? message : "")) != 0) {
         goto out;

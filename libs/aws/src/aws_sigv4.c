@@ -26,12 +26,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define SIGV4_CANONICAL_MAX  (256 * 1024) /* bound on a canonical request */
-#define SIGV4_SIGN_HEADERS_MAX 32         /* headers aws_sigv4_sign accepts */
+#define SIGV4_CANONICAL_MAX    (256 * 1024) /* bound on a canonical request */
+#define SIGV4_SIGN_HEADERS_MAX 32           /* headers aws_sigv4_sign accepts */
 #define SIGV4_HEADER_NAME_MAX  128
 
-#define SIGV4_MSG_MISMATCH                                                                        \
-    "The request signature we calculated does not match the signature you provided. Check your " \
+#define SIGV4_MSG_MISMATCH                                                                         \
+    "The request signature we calculated does not match the signature you provided. Check your "   \
     "AWS Secret Access Key and signing method. Consult the service documentation for details."
 #define SIGV4_MSG_BAD_TOKEN "The security token included in the request is invalid."
 
@@ -63,8 +63,8 @@ static int sigv4_hmac(const unsigned char *key, size_t key_len, const char *msg,
                       unsigned char out[AWS_SIGV4_KEY_LEN])
 {
     unsigned int out_len = 0;
-    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, msg_len, out,
-             &out_len) == NULL ||
+    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, msg_len, out, &out_len) ==
+            NULL ||
         out_len != AWS_SIGV4_KEY_LEN) {
         return SLUICE_EINTERNAL;
     }
@@ -162,8 +162,8 @@ int aws_sigv4_format_amz_date(int64_t ms, char out[AWS_SIGV4_AMZ_DATE_LEN + 1])
 
 static bool sigv4_is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 int aws_sigv4_uri_encode(const char *text, size_t len, int keep_slash, sluice_buf *out)
@@ -340,9 +340,8 @@ static int sigv4_append_trimmed(sluice_buf *out, const char *value)
     return rc;
 }
 
-int aws_sigv4_canonical_headers(const http_pair *headers, size_t count,
-                                const char *signed_headers, sluice_buf *out, char *err,
-                                size_t errlen)
+int aws_sigv4_canonical_headers(const http_pair *headers, size_t count, const char *signed_headers,
+                                sluice_buf *out, char *err, size_t errlen)
 {
     const char *p = signed_headers;
     if (p == NULL || *p == '\0') {
@@ -427,8 +426,8 @@ int aws_sigv4_canonical_request(const char *method, const char *path, const http
     return SLUICE_OK;
 }
 
-int aws_sigv4_string_to_sign(const char *amz_date, const char *scope,
-                             const char *canonical_request, size_t len, sluice_buf *out)
+int aws_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,
+                             size_t len, sluice_buf *out)
 {
     char hash[AWS_SIGV4_HEX_LEN + 1];
     aws_sigv4_sha256_hex(canonical_request, len, hash);
@@ -503,8 +502,8 @@ static int sigv4_parse(const char *value, aws_sigv4_authorization *out, int *mis
     size_t algorithm_len = strlen(AWS_SIGV4_ALGORITHM);
     if (strncmp(p, AWS_SIGV4_ALGORITHM, algorithm_len) != 0 ||
         (p[algorithm_len] != ' ' && p[algorithm_len] != '\t' && p[algorithm_len] != '\0')) {
-        *missing = SIGV4_MISSING_CREDENTIAL | SIGV4_MISSING_SIGNATURE |
-                   SIGV4_MISSING_SIGNED_HEADERS;
+        *missing =
+            SIGV4_MISSING_CREDENTIAL | SIGV4_MISSING_SIGNATURE | SIGV4_MISSING_SIGNED_HEADERS;
         return sluice_error_set(err, errlen, SLUICE_EPARSE,
                                 "Authorization header requires 'Credential' parameter. "
                                 "Authorization header requires 'Signature' parameter. "
@@ -593,8 +592,7 @@ int aws_sigv4_parse_authorization(const char *value, aws_sigv4_authorization *ou
 /* ------------------------------------------------------------------ verify */
 
 __attribute__((format(printf, 3, 4))) static int sigv4_deny(aws_sigv4_result *result,
-                                                            const char *type, const char *fmt,
-                                                            ...)
+                                                            const char *type, const char *fmt, ...)
 {
     result->http_status = 400;
     snprintf(result->error_type, sizeof result->error_type, "%s", type);
@@ -656,8 +654,8 @@ static int sigv4_check_skew(const char *amz_date, int64_t signed_ms, int64_t now
     }
     if (expired) {
         return sigv4_deny(result, "InvalidSignatureException",
-                          "Signature expired: %s is now earlier than %s (%s - %lld min.)",
-                          amz_date, bound_text, now_text, minutes);
+                          "Signature expired: %s is now earlier than %s (%s - %lld min.)", amz_date,
+                          bound_text, now_text, minutes);
     }
     return sigv4_deny(result, "InvalidSignatureException",
                       "Signature not yet current: %s is still later than %s (%s + %lld min.)",
@@ -677,10 +675,11 @@ static int sigv4_check_request_shape(const aws_sigv4_config *config,
                           amz_date);
     }
     if (strcmp(auth->terminator, AWS_SIGV4_TERMINATOR) != 0) {
-        return sigv4_deny(result, "InvalidSignatureException",
-                          "Credential should be scoped with a valid terminator: '"
-                          AWS_SIGV4_TERMINATOR "', not '%s'.",
-                          auth->terminator);
+        return sigv4_deny(
+            result, "InvalidSignatureException",
+            "Credential should be scoped with a valid terminator: '" AWS_SIGV4_TERMINATOR
+            "', not '%s'.",
+            auth->terminator);
     }
     if (strcmp(auth->service, config->service) != 0) {
         return sigv4_deny(result, "InvalidSignatureException",
@@ -769,8 +768,8 @@ static int sigv4_check_signature(const aws_sigv4_authorization *auth, const aws_
     rc = aws_sigv4_string_to_sign(amz_date, scope, sluice_buf_cstr(&canonical), canonical.len,
                                   &to_sign);
     if (rc == SLUICE_OK) {
-        rc = aws_sigv4_signing_key(cred->secret_access_key, auth->date, auth->region,
-                                   auth->service, key);
+        rc = aws_sigv4_signing_key(cred->secret_access_key, auth->date, auth->region, auth->service,
+                                   key);
     }
     if (rc == SLUICE_OK) {
         rc = aws_sigv4_signature(key, sluice_buf_cstr(&to_sign), to_sign.len, expected);

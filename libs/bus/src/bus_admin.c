@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ADMIN_MAX_TOPICS 64
+#define ADMIN_MAX_TOPICS        64
 #define ADMIN_METADATA_SLICE_MS 1000
 #define ADMIN_METADATA_PAUSE_MS 50
 
@@ -46,8 +46,8 @@ static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopic
 
     for (size_t i = 0; i < ntopics; i++) {
         wanted[i] = partitions;
-        specs[i] = rd_kafka_NewTopic_new(topics[i], partitions, replication_factor, errstr,
-                                         sizeof errstr);
+        specs[i] =
+            rd_kafka_NewTopic_new(topics[i], partitions, replication_factor, errstr, sizeof errstr);
         if (specs[i] == NULL) {
             rc = sluice_error_set(err, errlen, SLUICE_EINVAL, "topic %s: %s", topics[i], errstr);
             goto out;

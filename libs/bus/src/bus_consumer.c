@@ -36,11 +36,11 @@
 #include <string.h>
 
 #define CONSUMER_SEEK_TIMEOUT_MS 2000
-#define CONSUMER_RUN_SLICE_MS 200
-#define CONSUMER_MAX_TOPICS 64
-#define CONSUMER_DEFAULT_SOURCE "sluice.bus"
+#define CONSUMER_RUN_SLICE_MS    200
+#define CONSUMER_MAX_TOPICS      64
+#define CONSUMER_DEFAULT_SOURCE  "sluice.bus"
 #define CONSUMER_DEFAULT_ACCOUNT "000000000000"
-#define CONSUMER_DEFAULT_REGION "us-east-1"
+#define CONSUMER_DEFAULT_REGION  "us-east-1"
 
 typedef struct consumer_retry {
     char topic[BUS_TOPICS_NAME_MAX + 1];
@@ -141,7 +141,7 @@ static consumer_retry *consumer_retry_add(bus_consumer *c, const char *topic, in
 
 /* One-partition list for pause/resume/seek/store; NULL on OOM. */
 static rd_kafka_topic_partition_list_t *consumer_one(const char *topic, int32_t partition,
-                                                    int64_t offset)
+                                                     int64_t offset)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
     if (list != NULL) {
@@ -280,8 +280,8 @@ static int consumer_deadletter(bus_consumer *c, const rd_kafka_message_t *m, con
         .len = m->len,
     };
     bus_deadletter_sender sender = {c->cfg.source, c->cfg.account, c->cfg.region};
-    int rc = bus_deadletter_new(&origin, reason, &sender, sluice_time_now_ms(), &env, err,
-                                sizeof err);
+    int rc =
+        bus_deadletter_new(&origin, reason, &sender, sluice_time_now_ms(), &env, err, sizeof err);
     if (rc == SLUICE_OK) {
         rc = bus_envelope_encode(env, &buf);
         snprintf(err, sizeof err, "%s", sluice_strerror(rc));
@@ -289,8 +289,8 @@ static int consumer_deadletter(bus_consumer *c, const rd_kafka_message_t *m, con
     if (rc == SLUICE_OK) {
         bool keep_key = m->key != NULL && m->key_len <= BUS_DEADLETTER_KEY_MAX;
         rc = bus_producer_send_sync(c->dl_producer, c->cfg.deadletter_topic,
-                                    keep_key ? m->key : NULL, keep_key ? m->key_len : 0,
-                                    buf.data, buf.len, c->cfg.deadletter_timeout_ms);
+                                    keep_key ? m->key : NULL, keep_key ? m->key_len : 0, buf.data,
+                                    buf.len, c->cfg.deadletter_timeout_ms);
         snprintf(err, sizeof err, "%s", sluice_strerror(rc));
     }
     if (rc == SLUICE_OK) {
@@ -345,8 +345,8 @@ static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     c->nretries = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        SLUICE_INFO("kafka consumer %s: group %s assigned %s", rd_kafka_name(rk),
-                    c->cfg.group_id, described);
+        SLUICE_INFO("kafka consumer %s: group %s assigned %s", rd_kafka_name(rk), c->cfg.group_id,
+                    described);
         rd_kafka_assign(rk, parts);
         return;
     }
@@ -411,8 +411,8 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
 {
     char errstr[BUS_KAFKA_ERRSTR_MAX];
     const bus_consumer_config *cfg = &c->cfg;
-    rd_kafka_conf_t *conf = bus_kafka_conf_new(cfg->brokers, cfg->client_id, cfg->debug, err,
-                                               errlen);
+    rd_kafka_conf_t *conf =
+        bus_kafka_conf_new(cfg->brokers, cfg->client_id, cfg->debug, err, errlen);
     if (conf == NULL) {
         return SLUICE_EINVAL;
     }
@@ -422,8 +422,8 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
         bus_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) != SLUICE_OK ||
         bus_kafka_conf_set_int(conf, "auto.commit.interval.ms", cfg->commit_interval_ms, err,
                                errlen) != SLUICE_OK ||
-        bus_kafka_conf_set_int(conf, "session.timeout.ms", cfg->session_timeout_ms, err,
-                               errlen) != SLUICE_OK ||
+        bus_kafka_conf_set_int(conf, "session.timeout.ms", cfg->session_timeout_ms, err, errlen) !=
+            SLUICE_OK ||
         bus_kafka_conf_set_int(conf, "heartbeat.interval.ms", cfg->heartbeat_interval_ms, err,
                                errlen) != SLUICE_OK ||
         bus_kafka_conf_set_int(conf, "max.poll.interval.ms", cfg->max_poll_interval_ms, err,
@@ -442,8 +442,7 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (c->rk == NULL) {
         rd_kafka_conf_destroy(conf); /* not taken over on failure */
-        return sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating kafka consumer: %s",
-                                errstr);
+        return sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating kafka consumer: %s", errstr);
     }
     /* conf is now owned by rk. Serve errors and rebalances from consumer_poll. */
     rd_kafka_poll_set_consumer(c->rk);
@@ -465,8 +464,7 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
     return SLUICE_OK;
 }
 
-int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *err,
-                     size_t errlen)
+int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *err, size_t errlen)
 {
     int rc;
     bus_consumer *c = NULL;
@@ -549,9 +547,9 @@ out:
 
 /* One fetched message on its way through a handler. */
 typedef struct consumer_entry {
-    rd_kafka_message_t *m;   /* owned until consumer_entry_release */
+    rd_kafka_message_t *m; /* owned until consumer_entry_release */
     const char *topic;
-    bus_envelope *env;       /* NULL when the message is not a valid envelope */
+    bus_envelope *env; /* NULL when the message is not a valid envelope */
     int attempt;
     bus_consumer_verdict verdict;
     char reason[BUS_DEADLETTER_REASON_MAX];
@@ -578,8 +576,8 @@ static bool consumer_prepare(bus_consumer *c, rd_kafka_message_t *m, consumer_en
     e->m = m;
     e->topic = topic;
     e->attempt = (r != NULL && r->offset == m->offset) ? r->attempts + 1 : 1;
-    int rc = bus_envelope_decode(m->payload, m->len, c->cfg.max_message_bytes, &e->env,
-                                 e->reason, sizeof e->reason);
+    int rc = bus_envelope_decode(m->payload, m->len, c->cfg.max_message_bytes, &e->env, e->reason,
+                                 sizeof e->reason);
     if (rc == SLUICE_ENOMEM) {
         e->verdict = BUS_CONSUMER_RETRY;
     } else if (rc != SLUICE_OK) {
@@ -621,8 +619,8 @@ static void consumer_settle(bus_consumer *c, consumer_entry *e)
         snprintf(e->reason, sizeof e->reason, "rejected by the handler");
     }
     if (e->env != NULL && verdict == BUS_CONSUMER_RETRY && e->reason[0] != '\0') {
-        SLUICE_WARN("kafka consumer: %s[%d]@%lld failed for now: %s", e->topic,
-                    (int)m->partition, (long long)m->offset, e->reason);
+        SLUICE_WARN("kafka consumer: %s[%d]@%lld failed for now: %s", e->topic, (int)m->partition,
+                    (long long)m->offset, e->reason);
     }
     if (verdict == BUS_CONSUMER_REJECT) {
         if (consumer_deadletter(c, m, e->topic, e->reason) == SLUICE_OK) {
@@ -683,8 +681,7 @@ static int consumer_poll_one(bus_consumer *c, int wait_ms, rd_kafka_message_t **
     return 1;
 }
 
-int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx,
-                          int timeout_ms)
+int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx, int timeout_ms)
 {
     if (c->closed) {
         return SLUICE_ECLOSED;

@@ -19,8 +19,8 @@
 #include <string.h>
 
 #define ENVELOPE_ACCOUNT_DIGITS 12
-#define ENVELOPE_REGION_MAX 32
-#define ENVELOPE_QUOTE_MAX 40 /* received values quoted in reasons are cut here */
+#define ENVELOPE_REGION_MAX     32
+#define ENVELOPE_QUOTE_MAX      40 /* received values quoted in reasons are cut here */
 
 static const char *envelope_type_name(const json_t *value)
 {
@@ -89,7 +89,8 @@ static bool envelope_too_deep(json_t *value, size_t level, size_t max)
     if (json_is_array(value)) {
         size_t index;
         json_t *item;
-        json_array_foreach(value, index, item) {
+        json_array_foreach(value, index, item)
+        {
             if (envelope_too_deep(item, level + 1, max)) {
                 return true;
             }
@@ -98,7 +99,8 @@ static bool envelope_too_deep(json_t *value, size_t level, size_t max)
     }
     const char *key;
     json_t *item;
-    json_object_foreach(value, key, item) {
+    json_object_foreach(value, key, item)
+    {
         if (envelope_too_deep(item, level + 1, max)) {
             return true;
         }
@@ -138,8 +140,8 @@ static int envelope_get_name(json_t *root, const char *name, const char **out, c
     }
     size_t len = strlen(*out);
     if (len == 0) {
-        return sluice_error_set(reason, reasonlen, SLUICE_EPARSE,
-                                "field \"%s\" must not be empty", name);
+        return sluice_error_set(reason, reasonlen, SLUICE_EPARSE, "field \"%s\" must not be empty",
+                                name);
     }
     if (len > BUS_ENVELOPE_NAME_MAX) {
         return sluice_error_set(reason, reasonlen, SLUICE_EPARSE,
@@ -249,7 +251,8 @@ static int envelope_validate(json_t *root, bus_envelope *env, char *reason, size
     }
     size_t index;
     json_t *item;
-    json_array_foreach(resources, index, item) {
+    json_array_foreach(resources, index, item)
+    {
         if (!json_is_string(item)) {
             return sluice_error_set(reason, reasonlen, SLUICE_EPARSE,
                                     "field \"resources\" must be an array of strings "

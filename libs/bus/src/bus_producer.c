@@ -31,17 +31,17 @@
 #include <string.h>
 #include <time.h>
 
-#define PRODUCER_SLICE_MS 50        /* longest single wait inside librdkafka */
+#define PRODUCER_SLICE_MS          50 /* longest single wait inside librdkafka */
 #define PRODUCER_MAX_MESSAGE_BYTES (1000 * 1000 * 1000)
-#define PRODUCER_MAX_IN_FLIGHT 10000000
+#define PRODUCER_MAX_IN_FLIGHT     10000000
 
 typedef struct producer_entry {
     struct producer_entry *prev;
     struct producer_entry *next;
     uint64_t seq;
-    bool queued;   /* handed to the current handle, report outstanding */
-    char *topic;   /* these three point into the same allocation */
-    void *key;     /* NULL when the message has no key */
+    bool queued; /* handed to the current handle, report outstanding */
+    char *topic; /* these three point into the same allocation */
+    void *key;   /* NULL when the message has no key */
     size_t keylen;
     void *payload;
     size_t len;
@@ -52,15 +52,15 @@ struct bus_producer {
     char *brokers;
     char *client_id;
     char *debug;
-    rd_kafka_t *rk;          /* NULL only after a failed re-creation */
+    rd_kafka_t *rk; /* NULL only after a failed re-creation */
     producer_entry *head;
     producer_entry *tail;
     producer_entry *pending; /* first entry not handed to rk, or NULL */
     size_t count;
     uint64_t next_seq;
-    bool fatal;              /* rk raised a fatal error: re-create before use */
+    bool fatal; /* rk raised a fatal error: re-create before use */
     size_t failed_since_flush;
-    uint64_t wait_seq;       /* bus_producer_send_sync's message, 0 when none */
+    uint64_t wait_seq; /* bus_producer_send_sync's message, 0 when none */
     bool wait_done;
     int wait_err;
     bus_producer_stats stats;
@@ -183,8 +183,7 @@ static int producer_rk_new(bus_producer *p, char *err, size_t errlen)
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf); /* not taken over on failure */
-        return sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating kafka producer: %s",
-                                errstr);
+        return sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating kafka producer: %s", errstr);
     }
     p->rk = rk; /* conf is now owned by rk */
     return SLUICE_OK;
@@ -195,10 +194,10 @@ static void producer_pump(bus_producer *p)
 {
     while (p->pending != NULL && p->rk != NULL && !p->fatal) {
         producer_entry *e = p->pending;
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            p->rk, RD_KAFKA_V_TOPIC(e->topic), RD_KAFKA_V_KEY(e->key, e->keylen),
-            RD_KAFKA_V_VALUE(e->payload, e->len), RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_OPAQUE(e),
-            RD_KAFKA_V_END);
+        rd_kafka_resp_err_t err =
+            rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(e->topic), RD_KAFKA_V_KEY(e->key, e->keylen),
+                              RD_KAFKA_V_VALUE(e->payload, e->len), RD_KAFKA_V_MSGFLAGS(0),
+                              RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             e->queued = true;
             p->pending = e->next;

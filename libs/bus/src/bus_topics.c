@@ -18,8 +18,8 @@ static const char *const topics_suffixes[BUS_TOPICS_COUNT] = {
 
 static bool topics_char_is_legal(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 const char *bus_topics_suffix(bus_topics_kind kind)
@@ -42,8 +42,7 @@ int bus_topics_validate(const char *name, char *err, size_t errlen)
                                 BUS_TOPICS_NAME_MAX);
     }
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-        return sluice_error_set(err, errlen, SLUICE_EINVAL, "topic name \"%s\" is reserved",
-                                name);
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "topic name \"%s\" is reserved", name);
     }
     for (size_t i = 0; i < len; i++) {
         if (!topics_char_is_legal(name[i])) {

@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #define CONFIG_FILE_MAX_ENTRIES 256
-#define CONFIG_FILE_LINE_MAX 4096
+#define CONFIG_FILE_LINE_MAX    4096
 
 static void report(sluice_buf *msgs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

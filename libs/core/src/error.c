@@ -10,8 +10,8 @@
 const char *sluice_strerror(int err)
 {
     switch (err) {
-#define SLUICE_ERR_MSG(name, value, msg)                                      \
-    case (value):                                                             \
+#define SLUICE_ERR_MSG(name, value, msg)                                                           \
+    case (value):                                                                                  \
         return (msg);
         SLUICE_ERRNO_MAP(SLUICE_ERR_MSG)
 #undef SLUICE_ERR_MSG
@@ -23,8 +23,8 @@ const char *sluice_strerror(int err)
 const char *sluice_errname(int err)
 {
     switch (err) {
-#define SLUICE_ERR_NAME(name, value, msg)                                     \
-    case (value):                                                             \
+#define SLUICE_ERR_NAME(name, value, msg)                                                          \
+    case (value):                                                                                  \
         return #name;
         SLUICE_ERRNO_MAP(SLUICE_ERR_NAME)
 #undef SLUICE_ERR_NAME

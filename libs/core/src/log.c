@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define LOG_MSG_MAX 4096
+#define LOG_MSG_MAX    4096
 #define LOG_RECORD_MAX (LOG_MSG_MAX * 2 + 512)
 
 volatile int sluice_log_threshold = SLUICE_LOG_INFO;
@@ -70,15 +70,34 @@ static void json_escape_into(char *dst, size_t cap, size_t *pos, const char *src
         char esc[7];
         size_t n;
         switch (*p) {
-        case '"': memcpy(esc, "\\\"", 2); n = 2; break;
-        case '\\': memcpy(esc, "\\\\", 2); n = 2; break;
-        case '\n': memcpy(esc, "\\n", 2); n = 2; break;
-        case '\r': memcpy(esc, "\\r", 2); n = 2; break;
-        case '\t': memcpy(esc, "\\t", 2); n = 2; break;
+        case '"':
+            memcpy(esc, "\\\"", 2);
+            n = 2;
+            break;
+        case '\\':
+            memcpy(esc, "\\\\", 2);
+            n = 2;
+            break;
+        case '\n':
+            memcpy(esc, "\\n", 2);
+            n = 2;
+            break;
+        case '\r':
+            memcpy(esc, "\\r", 2);
+            n = 2;
+            break;
+        case '\t':
+            memcpy(esc, "\\t", 2);
+            n = 2;
+            break;
         default:
             if (*p < 0x20) {
-                esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-                esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 0xf];
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[*p >> 4];
+                esc[5] = hex[*p & 0xf];
                 n = 6;
             } else {
                 esc[0] = (char)*p;

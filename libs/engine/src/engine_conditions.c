@@ -60,8 +60,7 @@ bool engine_conditions_pending(const engine_stage_run *sr, engine_condition_kind
 }
 
 engine_plan_result engine_conditions_engaged(const engine_plan_stage *ps,
-                                             const engine_stage_run *sr,
-                                             engine_condition_kind kind)
+                                             const engine_stage_run *sr, engine_condition_kind kind)
 {
     const engine_stage_condition_run *run = &sr->conditions[kind];
     const engine_plan_conditions *plan = &ps->conditions[kind];
@@ -174,8 +173,8 @@ static int engine_conditions_resolve_config(const engine_plan *plan, const engin
 
 /* Finds where the rule's input artifacts are; fails when a producer's stage was skipped. */
 static int engine_conditions_inputs(const engine_plan *plan, const engine_execution *x,
-                                    const engine_plan_rule *pr, engine_rule_run *rule,
-                                    char *errbuf, size_t errlen)
+                                    const engine_plan_rule *pr, engine_rule_run *rule, char *errbuf,
+                                    size_t errlen)
 {
     if (pr->ninputs == 0) {
         return SLUICE_OK;
@@ -377,10 +376,10 @@ static void engine_conditions_settle(engine_machine *m, engine_execution *x, siz
             }
             if (failed_rule < cond->nrules) {
                 const engine_rule_run *rule = &cond->rules[failed_rule];
-                char *summary = engine_util_printf(
-                    "Rule %s failed: %.*s", pc->rules[failed_rule].name,
-                    ENGINE_CONDITIONS_SUMMARY_QUOTE,
-                    rule->summary != NULL ? rule->summary : "no reason given");
+                char *summary =
+                    engine_util_printf("Rule %s failed: %.*s", pc->rules[failed_rule].name,
+                                       ENGINE_CONDITIONS_SUMMARY_QUOTE,
+                                       rule->summary != NULL ? rule->summary : "no reason given");
                 engine_conditions_abandon_rules(m, x, cond);
                 engine_conditions_set(m, cond, ENGINE_COND_FAILED, summary);
                 free(summary);

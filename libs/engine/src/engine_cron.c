@@ -36,12 +36,12 @@ static const char *const engine_cron_day_names[] = {"SUN", "MON", "TUE", "WED",
 static const engine_cron_field engine_cron_minute = {"minutes", 0, 59, NULL, 0, false};
 static const engine_cron_field engine_cron_hour = {"hours", 0, 23, NULL, 0, false};
 static const engine_cron_field engine_cron_mday = {"day-of-month", 1, 31, NULL, 0, true};
-static const engine_cron_field engine_cron_month = {"month", 1, 12, engine_cron_month_names, 12,
-                                                    false};
-static const engine_cron_field engine_cron_wday = {"day-of-week", 1, 7, engine_cron_day_names, 7,
-                                                   true};
-static const engine_cron_field engine_cron_year = {"year", ENGINE_CRON_MIN_YEAR,
-                                                   ENGINE_CRON_MAX_YEAR, NULL, 0, false};
+static const engine_cron_field engine_cron_month = {"month", 1,    12, engine_cron_month_names,
+                                                    12,      false};
+static const engine_cron_field engine_cron_wday = {"day-of-week",         1, 7,
+                                                   engine_cron_day_names, 7, true};
+static const engine_cron_field engine_cron_year = {
+    "year", ENGINE_CRON_MIN_YEAR, ENGINE_CRON_MAX_YEAR, NULL, 0, false};
 
 /* ---- sets ------------------------------------------------------------------ */
 

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define ENGINE_MACHINE_ERR_LEN       256
-#define ENGINE_MACHINE_AUTO_RETRIES  1 /* automatic retries of a stage per execution */
+#define ENGINE_MACHINE_AUTO_RETRIES  1    /* automatic retries of a stage per execution */
 #define ENGINE_MACHINE_SUMMARY_QUOTE 1800 /* of a condition's summary in the execution's */
 #define ENGINE_MACHINE_SUMMARY_MAX   2048 /* ExecutionSummary, in bytes */
 
@@ -516,10 +516,9 @@ static void engine_machine_condition_fail(engine_machine *m, engine_execution *x
 {
     const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
     const engine_stage_condition_run *run = &x->stages[s].conditions[kind];
-    char *summary = engine_util_printf("Stage %s: the %s condition failed: %.*s", ps->name,
-                                       engine_plan_condition_kind_name(kind),
-                                       ENGINE_MACHINE_SUMMARY_QUOTE,
-                                       run->summary != NULL ? run->summary : "a rule failed");
+    char *summary = engine_util_printf(
+        "Stage %s: the %s condition failed: %.*s", ps->name, engine_plan_condition_kind_name(kind),
+        ENGINE_MACHINE_SUMMARY_QUOTE, run->summary != NULL ? run->summary : "a rule failed");
     engine_machine_stage_fail(m, x, s, summary);
     free(summary);
 }
@@ -580,10 +579,10 @@ static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, 
     engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
     free(summary);
     if (retry) {
-        engine_machine_resume(
-            m, x, s,
-            on_failure->retry_all_actions ? ENGINE_RETRY_ALL_ACTIONS : ENGINE_RETRY_FAILED_ACTIONS,
-            true);
+        engine_machine_resume(m, x, s,
+                              on_failure->retry_all_actions ? ENGINE_RETRY_ALL_ACTIONS
+                                                            : ENGINE_RETRY_FAILED_ACTIONS,
+                              true);
     }
     return true;
 }
@@ -1093,8 +1092,7 @@ void engine_machine_cancel_all(engine_machine *m)
                 }
             }
             for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
-                engine_conditions_abandon(m, x, s, (engine_condition_kind)k,
-                                          ENGINE_COND_CANCELLED);
+                engine_conditions_abandon(m, x, s, (engine_condition_kind)k, ENGINE_COND_CANCELLED);
             }
             engine_machine_stage_set(m, x, s, ENGINE_STAGE_CANCELLED);
         }

@@ -92,8 +92,8 @@ static void engine_plan_action_from_model(engine_plan_action *out, const model_a
 /* ---- stage conditions ----------------------------------------------------- */
 
 static const char *const engine_plan_result_names[] = {
-    [ENGINE_RESULT_NONE] = NULL,           [ENGINE_RESULT_FAIL] = "FAIL",
-    [ENGINE_RESULT_SKIP] = "SKIP",         [ENGINE_RESULT_ROLLBACK] = "ROLLBACK",
+    [ENGINE_RESULT_NONE] = NULL,     [ENGINE_RESULT_FAIL] = "FAIL",
+    [ENGINE_RESULT_SKIP] = "SKIP",   [ENGINE_RESULT_ROLLBACK] = "ROLLBACK",
     [ENGINE_RESULT_RETRY] = "RETRY",
 };
 
@@ -191,8 +191,8 @@ static void engine_plan_conditions_read(const json_t *obj, engine_condition_kind
         out->result = engine_plan_result_read(obj);
         const json_t *retry = json_object_get(obj, "retryConfiguration");
         const char *mode = json_string_value(json_object_get(retry, "retryMode"));
-        out->retry_all_actions = out->result == ENGINE_RESULT_RETRY && mode != NULL &&
-                                 strcmp(mode, "ALL_ACTIONS") == 0;
+        out->retry_all_actions =
+            out->result == ENGINE_RESULT_RETRY && mode != NULL && strcmp(mode, "ALL_ACTIONS") == 0;
     }
     const json_t *conditions = json_object_get(obj, "conditions");
     if (!json_is_array(conditions) || json_array_size(conditions) == 0) {

@@ -687,8 +687,7 @@ static json_t *engine_state_exec_json(const engine_execution *x)
             engine_util_put_int(st, "autoRetries", sr->auto_retries);
         }
         if (sr->retry_trigger != ENGINE_RETRY_TRIGGER_NONE) {
-            engine_util_put_str(st, "retryTrigger",
-                                engine_state_trigger_names[sr->retry_trigger]);
+            engine_util_put_str(st, "retryTrigger", engine_state_trigger_names[sr->retry_trigger]);
         }
         if (sr->status != ENGINE_STAGE_NOT_STARTED) {
             engine_util_put_bool(st, "started", sr->started);
@@ -838,9 +837,9 @@ static void engine_state_read_rule(engine_util_rd *rd, const json_t *obj, engine
 {
     r->status = ENGINE_RULE_NOT_STARTED;
     if (json_object_get(obj, "status") != NULL) {
-        r->status = (engine_rule_status)engine_state_read_enum(
-            rd, obj, "status", engine_state_rule_names,
-            ENGINE_STATE_COUNT(engine_state_rule_names));
+        r->status =
+            (engine_rule_status)engine_state_read_enum(rd, obj, "status", engine_state_rule_names,
+                                                       ENGINE_STATE_COUNT(engine_state_rule_names));
     }
     r->rule_execution_id = engine_util_rd_str(rd, obj, "ruleExecutionId", false);
     r->job_id = engine_util_rd_str(rd, obj, "jobId", false);

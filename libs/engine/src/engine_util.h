@@ -54,7 +54,7 @@ void engine_util_put_str(json_t *obj, const char *key, const char *s); /* skippe
 void engine_util_put_int(json_t *obj, const char *key, int64_t v);
 void engine_util_put_bool(json_t *obj, const char *key, bool v);
 void engine_util_put_time(json_t *obj, const char *key,
-                          int64_t ms);             /* epoch seconds; skipped when 0 */
+                          int64_t ms); /* epoch seconds; skipped when 0 */
 void engine_util_put_rfc3339(json_t *obj, const char *key,
                              int64_t ms);          /* RFC 3339; skipped when unformattable */
 void engine_util_push(json_t *arr, json_t *value); /* steals value */

@@ -133,9 +133,9 @@ static const char *const engine_view_condition_members[ENGINE_CONDITION_KINDS] =
 static void engine_view_stage_latest(json_t *obj, const engine_execution *latest,
                                      const engine_plan_stage *ps, const engine_stage_run *sr)
 {
-    engine_util_put(obj, "latestExecution",
-                    engine_view_stage_execution(latest->id,
-                                                engine_state_stage_status_name(sr->status)));
+    engine_util_put(
+        obj, "latestExecution",
+        engine_view_stage_execution(latest->id, engine_state_stage_status_name(sr->status)));
     for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
         if (sr->conditions[k].status != ENGINE_COND_NONE) {
             engine_util_put(obj, engine_view_condition_members[k],

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CLIENT_USER_AGENT_MAX 128
+#define CLIENT_USER_AGENT_MAX  128
 #define CLIENT_HEADER_LINE_MAX 8192
 
 struct http_client {
@@ -232,8 +232,8 @@ static bool client_is_token(const char *text)
         return false;
     }
     for (const char *p = text; *p != '\0'; p++) {
-        bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9');
+        bool alnum =
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
         if (!alnum && strchr("!#$%&'*+-.^_`|~", *p) == NULL) {
             return false;
         }
@@ -384,8 +384,8 @@ int http_client_get(http_client *client, const char *url, http_client_response *
     return http_client_request(client, "GET", url, NULL, 0, NULL, 0, out, err, errlen);
 }
 
-int http_client_post_json(http_client *client, const char *url, const char *json_text,
-                          size_t len, http_client_response *out, char *err, size_t errlen)
+int http_client_post_json(http_client *client, const char *url, const char *json_text, size_t len,
+                          http_client_response *out, char *err, size_t errlen)
 {
     const http_pair headers[] = {{"Content-Type", HTTP_CONTENT_TYPE_JSON}};
     return http_client_request(client, "POST", url, headers, 1, json_text, len, out, err, errlen);

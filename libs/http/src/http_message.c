@@ -170,14 +170,13 @@ json_t *http_message_json_string(const char *text)
     return str;
 }
 
-int http_response_set_error(http_response *resp, int status, const char *code,
-                            const char *message)
+int http_response_set_error(http_response *resp, int status, const char *code, const char *message)
 {
     json_t *body = json_object();
     int rc = SLUICE_ENOMEM;
     if (body == NULL ||
-        json_object_set_new(body, "code",
-                            http_message_json_string(code != NULL ? code : "")) != 0 ||
+        json_object_set_new(body, "code", http_message_json_string(code != NULL ? code : "")) !=
+            0 ||
         json_object_set_new(body, "message",
                             http_message_json_string(message != NULL ? message : "")) != 0) {
         goto out;

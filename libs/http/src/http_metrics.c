@@ -27,11 +27,11 @@ typedef enum metrics_type {
 } metrics_type;
 
 typedef struct metrics_series {
-    char **label_values;      /* label_count owned strings */
-    double value;             /* counter and gauge */
-    uint64_t *bucket_counts;  /* histogram: bucket_count + 1 per-bucket (not cumulative) counts */
-    double sum;               /* histogram */
-    uint64_t count;           /* histogram */
+    char **label_values;     /* label_count owned strings */
+    double value;            /* counter and gauge */
+    uint64_t *bucket_counts; /* histogram: bucket_count + 1 per-bucket (not cumulative) counts */
+    double sum;              /* histogram */
+    uint64_t count;          /* histogram */
 } metrics_series;
 
 struct http_metrics_family {
@@ -227,12 +227,10 @@ out:
     return result;
 }
 
-http_metrics_family *http_metrics_counter(http_metrics *metrics, const char *name,
-                                          const char *help, const char *const *label_names,
-                                          size_t label_count)
+http_metrics_family *http_metrics_counter(http_metrics *metrics, const char *name, const char *help,
+                                          const char *const *label_names, size_t label_count)
 {
-    return metrics_declare(metrics, METRICS_COUNTER, name, help, label_names, label_count, NULL,
-                           0);
+    return metrics_declare(metrics, METRICS_COUNTER, name, help, label_names, label_count, NULL, 0);
 }
 
 http_metrics_family *http_metrics_gauge(http_metrics *metrics, const char *name, const char *help,
@@ -257,8 +255,7 @@ http_metrics_family *http_metrics_histogram(http_metrics *metrics, const char *n
                            buckets, bucket_count);
 }
 
-static bool metrics_values_valid(const http_metrics_family *family,
-                                 const char *const *label_values)
+static bool metrics_values_valid(const http_metrics_family *family, const char *const *label_values)
 {
     if (family->label_count > 0 && label_values == NULL) {
         return false;
@@ -368,8 +365,7 @@ int http_metrics_set(http_metrics_family *family, const char *const *label_value
     return metrics_update(family, METRICS_GAUGE, label_values, value);
 }
 
-int http_metrics_observe(http_metrics_family *family, const char *const *label_values,
-                         double value)
+int http_metrics_observe(http_metrics_family *family, const char *const *label_values, double value)
 {
     return metrics_update(family, METRICS_HISTOGRAM, label_values, value);
 }

@@ -68,7 +68,7 @@ struct http_server {
 /* State of one request across the calls of server_access. */
 typedef struct server_request {
     int64_t start_ns;
-    bool too_large;  /* body exceeded max_body: answer 413 on the final call */
+    bool too_large;   /* body exceeded max_body: answer 413 on the final call */
     size_t discarded; /* body bytes dropped after the bound was hit */
     sluice_buf body;
 } server_request;
@@ -82,7 +82,7 @@ typedef struct server_pairs {
     char *trimmed; /* copies of values that arrived with trailing blanks */
 } server_pairs;
 
-static const char *const server_known_methods[] = {"GET", "HEAD", "POST", "PUT",
+static const char *const server_known_methods[] = {"GET",    "HEAD",  "POST",   "PUT",
                                                    "DELETE", "PATCH", "OPTIONS"};
 
 void http_server_config_defaults(http_server_config *config)
@@ -155,10 +155,10 @@ http_server *http_server_new(const http_server_config *config, char *err, size_t
         server->requests_total =
             http_metrics_counter(config->metrics, "sluice_http_requests_total",
                                  "HTTP requests by route, method and status", request_labels, 3);
-        server->request_seconds = http_metrics_histogram(
-            config->metrics, "sluice_http_request_duration_seconds",
-            "HTTP request latency from headers received to response queued", latency_labels, 1,
-            NULL, 0);
+        server->request_seconds =
+            http_metrics_histogram(config->metrics, "sluice_http_request_duration_seconds",
+                                   "HTTP request latency from headers received to response queued",
+                                   latency_labels, 1, NULL, 0);
         if (server->requests_total == NULL || server->request_seconds == NULL) {
             http_server_free(server);
             sluice_error_set(err, errlen, SLUICE_EINVAL,
@@ -213,8 +213,7 @@ int http_server_route(http_server *server, const char *method, const char *path,
 
 /* ------------------------------------------------------------------ logging */
 
-__attribute__((format(printf, 2, 0))) static void server_log(void *cls, const char *fmt,
-                                                             va_list ap)
+__attribute__((format(printf, 2, 0))) static void server_log(void *cls, const char *fmt, va_list ap)
 {
     http_server *server = cls;
     char text[SERVER_LOG_MAX];
@@ -356,8 +355,8 @@ static const char *server_method_label(const char *method)
     return "other";
 }
 
-static void server_record(const http_server *server, const server_request *state,
-                          const char *route, const char *method, int status)
+static void server_record(const http_server *server, const server_request *state, const char *route,
+                          const char *method, int status)
 {
     if (server->requests_total == NULL) {
         return;
@@ -498,15 +497,14 @@ static enum MHD_Result server_body_chunk(const http_server *server, server_reque
 
 /* The final call: route and run the handler. */
 static enum MHD_Result server_dispatch(http_server *server, struct MHD_Connection *conn,
-                                       const char *url, const char *method,
-                                       server_request *state)
+                                       const char *url, const char *method, server_request *state)
 {
     if (state->too_large) {
         char message[128];
         snprintf(message, sizeof message, "request body exceeds %zu bytes",
                  server->config.max_body);
-        return server_reject(server, conn, state, "unmatched", method, 413,
-                             "RequestEntityTooLarge", message);
+        return server_reject(server, conn, state, "unmatched", method, 413, "RequestEntityTooLarge",
+                             message);
     }
     const server_route *route = NULL;
     bool path_known = false;

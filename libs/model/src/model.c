@@ -16,8 +16,8 @@
 
 static const char *const pipeline_type_names[] = {"V1", "V2"};
 static const char *const execution_mode_names[] = {"SUPERSEDED", "QUEUED", "PARALLEL"};
-static const char *const category_names[] = {"Source",  "Build",    "Deploy",  "Test",
-                                             "Invoke",  "Approval", "Compute", "Unknown"};
+static const char *const category_names[] = {"Source", "Build",    "Deploy",  "Test",
+                                             "Invoke", "Approval", "Compute", "Unknown"};
 
 const char *model_pipeline_type_name(model_pipeline_type type)
 {
@@ -357,8 +357,8 @@ model_pipeline *model_pipeline_clone(const model_pipeline *pipeline)
         }
     }
     if (pipeline->variables != NULL) {
-        copy->variables = alloc_array(pipeline->variables, pipeline->nvariables,
-                                      sizeof(model_variable));
+        copy->variables =
+            alloc_array(pipeline->variables, pipeline->nvariables, sizeof(model_variable));
         if (copy->variables == NULL) {
             goto fail;
         }

@@ -54,8 +54,8 @@ static int errors_reserve(model_errors *errs)
     return SLUICE_OK;
 }
 
-int model_errors_add(model_errors *errs, const char *exception, const char *path,
-                     const char *fmt, ...)
+int model_errors_add(model_errors *errs, const char *exception, const char *path, const char *fmt,
+                     ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -64,8 +64,8 @@ int model_errors_add(model_errors *errs, const char *exception, const char *path
     return rc;
 }
 
-int model_errors_vadd(model_errors *errs, const char *exception, const char *path,
-                      const char *fmt, va_list ap)
+int model_errors_vadd(model_errors *errs, const char *exception, const char *path, const char *fmt,
+                      va_list ap)
 {
     char message[MODEL_ERROR_MESSAGE_MAX];
     char *path_copy = NULL;

@@ -34,10 +34,10 @@ typedef enum glob_op {
 
 typedef struct glob_insn {
     glob_op op;
-    bool negated;  /* CLASS */
-    uint32_t c;    /* CHAR */
-    uint32_t a;    /* CLASS: first range; SPLIT: first target; JMP: target */
-    uint32_t n;    /* CLASS: range count; SPLIT: target count */
+    bool negated; /* CLASS */
+    uint32_t c;   /* CHAR */
+    uint32_t a;   /* CLASS: first range; SPLIT: first target; JMP: target */
+    uint32_t n;   /* CLASS: range count; SPLIT: target count */
 } glob_insn;
 
 typedef struct glob_range {

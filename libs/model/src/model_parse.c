@@ -120,13 +120,14 @@ static void parse_configuration(parser *ps, const json_t *obj, model_action *act
         return;
     }
     action->has_configuration = true;
-    action->configuration = calloc(json_object_size(map) == 0 ? 1 : json_object_size(map),
-                                   sizeof(model_kv));
+    action->configuration =
+        calloc(json_object_size(map) == 0 ? 1 : json_object_size(map), sizeof(model_kv));
     if (action->configuration == NULL) {
         ps->oom = true;
         return;
     }
-    json_object_foreach(model_shape_iterable(map), key, value) {
+    json_object_foreach(model_shape_iterable(map), key, value)
+    {
         if (!json_is_string(value)) {
             continue; /* reported by the types pass */
         }
@@ -174,8 +175,8 @@ static bool take_int(parser *ps, const json_t *obj, const char *key, int64_t min
     if (n < min || n > max) {
         size_t mark = model_path_key(&ps->path, key);
         model_errors_add(ps->errs, exception, ps->path.buf,
-                         "must be between %lld and %lld (is %lld)", (long long)min,
-                         (long long)max, (long long)n);
+                         "must be between %lld and %lld (is %lld)", (long long)min, (long long)max,
+                         (long long)n);
         model_path_restore(&ps->path, mark);
         return false;
     }
@@ -203,19 +204,18 @@ static void parse_action(parser *ps, const json_t *obj, model_action *action)
     }
     /* runOrder beyond int: the values pass could not see the real number. */
     const json_t *run_order = json_object_get(obj, "runOrder");
-    if (json_is_integer(run_order) && (json_integer_value(run_order) < INT_MIN ||
-                                       json_integer_value(run_order) > INT_MAX)) {
+    if (json_is_integer(run_order) &&
+        (json_integer_value(run_order) < INT_MIN || json_integer_value(run_order) > INT_MAX)) {
         take_int(ps, obj, "runOrder", 1, 999, MODEL_EXC_VALIDATION, &n);
     } else if (json_is_integer(run_order)) {
         action->run_order = (int)json_integer_value(run_order);
     }
     parse_configuration(ps, obj, action);
     action->commands = take_strings(ps, obj, "commands", &action->ncommands);
-    action->output_artifacts = take_artifacts(ps, obj, "outputArtifacts",
-                                              &action->noutput_artifacts);
+    action->output_artifacts =
+        take_artifacts(ps, obj, "outputArtifacts", &action->noutput_artifacts);
     action->input_artifacts = take_artifacts(ps, obj, "inputArtifacts", &action->ninput_artifacts);
-    action->output_variables = take_strings(ps, obj, "outputVariables",
-                                            &action->noutput_variables);
+    action->output_variables = take_strings(ps, obj, "outputVariables", &action->noutput_variables);
     action->role_arn = take_string(ps, obj, "roleArn");
     action->region = take_string(ps, obj, "region");
     action->namespace_ = take_string(ps, obj, "namespace");
@@ -272,8 +272,8 @@ static void parse_enum_member(parser *ps, const json_t *obj, const char *key,
             *out = i;
             return;
         }
-        int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s", i > 0 ? ", " : "",
-                         names[i]);
+        int n =
+            snprintf(allowed + used, sizeof(allowed) - used, "%s%s", i > 0 ? ", " : "", names[i]);
         if (n > 0 && (size_t)n < sizeof(allowed) - used) {
             used += (size_t)n;
         }
@@ -409,7 +409,8 @@ int model_pipeline_parse_text(const char *text, size_t len, model_pipeline **out
     } else {
         const char *key;
         json_t *value;
-        json_object_foreach(doc, key, value) {
+        json_object_foreach(doc, key, value)
+        {
             if (strcmp(key, "pipeline") != 0 && strcmp(key, "tags") != 0 &&
                 strcmp(key, "metadata") != 0) {
                 model_errors_add(errs, MODEL_EXC_VALIDATION, key,

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define COUNT(a)         (sizeof(a) / sizeof((a)[0]))
 #define MINUTES_PER_HOUR 60
-#define MINUTES_PER_DAY (24 * 60)
-#define SPEC_MAX 256 /* longest "owner/category/provider/version" accepted */
+#define MINUTES_PER_DAY  (24 * 60)
+#define SPEC_MAX         256 /* longest "owner/category/provider/version" accepted */
 
 /* ---- built-in providers ---------------------------------------------------------------- */
 
@@ -33,10 +33,8 @@ static const char *const out_codecommit[] = {"AuthorDate",    "BranchName",    "
                                              "CommitMessage", "CommitterDate", "RepositoryName"};
 
 static const model_config_key keys_connection[] = {
-    {"ConnectionArn", true, false},
-    {"FullRepositoryId", true, false},
-    {"BranchName", true, false},
-    {"OutputArtifactFormat", false, false},
+    {"ConnectionArn", true, false},  {"FullRepositoryId", true, false},
+    {"BranchName", true, false},     {"OutputArtifactFormat", false, false},
     {"DetectChanges", false, false},
 };
 static const char *const out_connection[] = {"AuthorDate",    "BranchName",    "CommitId",
@@ -51,19 +49,15 @@ static const model_config_key keys_s3_source[] = {
 static const char *const out_s3_source[] = {"ETag", "VersionId"};
 
 static const model_config_key keys_codebuild[] = {
-    {"ProjectName", true, false},
-    {"PrimarySource", false, false},
-    {"BatchEnabled", false, false},
-    {"CombineArtifacts", false, false},
+    {"ProjectName", true, false},           {"PrimarySource", false, false},
+    {"BatchEnabled", false, false},         {"CombineArtifacts", false, false},
     {"EnvironmentVariables", false, false},
 };
 
 static const model_config_key keys_s3_deploy[] = {
-    {"BucketName", true, false},
-    {"Extract", true, false},
+    {"BucketName", true, false},           {"Extract", true, false},
     {"ObjectKey", false, false}, /* required when Extract is false: checked by the validator */
-    {"KMSEncryptionKeyARN", false, false},
-    {"CannedACL", false, false},
+    {"KMSEncryptionKeyARN", false, false}, {"CannedACL", false, false},
     {"CacheControl", false, false},
 };
 
@@ -82,48 +76,111 @@ static const model_config_key keys_github[] = {
     {"OAuthToken", false, true},
 };
 
-#define KEYS(k) (k), .nconfig_keys = COUNT(k)
+#define KEYS(k)    (k), .nconfig_keys = COUNT(k)
 #define OUTPUTS(o) (o), .noutput_variables = COUNT(o)
 
 /* Designated fields keep each entry readable; absent fields are 0 / false / NULL. */
 static const model_provider builtins[] = {
-    {.owner = "AWS", .category = "Source", .provider = "CodeCommit", .version = "1",
-     .config_keys = KEYS(keys_codecommit), .min_outputs = 1, .max_outputs = 1,
-     .output_variables = OUTPUTS(out_codecommit), .runner = MODEL_RUNNER_SOURCE,
+    {.owner = "AWS",
+     .category = "Source",
+     .provider = "CodeCommit",
+     .version = "1",
+     .config_keys = KEYS(keys_codecommit),
+     .min_outputs = 1,
+     .max_outputs = 1,
+     .output_variables = OUTPUTS(out_codecommit),
+     .runner = MODEL_RUNNER_SOURCE,
      .default_timeout_minutes = MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Source", .provider = "CodeStarSourceConnection", .version = "1",
-     .config_keys = KEYS(keys_connection), .min_outputs = 1, .max_outputs = 1,
-     .output_variables = OUTPUTS(out_connection), .runner = MODEL_RUNNER_SOURCE,
+    {.owner = "AWS",
+     .category = "Source",
+     .provider = "CodeStarSourceConnection",
+     .version = "1",
+     .config_keys = KEYS(keys_connection),
+     .min_outputs = 1,
+     .max_outputs = 1,
+     .output_variables = OUTPUTS(out_connection),
+     .runner = MODEL_RUNNER_SOURCE,
      .default_timeout_minutes = MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Source", .provider = "S3", .version = "1",
-     .config_keys = KEYS(keys_s3_source), .min_outputs = 1, .max_outputs = 1,
-     .output_variables = OUTPUTS(out_s3_source), .runner = MODEL_RUNNER_SOURCE,
+    {.owner = "AWS",
+     .category = "Source",
+     .provider = "S3",
+     .version = "1",
+     .config_keys = KEYS(keys_s3_source),
+     .min_outputs = 1,
+     .max_outputs = 1,
+     .output_variables = OUTPUTS(out_s3_source),
+     .runner = MODEL_RUNNER_SOURCE,
      .default_timeout_minutes = MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Build", .provider = "CodeBuild", .version = "1",
-     .config_keys = KEYS(keys_codebuild), .min_inputs = 1, .max_inputs = 5, .max_outputs = 5,
-     .dynamic_outputs = true, .runner = MODEL_RUNNER_WORKER,
+    {.owner = "AWS",
+     .category = "Build",
+     .provider = "CodeBuild",
+     .version = "1",
+     .config_keys = KEYS(keys_codebuild),
+     .min_inputs = 1,
+     .max_inputs = 5,
+     .max_outputs = 5,
+     .dynamic_outputs = true,
+     .runner = MODEL_RUNNER_WORKER,
      .default_timeout_minutes = 8 * MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Test", .provider = "CodeBuild", .version = "1",
-     .config_keys = KEYS(keys_codebuild), .min_inputs = 1, .max_inputs = 5, .max_outputs = 5,
-     .dynamic_outputs = true, .runner = MODEL_RUNNER_WORKER,
+    {.owner = "AWS",
+     .category = "Test",
+     .provider = "CodeBuild",
+     .version = "1",
+     .config_keys = KEYS(keys_codebuild),
+     .min_inputs = 1,
+     .max_inputs = 5,
+     .max_outputs = 5,
+     .dynamic_outputs = true,
+     .runner = MODEL_RUNNER_WORKER,
      .default_timeout_minutes = 8 * MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Compute", .provider = "Commands", .version = "1",
-     .min_inputs = 1, .max_inputs = 10, .max_outputs = 1, .commands_fields = true,
-     .v2_only = true, .runner = MODEL_RUNNER_WORKER, .default_timeout_minutes = MINUTES_PER_HOUR},
-    {.owner = "AWS", .category = "Deploy", .provider = "S3", .version = "1",
-     .config_keys = KEYS(keys_s3_deploy), .min_inputs = 1, .max_inputs = 1,
-     .runner = MODEL_RUNNER_WORKER, .default_timeout_minutes = 90},
-    {.owner = "AWS", .category = "Invoke", .provider = "Lambda", .version = "1",
-     .config_keys = KEYS(keys_lambda), .max_inputs = 5, .max_outputs = 5,
-     .dynamic_outputs = true, .runner = MODEL_RUNNER_WORKER,
+    {.owner = "AWS",
+     .category = "Compute",
+     .provider = "Commands",
+     .version = "1",
+     .min_inputs = 1,
+     .max_inputs = 10,
+     .max_outputs = 1,
+     .commands_fields = true,
+     .v2_only = true,
+     .runner = MODEL_RUNNER_WORKER,
+     .default_timeout_minutes = MINUTES_PER_HOUR},
+    {.owner = "AWS",
+     .category = "Deploy",
+     .provider = "S3",
+     .version = "1",
+     .config_keys = KEYS(keys_s3_deploy),
+     .min_inputs = 1,
+     .max_inputs = 1,
+     .runner = MODEL_RUNNER_WORKER,
+     .default_timeout_minutes = 90},
+    {.owner = "AWS",
+     .category = "Invoke",
+     .provider = "Lambda",
+     .version = "1",
+     .config_keys = KEYS(keys_lambda),
+     .max_inputs = 5,
+     .max_outputs = 5,
+     .dynamic_outputs = true,
+     .runner = MODEL_RUNNER_WORKER,
      .default_timeout_minutes = MINUTES_PER_DAY},
-    {.owner = "AWS", .category = "Approval", .provider = "Manual", .version = "1",
-     .config_keys = KEYS(keys_manual), .runner = MODEL_RUNNER_APPROVAL,
+    {.owner = "AWS",
+     .category = "Approval",
+     .provider = "Manual",
+     .version = "1",
+     .config_keys = KEYS(keys_manual),
+     .runner = MODEL_RUNNER_APPROVAL,
      .default_timeout_minutes = 7 * MINUTES_PER_DAY},
     /* Last: the wildcard for owner Custom. */
-    {.owner = "Custom", .category = MODEL_REGISTRY_ANY, .provider = MODEL_REGISTRY_ANY,
-     .version = MODEL_REGISTRY_ANY, .config_free_form = true, .max_inputs = 5, .max_outputs = 5,
-     .dynamic_outputs = true, .external = true, .runner = MODEL_RUNNER_EXTERNAL,
+    {.owner = "Custom",
+     .category = MODEL_REGISTRY_ANY,
+     .provider = MODEL_REGISTRY_ANY,
+     .version = MODEL_REGISTRY_ANY,
+     .config_free_form = true,
+     .max_inputs = 5,
+     .max_outputs = 5,
+     .dynamic_outputs = true,
+     .external = true,
+     .runner = MODEL_RUNNER_EXTERNAL,
      .default_timeout_minutes = MINUTES_PER_DAY},
 };
 #define CUSTOM_INDEX (COUNT(builtins) - 1)
@@ -437,7 +494,6 @@ void model_registry_free(model_registry *reg)
     free(reg);
 }
 
-
 const model_provider *model_registry_find(const model_registry *reg, const char *category,
                                           const char *owner, const char *provider,
                                           const char *version)
@@ -512,8 +568,7 @@ int model_registry_describe(const model_registry *reg, sluice_buf *out)
     return rc;
 }
 
-const model_config_key *model_provider_config_key(const model_provider *provider,
-                                                  const char *name)
+const model_config_key *model_provider_config_key(const model_provider *provider, const char *name)
 {
     for (size_t i = 0; i < provider->nconfig_keys; i++) {
         if (strcmp(provider->config_keys[i].name, name) == 0) {

@@ -48,21 +48,39 @@ struct shape {
     const char *const *enums; /* NULL-terminated; NULL when not an enum */
     const shape_member *members;
     size_t nmembers;
-    const shape *item; /* list member or map value */
-    const shape *key;  /* map key */
+    const shape *item;     /* list member or map value */
+    const shape *key;      /* map key */
     const char *exception; /* for value problems; NULL: ValidationException */
 };
 
 #define NO_BOUND INT64_MIN
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-#define STRING(lo, hi, pat) {.type = SHAPE_STRING, .min = (lo), .max = (hi), .pattern = (pat)}
-#define ENUM(values) {.type = SHAPE_STRING, .min = NO_BOUND, .max = NO_BOUND, .enums = (values)}
-#define INT(lo, hi) {.type = SHAPE_INT, .min = (lo), .max = (hi)}
-#define OBJECT(m) {.type = SHAPE_OBJECT, .min = NO_BOUND, .max = NO_BOUND, .members = (m), \
-                   .nmembers = COUNT(m)}
-#define LIST(of, lo, hi) {.type = SHAPE_LIST, .min = (lo), .max = (hi), .item = (of)}
-#define MAP(k, v, lo, hi) {.type = SHAPE_MAP, .min = (lo), .max = (hi), .key = (k), .item = (v)}
+#define STRING(lo, hi, pat)                                                                        \
+    {                                                                                              \
+        .type = SHAPE_STRING, .min = (lo), .max = (hi), .pattern = (pat)                           \
+    }
+#define ENUM(values)                                                                               \
+    {                                                                                              \
+        .type = SHAPE_STRING, .min = NO_BOUND, .max = NO_BOUND, .enums = (values)                  \
+    }
+#define INT(lo, hi)                                                                                \
+    {                                                                                              \
+        .type = SHAPE_INT, .min = (lo), .max = (hi)                                                \
+    }
+#define OBJECT(m)                                                                                  \
+    {                                                                                              \
+        .type = SHAPE_OBJECT, .min = NO_BOUND, .max = NO_BOUND, .members = (m),                    \
+        .nmembers = COUNT(m)                                                                       \
+    }
+#define LIST(of, lo, hi)                                                                           \
+    {                                                                                              \
+        .type = SHAPE_LIST, .min = (lo), .max = (hi), .item = (of)                                 \
+    }
+#define MAP(k, v, lo, hi)                                                                          \
+    {                                                                                              \
+        .type = SHAPE_MAP, .min = (lo), .max = (hi), .key = (k), .item = (v)                       \
+    }
 
 /* ---- leaves ------------------------------------------------------------------------------ */
 
@@ -515,8 +533,8 @@ static void check_string(walk *w, const char *text, const shape *sh)
         (sh->max != NO_BOUND && (int64_t)len > sh->max)) {
         if (sh->min != NO_BOUND) {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
-                             "must be %" PRId64 " to %" PRId64 " characters long (is %zu)",
-                             sh->min, sh->max, len);
+                             "must be %" PRId64 " to %" PRId64 " characters long (is %zu)", sh->min,
+                             sh->max, len);
         } else {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
                              "must be at most %" PRId64 " characters long (is %zu)", sh->max, len);
@@ -542,8 +560,8 @@ static void check_string(walk *w, const char *text, const shape *sh)
                 used += (size_t)n;
             }
         }
-        model_errors_add(w->errs, value_exception(sh), w->path->buf,
-                         "\"%.80s\" is not one of %s", text, allowed);
+        model_errors_add(w->errs, value_exception(sh), w->path->buf, "\"%.80s\" is not one of %s",
+                         text, allowed);
     }
 }
 
@@ -573,18 +591,17 @@ static void check_count(walk *w, size_t count, const shape *sh, const char *unit
     if (sh->min != NO_BOUND && (int64_t)count < sh->min) {
         if (sh->max != NO_BOUND) {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
-                             "must have %" PRId64 " to %" PRId64 " %s (has %zu)", sh->min,
-                             sh->max, unit, count);
+                             "must have %" PRId64 " to %" PRId64 " %s (has %zu)", sh->min, sh->max,
+                             unit, count);
         } else {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
-                             "must have at least %" PRId64 " %s (has %zu)", sh->min, unit,
-                             count);
+                             "must have at least %" PRId64 " %s (has %zu)", sh->min, unit, count);
         }
     } else if (sh->max != NO_BOUND && (int64_t)count > sh->max) {
         if (sh->min != NO_BOUND) {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
-                             "must have %" PRId64 " to %" PRId64 " %s (has %zu)", sh->min,
-                             sh->max, unit, count);
+                             "must have %" PRId64 " to %" PRId64 " %s (has %zu)", sh->min, sh->max,
+                             unit, count);
         } else {
             model_errors_add(w->errs, value_exception(sh), w->path->buf,
                              "must have at most %" PRId64 " %s (has %zu)", sh->max, unit, count);
@@ -609,7 +626,8 @@ static void walk_object(walk *w, const json_t *value, const shape *sh)
 {
     const char *key;
     json_t *member;
-    json_object_foreach(model_shape_iterable(value), key, member) {
+    json_object_foreach(model_shape_iterable(value), key, member)
+    {
         const shape_member *m = NULL;
         for (size_t i = 0; i < sh->nmembers; i++) {
             if (strcmp(sh->members[i].name, key) == 0) {
@@ -669,7 +687,8 @@ static void walk_value(walk *w, const json_t *value, const shape *sh)
         if (w->mode == MODEL_SHAPE_VALUES) {
             check_count(w, json_array_size(value), sh, "items");
         }
-        json_array_foreach(value, i, item) {
+        json_array_foreach(value, i, item)
+        {
             size_t mark = model_path_index(w->path, i);
             walk_value(w, item, sh->item);
             model_path_restore(w->path, mark);
@@ -682,7 +701,8 @@ static void walk_value(walk *w, const json_t *value, const shape *sh)
         if (w->mode == MODEL_SHAPE_VALUES) {
             check_count(w, json_object_size(value), sh, "entries");
         }
-        json_object_foreach(model_shape_iterable(value), key, item) {
+        json_object_foreach(model_shape_iterable(value), key, item)
+        {
             size_t mark = model_path_key(w->path, key);
             if (w->mode == MODEL_SHAPE_VALUES) {
                 size_t before = model_errors_total(w->errs);

@@ -31,8 +31,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define DESCRIBE_MAX 2048 /* bound on the list of providers quoted in a message */
-#define LIST_TEXT_MAX 400 /* bound on a list of names quoted in a message */
+#define DESCRIBE_MAX  2048 /* bound on the list of providers quoted in a message */
+#define LIST_TEXT_MAX 400  /* bound on a list of names quoted in a message */
 
 /* ---- a name → index map (open addressing, keys borrowed) ------------------------------ */
 
@@ -215,8 +215,7 @@ static bool pipeline_declares(const model_pipeline *p, const char *name, size_t 
     return false;
 }
 
-static void check_ref(vctx *v, const char *text, const model_vars_ref *ref,
-                      const ref_scope *scope)
+static void check_ref(vctx *v, const char *text, const model_vars_ref *ref, const ref_scope *scope)
 {
     char ns[128];
     char key[160];
@@ -254,8 +253,8 @@ static void check_ref(vctx *v, const char *text, const model_vars_ref *ref,
     size_t producer;
     if (!map_get(&v->namespaces, ns, &producer)) {
         report(v, scope->exception,
-               "variable \"%.*s\" cannot be resolved: no action declares namespace \"%s\"",
-               reflen, whole, ns);
+               "variable \"%.*s\" cannot be resolved: no action declares namespace \"%s\"", reflen,
+               whole, ns);
         return;
     }
     char who[300];
@@ -527,7 +526,8 @@ static bool is_env_list(const char *text)
     bool ok = json_is_array(doc);
     size_t i;
     json_t *item;
-    json_array_foreach(doc, i, item) {
+    json_array_foreach(doc, i, item)
+    {
         const json_t *type = json_object_get(item, "type");
         ok = ok && json_is_object(item) && json_is_string(json_object_get(item, "name")) &&
              json_is_string(json_object_get(item, "value")) &&
@@ -559,8 +559,7 @@ static void check_config_value(vctx *v, const model_provider *pv, const char *ke
     }
     if (strcmp(key, "OutputArtifactFormat") == 0 && strcmp(value, "CODE_ZIP") != 0 &&
         strcmp(value, "CODEBUILD_CLONE_REF") != 0) {
-        report(v, MODEL_EXC_ACTION, "\"%.80s\" is not one of CODE_ZIP, CODEBUILD_CLONE_REF",
-               value);
+        report(v, MODEL_EXC_ACTION, "\"%.80s\" is not one of CODE_ZIP, CODEBUILD_CLONE_REF", value);
     } else if (strcmp(key, "EnvironmentVariables") == 0 && !is_env_list(value)) {
         report(v, MODEL_EXC_ACTION,
                "must be a JSON list of {\"name\", \"value\", \"type\"} objects (type PLAINTEXT, "
@@ -603,8 +602,8 @@ static void check_configuration(vctx *v, const action_ref *ref, const char *name
                     }
                     used += (size_t)n;
                 }
-                report(v, MODEL_EXC_ACTION, "%s has no configuration key \"%s\" (it has: %s)",
-                       name, kv->key, keys[0] != '\0' ? keys : "none");
+                report(v, MODEL_EXC_ACTION, "%s has no configuration key \"%s\" (it has: %s)", name,
+                       kv->key, keys[0] != '\0' ? keys : "none");
             } else {
                 check_config_value(v, pv, kv->key, kv->value);
             }
@@ -613,9 +612,8 @@ static void check_configuration(vctx *v, const action_ref *ref, const char *name
     }
     /* AWS/Deploy/S3: ObjectKey is required when the artifact is not extracted. */
     const char *extract = model_action_config(action, "Extract");
-    if (strcmp(pv->category, "Deploy") == 0 && strcmp(pv->provider, "S3") == 0 &&
-        extract != NULL && strcasecmp(extract, "false") == 0 &&
-        model_action_config(action, "ObjectKey") == NULL) {
+    if (strcmp(pv->category, "Deploy") == 0 && strcmp(pv->provider, "S3") == 0 && extract != NULL &&
+        strcasecmp(extract, "false") == 0 && model_action_config(action, "ObjectKey") == NULL) {
         report_at(v, "ObjectKey", MODEL_EXC_ACTION,
                   "%s requires configuration key ObjectKey when Extract is false", name);
     }
@@ -692,8 +690,8 @@ static void check_region(vctx *v, const action_ref *ref)
     }
     if (json_is_object(v->p->artifact_stores) &&
         json_object_get(v->p->artifact_stores, action->region) == NULL) {
-        report_at(v, "region", MODEL_EXC_ACTION,
-                  "region \"%s\" has no entry in artifactStores", action->region);
+        report_at(v, "region", MODEL_EXC_ACTION, "region \"%s\" has no entry in artifactStores",
+                  action->region);
     }
 }
 
@@ -836,8 +834,8 @@ static void check_result(vctx *v, const json_t *holder, condition_kind kind, siz
         return;
     }
     if (!result_allowed(kind, result, top_level)) {
-        report_at(v, "result", MODEL_EXC_STAGE, "result %s is not allowed here (only %s)",
-                  result, kind_allows(kind, top_level));
+        report_at(v, "result", MODEL_EXC_STAGE, "result %s is not allowed here (only %s)", result,
+                  kind_allows(kind, top_level));
     } else if (strcmp(result, "ROLLBACK") == 0 && stage == 0) {
         report_at(v, "result", MODEL_EXC_STAGE, "the first stage cannot be rolled back");
     } else if (strcmp(result, "ROLLBACK") == 0 && v->p->execution_mode == MODEL_MODE_PARALLEL) {
@@ -879,7 +877,8 @@ static void check_rule(vctx *v, const json_t *rule, condition_kind kind, size_t 
             }
             const char *key;
             json_t *value;
-            json_object_foreach(model_shape_iterable(config), key, value) {
+            json_object_foreach(model_shape_iterable(config), key, value)
+            {
                 bool known = false;
                 for (size_t i = 0; i < type->nconfig_keys; i++) {
                     known = known || strcmp(type->config_keys[i].name, key) == 0;
@@ -887,8 +886,8 @@ static void check_rule(vctx *v, const json_t *rule, condition_kind kind, size_t 
                 if (!known) {
                     report_at(v, key, MODEL_EXC_STAGE,
                               "rule type %s has no configuration key \"%s\"", provider, key);
-                } else if (strcmp(provider, "VariableCheck") == 0 &&
-                           strcmp(key, "Operator") == 0 && json_is_string(value)) {
+                } else if (strcmp(provider, "VariableCheck") == 0 && strcmp(key, "Operator") == 0 &&
+                           json_is_string(value)) {
                     const char *op = json_string_value(value);
                     if (strcmp(op, "EQ") != 0 && strcmp(op, "NE") != 0 &&
                         strcmp(op, "CONTAINS") != 0 && strcmp(op, "MATCHES") != 0) {
@@ -908,7 +907,8 @@ static void check_rule(vctx *v, const json_t *rule, condition_kind kind, size_t 
     const char *key;
     json_t *value;
     size_t mark = model_path_key(&v->path, "configuration");
-    json_object_foreach(model_shape_iterable(config), key, value) {
+    json_object_foreach(model_shape_iterable(config), key, value)
+    {
         size_t m1 = model_path_key(&v->path, key);
         check_refs(v, json_string_value(value), &scope);
         model_path_restore(&v->path, m1);
@@ -917,14 +917,16 @@ static void check_rule(vctx *v, const json_t *rule, condition_kind kind, size_t 
     size_t i;
     json_t *item;
     mark = model_path_key(&v->path, "commands");
-    json_array_foreach(json_object_get(rule, "commands"), i, item) {
+    json_array_foreach(json_object_get(rule, "commands"), i, item)
+    {
         size_t m1 = model_path_index(&v->path, i);
         check_refs(v, json_string_value(item), &scope);
         model_path_restore(&v->path, m1);
     }
     model_path_restore(&v->path, mark);
     mark = model_path_key(&v->path, "inputArtifacts");
-    json_array_foreach(json_object_get(rule, "inputArtifacts"), i, item) {
+    json_array_foreach(json_object_get(rule, "inputArtifacts"), i, item)
+    {
         const char *name = json_string_value(json_object_get(item, "name"));
         size_t producer;
         size_t m1 = model_path_index(&v->path, i);
@@ -933,8 +935,7 @@ static void check_rule(vctx *v, const json_t *rule, condition_kind kind, size_t 
             (!map_get(&v->artifacts, name, &producer) ||
              !runs_before(v, producer, stage, INT_MAX, kind == CONDITION_BEFORE_ENTRY))) {
             report(v, MODEL_EXC_STRUCTURE,
-                   "artifact \"%s\" is not produced by an action that runs before this rule",
-                   name);
+                   "artifact \"%s\" is not produced by an action that runs before this rule", name);
         }
         model_path_restore(&v->path, m1);
     }
@@ -946,20 +947,22 @@ static void check_condition_list(vctx *v, const json_t *holder, condition_kind k
     size_t i;
     json_t *condition;
     size_t mark = model_path_key(&v->path, "conditions");
-    json_array_foreach(json_object_get(holder, "conditions"), i, condition) {
+    json_array_foreach(json_object_get(holder, "conditions"), i, condition)
+    {
         size_t m1 = model_path_index(&v->path, i);
         check_result(v, condition, kind, stage, false);
         size_t r;
         json_t *rule;
         size_t m2 = model_path_key(&v->path, "rules");
         json_t *rules = json_object_get(condition, "rules");
-        json_array_foreach(rules, r, rule) {
+        json_array_foreach(rules, r, rule)
+        {
             size_t m3 = model_path_index(&v->path, r);
             const char *name = json_string_value(json_object_get(rule, "name"));
             /* Past its bound of 5 the list is already reported; skip the pairwise check. */
             for (size_t q = 0; name != NULL && q < r && json_array_size(rules) <= 5; q++) {
-                const char *other = json_string_value(json_object_get(json_array_get(rules, q),
-                                                                      "name"));
+                const char *other =
+                    json_string_value(json_object_get(json_array_get(rules, q), "name"));
                 if (other != NULL && strcmp(other, name) == 0 && !covered_at(v, "name")) {
                     report_at(v, "name", MODEL_EXC_STAGE,
                               "rule name \"%s\" is used more than once in this condition", name);
@@ -1022,7 +1025,8 @@ static void check_blockers(vctx *v, const model_stage *stage)
         return;
     }
     size_t mark = model_path_key(&v->path, "blockers");
-    json_array_foreach(stage->blockers, i, blocker) {
+    json_array_foreach(stage->blockers, i, blocker)
+    {
         const char *name = json_string_value(json_object_get(blocker, "name"));
         size_t first = i;
         if (name != NULL && !map_add(&names, name, &first)) {
@@ -1100,7 +1104,8 @@ static void check_patterns(vctx *v, const json_t *criteria)
         size_t i;
         json_t *item;
         size_t mark = model_path_key(&v->path, lists[l]);
-        json_array_foreach(json_object_get(criteria, lists[l]), i, item) {
+        json_array_foreach(json_object_get(criteria, lists[l]), i, item)
+        {
             size_t m1 = model_path_index(&v->path, i);
             const char *pattern = json_string_value(item);
             char message[160];
@@ -1122,7 +1127,8 @@ static void check_filters(vctx *v, const json_t *git, const char *list_name, boo
     size_t i;
     json_t *filter;
     size_t mark = model_path_key(&v->path, list_name);
-    json_array_foreach(json_object_get(git, list_name), i, filter) {
+    json_array_foreach(json_object_get(git, list_name), i, filter)
+    {
         size_t m1 = model_path_index(&v->path, i);
         if (!json_is_object(filter) || covered(v)) {
             model_path_restore(&v->path, m1);
@@ -1137,8 +1143,9 @@ static void check_filters(vctx *v, const json_t *git, const char *list_name, boo
         } else if (push && !tags && !branches) {
             report(v, MODEL_EXC_VALIDATION, "a push filter needs tags or branches");
         } else if (!push && !branches && !paths && json_object_get(filter, "events") == NULL) {
-            report(v, MODEL_EXC_VALIDATION, "a pull request filter needs events, branches or "
-                                            "file paths");
+            report(v, MODEL_EXC_VALIDATION,
+                   "a pull request filter needs events, branches or "
+                   "file paths");
         }
         for (int c = push ? 0 : 1; c < 3; c++) {
             size_t m2 = model_path_key(&v->path, criteria[c]);
@@ -1161,7 +1168,8 @@ static void check_triggers(vctx *v)
         model_path_restore(&v->path, mark);
         return; /* reported as V2-only, or as too many */
     }
-    json_array_foreach(p->triggers, i, trigger) {
+    json_array_foreach(p->triggers, i, trigger)
+    {
         const json_t *git = json_object_get(trigger, "gitConfiguration");
         const char *source = json_string_value(json_object_get(git, "sourceActionName"));
         size_t m1 = model_path_index(&v->path, i);
@@ -1182,8 +1190,7 @@ static void check_triggers(vctx *v)
                           "\"%s\" is not a source action of the first stage", source);
             } else if (provider == NULL || strcmp(provider, "CodeStarSourceConnection") != 0) {
                 report_at(v, "sourceActionName", MODEL_EXC_VALIDATION,
-                          "source action \"%s\" is not a CodeStarSourceConnection action",
-                          source);
+                          "source action \"%s\" is not a CodeStarSourceConnection action", source);
             } else if (repeated) {
                 report_at(v, "sourceActionName", MODEL_EXC_VALIDATION,
                           "source action \"%s\" already has a trigger", source);

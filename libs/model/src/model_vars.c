@@ -15,12 +15,11 @@
 
 static bool is_name_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '@' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '@' ||
+           c == '-' || c == '_';
 }
 
-int model_vars_next(const char *text, size_t *pos, model_vars_ref *ref, char *errbuf,
-                    size_t errlen)
+int model_vars_next(const char *text, size_t *pos, model_vars_ref *ref, char *errbuf, size_t errlen)
 {
     const char *start = strstr(text + *pos, "#{");
     if (start == NULL) {
@@ -117,9 +116,8 @@ int model_vars_resolve(const char *text, const model_vars_context *ctx, const ch
         }
         const char *value = model_vars_lookup(ctx, ref.ns, ref.ns_len, ref.key, ref.key_len);
         if (value == NULL) {
-            model_errors_add(errs, MODEL_EXC_ACTION, path,
-                             "variable \"%.*s\" cannot be resolved", (int)ref.length,
-                             text + ref.offset);
+            model_errors_add(errs, MODEL_EXC_ACTION, path, "variable \"%.*s\" cannot be resolved",
+                             (int)ref.length, text + ref.offset);
             failed = true;
             continue;
         }
@@ -149,8 +147,8 @@ int model_vars_resolve(const char *text, const model_vars_context *ctx, const ch
     }
 out:
     if (rc == SLUICE_ETOOBIG) {
-        model_errors_add(errs, MODEL_EXC_ACTION, path,
-                         "resolved value exceeds %d bytes", MODEL_VARS_MAX_RESOLVED);
+        model_errors_add(errs, MODEL_EXC_ACTION, path, "resolved value exceeds %d bytes",
+                         MODEL_VARS_MAX_RESOLVED);
     }
     sluice_buf_free(&buf);
     return rc;

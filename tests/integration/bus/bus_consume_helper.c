@@ -25,8 +25,8 @@ typedef struct helper_state {
     long delay_us;
 } helper_state;
 
-static bus_consumer_verdict helper_handle(const bus_consumer_message *msg, void *ctx,
-                                          char *reason, size_t reasonlen)
+static bus_consumer_verdict helper_handle(const bus_consumer_message *msg, void *ctx, char *reason,
+                                          size_t reasonlen)
 {
     helper_state *s = ctx;
     const char *key = NULL;

@@ -2,8 +2,8 @@
  * bus_consumer_run_batch against a real broker: messages arrive in batches in
  * per-key order; a RETRY in a batch rewinds its partition so that the retried
  * message and everything after it come again (nothing of that partition is
- * stored past it, whatever the handler said of the later ones), while a malformed message in a batch is dead-lettered
- * without reaching the handler; in the end every offset is committed.
+ * stored past it, whatever the handler said of the later ones), while a malformed message in a
+ * batch is dead-lettered without reaching the handler; in the end every offset is committed.
  */
 #include "kit.h"
 #include "sluice/error.h"
@@ -12,11 +12,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define COUNT 40
+#define COUNT       40
 #define RETRIED_SEQ 7
 
 typedef struct seen {
-    int done[COUNT];      /* times each seq was handled with DONE */
+    int done[COUNT];       /* times each seq was handled with DONE */
     long order[4 * COUNT]; /* seqs in handling order */
     size_t norder;
     size_t batches;
@@ -89,8 +89,7 @@ static void test_batches_retry_and_deadletter(void)
                      SLUICE_OK);
         if (i == 20) {
             static const char junk[] = "{not an envelope";
-            CHECK_INT_EQ(bus_producer_send(p, topic, "pipeline-b", 10, junk, sizeof junk - 1,
-                                           NULL),
+            CHECK_INT_EQ(bus_producer_send(p, topic, "pipeline-b", 10, junk, sizeof junk - 1, NULL),
                          SLUICE_OK);
         }
     }

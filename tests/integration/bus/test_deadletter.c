@@ -150,8 +150,7 @@ static void test_malformed_to_deadletter(void)
         {1, "not JSON: string or '}' expected near 'oops' (line 1, column 20)",
          "{\"version\":\"0\", oops", "text", true},
         {2, "missing field \"detail-type\"", NULL, "text", true},
-        {3, "not JSON: NUL byte at offset 0", "AP8QgA==",
-         "base64", false},
+        {3, "not JSON: NUL byte at offset 0", "AP8QgA==", "base64", false},
         {4, "unknown pipeline \"pipeline-dl\"", NULL, "text", true},
     };
     for (size_t i = 0; i < 4; i++) {

@@ -14,7 +14,7 @@
 
 #define BATCH 1000
 #define TOTAL (2 * BATCH + 1)
-#define KEYS 4
+#define KEYS  4
 
 typedef struct outcomes {
     int reports[TOTAL + 2]; /* per producer sequence number (1-based) */

@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TOTAL 10000
-#define KEYS 8
+#define TOTAL      10000
+#define KEYS       8
 #define PARTITIONS 4
 
 typedef struct order_state {
-    long next[KEYS];       /* next seq expected per key */
-    int partition[KEYS];   /* partition each key was seen on, -1 before */
+    long next[KEYS];     /* next seq expected per key */
+    int partition[KEYS]; /* partition each key was seen on, -1 before */
     long received;
     long out_of_order;
     long wrong_partition;

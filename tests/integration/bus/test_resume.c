@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TOTAL 3000
-#define KEYS 6
-#define PARTITIONS 3
-#define KILL_AFTER 1000
+#define TOTAL           3000
+#define KEYS            6
+#define PARTITIONS      3
+#define KILL_AFTER      1000
 #define HELPER_DELAY_US "500"
 
 typedef struct record {
@@ -49,8 +49,13 @@ static pid_t spawn_helper(const char *topic, const char *dl, const char *group, 
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
         /* Writable copies for execv's argv; the child execs or exits at once. */
-        char *const argv[] = {strdup(BUS_CONSUME_HELPER), strdup(kit_brokers()), strdup(topic),
-                              strdup(dl), strdup(group), strdup(out), strdup(HELPER_DELAY_US),
+        char *const argv[] = {strdup(BUS_CONSUME_HELPER),
+                              strdup(kit_brokers()),
+                              strdup(topic),
+                              strdup(dl),
+                              strdup(group),
+                              strdup(out),
+                              strdup(HELPER_DELAY_US),
                               NULL};
         execv(BUS_CONSUME_HELPER, argv);
         _exit(127);

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define COUNT 5
+#define COUNT       5
 #define RETRIED_SEQ 2
 
 typedef struct seen {
@@ -113,8 +113,8 @@ static void test_round_trip_retry_and_resume(void)
     fprintf(stderr, "consumed %zu in %lld ms\n", s.n, (long long)(kit_now_ms() - start));
     REQUIRE(s.n == COUNT);
     for (size_t i = 0; i < COUNT; i++) {
-        CHECK_INT_EQ(s.seqs[i], (long)i);            /* order kept across the retry */
-        CHECK_STR_EQ(s.ids[i], ids[i]);             /* the envelope arrived intact */
+        CHECK_INT_EQ(s.seqs[i], (long)i); /* order kept across the retry */
+        CHECK_STR_EQ(s.ids[i], ids[i]);   /* the envelope arrived intact */
     }
     CHECK(s.key_ok);
     CHECK_INT_EQ(s.retried_attempt_seen, 2);

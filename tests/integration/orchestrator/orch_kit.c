@@ -96,12 +96,11 @@ void kit_answer_job(orch_kit *kit, kit_job *job, bool succeed)
     if (succeed) {
         json_object_set_new(detail, "executionDetails",
                             json_pack("{s:s}", "summary", "done by the test runner"));
-        json_object_set_new(detail, "outputVariables",
-                            json_pack("{s:s}", "RESULT", job->action));
+        json_object_set_new(detail, "outputVariables", json_pack("{s:s}", "RESULT", job->action));
     } else {
-        json_object_set_new(detail, "failureDetails",
-                            json_pack("{s:s, s:s}", "type", "JobFailed", "message",
-                                      "failed by the test runner"));
+        json_object_set_new(
+            detail, "failureDetails",
+            json_pack("{s:s, s:s}", "type", "JobFailed", "message", "failed by the test runner"));
     }
     job->answered = true;
     kit_request(kit, job->pipeline, detail, NULL);
@@ -125,7 +124,8 @@ static bus_consumer_verdict on_job(const bus_consumer_message *msg, void *ctx, c
         }
     }
     if (kit->njobs == kit->job_cap) {
-        kit->job_cap = kit->job_cap ? kit->job_cap * 2 : 8192; /* rarely grows: tests hold kit_job pointers */
+        kit->job_cap =
+            kit->job_cap ? kit->job_cap * 2 : 8192; /* rarely grows: tests hold kit_job pointers */
         kit->job_log = realloc(kit->job_log, kit->job_cap * sizeof *kit->job_log);
         if (kit->job_log == NULL) {
             kit_die("jobs", "out of memory");
@@ -145,7 +145,8 @@ static bus_consumer_verdict on_job(const bus_consumer_message *msg, void *ctx, c
     if (strcmp(detail_str(type, "category") ? detail_str(type, "category") : "", "Approval") == 0) {
         return BUS_CONSUMER_DONE; /* approvals are answered through PutApprovalResult */
     }
-    kit_job_answer answer = kit->policy != NULL ? kit->policy(doc, kit->policy_ctx) : KIT_JOB_SUCCEED;
+    kit_job_answer answer =
+        kit->policy != NULL ? kit->policy(doc, kit->policy_ctx) : KIT_JOB_SUCCEED;
     if (answer != KIT_JOB_HOLD) {
         kit_answer_job(kit, job, answer == KIT_JOB_SUCCEED);
     }
@@ -318,14 +319,16 @@ static void publish_request(orch_kit *kit, const char *pipeline, const char *id,
     sluice_buf_init(&text, 1 << 20);
     if (bus_envelope_encode(env, &text) != SLUICE_OK ||
         bus_producer_send_sync(kit->producer, bus_topics_get(&kit->topics, BUS_TOPICS_REQUESTS),
-                               pipeline, strlen(pipeline), text.data, text.len, 10000) != SLUICE_OK) {
+                               pipeline, strlen(pipeline), text.data, text.len,
+                               10000) != SLUICE_OK) {
         kit_die("request", "not delivered");
     }
     sluice_buf_free(&text);
     bus_envelope_free(env);
 }
 
-void kit_request(orch_kit *kit, const char *pipeline, json_t *detail, char request_id[KIT_ID_LEN + 1])
+void kit_request(orch_kit *kit, const char *pipeline, json_t *detail,
+                 char request_id[KIT_ID_LEN + 1])
 {
     char id[KIT_ID_LEN + 1];
     sluice_uuid_v4(id);
@@ -362,8 +365,8 @@ void kit_define(orch_kit *kit, const char *pipeline, const char *declaration_jso
     }
     freeReplyObject(reply);
     free(text);
-    kit_request(kit, pipeline, json_pack("{s:s, s:i}", "type", "PipelineUpdated", "version", version),
-                NULL);
+    kit_request(kit, pipeline,
+                json_pack("{s:s, s:i}", "type", "PipelineUpdated", "version", version), NULL);
 }
 
 void kit_pump(orch_kit *kit, int ms)
@@ -424,8 +427,8 @@ bool kit_start(orch_kit *kit, const char *pipeline, char execution[KIT_ID_LEN + 
         fprintf(stderr, "orch_kit: no reply to StartPipelineExecution of %s\n", pipeline);
         return false;
     }
-    const char *exec = json_string_value(
-        json_object_get(json_object_get(reply, "body"), "pipelineExecutionId"));
+    const char *exec =
+        json_string_value(json_object_get(json_object_get(reply, "body"), "pipelineExecutionId"));
     bool ok = exec != NULL;
     if (ok) {
         copy_str(execution, KIT_ID_LEN + 1, exec);

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 
 #define KIT_MAX_ORCH 4
-#define KIT_ID_LEN 36
+#define KIT_ID_LEN   36
 
 typedef enum kit_job_answer {
     KIT_JOB_SUCCEED = 0,
@@ -36,13 +36,13 @@ typedef enum kit_job_answer {
 typedef kit_job_answer (*kit_job_policy)(const json_t *job, void *ctx);
 
 typedef struct kit_event {
-    char kind;          /* 'P' pipeline, 'S' stage, 'A' action */
+    char kind; /* 'P' pipeline, 'S' stage, 'A' action */
     char execution[KIT_ID_LEN + 1];
     char stage[101];
     char action[101];
     char state[16];
     char id[KIT_ID_LEN + 1];
-    long attempt;       /* pipeline-execution-attempt, 0 if absent */
+    long attempt; /* pipeline-execution-attempt, 0 if absent */
 } kit_event;
 
 typedef struct kit_job {
@@ -93,15 +93,18 @@ void kit_orch_kill(orch_kit *kit, int slot, int sig);
 void kit_define(orch_kit *kit, const char *pipeline, const char *declaration_json, int version);
 
 /* Publishes a request (detail gets "pipeline" and "requestId"); request_id out may be NULL. */
-void kit_request(orch_kit *kit, const char *pipeline, json_t *detail, char request_id[KIT_ID_LEN + 1]);
+void kit_request(orch_kit *kit, const char *pipeline, json_t *detail,
+                 char request_id[KIT_ID_LEN + 1]);
 
 /* Waits for the reply to request_id while pumping; NULL on timeout. Caller decrefs. */
 json_t *kit_reply(orch_kit *kit, const char *pipeline, const char *request_id, int timeout_ms);
 
-/* StartPipelineExecution, waits for the reply; writes the execution id. Returns false on failure. */
+/* StartPipelineExecution, waits for the reply; writes the execution id. Returns false on failure.
+ */
 bool kit_start(orch_kit *kit, const char *pipeline, char execution[KIT_ID_LEN + 1]);
 
-/* Sends a request and returns the exception of the reply ("" when it succeeded, NULL on timeout). */
+/* Sends a request and returns the exception of the reply ("" when it succeeded, NULL on timeout).
+ */
 const char *kit_call(orch_kit *kit, const char *pipeline, json_t *detail, char *buf, size_t buflen);
 
 /* Runs the job and event consumers for about ms milliseconds. */
@@ -114,13 +117,15 @@ bool kit_wait_pipeline(orch_kit *kit, const char *execution, const char *state, 
 bool kit_wait_event(orch_kit *kit, char kind, const char *execution, const char *stage,
                     const char *action, const char *state, int timeout_ms);
 
-/* Pumps until a job of action (in execution, attempt >= 1 or 0 for any) is seen; returns it or NULL. */
+/* Pumps until a job of action (in execution, attempt >= 1 or 0 for any) is seen; returns it or
+ * NULL. */
 kit_job *kit_wait_job(orch_kit *kit, const char *execution, const char *action, int timeout_ms);
 
 /* Answers a held job. */
 void kit_answer_job(orch_kit *kit, kit_job *job, bool succeed);
 
-/* Counts recorded events matching (kind, execution or NULL, stage or NULL, action or NULL, state or NULL). */
+/* Counts recorded events matching (kind, execution or NULL, stage or NULL, action or NULL, state or
+ * NULL). */
 size_t kit_count(const orch_kit *kit, char kind, const char *execution, const char *stage,
                  const char *action, const char *state);
 

@@ -13,9 +13,9 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#define PIPELINES 10
+#define PIPELINES    10
 #define PER_PIPELINE 10
-#define EXECUTIONS (PIPELINES * PER_PIPELINE)
+#define EXECUTIONS   (PIPELINES * PER_PIPELINE)
 
 static orch_kit kit;
 
@@ -77,7 +77,8 @@ static void check_events(const run *r)
     for (size_t s = 0; s < nstages; s++) {
         CHECK_INT_EQ(kit_count(&kit, 'S', x, stages[s], NULL, "STARTED"), 1);
         bool failed_stage = r->fail && s == 1;
-        CHECK_INT_EQ(kit_count(&kit, 'S', x, stages[s], NULL, failed_stage ? "FAILED" : "SUCCEEDED"), 1);
+        CHECK_INT_EQ(
+            kit_count(&kit, 'S', x, stages[s], NULL, failed_stage ? "FAILED" : "SUCCEEDED"), 1);
     }
     size_t nactions = r->fail ? 4 : 5;
     for (size_t a = 0; a < nactions; a++) {
@@ -143,9 +144,11 @@ int main(void)
         }
     }
     kit_pump(&kit, 1000); /* let late duplicates arrive too */
-    fprintf(stderr, "kills: %d, finished: %d/%d, events: %zu (+%zu duplicates), jobs: %zu (+%zu duplicates)\n",
-            kills, finished, EXECUTIONS, kit.nevents, kit.duplicate_events, kit.njobs,
-            kit.duplicate_jobs);
+    fprintf(
+        stderr,
+        "kills: %d, finished: %d/%d, events: %zu (+%zu duplicates), jobs: %zu (+%zu duplicates)\n",
+        kills, finished, EXECUTIONS, kit.nevents, kit.duplicate_events, kit.njobs,
+        kit.duplicate_jobs);
     CHECK_INT_EQ(kills, 8);
     CHECK_INT_EQ(finished, EXECUTIONS);
     for (int i = 0; i < EXECUTIONS; i++) {

@@ -19,8 +19,8 @@
 static orch_kit kit;
 
 typedef struct script {
-    const char *hold;  /* action name whose jobs are held, or NULL */
-    const char *fail;  /* action name whose jobs fail, or NULL */
+    const char *hold; /* action name whose jobs are held, or NULL */
+    const char *fail; /* action name whose jobs fail, or NULL */
 } script;
 
 static script current;
@@ -209,11 +209,11 @@ static void test_stop_and_abandon(void)
     kit_job *job = kit_wait_job(&kit, x, "Hold", WAIT_MS);
     REQUIRE(job != NULL);
     char exception[128];
-    const char *answer = kit_call(&kit, p,
-                                  json_pack("{s:s, s:s, s:b, s:s}", "type", "StopPipelineExecution",
-                                            "pipelineExecutionId", x, "abandon", 0, "reason",
-                                            "stop for the test"),
-                                  exception, sizeof exception);
+    const char *answer =
+        kit_call(&kit, p,
+                 json_pack("{s:s, s:s, s:b, s:s}", "type", "StopPipelineExecution",
+                           "pipelineExecutionId", x, "abandon", 0, "reason", "stop for the test"),
+                 exception, sizeof exception);
     REQUIRE(answer != NULL);
     CHECK_STR_EQ(answer, "");
     REQUIRE(kit_wait_pipeline(&kit, x, "STOPPING", WAIT_MS));
@@ -253,11 +253,11 @@ static void test_transitions(void)
     use_script(NULL, NULL);
     kit_define(&kit, p, PIPE_THREE_STAGES("SUPERSEDED"), 1);
     char exception[128];
-    const char *answer = kit_call(&kit, p,
-                                  json_pack("{s:s, s:s, s:s, s:s}", "type",
-                                            "DisableStageTransition", "stageName", "Build",
-                                            "transitionType", "Inbound", "reason", "hold it"),
-                                  exception, sizeof exception);
+    const char *answer =
+        kit_call(&kit, p,
+                 json_pack("{s:s, s:s, s:s, s:s}", "type", "DisableStageTransition", "stageName",
+                           "Build", "transitionType", "Inbound", "reason", "hold it"),
+                 exception, sizeof exception);
     REQUIRE(answer != NULL);
     CHECK_STR_EQ(answer, "");
     char x[KIT_ID_LEN + 1];
@@ -291,13 +291,13 @@ static void test_approval_and_timeout(void)
     const char *token = approval_token(&kit, x);
     REQUIRE(token != NULL);
     char exception[128];
-    const char *answer = kit_call(&kit, p,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type",
-                                            "PutApprovalResult", "stageName", "Approve",
-                                            "actionName", "Review", "token",
-                                            "00000000-0000-4000-8000-000000000000", "result",
-                                            "status", "Approved", "summary", "wrong token"),
-                                  exception, sizeof exception);
+    const char *answer =
+        kit_call(&kit, p,
+                 json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "PutApprovalResult",
+                           "stageName", "Approve", "actionName", "Review", "token",
+                           "00000000-0000-4000-8000-000000000000", "result", "status", "Approved",
+                           "summary", "wrong token"),
+                 exception, sizeof exception);
     REQUIRE(answer != NULL);
     CHECK_STR_EQ(answer, "InvalidApprovalTokenException");
     answer = kit_call(&kit, p,

@@ -38,8 +38,7 @@ static void test_add_rejects(void)
 {
     aws_credentials *store = aws_credentials_new();
     char err[256];
-    CHECK_INT_EQ(aws_credentials_add(store, "AKID-WITH-DASH", "s", NULL, "a", "r", err,
-                                     sizeof err),
+    CHECK_INT_EQ(aws_credentials_add(store, "AKID-WITH-DASH", "s", NULL, "a", "r", err, sizeof err),
                  SLUICE_EINVAL);
     CHECK_INT_EQ(aws_credentials_add(store, "AKID", "has space", NULL, "a", "r", err, sizeof err),
                  SLUICE_EINVAL);
@@ -119,9 +118,9 @@ static void test_parse_errors_never_echo_secrets(void)
     CHECK_STR_CONTAINS(err, "entry 1");
     CHECK(strstr(err, "TopSecretValue") == NULL);
 
-    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDONE:s:a:r,AKIDTWO:Top Secret:a:r", err,
-                                       sizeof err),
-                 SLUICE_EINVAL);
+    CHECK_INT_EQ(
+        aws_credentials_parse(store, "AKIDONE:s:a:r,AKIDTWO:Top Secret:a:r", err, sizeof err),
+        SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "entry 2");
     CHECK(strstr(err, "Top Secret") == NULL);
     CHECK_INT_EQ(aws_credentials_count(store), 1); /* entry 1 stays */

@@ -121,9 +121,8 @@ static void fixture_stop(fixture *f)
 static int call(fixture *f, const char *target, const char *body, int sign,
                 http_client_response *resp)
 {
-    http_pair headers[6] = {{"Host", f->host},
-                            {"Content-Type", AWS_JSON_CONTENT_TYPE},
-                            {"X-Amz-Target", target}};
+    http_pair headers[6] = {
+        {"Host", f->host}, {"Content-Type", AWS_JSON_CONTENT_TYPE}, {"X-Amz-Target", target}};
     size_t count = 3;
     aws_sigv4_signature_headers sig;
     if (sign) {

@@ -28,9 +28,9 @@ static void test_target_parse(void)
                          "XCodePipeline_20150709.ListPipelines"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&error, 0, sizeof error);
-        CHECK_INT_EQ(aws_json_target_parse(bad[i], AWS_JSON_CODEPIPELINE_PREFIX, op, sizeof op,
-                                           &error),
-                     SLUICE_EPARSE);
+        CHECK_INT_EQ(
+            aws_json_target_parse(bad[i], AWS_JSON_CODEPIPELINE_PREFIX, op, sizeof op, &error),
+            SLUICE_EPARSE);
         CHECK_STR_EQ(error.type, "UnknownOperationException");
         CHECK_INT_EQ(error.http_status, 400);
         CHECK_STR_EQ(op, "");
@@ -38,9 +38,9 @@ static void test_target_parse(void)
     char long_target[200];
     snprintf(long_target, sizeof long_target, "CodePipeline_20150709.%0100d", 0);
     long_target[22] = 'A';
-    CHECK_INT_EQ(aws_json_target_parse(long_target, AWS_JSON_CODEPIPELINE_PREFIX, op, sizeof op,
-                                       &error),
-                 SLUICE_EPARSE);
+    CHECK_INT_EQ(
+        aws_json_target_parse(long_target, AWS_JSON_CODEPIPELINE_PREFIX, op, sizeof op, &error),
+        SLUICE_EPARSE);
     /* an op buffer too small is refused, not overflowed */
     char tiny[4];
     CHECK_INT_EQ(aws_json_target_parse("CodePipeline_20150709.ListPipelines",

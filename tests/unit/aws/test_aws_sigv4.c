@@ -56,7 +56,8 @@ static const json_t *find_case(const char *name)
     const json_t *cases = json_object_get(vectors, "cases");
     size_t i;
     const json_t *c;
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         if (strcmp(case_str(c, "name"), name) == 0) {
             return c;
         }
@@ -71,12 +72,14 @@ static void load_case(const json_t *c, vector_request *vr)
     const json_t *query = json_object_get(c, "query");
     size_t i;
     const json_t *pair;
-    json_array_foreach(headers, i, pair) {
+    json_array_foreach(headers, i, pair)
+    {
         vr->headers[i].name = json_string_value(json_array_get(pair, 0));
         vr->headers[i].value = json_string_value(json_array_get(pair, 1));
         vr->req.header_count = i + 1;
     }
-    json_array_foreach(query, i, pair) {
+    json_array_foreach(query, i, pair)
+    {
         vr->query[i].name = json_string_value(json_array_get(pair, 0));
         vr->query[i].value = json_string_value(json_array_get(pair, 1));
         vr->req.query_count = i + 1;
@@ -184,7 +187,8 @@ static void test_botocore_vectors_verify(void)
     REQUIRE(json_array_size(cases) >= 8);
     size_t i;
     const json_t *c;
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         vector_request vr;
         load_case(c, &vr);
         aws_sigv4_result result;
@@ -207,7 +211,8 @@ static void test_botocore_canonical_forms(void)
     const json_t *cases = json_object_get(vectors, "cases");
     size_t i;
     const json_t *c;
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         vector_request vr;
         load_case(c, &vr);
         aws_sigv4_authorization auth;
@@ -246,7 +251,8 @@ static void test_sign_reproduces_botocore(void)
     const json_t *cases = json_object_get(vectors, "cases");
     size_t i;
     const json_t *c;
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         vector_request vr;
         load_case(c, &vr);
         const char *authorization = http_request_header(&vr.req, "Authorization");
@@ -413,8 +419,8 @@ static void test_credential_scope(void)
                   "Credential should be scoped to a valid region.");
 
     snprintf(authorization, sizeof authorization,
-             "AWS4-HMAC-SHA256 Credential=%s/20261126/us-east-1/s3/aws4_request, %s, %s",
-             vr.key_id, signed_list, signature);
+             "AWS4-HMAC-SHA256 Credential=%s/20261126/us-east-1/s3/aws4_request, %s, %s", vr.key_id,
+             signed_list, signature);
     set_header(&vr, "Authorization", authorization);
     expect_denied(&vr, vr.region, vr.now_ms, "InvalidSignatureException",
                   "Credential should be scoped to correct service: 'codepipeline'.");
@@ -617,16 +623,14 @@ static void test_canonical_uri_and_query(void)
 
 static void test_canonical_headers_trim(void)
 {
-    http_pair headers[] = {{"Host", "example.com"},
-                           {"X-Multi", " a   b "},
-                           {"x-multi", "\tc\t"},
-                           {"X-Empty", ""}};
+    http_pair headers[] = {
+        {"Host", "example.com"}, {"X-Multi", " a   b "}, {"x-multi", "\tc\t"}, {"X-Empty", ""}};
     sluice_buf out;
     sluice_buf_init(&out, 1024);
     char err[128];
-    CHECK_INT_EQ(aws_sigv4_canonical_headers(headers, 4, "host;x-empty;x-multi", &out, err,
-                                             sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        aws_sigv4_canonical_headers(headers, 4, "host;x-empty;x-multi", &out, err, sizeof err),
+        SLUICE_OK);
     CHECK_STR_EQ(sluice_buf_cstr(&out), "host:example.com\nx-empty:\nx-multi:a b,c\n");
     sluice_buf_reset(&out);
     CHECK_INT_EQ(aws_sigv4_canonical_headers(headers, 4, "host;;x-multi", &out, err, sizeof err),
@@ -685,11 +689,11 @@ static void test_parse_authorization(void)
     CHECK(auth.signature_too_long);
     CHECK_STR_EQ(auth.signature, "");
 
-    CHECK_INT_EQ(aws_sigv4_parse_authorization(
-                     "AWS4-HMAC-SHA256 Credential=A/2026112600/r/s/aws4_request, "
-                     "SignedHeaders=host, Signature=ab",
-                     &auth, err, sizeof err),
-                 SLUICE_EPARSE);
+    CHECK_INT_EQ(
+        aws_sigv4_parse_authorization("AWS4-HMAC-SHA256 Credential=A/2026112600/r/s/aws4_request, "
+                                      "SignedHeaders=host, Signature=ab",
+                                      &auth, err, sizeof err),
+        SLUICE_EPARSE);
 }
 
 static void test_sign_then_verify(void)
@@ -700,17 +704,21 @@ static void test_sign_then_verify(void)
     const char *body = "{\"maxResults\":5}";
     int64_t now = 1795676867000; /* 2026-11-26T07:07:47Z */
     aws_sigv4_signature_headers signed_out;
-    REQUIRE(aws_sigv4_sign("AKIDSIGNTHENVERIFY01", "secret/with+chars", "us-east-1",
-                           "codepipeline", "POST", "/", NULL, 0, headers, 3, body, strlen(body),
-                           now, &signed_out) == SLUICE_OK);
+    REQUIRE(aws_sigv4_sign("AKIDSIGNTHENVERIFY01", "secret/with+chars", "us-east-1", "codepipeline",
+                           "POST", "/", NULL, 0, headers, 3, body, strlen(body), now,
+                           &signed_out) == SLUICE_OK);
     CHECK_STR_EQ(signed_out.amz_date, "20261126T070747Z");
     http_pair wire[] = {headers[0],
                         headers[1],
                         headers[2],
                         {"X-Amz-Date", signed_out.amz_date},
                         {"Authorization", signed_out.authorization}};
-    http_request req = {.method = "POST", .path = "/", .headers = wire, .header_count = 5,
-                        .body = body, .body_len = strlen(body)};
+    http_request req = {.method = "POST",
+                        .path = "/",
+                        .headers = wire,
+                        .header_count = 5,
+                        .body = body,
+                        .body_len = strlen(body)};
     aws_credentials *store = store_with("AKIDSIGNTHENVERIFY01", "secret/with+chars", NULL);
     aws_sigv4_config config = {.region = "us-east-1", .service = "codepipeline"};
     aws_sigv4_result result;
@@ -722,8 +730,8 @@ static void test_sign_then_verify(void)
                                 now, &signed_out),
                  SLUICE_EINVAL);
     http_pair with_date[] = {{"Host", "h"}, {"X-Amz-Date", "20261126T070747Z"}};
-    CHECK_INT_EQ(aws_sigv4_sign("A", "s", "r", "s", "GET", "/", NULL, 0, with_date, 2, NULL, 0,
-                                now, &signed_out),
+    CHECK_INT_EQ(aws_sigv4_sign("A", "s", "r", "s", "GET", "/", NULL, 0, with_date, 2, NULL, 0, now,
+                                &signed_out),
                  SLUICE_EINVAL);
 }
 

@@ -44,9 +44,14 @@ static void test_text_payload(void)
 {
     const char payload[] = "{\"version\":\"0\",\"id\":\"x\"}";
     bus_deadletter_origin origin = {
-        .topic = "sluice.requests", .partition = 3, .offset = 1234,
-        .group = "sluice-orchestrator", .key = "my-pipeline", .keylen = 11,
-        .payload = payload, .len = sizeof payload - 1,
+        .topic = "sluice.requests",
+        .partition = 3,
+        .offset = 1234,
+        .group = "sluice-orchestrator",
+        .key = "my-pipeline",
+        .keylen = 11,
+        .payload = payload,
+        .len = sizeof payload - 1,
     };
     bus_envelope *env = round_trip(&origin, "field \"id\" must be a lowercase UUID, got \"x\"");
     REQUIRE(env != NULL);
@@ -72,8 +77,13 @@ static void test_binary_payload_and_no_key(void)
 {
     const unsigned char payload[] = {0xff, 0x00, 0x41, 0xc3, 0x28, 0x0a};
     bus_deadletter_origin origin = {
-        .topic = "sluice.jobs", .partition = 0, .offset = 7,
-        .key = NULL, .keylen = 0, .payload = payload, .len = sizeof payload,
+        .topic = "sluice.jobs",
+        .partition = 0,
+        .offset = 7,
+        .key = NULL,
+        .keylen = 0,
+        .payload = payload,
+        .len = sizeof payload,
     };
     bus_envelope *env = round_trip(&origin, "not JSON");
     REQUIRE(env != NULL);
@@ -96,7 +106,11 @@ static void test_text_with_nul_is_base64(void)
     const char payload[] = {'a', '\0', 'b'};
     const char key[] = {'k', '\0'};
     bus_deadletter_origin origin = {
-        .topic = "t", .key = key, .keylen = sizeof key, .payload = payload, .len = sizeof payload,
+        .topic = "t",
+        .key = key,
+        .keylen = sizeof key,
+        .payload = payload,
+        .len = sizeof payload,
     };
     bus_envelope *env = round_trip(&origin, "x");
     REQUIRE(env != NULL);
@@ -157,7 +171,11 @@ static void test_worst_case_fits_the_encoding_bound(void)
     memset(reason, 0x03, sizeof reason - 1);
     reason[sizeof reason - 1] = '\0';
     bus_deadletter_origin origin = {
-        .topic = "t", .key = key, .keylen = sizeof key, .payload = payload, .len = len,
+        .topic = "t",
+        .key = key,
+        .keylen = sizeof key,
+        .payload = payload,
+        .len = len,
     };
     bus_envelope *env = round_trip(&origin, reason);
     REQUIRE(env != NULL);
@@ -186,8 +204,12 @@ static void test_reason_with_invalid_utf8(void)
 
 static void test_deterministic_id(void)
 {
-    bus_deadletter_origin a = {.topic = "sluice.events", .partition = 1, .offset = 42,
-                               .group = "g", .payload = "x", .len = 1};
+    bus_deadletter_origin a = {.topic = "sluice.events",
+                               .partition = 1,
+                               .offset = 42,
+                               .group = "g",
+                               .payload = "x",
+                               .len = 1};
     bus_deadletter_origin b = a;
     b.payload = "different payload, same place";
     b.len = strlen(b.payload);

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define ID "6a7e8feb-b491-4cf7-a9f1-bf3703467718"
+#define ID  "6a7e8feb-b491-4cf7-a9f1-bf3703467718"
 #define MAX 100000
 
 /* A valid envelope with one field replaced: the %s goes where the field would be. */
@@ -73,8 +73,8 @@ static void test_decode_codepipeline_event(void)
 
 static void test_new_encode_decode_round_trip(void)
 {
-    json_t *detail = json_pack("{s:s, s:s, s:i}", "pipeline", "demo", "state", "SUCCEEDED",
-                               "version", 2);
+    json_t *detail =
+        json_pack("{s:s, s:s, s:i}", "pipeline", "demo", "state", "SUCCEEDED", "version", 2);
     const char *resources[] = {"arn:aws:codepipeline:eu-west-1:000000000000:demo"};
     bus_envelope_spec spec = {
         .id = ID,
@@ -104,8 +104,7 @@ static void test_new_encode_decode_round_trip(void)
                  "\"detail\":{\"pipeline\":\"demo\",\"state\":\"SUCCEEDED\",\"version\":2}}");
 
     bus_envelope *back = NULL;
-    REQUIRE(bus_envelope_decode(buf.data, buf.len, MAX, &back, reason, sizeof reason) ==
-            SLUICE_OK);
+    REQUIRE(bus_envelope_decode(buf.data, buf.len, MAX, &back, reason, sizeof reason) == SLUICE_OK);
     CHECK_STR_EQ(back->id, env->id);
     CHECK_STR_EQ(back->detail_type, env->detail_type);
     CHECK_STR_EQ(back->source, env->source);
@@ -201,8 +200,8 @@ static void test_reject_not_object(void)
 
 static void test_reject_each_missing_field(void)
 {
-    static const char *const names[NFIELDS] = {"version", "id",     "detail-type",
-                                               "source",  "account", "time",
+    static const char *const names[NFIELDS] = {"version", "id",        "detail-type",
+                                               "source",  "account",   "time",
                                                "region",  "resources", "detail"};
     for (size_t i = 0; i < NFIELDS; i++) {
         char text[2048];
@@ -235,8 +234,9 @@ static void test_reject_wrong_types(void)
         {8, "\"detail\":\"{}\"", "field \"detail\" must be an object, got a string"},
         {2, "\"detail-type\":\"\"", "field \"detail-type\" must not be empty"},
         {3, "\"source\":\"\"", "field \"source\" must not be empty"},
-        {1, "\"id\":\"a\\u0000b\"", "not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL "
-                                    "near '\"a\\u0000b\"' (line 1, column 30)"},
+        {1, "\"id\":\"a\\u0000b\"",
+         "not JSON: \\u0000 is not allowed without JSON_ALLOW_NUL "
+         "near '\"a\\u0000b\"' (line 1, column 30)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[2048];
@@ -253,14 +253,17 @@ static void test_reject_bad_values(void)
         const char *reason;
     } cases[] = {
         {0, "\"version\":\"1\"", "field \"version\" must be \"0\", got \"1\""},
-        {1, "\"id\":\"01234567-EXAMPLE\"", "field \"id\" must be a lowercase UUID, got "
-                                            "\"01234567-EXAMPLE\""},
+        {1, "\"id\":\"01234567-EXAMPLE\"",
+         "field \"id\" must be a lowercase UUID, got "
+         "\"01234567-EXAMPLE\""},
         {1, "\"id\":\"6A7E8FEB-B491-4CF7-A9F1-BF3703467718\"",
          "field \"id\" must be a lowercase UUID, got \"6A7E8FEB-B491-4CF7-A9F1-BF3703467718\""},
-        {4, "\"account\":\"12345678901\"", "field \"account\" must be 12 digits, got "
-                                            "\"12345678901\""},
-        {4, "\"account\":\"12345678901x\"", "field \"account\" must be 12 digits, got "
-                                             "\"12345678901x\""},
+        {4, "\"account\":\"12345678901\"",
+         "field \"account\" must be 12 digits, got "
+         "\"12345678901\""},
+        {4, "\"account\":\"12345678901x\"",
+         "field \"account\" must be 12 digits, got "
+         "\"12345678901x\""},
         {5, "\"time\":\"yesterday\"",
          "field \"time\" must be an RFC 3339 time like \"2017-04-22T03:31:47Z\", got "
          "\"yesterday\""},
@@ -371,9 +374,15 @@ static void test_new_rejects(void)
     json_t *detail = json_object();
     const char *resources[] = {"ok", NULL};
     bus_envelope_spec good = {
-        .id = ID, .detail_type = "Sluice Job Result", .source = "sluice.worker",
-        .account = "000000000000", .region = "us-east-1", .time_ms = 0,
-        .resources = resources, .nresources = 1, .detail = detail,
+        .id = ID,
+        .detail_type = "Sluice Job Result",
+        .source = "sluice.worker",
+        .account = "000000000000",
+        .region = "us-east-1",
+        .time_ms = 0,
+        .resources = resources,
+        .nresources = 1,
+        .detail = detail,
     };
     bus_envelope *env = NULL;
     char reason[BUS_ENVELOPE_REASON_MAX];

@@ -39,8 +39,7 @@ static int mock_start(mock *m)
         return -1;
     }
     m->brokers = rd_kafka_mock_cluster_bootstraps(m->cluster);
-    return rd_kafka_mock_topic_create(m->cluster, "t", 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0
-                                                                                          : -1;
+    return rd_kafka_mock_topic_create(m->cluster, "t", 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 static void mock_stop(mock *m)

@@ -14,7 +14,8 @@ typedef struct demo_config {
 } demo_config;
 
 static const sluice_config_var demo_vars[] = {
-    SLUICE_CONFIG_STR("SLUICE_T_BROKERS", demo_config, brokers, 1, "127.0.0.1:9092", "Kafka brokers"),
+    SLUICE_CONFIG_STR("SLUICE_T_BROKERS", demo_config, brokers, 1, "127.0.0.1:9092",
+                      "Kafka brokers"),
     SLUICE_CONFIG_INT("SLUICE_T_PORT", demo_config, port, 1, 65535, "7070", "listen port"),
     SLUICE_CONFIG_BOOL("SLUICE_T_VERBOSE", demo_config, verbose, "false", "verbose output"),
     SLUICE_CONFIG_SECRET("SLUICE_T_SECRET", demo_config, secret, 0, "", "a secret"),
@@ -43,7 +44,8 @@ static void test_defaults(void)
     demo_config cfg;
     memset(&cfg, 0, sizeof cfg);
     char err[256] = "";
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_OK);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_OK);
     CHECK_STR_EQ(cfg.brokers, "127.0.0.1:9092");
     CHECK_INT_EQ(cfg.port, 7070);
     CHECK(!cfg.verbose);
@@ -52,13 +54,14 @@ static void test_defaults(void)
 
 static void test_values(void)
 {
-    static const char *const kv[] = {"SLUICE_T_BROKERS", "k1:1,k2:2", "SLUICE_T_PORT", "65535",
-                                     "SLUICE_T_VERBOSE", "yes", NULL};
+    static const char *const kv[] = {
+        "SLUICE_T_BROKERS", "k1:1,k2:2", "SLUICE_T_PORT", "65535", "SLUICE_T_VERBOSE", "yes", NULL};
     pairs p = {kv};
     demo_config cfg;
     memset(&cfg, 0, sizeof cfg);
     char err[256];
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_OK);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_OK);
     CHECK_STR_EQ(cfg.brokers, "k1:1,k2:2");
     CHECK_INT_EQ(cfg.port, 65535);
     CHECK(cfg.verbose);
@@ -66,13 +69,14 @@ static void test_values(void)
 
 static void test_bad_values_name_the_variable(void)
 {
-    static const char *const kv[] = {"SLUICE_T_BROKERS", "", "SLUICE_T_PORT", "70x",
-                                     "SLUICE_T_VERBOSE", "maybe", NULL};
+    static const char *const kv[] = {
+        "SLUICE_T_BROKERS", "", "SLUICE_T_PORT", "70x", "SLUICE_T_VERBOSE", "maybe", NULL};
     pairs p = {kv};
     demo_config cfg;
     memset(&cfg, 0, sizeof cfg);
     char err[512];
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_BROKERS: must be at least 1 characters");
     CHECK_STR_CONTAINS(err, "SLUICE_T_PORT: \"70x\" is not an integer");
     CHECK_STR_CONTAINS(err, "SLUICE_T_VERBOSE: \"maybe\" is not a boolean");
@@ -89,16 +93,20 @@ static void test_bounds(void)
     demo_config cfg;
     char err[256];
     pairs p = {low};
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_PORT: 0 is outside 1..65535");
     p.kv = high;
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_PORT: 65536 is outside 1..65535");
     p.kv = huge;
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_PORT");
     p.kv = longer;
-    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(demo_vars, NVARS, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_BROKERS: longer than 63 characters");
 }
 
@@ -112,7 +120,8 @@ static void test_secret_not_echoed(void)
     pairs p = {kv};
     demo_config cfg;
     char err[256];
-    CHECK_INT_EQ(sluice_config_load(secret_int, 1, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(secret_int, 1, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK(strstr(err, "hunter2") == NULL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_PIN");
 }
@@ -126,7 +135,8 @@ static void test_required(void)
     pairs p = {kv};
     demo_config cfg;
     char err[256];
-    CHECK_INT_EQ(sluice_config_load(required, 1, &cfg, pairs_lookup, &p, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_config_load(required, 1, &cfg, pairs_lookup, &p, err, sizeof err),
+                 SLUICE_EINVAL);
     CHECK_STR_CONTAINS(err, "SLUICE_T_NEEDED: required but not set");
 }
 
@@ -166,7 +176,8 @@ static void test_describe(void)
     sluice_buf out;
     sluice_buf_init(&out, 4096);
     CHECK_INT_EQ(sluice_config_describe(demo_vars, NVARS, &out), SLUICE_OK);
-    CHECK_STR_CONTAINS(sluice_buf_cstr(&out), "| `SLUICE_T_PORT` | integer | 1..65535 | 7070 | listen port |");
+    CHECK_STR_CONTAINS(sluice_buf_cstr(&out),
+                       "| `SLUICE_T_PORT` | integer | 1..65535 | 7070 | listen port |");
     sluice_buf_free(&out);
 }
 

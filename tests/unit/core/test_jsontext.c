@@ -19,8 +19,8 @@ static void test_depths(void)
 static void test_strings_do_not_count(void)
 {
     CHECK_INT_EQ(depth("{\"a\":\"[[[[{{{{\"}", 32), 1);
-    CHECK_INT_EQ(depth("[\"\\\"[[[\"]", 32), 1);      /* escaped quote stays inside */
-    CHECK_INT_EQ(depth("[\"\\\\\",[[]]]", 32), 3);    /* escaped backslash ends before the quote */
+    CHECK_INT_EQ(depth("[\"\\\"[[[\"]", 32), 1);   /* escaped quote stays inside */
+    CHECK_INT_EQ(depth("[\"\\\\\",[[]]]", 32), 3); /* escaped backslash ends before the quote */
 }
 
 static void test_limit_stops_early(void)

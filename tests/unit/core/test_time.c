@@ -26,7 +26,8 @@ static void test_format_bounds(void)
     CHECK_INT_EQ(sluice_time_format_rfc3339(0, small, sizeof small), SLUICE_ETOOBIG);
     CHECK_STR_EQ(small, "");
     char out[32];
-    CHECK_INT_EQ(sluice_time_format_rfc3339(INT64_C(253402300800000), out, sizeof out), SLUICE_ERANGE);
+    CHECK_INT_EQ(sluice_time_format_rfc3339(INT64_C(253402300800000), out, sizeof out),
+                 SLUICE_ERANGE);
 }
 
 static void test_parse(void)
@@ -47,9 +48,17 @@ static void test_parse(void)
 static void test_parse_rejects(void)
 {
     static const char *const bad[] = {
-        "", "2016-07-07", "2016-07-07T22:11:37", "2016-13-07T22:11:37Z", "2016-02-30T00:00:00Z",
-        "2015-02-29T00:00:00Z", "2016-07-07T24:00:00Z", "2016-07-07T22:11:37.Z",
-        "2016-07-07T22:11:37Zjunk", "2016-07-07 22:11:37Z", "16-07-07T22:11:37Z",
+        "",
+        "2016-07-07",
+        "2016-07-07T22:11:37",
+        "2016-13-07T22:11:37Z",
+        "2016-02-30T00:00:00Z",
+        "2015-02-29T00:00:00Z",
+        "2016-07-07T24:00:00Z",
+        "2016-07-07T22:11:37.Z",
+        "2016-07-07T22:11:37Zjunk",
+        "2016-07-07 22:11:37Z",
+        "16-07-07T22:11:37Z",
         "2016-07-07T22:11:37+0200",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -450,8 +450,7 @@ static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bo
     }
     engine_input in = {.kind = ENGINE_INPUT_APPROVAL,
                        .request_id = "req",
-                       .requested_by =
-                           by != NULL ? by : "arn:aws:iam::111122223333:user/approver"};
+                       .requested_by = by != NULL ? by : "arn:aws:iam::111122223333:user/approver"};
     in.approval.stage = path;
     in.approval.action = dot + 1;
     in.approval.token = token;
@@ -686,8 +685,8 @@ static void es_expand(es_runner *r, const char *want, char *out, size_t outlen)
         if (*p == '$') {
             char label[16];
             size_t n = 0;
-            while (n + 1 < sizeof label && ((p[1 + n] >= 'A' && p[1 + n] <= 'Z') ||
-                                            (p[1 + n] >= '0' && p[1 + n] <= '9'))) {
+            while (n + 1 < sizeof label &&
+                   ((p[1 + n] >= 'A' && p[1 + n] <= 'Z') || (p[1 + n] >= '0' && p[1 + n] <= '9'))) {
                 label[n] = p[1 + n];
                 n++;
             }

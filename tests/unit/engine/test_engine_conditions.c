@@ -22,7 +22,7 @@
 
 /* Build produces what Deploy needs. */
 #define HANDOFF                                                                                    \
-    "Source: Src(Source/CodeCommit out=SrcOut) | Build: B(Build/CodeBuild in=SrcOut out=BinOut) " \
+    "Source: Src(Source/CodeCommit out=SrcOut) | Build: B(Build/CodeBuild in=SrcOut out=BinOut) "  \
     "| Deploy: D(Deploy/S3 in=BinOut)"
 
 /* A rule declaration: name, provider, then the rest of the rule's members. */
@@ -40,8 +40,7 @@
 /* One condition with one rule. */
 #define CONDITION(result, rule) "{'conditions':[{'result':'" result "','rules':[" rule "]}]}"
 
-#define RETRY_ON_FAILURE(mode)                                                                     \
-    "{'result':'RETRY','retryConfiguration':{'retryMode':'" mode "'}}"
+#define RETRY_ON_FAILURE(mode) "{'result':'RETRY','retryConfiguration':{'retryMode':'" mode "'}}"
 
 #define RETRY_IF(mode, rule)                                                                       \
     "{'result':'RETRY','retryConfiguration':{'retryMode':'" mode                                   \
@@ -523,29 +522,32 @@ static const es_case cases[] = {
      auto_retry_not_after_stop, "{'Build':{'onFailure':" RETRY_ON_FAILURE("FAILED_ACTIONS") "}}"},
     {"automatic retry when its rules pass", MODEL_MODE_SUPERSEDED, LINE3, "Env=dev",
      auto_retry_if_rules_pass,
-     "{'Build':{'onFailure':" RETRY_IF("FAILED_ACTIONS",
-                                       VARCHECK("IsDev", "#{variables.Env}", "EQ", "dev")) "},"
-     "'Deploy':{'onFailure':" RETRY_IF("FAILED_ACTIONS",
-                                       VARCHECK("IsProd", "#{variables.Env}", "EQ", "prod")) "}}"},
+     "{'Build':{'onFailure':" RETRY_IF(
+         "FAILED_ACTIONS",
+         VARCHECK("IsDev", "#{variables.Env}", "EQ",
+                  "dev")) "},"
+                          "'Deploy':{'onFailure':" RETRY_IF(
+                              "FAILED_ACTIONS",
+                              VARCHECK("IsProd", "#{variables.Env}", "EQ", "prod")) "}}"},
     {"automatic retry decided by a rule job", MODEL_MODE_SUPERSEDED, LINE3, NULL,
      auto_retry_after_rule_job,
      "{'Build':{'onFailure':" RETRY_IF(
          "FAILED_ACTIONS",
          RULE("Gate", "LambdaInvoke", ",'configuration':{'FunctionName':'gate'}")) "}}"},
     {"beforeEntry SKIP", MODEL_MODE_SUPERSEDED, LINE3, "Env=dev", entry_skip,
-     "{'Build':{'beforeEntry':" CONDITION("SKIP", VARCHECK("IsProd", "#{variables.Env}", "EQ",
-                                                           "prod")) "}}"},
+     "{'Build':{'beforeEntry':" CONDITION(
+         "SKIP", VARCHECK("IsProd", "#{variables.Env}", "EQ", "prod")) "}}"},
     {"beforeEntry SKIP and a missing artifact", MODEL_MODE_SUPERSEDED, HANDOFF, "Env=dev",
      entry_skip_missing_artifact,
-     "{'Build':{'beforeEntry':" CONDITION("SKIP", VARCHECK("IsProd", "#{variables.Env}", "EQ",
-                                                           "prod")) "}}"},
+     "{'Build':{'beforeEntry':" CONDITION(
+         "SKIP", VARCHECK("IsProd", "#{variables.Env}", "EQ", "prod")) "}}"},
     {"beforeEntry FAIL and retry", MODEL_MODE_SUPERSEDED, LINE3, NULL, entry_fail_then_retry,
-     "{'Build':{'beforeEntry':" CONDITION("FAIL", WINDOW("Window", "0 * 9-16 ? * MON-FRI *",
-                                                         "UTC")) "}}"},
+     "{'Build':{'beforeEntry':" CONDITION("FAIL",
+                                          WINDOW("Window", "0 * 9-16 ? * MON-FRI *", "UTC")) "}}"},
     {"beforeEntry window in a time zone", MODEL_MODE_SUPERSEDED, LINE3, NULL,
      entry_window_time_zone,
-     "{'Build':{'beforeEntry':" CONDITION("SKIP", WINDOW("Office", "* * 9-16 ? * MON-FRI",
-                                                         "UTC+02:00")) "}}"},
+     "{'Build':{'beforeEntry':" CONDITION(
+         "SKIP", WINDOW("Office", "* * 9-16 ? * MON-FRI", "UTC+02:00")) "}}"},
     {"beforeEntry rule job", MODEL_MODE_SUPERSEDED, LINE3, NULL, entry_rule_job,
      "{'Build':{'beforeEntry':" CONDITION("FAIL", RULE("Check", "LambdaInvoke", FN_CHECK)) "}}"},
     {"beforeEntry rule job fails", MODEL_MODE_SUPERSEDED, LINE3, NULL, entry_rule_job_fails,
@@ -565,21 +567,21 @@ static const es_case cases[] = {
      "{'Build':{'beforeEntry':" CONDITION("FAIL", RULE("Check", "LambdaInvoke", FN_CHECK)) "}}"},
     {"onSuccess rule job", MODEL_MODE_SUPERSEDED, LINE3, NULL, success_rule_job,
      "{'Deploy':{'onSuccess':" CONDITION(
-         "FAIL",
-         RULE("Smoke", "Commands",
-              ",'commands':['make smoke RUN=#{codepipeline.PipelineExecutionId}']"))
-     "}}"},
+         "FAIL", RULE("Smoke", "Commands",
+                      ",'commands':['make smoke RUN=#{codepipeline.PipelineExecutionId}']")) "}}"},
     {"onSuccess checked at once", MODEL_MODE_SUPERSEDED,
      "Source: Src(Source/CodeCommit out=SrcOut ns=SV) | Build: B(Build/CodeBuild in=SrcOut) | "
      "Deploy: D(Deploy/S3)",
      NULL, success_checked_at_once,
-     "{'Build':{'onSuccess':" CONDITION("FAIL", VARCHECK("Main", "#{SV.BranchName}", "CONTAINS",
-                                                         "ai")) "},"
-     "'Deploy':{'onSuccess':" CONDITION("ROLLBACK", VARCHECK("Branch", "#{SV.BranchName}",
-                                                             "MATCHES", "release/.*")) "}}"},
+     "{'Build':{'onSuccess':" CONDITION(
+         "FAIL", VARCHECK("Main", "#{SV.BranchName}", "CONTAINS",
+                          "ai")) "},"
+                                 "'Deploy':{'onSuccess':" CONDITION(
+                                     "ROLLBACK", VARCHECK("Branch", "#{SV.BranchName}", "MATCHES",
+                                                          "release/.*")) "}}"},
     {"stop during onSuccess", MODEL_MODE_SUPERSEDED, LINE3, NULL, success_stop,
-     "{'Deploy':{'onSuccess':" CONDITION("FAIL", RULE("Smoke", "Commands", ",'commands':['true']"))
-     "}}"},
+     "{'Deploy':{'onSuccess':" CONDITION("FAIL",
+                                         RULE("Smoke", "Commands", ",'commands':['true']")) "}}"},
 };
 
 static void test_cases(void)

@@ -18,26 +18,26 @@
 static void test_cron_rejects(void)
 {
     static const char *const bad[] = {
-        "* * * * *",              /* 5 fields */
-        "0 * * ? * * * *",        /* 8 fields */
-        "5 * * ? * *",            /* seconds other than * or 0 */
-        "0/15 * * ? * *",         /* seconds step */
-        "0 60 * ? * *",           /* minute out of range */
-        "0 * 24 ? * *",           /* hour out of range */
-        "0 * * 0 * ?",            /* day 0 */
-        "0 * * ? 13 *",           /* month 13 */
-        "0 * * ? FOO *",          /* unknown month name */
-        "0 * * ? * 8",            /* day-of-week 8 */
-        "0 * * 1 * MON",          /* both day fields restricted */
-        "0 */0 * ? * *",          /* step 0 */
-        "0 1-2-3 * ? * *",        /* malformed range */
-        "0 1,,2 * ? * *",         /* empty list item */
-        "0 * * ? * 2#6",          /* sixth Monday */
-        "0 * * L-31 * ?",         /* L-n out of range */
-        "0 * * 32W * ?",          /* nW out of range */
-        "0 * * ? * * 2200",       /* year out of range */
-        "0 * * ? * * 1969",       /* year out of range */
-        "",                       /* empty */
+        "* * * * *",        /* 5 fields */
+        "0 * * ? * * * *",  /* 8 fields */
+        "5 * * ? * *",      /* seconds other than * or 0 */
+        "0/15 * * ? * *",   /* seconds step */
+        "0 60 * ? * *",     /* minute out of range */
+        "0 * 24 ? * *",     /* hour out of range */
+        "0 * * 0 * ?",      /* day 0 */
+        "0 * * ? 13 *",     /* month 13 */
+        "0 * * ? FOO *",    /* unknown month name */
+        "0 * * ? * 8",      /* day-of-week 8 */
+        "0 * * 1 * MON",    /* both day fields restricted */
+        "0 */0 * ? * *",    /* step 0 */
+        "0 1-2-3 * ? * *",  /* malformed range */
+        "0 1,,2 * ? * *",   /* empty list item */
+        "0 * * ? * 2#6",    /* sixth Monday */
+        "0 * * L-31 * ?",   /* L-n out of range */
+        "0 * * 32W * ?",    /* nW out of range */
+        "0 * * ? * * 2200", /* year out of range */
+        "0 * * ? * * 1969", /* year out of range */
+        "",                 /* empty */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         engine_cron cron;
@@ -71,8 +71,8 @@ static const cron_case cron_cases[] = {
     {"0 * 9-16 ? * MON-FRI *", "2026-01-05T17:00:00Z", false},
     {"0 * 9-16 ? * MON-FRI *", "2026-01-05T08:59:59Z", false},
     {"0 * 9-16 ? * MON-FRI *", "2026-01-03T10:00:00Z", false}, /* Saturday */
-    {"* * 9-16 ? * mon-fri", "2026-01-09T12:00:00Z", true},     /* names in any case */
-    {"0 0 9 ? * *", "2026-01-09T09:00:30Z", true},              /* the whole minute */
+    {"* * 9-16 ? * mon-fri", "2026-01-09T12:00:00Z", true},    /* names in any case */
+    {"0 0 9 ? * *", "2026-01-09T09:00:30Z", true},             /* the whole minute */
     {"0 0 9 ? * *", "2026-01-09T09:01:00Z", false},
     /* lists, steps, wrapping ranges */
     {"* 0/15 * * * ?", "2026-03-01T04:30:00Z", true},
@@ -90,7 +90,7 @@ static const cron_case cron_cases[] = {
     {"* 1,2,30 * ? * *", "2026-03-01T12:30:00Z", true},
     {"* * * ? JAN,MAR *", "2026-03-01T12:00:00Z", true},
     {"* * * ? JAN,MAR *", "2026-02-01T12:00:00Z", false},
-    {"* * * ? * FRI-MON", "2026-01-04T12:00:00Z", true}, /* Sunday */
+    {"* * * ? * FRI-MON", "2026-01-04T12:00:00Z", true},  /* Sunday */
     {"* * * ? * FRI-MON", "2026-01-07T12:00:00Z", false}, /* Wednesday */
     {"* * * ? * 1", "2026-01-04T12:00:00Z", true},        /* 1 = Sunday */
     {"* * * ? * * 2027", "2026-06-01T12:00:00Z", false},
@@ -100,16 +100,16 @@ static const cron_case cron_cases[] = {
     {"* * * L * ?", "2024-02-28T12:00:00Z", false},
     {"* * * L * ?", "2026-02-28T12:00:00Z", true},
     {"* * * L-2 * ?", "2026-01-29T12:00:00Z", true},
-    {"* * * 15W * ?", "2026-08-14T12:00:00Z", true},  /* the 15th is a Saturday */
+    {"* * * 15W * ?", "2026-08-14T12:00:00Z", true}, /* the 15th is a Saturday */
     {"* * * 15W * ?", "2026-08-15T12:00:00Z", false},
-    {"* * * 1W * ?", "2026-08-03T12:00:00Z", true},   /* the 1st is a Saturday */
+    {"* * * 1W * ?", "2026-08-03T12:00:00Z", true}, /* the 1st is a Saturday */
     {"* * * 1W * ?", "2026-08-01T12:00:00Z", false},
     {"* * * 31W * ?", "2026-05-29T12:00:00Z", true},  /* the 31st is a Sunday */
     {"* * * 31W * ?", "2026-06-30T12:00:00Z", false}, /* June has no 31st */
     {"* * * LW * ?", "2026-01-30T12:00:00Z", true},   /* the 31st is a Saturday */
     {"* * * LW * ?", "2026-01-31T12:00:00Z", false},
     {"* * * LW * ?", "2026-11-30T12:00:00Z", true},
-    {"* * * ? * 6L", "2026-01-30T12:00:00Z", true},     /* the last Friday */
+    {"* * * ? * 6L", "2026-01-30T12:00:00Z", true}, /* the last Friday */
     {"* * * ? * 6L", "2026-01-23T12:00:00Z", false},
     {"* * * ? * FRIL", "2026-01-30T12:00:00Z", true},
     {"* * * ? * MON#2", "2026-01-12T12:00:00Z", true},
@@ -145,17 +145,26 @@ static void test_zones(void)
     static const struct {
         const char *zone;
         int minutes;
-    } good[] = {{NULL, 0},          {"", 0},           {"UTC", 0},          {"GMT", 0},
-                {"Z", 0},           {"UTC+02:00", 120}, {"UTC-08:00", -480}, {"UTC+05:30", 330},
-                {"UTC+1", 60},      {"GMT-03:00", -180}, {"+01:00", 60},     {"UTC+14:00", 840}};
+    } good[] = {{NULL, 0},
+                {"", 0},
+                {"UTC", 0},
+                {"GMT", 0},
+                {"Z", 0},
+                {"UTC+02:00", 120},
+                {"UTC-08:00", -480},
+                {"UTC+05:30", 330},
+                {"UTC+1", 60},
+                {"GMT-03:00", -180},
+                {"+01:00", 60},
+                {"UTC+14:00", 840}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int minutes = -1;
         char err[256] = "";
         CHECK_INT_EQ(engine_cron_zone_offset(good[i].zone, &minutes, err, sizeof err), SLUICE_OK);
         CHECK_INT_EQ(minutes, good[i].minutes);
     }
-    static const char *const bad[] = {"America/New_York", "PST", "UTC+15:00", "UTC+02:60",
-                                      "UTC+2:5", "UTC02:00", "utc"};
+    static const char *const bad[] = {"America/New_York", "PST",      "UTC+15:00", "UTC+02:60",
+                                      "UTC+2:5",          "UTC02:00", "utc"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int minutes = 0;
         char err[256] = "";
@@ -275,12 +284,12 @@ static void test_deployment_window(void)
     /* Sunday 23:30 UTC is Monday 04:30 five hours east */
     int64_t sunday = 0;
     REQUIRE(sluice_time_parse_rfc3339("2026-01-04T23:30:00Z", &sunday) == 0);
-    v = verdict_of("DeploymentWindow", "Cron", "0 * 4 ? * MON", "TimeZone", "UTC+05:00", NULL,
-                   NULL, sunday);
+    v = verdict_of("DeploymentWindow", "Cron", "0 * 4 ? * MON", "TimeZone", "UTC+05:00", NULL, NULL,
+                   sunday);
     CHECK(v.passed);
     engine_rules_verdict_free(&v);
-    v = verdict_of("DeploymentWindow", "Cron", "0 * 0-3 ? * MON", "TimeZone",
-                   "Europe/Paris", NULL, NULL, sunday);
+    v = verdict_of("DeploymentWindow", "Cron", "0 * 0-3 ? * MON", "TimeZone", "Europe/Paris", NULL,
+                   NULL, sunday);
     CHECK(!v.passed);
     CHECK_STR_EQ(v.error_code, "ConfigurationError");
     CHECK_STR_CONTAINS(v.summary, "TimeZone \"Europe/Paris\" is not supported");

@@ -367,8 +367,8 @@ static void w_check_conditions(world *w, const engine_execution *x, size_t s, bo
                 if (rule->status != ENGINE_RULE_IN_PROGRESS) {
                     continue;
                 }
-                if (terminal || run->status != ENGINE_COND_IN_PROGRESS ||
-                    rule->deadline_ms == 0 || rule->job_id == NULL) {
+                if (terminal || run->status != ENGINE_COND_IN_PROGRESS || rule->deadline_ms == 0 ||
+                    rule->job_id == NULL) {
                     w_fail(w, "a running rule outside an evaluation, or without job or deadline",
                            x->id);
                 }

@@ -753,10 +753,10 @@ static const char *const source_revision_override[] = {
 static const es_case cases[] = {
     {"happy path", MODEL_MODE_SUPERSEDED, PIPE3, NULL, happy_path, NULL},
     {"failure in a parallel group", MODEL_MODE_SUPERSEDED, PIPE3, NULL, failure_in_group, NULL},
-    {"superseded between stages", MODEL_MODE_SUPERSEDED, LINE3, NULL,
-     superseded_between_stages, NULL},
-    {"superseded at the first stage", MODEL_MODE_SUPERSEDED, LINE3, NULL,
-     superseded_at_first_stage, NULL},
+    {"superseded between stages", MODEL_MODE_SUPERSEDED, LINE3, NULL, superseded_between_stages,
+     NULL},
+    {"superseded at the first stage", MODEL_MODE_SUPERSEDED, LINE3, NULL, superseded_at_first_stage,
+     NULL},
     {"queued FIFO", MODEL_MODE_QUEUED, LINE3, NULL, queued_fifo, NULL},
     {"parallel without locks", MODEL_MODE_PARALLEL, LINE3, NULL, parallel_no_lock, NULL},
     {"stop and wait", MODEL_MODE_SUPERSEDED, PIPE3, NULL, stop_and_wait, NULL},
@@ -771,8 +771,8 @@ static const es_case cases[] = {
     {"inbound transition disabled", MODEL_MODE_SUPERSEDED, LINE3, NULL, inbound_disabled, NULL},
     {"outbound transition disabled", MODEL_MODE_SUPERSEDED, LINE3, NULL, outbound_disabled, NULL},
     {"queued behind a transition", MODEL_MODE_QUEUED, LINE3, NULL, queued_transition, NULL},
-    {"variables resolved", MODEL_MODE_SUPERSEDED, VARPIPE, "Env=dev,Region",
-     variables_resolved, NULL},
+    {"variables resolved", MODEL_MODE_SUPERSEDED, VARPIPE, "Env=dev,Region", variables_resolved,
+     NULL},
     {"variables unresolvable", MODEL_MODE_SUPERSEDED,
      "Source: Src(Source/CodeCommit ns=SV) | Build: B(Build/CodeBuild cfg=X:#{SV.CommitId})", NULL,
      variables_unresolvable, NULL},
@@ -788,8 +788,8 @@ static const es_case cases[] = {
     {"update cancels", MODEL_MODE_SUPERSEDED, LINE3, NULL, update_cancels, NULL},
     {"duplicates", MODEL_MODE_SUPERSEDED, LINE3, NULL, duplicates, NULL},
     {"continuation", MODEL_MODE_SUPERSEDED, LINE3, NULL, continuation, NULL},
-    {"source revision override", MODEL_MODE_SUPERSEDED, LINE3, NULL,
-     source_revision_override, NULL},
+    {"source revision override", MODEL_MODE_SUPERSEDED, LINE3, NULL, source_revision_override,
+     NULL},
 };
 
 static void test_cases(void)

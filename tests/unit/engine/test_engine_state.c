@@ -557,10 +557,10 @@ static void test_view_summary_and_identities(void)
     long_value[1 + 2 * NCHARS] = '\0';
     engine_execution *x = engine_state_find(h.state, e1);
     REQUIRE(x != NULL);
-    json_t *doc_json = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "JobResult", "jobId",
-                                 x->stages[0].actions[0].job_id, "outcome", "Succeeded",
-                                 "requestedBy", "arn:aws:iam::111122223333:user/worker",
-                                 "outputVariables", "Long", long_value);
+    json_t *doc_json =
+        json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "JobResult", "jobId",
+                  x->stages[0].actions[0].job_id, "outcome", "Succeeded", "requestedBy",
+                  "arn:aws:iam::111122223333:user/worker", "outputVariables", "Long", long_value);
     REQUIRE(doc_json != NULL);
     engine_input_doc doc;
     char err[256] = "";
@@ -619,11 +619,11 @@ static void test_view_summary_and_identities(void)
     /* the approval answered through JSON: the approver's summary and identity */
     engine_execution *ox = engine_state_find(older, e1);
     REQUIRE(ox != NULL);
-    doc_json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "PutApprovalResult",
-                         "stageName", "Gate", "actionName", "A", "token",
-                         ox->stages[1].actions[0].token, "requestedBy",
-                         "arn:aws:iam::111122223333:user/alice", "result", "status", "Approved",
-                         "summary", "Reviewed, ship it");
+    doc_json =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "PutApprovalResult",
+                  "stageName", "Gate", "actionName", "A", "token", ox->stages[1].actions[0].token,
+                  "requestedBy", "arn:aws:iam::111122223333:user/alice", "result", "status",
+                  "Approved", "summary", "Reviewed, ship it");
     REQUIRE(doc_json != NULL);
     REQUIRE(engine_input_from_json(doc_json, &doc, err, sizeof err) == 0);
     json_decref(doc_json);
@@ -1155,8 +1155,7 @@ static void test_conditions_state(void)
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.ruleName"), "Smoke");
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.status"), "InProgress");
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.stageName"), "Deploy");
-    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.input.ruleTypeId.provider"),
-                 "Commands");
+    CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.0.input.ruleTypeId.provider"), "Commands");
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.ruleName"), "OnlyProd");
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.status"), "Succeeded");
     CHECK_STR_EQ(json_str_at(list, "ruleExecutionDetails.1.input.configuration.Variable"),

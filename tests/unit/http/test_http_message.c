@@ -9,8 +9,14 @@ static void test_request_lookups(void)
 {
     http_pair headers[] = {{"Host", "localhost"}, {"X-Amz-Target", "A.B"}, {"x-amz-target", "C"}};
     http_pair query[] = {{"a", "1"}, {"A", "2"}, {"flag", ""}};
-    http_request req = {.method = "GET", .path = "/", .headers = headers, .header_count = 3,
-                        .query = query, .query_count = 3, .body = "", .body_len = 0};
+    http_request req = {.method = "GET",
+                        .path = "/",
+                        .headers = headers,
+                        .header_count = 3,
+                        .query = query,
+                        .query_count = 3,
+                        .body = "",
+                        .body_len = 0};
     CHECK_STR_EQ(http_request_header(&req, "host"), "localhost");
     CHECK_STR_EQ(http_request_header(&req, "X-AMZ-TARGET"), "A.B");
     CHECK(http_request_header(&req, "Content-Type") == NULL);

@@ -40,9 +40,9 @@ static void handle_echo(const http_request *req, http_response *resp, void *ctx)
     }
     const char *test_header = http_request_header(req, "X-Test");
     json_t *echo = json_pack("{s:s, s:s, s:s%, s:o, s:s, s:s, s:i}", "method", req->method, "path",
-                             req->path, "body", req->body, req->body_len, "query", query,
-                             "x_test", test_header != NULL ? test_header : "", "remote",
-                             req->remote_addr, "body_len", (int)req->body_len);
+                             req->path, "body", req->body, req->body_len, "query", query, "x_test",
+                             test_header != NULL ? test_header : "", "remote", req->remote_addr,
+                             "body_len", (int)req->body_len);
     http_response_set_json(resp, 200, echo);
     json_decref(echo);
 }
@@ -249,9 +249,9 @@ static void test_round_trip(void)
     CHECK_INT_EQ(http_client_post_json(f.client, url, "{}", 2, &resp, err, sizeof err), SLUICE_OK);
     CHECK_INT_EQ(resp.status, 200);
     http_client_response_free(&resp);
-    CHECK_INT_EQ(http_client_request(f.client, "POST", url, NULL, 0, NULL, 0, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "POST", url, NULL, 0, NULL, 0, &resp, err, sizeof err),
+        SLUICE_OK);
     echo = json_loads(sluice_buf_cstr(&resp.body), 0, NULL);
     CHECK_INT_EQ(json_integer_value(json_object_get(echo, "body_len")), 0);
     json_decref(echo);
@@ -315,22 +315,22 @@ static void test_body_bound(void)
     char *big = malloc(64 * 1024);
     REQUIRE(big != NULL);
     memset(big, 'x', 64 * 1024);
-    CHECK_INT_EQ(http_client_request(f.client, "POST", url, NULL, 0, big, 64 * 1024, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "POST", url, NULL, 0, big, 64 * 1024, &resp, err, sizeof err),
+        SLUICE_OK);
     CHECK_INT_EQ(resp.status, 413);
     CHECK_STR_CONTAINS(sluice_buf_cstr(&resp.body), "RequestEntityTooLarge");
     http_client_response_free(&resp);
 
     /* exactly at the bound is fine, and the server keeps serving */
-    CHECK_INT_EQ(http_client_request(f.client, "POST", url, NULL, 0, big, 1024, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "POST", url, NULL, 0, big, 1024, &resp, err, sizeof err),
+        SLUICE_OK);
     CHECK_INT_EQ(resp.status, 200);
     http_client_response_free(&resp);
-    CHECK_INT_EQ(http_client_request(f.client, "POST", url, NULL, 0, big, 1025, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "POST", url, NULL, 0, big, 1025, &resp, err, sizeof err),
+        SLUICE_OK);
     CHECK_INT_EQ(resp.status, 413);
     http_client_response_free(&resp);
     free(big);
@@ -377,16 +377,16 @@ static void test_header_bound_and_error_shape(void)
         headers[i].name = names[i];
         headers[i].value = "v";
     }
-    CHECK_INT_EQ(http_client_request(f.client, "GET", url, headers, 12, NULL, 0, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "GET", url, headers, 12, NULL, 0, &resp, err, sizeof err),
+        SLUICE_OK);
     CHECK_INT_EQ(resp.status, 431);
     CHECK_STR_CONTAINS(sluice_buf_cstr(&resp.body), "\"__type\":\"RequestHeaderFieldsTooLarge\"");
     http_client_response_free(&resp);
 
-    CHECK_INT_EQ(http_client_request(f.client, "GET", url, headers, 2, NULL, 0, &resp, err,
-                                     sizeof err),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        http_client_request(f.client, "GET", url, headers, 2, NULL, 0, &resp, err, sizeof err),
+        SLUICE_OK);
     CHECK_INT_EQ(resp.status, 200);
     http_client_response_free(&resp);
 

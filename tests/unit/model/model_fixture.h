@@ -55,7 +55,7 @@ static const char fixture_base[] =
 /* Finds the parent of the last segment of path ("pipeline.a[1].b") in root; the last
  * segment's key or index goes to *key / *index (index SIZE_MAX when a key). */
 static inline json_t *fixture_walk(json_t *root, const char *path, char *key, size_t keylen,
-                            size_t *index)
+                                   size_t *index)
 {
     json_t *node = root;
     const char *p = path;

@@ -50,8 +50,7 @@ static void test_unreadable(void)
     char *output = NULL;
     size_t size = 0;
     FILE *err = open_memstream(&output, &size);
-    CHECK_INT_EQ(cli_validate_file("/nonexistent/p.json", NULL, stdout, err),
-                 CLI_VALIDATE_TROUBLE);
+    CHECK_INT_EQ(cli_validate_file("/nonexistent/p.json", NULL, stdout, err), CLI_VALIDATE_TROUBLE);
     fclose(err);
     CHECK_STR_CONTAINS(output, "/nonexistent/p.json: cannot read:");
     free(output);

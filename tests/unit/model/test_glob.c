@@ -123,8 +123,7 @@ static void test_syntax_errors(void)
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
         model_glob *glob = (model_glob *)&glob;
         char err[160] = "";
-        CHECK_INT_EQ(model_glob_compile(errors[i].pattern, &glob, err, sizeof(err)),
-                     SLUICE_EINVAL);
+        CHECK_INT_EQ(model_glob_compile(errors[i].pattern, &glob, err, sizeof(err)), SLUICE_EINVAL);
         CHECK(glob == NULL);
         CHECK_STR_CONTAINS(err, errors[i].message);
     }

@@ -43,16 +43,15 @@ static char *read_file(const char *path, size_t *len)
 static void print_reported(const model_errors *errs)
 {
     for (size_t i = 0; i < errs->count; i++) {
-        fprintf(stderr, "  reported: %s %s: %s\n", errs->items[i].exception,
-                errs->items[i].path, errs->items[i].message);
+        fprintf(stderr, "  reported: %s %s: %s\n", errs->items[i].exception, errs->items[i].path,
+                errs->items[i].message);
     }
 }
 
 static bool reported(const model_errors *errs, const char *type, const char *path)
 {
     for (size_t i = 0; i < errs->count; i++) {
-        if (strcmp(errs->items[i].exception, type) == 0 &&
-            strcmp(errs->items[i].path, path) == 0) {
+        if (strcmp(errs->items[i].exception, type) == 0 && strcmp(errs->items[i].path, path) == 0) {
             return true;
         }
     }
@@ -63,7 +62,8 @@ static bool expected_has(const json_t *errors, const char *type, const char *pat
 {
     size_t i;
     json_t *item;
-    json_array_foreach(errors, i, item) {
+    json_array_foreach(errors, i, item)
+    {
         const char *t = json_string_value(json_object_get(item, "type"));
         const char *p = json_string_value(json_object_get(item, "path"));
         if (t != NULL && p != NULL && strcmp(t, type) == 0 && strcmp(p, path) == 0) {
@@ -82,7 +82,8 @@ static void check_invalid(const json_t *expected, const model_errors *errs)
     int before = sluice_test_failed;
 
     CHECK(model_errors_total(errs) > 0);
-    json_array_foreach(errors, i, item) {
+    json_array_foreach(errors, i, item)
+    {
         const char *type = json_string_value(json_object_get(item, "type"));
         const char *path = json_string_value(json_object_get(item, "path"));
         REQUIRE(type != NULL && path != NULL);
@@ -114,10 +115,12 @@ static void check_normalized(const json_t *doc)
     CHECK(json_is_integer(json_object_get(doc, "version")));
     CHECK(json_is_string(json_object_get(doc, "pipelineType")));
     CHECK(json_is_string(json_object_get(doc, "executionMode")));
-    json_array_foreach(json_object_get(doc, "stages"), i, stage) {
+    json_array_foreach(json_object_get(doc, "stages"), i, stage)
+    {
         size_t j;
         json_t *action;
-        json_array_foreach(json_object_get(stage, "actions"), j, action) {
+        json_array_foreach(json_object_get(stage, "actions"), j, action)
+        {
             CHECK(json_is_integer(json_object_get(action, "runOrder")));
             CHECK(json_is_array(json_object_get(action, "inputArtifacts")));
             CHECK(json_is_array(json_object_get(action, "outputArtifacts")));
@@ -192,7 +195,8 @@ static int run_case(const char *dir)
     }
     size_t i;
     json_t *item;
-    json_array_foreach(json_object_get(expected, "external_providers"), i, item) {
+    json_array_foreach(json_object_get(expected, "external_providers"), i, item)
+    {
         if (nexternals < 16 && json_is_string(item)) {
             externals[nexternals++] = json_string_value(item);
         }

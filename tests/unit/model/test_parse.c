@@ -82,10 +82,8 @@ static void test_present_empty_lists(void)
     CHECK_INT_EQ(pipeline->stages[1].actions[0].ncommands, 0);
     CHECK(pipeline->stages[2].actions[0].has_configuration);
     json_t *doc = model_pipeline_to_json(pipeline);
-    json_t *build = json_array_get(json_object_get(json_array_get(json_object_get(doc, "stages"),
-                                                                  1),
-                                                   "actions"),
-                                   0);
+    json_t *build = json_array_get(
+        json_object_get(json_array_get(json_object_get(doc, "stages"), 1), "actions"), 0);
     CHECK(json_is_array(json_object_get(build, "commands")));
     CHECK_INT_EQ(json_array_size(json_object_get(build, "commands")), 0);
     json_decref(doc);
@@ -100,8 +98,8 @@ static void test_present_empty_lists(void)
 }
 
 typedef struct shape_case {
-    const char *path;   /* member to change, relative to the document */
-    const char *value;  /* new JSON value; NULL removes it */
+    const char *path;  /* member to change, relative to the document */
+    const char *value; /* new JSON value; NULL removes it */
     const char *errpath;
     const char *message;
 } shape_case;
@@ -125,8 +123,10 @@ static const shape_case shape_cases[] = {
      "unknown field"},
     {"pipeline.stages[1].onFailure", "{\"result\": \"FAIL\", \"mode\": 1}",
      "pipeline.stages[1].onFailure.mode", "unknown field"},
-    {"pipeline.stages[1].onFailure", "{\"result\": \"RETRY\", \"retryConfiguration\": "
-     "{\"retryMode\": \"ALL_ACTIONS\"}}", "", NULL},
+    {"pipeline.stages[1].onFailure",
+     "{\"result\": \"RETRY\", \"retryConfiguration\": "
+     "{\"retryMode\": \"ALL_ACTIONS\"}}",
+     "", NULL},
     {"pipeline.triggers",
      "[{\"providerType\": \"CodeStarSourceConnection\", \"gitConfiguration\": "
      "{\"sourceActionName\": \"Checkout\", \"push\": [{\"branch\": {}}]}}]",
@@ -204,10 +204,10 @@ static void test_document_bounds(void)
     }
     expect_document_problem(deep, n, "deeper than 32");
     /* Brackets inside strings do not count. */
-    char *strings = fixture_with(fixture_base,
-                                 "pipeline.stages[2].actions[0].configuration.CustomData",
-                                 "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\""
-                                 "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\"");
+    char *strings =
+        fixture_with(fixture_base, "pipeline.stages[2].actions[0].configuration.CustomData",
+                     "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\""
+                     "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\"");
     model_pipeline *pipeline = parse_ok(strings);
     model_pipeline_free(pipeline);
     free(strings);

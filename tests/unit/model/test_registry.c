@@ -110,9 +110,13 @@ static void test_external(void)
     sluice_buf_free(&out);
     model_registry_free(reg);
 
-    static const char *const bad[] = {"AWS/Deploy/CodeDeploy", "Custom/Build/X/1",
-                                      "AWS/Building/X/1", "AWS/Deploy/Code Deploy/1",
-                                      "AWS/Deploy/X/1234567890", "AWS/Deploy/X/1/extra", ""};
+    static const char *const bad[] = {"AWS/Deploy/CodeDeploy",
+                                      "Custom/Build/X/1",
+                                      "AWS/Building/X/1",
+                                      "AWS/Deploy/Code Deploy/1",
+                                      "AWS/Deploy/X/1234567890",
+                                      "AWS/Deploy/X/1/extra",
+                                      ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         reg = (model_registry *)&reg;
         CHECK_INT_EQ(model_registry_new(&bad[i], 1, &reg, err, sizeof(err)), SLUICE_EINVAL);

@@ -45,9 +45,9 @@ static void expect_valid(const char *path, const char *value)
     free(text);
 }
 
-#define BUILD "pipeline.stages[1].actions[0]"
+#define BUILD  "pipeline.stages[1].actions[0]"
 #define SOURCE "pipeline.stages[0].actions[0]"
-#define GATE "pipeline.stages[2].actions[0]"
+#define GATE   "pipeline.stages[2].actions[0]"
 #define UPLOAD "pipeline.stages[3].actions[0]"
 
 static const char commands_action[] =
@@ -147,8 +147,8 @@ static void test_variable_references(void)
                GATE ".configuration.CustomData", "not closed");
     expect_one(GATE ".configuration.CustomData", "\"#{Src}\"", MODEL_EXC_ACTION,
                GATE ".configuration.CustomData", "malformed");
-    expect_one(GATE ".configuration.CustomData", "\"#{codepipeline.StartTime}\"",
-               MODEL_EXC_ACTION, GATE ".configuration.CustomData", "PipelineExecutionId");
+    expect_one(GATE ".configuration.CustomData", "\"#{codepipeline.StartTime}\"", MODEL_EXC_ACTION,
+               GATE ".configuration.CustomData", "PipelineExecutionId");
     expect_valid(GATE ".configuration.CustomData", "\"#{codepipeline.PipelineExecutionId}\"");
     /* Referencing a namespace of the same stage needs a lower runOrder. */
     expect_one(SOURCE ".configuration.BranchName", "\"#{Src.BranchName}\"", MODEL_EXC_ACTION,
@@ -214,9 +214,8 @@ static void test_stage_conditions(void)
     expect_one("pipeline.stages[2].onFailure",
                "{\"result\": \"FAIL\", \"retryConfiguration\": {\"retryMode\": \"ALL_ACTIONS\"}}",
                MODEL_EXC_STAGE, "pipeline.stages[2].onFailure.retryConfiguration", NULL);
-    expect_valid("pipeline.stages[2].onFailure",
-                 "{\"result\": \"RETRY\", \"retryConfiguration\": "
-                 "{\"retryMode\": \"ALL_ACTIONS\"}}");
+    expect_valid("pipeline.stages[2].onFailure", "{\"result\": \"RETRY\", \"retryConfiguration\": "
+                                                 "{\"retryMode\": \"ALL_ACTIONS\"}}");
 
     /* Rule types and their configuration. */
     expect_one("pipeline.stages[2].beforeEntry",
@@ -241,8 +240,8 @@ static void test_stage_conditions(void)
                NULL);
     /* ROLLBACK is not available in PARALLEL mode. */
     char *parallel = fixture_with(fixture_base, "pipeline.executionMode", "\"PARALLEL\"");
-    char *rollback = fixture_with(parallel, "pipeline.stages[3].onFailure",
-                                  "{\"result\": \"ROLLBACK\"}");
+    char *rollback =
+        fixture_with(parallel, "pipeline.stages[3].onFailure", "{\"result\": \"ROLLBACK\"}");
     model_errors errs;
     fixture_validate(rollback, NULL, &errs);
     CHECK(fixture_has(&errs, MODEL_EXC_STAGE, "pipeline.stages[3].onFailure.result"));

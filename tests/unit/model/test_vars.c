@@ -27,8 +27,8 @@ static void test_scan(void)
     CHECK_INT_EQ(model_vars_next(text, &pos, &ref, err, sizeof(err)), 0);
     CHECK_INT_EQ(pos, strlen(text));
 
-    static const char *const malformed[] = {"#{}", "#{Src}", "#{.k}", "#{ns.}", "#{a b.c}",
-                                            "#{a.b.c}", "x #{a.b"};
+    static const char *const malformed[] = {"#{}",      "#{Src}",   "#{.k}",  "#{ns.}",
+                                            "#{a b.c}", "#{a.b.c}", "x #{a.b"};
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
         pos = 0;
         CHECK_INT_EQ(model_vars_next(malformed[i], &pos, &ref, err, sizeof(err)), SLUICE_EPARSE);
@@ -72,8 +72,8 @@ static void test_resolve(void)
     free(out);
     CHECK_INT_EQ(model_errors_total(&errs), 0);
 
-    CHECK_INT_EQ(model_vars_resolve("#{Src.Nope} #{Other.x} #{variables.Env} #{bad",
-                                    &ctx, "configuration.CustomData", &out, &errs),
+    CHECK_INT_EQ(model_vars_resolve("#{Src.Nope} #{Other.x} #{variables.Env} #{bad", &ctx,
+                                    "configuration.CustomData", &out, &errs),
                  SLUICE_EINVAL);
     CHECK(out == NULL);
     CHECK_INT_EQ(model_errors_total(&errs), 3);
@@ -125,8 +125,7 @@ static void test_pipeline_values(void)
     REQUIRE(pipeline != NULL);
 
     model_vars_value overrides[] = {{"Region", "eu"}, {"Env", "prod"}};
-    CHECK_INT_EQ(model_vars_pipeline_values(pipeline, overrides, 2, &values, &n, &errs),
-                 SLUICE_OK);
+    CHECK_INT_EQ(model_vars_pipeline_values(pipeline, overrides, 2, &values, &n, &errs), SLUICE_OK);
     CHECK_INT_EQ(n, 3);
     if (n == 3) {
         CHECK_STR_EQ(values[0].name, "Env");
@@ -137,8 +136,7 @@ static void test_pipeline_values(void)
     free(values);
 
     /* Region has no default: it must be given. */
-    CHECK_INT_EQ(model_vars_pipeline_values(pipeline, NULL, 0, &values, &n, &errs),
-                 SLUICE_EINVAL);
+    CHECK_INT_EQ(model_vars_pipeline_values(pipeline, NULL, 0, &values, &n, &errs), SLUICE_EINVAL);
     CHECK(values == NULL && n == 0);
     CHECK_INT_EQ(model_errors_total(&errs), 1);
     CHECK_STR_CONTAINS(errs.items[0].message, "\"Region\" has no default value");

@@ -39,10 +39,10 @@ static bus_envelope *envelope_with(json_t *detail)
 
 static void test_request_start(void)
 {
-    bus_envelope *env = envelope_with(json_pack(
-        "{s:s, s:s, s:s, s:[{s:s, s:s}]}", "type", "StartPipelineExecution", "pipeline", "demo",
-        "requestId", "01234567-89ab-4cde-8f01-23456789abcd", "variables", "name", "Env", "value",
-        "prod"));
+    bus_envelope *env = envelope_with(json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "type",
+                                                "StartPipelineExecution", "pipeline", "demo",
+                                                "requestId", "01234567-89ab-4cde-8f01-23456789abcd",
+                                                "variables", "name", "Env", "value", "prod"));
     orch_request req;
     char err[256];
     REQUIRE(orch_route_request(env, &req, err, sizeof err) == SLUICE_OK);
@@ -86,8 +86,7 @@ static void test_request_rejects(void)
         {json_pack("{s:s, s:s}", "pipeline", "bad name!", "type", "StartPipelineExecution"),
          "is not a pipeline name"},
         {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "Explode"), "unknown type"},
-        {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "PipelineUpdated"),
-         "needs a version"},
+        {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "PipelineUpdated"), "needs a version"},
         {json_pack("{s:s, s:s}", "pipeline", "demo", "type", "JobResult"), "jobId"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -144,8 +143,8 @@ static void test_effects_round_trip(void)
     e = engine_effects_add(&effects, ENGINE_EFFECT_JOB);
     e->id = set_str("22222222-2222-4222-8222-222222222222");
     e->execution_id = set_str("33333333-3333-4333-8333-333333333333");
-    e->body = json_pack("{s:s, s:s}", "jobId", "22222222-2222-4222-8222-222222222222", "action",
-                        "Build");
+    e->body =
+        json_pack("{s:s, s:s}", "jobId", "22222222-2222-4222-8222-222222222222", "action", "Build");
     e = engine_effects_add(&effects, ENGINE_EFFECT_TIMER_SET);
     e->id = set_str("action-timeout:x");
     e->deadline_ms = 1700000060000;
@@ -175,9 +174,9 @@ static void test_effects_round_trip(void)
                  "22222222-2222-4222-8222-222222222222");
     CHECK_STR_EQ(json_string_value(json_object_get(ops[1].payload, "time")),
                  "2023-11-14T22:13:20Z");
-    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(ops[1].payload, "detail"),
-                                                   "action")),
-                 "Build");
+    CHECK_STR_EQ(
+        json_string_value(json_object_get(json_object_get(ops[1].payload, "detail"), "action")),
+        "Build");
     CHECK_INT_EQ(ops[2].kind, ORCH_OP_TIMER_SET);
     CHECK_STR_EQ(ops[2].key, "action-timeout:x");
     CHECK_INT_EQ(ops[2].deadline_ms, 1700000060000);

@@ -20,12 +20,12 @@
 
 #include <stddef.h>
 
-#define AWS_ACCESS_KEY_ID_MAX  128  /* IAM's bound on AccessKeyId */
-#define AWS_SECRET_KEY_MAX     128
-#define AWS_SESSION_TOKEN_MAX  4096
-#define AWS_IDENTITY_MAX       64   /* IAM user names */
-#define AWS_ROLE_MAX           64
-#define AWS_CREDENTIALS_MAX    256  /* entries in one store */
+#define AWS_ACCESS_KEY_ID_MAX 128 /* IAM's bound on AccessKeyId */
+#define AWS_SECRET_KEY_MAX    128
+#define AWS_SESSION_TOKEN_MAX 4096
+#define AWS_IDENTITY_MAX      64 /* IAM user names */
+#define AWS_ROLE_MAX          64
+#define AWS_CREDENTIALS_MAX   256 /* entries in one store */
 
 typedef struct aws_credentials aws_credentials;
 
@@ -70,8 +70,7 @@ int aws_credentials_parse(aws_credentials *store, const char *spec, char *err, s
  * and valid until the next aws_credentials_add or aws_credentials_free.
  * Thread-safe once the store is no longer being filled.
  */
-const aws_credential *aws_credentials_find(const aws_credentials *store,
-                                           const char *access_key_id);
+const aws_credential *aws_credentials_find(const aws_credentials *store, const char *access_key_id);
 
 /* Number of entries. */
 size_t aws_credentials_count(const aws_credentials *store);

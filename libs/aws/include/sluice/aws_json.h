@@ -33,19 +33,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AWS_JSON_CONTENT_TYPE         "application/x-amz-json-1.1"
-#define AWS_JSON_CODEPIPELINE_PREFIX  "CodePipeline_20150709"
-#define AWS_JSON_REQUEST_ID_HEADER    "x-amzn-RequestId"
-#define AWS_JSON_ERROR_TYPE_HEADER    "x-amzn-ErrorType"
-#define AWS_JSON_OPERATION_MAX        64  /* bytes of an operation name */
-#define AWS_JSON_REQUEST_ID_LEN       36  /* a UUID */
-#define AWS_JSON_MAX_DEPTH            32  /* nesting accepted in a request body */
-#define AWS_JSON_MESSAGE_MAX          1024 /* bytes of an error message kept */
+#define AWS_JSON_CONTENT_TYPE        "application/x-amz-json-1.1"
+#define AWS_JSON_CODEPIPELINE_PREFIX "CodePipeline_20150709"
+#define AWS_JSON_REQUEST_ID_HEADER   "x-amzn-RequestId"
+#define AWS_JSON_ERROR_TYPE_HEADER   "x-amzn-ErrorType"
+#define AWS_JSON_OPERATION_MAX       64   /* bytes of an operation name */
+#define AWS_JSON_REQUEST_ID_LEN      36   /* a UUID */
+#define AWS_JSON_MAX_DEPTH           32   /* nesting accepted in a request body */
+#define AWS_JSON_MESSAGE_MAX         1024 /* bytes of an error message kept */
 
 /* A protocol-level failure: what to answer. */
 typedef struct aws_json_error {
     int http_status;
-    char type[64];                      /* e.g. "SerializationException" */
+    char type[64]; /* e.g. "SerializationException" */
     char message[AWS_JSON_MESSAGE_MAX];
 } aws_json_error;
 
@@ -59,8 +59,8 @@ typedef struct aws_json_error {
  * target — and op "". Whether the operation exists is the caller's question
  * (answer UnknownOperationException too when it does not).
  */
-int aws_json_target_parse(const char *target, const char *expected_prefix, char *op,
-                          size_t op_size, aws_json_error *error);
+int aws_json_target_parse(const char *target, const char *expected_prefix, char *op, size_t op_size,
+                          aws_json_error *error);
 
 /*
  * True when a request Content-Type is acceptable, leniently as AWS is:

@@ -60,37 +60,37 @@
 /* The parts of an Authorization header. */
 typedef struct aws_sigv4_authorization {
     char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1];
-    char date[9];                                       /* YYYYMMDD of the scope */
+    char date[9]; /* YYYYMMDD of the scope */
     char region[AWS_SIGV4_SCOPE_PART_MAX + 1];
     char service[AWS_SIGV4_SCOPE_PART_MAX + 1];
     char terminator[AWS_SIGV4_SCOPE_PART_MAX + 1];
     char signed_headers[AWS_SIGV4_SIGNED_HEADERS_MAX + 1]; /* "host;x-amz-date", as sent */
-    char signature[AWS_SIGV4_HEX_LEN + 1];              /* as sent; "" if longer than 64 */
-    int signature_too_long;                             /* sent signature exceeded 64 chars */
+    char signature[AWS_SIGV4_HEX_LEN + 1];                 /* as sent; "" if longer than 64 */
+    int signature_too_long;                                /* sent signature exceeded 64 chars */
 } aws_sigv4_authorization;
 
 /* What the endpoint verifies against. */
 typedef struct aws_sigv4_config {
-    const char *region;   /* the endpoint's region, e.g. "us-east-1" */
-    const char *service;  /* the signing name, "codepipeline" */
-    int64_t max_skew_ms;  /* 0 = AWS_SIGV4_MAX_SKEW_MS */
+    const char *region;  /* the endpoint's region, e.g. "us-east-1" */
+    const char *service; /* the signing name, "codepipeline" */
+    int64_t max_skew_ms; /* 0 = AWS_SIGV4_MAX_SKEW_MS */
 } aws_sigv4_config;
 
 /* The verdict of aws_sigv4_verify. */
 typedef struct aws_sigv4_result {
-    int http_status;                             /* 200 when authenticated */
-    char error_type[AWS_SIGV4_ERROR_TYPE_MAX];   /* "" when authenticated */
-    char message[AWS_SIGV4_MESSAGE_MAX];         /* AWS's wording; "" when authenticated */
+    int http_status;                               /* 200 when authenticated */
+    char error_type[AWS_SIGV4_ERROR_TYPE_MAX];     /* "" when authenticated */
+    char message[AWS_SIGV4_MESSAGE_MAX];           /* AWS's wording; "" when authenticated */
     char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1]; /* as parsed ("" if not), safe to log */
-    char identity[AWS_IDENTITY_MAX + 1];         /* set when authenticated */
-    char role[AWS_ROLE_MAX + 1];                 /* set when authenticated */
+    char identity[AWS_IDENTITY_MAX + 1];           /* set when authenticated */
+    char role[AWS_ROLE_MAX + 1];                   /* set when authenticated */
 } aws_sigv4_result;
 
 /* Output of aws_sigv4_sign: the headers to add to the request. */
 typedef struct aws_sigv4_signature_headers {
-    char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1];            /* X-Amz-Date */
-    char payload_hash[AWS_SIGV4_HEX_LEN + 1];             /* X-Amz-Content-SHA256, optional */
-    char authorization[AWS_SIGV4_AUTHORIZATION_MAX + 1];  /* Authorization */
+    char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1];           /* X-Amz-Date */
+    char payload_hash[AWS_SIGV4_HEX_LEN + 1];            /* X-Amz-Content-SHA256, optional */
+    char authorization[AWS_SIGV4_AUTHORIZATION_MAX + 1]; /* Authorization */
 } aws_sigv4_signature_headers;
 
 /*
@@ -133,9 +133,8 @@ int aws_sigv4_canonical_query(const http_pair *query, size_t count, sluice_buf *
  * SLUICE_ENOTFOUND when a signed header is absent from headers (err names it),
  * SLUICE_EPARSE for a malformed list, SLUICE_ETOOBIG / SLUICE_ENOMEM.
  */
-int aws_sigv4_canonical_headers(const http_pair *headers, size_t count,
-                                const char *signed_headers, sluice_buf *out, char *err,
-                                size_t errlen);
+int aws_sigv4_canonical_headers(const http_pair *headers, size_t count, const char *signed_headers,
+                                sluice_buf *out, char *err, size_t errlen);
 
 /*
  * Appends the canonical request: method, canonical URI, canonical query,
@@ -149,8 +148,8 @@ int aws_sigv4_canonical_request(const char *method, const char *path, const http
 
 /* Appends the string to sign: algorithm, amz_date, scope ("date/region/service/aws4_request"),
  * hex SHA-256 of the canonical request. */
-int aws_sigv4_string_to_sign(const char *amz_date, const char *scope,
-                             const char *canonical_request, size_t len, sluice_buf *out);
+int aws_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,
+                             size_t len, sluice_buf *out);
 
 /* Derives the signing key HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
  * "aws4_request"). 0, or SLUICE_EINVAL (over-long secret) / SLUICE_EINTERNAL. */

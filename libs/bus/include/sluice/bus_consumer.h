@@ -53,12 +53,12 @@ typedef struct bus_consumer_message {
     const char *topic;
     int32_t partition;
     int64_t offset;
-    const void *key;             /* NULL when the message has no key */
+    const void *key; /* NULL when the message has no key */
     size_t keylen;
     const void *payload;
     size_t len;
-    int64_t timestamp_ms;        /* Kafka's message timestamp, -1 if none */
-    int attempt;                 /* 1 on first delivery, 2 after one RETRY, ... */
+    int64_t timestamp_ms;         /* Kafka's message timestamp, -1 if none */
+    int attempt;                  /* 1 on first delivery, 2 after one RETRY, ... */
     const bus_envelope *envelope; /* decoded and valid */
 } bus_consumer_message;
 
@@ -70,28 +70,28 @@ typedef bus_consumer_verdict (*bus_consumer_handler)(const bus_consumer_message 
                                                      char *reason, size_t reasonlen);
 
 typedef struct bus_consumer_config {
-    const char *brokers;           /* required */
-    const char *group_id;          /* required */
-    const char *client_id;         /* NULL: "sluice" */
-    const char *const *topics;     /* ntopics names to subscribe to; required */
+    const char *brokers;       /* required */
+    const char *group_id;      /* required */
+    const char *client_id;     /* NULL: "sluice" */
+    const char *const *topics; /* ntopics names to subscribe to; required */
     size_t ntopics;
-    int session_timeout_ms;        /* default 10000 (the broker's minimum is 6000) */
-    int heartbeat_interval_ms;     /* default 1000 */
-    int max_poll_interval_ms;      /* longest time between two run_once calls; default 300000 */
-    int commit_interval_ms;        /* how often stored offsets are committed; default 1000 */
-    size_t max_message_bytes;      /* larger messages are dead-lettered; default 1000000 */
-    int retry_backoff_ms;          /* first RETRY backoff; default 200 */
-    int retry_backoff_max_ms;      /* backoff cap; default 30000 */
-    const char *deadletter_topic;  /* required, e.g. bus_topics_get(t, BUS_TOPICS_DEADLETTER) */
+    int session_timeout_ms;            /* default 10000 (the broker's minimum is 6000) */
+    int heartbeat_interval_ms;         /* default 1000 */
+    int max_poll_interval_ms;          /* longest time between two run_once calls; default 300000 */
+    int commit_interval_ms;            /* how often stored offsets are committed; default 1000 */
+    size_t max_message_bytes;          /* larger messages are dead-lettered; default 1000000 */
+    int retry_backoff_ms;              /* first RETRY backoff; default 200 */
+    int retry_backoff_max_ms;          /* backoff cap; default 30000 */
+    const char *deadletter_topic;      /* required, e.g. bus_topics_get(t, BUS_TOPICS_DEADLETTER) */
     bus_producer *deadletter_producer; /* borrowed; NULL: the consumer makes its own */
-    int deadletter_timeout_ms;     /* wait for a dead letter's delivery; default 10000 */
-    const char *source;            /* dead letters' source; default "sluice.bus" */
-    const char *account;           /* dead letters' account; default "000000000000" */
-    const char *region;            /* dead letters' region; default "us-east-1" */
-    const char *debug;             /* librdkafka debug contexts; NULL: none */
-    const char *instance_id;       /* static group membership (group.instance.id): a member
-                                      restarted with the same id takes its partitions back at
-                                      once, without a rebalance; NULL or "": dynamic */
+    int deadletter_timeout_ms;         /* wait for a dead letter's delivery; default 10000 */
+    const char *source;                /* dead letters' source; default "sluice.bus" */
+    const char *account;               /* dead letters' account; default "000000000000" */
+    const char *region;                /* dead letters' region; default "us-east-1" */
+    const char *debug;                 /* librdkafka debug contexts; NULL: none */
+    const char *instance_id;           /* static group membership (group.instance.id): a member
+                                          restarted with the same id takes its partitions back at
+                                          once, without a rebalance; NULL or "": dynamic */
 } bus_consumer_config;
 
 typedef struct bus_consumer_stats {
@@ -111,8 +111,7 @@ void bus_consumer_config_init(bus_consumer_config *cfg);
  * consumer. 0 with *out set; SLUICE_EINVAL / SLUICE_EKAFKA / SLUICE_ENOMEM
  * with a message in err and *out NULL.
  */
-int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *err,
-                     size_t errlen);
+int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *err, size_t errlen);
 
 /*
  * Waits up to timeout_ms for one message and processes it as described
@@ -120,16 +119,15 @@ int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *e
  * when none was ready, SLUICE_EKAFKA on a fatal consumer error (close and
  * re-create the consumer), SLUICE_ECLOSED after bus_consumer_close.
  */
-int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx,
-                          int timeout_ms);
+int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx, int timeout_ms);
 
-#define BUS_CONSUMER_BATCH_MAX 1024
+#define BUS_CONSUMER_BATCH_MAX  1024
 #define BUS_CONSUMER_REASON_MAX 1024
 
 /* One message of a batch, with the handler's verdict on it. */
 typedef struct bus_consumer_item {
-    bus_consumer_message msg;      /* valid during the handler call */
-    bus_consumer_verdict verdict;  /* set by the handler; DONE when it leaves it */
+    bus_consumer_message msg;             /* valid during the handler call */
+    bus_consumer_verdict verdict;         /* set by the handler; DONE when it leaves it */
     char reason[BUS_CONSUMER_REASON_MAX]; /* why, for REJECT (dead letter) and RETRY (log) */
 } bus_consumer_item;
 

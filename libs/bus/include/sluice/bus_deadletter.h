@@ -41,8 +41,8 @@
 
 #define BUS_DEADLETTER_DETAIL_TYPE "Sluice Dead Letter"
 #define BUS_DEADLETTER_PAYLOAD_MAX (64 * 1024)
-#define BUS_DEADLETTER_KEY_MAX 1024
-#define BUS_DEADLETTER_REASON_MAX 1024
+#define BUS_DEADLETTER_KEY_MAX     1024
+#define BUS_DEADLETTER_REASON_MAX  1024
 /* Bound for encoding a dead-letter envelope: room for the worst-case escaping of the above. */
 #define BUS_DEADLETTER_ENCODED_MAX (512 * 1024)
 
@@ -51,8 +51,8 @@ typedef struct bus_deadletter_origin {
     const char *topic;
     int32_t partition;
     int64_t offset;
-    const char *group;   /* consumer group that gave up on it; may be NULL */
-    const void *key;     /* NULL: the message had no key */
+    const char *group; /* consumer group that gave up on it; may be NULL */
+    const void *key;   /* NULL: the message had no key */
     size_t keylen;
     const void *payload; /* may be NULL when len is 0 */
     size_t len;

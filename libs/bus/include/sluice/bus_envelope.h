@@ -54,25 +54,25 @@ typedef struct bus_envelope {
     const char *detail_type;
     const char *source;
     const char *account;
-    const char *time;    /* as received (or as formatted by bus_envelope_new) */
-    int64_t time_ms;     /* time parsed: milliseconds since the Unix epoch */
+    const char *time; /* as received (or as formatted by bus_envelope_new) */
+    int64_t time_ms;  /* time parsed: milliseconds since the Unix epoch */
     const char *region;
-    json_t *resources;   /* array of strings; borrowed from root, do not modify */
-    json_t *detail;      /* object; borrowed from root, do not modify */
-    json_t *root;        /* the whole envelope; owned by the envelope */
+    json_t *resources; /* array of strings; borrowed from root, do not modify */
+    json_t *detail;    /* object; borrowed from root, do not modify */
+    json_t *root;      /* the whole envelope; owned by the envelope */
 } bus_envelope;
 
 /* What bus_envelope_new needs; every pointer is borrowed for the call only. */
 typedef struct bus_envelope_spec {
-    const char *id;                /* lowercase UUID */
-    const char *detail_type;       /* e.g. "CodePipeline Pipeline Execution State Change" */
-    const char *source;            /* e.g. "aws.codepipeline", "sluice.orchestrator" */
-    const char *account;           /* 12 digits */
-    const char *region;            /* e.g. "us-east-1" */
-    int64_t time_ms;               /* formatted as whole-second RFC 3339 UTC */
-    const char *const *resources;  /* nresources strings; may be NULL when nresources is 0 */
+    const char *id;               /* lowercase UUID */
+    const char *detail_type;      /* e.g. "CodePipeline Pipeline Execution State Change" */
+    const char *source;           /* e.g. "aws.codepipeline", "sluice.orchestrator" */
+    const char *account;          /* 12 digits */
+    const char *region;           /* e.g. "us-east-1" */
+    int64_t time_ms;              /* formatted as whole-second RFC 3339 UTC */
+    const char *const *resources; /* nresources strings; may be NULL when nresources is 0 */
     size_t nresources;
-    json_t *detail;                /* an object; the envelope takes its own reference */
+    json_t *detail; /* an object; the envelope takes its own reference */
 } bus_envelope_spec;
 
 /*

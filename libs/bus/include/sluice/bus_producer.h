@@ -37,25 +37,25 @@ typedef struct bus_producer bus_producer;
 typedef void (*bus_producer_delivery_fn)(uint64_t seq, int err, const char *reason, void *ctx);
 
 typedef struct bus_producer_config {
-    const char *brokers;        /* "host:port[,host:port...]"; required */
-    const char *client_id;      /* NULL: "sluice" */
-    int linger_ms;              /* batching delay, 0..1000; default 1 */
-    int message_timeout_ms;     /* a message not persisted by then fails; default 300000 */
-    size_t max_message_bytes;   /* larger payloads are refused by send; default 1000000 */
-    size_t max_in_flight;       /* messages awaiting confirmation; default 100000 */
-    int send_timeout_ms;        /* how long send waits for in-flight room; default 5000 */
-    int close_timeout_ms;       /* how long bus_producer_free flushes; default 10000 */
-    const char *debug;          /* librdkafka debug contexts ("broker,msg"); NULL: none */
+    const char *brokers;      /* "host:port[,host:port...]"; required */
+    const char *client_id;    /* NULL: "sluice" */
+    int linger_ms;            /* batching delay, 0..1000; default 1 */
+    int message_timeout_ms;   /* a message not persisted by then fails; default 300000 */
+    size_t max_message_bytes; /* larger payloads are refused by send; default 1000000 */
+    size_t max_in_flight;     /* messages awaiting confirmation; default 100000 */
+    int send_timeout_ms;      /* how long send waits for in-flight room; default 5000 */
+    int close_timeout_ms;     /* how long bus_producer_free flushes; default 10000 */
+    const char *debug;        /* librdkafka debug contexts ("broker,msg"); NULL: none */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
-    void *ctx;                  /* passed to on_delivery */
+    void *ctx;                            /* passed to on_delivery */
 } bus_producer_config;
 
 typedef struct bus_producer_stats {
-    uint64_t sent;       /* messages accepted by bus_producer_send */
-    uint64_t delivered;  /* confirmed persisted */
-    uint64_t failed;     /* failed for good (reported through on_delivery) */
-    uint64_t resent;     /* re-sent after a fatal error */
-    uint64_t recreated;  /* times the librdkafka handle was re-created */
+    uint64_t sent;      /* messages accepted by bus_producer_send */
+    uint64_t delivered; /* confirmed persisted */
+    uint64_t failed;    /* failed for good (reported through on_delivery) */
+    uint64_t resent;    /* re-sent after a fatal error */
+    uint64_t recreated; /* times the librdkafka handle was re-created */
 } bus_producer_stats;
 
 /* Fills cfg with the defaults above (brokers NULL). */
@@ -67,8 +67,7 @@ void bus_producer_config_init(bus_producer_config *cfg);
  * happens in the background. 0 with *out set, or SLUICE_EINVAL / SLUICE_EKAFKA /
  * SLUICE_ENOMEM with a message in err and *out NULL. cfg is copied.
  */
-int bus_producer_new(const bus_producer_config *cfg, bus_producer **out, char *err,
-                     size_t errlen);
+int bus_producer_new(const bus_producer_config *cfg, bus_producer **out, char *err, size_t errlen);
 
 /*
  * Queues one message for topic; key (may be NULL) and payload are copied.

@@ -13,10 +13,10 @@
 #include <stddef.h>
 
 typedef struct sluice_buf {
-    char *data;  /* NULL until the first append; NUL-terminated afterwards */
-    size_t len;  /* bytes used, excluding the terminator */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* bound on len */
+    char *data; /* NULL until the first append; NUL-terminated afterwards */
+    size_t len; /* bytes used, excluding the terminator */
+    size_t cap; /* bytes allocated */
+    size_t max; /* bound on len */
 } sluice_buf;
 
 /* Initialises an empty buffer bounded at max bytes. Allocates nothing. */
@@ -30,7 +30,8 @@ int sluice_buf_append_str(sluice_buf *buf, const char *str);
 
 /* Appends formatted text. Same contract as sluice_buf_append. */
 int sluice_buf_appendf(sluice_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sluice_buf_vappendf(sluice_buf *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int sluice_buf_vappendf(sluice_buf *buf, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Sets len to 0, keeps the allocation. */
 void sluice_buf_reset(sluice_buf *buf);

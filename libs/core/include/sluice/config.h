@@ -26,10 +26,10 @@ typedef enum sluice_config_type {
 } sluice_config_type;
 
 typedef struct sluice_config_var {
-    const char *name;          /* full variable name, e.g. "SLUICE_KAFKA_BROKERS" */
+    const char *name; /* full variable name, e.g. "SLUICE_KAFKA_BROKERS" */
     sluice_config_type type;
-    size_t offset;             /* offsetof(config struct, field) */
-    size_t size;               /* sizeof the field */
+    size_t offset; /* offsetof(config struct, field) */
+    size_t size;   /* sizeof the field */
     int64_t min;
     int64_t max;
     const char *default_value; /* NULL: the variable is required */
@@ -37,17 +37,26 @@ typedef struct sluice_config_var {
     bool secret;               /* never echo the value in messages */
 } sluice_config_var;
 
-#define SLUICE_CONFIG_STR(var, type_, field, minlen, def, text)                                   \
-    {(var), SLUICE_CONFIG_STRING, offsetof(type_, field), sizeof(((type_ *)0)->field), (minlen),   \
-     (int64_t)sizeof(((type_ *)0)->field) - 1, (def), (text), false}
-#define SLUICE_CONFIG_SECRET(var, type_, field, minlen, def, text)                                \
-    {(var), SLUICE_CONFIG_STRING, offsetof(type_, field), sizeof(((type_ *)0)->field), (minlen),   \
-     (int64_t)sizeof(((type_ *)0)->field) - 1, (def), (text), true}
-#define SLUICE_CONFIG_INT(var, type_, field, lo, hi, def, text)                                   \
-    {(var), SLUICE_CONFIG_INT, offsetof(type_, field), sizeof(int64_t), (lo), (hi), (def), (text), \
-     false}
-#define SLUICE_CONFIG_BOOL(var, type_, field, def, text)                                          \
-    {(var), SLUICE_CONFIG_BOOL, offsetof(type_, field), sizeof(bool), 0, 1, (def), (text), false}
+#define SLUICE_CONFIG_STR(var, type_, field, minlen, def, text)                                    \
+    {                                                                                              \
+        (var), SLUICE_CONFIG_STRING, offsetof(type_, field), sizeof(((type_ *)0)->field),          \
+            (minlen), (int64_t)sizeof(((type_ *)0)->field) - 1, (def), (text), false               \
+    }
+#define SLUICE_CONFIG_SECRET(var, type_, field, minlen, def, text)                                 \
+    {                                                                                              \
+        (var), SLUICE_CONFIG_STRING, offsetof(type_, field), sizeof(((type_ *)0)->field),          \
+            (minlen), (int64_t)sizeof(((type_ *)0)->field) - 1, (def), (text), true                \
+    }
+#define SLUICE_CONFIG_INT(var, type_, field, lo, hi, def, text)                                    \
+    {                                                                                              \
+        (var), SLUICE_CONFIG_INT, offsetof(type_, field), sizeof(int64_t), (lo), (hi), (def),      \
+            (text), false                                                                          \
+    }
+#define SLUICE_CONFIG_BOOL(var, type_, field, def, text)                                           \
+    {                                                                                              \
+        (var), SLUICE_CONFIG_BOOL, offsetof(type_, field), sizeof(bool), 0, 1, (def), (text),      \
+            false                                                                                  \
+    }
 
 /* Looks a variable up; returns NULL when unset. */
 typedef const char *(*sluice_config_lookup_fn)(const char *name, void *ctx);

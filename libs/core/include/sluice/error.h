@@ -13,24 +13,24 @@
 #include <stddef.h>
 
 /* X(name, value, message) */
-#define SLUICE_ERRNO_MAP(X)                                                   \
-    X(OK, 0, "success")                                                       \
-    X(EINVAL, -1, "invalid argument")                                         \
-    X(ENOMEM, -2, "out of memory")                                            \
-    X(ERANGE, -3, "value out of range")                                       \
-    X(ETOOBIG, -4, "input exceeds its size bound")                            \
-    X(EPARSE, -5, "malformed input")                                          \
-    X(EIO, -6, "input/output error")                                          \
-    X(ETIMEDOUT, -7, "operation timed out")                                   \
-    X(ECONFLICT, -8, "version conflict")                                      \
-    X(ENOTFOUND, -9, "not found")                                             \
-    X(EEXIST, -10, "already exists")                                          \
-    X(EKAFKA, -11, "kafka error")                                             \
-    X(EREDIS, -12, "redis error")                                             \
-    X(ECLOSED, -13, "connection or handle closed")                            \
-    X(EAGAIN, -14, "try again")                                               \
-    X(ESTATE, -15, "operation not allowed in the current state")              \
-    X(EDENIED, -16, "permission denied")                                      \
+#define SLUICE_ERRNO_MAP(X)                                                                        \
+    X(OK, 0, "success")                                                                            \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(ENOMEM, -2, "out of memory")                                                                 \
+    X(ERANGE, -3, "value out of range")                                                            \
+    X(ETOOBIG, -4, "input exceeds its size bound")                                                 \
+    X(EPARSE, -5, "malformed input")                                                               \
+    X(EIO, -6, "input/output error")                                                               \
+    X(ETIMEDOUT, -7, "operation timed out")                                                        \
+    X(ECONFLICT, -8, "version conflict")                                                           \
+    X(ENOTFOUND, -9, "not found")                                                                  \
+    X(EEXIST, -10, "already exists")                                                               \
+    X(EKAFKA, -11, "kafka error")                                                                  \
+    X(EREDIS, -12, "redis error")                                                                  \
+    X(ECLOSED, -13, "connection or handle closed")                                                 \
+    X(EAGAIN, -14, "try again")                                                                    \
+    X(ESTATE, -15, "operation not allowed in the current state")                                   \
+    X(EDENIED, -16, "permission denied")                                                           \
     X(EINTERNAL, -17, "internal error")
 
 enum sluice_err {

@@ -11,7 +11,8 @@
 
 #define SLUICE_UUID_LEN 36 /* characters, excluding the terminator */
 
-/* Writes a random UUID v4 and a terminator into out (37 bytes). 0, or SLUICE_EIO if the RNG fails. */
+/* Writes a random UUID v4 and a terminator into out (37 bytes). 0, or SLUICE_EIO if the RNG fails.
+ */
 int sluice_uuid_v4(char out[SLUICE_UUID_LEN + 1]);
 
 /* Formats 16 bytes as a UUID v4 (sets the version and variant bits). Pure. */

@@ -25,16 +25,16 @@ typedef enum sluice_log_level {
 /* The current threshold; records below it are dropped unevaluated. */
 extern volatile int sluice_log_threshold;
 
-#define SLUICE_LOG(level, ...)                                                \
-    do {                                                                      \
-        if ((int)(level) >= sluice_log_threshold) {                           \
-            sluice_log_write((level), __FILE__, __LINE__, __VA_ARGS__);       \
-        }                                                                     \
+#define SLUICE_LOG(level, ...)                                                                     \
+    do {                                                                                           \
+        if ((int)(level) >= sluice_log_threshold) {                                                \
+            sluice_log_write((level), __FILE__, __LINE__, __VA_ARGS__);                            \
+        }                                                                                          \
     } while (0)
 
 #define SLUICE_DEBUG(...) SLUICE_LOG(SLUICE_LOG_DEBUG, __VA_ARGS__)
-#define SLUICE_INFO(...) SLUICE_LOG(SLUICE_LOG_INFO, __VA_ARGS__)
-#define SLUICE_WARN(...) SLUICE_LOG(SLUICE_LOG_WARN, __VA_ARGS__)
+#define SLUICE_INFO(...)  SLUICE_LOG(SLUICE_LOG_INFO, __VA_ARGS__)
+#define SLUICE_WARN(...)  SLUICE_LOG(SLUICE_LOG_WARN, __VA_ARGS__)
 #define SLUICE_ERROR(...) SLUICE_LOG(SLUICE_LOG_ERROR, __VA_ARGS__)
 
 /* Writes one record unconditionally (use the macros). Message truncated at 4 KiB. */

@@ -340,7 +340,7 @@ engine_state_stage_status_name(engine_stage_status status); /* "NotStarted" for 
 const char *
 engine_state_action_status_name(engine_action_status status); /* "NotStarted" for not started */
 const char *engine_state_condition_status_name(engine_condition_status status); /* "None" */
-const char *engine_state_rule_status_name(engine_rule_status status); /* "NotStarted" */
+const char *engine_state_rule_status_name(engine_rule_status status);           /* "NotStarted" */
 
 /*
  * The execution holding stage index of the current plan's lock, or NULL (always NULL in PARALLEL

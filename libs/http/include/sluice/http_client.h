@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#define HTTP_CLIENT_MAX_HEADERS      64        /* response headers kept */
+#define HTTP_CLIENT_MAX_HEADERS      64          /* response headers kept */
 #define HTTP_CLIENT_MAX_HEADER_BYTES (16 * 1024) /* bytes of response headers kept */
 
 typedef struct http_client http_client;
@@ -31,9 +31,9 @@ typedef struct http_client_config {
 
 /* A received response; owns everything it points to. */
 typedef struct http_client_response {
-    long status;          /* HTTP status, e.g. 200 */
-    sluice_buf body;      /* NUL-terminated body (sluice_buf_cstr) */
-    http_pair *headers;   /* final response's headers, names as sent */
+    long status;        /* HTTP status, e.g. 200 */
+    sluice_buf body;    /* NUL-terminated body (sluice_buf_cstr) */
+    http_pair *headers; /* final response's headers, names as sent */
     size_t header_count;
     sluice_buf header_text; /* private: storage the header pairs point into */
 } http_client_response;
@@ -72,8 +72,8 @@ int http_client_get(http_client *client, const char *url, http_client_response *
                     size_t errlen);
 
 /* POST json_text with Content-Type: application/json. Same contract as http_client_request. */
-int http_client_post_json(http_client *client, const char *url, const char *json_text,
-                          size_t len, http_client_response *out, char *err, size_t errlen);
+int http_client_post_json(http_client *client, const char *url, const char *json_text, size_t len,
+                          http_client_response *out, char *err, size_t errlen);
 
 /* The first response header named name (case-insensitive), or NULL. */
 const char *http_client_response_header(const http_client_response *resp, const char *name);

@@ -15,10 +15,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define HTTP_RESPONSE_MAX_HEADERS 16      /* extra headers a response may carry */
-#define HTTP_HEADER_VALUE_MAX     4096    /* bytes in one extra response header value */
-#define HTTP_CONTENT_TYPE_MAX     128     /* bytes of a content type, excluding the NUL */
-#define HTTP_REMOTE_ADDR_MAX      64      /* bytes of a printed socket address */
+#define HTTP_RESPONSE_MAX_HEADERS 16   /* extra headers a response may carry */
+#define HTTP_HEADER_VALUE_MAX     4096 /* bytes in one extra response header value */
+#define HTTP_CONTENT_TYPE_MAX     128  /* bytes of a content type, excluding the NUL */
+#define HTTP_REMOTE_ADDR_MAX      64   /* bytes of a printed socket address */
 #define HTTP_CONTENT_TYPE_JSON    "application/json"
 
 /* A header or query argument. Names keep the case the client sent. */
@@ -33,9 +33,9 @@ typedef struct http_request {
     const char *path;         /* percent-decoded path without the query, e.g. "/" */
     const http_pair *headers; /* in arrival order; repeated names appear repeatedly */
     size_t header_count;
-    const http_pair *query;   /* percent-decoded query arguments, in arrival order */
+    const http_pair *query; /* percent-decoded query arguments, in arrival order */
     size_t query_count;
-    const char *body;         /* NUL-terminated ("" when empty); may itself contain NULs */
+    const char *body; /* NUL-terminated ("" when empty); may itself contain NULs */
     size_t body_len;
     char remote_addr[HTTP_REMOTE_ADDR_MAX]; /* "127.0.0.1", "::1", or "" if unknown */
 } http_request;
@@ -88,8 +88,7 @@ int http_response_set_json(http_response *resp, int status, const json_t *json);
  * Sets the generic JSON error body {"code": code, "message": message} used by
  * Sluice's own HTTP endpoints. Same failure contract as http_response_set_body.
  */
-int http_response_set_error(http_response *resp, int status, const char *code,
-                            const char *message);
+int http_response_set_error(http_response *resp, int status, const char *code, const char *message);
 
 /*
  * A new JSON string of text (not NULL) for an error body: when text is not

@@ -52,9 +52,8 @@ void http_metrics_free(http_metrics *metrics);
  * NULL (invalid names, a clash with another declaration, too many families,
  * out of memory) with the registry unchanged.
  */
-http_metrics_family *http_metrics_counter(http_metrics *metrics, const char *name,
-                                          const char *help, const char *const *label_names,
-                                          size_t label_count);
+http_metrics_family *http_metrics_counter(http_metrics *metrics, const char *name, const char *help,
+                                          const char *const *label_names, size_t label_count);
 
 /* Declares a gauge family; same contract as http_metrics_counter. */
 http_metrics_family *http_metrics_gauge(http_metrics *metrics, const char *name, const char *help,

@@ -18,11 +18,11 @@
  * Threads: libmicrohttpd's internal epoll thread plus a pool of `threads`
  * workers; handlers run on the pool, concurrently, so they must be
  * thread-safe, and a handler is never interrupted: a slow one holds its pool
- * thread (and its connection's other requests) until it returns. Routes are registered before http_server_start and never
- * change afterwards. Connections are bounded (connection_limit), idle ones
- * closed after connection_timeout_s, and each one's header and buffer memory
- * bounded by connection_memory_limit. Response bodies are handed to
- * libmicrohttpd without a copy (MHD_RESPMEM_MUST_FREE).
+ * thread (and its connection's other requests) until it returns. Routes are registered before
+ * http_server_start and never change afterwards. Connections are bounded (connection_limit), idle
+ * ones closed after connection_timeout_s, and each one's header and buffer memory bounded by
+ * connection_memory_limit. Response bodies are handed to libmicrohttpd without a copy
+ * (MHD_RESPMEM_MUST_FREE).
  *
  * Optionally the server counts every request in a metrics registry:
  *   sluice_http_requests_total{route,method,status} (route is the matched path,
@@ -60,18 +60,18 @@ typedef void (*http_error_fn)(int status, const char *code, const char *message,
                               http_response *resp, void *ctx);
 
 typedef struct http_server_config {
-    const char *bind_address;      /* numeric IPv4 or IPv6 address; NULL or "" = "0.0.0.0" */
-    uint16_t port;                 /* 0 = an ephemeral port (see http_server_port) */
-    unsigned threads;              /* worker pool size, 1..16 */
-    unsigned connection_limit;     /* concurrent connections, >= 1 */
-    unsigned connection_timeout_s; /* idle connection timeout, >= 1 */
+    const char *bind_address;       /* numeric IPv4 or IPv6 address; NULL or "" = "0.0.0.0" */
+    uint16_t port;                  /* 0 = an ephemeral port (see http_server_port) */
+    unsigned threads;               /* worker pool size, 1..16 */
+    unsigned connection_limit;      /* concurrent connections, >= 1 */
+    unsigned connection_timeout_s;  /* idle connection timeout, >= 1 */
     size_t connection_memory_limit; /* per-connection header/buffer memory, >= 8 KiB */
-    size_t max_body;               /* request body bound in bytes */
-    size_t max_headers;            /* header count bound, >= 1 */
-    size_t max_header_bytes;       /* bound on the sum of header name and value lengths */
-    size_t max_response_body;      /* bound on a handler's response body */
-    http_metrics *metrics;         /* optional, borrowed; must outlive the server */
-    http_error_fn error_fn;        /* optional */
+    size_t max_body;                /* request body bound in bytes */
+    size_t max_headers;             /* header count bound, >= 1 */
+    size_t max_header_bytes;        /* bound on the sum of header name and value lengths */
+    size_t max_response_body;       /* bound on a handler's response body */
+    http_metrics *metrics;          /* optional, borrowed; must outlive the server */
+    http_error_fn error_fn;         /* optional */
     void *error_ctx;
 } http_server_config;
 

@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define MODEL_MAX_INPUT_BYTES (1024 * 1024) /* bound on a declaration's JSON text */
-#define MODEL_MAX_DEPTH 32                  /* bound on JSON nesting */
+#define MODEL_MAX_DEPTH       32            /* bound on JSON nesting */
 
 typedef enum model_pipeline_type {
     MODEL_PIPELINE_V1 = 0,
@@ -83,22 +83,22 @@ typedef struct model_env_var {
 typedef struct model_action {
     char *name;
     model_action_type_id type_id;
-    model_category category;  /* parsed from type_id.category */
-    int run_order;            /* 1..999; 1 when absent */
-    model_kv *configuration;  /* in declaration order; NULL/0 when absent */
+    model_category category; /* parsed from type_id.category */
+    int run_order;           /* 1..999; 1 when absent */
+    model_kv *configuration; /* in declaration order; NULL/0 when absent */
     size_t nconfiguration;
-    bool has_configuration;   /* the key was present (even if empty) */
+    bool has_configuration; /* the key was present (even if empty) */
     model_artifact *input_artifacts;
     size_t ninput_artifacts;
     model_artifact *output_artifacts;
     size_t noutput_artifacts;
-    char *namespace_;         /* NULL when absent */
-    char *region;             /* NULL when absent */
-    char *role_arn;           /* NULL when absent */
+    char *namespace_;           /* NULL when absent */
+    char *region;               /* NULL when absent */
+    char *role_arn;             /* NULL when absent */
     int64_t timeout_in_minutes; /* 0 when absent */
-    char **commands;          /* NULL when absent */
+    char **commands;            /* NULL when absent */
     size_t ncommands;
-    char **output_variables;  /* NULL when absent */
+    char **output_variables; /* NULL when absent */
     size_t noutput_variables;
     model_env_var *environment_variables;
     size_t nenvironment_variables;
@@ -127,20 +127,22 @@ typedef struct model_pipeline {
     json_t *artifact_stores; /* NULL when absent */
     model_stage *stages;
     size_t nstages;
-    int64_t version;         /* 1 when absent */
+    int64_t version;                     /* 1 when absent */
     model_pipeline_type pipeline_type;   /* V1 when absent */
     model_execution_mode execution_mode; /* SUPERSEDED when absent */
     model_variable *variables;
     size_t nvariables;
-    json_t *triggers;        /* V2; NULL when absent */
+    json_t *triggers; /* V2; NULL when absent */
 } model_pipeline;
 
 /* Enum <-> CodePipeline spelling. The *_name functions never return NULL. */
 const char *model_pipeline_type_name(model_pipeline_type type);
 const char *model_execution_mode_name(model_execution_mode mode);
 const char *model_category_name(model_category category);
-int model_execution_mode_parse(const char *text, model_execution_mode *out); /* 0 or SLUICE_EINVAL */
-model_category model_category_parse(const char *text); /* MODEL_CATEGORY_UNKNOWN if not a category */
+int model_execution_mode_parse(const char *text,
+                               model_execution_mode *out); /* 0 or SLUICE_EINVAL */
+model_category
+model_category_parse(const char *text); /* MODEL_CATEGORY_UNKNOWN if not a category */
 
 /* Frees a pipeline and everything it owns. Accepts NULL. */
 void model_pipeline_free(model_pipeline *pipeline);

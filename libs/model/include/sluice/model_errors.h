@@ -22,15 +22,15 @@
 #include <stddef.h>
 
 /* The exception names of CodePipeline that declaration problems map to. */
-#define MODEL_EXC_STRUCTURE "InvalidStructureException"
-#define MODEL_EXC_STAGE "InvalidStageDeclarationException"
-#define MODEL_EXC_ACTION "InvalidActionDeclarationException"
-#define MODEL_EXC_BLOCKER "InvalidBlockerDeclarationException"
+#define MODEL_EXC_STRUCTURE  "InvalidStructureException"
+#define MODEL_EXC_STAGE      "InvalidStageDeclarationException"
+#define MODEL_EXC_ACTION     "InvalidActionDeclarationException"
+#define MODEL_EXC_BLOCKER    "InvalidBlockerDeclarationException"
 #define MODEL_EXC_VALIDATION "ValidationException"
-#define MODEL_EXC_LIMIT "LimitExceededException"
+#define MODEL_EXC_LIMIT      "LimitExceededException"
 
-#define MODEL_ERRORS_DEFAULT_MAX 100 /* problems kept when model_errors_init gets 0 */
-#define MODEL_ERROR_MESSAGE_MAX 1024 /* longest message kept (longer ones are cut) */
+#define MODEL_ERRORS_DEFAULT_MAX 100  /* problems kept when model_errors_init gets 0 */
+#define MODEL_ERROR_MESSAGE_MAX  1024 /* longest message kept (longer ones are cut) */
 
 typedef struct model_error {
     const char *exception; /* static string, one of MODEL_EXC_* */
@@ -40,7 +40,7 @@ typedef struct model_error {
 
 typedef struct model_errors {
     model_error *items;
-    size_t count;   /* problems kept in items */
+    size_t count; /* problems kept in items */
     size_t cap;
     size_t max;     /* bound on count */
     size_t dropped; /* problems counted but not kept (bound reached or out of memory) */
@@ -57,12 +57,12 @@ void model_errors_free(model_errors *errs);
  * is copied. Returns 0 when kept, SLUICE_ETOOBIG when only counted because the
  * list is full, SLUICE_ENOMEM when only counted for lack of memory.
  */
-int model_errors_add(model_errors *errs, const char *exception, const char *path,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int model_errors_add(model_errors *errs, const char *exception, const char *path, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
 
 /* model_errors_add with a va_list. */
-int model_errors_vadd(model_errors *errs, const char *exception, const char *path,
-                      const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+int model_errors_vadd(model_errors *errs, const char *exception, const char *path, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Number of problems reported, kept or not. */
 size_t model_errors_total(const model_errors *errs);

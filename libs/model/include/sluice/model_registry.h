@@ -34,8 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_REGISTRY_MAX_EXTERNAL 64 /* bound on declared external providers */
-#define MODEL_REGISTRY_ANY "*"         /* wildcard field of the Custom entry */
+#define MODEL_REGISTRY_MAX_EXTERNAL 64  /* bound on declared external providers */
+#define MODEL_REGISTRY_ANY          "*" /* wildcard field of the Custom entry */
 
 typedef struct model_config_key {
     const char *name;
@@ -65,10 +65,10 @@ typedef struct model_provider {
     int max_outputs;
     const char *const *output_variables; /* fixed output variable keys */
     size_t noutput_variables;
-    bool dynamic_outputs;  /* any key may be produced (CodeBuild, Lambda, Custom) */
-    bool commands_fields;  /* commands / outputVariables / environmentVariables / files apply */
-    bool v2_only;          /* only in V2 pipelines */
-    bool external;         /* jobs are offered through PollForJobs */
+    bool dynamic_outputs; /* any key may be produced (CodeBuild, Lambda, Custom) */
+    bool commands_fields; /* commands / outputVariables / environmentVariables / files apply */
+    bool v2_only;         /* only in V2 pipelines */
+    bool external;        /* jobs are offered through PollForJobs */
     model_runner runner;
     int64_t default_timeout_minutes;
 } model_provider;
@@ -122,8 +122,7 @@ const model_provider *model_registry_get(const model_registry *reg, size_t index
 int model_registry_describe(const model_registry *reg, sluice_buf *out);
 
 /* A configuration key of a provider by name; NULL when the provider does not declare it. */
-const model_config_key *model_provider_config_key(const model_provider *provider,
-                                                  const char *name);
+const model_config_key *model_provider_config_key(const model_provider *provider, const char *name);
 
 /*
  * True when an action of this provider can produce output variable key:

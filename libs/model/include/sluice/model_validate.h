@@ -55,8 +55,8 @@
 
 #include <stddef.h>
 
-#define MODEL_MIN_STAGES 2
-#define MODEL_MAX_STAGES 50
+#define MODEL_MIN_STAGES            2
+#define MODEL_MAX_STAGES            50
 #define MODEL_MAX_ACTIONS_PER_STAGE 50
 
 /*

@@ -25,9 +25,9 @@
 #include <stddef.h>
 
 #define MODEL_VARS_NS_CODEPIPELINE "codepipeline"
-#define MODEL_VARS_NS_PIPELINE "variables"
-#define MODEL_VARS_EXECUTION_ID "PipelineExecutionId"
-#define MODEL_VARS_MAX_RESOLVED (100 * 1024) /* bound on one resolved text */
+#define MODEL_VARS_NS_PIPELINE     "variables"
+#define MODEL_VARS_EXECUTION_ID    "PipelineExecutionId"
+#define MODEL_VARS_MAX_RESOLVED    (100 * 1024) /* bound on one resolved text */
 
 typedef struct model_vars_ref {
     const char *ns; /* points into the scanned text; not NUL-terminated */

@@ -33,17 +33,17 @@
  *   sluice:pipelines                 sorted set: pipeline names (ListPipelines)
  *   sluice:timers                    sorted set: "<p>" US "<timer key>" by deadline (ms)
  */
-#define STATE_KEY_DEFINITION        "def"
-#define STATE_KEY_STATE             "state"
-#define STATE_KEY_OUTBOX            "outbox"
-#define STATE_KEY_EXECUTIONS        "executions"
-#define STATE_KEY_EXECUTIONS_ORDER  "executions:order"
-#define STATE_KEY_ACTIONS           "actions"
-#define STATE_KEY_ACTIONS_ORDER     "actions:order"
-#define STATE_KEY_REPLY_PREFIX      "reply:"
-#define STATE_KEY_PIPELINES         "sluice:pipelines"
-#define STATE_KEY_TIMERS            "sluice:timers"
-#define STATE_KEY_TIMER_SEPARATOR   '\x1f'
+#define STATE_KEY_DEFINITION       "def"
+#define STATE_KEY_STATE            "state"
+#define STATE_KEY_OUTBOX           "outbox"
+#define STATE_KEY_EXECUTIONS       "executions"
+#define STATE_KEY_EXECUTIONS_ORDER "executions:order"
+#define STATE_KEY_ACTIONS          "actions"
+#define STATE_KEY_ACTIONS_ORDER    "actions:order"
+#define STATE_KEY_REPLY_PREFIX     "reply:"
+#define STATE_KEY_PIPELINES        "sluice:pipelines"
+#define STATE_KEY_TIMERS           "sluice:timers"
+#define STATE_KEY_TIMER_SEPARATOR  '\x1f'
 
 /*
  * Writes "sluice:{<pipeline>}:<suffix>" into out. pipeline must be 1 to
