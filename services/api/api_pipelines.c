@@ -606,6 +606,9 @@ static bool api_pipelines_arn_pattern(const char *arn)
     }
     /* .+:[0-9]{12}:.+ — find a ":<12 digits>:" with something before and after. */
     const char *rest = p + 14;
+    if (*rest == '\0') {
+        return false; /* nothing after ":codepipeline:" (and rest + 1 would be past the end) */
+    }
     for (const char *c = rest + 1; *c != '\0'; c++) {
         if (c[-1] != ':' || c - 1 == rest) {
             continue;

@@ -322,6 +322,12 @@ static void test_tags(void)
                  400);
     CHECK_STR_EQ(call.exception, "ValidationException");
     api_call_clear(&call);
+    /* ends right after the service name (read past its end before; found by the fuzzer) */
+    CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListTagsForResource",
+                                  "{\"resourceArn\": \"arn:aws:codepipeline:\"}", &call),
+                 400);
+    CHECK_STR_EQ(call.exception, "ValidationException");
+    api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListTagsForResource",
                                   "{\"resourceArn\": "
                                   "\"arn:aws:codepipeline:us-east-1:999999999999:tagme\"}",
