@@ -2,10 +2,13 @@
 # Builds every libFuzzer target with clang-14 (+ASan/UBSan) and runs each for a
 # bounded time over its seed corpus. Fails on any crash, leak or sanitizer
 # report. Usage: run-fuzz.sh BUILD_DIR SECONDS_PER_TARGET
+# FUZZ_SEED (default 1) fixes libFuzzer's random seed so that a run is
+# repeatable; FUZZ_SEED=0 lets libFuzzer pick one (for longer exploring runs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build-fuzz}
 seconds=${2:-30}
+seed=${FUZZ_SEED:-1}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 
 CC=clang-14 cmake -S "$root" -B "$build" -G Ninja -DSLUICE_FUZZ=ON -DSLUICE_INTEGRATION=OFF >/dev/null
@@ -40,7 +43,7 @@ for name in "${targets[@]}"; do
     done < "$seeds"
   fi
   echo "run-fuzz: $name for ${seconds}s"
-  if ! "$build/tests/fuzz/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/tests/fuzz/$name" -seed="$seed" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$build/$name-" "$corpus" >"$build/$name.log" 2>&1; then
     echo "run-fuzz: $name FAILED; last lines of $build/$name.log:" >&2
     tail -40 "$build/$name.log" >&2
