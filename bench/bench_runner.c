@@ -8,6 +8,8 @@
 #include "sluice/bus_producer.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
+#include "sluice/protocol_names.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/time.h"
 
 #include <stdio.h>
@@ -16,7 +18,7 @@
 
 #define RUNNER_ID_MAX          64
 #define RUNNER_ENVELOPE_MAX    (64 * 1024)
-#define RUNNER_JOB_DETAIL_TYPE "Sluice Action Job"
+#define RUNNER_JOB_DETAIL_TYPE PROTOCOL_DETAIL_JOB
 
 typedef struct runner_exec {
     char id[RUNNER_ID_MAX + 1]; /* "" for a free slot */
@@ -89,11 +91,10 @@ static int runner_send(bench_runner *r, const char *pipeline, const char *detail
                        const char *source, json_t *detail)
 {
     char id[SLUICE_UUID_LEN + 1];
-    char arn[256];
+    char arn[PROTOCOL_ARN_MAX];
     char reason[BUS_ENVELOPE_REASON_MAX];
     sluice_uuid_v4(id);
-    snprintf(arn, sizeof arn, "arn:aws:codepipeline:%s:%s:%s", r->cfg.region, r->cfg.account,
-             pipeline);
+    (void)protocol_arn_pipeline(arn, sizeof arn, r->cfg.region, r->cfg.account, pipeline);
     const char *resources[1] = {arn};
     bus_envelope_spec spec = {
         .id = id,
@@ -132,7 +133,7 @@ int bench_runner_request(bench_runner *r, size_t index, json_t *detail)
     }
     const char *pipeline = r->cfg.pipelines[index];
     json_object_set_new(detail, "pipeline", json_string(pipeline));
-    return runner_send(r, pipeline, "Sluice Pipeline Request", "sluice.api", detail);
+    return runner_send(r, pipeline, PROTOCOL_DETAIL_REQUEST, PROTOCOL_SOURCE_API, detail);
 }
 
 int bench_runner_start(bench_runner *r, size_t index)
@@ -144,9 +145,9 @@ int bench_runner_start(bench_runner *r, size_t index)
     char request[SLUICE_UUID_LEN + 1];
     sluice_uuid_v4(request);
     json_t *detail =
-        json_pack("{s:s, s:s, s:s, s:s}", "type", "StartPipelineExecution", "pipeline", pipeline,
+        json_pack("{s:s, s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_START, "pipeline", pipeline,
                   "requestId", request, "requestedBy", "arn:aws:iam::123456789012:user/bench");
-    int rc = runner_send(r, pipeline, "Sluice Pipeline Request", "sluice.api", detail);
+    int rc = runner_send(r, pipeline, PROTOCOL_DETAIL_REQUEST, PROTOCOL_SOURCE_API, detail);
     json_decref(detail);
     if (rc == 0) {
         r->counters.starts++;
@@ -156,10 +157,10 @@ int bench_runner_start(bench_runner *r, size_t index)
 
 static int runner_answer(bench_runner *r, const char *pipeline, const char *job_id)
 {
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "JobResult", "pipeline",
-                               pipeline, "jobId", job_id, "outcome", "Succeeded",
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,
+                               "pipeline", pipeline, "jobId", job_id, "outcome", "Succeeded",
                                "executionDetails", "summary", "answered by the benchmark");
-    int rc = runner_send(r, pipeline, "Sluice Job Result", "sluice.worker", detail);
+    int rc = runner_send(r, pipeline, PROTOCOL_DETAIL_JOB_RESULT, PROTOCOL_SOURCE_WORKER, detail);
     json_decref(detail);
     if (rc == 0) {
         r->counters.results++;
@@ -256,7 +257,7 @@ int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *e
     ccfg.session_timeout_ms = 6000;
     ccfg.deadletter_topic = bus_topics_get(cfg->topics, BUS_TOPICS_DEADLETTER);
     ccfg.deadletter_producer = r->producer;
-    ccfg.source = "sluice.worker";
+    ccfg.source = PROTOCOL_SOURCE_WORKER;
     if (bus_consumer_new(&ccfg, &r->consumer, err, errlen) != SLUICE_OK) {
         bench_runner_free(r);
         return -1;

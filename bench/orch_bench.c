@@ -38,6 +38,7 @@
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/protocol_names.h"
 #include "sluice/signal.h"
 #include "sluice/state_key.h"
 #include "sluice/state_redis.h"
@@ -421,7 +422,8 @@ static int bench_define(bench *b)
             freeReplyObject(reply);
         }
         free(text);
-        json_t *detail = json_pack("{s:s, s:i}", "type", "PipelineUpdated", "version", 1);
+        json_t *detail =
+            json_pack("{s:s, s:i}", "type", PROTOCOL_REQUEST_PIPELINE_UPDATED, "version", 1);
         if (rc != SLUICE_OK || bench_runner_request(b->runner, i, detail) != 0) {
             json_decref(detail);
             say("cannot define %s", b->names[i]);

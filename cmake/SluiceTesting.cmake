@@ -1,4 +1,6 @@
-# Helpers that register tests with the labels of the design brief.
+# Helpers that register tests with the labels of the design brief: `unit`,
+# `integration`, and one per component (core, protocol, bus, state, model,
+# engine, http, aws, orchestrator, api, cli).
 #
 # sluice_unit_test(NAME <n> SOURCES <files> LIBS <libs> LABELS <component labels>)
 #   A test binary of pure logic: labelled `unit` plus its component.

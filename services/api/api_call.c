@@ -4,6 +4,7 @@
 #include "api_call.h"
 
 #include "sluice/error.h"
+#include "sluice/protocol_arn.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,13 +81,5 @@ int64_t api_call_now_ms(const api_call *call)
 
 int api_call_pipeline_arn(const api_env *env, const char *pipeline, char *out, size_t outlen)
 {
-    int n =
-        snprintf(out, outlen, "arn:aws:codepipeline:%s:%s:%s", env->region, env->account, pipeline);
-    if (n < 0 || (size_t)n >= outlen) {
-        if (outlen > 0) {
-            out[0] = '\0';
-        }
-        return SLUICE_ETOOBIG;
-    }
-    return 0;
+    return protocol_arn_pipeline(out, outlen, env->region, env->account, pipeline);
 }

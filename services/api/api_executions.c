@@ -658,7 +658,7 @@ static int api_executions_send(api_call *call, const char *pipeline, json_t *det
     if (detail == NULL) {
         return api_call_backend_fail(call, SLUICE_ENOMEM, "building the request", NULL);
     }
-    return api_request_send(call, pipeline, API_REQUEST_DETAIL_TYPE, detail, true);
+    return api_request_send(call, pipeline, PROTOCOL_DETAIL_REQUEST, detail, true);
 }
 
 int api_executions_start(api_call *call)
@@ -680,7 +680,7 @@ int api_executions_start(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", "StartPipelineExecution", "triggerType",
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_START, "triggerType",
                                "StartPipelineExecution", "triggerDetail", call->caller_arn);
     if (detail != NULL) {
         if (token != NULL) {
@@ -714,7 +714,7 @@ int api_executions_stop(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:b}", "type", "StopPipelineExecution",
+    json_t *detail = json_pack("{s:s, s:s, s:b}", "type", PROTOCOL_REQUEST_STOP,
                                "pipelineExecutionId", id, "abandon", abandon);
     if (detail != NULL && reason != NULL) {
         json_object_set_new(detail, "reason", json_string(reason));
@@ -746,7 +746,7 @@ int api_executions_retry(api_call *call)
         return rc;
     }
     return api_executions_send(call, name,
-                               json_pack("{s:s, s:s, s:s, s:s}", "type", "RetryStageExecution",
+                               json_pack("{s:s, s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_RETRY,
                                          "pipelineExecutionId", id, "stageName", stage, "retryMode",
                                          mode));
 }
@@ -774,9 +774,10 @@ static int api_executions_transition(api_call *call, bool enable)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "type",
-                               enable ? "EnableStageTransition" : "DisableStageTransition",
-                               "stageName", stage, "transitionType", type);
+    json_t *detail =
+        json_pack("{s:s, s:s, s:s}", "type",
+                  enable ? PROTOCOL_REQUEST_ENABLE_TRANSITION : PROTOCOL_REQUEST_DISABLE_TRANSITION,
+                  "stageName", stage, "transitionType", type);
     if (detail != NULL && reason != NULL) {
         json_object_set_new(detail, "reason", json_string(reason));
     }
@@ -836,7 +837,7 @@ int api_executions_approve(api_call *call)
     }
     return api_executions_send(call, name,
                                json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type",
-                                         "PutApprovalResult", "stageName", stage, "actionName",
-                                         action, "token", token, "result", "status", status,
-                                         "summary", summary));
+                                         PROTOCOL_REQUEST_APPROVAL, "stageName", stage,
+                                         "actionName", action, "token", token, "result", "status",
+                                         status, "summary", summary));
 }

@@ -37,7 +37,7 @@ struct api_feed {
 bus_consumer_verdict api_feed_handle(const api_env *env, const bus_envelope *envelope, char *reason,
                                      size_t reasonlen)
 {
-    if (strcmp(envelope->detail_type, API_FEED_JOB_DETAIL_TYPE) != 0) {
+    if (strcmp(envelope->detail_type, PROTOCOL_DETAIL_JOB) != 0) {
         return BUS_CONSUMER_DONE;
     }
     char err[256] = "";
@@ -123,7 +123,7 @@ int api_feed_start(const api_feed_config *cfg, api_feed **out, char *err, size_t
     feed->cfg.topics = feed->topic_list;
     feed->cfg.ntopics = 1;
     feed->cfg.deadletter_topic = bus_topics_get(&feed->topics, BUS_TOPICS_DEADLETTER);
-    feed->cfg.source = "sluice.api";
+    feed->cfg.source = PROTOCOL_SOURCE_API;
     feed->cfg.account = cfg->env->account;
     feed->cfg.region = cfg->env->region;
     rc = bus_consumer_new(&feed->cfg, &feed->consumer, err, errlen);

@@ -23,11 +23,10 @@
 
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
+#include "sluice/protocol_names.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#define API_FEED_JOB_DETAIL_TYPE "Sluice Action Job"
 
 typedef struct api_feed api_feed;
 

@@ -19,6 +19,7 @@
 #include "sluice/model_parse.h"
 #include "sluice/model_serialize.h"
 #include "sluice/model_validate.h"
+#include "sluice/protocol_arn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,7 +217,7 @@ static int api_pipelines_notify(api_call *call, const char *name, const char *ty
     if (detail != NULL && version > 0) {
         json_object_set_new(detail, "version", json_integer((json_int_t)version));
     }
-    return api_request_send(call, name, API_REQUEST_DETAIL_TYPE, detail, false);
+    return api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, false);
 }
 
 int api_pipelines_create(api_call *call)
@@ -290,7 +291,7 @@ int api_pipelines_create(api_call *call)
         rc = api_call_backend_fail(call, rc, "storing the pipeline", err);
         goto out;
     }
-    rc = api_pipelines_notify(call, name, "PipelineUpdated", 1);
+    rc = api_pipelines_notify(call, name, PROTOCOL_REQUEST_PIPELINE_UPDATED, 1);
     if (rc != 0) {
         /* The orchestrator does not know it: take the definition back. */
         b->ops->def_delete(b, name, new_rev, 1, err, sizeof err);
@@ -368,7 +369,7 @@ int api_pipelines_update(api_call *call)
         rc = api_call_backend_fail(call, rc, "storing the pipeline", err);
         goto out;
     }
-    rc = api_pipelines_notify(call, pipeline->name, "PipelineUpdated", version);
+    rc = api_pipelines_notify(call, pipeline->name, PROTOCOL_REQUEST_PIPELINE_UPDATED, version);
     if (rc != 0) {
         /* The orchestrator was not told: put the previous definition back. */
         old_text = json_dumps(current, JSON_COMPACT);
@@ -430,7 +431,7 @@ int api_pipelines_delete(api_call *call)
         return api_call_backend_fail(call, rc, "removing the pipeline from the index", err);
     }
     /* Told even when there was nothing to delete, so a retried delete still reaches it. */
-    rc = api_pipelines_notify(call, name, "PipelineDeleted", 0);
+    rc = api_pipelines_notify(call, name, PROTOCOL_REQUEST_PIPELINE_DELETED, 0);
     if (rc != 0) {
         return rc;
     }
@@ -583,47 +584,6 @@ int api_pipelines_list(api_call *call)
 
 /* ---- TagResource / UntagResource / ListTagsForResource ------------------------------ */
 
-/* True when arn matches arn:aws(-[\w]+)*:codepipeline:.+:[0-9]{12}:.+ (botocore's ResourceArn). */
-static bool api_pipelines_arn_pattern(const char *arn)
-{
-    if (strncmp(arn, "arn:aws", 7) != 0) {
-        return false;
-    }
-    const char *p = arn + 7;
-    while (*p == '-') {
-        p++;
-        const char *start = p;
-        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-               *p == '_') {
-            p++;
-        }
-        if (p == start) {
-            return false;
-        }
-    }
-    if (strncmp(p, ":codepipeline:", 14) != 0) {
-        return false;
-    }
-    /* .+:[0-9]{12}:.+ — find a ":<12 digits>:" with something before and after. */
-    const char *rest = p + 14;
-    if (*rest == '\0') {
-        return false; /* nothing after ":codepipeline:" (and rest + 1 would be past the end) */
-    }
-    for (const char *c = rest + 1; *c != '\0'; c++) {
-        if (c[-1] != ':' || c - 1 == rest) {
-            continue;
-        }
-        size_t digits = 0;
-        while (c[digits] >= '0' && c[digits] <= '9') {
-            digits++;
-        }
-        if (digits == 12 && c[12] == ':' && c[13] != '\0') {
-            return true;
-        }
-    }
-    return false;
-}
-
 /*
  * Reads resourceArn and resolves it to a pipeline of this installation:
  * name written into name (>= 101 bytes), its definition loaded.
@@ -638,26 +598,20 @@ static int api_pipelines_resource(api_call *call, char *name, size_t namelen, js
     if (rc != 0) {
         return rc;
     }
-    if (!api_pipelines_arn_pattern(arn)) {
+    if (!protocol_arn_pattern_ok(arn)) {
         return api_call_fail(call, "ValidationException",
                              "1 validation error detected: Value '%.64s' at 'resourceArn' failed "
                              "to satisfy constraint: Member must satisfy regular expression "
                              "pattern: arn:aws(-[\\w]+)*:codepipeline:.+:[0-9]{12}:.+",
                              arn);
     }
-    char prefix[API_ARN_MAX];
-    snprintf(prefix, sizeof prefix, "arn:aws:codepipeline:%s:%s:", call->env->region,
-             call->env->account);
-    size_t plen = strlen(prefix);
-    const char *rest = arn + plen;
-    if (strncmp(arn, prefix, plen) != 0 || strchr(rest, ':') != NULL || strchr(rest, '/') != NULL ||
-        !api_input_matches(rest, API_CHARSET_NAME) || strlen(rest) > 100) {
+    char err[256] = "";
+    if (protocol_arn_pipeline_name(arn, call->env->region, call->env->account, name, namelen, err,
+                                   sizeof err) != SLUICE_OK) {
         return api_call_fail(call, "InvalidArnException",
                              "The ARN %.200s does not name a pipeline of account %s in %s", arn,
                              call->env->account, call->env->region);
     }
-    snprintf(name, namelen, "%s", rest);
-    char err[256] = "";
     api_backend *b = call->env->backend;
     rc = b->ops->def_load(b, name, doc, rev, err, sizeof err);
     if (rc == SLUICE_ENOTFOUND) {

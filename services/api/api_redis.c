@@ -15,6 +15,8 @@
 #include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice/log.h"
+#include "sluice/protocol_names.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/state_cas.h"
 #include "sluice/state_key.h"
 #include "sluice/state_redis.h"
@@ -594,13 +596,13 @@ static int api_redis_history_actions(api_backend *b, const char *pipeline, int64
 static int api_redis_send(api_redis *r, const char *pipeline, const char *detail_type,
                           const char *id, json_t *detail, char *err, size_t errlen)
 {
-    char arn[512];
-    snprintf(arn, sizeof arn, "arn:aws:codepipeline:%s:%s:%s", r->region, r->account, pipeline);
+    char arn[PROTOCOL_ARN_MAX];
+    (void)protocol_arn_pipeline(arn, sizeof arn, r->region, r->account, pipeline);
     const char *resources[] = {arn};
     bus_envelope_spec spec = {
         .id = id,
         .detail_type = detail_type,
-        .source = "sluice.api",
+        .source = PROTOCOL_SOURCE_API,
         .account = r->account,
         .region = r->region,
         .time_ms = sluice_time_now_ms(),

@@ -4,7 +4,7 @@
  * Every change of an execution, and every change of a definition the
  * orchestrator must know about, is a request on the requests topic (key: the
  * pipeline name) in an EventBridge envelope of detail-type
- * "Sluice Pipeline Request" (job results: "Sluice Job Result"). Its detail is
+ * PROTOCOL_DETAIL_REQUEST (job results: PROTOCOL_DETAIL_JOB_RESULT). Its detail is
  * the engine input document (libs/engine engine_input.h) plus "pipeline",
  * "requestId" and "requestedBy" (the caller's ARN). When the caller waits,
  * the orchestrator's reply document answers the call: its "body" is the
@@ -17,11 +17,10 @@
 
 #include "api_call.h"
 
+#include "sluice/protocol_names.h"
+
 #include <jansson.h>
 #include <stdbool.h>
-
-#define API_REQUEST_DETAIL_TYPE "Sluice Pipeline Request"
-#define API_REQUEST_JOB_RESULT  "Sluice Job Result"
 
 /*
  * Sends detail (a reference the function takes; "type" already set) for

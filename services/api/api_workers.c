@@ -227,7 +227,7 @@ static int api_workers_report(api_call *call, const char *job_id, api_backend_jo
         return api_call_fail(call, "InternalFailure", "the record of job %s names no pipeline",
                              job_id);
     }
-    int rc = api_request_send(call, pipeline, API_REQUEST_JOB_RESULT, detail, true);
+    int rc = api_request_send(call, pipeline, PROTOCOL_DETAIL_JOB_RESULT, detail, true);
     bool stale = rc != 0 && (strcmp(call->exception, "InvalidJobStateException") == 0 ||
                              strcmp(call->exception, "JobNotFoundException") == 0);
     if (rc == 0 || stale) {
@@ -356,8 +356,8 @@ int api_workers_put_success(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", "JobResult", "jobId", job_id,
-                               "outcome", continuation != NULL ? "InProgress" : "Succeeded",
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
+                               job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
                                "outputArtifacts", api_jobs_output_locations(job.record));
     if (detail != NULL) {
         if (continuation != NULL) {
@@ -412,8 +412,8 @@ int api_workers_put_failure(api_call *call)
         return rc;
     }
     json_t *detail =
-        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", "JobResult", "jobId", job_id, "outcome",
-                  "Failed", "failureDetails", "type", type, "message", message);
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
+                  job_id, "outcome", "Failed", "failureDetails", "type", type, "message", message);
     if (detail != NULL && external != NULL) {
         json_object_set_new(json_object_get(detail, "failureDetails"), "externalExecutionId",
                             json_string(external));

@@ -14,6 +14,7 @@
 #include "sluice/log.h"
 #include "sluice/model_errors.h"
 #include "sluice/model_parse.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/time.h"
 
 #include <inttypes.h>
@@ -613,10 +614,10 @@ int orch_handler_fire_timers(orch_handler *h, int64_t now_ms)
         char name[600];
         snprintf(name, sizeof name, "timer/%s/%" PRId64, members[i], now_ms);
         engine_ids_derive(name, 0, id);
-        json_t *detail =
-            json_pack("{s:s, s:s, s:s}", "type", "TimerFired", "pipeline", pipeline, "key", key);
-        char arn[256];
-        snprintf(arn, sizeof arn, "arn:aws:codepipeline:%s:%s:%s", h->region, h->account, pipeline);
+        json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_TIMER, "pipeline",
+                                   pipeline, "key", key);
+        char arn[PROTOCOL_ARN_MAX];
+        (void)protocol_arn_pipeline(arn, sizeof arn, h->region, h->account, pipeline);
         const char *resources[1] = {arn};
         bus_envelope_spec spec = {
             .id = id,

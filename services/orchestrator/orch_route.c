@@ -10,23 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool orch_route_pipeline_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > ORCH_PIPELINE_NAME_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '@' || c == '-' || c == '_';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
 int orch_route_request(const bus_envelope *env, orch_request *req, char *err, size_t errlen)
 {
     memset(req, 0, sizeof *req);
@@ -36,7 +19,7 @@ int orch_route_request(const bus_envelope *env, orch_request *req, char *err, si
         return sluice_error_set(err, errlen, SLUICE_EPARSE,
                                 "request detail: missing string field \"pipeline\"");
     }
-    if (!orch_route_pipeline_name_ok(pipeline)) {
+    if (!protocol_pipeline_name_ok(pipeline)) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "request detail.pipeline: \"%.100s\" is not a pipeline name",
                                 pipeline);
@@ -47,11 +30,11 @@ int orch_route_request(const bus_envelope *env, orch_request *req, char *err, si
                                 "request detail: missing string field \"type\"");
     }
     req->pipeline = pipeline;
-    if (strcmp(type, "PipelineDeleted") == 0) {
+    if (strcmp(type, PROTOCOL_REQUEST_PIPELINE_DELETED) == 0) {
         req->kind = ORCH_REQUEST_DELETED;
         return SLUICE_OK;
     }
-    if (strcmp(type, "PipelineUpdated") == 0) {
+    if (strcmp(type, PROTOCOL_REQUEST_PIPELINE_UPDATED) == 0) {
         json_t *version = json_object_get(detail, "version");
         if (!json_is_integer(version) || json_integer_value(version) < 1) {
             return sluice_error_set(err, errlen, SLUICE_EINVAL,

@@ -15,8 +15,8 @@
  *   {"op":"reply","requestId":<id>,"reply":{"requestId",("exception","message")|"body"}}
  *   {"op":"archive-execution"|"archive-action","id":<id>,"start":<ms>,"record":{...}}
  *
- * Job envelopes have detail-type "Sluice Action Job", source
- * "sluice.orchestrator", id = the job id and the job document as detail.
+ * Job envelopes have detail-type PROTOCOL_DETAIL_JOB ("Sluice Action Job"),
+ * source PROTOCOL_SOURCE_ORCHESTRATOR, id = the job id and the job document as detail.
  * No I/O; thread-compatible.
  */
 #ifndef SLUICE_ORCH_ROUTE_H
@@ -25,17 +25,18 @@
 #include "sluice/bus_envelope.h"
 #include "sluice/engine_effects.h"
 #include "sluice/engine_input.h"
+#include "sluice/protocol_names.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_DETAIL_TYPE_REQUEST    "Sluice Pipeline Request"
-#define ORCH_DETAIL_TYPE_JOB_RESULT "Sluice Job Result"
-#define ORCH_DETAIL_TYPE_JOB        "Sluice Action Job"
-#define ORCH_SOURCE                 "sluice.orchestrator"
-#define ORCH_PIPELINE_NAME_MAX      100
+#define ORCH_DETAIL_TYPE_REQUEST    PROTOCOL_DETAIL_REQUEST
+#define ORCH_DETAIL_TYPE_JOB_RESULT PROTOCOL_DETAIL_JOB_RESULT
+#define ORCH_DETAIL_TYPE_JOB        PROTOCOL_DETAIL_JOB
+#define ORCH_SOURCE                 PROTOCOL_SOURCE_ORCHESTRATOR
+#define ORCH_PIPELINE_NAME_MAX      PROTOCOL_PIPELINE_NAME_MAX
 
 typedef enum orch_request_kind {
     ORCH_REQUEST_ENGINE = 0, /* an engine input (PipelineUpdated included) */
@@ -115,8 +116,5 @@ int orch_route_timer_member(char *out, size_t outlen, const char *pipeline, cons
  * (a pointer into member). 0 or SLUICE_EPARSE.
  */
 int orch_route_timer_split(const char *member, char *pipeline, size_t plen, const char **key);
-
-/* True when name is a plausible CodePipeline pipeline name ([A-Za-z0-9.@_-], 1..100). */
-bool orch_route_pipeline_name_ok(const char *name);
 
 #endif

@@ -38,6 +38,8 @@
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
+#include "sluice/protocol_names.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/time.h"
 
 #include <jansson.h>
@@ -400,13 +402,13 @@ static void scenario_dead_letters(scenario *s)
     inject(s, "this is not an envelope", "not JSON");
     char id[SLUICE_UUID_LEN + 1];
     sluice_uuid_v4(id);
-    char arn[200];
-    snprintf(arn, sizeof arn, "arn:aws:codepipeline:us-east-1:123456789012:%s", s->pipeline);
+    char arn[PROTOCOL_ARN_MAX];
+    (void)protocol_arn_pipeline(arn, sizeof arn, "us-east-1", "123456789012", s->pipeline);
     const char *resources[1] = {arn};
     json_t *detail = json_pack("{s:s}", "pipeline", s->pipeline);
     bus_envelope_spec spec = {
         .id = id,
-        .detail_type = "Sluice Pipeline Request",
+        .detail_type = PROTOCOL_DETAIL_REQUEST,
         .source = "sluice.test",
         .account = "123456789012",
         .region = "us-east-1",

@@ -96,7 +96,7 @@ static const char fuzz_job[] =
 static void fuzz_ingest(const api_env *env, json_t *detail)
 {
     bus_envelope_spec spec = {.id = "2b6c3c1e-2f1d-4c4e-9a3b-1234567890ab",
-                              .detail_type = API_FEED_JOB_DETAIL_TYPE,
+                              .detail_type = PROTOCOL_DETAIL_JOB,
                               .source = "aws.codepipeline",
                               .account = "123456789012",
                               .region = "us-east-1",

@@ -16,11 +16,12 @@
 #define SLUICE_ENGINE_EVENTS_H
 
 #include "engine_machine.h"
+#include "sluice/protocol_names.h"
 
-#define ENGINE_EVENTS_SOURCE   "aws.codepipeline"
-#define ENGINE_EVENTS_PIPELINE "CodePipeline Pipeline Execution State Change"
-#define ENGINE_EVENTS_STAGE    "CodePipeline Stage Execution State Change"
-#define ENGINE_EVENTS_ACTION   "CodePipeline Action Execution State Change"
+#define ENGINE_EVENTS_SOURCE   PROTOCOL_SOURCE_CODEPIPELINE
+#define ENGINE_EVENTS_PIPELINE PROTOCOL_DETAIL_PIPELINE_STATE
+#define ENGINE_EVENTS_STAGE    PROTOCOL_DETAIL_STAGE_STATE
+#define ENGINE_EVENTS_ACTION   PROTOCOL_DETAIL_ACTION_STATE
 
 /* Pipeline event; state e.g. "STARTED". comments: stop-execution-comments (STOPPING), or NULL. */
 void engine_events_pipeline(engine_machine *m, engine_execution *x, const char *state,

@@ -7,6 +7,7 @@
 
 #include "engine_util.h"
 #include "sluice/error.h"
+#include "sluice/protocol_names.h"
 #include "sluice/time.h"
 
 #include <stdlib.h>
@@ -15,14 +16,14 @@
 #define ENGINE_INPUT_MAX_ITEMS 1000 /* bound on any list in an input */
 
 static const char *const engine_input_kind_names[] = {
-    [ENGINE_INPUT_START] = "StartPipelineExecution",
-    [ENGINE_INPUT_JOB_RESULT] = "JobResult",
-    [ENGINE_INPUT_APPROVAL] = "PutApprovalResult",
-    [ENGINE_INPUT_TIMER] = "TimerFired",
-    [ENGINE_INPUT_STOP] = "StopPipelineExecution",
-    [ENGINE_INPUT_RETRY] = "RetryStageExecution",
-    [ENGINE_INPUT_TRANSITION] = "StageTransition",
-    [ENGINE_INPUT_PIPELINE_UPDATED] = "PipelineUpdated",
+    [ENGINE_INPUT_START] = PROTOCOL_REQUEST_START,
+    [ENGINE_INPUT_JOB_RESULT] = PROTOCOL_REQUEST_JOB_RESULT,
+    [ENGINE_INPUT_APPROVAL] = PROTOCOL_REQUEST_APPROVAL,
+    [ENGINE_INPUT_TIMER] = PROTOCOL_REQUEST_TIMER,
+    [ENGINE_INPUT_STOP] = PROTOCOL_REQUEST_STOP,
+    [ENGINE_INPUT_RETRY] = PROTOCOL_REQUEST_RETRY,
+    [ENGINE_INPUT_TRANSITION] = "StageTransition", /* read from the two names below */
+    [ENGINE_INPUT_PIPELINE_UPDATED] = PROTOCOL_REQUEST_PIPELINE_UPDATED,
 };
 
 const char *engine_input_kind_name(engine_input_kind kind)
@@ -272,9 +273,10 @@ int engine_input_from_json(json_t *json, engine_input_doc *doc, char *errbuf, si
         return rd.rc;
     }
     engine_input *input = &doc->input;
-    if (strcmp(type, "DisableStageTransition") == 0 || strcmp(type, "EnableStageTransition") == 0) {
+    if (strcmp(type, PROTOCOL_REQUEST_DISABLE_TRANSITION) == 0 ||
+        strcmp(type, PROTOCOL_REQUEST_ENABLE_TRANSITION) == 0) {
         input->kind = ENGINE_INPUT_TRANSITION;
-        input->transition.enabled = strcmp(type, "EnableStageTransition") == 0;
+        input->transition.enabled = strcmp(type, PROTOCOL_REQUEST_ENABLE_TRANSITION) == 0;
     } else {
         size_t n = sizeof engine_input_kind_names / sizeof engine_input_kind_names[0];
         size_t k = 0;

@@ -13,6 +13,7 @@
 #include "engine_machine.h"
 #include "engine_util.h"
 #include "sluice/error.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/time.h"
 
 #include <stdarg.h>
@@ -42,9 +43,13 @@ static bool engine_step_too_long(const char *s, size_t max)
 
 char *engine_step_pipeline_arn(const engine_ctx *ctx, const char *pipeline)
 {
-    return engine_util_printf("arn:aws:codepipeline:%s:%s:%s",
-                              ctx->region != NULL ? ctx->region : "us-east-1",
-                              ctx->account != NULL ? ctx->account : "000000000000", pipeline);
+    char arn[PROTOCOL_ARN_MAX];
+    if (protocol_arn_pipeline(arn, sizeof arn, ctx->region != NULL ? ctx->region : "us-east-1",
+                              ctx->account != NULL ? ctx->account : "000000000000",
+                              pipeline) != SLUICE_OK) {
+        return NULL;
+    }
+    return engine_util_printf("%s", arn);
 }
 
 /* ---- replies ---------------------------------------------------------------- */

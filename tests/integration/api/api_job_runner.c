@@ -25,6 +25,8 @@
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
+#include "sluice/protocol_names.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/signal.h"
 #include "sluice/time.h"
 
@@ -61,13 +63,13 @@ static runner_rule *runner_find(runner *r, const char *action)
 static int runner_send(runner *r, const char *pipeline, json_t *detail)
 {
     char id[SLUICE_UUID_LEN + 1];
-    char arn[256];
+    char arn[PROTOCOL_ARN_MAX];
     sluice_uuid_v4(id);
-    snprintf(arn, sizeof arn, "arn:aws:codepipeline:us-east-1:123456789012:%s", pipeline);
+    (void)protocol_arn_pipeline(arn, sizeof arn, "us-east-1", "123456789012", pipeline);
     const char *resources[] = {arn};
     bus_envelope_spec spec = {.id = id,
-                              .detail_type = "Sluice Job Result",
-                              .source = "sluice.worker",
+                              .detail_type = PROTOCOL_DETAIL_JOB_RESULT,
+                              .source = PROTOCOL_SOURCE_WORKER,
                               .account = "123456789012",
                               .region = "us-east-1",
                               .time_ms = sluice_time_now_ms(),
@@ -99,7 +101,7 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
     (void)reason;
     (void)reasonlen;
     const bus_envelope *env = msg->envelope;
-    if (strcmp(env->detail_type, "Sluice Action Job") != 0) {
+    if (strcmp(env->detail_type, PROTOCOL_DETAIL_JOB) != 0) {
         return BUS_CONSUMER_DONE;
     }
     const json_t *job = env->detail;
@@ -127,9 +129,9 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
     bool fail = strcmp(behaviour, "fail") == 0 || (strcmp(behaviour, "fail-once") == 0 && run == 1);
     json_t *detail = NULL;
     if (fail) {
-        detail = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", "JobResult", "jobId", job_id,
-                           "outcome", "Failed", "failureDetails", "type", "JobFailed", "message",
-                           "scripted failure");
+        detail = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,
+                           "jobId", job_id, "outcome", "Failed", "failureDetails", "type",
+                           "JobFailed", "message", "scripted failure");
     } else {
         char etag[32];
         char run_text[16];
@@ -147,10 +149,10 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
                                                      json_object_get(artifact, "name"), "bucket",
                                                      "runner-bucket", "key", key));
         }
-        detail = json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:o}", "type", "JobResult",
-                           "jobId", job_id, "outcome", "Succeeded", "executionDetails", "summary",
-                           "scripted success", "outputVariables", "ETag", etag, "Run", run_text,
-                           "outputArtifacts", outputs);
+        detail = json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:o}", "type",
+                           PROTOCOL_REQUEST_JOB_RESULT, "jobId", job_id, "outcome", "Succeeded",
+                           "executionDetails", "summary", "scripted success", "outputVariables",
+                           "ETag", etag, "Run", run_text, "outputArtifacts", outputs);
         if (strcmp(category, "Source") == 0) {
             json_object_set_new(
                 detail, "currentRevision",

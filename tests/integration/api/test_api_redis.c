@@ -11,6 +11,7 @@
 #include "sluice/bus_admin.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
+#include "sluice/protocol_names.h"
 #include "sluice/state_cas.h"
 #include "sluice/state_key.h"
 #include "sluice/state_redis.h"
@@ -284,12 +285,12 @@ static void test_read_model_and_requests(void)
     /* a request that nobody answers: stored on Kafka, then the wait times out */
     json_t *detail = json_pack("{s:s}", "type", "StartPipelineExecution");
     json_t *answer = NULL;
-    CHECK_INT_EQ(b->ops->request(b, w.pipeline, "Sluice Pipeline Request", detail, 0, &answer, err,
+    CHECK_INT_EQ(b->ops->request(b, w.pipeline, PROTOCOL_DETAIL_REQUEST, detail, 0, &answer, err,
                                  sizeof err),
                  0);
     CHECK(json_object_get(detail, "requestId") == NULL);
-    CHECK_INT_EQ(b->ops->request(b, w.pipeline, "Sluice Pipeline Request", detail, 1200, &answer,
-                                 err, sizeof err),
+    CHECK_INT_EQ(b->ops->request(b, w.pipeline, PROTOCOL_DETAIL_REQUEST, detail, 1200, &answer, err,
+                                 sizeof err),
                  SLUICE_ETIMEDOUT);
     CHECK(json_is_string(json_object_get(detail, "requestId")));
     json_decref(detail);

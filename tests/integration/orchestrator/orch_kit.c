@@ -9,6 +9,8 @@
 #include "sluice/bus_envelope.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
+#include "sluice/protocol_names.h"
+#include "sluice/protocol_arn.h"
 #include "sluice/state_key.h"
 #include "sluice/time.h"
 
@@ -46,11 +48,11 @@ static const char *detail_str(const json_t *detail, const char *name)
 static void record_event(orch_kit *kit, const bus_envelope *env)
 {
     char kind;
-    if (strcmp(env->detail_type, "CodePipeline Pipeline Execution State Change") == 0) {
+    if (strcmp(env->detail_type, PROTOCOL_DETAIL_PIPELINE_STATE) == 0) {
         kind = 'P';
-    } else if (strcmp(env->detail_type, "CodePipeline Stage Execution State Change") == 0) {
+    } else if (strcmp(env->detail_type, PROTOCOL_DETAIL_STAGE_STATE) == 0) {
         kind = 'S';
-    } else if (strcmp(env->detail_type, "CodePipeline Action Execution State Change") == 0) {
+    } else if (strcmp(env->detail_type, PROTOCOL_DETAIL_ACTION_STATE) == 0) {
         kind = 'A';
     } else {
         return;
@@ -91,8 +93,8 @@ static bus_consumer_verdict on_event(const bus_consumer_message *msg, void *ctx,
 
 void kit_answer_job(orch_kit *kit, kit_job *job, bool succeed)
 {
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", "JobResult", "jobId", job->id, "outcome",
-                               succeed ? "Succeeded" : "Failed");
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
+                               job->id, "outcome", succeed ? "Succeeded" : "Failed");
     if (succeed) {
         json_object_set_new(detail, "executionDetails",
                             json_pack("{s:s}", "summary", "done by the test runner"));
@@ -294,14 +296,15 @@ void kit_free(orch_kit *kit)
 
 static void publish_request(orch_kit *kit, const char *pipeline, const char *id, json_t *detail)
 {
-    char arn[256];
-    snprintf(arn, sizeof arn, "arn:aws:codepipeline:us-east-1:123456789012:%s", pipeline);
+    char arn[PROTOCOL_ARN_MAX];
+    (void)protocol_arn_pipeline(arn, sizeof arn, "us-east-1", "123456789012", pipeline);
     const char *resources[1] = {arn};
     bus_envelope_spec spec = {
         .id = id,
-        .detail_type = strcmp(json_string_value(json_object_get(detail, "type")), "JobResult") == 0
-                           ? "Sluice Job Result"
-                           : "Sluice Pipeline Request",
+        .detail_type = strcmp(json_string_value(json_object_get(detail, "type")),
+                              PROTOCOL_REQUEST_JOB_RESULT) == 0
+                           ? PROTOCOL_DETAIL_JOB_RESULT
+                           : PROTOCOL_DETAIL_REQUEST,
         .source = "sluice.test",
         .account = "123456789012",
         .region = "us-east-1",

@@ -35,11 +35,12 @@
 
 #include "sluice/bus_envelope.h"
 #include "sluice/id.h"
+#include "sluice/protocol_names.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define BUS_DEADLETTER_DETAIL_TYPE "Sluice Dead Letter"
+#define BUS_DEADLETTER_DETAIL_TYPE PROTOCOL_DETAIL_DEAD_LETTER
 #define BUS_DEADLETTER_PAYLOAD_MAX (64 * 1024)
 #define BUS_DEADLETTER_KEY_MAX     1024
 #define BUS_DEADLETTER_REASON_MAX  1024

@@ -140,7 +140,7 @@ typedef struct engine_ctx {
 int engine_step(engine_state *state, const engine_ctx *ctx, const engine_input *input,
                 engine_effects *effects, char *errbuf, size_t errlen);
 
-/* The pipeline ARN: arn:aws:codepipeline:<region>:<account>:<pipeline>. Caller frees. */
+/* The pipeline ARN (protocol_arn_pipeline); NULL when over PROTOCOL_ARN_MAX. Caller frees. */
 char *engine_step_pipeline_arn(const engine_ctx *ctx, const char *pipeline);
 
 #endif
