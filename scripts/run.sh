@@ -6,8 +6,13 @@
 #   run.sh BUILD_DIR
 #
 # Data and logs live under .sluice/ at the top of the repository (kept between
-# runs). Ports follow the design conventions and can be overridden with
-# SLUICE_KAFKA_PORT, SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT.
+# runs; SLUICE_RUN_DIR puts them elsewhere). Ports follow the design conventions
+# and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
+# SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT.
+#
+# SIGINT or SIGTERM (to this script or to its whole process group, as make and
+# service managers send it) stops everything it started, in order; signals that
+# arrive while stopping are ignored so the stop always completes.
 set -euo pipefail
 
 SLUICE_SCRIPT_NAME=run.sh
@@ -19,7 +24,8 @@ build=${1:-build}
 case $build in /*) ;; *) build="$root/$build" ;; esac
 [ -d "$build" ] || sluice_die "build directory '$build' does not exist (run 'make build')"
 
-state="$root/.sluice"
+state=${SLUICE_RUN_DIR:-$root/.sluice}
+shown=${SLUICE_RUN_DIR:-.sluice} # how messages name it
 mkdir -p "$state/logs"
 
 kafka_port=${SLUICE_KAFKA_PORT:-9092}
@@ -34,8 +40,13 @@ demo_key=${SLUICE_DEMO_ACCESS_KEY_ID:-AKIASLUICEDEMO000001}
 demo_secret=${SLUICE_DEMO_SECRET_ACCESS_KEY:-sluice-demo-secret-key-0000000000000000}
 
 pids=()
+stopping=0
 stop_all() {
-  trap - INT TERM EXIT
+  ((stopping == 0)) || return 0
+  stopping=1
+  # Further INT/TERM (make forwards the one its group got) must not cut the stop short.
+  trap '' INT TERM
+  trap - EXIT
   sluice_log "stopping"
   local pid
   for pid in "${pids[@]}"; do
@@ -48,7 +59,12 @@ stop_all() {
   "$SLUICE_SCRIPTS_DIR/redis.sh" stop --dir "$state/redis" || true
   sluice_log "stopped"
 }
-trap stop_all INT TERM EXIT
+on_signal() {
+  stop_all
+  exit 0
+}
+trap on_signal INT TERM
+trap stop_all EXIT
 
 sluice_log "starting Redis on 127.0.0.1:$redis_port and Kafka on 127.0.0.1:$kafka_port"
 "$SLUICE_SCRIPTS_DIR/redis.sh" start --port "$redis_port" --dir "$state/redis" --appendonly yes &
@@ -75,7 +91,7 @@ start_service() {
   # A session of its own: Ctrl-C reaches this script, which stops services in order.
   setsid "$bin" >>"$state/logs/$name.log" 2>&1 &
   pids+=("$!")
-  printf '  %-13s http://127.0.0.1:%s   (log: .sluice/logs/%s.log)\n' "$name" "$port" "$name"
+  printf '  %-13s http://127.0.0.1:%s   (log: %s/logs/%s.log)\n' "$name" "$port" "$shown" "$name"
 }
 
 echo "Sluice is running:"
@@ -115,12 +131,16 @@ if [ -x "$build/services/api/sluice-api" ]; then
 fi
 
 echo
-echo "Endpoints and the demo identity are in .sluice/env:"
-echo "  . .sluice/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" list-pipelines"
+echo "Endpoints and the demo identity are in $shown/env:"
+echo "  . $shown/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" list-pipelines"
 echo "Press Ctrl-C to stop."
+# A trapped signal interrupts these waits at once; on_signal stops all and exits.
 if [ ${#pids[@]} -gt 0 ]; then
   wait -n "${pids[@]}" || true
-  sluice_log "a service exited on its own; see .sluice/logs"
+  ((stopping == 1)) || sluice_log "a service exited on its own; see $state/logs"
 else
-  while true; do sleep 3600; done
+  while true; do
+    sleep 3600 &
+    wait $! || true
+  done
 fi
