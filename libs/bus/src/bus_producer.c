@@ -273,7 +273,7 @@ void bus_producer_config_init(bus_producer_config *cfg)
     cfg->max_message_bytes = 1000000;
     cfg->max_in_flight = 100000;
     cfg->send_timeout_ms = 5000;
-    cfg->close_timeout_ms = 10000;
+    cfg->close_timeout_ms = BUS_PRODUCER_CLOSE_TIMEOUT_MS;
 }
 
 static char *producer_strdup(const char *text)
@@ -503,6 +503,10 @@ void bus_producer_free(bus_producer *p)
     /* Reports librdkafka may still serve while being destroyed are not passed on. */
     p->cfg.on_delivery = NULL;
     if (p->rk != NULL) {
+        /* What is still queued or in flight is dropped now, so that destroying does not wait for
+         * a broker that may be gone: closing stays within close_timeout_ms. */
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(p->rk, 0);
         rd_kafka_destroy(p->rk);
         p->rk = NULL;
     }

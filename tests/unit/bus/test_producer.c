@@ -152,6 +152,30 @@ static void test_send_checks(void)
     bus_producer_free(p); /* bounded by close_timeout_ms */
 }
 
+/* With the default configuration, closing with messages no broker will ever confirm takes about
+ * close_timeout_ms, not longer (it took 10 s, which held the api's shutdown past 3 s). */
+static void test_close_is_bounded(void)
+{
+    bus_producer_config cfg;
+    bus_producer_config_init(&cfg);
+    CHECK_INT_EQ(cfg.close_timeout_ms, BUS_PRODUCER_CLOSE_TIMEOUT_MS);
+    CHECK(BUS_PRODUCER_CLOSE_TIMEOUT_MS <= 1000);
+    cfg.brokers = "127.0.0.1:1";
+    bus_producer *p = NULL;
+    char err[256];
+    REQUIRE(bus_producer_new(&cfg, &p, err, sizeof err) == SLUICE_OK);
+    for (int i = 0; i < 10; i++) {
+        CHECK_INT_EQ(bus_producer_send(p, "t", NULL, 0, "x", 1, NULL), SLUICE_OK);
+    }
+    CHECK_INT_EQ(bus_producer_in_flight(p), 10);
+    int64_t start = sluice_time_monotonic_ms();
+    bus_producer_free(p);
+    int64_t took = sluice_time_monotonic_ms() - start;
+    fprintf(stderr, "closing with 10 unconfirmed messages and no broker: %" PRId64 " ms\n", took);
+    CHECK(took >= BUS_PRODUCER_CLOSE_TIMEOUT_MS - 50);
+    CHECK(took < BUS_PRODUCER_CLOSE_TIMEOUT_MS + 1000);
+}
+
 static void test_delivery_reports(void)
 {
     mock m;
@@ -271,6 +295,7 @@ int main(void)
 {
     RUN_TEST(test_config_checks);
     RUN_TEST(test_send_checks);
+    RUN_TEST(test_close_is_bounded);
     RUN_TEST(test_delivery_reports);
     RUN_TEST(test_broker_outage_loses_nothing);
     RUN_TEST(test_message_timeout_is_reported);

@@ -36,6 +36,13 @@ typedef struct bus_producer bus_producer;
  */
 typedef void (*bus_producer_delivery_fn)(uint64_t seq, int err, const char *reason, void *ctx);
 
+/*
+ * The default close_timeout_ms: a service must exit within 3 s of SIGTERM even
+ * with the broker gone, and what is unconfirmed at close is either covered by
+ * an outbox (orchestrator) or already answered as failed (api).
+ */
+#define BUS_PRODUCER_CLOSE_TIMEOUT_MS 1000
+
 typedef struct bus_producer_config {
     const char *brokers;      /* "host:port[,host:port...]"; required */
     const char *client_id;    /* NULL: "sluice" */
@@ -44,7 +51,7 @@ typedef struct bus_producer_config {
     size_t max_message_bytes; /* larger payloads are refused by send; default 1000000 */
     size_t max_in_flight;     /* messages awaiting confirmation; default 100000 */
     int send_timeout_ms;      /* how long send waits for in-flight room; default 5000 */
-    int close_timeout_ms;     /* how long bus_producer_free flushes; default 10000 */
+    int close_timeout_ms;     /* how long bus_producer_free flushes; default 1000 */
     const char *debug;        /* librdkafka debug contexts ("broker,msg"); NULL: none */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
     void *ctx;                            /* passed to on_delivery */
@@ -121,7 +128,8 @@ int bus_producer_inject_fatal(bus_producer *p, const char *reason);
 /*
  * Flushes for up to close_timeout_ms, logs how many messages are still
  * unconfirmed (they are dropped; their on_delivery is not called), and
- * releases everything. Accepts NULL.
+ * releases everything — without waiting for an unreachable broker, so a
+ * service's shutdown stays bounded. Accepts NULL.
  */
 void bus_producer_free(bus_producer *p);
 
