@@ -1,11 +1,15 @@
 /*
  * main.c — sluice-orchestrator: wiring only. Reads the configuration,
  * connects Redis and Kafka, serves GET /healthz and GET /metrics, and runs the
- * loop of orch_handler.h until SIGTERM/SIGINT, then shuts down in order.
+ * loop of orch_batch.h, orch_timers.h and orch_sweep.h until SIGTERM/SIGINT, then shuts down in
+ * order.
  */
 #include "orch_config.h"
+#include "orch_batch.h"
 #include "orch_handler.h"
 #include "orch_store.h"
+#include "orch_sweep.h"
+#include "orch_timers.h"
 
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
@@ -48,7 +52,7 @@ static void healthz(const http_request *req, http_response *resp, void *ctx)
 typedef struct orch_metrics {
     http_metrics *registry;
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
-    http_metrics_family *cache_hits;
+    http_metrics_family *cache_hits, *oversized;
     http_metrics_family *batch_seconds;
     orch_handler_stats last;
 } orch_metrics;
@@ -76,6 +80,9 @@ static void metrics_init(orch_metrics *m)
     m->cache_hits =
         http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
                              "requests stepped on the state kept from the last save", NULL, 0);
+    m->oversized = http_metrics_counter(
+        m->registry, "sluice_orchestrator_jobs_oversized_total",
+        "jobs failed instead of published: over the bus's message bound", NULL, 0);
     m->batch_seconds = http_metrics_histogram(
         m->registry, "sluice_orchestrator_batch_seconds",
         "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
@@ -91,6 +98,7 @@ static void metrics_update(orch_metrics *m, const orch_handler_stats *now)
     http_metrics_inc(m->published, NULL, (double)(now->published - m->last.published));
     http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
     http_metrics_inc(m->cache_hits, NULL, (double)(now->cache_hits - m->last.cache_hits));
+    http_metrics_inc(m->oversized, NULL, (double)(now->oversized - m->last.oversized));
     if (now->steps != m->last.steps) {
         http_metrics_observe(m->batch_seconds, NULL, (double)now->last_batch_ns / 1e9);
     }
@@ -166,6 +174,12 @@ int main(void)
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
     pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
+    if (cfg.bus_message_max > (int64_t)pcfg.max_message_bytes) {
+        SLUICE_ERROR("configuration: SLUICE_BUS_MESSAGE_MAX %lld exceeds the producer's "
+                     "message.max.bytes %zu",
+                     (long long)cfg.bus_message_max, pcfg.max_message_bytes);
+        goto out;
+    }
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -194,6 +208,7 @@ int main(void)
     handler.timer_lease_ms = cfg.timer_lease_ms;
     handler.clock_offset_ms = cfg.clock_offset_ms;
     handler.keep_terminal = (size_t)cfg.keep_terminal;
+    handler.message_max = (size_t)cfg.bus_message_max;
 
     metrics_init(&metrics);
     http_server_config hcfg;
@@ -217,8 +232,8 @@ int main(void)
     int64_t next_sweep = sluice_time_monotonic_ms() + cfg.sweep_interval_ms / 5;
     status = 0;
     while (!sluice_signal_stop_requested()) {
-        int rc = bus_consumer_run_batch(consumer, orch_handler_handle_batch, &handler,
-                                        ORCH_BATCH_MAX, LOOP_POLL_MS);
+        int rc = bus_consumer_run_batch(consumer, orch_batch_handle, &handler, ORCH_BATCH_MAX,
+                                        LOOP_POLL_MS);
         if (rc < 0) {
             SLUICE_ERROR("kafka consumer failed: %s", sluice_strerror(rc));
             status = 1;
@@ -227,12 +242,12 @@ int main(void)
         (void)bus_producer_poll(producer, 0);
         int64_t mono = sluice_time_monotonic_ms();
         if (mono >= next_timers) {
-            int fired = orch_handler_fire_timers(&handler, orch_handler_now_ms(&handler));
+            int fired = orch_timers_fire(&handler, orch_handler_now_ms(&handler));
             atomic_store(&health.redis_ok, fired >= 0);
             next_timers = mono + cfg.timer_poll_ms;
         }
         if (mono >= next_sweep) {
-            orch_handler_sweep(&handler, 2 * cfg.sweep_interval_ms);
+            orch_sweep_run(&handler, 2 * cfg.sweep_interval_ms);
             next_sweep = mono + cfg.sweep_interval_ms;
         }
         metrics_update(&metrics, &handler.stats);
