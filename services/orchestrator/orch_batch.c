@@ -350,14 +350,64 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
     json_decref(applied);
 }
 
-/* Handles a PipelineDeleted request. */
+/*
+ * Handles a PipelineDeleted request: drops the state, outbox and history and
+ * leaves a tombstone — an empty state keeping the applied offsets — so this
+ * request, delivered again after a newer pipeline of the same name was
+ * created, is recognised and skipped instead of wiping the newer one.
+ */
 static void drop_pipeline(orch_handler *h, batch_req *r)
 {
-    orch_cache_drop(&h->cache, r->req.pipeline);
-    int rc = orch_store_drop(h->store, r->req.pipeline);
-    if (rc != SLUICE_OK) {
-        verdict(r, BUS_CONSUMER_RETRY, "dropping %s: %s", r->req.pipeline, sluice_strerror(rc));
+    const char *pipeline = r->req.pipeline;
+    uint64_t version = 0;
+    engine_state *state = NULL;
+    json_t *applied = NULL;
+    char reason[512];
+    if (load_state(h, pipeline, &version, &state, &applied, reason, sizeof reason) != SLUICE_OK) {
+        verdict(r, BUS_CONSUMER_RETRY, "%s", reason);
+        return;
     }
+    (void)prepare(h, r, applied); /* fills the seed and the source; a delete loads nothing */
+    engine_batch_request breq = {
+        .seed = r->seed,
+        .source = r->source,
+        .position = r->item->msg.offset,
+        .deleted = true,
+    };
+    engine_batch_ctx bctx = {.now_ms = orch_handler_now_ms(h)};
+    engine_batch_result res;
+    (void)engine_batch_run(state, applied, &bctx, &breq, 1, &res);
+    engine_batch_result_clear(&res);
+    if (res.verdict == ENGINE_BATCH_DUPLICATE) {
+        h->stats.duplicates++;
+        if (version != 0) {
+            orch_cache_put(&h->cache, pipeline, version, state, applied);
+        } else {
+            engine_state_free(state);
+            json_decref(applied);
+        }
+        return;
+    }
+    engine_state_free(state);
+    int rc = orch_store_drop(h->store, pipeline);
+    uint64_t saved = 0;
+    engine_state *tombstone = engine_state_new(pipeline);
+    if (rc == SLUICE_OK) {
+        json_t *doc = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied", applied,
+                                "engine", engine_state_to_json(tombstone));
+        json_t *ops = json_array();
+        rc = orch_store_save(h->store, pipeline, 0, doc, ops, &saved);
+        json_decref(ops);
+        json_decref(doc);
+    }
+    if (rc != SLUICE_OK) {
+        verdict(r, BUS_CONSUMER_RETRY, "dropping %s: %s", pipeline, sluice_strerror(rc));
+        engine_state_free(tombstone);
+        json_decref(applied);
+        return;
+    }
+    h->stats.saves++;
+    orch_cache_put(&h->cache, pipeline, saved, tombstone, applied);
 }
 
 void orch_batch_handle(bus_consumer_item *items, size_t n, void *ctx)

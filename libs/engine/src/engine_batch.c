@@ -264,6 +264,15 @@ size_t engine_batch_run(engine_state *state, json_t *progress, const engine_batc
             result->verdict = ENGINE_BATCH_DUPLICATE;
             continue;
         }
+        if (req->deleted) {
+            result->verdict = ENGINE_BATCH_APPLIED;
+            result->deleted = true;
+            if (req->source != NULL) {
+                json_object_set_new(progress, req->source, json_integer(req->position));
+            }
+            k++;
+            break; /* what follows waits for the tombstone */
+        }
         engine_ids_seeded ids;
         engine_ids_seeded_init(&ids, req->seed);
         engine_ctx ectx = {

@@ -2,7 +2,8 @@
  * Unit tests of the orchestrator's loop body (engine_batch.h), without Kafka
  * or Redis: a pipeline's requests stepped together, replays skipped by their
  * progress, a redo after a conflict giving the same effects, the effect
- * limit that splits a batch, malformed inputs, and jobs over the bus's
+ * limit that splits a batch, malformed inputs, tombstones of deleted
+ * pipelines, and jobs over the bus's
  * message bound failing their action instead of being handed out.
  */
 #include "engine_builder.h"
@@ -269,6 +270,48 @@ static void test_oversized_job_fails_its_action(void)
     fx_free(&f);
 }
 
+static void test_tombstone_outlives_a_replayed_delete(void)
+{
+    fixture f;
+    fx_init(&f);
+    fx_add(&f, ENGINE_INPUT_PIPELINE_UPDATED, 1)->update.pipeline = f.model;
+    fx_add(&f, ENGINE_INPUT_START, 2);
+    fx_add(&f, ENGINE_INPUT_START, 3); /* PipelineDeleted */
+    f.reqs[2].deleted = true;
+    fx_add(&f, ENGINE_INPUT_START, 4); /* waits for the tombstone */
+    engine_batch_result results[8];
+    REQUIRE(run(&f, &ctx0, results) == 3); /* a run stops at a delete */
+    CHECK_INT_EQ(results[2].verdict, ENGINE_BATCH_APPLIED);
+    CHECK(results[2].deleted);
+    CHECK(!results[1].deleted);
+    CHECK_INT_EQ(engine_batch_progress(f.progress, "requests:0"), 3);
+    clear_all(results, 3);
+
+    /* The shell's tombstone: an empty state, the progress kept. */
+    engine_state_free(f.state);
+    f.state = engine_state_new("P");
+    /* A newer pipeline of the same name. */
+    f.n = 0;
+    fx_add(&f, ENGINE_INPUT_PIPELINE_UPDATED, 5)->update.pipeline = f.model;
+    fx_add(&f, ENGINE_INPUT_START, 6);
+    REQUIRE(run(&f, &ctx0, results) == 2);
+    CHECK_INT_EQ(results[1].verdict, ENGINE_BATCH_APPLIED);
+    clear_all(results, 2);
+    CHECK_INT_EQ(f.state->nexecs, 1);
+
+    /* The old PipelineDeleted delivered again: applied before, the newer pipeline stays. */
+    f.n = 0;
+    fx_add(&f, ENGINE_INPUT_START, 3);
+    f.reqs[0].deleted = true;
+    REQUIRE(run(&f, &ctx0, results) == 1);
+    CHECK_INT_EQ(results[0].verdict, ENGINE_BATCH_DUPLICATE);
+    CHECK(!results[0].deleted);
+    CHECK(engine_state_plan(f.state) != NULL);
+    CHECK_INT_EQ(f.state->nexecs, 1);
+    clear_all(results, 1);
+    fx_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_batch_and_replay);
@@ -276,5 +319,6 @@ int main(void)
     RUN_TEST(test_effect_limit_splits);
     RUN_TEST(test_malformed_is_rejected);
     RUN_TEST(test_oversized_job_fails_its_action);
+    RUN_TEST(test_tombstone_outlives_a_replayed_delete);
     return sluice_test_report();
 }

@@ -23,6 +23,14 @@
  * seeds every id its step mints, so the same requests on the same state —
  * a redo after a conflict, a replay — give byte-identical effects.
  *
+ * Deleted pipelines: a request with deleted set (PipelineDeleted) is not
+ * stepped; when it is new, its verdict is APPLIED with deleted set and the
+ * shell replaces the state by a tombstone — an empty state that keeps the
+ * progress — so the PipelineDeleted, delivered again after a newer pipeline
+ * of the same name was created, is recognised as applied before and never
+ * wipes the newer one. Requests after it in the same call see that empty
+ * state only once the shell made it: stop a run at a delete.
+ *
  * Bounded messages: with ctx.message_max > 0, a job whose document plus
  * ENGINE_BATCH_ENVELOPE_RESERVE bytes would exceed message_max is never
  * handed out: its effect is dropped and the batch steps, in the same step, a
@@ -42,6 +50,7 @@
 #include "sluice/engine_state.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +73,7 @@ typedef struct engine_batch_request {
     const char *seed;   /* seeds the step's ids; required */
     const char *source; /* progress key; NULL: not tracked */
     int64_t position;   /* position within source */
+    bool deleted;       /* PipelineDeleted (input unused) */
 } engine_batch_request;
 
 typedef enum engine_batch_verdict {
@@ -74,8 +84,9 @@ typedef enum engine_batch_verdict {
 
 typedef struct engine_batch_result {
     engine_batch_verdict verdict;
-    engine_effects effects;               /* APPLIED; owned */
-    size_t jobs_failed;                   /* jobs failed for their size (APPLIED) */
+    engine_effects effects; /* APPLIED; owned */
+    size_t jobs_failed;     /* jobs failed for their size (APPLIED) */
+    bool deleted;           /* APPLIED PipelineDeleted: the shell makes the state a tombstone */
     char reason[ENGINE_BATCH_REASON_MAX]; /* REJECTED: why; jobs_failed > 0: the last failure */
 } engine_batch_result;
 
