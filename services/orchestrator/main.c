@@ -1,11 +1,16 @@
 /*
  * main.c — sluice-orchestrator: wiring only. Reads the configuration,
  * connects Redis and Kafka, serves GET /healthz and GET /metrics, and runs the
- * loop of orch_handler.h until SIGTERM/SIGINT, then shuts down in order.
+ * loop of orch_batch.h, orch_timers.h and orch_sweep.h until SIGTERM/SIGINT, then shuts down in
+ * order.
  */
 #include "orch_config.h"
+#include "orch_batch.h"
 #include "orch_handler.h"
+#include "orch_metrics.h"
 #include "orch_store.h"
+#include "orch_sweep.h"
+#include "orch_timers.h"
 
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
@@ -24,78 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOOP_POLL_MS    20
-#define HEALTH_STALE_MS 10000
-
-/* What the health endpoint reads, written by the loop thread. */
-typedef struct orch_health {
-    atomic_llong loop_ms; /* last loop iteration (monotonic ms) */
-    atomic_int redis_ok;  /* the latest Redis round trip succeeded */
-} orch_health;
-
-static void healthz(const http_request *req, http_response *resp, void *ctx)
-{
-    (void)req;
-    orch_health *health = ctx;
-    long long age = (long long)sluice_time_monotonic_ms() - atomic_load(&health->loop_ms);
-    bool ok = age < HEALTH_STALE_MS && atomic_load(&health->redis_ok);
-    json_t *body = json_pack("{s:s, s:b, s:I}", "status", ok ? "ok" : "unhealthy", "redis",
-                             atomic_load(&health->redis_ok) != 0, "loopAgeMs", (json_int_t)age);
-    http_response_set_json(resp, ok ? 200 : 503, body);
-    json_decref(body);
-}
-
-typedef struct orch_metrics {
-    http_metrics *registry;
-    http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
-    http_metrics_family *cache_hits;
-    http_metrics_family *batch_seconds;
-    orch_handler_stats last;
-} orch_metrics;
-
-static void metrics_init(orch_metrics *m)
-{
-    memset(m, 0, sizeof *m);
-    m->registry = http_metrics_new();
-    if (m->registry == NULL) {
-        SLUICE_ERROR("out of memory");
-        abort();
-    }
-    m->steps = http_metrics_counter(m->registry, "sluice_orchestrator_steps_total",
-                                    "requests stepped and saved", NULL, 0);
-    m->duplicates = http_metrics_counter(m->registry, "sluice_orchestrator_duplicates_total",
-                                         "requests delivered again and skipped", NULL, 0);
-    m->rejected = http_metrics_counter(m->registry, "sluice_orchestrator_rejected_total",
-                                       "requests dead-lettered", NULL, 0);
-    m->conflicts = http_metrics_counter(m->registry, "sluice_orchestrator_conflicts_total",
-                                        "state compare-and-set conflicts", NULL, 0);
-    m->published = http_metrics_counter(m->registry, "sluice_orchestrator_outbox_entries_total",
-                                        "outbox entries carried out", NULL, 0);
-    m->timers = http_metrics_counter(m->registry, "sluice_orchestrator_timers_fired_total",
-                                     "timers fired", NULL, 0);
-    m->cache_hits =
-        http_metrics_counter(m->registry, "sluice_orchestrator_state_cache_hits_total",
-                             "requests stepped on the state kept from the last save", NULL, 0);
-    m->batch_seconds = http_metrics_histogram(
-        m->registry, "sluice_orchestrator_batch_seconds",
-        "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
-}
-
-/* Adds what the handler counted since the last call. */
-static void metrics_update(orch_metrics *m, const orch_handler_stats *now)
-{
-    http_metrics_inc(m->steps, NULL, (double)(now->steps - m->last.steps));
-    http_metrics_inc(m->duplicates, NULL, (double)(now->duplicates - m->last.duplicates));
-    http_metrics_inc(m->rejected, NULL, (double)(now->rejected - m->last.rejected));
-    http_metrics_inc(m->conflicts, NULL, (double)(now->conflicts - m->last.conflicts));
-    http_metrics_inc(m->published, NULL, (double)(now->published - m->last.published));
-    http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
-    http_metrics_inc(m->cache_hits, NULL, (double)(now->cache_hits - m->last.cache_hits));
-    if (now->steps != m->last.steps) {
-        http_metrics_observe(m->batch_seconds, NULL, (double)now->last_batch_ns / 1e9);
-    }
-    m->last = *now;
-}
+#define LOOP_POLL_MS 20
 
 int main(void)
 {
@@ -166,6 +100,12 @@ int main(void)
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
     pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
+    if (cfg.bus_message_max > (int64_t)pcfg.max_message_bytes) {
+        SLUICE_ERROR("configuration: SLUICE_BUS_MESSAGE_MAX %lld exceeds the producer's "
+                     "message.max.bytes %zu",
+                     (long long)cfg.bus_message_max, pcfg.max_message_bytes);
+        goto out;
+    }
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -194,8 +134,9 @@ int main(void)
     handler.timer_lease_ms = cfg.timer_lease_ms;
     handler.clock_offset_ms = cfg.clock_offset_ms;
     handler.keep_terminal = (size_t)cfg.keep_terminal;
+    handler.message_max = (size_t)cfg.bus_message_max;
 
-    metrics_init(&metrics);
+    orch_metrics_init(&metrics);
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);
     hcfg.bind_address = cfg.bind;
@@ -203,7 +144,8 @@ int main(void)
     hcfg.threads = 1;
     hcfg.metrics = metrics.registry;
     server = http_server_new(&hcfg, err, sizeof err);
-    if (server == NULL || http_server_route(server, "GET", "/healthz", healthz, &health) != 0 ||
+    if (server == NULL ||
+        http_server_route(server, "GET", "/healthz", orch_health_handler, &health) != 0 ||
         http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics.registry) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
@@ -217,8 +159,8 @@ int main(void)
     int64_t next_sweep = sluice_time_monotonic_ms() + cfg.sweep_interval_ms / 5;
     status = 0;
     while (!sluice_signal_stop_requested()) {
-        int rc = bus_consumer_run_batch(consumer, orch_handler_handle_batch, &handler,
-                                        ORCH_BATCH_MAX, LOOP_POLL_MS);
+        int rc = bus_consumer_run_batch(consumer, orch_batch_handle, &handler, ORCH_BATCH_MAX,
+                                        LOOP_POLL_MS);
         if (rc < 0) {
             SLUICE_ERROR("kafka consumer failed: %s", sluice_strerror(rc));
             status = 1;
@@ -227,15 +169,15 @@ int main(void)
         (void)bus_producer_poll(producer, 0);
         int64_t mono = sluice_time_monotonic_ms();
         if (mono >= next_timers) {
-            int fired = orch_handler_fire_timers(&handler, orch_handler_now_ms(&handler));
+            int fired = orch_timers_fire(&handler, orch_handler_now_ms(&handler));
             atomic_store(&health.redis_ok, fired >= 0);
             next_timers = mono + cfg.timer_poll_ms;
         }
         if (mono >= next_sweep) {
-            orch_handler_sweep(&handler, 2 * cfg.sweep_interval_ms);
+            orch_sweep_run(&handler, 2 * cfg.sweep_interval_ms);
             next_sweep = mono + cfg.sweep_interval_ms;
         }
-        metrics_update(&metrics, &handler.stats);
+        orch_metrics_update(&metrics, &handler.stats);
         atomic_store(&health.loop_ms, mono);
     }
     SLUICE_INFO("orchestrator stopping");
@@ -256,6 +198,6 @@ out:
     }
     orch_handler_release(&handler);
     state_redis_free(redis);
-    http_metrics_free(metrics.registry);
+    orch_metrics_free(&metrics);
     return status;
 }

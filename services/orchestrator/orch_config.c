@@ -47,6 +47,10 @@ const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_CLOCK_OFFSET_MS", orch_config, clock_offset_ms, -2592000000LL,
                       2592000000LL, "0",
                       "added to the wall clock the engine sees (for rehearsing timeouts)"),
+    SLUICE_CONFIG_INT("SLUICE_BUS_MESSAGE_MAX", orch_config, bus_message_max, 65536, 1000000,
+                      "1000000",
+                      "largest message the orchestrator publishes, in bytes; a job that would "
+                      "exceed it fails its action (at most the producer's message.max.bytes)"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", orch_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

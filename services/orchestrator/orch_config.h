@@ -31,6 +31,7 @@ typedef struct orch_config {
     int64_t timer_poll_ms;
     int64_t sweep_interval_ms;
     int64_t clock_offset_ms;
+    int64_t bus_message_max;
     char log_level[16];
 } orch_config;
 

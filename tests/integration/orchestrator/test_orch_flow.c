@@ -2,7 +2,8 @@
  * Integration tests of sluice-orchestrator with real Kafka and Redis and a
  * scripted job runner: parallel groups, failure, retry, the three execution
  * modes with overlapping executions, stop and abandon, transitions, approvals
- * and an action timeout.
+ * and an action timeout; a job over the bus's message bound fails its action
+ * and the pipeline goes on.
  */
 #include "orch_kit.h"
 #include "pipelines.h"
@@ -367,10 +368,63 @@ static void test_stale_cache_conflict(void)
     CHECK_INT_EQ(kit_count_jobs(&kit, y, "Hold"), 1);
 }
 
+/* Answers a held source job with output variable Big of size bytes. */
+static void answer_source_with_big(kit_job *job, size_t size)
+{
+    char *big = malloc(size + 1);
+    memset(big, 'b', size);
+    big[size] = '\0';
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "JobResult", "jobId", job->id,
+                               "outcome", "Succeeded", "outputVariables", "Big", big);
+    free(big);
+    job->answered = true;
+    kit_request(&kit, job->pipeline, detail, NULL);
+}
+
+#define PIPE_USES_BIG                                                                              \
+    "{\"name\":\"P\",\"roleArn\":\"arn:aws:iam::123456789012:role/r\","                            \
+    "\"artifactStore\":{\"type\":\"S3\",\"location\":\"artifacts\"},"                              \
+    "\"pipelineType\":\"V2\",\"executionMode\":\"QUEUED\",\"stages\":[" PIPE_SOURCE_STAGE          \
+    ",{\"name\":\"Build\",\"actions\":[{\"name\":\"Use\",\"actionTypeId\":{\"category\":"          \
+    "\"Build\",\"owner\":\"AWS\",\"provider\":\"CodeBuild\",\"version\":\"1\"},"                   \
+    "\"configuration\":{\"ProjectName\":\"p\",\"One\":\"#{SourceVariables.Big}\","                 \
+    "\"Two\":\"#{SourceVariables.Big}\"},\"inputArtifacts\":[{\"name\":\"SourceOut\"}]}]}]}"
+
+static void test_oversized_job_fails_its_action(void)
+{
+    /* The orchestrator runs with SLUICE_BUS_MESSAGE_MAX=65536: two copies of 40 KB do not fit. */
+    const char *p = "oversized";
+    use_script("Source", NULL);
+    kit_define(&kit, p, PIPE_USES_BIG, 1);
+    char x[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, x));
+    kit_job *src = kit_wait_job(&kit, x, "Source", WAIT_MS);
+    REQUIRE(src != NULL);
+    int before = log_count(0, "#{SourceVariables.Big}");
+    answer_source_with_big(src, 40000);
+    REQUIRE(kit_wait_event(&kit, 'A', x, "Build", "Use", "FAILED", WAIT_MS));
+    REQUIRE(kit_wait_pipeline(&kit, x, "FAILED", WAIT_MS));
+    CHECK_INT_EQ(kit_count_jobs(&kit, x, "Use"), 0); /* never published */
+    CHECK(log_count(0, "#{SourceVariables.Big}") > before);
+    CHECK(log_count(0, "SLUICE_BUS_MESSAGE_MAX") > 0);
+    CHECK(log_count(0, "not carried out") == 0);
+
+    /* The pipeline is not stuck: the next execution runs to the end. */
+    char y[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, y));
+    src = kit_wait_job(&kit, y, "Source", WAIT_MS);
+    REQUIRE(src != NULL);
+    answer_source_with_big(src, 100);
+    REQUIRE(kit_wait_pipeline(&kit, y, "SUCCEEDED", WAIT_MS));
+    CHECK_INT_EQ(kit_count_jobs(&kit, y, "Use"), 1);
+}
+
 int main(void)
 {
     kit_init(&kit, "orchflow");
-    kit_orch_start(&kit, 0, NULL);
+    kit_orch_start(&kit, 0,
+                   "SLUICE_BUS_MESSAGE_MAX=65536"); /* until the timeout test restarts it */
+    RUN_TEST(test_oversized_job_fails_its_action);
     RUN_TEST(test_parallel_group_then_success);
     RUN_TEST(test_failure_then_retry);
     RUN_TEST(test_superseded);

@@ -5,7 +5,8 @@
 
 #include "api_workers.h"
 
-#include "sluice/engine_step.h"
+#include "sluice/bus_envelope.h"
+#include "sluice/engine_batch.h"
 #include "sluice/model_parse.h"
 #include "sluice/time.h"
 
@@ -224,28 +225,30 @@ static json_t *api_fixture_engine(void *ctx, const char *pipeline, const char *d
     }
     char seed[64];
     snprintf(seed, sizeof seed, "fixture/%u", f->steps);
-    engine_ids_seeded ids;
-    engine_ids_seeded_init(&ids, seed);
-    engine_ctx ectx = {.now_ms = sluice_time_now_ms() + (int64_t)f->steps,
-                       .ids = engine_ids_seeded_source(&ids),
-                       .account = f->env.account,
-                       .region = f->env.region};
+    /* The orchestrator's loop body, one request at a time (no replays here: no source). */
+    engine_batch_ctx bctx = {.now_ms = sluice_time_now_ms() + (int64_t)f->steps,
+                             .account = f->env.account,
+                             .region = f->env.region,
+                             .message_max = BUS_ENVELOPE_MAX_BYTES};
+    engine_batch_request req = {.input = &in.input, .seed = seed};
+    engine_batch_result result;
     f->steps++;
-    engine_effects effects;
-    engine_effects_init(&effects);
     json_t *answer = NULL;
-    if (engine_step(state, &ectx, &in.input, &effects, err, sizeof err) != 0) {
-        answer = api_fixture_reject("ValidationException", err);
+    json_t *progress = json_object();
+    (void)engine_batch_run(state, progress, &bctx, &req, 1, &result);
+    json_decref(progress);
+    if (result.verdict != ENGINE_BATCH_APPLIED) {
+        answer = api_fixture_reject("ValidationException", result.reason);
     } else {
         json_t *saved = engine_state_to_json(state);
         api_memory_put_state(f->mem, pipeline, saved);
         json_decref(saved);
-        api_fixture_apply_effects(f, pipeline, &effects, &answer);
+        api_fixture_apply_effects(f, pipeline, &result.effects, &answer);
         if (answer == NULL) {
             answer = json_pack("{s:{}}", "body");
         }
     }
-    engine_effects_free(&effects);
+    engine_batch_result_clear(&result);
     model_pipeline_free(declaration);
     engine_input_doc_free(&in);
     engine_state_free(state);

@@ -1,0 +1,298 @@
+/*
+ * engine_batch.c — one pipeline's requests of a batch, stepped in order on
+ * one state, with duplicates skipped and oversized jobs failed (see
+ * engine_batch.h).
+ */
+#include "sluice/engine_batch.h"
+
+#include "engine_util.h"
+#include "sluice/engine_ids.h"
+#include "sluice/engine_step.h"
+#include "sluice/error.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONTRIBUTORS_SHOWN 3
+#define BOUND_ROUNDS_MAX   16 /* failing a job may start another (an automatic retry) */
+
+int64_t engine_batch_progress(const json_t *progress, const char *source)
+{
+    json_t *value = json_object_get(progress, source);
+    return json_is_integer(value) ? json_integer_value(value) : -1;
+}
+
+void engine_batch_result_clear(engine_batch_result *result)
+{
+    engine_effects_free(&result->effects);
+}
+
+static size_t json_size(const json_t *value)
+{
+    return json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+typedef struct contributor {
+    char label[160];
+    size_t size;
+    const char *template_; /* the declared value it was resolved from; NULL when unknown */
+} contributor;
+
+/* Keeps the CONTRIBUTORS_SHOWN largest in top (sorted, largest first). */
+static void consider(contributor *top, size_t *ntop, const char *label, size_t size,
+                     const char *template_)
+{
+    size_t at = *ntop;
+    while (at > 0 && top[at - 1].size < size) {
+        at--;
+    }
+    if (at >= CONTRIBUTORS_SHOWN) {
+        return;
+    }
+    size_t last = *ntop < CONTRIBUTORS_SHOWN ? *ntop : CONTRIBUTORS_SHOWN - 1;
+    memmove(&top[at + 1], &top[at], (last - at) * sizeof *top);
+    snprintf(top[at].label, sizeof top[at].label, "%s", label);
+    top[at].size = size;
+    top[at].template_ = template_;
+    if (*ntop < CONTRIBUTORS_SHOWN) {
+        (*ntop)++;
+    }
+}
+
+/* Appends the variable references "#{...}" of template_ to out (at most two). */
+static void append_references(char *out, size_t outlen, const char *template_)
+{
+    int shown = 0;
+    const char *p = template_;
+    while (p != NULL && shown < 2 && (p = strstr(p, "#{")) != NULL) {
+        const char *end = strchr(p, '}');
+        if (end == NULL) {
+            break;
+        }
+        size_t used = strlen(out);
+        snprintf(out + used, outlen - used, "%s%.*s", shown == 0 ? ", from " : " and ",
+                 (int)(end - p + 1), p);
+        shown++;
+        p = end + 1;
+    }
+}
+
+static const char *plan_env_value(const engine_plan_action *action, const char *name)
+{
+    for (size_t i = 0; action != NULL && i < action->nenv; i++) {
+        if (engine_util_str_eq(action->env[i].name, name)) {
+            return action->env[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* The declared action a job was made from, or NULL (rule jobs, unknown versions). */
+static const engine_plan_action *job_action(const engine_state *state, json_t *job)
+{
+    const char *stage = json_string_value(json_object_get(job, "stage"));
+    const char *action = json_string_value(json_object_get(job, "action"));
+    const json_t *version = json_object_get(job, "pipelineVersion");
+    if (state == NULL || stage == NULL || action == NULL || !json_is_integer(version)) {
+        return NULL;
+    }
+    const engine_plan *plan = engine_state_plan_version(state, json_integer_value(version));
+    size_t si = plan != NULL ? engine_plan_stage_index(plan, stage) : ENGINE_PLAN_NOT_FOUND;
+    if (si == ENGINE_PLAN_NOT_FOUND) {
+        return NULL;
+    }
+    size_t ai = engine_plan_action_index(&plan->stages[si], action);
+    return ai == ENGINE_PLAN_NOT_FOUND ? NULL : &plan->stages[si].actions[ai];
+}
+
+static int job_check(const engine_state *state, json_t *job, size_t message_max,
+                     const char *message_max_name, char *msg, size_t msglen)
+{
+    size_t size = json_size(job) + ENGINE_BATCH_ENVELOPE_RESERVE;
+    if (message_max == 0 || size <= message_max) {
+        return 0;
+    }
+    const engine_plan_action *action = job_action(state, job);
+    contributor top[CONTRIBUTORS_SHOWN];
+    size_t ntop = 0;
+    char label[160];
+    const char *key;
+    json_t *value;
+    json_object_foreach(job, key, value)
+    {
+        if (strcmp(key, "configuration") == 0 && json_is_object(value)) {
+            const char *ckey;
+            json_t *cvalue;
+            json_object_foreach(value, ckey, cvalue)
+            {
+                snprintf(label, sizeof label, "configuration key %s", ckey);
+                consider(top, &ntop, label, json_size(cvalue),
+                         action != NULL ? engine_plan_action_config(action, ckey) : NULL);
+            }
+        } else if (strcmp(key, "environmentVariables") == 0 && json_is_array(value)) {
+            size_t i;
+            json_t *env;
+            json_array_foreach(value, i, env)
+            {
+                const char *name = json_string_value(json_object_get(env, "name"));
+                snprintf(label, sizeof label, "environment variable %s", name != NULL ? name : "?");
+                consider(top, &ntop, label, json_size(env), plan_env_value(action, name));
+            }
+        } else if (strcmp(key, "commands") == 0 && json_is_array(value)) {
+            size_t i;
+            json_t *command;
+            json_array_foreach(value, i, command)
+            {
+                snprintf(label, sizeof label, "commands[%zu]", i);
+                consider(top, &ntop, label, json_size(command),
+                         action != NULL && i < action->ncommands ? action->commands[i] : NULL);
+            }
+        } else {
+            consider(top, &ntop, key, json_size(value), NULL);
+        }
+    }
+    const char *stage = json_string_value(json_object_get(job, "stage"));
+    const char *name = json_string_value(json_object_get(job, "action"));
+    if (name == NULL) {
+        name = json_string_value(json_object_get(job, "rule"));
+    }
+    snprintf(msg, msglen,
+             "the job of %s.%s is %zu bytes, over the bus's message bound of %zu bytes%s%s%s; "
+             "largest:",
+             stage != NULL ? stage : "?", name != NULL ? name : "?", size, message_max,
+             message_max_name != NULL ? " (" : "", message_max_name != NULL ? message_max_name : "",
+             message_max_name != NULL ? ")" : "");
+    for (size_t i = 0; i < ntop; i++) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, msglen - used, "%s %s (%zu bytes", i == 0 ? "" : ";", top[i].label,
+                 top[i].size);
+        append_references(msg, msglen, top[i].template_);
+        used = strlen(msg);
+        snprintf(msg + used, msglen - used, ")");
+    }
+    return 1;
+}
+
+int engine_batch_job_check(json_t *job, size_t message_max, const char *message_max_name, char *msg,
+                           size_t msglen)
+{
+    return job_check(NULL, job, message_max, message_max_name, msg, msglen);
+}
+
+/* Removes effect i of effects, freeing what it owns. */
+static void effect_remove(engine_effects *effects, size_t i)
+{
+    engine_effect *e = &effects->items[i];
+    free(e->id);
+    free(e->execution_id);
+    free(e->exception);
+    free(e->message);
+    json_decref(e->body);
+    memmove(e, e + 1, (effects->count - i - 1) * sizeof *e);
+    effects->count--;
+}
+
+/*
+ * Fails every job among effects[from..) that exceeds the bound, stepping a
+ * JobResult Failed for it; the effects of those steps (replies aside) are
+ * appended and checked in turn.
+ */
+static void bound_jobs(engine_state *state, const engine_ctx *ectx, const engine_batch_ctx *ctx,
+                       engine_batch_result *result, size_t from)
+{
+    for (int round = 0; round < BOUND_ROUNDS_MAX && from < result->effects.count; round++) {
+        size_t end = result->effects.count;
+        size_t i = from;
+        while (i < end) {
+            engine_effect *e = &result->effects.items[i];
+            char msg[ENGINE_BATCH_REASON_MAX];
+            if (e->kind != ENGINE_EFFECT_JOB ||
+                job_check(state, e->body, ctx->message_max, ctx->message_max_name, msg,
+                          sizeof msg) == 0) {
+                i++;
+                continue;
+            }
+            char *job_id = engine_util_strdup(e->id);
+            effect_remove(&result->effects, i);
+            end--;
+            engine_input in = {.kind = ENGINE_INPUT_JOB_RESULT};
+            in.job.job_id = job_id;
+            in.job.outcome = ENGINE_JOB_FAILED;
+            in.job.failure_type = "JobFailed";
+            in.job.failure_message = msg;
+            in.job.summary = msg;
+            in.job.percent_complete = -1;
+            engine_effects more;
+            engine_effects_init(&more);
+            char err[256];
+            if (engine_step(state, ectx, &in, &more, err, sizeof err) == SLUICE_OK) {
+                for (size_t k = 0; k < more.count; k++) {
+                    if (more.items[k].kind == ENGINE_EFFECT_REPLY) {
+                        continue; /* nobody asked */
+                    }
+                    engine_effect *copy = engine_effects_add(&result->effects, more.items[k].kind);
+                    *copy = more.items[k];
+                    memset(&more.items[k], 0, sizeof more.items[k]);
+                }
+            }
+            engine_effects_free(&more);
+            free(job_id);
+            result->jobs_failed++;
+            snprintf(result->reason, sizeof result->reason, "%s", msg);
+        }
+        from = end;
+    }
+}
+
+size_t engine_batch_run(engine_state *state, json_t *progress, const engine_batch_ctx *ctx,
+                        const engine_batch_request *requests, size_t n,
+                        engine_batch_result *results)
+{
+    size_t effects = 0;
+    size_t k = 0;
+    for (; k < n; k++) {
+        if (k > 0 && ctx->max_effects > 0 && effects >= ctx->max_effects) {
+            break;
+        }
+        const engine_batch_request *req = &requests[k];
+        engine_batch_result *result = &results[k];
+        memset(result, 0, sizeof *result);
+        engine_effects_init(&result->effects);
+        if (req->source != NULL && engine_batch_progress(progress, req->source) >= req->position) {
+            result->verdict = ENGINE_BATCH_DUPLICATE;
+            continue;
+        }
+        if (req->deleted) {
+            result->verdict = ENGINE_BATCH_APPLIED;
+            result->deleted = true;
+            if (req->source != NULL) {
+                json_object_set_new(progress, req->source, json_integer(req->position));
+            }
+            k++;
+            break; /* what follows waits for the tombstone */
+        }
+        engine_ids_seeded ids;
+        engine_ids_seeded_init(&ids, req->seed);
+        engine_ctx ectx = {
+            .now_ms = ctx->now_ms,
+            .ids = engine_ids_seeded_source(&ids),
+            .account = ctx->account,
+            .region = ctx->region,
+        };
+        if (engine_step(state, &ectx, req->input, &result->effects, result->reason,
+                        sizeof result->reason) != SLUICE_OK) {
+            result->verdict = ENGINE_BATCH_REJECTED; /* the state is as it was */
+            engine_effects_free(&result->effects);
+            continue;
+        }
+        result->verdict = ENGINE_BATCH_APPLIED;
+        bound_jobs(state, &ectx, ctx, result, 0);
+        if (req->source != NULL) {
+            json_object_set_new(progress, req->source, json_integer(req->position));
+        }
+        effects += result->effects.count;
+    }
+    return k;
+}

@@ -1,0 +1,17 @@
+/*
+ * orch_sweep.h — outboxes left behind by a crashed replica: a bounded SCAN
+ * pass finds pipelines with a pending outbox and carries out the entries old
+ * enough that their own writer is not carrying them out any more.
+ * Single-threaded.
+ */
+#ifndef SLUICE_ORCH_SWEEP_H
+#define SLUICE_ORCH_SWEEP_H
+
+#include "orch_handler.h"
+
+#include <stdint.h>
+
+/* Drains outboxes older than min_age_ms of every pipeline (a bounded SCAN pass). */
+void orch_sweep_run(orch_handler *h, int64_t min_age_ms);
+
+#endif
