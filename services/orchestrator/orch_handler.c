@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DOC_FORMAT 1
-
 void orch_handler_init(orch_handler *h, orch_store *store, bus_producer *producer,
                        const bus_topics *topics, const char *account, const char *region)
 {
@@ -466,10 +464,7 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         }
         uint64_t saved = version;
         if (stepped > 0) {
-            json_t *doc = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied",
-                                    applied, "engine", engine_state_to_json(state));
-            int rc = orch_store_save(h->store, pipeline, version, doc, ops, &saved);
-            json_decref(doc);
+            int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
             if (rc != SLUICE_OK) {
                 if (rc == SLUICE_ECONFLICT) {
                     h->stats.conflicts++;
