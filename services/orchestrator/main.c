@@ -194,6 +194,7 @@ int main(void)
     handler.timer_lease_ms = cfg.timer_lease_ms;
     handler.clock_offset_ms = cfg.clock_offset_ms;
     handler.keep_terminal = (size_t)cfg.keep_terminal;
+    store.record_max_bytes = (size_t)cfg.record_max_bytes;
 
     metrics_init(&metrics);
     http_server_config hcfg;

@@ -420,6 +420,38 @@ static void verdict_rest(batch_req **reqs, size_t from, size_t to, bus_consumer_
 }
 
 /*
+ * A save of the round reqs[0..n) was refused: a record would exceed the
+ * store's bound. With one request that changed the state (reqs[changer]), that
+ * request fails — dead letter and, when someone waits, a LimitExceededException
+ * reply naming the record and the bound — and the state stays as it was. With
+ * several, the round is retried saving after every request, to find it.
+ */
+static void state_too_big(orch_handler *h, batch_req **reqs, size_t n, size_t stepped,
+                          size_t changer)
+{
+    const char *why = h->store->last_error;
+    SLUICE_WARN("%s", why);
+    if (stepped > 1) {
+        h->save_each = true;
+        for (size_t i = 0; i < n; i++) {
+            verdict(reqs[i], BUS_CONSUMER_RETRY, "redone one request per save: %s", why);
+        }
+        return;
+    }
+    h->save_each = false;
+    h->stats.rejected++;
+    batch_req *r = reqs[changer];
+    verdict(r, BUS_CONSUMER_REJECT, "%s", why);
+    const char *request_id = r->req.doc.input.request_id;
+    if (request_id != NULL) {
+        json_t *reply = json_pack("{s:s, s:s, s:s}", "requestId", request_id, "exception",
+                                  "LimitExceededException", "message", why);
+        (void)orch_store_reply(h->store, r->req.pipeline, request_id, reply);
+        json_decref(reply);
+    }
+}
+
+/*
  * Steps reqs[0..n) — consecutive engine requests of one pipeline, in order —
  * on the pipeline's state, saving once per ORCH_BATCH_OPS_MAX ops: one load,
  * one compare-and-set and one outbox drain for many requests.
@@ -443,7 +475,9 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         size_t first = k;
         size_t stepped = 0;
         bool stop = false;
-        for (; k < n && json_array_size(ops) < ORCH_BATCH_OPS_MAX; k++) {
+        size_t changer = k; /* the last request that changed the state */
+        for (; k < n && json_array_size(ops) < ORCH_BATCH_OPS_MAX && !(h->save_each && stepped > 0);
+             k++) {
             int rc = step_one(h, reqs[k], state, applied, ops);
             if (rc < 0) {
                 stop = true;
@@ -451,6 +485,7 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
                 break;
             }
             stepped += (size_t)rc;
+            changer = rc > 0 ? k : changer;
         }
         bool tainted = stop && reqs[k - 1]->item->verdict == BUS_CONSUMER_REJECT;
         if (tainted) {
@@ -465,6 +500,12 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         uint64_t saved = version;
         if (stepped > 0) {
             int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
+            if (rc == SLUICE_ETOOBIG) {
+                state_too_big(h, reqs + first, k - first, stepped, changer - first);
+                verdict_rest(reqs, k, n, BUS_CONSUMER_RETRY, "after a failed save");
+                json_decref(ops);
+                goto drop;
+            }
             if (rc != SLUICE_OK) {
                 if (rc == SLUICE_ECONFLICT) {
                     h->stats.conflicts++;

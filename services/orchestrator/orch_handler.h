@@ -78,6 +78,7 @@ typedef struct orch_handler {
     int64_t timer_lease_ms;
     int64_t clock_offset_ms; /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
     size_t keep_terminal;    /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
+    bool save_each;          /* save after every request: finding the one whose state is too big */
     orch_handler_stats stats;
     orch_cache_slot cache[ORCH_CACHE_SLOTS];
 } orch_handler;
