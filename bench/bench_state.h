@@ -2,14 +2,17 @@
  * bench_state.h — what one pipeline's state document costs per
  * orchestrator step, taken apart.
  *
- * Every step of the orchestrator loads the pipeline's whole state from
- * Redis, parses it into an engine_state, renders the new state back to JSON
- * and saves it with a compare-and-set script. This module reads a live state
- * document and times each of those parts on its own (median of a number of
- * iterations): the Redis load, the parse (json_loadb + engine_state_from_json),
- * the render (engine_state_to_json + json_dumps) and a save of the same bytes
- * through state_cas_save to a scratch record of the same pipeline (deleted
- * afterwards). Single-threaded.
+ * On a cache miss the orchestrator loads the pipeline's state records from
+ * Redis (the pipeline record and every execution record), parses them into
+ * an engine_state, and its first save renders and writes every record. This
+ * module reads a live state and times each of those parts on its own (median
+ * of a number of iterations): the Redis load (state_cas_set_load), the parse
+ * (json_loadb of every record, engine_state_records_merge,
+ * engine_state_from_json), the render of every record
+ * (engine_state_records_render) and a save of them through state_cas_set_save
+ * to a scratch record set of the same pipeline (deleted afterwards). Later
+ * saves write only the records that changed (bench/state_records_bench.c).
+ * Single-threaded.
  */
 #ifndef SLUICE_BENCH_STATE_H
 #define SLUICE_BENCH_STATE_H
@@ -19,7 +22,7 @@
 #include <stddef.h>
 
 typedef struct bench_state_figures {
-    size_t bytes;      /* stored size of the state document */
+    size_t bytes;      /* stored size of the state records */
     size_t executions; /* executions held in it */
     size_t active;     /* of which not terminal */
     double load_ms;    /* state_cas_load round trip */

@@ -37,6 +37,13 @@ typedef struct api_backend_job {
     json_t *record;                      /* the stored record (api_jobs.h); owned */
 } api_backend_job;
 
+/* Which executions a state_load needs. */
+typedef enum api_backend_state_scope {
+    API_BACKEND_STATE_ALL = 0,
+    API_BACKEND_STATE_SHOWN,
+    API_BACKEND_STATE_ONE,
+} api_backend_state_scope;
+
 typedef struct api_backend_ops {
     /* The current definition document of pipeline and its record revision (CAS version). */
     int (*def_load)(api_backend *b, const char *pipeline, json_t **doc, uint64_t *rev, char *err,
@@ -69,9 +76,16 @@ typedef struct api_backend_ops {
     /* Number of names in the index. */
     int (*index_count)(api_backend *b, size_t *count, char *err, size_t errlen);
 
-    /* The engine state document (the "engine" member of sluice:{p}:state). */
-    int (*state_load)(api_backend *b, const char *pipeline, json_t **engine_doc, char *err,
-                      size_t errlen);
+    /*
+     * The engine state document of pipeline (engine_state.h) with at least the
+     * executions scope names: every one (API_BACKEND_STATE_ALL); those
+     * GetPipelineState shows, the latest of every stage and action and the
+     * ones waiting to enter a stage (API_BACKEND_STATE_SHOWN); the one
+     * execution_id names (API_BACKEND_STATE_ONE; absent if it is not in the
+     * state). Others may be left out.
+     */
+    int (*state_load)(api_backend *b, const char *pipeline, api_backend_state_scope scope,
+                      const char *execution_id, json_t **engine_doc, char *err, size_t errlen);
     /* An archived execution record {"pipelineExecution", "summary"}. */
     int (*history_execution)(api_backend *b, const char *pipeline, const char *execution_id,
                              json_t **record, char *err, size_t errlen);

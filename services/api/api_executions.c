@@ -29,16 +29,18 @@
 /* ---- the hot state ----------------------------------------------------------- */
 
 /*
- * Loads the engine state of pipeline: 0 with *state (NULL when the
- * orchestrator holds none yet), or a failed call.
+ * Loads the engine state of pipeline with the executions scope names (see
+ * api_backend.h): 0 with *state (NULL when the orchestrator holds none yet),
+ * or a failed call.
  */
-static int api_executions_state(api_call *call, const char *pipeline, engine_state **state)
+static int api_executions_state(api_call *call, const char *pipeline, api_backend_state_scope scope,
+                                const char *execution_id, engine_state **state)
 {
     char err[256] = "";
     json_t *doc = NULL;
     api_backend *b = call->env->backend;
     *state = NULL;
-    int rc = b->ops->state_load(b, pipeline, &doc, err, sizeof err);
+    int rc = b->ops->state_load(b, pipeline, scope, execution_id, &doc, err, sizeof err);
     if (rc == SLUICE_ENOTFOUND) {
         return 0;
     }
@@ -102,7 +104,7 @@ int api_executions_get_state(api_call *call)
     json_t *output = NULL;
     int rc = api_executions_read_pipeline(call, "name", &name, &doc);
     if (rc == 0) {
-        rc = api_executions_state(call, name, &state);
+        rc = api_executions_state(call, name, API_BACKEND_STATE_SHOWN, NULL, &state);
     }
     if (rc != 0) {
         json_decref(doc);
@@ -153,7 +155,7 @@ int api_executions_get(api_call *call)
     }
     json_decref(doc);
     if (rc == 0) {
-        rc = api_executions_state(call, name, &state);
+        rc = api_executions_state(call, name, API_BACKEND_STATE_ONE, id, &state);
     }
     if (rc != 0) {
         return rc;
@@ -387,7 +389,7 @@ int api_executions_list(api_call *call)
     }
     json_decref(doc);
     if (rc == 0) {
-        rc = api_executions_state(call, name, &state);
+        rc = api_executions_state(call, name, API_BACKEND_STATE_ALL, NULL, &state);
     }
     if (rc != 0) {
         return rc;
@@ -505,7 +507,8 @@ int api_executions_list_actions(api_call *call)
     }
     json_decref(doc);
     if (rc == 0) {
-        rc = api_executions_state(call, name, &state);
+        rc = api_executions_state(
+            call, name, id != NULL ? API_BACKEND_STATE_ONE : API_BACKEND_STATE_ALL, id, &state);
     }
     if (rc != 0) {
         return rc;

@@ -3,8 +3,9 @@
  *
  * Reads: GetPipelineState, GetPipelineExecution, ListPipelineExecutions,
  * ListActionExecutions. They render the orchestrator's hot state
- * (sluice:{<p>}:state, its "engine" member read with engine_state_from_json
- * and rendered by libs/engine engine_view_*) merged with the history the
+ * (the pipeline record sluice:{<p>}:state and the execution records a call
+ * needs, joined and read with engine_state_from_json and rendered by
+ * libs/engine engine_view_*) merged with the history the
  * orchestrator archives (executions and action executions no longer in the
  * hot state). Listings are newest first and paginated with a (start time,
  * id) cursor in nextToken, so pages stay stable while executions come and go.

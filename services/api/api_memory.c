@@ -241,9 +241,12 @@ static int api_memory_index_count(api_backend *b, size_t *count, char *err, size
 
 /* ---- read model ------------------------------------------------------------------------ */
 
-static int api_memory_state_load(api_backend *b, const char *pipeline, json_t **engine_doc,
-                                 char *err, size_t errlen)
+static int api_memory_state_load(api_backend *b, const char *pipeline,
+                                 api_backend_state_scope scope, const char *execution_id,
+                                 json_t **engine_doc, char *err, size_t errlen)
 {
+    (void)scope; /* the whole document holds every scope */
+    (void)execution_id;
     api_memory *m = api_memory_of(b);
     int rc = api_memory_enter(m, err, errlen);
     if (rc != 0) {

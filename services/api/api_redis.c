@@ -10,6 +10,7 @@
 #include "api_redis.h"
 
 #include "sluice/bus_envelope.h"
+#include "sluice/engine_state.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
@@ -455,25 +456,171 @@ static int api_redis_index_count(api_backend *b, size_t *count, char *err, size_
 
 /* ---- read model ------------------------------------------------------------------------ */
 
-static int api_redis_state_load(api_backend *b, const char *pipeline, json_t **engine_doc,
-                                char *err, size_t errlen)
+/* Appends id to list unless it is there. */
+static void api_redis_want(json_t *list, const char *id)
 {
-    state_cas_record rec = {0};
-    int rc = api_redis_record_load(api_redis_of(b), pipeline, STATE_KEY_STATE, &rec, err, errlen);
+    if (id == NULL) {
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (strcmp(json_string_value(item), id) == 0) {
+            return;
+        }
+    }
+    json_array_append_new(list, json_string(id));
+}
+
+/* The ids of the pipeline record's executions that scope needs, in the record's order. */
+static json_t *api_redis_state_wanted(const json_t *engine, api_backend_state_scope scope,
+                                      const char *execution_id)
+{
+    json_t *ids = json_object_get(engine, "executionIds");
+    json_t *want = json_array();
+    if (scope == API_BACKEND_STATE_ONE) {
+        api_redis_want(want, execution_id);
+    } else if (scope == API_BACKEND_STATE_SHOWN) {
+        size_t i;
+        json_t *stage;
+        json_array_foreach(json_object_get(engine, "stages"), i, stage)
+        {
+            api_redis_want(want, json_string_value(json_object_get(stage, "latestExecutionId")));
+            size_t a;
+            json_t *latest;
+            json_array_foreach(json_object_get(stage, "actionLatest"), a, latest)
+            {
+                api_redis_want(want, json_string_value(latest));
+            }
+        }
+        json_t *waiting;
+        json_array_foreach(json_object_get(engine, "waitingIds"), i, waiting)
+        {
+            api_redis_want(want, json_string_value(waiting));
+        }
+    }
+    json_t *ordered = json_array();
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        bool all = scope == API_BACKEND_STATE_ALL;
+        size_t k;
+        json_t *w;
+        json_array_foreach(want, k, w)
+        {
+            all = all || json_equal(w, id);
+        }
+        if (all && json_is_string(id)) {
+            json_array_append(ordered, id);
+        }
+    }
+    json_decref(want);
+    return ordered;
+}
+
+/*
+ * The executions named by want of the record set at key, if the head is still
+ * at version, joined with the pipeline record engine into *out.
+ */
+static int api_redis_state_members(state_redis *conn, const char *key, const char *prefix,
+                                   uint64_t version, json_t *engine, json_t *want, json_t **out,
+                                   char *err, size_t errlen)
+{
+    size_t n = json_array_size(want);
+    const char **names = calloc(n > 0 ? n : 1, sizeof *names);
+    state_cas_record *values = calloc(n > 0 ? n : 1, sizeof *values);
+    json_t **execs = calloc(n > 0 ? n : 1, sizeof *execs);
+    int rc = SLUICE_ENOMEM;
+    if (names == NULL || values == NULL || execs == NULL) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        names[i] = json_string_value(json_array_get(want, i));
+    }
+    rc = state_cas_set_load_members(conn, key, prefix, version, names, n, values);
+    if (rc == SLUICE_ECONFLICT) {
+        goto out;
+    }
     if (rc != 0) {
-        return rc;
+        rc = api_redis_fail(conn, rc, err, errlen);
+        goto out;
     }
-    json_t *doc = api_redis_parse(rec.data, rec.len);
-    state_cas_record_clear(&rec);
-    json_t *engine = json_object_get(doc, "engine");
-    if (!json_is_object(engine)) {
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        execs[i] = values[i].data != NULL ? api_redis_parse(values[i].data, values[i].len) : NULL;
+        if (execs[i] == NULL) {
+            rc = sluice_error_set(err, errlen, SLUICE_EPARSE,
+                                  "execution record %s is missing or unreadable", names[i]);
+        }
+    }
+    if (rc == 0) {
+        json_t *part = json_copy(engine);
+        json_object_set(part, "executionIds", want);
+        *out = engine_state_records_merge(part, execs, n, err, errlen);
+        json_decref(part);
+        rc = *out != NULL ? 0 : SLUICE_EPARSE;
+    }
+out:
+    for (size_t i = 0; i < n && values != NULL; i++) {
+        state_cas_record_clear(&values[i]);
+        json_decref(execs != NULL ? execs[i] : NULL);
+    }
+    free(names);
+    free(values);
+    free(execs);
+    return rc;
+}
+
+/* Reading the pipeline record and then its executions races a save at most this often. */
+#define API_REDIS_STATE_TRIES 8
+
+static int api_redis_state_load(api_backend *b, const char *pipeline, api_backend_state_scope scope,
+                                const char *execution_id, json_t **engine_doc, char *err,
+                                size_t errlen)
+{
+    api_redis *r = api_redis_of(b);
+    char key[STATE_KEY_MAX + 1];
+    char prefix[STATE_KEY_MAX + 1];
+    int rc = api_redis_key(key, sizeof key, pipeline, STATE_KEY_STATE, err, errlen);
+    if (rc == 0) {
+        rc = api_redis_key(prefix, sizeof prefix, pipeline, STATE_KEY_EXEC_PREFIX, err, errlen);
+    }
+    for (int attempt = 0; rc == 0 && attempt < API_REDIS_STATE_TRIES; attempt++) {
+        state_cas_record rec = {0};
+        rc = api_redis_record_load(r, pipeline, STATE_KEY_STATE, &rec, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        json_t *doc = api_redis_parse(rec.data, rec.len);
+        uint64_t version = rec.version;
+        state_cas_record_clear(&rec);
+        json_t *engine = json_object_get(doc, "engine");
+        if (!json_is_object(engine)) {
+            json_decref(doc);
+            return sluice_error_set(err, errlen, SLUICE_EPARSE,
+                                    "state of %s has no engine document", pipeline);
+        }
+        if (json_object_get(engine, "executionIds") == NULL) {
+            *engine_doc = json_incref(engine); /* one document, as stored before the split */
+            json_decref(doc);
+            return 0;
+        }
+        json_t *want = api_redis_state_wanted(engine, scope, execution_id);
+        state_redis *conn = api_redis_conn(r, err, errlen);
+        rc = conn != NULL ? api_redis_state_members(conn, key, prefix, version, engine, want,
+                                                    engine_doc, err, errlen)
+                          : SLUICE_EREDIS;
+        json_decref(want);
         json_decref(doc);
-        return sluice_error_set(err, errlen, SLUICE_EPARSE, "state of %s has no engine document",
-                                pipeline);
+        if (rc != SLUICE_ECONFLICT) {
+            return rc;
+        }
+        rc = 0; /* saved meanwhile: read again */
     }
-    *engine_doc = json_incref(engine);
-    json_decref(doc);
-    return 0;
+    return rc != 0 ? rc
+                   : sluice_error_set(err, errlen, SLUICE_EAGAIN,
+                                      "state of %s changed during every read", pipeline);
 }
 
 static int api_redis_history_execution(api_backend *b, const char *pipeline,

@@ -135,6 +135,7 @@ int main(void)
     handler.clock_offset_ms = cfg.clock_offset_ms;
     handler.keep_terminal = (size_t)cfg.keep_terminal;
     handler.message_max = (size_t)cfg.bus_message_max;
+    store.record_max_bytes = (size_t)cfg.record_max_bytes;
 
     orch_metrics_init(&metrics);
     http_server_config hcfg;

@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_DOC_FORMAT 1
-
 /*
  * The state of pipeline to step: the cached one, or the one in Redis after
  * carrying out any outbox an earlier step left. On 0, *state and *applied
@@ -130,6 +128,36 @@ static void verdict_rest(batch_req **reqs, size_t from, size_t to, bus_consumer_
 {
     for (size_t i = from; i < to; i++) {
         verdict(reqs[i], v, "%s", reason);
+    }
+}
+
+/*
+ * A save of the requests reqs[0..n) was refused: a record would exceed the
+ * store's bound (SLUICE_STATE_RECORD_MAX_BYTES). When one request of them
+ * changed the state, it fails — dead letter and, when someone waits, a
+ * LimitExceededException reply naming the record and the bound — and the
+ * state stays as it was. With several, they are redone one request per save
+ * (h->save_each) to find the one.
+ */
+static void state_too_big(orch_handler *h, batch_req **reqs, size_t n, size_t stepped)
+{
+    const char *why = h->store->last_error;
+    SLUICE_WARN("%s", why);
+    if (stepped > 1 || n > 1) {
+        h->save_each = true;
+        verdict_rest(reqs, 0, n, BUS_CONSUMER_RETRY, "redone one request per save");
+        return;
+    }
+    h->save_each = false;
+    h->stats.rejected++;
+    batch_req *r = reqs[0];
+    verdict(r, BUS_CONSUMER_REJECT, "%s", why);
+    const char *request_id = r->req.doc.input.request_id;
+    if (request_id != NULL) {
+        json_t *reply = json_pack("{s:s, s:s, s:s}", "requestId", request_id, "exception",
+                                  "LimitExceededException", "message", why);
+        (void)orch_store_reply(h->store, r->req.pipeline, request_id, reply);
+        json_decref(reply);
     }
 }
 
@@ -272,7 +300,8 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
     bool keep = true;
     size_t k = 0;
     while (k < m) {
-        size_t taken = engine_batch_run(state, applied, &bctx, breqs + k, m - k, results + k);
+        size_t want = h->save_each ? 1 : m - k;
+        size_t taken = engine_batch_run(state, applied, &bctx, breqs + k, want, results + k);
         json_t *ops = json_array();
         size_t stepped = 0;
         bool routed = route_results(h, take + k, results + k, taken, ops, &stepped);
@@ -292,10 +321,16 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         }
         uint64_t saved = version;
         if (stepped > 0) {
-            json_t *doc = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied",
-                                    applied, "engine", engine_state_to_json(state));
-            int rc = orch_store_save(h->store, pipeline, version, doc, ops, &saved);
-            json_decref(doc);
+            int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
+            if (rc == SLUICE_ETOOBIG) {
+                state_too_big(h, take + k, taken, stepped);
+                for (size_t i = k + taken; i < m; i++) {
+                    verdict(take[i], BUS_CONSUMER_RETRY, "after a refused save");
+                }
+                json_decref(ops);
+                keep = false;
+                break;
+            }
             if (rc != SLUICE_OK) {
                 if (rc == SLUICE_ECONFLICT) {
                     h->stats.conflicts++;
@@ -342,6 +377,9 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
     free(take);
     free(breqs);
     free(results);
+    if (keep) {
+        h->save_each = false; /* every request of the segment saved */
+    }
     if (keep && version != 0) {
         orch_cache_put(&h->cache, pipeline, version, state, applied); /* saved and carried out */
         return;
@@ -393,12 +431,9 @@ static void drop_pipeline(orch_handler *h, batch_req *r)
     uint64_t saved = 0;
     engine_state *tombstone = engine_state_new(pipeline);
     if (rc == SLUICE_OK) {
-        json_t *doc = json_pack("{s:i, s:O, s:o}", "format", STATE_DOC_FORMAT, "applied", applied,
-                                "engine", engine_state_to_json(tombstone));
         json_t *ops = json_array();
-        rc = orch_store_save(h->store, pipeline, 0, doc, ops, &saved);
+        rc = orch_store_save(h->store, pipeline, 0, tombstone, applied, ops, &saved);
         json_decref(ops);
-        json_decref(doc);
     }
     if (rc != SLUICE_OK) {
         verdict(r, BUS_CONSUMER_RETRY, "dropping %s: %s", pipeline, sluice_strerror(rc));

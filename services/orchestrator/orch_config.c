@@ -38,6 +38,10 @@ const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_STATE_KEEP_TERMINAL", orch_config, keep_terminal, 0, 1000, "3",
                       "finished executions a pipeline's working state keeps besides those "
                       "GetPipelineState shows (older ones live in the history)"),
+    SLUICE_CONFIG_INT("SLUICE_STATE_RECORD_MAX_BYTES", orch_config, record_max_bytes, 4096,
+                      16777216, "262144",
+                      "bytes one stored state record (a pipeline's, or one execution's) may take; "
+                      "a request that would make one larger fails"),
     SLUICE_CONFIG_INT("SLUICE_TIMER_LEASE_MS", orch_config, timer_lease_ms, 100, 3600000, "30000",
                       "how long a claimed timer stays claimed before another replica may fire it"),
     SLUICE_CONFIG_INT("SLUICE_TIMER_POLL_MS", orch_config, timer_poll_ms, 10, 60000, "200",

@@ -27,6 +27,7 @@ typedef struct orch_config {
     int64_t port;
     int64_t history_max;
     int64_t keep_terminal;
+    int64_t record_max_bytes; /* bound on every stored state record */
     int64_t timer_lease_ms;
     int64_t timer_poll_ms;
     int64_t sweep_interval_ms;

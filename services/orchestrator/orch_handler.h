@@ -58,6 +58,7 @@ typedef struct orch_handler {
     int64_t clock_offset_ms; /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
     size_t keep_terminal;    /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
     size_t message_max;      /* the bus's message bound (SLUICE_BUS_MESSAGE_MAX); 0: none */
+    bool save_each;          /* save after every request: finding the one whose state is too big */
     orch_handler_stats stats;
     orch_cache cache;
 } orch_handler;

@@ -43,6 +43,7 @@ int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
     memset(store, 0, sizeof *store);
     store->redis = redis;
     store->history_max = history_max;
+    store->record_max_bytes = ORCH_STORE_RECORD_MAX_DEFAULT;
     if (state_script_init(&store->archive, archive_lua) != SLUICE_OK ||
         state_script_init(&store->claim, claim_lua) != SLUICE_OK ||
         state_script_init(&store->reply, reply_lua) != SLUICE_OK) {
@@ -56,17 +57,62 @@ static int pipeline_key(char *out, size_t outlen, const char *pipeline, const ch
     return state_key_build(out, outlen, pipeline, suffix);
 }
 
+#define ORCH_STORE_FORMAT 2
+
+/* The pipeline record's key and the execution records' key prefix. */
+static int state_keys(const char *pipeline, char key[STATE_KEY_MAX + 1],
+                      char prefix[STATE_KEY_MAX + 1])
+{
+    int rc = pipeline_key(key, STATE_KEY_MAX + 1, pipeline, STATE_KEY_STATE);
+    return rc == SLUICE_OK
+               ? pipeline_key(prefix, STATE_KEY_MAX + 1, pipeline, STATE_KEY_EXEC_PREFIX)
+               : rc;
+}
+
+/* The whole state document of a record set whose head has members. */
+static json_t *merge_records(const state_cas_set_record *set, json_t *head)
+{
+    json_t *engine = json_object_get(head, "engine");
+    json_t **execs = calloc(set->nmembers > 0 ? set->nmembers : 1, sizeof *execs);
+    json_t *doc = NULL;
+    if (execs == NULL || !json_is_object(engine)) {
+        goto out;
+    }
+    for (size_t i = 0; i < set->nmembers; i++) {
+        json_error_t jerr;
+        execs[i] = set->values[i].data != NULL
+                       ? json_loadb(set->values[i].data, set->values[i].len, 0, &jerr)
+                       : NULL;
+        if (execs[i] == NULL) {
+            goto out;
+        }
+    }
+    char err[256];
+    json_t *merged = engine_state_records_merge(engine, execs, set->nmembers, err, sizeof err);
+    if (merged != NULL) {
+        doc = json_pack("{s:O?, s:O?, s:o}", "format", json_object_get(head, "format"), "applied",
+                        json_object_get(head, "applied"), "engine", merged);
+    }
+out:
+    for (size_t i = 0; execs != NULL && i < set->nmembers; i++) {
+        json_decref(execs[i]);
+    }
+    free(execs);
+    return doc;
+}
+
 int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, json_t **doc)
 {
     *version = 0;
     *doc = NULL;
     char key[STATE_KEY_MAX + 1];
-    int rc = pipeline_key(key, sizeof key, pipeline, STATE_KEY_STATE);
+    char prefix[STATE_KEY_MAX + 1];
+    int rc = state_keys(pipeline, key, prefix);
     if (rc != SLUICE_OK) {
         return rc;
     }
-    state_cas_record rec = {0};
-    rc = state_cas_load(store->redis, key, &rec);
+    state_cas_set_record set = {0};
+    rc = state_cas_set_load(store->redis, key, prefix, &set);
     if (rc == SLUICE_ENOTFOUND) {
         return SLUICE_OK;
     }
@@ -74,9 +120,15 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
         return rc;
     }
     json_error_t jerr;
-    json_t *parsed = json_loadb(rec.data, rec.len, 0, &jerr);
-    *version = rec.version;
-    state_cas_record_clear(&rec);
+    json_t *parsed = json_loadb(set.head.data, set.head.len, 0, &jerr);
+    *version = set.head.version;
+    if (json_is_object(parsed) && set.has_members) {
+        json_t *merged = merge_records(&set, parsed);
+        json_decref(parsed);
+        parsed = merged;
+    }
+    /* else: a format 1 document, the executions inside (carried over by the next save) */
+    state_cas_set_record_clear(&set);
     if (!json_is_object(parsed)) {
         json_decref(parsed);
         return SLUICE_EPARSE;
@@ -85,44 +137,95 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
     return SLUICE_OK;
 }
 
-int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, const json_t *doc,
-                    const json_t *ops, uint64_t *new_version)
+/* SLUICE_ETOOBIG with last_error when len exceeds the bound. */
+static int check_bound(orch_store *store, const char *pipeline, const char *what, size_t len)
+{
+    if (len <= store->record_max_bytes) {
+        return SLUICE_OK;
+    }
+    snprintf(store->last_error, sizeof store->last_error,
+             "the state of pipeline %s would not be saved: its %s would be %zu bytes, over the "
+             "bound of %zu bytes per record",
+             pipeline, what, len, store->record_max_bytes);
+    return SLUICE_ETOOBIG;
+}
+
+int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
+                    const json_t *applied, const json_t *ops, uint64_t *new_version)
 {
     char key[STATE_KEY_MAX + 1];
+    char prefix[STATE_KEY_MAX + 1];
     char outbox[STATE_KEY_MAX + 1];
-    int rc = pipeline_key(key, sizeof key, pipeline, STATE_KEY_STATE);
+    int rc = state_keys(pipeline, key, prefix);
     if (rc == SLUICE_OK) {
         rc = pipeline_key(outbox, sizeof outbox, pipeline, STATE_KEY_OUTBOX);
     }
     if (rc != SLUICE_OK) {
         return rc;
     }
-    char *data = json_dumps(doc, JSON_COMPACT);
+    store->last_error[0] = '\0';
+    engine_state_records records;
+    engine_state_records_render(state, false, &records);
+    json_t *head = json_pack("{s:i, s:O?, s:O}", "format", ORCH_STORE_FORMAT, "applied", applied,
+                             "engine", records.pipeline_json);
+    char *data = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
+    json_decref(head);
     char *entry = NULL;
+    const char **members = calloc(state->nexecs > 0 ? state->nexecs : 1, sizeof *members);
+    state_cas_bytes *values = calloc(records.nchanged > 0 ? records.nchanged : 1, sizeof *values);
+    if (data == NULL || members == NULL || values == NULL) {
+        rc = SLUICE_ENOMEM;
+        goto out;
+    }
+    rc = check_bound(store, pipeline, "pipeline record", strlen(data));
+    for (size_t i = 0; i < records.nchanged && rc == SLUICE_OK; i++) {
+        char what[200];
+        snprintf(what, sizeof what, "record of execution %s", records.changed_ids[i]);
+        rc = check_bound(store, pipeline, what, records.changed_lens[i]);
+        values[i].data = records.changed[i];
+        values[i].len = records.changed_lens[i];
+    }
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    for (size_t i = 0; i < state->nexecs; i++) {
+        members[i] = state->execs[i]->id;
+    }
     if (json_array_size(ops) > 0) {
         json_t *wrapped = json_pack("{s:O}", "ops", ops);
         entry = wrapped != NULL ? json_dumps(wrapped, JSON_COMPACT) : NULL;
         json_decref(wrapped);
         if (entry == NULL) {
-            free(data);
-            return SLUICE_ENOMEM;
+            rc = SLUICE_ENOMEM;
+            goto out;
         }
     }
-    if (data == NULL) {
-        free(entry);
-        return SLUICE_ENOMEM;
-    }
     state_cas_bytes bytes = {entry, entry != NULL ? strlen(entry) : 0};
-    state_cas_write w = {
+    state_cas_set_write w = {
         .key = key,
+        .member_prefix = prefix,
         .expected_version = expected,
         .data = data,
         .len = strlen(data),
+        .members = members,
+        .nmembers = state->nexecs,
+        .changed = records.changed_ids,
+        .values = values,
+        .nchanged = records.nchanged,
+        .removed = records.removed_ids,
+        .nremoved = records.nremoved,
         .outbox_key = outbox,
         .entries = &bytes,
         .nentries = entry != NULL ? 1 : 0,
     };
-    rc = state_cas_save(store->redis, &w, new_version);
+    rc = state_cas_set_save(store->redis, &w, new_version);
+    if (rc == SLUICE_OK) {
+        engine_state_records_commit(state, &records);
+    }
+out:
+    engine_state_records_free(&records);
+    free(members);
+    free(values);
     free(entry);
     free(data);
     return rc;
@@ -354,6 +457,15 @@ int orch_store_load_definition(orch_store *store, const char *pipeline, int64_t 
 
 int orch_store_drop(orch_store *store, const char *pipeline)
 {
+    char state_key[STATE_KEY_MAX + 1];
+    char prefix[STATE_KEY_MAX + 1];
+    int src = state_keys(pipeline, state_key, prefix);
+    if (src == SLUICE_OK) {
+        src = state_cas_set_delete(store->redis, state_key, prefix); /* the executions' records */
+    }
+    if (src != SLUICE_OK) {
+        return src;
+    }
     static const char *const suffixes[] = {STATE_KEY_STATE,      STATE_KEY_OUTBOX,
                                            STATE_KEY_EXECUTIONS, STATE_KEY_EXECUTIONS_ORDER,
                                            STATE_KEY_ACTIONS,    STATE_KEY_ACTIONS_ORDER};

@@ -3,10 +3,18 @@
  * outbox, timers, replies to waiting callers, execution history and the
  * stored declarations. Key layout: sluice/state_key.h.
  *
- * The state record's value is {"format":1,"applied":{"<topic>:<partition>":<offset>},
- * "engine":<engine state>}: "applied" names the last request each partition
- * delivered into this state, so a request delivered again after a crash is
- * recognised and not stepped twice.
+ * The state of a pipeline is a record set (state_cas.h): the pipeline record
+ * sluice:{p}:state holding {"format":2,"applied":{"<topic>:<partition>":<offset>},
+ * "engine":<engine pipeline record>} and one record per execution at
+ * sluice:{p}:exec:<execution id> (engine_state_records_*). "applied" names the
+ * last request each partition delivered into this state, so a request
+ * delivered again after a crash is recognised and not stepped twice. A save
+ * writes the pipeline record and only the execution records that changed,
+ * deletes those of executions gone, and appends the outbox entry, in one
+ * compare-and-set; every record it writes is bounded by record_max_bytes.
+ * A state stored by the earlier layout (format 1: the same document with the
+ * executions inside, in sluice:{p}:state alone) is read as it is and carried
+ * over by its first save, which writes every execution record.
  *
  * One orch_store per thread (it uses one state_redis connection, borrowed).
  * Every call returns 0 or a negative SLUICE_E* code; details come from
@@ -15,6 +23,7 @@
 #ifndef SLUICE_ORCH_STORE_H
 #define SLUICE_ORCH_STORE_H
 
+#include "sluice/engine_state.h"
 #include "sluice/state_cas.h"
 #include "sluice/state_redis.h"
 #include "sluice/state_script.h"
@@ -23,35 +32,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_STORE_REPLY_TTL_S  300
-#define ORCH_STORE_OUTBOX_BATCH 512
+#define ORCH_STORE_REPLY_TTL_S        300
+#define ORCH_STORE_OUTBOX_BATCH       512
+#define ORCH_STORE_RECORD_MAX_DEFAULT (256 * 1024) /* bytes of one stored record */
 
 typedef struct orch_store {
-    state_redis *redis;   /* borrowed */
-    int64_t history_max;  /* executions kept per pipeline */
-    state_script archive; /* archive one record and trim the history */
-    state_script claim;   /* claim due timers */
-    state_script reply;   /* deliver one reply (replacing a copy delivered before) */
+    state_redis *redis;      /* borrowed */
+    int64_t history_max;     /* executions kept per pipeline */
+    size_t record_max_bytes; /* bound on every stored state record */
+    char last_error[512];    /* detail of the last SLUICE_ETOOBIG of orch_store_save */
+    state_script archive;    /* archive one record and trim the history */
+    state_script claim;      /* claim due timers */
+    state_script reply;      /* deliver one reply (replacing a copy delivered before) */
 } orch_store;
 
 /* Prepares store over redis. 0 or SLUICE_EINTERNAL. */
 int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max);
 
 /*
- * Loads the state record of pipeline. 0 with *version (0 when absent) and
- * *doc (a new reference; NULL when absent); SLUICE_EPARSE when the stored
- * value is not a state document; or a Redis error code.
+ * Loads the state of pipeline (the pipeline record and every execution record
+ * it names, one consistent version). 0 with *version (0 when absent) and
+ * *doc, the whole state document {"format","applied","engine":<engine
+ * state>} (a new reference; NULL when absent); SLUICE_EPARSE when the stored
+ * value is not a state document or an execution record is missing; or a
+ * Redis error code.
  */
 int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, json_t **doc);
 
 /*
- * Saves doc as the state of pipeline if its version is still expected, with
- * ops (a JSON array of operations, see orch_route.h) appended to the outbox
- * as one entry {"ops":[...]} in the same step (nothing when ops is empty).
- * 0 with *new_version; SLUICE_ECONFLICT when someone else saved first.
+ * Saves state with applied (the offsets object) as the state of pipeline if
+ * its version is still expected, with ops (a JSON array of operations, see
+ * orch_route.h) appended to the outbox as one entry {"ops":[...]} in the same
+ * step (nothing when ops is empty). Only the execution records that differ
+ * from those stored are written. 0 with *new_version, and state's records
+ * marked stored; SLUICE_ECONFLICT when someone else saved first;
+ * SLUICE_ETOOBIG when a record would exceed record_max_bytes — nothing is
+ * written and store->last_error names the record, its size and the bound.
  */
-int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, const json_t *doc,
-                    const json_t *ops, uint64_t *new_version);
+int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
+                    const json_t *applied, const json_t *ops, uint64_t *new_version);
 
 /* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
 int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);

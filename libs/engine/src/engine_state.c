@@ -270,6 +270,7 @@ void engine_state_free(engine_state *state)
         engine_state_exec_free(state->execs[i]);
     }
     free(state->execs);
+    engine_util_free_strs(state->stored_ids, state->nstored_ids);
     free(state);
 }
 
@@ -709,7 +710,8 @@ static json_t *engine_state_exec_json(const engine_execution *x)
     return obj;
 }
 
-json_t *engine_state_to_json(const engine_state *state)
+/* The state document without its executions. */
+static json_t *engine_state_to_json_base(const engine_state *state)
 {
     json_t *obj = engine_util_obj();
     engine_util_put_int(obj, "format", ENGINE_STATE_FORMAT);
@@ -739,6 +741,12 @@ json_t *engine_state_to_json(const engine_state *state)
         engine_util_push(stages, o);
     }
     engine_util_put(obj, "stages", stages);
+    return obj;
+}
+
+json_t *engine_state_to_json(const engine_state *state)
+{
+    json_t *obj = engine_state_to_json_base(state);
     json_t *execs = engine_util_arr();
     for (size_t i = 0; i < state->nexecs; i++) {
         engine_util_push(execs, engine_state_exec_json(state->execs[i]));
@@ -1149,10 +1157,165 @@ int engine_state_from_json(const json_t *json, engine_state **out, char *errbuf,
     if (rd.rc == 0) {
         engine_state_check_shape(&rd, state);
     }
+    if (rd.rc == 0 && state->nexecs > 0) {
+        /* What was read may have records; a removed one's record is deleted (absent is fine). */
+        state->stored_ids = engine_util_calloc(state->nexecs, sizeof *state->stored_ids);
+        for (size_t i = 0; i < state->nexecs; i++) {
+            state->stored_ids[i] = engine_util_strdup(state->execs[i]->id);
+        }
+        state->nstored_ids = state->nexecs;
+    }
     if (rd.rc != 0) {
         engine_state_free(state);
         return rd.rc;
     }
     *out = state;
     return SLUICE_OK;
+}
+
+/* ---- split records --------------------------------------------------------- */
+
+static uint64_t engine_state_hash(const char *text, size_t len)
+{
+    uint64_t hash = 14695981039346656037ull; /* FNV-1a 64 */
+    for (size_t i = 0; i < len; i++) {
+        hash = (hash ^ (unsigned char)text[i]) * 1099511628211ull;
+    }
+    return hash != 0 ? hash : 1; /* 0 means "not stored" */
+}
+
+static char *engine_state_dump(const json_t *json, size_t *len)
+{
+    char *text = json_dumps(json, JSON_COMPACT);
+    if (text == NULL) {
+        abort(); /* out of memory: the engine's policy */
+    }
+    *len = strlen(text);
+    return text;
+}
+
+int engine_state_records_render(const engine_state *state, bool all, engine_state_records *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *doc = engine_state_to_json_base(state);
+    json_t *ids = engine_util_arr();
+    for (size_t i = 0; i < state->nexecs; i++) {
+        engine_util_push(ids, engine_util_jstr(state->execs[i]->id));
+    }
+    engine_util_put(doc, "executionIds", ids);
+    json_t *waiting = engine_util_arr();
+    for (size_t i = 0; i < state->nexecs; i++) {
+        const engine_execution *x = state->execs[i];
+        if (!engine_state_exec_terminal(x->status) && !x->in_stage) {
+            engine_util_push(waiting, engine_util_jstr(x->id));
+        }
+    }
+    engine_util_put(doc, "waitingIds", waiting);
+    out->pipeline = engine_state_dump(doc, &out->pipeline_len);
+    out->pipeline_json = doc;
+    out->nexecs = state->nexecs;
+    size_t n = state->nexecs > 0 ? state->nexecs : 1;
+    out->hashes = engine_util_calloc(n, sizeof *out->hashes);
+    out->changed_ids = engine_util_calloc(n, sizeof *out->changed_ids);
+    out->changed = engine_util_calloc(n, sizeof *out->changed);
+    out->changed_lens = engine_util_calloc(n, sizeof *out->changed_lens);
+    for (size_t i = 0; i < state->nexecs; i++) {
+        const engine_execution *x = state->execs[i];
+        json_t *json = engine_state_exec_json(x);
+        size_t len = 0;
+        char *text = engine_state_dump(json, &len);
+        json_decref(json);
+        out->hashes[i] = engine_state_hash(text, len);
+        if (!all && x->stored_hash == out->hashes[i]) {
+            free(text);
+            continue;
+        }
+        out->changed_ids[out->nchanged] = x->id;
+        out->changed[out->nchanged] = text;
+        out->changed_lens[out->nchanged] = len;
+        out->nchanged++;
+    }
+    if (state->nstored_ids > 0) {
+        out->removed_ids = engine_util_calloc(state->nstored_ids, sizeof *out->removed_ids);
+        for (size_t i = 0; i < state->nstored_ids; i++) {
+            if (engine_state_find(state, state->stored_ids[i]) == NULL) {
+                out->removed_ids[out->nremoved++] = state->stored_ids[i];
+            }
+        }
+    }
+    return SLUICE_OK;
+}
+
+void engine_state_records_free(engine_state_records *records)
+{
+    free(records->pipeline);
+    json_decref(records->pipeline_json);
+    for (size_t i = 0; i < records->nchanged; i++) {
+        free(records->changed[i]);
+    }
+    free(records->hashes);
+    free(records->changed_ids);
+    free(records->changed);
+    free(records->changed_lens);
+    free(records->removed_ids);
+    memset(records, 0, sizeof *records);
+}
+
+void engine_state_records_commit(engine_state *state, const engine_state_records *records)
+{
+    size_t n = records->nexecs < state->nexecs ? records->nexecs : state->nexecs;
+    for (size_t i = 0; i < n; i++) {
+        state->execs[i]->stored_hash = records->hashes[i];
+    }
+    engine_util_free_strs(state->stored_ids, state->nstored_ids);
+    state->stored_ids = NULL;
+    state->nstored_ids = 0;
+    if (state->nexecs > 0) {
+        state->stored_ids = engine_util_calloc(state->nexecs, sizeof *state->stored_ids);
+        for (size_t i = 0; i < state->nexecs; i++) {
+            state->stored_ids[i] = engine_util_strdup(state->execs[i]->id);
+        }
+        state->nstored_ids = state->nexecs;
+    }
+}
+
+json_t *engine_state_records_merge(const json_t *pipeline, json_t *const *execs, size_t nexecs,
+                                   char *errbuf, size_t errlen)
+{
+    const json_t *ids = json_object_get(pipeline, "executionIds");
+    if (!json_is_object(pipeline) || (ids != NULL && !json_is_array(ids))) {
+        sluice_error_set(errbuf, errlen, SLUICE_EPARSE,
+                         "pipeline record: not an object with executionIds");
+        return NULL;
+    }
+    json_t *doc = json_deep_copy(pipeline);
+    if (doc == NULL) {
+        abort();
+    }
+    json_object_del(doc, "executionIds");
+    json_object_del(doc, "waitingIds");
+    json_t *list = engine_util_arr();
+    for (size_t i = 0; i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
+        json_t *found = NULL;
+        /* records usually come in the order of the ids: try the same index first */
+        for (size_t k = 0; id != NULL && k < nexecs && found == NULL; k++) {
+            json_t *rec = execs[(i + k) % nexecs];
+            if (json_is_object(rec) &&
+                engine_util_str_eq(json_string_value(json_object_get(rec, "id")), id)) {
+                found = rec;
+            }
+        }
+        if (found == NULL) {
+            sluice_error_set(errbuf, errlen, SLUICE_EPARSE, "pipeline record: execution %s %s",
+                             id != NULL ? id : "(not a string)",
+                             id != NULL ? "has no record" : "in executionIds");
+            json_decref(list);
+            json_decref(doc);
+            return NULL;
+        }
+        engine_util_push(list, json_incref(found));
+    }
+    engine_util_put(doc, "executions", list);
+    return doc;
 }

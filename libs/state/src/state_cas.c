@@ -43,6 +43,58 @@ static const char cas_delete_lua[] =
     "end\n"
     "redis.call('DEL', KEYS[1])\n"
     "return {1, cur}\n";
+/* KEYS[1] head, KEYS[2] outbox (or the head again when none), then the changed members' keys,
+ * the removed members' keys and the drop key (when given).
+ * ARGV[1] expected version, ARGV[2] next version, ARGV[3] head data, ARGV[4] op id, ARGV[5] member
+ * names, ARGV[6] changed count, ARGV[7] removed count, ARGV[8] "1" with an outbox, ARGV[9] "1" with
+ * a drop key, then the changed values, then the outbox entries. Returns {1, version} or
+ * {0, stored version}. */
+static const char cas_set_save_lua[] =
+    "local cur = redis.call('HGET', KEYS[1], 'v') or '0'\n"
+    "if cur ~= ARGV[1] then\n"
+    "  if ARGV[4] ~= '' and cur == ARGV[2] and redis.call('HGET', KEYS[1], 'op') == ARGV[4] then\n"
+    "    return {1, cur}\n"
+    "  end\n"
+    "  return {0, cur}\n"
+    "end\n"
+    "local nc = tonumber(ARGV[6])\n"
+    "local nr = tonumber(ARGV[7])\n"
+    "redis.call('HSET', KEYS[1], 'v', ARGV[2], 'data', ARGV[3], 'op', ARGV[4], 'm', ARGV[5])\n"
+    "for i = 1, nc do redis.call('SET', KEYS[2 + i], ARGV[9 + i]) end\n"
+    "for i = 1, nr do redis.call('DEL', KEYS[2 + nc + i]) end\n"
+    "if ARGV[9] == '1' then redis.call('DEL', KEYS[3 + nc + nr]) end\n"
+    "if ARGV[8] == '1' then\n"
+    "  for i = 10 + nc, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end\n"
+    "end\n"
+    "return {1, ARGV[2]}\n";
+
+/* KEYS[1] head; ARGV[1] member key prefix. Returns {v, data, m, member values...}. Member keys share
+ * the head's hash tag (so its slot). */
+static const char cas_set_load_lua[] =
+    "local h = redis.call('HMGET', KEYS[1], 'v', 'data', 'm')\n"
+    "local out = {h[1], h[2], h[3]}\n"
+    "if h[3] then\n"
+    "  for name in string.gmatch(h[3], '([^\\n]+)\\n') do\n"
+    "    out[#out + 1] = redis.call('GET', ARGV[1] .. name)\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* KEYS[1] head, KEYS[2..] members; ARGV[1] the head's version. Returns {0} when the head is at
+ * another version, else {1, member values...}. */
+static const char cas_set_members_lua[] =
+    "if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return {0} end\n"
+    "local out = {1}\n"
+    "for i = 2, #KEYS do out[i] = redis.call('GET', KEYS[i]) end\n"
+    "return out\n";
+
+/* KEYS[1] head; ARGV[1] member key prefix. Deletes the head and its members. */
+static const char cas_set_delete_lua[] =
+    "local m = redis.call('HGET', KEYS[1], 'm')\n"
+    "if m then\n"
+    "  for name in string.gmatch(m, '([^\\n]+)\\n') do redis.call('DEL', ARGV[1] .. name) end\n"
+    "end\n"
+    "return redis.call('DEL', KEYS[1])\n";
 /* clang-format on */
 
 #define CAS_U64_DIGITS 20
@@ -442,5 +494,401 @@ int state_cas_outbox_ack(state_redis *r, const char *outbox_key, const char *thr
         *removed = (size_t)reply->integer;
     }
     freeReplyObject(reply);
+    return rc;
+}
+
+/* ---- record sets ---------------------------------------------------------------------- */
+
+#define CAS_MEMBER_NAME_MAX 128
+
+static bool cas_member_ok(const char *name)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    if (len == 0 || len > CAS_MEMBER_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool cas_names_ok(const char *const *names, size_t n)
+{
+    if (n > STATE_CAS_SET_MAX_MEMBERS || (n > 0 && names == NULL)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cas_member_ok(names[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int cas_check_set_write(const state_cas_set_write *w)
+{
+    if (w == NULL || !cas_key_ok(w->key) || w->member_prefix == NULL ||
+        strlen(w->member_prefix) + CAS_MEMBER_NAME_MAX > STATE_KEY_MAX ||
+        !state_key_same_slot(w->key, w->member_prefix) || (w->data == NULL && w->len > 0)) {
+        return SLUICE_EINVAL;
+    }
+    if (!cas_names_ok(w->members, w->nmembers) || !cas_names_ok(w->changed, w->nchanged) ||
+        !cas_names_ok(w->removed, w->nremoved) || (w->nchanged > 0 && w->values == NULL)) {
+        return SLUICE_EINVAL;
+    }
+    if (w->nentries > STATE_CAS_MAX_ENTRIES || (w->nentries > 0 && w->entries == NULL) ||
+        (w->nentries > 0 && w->outbox_key == NULL)) {
+        return SLUICE_EINVAL;
+    }
+    if (w->outbox_key != NULL &&
+        (!cas_key_ok(w->outbox_key) || !state_key_same_slot(w->key, w->outbox_key))) {
+        return SLUICE_EINVAL;
+    }
+    if (w->drop_key != NULL &&
+        (!cas_key_ok(w->drop_key) || !state_key_same_slot(w->key, w->drop_key))) {
+        return SLUICE_EINVAL;
+    }
+    if (w->op_id != NULL && strlen(w->op_id) > STATE_CAS_OP_ID_MAX) {
+        return SLUICE_EINVAL;
+    }
+    return w->expected_version == UINT64_MAX ? SLUICE_ERANGE : SLUICE_OK;
+}
+
+/* The member key of name: prefix + name, malloc'd. */
+static char *cas_member_key(const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix);
+    size_t b = strlen(name);
+    char *key = malloc(a + b + 1);
+    if (key != NULL) {
+        memcpy(key, prefix, a);
+        memcpy(key + a, name, b + 1);
+    }
+    return key;
+}
+
+int state_cas_set_save(state_redis *r, const state_cas_set_write *w, uint64_t *new_version)
+{
+    int rc = cas_check_set_write(w);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    state_script script;
+    rc = state_script_init(&script, cas_set_save_lua);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    char expected[CAS_U64_DIGITS + 1];
+    char next[CAS_U64_DIGITS + 1];
+    char nchanged[CAS_U64_DIGITS + 1];
+    char nremoved[CAS_U64_DIGITS + 1];
+    snprintf(expected, sizeof expected, "%" PRIu64, w->expected_version);
+    snprintf(next, sizeof next, "%" PRIu64, w->expected_version + 1);
+    snprintf(nchanged, sizeof nchanged, "%zu", w->nchanged);
+    snprintf(nremoved, sizeof nremoved, "%zu", w->nremoved);
+
+    size_t nkeys = 2 + w->nchanged + w->nremoved + (w->drop_key != NULL ? 1 : 0);
+    size_t nargs = 9 + w->nchanged + w->nentries;
+    const char **keys = calloc(nkeys, sizeof *keys);
+    char **owned = calloc(w->nchanged + w->nremoved + 1, sizeof *owned);
+    const char **args = calloc(nargs, sizeof *args);
+    size_t *lens = calloc(nargs, sizeof *lens);
+    char *names = NULL;
+    redisReply *reply = NULL;
+    size_t nowned = 0;
+    if (keys == NULL || owned == NULL || args == NULL || lens == NULL) {
+        rc = SLUICE_ENOMEM;
+        goto out;
+    }
+    size_t names_len = 0;
+    for (size_t i = 0; i < w->nmembers; i++) {
+        names_len += strlen(w->members[i]) + 1;
+    }
+    names = malloc(names_len + 1);
+    if (names == NULL) {
+        rc = SLUICE_ENOMEM;
+        goto out;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < w->nmembers; i++) {
+        size_t len = strlen(w->members[i]);
+        memcpy(names + at, w->members[i], len);
+        names[at + len] = '\n';
+        at += len + 1;
+    }
+    names[at] = '\0';
+
+    keys[0] = w->key;
+    keys[1] = w->outbox_key != NULL ? w->outbox_key : w->key;
+    for (size_t i = 0; i < w->nchanged + w->nremoved; i++) {
+        const char *name = i < w->nchanged ? w->changed[i] : w->removed[i - w->nchanged];
+        owned[nowned] = cas_member_key(w->member_prefix, name);
+        if (owned[nowned] == NULL) {
+            rc = SLUICE_ENOMEM;
+            goto out;
+        }
+        keys[2 + i] = owned[nowned++];
+    }
+    if (w->drop_key != NULL) {
+        keys[nkeys - 1] = w->drop_key;
+    }
+    const char *fixed[9] = {expected,
+                            next,
+                            w->data != NULL ? w->data : "",
+                            w->op_id != NULL ? w->op_id : "",
+                            names,
+                            nchanged,
+                            nremoved,
+                            w->outbox_key != NULL ? "1" : "0",
+                            w->drop_key != NULL ? "1" : "0"};
+    for (size_t i = 0; i < 9; i++) {
+        args[i] = fixed[i];
+        lens[i] = strlen(fixed[i]);
+    }
+    lens[2] = w->len;
+    for (size_t i = 0; i < w->nchanged; i++) {
+        args[9 + i] = w->values[i].data != NULL ? w->values[i].data : "";
+        lens[9 + i] = w->values[i].len;
+    }
+    for (size_t i = 0; i < w->nentries; i++) {
+        args[9 + w->nchanged + i] = w->entries[i].data != NULL ? w->entries[i].data : "";
+        lens[9 + w->nchanged + i] = w->entries[i].len;
+    }
+    rc = state_script_eval(r, &script, STATE_REDIS_RETRY, (int)nkeys, keys, (int)nargs, args, lens,
+                           &reply);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    int applied = 0;
+    uint64_t version = 0;
+    rc = cas_script_result(reply, &applied, &version);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    if (new_version != NULL) {
+        *new_version = version;
+    }
+    rc = applied ? SLUICE_OK : SLUICE_ECONFLICT;
+out:
+    freeReplyObject(reply);
+    for (size_t i = 0; i < nowned; i++) {
+        free(owned[i]);
+    }
+    free(owned);
+    free(names);
+    free(keys);
+    free(args);
+    free(lens);
+    return rc;
+}
+
+void state_cas_set_record_clear(state_cas_set_record *rec)
+{
+    state_cas_record_clear(&rec->head);
+    for (size_t i = 0; i < rec->nmembers; i++) {
+        free(rec->names[i]);
+        state_cas_record_clear(&rec->values[i]);
+    }
+    free(rec->names);
+    free(rec->values);
+    memset(rec, 0, sizeof *rec);
+}
+
+/* Fills rec->names from the "m" field text. */
+static int cas_set_names(const redisReply *m, state_cas_set_record *rec)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < m->len; i++) {
+        count += m->str[i] == '\n';
+    }
+    if (count > STATE_CAS_SET_MAX_MEMBERS) {
+        return SLUICE_EPARSE;
+    }
+    rec->names = calloc(count > 0 ? count : 1, sizeof *rec->names);
+    rec->values = calloc(count > 0 ? count : 1, sizeof *rec->values);
+    if (rec->names == NULL || rec->values == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < m->len; i++) {
+        if (m->str[i] != '\n') {
+            continue;
+        }
+        if (i > start) {
+            rec->names[rec->nmembers] = cas_dup_bytes(m->str + start, i - start);
+            if (rec->names[rec->nmembers] == NULL) {
+                return SLUICE_ENOMEM;
+            }
+            rec->nmembers++;
+        }
+        start = i + 1;
+    }
+    return SLUICE_OK;
+}
+
+int state_cas_set_load(state_redis *r, const char *key, const char *member_prefix,
+                       state_cas_set_record *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!cas_key_ok(key) || member_prefix == NULL || !state_key_same_slot(key, member_prefix)) {
+        return SLUICE_EINVAL;
+    }
+    state_script script;
+    int rc = state_script_init(&script, cas_set_load_lua);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *keys[1] = {key};
+    const char *args[1] = {member_prefix};
+    redisReply *reply = NULL;
+    rc = state_script_eval(r, &script, STATE_REDIS_RETRY, 1, keys, 1, args, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+        /* a missing head comes back as {} (a Lua table starting with nil) */
+        rc = reply->type == REDIS_REPLY_ARRAY ? SLUICE_ENOTFOUND : SLUICE_EPARSE;
+        goto out;
+    }
+    redisReply pair = {.type = REDIS_REPLY_ARRAY, .elements = 2, .element = reply->element};
+    rc = state_cas_record_from_reply(&pair, &out->head);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    const redisReply *m = reply->elements > 2 ? reply->element[2] : NULL;
+    if (m == NULL || m->type != REDIS_REPLY_STRING) {
+        goto out; /* a plain record */
+    }
+    out->has_members = true;
+    rc = cas_set_names(m, out);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    if (reply->elements != 3 + out->nmembers) {
+        rc = SLUICE_EPARSE;
+        goto out;
+    }
+    for (size_t i = 0; i < out->nmembers; i++) {
+        const redisReply *v = reply->element[3 + i];
+        if (v->type != REDIS_REPLY_STRING) {
+            continue; /* missing: version 0 */
+        }
+        out->values[i].data = cas_dup_bytes(v->str, v->len);
+        if (out->values[i].data == NULL) {
+            rc = SLUICE_ENOMEM;
+            goto out;
+        }
+        out->values[i].len = v->len;
+        out->values[i].version = 1;
+    }
+out:
+    freeReplyObject(reply);
+    if (rc != SLUICE_OK) {
+        state_cas_set_record_clear(out);
+    }
+    return rc;
+}
+
+int state_cas_set_delete(state_redis *r, const char *key, const char *member_prefix)
+{
+    if (!cas_key_ok(key) || member_prefix == NULL || !state_key_same_slot(key, member_prefix)) {
+        return SLUICE_EINVAL;
+    }
+    state_script script;
+    int rc = state_script_init(&script, cas_set_delete_lua);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *keys[1] = {key};
+    const char *args[1] = {member_prefix};
+    redisReply *reply = NULL;
+    rc = state_script_eval(r, &script, STATE_REDIS_RETRY, 1, keys, 1, args, NULL, &reply);
+    freeReplyObject(reply);
+    return rc;
+}
+
+int state_cas_set_load_members(state_redis *r, const char *key, const char *member_prefix,
+                               uint64_t version, const char *const *names, size_t n,
+                               state_cas_record *values)
+{
+    if (!cas_key_ok(key) || member_prefix == NULL || !state_key_same_slot(key, member_prefix) ||
+        !cas_names_ok(names, n) || (n > 0 && values == NULL)) {
+        return SLUICE_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memset(&values[i], 0, sizeof values[i]);
+    }
+    state_script script;
+    int rc = state_script_init(&script, cas_set_members_lua);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char **keys = calloc(n + 1, sizeof *keys);
+    char **owned = calloc(n + 1, sizeof *owned);
+    redisReply *reply = NULL;
+    size_t nowned = 0;
+    if (keys == NULL || owned == NULL) {
+        rc = SLUICE_ENOMEM;
+        goto out;
+    }
+    keys[0] = key;
+    for (size_t i = 0; i < n; i++) {
+        owned[i] = cas_member_key(member_prefix, names[i]);
+        if (owned[i] == NULL) {
+            rc = SLUICE_ENOMEM;
+            goto out;
+        }
+        nowned++;
+        keys[i + 1] = owned[i];
+    }
+    char expected[CAS_U64_DIGITS + 1];
+    snprintf(expected, sizeof expected, "%" PRIu64, version);
+    const char *args[1] = {expected};
+    rc =
+        state_script_eval(r, &script, STATE_REDIS_RETRY, (int)(n + 1), keys, 1, args, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER) {
+        rc = SLUICE_EPARSE;
+        goto out;
+    }
+    if (reply->element[0]->integer != 1) {
+        rc = SLUICE_ECONFLICT;
+        goto out;
+    }
+    if (reply->elements != n + 1) {
+        rc = SLUICE_EPARSE;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *v = reply->element[i + 1];
+        if (v->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+        values[i].data = cas_dup_bytes(v->str, v->len);
+        if (values[i].data == NULL) {
+            rc = SLUICE_ENOMEM;
+            goto out;
+        }
+        values[i].len = v->len;
+        values[i].version = 1;
+    }
+out:
+    if (rc != SLUICE_OK) {
+        for (size_t i = 0; i < n && values != NULL; i++) {
+            state_cas_record_clear(&values[i]);
+        }
+    }
+    freeReplyObject(reply);
+    for (size_t i = 0; i < nowned; i++) {
+        free(owned[i]);
+    }
+    free(owned);
+    free(keys);
     return rc;
 }

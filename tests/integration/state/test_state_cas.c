@@ -1,7 +1,8 @@
 /*
  * Integration tests of libs/state against the fixture's redis-server:
  * commands and bounds, scripts surviving SCRIPT FLUSH, compare-and-set with
- * its outbox, and CAS under contention from several threads.
+ * its outbox, CAS under contention from several threads, and record sets
+ * (a head and members changed in one compare-and-set).
  */
 #include "sluice/error.h"
 #include "sluice/state_cas.h"
@@ -466,6 +467,146 @@ static void test_cas_under_contention(void)
     state_redis_free(r);
 }
 
+/* The value of a plain string key, or "(nil)". */
+static void get_string(state_redis *r, const char *key, char *out, size_t outlen)
+{
+    redisReply *reply = NULL;
+    snprintf(out, outlen, "(nil)");
+    if (state_redis_command(r, STATE_REDIS_RETRY, &reply, "GET %s", key) == SLUICE_OK &&
+        reply->type == REDIS_REPLY_STRING) {
+        snprintf(out, outlen, "%s", reply->str);
+    }
+    freeReplyObject(reply);
+}
+
+/* Record sets: changed members written, removed ones deleted, others left, all or nothing. */
+static void test_cas_set(void)
+{
+    state_redis *r = connect_default();
+    REQUIRE(r != NULL);
+    char head[STATE_KEY_MAX + 1], prefix[STATE_KEY_MAX + 1], outbox[STATE_KEY_MAX + 1];
+    char key_a[STATE_KEY_MAX + 1], key_b[STATE_KEY_MAX + 1], key_c[STATE_KEY_MAX + 1];
+    key_for(head, sizeof head, "set");
+    key_for(prefix, sizeof prefix, "set:m:");
+    key_for(outbox, sizeof outbox, "set-outbox");
+    key_for(key_a, sizeof key_a, "set:m:a");
+    key_for(key_b, sizeof key_b, "set:m:b");
+    key_for(key_c, sizeof key_c, "set:m:c");
+    state_cas_set_record set;
+    CHECK_INT_EQ(state_cas_set_load(r, head, prefix, &set), SLUICE_ENOTFOUND);
+
+    const char *ab[] = {"a", "b"};
+    state_cas_bytes v1[] = {{"A1", 2}, {"B1", 2}};
+    state_cas_bytes e1 = {"ev1", 3};
+    state_cas_set_write w = {.key = head,
+                             .member_prefix = prefix,
+                             .expected_version = 0,
+                             .data = "H1",
+                             .len = 2,
+                             .members = ab,
+                             .nmembers = 2,
+                             .changed = ab,
+                             .values = v1,
+                             .nchanged = 2,
+                             .outbox_key = outbox,
+                             .entries = &e1,
+                             .nentries = 1};
+    uint64_t version = 0;
+    CHECK_INT_EQ(state_cas_set_save(r, &w, &version), SLUICE_OK);
+    CHECK_INT_EQ(version, 1);
+
+    /* v1 -> v2: b changes, a is left alone, c is new */
+    const char *abc[] = {"a", "b", "c"};
+    const char *bc[] = {"b", "c"};
+    state_cas_bytes v2[] = {{"B2", 2}, {"C2", 2}};
+    state_cas_set_write w2 = {.key = head,
+                              .member_prefix = prefix,
+                              .expected_version = 1,
+                              .data = "H2",
+                              .len = 2,
+                              .members = abc,
+                              .nmembers = 3,
+                              .changed = bc,
+                              .values = v2,
+                              .nchanged = 2,
+                              .outbox_key = outbox};
+    CHECK_INT_EQ(state_cas_set_save(r, &w2, &version), SLUICE_OK);
+    CHECK_INT_EQ(state_cas_set_load(r, head, prefix, &set), SLUICE_OK);
+    CHECK_INT_EQ(set.head.version, 2);
+    CHECK_STR_EQ(set.head.data, "H2");
+    CHECK(set.has_members);
+    REQUIRE(set.nmembers == 3);
+    CHECK_STR_EQ(set.names[0], "a");
+    CHECK_STR_EQ(set.values[0].data, "A1");
+    CHECK_STR_EQ(set.values[1].data, "B2");
+    CHECK_STR_EQ(set.values[2].data, "C2");
+    state_cas_set_record_clear(&set);
+
+    /* a stale writer changes nothing: no head, no member, no outbox entry */
+    const char *a_only[] = {"a"};
+    state_cas_bytes stale[] = {{"STALE", 5}};
+    state_cas_bytes e3 = {"ev-stale", 8};
+    state_cas_set_write w3 = {.key = head,
+                              .member_prefix = prefix,
+                              .expected_version = 1,
+                              .data = "H3",
+                              .len = 2,
+                              .members = a_only,
+                              .nmembers = 1,
+                              .changed = a_only,
+                              .values = stale,
+                              .nchanged = 1,
+                              .removed = bc,
+                              .nremoved = 2,
+                              .outbox_key = outbox,
+                              .entries = &e3,
+                              .nentries = 1};
+    CHECK_INT_EQ(state_cas_set_save(r, &w3, &version), SLUICE_ECONFLICT);
+    CHECK_INT_EQ(version, 2);
+    char value[64];
+    get_string(r, key_a, value, sizeof value);
+    CHECK_STR_EQ(value, "A1");
+    get_string(r, key_c, value, sizeof value);
+    CHECK_STR_EQ(value, "C2");
+    const char *want1[] = {"ev1"};
+    check_outbox(r, outbox, 1, want1);
+
+    /* removing b and c deletes their keys in the same step */
+    w3.expected_version = 2;
+    CHECK_INT_EQ(state_cas_set_save(r, &w3, &version), SLUICE_OK);
+    get_string(r, key_b, value, sizeof value);
+    CHECK_STR_EQ(value, "(nil)");
+    get_string(r, key_c, value, sizeof value);
+    CHECK_STR_EQ(value, "(nil)");
+    get_string(r, key_a, value, sizeof value);
+    CHECK_STR_EQ(value, "STALE");
+    const char *want2[] = {"ev1", "ev-stale"};
+    check_outbox(r, outbox, 2, want2);
+
+    /* partial reads see one version or report that the head moved */
+    state_cas_record some[1];
+    CHECK_INT_EQ(state_cas_set_load_members(r, head, prefix, 3, a_only, 1, some), SLUICE_OK);
+    CHECK_STR_EQ(some[0].data, "STALE");
+    state_cas_record_clear(&some[0]);
+    CHECK_INT_EQ(state_cas_set_load_members(r, head, prefix, 2, a_only, 1, some), SLUICE_ECONFLICT);
+
+    /* bad writes are refused before Redis sees them */
+    const char *bad[] = {"x\ny"};
+    w3.members = bad;
+    CHECK_INT_EQ(state_cas_set_save(r, &w3, &version), SLUICE_EINVAL);
+    char other[STATE_KEY_MAX + 1];
+    state_key_build(other, sizeof other, "another-pipeline", "set:m:");
+    w3.members = a_only;
+    w3.member_prefix = other;
+    CHECK_INT_EQ(state_cas_set_save(r, &w3, &version), SLUICE_EINVAL);
+
+    CHECK_INT_EQ(state_cas_set_delete(r, head, prefix), SLUICE_OK);
+    CHECK_INT_EQ(state_cas_set_load(r, head, prefix, &set), SLUICE_ENOTFOUND);
+    get_string(r, key_a, value, sizeof value);
+    CHECK_STR_EQ(value, "(nil)");
+    state_redis_free(r);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -476,5 +617,6 @@ int main(void)
     RUN_TEST(test_cas_conflict_and_outbox);
     RUN_TEST(test_cas_replay_with_op_id);
     RUN_TEST(test_cas_under_contention);
+    RUN_TEST(test_cas_set);
     return sluice_test_report();
 }

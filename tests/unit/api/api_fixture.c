@@ -204,7 +204,7 @@ static json_t *api_fixture_engine(void *ctx, const char *pipeline, const char *d
     api_backend *b = f->env.backend;
     json_t *doc = NULL;
     engine_state *state = NULL;
-    if (b->ops->state_load(b, pipeline, &doc, err, sizeof err) != 0 ||
+    if (b->ops->state_load(b, pipeline, API_BACKEND_STATE_ALL, NULL, &doc, err, sizeof err) != 0 ||
         engine_state_from_json(doc, &state, err, sizeof err) != 0) {
         state = engine_state_new(pipeline);
     }

@@ -1179,8 +1179,123 @@ static void test_conditions_state(void)
     h_free(&h);
 }
 
+/* ---- split records ---------------------------------------------------------------- */
+
+/* True when records name id among the changed ones. */
+static bool records_changed(const engine_state_records *rec, const char *id)
+{
+    for (size_t i = 0; i < rec->nchanged; i++) {
+        if (strcmp(rec->changed_ids[i], id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_records_dirty_and_merge(void)
+{
+    harness h;
+    h_init(&h, LINE2, MODEL_MODE_QUEUED);
+    char first[ENGINE_ID_LEN + 1];
+    char second[ENGINE_ID_LEN + 1];
+    snprintf(first, sizeof first, "%s", h_start(&h));
+    snprintf(second, sizeof second, "%s", h_start(&h));
+
+    /* nothing stored yet: everything is written */
+    engine_state_records rec;
+    engine_state_records_render(h.state, false, &rec);
+    CHECK_INT_EQ(rec.nchanged, 2);
+    CHECK_INT_EQ(rec.nremoved, 0);
+    CHECK(strstr(rec.pipeline, "\"executions\"") == NULL);
+    CHECK(strstr(rec.pipeline, "\"executionIds\"") != NULL);
+    engine_state_records_commit(h.state, &rec);
+
+    /* the pipeline record and the execution records join into the whole document */
+    json_t *execs[2];
+    for (size_t i = 0; i < 2; i++) {
+        execs[i] = json_loads(rec.changed[1 - i], 0, NULL); /* out of order on purpose */
+    }
+    char err[256];
+    json_t *merged = engine_state_records_merge(rec.pipeline_json, execs, 2, err, sizeof err);
+    json_t *whole = engine_state_to_json(h.state);
+    CHECK(merged != NULL && json_equal(merged, whole));
+    json_decref(merged);
+    /* a missing execution record is an error */
+    CHECK(engine_state_records_merge(rec.pipeline_json, execs, 1, err, sizeof err) == NULL);
+    CHECK(strstr(err, "has no record") != NULL);
+    json_decref(execs[0]);
+    json_decref(execs[1]);
+    json_decref(whole);
+    engine_state_records_free(&rec);
+
+    /* unchanged: no execution record */
+    engine_state_records_render(h.state, false, &rec);
+    CHECK_INT_EQ(rec.nchanged, 0);
+    engine_state_records_free(&rec);
+    /* all: every one */
+    engine_state_records_render(h.state, true, &rec);
+    CHECK_INT_EQ(rec.nchanged, 2);
+    engine_state_records_free(&rec);
+
+    /* the first leaves Source, so the queued second enters it: both records change */
+    h_succeed(&h, first, 0, 0);
+    engine_state_records_render(h.state, false, &rec);
+    CHECK(records_changed(&rec, first));
+    CHECK(records_changed(&rec, second));
+    CHECK_INT_EQ(rec.nchanged, 2);
+    engine_state_records_commit(h.state, &rec);
+    engine_state_records_free(&rec);
+
+    /* a third waits behind the second: only its record is new */
+    char third[ENGINE_ID_LEN + 1];
+    snprintf(third, sizeof third, "%s", h_start(&h));
+    engine_state_records_render(h.state, false, &rec);
+    CHECK_INT_EQ(rec.nchanged, 1);
+    CHECK(records_changed(&rec, third));
+    CHECK(strstr(rec.pipeline, third) != NULL); /* among executionIds and waitingIds */
+    engine_state_records_commit(h.state, &rec);
+    engine_state_records_free(&rec);
+
+    /* stopping the waiting third touches the third only */
+    engine_input stop = {.kind = ENGINE_INPUT_STOP};
+    stop.stop.execution_id = third;
+    stop.stop.abandon = true;
+    CHECK_INT_EQ(h_step(&h, &stop), 0);
+    engine_state_records_render(h.state, false, &rec);
+    CHECK_INT_EQ(rec.nchanged, 1);
+    CHECK(records_changed(&rec, third));
+    engine_state_records_commit(h.state, &rec);
+    engine_state_records_free(&rec);
+
+    /* the stopped third, never the latest of a stage, is evicted: removed once */
+    h.state->keep_terminal = 0;
+    engine_state_evict(h.state);
+    REQUIRE(engine_state_find(h.state, third) == NULL);
+    engine_state_records_render(h.state, false, &rec);
+    REQUIRE(rec.nremoved == 1);
+    CHECK_STR_EQ(rec.removed_ids[0], third);
+    CHECK_INT_EQ(rec.nchanged, 0);
+    engine_state_records_commit(h.state, &rec);
+    engine_state_records_free(&rec);
+    engine_state_records_render(h.state, false, &rec);
+    CHECK_INT_EQ(rec.nremoved, 0);
+    engine_state_records_free(&rec);
+
+    /* a state read back knows its executions as stored but not their text: written once */
+    json_t *json = engine_state_to_json(h.state);
+    engine_state *back = NULL;
+    REQUIRE(engine_state_from_json(json, &back, err, sizeof err) == 0);
+    engine_state_records_render(back, false, &rec);
+    CHECK_INT_EQ(rec.nchanged, back->nexecs);
+    engine_state_records_free(&rec);
+    json_decref(json);
+    engine_state_free(back);
+    h_free(&h);
+}
+
 int main(void)
 {
+    RUN_TEST(test_records_dirty_and_merge);
     RUN_TEST(test_ids_deterministic);
     RUN_TEST(test_plan_from_model_and_json);
     RUN_TEST(test_state_round_trip_and_rejects);

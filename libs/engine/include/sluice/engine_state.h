@@ -17,8 +17,12 @@
  * waiting for it, in wait_seq order (FIFO). Nothing can drift apart.
  *
  * The whole state is one JSON document (engine_state_to_json /
- * engine_state_from_json, lossless), stored by the orchestrator under one
- * Redis key and changed with one compare-and-set per step:
+ * engine_state_from_json, lossless). The orchestrator stores it split in
+ * records (engine_state_records_*, below): one small pipeline record (the
+ * document without "executions", with "executionIds" naming them in start
+ * order and "waitingIds" the non-terminal ones waiting to enter a stage, the
+ * queues) and one record per execution (an <execution> as below), so that a
+ * step writes only the records it changed. The whole document:
  *
  *   {"format": 1, "pipeline": "<name>", "created": <ms>, "updated": <ms>,
  *    "waitCounter": <n>, "keepTerminal": <n>,
@@ -246,6 +250,7 @@ typedef struct engine_stage_run {
 
 typedef struct engine_execution {
     char *id;
+    uint64_t stored_hash; /* hash of the record text last stored; 0: not known to be stored */
     engine_exec_status status;
     char *status_summary;
     int64_t pipeline_version;  /* plan version this execution runs */
@@ -304,6 +309,8 @@ typedef struct engine_state {
     size_t cap_execs;
     uint64_t wait_counter;
     size_t keep_terminal;
+    char **stored_ids; /* executions that have a stored record (read or last committed) */
+    size_t nstored_ids;
 } engine_state;
 
 /* A new empty state for pipeline (no plan until a PIPELINE_UPDATED input). Never NULL. */
@@ -380,5 +387,56 @@ void engine_state_install_plan(engine_state *state, engine_plan *plan);
  * uses except the current one.
  */
 void engine_state_evict(engine_state *state);
+
+/* ---- split records (the orchestrator's storage layout) ---- */
+
+/*
+ * What changed since the records were last stored. How changes are found:
+ * every execution is rendered and its compact text hashed (FNV-1a 64); an
+ * execution whose hash differs from the one kept with it (stored_hash, set by
+ * engine_state_records_commit) is changed. Comparing what would be written
+ * with what was written needs no bookkeeping in the engine's mutations, so no
+ * mutation can forget to mark an execution dirty; its cost is one render of
+ * the state per save (no Redis bytes for what did not change). A state read
+ * by engine_state_from_json knows no hashes, so its first save writes every
+ * execution once; later saves write only what changed. Removed executions are
+ * the stored_ids no longer in the state.
+ */
+typedef struct engine_state_records {
+    char *pipeline; /* the pipeline record's JSON text (malloc'd) */
+    size_t pipeline_len;
+    json_t *pipeline_json; /* the same as a document (owned) */
+    size_t nexecs;         /* == state->nexecs at render time */
+    uint64_t *hashes;      /* per execution of the state, in order */
+    size_t nchanged;
+    const char **changed_ids; /* borrowed from the state */
+    char **changed;           /* record texts (malloc'd) */
+    size_t *changed_lens;
+    size_t nremoved;
+    const char **removed_ids; /* borrowed from the state's stored_ids */
+} engine_state_records;
+
+/*
+ * Renders the records of state that differ from the stored ones into *out
+ * (zeroed first; free with engine_state_records_free). all: render every
+ * execution as changed (a write to a layout that has none yet). 0.
+ * The state must not change before engine_state_records_commit.
+ */
+int engine_state_records_render(const engine_state *state, bool all, engine_state_records *out);
+
+/* Frees what records own and zeroes them. Accepts zeroed records. */
+void engine_state_records_free(engine_state_records *records);
+
+/* Marks what records rendered as stored (after they were written). */
+void engine_state_records_commit(engine_state *state, const engine_state_records *records);
+
+/*
+ * Joins a pipeline record and the records of its executions (in the order of
+ * its "executionIds", each matched by "id") into the whole state document.
+ * Returns a new reference, or NULL with detail in errbuf (an execution
+ * missing, a record that is not an object). Borrowed arguments.
+ */
+json_t *engine_state_records_merge(const json_t *pipeline, json_t *const *execs, size_t nexecs,
+                                   char *errbuf, size_t errlen);
 
 #endif

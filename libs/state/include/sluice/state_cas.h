@@ -34,6 +34,7 @@
 
 #include "sluice/state_redis.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -122,6 +123,87 @@ void state_cas_outbox_clear(state_cas_outbox *ob);
  */
 int state_cas_outbox_ack(state_redis *r, const char *outbox_key, const char *through_id,
                          size_t *removed);
+
+/* ---- record sets: a head record and member records in one compare-and-set ---- */
+
+/*
+ * A record set is a head record (as above, plus field "m": the member names,
+ * each followed by '\n') and one Redis string per member at
+ * <member_prefix><name>, all under one hash tag. state_cas_set_save is one
+ * Lua script: it checks the head's version and only then writes the head,
+ * sets the changed members, deletes the removed ones and appends the outbox
+ * entries — all or nothing; members not named are left as they are.
+ * state_cas_set_load reads the head and every member it names in one script,
+ * so what it returns is one consistent version. Member names: 1 to 128 bytes,
+ * no control characters.
+ */
+#define STATE_CAS_SET_MAX_MEMBERS 4096
+
+typedef struct state_cas_set_write {
+    const char *key;           /* the head record */
+    const char *member_prefix; /* member keys are member_prefix + name; same hash tag as key */
+    uint64_t expected_version; /* 0: the head must not exist yet */
+    const void *data;          /* the head's new value */
+    size_t len;
+    const char *const *members; /* every member after this write, in order (stored in "m") */
+    size_t nmembers;
+    const char *const *changed; /* members whose value is written */
+    const state_cas_bytes *values;
+    size_t nchanged;
+    const char *const *removed; /* members deleted */
+    size_t nremoved;
+    const char *op_id;
+    const char *outbox_key;
+    const state_cas_bytes *entries;
+    size_t nentries;
+    const char *drop_key; /* optional: one more key of the hash tag deleted in the same step */
+} state_cas_set_write;
+
+typedef struct state_cas_set_record {
+    state_cas_record head; /* version 0: no head */
+    bool has_members;      /* the head has an "m" field (written by state_cas_set_save) */
+    size_t nmembers;
+    char **names;             /* malloc'd */
+    state_cas_record *values; /* per name; version 1 when present, 0 (no data) when missing */
+} state_cas_set_record;
+
+/*
+ * Compare-and-set of a record set. 0 with *new_version; SLUICE_ECONFLICT
+ * (nothing written); SLUICE_EINVAL for a bad write (keys of different hash
+ * tags, a bad member name, too many members or entries); or a code of
+ * state_script_eval.
+ */
+int state_cas_set_save(state_redis *r, const state_cas_set_write *w, uint64_t *new_version);
+
+/*
+ * Reads the head at key and the members it names. 0 with *out filled (free
+ * with state_cas_set_record_clear); SLUICE_ENOTFOUND when there is no head;
+ * SLUICE_EPARSE when it is not a record; or a code of state_redis_commandv.
+ * A head without "m" (a plain record) comes back with has_members false.
+ */
+int state_cas_set_load(state_redis *r, const char *key, const char *member_prefix,
+                       state_cas_set_record *out);
+
+/*
+ * Reads the members names[0..n) of the record set at key if its head is still
+ * at version (a reader that took the head with state_cas_load and wants only
+ * some members). 0 with values[i] filled (version 1 and data when present,
+ * version 0 when missing; clear each with state_cas_record_clear);
+ * SLUICE_ECONFLICT when the head moved on (read it again); SLUICE_EINVAL; or
+ * a code of state_script_eval.
+ */
+int state_cas_set_load_members(state_redis *r, const char *key, const char *member_prefix,
+                               uint64_t version, const char *const *names, size_t n,
+                               state_cas_record *values);
+
+/* Frees *rec and zeroes it. Accepts a zeroed one. */
+void state_cas_set_record_clear(state_cas_set_record *rec);
+
+/*
+ * Deletes the head at key and every member it names (no version check). 0
+ * or a code of state_script_eval.
+ */
+int state_cas_set_delete(state_redis *r, const char *key, const char *member_prefix);
 
 /* Parses a stream id "<ms>-<seq>" (both decimal u64). 0 or SLUICE_EINVAL. Pure. */
 int state_cas_stream_id_parse(const char *text, uint64_t *ms, uint64_t *seq);

@@ -22,7 +22,8 @@
  * few global keys). Per pipeline <p>:
  *   sluice:{<p>}:def                 CAS record: the current declaration document
  *   sluice:{<p>}:def:v<N>            string: the declaration of version N
- *   sluice:{<p>}:state               CAS record: the engine state of the pipeline
+ *   sluice:{<p>}:state               CAS record set head: the pipeline record of the engine state
+ *   sluice:{<p>}:exec:<id>           string: one execution of the engine state (a set member)
  *   sluice:{<p>}:outbox              stream: effects saved with the state, not yet carried out
  *   sluice:{<p>}:executions          hash: execution id -> archived execution record
  *   sluice:{<p>}:executions:order    sorted set: execution id by start time (ms)
@@ -36,6 +37,7 @@
 #define STATE_KEY_DEFINITION       "def"
 #define STATE_KEY_STATE            "state"
 #define STATE_KEY_OUTBOX           "outbox"
+#define STATE_KEY_EXEC_PREFIX      "exec:"
 #define STATE_KEY_EXECUTIONS       "executions"
 #define STATE_KEY_EXECUTIONS_ORDER "executions:order"
 #define STATE_KEY_ACTIONS          "actions"
