@@ -192,7 +192,7 @@ out:
         bus_consumer_free(consumer);
     }
     if (producer != NULL) {
-        if (bus_producer_flush(producer, 10000) != SLUICE_OK) {
+        if (bus_producer_flush(producer, BUS_PRODUCER_CLOSE_TIMEOUT_MS) != SLUICE_OK) {
             SLUICE_WARN("some messages were not confirmed before exit; their outbox stays");
         }
         bus_producer_free(producer);

@@ -23,6 +23,7 @@
 #include "bus_kafka.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/signal.h"
 #include "sluice/time.h"
 
 #include <librdkafka/rdkafka.h>
@@ -352,7 +353,7 @@ int bus_producer_send(bus_producer *p, const char *topic, const void *key, size_
         int64_t deadline = sluice_time_monotonic_ms() + p->cfg.send_timeout_ms;
         while (p->count >= p->cfg.max_in_flight) {
             int64_t remaining = deadline - sluice_time_monotonic_ms();
-            if (remaining <= 0) {
+            if (remaining <= 0 || sluice_signal_stop_requested()) {
                 return SLUICE_EAGAIN;
             }
             bus_producer_poll(p, producer_min_ms(remaining, PRODUCER_SLICE_MS));
@@ -419,8 +420,8 @@ int bus_producer_send_sync(bus_producer *p, const char *topic, const void *key, 
     int64_t deadline = sluice_time_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     while (!p->wait_done) {
         int64_t remaining = deadline - sluice_time_monotonic_ms();
-        if (remaining <= 0) {
-            break;
+        if (remaining <= 0 || sluice_signal_stop_requested()) {
+            break; /* a stop does not wait for a broker that may be gone */
         }
         bus_producer_poll(p, producer_min_ms(remaining, PRODUCER_SLICE_MS));
     }

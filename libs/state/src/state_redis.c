@@ -16,6 +16,7 @@
 
 #include "sluice/error.h"
 #include "sluice/id.h"
+#include "sluice/signal.h"
 #include "sluice/time.h"
 
 #include <errno.h>
@@ -114,7 +115,7 @@ static void redis_sleep_ms(int64_t ms)
         return;
     }
     struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)((ms % 1000) * 1000000)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !sluice_signal_stop_requested()) {
     }
 }
 
@@ -335,8 +336,8 @@ static int redis_ensure_connected(state_redis *r, int64_t budget_end)
     for (;;) {
         int64_t now = sluice_time_monotonic_ms();
         if (now < r->next_attempt_ms) {
-            if (r->next_attempt_ms > budget_end) {
-                break;
+            if (r->next_attempt_ms > budget_end || sluice_signal_stop_requested()) {
+                break; /* a stop does not wait for a server that may be gone */
             }
             redis_sleep_ms(r->next_attempt_ms - now);
         }

@@ -8,6 +8,7 @@
 #include "sluice/bus_producer.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/signal.h"
 #include "sluice/time.h"
 #include "sluice_test.h"
 
@@ -176,6 +177,28 @@ static void test_close_is_bounded(void)
     CHECK(took < BUS_PRODUCER_CLOSE_TIMEOUT_MS + 1000);
 }
 
+/* A stop requested while send_sync waits for a broker that is gone ends the wait at once. */
+static void test_send_sync_ends_on_stop(void)
+{
+    bus_producer_config cfg;
+    bus_producer_config_init(&cfg);
+    cfg.brokers = "127.0.0.1:1";
+    cfg.close_timeout_ms = 0;
+    bus_producer *p = NULL;
+    char err[256];
+    REQUIRE(bus_producer_new(&cfg, &p, err, sizeof err) == SLUICE_OK);
+    int64_t start = sluice_time_monotonic_ms();
+    CHECK_INT_EQ(bus_producer_send_sync(p, "t", NULL, 0, "x", 1, 300), SLUICE_ETIMEDOUT);
+    CHECK(sluice_time_monotonic_ms() - start >= 300); /* no stop: the whole timeout */
+    sluice_signal_request_stop();
+    start = sluice_time_monotonic_ms();
+    CHECK_INT_EQ(bus_producer_send_sync(p, "t", NULL, 0, "x", 1, 10000), SLUICE_ETIMEDOUT);
+    int64_t took = sluice_time_monotonic_ms() - start;
+    fprintf(stderr, "send_sync after a stop request: %" PRId64 " ms\n", took);
+    CHECK(took < 500);
+    bus_producer_free(p);
+}
+
 static void test_delivery_reports(void)
 {
     mock m;
@@ -301,5 +324,6 @@ int main(void)
     RUN_TEST(test_message_timeout_is_reported);
     RUN_TEST(test_fatal_produce_error_recovers);
     RUN_TEST(test_logs_routed);
+    RUN_TEST(test_send_sync_ends_on_stop); /* last: the stop request stays set */
     return sluice_test_report();
 }

@@ -50,9 +50,10 @@ typedef struct bus_producer_config {
     int message_timeout_ms;   /* a message not persisted by then fails; default 300000 */
     size_t max_message_bytes; /* larger payloads are refused by send; default 1000000 */
     size_t max_in_flight;     /* messages awaiting confirmation; default 100000 */
-    int send_timeout_ms;      /* how long send waits for in-flight room; default 5000 */
-    int close_timeout_ms;     /* how long bus_producer_free flushes; default 1000 */
-    const char *debug;        /* librdkafka debug contexts ("broker,msg"); NULL: none */
+    int send_timeout_ms;  /* how long send waits for in-flight room (not once a stop is requested);
+                             default 5000 */
+    int close_timeout_ms; /* how long bus_producer_free flushes; default 1000 */
+    const char *debug;    /* librdkafka debug contexts ("broker,msg"); NULL: none */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
     void *ctx;                            /* passed to on_delivery */
 } bus_producer_config;
@@ -91,7 +92,8 @@ int bus_producer_send(bus_producer *p, const char *topic, const void *key, size_
  * Sends one message and waits up to timeout_ms for its delivery report.
  * 0 when persisted; the failure code when it failed for good; SLUICE_ETIMEDOUT
  * when no report came in time (the message stays in flight and may still be
- * delivered); the errors of bus_producer_send.
+ * delivered) or the process was asked to stop (sluice_signal_stop_requested:
+ * a stop never waits for an unreachable broker); the errors of bus_producer_send.
  */
 int bus_producer_send_sync(bus_producer *p, const char *topic, const void *key, size_t keylen,
                            const void *payload, size_t len, int timeout_ms);

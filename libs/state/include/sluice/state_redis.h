@@ -12,7 +12,8 @@
  *     doubling up to backoff_max_ms). The backoff carries over from one call to
  *     the next until a connect succeeds, so a client facing a dead server does
  *     not hammer it. One call spends at most reconnect_timeout_ms waiting for a
- *     connection; it then fails with the last reason. Before each command an
+ *     connection (none once the process is asked to stop: sluice_signal_stop_requested);
+ *     it then fails with the last reason. Before each command an
  *     idle connection that the server closed (a restart, a client timeout) is
  *     noticed and replaced, so nothing is sent into a dead socket.
  *   - a command whose connection broke after it was sent may or may not have run.
