@@ -100,14 +100,14 @@ int main(void)
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
     pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
-    if (cfg.bus_message_max > (int64_t)pcfg.max_message_bytes) {
-        SLUICE_ERROR("configuration: SLUICE_BUS_MESSAGE_MAX %lld exceeds the producer's "
-                     "message.max.bytes %zu",
-                     (long long)cfg.bus_message_max, pcfg.max_message_bytes);
-        goto out;
-    }
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
+        goto out;
+    }
+    if ((size_t)cfg.bus_message_max > bus_producer_message_max(producer)) {
+        SLUICE_ERROR("configuration: SLUICE_BUS_MESSAGE_MAX %lld exceeds the producer's "
+                     "message.max.bytes %zu",
+                     (long long)cfg.bus_message_max, bus_producer_message_max(producer));
         goto out;
     }
     const char *requests[1] = {bus_topics_get(&topics, BUS_TOPICS_REQUESTS)};

@@ -59,7 +59,8 @@ struct bus_producer {
     producer_entry *pending; /* first entry not handed to rk, or NULL */
     size_t count;
     uint64_t next_seq;
-    bool fatal; /* rk raised a fatal error: re-create before use */
+    bool fatal;            /* rk raised a fatal error: re-create before use */
+    size_t rk_message_max; /* librdkafka's message.max.bytes */
     size_t failed_since_flush;
     uint64_t wait_seq; /* bus_producer_send_sync's message, 0 when none */
     bool wait_done;
@@ -177,6 +178,13 @@ static int producer_rk_new(bus_producer *p, char *err, size_t errlen)
                                (long long)p->cfg.max_in_flight, err, errlen) != SLUICE_OK) {
         rd_kafka_conf_destroy(conf);
         return SLUICE_EINVAL;
+    }
+    char value[32];
+    size_t valuelen = sizeof value;
+    if (rd_kafka_conf_get(conf, "message.max.bytes", value, &valuelen) == RD_KAFKA_CONF_OK) {
+        char *end = NULL;
+        unsigned long long bytes = strtoull(value, &end, 10);
+        p->rk_message_max = end != value ? (size_t)bytes : 0;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, producer_dr_cb);
     rd_kafka_conf_set_error_cb(conf, producer_error_cb);
@@ -467,6 +475,12 @@ int bus_producer_flush(bus_producer *p, int timeout_ms)
     int rc = p->failed_since_flush > 0 ? SLUICE_EKAFKA : SLUICE_OK;
     p->failed_since_flush = 0;
     return rc;
+}
+
+size_t bus_producer_message_max(const bus_producer *p)
+{
+    size_t max = p->cfg.max_message_bytes;
+    return p->rk_message_max > 0 && p->rk_message_max < max ? p->rk_message_max : max;
 }
 
 size_t bus_producer_in_flight(const bus_producer *p)

@@ -127,6 +127,7 @@ static void test_send_checks(void)
     CHECK_INT_EQ(bus_producer_send(p, NULL, NULL, 0, "x", 1, NULL), SLUICE_EINVAL);
     CHECK_INT_EQ(bus_producer_send(p, "t", NULL, 0, NULL, 3, NULL), SLUICE_EINVAL);
     CHECK_INT_EQ(bus_producer_in_flight(p), 0);
+    CHECK_INT_EQ(bus_producer_message_max(p), 1000000); /* librdkafka's message.max.bytes */
     bus_producer_free(p);
 
     bus_producer_config cfg;
@@ -138,6 +139,7 @@ static void test_send_checks(void)
     cfg.close_timeout_ms = 100;
     char err[256];
     REQUIRE(bus_producer_new(&cfg, &p, err, sizeof err) == SLUICE_OK);
+    CHECK_INT_EQ(bus_producer_message_max(p), 1000);
     CHECK_INT_EQ(bus_producer_send(p, "t", NULL, 0, big, sizeof big, NULL), SLUICE_ETOOBIG);
     uint64_t seq = 0;
     CHECK_INT_EQ(bus_producer_send(p, "t", NULL, 0, big, 1000, &seq), SLUICE_OK);

@@ -114,6 +114,12 @@ int bus_producer_poll(bus_producer *p, int timeout_ms);
  */
 int bus_producer_flush(bus_producer *p, int timeout_ms);
 
+/*
+ * The largest payload this producer publishes: the smaller of
+ * max_message_bytes and librdkafka's message.max.bytes.
+ */
+size_t bus_producer_message_max(const bus_producer *p);
+
 /* Messages whose outcome is not known yet. */
 size_t bus_producer_in_flight(const bus_producer *p);
 
