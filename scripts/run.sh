@@ -82,6 +82,12 @@ export SLUICE_REGION="$region"
 export SLUICE_API_PORT="$api_port"
 export SLUICE_ORCHESTRATOR_PORT="$orchestrator_port"
 export SLUICE_API_CREDENTIALS="$demo_key:$demo_secret:demo:admin"
+# job credentials: one key, made once, shared by the api and sluice-artifacts
+if [[ ! -s $state/job-credential-keys ]]; then
+  (umask 077 && printf 'run %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+    >"$state/job-credential-keys")
+fi
+export SLUICE_JOB_CREDENTIAL_KEYS_FILE="$state/job-credential-keys"
 
 # Starts build/services/<name>/sluice-<name> if it was built.
 start_service() {

@@ -11,6 +11,7 @@
 #         SLUICE_TEST_REDIS_PORT=<port>
 #         SLUICE_TEST_KAFKA_DIR=<DIR/kafka>
 #         SLUICE_TEST_REDIS_DIR=<DIR/redis>
+#         SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE=<DIR/job-credential-keys>
 #   test-env.sh stop DIR
 #       Stops both and removes DIR/env; logs stay in DIR. Succeeds when
 #       nothing runs.
@@ -99,7 +100,11 @@ cmd_start() {
   done
   ((rc == 0)) || sluice_die "no free ports after $START_ATTEMPTS attempts"
 
+  # the job credential key the api signs with and sluice-artifacts verifies with
+  (umask 077 && printf 'test %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+    >"$dir/job-credential-keys")
   cat >"$dir/env.tmp" <<EOF
+SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE=$dir/job-credential-keys
 SLUICE_TEST_KAFKA_BROKERS=127.0.0.1:$kport
 SLUICE_TEST_REDIS_HOST=127.0.0.1
 SLUICE_TEST_REDIS_PORT=$rport

@@ -18,6 +18,8 @@
 
 #include "sluice/model_registry.h"
 
+#include "sluice/aws_jobcred.h"
+
 #include <jansson.h>
 #include <stdint.h>
 
@@ -28,13 +30,14 @@
 
 /* What every handler shares; read-only once the service runs. */
 typedef struct api_env {
-    api_backend *backend;           /* borrowed; thread-safe */
-    const model_registry *registry; /* borrowed; providers this installation runs */
-    const char *account;            /* 12 digits */
-    const char *region;             /* e.g. "us-east-1" */
-    int reply_timeout_ms;           /* how long to wait for the orchestrator */
-    int64_t (*clock_ms)(void);      /* wall clock, epoch milliseconds */
-    size_t max_pipelines;           /* CreatePipeline refuses more (LimitExceededException) */
+    api_backend *backend;             /* borrowed; thread-safe */
+    const model_registry *registry;   /* borrowed; providers this installation runs */
+    const char *account;              /* 12 digits */
+    const char *region;               /* e.g. "us-east-1" */
+    int reply_timeout_ms;             /* how long to wait for the orchestrator */
+    int64_t (*clock_ms)(void);        /* wall clock, epoch milliseconds */
+    size_t max_pipelines;             /* CreatePipeline refuses more (LimitExceededException) */
+    const aws_jobcred_keys *job_keys; /* borrowed; signs jobs' artifactCredentials (NULL: none) */
 } api_env;
 
 typedef struct api_call {

@@ -33,6 +33,7 @@ typedef struct api_config {
     int64_t max_body;              /* SLUICE_API_MAX_BODY */
     int64_t max_pipelines;         /* SLUICE_API_MAX_PIPELINES */
     char jobs_group[256];          /* SLUICE_API_JOBS_GROUP */
+    char job_keys_file[1024];      /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
     char log_level[16];            /* SLUICE_LOG_LEVEL */
 } api_config;
 

@@ -3,8 +3,10 @@
  */
 #include "api_jobs.h"
 
+#include "sluice/aws_jobdata.h"
 #include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
+#include "sluice/time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -159,7 +161,7 @@ static void api_jobs_copy(json_t *to, const char *to_key, const json_t *from, co
 }
 
 json_t *api_jobs_record(const json_t *job, const json_t *definition, const char *account,
-                        bool queued, char *err, size_t errlen)
+                        bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen)
 {
     const char *job_id = json_string_value(json_object_get(job, "jobId"));
     const char *pipeline = json_string_value(json_object_get(job, "pipeline"));
@@ -200,10 +202,19 @@ json_t *api_jobs_record(const json_t *job, const json_t *definition, const char 
     json_object_set_new(data, "pipelineContext", context);
     json_object_set_new(data, "inputArtifacts", api_jobs_inputs(job));
     json_object_set_new(data, "outputArtifacts", api_jobs_outputs(job, pipeline, job_id, bucket));
-    json_object_set_new(data, "artifactCredentials",
-                        json_pack("{s:s, s:s, s:s}", "accessKeyId", API_JOBS_PLACEHOLDER_KEY_ID,
-                                  "secretAccessKey", API_JOBS_PLACEHOLDER_SECRET, "sessionToken",
-                                  API_JOBS_PLACEHOLDER_SECRET));
+    int64_t deadline_ms = 0;
+    const char *deadline = json_string_value(json_object_get(job, "deadline"));
+    if (job_keys != NULL && deadline != NULL &&
+        sluice_time_parse_rfc3339(deadline, &deadline_ms) == SLUICE_OK) {
+        /* the job's credentials expire at its deadline, rounded up to the second */
+        json_t *cred = aws_jobdata_credentials(job_keys, job_id, data, (deadline_ms + 999) / 1000,
+                                               err, errlen);
+        if (cred == NULL) {
+            json_decref(data);
+            return NULL;
+        }
+        json_object_set_new(data, "artifactCredentials", cred);
+    }
     api_jobs_copy(data, "continuationToken", job, "continuationToken");
     const json_t *key = json_object_get(store, "encryptionKey");
     if (json_is_object(key)) {

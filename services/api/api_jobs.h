@@ -19,21 +19,24 @@
  * continuationToken, encryptionKey. Output objects are assigned here as
  * CodePipeline assigns them: "<pipeline, 20 chars>/<artifact, 10 chars>/<7
  * characters>" in the artifact store's bucket (derived from the job id, so a
- * replayed job gets the same keys). Artifact credentials are placeholders:
- * Sluice's artifact store does not use AWS session credentials.
+ * replayed job gets the same keys). artifactCredentials are job credentials
+ * (aws_jobdata.h) minted with the api's job keys: read exactly the inputs,
+ * write exactly the outputs, until the job's deadline; deterministic, so a
+ * replayed job gets the same credentials. Without keys, or for a job document
+ * without a deadline, artifactCredentials are left out.
  *
  * Pure; thread-compatible.
  */
 #ifndef SLUICE_API_JOBS_H
 #define SLUICE_API_JOBS_H
 
+#include "sluice/aws_jobcred.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define API_JOBS_TYPE_KEY_MAX       160 /* "<Owner>/<Category>/<Provider>/<Version>" */
-#define API_JOBS_PLACEHOLDER_KEY_ID "SLUICEARTIFACTSTORE0"
-#define API_JOBS_PLACEHOLDER_SECRET "sluice-artifact-store-needs-no-credentials"
+#define API_JOBS_TYPE_KEY_MAX 160 /* "<Owner>/<Category>/<Provider>/<Version>" */
 
 /*
  * Writes "<owner>/<category>/<provider>/<version>" of an ActionTypeId object
@@ -47,11 +50,13 @@ int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen);
  * pipeline's definition document ({"pipeline": {...}}; may be NULL when the
  * pipeline is gone: locations then use the bucket "sluice-artifacts");
  * account the 12-digit account; queued whether workers take it through
- * PollForJobs. Returns a new reference, or NULL with the reason in err when
- * the document lacks jobId, pipeline or actionTypeId.
+ * PollForJobs; job_keys (may be NULL) sign the artifactCredentials. Returns a
+ * new reference, or NULL with the reason in err when the document lacks
+ * jobId, pipeline or actionTypeId or its credentials cannot be minted (more
+ * artifacts than a token holds).
  */
 json_t *api_jobs_record(const json_t *job, const json_t *definition, const char *account,
-                        bool queued, char *err, size_t errlen);
+                        bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen);
 
 /*
  * The Job of PollForJobs ({"id", "data", "nonce", "accountId"}) when nonce is

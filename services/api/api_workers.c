@@ -523,7 +523,8 @@ int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t 
     if (rc != 0 && rc != SLUICE_ENOTFOUND) {
         return rc;
     }
-    json_t *record = api_jobs_record(job, definition, env->account, queued, err, errlen);
+    json_t *record =
+        api_jobs_record(job, definition, env->account, queued, env->job_keys, err, errlen);
     json_decref(definition);
     if (record == NULL) {
         return SLUICE_EINVAL;

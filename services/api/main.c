@@ -18,6 +18,7 @@
 #include "api_redis.h"
 
 #include "sluice/aws_credentials.h"
+#include "sluice/aws_jobcred.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
@@ -28,6 +29,8 @@
 #include "sluice/signal.h"
 #include "sluice/time.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +44,7 @@ typedef struct api_service {
     api_config cfg;
     model_registry *registry;
     aws_credentials *credentials;
+    aws_jobcred_keys *job_keys;
     api_redis *redis;
     api_env env;
     http_metrics *metrics;
@@ -70,6 +74,44 @@ static int api_main_topics(const api_config *cfg, char *err, size_t errlen)
                                    API_TOPIC_TIMEOUT_MS, err, errlen);
 }
 
+/*
+ * The job credential keys: SLUICE_JOB_CREDENTIAL_KEYS_FILE, or, when it is
+ * unset, one random key for this process's lifetime (jobs then carry
+ * credentials no artifact store can verify, and a restart changes them).
+ */
+static int api_main_job_keys(api_service *s, char *err, size_t errlen)
+{
+    if (s->cfg.job_keys_file[0] != '\0') {
+        s->job_keys = aws_jobcred_keys_load(s->cfg.job_keys_file, err, errlen);
+        if (s->job_keys == NULL) {
+            return SLUICE_EINVAL;
+        }
+        SLUICE_INFO("job credentials signed with key '%s' of %s",
+                    aws_jobcred_keys_signing_id(s->job_keys), s->cfg.job_keys_file);
+        return 0;
+    }
+    unsigned char secret[32];
+    if (RAND_bytes(secret, sizeof secret) != 1) {
+        return sluice_error_set(err, errlen, SLUICE_EINTERNAL, "no random bytes for a job key");
+    }
+    char text[128] = "ephemeral ";
+    size_t n = strlen(text);
+    for (size_t i = 0; i < sizeof secret; i++) {
+        static const char hex[] = "0123456789abcdef";
+        text[n++] = hex[secret[i] >> 4];
+        text[n++] = hex[secret[i] & 0x0f];
+    }
+    text[n] = '\0';
+    int rc = aws_jobcred_keys_parse(&s->job_keys, text, err, errlen);
+    OPENSSL_cleanse(secret, sizeof secret);
+    OPENSSL_cleanse(text, sizeof text);
+    if (rc == 0) {
+        SLUICE_WARN("SLUICE_JOB_CREDENTIAL_KEYS_FILE is not set: job credentials are signed with "
+                    "an ephemeral key that no artifact store shares");
+    }
+    return rc;
+}
+
 static int api_main_start(api_service *s, char *err, size_t errlen)
 {
     int rc = model_registry_new_from_list(s->cfg.external_providers, &s->registry, err, errlen);
@@ -85,6 +127,10 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         rc = aws_credentials_parse(s->credentials, s->cfg.credentials, err, errlen);
     }
     memset(s->cfg.credentials, 0, sizeof s->cfg.credentials);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = api_main_job_keys(s, err, errlen);
     if (rc != 0) {
         return rc;
     }
@@ -113,6 +159,7 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         .reply_timeout_ms = (int)s->cfg.reply_timeout_ms,
         .clock_ms = sluice_time_now_ms,
         .max_pipelines = (size_t)s->cfg.max_pipelines,
+        .job_keys = s->job_keys,
     };
     s->metrics = http_metrics_new();
     if (s->metrics == NULL) {
@@ -158,6 +205,7 @@ static void api_main_stop(api_service *s)
     api_redis_free(s->redis);
     http_metrics_free(s->metrics);
     aws_credentials_free(s->credentials);
+    aws_jobcred_keys_free(s->job_keys);
     model_registry_free(s->registry);
     memset(&s->cfg, 0, sizeof s->cfg);
 }

@@ -394,18 +394,58 @@ int aws_sigv4_canonical_headers(const http_pair *headers, size_t count, const ch
     return SLUICE_OK;
 }
 
-int aws_sigv4_canonical_request(const char *method, const char *path, const http_pair *query,
-                                size_t query_count, const http_pair *headers, size_t header_count,
-                                const char *signed_headers, const char *payload_hash,
-                                sluice_buf *out, char *err, size_t errlen)
+static int sigv4_hexval(char c)
 {
-    int rc = sluice_buf_appendf(out, "%s\n", method);
-    if (rc == SLUICE_OK) {
-        rc = aws_sigv4_canonical_uri(path, out);
+    if (c >= '0' && c <= '9') {
+        return c - '0';
     }
-    if (rc == SLUICE_OK) {
-        rc = sluice_buf_append(out, "\n", 1);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
     }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int aws_sigv4_s3_canonical_uri(const char *raw_path, sluice_buf *out)
+{
+    static const char upper[] = "0123456789ABCDEF";
+    if (raw_path == NULL || raw_path[0] == '\0') {
+        return sluice_buf_append(out, "/", 1);
+    }
+    int rc = SLUICE_OK;
+    for (const char *p = raw_path; *p != '\0' && rc == SLUICE_OK; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' && sigv4_hexval(p[1]) >= 0 && sigv4_hexval(p[2]) >= 0) {
+            c = (unsigned char)(sigv4_hexval(p[1]) << 4 | sigv4_hexval(p[2]));
+            p += 2;
+            if (c == '/') {
+                rc = sluice_buf_append(out, "%2F", 3);
+                continue;
+            }
+        } else if (c == '/') {
+            rc = sluice_buf_append(out, "/", 1);
+            continue;
+        }
+        if (sigv4_is_unreserved(c)) {
+            char ch = (char)c;
+            rc = sluice_buf_append(out, &ch, 1);
+        } else {
+            char escaped[3] = {'%', upper[c >> 4], upper[c & 0x0f]};
+            rc = sluice_buf_append(out, escaped, 3);
+        }
+    }
+    return rc;
+}
+
+int aws_sigv4_canonical_request_uri(const char *method, const char *canonical_uri,
+                                    const http_pair *query, size_t query_count,
+                                    const http_pair *headers, size_t header_count,
+                                    const char *signed_headers, const char *payload_hash,
+                                    sluice_buf *out, char *err, size_t errlen)
+{
+    int rc = sluice_buf_appendf(out, "%s\n%s\n", method, canonical_uri);
     if (rc == SLUICE_OK) {
         rc = aws_sigv4_canonical_query(query, query_count, out);
     }
@@ -424,6 +464,28 @@ int aws_sigv4_canonical_request(const char *method, const char *path, const http
         return sluice_error_set(err, errlen, rc, "canonical request: %s", sluice_strerror(rc));
     }
     return SLUICE_OK;
+}
+
+int aws_sigv4_canonical_request(const char *method, const char *path, const http_pair *query,
+                                size_t query_count, const http_pair *headers, size_t header_count,
+                                const char *signed_headers, const char *payload_hash,
+                                sluice_buf *out, char *err, size_t errlen)
+{
+    sluice_buf uri;
+    sluice_buf_init(&uri, out->max);
+    int rc = aws_sigv4_canonical_uri(path, &uri);
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append(&uri, "", 0);
+    }
+    if (rc != SLUICE_OK) {
+        sluice_buf_free(&uri);
+        return sluice_error_set(err, errlen, rc, "canonical request: %s", sluice_strerror(rc));
+    }
+    rc = aws_sigv4_canonical_request_uri(method, sluice_buf_cstr(&uri), query, query_count, headers,
+                                         header_count, signed_headers, payload_hash, out, err,
+                                         errlen);
+    sluice_buf_free(&uri);
+    return rc;
 }
 
 int aws_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,

@@ -102,6 +102,11 @@ class Stack:
         self.logdir = tempfile.mkdtemp(prefix="sluice-api-test-")
         self.procs = []
         self.runner_lines = queue.Queue()
+        self.job_keys_file = env.get("SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE")
+        if not self.job_keys_file or not os.path.exists(self.job_keys_file):
+            self.job_keys_file = os.path.join(self.logdir, "job-credential-keys")
+            with open(os.open(self.job_keys_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                f.write("test " + secrets.token_hex(32) + "\n")
         credentials = ",".join(f"{key}:{secret}:{role}:{role}" for role, (key, secret) in KEYS.items())
         self.service_env = dict(os.environ)
         self.service_env.update({
@@ -114,6 +119,7 @@ class Stack:
             "SLUICE_API_PORT": str(self.port),
             "SLUICE_API_BIND": "127.0.0.1",
             "SLUICE_API_CREDENTIALS": credentials,
+            "SLUICE_JOB_CREDENTIAL_KEYS_FILE": self.job_keys_file,
             "SLUICE_API_REPLY_TIMEOUT_MS": "5000",
             "SLUICE_API_JOBS_GROUP": "api-jobs-" + self.prefix.rstrip("."),
             "SLUICE_ORCHESTRATOR_PORT": "0",

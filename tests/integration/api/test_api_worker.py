@@ -4,9 +4,15 @@ token (a new job carrying it), PutJobFailureResult failing the execution,
 results for jobs that already ended, and a provider declared as served by
 external workers (SLUICE_EXTERNAL_PROVIDERS)."""
 
+import base64
+import hashlib
+import hmac
+import json
 import os
+import re
 import secrets
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,8 +57,7 @@ def check_custom_jobs(stack):
     assert job["data"]["pipelineContext"]["stage"]["name"] == "Build"
     assert job["data"]["actionConfiguration"]["configuration"] == {"Project": "alpha"}
     assert job["accountId"] == "123456789012"
-    assert set(job["data"]["artifactCredentials"]) == {"accessKeyId", "secretAccessKey",
-                                                       "sessionToken"}
+    check_credentials(stack, job)
     assert poll(stack) == []  # handed out once
     expect_error("InvalidNonceException", stack.aws, "acknowledge-job", "--job-id", job["id"],
                  "--nonce", "not-the-nonce", role="worker")
@@ -94,6 +99,42 @@ def check_custom_jobs(stack):
                  second["id"], "--failure-details", "type=Explosion,message=x", role="worker")
 
 
+def check_credentials(stack, job):
+    """artifactCredentials are a job token signed with the stack's key: read exactly the
+    inputs, write exactly the outputs, until the deadline, with the derived secret."""
+    cred = job["data"]["artifactCredentials"]
+    assert set(cred) == {"accessKeyId", "secretAccessKey", "sessionToken"}, cred
+    token = cred["sessionToken"]
+    with open(stack.job_keys_file) as f:
+        key_id, secret_hex = f.read().split()[:2]
+    key = bytes.fromhex(secret_hex)
+    prefix, kid, payload, sig = token.split(".")
+    assert prefix == "SLJ1" and kid == key_id, token
+
+    def unb64(text):
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    signed = token.rsplit(".", 1)[0].encode()
+    assert hmac.compare_digest(unb64(sig), hmac.new(key, signed, hashlib.sha256).digest())
+    secret = base64.b64encode(hmac.new(key, b"sluice-job-secret\n" + token.encode(),
+                                       hashlib.sha256).digest()).decode()[:40]
+    assert cred["secretAccessKey"] == secret, "secret is not derived from the token"
+    akid = "ASIA" + base64.b32encode(hashlib.sha256(token.encode()).digest()).decode()[:16]
+    assert cred["accessKeyId"] == akid and re.fullmatch(r"ASIA[A-Z2-7]{16}", akid), cred
+    scope = json.loads(unb64(payload))
+    assert scope["job"] == job["id"], scope
+    assert scope["pipeline"] == job["data"]["pipelineContext"]["pipelineName"], scope
+
+    def objects(artifacts):
+        return [a["location"]["s3Location"]["bucketName"] + "/"
+                + a["location"]["s3Location"]["objectKey"]
+                for a in artifacts if "location" in a]
+
+    assert scope["r"] == objects(job["data"]["inputArtifacts"]), scope
+    assert scope["w"] == objects(job["data"]["outputArtifacts"]), scope
+    assert time.time() < scope["exp"] < time.time() + 7 * 86400, scope
+
+
 def check_external_provider(stack):
     decl = pipeline_declaration(EXTERNAL, [
         {"name": "Source", "actions": [s3_source()]},
@@ -120,6 +161,7 @@ def check_external_provider(stack):
     job = stack.wait_for("the CodeDeploy job", my_job)
     location = job["data"]["inputArtifacts"][0]["location"]
     assert location["type"] == "S3" and location["s3Location"]["objectKey"], location
+    check_credentials(stack, job)
     worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
     worker.put_job_success_result(jobId=job["id"],
                                   executionDetails={"summary": "deployed",

@@ -9,6 +9,7 @@
 #include "api_jobs.h"
 #include "api_token.h"
 
+#include "sluice/aws_jobcred.h"
 #include "sluice/error.h"
 #include "sluice_test.h"
 
@@ -201,7 +202,11 @@ static void test_job_record(void)
         " \"inputArtifacts\": [{\"name\": \"Src\", \"s3location\": {\"bucket\": \"b1\", \"key\": "
         "\"k1\"}}],"
         " \"outputArtifacts\": [{\"name\": \"BuildOutputArtifact\"}], \"continuationToken\": "
-        "\"ct\"}");
+        "\"ct\", \"deadline\": \"2033-05-18T03:33:20Z\"}");
+    aws_jobcred_keys *keys = NULL;
+    REQUIRE(aws_jobcred_keys_parse(
+                &keys, "k1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+                NULL, 0) == 0);
     json_t *definition =
         parse("{\"pipeline\": {\"artifactStore\": {\"type\": \"S3\", \"location\": "
               "\"store-bucket\", \"encryptionKey\": {\"id\": \"k\", \"type\": "
@@ -211,7 +216,7 @@ static void test_job_record(void)
     CHECK_INT_EQ(api_jobs_type_key(json_object_get(job, "actionTypeId"), key, sizeof key), 0);
     CHECK_STR_EQ(key, "Custom/Build/Jenkins/1");
 
-    json_t *record = api_jobs_record(job, definition, "123456789012", true, err, sizeof err);
+    json_t *record = api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err);
     REQUIRE(record != NULL);
     json_t *rendered = api_jobs_render(record, "nonce-1");
     const json_t *data = json_object_get(rendered, "data");
@@ -245,10 +250,34 @@ static void test_job_record(void)
     CHECK_STR_EQ(json_string_value(json_object_get(data, "continuationToken")), "ct");
     CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(data, "encryptionKey"), "type")),
                  "KMS");
-    CHECK(json_object_get(json_object_get(data, "artifactCredentials"), "sessionToken") != NULL);
+    /* artifactCredentials: job credentials for exactly the input and the output, until the
+     * deadline */
+    const json_t *cred = json_object_get(data, "artifactCredentials");
+    aws_jobcred_scope *scope = calloc(1, sizeof *scope);
+    char secret[AWS_JOBCRED_SECRET_LEN + 1];
+    char code[64];
+    CHECK_INT_EQ(aws_jobcred_verify(keys, json_string_value(json_object_get(cred, "accessKeyId")),
+                                    json_string_value(json_object_get(cred, "sessionToken")),
+                                    1999999999000LL, scope, secret, code, err, sizeof err),
+                 0);
+    CHECK_STR_EQ(secret, json_string_value(json_object_get(cred, "secretAccessKey")));
+    CHECK_STR_EQ(scope->job_id, "11111111-2222-4333-8444-555555555555");
+    CHECK_INT_EQ(scope->expires_s, 2000000000);
+    CHECK(aws_jobcred_allows(scope, AWS_JOBCRED_READ, "b1", "k1"));
+    CHECK(!aws_jobcred_allows(scope, AWS_JOBCRED_WRITE, "b1", "k1"));
+    CHECK_INT_EQ(scope->write_count, 1);
+    CHECK(aws_jobcred_allows(
+        scope, AWS_JOBCRED_WRITE, "store-bucket",
+        json_string_value(json_object_get(
+            json_object_get(
+                json_object_get(json_array_get(json_object_get(data, "outputArtifacts"), 0),
+                                "location"),
+                "s3Location"),
+            "objectKey"))));
+    free(scope);
 
     /* the same job gets the same keys again */
-    json_t *again = api_jobs_record(job, definition, "123456789012", true, err, sizeof err);
+    json_t *again = api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err);
     CHECK(json_equal(record, again));
     json_t *locations = api_jobs_output_locations(record);
     CHECK_INT_EQ(json_array_size(locations), 1);
@@ -264,14 +293,16 @@ static void test_job_record(void)
     json_decref(record);
 
     /* no definition: a default bucket; a malformed document: refused */
-    record = api_jobs_record(job, NULL, "123456789012", false, err, sizeof err);
+    record = api_jobs_record(job, NULL, "123456789012", false, NULL, err, sizeof err);
     CHECK(record != NULL);
+    CHECK(json_object_get(json_object_get(record, "data"), "artifactCredentials") == NULL);
     json_decref(record);
     json_object_del(job, "actionTypeId");
-    CHECK(api_jobs_record(job, definition, "123456789012", true, err, sizeof err) == NULL);
+    CHECK(api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "actionTypeId");
     json_decref(job);
     json_decref(definition);
+    aws_jobcred_keys_free(keys);
 }
 
 int main(void)

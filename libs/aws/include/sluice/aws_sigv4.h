@@ -146,6 +146,26 @@ int aws_sigv4_canonical_request(const char *method, const char *path, const http
                                 const char *signed_headers, const char *payload_hash,
                                 sluice_buf *out, char *err, size_t errlen);
 
+/*
+ * Appends S3's canonical URI of a request path exactly as received (still
+ * percent-encoded): S3 signs the path URI-encoded once and neither normalises
+ * it nor encodes it twice. Each byte is re-encoded as SigV4 prescribes
+ * (unreserved characters and '/' kept, everything else %XX in upper case) so
+ * that a client's choice of escapes (%7e or ~, %2a or *) does not matter; an
+ * encoded slash (%2F) stays encoded. 0, or SLUICE_ETOOBIG / SLUICE_ENOMEM.
+ */
+int aws_sigv4_s3_canonical_uri(const char *raw_path, sluice_buf *out);
+
+/*
+ * As aws_sigv4_canonical_request, with the canonical URI already built
+ * (aws_sigv4_canonical_uri or aws_sigv4_s3_canonical_uri).
+ */
+int aws_sigv4_canonical_request_uri(const char *method, const char *canonical_uri,
+                                    const http_pair *query, size_t query_count,
+                                    const http_pair *headers, size_t header_count,
+                                    const char *signed_headers, const char *payload_hash,
+                                    sluice_buf *out, char *err, size_t errlen);
+
 /* Appends the string to sign: algorithm, amz_date, scope ("date/region/service/aws4_request"),
  * hex SHA-256 of the canonical request. */
 int aws_sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,
