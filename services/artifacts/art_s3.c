@@ -880,6 +880,202 @@ static void s3_get_object(s3_request *r, const http_request *req, http_response 
     free(meta);
 }
 
+static void s3_create_upload(s3_request *r, const http_request *req, http_response *resp)
+{
+    art_store_meta *meta = calloc(1, sizeof *meta);
+    if (meta == NULL) {
+        s3_error(r, resp, "InternalError", "out of memory");
+        return;
+    }
+    snprintf(meta->key, sizeof meta->key, "%s", r->route.key);
+    s3_meta_from_headers(req, meta);
+    char id[ART_STORE_UPLOAD_ID_LEN + 1];
+    int rc = art_store_upload_create(r->s3->config.store, r->route.bucket, meta, id);
+    free(meta);
+    if (rc != SLUICE_OK) {
+        s3_error(r, resp, rc == SLUICE_ENOTFOUND ? "NoSuchBucket" : "InternalError",
+                 "cannot start the upload");
+        return;
+    }
+    art_xml *x = art_xml_new("InitiateMultipartUploadResult");
+    if (x != NULL) {
+        art_xml_text(x, "Bucket", r->route.bucket);
+        art_xml_text(x, "Key", r->route.key);
+        art_xml_text(x, "UploadId", id);
+    }
+    s3_xml_send(r, resp, x);
+}
+
+/* Appends part number's bytes to w with a fixed buffer. */
+static int s3_copy_part(s3_request *r, art_store_writer *w, unsigned number, char *buf)
+{
+    int fd = -1;
+    char err[256];
+    if (art_store_upload_open_part(r->s3->config.store, r->upload_id, number, &fd) != SLUICE_OK) {
+        return SLUICE_ENOTFOUND;
+    }
+    int rc = SLUICE_OK;
+    for (;;) {
+        ssize_t n = read(fd, buf, S3_COPY_BUF);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            rc = SLUICE_EIO;
+            break;
+        }
+        if (n == 0) {
+            break;
+        }
+        rc = art_store_writer_write(w, buf, (size_t)n, err, sizeof err);
+        if (rc != SLUICE_OK) {
+            break;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+static void s3_complete_upload(s3_request *r, http_response *resp)
+{
+    art_s3 *s3 = r->s3;
+    char err[S3_MESSAGE_MAX];
+    art_xml_part *parts = malloc(ART_XML_PARTS_MAX * sizeof *parts);
+    unsigned char(*md5s)[16] = malloc(ART_XML_PARTS_MAX * sizeof *md5s);
+    art_store_meta *meta = calloc(1, sizeof *meta);
+    char *buf = malloc(S3_COPY_BUF);
+    art_store_entry *stored = NULL;
+    size_t nstored = 0;
+    art_store_writer *w = NULL;
+    size_t count = 0;
+    if (parts == NULL || md5s == NULL || meta == NULL || buf == NULL) {
+        s3_error(r, resp, "InternalError", "out of memory");
+        goto out;
+    }
+    int rc = art_xml_parse_complete(sluice_buf_cstr(&r->xml), r->xml.len, parts, ART_XML_PARTS_MAX,
+                                    &count, err, sizeof err);
+    if (rc != SLUICE_OK) {
+        s3_error(r, resp, "MalformedXML", err);
+        goto out;
+    }
+    for (size_t i = 1; i < count; i++) {
+        if (parts[i].number <= parts[i - 1].number) {
+            s3_error(r, resp, "InvalidPartOrder",
+                     "The list of parts was not in ascending order. The parts list must be "
+                     "specified in order by part number.");
+            goto out;
+        }
+    }
+    char bucket[ART_KEYPATH_BUCKET_MAX + 1];
+    if (art_store_upload_get(s3->config.store, r->upload_id, bucket, sizeof bucket, meta) !=
+            SLUICE_OK ||
+        art_store_upload_parts(s3->config.store, r->upload_id, &stored, &nstored) != SLUICE_OK) {
+        s3_error(r, resp, "NoSuchUpload", "The specified upload does not exist.");
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const art_store_entry *found = NULL;
+        for (size_t j = 0; j < nstored; j++) {
+            if (stored[j].number == parts[i].number) {
+                found = &stored[j];
+            }
+        }
+        unsigned char md5[16];
+        unsigned char want[16];
+        if (found == NULL || art_digest_parse_etag(parts[i].etag, md5) != SLUICE_OK ||
+            art_digest_parse_etag(found->etag, want) != SLUICE_OK || memcmp(md5, want, 16) != 0) {
+            s3_error(r, resp, "InvalidPart",
+                     "One or more of the specified parts could not be found. The part may not "
+                     "have been uploaded, or the specified entity tag may not match the part's "
+                     "entity tag.");
+            goto out;
+        }
+        if (i + 1 < count && found->size < s3->config.min_part_size) {
+            s3_error(r, resp, "EntityTooSmall",
+                     "Your proposed upload is smaller than the minimum allowed size");
+            goto out;
+        }
+        memcpy(md5s[i], md5, 16);
+    }
+    if (art_store_writer_new(s3->config.store, &w, err, sizeof err) != SLUICE_OK) {
+        s3_error(r, resp, "InternalError", err);
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (s3_copy_part(r, w, parts[i].number, buf) != SLUICE_OK) {
+            s3_error(r, resp, "InternalError", "cannot assemble the parts");
+            goto out;
+        }
+    }
+    art_digest_result d;
+    if (art_store_writer_finish(w, &d, err, sizeof err) != SLUICE_OK ||
+        art_digest_multipart_etag((const unsigned char(*)[16])md5s, count, meta->etag) !=
+            SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot finish the object");
+        goto out;
+    }
+    meta->parts = (unsigned)count;
+    if (art_store_commit_object(s3->config.store, w, r->route.bucket, meta, err, sizeof err) !=
+        SLUICE_OK) {
+        s3_error(r, resp, "InternalError", err);
+        goto out;
+    }
+    art_store_upload_abort(s3->config.store, r->upload_id); /* the parts are no longer needed */
+    if (s3->config.on_stored != NULL) {
+        s3->config.on_stored(r->route.bucket, meta, s3->config.stored_ctx);
+    }
+    art_xml *x = art_xml_new("CompleteMultipartUploadResult");
+    if (x != NULL) {
+        char location[ART_KEYPATH_KEY_MAX + 96];
+        char etag[ART_DIGEST_ETAG_MAX + 2];
+        snprintf(location, sizeof location, "/%s/%s", r->route.bucket, r->route.key);
+        s3_quoted(meta->etag, etag, sizeof etag);
+        art_xml_text(x, "Location", location);
+        art_xml_text(x, "Bucket", r->route.bucket);
+        art_xml_text(x, "Key", r->route.key);
+        art_xml_text(x, "ETag", etag);
+    }
+    s3_xml_send(r, resp, x);
+out:
+    art_store_writer_free(w);
+    art_store_entries_free(stored, nstored);
+    free(parts);
+    free(md5s);
+    free(meta);
+    free(buf);
+}
+
+static void s3_list_parts(s3_request *r, http_response *resp)
+{
+    art_store_entry *stored = NULL;
+    size_t n = 0;
+    if (art_store_upload_parts(r->s3->config.store, r->upload_id, &stored, &n) != SLUICE_OK) {
+        s3_error(r, resp, "NoSuchUpload", "The specified upload does not exist.");
+        return;
+    }
+    art_xml *x = art_xml_new("ListPartsResult");
+    if (x != NULL) {
+        art_xml_text(x, "Bucket", r->route.bucket);
+        art_xml_text(x, "Key", r->route.key);
+        art_xml_text(x, "UploadId", r->upload_id);
+        art_xml_text(x, "IsTruncated", "false");
+        for (size_t i = 0; i < n; i++) {
+            char when[64];
+            char etag[ART_DIGEST_ETAG_MAX + 2];
+            s3_iso_time(stored[i].mtime_ms, when, sizeof when);
+            s3_quoted(stored[i].etag, etag, sizeof etag);
+            art_xml_open(x, "Part");
+            art_xml_textf(x, "PartNumber", "%u", stored[i].number);
+            art_xml_text(x, "LastModified", when);
+            art_xml_text(x, "ETag", etag);
+            art_xml_textf(x, "Size", "%llu", (unsigned long long)stored[i].size);
+            art_xml_close(x);
+        }
+    }
+    art_store_entries_free(stored, n);
+    s3_xml_send(r, resp, x);
+}
+
 static void s3_end(void *stream, const http_request *req, http_response *resp, void *ctx)
 {
     (void)ctx;
@@ -945,6 +1141,19 @@ static void s3_end(void *stream, const http_request *req, http_response *resp, v
         return;
     case ART_OP_HEAD_OBJECT:
         s3_get_object(r, req, resp, true);
+        return;
+    case ART_OP_CREATE_MULTIPART_UPLOAD:
+        s3_create_upload(r, req, resp);
+        return;
+    case ART_OP_COMPLETE_MULTIPART_UPLOAD:
+        s3_complete_upload(r, resp);
+        return;
+    case ART_OP_ABORT_MULTIPART_UPLOAD:
+        art_store_upload_abort(st, r->upload_id);
+        s3_empty(r, resp, 204);
+        return;
+    case ART_OP_LIST_PARTS:
+        s3_list_parts(r, resp);
         return;
     case ART_OP_DELETE_OBJECT:
         rc = art_store_object_delete(st, r->route.bucket, r->route.key);

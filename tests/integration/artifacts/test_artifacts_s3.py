@@ -190,6 +190,71 @@ def main():
                            ChecksumAlgorithm="CRC32")
         check("ETag" in ok, "a correct x-amz-checksum-crc32 is accepted")
 
+        # multipart: aws s3 cp of a large file, compared by SHA-256
+        large = os.path.join(work, "large.bin")
+        subprocess.run(["dd", "if=/dev/urandom", "of=" + large, "bs=1M", "count=110"],
+                       check=True, capture_output=True)
+        large_back = os.path.join(work, "large-back.bin")
+        started = time.monotonic()
+        up = aws("s3", "cp", large, "s3://lifecycle/large.bin")
+        mid = time.monotonic()
+        down = aws("s3", "cp", "s3://lifecycle/large.bin", large_back)
+        done = time.monotonic()
+        print(f"     110 MiB: up {mid - started:.2f} s, down {done - mid:.2f} s")
+        check(up.returncode == 0 and down.returncode == 0,
+              "aws s3 cp of 110 MiB (multipart) " + up.stderr[-300:] + down.stderr[-300:])
+        check(os.path.exists(large_back) and sha256_file(large_back) == sha256_file(large),
+              "110 MiB download has the uploaded SHA-256")
+        etag = s3.head_object(Bucket="lifecycle", Key="large.bin")["ETag"]
+        check(etag.endswith('-14"'), f"multipart ETag ends in -<parts> ({etag})")
+        os.unlink(large_back)
+
+        # multipart by hand: order, parts, malformed XML, abort
+        up_id = s3.create_multipart_upload(Bucket="lifecycle", Key="mp")["UploadId"]
+        first = os.urandom(5 * 1024 * 1024)
+        e1 = s3.upload_part(Bucket="lifecycle", Key="mp", UploadId=up_id, PartNumber=1,
+                            Body=first)["ETag"]
+        e2 = s3.upload_part(Bucket="lifecycle", Key="mp", UploadId=up_id, PartNumber=2,
+                            Body=b"tail")["ETag"]
+        listed_parts = s3.list_parts(Bucket="lifecycle", Key="mp", UploadId=up_id)["Parts"]
+        check([p["PartNumber"] for p in listed_parts] == [1, 2], "ListParts")
+        check(error_code(lambda: s3.complete_multipart_upload(
+            Bucket="lifecycle", Key="mp", UploadId=up_id,
+            MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2},
+                                       {"PartNumber": 1, "ETag": e1}]})) == "InvalidPartOrder",
+              "parts out of order: InvalidPartOrder")
+        check(error_code(lambda: s3.complete_multipart_upload(
+            Bucket="lifecycle", Key="mp", UploadId=up_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e2}]})) == "InvalidPart",
+              "wrong part ETag: InvalidPart")
+        import urllib.request  # a raw malformed body, signed by botocore's signer
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        raw = AWSRequest(method="POST", url=f"{endpoint}/lifecycle/mp?uploadId={up_id}",
+                         data=b"<CompleteMultipartUpload><Part>")
+        raw.headers["x-amz-content-sha256"] = hashlib.sha256(b"<CompleteMultipartUpload><Part>").hexdigest()
+        S3SigV4Auth(Credentials(AKID, SECRET), "s3", "us-east-1").add_auth(raw)
+        prepared = raw.prepare()
+        req = urllib.request.Request(prepared.url, data=prepared.body, method="POST",
+                                     headers=dict(prepared.headers))
+        try:
+            urllib.request.urlopen(req, timeout=10)
+            body = ""
+        except urllib.error.HTTPError as exc:
+            body = exc.read().decode()
+        check("<Code>MalformedXML</Code>" in body, "malformed CompleteMultipartUpload: MalformedXML")
+        done_mp = s3.complete_multipart_upload(
+            Bucket="lifecycle", Key="mp", UploadId=up_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+        check(s3.get_object(Bucket="lifecycle", Key="mp")["Body"].read() == first + b"tail",
+              "CompleteMultipartUpload joins the parts")
+        check(done_mp["ETag"].endswith('-2"'), "ETag of two parts ends in -2")
+        up_id = s3.create_multipart_upload(Bucket="lifecycle", Key="gone")["UploadId"]
+        s3.abort_multipart_upload(Bucket="lifecycle", Key="gone", UploadId=up_id)
+        check(error_code(lambda: s3.list_parts(Bucket="lifecycle", Key="gone", UploadId=up_id)) ==
+              "NoSuchUpload", "aborted upload: NoSuchUpload")
+
         # authentication
         bad = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
                            aws_secret_access_key="wrong-secret", region_name="us-east-1",
