@@ -30,6 +30,8 @@ const sluice_config_var art_config_vars[] = {
                       "objects one listing may scan in a bucket"),
     SLUICE_CONFIG_INT("SLUICE_ARTIFACTS_THREADS", art_config, threads, 1, 16, "4",
                       "HTTP worker threads"),
+    SLUICE_CONFIG_INT("SLUICE_ARTIFACTS_IDLE_TIMEOUT_S", art_config, idle_timeout_s, 1, 3600, "30",
+                      "a connection silent this long is closed (an upload in it is discarded)"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", art_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

@@ -22,6 +22,7 @@ typedef struct art_config {
     int64_t min_part_size;
     int64_t list_max;
     int64_t threads;
+    int64_t idle_timeout_s;
     char log_level[16];
 } art_config;
 

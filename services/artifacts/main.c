@@ -126,6 +126,7 @@ int main(void)
     hcfg.bind_address = cfg.bind;
     hcfg.port = (uint16_t)cfg.port;
     hcfg.threads = (unsigned)cfg.threads;
+    hcfg.connection_timeout_s = (unsigned)cfg.idle_timeout_s;
     hcfg.connection_memory_limit = 256 * 1024;
     hcfg.max_header_bytes = 32 * 1024;
     hcfg.metrics = metrics;
