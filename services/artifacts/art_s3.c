@@ -1076,6 +1076,43 @@ static void s3_list_parts(s3_request *r, http_response *resp)
     s3_xml_send(r, resp, x);
 }
 
+static void s3_delete_objects(s3_request *r, http_response *resp)
+{
+    art_xml_delete_item *items = malloc(ART_XML_DELETE_MAX * sizeof *items);
+    if (items == NULL) {
+        s3_error(r, resp, "InternalError", "out of memory");
+        return;
+    }
+    size_t count = 0;
+    bool quiet = false;
+    char err[S3_MESSAGE_MAX];
+    if (art_xml_parse_delete(sluice_buf_cstr(&r->xml), r->xml.len, items, ART_XML_DELETE_MAX,
+                             &count, &quiet, err, sizeof err) != SLUICE_OK) {
+        free(items);
+        s3_error(r, resp, "MalformedXML", err);
+        return;
+    }
+    art_xml *x = art_xml_new("DeleteResult");
+    for (size_t i = 0; i < count && x != NULL; i++) {
+        int rc = art_keypath_key_valid(items[i].key)
+                     ? art_store_object_delete(r->s3->config.store, r->route.bucket, items[i].key)
+                     : SLUICE_EINVAL;
+        if (rc == SLUICE_OK && !quiet) {
+            art_xml_open(x, "Deleted");
+            art_xml_text(x, "Key", items[i].key);
+            art_xml_close(x);
+        } else if (rc != SLUICE_OK) {
+            art_xml_open(x, "Error");
+            art_xml_text(x, "Key", items[i].key);
+            art_xml_text(x, "Code", rc == SLUICE_EINVAL ? "InvalidArgument" : "InternalError");
+            art_xml_text(x, "Message", rc == SLUICE_EINVAL ? "invalid key" : "cannot delete");
+            art_xml_close(x);
+        }
+    }
+    free(items);
+    s3_xml_send(r, resp, x);
+}
+
 static void s3_end(void *stream, const http_request *req, http_response *resp, void *ctx)
 {
     (void)ctx;
@@ -1141,6 +1178,9 @@ static void s3_end(void *stream, const http_request *req, http_response *resp, v
         return;
     case ART_OP_HEAD_OBJECT:
         s3_get_object(r, req, resp, true);
+        return;
+    case ART_OP_DELETE_OBJECTS:
+        s3_delete_objects(r, resp);
         return;
     case ART_OP_CREATE_MULTIPART_UPLOAD:
         s3_create_upload(r, req, resp);

@@ -255,6 +255,27 @@ def main():
         check(error_code(lambda: s3.list_parts(Bucket="lifecycle", Key="gone", UploadId=up_id)) ==
               "NoSuchUpload", "aborted upload: NoSuchUpload")
 
+        # DeleteObjects
+        for k in ("del/a", "del/b"):
+            s3.put_object(Bucket="lifecycle", Key=k, Body=b"x")
+        result = s3.delete_objects(Bucket="lifecycle", Delete={"Objects": [
+            {"Key": "del/a"}, {"Key": "del/b"}, {"Key": "del/never"}]})
+        check(sorted(d["Key"] for d in result.get("Deleted", [])) == ["del/a", "del/b", "del/never"]
+              and s3.list_objects_v2(Bucket="lifecycle", Prefix="del/")["KeyCount"] == 0,
+              "DeleteObjects removes every key")
+        raw = AWSRequest(method="POST", url=f"{endpoint}/lifecycle?delete", data=b"<Delete><Object>")
+        raw.headers["x-amz-content-sha256"] = hashlib.sha256(b"<Delete><Object>").hexdigest()
+        S3SigV4Auth(Credentials(AKID, SECRET), "s3", "us-east-1").add_auth(raw)
+        prepared = raw.prepare()
+        req = urllib.request.Request(prepared.url, data=prepared.body, method="POST",
+                                     headers=dict(prepared.headers))
+        try:
+            urllib.request.urlopen(req, timeout=10)
+            body = ""
+        except urllib.error.HTTPError as exc:
+            body = exc.read().decode()
+        check("<Code>MalformedXML</Code>" in body, "malformed DeleteObjects: MalformedXML")
+
         # authentication
         bad = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
                            aws_secret_access_key="wrong-secret", region_name="us-east-1",
