@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   librdkafka-dev libjansson-dev libmicrohttpd-dev libhiredis-dev
   libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-dev libcmocka-dev
+  libxml2-dev zlib1g-dev
   redis-server
   openjdk-17-jre-headless maven
   clang-14 libclang-rt-14-dev clang-format-14

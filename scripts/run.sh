@@ -33,6 +33,7 @@ kafka_controller_port=${SLUICE_KAFKA_CONTROLLER_PORT:-9093}
 redis_port=${SLUICE_REDIS_PORT:-6379}
 api_port=${SLUICE_API_PORT:-7070}
 orchestrator_port=${SLUICE_ORCHESTRATOR_PORT:-7075}
+artifacts_port=${SLUICE_ARTIFACTS_PORT:-7071}
 region=${AWS_DEFAULT_REGION:-us-east-1}
 
 # The demo identity (an admin). Local only: the api listens on 127.0.0.1.
@@ -88,6 +89,9 @@ if [[ ! -s $state/job-credential-keys ]]; then
     >"$state/job-credential-keys")
 fi
 export SLUICE_JOB_CREDENTIAL_KEYS_FILE="$state/job-credential-keys"
+export SLUICE_ARTIFACTS_PORT="$artifacts_port"
+export SLUICE_ARTIFACTS_CREDENTIALS="$SLUICE_API_CREDENTIALS"
+export SLUICE_ARTIFACTS_DIR="${SLUICE_ARTIFACTS_DIR:-$state/artifacts}"
 
 # Starts build/services/<name>/sluice-<name> if it was built.
 start_service() {
@@ -104,6 +108,7 @@ echo "Sluice is running:"
 printf '  %-13s 127.0.0.1:%s\n' kafka "$kafka_port" redis "$redis_port"
 start_service orchestrator "$orchestrator_port"
 start_service api "$api_port"
+start_service artifacts "$artifacts_port"
 
 # The aws CLI that knows CodePipeline V2 (scripts/install-deps.sh puts it there).
 aws_venv="$(sluice_cache_dir)/venv/bin"
@@ -114,7 +119,7 @@ fi
 {
   echo "export PATH=\"$aws_venv:\$PATH\""
   echo "export SLUICE_ENDPOINT=http://127.0.0.1:$api_port"
-  echo "export SLUICE_ARTIFACTS_ENDPOINT=http://127.0.0.1:${SLUICE_ARTIFACTS_PORT:-7071}"
+  echo "export SLUICE_ARTIFACTS_ENDPOINT=http://127.0.0.1:$artifacts_port"
   echo "export SLUICE_APPROVALS_ENDPOINT=http://127.0.0.1:${SLUICE_APPROVALS_PORT:-7072}"
   echo "export AWS_ACCESS_KEY_ID=$demo_key"
   echo "export AWS_SECRET_ACCESS_KEY=$demo_secret"

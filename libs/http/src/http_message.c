@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define HTTP_JSON_REAL_PRECISION 16
 
@@ -40,6 +41,9 @@ void http_response_init(http_response *resp, size_t max_body)
     resp->status = 0;
     resp->content_type[0] = '\0';
     sluice_buf_init(&resp->body, max_body);
+    resp->body_fd = -1;
+    resp->body_offset = 0;
+    resp->body_length = 0;
     resp->header_count = 0;
     for (size_t i = 0; i < HTTP_RESPONSE_MAX_HEADERS; i++) {
         resp->headers[i].name = NULL;
@@ -93,8 +97,31 @@ static void message_replace(http_response *resp, int status, const char *content
     sluice_buf_free(&resp->body);
     resp->body = *body;
     sluice_buf_init(body, resp->body.max); /* now owned by the response */
+    if (resp->body_fd >= 0) {
+        close(resp->body_fd);
+        resp->body_fd = -1;
+    }
     resp->status = status;
     memcpy(resp->content_type, content_type, strlen(content_type) + 1);
+}
+
+int http_response_set_file(http_response *resp, int status, const char *content_type, int fd,
+                           uint64_t offset, uint64_t length)
+{
+    if (fd < 0) {
+        return SLUICE_EINVAL;
+    }
+    if (!message_check_head(status, content_type)) {
+        close(fd);
+        return SLUICE_EINVAL;
+    }
+    sluice_buf empty;
+    sluice_buf_init(&empty, resp->body.max);
+    message_replace(resp, status, content_type, &empty);
+    resp->body_fd = fd; /* now owned by the response */
+    resp->body_offset = offset;
+    resp->body_length = length;
+    return SLUICE_OK;
 }
 
 int http_response_set_body(http_response *resp, int status, const char *content_type,
@@ -226,6 +253,10 @@ void http_response_free(http_response *resp)
         return;
     }
     sluice_buf_free(&resp->body);
+    if (resp->body_fd >= 0) {
+        close(resp->body_fd);
+        resp->body_fd = -1;
+    }
     for (size_t i = 0; i < resp->header_count; i++) {
         free(resp->headers[i].name);
         free(resp->headers[i].value);

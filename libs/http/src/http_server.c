@@ -44,6 +44,7 @@
 #define SERVER_MAX_THREADS    16
 #define SERVER_MIN_CONN_MEM   (8 * 1024)
 #define SERVER_DISCARD_FACTOR 16
+#define SERVER_MAX_PREFIXES   8
 
 typedef struct server_route {
     char method[SERVER_METHOD_MAX + 1];
@@ -52,8 +53,15 @@ typedef struct server_route {
     void *ctx;
 } server_route;
 
+typedef struct server_prefix {
+    char path[HTTP_SERVER_PATH_MAX + 1];
+    http_stream_handler handler;
+} server_prefix;
+
 struct http_server {
     http_server_config config;
+    server_prefix prefixes[SERVER_MAX_PREFIXES];
+    size_t prefix_count;
     char bind_address[SERVER_BIND_MAX];
     server_route routes[HTTP_SERVER_MAX_ROUTES];
     size_t route_count;
@@ -65,14 +73,6 @@ struct http_server {
     char last_log[SERVER_LOG_MAX];
 };
 
-/* State of one request across the calls of server_access. */
-typedef struct server_request {
-    int64_t start_ns;
-    bool too_large;   /* body exceeded max_body: answer 413 on the final call */
-    size_t discarded; /* body bytes dropped after the bound was hit */
-    sluice_buf body;
-} server_request;
-
 /* Collects libmicrohttpd's key/value lists into an http_pair array. */
 typedef struct server_pairs {
     http_pair *items;
@@ -81,6 +81,22 @@ typedef struct server_pairs {
     size_t bytes;  /* sum of name and value lengths */
     char *trimmed; /* copies of values that arrived with trailing blanks */
 } server_pairs;
+
+/* State of one request across the calls of server_access. */
+typedef struct server_request {
+    int64_t start_ns;
+    bool too_large;   /* body exceeded max_body: answer 413 on the final call */
+    size_t discarded; /* body bytes dropped after the bound was hit */
+    sluice_buf body;
+    /* A streaming route's request: */
+    const server_prefix *stream_route; /* NULL for exact routes */
+    void *stream;                      /* the handler's state */
+    bool answered;                     /* a response is queued */
+    bool refused;                      /* data() refused: drop the rest of the body */
+    server_pairs headers;              /* loaded once, valid for the whole request */
+    server_pairs query;
+    char remote_addr[HTTP_REMOTE_ADDR_MAX];
+} server_request;
 
 static const char *const server_known_methods[] = {"GET",    "HEAD",  "POST",   "PUT",
                                                    "DELETE", "PATCH", "OPTIONS"};
@@ -208,6 +224,31 @@ int http_server_route(http_server *server, const char *method, const char *path,
     route->handler = handler;
     route->ctx = ctx;
     server->route_count++;
+    return SLUICE_OK;
+}
+
+int http_server_route_prefix(http_server *server, const char *prefix,
+                             const http_stream_handler *handler)
+{
+    if (server->daemon != NULL) {
+        return SLUICE_ESTATE;
+    }
+    if (prefix == NULL || handler == NULL || handler->begin == NULL || handler->data == NULL ||
+        handler->end == NULL || prefix[0] != '/' || strlen(prefix) > HTTP_SERVER_PATH_MAX) {
+        return SLUICE_EINVAL;
+    }
+    for (size_t i = 0; i < server->prefix_count; i++) {
+        if (strcmp(server->prefixes[i].path, prefix) == 0) {
+            return SLUICE_EINVAL;
+        }
+    }
+    if (server->prefix_count >= SERVER_MAX_PREFIXES) {
+        return SLUICE_ETOOBIG;
+    }
+    server_prefix *route = &server->prefixes[server->prefix_count];
+    memcpy(route->path, prefix, strlen(prefix) + 1);
+    route->handler = *handler;
+    server->prefix_count++;
     return SLUICE_OK;
 }
 
@@ -386,7 +427,13 @@ static enum MHD_Result server_send(const http_server *server, struct MHD_Connect
     struct MHD_Response *response = NULL;
     size_t len = resp->body.len;
     char *body = sluice_buf_steal(&resp->body);
-    if (len > 0) {
+    if (resp->body_fd >= 0 && resp->body_length > 0) {
+        response = MHD_create_response_from_fd_at_offset64(resp->body_length, resp->body_fd,
+                                                           resp->body_offset);
+        if (response != NULL) {
+            resp->body_fd = -1; /* now owned by the response */
+        }
+    } else if (len > 0) {
         response = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         if (response != NULL) {
             body = NULL; /* now owned by the response */
@@ -434,9 +481,73 @@ static enum MHD_Result server_reject(const http_server *server, struct MHD_Conne
     return server_send(server, conn, state, route, method, &resp);
 }
 
+/* The streaming route for method + url, or NULL when an exact route (or none) takes it. */
+static const server_prefix *server_find_prefix(const http_server *server, const char *url,
+                                               const char *method)
+{
+    for (size_t i = 0; i < server->route_count; i++) {
+        if (strcmp(server->routes[i].path, url) == 0 &&
+            strcmp(server->routes[i].method, method) == 0) {
+            return NULL;
+        }
+    }
+    const server_prefix *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < server->prefix_count; i++) {
+        size_t len = strlen(server->prefixes[i].path);
+        if (strncmp(server->prefixes[i].path, url, len) == 0 && (best == NULL || len > best_len)) {
+            best = &server->prefixes[i];
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+static http_request server_stream_view(const server_request *state, const char *url,
+                                       const char *method)
+{
+    http_request req = {
+        .method = method,
+        .path = url,
+        .headers = state->headers.items,
+        .header_count = state->headers.count,
+        .query = state->query.items,
+        .query_count = state->query.count,
+        .body = "",
+        .body_len = 0,
+    };
+    memcpy(req.remote_addr, state->remote_addr, sizeof req.remote_addr);
+    return req;
+}
+
+/* A streaming route's first call: load the request's view once and run begin. */
+static enum MHD_Result server_stream_begin(http_server *server, struct MHD_Connection *conn,
+                                           const char *url, const char *method,
+                                           server_request *state)
+{
+    if (server_pairs_load(conn, MHD_HEADER_KIND, &state->headers) != SLUICE_OK ||
+        server_pairs_trim(&state->headers) != SLUICE_OK ||
+        server_pairs_load(conn, MHD_GET_ARGUMENT_KIND, &state->query) != SLUICE_OK) {
+        state->stream_route = NULL; /* begin never ran: no done either */
+        return MHD_NO;
+    }
+    server_remote_addr(conn, state->remote_addr, sizeof state->remote_addr);
+    http_request req = server_stream_view(state, url, method);
+    http_response resp;
+    http_response_init(&resp, server->config.max_response_body);
+    const http_stream_handler *handler = &state->stream_route->handler;
+    handler->begin(&req, &resp, &state->stream, handler->ctx);
+    state->answered = resp.status != 0;
+    if (!state->answered) {
+        http_response_free(&resp);
+        return MHD_YES;
+    }
+    return server_send(server, conn, state, state->stream_route->path, method, &resp);
+}
+
 /* The first call: allocate state, enforce the bounds the headers decide. */
 static enum MHD_Result server_first_call(http_server *server, struct MHD_Connection *conn,
-                                         const char *method, void **con_cls)
+                                         const char *url, const char *method, void **con_cls)
 {
     server_request *state = calloc(1, sizeof *state);
     if (state == NULL) {
@@ -453,8 +564,13 @@ static enum MHD_Result server_first_call(http_server *server, struct MHD_Connect
         char message[128];
         snprintf(message, sizeof message, "at most %zu headers and %zu bytes of headers allowed",
                  server->config.max_headers, server->config.max_header_bytes);
+        state->answered = true;
         return server_reject(server, conn, state, "unmatched", method, 431,
                              "RequestHeaderFieldsTooLarge", message);
+    }
+    state->stream_route = server_find_prefix(server, url, method);
+    if (state->stream_route != NULL) {
+        return server_stream_begin(server, conn, url, method, state);
     }
     const char *length =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -577,7 +693,28 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     http_server *server = cls;
     server_request *state = *con_cls;
     if (state == NULL) {
-        return server_first_call(server, conn, method, con_cls);
+        return server_first_call(server, conn, url, method, con_cls);
+    }
+    if (state->stream_route != NULL) {
+        if (state->answered) {
+            *upload_data_size = 0; /* answered already: drop whatever still arrives */
+            return MHD_YES;
+        }
+        const http_stream_handler *handler = &state->stream_route->handler;
+        if (*upload_data_size > 0) {
+            size_t n = *upload_data_size;
+            *upload_data_size = 0;
+            if (!state->refused && handler->data(state->stream, upload_data, n, handler->ctx) < 0) {
+                state->refused = true;
+            }
+            return MHD_YES;
+        }
+        http_request req = server_stream_view(state, url, method);
+        http_response resp;
+        http_response_init(&resp, server->config.max_response_body);
+        handler->end(state->stream, &req, &resp, handler->ctx);
+        state->answered = true;
+        return server_send(server, conn, state, state->stream_route->path, method, &resp);
     }
     if (*upload_data_size > 0) {
         return server_body_chunk(server, state, upload_data, upload_data_size);
@@ -590,9 +727,16 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
 {
     (void)cls;
     (void)conn;
-    (void)toe;
     server_request *state = *con_cls;
     if (state != NULL) {
+        if (state->stream_route != NULL && state->stream_route->handler.done != NULL) {
+            state->stream_route->handler.done(state->stream,
+                                              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
+                                              state->stream_route->handler.ctx);
+        }
+        free(state->headers.items);
+        free(state->headers.trimmed);
+        free(state->query.items);
         sluice_buf_free(&state->body);
         free(state);
         *con_cls = NULL;

@@ -14,8 +14,9 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define HTTP_RESPONSE_MAX_HEADERS 16   /* extra headers a response may carry */
+#define HTTP_RESPONSE_MAX_HEADERS 40   /* extra headers a response may carry */
 #define HTTP_HEADER_VALUE_MAX     4096 /* bytes in one extra response header value */
 #define HTTP_CONTENT_TYPE_MAX     128  /* bytes of a content type, excluding the NUL */
 #define HTTP_REMOTE_ADDR_MAX      64   /* bytes of a printed socket address */
@@ -48,12 +49,17 @@ typedef struct http_response_header {
 
 /*
  * What a handler answers. status 0 means "not set" (the server then answers
- * 500). The body is bounded at init; setting a larger one fails.
+ * 500). The body is bounded at init; setting a larger one fails. Instead of
+ * the buffer, the body may be a range of an open file (http_response_set_file):
+ * the server then streams it without reading it into memory.
  */
 typedef struct http_response {
     int status;
     char content_type[HTTP_CONTENT_TYPE_MAX + 1];
     sluice_buf body;
+    int body_fd;          /* -1, or the file whose range is the body (owned) */
+    uint64_t body_offset; /* first byte of the range */
+    uint64_t body_length; /* bytes of the range (the Content-Length) */
     http_response_header headers[HTTP_RESPONSE_MAX_HEADERS];
     size_t header_count;
 } http_response;
@@ -106,10 +112,20 @@ json_t *http_message_json_string(const char *text);
  */
 int http_response_add_header(http_response *resp, const char *name, const char *value);
 
+/*
+ * Replaces status, content type and body with length bytes of the open file fd
+ * from offset on. Takes ownership of fd on success and on failure (it is
+ * closed then); a previous buffer body or file is released. 0, or SLUICE_EINVAL
+ * (bad status, content type or fd < 0; the response is unchanged apart from fd).
+ */
+int http_response_set_file(http_response *resp, int status, const char *content_type, int fd,
+                           uint64_t offset, uint64_t length);
+
 /* The value of the extra header named name (case-insensitive), or NULL. */
 const char *http_response_get_header(const http_response *resp, const char *name);
 
-/* Frees the body and headers; the response may be reused after http_response_init. Accepts NULL. */
+/* Frees the body (closing a file body) and headers; the response may be reused after
+ * http_response_init. Accepts NULL. */
 void http_response_free(http_response *resp);
 
 #endif

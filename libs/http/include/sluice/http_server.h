@@ -24,6 +24,15 @@
  * connection_memory_limit. Response bodies are handed to libmicrohttpd without a copy
  * (MHD_RESPMEM_MUST_FREE).
  *
+ * Streaming routes (http_server_route_prefix) are for bodies of any size: a
+ * request whose path starts with the prefix and that no exact route takes (for
+ * its method) goes to an http_stream_handler that sees the headers first, then
+ * each chunk of body as libmicrohttpd reads it (at most the connection memory
+ * at a time), then the end; nothing is buffered by the server, and max_body
+ * does not apply. Its response may stream a file range (http_response_set_file,
+ * sent with MHD_create_response_from_fd_at_offset64), so neither direction
+ * holds more than a connection's buffer of the body in memory.
+ *
  * Optionally the server counts every request in a metrics registry:
  *   sluice_http_requests_total{route,method,status} (route is the matched path,
  *   or "unmatched") and sluice_http_request_duration_seconds{route}.
@@ -34,6 +43,7 @@
 #include "sluice/http_message.h"
 #include "sluice/http_metrics.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +68,30 @@ typedef void (*http_handler_fn)(const http_request *req, http_response *resp, vo
  */
 typedef void (*http_error_fn)(int status, const char *code, const char *message,
                               http_response *resp, void *ctx);
+
+/*
+ * A streaming route's callbacks; all run on the pool thread serving the
+ * connection, one request at a time per connection.
+ *   begin: the headers are in (req->body is "", body_len 0). Either answers
+ *          at once by setting resp->status (the body, if any, is then not
+ *          read; libmicrohttpd closes the connection after the response when
+ *          a body was pending) or leaves resp unset to take the body; *stream
+ *          is the handler's per-request state (may stay NULL).
+ *   data:  a chunk of body (len > 0). 0 to go on; negative to refuse the rest,
+ *          which the server then reads and drops until end.
+ *   end:   the whole body is in (not called after begin answered); must fill
+ *          resp. req is the same view as in begin.
+ *   done:  called exactly once for every begin, when the request is over
+ *          however it ended: completed is true only when the response was sent
+ *          in full. Frees *stream. May be NULL.
+ */
+typedef struct http_stream_handler {
+    void (*begin)(const http_request *req, http_response *resp, void **stream, void *ctx);
+    int (*data)(void *stream, const char *bytes, size_t len, void *ctx);
+    void (*end)(void *stream, const http_request *req, http_response *resp, void *ctx);
+    void (*done)(void *stream, bool completed, void *ctx);
+    void *ctx; /* borrowed; must outlive the server */
+} http_stream_handler;
 
 typedef struct http_server_config {
     const char *bind_address;       /* numeric IPv4 or IPv6 address; NULL or "" = "0.0.0.0" */
@@ -98,6 +132,16 @@ http_server *http_server_new(const http_server_config *config, char *err, size_t
  */
 int http_server_route(http_server *server, const char *method, const char *path,
                       http_handler_fn handler, void *ctx);
+
+/*
+ * Routes every method on paths starting with prefix (copied; starts with '/')
+ * to the streaming handler (copied; its ctx borrowed), after the exact routes:
+ * an exact route with the request's method wins. The longest matching prefix
+ * wins among prefixes. Only before http_server_start. 0, or SLUICE_EINVAL,
+ * SLUICE_ESTATE, SLUICE_ETOOBIG as http_server_route; unchanged on failure.
+ */
+int http_server_route_prefix(http_server *server, const char *prefix,
+                             const http_stream_handler *handler);
 
 /*
  * Binds and starts serving. 0, or SLUICE_EIO (bind/listen/thread failure,

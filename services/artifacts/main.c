@@ -1,0 +1,168 @@
+/*
+ * main.c — sluice-artifacts: wiring only. Reads the configuration, opens the
+ * store (cleaning what a crash left), creates the configured buckets, serves
+ * the S3 REST API on one streaming route plus GET /healthz and GET /metrics,
+ * and stops within 3 s of SIGTERM/SIGINT.
+ */
+#include "art_config.h"
+#include "art_s3.h"
+#include "art_store.h"
+
+#include "sluice/aws_credentials.h"
+#include "sluice/error.h"
+#include "sluice/http_metrics.h"
+#include "sluice/http_server.h"
+#include "sluice/log.h"
+#include "sluice/signal.h"
+
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void healthz(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)req;
+    art_s3 *s3 = ctx;
+    json_t *body = json_pack("{s:s, s:I}", "status", "ok", "uploadsInFlight",
+                             (json_int_t)art_s3_uploads_in_flight(s3));
+    http_response_set_json(resp, 200, body);
+    json_decref(body);
+}
+
+static int create_buckets(art_store *store, const char *list)
+{
+    const char *p = list;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        char name[64];
+        if (n > 0 && n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            int rc = art_store_bucket_create(store, name);
+            if (rc != SLUICE_OK && rc != SLUICE_EEXIST) {
+                SLUICE_ERROR("cannot create bucket \"%s\": %s", name, sluice_strerror(rc));
+                return rc;
+            }
+        }
+        p += n;
+        if (*p == ',') {
+            p++;
+        }
+    }
+    return SLUICE_OK;
+}
+
+int main(void)
+{
+    int status = 1;
+    char err[1024];
+    static art_config cfg;
+    aws_credentials *creds = NULL;
+    aws_jobcred_keys *jobkeys = NULL;
+    art_store *store = NULL;
+    art_s3 *s3 = NULL;
+    http_metrics *metrics = NULL;
+    http_server *server = NULL;
+
+    sluice_log_set_service("artifacts");
+    if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        return 2;
+    }
+    sluice_log_level level;
+    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
+        return 2;
+    }
+    sluice_log_set_level(level);
+    if (sluice_signal_install() != SLUICE_OK) {
+        SLUICE_ERROR("cannot install signal handlers");
+        return 1;
+    }
+    xmlInitParser();
+    creds = aws_credentials_new();
+    if (creds == NULL ||
+        aws_credentials_parse(creds, cfg.credentials, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_ARTIFACTS_CREDENTIALS: %s",
+                     creds == NULL ? "out of memory" : err);
+        goto out;
+    }
+    memset(cfg.credentials, 0, sizeof cfg.credentials);
+    if (cfg.job_keys_file[0] != '\0') {
+        jobkeys = aws_jobcred_keys_load(cfg.job_keys_file, err, sizeof err);
+        if (jobkeys == NULL) {
+            SLUICE_ERROR("configuration: SLUICE_JOB_CREDENTIAL_KEYS_FILE: %s", err);
+            goto out;
+        }
+    } else {
+        SLUICE_WARN("SLUICE_JOB_CREDENTIAL_KEYS_FILE is not set: job credentials are refused");
+    }
+    size_t removed = 0;
+    store = art_store_open(cfg.dir, &removed, err, sizeof err);
+    if (store == NULL) {
+        SLUICE_ERROR("data directory %s: %s", cfg.dir, err);
+        goto out;
+    }
+    SLUICE_INFO("store %s opened; %zu stray files removed", cfg.dir, removed);
+    if (create_buckets(store, cfg.buckets) != SLUICE_OK) {
+        goto out;
+    }
+    metrics = http_metrics_new();
+    if (metrics == NULL) {
+        SLUICE_ERROR("out of memory");
+        goto out;
+    }
+    art_s3_config scfg = {
+        .store = store,
+        .creds = creds,
+        .jobkeys = jobkeys,
+        .region = cfg.region,
+        .vhost_domain = cfg.vhost_domain,
+        .max_object_size = (uint64_t)cfg.max_object_size,
+        .min_free_bytes = (uint64_t)cfg.min_free_bytes,
+        .min_part_size = (uint64_t)cfg.min_part_size,
+        .list_max = (size_t)cfg.list_max,
+        .metrics = metrics,
+    };
+    s3 = art_s3_new(&scfg);
+    if (s3 == NULL) {
+        SLUICE_ERROR("out of memory");
+        goto out;
+    }
+    http_server_config hcfg;
+    http_server_config_defaults(&hcfg);
+    hcfg.bind_address = cfg.bind;
+    hcfg.port = (uint16_t)cfg.port;
+    hcfg.threads = (unsigned)cfg.threads;
+    hcfg.connection_timeout_s = (unsigned)cfg.idle_timeout_s;
+    hcfg.connection_memory_limit = 256 * 1024;
+    hcfg.max_header_bytes = 32 * 1024;
+    hcfg.metrics = metrics;
+    server = http_server_new(&hcfg, err, sizeof err);
+    http_stream_handler handler;
+    art_s3_handler(s3, &handler);
+    if (server == NULL || http_server_route(server, "GET", "/healthz", healthz, s3) != 0 ||
+        http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics) != 0 ||
+        http_server_route_prefix(server, "/", &handler) != 0 ||
+        http_server_start(server, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("http server on %s:%d: %s", cfg.bind, (int)cfg.port, err);
+        goto out;
+    }
+    SLUICE_INFO("listening on %s:%u", cfg.bind, (unsigned)http_server_port(server));
+    while (!sluice_signal_stop_requested()) {
+        usleep(50 * 1000);
+    }
+    SLUICE_INFO("stopping");
+    status = 0;
+out:
+    http_server_free(server);
+    art_s3_free(s3);
+    http_metrics_free(metrics);
+    art_store_free(store);
+    aws_credentials_free(creds);
+    aws_jobcred_keys_free(jobkeys);
+    xmlCleanupParser();
+    return status;
+}
