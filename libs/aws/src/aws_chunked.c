@@ -118,27 +118,13 @@ void aws_chunked_free(aws_chunked *d)
     }
 }
 
-static int chunked_hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bool chunked_is_hex64(const char *s, size_t n)
 {
     if (n != AWS_SIGV4_HEX_LEN) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (chunked_hexval(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F')) {
+        if (aws_sigv4_hex_value(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F')) {
             return false;
         }
     }
@@ -197,11 +183,11 @@ static int chunked_size_line(aws_chunked *d)
     size_t n = d->line_len;
     size_t digits = 0;
     uint64_t size = 0;
-    while (digits < n && chunked_hexval(line[digits]) >= 0) {
+    while (digits < n && aws_sigv4_hex_value(line[digits]) >= 0) {
         if (digits == 16) {
             return chunked_fail(d, "InvalidRequest", "chunk size has too many digits");
         }
-        size = size * 16 + (uint64_t)chunked_hexval(line[digits]);
+        size = size * 16 + (uint64_t)aws_sigv4_hex_value(line[digits]);
         digits++;
     }
     if (digits == 0) {

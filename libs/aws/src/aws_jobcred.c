@@ -9,6 +9,7 @@
  */
 #include "sluice/aws_jobcred.h"
 
+#include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
 
 #include <jansson.h>
@@ -36,20 +37,6 @@ struct aws_jobcred_keys {
 };
 
 /* ------------------------------------------------------------- encodings */
-
-static int jobcred_hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Standard or url-safe base64, padded or not, into out; the byte count, or -1. */
 static long jobcred_b64_decode(const char *text, size_t len, unsigned char *out, size_t outsize)
@@ -192,14 +179,15 @@ static long jobcred_decode_secret(const char *s, size_t n, unsigned char *out)
 {
     bool hex = n % 2 == 0;
     for (size_t i = 0; i < n && hex; i++) {
-        hex = jobcred_hexval(s[i]) >= 0;
+        hex = aws_sigv4_hex_value(s[i]) >= 0;
     }
     if (hex) {
         if (n / 2 > AWS_JOBCRED_SECRET_MAX) {
             return -1;
         }
         for (size_t i = 0; i < n / 2; i++) {
-            out[i] = (unsigned char)(jobcred_hexval(s[2 * i]) << 4 | jobcred_hexval(s[2 * i + 1]));
+            out[i] = (unsigned char)(aws_sigv4_hex_value(s[2 * i]) << 4 |
+                                     aws_sigv4_hex_value(s[2 * i + 1]));
         }
         return (long)(n / 2);
     }

@@ -140,24 +140,6 @@ static int s3auth_payload_mode(const char *value, aws_s3auth_result *out)
     return SLUICE_OK;
 }
 
-static bool s3auth_list_has(const char *list, const char *name)
-{
-    size_t name_len = strlen(name);
-    const char *p = list;
-    while (*p != '\0') {
-        const char *semi = strchr(p, ';');
-        size_t n = semi != NULL ? (size_t)(semi - p) : strlen(p);
-        if (n == name_len && strncasecmp(p, name, n) == 0) {
-            return true;
-        }
-        p += n;
-        if (*p == ';') {
-            p++;
-        }
-    }
-    return false;
-}
-
 /* What both forms hand to the common check. */
 typedef struct s3auth_parts {
     aws_sigv4_authorization auth;
@@ -198,7 +180,7 @@ static int s3auth_check_scope(const aws_s3auth_request *req, const s3auth_parts 
                            "scope: it must be the date of X-Amz-Date, '%.8s'",
                            a->date, p->amz_date);
     }
-    if (!s3auth_list_has(a->signed_headers, "host")) {
+    if (!aws_sigv4_list_has(a->signed_headers, "host")) {
         return s3auth_deny(s3_code, p->malformed, err, errlen,
                            "The authorization is malformed; 'host' must be a signed header.");
     }

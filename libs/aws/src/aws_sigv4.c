@@ -394,7 +394,7 @@ int aws_sigv4_canonical_headers(const http_pair *headers, size_t count, const ch
     return SLUICE_OK;
 }
 
-static int sigv4_hexval(char c)
+int aws_sigv4_hex_value(char c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -417,8 +417,8 @@ int aws_sigv4_s3_canonical_uri(const char *raw_path, sluice_buf *out)
     int rc = SLUICE_OK;
     for (const char *p = raw_path; *p != '\0' && rc == SLUICE_OK; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '%' && sigv4_hexval(p[1]) >= 0 && sigv4_hexval(p[2]) >= 0) {
-            c = (unsigned char)(sigv4_hexval(p[1]) << 4 | sigv4_hexval(p[2]));
+        if (c == '%' && aws_sigv4_hex_value(p[1]) >= 0 && aws_sigv4_hex_value(p[2]) >= 0) {
+            c = (unsigned char)(aws_sigv4_hex_value(p[1]) << 4 | aws_sigv4_hex_value(p[2]));
             p += 2;
             if (c == '/') {
                 rc = sluice_buf_append(out, "%2F", 3);
@@ -679,8 +679,7 @@ static int sigv4_internal(aws_sigv4_result *result, int rc)
     return rc;
 }
 
-/* True when name is one of the ';'-separated names in list (case-insensitive). */
-static bool sigv4_list_has(const char *list, const char *name)
+bool aws_sigv4_list_has(const char *list, const char *name)
 {
     size_t name_len = strlen(name);
     const char *p = list;
@@ -758,12 +757,12 @@ static int sigv4_check_request_shape(const aws_sigv4_config *config,
                           "of date from HTTP: '%s' != '%.8s', from '%s'.",
                           auth->date, amz_date, amz_date);
     }
-    if (!sigv4_list_has(auth->signed_headers, "host")) {
+    if (!aws_sigv4_list_has(auth->signed_headers, "host")) {
         return sigv4_deny(result, "InvalidSignatureException",
                           "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
                           "Authorization.");
     }
-    if (!sigv4_list_has(auth->signed_headers, "x-amz-date")) {
+    if (!aws_sigv4_list_has(auth->signed_headers, "x-amz-date")) {
         return sigv4_deny(result, "InvalidSignatureException",
                           "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
     }

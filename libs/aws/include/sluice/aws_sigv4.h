@@ -42,6 +42,7 @@
 #include "sluice/buf.h"
 #include "sluice/http_message.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -182,6 +183,12 @@ int aws_sigv4_signature(const unsigned char key[AWS_SIGV4_KEY_LEN], const char *
 
 /* Lowercase hex SHA-256 of data. */
 void aws_sigv4_sha256_hex(const void *data, size_t len, char hex[AWS_SIGV4_HEX_LEN + 1]);
+
+/* True when name is one of the ';'-separated names in list (SignedHeaders; case-insensitive). */
+bool aws_sigv4_list_has(const char *list, const char *name);
+
+/* The value 0..15 of hexadecimal digit c (either case), or -1 when c is not one. */
+int aws_sigv4_hex_value(char c);
 
 /*
  * Signs a request as a client: every header in headers (which must include
