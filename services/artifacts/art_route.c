@@ -39,6 +39,24 @@ static const char *route_value(const http_pair *query, size_t count, const char 
     return NULL;
 }
 
+/* Whether a query parameter is a presigned URL's authentication (X-Amz-Algorithm,
+ * X-Amz-Credential, X-Amz-Signature, X-Amz-Security-Token, ...): aws_s3auth reads those;
+ * they name no sub-resource, so routing passes over them. */
+static bool route_is_auth(const char *name)
+{
+    return strncmp(name, "X-Amz-", 6) == 0;
+}
+
+/* The number of query parameters that are not authentication. */
+static size_t route_params(const http_pair *query, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        n += route_is_auth(query[i].name) ? 0 : 1;
+    }
+    return n;
+}
+
 /* The bucket Host names under domain, written into bucket, or false. */
 static bool route_vhost(const char *host, const char *domain, char *bucket, size_t size)
 {
@@ -84,9 +102,10 @@ static art_route_op route_bucket_op(const char *method, const http_pair *query, 
         }
         for (size_t i = 0; i < n; i++) { /* other sub-resources (acl, policy, ...) */
             const char *name = query[i].name;
-            if (strcmp(name, "prefix") != 0 && strcmp(name, "delimiter") != 0 &&
-                strcmp(name, "marker") != 0 && strcmp(name, "max-keys") != 0 &&
-                strcmp(name, "encoding-type") != 0 && strcmp(name, "list-type") != 0) {
+            if (!route_is_auth(name) && strcmp(name, "prefix") != 0 &&
+                strcmp(name, "delimiter") != 0 && strcmp(name, "marker") != 0 &&
+                strcmp(name, "max-keys") != 0 && strcmp(name, "encoding-type") != 0 &&
+                strcmp(name, "list-type") != 0) {
                 return ART_OP_UNKNOWN;
             }
         }
@@ -96,13 +115,13 @@ static art_route_op route_bucket_op(const char *method, const http_pair *query, 
         if (route_has(query, n, "versioning")) {
             return ART_OP_PUT_BUCKET_VERSIONING;
         }
-        return n == 0 ? ART_OP_CREATE_BUCKET : ART_OP_UNKNOWN;
+        return route_params(query, n) == 0 ? ART_OP_CREATE_BUCKET : ART_OP_UNKNOWN;
     }
     if (strcmp(method, "HEAD") == 0) {
         return ART_OP_HEAD_BUCKET;
     }
     if (strcmp(method, "DELETE") == 0) {
-        return n == 0 ? ART_OP_DELETE_BUCKET : ART_OP_UNKNOWN;
+        return route_params(query, n) == 0 ? ART_OP_DELETE_BUCKET : ART_OP_UNKNOWN;
     }
     if (strcmp(method, "POST") == 0 && route_has(query, n, "delete")) {
         return ART_OP_DELETE_OBJECTS;
@@ -121,7 +140,7 @@ static art_route_op route_object_op(const char *method, const http_pair *query, 
             return ART_OP_UNKNOWN;
         }
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(query[i].name, "x-id") != 0) {
+            if (strcmp(query[i].name, "x-id") != 0 && !route_is_auth(query[i].name)) {
                 return ART_OP_UNKNOWN; /* tagging, acl, retention, ... */
             }
         }
@@ -140,7 +159,7 @@ static art_route_op route_object_op(const char *method, const http_pair *query, 
         for (size_t i = 0; i < n; i++) {
             if (strcmp(query[i].name, "versionId") != 0 && strcmp(query[i].name, "x-id") != 0 &&
                 strncmp(query[i].name, "response-", 9) != 0 &&
-                strcmp(query[i].name, "partNumber") != 0) {
+                strcmp(query[i].name, "partNumber") != 0 && !route_is_auth(query[i].name)) {
                 return ART_OP_UNKNOWN;
             }
         }

@@ -191,6 +191,25 @@ static void test_route(void)
     CHECK_INT_EQ(art_route_resolve("HEAD", "/bkt/k", none, 0, NULL, false, "", &r), SLUICE_OK);
     CHECK_INT_EQ(r.op, ART_OP_HEAD_OBJECT);
 
+    /* a presigned URL's X-Amz-* parameters name no sub-resource */
+    http_pair presign[] = {{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+                           {"X-Amz-Credential", "AKID/20260101/us-east-1/s3/aws4_request"},
+                           {"X-Amz-Security-Token", "t"},
+                           {"X-Amz-Signature", "00"}};
+    CHECK_INT_EQ(art_route_resolve("PUT", "/bkt/k", presign, 4, NULL, false, "", &r), SLUICE_OK);
+    CHECK_INT_EQ(r.op, ART_OP_PUT_OBJECT);
+    CHECK_INT_EQ(art_route_resolve("GET", "/bkt/k", presign, 4, NULL, false, "", &r), SLUICE_OK);
+    CHECK_INT_EQ(r.op, ART_OP_GET_OBJECT);
+    CHECK_INT_EQ(art_route_resolve("GET", "/bkt", presign, 4, NULL, false, "", &r), SLUICE_OK);
+    CHECK_INT_EQ(r.op, ART_OP_LIST_OBJECTS);
+    CHECK_INT_EQ(art_route_resolve("PUT", "/bkt", presign, 4, NULL, false, "", &r), SLUICE_OK);
+    CHECK_INT_EQ(r.op, ART_OP_CREATE_BUCKET);
+    CHECK_INT_EQ(art_route_resolve("DELETE", "/bkt", presign, 4, NULL, false, "", &r), SLUICE_OK);
+    CHECK_INT_EQ(r.op, ART_OP_DELETE_BUCKET);
+    http_pair tagging[] = {{"X-Amz-Signature", "00"}, {"tagging", ""}};
+    CHECK_INT_EQ(art_route_resolve("PUT", "/bkt/k", tagging, 2, NULL, false, "", &r),
+                 SLUICE_ENOTFOUND);
+
     /* virtual-host style */
     CHECK_INT_EQ(art_route_resolve("GET", "/dir/file", none, 0, "My-Bucket.localhost:7071", false,
                                    "localhost", &r),
