@@ -240,6 +240,14 @@ static int store_entry_compare(const void *a, const void *b)
     return strcmp(x->upload_id, y->upload_id);
 }
 
+/* Sorts entries by key (qsort must not see the NULL of an empty list). */
+static void store_entries_sort(art_store_entry *entries, size_t count)
+{
+    if (count > 1) {
+        qsort(entries, count, sizeof *entries, store_entry_compare);
+    }
+}
+
 void art_store_entries_free(art_store_entry *entries, size_t count)
 {
     if (entries == NULL) {
@@ -571,7 +579,7 @@ int art_store_bucket_list(const art_store *st, art_store_entry **out, size_t *co
         *count = 0;
         return rc;
     }
-    qsort(*out, *count, sizeof **out, store_entry_compare);
+    store_entries_sort(*out, *count);
     return SLUICE_OK;
 }
 
@@ -863,7 +871,7 @@ int art_store_object_list(const art_store *st, const char *bucket, size_t max,
         *count = 0;
         return rc;
     }
-    qsort(*out, *count, sizeof **out, store_entry_compare);
+    store_entries_sort(*out, *count);
     return SLUICE_OK;
 }
 
@@ -1006,7 +1014,7 @@ int art_store_upload_parts(const art_store *st, const char *upload_id, art_store
         *count = 0;
         return rc;
     }
-    qsort(*out, *count, sizeof **out, store_entry_compare);
+    store_entries_sort(*out, *count);
     return SLUICE_OK;
 }
 
@@ -1082,6 +1090,6 @@ int art_store_upload_list(const art_store *st, const char *bucket, art_store_ent
         *count = 0;
         return rc;
     }
-    qsort(*out, *count, sizeof **out, store_entry_compare);
+    store_entries_sort(*out, *count);
     return SLUICE_OK;
 }
