@@ -47,10 +47,12 @@ s3auth_deny(char s3_code[64], const char *code, char *err, size_t errlen, const 
 
 int aws_s3auth_http_status(const char *s3_code)
 {
-    static const char *const forbidden[] = {
-        "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed",
-        "ExpiredToken", "InvalidToken",          "InvalidObjectState"};
-    static const char *const bad[] = {"AuthorizationHeaderMalformed",
+    static const char *const forbidden[] = {"AccessDenied", "SignatureDoesNotMatch",
+                                            "InvalidAccessKeyId", "RequestTimeTooSkewed",
+                                            "InvalidObjectState"};
+    static const char *const bad[] = {"ExpiredToken", /* S3 answers both with 400 */
+                                      "InvalidToken",
+                                      "AuthorizationHeaderMalformed",
                                       "AuthorizationQueryParametersError",
                                       "InvalidRequest",
                                       "InvalidArgument",

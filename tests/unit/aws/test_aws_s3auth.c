@@ -841,6 +841,8 @@ static void test_canonical_uri_s3(void)
     CHECK_INT_EQ(aws_s3auth_http_status("SignatureDoesNotMatch"), 403);
     CHECK_INT_EQ(aws_s3auth_http_status("AuthorizationHeaderMalformed"), 400);
     CHECK_INT_EQ(aws_s3auth_http_status("InternalError"), 500);
+    CHECK_INT_EQ(aws_s3auth_http_status("ExpiredToken"), 400);
+    CHECK_INT_EQ(aws_s3auth_http_status("InvalidToken"), 400);
 }
 
 int main(void)
