@@ -9,11 +9,16 @@ itself without REPLACE is InvalidRequest; a missing source NoSuchKey, a
 versionId NotImplemented; `aws s3api upload-part-copy` with ranges assembles
 the source again (out-of-object range InvalidRange, malformed InvalidArgument);
 `aws s3api list-multipart-uploads` with prefix, delimiter and max-uploads
-paging by key-marker / upload-id-marker. Exit 0, 1 (a check failed) or 77.
+paging by key-marker / upload-id-marker; job credentials (minted here as
+aws_jobcred_mint does) copy an input to an output but a source outside the
+inputs, a destination outside the outputs and ListMultipartUploads are
+AccessDenied. Exit 0, 1 (a check failed) or 77.
 """
 
+import base64
 import datetime
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -57,6 +62,25 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+JOB_KEY = bytes(range(32))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(read, write):
+    """Job credentials as libs/aws's aws_jobcred_mint makes them (see aws_jobcred.h)."""
+    payload = json.dumps({"job": "job-copy", "pipeline": "copy", "exp": int(time.time()) + 600,
+                          "r": read, "w": write}, separators=(",", ":"))
+    token = "SLJ1.k1." + b64url(payload.encode())
+    token += "." + b64url(hmac.new(JOB_KEY, token.encode(), hashlib.sha256).digest())
+    secret = base64.b64encode(hmac.new(JOB_KEY, b"sluice-job-secret\n" + token.encode(),
+                                       hashlib.sha256).digest()).decode()[:40]
+    key_id = "ASIA" + base64.b32encode(hashlib.sha256(token.encode()).digest()[:10]).decode()
+    return key_id, secret, token
+
+
 def main():
     binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
                           "services/artifacts/sluice-artifacts")
@@ -67,9 +91,13 @@ def main():
     began = time.monotonic()
     work = tempfile.mkdtemp(prefix="sluice-artifacts-copy-")
     port = free_port()
+    keys = os.path.join(work, "job-keys")
+    with open(keys, "w") as f:
+        f.write("k1 " + JOB_KEY.hex() + "\n")
     env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
                SLUICE_ARTIFACTS_DIR=os.path.join(work, "data"),
                SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_MIN_PART_SIZE="1048576",
+               SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys,
                SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
     proc = subprocess.Popen([binary], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
@@ -228,6 +256,33 @@ def main():
         check(seen == want and pages == 3, f"max-uploads 2 pages through all five ({pages} pages)")
         code = error_code(lambda: s3.list_multipart_uploads(Bucket="missing-bucket"))
         check(code == "NoSuchBucket", f"ListMultipartUploads of a missing bucket: NoSuchBucket ({code})")
+
+        # job credentials: a copy needs read on the source and write on the destination
+        def job_client(read, write):
+            key_id, secret, token = mint(read, write)
+            return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=key_id,
+                                aws_secret_access_key=secret, aws_session_token=token,
+                                region_name="us-east-1",
+                                config=Config(s3={"addressing_style": "path"},
+                                              retries={"max_attempts": 1}))
+        job = job_client(["src/big.bin"], ["dst/job-out.bin"])
+        job.copy_object(Bucket="dst", Key="job-out.bin", CopySource={"Bucket": "src", "Key": "big.bin"})
+        check(sha(body("dst", "job-out.bin")) == sha(big), "job credentials: copy input to output")
+        code = error_code(lambda: job.copy_object(Bucket="dst", Key="job-out.bin",
+                                                  CopySource={"Bucket": "src", "Key": "a/blob.bin"}))
+        check(code == "AccessDenied", f"job credentials: a source outside the inputs ({code})")
+        code = error_code(lambda: job.copy_object(Bucket="dst", Key="elsewhere.bin",
+                                                  CopySource={"Bucket": "src", "Key": "big.bin"}))
+        check(code == "AccessDenied", f"job credentials: a destination outside the outputs ({code})")
+        code = error_code(lambda: job.list_multipart_uploads(Bucket="lists"))
+        check(code == "AccessDenied", f"job credentials: ListMultipartUploads ({code})")
+        up = s3.create_multipart_upload(Bucket="dst", Key="job-out.bin")["UploadId"]
+        job.upload_part_copy(Bucket="dst", Key="job-out.bin", UploadId=up, PartNumber=1,
+                             CopySource={"Bucket": "src", "Key": "big.bin"}, CopySourceRange="bytes=0-9")
+        code = error_code(lambda: job.upload_part_copy(
+            Bucket="dst", Key="job-out.bin", UploadId=up, PartNumber=2,
+            CopySource={"Bucket": "src", "Key": "a/blob.bin"}, CopySourceRange="bytes=0-9"))
+        check(code == "AccessDenied", f"job credentials: UploadPartCopy from outside the inputs ({code})")
 
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=5)
