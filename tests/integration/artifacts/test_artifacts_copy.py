@@ -185,6 +185,13 @@ def main():
               sha(body("src", "a/blob.bin")) == sha(small), "copy onto itself with REPLACE")
         code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource={"Bucket": "src", "Key": "nope"}))
         check(code == "NoSuchKey", f"missing source: NoSuchKey ({code})")
+        code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource={"Bucket": "gone", "Key": "k"}))
+        check(code == "NoSuchBucket", f"missing source bucket: NoSuchBucket ({code})")
+        code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource="src"))
+        check(code == "InvalidArgument", f"copy source without a key: InvalidArgument ({code})")
+        code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource={"Bucket": "src", "Key": "a/blob.bin"},
+                                                 MetadataDirective="MERGE"))
+        check(code == "InvalidArgument", f"unknown metadata directive: InvalidArgument ({code})")
         code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource={
             "Bucket": "src", "Key": "a/blob.bin", "VersionId": "3HL4kqtJlcpXroDTDmJ"}))
         check(code == "NotImplemented", f"copy source versionId: NotImplemented ({code})")
@@ -285,7 +292,9 @@ def main():
         check(code == "AccessDenied", f"job credentials: UploadPartCopy from outside the inputs ({code})")
 
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
+        _, err = proc.communicate(timeout=10)
+        check(proc.returncode == 0, f"exits 0 on SIGTERM ({proc.returncode})" +
+              ("" if proc.returncode == 0 else " " + err.decode(errors="replace")[-2000:]))
         print(f"     whole test in {time.monotonic() - began:.2f} s")
     finally:
         if proc.poll() is None:
