@@ -12,7 +12,9 @@
 
 #include "art_s3.h"
 
+#include "art_copy.h"
 #include "art_list.h"
+#include "art_mpu.h"
 #include "art_range.h"
 #include "art_route.h"
 #include "art_xml.h"
@@ -70,6 +72,7 @@ typedef struct s3_request {
     char fail_message[S3_MESSAGE_MAX];
     unsigned part_number;
     char upload_id[ART_STORE_UPLOAD_ID_LEN + 1];
+    art_copy_source source; /* CopyObject / UploadPartCopy */
 } s3_request;
 
 /* --------------------------------------------------------------- responses */
@@ -402,6 +405,12 @@ static bool s3_job_allows(const s3_request *r)
     case ART_OP_LIST_PARTS:
         return aws_jobcred_allows(&r->auth.job_scope, AWS_JOBCRED_WRITE, r->route.bucket,
                                   r->route.key);
+    case ART_OP_COPY_OBJECT:
+    case ART_OP_UPLOAD_PART_COPY: /* reads the source, writes the destination */
+        return aws_jobcred_allows(&r->auth.job_scope, AWS_JOBCRED_READ, r->source.bucket,
+                                  r->source.key) &&
+               aws_jobcred_allows(&r->auth.job_scope, AWS_JOBCRED_WRITE, r->route.bucket,
+                                  r->route.key);
     default:
         return false;
     }
@@ -474,6 +483,20 @@ static void s3_begin(const http_request *req, http_response *resp, void **stream
     if (rc != SLUICE_OK) {
         s3_error(r, resp, code[0] != '\0' ? code : "AccessDenied", err);
         return;
+    }
+    if (r->route.op == ART_OP_COPY_OBJECT || r->route.op == ART_OP_UPLOAD_PART_COPY) {
+        if (art_copy_source_parse(http_request_header(req, "x-amz-copy-source"), &r->source) !=
+            SLUICE_OK) {
+            s3_error(r, resp, "InvalidArgument",
+                     "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+            return;
+        }
+        if (r->source.version_id[0] != '\0' && strcmp(r->source.version_id, "null") != 0) {
+            s3_error(r, resp, "NotImplemented",
+                     "The artifact store keeps no object versions; x-amz-copy-source cannot name "
+                     "a versionId.");
+            return;
+        }
     }
     if (!s3_job_allows(r)) {
         s3_error(r, resp, "AccessDenied", "Access Denied");
@@ -1113,6 +1136,225 @@ static void s3_delete_objects(s3_request *r, http_response *resp)
     s3_xml_send(r, resp, x);
 }
 
+/* Appends [start, start + length) of fd to w with a fixed buffer. 0 or SLUICE_EIO. */
+static int s3_copy_range(int fd, uint64_t start, uint64_t length, art_store_writer *w, char *buf)
+{
+    char err[256];
+    uint64_t done = 0;
+    while (done < length) {
+        size_t want = length - done < S3_COPY_BUF ? (size_t)(length - done) : S3_COPY_BUF;
+        ssize_t n = pread(fd, buf, want, (off_t)(start + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return SLUICE_EIO; /* a short source is a changed file: refuse */
+        }
+        if (art_store_writer_write(w, buf, (size_t)n, err, sizeof err) != SLUICE_OK) {
+            return SLUICE_EIO;
+        }
+        done += (uint64_t)n;
+    }
+    return SLUICE_OK;
+}
+
+/* The x-amz-copy-source-if-* headers of req. */
+static void s3_copy_conditions(const http_request *req, art_copy_conditions *c)
+{
+    memset(c, 0, sizeof *c);
+    c->if_match = http_request_header(req, "x-amz-copy-source-if-match");
+    c->if_none_match = http_request_header(req, "x-amz-copy-source-if-none-match");
+    const char *since = http_request_header(req, "x-amz-copy-source-if-modified-since");
+    const char *unmod = http_request_header(req, "x-amz-copy-source-if-unmodified-since");
+    c->has_modified_since = since != NULL && s3_parse_http_date(since, &c->modified_since_ms);
+    c->has_unmodified_since = unmod != NULL && s3_parse_http_date(unmod, &c->unmodified_since_ms);
+}
+
+/*
+ * CopyObject and UploadPartCopy: the source streams from its data file into a
+ * writer (so into tmp/ with the digests running) and is committed as PutObject
+ * or UploadPart commits, so a crash leaves the old destination or the new one.
+ */
+static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
+{
+    art_s3 *s3 = r->s3;
+    bool part = r->route.op == ART_OP_UPLOAD_PART_COPY;
+    char err[S3_MESSAGE_MAX];
+    art_store_meta *src = malloc(sizeof *src);
+    art_store_meta *meta = calloc(1, sizeof *meta);
+    char *buf = malloc(S3_COPY_BUF);
+    art_store_writer *w = NULL;
+    int fd = -1;
+    if (src == NULL || meta == NULL || buf == NULL) {
+        s3_error(r, resp, "InternalError", "out of memory");
+        goto out;
+    }
+    const char *directive = http_request_header(req, "x-amz-metadata-directive");
+    bool replace = directive != NULL && strcmp(directive, "REPLACE") == 0;
+    if (!part && directive != NULL && !replace && strcmp(directive, "COPY") != 0) {
+        s3_error(r, resp, "InvalidArgument", "Unknown metadata directive.");
+        goto out;
+    }
+    bool no_bucket = false;
+    int rc = art_store_object_open(s3->config.store, r->source.bucket, r->source.key, src, &fd,
+                                   &no_bucket);
+    if (rc == SLUICE_ENOTFOUND) {
+        s3_error(r, resp, no_bucket ? "NoSuchBucket" : "NoSuchKey",
+                 no_bucket ? "The specified bucket does not exist"
+                           : "The specified key does not exist.");
+        goto out;
+    }
+    if (rc != SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot open the copy source");
+        goto out;
+    }
+    art_copy_conditions cond;
+    s3_copy_conditions(req, &cond);
+    if (!art_copy_conditions_hold(&cond, src->etag, src->mtime_ms)) {
+        s3_error(r, resp, "PreconditionFailed",
+                 "At least one of the pre-conditions you specified did not hold");
+        goto out;
+    }
+    if (!part && !replace && strcmp(r->source.bucket, r->route.bucket) == 0 &&
+        strcmp(r->source.key, r->route.key) == 0) {
+        s3_error(r, resp, "InvalidRequest",
+                 "This copy request is illegal because it is trying to copy an object to itself "
+                 "without changing the object's metadata, storage class, website redirect "
+                 "location or encryption attributes.");
+        goto out;
+    }
+    uint64_t start = 0;
+    uint64_t length = src->size;
+    const char *range = part ? http_request_header(req, "x-amz-copy-source-range") : NULL;
+    if (range != NULL) {
+        rc = art_copy_range_parse(range, src->size, &start, &length);
+        if (rc == SLUICE_EPARSE) {
+            s3_error(r, resp, "InvalidArgument",
+                     "The x-amz-copy-source-range value must be of the form bytes=first-last "
+                     "where first and last are the zero-based offsets of the first and last "
+                     "bytes to copy");
+            goto out;
+        }
+        if (rc != SLUICE_OK) {
+            snprintf(err, sizeof err,
+                     "Range specified is not valid for source object of size: %llu",
+                     (unsigned long long)src->size);
+            s3_error(r, resp, "InvalidRange", err);
+            goto out;
+        }
+    }
+    uint64_t free_bytes = art_store_free_bytes(s3->config.store);
+    if (free_bytes != UINT64_MAX && (free_bytes < s3->config.min_free_bytes ||
+                                     free_bytes - s3->config.min_free_bytes < length)) {
+        snprintf(err, sizeof err,
+                 "The artifact store keeps %llu bytes of its disk free and cannot take this "
+                 "copy now (%llu bytes free).",
+                 (unsigned long long)s3->config.min_free_bytes, (unsigned long long)free_bytes);
+        s3_error(r, resp, "InsufficientStorage", err);
+        goto out;
+    }
+    art_digest_result d;
+    if (art_store_writer_new(s3->config.store, &w, err, sizeof err) != SLUICE_OK ||
+        s3_copy_range(fd, start, length, w, buf) != SLUICE_OK ||
+        art_store_writer_finish(w, &d, err, sizeof err) != SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot copy the object");
+        goto out;
+    }
+    sluice_buf body;
+    sluice_buf_init(&body, S3_RESPONSE_MAX);
+    if (part) {
+        if (art_store_upload_put_part(s3->config.store, w, r->upload_id, r->part_number, &d, err,
+                                      sizeof err) != SLUICE_OK) {
+            sluice_buf_free(&body);
+            s3_error(r, resp, "NoSuchUpload", "The specified upload does not exist.");
+            goto out;
+        }
+        rc = art_copy_result_xml("CopyPartResult", d.md5_hex, sluice_time_now_ms(), &body);
+    } else {
+        snprintf(meta->key, sizeof meta->key, "%s", r->route.key);
+        if (replace) {
+            s3_meta_from_headers(req, meta);
+        } else {
+            snprintf(meta->content_type, sizeof meta->content_type, "%s", src->content_type);
+            meta->user_count = src->user_count;
+            memcpy(meta->user_name, src->user_name, sizeof meta->user_name);
+            memcpy(meta->user_value, src->user_value, sizeof meta->user_value);
+        }
+        /* the same bytes: the source's whole-object checksum still holds */
+        snprintf(meta->checksum_algorithm, sizeof meta->checksum_algorithm, "%s",
+                 src->parts == 0 ? src->checksum_algorithm : "");
+        snprintf(meta->checksum, sizeof meta->checksum, "%s", src->parts == 0 ? src->checksum : "");
+        rc = art_store_commit_object(s3->config.store, w, r->route.bucket, meta, err, sizeof err);
+        if (rc != SLUICE_OK) {
+            sluice_buf_free(&body);
+            s3_error(r, resp, rc == SLUICE_ENOTFOUND ? "NoSuchBucket" : "InternalError", err);
+            goto out;
+        }
+        if (s3->config.on_stored != NULL) {
+            s3->config.on_stored(r->route.bucket, meta, s3->config.stored_ctx);
+        }
+        rc = art_copy_result_xml("CopyObjectResult", meta->etag, meta->mtime_ms, &body);
+    }
+    if (rc != SLUICE_OK) {
+        sluice_buf_free(&body);
+        s3_error(r, resp, "InternalError", "cannot render the response");
+        goto out;
+    }
+    http_response_set_body(resp, 200, S3_XML_CTYPE, body.data, body.len);
+    sluice_buf_free(&body);
+    http_response_add_header(resp, "x-amz-request-id", r->request_id);
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    art_store_writer_free(w);
+    free(src);
+    free(meta);
+    free(buf);
+}
+
+static void s3_list_uploads(s3_request *r, const http_request *req, http_response *resp)
+{
+    const char *prefix = s3_query(req, "prefix");
+    const char *delimiter = s3_query(req, "delimiter");
+    const char *key_marker = s3_query(req, "key-marker");
+    const char *id_marker = s3_query(req, "upload-id-marker");
+    const char *max_text = s3_query(req, "max-uploads");
+    uint64_t max = ART_MPU_MAX;
+    if (max_text != NULL && !s3_parse_u64(max_text, &max)) {
+        s3_error(r, resp, "InvalidArgument",
+                 "Provided max-uploads not an integer or within integer range");
+        return;
+    }
+    art_mpu_params p = {
+        .prefix = prefix != NULL ? prefix : "",
+        .delimiter = delimiter != NULL ? delimiter : "",
+        .key_marker = key_marker != NULL ? key_marker : "",
+        .upload_id_marker = key_marker != NULL && id_marker != NULL ? id_marker : "",
+        .max_uploads = max > ART_MPU_MAX ? ART_MPU_MAX : (size_t)max,
+    };
+    art_store_entry *entries = NULL;
+    size_t count = 0;
+    if (art_store_upload_list(r->s3->config.store, r->route.bucket, &entries, &count) !=
+        SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot list the uploads");
+        return;
+    }
+    art_mpu_result res;
+    sluice_buf body;
+    sluice_buf_init(&body, S3_RESPONSE_MAX);
+    if (art_mpu_select(entries, count, &p, &res) != SLUICE_OK ||
+        art_mpu_xml(r->route.bucket, &p, entries, &res, &body) != SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot render the response");
+    } else {
+        http_response_set_body(resp, 200, S3_XML_CTYPE, body.data, body.len);
+        http_response_add_header(resp, "x-amz-request-id", r->request_id);
+    }
+    sluice_buf_free(&body);
+    art_mpu_result_free(&res);
+    art_store_entries_free(entries, count);
+}
+
 static void s3_end(void *stream, const http_request *req, http_response *resp, void *ctx)
 {
     (void)ctx;
@@ -1194,6 +1436,13 @@ static void s3_end(void *stream, const http_request *req, http_response *resp, v
         return;
     case ART_OP_LIST_PARTS:
         s3_list_parts(r, resp);
+        return;
+    case ART_OP_COPY_OBJECT:
+    case ART_OP_UPLOAD_PART_COPY:
+        s3_copy(r, req, resp);
+        return;
+    case ART_OP_LIST_MULTIPART_UPLOADS:
+        s3_list_uploads(r, req, resp);
         return;
     case ART_OP_DELETE_OBJECT:
         rc = art_store_object_delete(st, r->route.bucket, r->route.key);
