@@ -6,6 +6,8 @@ of the test's own; art_events_tail then reads sluice.events from the beginning, 
 finds exactly one event per object with the object's size, SHA-256, ETag, parts and identity,
 keyed by the bucket, and validates both against schemas/events (with Debian's python3 and
 python3-jsonschema, which the boto3 virtualenv lacks). /metrics counts them delivered.
+Then a second service whose broker does not exist: a PutObject answers at once (the event is
+queued, not awaited) and SIGTERM still stops it within 3 s.
 Exit 0, 1 or 77 (skipped: a binary is not built or the fixture is absent).
 """
 
@@ -70,6 +72,51 @@ def fixture_env():
                     key, value = line.split("=", 1)
                     values[key] = value
     return values
+
+
+def start(binary, work, name, env_extra):
+    port = free_port()
+    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
+               SLUICE_ARTIFACTS_DIR=os.path.join(work, name),
+               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
+               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:eventer:admin", **env_extra)
+    log = open(os.path.join(work, name + ".log"), "wb")
+    proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
+                      aws_secret_access_key=SECRET, region_name="us-east-1",
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                    retries={"max_attempts": 1}))
+    return proc, log, s3
+
+
+def broker_gone(binary, work):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    proc, log, s3 = start(binary, work, "gone", {"SLUICE_KAFKA_BROKERS": dead,
+                                                 "SLUICE_ARTIFACTS_BUCKETS": "gone"})
+    try:
+        t0 = time.monotonic()
+        s3.put_object(Bucket="gone", Key="k", Body=b"x" * 1000)
+        took = time.monotonic() - t0
+        check(took < 1.0, f"broker gone: PutObject answers without waiting for Kafka ({took:.2f} s)")
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        proc.terminate()
+        proc.wait(timeout=10)
+        took = time.monotonic() - t0
+        check(proc.returncode == 0 and took < 3, f"broker gone: SIGTERM stops in {took:.2f} s")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 def main():
@@ -162,6 +209,7 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
         check(proc.returncode == 0 and time.monotonic() - t0 < 3, "SIGTERM stops within 3 s")
+        broker_gone(binary, work)
     finally:
         if proc.poll() is None:
             proc.kill()
