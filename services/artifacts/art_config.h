@@ -7,6 +7,7 @@
 
 #include "sluice/config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct art_config {
@@ -25,6 +26,10 @@ typedef struct art_config {
     int64_t threads;
     int64_t idle_timeout_s;
     char log_level[16];
+    char brokers[1024];
+    char topic_prefix[128];
+    char account[16];
+    bool events;
 } art_config;
 
 extern const sluice_config_var art_config_vars[];

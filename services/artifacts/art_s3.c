@@ -809,7 +809,7 @@ static void s3_put_object(s3_request *r, const http_request *req, http_response 
         }
         s3_quoted(meta->etag, etag, sizeof etag);
         if (r->s3->config.on_stored != NULL) {
-            r->s3->config.on_stored(r->route.bucket, meta, r->s3->config.stored_ctx);
+            r->s3->config.on_stored(r->route.bucket, meta, &r->auth, r->s3->config.stored_ctx);
         }
     }
     free(meta);
@@ -1045,7 +1045,7 @@ static void s3_complete_upload(s3_request *r, http_response *resp)
     }
     art_store_upload_abort(s3->config.store, r->upload_id); /* the parts are no longer needed */
     if (s3->config.on_stored != NULL) {
-        s3->config.on_stored(r->route.bucket, meta, s3->config.stored_ctx);
+        s3->config.on_stored(r->route.bucket, meta, &r->auth, s3->config.stored_ctx);
     }
     art_xml *x = art_xml_new("CompleteMultipartUploadResult");
     if (x != NULL) {
@@ -1291,7 +1291,7 @@ static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
             goto out;
         }
         if (s3->config.on_stored != NULL) {
-            s3->config.on_stored(r->route.bucket, meta, s3->config.stored_ctx);
+            s3->config.on_stored(r->route.bucket, meta, &r->auth, s3->config.stored_ctx);
         }
         rc = art_copy_result_xml("CopyObjectResult", meta->etag, meta->mtime_ms, &body);
     }

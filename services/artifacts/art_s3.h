@@ -19,13 +19,18 @@
 
 #include "sluice/aws_credentials.h"
 #include "sluice/aws_jobcred.h"
+#include "sluice/aws_s3auth.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 
 #include <stdint.h>
 
-/* What an object's completion tells the rest of the service (events). */
-typedef void (*art_s3_stored_fn)(const char *bucket, const art_store_meta *meta, void *ctx);
+/*
+ * What an object's completion tells the rest of the service (events): called
+ * after the commit, before the response, with the request's authentication.
+ */
+typedef void (*art_s3_stored_fn)(const char *bucket, const art_store_meta *meta,
+                                 const aws_s3auth_result *auth, void *ctx);
 
 typedef struct art_s3_config {
     art_store *store;                /* borrowed */

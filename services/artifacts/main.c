@@ -2,9 +2,11 @@
  * main.c — sluice-artifacts: wiring only. Reads the configuration, opens the
  * store (cleaning what a crash left), creates the configured buckets, serves
  * the S3 REST API on one streaming route plus GET /healthz and GET /metrics,
- * and stops within 3 s of SIGTERM/SIGINT.
+ * publishes artifact events when Kafka is configured (art_publish), and stops within 3 s of
+ * SIGTERM/SIGINT.
  */
 #include "art_config.h"
+#include "art_publish.h"
 #include "art_s3.h"
 #include "art_store.h"
 
@@ -65,6 +67,7 @@ int main(void)
     art_s3 *s3 = NULL;
     http_metrics *metrics = NULL;
     http_server *server = NULL;
+    art_publish *publish = NULL;
 
     sluice_log_set_service("artifacts");
     if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -114,6 +117,22 @@ int main(void)
         SLUICE_ERROR("out of memory");
         goto out;
     }
+    if (cfg.events && cfg.brokers[0] != '\0') {
+        art_publish_config pcfg = {
+            .brokers = cfg.brokers,
+            .topic_prefix = cfg.topic_prefix,
+            .account = cfg.account,
+            .region = cfg.region,
+            .metrics = metrics,
+        };
+        if (art_publish_new(&pcfg, &publish, err, sizeof err) != SLUICE_OK) {
+            SLUICE_ERROR("events: %s", err);
+            goto out;
+        }
+        SLUICE_INFO("publishing artifact events to %s via %s", cfg.topic_prefix, cfg.brokers);
+    } else if (cfg.events) {
+        SLUICE_WARN("SLUICE_KAFKA_BROKERS is not set: no artifact events are published");
+    }
     art_s3_config scfg = {
         .store = store,
         .creds = creds,
@@ -125,6 +144,8 @@ int main(void)
         .min_part_size = (uint64_t)cfg.min_part_size,
         .list_max = (size_t)cfg.list_max,
         .metrics = metrics,
+        .on_stored = publish != NULL ? art_publish_stored : NULL,
+        .stored_ctx = publish,
     };
     s3 = art_s3_new(&scfg);
     if (s3 == NULL) {
@@ -158,6 +179,7 @@ int main(void)
     status = 0;
 out:
     http_server_free(server);
+    art_publish_free(publish); /* after the server: no more hooks run */
     art_s3_free(s3);
     http_metrics_free(metrics);
     art_store_free(store);

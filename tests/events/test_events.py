@@ -41,6 +41,7 @@ REQUEST = "Sluice Pipeline Request"
 JOB_RESULT = "Sluice Job Result"
 JOB = "Sluice Action Job"
 DEAD_LETTER = "Sluice Dead Letter"
+ARTIFACT_STORED = "Sluice Artifact Stored"
 
 SCHEMA_FILES = {
     "envelope.schema.json": "urn:sluice:schema:events:envelope",
@@ -51,6 +52,7 @@ SCHEMA_FILES = {
     "job-result.schema.json": "urn:sluice:schema:events:job-result",
     "action-job.schema.json": "urn:sluice:schema:events:action-job",
     "dead-letter.schema.json": "urn:sluice:schema:events:dead-letter",
+    "artifact-stored.schema.json": "urn:sluice:schema:events:artifact-stored",
     "event.schema.json": "urn:sluice:schema:events:event",
 }
 SCHEMA_OF = {
@@ -61,6 +63,7 @@ SCHEMA_OF = {
     JOB_RESULT: "urn:sluice:schema:events:job-result",
     JOB: "urn:sluice:schema:events:action-job",
     DEAD_LETTER: "urn:sluice:schema:events:dead-letter",
+    ARTIFACT_STORED: "urn:sluice:schema:events:artifact-stored",
 }
 ANY = "urn:sluice:schema:events:event"
 ENVELOPE = "urn:sluice:schema:events:envelope"
@@ -277,7 +280,7 @@ def check_pure(args, report, schemas):
             sluice_docs[name] = doc
             validate(report, schemas, "sluice-examples/" + name, doc)
     seen_types = set(d.get("detail-type") for d in sluice_docs.values())
-    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER):
+    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER, ARTIFACT_STORED):
         report.check(detail_type in seen_types, "sluice-examples", "no %s example" % detail_type)
 
     # Every state of every state-change enum passes with the fields it calls for.

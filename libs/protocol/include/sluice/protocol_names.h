@@ -23,16 +23,18 @@
 #define PROTOCOL_DETAIL_ACTION_STATE   "CodePipeline Action Execution State Change"
 
 /* Sluice's own detail-types. */
-#define PROTOCOL_DETAIL_REQUEST     "Sluice Pipeline Request" /* sluice.requests */
-#define PROTOCOL_DETAIL_JOB_RESULT  "Sluice Job Result"       /* sluice.requests */
-#define PROTOCOL_DETAIL_JOB         "Sluice Action Job"       /* sluice.jobs */
-#define PROTOCOL_DETAIL_DEAD_LETTER "Sluice Dead Letter"      /* sluice.deadletter */
+#define PROTOCOL_DETAIL_REQUEST         "Sluice Pipeline Request" /* sluice.requests */
+#define PROTOCOL_DETAIL_JOB_RESULT      "Sluice Job Result"       /* sluice.requests */
+#define PROTOCOL_DETAIL_JOB             "Sluice Action Job"       /* sluice.jobs */
+#define PROTOCOL_DETAIL_DEAD_LETTER     "Sluice Dead Letter"      /* sluice.deadletter */
+#define PROTOCOL_DETAIL_ARTIFACT_STORED "Sluice Artifact Stored"  /* sluice.events */
 
 /* Envelope sources. */
 #define PROTOCOL_SOURCE_CODEPIPELINE "aws.codepipeline"
 #define PROTOCOL_SOURCE_API          "sluice.api"
 #define PROTOCOL_SOURCE_ORCHESTRATOR "sluice.orchestrator"
 #define PROTOCOL_SOURCE_WORKER       "sluice.worker"
+#define PROTOCOL_SOURCE_ARTIFACTS    "sluice.artifacts"
 
 /* The "type" of a request's detail (sluice.requests). */
 #define PROTOCOL_REQUEST_START              "StartPipelineExecution"

@@ -1,0 +1,227 @@
+"""Artifact events: sluice-artifacts on the shared Kafka fixture publishes one
+"Sluice Artifact Stored" on sluice.events per completed object.
+
+boto3 stores one object with PutObject and one with a two-part multipart upload in a bucket
+of the test's own; art_events_tail then reads sluice.events from the beginning, and the test
+finds exactly one event per object with the object's size, SHA-256, ETag, parts and identity,
+keyed by the bucket, and validates both against schemas/events (with Debian's python3 and
+python3-jsonschema, which the boto3 virtualenv lacks). /metrics counts them delivered.
+Then a second service whose broker does not exist: a PutObject answers at once (the event is
+queued, not awaited) and SIGTERM still stops it within 3 s.
+Exit 0, 1 or 77 (skipped: a binary is not built or the fixture is absent).
+"""
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+SKIP = 77
+AKID, SECRET = "AKIDARTEVENTS0001", "artifact-events-secret-xxxxxxxx"
+FAILURES = []
+
+VALIDATE = r"""
+import json, os, sys
+import jsonschema
+d = sys.argv[1]
+store = {}
+for n in os.listdir(d):
+    if n.endswith(".json"):
+        s = json.load(open(os.path.join(d, n)))
+        store[s["$id"]] = s
+schema = store["urn:sluice:schema:events:event"]
+v = jsonschema.Draft202012Validator(schema, resolver=jsonschema.RefResolver.from_schema(schema, store=store))
+bad = 0
+for line in sys.stdin:
+    for e in v.iter_errors(json.loads(line)):
+        print(e.message); bad += 1
+sys.exit(1 if bad else 0)
+"""
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILURES.append(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fixture_env():
+    values = dict(os.environ)
+    path = os.environ.get("SLUICE_TEST_ENV_FILE")
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and not line.startswith("#") and "=" in line:
+                    key, value = line.split("=", 1)
+                    values[key] = value
+    return values
+
+
+def start(binary, work, name, env_extra):
+    port = free_port()
+    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
+               SLUICE_ARTIFACTS_DIR=os.path.join(work, name),
+               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
+               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:eventer:admin", **env_extra)
+    log = open(os.path.join(work, name + ".log"), "wb")
+    proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
+                      aws_secret_access_key=SECRET, region_name="us-east-1",
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                    retries={"max_attempts": 1}))
+    return proc, log, s3
+
+
+def broker_gone(binary, work):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    proc, log, s3 = start(binary, work, "gone", {"SLUICE_KAFKA_BROKERS": dead,
+                                                 "SLUICE_ARTIFACTS_BUCKETS": "gone"})
+    try:
+        t0 = time.monotonic()
+        s3.put_object(Bucket="gone", Key="k", Body=b"x" * 1000)
+        took = time.monotonic() - t0
+        check(took < 1.0, f"broker gone: PutObject answers without waiting for Kafka ({took:.2f} s)")
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        proc.terminate()
+        proc.wait(timeout=10)
+        took = time.monotonic() - t0
+        check(proc.returncode == 0 and took < 3, f"broker gone: SIGTERM stops in {took:.2f} s")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def main():
+    bindir = os.environ.get("SLUICE_BINARY_DIR", "build")
+    binary = os.path.join(bindir, "services/artifacts/sluice-artifacts")
+    tail = os.path.join(bindir, "tests/integration/artifacts/art_events_tail")
+    brokers = fixture_env().get("SLUICE_TEST_KAFKA_BROKERS")
+    if not os.access(binary, os.X_OK) or not os.access(tail, os.X_OK) or not brokers:
+        print("skipped: sluice-artifacts, art_events_tail or the Kafka fixture is missing")
+        return SKIP
+    schemas = os.path.join(os.environ.get("SLUICE_SOURCE_DIR", "."), "schemas/events")
+    started = time.monotonic()
+    work = tempfile.mkdtemp(prefix="sluice-artevents-")
+    bucket = "events-" + secrets.token_hex(6)
+    port = free_port()
+    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
+               SLUICE_ARTIFACTS_DIR=os.path.join(work, "data"),
+               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=bucket,
+               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:eventer:admin",
+               SLUICE_KAFKA_BROKERS=brokers, SLUICE_TOPIC_PREFIX="sluice.")
+    log = open(os.path.join(work, "artifacts.log"), "wb")
+    proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
+                          aws_secret_access_key=SECRET, region_name="us-east-1",
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                        retries={"max_attempts": 1}))
+        small = os.urandom(100 * 1024 + 7)
+        put = s3.put_object(Bucket=bucket, Key="one/small.bin", Body=small)
+        part1, part2 = os.urandom(5 * 1024 * 1024), os.urandom(1024 * 1024 + 3)
+        up = s3.create_multipart_upload(Bucket=bucket, Key="two/large.bin")["UploadId"]
+        e1 = s3.upload_part(Bucket=bucket, Key="two/large.bin", UploadId=up, PartNumber=1,
+                            Body=part1)["ETag"]
+        e2 = s3.upload_part(Bucket=bucket, Key="two/large.bin", UploadId=up, PartNumber=2,
+                            Body=part2)["ETag"]
+        done = s3.complete_multipart_upload(
+            Bucket=bucket, Key="two/large.bin", UploadId=up,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+        expected = {
+            "one/small.bin": (len(small), hashlib.sha256(small).hexdigest(), put["ETag"].strip('"'), 0),
+            "two/large.bin": (len(part1) + len(part2), hashlib.sha256(part1 + part2).hexdigest(),
+                              done["ETag"].strip('"'), 2),
+        }
+        found = {}
+        raw = []
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline and len(found) < 2:
+            out = subprocess.run([tail, brokers, "sluice.events", "4"], capture_output=True,
+                                 timeout=30).stdout.decode()
+            found, raw = {}, []
+            for line in out.splitlines():
+                key, _, payload = line.partition("\t")
+                try:
+                    doc = json.loads(payload)
+                except ValueError:
+                    continue
+                if doc.get("detail-type") == "Sluice Artifact Stored" and \
+                        doc.get("detail", {}).get("bucket") == bucket:
+                    found.setdefault(doc["detail"]["key"], []).append((key, doc))
+                    raw.append(payload)
+        check(sorted(found) == sorted(expected), f"one event per stored object ({sorted(found)})")
+        for k, (size, sha, etag, parts) in expected.items():
+            events = found.get(k, [])
+            check(len(events) == 1, f"{k}: exactly one event ({len(events)})")
+            if not events:
+                continue
+            key, doc = events[0]
+            d = doc["detail"]
+            check(d.get("size") == size and d.get("sha256") == sha,
+                  f"{k}: size {d.get('size')} and SHA-256 are the object's")
+            check(d.get("etag") == etag and d.get("parts") == parts, f"{k}: ETag and parts ({d.get('etag')})")
+            check(d.get("storedBy") == "eventer" and "jobId" not in d, f"{k}: stored by the key's identity")
+            check(key == bucket, f"{k}: keyed by the bucket ({key!r})")
+            check(doc.get("source") == "sluice.artifacts" and doc.get("resources") == [f"arn:aws:s3:::{bucket}"],
+                  f"{k}: source and resources")
+        if raw:
+            v = subprocess.run(["/usr/bin/python3", "-c", VALIDATE, schemas], input="\n".join(raw) + "\n",
+                               capture_output=True, text=True, timeout=30)
+            check(v.returncode == 0, f"the events validate against schemas/events {v.stdout[:500]}")
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        check('sluice_artifacts_events_total{outcome="delivered"} 2' in metrics,
+              "/metrics counts the two events delivered")
+        t0 = time.monotonic()
+        proc.terminate()
+        proc.wait(timeout=10)
+        check(proc.returncode == 0 and time.monotonic() - t0 < 3, "SIGTERM stops within 3 s")
+        broker_gone(binary, work)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        if FAILURES:
+            with open(os.path.join(work, "artifacts.log"), "rb") as f:
+                sys.stdout.write(f.read().decode(errors="replace")[-4000:])
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"int_artifacts_events: {time.monotonic() - started:.1f} s, {len(FAILURES)} failures")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
