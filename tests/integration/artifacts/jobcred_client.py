@@ -25,20 +25,15 @@ import time
 import urllib.error
 import urllib.request
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from artifacts_stack import s3_client
 
 REGION = "us-east-1"
 
 
 def s3(endpoint, key_id, secret, token=None):
-    return boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id=key_id, aws_secret_access_key=secret,
-                        aws_session_token=token,
-                        config=Config(signature_version="s3v4",
-                                      s3={"addressing_style": "path"},
-                                      retries={"max_attempts": 1}))
+    return s3_client(endpoint, key_id, secret, REGION, sigv4=True, token=token)
 
 
 def expect_code(code, fn, *args, **kwargs):

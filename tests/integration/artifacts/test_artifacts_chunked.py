@@ -16,34 +16,20 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-SKIP = 77
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, check, free_port, s3_client,
+                             service_env, stop, wait_listening)
+
 AKID, SECRET = "AKIDCHUNKEDTEST", "chunked-secret-xxxxxxxx"
 BUCKET, REGION = "sluice-artifacts", "us-east-1"
 STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hmac256(key, text):
@@ -121,30 +107,19 @@ def s3_code(body):
 
 
 def main():
-    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                          "services/artifacts/sluice-artifacts")
+    binary = artifacts_binary()
     if not os.path.exists(binary):
         print("sluice-artifacts not built")
         return SKIP
     work = tempfile.mkdtemp(prefix="sluice-chunked-")
     data_dir = os.path.join(work, "data")
     port = free_port()
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port), SLUICE_ARTIFACTS_DIR=data_dir,
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
+    env = service_env(port, data_dir, AKID, SECRET)
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
     started = time.monotonic()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name=REGION,
-                          config=Config(s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
+        wait_listening(port)
+        s3 = s3_client(f"http://127.0.0.1:{port}", AKID, SECRET, REGION)
 
         def exists(key):
             try:
@@ -194,13 +169,7 @@ def main():
               "the good object is still there")
         print(f"     chunked checks in {time.monotonic() - started:.2f} s")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, 5)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if FAILURES else 0
 

@@ -23,39 +23,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli_env, check, error_code,
+                             free_port, s3_client, service_env, stop, wait_listening)
 
-SKIP = 77
 AKID, SECRET = "AKIDARTIFACTSCOPY", "artifacts-copy-secret-xxxx"
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def error_code(fn):
-    try:
-        fn()
-    except ClientError as exc:
-        return exc.response["Error"]["Code"]
-    return None
 
 
 def sha(data):
@@ -82,8 +58,7 @@ def mint(read, write):
 
 
 def main():
-    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                          "services/artifacts/sluice-artifacts")
+    binary = artifacts_binary()
     cli = os.environ.get("SLUICE_AWS_CLI", "aws")
     if not os.path.exists(binary):
         print("sluice-artifacts not built")
@@ -94,27 +69,15 @@ def main():
     keys = os.path.join(work, "job-keys")
     with open(keys, "w") as f:
         f.write("k1 " + JOB_KEY.hex() + "\n")
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
-               SLUICE_ARTIFACTS_DIR=os.path.join(work, "data"),
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_MIN_PART_SIZE="1048576",
-               SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys,
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
+    env = service_env(port, os.path.join(work, "data"), AKID, SECRET,
+                      SLUICE_ARTIFACTS_MIN_PART_SIZE="1048576",
+                      SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys)
     proc = subprocess.Popen([binary], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name="us-east-1",
-                          config=Config(s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
-        cli_env = dict(os.environ, AWS_ACCESS_KEY_ID=AKID, AWS_SECRET_ACCESS_KEY=SECRET,
-                       AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-                       AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true")
+        wait_listening(port)
+        s3 = s3_client(endpoint, AKID, SECRET)
+        cli_env = aws_cli_env(AKID, SECRET)
 
         def aws(*args):
             return subprocess.run([cli, "--endpoint-url", endpoint, *args], env=cli_env,
@@ -267,11 +230,7 @@ def main():
         # job credentials: a copy needs read on the source and write on the destination
         def job_client(read, write):
             key_id, secret, token = mint(read, write)
-            return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=key_id,
-                                aws_secret_access_key=secret, aws_session_token=token,
-                                region_name="us-east-1",
-                                config=Config(s3={"addressing_style": "path"},
-                                              retries={"max_attempts": 1}))
+            return s3_client(endpoint, key_id, secret, token=token)
         job = job_client(["src/big.bin"], ["dst/job-out.bin"])
         job.copy_object(Bucket="dst", Key="job-out.bin", CopySource={"Bucket": "src", "Key": "big.bin"})
         check(sha(body("dst", "job-out.bin")) == sha(big), "job credentials: copy input to output")
@@ -297,9 +256,7 @@ def main():
               ("" if proc.returncode == 0 else " " + err.decode(errors="replace")[-2000:]))
         print(f"     whole test in {time.monotonic() - began:.2f} s")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if FAILURES else 0
 

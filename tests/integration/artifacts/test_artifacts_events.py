@@ -16,19 +16,16 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-import boto3
-from botocore.config import Config
+from artifacts_stack import (FAILURES, SKIP, check, free_port, s3_client, service_env, stop,
+                             wait_listening)
 
-SKIP = 77
 AKID, SECRET = "AKIDARTEVENTS0001", "artifact-events-secret-xxxxxxxx"
-FAILURES = []
 
 VALIDATE = r"""
 import json, os, sys
@@ -49,18 +46,6 @@ sys.exit(1 if bad else 0)
 """
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def fixture_env():
     values = dict(os.environ)
     path = os.environ.get("SLUICE_TEST_ENV_FILE")
@@ -76,29 +61,16 @@ def fixture_env():
 
 def start(binary, work, name, env_extra):
     port = free_port()
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
-               SLUICE_ARTIFACTS_DIR=os.path.join(work, name),
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:eventer:admin", **env_extra)
+    env = service_env(port, os.path.join(work, name), AKID, SECRET, "eventer", **env_extra)
     log = open(os.path.join(work, name + ".log"), "wb")
     proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
-                      aws_secret_access_key=SECRET, region_name="us-east-1",
-                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                    retries={"max_attempts": 1}))
+    wait_listening(port, 200)
+    s3 = s3_client(f"http://127.0.0.1:{port}", AKID, SECRET, sigv4=True)
     return proc, log, s3
 
 
 def broker_gone(binary, work):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    dead = f"127.0.0.1:{free_port()}"
     proc, log, s3 = start(binary, work, "gone", {"SLUICE_KAFKA_BROKERS": dead,
                                                  "SLUICE_ARTIFACTS_BUCKETS": "gone"})
     try:
@@ -113,9 +85,7 @@ def broker_gone(binary, work):
         took = time.monotonic() - t0
         check(proc.returncode == 0 and took < 3, f"broker gone: SIGTERM stops in {took:.2f} s")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -132,24 +102,14 @@ def main():
     work = tempfile.mkdtemp(prefix="sluice-artevents-")
     bucket = "events-" + secrets.token_hex(6)
     port = free_port()
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
-               SLUICE_ARTIFACTS_DIR=os.path.join(work, "data"),
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=bucket,
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:eventer:admin",
-               SLUICE_KAFKA_BROKERS=brokers, SLUICE_TOPIC_PREFIX="sluice.")
+    env = service_env(port, os.path.join(work, "data"), AKID, SECRET, "eventer",
+                      SLUICE_ARTIFACTS_BUCKETS=bucket, SLUICE_KAFKA_BROKERS=brokers,
+                      SLUICE_TOPIC_PREFIX="sluice.")
     log = open(os.path.join(work, "artifacts.log"), "wb")
     proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name="us-east-1",
-                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
+        wait_listening(port, 200)
+        s3 = s3_client(f"http://127.0.0.1:{port}", AKID, SECRET, sigv4=True)
         small = os.urandom(100 * 1024 + 7)
         put = s3.put_object(Bucket=bucket, Key="one/small.bin", Body=small)
         part1, part2 = os.urandom(5 * 1024 * 1024), os.urandom(1024 * 1024 + 3)
@@ -211,9 +171,7 @@ def main():
         check(proc.returncode == 0 and time.monotonic() - t0 < 3, "SIGTERM stops within 3 s")
         broker_gone(binary, work)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
         if FAILURES:
             with open(os.path.join(work, "artifacts.log"), "rb") as f:

@@ -15,43 +15,24 @@ import sys
 import tempfile
 import time
 
-import boto3
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-SKIP = 77
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, check, free_port, s3_client,
+                             service_env, wait_listening)
+
 AKID, SECRET = "AKIDFAULTSTEST", "faults-secret-xxxxxxxx"
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Service:
     def __init__(self, binary, data, port, floor="0"):
-        env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port), SLUICE_ARTIFACTS_DIR=data,
-                   SLUICE_ARTIFACTS_MIN_FREE_BYTES=floor, SLUICE_ARTIFACTS_IDLE_TIMEOUT_S="2",
-                   SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
+        env = service_env(port, data, AKID, SECRET, SLUICE_ARTIFACTS_IDLE_TIMEOUT_S="2")
+        env["SLUICE_ARTIFACTS_MIN_FREE_BYTES"] = floor
         self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        wait_listening(port)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
@@ -88,8 +69,7 @@ def wait_for(cond, seconds=5):
 
 
 def main():
-    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                          "services/artifacts/sluice-artifacts")
+    binary = artifacts_binary()
     if not os.path.exists(binary):
         return SKIP
     work = tempfile.mkdtemp(prefix="sluice-artifacts-faults-")
@@ -98,10 +78,7 @@ def main():
     port = free_port()
     service = Service(binary, data, port)
     try:
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name="us-east-1",
-                          config=Config(s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
+        s3 = s3_client(f"http://127.0.0.1:{port}", AKID, SECRET)
         s3.create_bucket(Bucket="faults")
         s3.put_object(Bucket="faults", Key="kept", Body=b"kept bytes")
 

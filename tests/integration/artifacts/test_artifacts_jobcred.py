@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "api"))
 from botocore.exceptions import ClientError  # noqa: E402
 
 import jobcred_client  # noqa: E402
+from artifacts_stack import artifacts_binary, free_port  # noqa: E402
 from sluice_stack import (SKIP, Stack, custom_action, pipeline_declaration,  # noqa: E402
                           run, unique, write_json)
 
@@ -38,18 +39,11 @@ SOURCE = "Src" + secrets.token_hex(4)
 BUILD = "Bld" + secrets.token_hex(4)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ArtifactStack(Stack):
     """The api's stack plus sluice-artifacts reading the same job-credential key file."""
 
     def __init__(self):
-        binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                              "services/artifacts/sluice-artifacts")
+        binary = artifacts_binary()
         if not os.access(binary, os.X_OK):
             print(f"skipped: {binary} is not built", flush=True)
             sys.exit(SKIP)

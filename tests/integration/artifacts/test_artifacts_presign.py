@@ -11,7 +11,6 @@ Exit 0 (passed), 1 (a check failed) or 77 (skipped: the binary is not built).
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,26 +18,13 @@ import time
 import urllib.error
 import urllib.request
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-SKIP = 77
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, check, free_port, s3_client,
+                             service_env, stop, wait_listening)
+
 AKID, SECRET = "AKIDPRESIGNTEST", "presign-secret-xxxxxxxx"
 BUCKET = "sluice-artifacts"
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url, method="GET", data=None):
@@ -57,32 +43,19 @@ def s3_code(body):
 
 
 def main():
-    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                          "services/artifacts/sluice-artifacts")
+    binary = artifacts_binary()
     if not os.path.exists(binary):
         print("sluice-artifacts not built")
         return SKIP
     work = tempfile.mkdtemp(prefix="sluice-presign-")
     port = free_port()
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
-               SLUICE_ARTIFACTS_DIR=os.path.join(work, "data"),
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
+    env = service_env(port, os.path.join(work, "data"), AKID, SECRET)
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name="us-east-1",
-                          config=Config(signature_version="s3v4",
-                                        s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
+        wait_listening(port)
+        s3 = s3_client(endpoint, AKID, SECRET, sigv4=True)
         body = os.urandom(64 * 1024 + 3)
 
         put_url = s3.generate_presigned_url(
@@ -133,13 +106,7 @@ def main():
         check(status == 200 and resp == body, "an unexpired URL still works afterwards")
         print(f"     presign checks in {time.monotonic() - started:.2f} s")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, 5)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if FAILURES else 0
 

@@ -13,52 +13,20 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli_env, check, error_code,
+                             free_port, s3_client, service_env, sha256_file, stop,
+                             wait_listening)
 
-SKIP = 77
 AKID, SECRET = "AKIDARTIFACTSTEST", "artifacts-secret-xxxxxxxx"
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def error_code(fn):
-    try:
-        fn()
-    except ClientError as exc:
-        return exc.response["Error"]["Code"]
-    return None
 
 
 def main():
-    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
-                          "services/artifacts/sluice-artifacts")
+    binary = artifacts_binary()
     cli = os.environ.get("SLUICE_AWS_CLI", "aws")
     if not os.path.exists(binary):
         print("sluice-artifacts not built")
@@ -66,25 +34,13 @@ def main():
     work = tempfile.mkdtemp(prefix="sluice-artifacts-")
     data = os.path.join(work, "data")
     port = free_port()
-    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port), SLUICE_ARTIFACTS_DIR=data,
-               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
-               SLUICE_ARTIFACTS_CREDENTIALS=f"{AKID}:{SECRET}:tester:admin")
+    env = service_env(port, data, AKID, SECRET)
     proc = subprocess.Popen([binary], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
-                          aws_secret_access_key=SECRET, region_name="us-east-1",
-                          config=Config(s3={"addressing_style": "path"},
-                                        retries={"max_attempts": 1}))
-        cli_env = dict(os.environ, AWS_ACCESS_KEY_ID=AKID, AWS_SECRET_ACCESS_KEY=SECRET,
-                       AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-                       AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true")
+        wait_listening(port)
+        s3 = s3_client(endpoint, AKID, SECRET)
+        cli_env = aws_cli_env(AKID, SECRET)
 
         def aws(*args):
             return subprocess.run([cli, "--endpoint-url", endpoint, *args], env=cli_env,
@@ -277,10 +233,7 @@ def main():
         check("<Code>MalformedXML</Code>" in body, "malformed DeleteObjects: MalformedXML")
 
         # authentication
-        bad = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=AKID,
-                           aws_secret_access_key="wrong-secret", region_name="us-east-1",
-                           config=Config(s3={"addressing_style": "path"},
-                                         retries={"max_attempts": 1}))
+        bad = s3_client(endpoint, AKID, "wrong-secret")
         check(error_code(lambda: bad.list_buckets()) == "SignatureDoesNotMatch",
               "wrong secret: SignatureDoesNotMatch")
 
@@ -299,9 +252,7 @@ def main():
         check(time.monotonic() - started < 3 and proc.returncode == 0,
               f"stops within 3 s of SIGTERM ({time.monotonic() - started:.2f} s)")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         shutil.rmtree(work, ignore_errors=True)
     return 1 if FAILURES else 0
 
