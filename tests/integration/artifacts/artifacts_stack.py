@@ -41,11 +41,12 @@ def artifacts_binary():
                         "services/artifacts/sluice-artifacts")
 
 
-def service_env(port, data, akid, secret, user="tester", base=None, **extra):
+def service_env(port, data, akid, secret, user="tester", floor="0", **extra):
     """The environment of a sluice-artifacts on port with data as its directory,
-    no free-space floor and one admin credential akid:secret; extra adds to it."""
-    return dict(os.environ if base is None else base, SLUICE_ARTIFACTS_PORT=str(port),
-                SLUICE_ARTIFACTS_DIR=data, SLUICE_ARTIFACTS_MIN_FREE_BYTES="0",
+    floor as its free-space floor and one admin credential akid:secret of user;
+    extra adds to it."""
+    return dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port),
+                SLUICE_ARTIFACTS_DIR=data, SLUICE_ARTIFACTS_MIN_FREE_BYTES=floor,
                 SLUICE_ARTIFACTS_CREDENTIALS=f"{akid}:{secret}:{user}:admin", **extra)
 
 
@@ -72,12 +73,18 @@ def s3_client(endpoint, akid, secret, region="us-east-1", sigv4=False, token=Non
                                       retries={"max_attempts": 1}, **extra))
 
 
-def aws_cli_env(akid, secret):
-    """The environment of an aws CLI signing with akid:secret and reading no
-    configuration of the machine's."""
-    return dict(os.environ, AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret,
-                AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-                AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true")
+def aws_cli(cli, endpoint, akid, secret, timeout):
+    """A function running the aws CLI at cli against endpoint, signing with
+    akid:secret and reading no configuration of the machine's; it returns the
+    CompletedProcess (text output captured, timeout seconds at the most)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=akid, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="true")
+
+    def aws(*args):
+        return subprocess.run([cli, "--endpoint-url", endpoint, *args], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    return aws
 
 
 def error_code(fn):

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli_env, check, error_code,
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli, check, error_code,
                              free_port, s3_client, service_env, stop, wait_listening)
 
 AKID, SECRET = "AKIDARTIFACTSCOPY", "artifacts-copy-secret-xxxx"
@@ -77,11 +77,7 @@ def main():
     try:
         wait_listening(port)
         s3 = s3_client(endpoint, AKID, SECRET)
-        cli_env = aws_cli_env(AKID, SECRET)
-
-        def aws(*args):
-            return subprocess.run([cli, "--endpoint-url", endpoint, *args], env=cli_env,
-                                  capture_output=True, text=True, timeout=60)
+        aws = aws_cli(cli, endpoint, AKID, SECRET, 60)
 
         def body(bucket, key):
             return s3.get_object(Bucket=bucket, Key=key)["Body"].read()

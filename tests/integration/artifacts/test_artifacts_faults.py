@@ -28,8 +28,8 @@ AKID, SECRET = "AKIDFAULTSTEST", "faults-secret-xxxxxxxx"
 
 class Service:
     def __init__(self, binary, data, port, floor="0"):
-        env = service_env(port, data, AKID, SECRET, SLUICE_ARTIFACTS_IDLE_TIMEOUT_S="2")
-        env["SLUICE_ARTIFACTS_MIN_FREE_BYTES"] = floor
+        env = service_env(port, data, AKID, SECRET, floor=floor,
+                          SLUICE_ARTIFACTS_IDLE_TIMEOUT_S="2")
         self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_listening(port)

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli_env, check, error_code,
+from artifacts_stack import (FAILURES, SKIP, artifacts_binary, aws_cli, check, error_code,
                              free_port, s3_client, service_env, sha256_file, stop,
                              wait_listening)
 
@@ -40,11 +40,7 @@ def main():
     try:
         wait_listening(port)
         s3 = s3_client(endpoint, AKID, SECRET)
-        cli_env = aws_cli_env(AKID, SECRET)
-
-        def aws(*args):
-            return subprocess.run([cli, "--endpoint-url", endpoint, *args], env=cli_env,
-                                  capture_output=True, text=True, timeout=120)
+        aws = aws_cli(cli, endpoint, AKID, SECRET, 120)
 
         # buckets
         check(aws("s3", "mb", "s3://lifecycle").returncode == 0, "aws s3 mb")
