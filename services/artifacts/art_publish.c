@@ -1,43 +1,63 @@
 /*
- * art_publish.c — the artifact events' queue and publishing thread (see
- * art_publish.h). The queue is a bounded singly-linked FIFO under one mutex;
- * the thread wakes on a condition variable or every 100 ms to serve delivery
- * reports.
+ * art_publish.c — the artifact events' publishing thread (see art_publish.h).
+ *
+ * The thread walks the spool forward from a cursor (the highest event it has
+ * handed to the producer), remembers which spooled event each producer
+ * sequence number carries, and removes an event from the spool when its
+ * delivery is confirmed. A failed delivery rewinds the cursor to just before
+ * that event once the backoff has passed, so everything still spooled from
+ * there on is sent again (events in flight are skipped).
  */
 #include "art_publish.h"
 
 #include "art_event.h"
+#include "art_spool.h"
 
 #include "sluice/bus_producer.h"
 #include "sluice/bus_topics.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/time.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-typedef struct art_publish_item {
-    struct art_publish_item *next;
-    art_event_stored ev;
-} art_publish_item;
+#define PUBLISH_INFLIGHT_MAX   1024
+#define PUBLISH_BATCH          64
+#define PUBLISH_BACKOFF_MIN_MS 1000
+#define PUBLISH_BACKOFF_MAX_MS 30000
+
+typedef struct publish_inflight {
+    uint64_t producer_seq;
+    uint64_t spool_seq;
+} publish_inflight;
 
 struct art_publish {
     bus_producer *producer; /* used by the thread only */
+    art_spool *spool;
     bus_topics topics;
     char account[16];
     char region[64];
-    size_t queue_max;
     http_metrics_family *events;
-    pthread_mutex_t lock;
+    http_metrics_family *spooled;
+    pthread_mutex_t lock; /* stop and the wake-up */
     pthread_cond_t cond;
-    art_publish_item *head, *tail;
-    size_t queued;
     bool stop;
+    bool woken;
     pthread_t thread;
+    /* The thread's own (delivery reports run on it too). */
+    uint64_t cursor;
+    publish_inflight inflight[PUBLISH_INFLIGHT_MAX];
+    size_t inflight_count;
+    bool rewind_pending;
+    uint64_t rewind_to;
+    int64_t retry_at_ms;
+    int64_t backoff_ms;
 };
 
 static void art_publish_count(art_publish *p, const char *outcome)
@@ -48,64 +68,152 @@ static void art_publish_count(art_publish *p, const char *outcome)
     }
 }
 
+static void art_publish_gauge(art_publish *p)
+{
+    if (p->spooled != NULL) {
+        (void)http_metrics_set(p->spooled, NULL, (double)art_spool_count(p->spool));
+    }
+}
+
+static bool publish_is_inflight(const art_publish *p, uint64_t spool_seq)
+{
+    for (size_t i = 0; i < p->inflight_count; i++) {
+        if (p->inflight[i].spool_seq == spool_seq) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Schedules everything after spool_seq - 1 to be sent again after the backoff. */
+static void publish_schedule_retry(art_publish *p, uint64_t spool_seq)
+{
+    uint64_t to = spool_seq > 0 ? spool_seq - 1 : 0;
+    if (!p->rewind_pending || to < p->rewind_to) {
+        p->rewind_to = to;
+    }
+    if (!p->rewind_pending) {
+        p->retry_at_ms = sluice_time_monotonic_ms() + p->backoff_ms;
+        p->backoff_ms =
+            p->backoff_ms * 2 > PUBLISH_BACKOFF_MAX_MS ? PUBLISH_BACKOFF_MAX_MS : p->backoff_ms * 2;
+    }
+    p->rewind_pending = true;
+}
+
 static void art_publish_delivered(uint64_t seq, int err, const char *reason, void *ctx)
 {
     art_publish *p = ctx;
-    if (err != 0) {
-        SLUICE_WARN("artifact event %llu not delivered: %s", (unsigned long long)seq,
-                    reason != NULL ? reason : sluice_strerror(err));
+    size_t i = 0;
+    while (i < p->inflight_count && p->inflight[i].producer_seq != seq) {
+        i++;
     }
-    art_publish_count(p, err == 0 ? "delivered" : "failed");
+    if (i == p->inflight_count) {
+        return; /* not ours (cannot happen: the producer is the thread's) */
+    }
+    uint64_t spool_seq = p->inflight[i].spool_seq;
+    p->inflight[i] = p->inflight[--p->inflight_count];
+    if (err == 0) {
+        (void)art_spool_remove(p->spool, spool_seq);
+        p->backoff_ms = PUBLISH_BACKOFF_MIN_MS;
+        art_publish_count(p, "delivered");
+    } else {
+        SLUICE_WARN("artifact event %" PRIu64 " not delivered (sent again later): %s", spool_seq,
+                    reason != NULL ? reason : sluice_strerror(err));
+        publish_schedule_retry(p, spool_seq);
+        art_publish_count(p, "failed");
+    }
+    art_publish_gauge(p);
 }
 
-static void art_publish_send(art_publish *p, const art_event_stored *ev)
+/* Hands one spooled event to the producer. false when the thread should stop sending for now. */
+static bool publish_send_one(art_publish *p, uint64_t spool_seq, sluice_buf *payload)
 {
-    char err[512];
-    bus_envelope *env = NULL;
-    sluice_buf payload;
-    sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
-    int rc = art_event_envelope(ev, p->account, p->region, &env, err, sizeof err);
-    if (rc == SLUICE_OK) {
-        rc = bus_envelope_encode(env, &payload);
-        bus_envelope_free(env);
+    char key[ART_SPOOL_KEY_MAX + 1];
+    sluice_buf_reset(payload);
+    int rc = art_spool_get(p->spool, spool_seq, key, sizeof key, payload);
+    if (rc == SLUICE_ENOTFOUND) {
+        p->cursor = spool_seq;
+        return true;
     }
-    if (rc == SLUICE_OK) {
-        const char *key = art_event_key(ev);
-        rc = bus_producer_send(p->producer, bus_topics_get(&p->topics, BUS_TOPICS_EVENTS), key,
-                               strlen(key), payload.data, payload.len, NULL);
-        snprintf(err, sizeof err, "%s", sluice_strerror(rc));
+    if (rc == SLUICE_EPARSE || rc == SLUICE_ETOOBIG) {
+        SLUICE_ERROR("spooled artifact event %" PRIu64 " is unreadable (%s); removed", spool_seq,
+                     sluice_strerror(rc));
+        (void)art_spool_remove(p->spool, spool_seq);
+        art_publish_count(p, "dropped");
+        p->cursor = spool_seq;
+        return true;
     }
     if (rc != SLUICE_OK) {
-        SLUICE_WARN("artifact event for %s/%s dropped: %s", ev->bucket, ev->key, err);
-        art_publish_count(p, "dropped");
+        publish_schedule_retry(p, spool_seq);
+        return false;
     }
-    sluice_buf_free(&payload);
+    uint64_t producer_seq = 0;
+    rc = bus_producer_send(p->producer, bus_topics_get(&p->topics, BUS_TOPICS_EVENTS), key,
+                           strlen(key), payload->data, payload->len, &producer_seq);
+    if (rc == SLUICE_EAGAIN) {
+        return false; /* the producer is full: the cursor stays, try again shortly */
+    }
+    if (rc == SLUICE_ETOOBIG) {
+        SLUICE_ERROR("artifact event %" PRIu64 " exceeds the bus message size; removed", spool_seq);
+        (void)art_spool_remove(p->spool, spool_seq);
+        art_publish_count(p, "dropped");
+        p->cursor = spool_seq;
+        return true;
+    }
+    if (rc != SLUICE_OK) {
+        SLUICE_WARN("artifact event %" PRIu64 " not sent (sent again later): %s", spool_seq,
+                    sluice_strerror(rc));
+        publish_schedule_retry(p, spool_seq);
+        return false;
+    }
+    p->inflight[p->inflight_count++] = (publish_inflight){producer_seq, spool_seq};
+    p->cursor = spool_seq;
+    return true;
+}
+
+/* Sends what the spool holds after the cursor. Returns how many were handed over. */
+static size_t publish_send_batch(art_publish *p, sluice_buf *payload)
+{
+    if (p->rewind_pending && sluice_time_monotonic_ms() >= p->retry_at_ms) {
+        p->cursor = p->rewind_to;
+        p->rewind_pending = false;
+    }
+    uint64_t seqs[PUBLISH_BATCH];
+    size_t n = art_spool_after(p->spool, p->cursor, seqs, PUBLISH_BATCH);
+    size_t sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (publish_is_inflight(p, seqs[i])) {
+            p->cursor = seqs[i];
+            continue;
+        }
+        if (p->inflight_count == PUBLISH_INFLIGHT_MAX || !publish_send_one(p, seqs[i], payload)) {
+            break;
+        }
+        sent++;
+    }
+    return sent;
 }
 
 static void *art_publish_main(void *arg)
 {
     art_publish *p = arg;
-    pthread_mutex_lock(&p->lock);
+    sluice_buf payload;
+    sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
     for (;;) {
-        while (p->head != NULL) {
-            art_publish_item *it = p->head;
-            p->head = it->next;
-            if (p->head == NULL) {
-                p->tail = NULL;
-            }
-            p->queued--;
-            pthread_mutex_unlock(&p->lock);
-            art_publish_send(p, &it->ev);
-            free(it);
-            pthread_mutex_lock(&p->lock);
-        }
-        if (p->stop) {
+        pthread_mutex_lock(&p->lock);
+        bool stop = p->stop;
+        p->woken = false;
+        pthread_mutex_unlock(&p->lock);
+        if (stop) {
             break;
         }
-        pthread_mutex_unlock(&p->lock);
+        size_t sent = publish_send_batch(p, &payload);
         bus_producer_poll(p->producer, 0);
+        if (sent == PUBLISH_BATCH) {
+            continue; /* more may be waiting */
+        }
         pthread_mutex_lock(&p->lock);
-        if (p->head == NULL && !p->stop) {
+        if (!p->woken && !p->stop) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 100L * 1000 * 1000;
@@ -115,9 +223,10 @@ static void *art_publish_main(void *arg)
             }
             pthread_cond_timedwait(&p->cond, &p->lock, &ts);
         }
+        pthread_mutex_unlock(&p->lock);
     }
-    pthread_mutex_unlock(&p->lock);
-    bus_producer_free(p->producer); /* bounded by close_timeout_ms */
+    sluice_buf_free(&payload);
+    bus_producer_free(p->producer); /* bounded by close_timeout_ms; reports run here */
     p->producer = NULL;
     return NULL;
 }
@@ -130,18 +239,28 @@ int art_publish_new(const art_publish_config *cfg, art_publish **out, char *err,
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
     int rc = bus_topics_init(&p->topics, cfg->topic_prefix, err, errlen);
+    if (rc == SLUICE_OK) {
+        rc = art_spool_open(cfg->spool_dir, cfg->spool_max, &p->spool, err, errlen);
+    }
     if (rc != SLUICE_OK) {
         free(p);
         return rc;
     }
     snprintf(p->account, sizeof p->account, "%s", cfg->account);
     snprintf(p->region, sizeof p->region, "%s", cfg->region);
-    p->queue_max = cfg->queue_max > 0 ? cfg->queue_max : 10000;
+    p->backoff_ms = PUBLISH_BACKOFF_MIN_MS;
     if (cfg->metrics != NULL) {
         const char *labels[] = {"outcome"};
         p->events = http_metrics_counter(cfg->metrics, "sluice_artifacts_events_total",
                                          "Artifact Stored events by outcome", labels, 1);
+        p->spooled = http_metrics_gauge(cfg->metrics, "sluice_artifacts_events_spooled",
+                                        "Artifact Stored events waiting for the broker", NULL, 0);
     }
+    size_t left = art_spool_count(p->spool);
+    if (left > 0) {
+        SLUICE_INFO("%zu artifact events left by an earlier run are sent first", left);
+    }
+    art_publish_gauge(p);
     bus_producer_config pcfg;
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg->brokers;
@@ -153,6 +272,7 @@ int art_publish_new(const art_publish_config *cfg, art_publish **out, char *err,
     pcfg.ctx = p;
     rc = bus_producer_new(&pcfg, &p->producer, err, errlen);
     if (rc != SLUICE_OK) {
+        art_spool_free(p->spool);
         free(p);
         return rc;
     }
@@ -160,6 +280,7 @@ int art_publish_new(const art_publish_config *cfg, art_publish **out, char *err,
     pthread_cond_init(&p->cond, NULL);
     if (pthread_create(&p->thread, NULL, art_publish_main, p) != 0) {
         bus_producer_free(p->producer);
+        art_spool_free(p->spool);
         pthread_cond_destroy(&p->cond);
         pthread_mutex_destroy(&p->lock);
         free(p);
@@ -173,29 +294,35 @@ void art_publish_stored(const char *bucket, const art_store_meta *meta,
                         const aws_s3auth_result *auth, void *ctx)
 {
     art_publish *p = ctx;
-    art_publish_item *it = malloc(sizeof *it);
-    if (it != NULL) {
-        it->next = NULL;
-        art_event_from_store(&it->ev, bucket, meta, auth);
+    art_event_stored ev;
+    art_event_from_store(&ev, bucket, meta, auth);
+    char err[512];
+    bus_envelope *env = NULL;
+    sluice_buf payload;
+    sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
+    int rc = art_event_envelope(&ev, p->account, p->region, &env, err, sizeof err);
+    if (rc == SLUICE_OK) {
+        rc = bus_envelope_encode(env, &payload);
+        bus_envelope_free(env);
+        snprintf(err, sizeof err, "%s", sluice_strerror(rc));
     }
+    if (rc == SLUICE_OK) {
+        rc = art_spool_put(p->spool, art_event_key(&ev), payload.data, payload.len, NULL);
+        snprintf(err, sizeof err, "%s",
+                 rc == SLUICE_ETOOBIG ? "the event spool is full" : sluice_strerror(rc));
+    }
+    sluice_buf_free(&payload);
+    if (rc != SLUICE_OK) {
+        SLUICE_WARN("artifact event for %s/%s dropped: %s", bucket, meta->key, err);
+        art_publish_count(p, "dropped");
+        return;
+    }
+    art_publish_count(p, "queued");
+    art_publish_gauge(p);
     pthread_mutex_lock(&p->lock);
-    bool queued = it != NULL && p->queued < p->queue_max && !p->stop;
-    if (queued) {
-        if (p->tail != NULL) {
-            p->tail->next = it;
-        } else {
-            p->head = it;
-        }
-        p->tail = it;
-        p->queued++;
-        pthread_cond_signal(&p->cond);
-    }
+    p->woken = true;
+    pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
-    if (!queued) {
-        SLUICE_WARN("artifact event for %s/%s dropped: the queue is full", bucket, meta->key);
-        free(it);
-    }
-    art_publish_count(p, queued ? "queued" : "dropped");
 }
 
 void art_publish_free(art_publish *p)
@@ -208,11 +335,7 @@ void art_publish_free(art_publish *p)
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
     pthread_join(p->thread, NULL);
-    while (p->head != NULL) {
-        art_publish_item *it = p->head;
-        p->head = it->next;
-        free(it);
-    }
+    art_spool_free(p->spool);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
     free(p);

@@ -118,8 +118,11 @@ int main(void)
         goto out;
     }
     if (cfg.events && cfg.brokers[0] != '\0') {
+        char spool_dir[sizeof cfg.dir + 16];
+        snprintf(spool_dir, sizeof spool_dir, "%s/events", cfg.dir);
         art_publish_config pcfg = {
             .brokers = cfg.brokers,
+            .spool_dir = spool_dir,
             .topic_prefix = cfg.topic_prefix,
             .account = cfg.account,
             .region = cfg.region,

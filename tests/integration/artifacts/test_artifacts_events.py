@@ -7,7 +7,8 @@ finds exactly one event per object with the object's size, SHA-256, ETag, parts 
 keyed by the bucket, and validates both against schemas/events (with Debian's python3 and
 python3-jsonschema, which the boto3 virtualenv lacks). /metrics counts them delivered.
 Then a second service whose broker does not exist: a PutObject answers at once (the event is
-queued, not awaited) and SIGTERM still stops it within 3 s.
+spooled, not awaited), SIGTERM still stops it within 3 s, the event waits in the spool, and a
+restart with the broker reachable delivers it and empties the spool.
 Exit 0, 1 or 77 (skipped: a binary is not built or the fixture is absent).
 """
 
@@ -69,13 +70,43 @@ def start(binary, work, name, env_extra):
     return proc, log, s3
 
 
-def broker_gone(binary, work):
+def read_events(tail, brokers, bucket, want, seconds):
+    """The Artifact Stored events of bucket on sluice.events: {key: [(message key, doc)]}, raw."""
+    found, raw = {}, []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(found) < want:
+        out = subprocess.run([tail, brokers, "sluice.events", "4"], capture_output=True,
+                             timeout=30).stdout.decode()
+        found, raw = {}, []
+        for line in out.splitlines():
+            key, _, payload = line.partition("\t")
+            try:
+                doc = json.loads(payload)
+            except ValueError:
+                continue
+            if doc.get("detail-type") == "Sluice Artifact Stored" and \
+                    doc.get("detail", {}).get("bucket") == bucket:
+                found.setdefault(doc["detail"]["key"], []).append((key, doc))
+                raw.append(payload)
+    return found, raw
+
+
+def spooled(data_dir):
+    spool = os.path.join(data_dir, "events")
+    return sorted(n for n in os.listdir(spool) if n.endswith(".evt")) if os.path.isdir(spool) else []
+
+
+def broker_gone(binary, tail, brokers, work):
+    """With the broker unreachable the event waits in the spool, through a restart, and is
+    delivered once the service runs with a reachable broker again."""
     dead = f"127.0.0.1:{free_port()}"
+    bucket = "gone-" + secrets.token_hex(6)
+    data_dir = os.path.join(work, "gone")
     proc, log, s3 = start(binary, work, "gone", {"SLUICE_KAFKA_BROKERS": dead,
-                                                 "SLUICE_ARTIFACTS_BUCKETS": "gone"})
+                                                 "SLUICE_ARTIFACTS_BUCKETS": bucket})
     try:
         t0 = time.monotonic()
-        s3.put_object(Bucket="gone", Key="k", Body=b"x" * 1000)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x" * 1000)
         took = time.monotonic() - t0
         check(took < 1.0, f"broker gone: PutObject answers without waiting for Kafka ({took:.2f} s)")
         time.sleep(0.3)
@@ -84,6 +115,25 @@ def broker_gone(binary, work):
         proc.wait(timeout=10)
         took = time.monotonic() - t0
         check(proc.returncode == 0 and took < 3, f"broker gone: SIGTERM stops in {took:.2f} s")
+    finally:
+        stop(proc)
+        log.close()
+    check(len(spooled(data_dir)) == 1, f"broker gone: the event waits in the spool ({spooled(data_dir)})")
+    proc, log, s3 = start(binary, work, "gone", {"SLUICE_KAFKA_BROKERS": brokers,
+                                                 "SLUICE_ARTIFACTS_BUCKETS": bucket})
+    try:
+        found, _ = read_events(tail, brokers, bucket, 1, 15)
+        events = found.get("k", [])
+        check(len(events) == 1, f"broker back: the spooled event is delivered after the restart ({len(events)})")
+        if events:
+            check(events[0][1]["detail"].get("size") == 1000, "broker back: it is the object's event")
+        deadline = time.monotonic() + 5
+        while spooled(data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(not spooled(data_dir), f"broker back: the spool is empty once delivered ({spooled(data_dir)})")
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{s3.meta.endpoint_url.rsplit(':', 1)[1]}/metrics",
+                                         timeout=5).read().decode()
+        check("sluice_artifacts_events_spooled 0" in metrics, "broker back: /metrics shows nothing spooled")
     finally:
         stop(proc)
         log.close()
@@ -126,23 +176,7 @@ def main():
             "two/large.bin": (len(part1) + len(part2), hashlib.sha256(part1 + part2).hexdigest(),
                               done["ETag"].strip('"'), 2),
         }
-        found = {}
-        raw = []
-        deadline = time.monotonic() + 12
-        while time.monotonic() < deadline and len(found) < 2:
-            out = subprocess.run([tail, brokers, "sluice.events", "4"], capture_output=True,
-                                 timeout=30).stdout.decode()
-            found, raw = {}, []
-            for line in out.splitlines():
-                key, _, payload = line.partition("\t")
-                try:
-                    doc = json.loads(payload)
-                except ValueError:
-                    continue
-                if doc.get("detail-type") == "Sluice Artifact Stored" and \
-                        doc.get("detail", {}).get("bucket") == bucket:
-                    found.setdefault(doc["detail"]["key"], []).append((key, doc))
-                    raw.append(payload)
+        found, raw = read_events(tail, brokers, bucket, 2, 12)
         check(sorted(found) == sorted(expected), f"one event per stored object ({sorted(found)})")
         for k, (size, sha, etag, parts) in expected.items():
             events = found.get(k, [])
@@ -169,7 +203,7 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
         check(proc.returncode == 0 and time.monotonic() - t0 < 3, "SIGTERM stops within 3 s")
-        broker_gone(binary, work)
+        broker_gone(binary, tail, brokers, work)
     finally:
         stop(proc)
         log.close()
