@@ -12,6 +12,7 @@
 
 #include "art_s3.h"
 
+#include "art_access.h"
 #include "art_copy.h"
 #include "art_list.h"
 #include "art_mpu.h"
@@ -387,10 +388,11 @@ static bool s3_begin_stream(s3_request *r, const http_request *req, http_respons
     return true;
 }
 
-static bool s3_job_allows(const s3_request *r)
+/* Long-lived keys: their role's classes (art_access); job credentials: their scope. */
+static bool s3_access_allows(const s3_request *r)
 {
     if (!r->auth.job) {
-        return true;
+        return art_access_allows(r->auth.role, r->route.op);
     }
     switch (r->route.op) {
     case ART_OP_GET_OBJECT:
@@ -498,7 +500,7 @@ static void s3_begin(const http_request *req, http_response *resp, void **stream
             return;
         }
     }
-    if (!s3_job_allows(r)) {
+    if (!s3_access_allows(r)) {
         s3_error(r, resp, "AccessDenied", "Access Denied");
         return;
     }
