@@ -23,8 +23,8 @@ static void test_roles(void)
         for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
             const char *role = readers[i];
             bool expect = cls == ART_ACCESS_READ ||
-                          (cls == ART_ACCESS_WRITE && (strcmp(role, "operator") == 0 ||
-                                                       strcmp(role, "admin") == 0)) ||
+                          (cls == ART_ACCESS_WRITE &&
+                           (strcmp(role, "operator") == 0 || strcmp(role, "admin") == 0)) ||
                           (cls == ART_ACCESS_MANAGE && strcmp(role, "admin") == 0);
             if (art_access_allows(role, (art_route_op)op) != expect) {
                 CHECK(!"role table");
