@@ -8,7 +8,7 @@
 # with a generated configuration, both on free loopback ports and with their data in one
 # temporary directory (the same filesystem). Generates one file of each size, then for each size,
 # direction (put, get) and client (curl, the aws CLI of the project's virtualenv) times REPS
-# transfers against each server and takes the median. The aws CLI runs with a
+# transfers against each server (alternating) and takes the median. The aws CLI runs with a
 # multipart_threshold above the largest size, so that it sends one PutObject and one GetObject,
 # which nginx's dav understands (it has no multipart upload). Peak RSS is VmHWM of
 # /proc/<pid>/status of the service and of nginx's worker, read after the last transfer.
@@ -216,14 +216,16 @@ for size in $SIZES; do
   head -c "$bytes" /dev/urandom >"$src"
   for dir in put get; do
     for client in curl aws; do
-      declare -A mbps=()
-      for server in sluice nginx; do
-        times=()
-        for ((r = 0; r < REPS; r++)); do
-          times+=("$(transfer "$server" "$client" "$dir" "$src" "obj-$size")")
+      declare -A mbps=() times=()
+      # the servers alternate, so that a change of the machine's load hits both alike
+      for ((r = 0; r < REPS; r++)); do
+        for server in sluice nginx; do
+          times[$server]+="$(transfer "$server" "$client" "$dir" "$src" "obj-$size") "
         done
-        t=$(printf '%s\n' "${times[@]}" | median)
-        mbps[$server]=$(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%.1f", b / t / 1e6 }')
+      done
+      for server in sluice nginx; do
+        t=$(printf '%s\n' ${times[$server]} | median)
+        mbps[$server]=$(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%.3f", b / t / 1e6 }')
       done
       # the object GET reads back is the one PUT stored: compare it once per size
       if [[ $dir == get && $client == curl ]]; then
@@ -237,7 +239,7 @@ for size in $SIZES; do
       if [[ -z $worst_ratio ]] || awk -v a="$ratio" -v b="$worst_ratio" 'BEGIN { exit !(a < b) }'; then
         worst_ratio=$ratio
       fi
-      unset mbps
+      unset mbps times
     done
   done
   rm -f -- "$src"
@@ -253,12 +255,12 @@ ratio_ok=$(awk -v w="$worst_ratio" 'BEGIN { print (w >= 0.9) ? 1 : 0 }')
 printf '\n%-6s %-4s %-5s %12s %12s %6s\n' size dir client "sluice MB/s" "nginx MB/s" ratio
 for row in "${rows[@]}"; do
   # shellcheck disable=SC2086
-  printf '%-6s %-4s %-5s %12s %12s %6s\n' $row
+  printf '%-6s %-4s %-5s %12.1f %12.1f %6s\n' $row
 done
 echo
 for row in "${rows[@]}"; do
   read -r size dir client s n ratio <<<"$row"
-  echo "ratio $size $dir $client: $ratio ($s / $n MB/s)"
+  printf 'ratio %s %s %s: %s (%.1f / %.1f MB/s)\n' "$size" "$dir" "$client" "$ratio" "$s" "$n"
 done
 echo "peak RSS (VmHWM): sluice-artifacts $((svc_kb / 1024)) MB ($svc_kb kB), nginx worker $((ngx_kb / 1024)) MB ($ngx_kb kB)"
 echo "verdict: throughput >= 90 % of nginx each way: $( ((ratio_ok)) && echo met || echo NOT met) (lowest ratio $worst_ratio);" \
