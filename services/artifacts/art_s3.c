@@ -417,10 +417,14 @@ static bool s3_job_allows(const s3_request *r)
     }
 }
 
+/* bytes of x-amz-meta-* names (after the prefix) and values a request may store, as S3 */
+#define S3_USER_META_MAX 2048
+
 /* Header checks before authentication (*code, *msg set when refused): names that are not HTTP
  * tokens and values with control characters (libmicrohttpd lets both through), an Authorization
  * scheme other than SigV4's or SigV2's (S3: Unsupported Authorization Type), a repeated
- * x-amz-content-sha256; and user metadata over S3's 2 KB (names after x-amz-meta- and values). */
+ * x-amz-content-sha256; and user metadata over S3's 2 KB on the operations that store it
+ * (CopyObject only with REPLACE). */
 static bool s3_headers_refused(const http_request *req, art_route_op op, const char **code,
                                const char **msg)
 {
@@ -458,8 +462,11 @@ static bool s3_headers_refused(const http_request *req, art_route_op op, const c
         *msg = "x-amz-content-sha256 must be given once.";
         return true;
     }
-    if (meta_bytes > 2048 && (op == ART_OP_PUT_OBJECT || op == ART_OP_COPY_OBJECT ||
-                              op == ART_OP_CREATE_MULTIPART_UPLOAD)) {
+    const char *directive = http_request_header(req, "x-amz-metadata-directive");
+    bool replace = directive != NULL && strcmp(directive, "REPLACE") == 0;
+    if (meta_bytes > S3_USER_META_MAX &&
+        (op == ART_OP_PUT_OBJECT || op == ART_OP_CREATE_MULTIPART_UPLOAD ||
+         (op == ART_OP_COPY_OBJECT && replace))) {
         *code = "MetadataTooLarge";
         *msg = "Your metadata headers exceed the maximum allowed metadata size.";
         return true;

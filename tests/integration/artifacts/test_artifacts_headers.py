@@ -16,7 +16,8 @@ names or values and NUL in a name are a 400 (InvalidArgument where the service
 answers; a NUL in a value ends it in libmicrohttpd, and the request is
 answered all the same); a duplicated x-amz-content-sha256 is InvalidArgument; a
 Content-MD5 that is not base64 of 16 bytes is InvalidDigest; user metadata
-over 2 KB is MetadataTooLarge and stores nothing. After every bad request the
+over 2 KB (PutObject, CreateMultipartUpload, CopyObject REPLACE) is
+MetadataTooLarge and stores nothing. After every bad request the
 service still answers the next one.
 Exit 0 (passed), 1 (a check failed) or 77 (skipped: the binary is not built).
 """
@@ -271,6 +272,13 @@ def test_metadata():
     hdrs = signed_headers("POST", f"/{BUCKET}/meta-mpu", extra=over, query="uploads=")
     expect(raw("POST", f"/{BUCKET}/meta-mpu?uploads", hdrs), 400, "MetadataTooLarge",
            "CreateMultipartUpload with 2050 bytes of user metadata")
+    copy = [("x-amz-copy-source", f"/{BUCKET}/base"), ("x-amz-metadata-directive", "REPLACE")]
+    path = f"/{BUCKET}/meta-copy"
+    expect(raw("PUT", path, signed_headers("PUT", path, extra=[*copy, *over])), 400,
+           "MetadataTooLarge", "CopyObject REPLACE with 2050 bytes of user metadata")
+    status, _, _ = raw("PUT", path, signed_headers("PUT", path, extra=[*copy, *under]))
+    check(status == 200 and head("meta-copy")[0] == 200,
+          f"CopyObject REPLACE with 2002 bytes of user metadata: 200 (got {status})")
 
 
 def main():
