@@ -209,7 +209,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 sluice_log "sluice-artifacts on $sport (pid $service_pid), nginx on $nport; sizes $SIZES, $REPS repetitions"
 rows=()
-worst_ratio=
+declare -A worst=() # direction -> lowest ratio
 for size in $SIZES; do
   bytes=$(bytes_of "$size")
   src="$work/src-$size"
@@ -236,8 +236,8 @@ for size in $SIZES; do
       fi
       ratio=$(awk -v a="${mbps[sluice]}" -v b="${mbps[nginx]}" 'BEGIN { printf "%.2f", a / b }')
       rows+=("$size $dir $client ${mbps[sluice]} ${mbps[nginx]} $ratio")
-      if [[ -z $worst_ratio ]] || awk -v a="$ratio" -v b="$worst_ratio" 'BEGIN { exit !(a < b) }'; then
-        worst_ratio=$ratio
+      if [[ -z ${worst[$dir]:-} ]] || awk -v a="$ratio" -v b="${worst[$dir]}" 'BEGIN { exit !(a < b) }'; then
+        worst[$dir]=$ratio
       fi
       unset mbps times
     done
@@ -250,7 +250,9 @@ svc_kb=$(vmhwm_kb "$service_pid")
 ngx_kb=$(vmhwm_kb "${nginx_worker:-$nginx_pid}")
 svc_ok=0
 ((svc_kb < 32 * 1024)) && svc_ok=1
-ratio_ok=$(awk -v w="$worst_ratio" 'BEGIN { print (w >= 0.9) ? 1 : 0 }')
+target() { # direction: "met (lowest ratio R)" or "NOT met (...)"
+  awk -v w="${worst[$1]}" 'BEGIN { printf "%s (lowest ratio %s)", (w >= 0.9) ? "met" : "NOT met", w }'
+}
 
 printf '\n%-6s %-4s %-5s %12s %12s %6s\n' size dir client "sluice MB/s" "nginx MB/s" ratio
 for row in "${rows[@]}"; do
@@ -263,5 +265,5 @@ for row in "${rows[@]}"; do
   printf 'ratio %s %s %s: %s (%.1f / %.1f MB/s)\n' "$size" "$dir" "$client" "$ratio" "$s" "$n"
 done
 echo "peak RSS (VmHWM): sluice-artifacts $((svc_kb / 1024)) MB ($svc_kb kB), nginx worker $((ngx_kb / 1024)) MB ($ngx_kb kB)"
-echo "verdict: throughput >= 90 % of nginx each way: $( ((ratio_ok)) && echo met || echo NOT met) (lowest ratio $worst_ratio);" \
+echo "verdict: throughput >= 90 % of nginx: upload $(target put), download $(target get);" \
   "service RSS < 32 MB: $( ((svc_ok)) && echo met || echo NOT met) ($((svc_kb / 1024)) MB)"

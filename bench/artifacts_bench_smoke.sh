@@ -24,7 +24,7 @@ printf '%s\n' "$out"
 fail=0
 for want in 'ratio 1M put curl: [0-9.]+ ' 'ratio 1M put aws: [0-9.]+ ' 'ratio 1M get curl: [0-9.]+ ' \
   'ratio 1M get aws: [0-9.]+ ' '^peak RSS \(VmHWM\): sluice-artifacts [0-9]+ MB' \
-  '^verdict: throughput >= 90 % of nginx each way: (met|NOT met).*service RSS < 32 MB: (met|NOT met)'; do
+  '^verdict: throughput >= 90 % of nginx: upload (met|NOT met).*download (met|NOT met).*service RSS < 32 MB: (met|NOT met)'; do
   if grep -Eq -- "$want" <<<"$out"; then
     echo "ok   $want"
   else
