@@ -2,6 +2,8 @@
 # Runs the orchestrator benchmark from scratch and prints its figures.
 #
 #   bench/run.sh [BUILD_DIR]        (default: build, relative to the repository)
+#   bench/run.sh artifacts [--smoke] [BUILD_DIR]
+#                                   the artifact store beside nginx (bench/artifacts_bench.sh)
 #
 # Configures BUILD_DIR if it has no build files yet, builds the benchmark and
 # the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
@@ -17,6 +19,11 @@ SLUICE_SCRIPT_NAME=bench/run.sh
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd -P)
 # shellcheck source=../scripts/lib.sh
 . "$root/scripts/lib.sh"
+
+if [[ ${1:-} == artifacts ]]; then
+  shift
+  exec "$root/bench/artifacts_bench.sh" "$@"
+fi
 
 build=${1:-build}
 case $build in /*) ;; *) build="$root/$build" ;; esac

@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libyaml-dev libcmocka-dev
   libxml2-dev zlib1g-dev
   redis-server
+  nginx
   openjdk-17-jre-headless maven
   clang-14 libclang-rt-14-dev clang-format-14
   awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv
@@ -61,5 +62,14 @@ $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 # redis-server's package starts a system instance on 6379; Sluice starts its own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   $SUDO systemctl stop redis-server || true
+fi
+# nginx (the artifact store's benchmark runs its own, unprivileged) may have started
+# the system's on port 80; stop and disable it.
+if dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installed"; then
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/nginx ]; then
+    $SUDO /etc/init.d/nginx stop >/dev/null 2>&1 || true
+  fi
 fi
 install_aws_venv

@@ -1,7 +1,9 @@
 /*
  * art_digest.c — object digests (see art_digest.h). CRC32C uses the reflected
  * Castagnoli polynomial 0x82F63B78 with a 256-entry table built at first use
- * (pthread_once); CRC32 is zlib's.
+ * (pthread_once), or the SSE4.2 crc32 instruction (8 bytes a step) where the CPU has it —
+ * the table's byte-at-a-time loop was the slowest of the four digests every PutObject runs;
+ * CRC32 is zlib's.
  */
 #include "art_digest.h"
 
@@ -13,6 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define DIGEST_CRC32C_HW 1
+#endif
 
 static uint32_t digest_crc32c_table[256];
 static pthread_once_t digest_table_once = PTHREAD_ONCE_INIT;
@@ -28,10 +34,37 @@ static void digest_build_table(void)
     }
 }
 
+#ifdef DIGEST_CRC32C_HW
+/* The same CRC with the SSE4.2 instruction; crc is the inverted running value. */
+__attribute__((target("sse4.2"))) static uint32_t
+digest_crc32c_hw(uint32_t crc, const unsigned char *p, size_t len)
+{
+    uint64_t c = crc;
+    while (len >= 8) {
+        uint64_t v;
+        memcpy(&v, p, sizeof v);
+        c = _mm_crc32_u64(c, v);
+        p += 8;
+        len -= 8;
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (len > 0) {
+        c32 = _mm_crc32_u8(c32, *p++);
+        len--;
+    }
+    return c32;
+}
+#endif
+
 uint32_t art_digest_crc32c(uint32_t crc, const void *data, size_t len)
 {
-    pthread_once(&digest_table_once, digest_build_table);
     const unsigned char *p = data;
+#ifdef DIGEST_CRC32C_HW
+    if (__builtin_cpu_supports("sse4.2")) {
+        return ~digest_crc32c_hw(~crc, p, len);
+    }
+#endif
+    pthread_once(&digest_table_once, digest_build_table);
     crc = ~crc;
     for (size_t i = 0; i < len; i++) {
         crc = digest_crc32c_table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);

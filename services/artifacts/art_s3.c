@@ -106,6 +106,7 @@ static const s3_error_status s3_statuses[] = {
     {"InvalidToken", 400},
     {"KeyTooLongError", 400},
     {"MalformedXML", 400},
+    {"MetadataTooLarge", 400},
     {"MethodNotAllowed", 405},
     {"MissingContentLength", 411},
     {"MissingSecurityHeader", 400},
@@ -418,6 +419,63 @@ static bool s3_access_allows(const s3_request *r)
     }
 }
 
+/* bytes of x-amz-meta-* names (after the prefix) and values a request may store, as S3 */
+#define S3_USER_META_MAX 2048
+
+/* Header checks before authentication (*code, *msg set when refused): names that are not HTTP
+ * tokens and values with control characters (libmicrohttpd lets both through), an Authorization
+ * scheme other than SigV4's or SigV2's (S3: Unsupported Authorization Type), a repeated
+ * x-amz-content-sha256; and user metadata over S3's 2 KB on the operations that store it
+ * (CopyObject only with REPLACE). */
+static bool s3_headers_refused(const http_request *req, art_route_op op, const char **code,
+                               const char **msg)
+{
+    size_t meta_bytes = 0;
+    unsigned sha256_count = 0;
+    for (size_t i = 0; i < req->header_count; i++) {
+        const char *name = req->headers[i].name;
+        const char *value = req->headers[i].value;
+        bool bad = name[0] == '\0';
+        for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++) {
+            bad = bad || *c <= 0x20 || *c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *c) != NULL;
+        }
+        for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
+            bad = bad || (*c < 0x20 && *c != '\t') || *c == 0x7f;
+        }
+        if (bad) {
+            *code = "InvalidArgument";
+            *msg = "A header name or value has characters HTTP does not allow.";
+            return true;
+        }
+        if (strncasecmp(name, "x-amz-meta-", 11) == 0) {
+            meta_bytes += strlen(name + 11) + strlen(value);
+        }
+        sha256_count += strcasecmp(name, "x-amz-content-sha256") == 0;
+    }
+    const char *auth = http_request_header(req, "Authorization");
+    if (auth != NULL && strncmp(auth, "AWS4-HMAC-SHA256 ", 17) != 0 &&
+        strncmp(auth, "AWS ", 4) != 0) {
+        *code = "InvalidArgument";
+        *msg = "Unsupported Authorization Type";
+        return true;
+    }
+    if (sha256_count > 1) {
+        *code = "InvalidArgument";
+        *msg = "x-amz-content-sha256 must be given once.";
+        return true;
+    }
+    const char *directive = http_request_header(req, "x-amz-metadata-directive");
+    bool replace = directive != NULL && strcmp(directive, "REPLACE") == 0;
+    if (meta_bytes > S3_USER_META_MAX &&
+        (op == ART_OP_PUT_OBJECT || op == ART_OP_CREATE_MULTIPART_UPLOAD ||
+         (op == ART_OP_COPY_OBJECT && replace))) {
+        *code = "MetadataTooLarge";
+        *msg = "Your metadata headers exceed the maximum allowed metadata size.";
+        return true;
+    }
+    return false;
+}
+
 static void s3_begin(const http_request *req, http_response *resp, void **stream, void *ctx)
 {
     art_s3 *s3 = ctx;
@@ -455,6 +513,13 @@ static void s3_begin(const http_request *req, http_response *resp, void **stream
     if (rc != SLUICE_OK) {
         s3_error(r, resp, "NotImplemented",
                  "A header or query you provided implies functionality that is not implemented.");
+        return;
+    }
+
+    const char *refused_code = NULL;
+    const char *refused_msg = NULL;
+    if (s3_headers_refused(req, r->route.op, &refused_code, &refused_msg)) {
+        s3_error(r, resp, refused_code, refused_msg);
         return;
     }
 

@@ -251,6 +251,17 @@ static void test_digest(void)
     CHECK_STR_EQ(out.md5_hex, "25f9e794323b453885f5181f1b624d0b");
     CHECK(out.bytes == 9);
     CHECK(art_digest_crc32c(0, "123456789", 9) == 0xe3069283u);
+    /* RFC 3720 B.4's vectors (32 bytes: 8-byte steps), then one split at an odd offset */
+    unsigned char v32[33];
+    memset(v32, 0, sizeof v32);
+    CHECK(art_digest_crc32c(0, v32, 32) == 0x8a9136aau);
+    memset(v32, 0xff, sizeof v32);
+    CHECK(art_digest_crc32c(0, v32, 32) == 0x62a8ab43u);
+    for (unsigned i = 0; i < 32; i++) {
+        v32[i + 1] = (unsigned char)i;
+    }
+    CHECK(art_digest_crc32c(0, v32 + 1, 32) == 0x46dd794eu);
+    CHECK(art_digest_crc32c(art_digest_crc32c(0, v32 + 1, 13), v32 + 14, 19) == 0x46dd794eu);
 
     REQUIRE(art_digest_init(&d) == SLUICE_OK);
     REQUIRE(art_digest_final(&d, &out) == SLUICE_OK);
