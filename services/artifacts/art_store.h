@@ -59,7 +59,7 @@
 #define ART_STORE_CTYPE_MAX      255
 #define ART_STORE_UPLOAD_ID_LEN  32 /* hex */
 #define ART_STORE_GEN_MAX        40
-#define ART_STORE_VERSION_ID_LEN 32 /* hex; or "null" */
+#define ART_STORE_VERSION_ID_LEN 32  /* hex; or "null" */
 #define ART_STORE_TAG_MAX        127 /* pipeline / execution names kept with a version */
 
 /* A bucket's versioning state (bucket.json "versioning"). */
@@ -259,7 +259,8 @@ void art_store_versions_free(art_store_version *v, size_t count);
 int art_store_version_delete(art_store *st, const char *bucket, const char *key,
                              const char *version_id, uint64_t *freed_bytes);
 
-/* Every object of bucket whose latest is not a delete marker, sorted by key. 0, SLUICE_ENOTFOUND, SLUICE_ETOOBIG (over max), SLUICE_EIO.
+/* Every object of bucket whose latest is not a delete marker, sorted by key. 0, SLUICE_ENOTFOUND,
+ * SLUICE_ETOOBIG (over max), SLUICE_EIO.
  */
 int art_store_object_list(const art_store *st, const char *bucket, size_t max,
                           art_store_entry **out, size_t *count);
