@@ -104,6 +104,7 @@ typedef struct art_store_version {
     int64_t mtime_ms;
     char pipeline[ART_STORE_TAG_MAX + 1];
     char execution[ART_STORE_TAG_MAX + 1];
+    char order[ART_STORE_VERSION_ID_LEN + 1]; /* sorts versions by creation */
 } art_store_version;
 
 /* What a delete did (art_store_object_delete_version). */
