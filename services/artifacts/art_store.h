@@ -127,7 +127,8 @@ typedef struct art_store_writer art_store_writer;
 
 /*
  * Opens (creating the layout) the store under dir and cleans up what a crash
- * left: everything in tmp/, data files no meta names. removed (may be NULL)
+ * left: everything in tmp/, vmetas duplicating their meta's version, data
+ * files no meta or vmeta names. removed (may be NULL)
  * gets the number of files removed. NULL on failure with the reason in err.
  */
 art_store *art_store_open(const char *dir, size_t *removed, char *err, size_t errlen);
