@@ -41,7 +41,8 @@
  *
  * Threads: every function may be called from any thread; commits, deletes and
  * bucket changes are serialised by one mutex, reads are not. Memory does not
- * grow with object size (fixed buffers); listings hold one entry per object.
+ * grow with object size (fixed buffers); listings hold one entry per object
+ * (version listings one per version or delete marker).
  */
 #ifndef ART_STORE_H
 #define ART_STORE_H
