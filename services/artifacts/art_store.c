@@ -29,6 +29,7 @@
 struct art_store {
     char dir[PATH_MAX];
     pthread_mutex_t lock;
+    unsigned counter; /* version ids; under lock */
 };
 
 struct art_store_writer {
@@ -101,6 +102,33 @@ static void store_random_hex(char *out, size_t bytes)
     out[2 * bytes] = '\0';
 }
 
+bool art_store_version_id_valid(const char *text)
+{
+    if (strcmp(text, "null") == 0) {
+        return true;
+    }
+    if (strlen(text) != ART_STORE_VERSION_ID_LEN) {
+        return false;
+    }
+    for (size_t i = 0; i < ART_STORE_VERSION_ID_LEN; i++) {
+        char c = text[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A fresh id sorting after every earlier one of this store: ms, counter, random. Under lock. */
+static void store_version_id_new(art_store *st, char out[ART_STORE_VERSION_ID_LEN + 1])
+{
+    char rnd[15];
+    store_random_hex(rnd, 7);
+    st->counter = (st->counter + 1) & 0xffffffu;
+    snprintf(out, ART_STORE_VERSION_ID_LEN + 1, "%013llx%06x%.13s",
+             (unsigned long long)sluice_time_now_ms() & 0xfffffffffffffull, st->counter, rnd);
+}
+
 /* Writes text to a temp file, fsyncs it and renames it to path. */
 static int store_write_atomic(art_store *st, const char *path, const char *text)
 {
@@ -165,11 +193,20 @@ static json_t *store_meta_json(const art_store_meta *m)
     for (size_t i = 0; i < m->user_count; i++) {
         json_object_set_new(user, m->user_name[i], json_string(m->user_value[i]));
     }
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s, s:o}", "key", m->key,
-                     "gen", m->gen, "size", (json_int_t)m->size, "etag", m->etag, "sha256",
-                     m->sha256, "contentType", m->content_type, "mtimeMs", (json_int_t)m->mtime_ms,
-                     "parts", (int)m->parts, "checksumAlgorithm", m->checksum_algorithm, "checksum",
-                     m->checksum, "user", user);
+    json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s, s:o}", "key", m->key,
+                          "gen", m->gen, "size", (json_int_t)m->size, "etag", m->etag, "sha256",
+                          m->sha256, "contentType", m->content_type, "mtimeMs",
+                          (json_int_t)m->mtime_ms, "parts", (int)m->parts, "checksumAlgorithm",
+                          m->checksum_algorithm, "checksum", m->checksum, "user", user);
+    if (j != NULL && (json_object_set_new(j, "versionId", json_string(m->version_id)) != 0 ||
+                      json_object_set_new(j, "order", json_string(m->order)) != 0 ||
+                      json_object_set_new(j, "deleteMarker", json_boolean(m->delete_marker)) != 0 ||
+                      json_object_set_new(j, "pipeline", json_string(m->pipeline)) != 0 ||
+                      json_object_set_new(j, "execution", json_string(m->execution)) != 0)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
 }
 
 static int store_meta_parse(json_t *j, art_store_meta *m)
@@ -185,6 +222,14 @@ static int store_meta_parse(json_t *j, art_store_meta *m)
     store_copy_str(m->content_type, sizeof m->content_type, j, "contentType");
     store_copy_str(m->checksum_algorithm, sizeof m->checksum_algorithm, j, "checksumAlgorithm");
     store_copy_str(m->checksum, sizeof m->checksum, j, "checksum");
+    store_copy_str(m->version_id, sizeof m->version_id, j, "versionId");
+    store_copy_str(m->order, sizeof m->order, j, "order");
+    store_copy_str(m->pipeline, sizeof m->pipeline, j, "pipeline");
+    store_copy_str(m->execution, sizeof m->execution, j, "execution");
+    m->delete_marker = json_is_true(json_object_get(j, "deleteMarker"));
+    if (!art_store_version_id_valid(m->version_id)) {
+        snprintf(m->version_id, sizeof m->version_id, "null"); /* written before versioning */
+    }
     m->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
     m->mtime_ms = (int64_t)json_integer_value(json_object_get(j, "mtimeMs"));
     m->parts = (unsigned)json_integer_value(json_object_get(j, "parts"));
@@ -307,44 +352,124 @@ static size_t store_clean_dir(const char *dir)
     return removed;
 }
 
-/* Removes data files of one objects/<xx> directory that no meta names. */
+static int store_name_compare(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void store_names_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* Appends a copy of name. */
+static int store_names_push(char ***names, size_t *count, size_t *cap, const char *name)
+{
+    if (*count == *cap) {
+        size_t next = *cap == 0 ? 64 : *cap * 2;
+        char **grown = realloc(*names, next * sizeof *grown);
+        if (grown == NULL) {
+            return SLUICE_ENOMEM;
+        }
+        *names = grown;
+        *cap = next;
+    }
+    (*names)[*count] = strdup(name);
+    if ((*names)[*count] == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    (*count)++;
+    return SLUICE_OK;
+}
+
+/*
+ * Cleans one objects/<xx> directory: removes vmetas duplicating their meta's
+ * version (a crash between the two renames of a commit) and data files that
+ * no meta or vmeta names. Keeps everything when memory runs out.
+ */
 static size_t store_clean_objects(const char *dir)
 {
     size_t removed = 0;
+    char **files = NULL;
+    size_t nfiles = 0;
+    size_t files_cap = 0;
+    char **kept = NULL; /* "<h>.<gen>.data" named by a meta or vmeta */
+    size_t nkept = 0;
+    size_t kept_cap = 0;
+    art_store_meta *meta = malloc(sizeof *meta);
+    art_store_meta *latest = malloc(sizeof *latest);
     DIR *d = opendir(dir);
-    if (d == NULL) {
-        return 0;
+    if (d == NULL || meta == NULL || latest == NULL) {
+        goto out;
     }
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
-        size_t len = strlen(ent->d_name);
-        if (len < 70 || strcmp(ent->d_name + len - 5, ".data") != 0) {
+        if (ent->d_name[0] != '.' &&
+            store_names_push(&files, &nfiles, &files_cap, ent->d_name) != SLUICE_OK) {
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *name = files[i];
+        size_t len = strlen(name);
+        bool is_meta = len == 69 && strcmp(name + 64, ".meta") == 0;
+        bool is_vmeta = len > 71 && name[64] == '.' && strcmp(name + len - 6, ".vmeta") == 0;
+        char path[PATH_MAX];
+        if ((!is_meta && !is_vmeta) ||
+            store_path(path, sizeof path, "%s/%s", dir, name) != SLUICE_OK) {
             continue;
         }
-        char meta_path[PATH_MAX];
-        char data_path[PATH_MAX];
-        if (store_path(meta_path, sizeof meta_path, "%s/%.64s.meta", dir, ent->d_name) !=
-                SLUICE_OK ||
-            store_path(data_path, sizeof data_path, "%s/%s", dir, ent->d_name) != SLUICE_OK) {
+        int rc = store_meta_load(path, meta);
+        if (rc != SLUICE_OK) {
             continue;
         }
-        art_store_meta *meta = malloc(sizeof *meta);
-        if (meta == NULL) {
-            break;
+        if (is_vmeta) {
+            char latest_path[PATH_MAX];
+            store_path(latest_path, sizeof latest_path, "%s/%.64s.meta", dir, name);
+            if (store_meta_load(latest_path, latest) == SLUICE_OK &&
+                strcmp(latest->key, meta->key) == 0 &&
+                strcmp(latest->version_id, meta->version_id) == 0) {
+                if (unlink(path) == 0) {
+                    removed++;
+                }
+                continue;
+            }
         }
-        bool keep = false;
-        if (store_meta_load(meta_path, meta) == SLUICE_OK) {
-            char expected[PATH_MAX];
-            keep = store_path(expected, sizeof expected, "%s/%.64s.%s.data", dir, ent->d_name,
-                              meta->gen) == SLUICE_OK &&
-                   strcmp(expected, data_path) == 0;
+        char data[PATH_MAX];
+        if (meta->gen[0] != '\0' &&
+            store_path(data, sizeof data, "%.64s.%s.data", name, meta->gen) == SLUICE_OK &&
+            store_names_push(&kept, &nkept, &kept_cap, data) != SLUICE_OK) {
+            goto out;
         }
-        free(meta);
-        if (!keep && unlink(data_path) == 0) {
+    }
+    if (nkept > 1) {
+        qsort(kept, nkept, sizeof *kept, store_name_compare);
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *name = files[i];
+        size_t len = strlen(name);
+        if (len < 70 || strcmp(name + len - 5, ".data") != 0) {
+            continue;
+        }
+        if (nkept > 0 && bsearch(&name, kept, nkept, sizeof *kept, store_name_compare) != NULL) {
+            continue;
+        }
+        char path[PATH_MAX];
+        if (store_path(path, sizeof path, "%s/%s", dir, name) == SLUICE_OK && unlink(path) == 0) {
             removed++;
         }
     }
-    closedir(d);
+out:
+    if (d != NULL) {
+        closedir(d);
+    }
+    store_names_free(files, nfiles);
+    store_names_free(kept, nkept);
+    free(meta);
+    free(latest);
     return removed;
 }
 
@@ -681,6 +806,162 @@ void art_store_writer_free(art_store_writer *w)
     free(w);
 }
 
+/* Loads base's meta when it is key's (a SHA-256 collision is another key). */
+static int store_meta_load_key(const char *base, const char *suffix, const char *key,
+                               art_store_meta *m)
+{
+    char path[PATH_MAX];
+    if (store_path(path, sizeof path, "%s%s", base, suffix) != SLUICE_OK) {
+        return SLUICE_ETOOBIG;
+    }
+    int rc = store_meta_load(path, m);
+    if (rc == SLUICE_OK && strcmp(m->key, key) != 0) {
+        rc = SLUICE_ENOTFOUND;
+    }
+    return rc;
+}
+
+/* Writes m as JSON to path (fsync, rename). */
+static int store_meta_write(art_store *st, const char *path, const art_store_meta *m)
+{
+    json_t *j = store_meta_json(m);
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (text == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    int rc = store_write_atomic(st, path, text);
+    free(text);
+    return rc;
+}
+
+static void store_data_unlink(const char *base, const art_store_meta *m)
+{
+    char path[PATH_MAX];
+    if (m->gen[0] != '\0' &&
+        store_path(path, sizeof path, "%s.%s.data", base, m->gen) == SLUICE_OK) {
+        unlink(path);
+    }
+}
+
+static int store_versioning_read(const art_store *st, const char *bucket, art_store_versioning *out)
+{
+    char path[PATH_MAX];
+    *out = ART_STORE_VERSIONING_NEVER;
+    if (!art_store_bucket_exists(st, bucket) ||
+        store_path(path, sizeof path, "%s/buckets/%s/bucket.json", st->dir, bucket) != SLUICE_OK) {
+        return SLUICE_ENOTFOUND;
+    }
+    json_t *j = store_read_json(path);
+    if (j == NULL) {
+        return errno == ENOENT ? SLUICE_ENOTFOUND : SLUICE_EIO;
+    }
+    const char *v = json_string_value(json_object_get(j, "versioning"));
+    if (v != NULL && strcmp(v, "Enabled") == 0) {
+        *out = ART_STORE_VERSIONING_ENABLED;
+    } else if (v != NULL && strcmp(v, "Suspended") == 0) {
+        *out = ART_STORE_VERSIONING_SUSPENDED;
+    }
+    json_decref(j);
+    return SLUICE_OK;
+}
+
+int art_store_bucket_versioning_get(const art_store *st, const char *bucket,
+                                    art_store_versioning *out)
+{
+    return store_versioning_read(st, bucket, out);
+}
+
+int art_store_bucket_versioning_set(art_store *st, const char *bucket, art_store_versioning v)
+{
+    if (v != ART_STORE_VERSIONING_ENABLED && v != ART_STORE_VERSIONING_SUSPENDED) {
+        return SLUICE_EINVAL;
+    }
+    char path[PATH_MAX];
+    if (!art_store_bucket_exists(st, bucket) ||
+        store_path(path, sizeof path, "%s/buckets/%s/bucket.json", st->dir, bucket) != SLUICE_OK) {
+        return SLUICE_ENOTFOUND;
+    }
+    pthread_mutex_lock(&st->lock);
+    int rc = SLUICE_OK;
+    char *text = NULL;
+    json_t *j = store_read_json(path);
+    if (j == NULL || !json_is_object(j)) {
+        rc = SLUICE_EIO;
+        goto out;
+    }
+    json_object_set_new(j, "versioning",
+                        json_string(v == ART_STORE_VERSIONING_ENABLED ? "Enabled" : "Suspended"));
+    text = json_dumps(j, JSON_COMPACT);
+    rc = text != NULL ? store_write_atomic(st, path, text) : SLUICE_ENOMEM;
+out:
+    free(text);
+    json_decref(j);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+/*
+ * Makes meta (data already in place, or a delete marker) the latest version
+ * of its key under base. Under lock. Fills version_id and order. The
+ * previous latest becomes a vmeta unless both are "null"; a replaced null
+ * version's files go after the commit.
+ */
+static int store_commit_locked(art_store *st, const char *bucket, const char *base,
+                               art_store_meta *meta)
+{
+    art_store_versioning v = ART_STORE_VERSIONING_NEVER;
+    int rc = store_versioning_read(st, bucket, &v);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    store_version_id_new(st, meta->order);
+    if (v == ART_STORE_VERSIONING_ENABLED) {
+        memcpy(meta->version_id, meta->order, sizeof meta->version_id);
+    } else {
+        snprintf(meta->version_id, sizeof meta->version_id, "null");
+    }
+    bool new_null = strcmp(meta->version_id, "null") == 0;
+    char meta_path[PATH_MAX];
+    char path[PATH_MAX];
+    art_store_meta *old = malloc(sizeof *old);
+    art_store_meta *null_v = malloc(sizeof *null_v);
+    if (old == NULL || null_v == NULL) {
+        rc = SLUICE_ENOMEM;
+        goto out;
+    }
+    store_path(meta_path, sizeof meta_path, "%s.meta", base);
+    bool had_old = store_meta_load_key(base, ".meta", meta->key, old) == SLUICE_OK;
+    bool old_replaced = had_old && new_null && strcmp(old->version_id, "null") == 0;
+    bool had_null_v =
+        new_null && store_meta_load_key(base, ".null.vmeta", meta->key, null_v) == SLUICE_OK;
+    if (had_old && !old_replaced) {
+        rc = store_path(path, sizeof path, "%s.%s.vmeta", base, old->version_id);
+        if (rc == SLUICE_OK) {
+            rc = store_meta_write(st, path, old);
+        }
+        if (rc != SLUICE_OK) {
+            goto out;
+        }
+    }
+    rc = store_meta_write(st, meta_path, meta);
+    if (rc != SLUICE_OK) {
+        goto out;
+    }
+    if (old_replaced && strcmp(old->gen, meta->gen) != 0) {
+        store_data_unlink(base, old);
+    }
+    if (had_null_v) {
+        store_path(path, sizeof path, "%s.null.vmeta", base);
+        unlink(path);
+        store_data_unlink(base, null_v);
+    }
+out:
+    free(old);
+    free(null_v);
+    return rc;
+}
+
 int art_store_commit_object(art_store *st, art_store_writer *w, const char *bucket,
                             art_store_meta *meta, char *err, size_t errlen)
 {
@@ -692,7 +973,6 @@ int art_store_commit_object(art_store *st, art_store_writer *w, const char *buck
     }
     char base[PATH_MAX];
     char data_path[PATH_MAX];
-    char meta_path[PATH_MAX];
     if (store_object_paths(st, bucket, meta->key, base, sizeof base) != SLUICE_OK) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "invalid key");
     }
@@ -701,58 +981,46 @@ int art_store_commit_object(art_store *st, art_store_writer *w, const char *buck
     if (meta->parts == 0) {
         snprintf(meta->etag, sizeof meta->etag, "%s", w->result.md5_hex);
     }
+    meta->delete_marker = false;
     meta->mtime_ms = sluice_time_now_ms();
     char rnd[17];
     store_random_hex(rnd, 8);
     snprintf(meta->gen, sizeof meta->gen, "%013llx%s", (unsigned long long)meta->mtime_ms, rnd);
-    if (store_path(data_path, sizeof data_path, "%s.%s.data", base, meta->gen) != SLUICE_OK ||
-        store_path(meta_path, sizeof meta_path, "%s.meta", base) != SLUICE_OK) {
+    if (store_path(data_path, sizeof data_path, "%s.%s.data", base, meta->gen) != SLUICE_OK) {
         return sluice_error_set(err, errlen, SLUICE_ETOOBIG, "path too long");
-    }
-    json_t *j = store_meta_json(meta);
-    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (text == NULL) {
-        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
     int rc = SLUICE_OK;
     pthread_mutex_lock(&st->lock);
-    art_store_meta *old = malloc(sizeof *old);
-    bool had_old = old != NULL && store_meta_load(meta_path, old) == SLUICE_OK;
     if (rename(w->path, data_path) != 0) {
         rc = sluice_error_set(err, errlen, SLUICE_EIO, "cannot place the object: %s",
                               strerror(errno));
         goto out;
     }
     w->moved = true;
-    rc = store_write_atomic(st, meta_path, text);
+    rc = store_commit_locked(st, bucket, base, meta);
     if (rc != SLUICE_OK) {
         unlink(data_path);
         sluice_error_set(err, errlen, rc, "cannot write the object's metadata");
-        goto out;
-    }
-    if (had_old && strcmp(old->gen, meta->gen) != 0) {
-        char old_path[PATH_MAX];
-        if (store_path(old_path, sizeof old_path, "%s.%s.data", base, old->gen) == SLUICE_OK) {
-            unlink(old_path);
-        }
     }
 out:
     pthread_mutex_unlock(&st->lock);
-    free(old);
-    free(text);
     return rc;
 }
 
 /* ------------------------------------------------------------------ objects */
 
-int art_store_object_open(const art_store *st, const char *bucket, const char *key,
-                          art_store_meta *meta, int *fd, bool *no_bucket)
+int art_store_object_open_version(const art_store *st, const char *bucket, const char *key,
+                                  const char *version_id, art_store_meta *meta, int *fd,
+                                  bool *no_bucket)
 {
     if (fd != NULL) {
         *fd = -1;
     }
     *no_bucket = false;
+    memset(meta, 0, sizeof *meta);
+    if (version_id != NULL && !art_store_version_id_valid(version_id)) {
+        return SLUICE_EINVAL;
+    }
     if (!art_store_bucket_exists(st, bucket)) {
         *no_bucket = true;
         return SLUICE_ENOTFOUND;
@@ -763,15 +1031,21 @@ int art_store_object_open(const art_store *st, const char *bucket, const char *k
         return SLUICE_ENOTFOUND;
     }
     for (int attempt = 0; attempt < 3; attempt++) {
-        store_path(path, sizeof path, "%s.meta", base);
-        int rc = store_meta_load(path, meta);
+        int rc = store_meta_load_key(base, ".meta", key, meta);
+        if (version_id != NULL && (rc != SLUICE_OK || strcmp(meta->version_id, version_id) != 0)) {
+            if (rc != SLUICE_OK && rc != SLUICE_ENOTFOUND) {
+                return rc;
+            }
+            store_path(path, sizeof path, ".%s.vmeta", version_id);
+            rc = store_meta_load_key(base, path, key, meta);
+            if (rc == SLUICE_ENOTFOUND && attempt == 0) {
+                continue; /* promoted meanwhile: the meta may hold it now */
+            }
+        }
         if (rc != SLUICE_OK) {
             return rc;
         }
-        if (strcmp(meta->key, key) != 0) {
-            return SLUICE_ENOTFOUND; /* a SHA-256 collision: not this key */
-        }
-        if (fd == NULL) {
+        if (fd == NULL || meta->delete_marker) {
             return SLUICE_OK;
         }
         store_path(path, sizeof path, "%s.%s.data", base, meta->gen);
@@ -784,16 +1058,152 @@ int art_store_object_open(const art_store *st, const char *bucket, const char *k
         }
         /* replaced between reading the meta and opening the data: read again */
     }
-    return SLUICE_EIO;
+    return version_id != NULL ? SLUICE_ENOTFOUND : SLUICE_EIO;
 }
 
-int art_store_object_delete(art_store *st, const char *bucket, const char *key)
+int art_store_object_open(const art_store *st, const char *bucket, const char *key,
+                          art_store_meta *meta, int *fd, bool *no_bucket)
 {
+    int rc = art_store_object_open_version(st, bucket, key, NULL, meta, fd, no_bucket);
+    if (rc == SLUICE_OK && meta->delete_marker) {
+        return SLUICE_ENOTFOUND;
+    }
+    return rc;
+}
+
+/* The newest vmeta of key under base into best; false when there is none. */
+static bool store_newest_vmeta(const char *base, const char *key, art_store_meta *best,
+                               art_store_meta *scratch)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", base);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        return false;
+    }
+    *slash = '\0';
+    const char *h = slash + 1;
+    size_t hlen = strlen(h);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return false;
+    }
+    bool found = false;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        size_t len = strlen(ent->d_name);
+        if (len <= hlen + 7 || strncmp(ent->d_name, h, hlen) != 0 || ent->d_name[hlen] != '.' ||
+            strcmp(ent->d_name + len - 6, ".vmeta") != 0) {
+            continue;
+        }
+        char path[PATH_MAX];
+        if (store_path(path, sizeof path, "%s/%s", dir, ent->d_name) != SLUICE_OK ||
+            store_meta_load(path, scratch) != SLUICE_OK || strcmp(scratch->key, key) != 0) {
+            continue;
+        }
+        if (!found || strcmp(scratch->order, best->order) > 0) {
+            *best = *scratch;
+            found = true;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Removes one version of key under base. Under lock. removed gets what it was. */
+static int store_version_delete_locked(art_store *st, const char *base, const char *key,
+                                       const char *version_id, art_store_meta *removed)
+{
+    char path[PATH_MAX];
+    char meta_path[PATH_MAX];
+    store_path(meta_path, sizeof meta_path, "%s.meta", base);
+    int rc = store_meta_load_key(base, ".meta", key, removed);
+    if (rc == SLUICE_OK && strcmp(removed->version_id, version_id) == 0) {
+        art_store_meta *next = malloc(sizeof *next);
+        art_store_meta *scratch = malloc(sizeof *scratch);
+        if (next == NULL || scratch == NULL) {
+            free(next);
+            free(scratch);
+            return SLUICE_ENOMEM;
+        }
+        if (store_newest_vmeta(base, key, next, scratch)) {
+            rc = store_meta_write(st, meta_path, next); /* the commit */
+            if (rc == SLUICE_OK) {
+                store_path(path, sizeof path, "%s.%s.vmeta", base, next->version_id);
+                unlink(path);
+                store_parent_fsync(path);
+            }
+        } else {
+            rc = unlink(meta_path) == 0 ? SLUICE_OK : SLUICE_EIO;
+            store_parent_fsync(meta_path);
+        }
+        free(next);
+        free(scratch);
+        if (rc == SLUICE_OK) {
+            store_data_unlink(base, removed);
+        }
+        return rc;
+    }
+    if (rc != SLUICE_OK && rc != SLUICE_ENOTFOUND) {
+        return rc;
+    }
+    store_path(path, sizeof path, ".%s.vmeta", version_id);
+    rc = store_meta_load_key(base, path, key, removed);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    store_path(path, sizeof path, "%s.%s.vmeta", base, version_id);
+    if (unlink(path) != 0) {
+        return SLUICE_EIO;
+    }
+    store_parent_fsync(path);
+    store_data_unlink(base, removed);
+    return SLUICE_OK;
+}
+
+int art_store_version_delete(art_store *st, const char *bucket, const char *key,
+                             const char *version_id, uint64_t *freed_bytes)
+{
+    if (freed_bytes != NULL) {
+        *freed_bytes = 0;
+    }
+    if (!art_store_version_id_valid(version_id)) {
+        return SLUICE_EINVAL;
+    }
+    char base[PATH_MAX];
+    if (!art_store_bucket_exists(st, bucket) ||
+        store_object_paths(st, bucket, key, base, sizeof base) != SLUICE_OK) {
+        return SLUICE_ENOTFOUND;
+    }
+    art_store_meta *removed = malloc(sizeof *removed);
+    if (removed == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    pthread_mutex_lock(&st->lock);
+    int rc = store_version_delete_locked(st, base, key, version_id, removed);
+    pthread_mutex_unlock(&st->lock);
+    if (rc == SLUICE_OK && freed_bytes != NULL && !removed->delete_marker) {
+        *freed_bytes = removed->size;
+    }
+    free(removed);
+    return rc;
+}
+
+int art_store_object_delete_version(art_store *st, const char *bucket, const char *key,
+                                    const char *version_id, art_store_delete_result *res)
+{
+    art_store_delete_result scratch;
+    if (res == NULL) {
+        res = &scratch;
+    }
+    memset(res, 0, sizeof *res);
+    if (version_id != NULL && !art_store_version_id_valid(version_id)) {
+        return SLUICE_EINVAL;
+    }
     if (!art_store_bucket_exists(st, bucket)) {
         return SLUICE_ENOTFOUND;
     }
     char base[PATH_MAX];
-    char path[PATH_MAX];
     if (store_object_paths(st, bucket, key, base, sizeof base) != SLUICE_OK) {
         return SLUICE_OK;
     }
@@ -803,19 +1213,163 @@ int art_store_object_delete(art_store *st, const char *bucket, const char *key)
     }
     int rc = SLUICE_OK;
     pthread_mutex_lock(&st->lock);
-    store_path(path, sizeof path, "%s.meta", base);
-    if (store_meta_load(path, meta) == SLUICE_OK && strcmp(meta->key, key) == 0) {
-        if (unlink(path) != 0) {
-            rc = SLUICE_EIO;
-        } else {
-            store_parent_fsync(path);
-            store_path(path, sizeof path, "%s.%s.data", base, meta->gen);
-            unlink(path);
+    art_store_versioning v = ART_STORE_VERSIONING_NEVER;
+    if (version_id != NULL) {
+        rc = store_version_delete_locked(st, base, key, version_id, meta);
+        snprintf(res->version_id, sizeof res->version_id, "%s", version_id);
+        if (rc == SLUICE_OK) {
+            res->delete_marker = meta->delete_marker;
+        } else if (rc == SLUICE_ENOTFOUND) {
+            rc = SLUICE_OK;
         }
+    } else if (store_versioning_read(st, bucket, &v) != SLUICE_OK) {
+        rc = SLUICE_EIO;
+    } else if (v == ART_STORE_VERSIONING_NEVER) {
+        if (store_meta_load_key(base, ".meta", key, meta) == SLUICE_OK) {
+            rc = store_version_delete_locked(st, base, key, meta->version_id, meta);
+        }
+    } else {
+        memset(meta, 0, sizeof *meta);
+        snprintf(meta->key, sizeof meta->key, "%s", key);
+        meta->delete_marker = true;
+        meta->mtime_ms = sluice_time_now_ms();
+        rc = store_commit_locked(st, bucket, base, meta);
+        res->delete_marker = true;
+        memcpy(res->version_id, meta->version_id, sizeof res->version_id);
     }
     pthread_mutex_unlock(&st->lock);
     free(meta);
     return rc;
+}
+
+int art_store_object_delete(art_store *st, const char *bucket, const char *key)
+{
+    return art_store_object_delete_version(st, bucket, key, NULL, NULL);
+}
+
+static int store_version_compare(const void *a, const void *b)
+{
+    const art_store_version *x = a;
+    const art_store_version *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c != 0) {
+        return c;
+    }
+    if (x->is_latest != y->is_latest) {
+        return x->is_latest ? -1 : 1;
+    }
+    return -strcmp(x->order, y->order); /* newest first */
+}
+
+void art_store_versions_free(art_store_version *v, size_t count)
+{
+    if (v == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        free(v[i].key);
+    }
+    free(v);
+}
+
+/* Appends m's version (key copied). */
+static int store_versions_push(art_store_version **out, size_t *count, size_t *cap,
+                               const art_store_meta *m, bool is_latest)
+{
+    if (*count == *cap) {
+        size_t next = *cap == 0 ? 64 : *cap * 2;
+        art_store_version *grown = realloc(*out, next * sizeof *grown);
+        if (grown == NULL) {
+            return SLUICE_ENOMEM;
+        }
+        *out = grown;
+        *cap = next;
+    }
+    art_store_version *v = &(*out)[*count];
+    memset(v, 0, sizeof *v);
+    v->key = strdup(m->key);
+    if (v->key == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    memcpy(v->version_id, m->version_id, sizeof v->version_id);
+    memcpy(v->order, m->order, sizeof v->order);
+    v->is_latest = is_latest;
+    v->delete_marker = m->delete_marker;
+    v->size = m->delete_marker ? 0 : m->size;
+    memcpy(v->etag, m->etag, sizeof v->etag);
+    v->mtime_ms = m->mtime_ms;
+    memcpy(v->pipeline, m->pipeline, sizeof v->pipeline);
+    memcpy(v->execution, m->execution, sizeof v->execution);
+    (*count)++;
+    return SLUICE_OK;
+}
+
+int art_store_version_list(const art_store *st, const char *bucket, size_t max,
+                           art_store_version **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (!art_store_bucket_exists(st, bucket)) {
+        return SLUICE_ENOTFOUND;
+    }
+    size_t cap = 0;
+    int rc = SLUICE_OK;
+    art_store_meta *meta = malloc(sizeof *meta);
+    art_store_meta *latest = malloc(sizeof *latest);
+    if (meta == NULL || latest == NULL) {
+        free(meta);
+        free(latest);
+        return SLUICE_ENOMEM;
+    }
+    for (int i = 0; i < 256 && rc == SLUICE_OK; i++) {
+        char dir[PATH_MAX];
+        store_path(dir, sizeof dir, "%s/buckets/%s/objects/%02x", st->dir, bucket, i);
+        DIR *d = opendir(dir);
+        if (d == NULL) {
+            continue;
+        }
+        struct dirent *ent;
+        while (rc == SLUICE_OK && (ent = readdir(d)) != NULL) {
+            size_t len = strlen(ent->d_name);
+            bool is_meta = len == 69 && strcmp(ent->d_name + 64, ".meta") == 0;
+            bool is_vmeta =
+                len > 71 && ent->d_name[64] == '.' && strcmp(ent->d_name + len - 6, ".vmeta") == 0;
+            if (!is_meta && !is_vmeta) {
+                continue;
+            }
+            char path[PATH_MAX];
+            store_path(path, sizeof path, "%s/%s", dir, ent->d_name);
+            if (store_meta_load(path, meta) != SLUICE_OK) {
+                continue; /* deleted meanwhile */
+            }
+            if (is_vmeta) {
+                /* a leftover of a crash between the two renames duplicates the latest */
+                store_path(path, sizeof path, "%s/%.64s.meta", dir, ent->d_name);
+                if (store_meta_load(path, latest) == SLUICE_OK &&
+                    strcmp(latest->version_id, meta->version_id) == 0) {
+                    continue;
+                }
+            }
+            if (*count >= max) {
+                rc = SLUICE_ETOOBIG;
+                break;
+            }
+            rc = store_versions_push(out, count, &cap, meta, is_meta);
+        }
+        closedir(d);
+    }
+    free(meta);
+    free(latest);
+    if (rc != SLUICE_OK) {
+        art_store_versions_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+        return rc;
+    }
+    if (*count > 1) {
+        qsort(*out, *count, sizeof **out, store_version_compare);
+    }
+    return SLUICE_OK;
 }
 
 int art_store_object_list(const art_store *st, const char *bucket, size_t max,
@@ -847,8 +1401,8 @@ int art_store_object_list(const art_store *st, const char *bucket, size_t max,
             }
             char path[PATH_MAX];
             store_path(path, sizeof path, "%s/%s", dir, ent->d_name);
-            if (store_meta_load(path, meta) != SLUICE_OK) {
-                continue; /* deleted meanwhile */
+            if (store_meta_load(path, meta) != SLUICE_OK || meta->delete_marker) {
+                continue; /* deleted meanwhile, or hidden by a delete marker */
             }
             if (*count >= max) {
                 rc = SLUICE_ETOOBIG;
