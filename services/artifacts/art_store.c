@@ -6,6 +6,7 @@
 #include "art_store.h"
 
 #include "sluice/error.h"
+#include "sluice/fs.h"
 #include "sluice/id.h"
 #include "sluice/time.h"
 
@@ -60,26 +61,6 @@ static int store_mkdir(const char *path)
         return SLUICE_EIO;
     }
     return SLUICE_OK;
-}
-
-static void store_fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-static void store_parent_fsync(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL) {
-        *slash = '\0';
-        store_fsync_dir(dir);
-    }
 }
 
 static void store_random_hex(char *out, size_t bytes)
@@ -138,30 +119,7 @@ static int store_write_atomic(art_store *st, const char *path, const char *text)
     if (store_path(tmp, sizeof tmp, "%s/tmp/%s.json", st->dir, name) != SLUICE_OK) {
         return SLUICE_ETOOBIG;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return SLUICE_EIO;
-    }
-    size_t len = strlen(text);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            close(fd);
-            unlink(tmp);
-            return SLUICE_EIO;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return SLUICE_EIO;
-    }
-    store_parent_fsync(path);
-    return SLUICE_OK;
+    return sluice_fs_write_atomic(tmp, path, text, strlen(text));
 }
 
 static json_t *store_read_json(const char *path)
@@ -664,7 +622,7 @@ int art_store_bucket_delete(art_store *st, const char *bucket)
         store_path(path, sizeof path, "%s/buckets/%s", st->dir, bucket);
         rc = rmdir(path) == 0 ? SLUICE_OK : SLUICE_EIO;
         store_path(path, sizeof path, "%s/buckets", st->dir);
-        store_fsync_dir(path);
+        sluice_fs_fsync_dir(path);
     }
     pthread_mutex_unlock(&st->lock);
     return rc;
@@ -1131,11 +1089,11 @@ static int store_version_delete_locked(art_store *st, const char *base, const ch
             if (rc == SLUICE_OK) {
                 store_path(path, sizeof path, "%s.%s.vmeta", base, next->version_id);
                 unlink(path);
-                store_parent_fsync(path);
+                sluice_fs_fsync_parent(path);
             }
         } else {
             rc = unlink(meta_path) == 0 ? SLUICE_OK : SLUICE_EIO;
-            store_parent_fsync(meta_path);
+            sluice_fs_fsync_parent(meta_path);
         }
         free(next);
         free(scratch);
@@ -1156,7 +1114,7 @@ static int store_version_delete_locked(art_store *st, const char *base, const ch
     if (unlink(path) != 0) {
         return SLUICE_EIO;
     }
-    store_parent_fsync(path);
+    sluice_fs_fsync_parent(path);
     store_data_unlink(base, removed);
     return SLUICE_OK;
 }
