@@ -22,6 +22,7 @@ void art_event_from_store(art_event_stored *ev, const char *bucket, const art_st
     snprintf(ev->etag, sizeof ev->etag, "%s", meta->etag);
     ev->parts = meta->parts;
     ev->time_ms = meta->mtime_ms;
+    snprintf(ev->version_id, sizeof ev->version_id, "%s", meta->version_id);
     if (auth != NULL) {
         snprintf(ev->identity, sizeof ev->identity, "%s", auth->identity);
         if (auth->job) {
@@ -66,6 +67,11 @@ int art_event_envelope(const art_event_stored *ev, const char *account, const ch
                                ev->etag, "parts", (json_int_t)ev->parts, "storedBy",
                                ev->identity[0] != '\0' ? ev->identity : "anonymous");
     if (detail == NULL) {
+        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    if (ev->version_id[0] != '\0' &&
+        json_object_set_new(detail, "versionId", json_string(ev->version_id)) != 0) {
+        json_decref(detail);
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
     if (ev->job_id[0] != '\0' &&

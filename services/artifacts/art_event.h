@@ -5,7 +5,7 @@
  * metadata, so a retry of the same publication after a crash carries the
  * same id and consumers drop it as a duplicate.
  *
- * Detail: bucket, key, size, sha256 (hex), etag (unquoted), parts (0 for a
+ * Detail: bucket, key, versionId, size, sha256 (hex), etag (unquoted), parts (0 for a
  * single PUT), storedBy (the authenticated identity) and, for job
  * credentials, jobId and pipeline. Message key: the pipeline when known,
  * else the bucket. Thread-safe (no shared state).
@@ -32,8 +32,9 @@ typedef struct art_event_stored {
     unsigned parts;
     int64_t time_ms; /* the commit time */
     char identity[AWS_IDENTITY_MAX + 1];
-    char job_id[128];   /* "" unless stored with job credentials */
-    char pipeline[128]; /* likewise */
+    char job_id[128];                              /* "" unless stored with job credentials */
+    char pipeline[128];                            /* likewise */
+    char version_id[ART_STORE_VERSION_ID_LEN + 1]; /* the new version's id ("null" unversioned) */
 } art_event_stored;
 
 /* Fills ev from a committed object and the request's authentication (auth may be NULL). */

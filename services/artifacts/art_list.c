@@ -147,3 +147,88 @@ int art_list_token_decode(const char *token, char *start, size_t startlen, bool 
     start[o] = '\0';
     return SLUICE_OK;
 }
+
+int art_list_versions_run(const char *const *keys, const char *const *version_ids, size_t count,
+                          const art_list_version_params *params, art_list_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *prefix = params->prefix != NULL ? params->prefix : "";
+    const char *delim = params->delimiter != NULL ? params->delimiter : "";
+    const char *kmark = params->key_marker != NULL ? params->key_marker : "";
+    const char *vmark = params->version_id_marker != NULL ? params->version_id_marker : "";
+    size_t plen = strlen(prefix);
+    size_t dlen = strlen(delim);
+    size_t cap = params->max_keys < count ? params->max_keys : count;
+    out->contents = calloc(cap + 1, sizeof *out->contents);
+    out->prefixes = calloc(cap + 1, sizeof *out->prefixes);
+    if (out->contents == NULL || out->prefixes == NULL) {
+        art_list_result_free(out);
+        return SLUICE_ENOMEM;
+    }
+    /* with a version marker, the versions of key_marker after it come first */
+    bool in_marker_key = false; /* inside key_marker's versions, marker seen */
+    size_t taken = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *key = keys[i];
+        if (strncmp(key, prefix, plen) != 0) {
+            continue;
+        }
+        if (kmark[0] != '\0') {
+            int c = strcmp(key, kmark);
+            if (c < 0) {
+                continue;
+            }
+            if (c == 0) {
+                if (vmark[0] == '\0') {
+                    continue;
+                }
+                if (!in_marker_key) {
+                    in_marker_key = strcmp(version_ids[i], vmark) == 0;
+                    continue; /* up to and including the marker */
+                }
+            }
+        }
+        const char *cut = dlen > 0 ? strstr(key + plen, delim) : NULL;
+        size_t cp_len = cut != NULL ? (size_t)(cut - key) + dlen : 0;
+        if (cut != NULL) {
+            if (out->prefix_count > 0) {
+                const char *last = out->prefixes[out->prefix_count - 1];
+                if (strlen(last) == cp_len && strncmp(last, key, cp_len) == 0) {
+                    continue; /* rolled up into the prefix just added */
+                }
+            }
+            /* a prefix at or before the key marker was answered already */
+            if (kmark[0] != '\0' && strncmp(key, kmark, cp_len) == 0 && strlen(kmark) >= cp_len) {
+                continue;
+            }
+        }
+        if (taken == params->max_keys) {
+            out->truncated = params->max_keys > 0;
+            break;
+        }
+        if (cut != NULL) {
+            char *copy = malloc(cp_len + 1);
+            if (copy == NULL) {
+                art_list_result_free(out);
+                return SLUICE_ENOMEM;
+            }
+            memcpy(copy, key, cp_len);
+            copy[cp_len] = '\0';
+            out->prefixes[out->prefix_count++] = copy;
+            out->next = copy;
+            out->next_version = NULL;
+            out->next_is_prefix = true;
+        } else {
+            out->contents[out->content_count++] = i;
+            out->next = key;
+            out->next_version = version_ids[i];
+            out->next_is_prefix = false;
+        }
+        taken++;
+    }
+    if (!out->truncated) {
+        out->next = NULL;
+        out->next_version = NULL;
+    }
+    return SLUICE_OK;
+}

@@ -1,5 +1,5 @@
 /*
- * art_list.h — the listing logic of ListObjects / ListObjectsV2 /
+ * art_list.h — the listing logic of ListObjects / ListObjectsV2 / ListObjectVersions /
  * ListMultipartUploads over a sorted key array: prefix, delimiter (common
  * prefixes rolled up, each counting as one entry against max-keys as in S3),
  * a start point (marker, start-after or a decoded continuation token) and
@@ -29,9 +29,19 @@ typedef struct art_list_result {
     char **prefixes; /* common prefixes, ascending, each owned */
     size_t prefix_count;
     bool truncated;
-    const char *next;    /* when truncated: last key or prefix returned (points into result) */
-    bool next_is_prefix; /* next is a common prefix */
+    const char *next;         /* when truncated: last key or prefix returned (points into result) */
+    bool next_is_prefix;      /* next is a common prefix */
+    const char *next_version; /* versions listing, truncated at a version: its id */
 } art_list_result;
+
+/* ListObjectVersions' start point and bounds. */
+typedef struct art_list_version_params {
+    const char *prefix;            /* "" for none */
+    const char *delimiter;         /* "" for none */
+    const char *key_marker;        /* "" for the beginning */
+    const char *version_id_marker; /* "" for none: start after every version of key_marker */
+    size_t max_keys;               /* 0..1000; versions, markers and prefixes each count one */
+} art_list_version_params;
 
 /*
  * Lists keys[0..count) (sorted ascending by bytes, unique) under params into
@@ -42,6 +52,18 @@ int art_list_run(const char *const *keys, size_t count, const art_list_params *p
                  art_list_result *out);
 
 void art_list_result_free(art_list_result *out);
+
+/*
+ * ListObjectVersions over keys[0..count) with version_ids[0..count) (sorted by
+ * key, then newest first; one entry per version or delete marker): the
+ * versions of key_marker after version_id_marker, then the keys after
+ * key_marker, under prefix, rolled up at delimiter (a common prefix at or
+ * before key_marker is not answered again). When truncated, next and
+ * next_version are NextKeyMarker and NextVersionIdMarker (next_version NULL
+ * when next is a prefix). 0 or SLUICE_ENOMEM (out is then empty).
+ */
+int art_list_versions_run(const char *const *keys, const char *const *version_ids, size_t count,
+                          const art_list_version_params *params, art_list_result *out);
 
 /* Encodes a continuation token for (start, is_prefix). 0 or SLUICE_ETOOBIG. */
 int art_list_token_encode(const char *start, bool is_prefix, char *out, size_t outlen);

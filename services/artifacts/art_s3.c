@@ -111,6 +111,7 @@ static const s3_error_status s3_statuses[] = {
     {"NoSuchBucket", 404},
     {"NoSuchKey", 404},
     {"NoSuchUpload", 404},
+    {"NoSuchVersion", 404},
     {"NotImplemented", 501},
     {"PreconditionFailed", 412},
     {"RequestTimeTooSkewed", 403},
@@ -273,6 +274,39 @@ static void s3_add_object_headers(http_response *resp, const art_store_meta *met
         char name[ART_STORE_META_NAME_MAX + 16];
         snprintf(name, sizeof name, "x-amz-meta-%s", meta->user_name[i]);
         http_response_add_header(resp, name, meta->user_value[i]);
+    }
+}
+
+/* true when the bucket's versioning was ever enabled (versions then carry x-amz-version-id). */
+static bool s3_versioned(const s3_request *r, const char *bucket)
+{
+    art_store_versioning v = ART_STORE_VERSIONING_NEVER;
+    return art_store_bucket_versioning_get(r->s3->config.store, bucket, &v) == SLUICE_OK &&
+           v != ART_STORE_VERSIONING_NEVER;
+}
+
+/*
+ * The request's ?versionId= into *out (NULL when absent). false (and resp,
+ * InvalidArgument) when it is not an id this store could have issued.
+ */
+static bool s3_version_param(s3_request *r, const http_request *req, http_response *resp,
+                             const char **out)
+{
+    *out = s3_query(req, "versionId");
+    if (*out != NULL && !art_store_version_id_valid(*out)) {
+        s3_error(r, resp, "InvalidArgument", "Invalid version id specified");
+        return false;
+    }
+    return true;
+}
+
+static void s3_add_version_headers(http_response *resp, const char *version_id, bool marker)
+{
+    if (marker) {
+        http_response_add_header(resp, "x-amz-delete-marker", "true");
+    }
+    if (version_id != NULL && version_id[0] != '\0') {
+        http_response_add_header(resp, "x-amz-version-id", version_id);
     }
 }
 
@@ -506,10 +540,8 @@ static void s3_begin(const http_request *req, http_response *resp, void **stream
                      "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
             return;
         }
-        if (r->source.version_id[0] != '\0' && strcmp(r->source.version_id, "null") != 0) {
-            s3_error(r, resp, "NotImplemented",
-                     "The artifact store keeps no object versions; x-amz-copy-source cannot name "
-                     "a versionId.");
+        if (r->source.version_id[0] != '\0' && !art_store_version_id_valid(r->source.version_id)) {
+            s3_error(r, resp, "InvalidArgument", "Invalid version id specified");
             return;
         }
     }
@@ -828,9 +860,13 @@ static void s3_put_object(s3_request *r, const http_request *req, http_response 
             r->s3->config.on_stored(r->route.bucket, meta, &r->auth, r->s3->config.stored_ctx);
         }
     }
-    free(meta);
+    bool versioned = r->route.op == ART_OP_PUT_OBJECT && s3_versioned(r, r->route.bucket);
     s3_empty(r, resp, 200);
     http_response_add_header(resp, "ETag", etag);
+    if (versioned) {
+        s3_add_version_headers(resp, meta->version_id, false);
+    }
+    free(meta);
 }
 
 static void s3_get_object(s3_request *r, const http_request *req, http_response *resp, bool head)
@@ -842,11 +878,30 @@ static void s3_get_object(s3_request *r, const http_request *req, http_response 
     }
     int fd = -1;
     bool no_bucket = false;
-    int rc = art_store_object_open(r->s3->config.store, r->route.bucket, r->route.key, meta, &fd,
-                                   &no_bucket);
+    const char *version = NULL;
+    if (!s3_version_param(r, req, resp, &version)) {
+        free(meta);
+        return;
+    }
+    int rc = art_store_object_open_version(r->s3->config.store, r->route.bucket, r->route.key,
+                                           version, meta, &fd, &no_bucket);
+    if (rc == SLUICE_OK && meta->delete_marker) {
+        if (version != NULL) {
+            s3_error(r, resp, "MethodNotAllowed",
+                     "The specified method is not allowed against this resource.");
+            http_response_add_header(resp, "Allow", "DELETE");
+        } else {
+            s3_error(r, resp, "NoSuchKey", "The specified key does not exist.");
+        }
+        s3_add_version_headers(resp, meta->version_id, true);
+        free(meta);
+        return;
+    }
     if (rc != SLUICE_OK) {
         free(meta);
-        if (rc == SLUICE_ENOTFOUND) {
+        if (rc == SLUICE_ENOTFOUND && !no_bucket && version != NULL) {
+            s3_error(r, resp, "NoSuchVersion", "The specified version does not exist.");
+        } else if (rc == SLUICE_ENOTFOUND) {
             s3_error(r, resp, no_bucket ? "NoSuchBucket" : "NoSuchKey",
                      no_bucket ? "The specified bucket does not exist"
                                : "The specified key does not exist.");
@@ -855,6 +910,7 @@ static void s3_get_object(s3_request *r, const http_request *req, http_response 
         }
         return;
     }
+    bool versioned = s3_versioned(r, r->route.bucket);
     char etag[ART_DIGEST_ETAG_MAX + 2];
     s3_quoted(meta->etag, etag, sizeof etag);
     const char *if_match = http_request_header(req, "If-Match");
@@ -878,6 +934,9 @@ static void s3_get_object(s3_request *r, const http_request *req, http_response 
         close(fd);
         s3_empty(r, resp, 304);
         s3_add_object_headers(resp, meta);
+        if (versioned) {
+            s3_add_version_headers(resp, meta->version_id, false);
+        }
         free(meta);
         return;
     }
@@ -907,6 +966,9 @@ static void s3_get_object(s3_request *r, const http_request *req, http_response 
     }
     http_response_add_header(resp, "x-amz-request-id", r->request_id);
     s3_add_object_headers(resp, meta);
+    if (versioned) {
+        s3_add_version_headers(resp, meta->version_id, false);
+    }
     if (kind == ART_RANGE_PARTIAL) {
         char text[96];
         snprintf(text, sizeof text, "bytes %llu-%llu/%llu", (unsigned long long)start,
@@ -1076,6 +1138,9 @@ static void s3_complete_upload(s3_request *r, http_response *resp)
         art_xml_text(x, "ETag", etag);
     }
     s3_xml_send(r, resp, x);
+    if (s3_versioned(r, r->route.bucket)) {
+        s3_add_version_headers(resp, meta->version_id, false);
+    }
 out:
     art_store_writer_free(w);
     art_store_entries_free(stored, nstored);
@@ -1134,18 +1199,38 @@ static void s3_delete_objects(s3_request *r, http_response *resp)
     }
     art_xml *x = art_xml_new("DeleteResult");
     for (size_t i = 0; i < count && x != NULL; i++) {
-        int rc = art_keypath_key_valid(items[i].key)
-                     ? art_store_object_delete(r->s3->config.store, r->route.bucket, items[i].key)
+        const char *version = items[i].version_id[0] != '\0' ? items[i].version_id : NULL;
+        art_store_delete_result res;
+        memset(&res, 0, sizeof res);
+        bool bad_version = version != NULL && !art_store_version_id_valid(version);
+        int rc = art_keypath_key_valid(items[i].key) && !bad_version
+                     ? art_store_object_delete_version(r->s3->config.store, r->route.bucket,
+                                                       items[i].key, version, &res)
                      : SLUICE_EINVAL;
         if (rc == SLUICE_OK && !quiet) {
             art_xml_open(x, "Deleted");
             art_xml_text(x, "Key", items[i].key);
+            if (version != NULL) {
+                art_xml_text(x, "VersionId", version);
+            }
+            if (res.delete_marker) {
+                art_xml_text(x, "DeleteMarker", "true");
+                if (version == NULL) {
+                    art_xml_text(x, "DeleteMarkerVersionId", res.version_id);
+                }
+            }
             art_xml_close(x);
         } else if (rc != SLUICE_OK) {
             art_xml_open(x, "Error");
             art_xml_text(x, "Key", items[i].key);
+            if (version != NULL) {
+                art_xml_text(x, "VersionId", version);
+            }
             art_xml_text(x, "Code", rc == SLUICE_EINVAL ? "InvalidArgument" : "InternalError");
-            art_xml_text(x, "Message", rc == SLUICE_EINVAL ? "invalid key" : "cannot delete");
+            art_xml_text(x, "Message",
+                         bad_version           ? "Invalid version id specified"
+                         : rc == SLUICE_EINVAL ? "invalid key"
+                                               : "cannot delete");
             art_xml_close(x);
         }
     }
@@ -1213,8 +1298,24 @@ static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
         goto out;
     }
     bool no_bucket = false;
-    int rc = art_store_object_open(s3->config.store, r->source.bucket, r->source.key, src, &fd,
-                                   &no_bucket);
+    const char *src_version = r->source.version_id[0] != '\0' ? r->source.version_id : NULL;
+    int rc = art_store_object_open_version(s3->config.store, r->source.bucket, r->source.key,
+                                           src_version, src, &fd, &no_bucket);
+    if (rc == SLUICE_OK && src->delete_marker) {
+        if (src_version != NULL) {
+            s3_error(r, resp, "InvalidRequest",
+                     "The source of a copy request may not specifically refer to a delete "
+                     "marker by version id.");
+        } else {
+            s3_error(r, resp, "NoSuchKey", "The specified key does not exist.");
+            s3_add_version_headers(resp, src->version_id, true);
+        }
+        goto out;
+    }
+    if (rc == SLUICE_ENOTFOUND && !no_bucket && src_version != NULL) {
+        s3_error(r, resp, "NoSuchVersion", "The specified version does not exist.");
+        goto out;
+    }
     if (rc == SLUICE_ENOTFOUND) {
         s3_error(r, resp, no_bucket ? "NoSuchBucket" : "NoSuchKey",
                  no_bucket ? "The specified bucket does not exist"
@@ -1232,7 +1333,8 @@ static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
                  "At least one of the pre-conditions you specified did not hold");
         goto out;
     }
-    if (!part && !replace && strcmp(r->source.bucket, r->route.bucket) == 0 &&
+    if (!part && !replace && src_version == NULL &&
+        strcmp(r->source.bucket, r->route.bucket) == 0 &&
         strcmp(r->source.key, r->route.key) == 0) {
         s3_error(r, resp, "InvalidRequest",
                  "This copy request is illegal because it is trying to copy an object to itself "
@@ -1321,6 +1423,12 @@ static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
     http_response_set_body(resp, 200, S3_XML_CTYPE, body.data, body.len);
     sluice_buf_free(&body);
     http_response_add_header(resp, "x-amz-request-id", r->request_id);
+    if (src_version != NULL || s3_versioned(r, r->source.bucket)) {
+        http_response_add_header(resp, "x-amz-copy-source-version-id", src->version_id);
+    }
+    if (!part && s3_versioned(r, r->route.bucket)) {
+        s3_add_version_headers(resp, meta->version_id, false);
+    }
 out:
     if (fd >= 0) {
         close(fd);
@@ -1371,6 +1479,159 @@ static void s3_list_uploads(s3_request *r, const http_request *req, http_respons
     sluice_buf_free(&body);
     art_mpu_result_free(&res);
     art_store_entries_free(entries, count);
+}
+
+static void s3_get_versioning(s3_request *r, http_response *resp)
+{
+    art_store_versioning v = ART_STORE_VERSIONING_NEVER;
+    if (art_store_bucket_versioning_get(r->s3->config.store, r->route.bucket, &v) != SLUICE_OK) {
+        s3_error(r, resp, "NoSuchBucket", "The specified bucket does not exist");
+        return;
+    }
+    art_xml *x = art_xml_new("VersioningConfiguration");
+    if (x != NULL && v != ART_STORE_VERSIONING_NEVER) {
+        art_xml_text(x, "Status", v == ART_STORE_VERSIONING_ENABLED ? "Enabled" : "Suspended");
+    }
+    s3_xml_send(r, resp, x);
+}
+
+static void s3_put_versioning(s3_request *r, http_response *resp)
+{
+    char status[16];
+    char err[S3_MESSAGE_MAX];
+    if (art_xml_parse_versioning(sluice_buf_cstr(&r->xml), r->xml.len, status, err, sizeof err) !=
+        SLUICE_OK) {
+        s3_error(r, resp, "MalformedXML",
+                 "The XML you provided was not well-formed or did not validate against our "
+                 "published schema");
+        return;
+    }
+    art_store_versioning v = strcmp(status, "Enabled") == 0 ? ART_STORE_VERSIONING_ENABLED
+                                                            : ART_STORE_VERSIONING_SUSPENDED;
+    int rc = art_store_bucket_versioning_set(r->s3->config.store, r->route.bucket, v);
+    if (rc == SLUICE_ENOTFOUND) {
+        s3_error(r, resp, "NoSuchBucket", "The specified bucket does not exist");
+    } else if (rc != SLUICE_OK) {
+        s3_error(r, resp, "InternalError", "cannot set the bucket's versioning");
+    } else {
+        s3_empty(r, resp, 200);
+    }
+}
+
+static void s3_list_versions(s3_request *r, const http_request *req, http_response *resp)
+{
+    const char *prefix = s3_query(req, "prefix");
+    const char *delimiter = s3_query(req, "delimiter");
+    const char *key_marker = s3_query(req, "key-marker");
+    const char *id_marker = s3_query(req, "version-id-marker");
+    const char *max_text = s3_query(req, "max-keys");
+    uint64_t max_keys = S3_LIST_DEFAULT;
+    if (max_text != NULL && !s3_parse_u64(max_text, &max_keys)) {
+        s3_error(r, resp, "InvalidArgument",
+                 "Provided max-keys not an integer or within integer range");
+        return;
+    }
+    if (max_keys > S3_LIST_DEFAULT) {
+        max_keys = S3_LIST_DEFAULT;
+    }
+    if (id_marker != NULL && id_marker[0] != '\0' &&
+        (key_marker == NULL || key_marker[0] == '\0')) {
+        s3_error(r, resp, "InvalidArgument",
+                 "A version-id marker cannot be specified without a key marker.");
+        return;
+    }
+    if (id_marker != NULL && id_marker[0] != '\0' && !art_store_version_id_valid(id_marker)) {
+        s3_error(r, resp, "InvalidArgument", "Invalid version id specified");
+        return;
+    }
+    art_store_version *v = NULL;
+    size_t count = 0;
+    int rc = art_store_version_list(r->s3->config.store, r->route.bucket, r->s3->config.list_max,
+                                    &v, &count);
+    if (rc != SLUICE_OK) {
+        s3_error(r, resp, rc == SLUICE_ENOTFOUND ? "NoSuchBucket" : "InternalError",
+                 rc == SLUICE_ENOTFOUND ? "The specified bucket does not exist"
+                                        : "cannot list the bucket's versions");
+        return;
+    }
+    const char **keys = calloc(count + 1, sizeof *keys);
+    const char **ids = calloc(count + 1, sizeof *ids);
+    if (keys == NULL || ids == NULL) {
+        free(keys);
+        free(ids);
+        art_store_versions_free(v, count);
+        s3_error(r, resp, "InternalError", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        keys[i] = v[i].key;
+        ids[i] = v[i].version_id;
+    }
+    art_list_version_params params = {
+        .prefix = prefix != NULL ? prefix : "",
+        .delimiter = delimiter != NULL ? delimiter : "",
+        .key_marker = key_marker != NULL ? key_marker : "",
+        .version_id_marker = id_marker != NULL ? id_marker : "",
+        .max_keys = (size_t)max_keys,
+    };
+    art_list_result result;
+    if (art_list_versions_run(keys, ids, count, &params, &result) != SLUICE_OK) {
+        free(keys);
+        free(ids);
+        art_store_versions_free(v, count);
+        s3_error(r, resp, "InternalError", "out of memory");
+        return;
+    }
+    art_xml *x = art_xml_new("ListVersionsResult");
+    if (x != NULL) {
+        art_xml_text(x, "Name", r->route.bucket);
+        art_xml_text(x, "Prefix", params.prefix);
+        art_xml_text(x, "KeyMarker", params.key_marker);
+        art_xml_text(x, "VersionIdMarker", params.version_id_marker);
+        if (result.truncated) {
+            art_xml_text(x, "NextKeyMarker", result.next);
+            if (result.next_version != NULL) {
+                art_xml_text(x, "NextVersionIdMarker", result.next_version);
+            }
+        }
+        art_xml_textf(x, "MaxKeys", "%llu", (unsigned long long)max_keys);
+        if (params.delimiter[0] != '\0') {
+            art_xml_text(x, "Delimiter", params.delimiter);
+        }
+        art_xml_text(x, "IsTruncated", result.truncated ? "true" : "false");
+        for (size_t i = 0; i < result.content_count; i++) {
+            const art_store_version *e = &v[result.contents[i]];
+            char when[64];
+            char etag[ART_DIGEST_ETAG_MAX + 2];
+            s3_iso_time(e->mtime_ms, when, sizeof when);
+            s3_quoted(e->etag, etag, sizeof etag);
+            art_xml_open(x, e->delete_marker ? "DeleteMarker" : "Version");
+            art_xml_text(x, "Key", e->key);
+            art_xml_text(x, "VersionId", e->version_id);
+            art_xml_text(x, "IsLatest", e->is_latest ? "true" : "false");
+            art_xml_text(x, "LastModified", when);
+            if (!e->delete_marker) {
+                art_xml_text(x, "ETag", etag);
+                art_xml_textf(x, "Size", "%llu", (unsigned long long)e->size);
+                art_xml_text(x, "StorageClass", "STANDARD");
+            }
+            art_xml_open(x, "Owner");
+            art_xml_text(x, "ID", "sluice");
+            art_xml_text(x, "DisplayName", "sluice");
+            art_xml_close(x);
+            art_xml_close(x);
+        }
+        for (size_t i = 0; i < result.prefix_count; i++) {
+            art_xml_open(x, "CommonPrefixes");
+            art_xml_text(x, "Prefix", result.prefixes[i]);
+            art_xml_close(x);
+        }
+    }
+    art_list_result_free(&result);
+    free(keys);
+    free(ids);
+    art_store_versions_free(v, count);
+    s3_xml_send(r, resp, x);
 }
 
 static void s3_end(void *stream, const http_request *req, http_response *resp, void *ctx)
@@ -1462,13 +1723,32 @@ static void s3_end(void *stream, const http_request *req, http_response *resp, v
     case ART_OP_LIST_MULTIPART_UPLOADS:
         s3_list_uploads(r, req, resp);
         return;
-    case ART_OP_DELETE_OBJECT:
-        rc = art_store_object_delete(st, r->route.bucket, r->route.key);
+    case ART_OP_DELETE_OBJECT: {
+        const char *version = NULL;
+        if (!s3_version_param(r, req, resp, &version)) {
+            return;
+        }
+        art_store_delete_result res;
+        rc = art_store_object_delete_version(st, r->route.bucket, r->route.key, version, &res);
         if (rc != SLUICE_OK) {
             s3_error(r, resp, "InternalError", "cannot delete the object");
         } else {
             s3_empty(r, resp, 204);
+            if (version != NULL || s3_versioned(r, r->route.bucket)) {
+                s3_add_version_headers(resp, res.version_id[0] != '\0' ? res.version_id : NULL,
+                                       res.delete_marker);
+            }
         }
+        return;
+    }
+    case ART_OP_GET_BUCKET_VERSIONING:
+        s3_get_versioning(r, resp);
+        return;
+    case ART_OP_PUT_BUCKET_VERSIONING:
+        s3_put_versioning(r, resp);
+        return;
+    case ART_OP_LIST_OBJECT_VERSIONS:
+        s3_list_versions(r, req, resp);
         return;
     default:
         s3_error(r, resp, "NotImplemented",

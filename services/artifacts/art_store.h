@@ -41,7 +41,8 @@
  *
  * Threads: every function may be called from any thread; commits, deletes and
  * bucket changes are serialised by one mutex, reads are not. Memory does not
- * grow with object size (fixed buffers); listings hold one entry per object.
+ * grow with object size (fixed buffers); listings hold one entry per object
+ * (version listings one per version or delete marker).
  */
 #ifndef ART_STORE_H
 #define ART_STORE_H
@@ -127,7 +128,8 @@ typedef struct art_store_writer art_store_writer;
 
 /*
  * Opens (creating the layout) the store under dir and cleans up what a crash
- * left: everything in tmp/, data files no meta names. removed (may be NULL)
+ * left: everything in tmp/, vmetas duplicating their meta's version, data
+ * files no meta or vmeta names. removed (may be NULL)
  * gets the number of files removed. NULL on failure with the reason in err.
  */
 art_store *art_store_open(const char *dir, size_t *removed, char *err, size_t errlen);

@@ -1,13 +1,16 @@
 /*
  * libFuzzer target: sluice-artifacts' request parsing — S3 routing of a
  * method, path, query and Host (art_route), the Range header (art_range), the
- * continuation token (art_list) and the XML bodies (art_xml: Complete
- * multipart, Delete, Versioning). Input: lines "method\npath\nhost\nrange\n"
- * then query pairs "name=value" separated by '&', a line, and the body.
+ * continuation token (art_list), ListObjectVersions' markers over a fixed
+ * version list (art_list_versions_run), versionId validation (art_store) and
+ * the XML bodies (art_xml: Complete multipart, Delete, Versioning). Input: lines
+ * "method\npath\nhost\nrange\n" then query pairs "name=value" separated by '&', a line, and the
+ * body.
  */
 #include "art_list.h"
 #include "art_range.h"
 #include "art_route.h"
+#include "art_store.h"
 #include "art_xml.h"
 
 #include <libxml/parser.h>
@@ -92,6 +95,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char token_out[ART_LIST_TOKEN_MAX];
     bool is_prefix = false;
     art_list_token_decode(range, token_out, sizeof token_out, &is_prefix);
+
+    /* ListObjectVersions over a fixed history: the query names the markers */
+    static const char *const vkeys[] = {"a", "a", "a/b", "a/c", "a/c", "b", "b/x/y", "c"};
+    static const char *const vids[] = {
+        "0000000000002000001aaaaaaaaaaaaa", "null",
+        "0000000000001000001aaaaaaaaaaaaa", "0000000000003000001aaaaaaaaaaaaa",
+        "0000000000002000001aaaaaaaaaaaaa", "null",
+        "0000000000001000001aaaaaaaaaaaaa", "0000000000004000001aaaaaaaaaaaaa"};
+    art_list_version_params vp = {"", "", "", "", (size_t)(size % 10)};
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(query[i].name, "prefix") == 0) {
+            vp.prefix = query[i].value;
+        } else if (strcmp(query[i].name, "delimiter") == 0) {
+            vp.delimiter = query[i].value;
+        } else if (strcmp(query[i].name, "key-marker") == 0) {
+            vp.key_marker = query[i].value;
+        } else if (strcmp(query[i].name, "version-id-marker") == 0) {
+            vp.version_id_marker = query[i].value;
+        }
+        if (art_store_version_id_valid(query[i].value) &&
+            (strchr(query[i].value, '/') != NULL || strchr(query[i].value, '.') != NULL)) {
+            abort(); /* a valid id names a file: never a path */
+        }
+    }
+    art_list_result vres;
+    if (art_list_versions_run(vkeys, vids, 8, &vp, &vres) == 0) {
+        if (vres.content_count + vres.prefix_count > vp.max_keys ||
+            (vres.truncated && vres.next == NULL)) {
+            abort();
+        }
+        for (size_t i = 1; i < vres.content_count; i++) {
+            if (vres.contents[i] <= vres.contents[i - 1]) {
+                abort();
+            }
+        }
+        art_list_result_free(&vres);
+    }
 
     char err[256];
     art_xml_part *parts = malloc(64 * sizeof *parts);

@@ -6,7 +6,7 @@ through the CLI's UploadPartCopy path) and `aws s3api copy-object` give the
 source's bytes (SHA-256) and metadata; REPLACE takes the request's metadata; the
 four x-amz-copy-source-if-* headers answer PreconditionFailed; a copy onto
 itself without REPLACE is InvalidRequest; a missing source NoSuchKey, a
-versionId NotImplemented; `aws s3api upload-part-copy` with ranges assembles
+malformed source versionId InvalidArgument; `aws s3api upload-part-copy` with ranges assembles
 the source again (out-of-object range InvalidRange, malformed InvalidArgument);
 `aws s3api list-multipart-uploads` with prefix, delimiter and max-uploads
 paging by key-marker / upload-id-marker; job credentials (minted here as
@@ -153,7 +153,8 @@ def main():
         check(code == "InvalidArgument", f"unknown metadata directive: InvalidArgument ({code})")
         code = error_code(lambda: s3.copy_object(Bucket="dst", Key="x", CopySource={
             "Bucket": "src", "Key": "a/blob.bin", "VersionId": "3HL4kqtJlcpXroDTDmJ"}))
-        check(code == "NotImplemented", f"copy source versionId: NotImplemented ({code})")
+        check(code == "InvalidArgument",
+              f"copy source with a malformed versionId: InvalidArgument ({code})")
 
         # aws s3 cp of 9 MiB: the CLI copies it with UploadPartCopy ranges
         big = os.urandom(9 * 1024 * 1024 + 3)

@@ -101,6 +101,58 @@ static void test_list(void)
     CHECK_INT_EQ(art_list_token_decode("WA", start, sizeof start, &is_prefix), SLUICE_EPARSE);
 }
 
+static void test_list_versions(void)
+{
+    const char *keys[] = {"a", "a", "a", "b/1", "b/2", "c"};
+    const char *ids[] = {"v3", "v2", "null", "v1", "v1", "v9"};
+    size_t count = sizeof keys / sizeof keys[0];
+    art_list_version_params p = {"", "", "", "", 2};
+    art_list_result r;
+    REQUIRE(art_list_versions_run(keys, ids, count, &p, &r) == SLUICE_OK);
+    CHECK_INT_EQ(r.content_count, 2);
+    CHECK(r.truncated);
+    CHECK_STR_EQ(r.next, "a");
+    CHECK_STR_EQ(r.next_version, "v2");
+    art_list_result_free(&r);
+
+    /* resume inside a key's versions */
+    p.key_marker = "a";
+    p.version_id_marker = "v2";
+    REQUIRE(art_list_versions_run(keys, ids, count, &p, &r) == SLUICE_OK);
+    REQUIRE(r.content_count == 2);
+    CHECK_INT_EQ(r.contents[0], 2); /* a null */
+    CHECK_INT_EQ(r.contents[1], 3); /* b/1 */
+    CHECK(r.truncated);
+    art_list_result_free(&r);
+
+    /* a key marker alone skips every version of that key */
+    p.version_id_marker = "";
+    p.max_keys = 1000;
+    REQUIRE(art_list_versions_run(keys, ids, count, &p, &r) == SLUICE_OK);
+    CHECK_INT_EQ(r.content_count, 3);
+    CHECK_INT_EQ(r.contents[0], 3);
+    CHECK(!r.truncated && r.next == NULL && r.next_version == NULL);
+    art_list_result_free(&r);
+
+    /* delimiter: the prefix counts once; resuming after it does not repeat it */
+    art_list_version_params q = {"", "/", "", "", 4};
+    REQUIRE(art_list_versions_run(keys, ids, count, &q, &r) == SLUICE_OK);
+    CHECK_INT_EQ(r.content_count, 3);
+    REQUIRE(r.prefix_count == 1);
+    CHECK_STR_EQ(r.prefixes[0], "b/");
+    CHECK(r.truncated);
+    CHECK_STR_EQ(r.next, "b/");
+    CHECK(r.next_version == NULL);
+    art_list_result_free(&r);
+    q.key_marker = "b/";
+    REQUIRE(art_list_versions_run(keys, ids, count, &q, &r) == SLUICE_OK);
+    CHECK_INT_EQ(r.prefix_count, 0);
+    REQUIRE(r.content_count == 1);
+    CHECK_STR_EQ(keys[r.contents[0]], "c");
+    CHECK(!r.truncated);
+    art_list_result_free(&r);
+}
+
 static void test_keypath(void)
 {
     CHECK(art_keypath_bucket_valid("sluice-artifacts"));
@@ -365,6 +417,7 @@ int main(void)
     xmlInitParser();
     RUN_TEST(test_range);
     RUN_TEST(test_list);
+    RUN_TEST(test_list_versions);
     RUN_TEST(test_keypath);
     RUN_TEST(test_route);
     RUN_TEST(test_digest);

@@ -95,6 +95,7 @@ static void test_envelope(void)
         goto out;
     }
     sample(m);
+    snprintf(m->version_id, sizeof m->version_id, "%s", "0019c9e1a2b3c000001abcdef0123456");
     a->job = true;
     snprintf(a->identity, sizeof a->identity, "%s", "job:j1");
     snprintf(a->job_scope.job_id, sizeof a->job_scope.job_id, "%s", "j1");
@@ -117,7 +118,8 @@ static void test_envelope(void)
         CHECK_STR_EQ(json_string_value(json_object_get(env->detail, "storedBy")), "job:j1");
         CHECK_STR_EQ(json_string_value(json_object_get(env->detail, "jobId")), "j1");
         CHECK_STR_EQ(json_string_value(json_object_get(env->detail, "pipeline")), "my-pipe");
-        CHECK(json_object_get(env->detail, "versionId") == NULL);
+        CHECK_STR_EQ(json_string_value(json_object_get(env->detail, "versionId")),
+                     "0019c9e1a2b3c000001abcdef0123456");
     }
     bus_envelope_free(env);
     CHECK_INT_EQ(art_event_envelope(ev, "1234", "us-east-1", &env, err, sizeof err), SLUICE_EINVAL);
