@@ -11,7 +11,9 @@ execution. Checks: the objects of demo's 3 oldest executions leave "arts" within
 sweeps, those of the last 2 stay, and so do the other pipeline's, the long-lived keys'
 and the untracked token's; "sources" and "days" keep everything; the log's "retention:
 bucket arts freed ..." lines and /metrics count the versions and bytes freed; a malformed
-SLUICE_ARTIFACTS_RETENTION stops start-up with the variable and the bad item named;
+SLUICE_ARTIFACTS_RETENTION stops start-up with the variable and the bad item named; in a
+versioned bucket an old execution's noncurrent versions go too, and the delete marker a person
+left over one of its keys;
 SIGTERM stops the service within 3 s. Exit 0, 1 (a check failed) or 77.
 """
 
@@ -31,7 +33,7 @@ from jobcred_client import mint
 
 AKID, SECRET = "AKIDRETENTIONTEST", "retention-secret-xxxxxxxx"
 JOB_KEY = bytes(range(32, 64))
-POLICY = "*=2:0,sources=off,days=2:36500"
+POLICY = "*=2:0,sources=off,days=2:36500,history=1:0"
 BUCKETS = ("arts", "sources", "days")
 
 
@@ -77,7 +79,7 @@ def main():
     port = free_port()
     env = service_env(port, os.path.join(work, "data"), AKID, SECRET,
                       SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys,
-                      SLUICE_ARTIFACTS_BUCKETS=",".join(BUCKETS),
+                      SLUICE_ARTIFACTS_BUCKETS=",".join(BUCKETS + ("history",)),
                       SLUICE_ARTIFACTS_RETENTION=POLICY, SLUICE_ARTIFACTS_SWEEP_INTERVAL_S="1",
                       SLUICE_LOG_LEVEL="info")
     log_path = os.path.join(work, "artifacts.log")
@@ -125,9 +127,24 @@ def main():
                     Bucket="arts", Key="demo/mpu/1", UploadId=up,
                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
             written[i] = objects + extra
+            # the newest execution: no sweep may take it yet
+            check(all(exists(admin, b, k) for b, k, _ in written[i]),
+                  f"execution {i + 1}: its {len(written[i])} objects are stored")
             time.sleep(0.01)
-        check(all(exists(admin, b, k) for objs in written.values() for b, k, _ in objs),
-              "every object of the five executions was stored")
+
+        # a versioned bucket (1 execution, 0 days): an old execution's two versions of a key,
+        # and a key a person deleted since (its version under a delete marker)
+        admin.put_bucket_versioning(Bucket="history",
+                                    VersioningConfiguration={"Status": "Enabled"})
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        client = job_client(endpoint, "demo", first, [], ["history/demo/a", "history/demo/b"])
+        client.put_object(Bucket="history", Key="demo/a", Body=b"a1")
+        client.put_object(Bucket="history", Key="demo/a", Body=b"a2")
+        client.put_object(Bucket="history", Key="demo/b", Body=b"b1")
+        admin.delete_object(Bucket="history", Key="demo/b")
+        time.sleep(0.01)
+        job_client(endpoint, "demo", second, [], ["history/demo/c"]).put_object(
+            Bucket="history", Key="demo/c", Body=b"c1")
 
         old = [(b, k, s) for i in range(3) for b, k, s in written[i] if b == "arts"]
         freed_bytes = sum(s for _, _, s in old)
@@ -147,6 +164,13 @@ def main():
         for bucket, why in (("sources", "off"), ("days", "36500 days")):
             check(all(exists(admin, bucket, f"demo/out/{i}") for i in range(5)),
                   f"{bucket} ({why}) keeps all five executions")
+
+        listed = admin.list_object_versions(Bucket="history")
+        left = [(v["Key"], v["IsLatest"]) for v in listed.get("Versions", [])]
+        markers = [m["Key"] for m in listed.get("DeleteMarkers", [])]
+        check(left == [("demo/c", True)] and markers == [],
+              f"history (versioned): the old execution's versions and the marker left over are "
+              f"gone, the last execution's stays ({left}, markers {markers})")
 
         # the log: one line per sweep that freed something, naming the executions
         log.flush()
