@@ -16,8 +16,9 @@
  * sluice_artifacts_retention_truncated_total{bucket}.
  *
  * Threads: the sweeper's thread only touches the store (thread-safe) and the
- * metrics registry; art_sweep_free stops it between two removals, so it
- * returns within one removal's time.
+ * metrics registry; art_sweep_free stops it between two removals or two
+ * buckets, so it returns within one removal's time (or what is left of one
+ * bucket's listing, when it is listing).
  */
 #ifndef ART_SWEEP_H
 #define ART_SWEEP_H
