@@ -206,7 +206,9 @@ json_t *api_jobs_record(const json_t *job, const json_t *definition, const char 
     const char *deadline = json_string_value(json_object_get(job, "deadline"));
     if (job_keys != NULL && deadline != NULL &&
         sluice_time_parse_rfc3339(deadline, &deadline_ms) == SLUICE_OK) {
-        /* the job's credentials expire at its deadline, rounded up to the second */
+        /* the job's credentials expire at its deadline, rounded up to the second; they name
+         * the job, its pipeline and (pipelineContext.pipelineExecutionId) its pipeline
+         * execution, which the artifact store records with every object they write */
         json_t *cred = aws_jobdata_credentials(job_keys, job_id, data, (deadline_ms + 999) / 1000,
                                                err, errlen);
         if (cred == NULL) {

@@ -3,6 +3,9 @@
  */
 #include "art_config.h"
 
+#include "sluice/error.h"
+
+#include <stdio.h>
 #include <string.h>
 
 const sluice_config_var art_config_vars[] = {
@@ -44,6 +47,14 @@ const sluice_config_var art_config_vars[] = {
                       "the 12-digit account id in events"),
     SLUICE_CONFIG_BOOL("SLUICE_ARTIFACTS_EVENTS", art_config, events, "on",
                        "publish 'Sluice Artifact Stored' on <prefix>events for each stored object"),
+    SLUICE_CONFIG_STR("SLUICE_ARTIFACTS_RETENTION", art_config, retention, 0, "*=10:30",
+                      "what the sweeper keeps: '<bucket>=<executions>:<days>' or '<bucket>=off', "
+                      "comma-separated, '*' for every other bucket (see docs/artifacts.md)"),
+    SLUICE_CONFIG_INT("SLUICE_ARTIFACTS_SWEEP_INTERVAL_S", art_config, sweep_interval_s, 1, 86400,
+                      "300", "seconds between two retention sweeps (the first one after one)"),
+    SLUICE_CONFIG_INT("SLUICE_ARTIFACTS_SWEEP_MAX_VERSIONS", art_config, sweep_max_versions, 1,
+                      10000000, "100000",
+                      "versions of a bucket one sweep considers for deletion, the oldest first"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", art_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };
@@ -52,5 +63,16 @@ const size_t art_config_nvars = sizeof art_config_vars / sizeof art_config_vars[
 int art_config_load(art_config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
-    return sluice_config_load_env(art_config_vars, art_config_nvars, cfg, err, errlen);
+    int rc = sluice_config_load_env(art_config_vars, art_config_nvars, cfg, err, errlen);
+    char why[256];
+    if (art_retention_policy_parse(cfg->retention, &cfg->retention_policy, why, sizeof why) !=
+        SLUICE_OK) {
+        size_t used = rc != SLUICE_OK ? strnlen(err, errlen) : 0;
+        if (used < errlen) {
+            snprintf(err + used, errlen - used, "%sSLUICE_ARTIFACTS_RETENTION: %s",
+                     used > 0 ? "; " : "", why);
+        }
+        rc = SLUICE_EINVAL;
+    }
+    return rc;
 }

@@ -5,6 +5,8 @@
 #ifndef ART_CONFIG_H
 #define ART_CONFIG_H
 
+#include "art_retention.h"
+
 #include "sluice/config.h"
 
 #include <stdbool.h>
@@ -30,12 +32,21 @@ typedef struct art_config {
     char topic_prefix[128];
     char account[16];
     bool events;
+    char retention[ART_RETENTION_TEXT_MAX + 1];
+    art_retention_policy retention_policy; /* parsed from retention */
+    int64_t sweep_interval_s;
+    int64_t sweep_max_versions;
 } art_config;
 
 extern const sluice_config_var art_config_vars[];
 extern const size_t art_config_nvars;
 
-/* Loads the configuration from the environment. 0 or SLUICE_EINVAL with every problem in err. */
+/*
+ * Loads the configuration from the environment and parses
+ * SLUICE_ARTIFACTS_RETENTION into retention_policy. 0 or SLUICE_EINVAL with
+ * every problem in err, each naming its variable (and, for the retention
+ * policy, the bad item).
+ */
 int art_config_load(art_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -249,6 +249,21 @@ static void s3_meta_from_headers(const http_request *req, art_store_meta *meta)
     }
 }
 
+/*
+ * Records who wrote an object: the pipeline and pipeline execution of the job
+ * credentials that authenticated the write (what retention sweeps by), none
+ * for long-lived keys.
+ */
+static void s3_meta_tag(const s3_request *r, art_store_meta *meta)
+{
+    meta->pipeline[0] = '\0';
+    meta->execution[0] = '\0';
+    if (r->auth.job) {
+        snprintf(meta->pipeline, sizeof meta->pipeline, "%s", r->auth.job_scope.pipeline);
+        snprintf(meta->execution, sizeof meta->execution, "%s", r->auth.job_scope.execution_id);
+    }
+}
+
 static void s3_add_object_headers(http_response *resp, const art_store_meta *meta)
 {
     char text[128];
@@ -899,6 +914,7 @@ static void s3_put_object(s3_request *r, const http_request *req, http_response 
     } else {
         snprintf(meta->key, sizeof meta->key, "%s", r->route.key);
         s3_meta_from_headers(req, meta);
+        s3_meta_tag(r, meta);
         int rc = art_store_commit_object(r->s3->config.store, r->writer, r->route.bucket, meta, err,
                                          sizeof err);
         if (rc != SLUICE_OK) {
@@ -1167,6 +1183,7 @@ static void s3_complete_upload(s3_request *r, http_response *resp)
         goto out;
     }
     meta->parts = (unsigned)count;
+    s3_meta_tag(r, meta);
     if (art_store_commit_object(s3->config.store, w, r->route.bucket, meta, err, sizeof err) !=
         SLUICE_OK) {
         s3_error(r, resp, "InternalError", err);
@@ -1453,6 +1470,7 @@ static void s3_copy(s3_request *r, const http_request *req, http_response *resp)
         snprintf(meta->checksum_algorithm, sizeof meta->checksum_algorithm, "%s",
                  src->parts == 0 ? src->checksum_algorithm : "");
         snprintf(meta->checksum, sizeof meta->checksum, "%s", src->parts == 0 ? src->checksum : "");
+        s3_meta_tag(r, meta); /* the copy's writer, not the source's */
         rc = art_store_commit_object(s3->config.store, w, r->route.bucket, meta, err, sizeof err);
         if (rc != SLUICE_OK) {
             sluice_buf_free(&body);

@@ -2,13 +2,14 @@
  * main.c — sluice-artifacts: wiring only. Reads the configuration, opens the
  * store (cleaning what a crash left), creates the configured buckets, serves
  * the S3 REST API on one streaming route plus GET /healthz and GET /metrics,
- * publishes artifact events when Kafka is configured (art_publish), and stops within 3 s of
- * SIGTERM/SIGINT.
+ * publishes artifact events when Kafka is configured (art_publish), runs the
+ * retention sweeper (art_sweep), and stops within 3 s of SIGTERM/SIGINT.
  */
 #include "art_config.h"
 #include "art_publish.h"
 #include "art_s3.h"
 #include "art_store.h"
+#include "art_sweep.h"
 
 #include "sluice/aws_credentials.h"
 #include "sluice/error.h"
@@ -68,6 +69,7 @@ int main(void)
     http_metrics *metrics = NULL;
     http_server *server = NULL;
     art_publish *publish = NULL;
+    art_sweep *sweep = NULL;
 
     sluice_log_set_service("artifacts");
     if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -155,6 +157,22 @@ int main(void)
         SLUICE_ERROR("out of memory");
         goto out;
     }
+    art_sweep_config wcfg = {
+        .store = store,
+        .policy = &cfg.retention_policy,
+        .interval_ms = cfg.sweep_interval_s * 1000,
+        .max_versions = (size_t)cfg.sweep_max_versions,
+        .list_max = (size_t)cfg.list_max,
+        .metrics = metrics,
+    };
+    if (art_sweep_new(&wcfg, &sweep, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("retention: %s", err);
+        goto out;
+    }
+    char rule_text[32];
+    art_retention_rule_text(&cfg.retention_policy.fallback, rule_text, sizeof rule_text);
+    SLUICE_INFO("retention: a sweep every %llds; unnamed buckets %s, %zu buckets named",
+                (long long)cfg.sweep_interval_s, rule_text, cfg.retention_policy.count);
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);
     hcfg.bind_address = cfg.bind;
@@ -181,6 +199,7 @@ int main(void)
     SLUICE_INFO("stopping");
     status = 0;
 out:
+    art_sweep_free(sweep); /* between two removals */
     http_server_free(server);
     art_publish_free(publish); /* after the server: no more hooks run */
     art_s3_free(s3);

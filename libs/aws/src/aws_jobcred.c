@@ -387,9 +387,11 @@ int aws_jobcred_mint(const aws_jobcred_keys *keys, const aws_jobcred_scope *scop
     }
     if (!jobcred_text_ok(scope->job_id, false) ||
         (scope->pipeline[0] != '\0' && !jobcred_text_ok(scope->pipeline, false)) ||
+        (scope->execution_id[0] != '\0' && !jobcred_text_ok(scope->execution_id, false)) ||
         scope->read_count > AWS_JOBCRED_OBJECTS_MAX ||
         scope->write_count > AWS_JOBCRED_OBJECTS_MAX) {
-        return sluice_error_set(err, errlen, SLUICE_EINVAL, "malformed job id, pipeline or counts");
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "malformed job id, pipeline, execution or counts");
     }
     for (size_t i = 0; i < scope->read_count + scope->write_count; i++) {
         const char *o =
@@ -405,6 +407,8 @@ int aws_jobcred_mint(const aws_jobcred_keys *keys, const aws_jobcred_scope *scop
     if (payload == NULL || r == NULL || w == NULL ||
         json_object_set_new(payload, "job", json_string(scope->job_id)) != 0 ||
         json_object_set_new(payload, "pipeline", json_string(scope->pipeline)) != 0 ||
+        (scope->execution_id[0] != '\0' &&
+         json_object_set_new(payload, "e", json_string(scope->execution_id)) != 0) ||
         json_object_set_new(payload, "exp", json_integer(scope->expires_s)) != 0 ||
         json_object_set_new(payload, "r", r) != 0 || json_object_set_new(payload, "w", w) != 0) {
         json_decref(payload);
@@ -493,10 +497,16 @@ static int jobcred_fill_scope(const char *text, size_t len, aws_jobcred_scope *s
     const char *job = json_string_value(json_object_get(doc, "job"));
     const char *pipeline = json_string_value(json_object_get(doc, "pipeline"));
     const json_t *exp = json_object_get(doc, "exp");
-    if (job != NULL && pipeline != NULL && json_is_integer(exp) && strlen(job) > 0 &&
-        strlen(job) < sizeof scope->job_id && strlen(pipeline) < sizeof scope->pipeline) {
+    /* "e" is optional: tokens without it name no execution */
+    const json_t *e = json_object_get(doc, "e");
+    const char *execution = e == NULL ? "" : json_string_value(e);
+    if (job != NULL && pipeline != NULL && execution != NULL && json_is_integer(exp) &&
+        strlen(job) > 0 && strlen(job) < sizeof scope->job_id &&
+        strlen(pipeline) < sizeof scope->pipeline &&
+        strlen(execution) < sizeof scope->execution_id) {
         memcpy(scope->job_id, job, strlen(job) + 1);
         memcpy(scope->pipeline, pipeline, strlen(pipeline) + 1);
+        memcpy(scope->execution_id, execution, strlen(execution) + 1);
         scope->expires_s = (int64_t)json_integer_value(exp);
         rc = jobcred_fill_list(json_object_get(doc, "r"), scope->read, &scope->read_count);
         if (rc == SLUICE_OK) {

@@ -55,10 +55,19 @@ int aws_jobdata_scope(const char *job_id, const json_t *data, int64_t expires_s,
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "missing or over-long job id");
     }
     memcpy(scope->job_id, job_id, strlen(job_id) + 1);
-    const char *pipeline = json_string_value(
-        json_object_get(json_object_get(data, "pipelineContext"), "pipelineName"));
+    const json_t *context = json_object_get(data, "pipelineContext");
+    const char *pipeline = json_string_value(json_object_get(context, "pipelineName"));
     if (pipeline != NULL) {
         snprintf(scope->pipeline, sizeof scope->pipeline, "%s", pipeline);
+    }
+    const char *execution = json_string_value(json_object_get(context, "pipelineExecutionId"));
+    if (execution != NULL) {
+        if (strlen(execution) >= sizeof scope->execution_id) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "pipeline execution id longer than %zu bytes",
+                                    sizeof scope->execution_id - 1);
+        }
+        memcpy(scope->execution_id, execution, strlen(execution) + 1);
     }
     scope->expires_s = expires_s;
     int rc = jobdata_objects(json_object_get(data, "inputArtifacts"), "input", scope->read,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Client-side checks of the artifact store's authentication, for its tests.
 
-Two helpers, usable as functions (import jobcred_client) or from the command
+Three helpers, usable as functions (import jobcred_client) or from the command
 line; each raises AssertionError (exit status 1) when the store misbehaves:
 
   job_worker(endpoint, job, payloads)
@@ -11,6 +11,11 @@ line; each raises AssertionError (exit status 1) when the store misbehaves:
       an input, read an output or anything else, or write outside the outputs
       (AccessDenied). Returns {input name: bytes}.
 
+  mint(key, key_id, job, pipeline, read, write, execution=None, ttl=600)
+      Job credentials (access key id, secret, session token) signed with the
+      job-credential key bytes key as key_id, as libs/aws's aws_jobcred_mint
+      makes them; execution (the token's "e") only when given.
+
   presigned(endpoint, key_id, secret, bucket, key)
       A presigned PUT uploads, a presigned GET reads the bytes back; a URL
       with one signature character changed gets SignatureDoesNotMatch, an
@@ -19,6 +24,9 @@ line; each raises AssertionError (exit status 1) when the store misbehaves:
     jobcred_client.py job ENDPOINT JOB.json          (JOB.json: one Job of PollForJobs)
     jobcred_client.py presigned ENDPOINT KEY_ID SECRET BUCKET KEY
 """
+import base64
+import hashlib
+import hmac
 import json
 import sys
 import time
@@ -86,6 +94,23 @@ def job_worker(endpoint, job, payloads=None):
         expect_code("SignatureDoesNotMatch", forged.get_object, Bucket=inputs[0][1],
                     Key=inputs[0][2])
     return got
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(key, key_id, job, pipeline, read, write, execution=None, ttl=600):
+    payload = {"job": job, "pipeline": pipeline}
+    if execution is not None:
+        payload["e"] = execution
+    payload.update({"exp": int(time.time()) + ttl, "r": read, "w": write})
+    token = f"SLJ1.{key_id}." + _b64url(json.dumps(payload, separators=(",", ":")).encode())
+    token += "." + _b64url(hmac.new(key, token.encode(), hashlib.sha256).digest())
+    secret = base64.b64encode(hmac.new(key, b"sluice-job-secret\n" + token.encode(),
+                                       hashlib.sha256).digest()).decode()[:40]
+    access_key_id = "ASIA" + base64.b32encode(hashlib.sha256(token.encode()).digest()[:10]).decode()
+    return access_key_id, secret, token
 
 
 def http(method, url, data=None):

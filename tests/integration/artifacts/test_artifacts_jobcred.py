@@ -6,9 +6,10 @@ output artifact to sluice-artifacts with boto3 and the job's artifactCredentials
 artifact location and succeeds the job; as the build's worker it reads the input with the
 build job's credentials and compares the bytes (jobcred_client.job_worker also checks the
 scope: an input cannot be written, an output read, nothing else listed or read, nothing
-written outside the outputs). Then, with the build's credentials: another pipeline's object
-and another key are AccessDenied, a token whose signature or scope was changed is
-InvalidToken, and a forged secret is SignatureDoesNotMatch.
+written outside the outputs); the source's token names the pipeline and its execution.
+Then, with the build's credentials: another pipeline's object and another key are
+AccessDenied, a token whose signature or scope was changed is InvalidToken, and a forged
+secret is SignatureDoesNotMatch.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -106,6 +107,10 @@ def check_source_to_build(stack):
         name=NAME)["pipelineExecutionId"]
 
     source = take_job(stack, SOURCE, "Source")
+    # the token names the job's pipeline and execution: the store records them for retention
+    middle = source["data"]["artifactCredentials"]["sessionToken"].split(".")[2]
+    scope = json.loads(base64.urlsafe_b64decode(middle + "=" * (-len(middle) % 4)))
+    assert scope["pipeline"] == NAME and scope["e"] == execution, (scope, execution)
     outputs = jobcred_client.locations(source["data"]["outputArtifacts"])
     assert [o[0] for o in outputs] == ["SourceArtifact"] and outputs[0][1] == BUCKET, outputs
     payload = os.urandom(200 * 1024 + 11)

@@ -262,6 +262,8 @@ static void test_job_record(void)
                  0);
     CHECK_STR_EQ(secret, json_string_value(json_object_get(cred, "secretAccessKey")));
     CHECK_STR_EQ(scope->job_id, "11111111-2222-4333-8444-555555555555");
+    /* the job's pipeline execution is named in the token (the store records it) */
+    CHECK_STR_EQ(scope->execution_id, "aaaaaaaa-2222-4333-8444-555555555555");
     CHECK_INT_EQ(scope->expires_s, 2000000000);
     CHECK(aws_jobcred_allows(scope, AWS_JOBCRED_READ, "b1", "k1"));
     CHECK(!aws_jobcred_allows(scope, AWS_JOBCRED_WRITE, "b1", "k1"));

@@ -2,7 +2,8 @@
  * Unit tests of sluice/aws_jobcred.h and sluice/aws_jobdata.h: key files,
  * the token's form and its derived secret and access key id (recomputed
  * here independently of the module's code paths where cheap), determinism,
- * rotation, expiry, tampering, and scope checks.
+ * rotation, expiry, tampering, scope checks, and the optional execution id
+ * ("e") of hand-signed payloads.
  */
 #include "sluice/aws_jobcred.h"
 #include "sluice/aws_jobdata.h"
@@ -11,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,160 @@ static aws_jobcred_scope *demo_scope(void)
     s->write_count = 1;
     snprintf(s->write[0], sizeof s->write[0], "b/out/key");
     return s;
+}
+
+static void b64url(const unsigned char *data, size_t len, char *out)
+{
+    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    while (n > 0 && out[n - 1] == '=') {
+        n--;
+    }
+    out[n] = '\0';
+    for (int i = 0; i < n; i++) {
+        out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+    }
+}
+
+/* A token over payload signed with KEY_HEX as k1 (as aws_jobcred.h describes it), and its
+ * access key id, computed here without the module. */
+static void sign_payload(const char *payload, char *token, size_t tokenlen, char akid[21])
+{
+    unsigned char key[32];
+    for (int i = 0; i < 32; i++) {
+        key[i] = (unsigned char)i;
+    }
+    char enc[4096];
+    b64url((const unsigned char *)payload, strlen(payload), enc);
+    int n = snprintf(token, tokenlen, "SLJ1.k1.%s", enc);
+    unsigned char mac[32];
+    unsigned int mac_len = 0;
+    HMAC(EVP_sha256(), key, 32, (unsigned char *)token, (size_t)n, mac, &mac_len);
+    b64url(mac, 32, enc);
+    snprintf(token + n, tokenlen - (size_t)n, ".%s", enc);
+    unsigned char digest[32];
+    SHA256((const unsigned char *)token, strlen(token), digest);
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    memcpy(akid, "ASIA", 4);
+    for (size_t i = 0; i < 16; i++) {
+        size_t bit = i * 5;
+        unsigned int v = ((unsigned int)digest[bit / 8] << 8) | digest[bit / 8 + 1];
+        akid[4 + i] = alphabet[(v >> (11 - bit % 8)) & 0x1f];
+    }
+    akid[20] = '\0';
+}
+
+/* The decoded payload of a token (its middle part). */
+static void token_payload(const char *token, char *out, size_t outlen)
+{
+    const char *start = strchr(token + 5, '.') + 1;
+    const char *end = strchr(start, '.');
+    char b64[4096];
+    size_t n = (size_t)(end - start);
+    memcpy(b64, start, n);
+    for (size_t i = 0; i < n; i++) {
+        b64[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+    }
+    while (n % 4 != 0) {
+        b64[n++] = '=';
+    }
+    b64[n] = '\0';
+    int got = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)b64, (int)n);
+    size_t len = got > 0 ? (size_t)got : 0;
+    while (len > 0 && out[len - 1] == '\0') {
+        len--;
+    }
+    out[len < outlen ? len : outlen - 1] = '\0';
+}
+
+static void test_execution(void)
+{
+    aws_jobcred_keys *keys = NULL;
+    char err[256];
+    REQUIRE(aws_jobcred_keys_parse(&keys, "k1 " KEY_HEX "\n", err, sizeof err) == 0);
+    aws_jobcred_scope *s = demo_scope();
+    aws_jobcred_scope *got = calloc(1, sizeof *got);
+    char secret[41];
+    char code[64];
+    char payload[4096];
+    /* without an execution the payload has no "e": tokens are what they were before it */
+    aws_jobcred plain;
+    REQUIRE(aws_jobcred_mint(keys, s, &plain, err, sizeof err) == 0);
+    token_payload(plain.session_token, payload, sizeof payload);
+    CHECK_STR_EQ(payload, "{\"job\":\"job-1\",\"pipeline\":\"demo\",\"exp\":2000000000,"
+                          "\"r\":[\"b/in/key\"],\"w\":[\"b/out/key\"]}");
+    CHECK_INT_EQ(aws_jobcred_verify(keys, plain.access_key_id, plain.session_token, 0, got, secret,
+                                    code, err, sizeof err),
+                 0);
+    CHECK_STR_EQ(got->execution_id, "");
+    /* with one: "e" after the pipeline, filled by verify */
+    snprintf(s->execution_id, sizeof s->execution_id, "0a1b2c3d-e5f6-4789-8abc-def012345678");
+    aws_jobcred tagged;
+    REQUIRE(aws_jobcred_mint(keys, s, &tagged, err, sizeof err) == 0);
+    CHECK(strcmp(tagged.session_token, plain.session_token) != 0);
+    token_payload(tagged.session_token, payload, sizeof payload);
+    CHECK_STR_EQ(payload, "{\"job\":\"job-1\",\"pipeline\":\"demo\","
+                          "\"e\":\"0a1b2c3d-e5f6-4789-8abc-def012345678\",\"exp\":2000000000,"
+                          "\"r\":[\"b/in/key\"],\"w\":[\"b/out/key\"]}");
+    CHECK_INT_EQ(aws_jobcred_verify(keys, tagged.access_key_id, tagged.session_token, 0, got,
+                                    secret, code, err, sizeof err),
+                 0);
+    CHECK_STR_EQ(got->execution_id, "0a1b2c3d-e5f6-4789-8abc-def012345678");
+    CHECK_STR_EQ(got->pipeline, "demo");
+    CHECK_STR_EQ(secret, tagged.secret_access_key);
+    /* a control character in the execution id is refused at minting */
+    aws_jobcred bad;
+    snprintf(s->execution_id, sizeof s->execution_id, "exec\n1");
+    CHECK_INT_EQ(aws_jobcred_mint(keys, s, &bad, err, sizeof err), SLUICE_EINVAL);
+    /* hand-signed payloads: "e" may be absent or a string; anything else is InvalidToken */
+    static const struct {
+        const char *payload;
+        int rc;
+        const char *execution;
+    } cases[] = {
+        {"{\"job\":\"j\",\"pipeline\":\"p\",\"exp\":2000000000,\"r\":[],\"w\":[]}", 0, ""},
+        {"{\"job\":\"j\",\"pipeline\":\"p\",\"e\":\"x-1\",\"exp\":2000000000,\"r\":[],\"w\":[]}", 0,
+         "x-1"},
+        {"{\"job\":\"j\",\"pipeline\":\"p\",\"e\":7,\"exp\":2000000000,\"r\":[],\"w\":[]}",
+         SLUICE_EDENIED, ""},
+        {"{\"job\":\"j\",\"pipeline\":\"p\",\"e\":null,\"exp\":2000000000,\"r\":[],\"w\":[]}",
+         SLUICE_EDENIED, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char token[4096];
+        char akid[21];
+        sign_payload(cases[i].payload, token, sizeof token, akid);
+        CHECK_INT_EQ(aws_jobcred_verify(keys, akid, token, 0, got, secret, code, err, sizeof err),
+                     cases[i].rc);
+        CHECK_STR_EQ(got->execution_id, cases[i].execution);
+        if (cases[i].rc != 0) {
+            CHECK_STR_EQ(code, "InvalidToken");
+        }
+    }
+    /* an execution id of 127 bytes fits, 128 does not */
+    char longest[300];
+    memset(longest, 'x', 128);
+    longest[128] = '\0';
+    char doc[512];
+    char token[4096];
+    char akid[21];
+    snprintf(doc, sizeof doc,
+             "{\"job\":\"j\",\"pipeline\":\"p\",\"e\":\"%s\",\"exp\":2000000000,\"r\":[],\"w\":[]}",
+             longest);
+    sign_payload(doc, token, sizeof token, akid);
+    CHECK_INT_EQ(aws_jobcred_verify(keys, akid, token, 0, got, secret, code, err, sizeof err),
+                 SLUICE_EDENIED);
+    longest[127] = '\0';
+    snprintf(doc, sizeof doc,
+             "{\"job\":\"j\",\"pipeline\":\"p\",\"e\":\"%s\",\"exp\":2000000000,\"r\":[],\"w\":[]}",
+             longest);
+    sign_payload(doc, token, sizeof token, akid);
+    CHECK_INT_EQ(aws_jobcred_verify(keys, akid, token, 0, got, secret, code, err, sizeof err), 0);
+    CHECK_INT_EQ(strlen(got->execution_id), 127);
+    aws_jobcred_clear(&plain);
+    aws_jobcred_clear(&tagged);
+    free(got);
+    free(s);
+    aws_jobcred_keys_free(keys);
 }
 
 static void test_keys_parse(void)
@@ -166,7 +322,7 @@ static void test_jobdata(void)
     REQUIRE(aws_jobcred_keys_parse(&keys, "k1 " KEY_HEX "\n", err, sizeof err) == 0);
     json_error_t jerr;
     json_t *data = json_loads(
-        "{\"pipelineContext\": {\"pipelineName\": \"demo\"},"
+        "{\"pipelineContext\": {\"pipelineName\": \"demo\", \"pipelineExecutionId\": \"exec-7\"},"
         " \"inputArtifacts\": [{\"name\": \"src\", \"location\": {\"type\": \"S3\", "
         "\"s3Location\": {\"bucketName\": \"sluice-artifacts\", \"objectKey\": \"demo/src/a\"}}},"
         " {\"name\": \"nolocation\"}],"
@@ -181,6 +337,7 @@ static void test_jobdata(void)
     CHECK_INT_EQ(s->write_count, 1);
     CHECK_STR_EQ(s->write[0], "sluice-artifacts/demo/out/b");
     CHECK_STR_EQ(s->pipeline, "demo");
+    CHECK_STR_EQ(s->execution_id, "exec-7");
     json_t *cred = aws_jobdata_credentials(keys, "job-9", data, 2000000000, err, sizeof err);
     json_t *again = aws_jobdata_credentials(keys, "job-9", data, 2000000000, err, sizeof err);
     REQUIRE(cred != NULL && again != NULL);
@@ -193,9 +350,20 @@ static void test_jobdata(void)
     CHECK_STR_EQ(secret, json_string_value(json_object_get(cred, "secretAccessKey")));
     CHECK(aws_jobcred_allows(s, AWS_JOBCRED_WRITE, "sluice-artifacts", "demo/out/b"));
     CHECK_STR_EQ(s->job_id, "job-9");
+    CHECK_STR_EQ(s->execution_id, "exec-7");
     json_decref(cred);
     json_decref(again);
     CHECK(aws_jobdata_credentials(keys, "", data, 1, err, sizeof err) == NULL);
+    char longest[200];
+    memset(longest, 'x', 128);
+    longest[128] = '\0';
+    json_object_set_new(json_object_get(data, "pipelineContext"), "pipelineExecutionId",
+                        json_string(longest));
+    CHECK_INT_EQ(aws_jobdata_scope("job-9", data, 1234, s, err, sizeof err), SLUICE_EINVAL);
+    CHECK(strstr(err, "execution") != NULL);
+    json_object_del(json_object_get(data, "pipelineContext"), "pipelineExecutionId");
+    CHECK_INT_EQ(aws_jobdata_scope("job-9", data, 1234, s, err, sizeof err), 0);
+    CHECK_STR_EQ(s->execution_id, "");
     json_decref(data);
     free(s);
     aws_jobcred_keys_free(keys);
@@ -206,5 +374,6 @@ int main(void)
     RUN_TEST(test_keys_parse);
     RUN_TEST(test_mint_verify);
     RUN_TEST(test_jobdata);
+    RUN_TEST(test_execution);
     return sluice_test_report();
 }

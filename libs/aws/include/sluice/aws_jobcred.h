@@ -15,7 +15,14 @@
  * The session token carries the scope, signed:
  *
  *   SLJ1.<key id>.<base64url(payload)>.<base64url(HMAC-SHA256(key, everything before))>
- *   payload {"job":..., "pipeline":..., "exp": <epoch s>, "r": ["bucket/key",...], "w": [...]}
+ *   payload {"job":..., "pipeline":..., "e":..., "exp": <epoch s>, "r": ["bucket/key",...],
+ *            "w": [...]}
+ *
+ * "e" is the pipeline execution id the job belongs to; it is written only when
+ * the scope names one, so tokens minted without it (and tokens minted before
+ * it existed) are unchanged and verify with an empty execution_id. The
+ * artifact store records pipeline and "e" with every object such a token
+ * writes (its retention sweeper keeps or removes artifacts by execution).
  *
  * and the other two parts derive from it: the secret access key is the first
  * 40 characters of base64(HMAC-SHA256(key, "sluice-job-secret\n" + token)),
@@ -54,7 +61,8 @@ typedef struct aws_jobcred_keys aws_jobcred_keys;
 typedef struct aws_jobcred_scope {
     char job_id[128];
     char pipeline[128];
-    int64_t expires_s; /* epoch seconds: the job's deadline */
+    char execution_id[128]; /* "" when the token names no execution */
+    int64_t expires_s;      /* epoch seconds: the job's deadline */
     size_t read_count, write_count;
     char read[AWS_JOBCRED_OBJECTS_MAX][AWS_JOBCRED_OBJECT_MAX]; /* "bucket/key" */
     char write[AWS_JOBCRED_OBJECTS_MAX][AWS_JOBCRED_OBJECT_MAX];
@@ -88,7 +96,8 @@ const char *aws_jobcred_keys_signing_id(const aws_jobcred_keys *keys);
 
 /*
  * Mints the credentials of scope with the first key. 0, or SLUICE_EINVAL
- * (empty job id, an object without '/', a field with control characters),
+ * (empty job id, an object without '/', a field with control characters;
+ * pipeline and execution_id may be empty),
  * SLUICE_ETOOBIG (token over AWS_JOBCRED_TOKEN_MAX), SLUICE_ENOMEM; out is
  * cleared on failure. Deterministic: the same keys and scope give the same
  * credentials.

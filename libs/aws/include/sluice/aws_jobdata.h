@@ -6,8 +6,10 @@
  *
  * Scope (aws_jobcred.h): read exactly the objects of data.inputArtifacts[*]
  * .location.s3Location {bucketName, objectKey}, write exactly those of
- * data.outputArtifacts[*], until the job's deadline; job id and
- * data.pipelineContext.pipelineName are recorded. Artifacts without a
+ * data.outputArtifacts[*], until the job's deadline; job id,
+ * data.pipelineContext.pipelineName and data.pipelineContext
+ * .pipelineExecutionId (the token's "e"; absent: none) are recorded.
+ * Artifacts without a
  * location are skipped. Minting is deterministic, so the same job always
  * gets the same credentials. Pure.
  */
@@ -22,8 +24,9 @@
 /*
  * Fills scope from job_id, JobData data (borrowed) and the expiry (epoch
  * seconds). 0, or SLUICE_EINVAL (no job id, a location with an empty or
- * over-long bucket or key), SLUICE_ETOOBIG (more than AWS_JOBCRED_OBJECTS_MAX
- * inputs or outputs), with err set.
+ * over-long bucket or key, an over-long pipeline execution id),
+ * SLUICE_ETOOBIG (more than AWS_JOBCRED_OBJECTS_MAX inputs or outputs), with
+ * err set.
  */
 int aws_jobdata_scope(const char *job_id, const json_t *data, int64_t expires_s,
                       aws_jobcred_scope *scope, char *err, size_t errlen);
