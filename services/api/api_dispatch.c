@@ -331,6 +331,10 @@ void api_dispatch_http(const http_request *req, http_response *resp, void *ctx)
         goto out;
     }
     status = api_dispatch_invoke(d, op, auth.identity, auth.role, input, &call);
+    if (d->replay != NULL && status >= 500) {
+        /* a failure the SDKs retry: the retry, re-signed in the same second, is no replay */
+        aws_replay_forget(d->replay, auth.signature);
+    }
     if (api_call_failed(&call)) {
         exception = call.exception;
         aws_json_respond_error(resp, call.exception, call.message, request_id);

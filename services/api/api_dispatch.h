@@ -14,7 +14,8 @@
  *   5b. with the replay cache on, a mutating operation (any class but read)
  *      whose signature was already accepted inside the skew window is refused
  *      with InvalidSignatureException (aws_replay.h); a full cache answers
- *      ThrottlingException,
+ *      ThrottlingException; a 5xx answer forgets the signature again (SDKs
+ *      retry those, re-signing within the same second),
  *   6. the operation's handler (api_pipelines.h, api_executions.h, api_workers.h),
  *   7. the answer: the output object, or {"__type", "message"} with the
  *      exception's status (400 for CodePipeline's exceptions, 500 InternalFailure,

@@ -173,6 +173,28 @@ int aws_replay_check(aws_replay *cache, const char *signature, int64_t expires_m
     return rc;
 }
 
+int aws_replay_forget(aws_replay *cache, const char *signature)
+{
+    unsigned char sig[REPLAY_SIG_LEN];
+    if (cache == NULL || !replay_decode(signature, sig)) {
+        return SLUICE_EINVAL;
+    }
+    pthread_mutex_lock(&cache->lock);
+    uint32_t *link = &cache->buckets[replay_bucket(cache, sig)];
+    int rc = SLUICE_ENOTFOUND;
+    while (*link != REPLAY_NONE) {
+        uint32_t i = *link;
+        if (memcmp(cache->entries[i].sig, sig, REPLAY_SIG_LEN) == 0) {
+            replay_release(cache, link, i);
+            rc = SLUICE_OK;
+            break;
+        }
+        link = &cache->entries[i].next;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return rc;
+}
+
 size_t aws_replay_count(aws_replay *cache)
 {
     if (cache == NULL) {

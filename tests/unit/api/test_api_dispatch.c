@@ -9,6 +9,7 @@
 #include "sluice/aws_json.h"
 #include "sluice/aws_sigv4.h"
 #include "sluice/buf.h"
+#include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice/time.h"
 #include "sluice_test.h"
@@ -345,6 +346,17 @@ static void test_signed_target_and_replay(void)
     CHECK_STR_EQ(type, "AccessDeniedException");
     CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
     CHECK_STR_EQ(type, "AccessDeniedException");
+    /* a 5xx answer forgets the signature: the SDK's retry, signed in the same second, passes */
+    api_memory_set_failure(f.mem, SLUICE_EIO);
+    build(&r, "AKIDADMIN", "admin-secret", start, "{\"name\":\"other\"}", "{\"name\":\"other\"}", 0,
+          true);
+    int failed = send_request(&f, &r, type, sizeof type, NULL);
+    CHECK(failed >= 500);
+    api_memory_set_failure(f.mem, 0);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "PipelineNotFoundException");
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "InvalidSignatureException");
     /* without the cache the same mutating request passes twice */
     api_dispatch_free(f.dispatch);
     f.dispatch = plain;

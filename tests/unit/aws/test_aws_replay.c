@@ -1,7 +1,7 @@
 /*
  * The signature replay cache (aws_replay.h) with an injected clock: first
  * sight recorded, a second sight inside the window refused, the entry
- * forgotten once its window closes, the bound held (expired entries swept,
+ * forgotten once its window closes or on request, the bound held (expired entries swept,
  * live ones never evicted), malformed input refused, and concurrent checkers
  * of one signature: exactly one wins.
  */
@@ -83,6 +83,26 @@ static void test_bound_and_sweep(void)
     aws_replay_free(c);
 }
 
+static void test_forget(void)
+{
+    aws_replay *c = NULL;
+    REQUIRE(aws_replay_new(4, &c) == SLUICE_OK);
+    char a[65];
+    char b[65];
+    sig_for(7, a);
+    sig_for(8, b);
+    CHECK_INT_EQ(aws_replay_check(c, a, 1000, 0), SLUICE_OK);
+    CHECK_INT_EQ(aws_replay_check(c, b, 1000, 0), SLUICE_OK);
+    CHECK_INT_EQ(aws_replay_forget(c, a), SLUICE_OK);
+    CHECK_INT_EQ(aws_replay_count(c), 1);
+    CHECK_INT_EQ(aws_replay_forget(c, a), SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(aws_replay_forget(c, "zz"), SLUICE_EINVAL);
+    /* forgotten: the same signature is a first sight again; the other is still held */
+    CHECK_INT_EQ(aws_replay_check(c, a, 1000, 1), SLUICE_OK);
+    CHECK_INT_EQ(aws_replay_check(c, b, 1000, 1), SLUICE_EEXIST);
+    aws_replay_free(c);
+}
+
 static void test_bad_input(void)
 {
     aws_replay *c = NULL;
@@ -152,6 +172,7 @@ int main(void)
 {
     RUN_TEST(test_seen_twice_inside_window);
     RUN_TEST(test_bound_and_sweep);
+    RUN_TEST(test_forget);
     RUN_TEST(test_bad_input);
     RUN_TEST(test_concurrent_checkers);
     return sluice_test_report();

@@ -43,6 +43,14 @@ void aws_replay_free(aws_replay *cache);
  */
 int aws_replay_check(aws_replay *cache, const char *signature, int64_t expires_ms, int64_t now_ms);
 
+/*
+ * Forgets signature (a request it belonged to failed in a way its client
+ * retries, so the retry — re-signed within the same second, hence the same
+ * signature — is not taken for a replay). 0, SLUICE_ENOTFOUND, or SLUICE_EINVAL
+ * for a malformed signature.
+ */
+int aws_replay_forget(aws_replay *cache, const char *signature);
+
 /* The number of entries held (live or not yet swept). */
 size_t aws_replay_count(aws_replay *cache);
 
