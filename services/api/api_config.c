@@ -50,6 +50,16 @@ static const sluice_config_var api_config_table[] = {
         "Pipelines the installation may hold (CreatePipeline: LimitExceededException)"),
     SLUICE_CONFIG_STR("SLUICE_API_JOBS_GROUP", api_config, jobs_group, 1, "sluice-api-jobs",
                       "Consumer group of the api's jobs topic consumer"),
+    SLUICE_CONFIG_INT("SLUICE_API_SIGV4_MAX_SKEW_S", api_config, sigv4_max_skew_s, 1, 3600, "900",
+                      "Largest difference between a request's X-Amz-Date and the api's clock, in "
+                      "seconds (larger: InvalidSignatureException, Signature expired)"),
+    SLUICE_CONFIG_BOOL("SLUICE_API_REPLAY_CACHE", api_config, replay_cache, "off",
+                       "Refuse a mutating request whose signature was already accepted inside "
+                       "the skew window (InvalidSignatureException)"),
+    SLUICE_CONFIG_INT("SLUICE_API_REPLAY_CACHE_ENTRIES", api_config, replay_cache_entries, 1,
+                      10000000, "100000",
+                      "Signatures the replay cache holds (about 48 bytes each); when all are "
+                      "live a mutating request is refused with ThrottlingException"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", api_config, log_level, 1, "info",
                       "Log level: debug, info, warn, error, off"),
 };

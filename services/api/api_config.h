@@ -12,6 +12,7 @@
 
 #include "sluice/config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ typedef struct api_config {
     int64_t max_pipelines;         /* SLUICE_API_MAX_PIPELINES */
     char jobs_group[256];          /* SLUICE_API_JOBS_GROUP */
     char job_keys_file[1024];      /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
+    int64_t sigv4_max_skew_s;      /* SLUICE_API_SIGV4_MAX_SKEW_S */
+    bool replay_cache;             /* SLUICE_API_REPLAY_CACHE */
+    int64_t replay_cache_entries;  /* SLUICE_API_REPLAY_CACHE_ENTRIES */
     char log_level[16];            /* SLUICE_LOG_LEVEL */
 } api_config;
 

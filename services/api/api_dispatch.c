@@ -13,6 +13,7 @@
 #include "api_workers.h"
 
 #include "sluice/aws_json.h"
+#include "sluice/aws_replay.h"
 #include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -69,6 +70,7 @@ struct api_dispatch {
     const api_env *env;
     const aws_credentials *credentials;
     aws_sigv4_config sigv4;
+    aws_replay *replay; /* NULL: no replay cache */
     http_metrics_family *requests;
     http_metrics_family *duration;
     http_metrics_family *errors;
@@ -116,7 +118,16 @@ int api_dispatch_new(const api_dispatch_config *cfg, api_dispatch **out, char *e
     d->credentials = cfg->credentials;
     d->sigv4.region = cfg->env->region;
     d->sigv4.service = "codepipeline";
-    d->sigv4.max_skew_ms = 0;
+    d->sigv4.max_skew_ms = cfg->max_skew_ms > 0 ? cfg->max_skew_ms : AWS_SIGV4_MAX_SKEW_MS;
+    d->sigv4.required_signed = "X-Amz-Target";
+    if (cfg->replay_entries > 0) {
+        int rc = aws_replay_new(cfg->replay_entries, &d->replay);
+        if (rc != 0) {
+            free(d);
+            return sluice_error_set(err, errlen, rc, "cannot create a replay cache of %zu entries",
+                                    cfg->replay_entries);
+        }
+    }
     if (cfg->metrics != NULL) {
         const char *op_status[] = {"op", "status"};
         const char *op_only[] = {"op"};
@@ -131,6 +142,7 @@ int api_dispatch_new(const api_dispatch_config *cfg, api_dispatch **out, char *e
             cfg->metrics, "sluice_api_errors_total",
             "CodePipeline API error answers by operation and exception", op_exception, 2);
         if (d->requests == NULL || d->duration == NULL || d->errors == NULL) {
+            aws_replay_free(d->replay);
             free(d);
             return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                     "cannot declare the api's metric families");
@@ -142,6 +154,9 @@ int api_dispatch_new(const api_dispatch_config *cfg, api_dispatch **out, char *e
 
 void api_dispatch_free(api_dispatch *d)
 {
+    if (d != NULL) {
+        aws_replay_free(d->replay);
+    }
     free(d);
 }
 
@@ -193,6 +208,44 @@ int api_dispatch_invoke(const api_dispatch *d, const char *op, const char *ident
     return api_call_failed(call) ? aws_json_error_status(call->exception) : 200;
 }
 
+/*
+ * The replay check of an authenticated request for op: 0 to go on, or an
+ * error answer's type and message (a replayed signature, a full cache). Read
+ * operations, unknown ones and ones the role may not call (denied further on)
+ * never touch the cache.
+ */
+static int api_dispatch_replay(const api_dispatch *d, const char *op, const aws_sigv4_result *auth,
+                               const char **type, const char **message)
+{
+    const api_dispatch_op *entry = api_dispatch_find(op);
+    if (d->replay == NULL || entry == NULL || entry->cls == API_AUTH_READ ||
+        !api_auth_allows(auth->role, entry->cls)) {
+        return 0;
+    }
+    int rc = aws_replay_check(d->replay, auth->signature, auth->expires_ms, d->env->clock_ms());
+    if (rc == SLUICE_EEXIST) {
+        *type = "InvalidSignatureException";
+        *message = "Signature already used: this signed request was accepted before; sign every "
+                   "request anew (a mutating request signed identically within the same second "
+                   "is a replay)";
+        return rc;
+    }
+    if (rc == SLUICE_ETOOBIG) {
+        *type = "ThrottlingException";
+        *message = "Rate exceeded: the replay cache is full of signatures still inside the skew "
+                   "window (SLUICE_API_REPLAY_CACHE_ENTRIES)";
+        return rc;
+    }
+    if (rc != 0) {
+        /* an expiry at or before now: verification just accepted it, so the clock moved;
+         * treat it as expired, which no replay can reuse either */
+        *type = "InvalidSignatureException";
+        *message = "Signature expired.";
+        return rc;
+    }
+    return 0;
+}
+
 /* Counts the request and logs it. */
 static void api_dispatch_record(const api_dispatch *d, const char *op, int status,
                                 const char *exception, const char *identity, int64_t start_ns)
@@ -233,6 +286,8 @@ void api_dispatch_http(const http_request *req, http_response *resp, void *ctx)
     api_call call;
     int status = 0;
     const char *exception = NULL;
+    const char *replay_type = NULL;
+    const char *replay_message = NULL;
 
     aws_json_request_id(request_id);
     memset(&call, 0, sizeof call);
@@ -268,7 +323,18 @@ void api_dispatch_http(const http_request *req, http_response *resp, void *ctx)
         status = resp->status;
         goto out;
     }
+    if (api_dispatch_replay(d, op, &auth, &replay_type, &replay_message) != 0) {
+        exception = replay_type;
+        SLUICE_WARN("%s by %s refused: %s", op, auth.identity, replay_type);
+        aws_json_respond_error(resp, replay_type, replay_message, request_id);
+        status = resp->status;
+        goto out;
+    }
     status = api_dispatch_invoke(d, op, auth.identity, auth.role, input, &call);
+    if (d->replay != NULL && status >= 500) {
+        /* a failure the SDKs retry: the retry, re-signed in the same second, is no replay */
+        aws_replay_forget(d->replay, auth.signature);
+    }
     if (api_call_failed(&call)) {
         exception = call.exception;
         aws_json_respond_error(resp, call.exception, call.message, request_id);

@@ -3,11 +3,19 @@
  *
  * The request dispatcher of the api (AWS JSON 1.1, POST /): for every request
  *   1. a request id (x-amzn-RequestId of the answer),
- *   2. SigV4 authentication against the configured access keys (aws_sigv4.h),
+ *   2. SigV4 authentication against the configured access keys (aws_sigv4.h);
+ *      X-Amz-Target must be among the signed headers (an unsigned target could
+ *      be rewritten in flight into another operation), and the X-Amz-Date must
+ *      lie within the configured skew window,
  *   3. the operation from X-Amz-Target (CodePipeline_20150709.<Operation>),
  *   4. the body: one JSON object (empty means {}), bounded depth,
  *   5. authorization: the caller's role must allow the operation's class
  *      (api_auth.h), else AccessDeniedException,
+ *   5b. with the replay cache on, a mutating operation (any class but read)
+ *      whose signature was already accepted inside the skew window is refused
+ *      with InvalidSignatureException (aws_replay.h); a full cache answers
+ *      ThrottlingException; a 5xx answer forgets the signature again (SDKs
+ *      retry those, re-signing within the same second),
  *   6. the operation's handler (api_pipelines.h, api_executions.h, api_workers.h),
  *   7. the answer: the output object, or {"__type", "message"} with the
  *      exception's status (400 for CodePipeline's exceptions, 500 InternalFailure,
@@ -17,8 +25,9 @@
  * names no operation). A malformed request never stops the service: every
  * failure is an answer.
  *
- * A dispatcher is immutable after api_dispatch_new; api_dispatch_http runs
- * on the HTTP server's pool threads concurrently.
+ * A dispatcher is immutable after api_dispatch_new apart from its replay
+ * cache, which locks itself; api_dispatch_http runs on the HTTP server's pool
+ * threads concurrently.
  */
 #ifndef SLUICE_API_DISPATCH_H
 #define SLUICE_API_DISPATCH_H
@@ -32,6 +41,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct api_dispatch api_dispatch;
 
@@ -39,6 +49,8 @@ typedef struct api_dispatch_config {
     const api_env *env;                 /* borrowed; outlives the dispatcher */
     const aws_credentials *credentials; /* borrowed; read-only */
     http_metrics *metrics;              /* optional, borrowed */
+    int64_t max_skew_ms;                /* SigV4 clock-skew window; 0: AWS's 15 minutes */
+    size_t replay_entries;              /* replay cache bound; 0: no replay cache */
 } api_dispatch_config;
 
 /*

@@ -165,7 +165,13 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (s->metrics == NULL) {
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
-    api_dispatch_config dcfg = {&s->env, s->credentials, s->metrics};
+    api_dispatch_config dcfg = {
+        .env = &s->env,
+        .credentials = s->credentials,
+        .metrics = s->metrics,
+        .max_skew_ms = s->cfg.sigv4_max_skew_s * 1000,
+        .replay_entries = s->cfg.replay_cache ? (size_t)s->cfg.replay_cache_entries : 0,
+    };
     rc = api_dispatch_new(&dcfg, &s->dispatch, err, errlen);
     if (rc != 0) {
         return rc;

@@ -61,7 +61,7 @@ static fuzz_world *fuzz_world_get(void)
                               .max_pipelines = 20};
         api_memory *probe = api_memory_new();
         world.env.backend = api_memory_backend(probe);
-        api_dispatch_config cfg = {&world.env, world.credentials, NULL};
+        api_dispatch_config cfg = {.env = &world.env, .credentials = world.credentials};
         if (api_dispatch_new(&cfg, &world.dispatch, err, sizeof err) != 0) {
             abort();
         }

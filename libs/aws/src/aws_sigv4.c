@@ -697,6 +697,33 @@ bool aws_sigv4_list_has(const char *list, const char *name)
     return false;
 }
 
+int aws_sigv4_check_signed(const char *signed_headers, const char *required, char *missing,
+                           size_t missing_len)
+{
+    const char *p = required != NULL ? required : "";
+    char name[SIGV4_HEADER_NAME_MAX + 1];
+    while (*p != '\0') {
+        const char *semi = strchr(p, ';');
+        size_t n = semi != NULL ? (size_t)(semi - p) : strlen(p);
+        if (n > 0) {
+            size_t copy = n < sizeof name ? n : sizeof name - 1;
+            memcpy(name, p, copy);
+            name[copy] = '\0';
+            if (signed_headers == NULL || !aws_sigv4_list_has(signed_headers, name)) {
+                if (missing != NULL && missing_len > 0) {
+                    snprintf(missing, missing_len, "%s", name);
+                }
+                return SLUICE_ENOTFOUND;
+            }
+        }
+        p += n;
+        if (*p == ';') {
+            p++;
+        }
+    }
+    return SLUICE_OK;
+}
+
 /* The 15-minute window, in AWS's words. */
 static int sigv4_check_skew(const char *amz_date, int64_t signed_ms, int64_t now_ms,
                             int64_t skew_ms, aws_sigv4_result *result)
@@ -766,7 +793,15 @@ static int sigv4_check_request_shape(const aws_sigv4_config *config,
         return sigv4_deny(result, "InvalidSignatureException",
                           "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
     }
+    char missing[SIGV4_HEADER_NAME_MAX + 1];
+    if (aws_sigv4_check_signed(auth->signed_headers, config->required_signed, missing,
+                               sizeof missing) != SLUICE_OK) {
+        return sigv4_deny(result, "InvalidSignatureException",
+                          "'%s' must be a 'SignedHeader' in the AWS Authorization.", missing);
+    }
     int64_t skew_ms = config->max_skew_ms > 0 ? config->max_skew_ms : AWS_SIGV4_MAX_SKEW_MS;
+    result->signed_ms = signed_ms;
+    result->expires_ms = signed_ms + skew_ms;
     return sigv4_check_skew(amz_date, signed_ms, now_ms, skew_ms, result);
 }
 
@@ -902,6 +937,7 @@ int aws_sigv4_verify(const aws_sigv4_config *config, const aws_credentials *stor
     result->http_status = 200;
     snprintf(result->identity, sizeof result->identity, "%s", cred->identity);
     snprintf(result->role, sizeof result->role, "%s", cred->role);
+    snprintf(result->signature, sizeof result->signature, "%s", auth.signature);
     return SLUICE_OK;
 }
 

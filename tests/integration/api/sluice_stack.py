@@ -75,7 +75,8 @@ def _pump(stream, lines):
 class Stack:
     """sluice-orchestrator + sluice-api + api_job_runner, stopped by close()."""
 
-    def __init__(self, runner_rules=(), external_providers="", with_orchestrator=True):
+    def __init__(self, runner_rules=(), external_providers="", with_orchestrator=True,
+                 extra_env=None):
         env = _read_env_file()
         for key in ("SLUICE_TEST_KAFKA_BROKERS", "SLUICE_TEST_REDIS_HOST", "SLUICE_TEST_REDIS_PORT"):
             if key not in env:
@@ -127,6 +128,7 @@ class Stack:
             "SLUICE_EXTERNAL_PROVIDERS": external_providers,
             "SLUICE_LOG_LEVEL": "info",
         })
+        self.service_env.update(extra_env or {})
         try:
             if with_orchestrator:
                 self._spawn("orchestrator", [self.orchestrator_bin])

@@ -40,7 +40,8 @@ int api_fixture_init(api_fixture *f, const char *external)
         .clock_ms = sluice_time_now_ms,
         .max_pipelines = 5,
     };
-    api_dispatch_config cfg = {&f->env, f->credentials, f->metrics};
+    api_dispatch_config cfg = {
+        .env = &f->env, .credentials = f->credentials, .metrics = f->metrics};
     return api_dispatch_new(&cfg, &f->dispatch, err, sizeof err) == 0 ? 0 : -1;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "api_auth.h"
 #include "api_call.h"
+#include "api_config.h"
 #include "api_input.h"
 #include "api_jobs.h"
 #include "api_token.h"
@@ -307,6 +308,63 @@ static void test_job_record(void)
     aws_jobcred_keys_free(keys);
 }
 
+/* NULL-terminated name/value pairs looked up by api_config_load. */
+static const char *config_lookup(const char *name, void *ctx)
+{
+    const char *const *pairs = ctx;
+    for (size_t i = 0; pairs[i] != NULL; i += 2) {
+        if (strcmp(pairs[i], name) == 0) {
+            return pairs[i + 1];
+        }
+    }
+    return NULL;
+}
+
+static void test_config_sigv4(void)
+{
+    static api_config cfg;
+    char err[1024];
+    const char *base[] = {"SLUICE_API_CREDENTIALS", "AKID:secret:alice:admin",
+                          "SLUICE_KAFKA_BROKERS", "127.0.0.1:9092", NULL};
+    CHECK_INT_EQ(api_config_load(&cfg, config_lookup, (void *)base, err, sizeof err), 0);
+    CHECK_INT_EQ(cfg.sigv4_max_skew_s, 900); /* AWS's 15 minutes */
+    CHECK(!cfg.replay_cache);
+    CHECK_INT_EQ(cfg.replay_cache_entries, 100000);
+
+    const char *set[] = {"SLUICE_API_CREDENTIALS",
+                         "AKID:secret:alice:admin",
+                         "SLUICE_KAFKA_BROKERS",
+                         "127.0.0.1:9092",
+                         "SLUICE_API_SIGV4_MAX_SKEW_S",
+                         "60",
+                         "SLUICE_API_REPLAY_CACHE",
+                         "on",
+                         "SLUICE_API_REPLAY_CACHE_ENTRIES",
+                         "500",
+                         NULL};
+    CHECK_INT_EQ(api_config_load(&cfg, config_lookup, (void *)set, err, sizeof err), 0);
+    CHECK_INT_EQ(cfg.sigv4_max_skew_s, 60);
+    CHECK(cfg.replay_cache);
+    CHECK_INT_EQ(cfg.replay_cache_entries, 500);
+
+    const char *bad[] = {"SLUICE_API_CREDENTIALS",
+                         "AKID:secret:alice:admin",
+                         "SLUICE_KAFKA_BROKERS",
+                         "127.0.0.1:9092",
+                         "SLUICE_API_SIGV4_MAX_SKEW_S",
+                         "0",
+                         "SLUICE_API_REPLAY_CACHE",
+                         "maybe",
+                         "SLUICE_API_REPLAY_CACHE_ENTRIES",
+                         "0",
+                         NULL};
+    CHECK_INT_EQ(api_config_load(&cfg, config_lookup, (void *)bad, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "SLUICE_API_SIGV4_MAX_SKEW_S");
+    CHECK_STR_CONTAINS(err, "SLUICE_API_REPLAY_CACHE");
+    CHECK_STR_CONTAINS(err, "SLUICE_API_REPLAY_CACHE_ENTRIES");
+    CHECK(strstr(err, "secret") == NULL);
+}
+
 int main(void)
 {
     RUN_TEST(test_input_strings);
@@ -314,5 +372,6 @@ int main(void)
     RUN_TEST(test_tokens);
     RUN_TEST(test_auth);
     RUN_TEST(test_job_record);
+    RUN_TEST(test_config_sigv4);
     return sluice_test_report();
 }

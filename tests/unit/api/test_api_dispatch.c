@@ -9,6 +9,7 @@
 #include "sluice/aws_json.h"
 #include "sluice/aws_sigv4.h"
 #include "sluice/buf.h"
+#include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice/time.h"
 #include "sluice_test.h"
@@ -287,11 +288,92 @@ static void test_metrics_and_errors(void)
     api_fixture_free(&f);
 }
 
+/* X-Amz-Target outside SignedHeaders is refused, and the replay cache refuses a
+ * mutating request's second sight but not a read's. */
+static void test_signed_target_and_replay(void)
+{
+    api_fixture f;
+    signed_request r;
+    char type[64];
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+
+    /* signed without its target: the target could be swapped for another operation */
+    memset(&r, 0, sizeof r);
+    r.headers[r.count++] = (http_pair){"Host", HOST};
+    r.headers[r.count++] = (http_pair){"Content-Type", AWS_JSON_CONTENT_TYPE};
+    REQUIRE(aws_sigv4_sign("AKIDVIEW", "view-secret", "us-east-1", "codepipeline", "POST", "/",
+                           NULL, 0, r.headers, r.count, "{}", 2, sluice_time_now_ms(),
+                           &r.sig) == 0);
+    r.headers[r.count++] = (http_pair){"X-Amz-Target", "CodePipeline_20150709.ListPipelines"};
+    r.headers[r.count++] = (http_pair){"X-Amz-Date", r.sig.amz_date};
+    r.headers[r.count++] = (http_pair){"Authorization", r.sig.authorization};
+    r.req = (http_request){.method = "POST",
+                           .path = "/",
+                           .headers = r.headers,
+                           .header_count = r.count,
+                           .body = "{}",
+                           .body_len = 2};
+    json_t *body = NULL;
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, &body), 400);
+    CHECK_STR_EQ(type, "InvalidSignatureException");
+    CHECK_STR_EQ(json_string_value(json_object_get(body, "message")),
+                 "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+    json_decref(body);
+
+    /* a dispatcher with a replay cache over the same environment */
+    api_dispatch *plain = f.dispatch;
+    api_dispatch_config cfg = {.env = &f.env, .credentials = f.credentials, .replay_entries = 16};
+    char err[256];
+    REQUIRE(api_dispatch_new(&cfg, &f.dispatch, err, sizeof err) == 0);
+    const char *start = "CodePipeline_20150709.StartPipelineExecution";
+    const char *input = "{\"name\":\"nosuch\"}";
+    build(&r, "AKIDADMIN", "admin-secret", start, input, input, 0, true);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "PipelineNotFoundException"); /* reached the handler */
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, &body), 400);
+    CHECK_STR_EQ(type, "InvalidSignatureException");
+    CHECK_STR_CONTAINS(json_string_value(json_object_get(body, "message")),
+                       "Signature already used");
+    json_decref(body);
+    /* a read passes any number of times */
+    build(&r, "AKIDVIEW", "view-secret", "CodePipeline_20150709.ListPipelines", "{}", "{}", 0,
+          true);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 200);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 200);
+    /* a mutating call the role may not make is denied each time, never as a replay */
+    build(&r, "AKIDVIEW", "view-secret", start, input, input, 0, true);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "AccessDeniedException");
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "AccessDeniedException");
+    /* a 5xx answer forgets the signature: the SDK's retry, signed in the same second, passes */
+    api_memory_set_failure(f.mem, SLUICE_EIO);
+    build(&r, "AKIDADMIN", "admin-secret", start, "{\"name\":\"other\"}", "{\"name\":\"other\"}", 0,
+          true);
+    int failed = send_request(&f, &r, type, sizeof type, NULL);
+    CHECK(failed >= 500);
+    api_memory_set_failure(f.mem, 0);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "PipelineNotFoundException");
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "InvalidSignatureException");
+    /* without the cache the same mutating request passes twice */
+    api_dispatch_free(f.dispatch);
+    f.dispatch = plain;
+    build(&r, "AKIDADMIN", "admin-secret", start, input, input, 0, true);
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "PipelineNotFoundException");
+    CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
+    CHECK_STR_EQ(type, "PipelineNotFoundException");
+    api_fixture_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_sigv4);
     RUN_TEST(test_targets_and_bodies);
     RUN_TEST(test_roles);
     RUN_TEST(test_metrics_and_errors);
+    RUN_TEST(test_signed_target_and_replay);
     return sluice_test_report();
 }

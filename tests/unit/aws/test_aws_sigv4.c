@@ -735,6 +735,109 @@ static void test_sign_then_verify(void)
                  SLUICE_EINVAL);
 }
 
+/* Signs a CodePipeline request at signed_ms with the given headers (Host first). */
+static void sign_wire(const http_pair *headers, size_t count, const char *body, int64_t signed_ms,
+                      aws_sigv4_signature_headers *sig, http_pair *wire, http_request *req)
+{
+    REQUIRE(aws_sigv4_sign("AKIDREQUIREDSIGNED01", "s3cr3t", "us-east-1", "codepipeline", "POST",
+                           "/", NULL, 0, headers, count, body, strlen(body), signed_ms,
+                           sig) == SLUICE_OK);
+    for (size_t i = 0; i < count; i++) {
+        wire[i] = headers[i];
+    }
+    wire[count] = (http_pair){"X-Amz-Date", sig->amz_date};
+    wire[count + 1] = (http_pair){"Authorization", sig->authorization};
+    *req = (http_request){.method = "POST",
+                          .path = "/",
+                          .headers = wire,
+                          .header_count = count + 2,
+                          .body = body,
+                          .body_len = strlen(body)};
+}
+
+static void test_required_target_and_configured_skew(void)
+{
+    const char *body = "{}";
+    int64_t now = 1795676867000; /* 2026-11-26T07:07:47Z */
+    aws_credentials *store = store_with("AKIDREQUIREDSIGNED01", "s3cr3t", NULL);
+    aws_sigv4_config config = {
+        .region = "us-east-1", .service = "codepipeline", .required_signed = "X-Amz-Target"};
+    aws_sigv4_result result;
+    aws_sigv4_signature_headers sig;
+    http_pair wire[8];
+    http_request req;
+
+    /* X-Amz-Target sent but not signed: the signed part could be replayed as another op */
+    http_pair unsigned_target[] = {{"Host", "localhost:7070"},
+                                   {"Content-Type", "application/x-amz-json-1.1"}};
+    sign_wire(unsigned_target, 2, body, now, &sig, wire, &req);
+    wire[req.header_count] = (http_pair){"X-Amz-Target", "CodePipeline_20150709.DeletePipeline"};
+    req.header_count++;
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_EDENIED);
+    CHECK_INT_EQ(result.http_status, 400);
+    CHECK_STR_EQ(result.error_type, "InvalidSignatureException");
+    CHECK_STR_EQ(result.message,
+                 "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+    CHECK_STR_EQ(result.identity, "");
+    /* without the requirement the same request is authentic */
+    aws_sigv4_config lax = {.region = "us-east-1", .service = "codepipeline"};
+    CHECK_INT_EQ(aws_sigv4_verify(&lax, store, &req, now, &result), SLUICE_OK);
+
+    /* signed (in any case): accepted, with the signature and the window's end */
+    http_pair signed_target[] = {{"Host", "localhost:7070"},
+                                 {"Content-Type", "application/x-amz-json-1.1"},
+                                 {"x-amz-TARGET", "CodePipeline_20150709.ListPipelines"}};
+    sign_wire(signed_target, 3, body, now, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_OK);
+    CHECK_STR_EQ(result.identity, "tester");
+    CHECK_INT_EQ(strlen(result.signature), AWS_SIGV4_HEX_LEN);
+    CHECK_STR_CONTAINS(sig.authorization, result.signature);
+    CHECK_INT_EQ(result.signed_ms, now);
+    CHECK_INT_EQ(result.expires_ms, now + AWS_SIGV4_MAX_SKEW_MS);
+
+    /* the default window: 14 minutes old passes, 16 minutes old is expired */
+    sign_wire(signed_target, 3, body, now - 14 * 60000, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_OK);
+    sign_wire(signed_target, 3, body, now - 16 * 60000, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(result.message, "Signature expired");
+
+    /* a configured window of 60 s: 59 s passes, 61 s either way does not */
+    config.max_skew_ms = 60000;
+    sign_wire(signed_target, 3, body, now - 59000, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_OK);
+    CHECK_INT_EQ(result.expires_ms, now - 59000 + 60000);
+    sign_wire(signed_target, 3, body, now - 61000, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(result.message, "Signature expired");
+    sign_wire(signed_target, 3, body, now + 61000, &sig, wire, &req);
+    CHECK_INT_EQ(aws_sigv4_verify(&config, store, &req, now, &result), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(result.message, "Signature not yet current");
+    aws_credentials_free(store);
+}
+
+static void test_check_signed(void)
+{
+    char missing[64] = "";
+    CHECK_INT_EQ(aws_sigv4_check_signed("host;x-amz-date;x-amz-target", "X-Amz-Target", missing,
+                                        sizeof missing),
+                 SLUICE_OK);
+    CHECK_INT_EQ(aws_sigv4_check_signed("host;x-amz-date", NULL, missing, sizeof missing),
+                 SLUICE_OK);
+    CHECK_INT_EQ(aws_sigv4_check_signed("host;x-amz-date", "", missing, sizeof missing), SLUICE_OK);
+    CHECK_INT_EQ(
+        aws_sigv4_check_signed("host;x-amz-date", "Host;X-Amz-Target", missing, sizeof missing),
+        SLUICE_ENOTFOUND);
+    CHECK_STR_EQ(missing, "X-Amz-Target");
+    /* a prefix or a longer name is not the header */
+    CHECK_INT_EQ(aws_sigv4_check_signed("host;x-amz-targetx;x-amz-targe", "x-amz-target", missing,
+                                        sizeof missing),
+                 SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(aws_sigv4_check_signed(NULL, "x-amz-target", missing, sizeof missing),
+                 SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(aws_sigv4_check_signed("a;b", ";;b;", missing, sizeof missing), SLUICE_OK);
+}
+
 int main(void)
 {
     load_vectors();
@@ -756,6 +859,8 @@ int main(void)
     RUN_TEST(test_amz_date);
     RUN_TEST(test_parse_authorization);
     RUN_TEST(test_sign_then_verify);
+    RUN_TEST(test_required_target_and_configured_skew);
+    RUN_TEST(test_check_signed);
     json_decref(vectors);
     return sluice_test_report();
 }

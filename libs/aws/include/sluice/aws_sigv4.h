@@ -16,8 +16,10 @@
  *   IncompleteSignatureException         malformed Authorization, missing X-Amz-Date,
  *                                        a signed header absent from the request
  *   InvalidSignatureException            wrong signature, scope (date/region/service/
- *                                        terminator), clock skew over 15 minutes, Host or
- *                                        X-Amz-Date not signed, payload hash mismatch
+ *                                        terminator), clock skew over the window (15
+ *                                        minutes unless configured), Host, X-Amz-Date or
+ *                                        a configured required header (the api: X-Amz-Target)
+ *                                        not signed, payload hash mismatch
  *   UnrecognizedClientException          unknown access key id or wrong session token
  * The building blocks (canonical request, string to sign, signing key) are
  * exported for tests and for signing (aws_sigv4_sign, used by Sluice's own
@@ -75,6 +77,9 @@ typedef struct aws_sigv4_config {
     const char *region;  /* the endpoint's region, e.g. "us-east-1" */
     const char *service; /* the signing name, "codepipeline" */
     int64_t max_skew_ms; /* 0 = AWS_SIGV4_MAX_SKEW_MS */
+    /* Headers that must be among SignedHeaders besides Host and X-Amz-Date,
+     * ';'-separated as named in the message ("X-Amz-Target"); NULL or "": none. */
+    const char *required_signed;
 } aws_sigv4_config;
 
 /* The verdict of aws_sigv4_verify. */
@@ -85,6 +90,9 @@ typedef struct aws_sigv4_result {
     char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1]; /* as parsed ("" if not), safe to log */
     char identity[AWS_IDENTITY_MAX + 1];           /* set when authenticated */
     char role[AWS_ROLE_MAX + 1];                   /* set when authenticated */
+    char signature[AWS_SIGV4_HEX_LEN + 1];         /* the verified signature (replay checks) */
+    int64_t signed_ms;                             /* X-Amz-Date when authenticated, epoch ms */
+    int64_t expires_ms;                            /* signed_ms + the skew window */
 } aws_sigv4_result;
 
 /* Output of aws_sigv4_sign: the headers to add to the request. */
@@ -186,6 +194,15 @@ void aws_sigv4_sha256_hex(const void *data, size_t len, char hex[AWS_SIGV4_HEX_L
 
 /* True when name is one of the ';'-separated names in list (SignedHeaders; case-insensitive). */
 bool aws_sigv4_list_has(const char *list, const char *name);
+
+/*
+ * Checks that every ';'-separated name of required is in signed_headers
+ * (case-insensitive). 0, or SLUICE_ENOTFOUND with the first missing name, as
+ * spelled in required, copied into missing (truncated to missing_len).
+ * required NULL or "" requires nothing.
+ */
+int aws_sigv4_check_signed(const char *signed_headers, const char *required, char *missing,
+                           size_t missing_len);
 
 /* The value 0..15 of hexadecimal digit c (either case), or -1 when c is not one. */
 int aws_sigv4_hex_value(char c);
