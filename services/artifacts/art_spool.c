@@ -105,7 +105,9 @@ static int spool_scan(art_spool *sp, char *err, size_t errlen)
     if (rc != SLUICE_OK) {
         return sluice_error_set(err, errlen, rc, "out of memory indexing %s", sp->dir);
     }
-    qsort(sp->seqs, sp->count, sizeof *sp->seqs, spool_cmp_seq);
+    if (sp->count > 1) {
+        qsort(sp->seqs, sp->count, sizeof *sp->seqs, spool_cmp_seq);
+    }
     sp->next_seq = sp->count > 0 ? sp->seqs[sp->count - 1] + 1 : 1;
     return SLUICE_OK;
 }
