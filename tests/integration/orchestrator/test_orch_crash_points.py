@@ -317,6 +317,7 @@ def run(stack, orch, env, tail, started_at):
     next_start = time.monotonic()
     next_kill = time.monotonic() + random.uniform(2, 5)
     disrupted = MODE == "points"
+    restarter = None
     pending = list(runs)
     deadline = started_at + DEADLINE_S
     finished = {}
@@ -341,10 +342,13 @@ def run(stack, orch, env, tail, started_at):
         if MODE == "points" and now >= next_kill and (pending or not kills_wanted):
             orch.kill_now()
             next_kill = now + random.uniform(2, 6)
-        if not disrupted and len(pending) <= EXECUTIONS // 2:
-            disrupted = True
+        if restarter is None and MODE != "points" and len(pending) <= EXECUTIONS // 2:
             log(f"restarting {MODE} with {len(pending)} executions still to start")
-            (restart_redis if MODE == "redis" else restart_kafka)(env)
+            restarter = threading.Thread(
+                target=restart_redis if MODE == "redis" else restart_kafka, args=(env,))
+            restarter.start()  # starts and jobs go on meanwhile
+        if restarter is not None and not disrupted and not restarter.is_alive():
+            disrupted = True
             log(f"{MODE} is back")
         worker.round()
         if not pending and now >= next_status:
