@@ -338,8 +338,8 @@ def run(stack, orch, env, tail, started_at):
             except Exception as err:  # noqa: BLE001 - same token again: idempotent
                 log(f"start of {r['pipeline']} not answered yet ({type(err).__name__})")
                 next_start = now + 0.5
-        kills_wanted = not pending and all(v > 0 for v in orch.reached().values())
-        if MODE == "points" and now >= next_kill and (pending or not kills_wanted):
+        kills_done = not pending and all(v > 0 for v in orch.reached().values())
+        if MODE == "points" and now >= next_kill and (pending or not kills_done):
             orch.kill_now()
             next_kill = now + random.uniform(2, 6)
         if restarter is None and MODE != "points" and len(pending) <= EXECUTIONS // 2:
@@ -364,7 +364,7 @@ def run(stack, orch, env, tail, started_at):
                 status = ex["pipelineExecution"]["status"]
                 if status in ("Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"):
                     finished[r["id"]] = status
-            if len(finished) == EXECUTIONS and (disrupted and (MODE != "points" or kills_wanted)):
+            if len(finished) == EXECUTIONS and (disrupted and (MODE != "points" or kills_done)):
                 break
         time.sleep(0.02)
     elapsed = time.monotonic() - started_at
