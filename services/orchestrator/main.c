@@ -6,6 +6,7 @@
  */
 #include "orch_config.h"
 #include "orch_batch.h"
+#include "orch_fault.h"
 #include "orch_handler.h"
 #include "orch_metrics.h"
 #include "orch_store.h"
@@ -59,6 +60,10 @@ int main(void)
         return 2;
     }
     sluice_log_set_level(level);
+    if (orch_fault_init(err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        return 2;
+    }
     if (sluice_signal_install() != SLUICE_OK) {
         SLUICE_ERROR("cannot install signal handlers");
         return 1;

@@ -4,6 +4,7 @@
  */
 #include "orch_batch.h"
 
+#include "orch_fault.h"
 #include "orch_outbox.h"
 #include "orch_route.h"
 
@@ -350,6 +351,7 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
             }
             h->stats.steps += stepped;
             h->stats.saves++;
+            SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_CAS);
         }
         json_decref(ops);
         /* Fired timers are spent (the outbox may set them again, after this). */

@@ -3,6 +3,7 @@
  */
 #include "orch_outbox.h"
 
+#include "orch_fault.h"
 #include "orch_route.h"
 
 #include "sluice/error.h"
@@ -122,7 +123,9 @@ int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)
         int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
         size_t acked = done; /* entries carried out (or dropped as malformed) */
         if (flushed == SLUICE_OK && acked > 0) {
+            SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_PUBLISH);
             int ack = orch_store_outbox_ack(h->store, pipeline, outbox.entries[acked - 1].id);
+            SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_TRIM);
             if (ack != SLUICE_OK && rc == SLUICE_OK) {
                 rc = ack;
             }
