@@ -26,6 +26,7 @@
 #define SLUICE_ORCH_HANDLER_H
 
 #include "orch_cache.h"
+#include "orch_retry.h"
 #include "orch_store.h"
 
 #include "sluice/bus_producer.h"
@@ -44,6 +45,7 @@ typedef struct orch_handler_stats {
     uint64_t published;     /* outbox ops carried out */
     uint64_t timers;        /* timers fired */
     uint64_t oversized;     /* jobs failed because they exceed the bus's message bound */
+    uint64_t dead_lettered; /* outbox ops given up after bounded retries, dead-lettered */
     uint64_t last_batch_ns; /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
 
@@ -55,10 +57,15 @@ typedef struct orch_handler {
     const char *region;
     int publish_timeout_ms;
     int64_t timer_lease_ms;
-    int64_t clock_offset_ms; /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
-    size_t keep_terminal;    /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
-    size_t message_max;      /* the bus's message bound (SLUICE_BUS_MESSAGE_MAX); 0: none */
-    bool save_each;          /* save after every request: finding the one whose state is too big */
+    int64_t clock_offset_ms;  /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
+    size_t keep_terminal;     /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
+    size_t message_max;       /* the bus's message bound (SLUICE_BUS_MESSAGE_MAX); 0: none */
+    bool save_each;           /* save after every request: finding the one whose state is too big */
+    const char *group;        /* the consumer group, named in dead letters of ops */
+    orch_retry_policy retry;  /* outbox ops failing permanently: attempts, backoff */
+    orch_retry_table failing; /* outbox entries that failed, with their attempts */
+    int delivery_rc;          /* the latest failed delivery report (orch_outbox_on_delivery) */
+    char delivery_reason[ORCH_RETRY_REASON_MAX];
     orch_handler_stats stats;
     orch_cache cache;
 } orch_handler;
