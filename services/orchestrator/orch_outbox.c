@@ -309,11 +309,17 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
     return rc;
 }
 
-/* Remembers entry as failing: its next attempt goes op by op, after a backoff. */
+/*
+ * Remembers entry, carried out fast, as failing: its next attempt goes op by
+ * op, after a backoff. An entry already failing recorded its failure itself.
+ */
 static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_entry *entry)
 {
     char key[ORCH_RETRY_KEY_MAX];
     entry_key(pipeline, entry, key, sizeof key);
+    if (orch_retry_find(&h->failing, key) != NULL) {
+        return;
+    }
     orch_retry_attempt *a = orch_retry_get(&h->failing, key);
     a->failures++;
     a->next_ms = sluice_time_now_ms() + orch_retry_backoff_ms(&h->retry, a->failures);
