@@ -216,6 +216,10 @@ static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result
             h->stats.oversized += res->jobs_failed;
             SLUICE_WARN("pipeline %s: %s", r->req.pipeline, res->reason);
         }
+        if (res->events_trimmed > 0) {
+            h->stats.events_trimmed += res->events_trimmed;
+            SLUICE_WARN("pipeline %s: %s", r->req.pipeline, res->event_reason);
+        }
         engine_ctx ectx = {.account = h->account, .region = h->region};
         char *arn = engine_step_pipeline_arn(&ectx, r->req.pipeline);
         orch_route_ctx route = {

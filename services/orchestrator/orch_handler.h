@@ -36,17 +36,18 @@
 #include <stdint.h>
 
 typedef struct orch_handler_stats {
-    uint64_t steps;         /* requests stepped and saved */
-    uint64_t saves;         /* state saves (one per pipeline per batch, mostly) */
-    uint64_t duplicates;    /* requests already applied, skipped */
-    uint64_t rejected;      /* malformed requests dead-lettered */
-    uint64_t conflicts;     /* compare-and-set conflicts (retried) */
-    uint64_t cache_hits;    /* requests stepped on a state kept from the previous save */
-    uint64_t published;     /* outbox ops carried out */
-    uint64_t timers;        /* timers fired */
-    uint64_t oversized;     /* jobs failed because they exceed the bus's message bound */
-    uint64_t dead_lettered; /* outbox ops given up after bounded retries, dead-lettered */
-    uint64_t last_batch_ns; /* duration of the latest batch, consume to outbox acked */
+    uint64_t steps;          /* requests stepped and saved */
+    uint64_t saves;          /* state saves (one per pipeline per batch, mostly) */
+    uint64_t duplicates;     /* requests already applied, skipped */
+    uint64_t rejected;       /* malformed requests dead-lettered */
+    uint64_t conflicts;      /* compare-and-set conflicts (retried) */
+    uint64_t cache_hits;     /* requests stepped on a state kept from the previous save */
+    uint64_t published;      /* outbox ops carried out */
+    uint64_t timers;         /* timers fired */
+    uint64_t oversized;      /* jobs failed because they exceed the bus's message bound */
+    uint64_t dead_lettered;  /* outbox ops given up after bounded retries, dead-lettered */
+    uint64_t events_trimmed; /* events trimmed (or dropped) to fit the bus's message bound */
+    uint64_t last_batch_ns;  /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
 
 typedef struct orch_handler {
