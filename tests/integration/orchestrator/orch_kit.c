@@ -80,6 +80,9 @@ static void record_event(orch_kit *kit, const bus_envelope *env)
     copy_str(e->state, sizeof e->state, detail_str(env->detail, "state"));
     json_t *attempt = json_object_get(env->detail, "pipeline-execution-attempt");
     e->attempt = json_is_integer(attempt) ? (long)json_integer_value(attempt) : 0;
+    copy_str(
+        e->summary, sizeof e->summary,
+        detail_str(json_object_get(env->detail, "execution-result"), "external-execution-summary"));
 }
 
 static bus_consumer_verdict on_event(const bus_consumer_message *msg, void *ctx, char *reason,

@@ -42,7 +42,8 @@ typedef struct kit_event {
     char action[101];
     char state[16];
     char id[KIT_ID_LEN + 1];
-    long attempt; /* pipeline-execution-attempt, 0 if absent */
+    long attempt;       /* pipeline-execution-attempt, 0 if absent */
+    char summary[1100]; /* execution-result.external-execution-summary (actions), "" if absent */
 } kit_event;
 
 typedef struct kit_job {
