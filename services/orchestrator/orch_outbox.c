@@ -140,6 +140,15 @@ static void entry_key(const char *pipeline, const state_cas_entry *entry, char *
 }
 
 /*
+ * Trims the outbox of pipeline through entry id, once everything before it
+ * is published and persisted (the one place entries leave the outbox).
+ */
+static int ack_through(orch_handler *h, const char *pipeline, const char *id)
+{
+    return orch_store_outbox_ack(h->store, pipeline, id);
+}
+
+/*
  * Publishes op (ops[index] of entry, raw its JSON) to the dead-letter topic
  * with reason and waits for it. 0, or the failure (the op then stays).
  */
@@ -277,7 +286,7 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
         rc = carry_out_entry_careful(h, pipeline, entry, a, ops);
         json_decref(root);
         if (rc == SLUICE_OK) {
-            rc = orch_store_outbox_ack(h->store, pipeline, entry->id);
+            rc = ack_through(h, pipeline, entry->id);
             if (rc == SLUICE_OK) {
                 orch_retry_forget(&h->failing, key);
                 *acked = true;
@@ -366,7 +375,7 @@ int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)
         int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
         size_t acked = done; /* entries carried out (or dropped as malformed) */
         if (flushed == SLUICE_OK && acked > first) {
-            int ack = orch_store_outbox_ack(h->store, pipeline, outbox.entries[acked - 1].id);
+            int ack = ack_through(h, pipeline, outbox.entries[acked - 1].id);
             if (ack != SLUICE_OK && rc == SLUICE_OK) {
                 rc = ack;
             }
