@@ -5,8 +5,9 @@
  * the broker answers every job with MESSAGE_TOO_LARGE: the job ends up in
  * the dead-letter topic (its destination, the reason, the job itself), and
  * the pipeline's next request, a StopPipelineExecution, is answered and
- * stops the execution instead of waiting behind the refused job. One
- * replica, five attempts 50 ms apart doubling.
+ * stops the execution instead of waiting behind the refused job. Then a
+ * Redis refusal: a history archive answered WRONGTYPE is dead-lettered and
+ * the pipeline goes on. One replica, five attempts 50 ms apart doubling.
  */
 #include "orch_kit.h"
 #include "pipelines.h"
@@ -14,6 +15,10 @@
 
 #include "sluice/error.h"
 #include "sluice/protocol_names.h"
+#include "sluice/state_key.h"
+#include "sluice/state_redis.h"
+
+#include <hiredis/hiredis.h>
 
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -65,6 +70,7 @@ static bool topic_max_bytes(const char *topic, const char *bytes)
 }
 
 typedef struct seen_letter {
+    const char *want; /* the destination looked for */
     char topic[200];
     char reason[1100];
     char payload[4096];
@@ -82,7 +88,7 @@ static bus_consumer_verdict on_letter(const bus_consumer_message *msg, void *ctx
         return BUS_CONSUMER_DONE;
     }
     const char *topic = json_string_value(json_object_get(detail, "topic"));
-    if (topic == NULL || strcmp(topic, bus_topics_get(&kit.topics, BUS_TOPICS_JOBS)) != 0) {
+    if (topic == NULL || strcmp(topic, seen->want) != 0) {
         return BUS_CONSUMER_DONE;
     }
     seen->count++;
@@ -127,7 +133,7 @@ static void test_refused_job_is_dead_lettered(void)
     char x[KIT_ID_LEN + 1];
     REQUIRE(kit_start(&kit, p, x));
 
-    seen_letter seen = {0};
+    seen_letter seen = {.want = bus_topics_get(&kit.topics, BUS_TOPICS_JOBS)};
     int64_t deadline = kit_now_ms() + WAIT_MS;
     while (seen.count == 0 && kit_now_ms() < deadline) {
         (void)bus_consumer_run_once(letters, on_letter, &seen, 100);
@@ -149,6 +155,45 @@ static void test_refused_job_is_dead_lettered(void)
     CHECK_STR_EQ(answer, "");
     REQUIRE(kit_wait_pipeline(&kit, x, "STOPPED", WAIT_MS));
     bus_consumer_free(letters);
+    REQUIRE(topic_max_bytes(bus_topics_get(&kit.topics, BUS_TOPICS_JOBS), "1048588"));
+}
+
+/*
+ * A Redis refusal: the pipeline's history hash is a string, so archiving the
+ * finished execution answers WRONGTYPE. The archive op is dead-lettered
+ * (destination redis:history) and the pipeline runs its next execution.
+ */
+static void test_refused_archive_is_dead_lettered(void)
+{
+    const char *p = "wrongtype";
+    char key[STATE_KEY_MAX + 1];
+    REQUIRE(state_key_build(key, sizeof key, p, STATE_KEY_EXECUTIONS) == SLUICE_OK);
+    redisReply *reply = NULL;
+    REQUIRE(state_redis_command(kit.redis, STATE_REDIS_RETRY, &reply, "SET %s %s", key,
+                                "not a hash") == SLUICE_OK);
+    freeReplyObject(reply);
+    bus_consumer *letters = letters_consumer();
+    REQUIRE(letters != NULL);
+    kit_define(&kit, p, PIPE_THREE_STAGES("SUPERSEDED"), 1);
+    char x[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, x));
+    REQUIRE(kit_wait_pipeline(&kit, x, "SUCCEEDED", WAIT_MS));
+
+    seen_letter seen = {.want = "redis:history"};
+    int64_t deadline = kit_now_ms() + WAIT_MS;
+    while (seen.count == 0 && kit_now_ms() < deadline) {
+        (void)bus_consumer_run_once(letters, on_letter, &seen, 100);
+        kit_pump(&kit, 50);
+    }
+    REQUIRE(seen.count >= 1);
+    CHECK_STR_CONTAINS(seen.reason, "refused 5 times");
+    CHECK_STR_CONTAINS(seen.reason, "WRONGTYPE");
+    CHECK_STR_CONTAINS(seen.payload, x);
+
+    char y[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, y));
+    REQUIRE(kit_wait_pipeline(&kit, y, "SUCCEEDED", WAIT_MS));
+    bus_consumer_free(letters);
 }
 
 int main(void)
@@ -160,6 +205,7 @@ int main(void)
     }
     kit_orch_start(&kit, 0, "SLUICE_OUTBOX_RETRY_BACKOFF_MS=50");
     RUN_TEST(test_refused_job_is_dead_lettered);
+    RUN_TEST(test_refused_archive_is_dead_lettered);
     kit_free(&kit);
     return sluice_test_report();
 }
