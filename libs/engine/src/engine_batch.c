@@ -311,19 +311,18 @@ int engine_batch_event_bound(json_t *event, size_t message_max, char *msg, size_
     }
     size_t now = json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE;
     const char *type = json_string_value(json_object_get(event, "detail-type"));
+    const char *id = json_string_value(json_object_get(event, "id"));
     if (now > message_max) {
         snprintf(msg, msglen,
                  "the event %s (%s) is %zu bytes, over the bus's message bound of %zu bytes even "
                  "when trimmed: not published",
-                 json_string_value(json_object_get(event, "id")), type != NULL ? type : "?", size,
-                 message_max);
+                 id != NULL ? id : "?", type != NULL ? type : "?", size, message_max);
         return -1;
     }
     snprintf(msg, msglen,
              "the event %s (%s) was %zu bytes, over the bus's message bound of %zu "
              "bytes: %s (%zu bytes)",
-             json_string_value(json_object_get(event, "id")), type != NULL ? type : "?", size,
-             message_max, done, now);
+             id != NULL ? id : "?", type != NULL ? type : "?", size, message_max, done, now);
     return 1;
 }
 
