@@ -46,9 +46,12 @@ typedef struct orch_handler_stats {
     uint64_t timers;         /* timers fired */
     uint64_t oversized;      /* jobs failed because they exceed the bus's message bound */
     uint64_t dead_lettered;  /* outbox ops given up after bounded retries, dead-lettered */
+    uint64_t parked;         /* requests parked behind their pipeline's outbox */
     uint64_t events_trimmed; /* events trimmed (or dropped) to fit the bus's message bound */
     uint64_t last_batch_ns;  /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
+
+#define ORCH_HANDLER_PARKED_MAX 64 /* pipelines with parked requests the sweep revisits */
 
 typedef struct orch_handler {
     orch_store *store;        /* borrowed */
@@ -67,6 +70,8 @@ typedef struct orch_handler {
     orch_retry_table failing; /* outbox entries that failed, with their attempts */
     int delivery_rc;          /* the latest failed delivery report (orch_outbox_on_delivery) */
     char delivery_reason[ORCH_RETRY_REASON_MAX];
+    char parked[ORCH_HANDLER_PARKED_MAX][104]; /* pipelines this replica parked requests of */
+    size_t nparked;
     orch_handler_stats stats;
     orch_cache cache;
 } orch_handler;
