@@ -5,7 +5,10 @@
  * the broker answers every job with MESSAGE_TOO_LARGE: the job ends up in
  * the dead-letter topic (its destination, the reason, the job itself), and
  * the pipeline's next request, a StopPipelineExecution, is answered and
- * stops the execution instead of waiting behind the refused job. Then a
+ * stops the execution instead of waiting behind the refused job. A request
+ * sent while the job is being refused is parked: the partition's committed
+ * offset reaches its end before the dead letter, and the request is
+ * answered once the job is passed. Then a
  * Redis refusal: a history archive answered WRONGTYPE is dead-lettered and
  * the pipeline goes on. One replica, five attempts 50 ms apart doubling.
  */
@@ -130,16 +133,45 @@ static void test_refused_job_is_dead_lettered(void)
     bus_consumer *letters = letters_consumer();
     REQUIRE(letters != NULL);
     kit_define(&kit, p, PIPE_THREE_STAGES("SUPERSEDED"), 1);
-    char x[KIT_ID_LEN + 1];
-    REQUIRE(kit_start(&kit, p, x));
+    int32_t partition = kit_partition_of(p);
+    char start_id[KIT_ID_LEN + 1];
+    kit_request(&kit, p, json_pack("{s:s}", "type", "StartPipelineExecution"), start_id);
+    kit_pump(&kit, 500);
+    /* Sent while the job is being refused: parked behind it, its offset committed. */
+    char disable_id[KIT_ID_LEN + 1];
+    kit_request(&kit, p,
+                json_pack("{s:s, s:s, s:s, s:s}", "type", "DisableStageTransition", "stageName",
+                          "Deploy", "transitionType", "Inbound", "reason", "parked meanwhile"),
+                disable_id);
 
     seen_letter seen = {.want = bus_topics_get(&kit.topics, BUS_TOPICS_JOBS)};
+    bool committed_while_waiting = false;
+    int64_t committed = -1;
+    int64_t end = -1;
     int64_t deadline = kit_now_ms() + WAIT_MS;
     while (seen.count == 0 && kit_now_ms() < deadline) {
         (void)bus_consumer_run_once(letters, on_letter, &seen, 100);
         kit_pump(&kit, 50);
+        if (seen.count == 0 && !committed_while_waiting &&
+            kit_offsets(&kit, partition, &committed, &end) && committed == end) {
+            committed_while_waiting = true;
+        }
     }
+    fprintf(stderr, "partition %d: committed %lld of %lld while the job was refused\n",
+            (int)partition, (long long)committed, (long long)end);
     REQUIRE(seen.count >= 1);
+    CHECK(committed_while_waiting);
+    json_t *reply = kit_reply(&kit, p, start_id, WAIT_MS);
+    REQUIRE(reply != NULL);
+    char x[KIT_ID_LEN + 1];
+    snprintf(
+        x, sizeof x, "%s",
+        json_string_value(json_object_get(json_object_get(reply, "body"), "pipelineExecutionId")));
+    json_decref(reply);
+    reply = kit_reply(&kit, p, disable_id, WAIT_MS); /* stepped once the job was passed */
+    REQUIRE(reply != NULL);
+    CHECK(json_object_get(reply, "exception") == NULL);
+    json_decref(reply);
     CHECK_STR_CONTAINS(seen.reason, "refused 5 times");
     CHECK_STR_CONTAINS(seen.reason, "too large");
     CHECK_STR_CONTAINS(seen.payload, x); /* the job itself, of this execution */

@@ -16,7 +16,6 @@
 
 #include "sluice/protocol_names.h"
 
-#include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,56 +78,12 @@ static void answer_source(kit_job *job, size_t size)
     kit_request(&kit, job->pipeline, detail, NULL);
 }
 
-/* A pipeline name whose requests share big's partition (librdkafka's default partitioner). */
-static void same_partition(const char *as, char *out, size_t outlen, int32_t *partition)
-{
-    int32_t want = rd_kafka_msg_partitioner_consistent(NULL, as, strlen(as), 3, NULL, NULL);
-    for (int i = 0; i < 1000; i++) {
-        snprintf(out, outlen, "other-%d", i);
-        if (rd_kafka_msg_partitioner_consistent(NULL, out, strlen(out), 3, NULL, NULL) == want) {
-            break;
-        }
-    }
-    *partition = want;
-}
-
-/* The group's committed offset and the end of partition of the requests topic; false on error. */
-static bool offsets(rd_kafka_t *rk, int32_t partition, int64_t *committed, int64_t *end)
-{
-    const char *topic = bus_topics_get(&kit.topics, BUS_TOPICS_REQUESTS);
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, topic, partition);
-    bool ok = rd_kafka_committed(rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-              list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    *committed = list->elems[0].offset;
-    rd_kafka_topic_partition_list_destroy(list);
-    int64_t low = 0;
-    ok = ok && rd_kafka_query_watermark_offsets(rk, topic, partition, &low, end, 10000) ==
-                   RD_KAFKA_RESP_ERR_NO_ERROR;
-    return ok;
-}
-
-static rd_kafka_t *group_reader(void)
-{
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", kit.brokers, err, sizeof err) !=
-            RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "group.id", kit.group, err, sizeof err) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    return rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err); /* never subscribes */
-}
-
 static void test_oversized_job_fails_and_nothing_waits(void)
 {
     const char *p = "big";
     char other[64];
-    int32_t partition = 0;
-    same_partition(p, other, sizeof other, &partition);
+    int32_t partition = kit_partition_of(p);
+    kit_name_in_partition(partition, "other", other, sizeof other);
     kit.policy = policy;
     char *decl = declaration();
     kit_define(&kit, p, decl, 1);
@@ -170,13 +125,11 @@ static void test_oversized_job_fails_and_nothing_waits(void)
     CHECK_INT_EQ(kit_count(&kit, 'A', x2, "Build", "Use", "SUCCEEDED"), 1);
 
     /* Every request of the shared partition is handled: the group commits up to its end. */
-    rd_kafka_t *rk = group_reader();
-    REQUIRE(rk != NULL);
     int64_t committed = -1;
     int64_t end = -1;
     int64_t deadline = kit_now_ms() + WAIT_MS;
     while (kit_now_ms() < deadline) {
-        if (offsets(rk, partition, &committed, &end) && end > 0 && committed == end) {
+        if (kit_offsets(&kit, partition, &committed, &end) && end > 0 && committed == end) {
             break;
         }
         kit_pump(&kit, 200);
@@ -185,7 +138,6 @@ static void test_oversized_job_fails_and_nothing_waits(void)
             (long long)end);
     CHECK(end >= 8); /* both pipelines' requests went there */
     CHECK_INT_EQ(committed, end);
-    rd_kafka_destroy(rk);
 }
 
 int main(void)
