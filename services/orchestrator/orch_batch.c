@@ -623,8 +623,13 @@ static void drop_pipeline(orch_handler *h, batch_req *r)
     if (pending || orch_park_count(applied) > 0) {
         /* What waits goes first: a delete never overtakes it, nor is it parked. */
         verdict(r, BUS_CONSUMER_RETRY, "%s", pending ? reason : "behind the parked requests");
+        bool parked = !pending;
         engine_state_free(state);
         json_decref(applied);
+        if (parked) {
+            parked_mark(h, pipeline, true);
+            orch_batch_unpark(h, pipeline); /* step them now; the delete comes again */
+        }
         return;
     }
     (void)prepare(h, r, applied); /* fills the seed and the source; a delete loads nothing */
