@@ -225,6 +225,25 @@ static void test_refused_archive_is_dead_lettered(void)
     char y[KIT_ID_LEN + 1];
     REQUIRE(kit_start(&kit, p, y));
     REQUIRE(kit_wait_pipeline(&kit, y, "SUCCEEDED", WAIT_MS));
+
+    /* y's archive is refused too: once it is dead-lettered, no outbox entry is left. */
+    char outbox[STATE_KEY_MAX + 1];
+    REQUIRE(state_key_build(outbox, sizeof outbox, p, STATE_KEY_OUTBOX) == SLUICE_OK);
+    long long left = 1;
+    deadline = kit_now_ms() + WAIT_MS;
+    while (left != 0 && kit_now_ms() < deadline) {
+        kit_pump(&kit, 200);
+        reply = NULL;
+        if (state_redis_command(kit.redis, STATE_REDIS_RETRY, &reply, "XLEN %s", outbox) ==
+            SLUICE_OK) {
+            left = reply->integer;
+        }
+        freeReplyObject(reply);
+    }
+    CHECK_INT_EQ(left, 0);
+    reply = NULL;
+    (void)state_redis_command(kit.redis, STATE_REDIS_RETRY, &reply, "DEL %s", key);
+    freeReplyObject(reply);
     bus_consumer_free(letters);
 }
 
