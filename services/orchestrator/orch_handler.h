@@ -18,7 +18,10 @@
  * the offset of the last request applied per partition, so a request
  * delivered again after the write is not stepped twice. Ids minted by the
  * engine are derived from "<topic>/<partition>/<offset>", so stepping the
- * same request twice mints the same ids.
+ * same request twice mints the same ids. Requests that must wait for their
+ * pipeline's outbox are parked in its state (orch_park.h), so their offsets
+ * may be stored and only that pipeline waits; failing outbox ops are retried
+ * and, when refused for good, dead-lettered (orch_retry.h, orch_outbox.h).
  *
  * Single-threaded: everything runs on the consumer's thread.
  */
