@@ -403,6 +403,45 @@ static void unpark_clear(const char *pipeline, batch_req *r)
 }
 
 /*
+ * Drops the oldest parked request of pipeline when it is the one at msg (a
+ * parked request whose step was refused for good, e.g. too big a state:
+ * left parked, it would be stepped and refused again and again, holding the
+ * pipeline's later requests behind it). Saved on the current state.
+ */
+static void drop_parked_head(orch_handler *h, const char *pipeline, const bus_consumer_message *msg)
+{
+    uint64_t version = 0;
+    engine_state *state = NULL;
+    json_t *applied = NULL;
+    bool pending = false;
+    char reason[512];
+    if (load_state(h, pipeline, &version, &state, &applied, &pending, reason, sizeof reason) !=
+        SLUICE_OK) {
+        return;
+    }
+    const char *topic = NULL;
+    const char *text = NULL;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    size_t len = 0;
+    if (orch_park_get(applied, 0, &topic, &partition, &offset, &text, &len) == SLUICE_OK &&
+        strcmp(topic, msg->topic) == 0 && partition == msg->partition && offset == msg->offset) {
+        orch_park_drop(applied, 1);
+        json_t *ops = json_array();
+        uint64_t saved = 0;
+        if (orch_store_save(h->store, pipeline, version, state, applied, ops, &saved) ==
+            SLUICE_OK) {
+            h->stats.saves++;
+            SLUICE_WARN("pipeline %s: parked request %s/%" PRId32 "/%" PRId64 " dropped: %s",
+                        pipeline, msg->topic, msg->partition, msg->offset, h->store->last_error);
+        }
+        json_decref(ops);
+    }
+    engine_state_free(state);
+    json_decref(applied);
+}
+
+/*
  * Steps reqs[0..n) — consecutive engine requests of one pipeline, in order —
  * on the pipeline's state, saving once per ORCH_BATCH_OPS_MAX effects: one
  * load, one compare-and-set and one outbox drain for many requests. Requests
@@ -578,6 +617,8 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
     if (keep) {
         h->save_each = false; /* every request of the segment saved */
         parked_mark(h, pipeline, orch_park_count(applied) > 0);
+    } else if (k < m && take[k]->from_park && take[k]->own.verdict == BUS_CONSUMER_REJECT) {
+        drop_parked_head(h, pipeline, &take[k]->own.msg); /* refused for good: never again */
     }
     for (size_t i = 0; i < np; i++) {
         unpark_clear(pipeline, &parked[i]);
