@@ -9,6 +9,7 @@
 #include "orch_fault.h"
 #include "orch_handler.h"
 #include "orch_metrics.h"
+#include "orch_outbox.h"
 #include "orch_store.h"
 #include "orch_sweep.h"
 #include "orch_timers.h"
@@ -105,6 +106,8 @@ int main(void)
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
     pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
+    pcfg.on_delivery = orch_outbox_on_delivery; /* why an op failed, for its retry policy */
+    pcfg.ctx = &handler;
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -140,6 +143,10 @@ int main(void)
     handler.clock_offset_ms = cfg.clock_offset_ms;
     handler.keep_terminal = (size_t)cfg.keep_terminal;
     handler.message_max = (size_t)cfg.bus_message_max;
+    handler.group = cfg.group;
+    handler.retry.max_attempts = (int)cfg.outbox_retry_attempts;
+    handler.retry.base_ms = cfg.outbox_retry_backoff_ms;
+    handler.retry.cap_ms = cfg.outbox_retry_backoff_max_ms;
     store.record_max_bytes = (size_t)cfg.record_max_bytes;
 
     orch_metrics_init(&metrics);

@@ -6,8 +6,10 @@
 
 #include "orch_fault.h"
 #include "orch_outbox.h"
+#include "orch_park.h"
 #include "orch_route.h"
 
+#include "sluice/bus_envelope.h"
 #include "sluice/engine_batch.h"
 #include "sluice/engine_state.h"
 #include "sluice/engine_step.h"
@@ -27,11 +29,15 @@
 /*
  * The state of pipeline to step: the cached one, or the one in Redis after
  * carrying out any outbox an earlier step left. On 0, *state and *applied
- * are owned by the caller (*version 0: no state saved yet).
+ * are owned by the caller (*version 0: no state saved yet); *pending says
+ * that outbox could not be carried out yet (reason says why): the state is
+ * then for parking requests only, not for stepping them.
  */
 static int load_state(orch_handler *h, const char *pipeline, uint64_t *version,
-                      engine_state **state, json_t **applied, char *reason, size_t reasonlen)
+                      engine_state **state, json_t **applied, bool *pending, char *reason,
+                      size_t reasonlen)
 {
+    *pending = false;
     if (orch_cache_take(&h->cache, pipeline, version, state, applied)) {
         h->stats.cache_hits++;
         return SLUICE_OK;
@@ -42,13 +48,13 @@ static int load_state(orch_handler *h, const char *pipeline, uint64_t *version,
         return sluice_error_set(reason, reasonlen, rc, "loading the state of %s: %s", pipeline,
                                 sluice_strerror(rc));
     }
-    /* Effects of an earlier step first, in order. */
+    /* Effects of an earlier step first, in order: until they are out, nothing is stepped. */
     if (*version != 0) {
         rc = orch_outbox_drain(h, pipeline, 0);
         if (rc != SLUICE_OK) {
-            json_decref(doc);
-            return sluice_error_set(reason, reasonlen, rc, "earlier outbox of %s: %s", pipeline,
-                                    sluice_strerror(rc));
+            *pending = true;
+            sluice_error_set(reason, reasonlen, rc, "earlier outbox of %s: %s", pipeline,
+                             sluice_strerror(rc));
         }
     }
     *state = NULL;
@@ -107,6 +113,10 @@ typedef struct batch_req {
     char seed[400];        /* "<topic>/<partition>/<offset>": seeds the step's ids */
     char source[300];      /* "<topic>:<partition>": its key in "applied" */
     model_pipeline *model; /* PipelineUpdated: the declaration loaded; owned */
+    bool from_park;        /* taken back from the pipeline's parked requests */
+    bool parked_now;       /* parked by this batch (its verdict DONE depends on the save) */
+    bus_consumer_item own; /* from_park: its item (item points here) */
+    bus_envelope *env;     /* from_park: its envelope; owned */
 } batch_req;
 
 static void verdict(batch_req *r, bus_consumer_verdict v, const char *fmt, ...)
@@ -167,12 +177,19 @@ static void state_too_big(orch_handler *h, batch_req **reqs, size_t n, size_t st
  * applied. 0; 1 when r is rejected (its verdict set); -1 when it must wait
  * (verdict RETRY set).
  */
-static int prepare(orch_handler *h, batch_req *r, const json_t *applied)
+/* Fills r's id seed and progress source from where it came from. */
+static void origin(batch_req *r)
 {
     const bus_consumer_message *msg = &r->item->msg;
     snprintf(r->seed, sizeof r->seed, "%s/%" PRId32 "/%" PRId64, msg->topic, msg->partition,
              msg->offset);
     snprintf(r->source, sizeof r->source, "%s:%" PRId32, msg->topic, msg->partition);
+}
+
+static int prepare(orch_handler *h, batch_req *r, const json_t *applied)
+{
+    const bus_consumer_message *msg = &r->item->msg;
+    origin(r);
     if (r->req.doc.input.kind != ENGINE_INPUT_PIPELINE_UPDATED ||
         engine_batch_progress(applied, r->source) >= msg->offset) {
         return 0;
@@ -217,6 +234,10 @@ static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result
             h->stats.oversized += res->jobs_failed;
             SLUICE_WARN("pipeline %s: %s", r->req.pipeline, res->reason);
         }
+        if (res->events_trimmed > 0) {
+            h->stats.events_trimmed += res->events_trimmed;
+            SLUICE_WARN("pipeline %s: %s", r->req.pipeline, res->event_reason);
+        }
         engine_ctx ectx = {.account = h->account, .region = h->region};
         char *arn = engine_step_pipeline_arn(&ectx, r->req.pipeline);
         orch_route_ctx route = {
@@ -239,40 +260,253 @@ static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result
     return true;
 }
 
-/*
- * Steps reqs[0..n) — consecutive engine requests of one pipeline, in order —
- * on the pipeline's state, saving once per ORCH_BATCH_OPS_MAX effects: one
- * load, one compare-and-set and one outbox drain for many requests.
- */
-static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
+/* Remembers that pipeline has parked requests (so the sweep steps them), or forgets it. */
+static void parked_mark(orch_handler *h, const char *pipeline, bool parked)
 {
-    const char *pipeline = reqs[0]->req.pipeline;
+    size_t at = h->nparked;
+    for (size_t i = 0; i < h->nparked; i++) {
+        if (strcmp(h->parked[i], pipeline) == 0) {
+            at = i;
+            break;
+        }
+    }
+    if (parked && at == h->nparked && h->nparked < ORCH_HANDLER_PARKED_MAX) {
+        snprintf(h->parked[h->nparked++], sizeof h->parked[0], "%s", pipeline);
+    } else if (!parked && at < h->nparked) {
+        h->nparked--;
+        memmove(h->parked[at], h->parked[h->nparked], sizeof h->parked[0]);
+    }
+}
+
+/*
+ * Parks the requests reqs[from..n) that are not parked already (taken back
+ * from the list), rejected, or applied before, at the end of applied's
+ * parked list, and saves that with state (unchanged since version). Parked
+ * requests are DONE — durable in the state, so their offsets may be stored —
+ * and hold back only this pipeline. When parking or the save fails they are
+ * RETRY. Returns the version saved, or 0 when nothing was.
+ */
+static uint64_t park_rest(orch_handler *h, const char *pipeline, batch_req **reqs, size_t from,
+                          size_t n, uint64_t version, engine_state *state, json_t *applied,
+                          const char *why)
+{
+    size_t parked = 0;
+    for (size_t i = from; i < n; i++) {
+        batch_req *r = reqs[i];
+        const bus_consumer_message *msg = &r->item->msg;
+        if (r->from_park || r->item->verdict == BUS_CONSUMER_REJECT) {
+            continue;
+        }
+        origin(r);
+        if (engine_batch_progress(applied, r->source) >= msg->offset) {
+            h->stats.duplicates++;
+            r->item->verdict = BUS_CONSUMER_DONE;
+            continue;
+        }
+        int rc =
+            orch_park_add(applied, msg->topic, msg->partition, msg->offset, msg->payload, msg->len);
+        if (rc != SLUICE_OK) {
+            for (size_t j = i; j < n; j++) {
+                if (!reqs[j]->from_park && reqs[j]->item->verdict != BUS_CONSUMER_REJECT) {
+                    verdict(reqs[j], BUS_CONSUMER_RETRY, "%s (not parked: %s)", why,
+                            sluice_strerror(rc));
+                }
+            }
+            break;
+        }
+        r->parked_now = true;
+        r->item->verdict = BUS_CONSUMER_DONE;
+        r->item->reason[0] = '\0';
+        parked++;
+    }
+    if (parked == 0) {
+        return 0;
+    }
+    json_t *ops = json_array();
+    uint64_t saved = 0;
+    int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
+    json_decref(ops);
+    for (size_t i = from; i < n; i++) {
+        batch_req *r = reqs[i];
+        if (r->parked_now && rc != SLUICE_OK) {
+            verdict(r, BUS_CONSUMER_RETRY, "%s (parking it: %s)", why, sluice_strerror(rc));
+        }
+        r->parked_now = false;
+    }
+    if (rc != SLUICE_OK) {
+        return 0;
+    }
+    h->stats.parked += parked;
+    h->stats.saves++;
+    parked_mark(h, pipeline, true);
+    SLUICE_INFO("pipeline %s: %zu request(s) parked (%zu waiting): %s", pipeline, parked,
+                orch_park_count(applied), why);
+    return saved;
+}
+
+/*
+ * Takes parked request i of applied back into r (its own item and
+ * envelope). false when it cannot be read: it is then dropped with the
+ * others handled (logged; it never will be readable).
+ */
+static bool unpark(const char *pipeline, const json_t *applied, size_t i, batch_req *r)
+{
+    memset(r, 0, sizeof *r);
+    r->from_park = true;
+    r->item = &r->own;
+    const char *topic = NULL;
+    const char *text = NULL;
+    size_t len = 0;
+    char why[256];
+    int rc =
+        orch_park_get(applied, i, &topic, &r->own.msg.partition, &r->own.msg.offset, &text, &len);
+    if (rc == SLUICE_OK) {
+        rc = bus_envelope_decode(text, len, BUS_ENVELOPE_MAX_BYTES, &r->env, why, sizeof why);
+    } else {
+        snprintf(why, sizeof why, "not a parked request");
+    }
+    if (rc == SLUICE_OK) {
+        r->own.msg.topic = topic;
+        r->own.msg.envelope = r->env;
+        r->own.msg.payload = text;
+        r->own.msg.len = len;
+        rc = orch_route_request(r->env, &r->req, why, sizeof why);
+        r->parsed = rc == SLUICE_OK;
+    }
+    if (rc == SLUICE_OK &&
+        (r->req.kind != ORCH_REQUEST_ENGINE || strcmp(r->req.pipeline, pipeline) != 0)) {
+        snprintf(why, sizeof why, "not an engine request of this pipeline");
+        rc = SLUICE_EPARSE;
+    }
+    if (rc != SLUICE_OK) {
+        SLUICE_ERROR("pipeline %s: dropping parked request %zu: %s", pipeline, i, why);
+        r->own.verdict = BUS_CONSUMER_REJECT;
+        return false;
+    }
+    r->own.verdict = BUS_CONSUMER_DONE;
+    return true;
+}
+
+/* Releases what unpark took; a parked request rejected when stepped is logged (and gone). */
+static void unpark_clear(const char *pipeline, batch_req *r)
+{
+    if (r->parsed && r->own.verdict == BUS_CONSUMER_REJECT) {
+        SLUICE_ERROR("pipeline %s: parked request %s/%" PRId32 "/%" PRId64 " rejected: %s",
+                     pipeline, r->own.msg.topic, r->own.msg.partition, r->own.msg.offset,
+                     r->own.reason);
+    }
+    if (r->parsed) {
+        r->req.doc.input.update.pipeline = NULL;
+        orch_request_clear(&r->req);
+    }
+    model_pipeline_free(r->model);
+    bus_envelope_free(r->env);
+}
+
+/*
+ * Drops the oldest parked request of pipeline when it is the one at msg (a
+ * parked request whose step was refused for good, e.g. too big a state:
+ * left parked, it would be stepped and refused again and again, holding the
+ * pipeline's later requests behind it). Saved on the current state.
+ */
+static void drop_parked_head(orch_handler *h, const char *pipeline, const bus_consumer_message *msg)
+{
     uint64_t version = 0;
     engine_state *state = NULL;
     json_t *applied = NULL;
+    bool pending = false;
     char reason[512];
-    if (load_state(h, pipeline, &version, &state, &applied, reason, sizeof reason) != SLUICE_OK) {
-        verdict_rest(reqs, 0, n, BUS_CONSUMER_RETRY, reason);
+    if (load_state(h, pipeline, &version, &state, &applied, &pending, reason, sizeof reason) !=
+        SLUICE_OK) {
+        return;
+    }
+    const char *topic = NULL;
+    const char *text = NULL;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    size_t len = 0;
+    if (orch_park_get(applied, 0, &topic, &partition, &offset, &text, &len) == SLUICE_OK &&
+        strcmp(topic, msg->topic) == 0 && partition == msg->partition && offset == msg->offset) {
+        orch_park_drop(applied, 1);
+        json_t *ops = json_array();
+        uint64_t saved = 0;
+        if (orch_store_save(h->store, pipeline, version, state, applied, ops, &saved) ==
+            SLUICE_OK) {
+            h->stats.saves++;
+            SLUICE_WARN("pipeline %s: parked request %s/%" PRId32 "/%" PRId64 " dropped: %s",
+                        pipeline, msg->topic, msg->partition, msg->offset, h->store->last_error);
+        }
+        json_decref(ops);
+    }
+    engine_state_free(state);
+    json_decref(applied);
+}
+
+/*
+ * Steps reqs[0..n) — consecutive engine requests of one pipeline, in order —
+ * on the pipeline's state, saving once per ORCH_BATCH_OPS_MAX effects: one
+ * load, one compare-and-set and one outbox drain for many requests. Requests
+ * the pipeline parked earlier go first; while its outbox cannot be carried
+ * out, the new ones are parked behind them (park_rest).
+ */
+static void step_segment(orch_handler *h, const char *pipeline, batch_req **fresh, size_t nfresh)
+{
+    uint64_t version = 0;
+    engine_state *state = NULL;
+    json_t *applied = NULL;
+    bool pending = false;
+    char reason[512];
+    if (load_state(h, pipeline, &version, &state, &applied, &pending, reason, sizeof reason) !=
+        SLUICE_OK) {
+        verdict_rest(fresh, 0, nfresh, BUS_CONSUMER_RETRY, reason);
+        return;
+    }
+    if (pending) {
+        (void)park_rest(h, pipeline, fresh, 0, nfresh, version, state, applied, reason);
+        engine_state_free(state);
+        json_decref(applied);
         return;
     }
     /* Evicting stays the engine's job; how much history a state keeps is ours. */
     state->keep_terminal = h->keep_terminal;
+    size_t np = orch_park_count(applied);
+    if (np > ORCH_PARK_TAKE) {
+        np = ORCH_PARK_TAKE;
+    }
+    size_t n = np + nfresh;
+    batch_req *parked = np > 0 ? calloc(np, sizeof *parked) : NULL;
+    batch_req **reqs = calloc(n > 0 ? n : 1, sizeof *reqs);
     /* The requests to step: up to the first that must wait; rejected ones left out. */
-    batch_req **take = calloc(n, sizeof *take);
-    engine_batch_request *breqs = calloc(n, sizeof *breqs);
-    engine_batch_result *results = calloc(n, sizeof *results);
-    if (take == NULL || breqs == NULL || results == NULL) {
-        verdict_rest(reqs, 0, n, BUS_CONSUMER_RETRY, "out of memory");
+    batch_req **take = calloc(n > 0 ? n : 1, sizeof *take);
+    size_t *take_at = calloc(n > 0 ? n : 1, sizeof *take_at);
+    engine_batch_request *breqs = calloc(n > 0 ? n : 1, sizeof *breqs);
+    engine_batch_result *results = calloc(n > 0 ? n : 1, sizeof *results);
+    if ((np > 0 && parked == NULL) || reqs == NULL || take == NULL || take_at == NULL ||
+        breqs == NULL || results == NULL) {
+        verdict_rest(fresh, 0, nfresh, BUS_CONSUMER_RETRY, "out of memory");
+        free(parked);
+        free(reqs);
         free(take);
+        free(take_at);
         free(breqs);
         free(results);
         engine_state_free(state);
         json_decref(applied);
         return;
     }
+    for (size_t i = 0; i < np; i++) {
+        (void)unpark(pipeline, applied, i, &parked[i]);
+        reqs[i] = &parked[i];
+    }
+    for (size_t i = 0; i < nfresh; i++) {
+        reqs[np + i] = fresh[i];
+    }
     size_t m = 0;
     size_t waits = n; /* index of the first request that must wait */
     for (size_t i = 0; i < n; i++) {
+        if (reqs[i]->item->verdict == BUS_CONSUMER_REJECT) {
+            continue; /* a parked request that cannot be read */
+        }
         int rc = prepare(h, reqs[i], applied);
         if (rc < 0) {
             waits = i;
@@ -281,6 +515,7 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         }
         if (rc == 0) {
             take[m] = reqs[i];
+            take_at[m] = i;
             breqs[m] = (engine_batch_request){
                 .input = &reqs[i]->req.doc.input,
                 .seed = reqs[i]->seed,
@@ -299,10 +534,12 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         .max_effects = ORCH_BATCH_OPS_MAX,
     };
     bool keep = true;
+    size_t dropped = 0; /* parked requests handled and dropped from the list */
     size_t k = 0;
-    while (k < m) {
-        size_t want = h->save_each ? 1 : m - k;
-        size_t taken = engine_batch_run(state, applied, &bctx, breqs + k, want, results + k);
+    while (k < m || (keep && dropped < (waits < np ? waits : np))) {
+        size_t want = k < m ? (h->save_each ? 1 : m - k) : 0;
+        size_t taken =
+            want > 0 ? engine_batch_run(state, applied, &bctx, breqs + k, want, results + k) : 0;
         json_t *ops = json_array();
         size_t stepped = 0;
         bool routed = route_results(h, take + k, results + k, taken, ops, &stepped);
@@ -320,8 +557,13 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
             keep = false;
             break;
         }
+        /* Parked requests handled by now leave the list in the same save. */
+        size_t handled = k + taken < m ? take_at[k + taken - 1] + 1 : (waits < n ? waits : n);
+        size_t drop = (handled < np ? handled : np) - dropped;
+        orch_park_drop(applied, drop);
+        dropped += drop;
         uint64_t saved = version;
-        if (stepped > 0) {
+        if (stepped > 0 || drop > 0) {
             int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
             if (rc == SLUICE_ETOOBIG) {
                 state_too_big(h, take + k, taken, stepped);
@@ -365,29 +607,41 @@ static void step_segment(orch_handler *h, batch_req **reqs, size_t n)
         version = saved;
         k += taken;
         if (orch_outbox_drain(h, pipeline, 0) != SLUICE_OK) {
-            /* Saved, so done; what follows waits until the outbox is out. */
-            for (size_t i = k; i < m; i++) {
-                verdict(take[i], BUS_CONSUMER_RETRY, "the outbox is not carried out yet");
-            }
-            if (waits < n) {
-                verdict(reqs[waits], BUS_CONSUMER_RETRY, "the outbox is not carried out yet");
-            }
+            /* Saved, so done; what follows waits, parked, until the outbox is out. */
+            size_t rest = k < m ? take_at[k] : waits;
+            uint64_t after = park_rest(h, pipeline, reqs, rest, n, version, state, applied,
+                                       "the outbox is not carried out yet");
+            (void)after;
             keep = false;
             break;
         }
     }
-    free(take);
-    free(breqs);
-    free(results);
     if (keep) {
         h->save_each = false; /* every request of the segment saved */
+        parked_mark(h, pipeline, orch_park_count(applied) > 0);
+    } else if (k < m && take[k]->from_park && take[k]->own.verdict == BUS_CONSUMER_REJECT) {
+        drop_parked_head(h, pipeline, &take[k]->own.msg); /* refused for good: never again */
     }
+    for (size_t i = 0; i < np; i++) {
+        unpark_clear(pipeline, &parked[i]);
+    }
+    free(parked);
+    free(reqs);
+    free(take);
+    free(take_at);
+    free(breqs);
+    free(results);
     if (keep && version != 0) {
         orch_cache_put(&h->cache, pipeline, version, state, applied); /* saved and carried out */
         return;
     }
     engine_state_free(state); /* unsaved changes are never kept */
     json_decref(applied);
+}
+
+void orch_batch_unpark(orch_handler *h, const char *pipeline)
+{
+    step_segment(h, pipeline, NULL, 0);
 }
 
 /*
@@ -403,8 +657,22 @@ static void drop_pipeline(orch_handler *h, batch_req *r)
     engine_state *state = NULL;
     json_t *applied = NULL;
     char reason[512];
-    if (load_state(h, pipeline, &version, &state, &applied, reason, sizeof reason) != SLUICE_OK) {
+    bool pending = false;
+    if (load_state(h, pipeline, &version, &state, &applied, &pending, reason, sizeof reason) !=
+        SLUICE_OK) {
         verdict(r, BUS_CONSUMER_RETRY, "%s", reason);
+        return;
+    }
+    if (pending || orch_park_count(applied) > 0) {
+        /* What waits goes first: a delete never overtakes it, nor is it parked. */
+        verdict(r, BUS_CONSUMER_RETRY, "%s", pending ? reason : "behind the parked requests");
+        bool parked = !pending;
+        engine_state_free(state);
+        json_decref(applied);
+        if (parked) {
+            parked_mark(h, pipeline, true);
+            orch_batch_unpark(h, pipeline); /* step them now; the delete comes again */
+        }
         return;
     }
     (void)prepare(h, r, applied); /* fills the seed and the source; a delete loads nothing */
@@ -497,7 +765,7 @@ void orch_batch_handle(bus_consumer_item *items, size_t n, void *ctx)
             while (end < count && group[end]->req.kind == ORCH_REQUEST_ENGINE) {
                 end++;
             }
-            step_segment(h, group + at, end - at);
+            step_segment(h, group[at]->req.pipeline, group + at, end - at);
             at = end;
         }
     }

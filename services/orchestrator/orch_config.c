@@ -55,6 +55,15 @@ const sluice_config_var orch_config_vars[] = {
                       "1000000",
                       "largest message the orchestrator publishes, in bytes; a job that would "
                       "exceed it fails its action (at most the producer's message.max.bytes)"),
+    SLUICE_CONFIG_INT("SLUICE_OUTBOX_RETRY_ATTEMPTS", orch_config, outbox_retry_attempts, 1, 100,
+                      "5",
+                      "times an outbox op refused for good (message too large for its topic, "
+                      "unknown topic, a Redis WRONGTYPE...) is tried before it is dead-lettered"),
+    SLUICE_CONFIG_INT("SLUICE_OUTBOX_RETRY_BACKOFF_MS", orch_config, outbox_retry_backoff_ms, 1,
+                      60000, "100", "wait after an outbox op failed, doubled after each failure"),
+    SLUICE_CONFIG_INT("SLUICE_OUTBOX_RETRY_BACKOFF_MAX_MS", orch_config,
+                      outbox_retry_backoff_max_ms, 1, 600000, "5000",
+                      "longest wait between two attempts of a failing outbox op"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", orch_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

@@ -33,6 +33,9 @@ typedef struct orch_config {
     int64_t sweep_interval_ms;
     int64_t clock_offset_ms;
     int64_t bus_message_max;
+    int64_t outbox_retry_attempts;   /* permanent failures of an op before its dead letter */
+    int64_t outbox_retry_backoff_ms; /* first wait after an op failed; doubles */
+    int64_t outbox_retry_backoff_max_ms;
     char log_level[16];
 } orch_config;
 

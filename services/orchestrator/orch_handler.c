@@ -22,6 +22,8 @@ void orch_handler_init(orch_handler *h, orch_store *store, bus_producer *produce
     h->timer_lease_ms = 30000;
     h->keep_terminal = ENGINE_STATE_KEEP_TERMINAL;
     h->message_max = BUS_ENVELOPE_MAX_BYTES;
+    h->group = "sluice-orchestrator";
+    orch_retry_policy_init(&h->retry);
 }
 
 int64_t orch_handler_now_ms(const orch_handler *h)

@@ -47,6 +47,16 @@ void orch_metrics_init(orch_metrics *m)
     m->oversized = http_metrics_counter(
         m->registry, "sluice_orchestrator_jobs_oversized_total",
         "jobs failed instead of published: over the bus's message bound", NULL, 0);
+    m->dead_lettered = http_metrics_counter(
+        m->registry, "sluice_orchestrator_ops_dead_lettered_total",
+        "outbox ops refused for good, dead-lettered after bounded retries", NULL, 0);
+    m->events_trimmed = http_metrics_counter(
+        m->registry, "sluice_orchestrator_events_trimmed_total",
+        "events trimmed to fit the bus's message bound (or dropped when they could not)", NULL, 0);
+    m->parked = http_metrics_counter(
+        m->registry, "sluice_orchestrator_requests_parked_total",
+        "requests parked in their pipeline's state while its outbox could not be carried out", NULL,
+        0);
     m->batch_seconds = http_metrics_histogram(
         m->registry, "sluice_orchestrator_batch_seconds",
         "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
@@ -62,6 +72,10 @@ void orch_metrics_update(orch_metrics *m, const orch_handler_stats *now)
     http_metrics_inc(m->timers, NULL, (double)(now->timers - m->last.timers));
     http_metrics_inc(m->cache_hits, NULL, (double)(now->cache_hits - m->last.cache_hits));
     http_metrics_inc(m->oversized, NULL, (double)(now->oversized - m->last.oversized));
+    http_metrics_inc(m->dead_lettered, NULL, (double)(now->dead_lettered - m->last.dead_lettered));
+    http_metrics_inc(m->events_trimmed, NULL,
+                     (double)(now->events_trimmed - m->last.events_trimmed));
+    http_metrics_inc(m->parked, NULL, (double)(now->parked - m->last.parked));
     if (now->steps != m->last.steps) {
         http_metrics_observe(m->batch_seconds, NULL, (double)now->last_batch_ns / 1e9);
     }

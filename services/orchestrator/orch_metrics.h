@@ -30,7 +30,7 @@ void orch_health_handler(const http_request *req, http_response *resp, void *ctx
 typedef struct orch_metrics {
     http_metrics *registry;
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
-    http_metrics_family *cache_hits, *oversized;
+    http_metrics_family *cache_hits, *oversized, *dead_lettered, *events_trimmed, *parked;
     http_metrics_family *batch_seconds;
     orch_handler_stats last;
 } orch_metrics;

@@ -1,16 +1,23 @@
 /*
- * orch_outbox.c — an outbox carried out, flushed and acked (see orch_outbox.h).
+ * orch_outbox.c — an outbox carried out, flushed and acked; failing ops
+ * retried with backoff and, when a refusal persists, dead-lettered (see
+ * orch_outbox.h).
  */
 #include "orch_outbox.h"
 
 #include "orch_fault.h"
 #include "orch_route.h"
 
+#include "sluice/buf.h"
+#include "sluice/bus_deadletter.h"
+#include "sluice/bus_envelope.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/state_redis.h"
 #include "sluice/time.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +32,16 @@ int orch_outbox_publish(orch_handler *h, bus_topics_kind topic, const char *key,
                                text, strlen(text), NULL);
     free(text);
     return rc;
+}
+
+void orch_outbox_on_delivery(uint64_t seq, int err, const char *reason, void *ctx)
+{
+    (void)seq;
+    orch_handler *h = ctx;
+    if (err != SLUICE_OK) {
+        h->delivery_rc = err;
+        snprintf(h->delivery_reason, sizeof h->delivery_reason, "%s", reason != NULL ? reason : "");
+    }
 }
 
 static int carry_out(orch_handler *h, const char *pipeline, const orch_op *op)
@@ -48,38 +65,62 @@ static int carry_out(orch_handler *h, const char *pipeline, const orch_op *op)
     return SLUICE_EINVAL;
 }
 
-/*
- * Carries out every op of one outbox entry {"ops":[...]}. Ops that cannot be
- * read are logged and dropped (they never will be); the first op that fails
- * stops the entry, which then stays for another attempt (its ops are
- * idempotent, so repeating the ones already done is harmless).
- */
-static int carry_out_entry(orch_handler *h, const char *pipeline, const state_cas_entry *entry)
+/* Where op goes: its topic, or the Redis records it writes. */
+static const char *op_destination(const orch_handler *h, const orch_op *op)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(entry->data, entry->len, 0, &jerr);
-    json_t *ops = json_object_get(root, "ops");
-    if (!json_is_array(ops)) {
-        SLUICE_ERROR("pipeline %s: dropping outbox entry %s: not an op list", pipeline, entry->id);
-        json_decref(root);
-        return SLUICE_OK;
+    switch (op->kind) {
+    case ORCH_OP_PUBLISH_EVENT:
+        return bus_topics_get(h->topics, BUS_TOPICS_EVENTS);
+    case ORCH_OP_PUBLISH_JOB:
+        return bus_topics_get(h->topics, BUS_TOPICS_JOBS);
+    case ORCH_OP_TIMER_SET:
+    case ORCH_OP_TIMER_CANCEL:
+        return "redis:timers";
+    case ORCH_OP_REPLY:
+        return "redis:replies";
+    case ORCH_OP_ARCHIVE_EXECUTION:
+    case ORCH_OP_ARCHIVE_ACTION:
+        return "redis:history";
     }
+    return "unknown";
+}
+
+/* Why the last call of an op failed with rc: librdkafka's or Redis's reason when known. */
+static void failure_reason(orch_handler *h, const orch_op *op, int rc, char *why, size_t whylen)
+{
+    const char *detail = NULL;
+    if (op->kind == ORCH_OP_PUBLISH_EVENT || op->kind == ORCH_OP_PUBLISH_JOB) {
+        detail = h->delivery_rc != SLUICE_OK ? h->delivery_reason : NULL;
+    } else if (rc == SLUICE_ETOOBIG && h->store->last_error[0] != '\0') {
+        detail = h->store->last_error;
+    } else {
+        detail = state_redis_last_error(h->store->redis);
+    }
+    snprintf(why, whylen, "%s: %s", sluice_strerror(rc),
+             detail != NULL && detail[0] != '\0' ? detail : "no detail");
+}
+
+/* Carries out op and waits for its outcome (a publish is sent synchronously). */
+static int carry_out_sync(orch_handler *h, const char *pipeline, const orch_op *op, char *why,
+                          size_t whylen)
+{
+    h->delivery_rc = SLUICE_OK;
+    h->delivery_reason[0] = '\0';
     int rc = SLUICE_OK;
-    for (size_t i = 0; i < json_array_size(ops) && rc == SLUICE_OK; i++) {
-        orch_op op;
-        char err[256];
-        if (orch_op_from_json(json_array_get(ops, i), &op, err, sizeof err) != SLUICE_OK) {
-            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i,
-                         entry->id, err);
-            continue;
+    if (op->kind == ORCH_OP_PUBLISH_EVENT || op->kind == ORCH_OP_PUBLISH_JOB) {
+        char *text = json_dumps(op->payload, JSON_COMPACT);
+        if (text == NULL) {
+            return SLUICE_ENOMEM;
         }
-        rc = carry_out(h, pipeline, &op);
-        orch_op_clear(&op);
-        if (rc == SLUICE_OK) {
-            h->stats.published++;
-        }
+        rc = bus_producer_send_sync(h->producer, op_destination(h, op), op->key, strlen(op->key),
+                                    text, strlen(text), h->publish_timeout_ms);
+        free(text);
+    } else {
+        rc = carry_out(h, pipeline, op);
     }
-    json_decref(root);
+    if (rc != SLUICE_OK) {
+        failure_reason(h, op, rc, why, whylen);
+    }
     return rc;
 }
 
@@ -91,6 +132,210 @@ static int64_t stream_id_ms(const char *id)
         return 0;
     }
     return (int64_t)ms;
+}
+
+/* The attempt-table key of an entry. */
+static void entry_key(const char *pipeline, const state_cas_entry *entry, char *key, size_t keylen)
+{
+    snprintf(key, keylen, "%s %s", pipeline, entry->id);
+}
+
+/*
+ * Trims the outbox of pipeline through entry id, once everything before it
+ * is published and persisted (the one place entries leave the outbox).
+ */
+static int ack_through(orch_handler *h, const char *pipeline, const char *id)
+{
+    SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_PUBLISH);
+    int rc = orch_store_outbox_ack(h->store, pipeline, id);
+    SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_TRIM);
+    return rc;
+}
+
+/*
+ * Publishes op (ops[index] of entry, raw its JSON) to the dead-letter topic
+ * with reason and waits for it. 0, or the failure (the op then stays).
+ */
+static int dead_letter_op(orch_handler *h, const char *pipeline, const state_cas_entry *entry,
+                          size_t index, const orch_op *op, const json_t *raw, const char *reason)
+{
+    char group[ORCH_RETRY_KEY_MAX + 64];
+    snprintf(group, sizeof group, "%s outbox %s %s", h->group, pipeline, entry->id);
+    char *payload = json_dumps(raw, JSON_COMPACT);
+    if (payload == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    bus_deadletter_origin origin = {
+        .topic = op_destination(h, op),
+        .partition = (int32_t)index,
+        .offset = stream_id_ms(entry->id),
+        .group = group,
+        .key = op->key,
+        .keylen = op->key != NULL ? strlen(op->key) : 0,
+        .payload = payload,
+        .len = strlen(payload),
+    };
+    bus_deadletter_sender sender = {
+        .source = "sluice.orchestrator", .account = h->account, .region = h->region};
+    bus_envelope *env = NULL;
+    char err[256];
+    int rc =
+        bus_deadletter_new(&origin, reason, &sender, sluice_time_now_ms(), &env, err, sizeof err);
+    free(payload);
+    if (rc != SLUICE_OK) {
+        SLUICE_ERROR("pipeline %s: dead letter of outbox op %zu of %s: %s", pipeline, index,
+                     entry->id, err);
+        return rc;
+    }
+    sluice_buf buf;
+    sluice_buf_init(&buf, BUS_DEADLETTER_ENCODED_MAX);
+    rc = bus_envelope_encode(env, &buf);
+    bus_envelope_free(env);
+    if (rc == SLUICE_OK) {
+        const char *topic = bus_topics_get(h->topics, BUS_TOPICS_DEADLETTER);
+        rc = bus_producer_send_sync(h->producer, topic, pipeline, strlen(pipeline), buf.data,
+                                    buf.len, h->publish_timeout_ms);
+    }
+    sluice_buf_free(&buf);
+    return rc;
+}
+
+/*
+ * Carries out the ops of entry (a failing one, its attempt a) one at a time,
+ * from the op that failed before, each waited for. A failing op is retried
+ * later (its failure recorded in a) or, when the policy gives up on it,
+ * dead-lettered and passed. 0 when every op is done or dead-lettered, else
+ * the failure.
+ */
+static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
+                                   const state_cas_entry *entry, orch_retry_attempt *a, json_t *ops)
+{
+    int64_t now = sluice_time_now_ms();
+    for (size_t i = (size_t)a->op; i < json_array_size(ops); i++) {
+        orch_op op;
+        char why[ORCH_RETRY_REASON_MAX];
+        json_t *raw = json_array_get(ops, i);
+        if (orch_op_from_json(raw, &op, why, sizeof why) != SLUICE_OK) {
+            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i,
+                         entry->id, why);
+            continue;
+        }
+        int rc = carry_out_sync(h, pipeline, &op, why, sizeof why);
+        if (rc == SLUICE_OK) {
+            h->stats.published++;
+            orch_op_clear(&op);
+            a->op = (int)i + 1;
+            continue;
+        }
+        a->op = (int)i;
+        orch_retry_class cls = orch_retry_classify(rc, why);
+        if (orch_retry_fail(&h->retry, a, cls, now) == ORCH_RETRY_LATER) {
+            SLUICE_WARN("pipeline %s: outbox op %zu of %s (to %s) failed %s (%d time(s)), "
+                        "next attempt in %lld ms: %s",
+                        pipeline, i, entry->id, op_destination(h, &op),
+                        cls == ORCH_RETRY_PERMANENT ? "permanently" : "for now", a->failures,
+                        (long long)(a->next_ms - now), why);
+            orch_op_clear(&op);
+            return rc;
+        }
+        char reason[ORCH_RETRY_REASON_MAX + 128];
+        snprintf(reason, sizeof reason, "outbox op %zu of %s (to %s) refused %d times: %s", i,
+                 entry->id, op_destination(h, &op), a->permanent, why);
+        int dl = dead_letter_op(h, pipeline, entry, i, &op, raw, reason);
+        orch_op_clear(&op);
+        if (dl != SLUICE_OK) {
+            SLUICE_WARN("pipeline %s: dead-lettering outbox op %zu of %s: %s", pipeline, i,
+                        entry->id, sluice_strerror(dl));
+            return dl;
+        }
+        SLUICE_ERROR("pipeline %s: dead-lettered %s", pipeline, reason);
+        h->stats.dead_lettered++;
+        a->op = (int)i + 1;
+        a->permanent = 0;
+    }
+    return SLUICE_OK;
+}
+
+/*
+ * Carries out every op of one outbox entry {"ops":[...]}. Ops that cannot be
+ * read are logged and dropped (they never will be). An entry not known to
+ * fail is carried out fast (publishes queued; the caller flushes); a failing
+ * one waits for its backoff (SLUICE_EAGAIN), then goes op by op
+ * (carry_out_entry_careful) and is acked at once when done (*acked set).
+ * The first op that fails stops the entry, which then stays for another
+ * attempt (its ops are idempotent, so repeating the ones already done is
+ * harmless).
+ */
+static int carry_out_entry(orch_handler *h, const char *pipeline, const state_cas_entry *entry,
+                           bool *acked)
+{
+    *acked = false;
+    char key[ORCH_RETRY_KEY_MAX];
+    entry_key(pipeline, entry, key, sizeof key);
+    orch_retry_attempt *a = orch_retry_find(&h->failing, key);
+    if (a != NULL && sluice_time_now_ms() < a->next_ms) {
+        return SLUICE_EAGAIN;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(entry->data, entry->len, 0, &jerr);
+    json_t *ops = json_object_get(root, "ops");
+    if (!json_is_array(ops)) {
+        SLUICE_ERROR("pipeline %s: dropping outbox entry %s: not an op list", pipeline, entry->id);
+        json_decref(root);
+        orch_retry_forget(&h->failing, key);
+        return SLUICE_OK;
+    }
+    int rc = SLUICE_OK;
+    if (a != NULL) {
+        rc = carry_out_entry_careful(h, pipeline, entry, a, ops);
+        json_decref(root);
+        if (rc == SLUICE_OK) {
+            rc = ack_through(h, pipeline, entry->id);
+            if (rc == SLUICE_OK) {
+                orch_retry_forget(&h->failing, key);
+                *acked = true;
+            }
+        }
+        return rc;
+    }
+    for (size_t i = 0; i < json_array_size(ops) && rc == SLUICE_OK; i++) {
+        orch_op op;
+        char err[256];
+        if (orch_op_from_json(json_array_get(ops, i), &op, err, sizeof err) != SLUICE_OK) {
+            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i,
+                         entry->id, err);
+            continue;
+        }
+        rc = carry_out(h, pipeline, &op);
+        if (rc != SLUICE_OK) {
+            char why[ORCH_RETRY_REASON_MAX];
+            failure_reason(h, &op, rc, why, sizeof why);
+            SLUICE_WARN("pipeline %s: outbox entry %s, op %zu (to %s): %s", pipeline, entry->id, i,
+                        op_destination(h, &op), why);
+        }
+        orch_op_clear(&op);
+        if (rc == SLUICE_OK) {
+            h->stats.published++;
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+/*
+ * Remembers entry, carried out fast, as failing: its next attempt goes op by
+ * op, after a backoff. An entry already failing recorded its failure itself.
+ */
+static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_entry *entry)
+{
+    char key[ORCH_RETRY_KEY_MAX];
+    entry_key(pipeline, entry, key, sizeof key);
+    if (orch_retry_find(&h->failing, key) != NULL) {
+        return;
+    }
+    orch_retry_attempt *a = orch_retry_get(&h->failing, key);
+    a->failures++;
+    a->next_ms = sluice_time_now_ms() + orch_retry_backoff_ms(&h->retry, a->failures);
 }
 
 int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)
@@ -107,30 +352,49 @@ int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)
             return SLUICE_OK;
         }
         size_t done = 0;
+        size_t first = 0; /* first entry carried out fast since the last ack */
+        bool any_fast = false;
+        h->delivery_rc = SLUICE_OK;
         for (; done < outbox.count && rc == SLUICE_OK; done++) {
             const state_cas_entry *entry = &outbox.entries[done];
             if (min_age_ms > 0 && stream_id_ms(entry->id) > cutoff) {
                 break; /* young: its own writer is probably carrying it out */
             }
-            rc = carry_out_entry(h, pipeline, entry);
+            bool acked = false;
+            rc = carry_out_entry(h, pipeline, entry, &acked);
             if (rc != SLUICE_OK) {
-                SLUICE_WARN("pipeline %s: outbox entry %s not carried out: %s", pipeline, entry->id,
-                            sluice_strerror(rc));
+                if (rc != SLUICE_EAGAIN) {
+                    entry_failed(h, pipeline, entry);
+                }
                 break;
+            }
+            if (acked) {
+                first = done + 1; /* carried out op by op and acked on its own */
+            } else if (!any_fast) {
+                any_fast = true;
+                first = done;
             }
         }
         /* Everything published must be persisted before the entries go. */
         int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
         size_t acked = done; /* entries carried out (or dropped as malformed) */
-        if (flushed == SLUICE_OK && acked > 0) {
-            SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_PUBLISH);
-            int ack = orch_store_outbox_ack(h->store, pipeline, outbox.entries[acked - 1].id);
-            SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_TRIM);
+        if (flushed == SLUICE_OK && acked > first) {
+            int ack = ack_through(h, pipeline, outbox.entries[acked - 1].id);
             if (ack != SLUICE_OK && rc == SLUICE_OK) {
                 rc = ack;
             }
-        } else if (flushed != SLUICE_OK && rc == SLUICE_OK) {
-            rc = flushed;
+        } else if (flushed != SLUICE_OK) {
+            if (any_fast) {
+                /* Which op failed is not known: the first entry goes op by op next time. */
+                SLUICE_WARN("pipeline %s: outbox entry %s not persisted: %s", pipeline,
+                            outbox.entries[first].id,
+                            h->delivery_rc != SLUICE_OK ? h->delivery_reason
+                                                        : sluice_strerror(flushed));
+                entry_failed(h, pipeline, &outbox.entries[first]);
+            }
+            if (rc == SLUICE_OK) {
+                rc = flushed;
+            }
         }
         bool more =
             rc == SLUICE_OK && done == outbox.count && outbox.count == ORCH_STORE_OUTBOX_BATCH;

@@ -3,6 +3,7 @@
  */
 #include "orch_sweep.h"
 
+#include "orch_batch.h"
 #include "orch_outbox.h"
 
 #include "sluice/error.h"
@@ -30,4 +31,11 @@ void orch_sweep_run(orch_handler *h, int64_t min_age_ms)
             return;
         }
     } while (strcmp(cursor, "0") != 0 && ++rounds < 1000);
+    /* Parked requests whose outbox is out by now (a copy: stepping them changes the list). */
+    char names[ORCH_HANDLER_PARKED_MAX][sizeof h->parked[0]];
+    size_t n = h->nparked;
+    memcpy(names, h->parked, n * sizeof names[0]);
+    for (size_t i = 0; i < n; i++) {
+        orch_batch_unpark(h, names[i]);
+    }
 }

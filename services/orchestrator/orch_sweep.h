@@ -1,8 +1,9 @@
 /*
  * orch_sweep.h — outboxes left behind by a crashed replica: a bounded SCAN
  * pass finds pipelines with a pending outbox and carries out the entries old
- * enough that their own writer is not carrying them out any more.
- * Single-threaded.
+ * enough that their own writer is not carrying them out any more; then the
+ * pipelines this replica parked requests of get them stepped
+ * (orch_batch_unpark), once their outbox is out. Single-threaded.
  */
 #ifndef SLUICE_ORCH_SWEEP_H
 #define SLUICE_ORCH_SWEEP_H

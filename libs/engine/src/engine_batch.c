@@ -11,6 +11,7 @@
 #include "sluice/error.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,107 @@ static void bound_jobs(engine_state *state, const engine_ctx *ectx, const engine
     }
 }
 
+/* Cuts the string member key of obj to at most max bytes, on a UTF-8 boundary. true when cut. */
+static bool cut_string(json_t *obj, const char *key, size_t max)
+{
+    json_t *value = json_object_get(obj, key);
+    if (!json_is_string(value) || json_string_length(value) <= max) {
+        return false;
+    }
+    const char *text = json_string_value(value);
+    size_t len = max;
+    while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
+        len--; /* never split a character */
+    }
+    json_object_set_new(obj, key, json_stringn(text, len));
+    return true;
+}
+
+/* Cuts every string of an execution-result to max bytes (schema bounds: see engine_batch.h). */
+static bool cut_result(json_t *result, size_t url_max, size_t summary_max, size_t id_max)
+{
+    bool cut = cut_string(result, "external-execution-url", url_max);
+    cut = cut_string(result, "external-execution-summary", summary_max) || cut;
+    cut = cut_string(result, "external-execution-id", id_max) || cut;
+    return cut_string(result, "error-code", id_max) || cut;
+}
+
+/* Drops the s3location of every artifact in detail's artifact lists. */
+static bool drop_locations(json_t *detail)
+{
+    bool dropped = false;
+    const char *lists[2] = {"input-artifacts", "output-artifacts"};
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *artifact;
+        json_array_foreach(json_object_get(detail, lists[l]), i, artifact)
+        {
+            dropped = json_object_del(artifact, "s3location") == 0 || dropped;
+        }
+    }
+    return dropped;
+}
+
+int engine_batch_event_bound(json_t *event, size_t message_max, char *msg, size_t msglen)
+{
+    size_t size = json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE;
+    if (message_max == 0 || size <= message_max) {
+        return 0;
+    }
+    json_t *detail = json_object_get(event, "detail");
+    json_t *result = json_object_get(detail, "execution-result");
+    const char *done = "";
+    if (cut_result(result, ENGINE_BATCH_EVENT_URL_MAX, ENGINE_BATCH_EVENT_SUMMARY_MAX,
+                   ENGINE_BATCH_EVENT_ID_MAX)) {
+        done = "execution-result cut to its bounds";
+    }
+    if (json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE > message_max && drop_locations(detail)) {
+        done = "execution-result cut, artifact locations dropped";
+    }
+    if (json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE > message_max &&
+        cut_result(result, ENGINE_BATCH_EVENT_CUT_MAX, ENGINE_BATCH_EVENT_CUT_MAX,
+                   ENGINE_BATCH_EVENT_CUT_MAX)) {
+        done = "execution-result cut short, artifact locations dropped";
+    }
+    size_t now = json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE;
+    const char *type = json_string_value(json_object_get(event, "detail-type"));
+    const char *id = json_string_value(json_object_get(event, "id"));
+    if (now > message_max) {
+        snprintf(msg, msglen,
+                 "the event %s (%s) is %zu bytes, over the bus's message bound of %zu bytes even "
+                 "when trimmed: not published",
+                 id != NULL ? id : "?", type != NULL ? type : "?", size, message_max);
+        return -1;
+    }
+    snprintf(msg, msglen,
+             "the event %s (%s) was %zu bytes, over the bus's message bound of %zu "
+             "bytes: %s (%zu bytes)",
+             id != NULL ? id : "?", type != NULL ? type : "?", size, message_max, done, now);
+    return 1;
+}
+
+/* Bounds every event among the effects (engine_batch_event_bound), dropping what cannot fit. */
+static void bound_events(const engine_batch_ctx *ctx, engine_batch_result *result)
+{
+    size_t i = 0;
+    while (i < result->effects.count) {
+        engine_effect *e = &result->effects.items[i];
+        char msg[ENGINE_BATCH_REASON_MAX];
+        int rc = e->kind == ENGINE_EFFECT_EVENT
+                     ? engine_batch_event_bound(e->body, ctx->message_max, msg, sizeof msg)
+                     : 0;
+        if (rc != 0) {
+            result->events_trimmed++;
+            snprintf(result->event_reason, sizeof result->event_reason, "%s", msg);
+        }
+        if (rc < 0) {
+            effect_remove(&result->effects, i);
+            continue;
+        }
+        i++;
+    }
+}
+
 size_t engine_batch_run(engine_state *state, json_t *progress, const engine_batch_ctx *ctx,
                         const engine_batch_request *requests, size_t n,
                         engine_batch_result *results)
@@ -289,6 +391,7 @@ size_t engine_batch_run(engine_state *state, json_t *progress, const engine_batc
         }
         result->verdict = ENGINE_BATCH_APPLIED;
         bound_jobs(state, &ectx, ctx, result, 0);
+        bound_events(ctx, result);
         if (req->source != NULL) {
             json_object_set_new(progress, req->source, json_integer(req->position));
         }

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,9 @@ static void record_event(orch_kit *kit, const bus_envelope *env)
     copy_str(e->state, sizeof e->state, detail_str(env->detail, "state"));
     json_t *attempt = json_object_get(env->detail, "pipeline-execution-attempt");
     e->attempt = json_is_integer(attempt) ? (long)json_integer_value(attempt) : 0;
+    copy_str(
+        e->summary, sizeof e->summary,
+        detail_str(json_object_get(env->detail, "execution-result"), "external-execution-summary"));
 }
 
 static bus_consumer_verdict on_event(const bus_consumer_message *msg, void *ctx, char *reason,
@@ -286,6 +290,9 @@ void kit_free(orch_kit *kit)
     bus_consumer_free(kit->events);
     bus_producer_free(kit->producer);
     state_redis_free(kit->redis);
+    if (kit->group_reader != NULL) {
+        rd_kafka_destroy(kit->group_reader);
+    }
     for (size_t i = 0; i < kit->njobs; i++) {
         json_decref(kit->job_log[i].doc);
     }
@@ -523,4 +530,51 @@ size_t kit_count_jobs(const orch_kit *kit, const char *execution, const char *ac
              (action == NULL || strcmp(job->action, action) == 0);
     }
     return n;
+}
+
+int32_t kit_partition_of(const char *pipeline)
+{
+    return rd_kafka_msg_partitioner_consistent(NULL, pipeline, strlen(pipeline), 3, NULL, NULL);
+}
+
+void kit_name_in_partition(int32_t partition, const char *prefix, char *out, size_t outlen)
+{
+    for (int i = 0; i < 1000; i++) {
+        snprintf(out, outlen, "%s-%d", prefix, i);
+        if (kit_partition_of(out) == partition) {
+            return;
+        }
+    }
+}
+
+bool kit_offsets(orch_kit *kit, int32_t partition, int64_t *committed, int64_t *end)
+{
+    if (kit->group_reader == NULL) {
+        char err[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", kit->brokers, err, sizeof err) !=
+                RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "group.id", kit->group, err, sizeof err) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) !=
+                RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return false;
+        }
+        kit->group_reader =
+            rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err); /* never joins */
+        if (kit->group_reader == NULL) {
+            return false;
+        }
+    }
+    rd_kafka_t *rk = kit->group_reader;
+    const char *topic = bus_topics_get(&kit->topics, BUS_TOPICS_REQUESTS);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic, partition);
+    bool ok = rd_kafka_committed(rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+              list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    *committed = list->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(list);
+    int64_t low = 0;
+    return ok && rd_kafka_query_watermark_offsets(rk, topic, partition, &low, end, 10000) ==
+                     RD_KAFKA_RESP_ERR_NO_ERROR;
 }

@@ -42,7 +42,8 @@ typedef struct kit_event {
     char action[101];
     char state[16];
     char id[KIT_ID_LEN + 1];
-    long attempt; /* pipeline-execution-attempt, 0 if absent */
+    long attempt;       /* pipeline-execution-attempt, 0 if absent */
+    char summary[1100]; /* execution-result.external-execution-summary (actions), "" if absent */
 } kit_event;
 
 typedef struct kit_job {
@@ -75,6 +76,7 @@ typedef struct orch_kit {
     size_t njobs, job_cap;
     size_t duplicate_events; /* events whose id was seen before */
     size_t duplicate_jobs;   /* jobs whose id was seen before (exact duplicates) */
+    void *group_reader;      /* rd_kafka_t * reading the group's offsets (kit_offsets); owned */
 } orch_kit;
 
 /* Sets up a kit named after the test (exits the test on failure). */
@@ -135,6 +137,18 @@ long kit_index(const orch_kit *kit, char kind, const char *execution, const char
 
 /* Counts jobs seen for (execution or NULL, action or NULL). */
 size_t kit_count_jobs(const orch_kit *kit, const char *execution, const char *action);
+
+/* The partition of the requests topic a pipeline's requests go to (librdkafka's default). */
+int32_t kit_partition_of(const char *pipeline);
+
+/* Writes "<prefix>-<n>" for the smallest n whose requests go to partition. */
+void kit_name_in_partition(int32_t partition, const char *prefix, char *out, size_t outlen);
+
+/*
+ * The orchestrators' consumer group's committed offset of partition of the
+ * requests topic (-1001 when none) and the partition's end. false on error.
+ */
+bool kit_offsets(orch_kit *kit, int32_t partition, int64_t *committed, int64_t *end);
 
 /* Milliseconds of the monotonic clock. */
 int64_t kit_now_ms(void);

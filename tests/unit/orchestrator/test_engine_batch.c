@@ -3,8 +3,8 @@
  * or Redis: a pipeline's requests stepped together, replays skipped by their
  * progress, a redo after a conflict giving the same effects, the effect
  * limit that splits a batch, malformed inputs, tombstones of deleted
- * pipelines, and jobs over the bus's
- * message bound failing their action instead of being handed out.
+ * pipelines, jobs over the bus's message bound failing their action instead
+ * of being handed out, and events over it trimmed to a bounded form.
  */
 #include "engine_builder.h"
 #include "sluice/engine_batch.h"
@@ -312,6 +312,150 @@ static void test_tombstone_outlives_a_replayed_delete(void)
     fx_free(&f);
 }
 
+/* An event with a summary, an id and artifacts of the given sizes. */
+static json_t *event_with(size_t summary, size_t key)
+{
+    char *text = malloc(summary + key + 2);
+    memset(text, 's', summary + key);
+    text[summary + key] = '\0';
+    json_t *artifact = json_pack("{s:s, s:{s:s, s:s%}}", "name", "BuildOut", "s3location", "bucket",
+                                 "artifacts", "key", text, key);
+    json_t *event =
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o, s:{s:s%, s:s}}}", "id", "e1", "detail-type",
+                  "CodePipeline Action Execution State Change", "source", "aws.codepipeline",
+                  "detail", "state", "SUCCEEDED", "pipeline", "P", "output-artifacts",
+                  json_pack("[o]", artifact), "execution-result", "external-execution-summary",
+                  text, summary, "external-execution-id", "run-1");
+    free(text);
+    return event;
+}
+
+static const char *summary_of(const json_t *event)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(event, "detail"), "execution-result"),
+                        "external-execution-summary"));
+}
+
+static void test_oversized_event_is_trimmed(void)
+{
+    char msg[ENGINE_BATCH_REASON_MAX];
+    /* Under the bound: untouched. */
+    json_t *small = event_with(100, 10);
+    char *before = json_dumps(small, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_INT_EQ(engine_batch_event_bound(small, 65536, msg, sizeof msg), 0);
+    char *after = json_dumps(small, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_STR_EQ(after, before);
+    CHECK_INT_EQ(engine_batch_event_bound(small, 0, msg, sizeof msg), 0); /* unbounded */
+    free(before);
+    free(after);
+    json_decref(small);
+
+    /* A huge summary: cut to the API's 2048 bytes, the rest kept. */
+    json_t *big = event_with(100000, 10);
+    CHECK_INT_EQ(engine_batch_event_bound(big, 65536, msg, sizeof msg), 1);
+    CHECK_INT_EQ(strlen(summary_of(big)), ENGINE_BATCH_EVENT_SUMMARY_MAX);
+    CHECK_STR_CONTAINS(msg, "65536 bytes");
+    CHECK_STR_CONTAINS(msg, "execution-result cut");
+    CHECK(json_dumpb(big, NULL, 0, JSON_COMPACT) + ENGINE_BATCH_ENVELOPE_RESERVE <= 65536);
+    json_t *art =
+        json_array_get(json_object_get(json_object_get(big, "detail"), "output-artifacts"), 0);
+    CHECK(json_object_get(art, "s3location") != NULL); /* not needed: kept */
+    json_decref(big);
+
+    /* A huge artifact location too: dropped, the artifact's name stays. */
+    json_t *loc = event_with(100000, 100000);
+    CHECK_INT_EQ(engine_batch_event_bound(loc, 65536, msg, sizeof msg), 1);
+    CHECK_STR_CONTAINS(msg, "artifact locations dropped");
+    art = json_array_get(json_object_get(json_object_get(loc, "detail"), "output-artifacts"), 0);
+    CHECK(json_object_get(art, "s3location") == NULL);
+    CHECK_STR_EQ(json_string_value(json_object_get(art, "name")), "BuildOut");
+    CHECK(json_dumpb(loc, NULL, 0, JSON_COMPACT) + ENGINE_BATCH_ENVELOPE_RESERVE <= 65536);
+    json_decref(loc);
+
+    /* A bound so small that even the shorter cut is needed. */
+    json_t *tight = event_with(100000, 10);
+    CHECK_INT_EQ(
+        engine_batch_event_bound(tight, ENGINE_BATCH_ENVELOPE_RESERVE + 700, msg, sizeof msg), 1);
+    CHECK_INT_EQ(strlen(summary_of(tight)), ENGINE_BATCH_EVENT_CUT_MAX);
+    json_decref(tight);
+
+    /* Nothing left to trim: not published. */
+    json_t *hopeless = event_with(10, 10);
+    CHECK_INT_EQ(
+        engine_batch_event_bound(hopeless, ENGINE_BATCH_ENVELOPE_RESERVE + 10, msg, sizeof msg),
+        -1);
+    CHECK_STR_CONTAINS(msg, "not published");
+    json_decref(hopeless);
+
+    /* A cut never splits a character: "é" is two bytes. */
+    json_t *utf = json_pack("{s:s, s:{s:{s:s}}}", "id", "e2", "detail", "execution-result",
+                            "external-execution-summary", "");
+    char *accents = malloc(2 * 3000 + 2);
+    accents[0] = 'x';
+    for (size_t i = 0; i < 3000; i++) {
+        memcpy(accents + 1 + 2 * i, "\xc3\xa9", 2);
+    }
+    accents[1 + 2 * 3000] = '\0';
+    json_object_set_new(json_object_get(json_object_get(utf, "detail"), "execution-result"),
+                        "external-execution-summary", json_string(accents));
+    free(accents);
+    CHECK_INT_EQ(engine_batch_event_bound(utf, 4096, msg, sizeof msg), 1);
+    const char *cut = summary_of(utf);
+    REQUIRE(cut != NULL); /* still valid UTF-8, or jansson would refuse it */
+    CHECK(strlen(cut) <= ENGINE_BATCH_EVENT_SUMMARY_MAX);
+    CHECK(strlen(cut) % 2 == 1);
+    json_decref(utf);
+}
+
+/*
+ * Through the batch: a worker's summary as long as CodePipeline allows (the
+ * engine refuses longer ones) under a bound that small never makes an event
+ * over it.
+ */
+static void test_batch_bounds_events(void)
+{
+    enum { BIG = 2000 };
+    char *big = malloc(BIG + 1);
+    memset(big, 'm', BIG);
+    big[BIG] = '\0';
+    fixture f;
+    fx_init(&f);
+    fx_add(&f, ENGINE_INPUT_PIPELINE_UPDATED, 1)->update.pipeline = f.model;
+    fx_add(&f, ENGINE_INPUT_START, 2);
+    engine_batch_ctx ctx = ctx0;
+    ctx.message_max = ENGINE_BATCH_ENVELOPE_RESERVE + 1500;
+    engine_batch_result results[8];
+    REQUIRE(run(&f, &ctx, results) == 2);
+    const engine_effect *job = find_effect(&results[1], ENGINE_EFFECT_JOB);
+    REQUIRE(job != NULL);
+    char *job_id = strdup(job->id);
+    clear_all(results, 2);
+
+    f.n = 0;
+    engine_input *in = fx_add(&f, ENGINE_INPUT_JOB_RESULT, 3);
+    in->job.job_id = job_id;
+    in->job.summary = big;
+    REQUIRE(run(&f, &ctx, results) == 1);
+    CHECK_INT_EQ(results[0].verdict, ENGINE_BATCH_APPLIED);
+    CHECK(results[0].events_trimmed >= 1);
+    CHECK_STR_CONTAINS(results[0].event_reason, "CodePipeline Action Execution State Change");
+    size_t events = 0;
+    for (size_t i = 0; i < results[0].effects.count; i++) {
+        const engine_effect *e = &results[0].effects.items[i];
+        if (e->kind == ENGINE_EFFECT_EVENT) {
+            events++;
+            CHECK(json_dumpb(e->body, NULL, 0, JSON_COMPACT) + ENGINE_BATCH_ENVELOPE_RESERVE <=
+                  ctx.message_max);
+        }
+    }
+    CHECK(events >= 1);
+    clear_all(results, 1);
+    free(job_id);
+    free(big);
+    fx_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_batch_and_replay);
@@ -320,5 +464,7 @@ int main(void)
     RUN_TEST(test_malformed_is_rejected);
     RUN_TEST(test_oversized_job_fails_its_action);
     RUN_TEST(test_tombstone_outlives_a_replayed_delete);
+    RUN_TEST(test_oversized_event_is_trimmed);
+    RUN_TEST(test_batch_bounds_events);
     return sluice_test_report();
 }

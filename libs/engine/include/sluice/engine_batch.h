@@ -39,6 +39,17 @@
  * environment variables, commands), so the action fails, the pipeline goes
  * on and nothing waits for a job that could never be published.
  *
+ * Bounded events: with ctx.message_max > 0, an event whose document plus
+ * ENGINE_BATCH_ENVELOPE_RESERVE bytes would exceed message_max is trimmed
+ * the way CodePipeline bounds those fields before EventBridge sees them
+ * (engine_batch_event_bound): the execution-result strings are cut to the
+ * bounds of the API (url and summary 2048 bytes, id 1500), then the
+ * artifacts' s3location dropped (their names stay), then the
+ * execution-result strings cut to ENGINE_BATCH_EVENT_CUT_MAX bytes. The
+ * trimmed event still matches its schema. An event that even so does not fit
+ * (not possible with the engine's own bounds on names) is not published;
+ * result.events_trimmed counts both and event_reason says the last.
+ *
  * Pure: no I/O, no clock (ctx.now_ms), no randomness. Out of memory aborts
  * (the engine's policy). Thread-compatible.
  */
@@ -57,6 +68,11 @@
 /* Bytes an envelope (id, detail-type, source, account, time, region, resources) adds to a job. */
 #define ENGINE_BATCH_ENVELOPE_RESERVE 2048
 #define ENGINE_BATCH_REASON_MAX       1024
+/* Bounds an oversized event's execution-result is cut to (the API's), then the shorter cut. */
+#define ENGINE_BATCH_EVENT_URL_MAX     2048
+#define ENGINE_BATCH_EVENT_SUMMARY_MAX 2048
+#define ENGINE_BATCH_EVENT_ID_MAX      1500
+#define ENGINE_BATCH_EVENT_CUT_MAX     256
 
 typedef struct engine_batch_ctx {
     int64_t now_ms;      /* the time of every step of the batch */
@@ -86,8 +102,10 @@ typedef struct engine_batch_result {
     engine_batch_verdict verdict;
     engine_effects effects; /* APPLIED; owned */
     size_t jobs_failed;     /* jobs failed for their size (APPLIED) */
+    size_t events_trimmed;  /* events trimmed or dropped for their size (APPLIED) */
     bool deleted;           /* APPLIED PipelineDeleted: the shell makes the state a tombstone */
     char reason[ENGINE_BATCH_REASON_MAX]; /* REJECTED: why; jobs_failed > 0: the last failure */
+    char event_reason[ENGINE_BATCH_REASON_MAX]; /* events_trimmed > 0: the last one */
 } engine_batch_result;
 
 /*
@@ -115,5 +133,12 @@ int64_t engine_batch_progress(const json_t *progress, const char *source);
  */
 int engine_batch_job_check(json_t *job, size_t message_max, const char *message_max_name, char *msg,
                            size_t msglen);
+
+/*
+ * Bounds one event document (changed in place) to message_max (0: unbounded)
+ * as described above: 0 when it fits untouched; 1 when it was trimmed to fit
+ * and -1 when it cannot fit (publish nothing), each with what was done in msg.
+ */
+int engine_batch_event_bound(json_t *event, size_t message_max, char *msg, size_t msglen);
 
 #endif
