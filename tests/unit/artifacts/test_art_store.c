@@ -4,6 +4,7 @@
  * restart does after a crash (stray temporary files and unreferenced data).
  */
 #include "art_store.h"
+#include "art_test_put.h"
 
 #include "sluice/error.h"
 #include "sluice_test.h"
@@ -18,26 +19,7 @@ static char dir[128];
 
 static int put(art_store *st, const char *bucket, const char *key, const char *text)
 {
-    art_store_writer *w = NULL;
-    char err[256];
-    int rc = art_store_writer_new(st, &w, err, sizeof err);
-    if (rc != SLUICE_OK) {
-        return rc;
-    }
-    art_digest_result d;
-    art_store_meta *meta = calloc(1, sizeof *meta);
-    snprintf(meta->key, sizeof meta->key, "%s", key);
-    snprintf(meta->content_type, sizeof meta->content_type, "text/plain");
-    rc = art_store_writer_write(w, text, strlen(text), err, sizeof err);
-    if (rc == SLUICE_OK) {
-        rc = art_store_writer_finish(w, &d, err, sizeof err);
-    }
-    if (rc == SLUICE_OK) {
-        rc = art_store_commit_object(st, w, bucket, meta, err, sizeof err);
-    }
-    art_store_writer_free(w);
-    free(meta);
-    return rc;
+    return art_test_put(st, bucket, key, text, "", "", NULL);
 }
 
 static void read_all(int fd, char *out, size_t outlen)

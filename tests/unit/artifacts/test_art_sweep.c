@@ -5,6 +5,7 @@
  * /metrics; the thread sweeps on its interval and stops at once.
  */
 #include "art_sweep.h"
+#include "art_test_put.h"
 
 #include "sluice/error.h"
 #include "sluice/time.h"
@@ -21,27 +22,7 @@ static char dir[128];
 static int put(art_store *st, const char *bucket, const char *key, const char *text,
                const char *pipeline, const char *execution)
 {
-    art_store_writer *w = NULL;
-    char err[256];
-    int rc = art_store_writer_new(st, &w, err, sizeof err);
-    if (rc != SLUICE_OK) {
-        return rc;
-    }
-    art_digest_result d;
-    art_store_meta *meta = calloc(1, sizeof *meta);
-    snprintf(meta->key, sizeof meta->key, "%s", key);
-    snprintf(meta->pipeline, sizeof meta->pipeline, "%s", pipeline);
-    snprintf(meta->execution, sizeof meta->execution, "%s", execution);
-    rc = art_store_writer_write(w, text, strlen(text), err, sizeof err);
-    if (rc == SLUICE_OK) {
-        rc = art_store_writer_finish(w, &d, err, sizeof err);
-    }
-    if (rc == SLUICE_OK) {
-        rc = art_store_commit_object(st, w, bucket, meta, err, sizeof err);
-    }
-    art_store_writer_free(w);
-    free(meta);
-    return rc;
+    return art_test_put(st, bucket, key, text, pipeline, execution, NULL);
 }
 
 static bool exists(art_store *st, const char *bucket, const char *key)

@@ -6,6 +6,7 @@
  * after a crash between the two renames of a commit.
  */
 #include "art_store.h"
+#include "art_test_put.h"
 
 #include "sluice/error.h"
 #include "sluice_test.h"
@@ -22,30 +23,9 @@ static char dir[128];
 static int put(art_store *st, const char *bucket, const char *key, const char *text,
                char version[ART_STORE_VERSION_ID_LEN + 1])
 {
-    art_store_writer *w = NULL;
-    char err[256];
-    int rc = art_store_writer_new(st, &w, err, sizeof err);
-    if (rc != SLUICE_OK) {
-        return rc;
-    }
-    art_digest_result d;
-    art_store_meta *meta = calloc(1, sizeof *meta);
-    snprintf(meta->key, sizeof meta->key, "%s", key);
-    snprintf(meta->pipeline, sizeof meta->pipeline, "pipe-%s", text);
-    snprintf(meta->execution, sizeof meta->execution, "exec-1");
-    rc = art_store_writer_write(w, text, strlen(text), err, sizeof err);
-    if (rc == SLUICE_OK) {
-        rc = art_store_writer_finish(w, &d, err, sizeof err);
-    }
-    if (rc == SLUICE_OK) {
-        rc = art_store_commit_object(st, w, bucket, meta, err, sizeof err);
-    }
-    if (version != NULL) {
-        memcpy(version, meta->version_id, ART_STORE_VERSION_ID_LEN + 1);
-    }
-    art_store_writer_free(w);
-    free(meta);
-    return rc;
+    char pipeline[64];
+    snprintf(pipeline, sizeof pipeline, "pipe-%s", text);
+    return art_test_put(st, bucket, key, text, pipeline, "exec-1", version);
 }
 
 /* The bytes of bucket/key's version (NULL: latest) into out, "" when it cannot be opened. */
