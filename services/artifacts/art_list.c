@@ -18,6 +18,21 @@ void art_list_result_free(art_list_result *out)
     memset(out, 0, sizeof *out);
 }
 
+/* Appends key's first len bytes as a common prefix, which becomes the next marker. */
+static int list_add_prefix(art_list_result *out, const char *key, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    memcpy(copy, key, len);
+    copy[len] = '\0';
+    out->prefixes[out->prefix_count++] = copy;
+    out->next = copy;
+    out->next_is_prefix = true;
+    return SLUICE_OK;
+}
+
 int art_list_run(const char *const *keys, size_t count, const art_list_params *params,
                  art_list_result *out)
 {
@@ -60,16 +75,10 @@ int art_list_run(const char *const *keys, size_t count, const art_list_params *p
             break;
         }
         if (cut != NULL) {
-            char *copy = malloc(cp_len + 1);
-            if (copy == NULL) {
+            if (list_add_prefix(out, key, cp_len) != SLUICE_OK) {
                 art_list_result_free(out);
                 return SLUICE_ENOMEM;
             }
-            memcpy(copy, key, cp_len);
-            copy[cp_len] = '\0';
-            out->prefixes[out->prefix_count++] = copy;
-            out->next = copy;
-            out->next_is_prefix = true;
         } else {
             out->contents[out->content_count++] = i;
             out->next = key;
@@ -207,17 +216,11 @@ int art_list_versions_run(const char *const *keys, const char *const *version_id
             break;
         }
         if (cut != NULL) {
-            char *copy = malloc(cp_len + 1);
-            if (copy == NULL) {
+            if (list_add_prefix(out, key, cp_len) != SLUICE_OK) {
                 art_list_result_free(out);
                 return SLUICE_ENOMEM;
             }
-            memcpy(copy, key, cp_len);
-            copy[cp_len] = '\0';
-            out->prefixes[out->prefix_count++] = copy;
-            out->next = copy;
             out->next_version = NULL;
-            out->next_is_prefix = true;
         } else {
             out->contents[out->content_count++] = i;
             out->next = key;
