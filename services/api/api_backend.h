@@ -34,7 +34,7 @@ typedef struct api_backend api_backend;
 typedef struct api_backend_job {
     char status[API_BACKEND_STATUS_MAX]; /* JobStatus: Queued, Dispatched, InProgress, ... */
     char nonce[64];                      /* "" until dispatched */
-    json_t *record;                      /* the stored record (api_jobs.h); owned */
+    json_t *record;                      /* the stored record (aws_job.h); owned */
 } api_backend_job;
 
 /* Which executions a state_load needs. */

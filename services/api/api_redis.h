@@ -10,7 +10,7 @@
  *   sluice:{<p>}:executions[:order]  archived executions (read only here)
  *   sluice:{<p>}:actions[:order]     archived action executions (read only here)
  *   sluice:{<p>}:reply:<request id>  list: the orchestrator's reply (BLPOP)
- *   sluice:{jobs}:job:<job id>       hash: status, nonce, record (api_jobs.h); expires
+ *   sluice:{jobs}:job:<job id>       hash: status, nonce, record (aws_job.h); expires
  *   sluice:{jobs}:queue:<type key>   list: job ids queued for PollForJobs, oldest first
  * Definition writes and job transitions are Lua scripts (state_script.h), so
  * each is atomic; the job scripts touch only keys of the {jobs} slot.

@@ -9,7 +9,7 @@
 #include "api_workers.h"
 
 #include "api_input.h"
-#include "api_jobs.h"
+#include "sluice/aws_job.h"
 #include "api_request.h"
 #include "api_token.h"
 
@@ -132,8 +132,8 @@ int api_workers_poll(api_call *call)
                              "'%s') is not served by job workers in this installation",
                              category, provider, version, owner);
     }
-    char type_key[API_JOBS_TYPE_KEY_MAX];
-    if (api_jobs_type_key(type, type_key, sizeof type_key) != 0) {
+    char type_key[AWS_JOB_TYPE_KEY_MAX];
+    if (aws_job_type_key(type, type_key, sizeof type_key) != 0) {
         return api_call_fail(call, "ValidationException", "malformed actionTypeId");
     }
     size_t batch = max > API_WORKERS_MAX_BATCH ? API_WORKERS_MAX_BATCH : (size_t)max;
@@ -157,8 +157,8 @@ int api_workers_poll(api_call *call)
     json_array_foreach(jobs, i, job)
     {
         json_array_append_new(list,
-                              api_jobs_render(json_object_get(job, "record"),
-                                              json_string_value(json_object_get(job, "nonce"))));
+                              aws_job_render(json_object_get(job, "record"),
+                                             json_string_value(json_object_get(job, "nonce"))));
     }
     json_decref(jobs);
     return api_call_succeed(call, json_pack("{s:o}", "jobs", list));
@@ -206,7 +206,7 @@ int api_workers_get_job(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *output = json_pack("{s:o}", "jobDetails", api_jobs_render(job.record, NULL));
+    json_t *output = json_pack("{s:o}", "jobDetails", aws_job_render(job.record, NULL));
     api_backend_job_clear(&job);
     return api_call_succeed(call, output);
 }
@@ -358,7 +358,7 @@ int api_workers_put_success(api_call *call)
     }
     json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
                                job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
-                               "outputArtifacts", api_jobs_output_locations(job.record));
+                               "outputArtifacts", aws_job_output_locations(job.record));
     if (detail != NULL) {
         if (continuation != NULL) {
             json_object_set_new(detail, "continuationToken", json_string(continuation));
@@ -503,9 +503,9 @@ int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t 
     const json_t *type = json_object_get(job, "actionTypeId");
     const char *job_id = json_string_value(json_object_get(job, "jobId"));
     const char *pipeline = json_string_value(json_object_get(job, "pipeline"));
-    char type_key[API_JOBS_TYPE_KEY_MAX];
+    char type_key[AWS_JOB_TYPE_KEY_MAX];
     if (job_id == NULL || pipeline == NULL || !sluice_uuid_is_valid(job_id) ||
-        api_jobs_type_key(type, type_key, sizeof type_key) != 0) {
+        aws_job_type_key(type, type_key, sizeof type_key) != 0) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "job document without a valid jobId, pipeline or actionTypeId");
     }
@@ -524,7 +524,7 @@ int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t 
         return rc;
     }
     json_t *record =
-        api_jobs_record(job, definition, env->account, queued, env->job_keys, err, errlen);
+        aws_job_record(job, definition, env->account, queued, env->job_keys, err, errlen);
     json_decref(definition);
     if (record == NULL) {
         return SLUICE_EINVAL;

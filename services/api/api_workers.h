@@ -6,7 +6,7 @@
  *
  * Jobs reach the api from the jobs topic (api_feed.c calls api_workers_ingest
  * for every "Sluice Action Job" message): each job is recorded in the job
- * store (api_jobs.h records); jobs of Custom providers and of the providers
+ * store (aws_job.h records); jobs of Custom providers and of the providers
  * SLUICE_EXTERNAL_PROVIDERS declares are also queued for PollForJobs. A job
  * moves Queued → Dispatched (PollForJobs hands it out with a fresh nonce) →
  * InProgress (AcknowledgeJob with that nonce) → Succeeded / Failed

@@ -1,13 +1,13 @@
 /*
  * The api's pure modules: member checks with AWS's wording (api_input),
  * pagination tokens (api_token), the role table and credential roles
- * (api_auth), job records and JobData (api_jobs).
+ * (api_auth), job records and JobData (aws_job).
  */
 #include "api_auth.h"
 #include "api_call.h"
 #include "api_config.h"
 #include "api_input.h"
-#include "api_jobs.h"
+#include "sluice/aws_job.h"
 #include "api_token.h"
 
 #include "sluice/aws_jobcred.h"
@@ -213,13 +213,13 @@ static void test_job_record(void)
               "\"store-bucket\", \"encryptionKey\": {\"id\": \"k\", \"type\": "
               "\"KMS\"}}}}");
     char err[128];
-    char key[API_JOBS_TYPE_KEY_MAX];
-    CHECK_INT_EQ(api_jobs_type_key(json_object_get(job, "actionTypeId"), key, sizeof key), 0);
+    char key[AWS_JOB_TYPE_KEY_MAX];
+    CHECK_INT_EQ(aws_job_type_key(json_object_get(job, "actionTypeId"), key, sizeof key), 0);
     CHECK_STR_EQ(key, "Custom/Build/Jenkins/1");
 
-    json_t *record = api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err);
+    json_t *record = aws_job_record(job, definition, "123456789012", true, keys, err, sizeof err);
     REQUIRE(record != NULL);
-    json_t *rendered = api_jobs_render(record, "nonce-1");
+    json_t *rendered = aws_job_render(record, "nonce-1");
     const json_t *data = json_object_get(rendered, "data");
     CHECK_STR_EQ(json_string_value(json_object_get(rendered, "id")),
                  "11111111-2222-4333-8444-555555555555");
@@ -280,13 +280,13 @@ static void test_job_record(void)
     free(scope);
 
     /* the same job gets the same keys again */
-    json_t *again = api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err);
+    json_t *again = aws_job_record(job, definition, "123456789012", true, keys, err, sizeof err);
     CHECK(json_equal(record, again));
-    json_t *locations = api_jobs_output_locations(record);
+    json_t *locations = aws_job_output_locations(record);
     CHECK_INT_EQ(json_array_size(locations), 1);
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(locations, 0), "key")),
                  object_key);
-    json_t *details = api_jobs_render(record, NULL);
+    json_t *details = aws_job_render(record, NULL);
     CHECK(json_object_get(details, "nonce") == NULL);
 
     json_decref(details);
@@ -296,12 +296,12 @@ static void test_job_record(void)
     json_decref(record);
 
     /* no definition: a default bucket; a malformed document: refused */
-    record = api_jobs_record(job, NULL, "123456789012", false, NULL, err, sizeof err);
+    record = aws_job_record(job, NULL, "123456789012", false, NULL, err, sizeof err);
     CHECK(record != NULL);
     CHECK(json_object_get(json_object_get(record, "data"), "artifactCredentials") == NULL);
     json_decref(record);
     json_object_del(job, "actionTypeId");
-    CHECK(api_jobs_record(job, definition, "123456789012", true, keys, err, sizeof err) == NULL);
+    CHECK(aws_job_record(job, definition, "123456789012", true, keys, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "actionTypeId");
     json_decref(job);
     json_decref(definition);

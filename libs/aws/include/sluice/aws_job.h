@@ -1,5 +1,8 @@
 /*
- * api_jobs.h — jobs as the job-worker operations see them.
+ * aws_job.h — jobs as job runners see them: the record of a job and its
+ * CodePipeline JobData, shared by the api (PollForJobs, GetJobDetails) and
+ * Sluice's own job runners (worker, source), so every one of them assigns the
+ * same output locations and mints the same credentials.
  *
  * The orchestrator publishes one job document per action attempt to the jobs
  * topic (libs/engine engine_step.h). The api keeps a record of each job in its
@@ -27,8 +30,8 @@
  *
  * Pure; thread-compatible.
  */
-#ifndef SLUICE_API_JOBS_H
-#define SLUICE_API_JOBS_H
+#ifndef SLUICE_AWS_JOB_H
+#define SLUICE_AWS_JOB_H
 
 #include "sluice/aws_jobcred.h"
 
@@ -36,14 +39,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define API_JOBS_TYPE_KEY_MAX 160 /* "<Owner>/<Category>/<Provider>/<Version>" */
+#define AWS_JOB_TYPE_KEY_MAX 160 /* "<Owner>/<Category>/<Provider>/<Version>" */
 
 /*
  * Writes "<owner>/<category>/<provider>/<version>" of an ActionTypeId object
  * into out. 0, or SLUICE_EINVAL when a member is missing, not a string, empty
  * or holds '/' or control characters, SLUICE_ETOOBIG when it does not fit.
  */
-int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen);
+int aws_job_type_key(const json_t *action_type_id, char *out, size_t outlen);
 
 /*
  * Builds the record of job document job (borrowed). definition is the
@@ -55,20 +58,20 @@ int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen);
  * jobId, pipeline or actionTypeId or its credentials cannot be minted (more
  * artifacts than a token holds).
  */
-json_t *api_jobs_record(const json_t *job, const json_t *definition, const char *account,
-                        bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen);
+json_t *aws_job_record(const json_t *job, const json_t *definition, const char *account,
+                       bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen);
 
 /*
  * The Job of PollForJobs ({"id", "data", "nonce", "accountId"}) when nonce is
  * non-NULL, else the JobDetails of GetJobDetails ({"id", "data",
  * "accountId"}). A new reference, or NULL when out of memory.
  */
-json_t *api_jobs_render(const json_t *record, const char *nonce);
+json_t *aws_job_render(const json_t *record, const char *nonce);
 
 /*
  * The output artifacts of a record as a job result names them:
  * [{"name", "bucket", "key"}]. A new reference (possibly an empty array).
  */
-json_t *api_jobs_output_locations(const json_t *record);
+json_t *aws_job_output_locations(const json_t *record);
 
 #endif

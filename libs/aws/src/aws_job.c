@@ -1,7 +1,7 @@
 /*
- * api_jobs.c — job records and JobData (see api_jobs.h).
+ * aws_job.c — job records and JobData (see aws_job.h).
  */
-#include "api_jobs.h"
+#include "sluice/aws_job.h"
 
 #include "sluice/aws_jobdata.h"
 #include "sluice/aws_sigv4.h"
@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define API_JOBS_DEFAULT_BUCKET  "sluice-artifacts"
-#define API_JOBS_PIPELINE_PREFIX 20 /* characters of the pipeline name in an object key */
-#define API_JOBS_ARTIFACT_PREFIX 10 /* characters of the artifact name */
-#define API_JOBS_KEY_SUFFIX      7  /* characters derived from the job id */
+#define AWS_JOB_DEFAULT_BUCKET  "sluice-artifacts"
+#define AWS_JOB_PIPELINE_PREFIX 20 /* characters of the pipeline name in an object key */
+#define AWS_JOB_ARTIFACT_PREFIX 10 /* characters of the artifact name */
+#define AWS_JOB_KEY_SUFFIX      7  /* characters derived from the job id */
 
-static bool api_jobs_part_ok(const char *s)
+static bool aws_job_part_ok(const char *s)
 {
     if (s == NULL || s[0] == '\0') {
         return false;
@@ -29,7 +29,7 @@ static bool api_jobs_part_ok(const char *s)
     return true;
 }
 
-int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen)
+int aws_job_type_key(const json_t *action_type_id, char *out, size_t outlen)
 {
     const char *owner = json_string_value(json_object_get(action_type_id, "owner"));
     const char *category = json_string_value(json_object_get(action_type_id, "category"));
@@ -38,8 +38,8 @@ int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen)
     if (outlen > 0) {
         out[0] = '\0';
     }
-    if (!api_jobs_part_ok(owner) || !api_jobs_part_ok(category) || !api_jobs_part_ok(provider) ||
-        !api_jobs_part_ok(version)) {
+    if (!aws_job_part_ok(owner) || !aws_job_part_ok(category) || !aws_job_part_ok(provider) ||
+        !aws_job_part_ok(version)) {
         return SLUICE_EINVAL;
     }
     int n = snprintf(out, outlen, "%s/%s/%s/%s", owner, category, provider, version);
@@ -53,7 +53,7 @@ int api_jobs_type_key(const json_t *action_type_id, char *out, size_t outlen)
 }
 
 /* The artifact store (ArtifactStore object) a job's artifacts live in, or NULL. */
-static const json_t *api_jobs_store(const json_t *definition, const char *region)
+static const json_t *aws_job_store(const json_t *definition, const char *region)
 {
     const json_t *pipeline = json_object_get(definition, "pipeline");
     const json_t *store = json_object_get(pipeline, "artifactStore");
@@ -79,7 +79,7 @@ static const json_t *api_jobs_store(const json_t *definition, const char *region
 }
 
 /* The first n characters (UTF-8 code points) of s as a byte length. */
-static int api_jobs_prefix_len(const char *s, size_t chars)
+static int aws_job_prefix_len(const char *s, size_t chars)
 {
     size_t i = 0;
     size_t seen = 0;
@@ -95,13 +95,13 @@ static int api_jobs_prefix_len(const char *s, size_t chars)
     return (int)i;
 }
 
-static json_t *api_jobs_location(const char *bucket, const char *key)
+static json_t *aws_job_location(const char *bucket, const char *key)
 {
     return json_pack("{s:s, s:{s:s, s:s}}", "type", "S3", "s3Location", "bucketName", bucket,
                      "objectKey", key);
 }
 
-static json_t *api_jobs_inputs(const json_t *job)
+static json_t *aws_job_inputs(const json_t *job)
 {
     json_t *list = json_array();
     size_t i;
@@ -117,15 +117,15 @@ static json_t *api_jobs_inputs(const json_t *job)
         const char *bucket = json_string_value(json_object_get(loc, "bucket"));
         const char *key = json_string_value(json_object_get(loc, "key"));
         if (bucket != NULL && key != NULL) {
-            json_object_set_new(artifact, "location", api_jobs_location(bucket, key));
+            json_object_set_new(artifact, "location", aws_job_location(bucket, key));
         }
         json_array_append_new(list, artifact);
     }
     return list;
 }
 
-static json_t *api_jobs_outputs(const json_t *job, const char *pipeline, const char *job_id,
-                                const char *bucket)
+static json_t *aws_job_outputs(const json_t *job, const char *pipeline, const char *job_id,
+                               const char *bucket)
 {
     json_t *list = json_array();
     size_t i;
@@ -142,17 +142,16 @@ static json_t *api_jobs_outputs(const json_t *job, const char *pipeline, const c
         aws_sigv4_sha256_hex(seed, n > 0 ? strnlen(seed, sizeof seed) : 0, hex);
         char key[512];
         snprintf(key, sizeof key, "%.*s/%.*s/%.*s",
-                 api_jobs_prefix_len(pipeline, API_JOBS_PIPELINE_PREFIX), pipeline,
-                 api_jobs_prefix_len(name, API_JOBS_ARTIFACT_PREFIX), name, API_JOBS_KEY_SUFFIX,
-                 hex);
+                 aws_job_prefix_len(pipeline, AWS_JOB_PIPELINE_PREFIX), pipeline,
+                 aws_job_prefix_len(name, AWS_JOB_ARTIFACT_PREFIX), name, AWS_JOB_KEY_SUFFIX, hex);
         json_t *artifact =
-            json_pack("{s:s, s:o}", "name", name, "location", api_jobs_location(bucket, key));
+            json_pack("{s:s, s:o}", "name", name, "location", aws_job_location(bucket, key));
         json_array_append_new(list, artifact);
     }
     return list;
 }
 
-static void api_jobs_copy(json_t *to, const char *to_key, const json_t *from, const char *key)
+static void aws_job_copy(json_t *to, const char *to_key, const json_t *from, const char *key)
 {
     json_t *value = json_object_get(from, key);
     if (value != NULL && !json_is_null(value)) {
@@ -160,38 +159,38 @@ static void api_jobs_copy(json_t *to, const char *to_key, const json_t *from, co
     }
 }
 
-json_t *api_jobs_record(const json_t *job, const json_t *definition, const char *account,
-                        bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen)
+json_t *aws_job_record(const json_t *job, const json_t *definition, const char *account,
+                       bool queued, const aws_jobcred_keys *job_keys, char *err, size_t errlen)
 {
     const char *job_id = json_string_value(json_object_get(job, "jobId"));
     const char *pipeline = json_string_value(json_object_get(job, "pipeline"));
     const json_t *type = json_object_get(job, "actionTypeId");
-    char type_key[API_JOBS_TYPE_KEY_MAX];
+    char type_key[AWS_JOB_TYPE_KEY_MAX];
     if (job_id == NULL || pipeline == NULL) {
         sluice_error_set(err, errlen, SLUICE_EINVAL, "job document without jobId or pipeline");
         return NULL;
     }
-    if (api_jobs_type_key(type, type_key, sizeof type_key) != 0) {
+    if (aws_job_type_key(type, type_key, sizeof type_key) != 0) {
         sluice_error_set(err, errlen, SLUICE_EINVAL, "job %s: malformed actionTypeId", job_id);
         return NULL;
     }
     const char *region = json_string_value(json_object_get(job, "region"));
-    const json_t *store = api_jobs_store(definition, region);
+    const json_t *store = aws_job_store(definition, region);
     const char *bucket = json_string_value(json_object_get(store, "location"));
     if (bucket == NULL) {
-        bucket = API_JOBS_DEFAULT_BUCKET;
+        bucket = AWS_JOB_DEFAULT_BUCKET;
     }
 
     json_t *context = json_pack("{s:s}", "pipelineName", pipeline);
     json_t *stage = json_object();
-    api_jobs_copy(stage, "name", job, "stage");
+    aws_job_copy(stage, "name", job, "stage");
     json_object_set_new(context, "stage", stage);
     json_t *action = json_object();
-    api_jobs_copy(action, "name", job, "action");
-    api_jobs_copy(action, "actionExecutionId", job, "actionExecutionId");
+    aws_job_copy(action, "name", job, "action");
+    aws_job_copy(action, "actionExecutionId", job, "actionExecutionId");
     json_object_set_new(context, "action", action);
-    api_jobs_copy(context, "pipelineArn", job, "pipelineArn");
-    api_jobs_copy(context, "pipelineExecutionId", job, "pipelineExecutionId");
+    aws_job_copy(context, "pipelineArn", job, "pipelineArn");
+    aws_job_copy(context, "pipelineExecutionId", job, "pipelineExecutionId");
 
     json_t *data = json_object();
     json_object_set_new(data, "actionTypeId", json_deep_copy(type));
@@ -200,8 +199,8 @@ json_t *api_jobs_record(const json_t *job, const json_t *definition, const char 
                         json_pack("{s:o}", "configuration",
                                   json_is_object(config) ? json_deep_copy(config) : json_object()));
     json_object_set_new(data, "pipelineContext", context);
-    json_object_set_new(data, "inputArtifacts", api_jobs_inputs(job));
-    json_object_set_new(data, "outputArtifacts", api_jobs_outputs(job, pipeline, job_id, bucket));
+    json_object_set_new(data, "inputArtifacts", aws_job_inputs(job));
+    json_object_set_new(data, "outputArtifacts", aws_job_outputs(job, pipeline, job_id, bucket));
     int64_t deadline_ms = 0;
     const char *deadline = json_string_value(json_object_get(job, "deadline"));
     if (job_keys != NULL && deadline != NULL &&
@@ -217,7 +216,7 @@ json_t *api_jobs_record(const json_t *job, const json_t *definition, const char 
         }
         json_object_set_new(data, "artifactCredentials", cred);
     }
-    api_jobs_copy(data, "continuationToken", job, "continuationToken");
+    aws_job_copy(data, "continuationToken", job, "continuationToken");
     const json_t *key = json_object_get(store, "encryptionKey");
     if (json_is_object(key)) {
         json_object_set_new(data, "encryptionKey", json_deep_copy(key));
@@ -230,27 +229,27 @@ json_t *api_jobs_record(const json_t *job, const json_t *definition, const char 
         sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
         return NULL;
     }
-    api_jobs_copy(record, "pipelineExecutionId", job, "pipelineExecutionId");
-    api_jobs_copy(record, "stage", job, "stage");
-    api_jobs_copy(record, "action", job, "action");
-    api_jobs_copy(record, "deadline", job, "deadline");
+    aws_job_copy(record, "pipelineExecutionId", job, "pipelineExecutionId");
+    aws_job_copy(record, "stage", job, "stage");
+    aws_job_copy(record, "action", job, "action");
+    aws_job_copy(record, "deadline", job, "deadline");
     json_object_set_new(record, "data", data);
     return record;
 }
 
-json_t *api_jobs_render(const json_t *record, const char *nonce)
+json_t *aws_job_render(const json_t *record, const char *nonce)
 {
     json_t *out = json_object();
-    api_jobs_copy(out, "id", record, "id");
-    api_jobs_copy(out, "data", record, "data");
+    aws_job_copy(out, "id", record, "id");
+    aws_job_copy(out, "data", record, "data");
     if (nonce != NULL) {
         json_object_set_new(out, "nonce", json_string(nonce));
     }
-    api_jobs_copy(out, "accountId", record, "accountId");
+    aws_job_copy(out, "accountId", record, "accountId");
     return out;
 }
 
-json_t *api_jobs_output_locations(const json_t *record)
+json_t *aws_job_output_locations(const json_t *record)
 {
     json_t *list = json_array();
     size_t i;
