@@ -16,6 +16,7 @@ CMAKE_FLAGS ?=
 deps:
 	./scripts/install-deps.sh
 	./scripts/kafka.sh fetch
+	./scripts/event-ruler.sh fetch
 
 build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DSLUICE_WERROR=ON $(CMAKE_FLAGS)

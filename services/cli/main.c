@@ -2,12 +2,15 @@
  * main.c — the `sluice` command-line tool: wiring only.
  *
  *   sluice validate FILE...   check pipeline declarations (cli_validate.c)
+ *   sluice test-event-pattern --event-pattern JSON --event JSON
+ *                             EventBridge's TestEventPattern (cli_pattern.c)
  *
  * Configuration: SLUICE_EXTERNAL_PROVIDERS, the providers served by external
  * job workers ("owner/category/provider/version", comma-separated), so that
  * the tool accepts what the installation accepts. Exit status: 0 all valid,
  * 1 some declaration has problems, 2 usage error or a file that cannot be read.
  */
+#include "cli_pattern.h"
 #include "cli_validate.h"
 
 #include "sluice/config.h"
@@ -32,6 +35,7 @@ static const sluice_config_var cli_vars[] = {
 static void usage(FILE *out)
 {
     fputs("usage: sluice validate FILE...\n"
+          "       sluice test-event-pattern --event-pattern JSON --event JSON\n"
           "  Checks CodePipeline pipeline declarations ({\"pipeline\": {...}} documents as\n"
           "  create-pipeline --cli-input-json takes them, or bare pipeline objects; \"-\" reads\n"
           "  standard input) and prints every problem as\n"
@@ -85,6 +89,9 @@ int main(int argc, char **argv)
             return 0;
         }
         return run_validate(argc - 2, argv + 2);
+    }
+    if (strcmp(argv[1], "test-event-pattern") == 0) {
+        return cli_pattern_run(argc - 2, argv + 2, stdout, stderr);
     }
     fprintf(stderr, "sluice: unknown command \"%s\"\n", argv[1]);
     usage(stderr);
