@@ -2,7 +2,9 @@
  * signal.h — orderly shutdown. SIGINT and SIGTERM set one flag that every
  * service loop polls; SIGPIPE is ignored process-wide (hiredis and sockets
  * write with write(2)). The flag is the one mutable global besides a
- * service's state struct.
+ * service's state struct. A service that reloads its configuration also
+ * installs the reload handler: SIGHUP then sets a second flag instead of
+ * ending the process.
  */
 #ifndef SLUICE_SIGNAL_H
 #define SLUICE_SIGNAL_H
@@ -20,5 +22,11 @@ void sluice_signal_request_stop(void);
 
 /* The number of the signal that requested the stop, or 0. */
 int sluice_signal_received(void);
+
+/* Makes SIGHUP set the reload flag instead of ending the process. 0, or SLUICE_EIO. */
+int sluice_signal_install_reload(void);
+
+/* True once for each SIGHUP that arrived since the previous call (which cleared it). */
+bool sluice_signal_reload_requested(void);
 
 #endif

@@ -1,0 +1,41 @@
+/*
+ * ntf_config.h — the notifier's configuration table (SLUICE_* variables,
+ * docs/notifications.md lists them).
+ */
+#ifndef SLUICE_NTF_CONFIG_H
+#define SLUICE_NTF_CONFIG_H
+
+#include "sluice/config.h"
+
+#include <stdint.h>
+
+typedef struct ntf_config {
+    char kafka_brokers[1024];
+    char topic_prefix[64];
+    int64_t topic_partitions;
+    char group[256];
+    char redis_host[256];
+    int64_t redis_port;
+    char redis_password[256];
+    char rules_file[1024];
+    char bind[64];
+    int64_t port;
+    char console_url[1024];
+    char api_endpoint[1024];
+    char mail_domain[256];
+    int64_t lease_ms;
+    int64_t retry_base_ms;
+    int64_t retry_max_ms;
+    int64_t remember_s;
+    char account[16];
+    char region[32];
+    char log_level[16];
+} ntf_config;
+
+extern const sluice_config_var ntf_config_vars[];
+extern const size_t ntf_config_nvars;
+
+/* Loads the configuration from the environment. 0, or SLUICE_EINVAL with every problem in err. */
+int ntf_config_load(ntf_config *cfg, char *err, size_t errlen);
+
+#endif
