@@ -371,6 +371,129 @@ static void test_execution_flow(void)
     api_fixture_free(&f);
 }
 
+/* Jobs belong to their worker; a lapsed lease offers a job again; scopes refuse other types. */
+static void test_job_ownership_lease_scope(void)
+{
+    api_fixture f;
+    json_t *out = NULL;
+    char exception[64];
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    api_fixture_use_engine(&f);
+    REQUIRE(api_fixture_create(&f, "own") == 0);
+    REQUIRE(callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0, "{\"name\": \"own\"}") ==
+            200);
+    REQUIRE(finish_own_job(&f, "own", last_job(&f, "Source")) == 0);
+    json_t *state = get_state(&f, "own");
+    char token[64];
+    snprintf(token, sizeof token, "%s",
+             str(state, "stageStates.1.actionStates.0.latestExecution.token"));
+    json_decref(state);
+    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                  "{\"pipelineName\": \"own\", \"stageName\": \"Approve\", \"actionName\": "
+                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                  "\"token\": \"%s\"}",
+                  token) == 200);
+
+    /* a scoped worker may not poll (or touch) a type outside its scope */
+    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", NULL, exception, sizeof exception,
+                       "{\"actionTypeId\": " BUILD_TYPE "}"),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", &out, NULL, 0,
+                       "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", "
+                       "\"provider\": \"ScopedTool\", \"version\": \"1\"}}"),
+                 200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0);
+    json_decref(out);
+
+    /* worker polls; the job is its own until the lease ends */
+    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(member(out, "jobs")) == 1);
+    char job[64];
+    char nonce[64];
+    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
+    snprintf(nonce, sizeof nonce, "%s", str(out, "jobs.0.nonce"));
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+                 200);
+    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "scoped", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    CHECK_INT_EQ(
+        callf(&f, "worker2", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
+        200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* inside the lease */
+    json_decref(out);
+
+    /* the lease ends unacknowledged: the old nonce is void, the next poll gets the job */
+    api_fixture_advance(API_FIXTURE_LEASE_MS);
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    REQUIRE(callf(&f, "worker2", "PollForJobs", &out, NULL, 0,
+                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(member(out, "jobs")) == 1);
+    CHECK_STR_EQ(str(out, "jobs.0.id"), job);
+    CHECK(strcmp(str(out, "jobs.0.nonce"), nonce) != 0);
+    char nonce2[64];
+    snprintf(nonce2, sizeof nonce2, "%s", str(out, "jobs.0.nonce"));
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    CHECK_INT_EQ(callf(&f, "worker2", "AcknowledgeJob", &out, NULL, 0,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+                 200);
+    CHECK_STR_EQ(str(out, "status"), "InProgress");
+    json_decref(out);
+
+    /* worker2's now: nobody else reads, acknowledges or finishes it, and nothing changes */
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"evil\"}}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                       "\"message\": \"x\"}}",
+                       job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    state = get_state(&f, "own");
+    CHECK_STR_EQ(stage_status(state, 2), "InProgress");
+    json_decref(state);
+    api_fixture_advance(10 * API_FIXTURE_LEASE_MS);
+    CHECK_INT_EQ(
+        callf(&f, "worker", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
+        200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* acknowledged: never offered again */
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+                 200);
+    CHECK_INT_EQ(callf(&f, "worker2", "PutJobSuccessResult", NULL, NULL, 0,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:2\"}}", job),
+                 200);
+    state = get_state(&f, "own");
+    CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
+    json_decref(state);
+    api_fixture_free(&f);
+}
+
 static void test_listings_stop_transitions(void)
 {
     api_fixture f;
@@ -646,6 +769,7 @@ static void test_action_types_and_external(void)
 int main(void)
 {
     RUN_TEST(test_execution_flow);
+    RUN_TEST(test_job_ownership_lease_scope);
     RUN_TEST(test_listings_stop_transitions);
     RUN_TEST(test_orchestrator_silent);
     RUN_TEST(test_action_types_and_external);
