@@ -89,8 +89,9 @@ static int api_workers_check_job(api_call *call, const char *job_id, api_backend
     const char *version = json_string_value(json_object_get(type, "version"));
     char type_key[AWS_JOB_TYPE_KEY_MAX] = "";
     int rc = 0;
-    if (aws_job_type_key(type, type_key, sizeof type_key) != 0 ||
-        !api_scope_allows(call->scope, owner, category, provider, version)) {
+    if (call->scope[0] != '\0' &&
+        (aws_job_type_key(type, type_key, sizeof type_key) != 0 ||
+         !api_scope_allows(call->scope, owner, category, provider, version))) {
         rc = api_workers_out_of_scope(call, type_key[0] != '\0' ? type_key : "*");
     } else if (!job->external) {
         /* a built-in provider's job: its result comes from Sluice's own services */
