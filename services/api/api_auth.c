@@ -1,7 +1,12 @@
 /*
- * api_auth.c — the role table (see api_auth.h).
+ * api_auth.c — the role table and the check of credential roles and worker
+ * scopes (see api_auth.h, api_scope.h).
  */
 #include "api_auth.h"
+
+#include "api_scope.h"
+
+#include "sluice/aws_credentials.h"
 
 #include "sluice/error.h"
 
@@ -98,8 +103,10 @@ static int api_auth_check_entry(const char *start, const char *end, size_t posit
     if (role_end == NULL) {
         role_end = end;
     }
+    const char *scope = memchr(field, '(', (size_t)(role_end - field));
+    const char *name_end = scope != NULL ? scope : role_end;
     char role[64];
-    size_t len = (size_t)(role_end - field);
+    size_t len = (size_t)(name_end - field);
     if (len >= sizeof role) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "credentials entry %zu: the role is too long", position);
@@ -110,6 +117,30 @@ static int api_auth_check_entry(const char *start, const char *end, size_t posit
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "credentials entry %zu: unknown role \"%s\" (known: %s)", position,
                                 role, api_auth_roles());
+    }
+    if (scope == NULL) {
+        return 0;
+    }
+    if (strcmp(role, "worker") != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "credentials entry %zu: only the worker role takes a scope, not "
+                                "\"%s\"",
+                                position, role);
+    }
+    char text[AWS_SCOPE_MAX + 1];
+    size_t scope_len = (size_t)(role_end - scope);
+    if (scope_len < 2 || scope[scope_len - 1] != ')' || scope_len - 2 > AWS_SCOPE_MAX) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "credentials entry %zu: the scope must be worker(PATTERN|...), "
+                                "closed by ')', at most %d characters",
+                                position, AWS_SCOPE_MAX);
+    }
+    memcpy(text, scope + 1, scope_len - 2);
+    text[scope_len - 2] = '\0';
+    char detail[256];
+    if (api_scope_check(text, detail, sizeof detail) != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "credentials entry %zu: %s", position,
+                                detail);
     }
     return 0;
 }

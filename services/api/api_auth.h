@@ -21,6 +21,9 @@
  *            PutJobFailureResult (job workers)
  *   admin    CreatePipeline, UpdatePipeline, DeletePipeline, TagResource, UntagResource
  *
+ * A worker may be scoped to action types (api_scope.h); the job operations
+ * check the scope (api_workers.c), the table above only the class.
+ *
  * Pure and thread-safe.
  */
 #ifndef SLUICE_API_AUTH_H
@@ -52,8 +55,11 @@ const char *api_auth_roles(void);
 /*
  * Checks the role of every entry of a credentials specification
  * (SLUICE_API_CREDENTIALS, aws_credentials.h format: entries separated by
- * ',' ';' or newlines, fields by ':', the role fourth). 0, or SLUICE_EINVAL
- * with err naming the entry by position and the unknown role (never a secret).
+ * ',' ';' or newlines, fields by ':', the role fourth, optionally with a
+ * scope: "worker(Custom/Build/MyTool*|...)", api_scope.h). 0, or
+ * SLUICE_EINVAL with err naming the entry by position and the unknown role,
+ * the scope on a role other than worker, or the malformed scope pattern
+ * (never a secret).
  */
 int api_auth_check_spec(const char *spec, char *err, size_t errlen);
 

@@ -30,10 +30,21 @@
 
 typedef struct api_backend api_backend;
 
-/* A job as the job store holds it. */
+#define API_BACKEND_OWNER_MAX 512 /* bytes of a caller ARN with its NUL */
+
+/*
+ * A job as the job store holds it. A job belongs to a worker once it has an
+ * owner (the caller ARN that acknowledged it, or that sent its result straight
+ * after PollForJobs); before that, PollForJobs's caller (poller) holds it
+ * until the lease runs out, and then it is Queued again.
+ */
 typedef struct api_backend_job {
     char status[API_BACKEND_STATUS_MAX]; /* JobStatus: Queued, Dispatched, InProgress, ... */
     char nonce[64];                      /* "" until dispatched */
+    char owner[API_BACKEND_OWNER_MAX];   /* "" until acknowledged */
+    char poller[API_BACKEND_OWNER_MAX];  /* who PollForJobs handed it to; "" when Queued */
+    int64_t lease_ms;                    /* end of the dispatch lease, epoch ms; 0 none */
+    bool external;                       /* queued for job workers (not a built-in provider's) */
     json_t *record;                      /* the stored record (aws_job.h); owned */
 } api_backend_job;
 
@@ -112,30 +123,51 @@ typedef struct api_backend_ops {
 
     /*
      * Stores a job record (JSON text) under job_id unless one exists (then 0,
-     * nothing changed: replays are harmless). queued: status Queued and
-     * appended to the queue of type_key; otherwise status InProgress.
-     * The record expires after ttl_ms.
+     * nothing changed: replays are harmless). queued: status Queued, marked
+     * external and appended to the queue of type_key; otherwise status
+     * InProgress and not external (a built-in provider's job, which no job
+     * operation may touch). The record expires after ttl_ms.
      */
     int (*job_store)(api_backend *b, const char *job_id, const char *type_key, const char *record,
                      bool queued, int64_t ttl_ms, char *err, size_t errlen);
     /*
-     * Takes up to max Queued jobs of type_key (only those whose configuration
-     * has query_key = query_value when query_key is non-NULL), oldest first,
-     * marks each Dispatched with the next nonce of nonces (nnonces >= max):
-     * a JSON array of {"id", "nonce", "record"}.
+     * In one atomic step: first puts back at the head of the queue of
+     * type_key every Dispatched job of that type whose lease ended at or
+     * before now_ms (nonce and poller cleared, so its old nonce acknowledges
+     * nothing); then takes up to max Queued jobs of type_key (only those
+     * whose configuration has query_key = query_value when query_key is
+     * non-NULL), oldest first, and marks each Dispatched to caller (an ARN)
+     * with the next nonce of nonces (nnonces >= max) and a lease ending at
+     * now_ms + lease_ms: a JSON array of {"id", "nonce", "record"}.
      */
     int (*job_poll)(api_backend *b, const char *type_key, size_t max, const char *query_key,
                     const char *query_value, const char *const *nonces, size_t nnonces,
-                    json_t **jobs, char *err, size_t errlen);
+                    const char *caller, int64_t now_ms, int64_t lease_ms, json_t **jobs, char *err,
+                    size_t errlen);
     /* Reads a job; the caller releases out->record. */
     int (*job_load)(api_backend *b, const char *job_id, api_backend_job *out, char *err,
                     size_t errlen);
     /*
-     * Acknowledges: SLUICE_ENOTFOUND; SLUICE_EDENIED when nonce is not the
-     * job's; otherwise Dispatched becomes InProgress and status_out holds the
-     * status after the call.
+     * Acknowledges for caller (an ARN), atomically: SLUICE_ENOTFOUND when
+     * there is no such job or it is not external; SLUICE_EDENIED when nonce
+     * is not the job's, its lease ended at or before now_ms, or another
+     * caller owns it (nothing changes); otherwise a Dispatched job becomes
+     * InProgress owned by caller (acknowledging again is harmless) and
+     * status_out holds the status after the call.
      */
-    int (*job_ack)(api_backend *b, const char *job_id, const char *nonce,
+    int (*job_ack)(api_backend *b, const char *job_id, const char *nonce, const char *caller,
+                   int64_t now_ms, char status_out[API_BACKEND_STATUS_MAX], char *err,
+                   size_t errlen);
+    /*
+     * Makes sure caller owns the job before a result is sent, atomically:
+     * 0 when caller owns it, or when it is Dispatched to caller inside its
+     * lease (it then becomes InProgress owned by caller, so it is never
+     * offered again); SLUICE_ENOTFOUND (no such job, or not external);
+     * SLUICE_EDENIED when it is not the caller's; SLUICE_ESTATE when the
+     * caller's job already ended. status_out holds the status; nothing
+     * changes on failure.
+     */
+    int (*job_own)(api_backend *b, const char *job_id, const char *caller, int64_t now_ms,
                    char status_out[API_BACKEND_STATUS_MAX], char *err, size_t errlen);
     /*
      * Ends a job: from Queued, Dispatched or InProgress to status (Succeeded or

@@ -18,6 +18,7 @@
 
 #include "sluice/model_registry.h"
 
+#include "sluice/aws_credentials.h"
 #include "sluice/aws_jobcred.h"
 
 #include <jansson.h>
@@ -38,6 +39,7 @@ typedef struct api_env {
     int64_t (*clock_ms)(void);        /* wall clock, epoch milliseconds */
     size_t max_pipelines;             /* CreatePipeline refuses more (LimitExceededException) */
     const aws_jobcred_keys *job_keys; /* borrowed; signs jobs' artifactCredentials (NULL: none) */
+    int64_t job_lease_ms; /* a dispatched job not acknowledged by then is offered again */
 } api_env;
 
 typedef struct api_call {
@@ -45,6 +47,7 @@ typedef struct api_call {
     const char *op; /* operation name, e.g. "GetPipeline" */
     char identity[API_IDENTITY_MAX + 1];
     char caller_arn[API_ARN_MAX];      /* arn:aws:iam::<account>:user/<identity> */
+    char scope[AWS_SCOPE_MAX + 1];     /* the caller's worker scope (api_scope.h); "" none */
     const json_t *input;               /* the request body object; borrowed */
     json_t *output;                    /* set by api_call_succeed; owned by the call */
     char exception[API_EXCEPTION_MAX]; /* "" unless failed */

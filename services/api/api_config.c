@@ -50,6 +50,9 @@ static const sluice_config_var api_config_table[] = {
         "Pipelines the installation may hold (CreatePipeline: LimitExceededException)"),
     SLUICE_CONFIG_STR("SLUICE_API_JOBS_GROUP", api_config, jobs_group, 1, "sluice-api-jobs",
                       "Consumer group of the api's jobs topic consumer"),
+    SLUICE_CONFIG_INT("SLUICE_API_JOB_LEASE_S", api_config, job_lease_s, 1, 86400, "60",
+                      "Seconds a job handed out by PollForJobs waits for its AcknowledgeJob "
+                      "before it is offered again"),
     SLUICE_CONFIG_INT("SLUICE_API_SIGV4_MAX_SKEW_S", api_config, sigv4_max_skew_s, 1, 3600, "900",
                       "Largest difference between a request's X-Amz-Date and the api's clock, in "
                       "seconds (larger: InvalidSignatureException, Signature expired)"),

@@ -34,6 +34,7 @@ typedef struct api_config {
     int64_t max_body;              /* SLUICE_API_MAX_BODY */
     int64_t max_pipelines;         /* SLUICE_API_MAX_PIPELINES */
     char jobs_group[256];          /* SLUICE_API_JOBS_GROUP */
+    int64_t job_lease_s;           /* SLUICE_API_JOB_LEASE_S */
     char job_keys_file[1024];      /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
     int64_t sigv4_max_skew_s;      /* SLUICE_API_SIGV4_MAX_SKEW_S */
     bool replay_cache;             /* SLUICE_API_REPLAY_CACHE */

@@ -179,9 +179,10 @@ static void api_dispatch_resource(const api_dispatch *d, const api_dispatch_op *
 }
 
 int api_dispatch_invoke(const api_dispatch *d, const char *op, const char *identity,
-                        const char *role, const json_t *input, api_call *call)
+                        const char *role, const char *scope, const json_t *input, api_call *call)
 {
     api_call_init(call, d->env, op, identity, input);
+    snprintf(call->scope, sizeof call->scope, "%s", scope != NULL ? scope : "");
     const api_dispatch_op *entry = api_dispatch_find(op);
     if (entry == NULL) {
         api_call_fail(call, "UnknownOperationException", "Sluice does not serve the operation %s",
@@ -330,7 +331,7 @@ void api_dispatch_http(const http_request *req, http_response *resp, void *ctx)
         status = resp->status;
         goto out;
     }
-    status = api_dispatch_invoke(d, op, auth.identity, auth.role, input, &call);
+    status = api_dispatch_invoke(d, op, auth.identity, auth.role, auth.scope, input, &call);
     if (d->replay != NULL && status >= 500) {
         /* a failure the SDKs retry: the retry, re-signed in the same second, is no replay */
         aws_replay_forget(d->replay, auth.signature);

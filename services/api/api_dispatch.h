@@ -74,13 +74,14 @@ void api_dispatch_http_error(int status, const char *code, const char *message, 
                              void *ctx);
 
 /*
- * Runs operation op for an already authenticated caller (identity, role) on
- * input (an object, borrowed), through steps 5-6 above, filling call (the
- * caller clears it with api_call_clear). Returns the HTTP status the answer
- * would carry: 200, or the exception's status. For tests and tools.
+ * Runs operation op for an already authenticated caller (identity, role and
+ * the role's worker scope, NULL or "" for none, api_scope.h) on input (an
+ * object, borrowed), through steps 5-6 above, filling call (the caller clears
+ * it with api_call_clear). Returns the HTTP status the answer would carry:
+ * 200, or the exception's status. For tests and tools.
  */
 int api_dispatch_invoke(const api_dispatch *d, const char *op, const char *identity,
-                        const char *role, const json_t *input, api_call *call);
+                        const char *role, const char *scope, const json_t *input, api_call *call);
 
 /* True when op names an operation this api serves. */
 bool api_dispatch_known(const char *op);

@@ -25,7 +25,8 @@ struct api_memory {
     json_t *states;     /* name -> engine state document */
     json_t *executions; /* name -> {id -> record} */
     json_t *actions;    /* name -> {id -> detail} */
-    json_t *jobs;       /* id -> {"status", "nonce", "record"} */
+    json_t *jobs;       /* id -> {"status", "nonce", "record", "type", "external", "poller",
+                           "lease", "owner"} (api_backend.h) */
     json_t *queues;     /* type key -> [ids] */
     json_t *requests;   /* [{"pipeline", "detailType", "detail"}] */
     api_memory_responder responder;
@@ -409,8 +410,10 @@ static int api_memory_job_store(api_backend *b, const char *job_id, const char *
     }
     if (json_object_get(m->jobs, job_id) == NULL) {
         json_object_set_new(m->jobs, job_id,
-                            json_pack("{s:s, s:s, s:s}", "status", queued ? "Queued" : "InProgress",
-                                      "nonce", "", "record", record));
+                            json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:s}", "status",
+                                      queued ? "Queued" : "InProgress", "nonce", "", "record",
+                                      record, "type", type_key, "external", queued, "poller", "",
+                                      "lease", (json_int_t)0, "owner", ""));
         if (queued) {
             json_t *queue = json_object_get(m->queues, type_key);
             if (queue == NULL) {
@@ -435,9 +438,52 @@ static bool api_memory_query_matches(const json_t *record, const char *key, cons
     return got != NULL && strcmp(got, value) == 0;
 }
 
+static const char *api_memory_text(const json_t *job, const char *key)
+{
+    const char *text = json_string_value(json_object_get(job, key));
+    return text != NULL ? text : "";
+}
+
+/*
+ * Puts the lapsed dispatches of type_key back at the head of queue, the
+ * earliest lease first, as the Redis script does.
+ */
+static void api_memory_requeue_lapsed(api_memory *m, const char *type_key, json_t *queue,
+                                      int64_t now_ms)
+{
+    for (;;) {
+        const char *latest_id = NULL;
+        json_t *latest = NULL;
+        int64_t latest_lease = 0;
+        const char *id;
+        json_t *job;
+        json_object_foreach(m->jobs, id, job)
+        {
+            int64_t lease = json_integer_value(json_object_get(job, "lease"));
+            if (strcmp(api_memory_text(job, "status"), "Dispatched") == 0 &&
+                strcmp(api_memory_text(job, "type"), type_key) == 0 &&
+                api_memory_text(job, "owner")[0] == '\0' && lease > 0 && lease <= now_ms &&
+                (latest == NULL || lease > latest_lease)) {
+                latest_id = id;
+                latest = job;
+                latest_lease = lease;
+            }
+        }
+        if (latest == NULL) {
+            return;
+        }
+        json_object_set_new(latest, "status", json_string("Queued"));
+        json_object_set_new(latest, "nonce", json_string(""));
+        json_object_set_new(latest, "poller", json_string(""));
+        json_object_set_new(latest, "lease", json_integer(0));
+        json_array_insert_new(queue, 0, json_string(latest_id));
+    }
+}
+
 static int api_memory_job_poll(api_backend *b, const char *type_key, size_t max,
                                const char *query_key, const char *query_value,
-                               const char *const *nonces, size_t nnonces, json_t **jobs, char *err,
+                               const char *const *nonces, size_t nnonces, const char *caller,
+                               int64_t now_ms, int64_t lease_ms, json_t **jobs, char *err,
                                size_t errlen)
 {
     api_memory *m = api_memory_of(b);
@@ -447,6 +493,11 @@ static int api_memory_job_poll(api_backend *b, const char *type_key, size_t max,
     }
     *jobs = json_array();
     json_t *queue = json_object_get(m->queues, type_key);
+    if (queue == NULL) {
+        queue = json_array();
+        json_object_set_new(m->queues, type_key, queue);
+    }
+    api_memory_requeue_lapsed(m, type_key, queue, now_ms);
     size_t i = 0;
     while (i < json_array_size(queue) && json_array_size(*jobs) < max &&
            json_array_size(*jobs) < nnonces) {
@@ -467,6 +518,8 @@ static int api_memory_job_poll(api_backend *b, const char *type_key, size_t max,
         const char *nonce = nonces[json_array_size(*jobs)];
         json_object_set_new(job, "status", json_string("Dispatched"));
         json_object_set_new(job, "nonce", json_string(nonce));
+        json_object_set_new(job, "poller", json_string(caller));
+        json_object_set_new(job, "lease", json_integer(now_ms + (lease_ms > 0 ? lease_ms : 1)));
         json_array_append_new(
             *jobs, json_pack("{s:s, s:s, s:o}", "id", id, "nonce", nonce, "record", record));
         json_array_remove(queue, i);
@@ -491,7 +544,11 @@ static int api_memory_job_load(api_backend *b, const char *job_id, api_backend_j
     memset(out, 0, sizeof *out);
     snprintf(out->status, sizeof out->status, "%s",
              json_string_value(json_object_get(job, "status")));
-    snprintf(out->nonce, sizeof out->nonce, "%s", json_string_value(json_object_get(job, "nonce")));
+    snprintf(out->nonce, sizeof out->nonce, "%s", api_memory_text(job, "nonce"));
+    snprintf(out->owner, sizeof out->owner, "%s", api_memory_text(job, "owner"));
+    snprintf(out->poller, sizeof out->poller, "%s", api_memory_text(job, "poller"));
+    out->lease_ms = json_integer_value(json_object_get(job, "lease"));
+    out->external = json_is_true(json_object_get(job, "external"));
     json_error_t jerr;
     out->record = json_loads(json_string_value(json_object_get(job, "record")), 0, &jerr);
     api_memory_leave(m);
@@ -499,6 +556,7 @@ static int api_memory_job_load(api_backend *b, const char *job_id, api_backend_j
 }
 
 static int api_memory_job_ack(api_backend *b, const char *job_id, const char *nonce,
+                              const char *caller, int64_t now_ms,
                               char status_out[API_BACKEND_STATUS_MAX], char *err, size_t errlen)
 {
     api_memory *m = api_memory_of(b);
@@ -507,22 +565,66 @@ static int api_memory_job_ack(api_backend *b, const char *job_id, const char *no
         return rc;
     }
     json_t *job = json_object_get(m->jobs, job_id);
-    if (job == NULL) {
+    if (job == NULL || !json_is_true(json_object_get(job, "external"))) {
         api_memory_leave(m);
         return SLUICE_ENOTFOUND;
     }
-    const char *stored = json_string_value(json_object_get(job, "nonce"));
-    if (stored == NULL || stored[0] == '\0' || strcmp(stored, nonce) != 0) {
-        api_memory_leave(m);
-        return SLUICE_EDENIED;
+    const char *stored = api_memory_text(job, "nonce");
+    const char *owner = api_memory_text(job, "owner");
+    const char *status = api_memory_text(job, "status");
+    rc = 0;
+    if (stored[0] == '\0' || strcmp(stored, nonce) != 0) {
+        rc = SLUICE_EDENIED;
+    } else if (owner[0] != '\0') {
+        rc = strcmp(owner, caller) == 0 ? 0 : SLUICE_EDENIED;
+    } else if (strcmp(status, "Dispatched") == 0) {
+        if (json_integer_value(json_object_get(job, "lease")) <= now_ms) {
+            rc = SLUICE_EDENIED;
+        } else {
+            json_object_set_new(job, "status", json_string("InProgress"));
+            json_object_set_new(job, "owner", json_string(caller));
+        }
     }
-    if (strcmp(json_string_value(json_object_get(job, "status")), "Dispatched") == 0) {
-        json_object_set_new(job, "status", json_string("InProgress"));
-    }
-    snprintf(status_out, API_BACKEND_STATUS_MAX, "%s",
-             json_string_value(json_object_get(job, "status")));
+    snprintf(status_out, API_BACKEND_STATUS_MAX, "%s", api_memory_text(job, "status"));
     api_memory_leave(m);
-    return 0;
+    return rc;
+}
+
+static int api_memory_job_own(api_backend *b, const char *job_id, const char *caller,
+                              int64_t now_ms, char status_out[API_BACKEND_STATUS_MAX], char *err,
+                              size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *job = json_object_get(m->jobs, job_id);
+    if (job == NULL || !json_is_true(json_object_get(job, "external"))) {
+        api_memory_leave(m);
+        return SLUICE_ENOTFOUND;
+    }
+    const char *owner = api_memory_text(job, "owner");
+    const char *status = api_memory_text(job, "status");
+    rc = 0;
+    if (owner[0] == '\0') {
+        if (strcmp(status, "Dispatched") != 0 ||
+            strcmp(api_memory_text(job, "poller"), caller) != 0 ||
+            json_integer_value(json_object_get(job, "lease")) <= now_ms) {
+            rc = SLUICE_EDENIED;
+        } else {
+            json_object_set_new(job, "status", json_string("InProgress"));
+            json_object_set_new(job, "owner", json_string(caller));
+        }
+    } else if (strcmp(owner, caller) != 0) {
+        rc = SLUICE_EDENIED;
+    } else if (strcmp(status, "Succeeded") == 0 || strcmp(status, "Failed") == 0 ||
+               strcmp(status, "TimedOut") == 0) {
+        rc = SLUICE_ESTATE;
+    }
+    snprintf(status_out, API_BACKEND_STATUS_MAX, "%s", api_memory_text(job, "status"));
+    api_memory_leave(m);
+    return rc;
 }
 
 static int api_memory_job_finish(api_backend *b, const char *job_id, const char *status,
@@ -582,6 +684,7 @@ static const api_backend_ops api_memory_ops = {
     .job_poll = api_memory_job_poll,
     .job_load = api_memory_job_load,
     .job_ack = api_memory_job_ack,
+    .job_own = api_memory_job_own,
     .job_finish = api_memory_job_finish,
     .ping = api_memory_ping,
 };

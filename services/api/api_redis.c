@@ -53,16 +53,41 @@ static const char api_redis_def_delete_lua[] =
     "redis.call('DEL', KEYS[1])\n"
     "return 1\n";
 
+/*
+ * The job scripts. A job is a hash: status, nonce, record, external ('1':
+ * queued for job workers; '0': a built-in provider's, which no job operation
+ * touches), poller (the ARN PollForJobs handed it to), lease (the end of that
+ * dispatch, epoch ms) and owner (the ARN that acknowledged it). Leases of a
+ * type are also a sorted set by their end, so a poll finds the lapsed ones
+ * without a scan; an entry whose job moved on is dropped when it lapses.
+ */
 static const char api_redis_job_store_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-    "redis.call('HSET', KEYS[1], 'status', ARGV[1], 'nonce', '', 'record', ARGV[2])\n"
+    "redis.call('HSET', KEYS[1], 'status', ARGV[1], 'nonce', '', 'record', ARGV[2], 'external',\n"
+    "           ARGV[4], 'poller', '', 'lease', '0', 'owner', '')\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
     "if ARGV[4] == '1' then redis.call('RPUSH', KEYS[2], ARGV[5]) end\n"
     "return 1\n";
 
-/* ARGV: max, query key ('' none), query value, job key prefix, scan bound, nonces... */
+/*
+ * KEYS: queue, leases. ARGV: max, query key ('' none), query value, job key
+ * prefix, scan bound, caller, now, lease end, nonces...
+ */
 static const char api_redis_job_poll_lua[] =
     "local max = tonumber(ARGV[1])\n"
+    "local now = tonumber(ARGV[7])\n"
+    "local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0,\n"
+    "                          tonumber(ARGV[5]))\n"
+    "for i = #lapsed, 1, -1 do\n"
+    "  local id = lapsed[i]\n"
+    "  local key = ARGV[4] .. id\n"
+    "  local h = redis.call('HMGET', key, 'status', 'lease', 'owner')\n"
+    "  redis.call('ZREM', KEYS[2], id)\n"
+    "  if h[1] == 'Dispatched' and (h[3] or '') == '' and tonumber(h[2] or '0') <= now then\n"
+    "    redis.call('HSET', key, 'status', 'Queued', 'nonce', '', 'poller', '', 'lease', '0')\n"
+    "    redis.call('LPUSH', KEYS[1], id)\n"
+    "  end\n"
+    "end\n"
     "local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[5]) - 1)\n"
     "local out = {}\n"
     "local n = 0\n"
@@ -85,23 +110,54 @@ static const char api_redis_job_poll_lua[] =
     "    if ok then\n"
     "      n = n + 1\n"
     "      redis.call('LREM', KEYS[1], 1, id)\n"
-    "      redis.call('HSET', key, 'status', 'Dispatched', 'nonce', ARGV[5 + n])\n"
+    "      redis.call('HSET', key, 'status', 'Dispatched', 'nonce', ARGV[8 + n], 'poller',\n"
+    "                 ARGV[6], 'lease', ARGV[8])\n"
+    "      redis.call('ZADD', KEYS[2], ARGV[8], id)\n"
     "      table.insert(out, id)\n"
-    "      table.insert(out, ARGV[5 + n])\n"
+    "      table.insert(out, ARGV[8 + n])\n"
     "      table.insert(out, record)\n"
     "    end\n"
     "  end\n"
     "end\n"
     "return out\n";
 
+/* ARGV: nonce, caller, now. {1 | -1 not found | -2 refused, status} */
 static const char api_redis_job_ack_lua[] =
-    "local status = redis.call('HGET', KEYS[1], 'status')\n"
-    "if not status then return {-1, ''} end\n"
-    "local nonce = redis.call('HGET', KEYS[1], 'nonce')\n"
+    "local h = redis.call('HMGET', KEYS[1], 'status', 'nonce', 'owner', 'lease', 'external')\n"
+    "local status = h[1]\n"
+    "if (not status) or h[5] ~= '1' then return {-1, ''} end\n"
+    "local nonce = h[2]\n"
     "if (not nonce) or nonce == '' or nonce ~= ARGV[1] then return {-2, status} end\n"
+    "local owner = h[3] or ''\n"
+    "if owner ~= '' then\n"
+    "  if owner ~= ARGV[2] then return {-2, status} end\n"
+    "  return {1, status}\n"
+    "end\n"
     "if status == 'Dispatched' then\n"
+    "  if tonumber(h[4] or '0') <= tonumber(ARGV[3]) then return {-2, status} end\n"
     "  status = 'InProgress'\n"
-    "  redis.call('HSET', KEYS[1], 'status', status)\n"
+    "  redis.call('HSET', KEYS[1], 'status', status, 'owner', ARGV[2])\n"
+    "end\n"
+    "return {1, status}\n";
+
+/* ARGV: caller, now. {1 | -1 not found | -2 not the caller's | -3 ended, status} */
+static const char api_redis_job_own_lua[] =
+    "local h = redis.call('HMGET', KEYS[1], 'status', 'owner', 'poller', 'lease', 'external')\n"
+    "local status = h[1]\n"
+    "if (not status) or h[5] ~= '1' then return {-1, ''} end\n"
+    "local owner = h[2] or ''\n"
+    "if owner == '' then\n"
+    "  if status ~= 'Dispatched' or (h[3] or '') ~= ARGV[1] or\n"
+    "     tonumber(h[4] or '0') <= tonumber(ARGV[2]) then\n"
+    "    return {-2, status}\n"
+    "  end\n"
+    "  status = 'InProgress'\n"
+    "  redis.call('HSET', KEYS[1], 'status', status, 'owner', ARGV[1])\n"
+    "  return {1, status}\n"
+    "end\n"
+    "if owner ~= ARGV[1] then return {-2, status} end\n"
+    "if status == 'Succeeded' or status == 'Failed' or status == 'TimedOut' then\n"
+    "  return {-3, status}\n"
     "end\n"
     "return {1, status}\n";
 
@@ -132,6 +188,7 @@ struct api_redis {
     state_script job_store;
     state_script job_poll;
     state_script job_ack;
+    state_script job_own;
     state_script job_finish;
 };
 
@@ -884,25 +941,35 @@ static int api_redis_job_store(api_backend *b, const char *job_id, const char *t
 
 static int api_redis_job_poll(api_backend *b, const char *type_key, size_t max,
                               const char *query_key, const char *query_value,
-                              const char *const *nonces, size_t nnonces, json_t **jobs, char *err,
+                              const char *const *nonces, size_t nnonces, const char *caller,
+                              int64_t now_ms, int64_t lease_ms, json_t **jobs, char *err,
                               size_t errlen)
 {
     api_redis *r = api_redis_of(b);
     char queue_key[STATE_KEY_MAX + 1];
+    char lease_key[STATE_KEY_MAX + 1];
     char max_text[32];
     char scan[32];
+    char now_text[32];
+    char lease_end[32];
     redisReply *reply = NULL;
     if (max > nnonces) {
         max = nnonces;
     }
     int rc = api_redis_job_key(queue_key, sizeof queue_key, API_REDIS_QUEUE_PREFIX, type_key, err,
                                errlen);
+    if (rc == 0) {
+        rc = api_redis_job_key(lease_key, sizeof lease_key, API_REDIS_LEASE_PREFIX, type_key, err,
+                               errlen);
+    }
     if (rc != 0) {
         return rc;
     }
     snprintf(max_text, sizeof max_text, "%zu", max);
     snprintf(scan, sizeof scan, "%d", API_REDIS_POLL_SCAN);
-    const char **args = calloc(5 + max, sizeof *args);
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
+    snprintf(lease_end, sizeof lease_end, "%" PRId64, now_ms + (lease_ms > 0 ? lease_ms : 1));
+    const char **args = calloc(8 + max, sizeof *args);
     if (args == NULL) {
         return SLUICE_ENOMEM;
     }
@@ -911,12 +978,15 @@ static int api_redis_job_poll(api_backend *b, const char *type_key, size_t max,
     args[2] = query_value != NULL ? query_value : "";
     args[3] = API_REDIS_JOB_PREFIX;
     args[4] = scan;
+    args[5] = caller;
+    args[6] = now_text;
+    args[7] = lease_end;
     for (size_t i = 0; i < max; i++) {
-        args[5 + i] = nonces[i];
+        args[8 + i] = nonces[i];
     }
-    const char *keys[] = {queue_key};
-    /* Not retried: a lost reply would hand the same jobs out twice. */
-    rc = api_redis_eval(r, &r->job_poll, STATE_REDIS_NO_RETRY, 1, keys, (int)(5 + max), args,
+    const char *keys[] = {queue_key, lease_key};
+    /* Not retried: a lost reply would hand the same jobs out twice (until their lease ends). */
+    rc = api_redis_eval(r, &r->job_poll, STATE_REDIS_NO_RETRY, 2, keys, (int)(8 + max), args,
                         &reply, err, errlen);
     free(args);
     if (rc != 0) {
@@ -951,21 +1021,33 @@ static int api_redis_job_load(api_backend *b, const char *job_id, api_backend_jo
     if (rc != 0) {
         return rc;
     }
-    const char *argv[] = {"HMGET", job_key, "status", "nonce", "record"};
-    rc = api_redis_simple(api_redis_of(b), err, errlen, 5, argv, &reply);
+    const char *argv[] = {"HMGET", job_key,  "status", "nonce",   "record",
+                          "owner", "poller", "lease",  "external"};
+    rc = api_redis_simple(api_redis_of(b), err, errlen, 9, argv, &reply);
     if (rc != 0) {
         return rc;
     }
     rc = SLUICE_ENOTFOUND;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 7 &&
         reply->element[0]->type == REDIS_REPLY_STRING &&
         reply->element[2]->type == REDIS_REPLY_STRING) {
+        redisReply **e = reply->element;
         memset(out, 0, sizeof *out);
-        snprintf(out->status, sizeof out->status, "%s", reply->element[0]->str);
-        if (reply->element[1]->type == REDIS_REPLY_STRING) {
-            snprintf(out->nonce, sizeof out->nonce, "%s", reply->element[1]->str);
+        snprintf(out->status, sizeof out->status, "%s", e[0]->str);
+        if (e[1]->type == REDIS_REPLY_STRING) {
+            snprintf(out->nonce, sizeof out->nonce, "%s", e[1]->str);
         }
-        out->record = api_redis_parse(reply->element[2]->str, reply->element[2]->len);
+        if (e[3]->type == REDIS_REPLY_STRING) {
+            snprintf(out->owner, sizeof out->owner, "%s", e[3]->str);
+        }
+        if (e[4]->type == REDIS_REPLY_STRING) {
+            snprintf(out->poller, sizeof out->poller, "%s", e[4]->str);
+        }
+        if (e[5]->type == REDIS_REPLY_STRING) {
+            out->lease_ms = strtoll(e[5]->str, NULL, 10);
+        }
+        out->external = e[6]->type == REDIS_REPLY_STRING && strcmp(e[6]->str, "1") == 0;
+        out->record = api_redis_parse(e[2]->str, e[2]->len);
         rc = out->record != NULL ? 0 : SLUICE_EPARSE;
     }
     freeReplyObject(reply);
@@ -1002,17 +1084,45 @@ static int api_redis_job_transition(api_redis *r, const state_script *script, co
 }
 
 static int api_redis_job_ack(api_backend *b, const char *job_id, const char *nonce,
+                             const char *caller, int64_t now_ms,
                              char status_out[API_BACKEND_STATUS_MAX], char *err, size_t errlen)
 {
     api_redis *r = api_redis_of(b);
     long long verdict = 0;
-    const char *args[] = {nonce};
-    int rc = api_redis_job_transition(r, &r->job_ack, job_id, 1, args, status_out, &verdict, err,
+    char now_text[32];
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
+    const char *args[] = {nonce, caller, now_text};
+    int rc = api_redis_job_transition(r, &r->job_ack, job_id, 3, args, status_out, &verdict, err,
                                       errlen);
     if (rc != 0) {
         return rc;
     }
     return verdict == 1 ? 0 : (verdict == -1 ? SLUICE_ENOTFOUND : SLUICE_EDENIED);
+}
+
+static int api_redis_job_own(api_backend *b, const char *job_id, const char *caller, int64_t now_ms,
+                             char status_out[API_BACKEND_STATUS_MAX], char *err, size_t errlen)
+{
+    api_redis *r = api_redis_of(b);
+    long long verdict = 0;
+    char now_text[32];
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
+    const char *args[] = {caller, now_text};
+    int rc = api_redis_job_transition(r, &r->job_own, job_id, 2, args, status_out, &verdict, err,
+                                      errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    switch (verdict) {
+    case 1:
+        return 0;
+    case -1:
+        return SLUICE_ENOTFOUND;
+    case -3:
+        return SLUICE_ESTATE;
+    default:
+        return SLUICE_EDENIED;
+    }
 }
 
 static int api_redis_job_finish(api_backend *b, const char *job_id, const char *status,
@@ -1061,6 +1171,7 @@ static const api_backend_ops api_redis_ops = {
     .job_poll = api_redis_job_poll,
     .job_load = api_redis_job_load,
     .job_ack = api_redis_job_ack,
+    .job_own = api_redis_job_own,
     .job_finish = api_redis_job_finish,
     .ping = api_redis_ping,
 };
@@ -1081,6 +1192,9 @@ static int api_redis_scripts(api_redis *r)
     }
     if (rc == 0) {
         rc = state_script_init(&r->job_ack, api_redis_job_ack_lua);
+    }
+    if (rc == 0) {
+        rc = state_script_init(&r->job_own, api_redis_job_own_lua);
     }
     if (rc == 0) {
         rc = state_script_init(&r->job_finish, api_redis_job_finish_lua);

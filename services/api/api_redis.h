@@ -33,6 +33,7 @@
 
 #define API_REDIS_JOB_PREFIX   "sluice:{jobs}:job:"
 #define API_REDIS_QUEUE_PREFIX "sluice:{jobs}:queue:"
+#define API_REDIS_LEASE_PREFIX "sluice:{jobs}:leases:" /* sorted set: job id by lease end */
 
 typedef struct api_redis api_redis;
 

@@ -11,6 +11,7 @@
 #include "api_input.h"
 #include "sluice/aws_job.h"
 #include "api_request.h"
+#include "api_scope.h"
 #include "api_token.h"
 
 #include "sluice/aws_json.h"
@@ -64,10 +65,52 @@ static int api_workers_load(api_call *call, const char *job_id, api_backend_job 
     return 0;
 }
 
-static bool api_workers_ended(const char *status)
+/* The AccessDeniedException of a job operation on an action type outside the caller's scope. */
+static int api_workers_out_of_scope(api_call *call, const char *type_key)
 {
-    return strcmp(status, "Succeeded") == 0 || strcmp(status, "Failed") == 0 ||
-           strcmp(status, "TimedOut") == 0;
+    return api_call_fail(call, "AccessDeniedException",
+                         "User: %s is not authorized to perform: codepipeline:%s on resource: "
+                         "arn:aws:codepipeline:%s:%s:actiontype:%s (outside the action types "
+                         "this worker identity is scoped to)",
+                         call->caller_arn, call->op, call->env->region, call->env->account,
+                         type_key);
+}
+
+/*
+ * Checks a loaded job against the caller's scope and against built-in
+ * providers: 0 to go on, or the call failed (and job cleared).
+ */
+static int api_workers_check_job(api_call *call, const char *job_id, api_backend_job *job)
+{
+    const json_t *type = json_object_get(json_object_get(job->record, "data"), "actionTypeId");
+    const char *owner = json_string_value(json_object_get(type, "owner"));
+    const char *category = json_string_value(json_object_get(type, "category"));
+    const char *provider = json_string_value(json_object_get(type, "provider"));
+    const char *version = json_string_value(json_object_get(type, "version"));
+    char type_key[AWS_JOB_TYPE_KEY_MAX] = "";
+    int rc = 0;
+    if (call->scope[0] != '\0' &&
+        (aws_job_type_key(type, type_key, sizeof type_key) != 0 ||
+         !api_scope_allows(call->scope, owner, category, provider, version))) {
+        rc = api_workers_out_of_scope(call, type_key[0] != '\0' ? type_key : "*");
+    } else if (!job->external) {
+        /* a built-in provider's job: its result comes from Sluice's own services */
+        rc = api_workers_job_not_found(call, job_id);
+    }
+    if (rc != 0) {
+        api_backend_job_clear(job);
+    }
+    return rc;
+}
+
+/* True when the loaded job is the caller's: it owns it, or holds it from PollForJobs. */
+static bool api_workers_holds(const api_call *call, const api_backend_job *job)
+{
+    if (job->owner[0] != '\0') {
+        return strcmp(job->owner, call->caller_arn) == 0;
+    }
+    return strcmp(job->status, "Dispatched") == 0 && strcmp(job->poller, call->caller_arn) == 0 &&
+           job->lease_ms > api_call_now_ms(call);
 }
 
 /* ---- PollForJobs ------------------------------------------------------------------- */
@@ -124,6 +167,13 @@ int api_workers_poll(api_call *call)
                                  "pattern: [a-zA-Z0-9_-]+");
         }
     }
+    char type_key[AWS_JOB_TYPE_KEY_MAX];
+    if (aws_job_type_key(type, type_key, sizeof type_key) != 0) {
+        return api_call_fail(call, "ValidationException", "malformed actionTypeId");
+    }
+    if (!api_scope_allows(call->scope, owner, category, provider, version)) {
+        return api_workers_out_of_scope(call, type_key);
+    }
     const model_provider *entry =
         model_registry_find(call->env->registry, category, owner, provider, version);
     if (entry == NULL || !entry->external) {
@@ -131,10 +181,6 @@ int api_workers_poll(api_call *call)
                              "ActionType (Category: '%s', Provider: '%s', Version: '%s', Owner: "
                              "'%s') is not served by job workers in this installation",
                              category, provider, version, owner);
-    }
-    char type_key[AWS_JOB_TYPE_KEY_MAX];
-    if (aws_job_type_key(type, type_key, sizeof type_key) != 0) {
-        return api_call_fail(call, "ValidationException", "malformed actionTypeId");
     }
     size_t batch = max > API_WORKERS_MAX_BATCH ? API_WORKERS_MAX_BATCH : (size_t)max;
     char nonces[API_WORKERS_MAX_BATCH][SLUICE_UUID_LEN + 1];
@@ -146,8 +192,9 @@ int api_workers_poll(api_call *call)
         nonce_list[i] = nonces[i];
     }
     api_backend *b = call->env->backend;
-    rc = b->ops->job_poll(b, type_key, batch, query_key, query_value, nonce_list, batch, &jobs, err,
-                          sizeof err);
+    rc = b->ops->job_poll(b, type_key, batch, query_key, query_value, nonce_list, batch,
+                          call->caller_arn, api_call_now_ms(call), call->env->job_lease_ms, &jobs,
+                          err, sizeof err);
     if (rc != 0) {
         return api_call_backend_fail(call, rc, "taking jobs", err);
     }
@@ -177,17 +224,28 @@ int api_workers_acknowledge(api_call *call)
         rc = api_input_string(call, call->input, "nonce", NULL, true, 1, 50, API_CHARSET_ANY,
                               &nonce);
     }
+    api_backend_job job;
+    if (rc == 0) {
+        rc = api_workers_load(call, job_id, &job);
+    }
+    if (rc == 0) {
+        rc = api_workers_check_job(call, job_id, &job);
+    }
     if (rc != 0) {
         return rc;
     }
+    api_backend_job_clear(&job);
     api_backend *b = call->env->backend;
-    rc = b->ops->job_ack(b, job_id, nonce, status, err, sizeof err);
+    rc = b->ops->job_ack(b, job_id, nonce, call->caller_arn, api_call_now_ms(call), status, err,
+                         sizeof err);
     if (rc == SLUICE_ENOTFOUND) {
         return api_workers_job_not_found(call, job_id);
     }
     if (rc == SLUICE_EDENIED) {
         return api_call_fail(call, "InvalidNonceException",
-                             "The nonce does not match the one handed out for job %s", job_id);
+                             "The nonce is not the one handed out for job %s, its lease ended "
+                             "(the job is offered again), or another worker acknowledged it",
+                             job_id);
     }
     if (rc != 0) {
         return api_call_backend_fail(call, rc, "acknowledging the job", err);
@@ -203,8 +261,15 @@ int api_workers_get_job(api_call *call)
     if (rc == 0) {
         rc = api_workers_load(call, job_id, &job);
     }
+    if (rc == 0) {
+        rc = api_workers_check_job(call, job_id, &job);
+    }
     if (rc != 0) {
         return rc;
+    }
+    if (!api_workers_holds(call, &job)) {
+        api_backend_job_clear(&job);
+        return api_workers_job_not_found(call, job_id); /* another worker's, or nobody's yet */
     }
     json_t *output = json_pack("{s:o}", "jobDetails", aws_job_render(job.record, NULL));
     api_backend_job_clear(&job);
@@ -243,16 +308,34 @@ static int api_workers_report(api_call *call, const char *job_id, api_backend_jo
     return rc;
 }
 
-/* Loads the job and checks that it can still take a result. */
+/*
+ * Loads the job and makes sure it is the caller's and can still take a
+ * result (api_backend job_own: a job held from PollForJobs becomes the
+ * caller's, so its lease no longer runs out while the result is sent).
+ */
 static int api_workers_open_job(api_call *call, const char *job_id, api_backend_job *job)
 {
+    char status[API_BACKEND_STATUS_MAX] = "";
+    char err[256] = "";
     int rc = api_workers_load(call, job_id, job);
+    if (rc == 0) {
+        rc = api_workers_check_job(call, job_id, job);
+    }
     if (rc != 0) {
         return rc;
     }
-    if (api_workers_ended(job->status)) {
+    api_backend *b = call->env->backend;
+    rc = b->ops->job_own(b, job_id, call->caller_arn, api_call_now_ms(call), status, err,
+                         sizeof err);
+    if (rc == SLUICE_ENOTFOUND || rc == SLUICE_EDENIED) {
+        rc = api_workers_job_not_found(call, job_id); /* another worker's, or nobody's yet */
+    } else if (rc == SLUICE_ESTATE) {
         rc = api_call_fail(call, "InvalidJobStateException", "The job %s is already %s", job_id,
-                           job->status);
+                           status);
+    } else if (rc != 0) {
+        rc = api_call_backend_fail(call, rc, "taking the job", err);
+    }
+    if (rc != 0) {
         api_backend_job_clear(job);
     }
     return rc;

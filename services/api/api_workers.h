@@ -8,10 +8,24 @@
  * for every "Sluice Action Job" message): each job is recorded in the job
  * store (aws_job.h records); jobs of Custom providers and of the providers
  * SLUICE_EXTERNAL_PROVIDERS declares are also queued for PollForJobs. A job
- * moves Queued → Dispatched (PollForJobs hands it out with a fresh nonce) →
- * InProgress (AcknowledgeJob with that nonce) → Succeeded / Failed
- * (PutJobSuccessResult / PutJobFailureResult, also accepted straight after
- * dispatch). A result is sent to the orchestrator as a JobResult request
+ * moves Queued → Dispatched (PollForJobs hands it out with a fresh nonce and
+ * a lease of SLUICE_API_JOB_LEASE_S) → InProgress (AcknowledgeJob with that
+ * nonce) → Succeeded / Failed (PutJobSuccessResult / PutJobFailureResult, also
+ * accepted from the poller straight after dispatch). A Dispatched job whose
+ * lease ran out is Queued again for the next PollForJobs, with a new nonce.
+ *
+ * Jobs belong to their worker: AcknowledgeJob binds the job to the caller's
+ * ARN, and from then on GetJobDetails and the results are refused to anyone
+ * else with JobNotFoundException (the job is not theirs to see), a second
+ * AcknowledgeJob with InvalidNonceException; a Dispatched job is the
+ * poller's until its lease ends. A worker identity with a scope (api_scope.h)
+ * is refused every job operation on an action type outside it
+ * (AccessDeniedException). Jobs of built-in providers are recorded but never
+ * queued, and no job operation touches them (JobNotFoundException): their
+ * results come from Sluice's own services over the signed bus. The checks
+ * that race with other workers run in one backend step (job_ack, job_own).
+ *
+ * A result is sent to the orchestrator as a JobResult request
  * (detail-type "Sluice Job Result"), with the output artifact locations the
  * job data named and the output variables or continuation token; the
  * orchestrator's reply answers the call (InvalidJobStateException when the

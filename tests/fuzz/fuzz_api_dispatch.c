@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_error_t jerr;
     json_t *seed = json_loads(fuzz_pipeline, 0, &jerr);
     api_call call;
-    api_dispatch_invoke(world->dispatch, "CreatePipeline", "fuzzer", "admin", seed, &call);
+    api_dispatch_invoke(world->dispatch, "CreatePipeline", "fuzzer", "admin", NULL, seed, &call);
     api_call_clear(&call);
     json_decref(seed);
     json_t *job = json_loads(fuzz_job, 0, &jerr);
@@ -180,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_t *poll =
                 json_pack("{s:O}", "actionTypeId", json_object_get(detail, "actionTypeId"));
             if (poll != NULL) {
-                api_dispatch_invoke(world->dispatch, "PollForJobs", "fuzzer", "admin", poll, &call);
+                api_dispatch_invoke(world->dispatch, "PollForJobs", "fuzzer", "admin", NULL, poll,
+                                    &call);
                 api_call_clear(&call);
             }
             json_decref(poll);

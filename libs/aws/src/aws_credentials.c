@@ -15,7 +15,7 @@
 #define CREDENTIALS_FIELDS 5
 #define CREDENTIALS_ENTRY_MAX                                                                      \
     (AWS_ACCESS_KEY_ID_MAX + AWS_SECRET_KEY_MAX + AWS_IDENTITY_MAX + AWS_ROLE_MAX +                \
-     AWS_SESSION_TOKEN_MAX + CREDENTIALS_FIELDS)
+     AWS_SCOPE_MAX + 2 + AWS_SESSION_TOKEN_MAX + CREDENTIALS_FIELDS)
 
 typedef struct credentials_entry {
     aws_credential public_view;
@@ -158,6 +158,34 @@ static bool credentials_is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/*
+ * Splits "ROLE(SCOPE)" in place: role keeps ROLE, *scope points at SCOPE (NULL
+ * without parentheses). 0, or SLUICE_EINVAL with detail.
+ */
+static int credentials_split_scope(char *role, char **scope, char *detail, size_t detail_len)
+{
+    char *open = strchr(role, '(');
+    *scope = NULL;
+    if (open == NULL) {
+        return SLUICE_OK;
+    }
+    size_t len = strlen(open);
+    if (len < 3 || open[len - 1] != ')') {
+        return sluice_error_set(
+            detail, detail_len, SLUICE_EINVAL,
+            "the role's scope must be ROLE(SCOPE), closed by ')' and not empty");
+    }
+    open[len - 1] = '\0';
+    *open = '\0';
+    if (!credentials_chars_ok(open + 1, AWS_SCOPE_MAX, "_*|/-")) {
+        return sluice_error_set(detail, detail_len, SLUICE_EINVAL,
+                                "the role's scope must be 1..%d of [A-Za-z0-9_*|/-]",
+                                AWS_SCOPE_MAX);
+    }
+    *scope = open + 1;
+    return SLUICE_OK;
+}
+
 /* Parses one entry text[0..len) and adds it. */
 static int credentials_add_entry(aws_credentials *store, const char *text, size_t len,
                                  size_t position, char *err, size_t errlen)
@@ -188,8 +216,16 @@ static int credentials_add_entry(aws_credentials *store, const char *text, size_
                               position);
     } else {
         char detail[256];
-        rc = aws_credentials_add(store, fields[0], fields[1], nfields == 5 ? fields[4] : NULL,
-                                 fields[2], fields[3], detail, sizeof detail);
+        char *scope = NULL;
+        rc = credentials_split_scope(fields[3], &scope, detail, sizeof detail);
+        if (rc == SLUICE_OK) {
+            rc = aws_credentials_add(store, fields[0], fields[1], nfields == 5 ? fields[4] : NULL,
+                                     fields[2], fields[3], detail, sizeof detail);
+        }
+        if (rc == SLUICE_OK && scope != NULL) {
+            credentials_entry *added = &store->entries[store->count - 1];
+            memcpy(added->public_view.scope, scope, strlen(scope) + 1);
+        }
         if (rc != SLUICE_OK) {
             sluice_error_set(err, errlen, rc, "credential entry %zu: %s", position, detail);
         }

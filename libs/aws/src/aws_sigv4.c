@@ -664,6 +664,7 @@ __attribute__((format(printf, 3, 4))) static int sigv4_deny(aws_sigv4_result *re
     va_end(ap);
     result->identity[0] = '\0';
     result->role[0] = '\0';
+    result->scope[0] = '\0';
     return SLUICE_EDENIED;
 }
 
@@ -676,6 +677,7 @@ static int sigv4_internal(aws_sigv4_result *result, int rc)
              "failure.");
     result->identity[0] = '\0';
     result->role[0] = '\0';
+    result->scope[0] = '\0';
     return rc;
 }
 
@@ -937,6 +939,7 @@ int aws_sigv4_verify(const aws_sigv4_config *config, const aws_credentials *stor
     result->http_status = 200;
     snprintf(result->identity, sizeof result->identity, "%s", cred->identity);
     snprintf(result->role, sizeof result->role, "%s", cred->role);
+    snprintf(result->scope, sizeof result->scope, "%s", cred->scope);
     snprintf(result->signature, sizeof result->signature, "%s", auth.signature);
     return SLUICE_OK;
 }

@@ -14,7 +14,8 @@
  *   succeed     success, with output variables ETag / Run and a current revision
  *   fail        failure (JobFailed)
  *   fail-once   failure the first time the action runs, success afterwards
- *   hold        never answered (the action stays InProgress)
+ *   hold        never answered (the action stays InProgress); prints "held PIPELINE
+ *               ACTION JOB_ID"
  *   skip        left alone, like Custom jobs (a provider served by external workers)
  * Runs until SIGTERM / SIGINT. Prints "runner ready" on stdout once the
  * consumer has joined its group, and one line per job it answered.
@@ -122,7 +123,7 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
         return BUS_CONSUMER_DONE;
     }
     if (strcmp(behaviour, "hold") == 0) {
-        printf("held %s %s\n", pipeline, action);
+        printf("held %s %s %s\n", pipeline, action, job_id);
         fflush(stdout);
         return BUS_CONSUMER_DONE;
     }

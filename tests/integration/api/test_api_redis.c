@@ -162,8 +162,15 @@ static void test_jobs(void)
     CHECK_INT_EQ(b->ops->job_store(b, id_a, type, rec_a, true, 60000, err, sizeof err), 0);
 
     const char *nonces[] = {"n1", "n2", "n3"};
+    const char *nonces_b[] = {"m1", "m2", "m3"};
+    const char *alice = "arn:aws:iam::123456789012:user/alice";
+    const char *bob = "arn:aws:iam::123456789012:user/bob";
+    const int64_t t0 = 1700000000000;
+    const int64_t lease = 1000;
     json_t *jobs = NULL;
-    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, "Q", "two", nonces, 3, &jobs, err, sizeof err), 0);
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, "Q", "two", nonces, 3, alice, t0, lease, &jobs, err,
+                                  sizeof err),
+                 0);
     CHECK_INT_EQ(json_array_size(jobs), 1);
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(jobs, 0), "id")), id_b);
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(jobs, 0), "nonce")), "n1");
@@ -171,43 +178,91 @@ static void test_jobs(void)
                      json_object_get(json_object_get(json_array_get(jobs, 0), "record"), "id")),
                  "b");
     json_decref(jobs);
-    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, &jobs, err, sizeof err), 0);
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, alice, t0, lease, &jobs, err,
+                                  sizeof err),
+                 0);
     CHECK_INT_EQ(json_array_size(jobs), 1); /* only a is left, once */
     CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(jobs, 0), "id")), id_a);
     json_decref(jobs);
-    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, &jobs, err, sizeof err), 0);
-    CHECK_INT_EQ(json_array_size(jobs), 0);
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, alice, t0 + lease - 1, lease,
+                                  &jobs, err, sizeof err),
+                 0);
+    CHECK_INT_EQ(json_array_size(jobs), 0); /* both inside their lease */
     json_decref(jobs);
 
-    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "wrong", status, err, sizeof err), SLUICE_EDENIED);
-    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "n1", status, err, sizeof err), 0);
+    /* AcknowledgeJob binds the job to the caller; nobody else acknowledges it after */
+    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "wrong", alice, t0, status, err, sizeof err),
+                 SLUICE_EDENIED);
+    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "n1", alice, t0, status, err, sizeof err), 0);
     CHECK_STR_EQ(status, "InProgress");
-    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "n1", status, err, sizeof err), 0);
+    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "n1", alice, t0, status, err, sizeof err), 0);
     CHECK_STR_EQ(status, "InProgress");
-    CHECK_INT_EQ(b->ops->job_ack(b, "missing-job", "n1", status, err, sizeof err),
+    CHECK_INT_EQ(b->ops->job_ack(b, id_a, "n1", bob, t0, status, err, sizeof err), SLUICE_EDENIED);
+    CHECK_INT_EQ(b->ops->job_ack(b, "missing-job", "n1", alice, t0, status, err, sizeof err),
                  SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(b->ops->job_own(b, id_a, bob, t0, status, err, sizeof err), SLUICE_EDENIED);
+    CHECK_INT_EQ(b->ops->job_own(b, id_a, alice, t0, status, err, sizeof err), 0);
 
     api_backend_job job;
     CHECK_INT_EQ(b->ops->job_load(b, id_b, &job, err, sizeof err), 0);
     CHECK_STR_EQ(job.status, "Dispatched");
     CHECK_STR_EQ(job.nonce, "n1");
+    CHECK_STR_EQ(job.poller, alice);
+    CHECK_STR_EQ(job.owner, "");
+    CHECK(job.external);
+    CHECK(job.lease_ms == t0 + lease);
     api_backend_job_clear(&job);
+    CHECK_INT_EQ(b->ops->job_load(b, id_a, &job, err, sizeof err), 0);
+    CHECK_STR_EQ(job.owner, alice);
+    api_backend_job_clear(&job);
+
+    /* the lease of b ends unacknowledged: the next poll offers it again, a not (acknowledged) */
+    CHECK_INT_EQ(b->ops->job_ack(b, id_b, "n1", alice, t0 + lease, status, err, sizeof err),
+                 SLUICE_EDENIED);
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces_b, 3, bob, t0 + lease, lease,
+                                  &jobs, err, sizeof err),
+                 0);
+    CHECK_INT_EQ(json_array_size(jobs), 1);
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(jobs, 0), "id")), id_b);
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(jobs, 0), "nonce")), "m1");
+    json_decref(jobs);
+    CHECK_INT_EQ(b->ops->job_ack(b, id_b, "n1", alice, t0 + lease, status, err, sizeof err),
+                 SLUICE_EDENIED); /* the old nonce acknowledges nothing */
+    CHECK_INT_EQ(b->ops->job_own(b, id_b, alice, t0 + lease, status, err, sizeof err),
+                 SLUICE_EDENIED);
+    /* a result straight after the poll makes the job the poller's */
+    CHECK_INT_EQ(b->ops->job_own(b, id_b, bob, t0 + lease, status, err, sizeof err), 0);
+    CHECK_STR_EQ(status, "InProgress");
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, alice, t0 + 10 * lease, lease,
+                                  &jobs, err, sizeof err),
+                 0);
+    CHECK_INT_EQ(json_array_size(jobs), 0); /* owned jobs are never offered again */
+    json_decref(jobs);
     CHECK_INT_EQ(b->ops->job_finish(b, id_b, "Succeeded", 60000, status, err, sizeof err), 0);
     CHECK_INT_EQ(b->ops->job_finish(b, id_b, "Failed", 60000, status, err, sizeof err),
                  SLUICE_ESTATE);
     CHECK_STR_EQ(status, "Succeeded");
+    CHECK_INT_EQ(b->ops->job_own(b, id_b, bob, t0 + lease, status, err, sizeof err), SLUICE_ESTATE);
+    CHECK_INT_EQ(b->ops->job_own(b, id_b, alice, t0 + lease, status, err, sizeof err),
+                 SLUICE_EDENIED);
     CHECK_INT_EQ(b->ops->job_load(b, "missing-job", &job, err, sizeof err), SLUICE_ENOTFOUND);
 
-    /* not queued: InProgress at once, never polled */
+    /* not queued (a built-in provider's): InProgress at once, never polled, never owned */
     char id_c[80];
     snprintf(id_c, sizeof id_c, "%s-c", w.pipeline);
     CHECK_INT_EQ(b->ops->job_store(b, id_c, type, rec_a, false, 60000, err, sizeof err), 0);
     CHECK_INT_EQ(b->ops->job_load(b, id_c, &job, err, sizeof err), 0);
     CHECK_STR_EQ(job.status, "InProgress");
+    CHECK(!job.external);
     api_backend_job_clear(&job);
-    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, &jobs, err, sizeof err), 0);
+    CHECK_INT_EQ(b->ops->job_poll(b, type, 3, NULL, NULL, nonces, 3, alice, t0, lease, &jobs, err,
+                                  sizeof err),
+                 0);
     CHECK_INT_EQ(json_array_size(jobs), 0);
     json_decref(jobs);
+    CHECK_INT_EQ(b->ops->job_ack(b, id_c, "", alice, t0, status, err, sizeof err),
+                 SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(b->ops->job_own(b, id_c, alice, t0, status, err, sizeof err), SLUICE_ENOTFOUND);
     world_close(&w);
 }
 

@@ -17,12 +17,36 @@
 static const char *const api_fixture_keys =
     "AKIDADMIN:admin-secret:admin:admin,AKIDVIEW:view-secret:viewer:viewer,"
     "AKIDOPER:oper-secret:operator:operator,AKIDAPPR:appr-secret:approver:approver,"
-    "AKIDWORK:work-secret:worker:worker";
+    "AKIDWORK:work-secret:worker:worker,AKIDWRK2:work2-secret:worker2:worker,"
+    "AKIDSCOP:scop-secret:scoped:worker(" API_FIXTURE_SCOPE ")";
+
+/* Callers by name: identity = name; worker2 and scoped are workers (api_fixture.h). */
+static const struct {
+    const char *name;
+    const char *role;
+    const char *scope;
+} api_fixture_callers[] = {
+    {"worker2", "worker", NULL},
+    {"scoped", "worker", API_FIXTURE_SCOPE},
+};
+
+static int64_t api_fixture_offset_ms; /* added to the wall clock (api_fixture_advance) */
+
+static int64_t api_fixture_clock(void)
+{
+    return sluice_time_now_ms() + api_fixture_offset_ms;
+}
+
+void api_fixture_advance(int64_t ms)
+{
+    api_fixture_offset_ms += ms;
+}
 
 int api_fixture_init(api_fixture *f, const char *external)
 {
     char err[256];
     memset(f, 0, sizeof *f);
+    api_fixture_offset_ms = 0;
     f->mem = api_memory_new();
     f->credentials = aws_credentials_new();
     f->metrics = http_metrics_new();
@@ -37,8 +61,9 @@ int api_fixture_init(api_fixture *f, const char *external)
         .account = "123456789012",
         .region = "us-east-1",
         .reply_timeout_ms = 1000,
-        .clock_ms = sluice_time_now_ms,
+        .clock_ms = api_fixture_clock,
         .max_pipelines = 5,
+        .job_lease_ms = API_FIXTURE_LEASE_MS,
     };
     api_dispatch_config cfg = {
         .env = &f->env, .credentials = f->credentials, .metrics = f->metrics};
@@ -59,7 +84,15 @@ void api_fixture_free(api_fixture *f)
 int api_fixture_call_json(api_fixture *f, const char *role, const char *op, const json_t *input,
                           api_call *call)
 {
-    return api_dispatch_invoke(f->dispatch, op, role, role, input, call);
+    const char *scope = NULL;
+    const char *identity = role;
+    for (size_t i = 0; i < sizeof api_fixture_callers / sizeof api_fixture_callers[0]; i++) {
+        if (strcmp(api_fixture_callers[i].name, identity) == 0) {
+            role = api_fixture_callers[i].role;
+            scope = api_fixture_callers[i].scope;
+        }
+    }
+    return api_dispatch_invoke(f->dispatch, op, identity, role, scope, input, call);
 }
 
 int api_fixture_call(api_fixture *f, const char *role, const char *op, const char *input_json,

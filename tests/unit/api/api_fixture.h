@@ -7,6 +7,10 @@
  *   AKIDADMIN / admin-secret     admin      AKIDVIEW / view-secret    viewer
  *   AKIDOPER  / oper-secret      operator   AKIDAPPR / appr-secret    approver
  *   AKIDWORK  / work-secret      worker
+ *   AKIDWRK2  / work2-secret     worker2 (role worker)
+ *   AKIDSCOP  / scop-secret      scoped  (role worker, scope API_FIXTURE_SCOPE)
+ * The environment's clock is the wall clock plus what api_fixture_advance
+ * added; jobs are leased for API_FIXTURE_LEASE_MS.
  */
 #ifndef SLUICE_API_FIXTURE_H
 #define SLUICE_API_FIXTURE_H
@@ -20,6 +24,9 @@
 #include "sluice/model_registry.h"
 
 #include <jansson.h>
+
+#define API_FIXTURE_SCOPE    "Custom/Build/Scoped*|Custom/Test/*/2"
+#define API_FIXTURE_LEASE_MS 60000
 
 typedef struct api_fixture {
     api_memory *mem;
@@ -42,11 +49,15 @@ int api_fixture_init(api_fixture *f, const char *external);
  */
 void api_fixture_use_engine(api_fixture *f);
 
+/* Moves the environment's clock (of every fixture) ms forward; api_fixture_init resets it. */
+void api_fixture_advance(int64_t ms);
+
 /* Tears it down. */
 void api_fixture_free(api_fixture *f);
 
 /*
- * Runs op as a caller of role (identity = role) on input_json (JSON text;
+ * Runs op as a caller of role (identity = role; the names worker2 and scoped
+ * are workers, the second with a scope) on input_json (JSON text;
  * NULL = {}), filling call (clear it with api_call_clear). Returns the HTTP status.
  */
 int api_fixture_call(api_fixture *f, const char *role, const char *op, const char *input_json,

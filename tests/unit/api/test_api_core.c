@@ -7,6 +7,7 @@
 #include "api_call.h"
 #include "api_config.h"
 #include "api_input.h"
+#include "api_scope.h"
 #include "sluice/aws_job.h"
 #include "api_token.h"
 
@@ -186,6 +187,75 @@ static void test_auth(void)
     CHECK_STR_CONTAINS(err, "entry 2: unknown role \"superuser\"");
     CHECK(strstr(err, "secret") == NULL);
     CHECK_INT_EQ(api_auth_check_spec("A:s:alice", err, sizeof err), SLUICE_EINVAL);
+}
+
+static void test_scope(void)
+{
+    char err[256];
+    /* the parser: what a scope may hold, and errors that name the pattern */
+    CHECK_INT_EQ(api_scope_check("Custom/Build/MyTool*", err, sizeof err), 0);
+    CHECK_INT_EQ(api_scope_check("Custom/*/*/1|AWS/Deploy/CodeDeploy|*/*/*", err, sizeof err), 0);
+    CHECK_INT_EQ(api_scope_check("", err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(api_scope_check("Custom/Build", err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "pattern 1");
+    CHECK_STR_CONTAINS(err, "fewer than 3 segments");
+    CHECK_INT_EQ(api_scope_check("Custom/Build/A|Custom/Build/B/1/x", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "pattern 2 (\"Custom/Build/B/1/x\")");
+    CHECK_INT_EQ(api_scope_check("Custom//X", err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "segment 2");
+    CHECK_INT_EQ(api_scope_check("Custom/Build/X||Custom/Test/Y", err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "pattern 2 is empty");
+    CHECK_INT_EQ(api_scope_check("Custom/Build/My.Tool", err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "'.' is not allowed");
+    char many[512] = "A/B/C";
+    for (int i = 1; i < API_SCOPE_MAX_PATTERNS + 1; i++) {
+        size_t at = strlen(many);
+        snprintf(many + at, sizeof many - at, "|A/B/C");
+    }
+    CHECK_INT_EQ(api_scope_check(many, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "at most");
+
+    /* the matcher: segment by segment, '*' within a segment, versions optional */
+    CHECK(api_scope_allows(NULL, "Custom", "Build", "Anything", "1"));
+    CHECK(api_scope_allows("", "Custom", "Build", "Anything", "1"));
+    CHECK(api_scope_allows("Custom/Build/MyTool*", "Custom", "Build", "MyTool", "1"));
+    CHECK(api_scope_allows("Custom/Build/MyTool*", "Custom", "Build", "MyToolBox", "7"));
+    CHECK(!api_scope_allows("Custom/Build/MyTool*", "Custom", "Build", "OtherTool", "1"));
+    CHECK(!api_scope_allows("Custom/Build/MyTool*", "Custom", "Test", "MyTool", "1"));
+    CHECK(!api_scope_allows("Custom/Build/MyTool*", "AWS", "Build", "MyTool", "1"));
+    CHECK(api_scope_allows("Custom/*/*-lint/2", "Custom", "Test", "py-lint", "2"));
+    CHECK(!api_scope_allows("Custom/*/*-lint/2", "Custom", "Test", "py-lint", "1"));
+    CHECK(!api_scope_allows("Custom/*/*-lint/2", "Custom", "Test", "py-lint-x", "2"));
+    CHECK(api_scope_allows("Custom/Build/a*b*c", "Custom", "Build", "aXXbYYc", "1"));
+    CHECK(!api_scope_allows("Custom/Build/a*b*c", "Custom", "Build", "aXXbYYcd", "1"));
+    CHECK(api_scope_allows("Custom/Build/X|AWS/Deploy/CodeDeploy/1", "AWS", "Deploy", "CodeDeploy",
+                           "1"));
+    CHECK(!api_scope_allows("Custom/Build/X|AWS/Deploy/CodeDeploy/1", "AWS", "Deploy", "CodeDeploy",
+                            "2"));
+    CHECK(!api_scope_allows("Custom/Build", "Custom", "Build", "X", "1")); /* malformed: nothing */
+    CHECK(!api_scope_allows("Custom/Build/X", "Custom", "Build", NULL, "1"));
+
+    /* credential entries: only workers take a scope, and a bad one names the entry */
+    CHECK_INT_EQ(api_auth_check_spec("A:s:ci:worker(Custom/Build/MyTool*|Custom/Test/*/2):TOKEN,"
+                                     "B:t:bob:viewer",
+                                     err, sizeof err),
+                 0);
+    CHECK_INT_EQ(
+        api_auth_check_spec("A:s:alice:admin,B:t:bob:viewer(Custom/Build/X)", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "entry 2");
+    CHECK_STR_CONTAINS(err, "only the worker role takes a scope");
+    CHECK_INT_EQ(
+        api_auth_check_spec("A:s:alice:admin,B:t:bob:worker(Custom/Build)", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "credentials entry 2: scope pattern 1");
+    CHECK_INT_EQ(api_auth_check_spec("B:t:bob:worker(Custom/Build/X", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "closed by ')'");
+    CHECK_INT_EQ(api_auth_check_spec("B:t:bob:worke(Custom/Build/X)", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "unknown role \"worke\"");
 }
 
 static void test_job_record(void)
@@ -371,6 +441,7 @@ int main(void)
     RUN_TEST(test_input_numbers_enums);
     RUN_TEST(test_tokens);
     RUN_TEST(test_auth);
+    RUN_TEST(test_scope);
     RUN_TEST(test_job_record);
     RUN_TEST(test_config_sigv4);
     return sluice_test_report();

@@ -368,6 +368,53 @@ static void test_signed_target_and_replay(void)
     api_fixture_free(&f);
 }
 
+/*
+ * tests/data/api/authz.json (the authorization matrix, int_api_authz) lists
+ * exactly the operations the dispatcher serves, and its cells for the
+ * unscoped roles are what the dispatcher decides (a call with {} is refused
+ * with AccessDeniedException before its handler runs, or reaches it).
+ */
+static void test_authz_table(void)
+{
+    api_fixture f;
+    api_call call;
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    json_t *table = api_fixture_read("tests/data/api/authz.json");
+    REQUIRE(table != NULL);
+    const json_t *rows = json_object_get(table, "operations");
+    CHECK_INT_EQ(json_array_size(rows), api_dispatch_count());
+    for (size_t i = 0; i < api_dispatch_count(); i++) {
+        const char *op = api_dispatch_name(i);
+        const json_t *row = NULL;
+        for (size_t j = 0; j < json_array_size(rows); j++) {
+            const json_t *candidate = json_array_get(rows, j);
+            if (strcmp(json_string_value(json_object_get(candidate, "operation")), op) == 0) {
+                row = candidate;
+            }
+        }
+        if (row == NULL) {
+            fprintf(stderr, "  %s is served but not in tests/data/api/authz.json\n", op);
+            CHECK(row != NULL);
+            continue;
+        }
+        static const char *const roles[] = {"viewer", "operator", "approver", "worker", "admin"};
+        for (size_t r = 0; r < sizeof roles / sizeof roles[0]; r++) {
+            const char *cell = json_string_value(json_object_get(row, roles[r]));
+            REQUIRE(cell != NULL);
+            api_fixture_call(&f, roles[r], op, "{}", &call);
+            bool refused = strcmp(call.exception, "AccessDeniedException") == 0;
+            if (refused != (strcmp(cell, "refused") == 0)) {
+                fprintf(stderr, "  %s as %s: the table says %s, the api answered %s\n", op,
+                        roles[r], cell, call.exception[0] != '\0' ? call.exception : "200");
+                CHECK(refused == (strcmp(cell, "refused") == 0));
+            }
+            api_call_clear(&call);
+        }
+    }
+    json_decref(table);
+    api_fixture_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_sigv4);
@@ -375,5 +422,6 @@ int main(void)
     RUN_TEST(test_roles);
     RUN_TEST(test_metrics_and_errors);
     RUN_TEST(test_signed_target_and_replay);
+    RUN_TEST(test_authz_table);
     return sluice_test_report();
 }

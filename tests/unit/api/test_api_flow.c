@@ -11,6 +11,7 @@
 #include "api_fixture.h"
 #include "api_workers.h"
 
+#include "sluice/aws_job.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice_test.h"
@@ -92,6 +93,35 @@ static json_t *get_state(api_fixture *f, const char *pipeline)
     return state;
 }
 
+/*
+ * Answers a job of Sluice's own providers as its service would: a JobResult
+ * request straight to the orchestrator (here the in-process engine), not
+ * through the public API. 0 when the engine took it.
+ */
+static int finish_own_job(api_fixture *f, const char *pipeline, const char *job_id)
+{
+    api_backend *b = f->env.backend;
+    api_backend_job job;
+    char err[256] = "";
+    json_t *reply = NULL;
+    if (b->ops->job_load(b, job_id, &job, err, sizeof err) != 0) {
+        return -1;
+    }
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:{s:s}}", "type", "JobResult",
+                               "jobId", job_id, "outcome", "Succeeded", "outputArtifacts",
+                               aws_job_output_locations(job.record), "currentRevision", "revision",
+                               "r1", "changeIdentifier", "c1", "outputVariables", "ETag", "e1");
+    api_backend_job_clear(&job);
+    int rc =
+        b->ops->request(b, pipeline, "Sluice Job Result", detail, 1000, &reply, err, sizeof err);
+    if (rc == 0 && json_object_get(reply, "exception") != NULL) {
+        rc = -1;
+    }
+    json_decref(reply);
+    json_decref(detail);
+    return rc;
+}
+
 #define BUILD_TYPE                                                                                 \
     "{\"category\": \"Build\", \"owner\": \"Custom\", \"provider\": \"TestBuild\", \"version\": "  \
     "\"1\"}"
@@ -131,27 +161,32 @@ static void test_execution_flow(void)
     CHECK_STR_EQ(str(state, "stageStates.0.actionStates.0.latestExecution.status"), "InProgress");
     json_decref(state);
 
-    /* the source job: not queued (AWS/S3 is Sluice's own), but answerable through the api */
+    /* the source job: AWS/S3 is Sluice's own, so no job operation touches it */
     const char *source_job = last_job(&f, "Source");
     REQUIRE(source_job != NULL);
-    CHECK_INT_EQ(
-        callf(&f, "worker", "GetJobDetails", &out, NULL, 0, "{\"jobId\": \"%s\"}", source_job),
-        200);
-    CHECK_STR_EQ(str(out, "jobDetails.data.pipelineContext.pipelineExecutionId"), execution);
-    CHECK_STR_EQ(str(out, "jobDetails.data.outputArtifacts.0.location.s3Location.bucketName"),
-                 "test-artifacts");
-    json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"currentRevision\": {\"revision\": \"r1\", "
-                       "\"changeIdentifier\": \"c1\", \"created\": 1700000000.5}, "
-                       "\"executionDetails\": {\"summary\": \"fetched\", \"percentComplete\": "
-                       "100}, \"outputVariables\": {\"ETag\": \"e1\"}}",
-                       source_job),
-                 200);
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, exception, sizeof exception,
+    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
                        "{\"jobId\": \"%s\"}", source_job),
                  400);
-    CHECK_STR_EQ(exception, "InvalidJobStateException");
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"ETag\": \"forged\"}}",
+                       source_job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                       "\"message\": \"forged\"}}",
+                       source_job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"n\"}", source_job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    state = get_state(&f, "flow");
+    CHECK_STR_EQ(stage_status(state, 0), "InProgress"); /* nothing changed */
+    json_decref(state);
+    CHECK_INT_EQ(finish_own_job(&f, "flow", source_job), 0);
 
     /* the approval */
     state = get_state(&f, "flow");
@@ -333,6 +368,129 @@ static void test_execution_flow(void)
                        "{\"jobId\": \"00000000-0000-4000-8000-000000000000\"}"),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
+    api_fixture_free(&f);
+}
+
+/* Jobs belong to their worker; a lapsed lease offers a job again; scopes refuse other types. */
+static void test_job_ownership_lease_scope(void)
+{
+    api_fixture f;
+    json_t *out = NULL;
+    char exception[64];
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    api_fixture_use_engine(&f);
+    REQUIRE(api_fixture_create(&f, "own") == 0);
+    REQUIRE(callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0, "{\"name\": \"own\"}") ==
+            200);
+    REQUIRE(finish_own_job(&f, "own", last_job(&f, "Source")) == 0);
+    json_t *state = get_state(&f, "own");
+    char token[64];
+    snprintf(token, sizeof token, "%s",
+             str(state, "stageStates.1.actionStates.0.latestExecution.token"));
+    json_decref(state);
+    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                  "{\"pipelineName\": \"own\", \"stageName\": \"Approve\", \"actionName\": "
+                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                  "\"token\": \"%s\"}",
+                  token) == 200);
+
+    /* a scoped worker may not poll (or touch) a type outside its scope */
+    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", NULL, exception, sizeof exception,
+                       "{\"actionTypeId\": " BUILD_TYPE "}"),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", &out, NULL, 0,
+                       "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", "
+                       "\"provider\": \"ScopedTool\", \"version\": \"1\"}}"),
+                 200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0);
+    json_decref(out);
+
+    /* worker polls; the job is its own until the lease ends */
+    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(member(out, "jobs")) == 1);
+    char job[64];
+    char nonce[64];
+    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
+    snprintf(nonce, sizeof nonce, "%s", str(out, "jobs.0.nonce"));
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+                 200);
+    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "scoped", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    CHECK_INT_EQ(
+        callf(&f, "worker2", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
+        200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* inside the lease */
+    json_decref(out);
+
+    /* the lease ends unacknowledged: the old nonce is void, the next poll gets the job */
+    api_fixture_advance(API_FIXTURE_LEASE_MS);
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    REQUIRE(callf(&f, "worker2", "PollForJobs", &out, NULL, 0,
+                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(member(out, "jobs")) == 1);
+    CHECK_STR_EQ(str(out, "jobs.0.id"), job);
+    CHECK(strcmp(str(out, "jobs.0.nonce"), nonce) != 0);
+    char nonce2[64];
+    snprintf(nonce2, sizeof nonce2, "%s", str(out, "jobs.0.nonce"));
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    CHECK_INT_EQ(callf(&f, "worker2", "AcknowledgeJob", &out, NULL, 0,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+                 200);
+    CHECK_STR_EQ(str(out, "status"), "InProgress");
+    json_decref(out);
+
+    /* worker2's now: nobody else reads, acknowledges or finishes it, and nothing changes */
+    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidNonceException");
+    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"evil\"}}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                       "\"message\": \"x\"}}",
+                       job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    state = get_state(&f, "own");
+    CHECK_STR_EQ(stage_status(state, 2), "InProgress");
+    json_decref(state);
+    api_fixture_advance(10 * API_FIXTURE_LEASE_MS);
+    CHECK_INT_EQ(
+        callf(&f, "worker", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
+        200);
+    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* acknowledged: never offered again */
+    json_decref(out);
+    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+                 200);
+    CHECK_INT_EQ(callf(&f, "worker2", "PutJobSuccessResult", NULL, NULL, 0,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:2\"}}", job),
+                 200);
+    state = get_state(&f, "own");
+    CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
+    json_decref(state);
     api_fixture_free(&f);
 }
 
@@ -611,6 +769,7 @@ static void test_action_types_and_external(void)
 int main(void)
 {
     RUN_TEST(test_execution_flow);
+    RUN_TEST(test_job_ownership_lease_scope);
     RUN_TEST(test_listings_stop_transitions);
     RUN_TEST(test_orchestrator_silent);
     RUN_TEST(test_action_types_and_external);

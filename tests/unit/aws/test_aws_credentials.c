@@ -105,7 +105,36 @@ static void test_parse(void)
     REQUIRE(bot != NULL);
     CHECK_STR_EQ(bot->session_token, "FQoGZXIvYXdz==");
     CHECK_STR_EQ(bot->role, "operator");
+    CHECK_STR_EQ(bot->scope, "");
     CHECK_INT_EQ(aws_credentials_parse(store, "", err, sizeof err), SLUICE_OK);
+    aws_credentials_free(store);
+}
+
+static void test_parse_scope(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    REQUIRE(store != NULL);
+    CHECK_INT_EQ(aws_credentials_parse(store,
+                                       "AKIDSCOPED:s1:ci:worker(Custom/Build/MyTool*|AWS/Deploy/"
+                                       "CodeDeploy/1):TOKEN,AKIDPLAIN:s2:bob:worker",
+                                       err, sizeof err),
+                 SLUICE_OK);
+    const aws_credential *scoped = aws_credentials_find(store, "AKIDSCOPED");
+    REQUIRE(scoped != NULL);
+    CHECK_STR_EQ(scoped->role, "worker");
+    CHECK_STR_EQ(scoped->scope, "Custom/Build/MyTool*|AWS/Deploy/CodeDeploy/1");
+    CHECK_STR_EQ(scoped->session_token, "TOKEN");
+    CHECK_STR_EQ(aws_credentials_find(store, "AKIDPLAIN")->scope, "");
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDX:s:a:worker(Custom/Build", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "entry 1");
+    CHECK_STR_CONTAINS(err, "scope");
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDY:s:a:worker()", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIDZ:s:a:worker(Custom/B uild/X)", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(aws_credentials_count(store), 2);
     aws_credentials_free(store);
 }
 
@@ -144,6 +173,7 @@ int main(void)
     RUN_TEST(test_add_rejects);
     RUN_TEST(test_bound);
     RUN_TEST(test_parse);
+    RUN_TEST(test_parse_scope);
     RUN_TEST(test_parse_errors_never_echo_secrets);
     return sluice_test_report();
 }

@@ -11,9 +11,11 @@
  * error messages, and are wiped from memory when the store is freed.
  *
  * Configuration string: entries separated by ',' ';' or newlines, each
- *   ACCESS_KEY_ID:SECRET_ACCESS_KEY:IDENTITY:ROLE[:SESSION_TOKEN]
+ *   ACCESS_KEY_ID:SECRET_ACCESS_KEY:IDENTITY:ROLE[(SCOPE)][:SESSION_TOKEN]
  * e.g. "AKIASLUICEDEMO000001:c2x1aWNlLWRlbW8tc2VjcmV0:demo:admin".
- * Surrounding blanks are ignored.
+ * SCOPE, in parentheses right after the role, is kept as text for the
+ * service to interpret (the api's worker scopes, api_scope.h): 1..256 of
+ * [A-Za-z0-9_*|/-]. Surrounding blanks are ignored.
  */
 #ifndef SLUICE_AWS_CREDENTIALS_H
 #define SLUICE_AWS_CREDENTIALS_H
@@ -25,6 +27,7 @@
 #define AWS_SESSION_TOKEN_MAX 4096
 #define AWS_IDENTITY_MAX      64 /* IAM user names */
 #define AWS_ROLE_MAX          64
+#define AWS_SCOPE_MAX         256 /* characters of a role's scope */
 #define AWS_CREDENTIALS_MAX   256 /* entries in one store */
 
 typedef struct aws_credentials aws_credentials;
@@ -34,6 +37,7 @@ typedef struct aws_credential {
     char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1];
     char identity[AWS_IDENTITY_MAX + 1];
     char role[AWS_ROLE_MAX + 1];
+    char scope[AWS_SCOPE_MAX + 1]; /* "" when the entry has no scope */
     const char *secret_access_key;
     const char *session_token; /* NULL when the key is used without a session token */
 } aws_credential;
@@ -61,7 +65,8 @@ int aws_credentials_add(aws_credentials *store, const char *access_key_id,
  * first failure of aws_credentials_add (or SLUICE_EINVAL for an entry without
  * four fields, SLUICE_ETOOBIG for an entry over its bound) with err naming the
  * entry by position and the field (never a value, so a misplaced secret is
- * not echoed); entries before the failing one stay added. Not thread-safe.
+ * not echoed; a malformed scope is SLUICE_EINVAL too); entries before the
+ * failing one stay added. Not thread-safe.
  */
 int aws_credentials_parse(aws_credentials *store, const char *spec, char *err, size_t errlen);
 

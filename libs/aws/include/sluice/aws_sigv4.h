@@ -90,6 +90,7 @@ typedef struct aws_sigv4_result {
     char access_key_id[AWS_ACCESS_KEY_ID_MAX + 1]; /* as parsed ("" if not), safe to log */
     char identity[AWS_IDENTITY_MAX + 1];           /* set when authenticated */
     char role[AWS_ROLE_MAX + 1];                   /* set when authenticated */
+    char scope[AWS_SCOPE_MAX + 1];                 /* the role's scope ("" none), likewise */
     char signature[AWS_SIGV4_HEX_LEN + 1];         /* the verified signature (replay checks) */
     int64_t signed_ms;                             /* X-Amz-Date when authenticated, epoch ms */
     int64_t expires_ms;                            /* signed_ms + the skew window */
