@@ -139,14 +139,6 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    rc = bus_security_resolve(&s->cfg.kafka_security, &s->kafka_security, err, errlen);
-    if (rc == 0) {
-        rc = state_auth_resolve(&s->cfg.redis_auth, &s->redis_auth, err, errlen);
-    }
-    memset(s->cfg.redis_auth.password, 0, sizeof s->cfg.redis_auth.password);
-    if (rc != 0) {
-        return rc;
-    }
     rc = api_main_topics(&s->cfg, &s->kafka_security, err, errlen);
     if (rc != 0) {
         return rc;
@@ -241,6 +233,18 @@ int main(void)
     sluice_log_set_service("api");
     if (api_config_load_env(&service.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        return API_EXIT_CONFIG;
+    }
+    /* The passwords are read from their files now: a bad file is a configuration error. */
+    int rc =
+        bus_security_resolve(&service.cfg.kafka_security, &service.kafka_security, err, sizeof err);
+    if (rc == 0) {
+        rc = state_auth_resolve(&service.cfg.redis_auth, &service.redis_auth, err, sizeof err);
+    }
+    memset(&service.cfg.redis_auth, 0, sizeof service.cfg.redis_auth);
+    if (rc != 0) {
+        fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        bus_security_wipe(&service.kafka_security);
         return API_EXIT_CONFIG;
     }
     sluice_log_level level = SLUICE_LOG_INFO;
