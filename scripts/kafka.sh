@@ -25,7 +25,10 @@
 #                            A-reader; it writes nothing
 #       The SCRAM users are created when D/data is formatted
 #       (kafka-storage format --add-scram), the ACLs once the broker serves;
-#       S/admin.properties (0600) is written for the command-line tools.
+#       S/admin.properties (0600) is written for the command-line tools. A D
+#       whose data was formatted without --sasl is refused (remove D/data:
+#       SCRAM users exist only from the format on); changing a password also
+#       takes a fresh D/data.
 #   kafka.sh stop --dir D [--timeout SECS]
 #       Stops the broker of D (SIGTERM, then SIGKILL after SECS, default 20).
 #       Succeeds when nothing runs there.
@@ -286,6 +289,9 @@ cmd_start() {
     printf '%s\n' "$cluster_id" >"$dir/cluster.id"
   fi
   local scram=()
+  if [[ -n $sasl && -f $dir/data/meta.properties && ! -f $dir/sasl-users ]]; then
+    sluice_die "$dir/data was formatted without SCRAM users; remove $dir/data to start it with --sasl"
+  fi
   if [[ -n $sasl ]]; then
     sasl=$(sluice_abs_dir "$sasl")
     local user pw broker_pw=""
@@ -328,6 +334,9 @@ cmd_start() {
     sluice_log "error: formatting $dir/data failed"
     sluice_tail "$dir/format.out" 30
     exit 1
+  fi
+  if [[ -n $sasl && ! -f $dir/sasl-users ]]; then
+    printf 'SCRAM users broker, sluice, reader from %s\n' "$sasl" >"$dir/sasl-users"
   fi
 
   # A new session detaches the broker from the caller's terminal and process
