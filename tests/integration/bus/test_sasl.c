@@ -8,13 +8,15 @@
  *     failure: topic creation ends at once with SLUICE_EDENIED, a producer and
  *     a consumer report bus_*_auth_failed (what /healthz shows);
  *   - the read-only principal is refused writing a requests topic
- *     (TOPIC_AUTHORIZATION_FAILED), with or without the idempotent producer.
+ *     (TOPIC_AUTHORIZATION_FAILED), with or without the idempotent producer,
+ *     and reading it; it reads the events topic.
  */
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_security.h"
 #include "sluice/error.h"
+#include "kit.h"
 #include "sluice/time.h"
 #include "sluice_test.h"
 #include "testenv.h"
@@ -30,6 +32,35 @@ static const char *brokers;
 static char requests[256];
 static char deadletter[256];
 static char wrong_file[256];
+static char events[256];       /* the one events topic the reader may read: <acl prefix>.events */
+static char reader_group[256]; /* <acl prefix>-reader-<unique>: a group the reader may join */
+
+static bus_consumer_verdict count_message(const bus_consumer_message *msg, void *ctx, char *reason,
+                                          size_t reasonlen)
+{
+    (void)msg;
+    (void)reason;
+    (void)reasonlen;
+    (*(int *)ctx)++;
+    return BUS_CONSUMER_DONE;
+}
+
+/* A consumer of topic in group as the principal of sec. */
+static bus_consumer *consumer_for(const bus_security *sec, const char *topic, const char *group)
+{
+    const char *subscribe[] = {topic};
+    bus_consumer_config cfg;
+    kit_consumer_config(&cfg, subscribe, 1, group, deadletter);
+    cfg.brokers = brokers;
+    cfg.security = sec;
+    bus_consumer *c = NULL;
+    char err[512] = "";
+    if (bus_consumer_new(&cfg, &c, err, sizeof err) != SLUICE_OK) {
+        fprintf(stderr, "consumer: %s\n", err);
+        exit(1);
+    }
+    return c;
+}
 
 /* The security settings of principal user with the password in file. */
 static void security_for(const char *user, const char *file, bus_security *out)
@@ -71,14 +102,18 @@ static void test_sluice_principal_round_trip(void)
     bus_security sec;
     security_for(testenv_require("SLUICE_TEST_KAFKA_SASL_USERNAME"),
                  testenv_require("SLUICE_TEST_KAFKA_SASL_PASSWORD_FILE"), &sec);
-    const char *topics[] = {requests, deadletter};
+    const char *topics[] = {requests, deadletter, events};
     char err[1024] = "";
     CHECK_INT_EQ(
-        bus_admin_create_topics_secure(brokers, &sec, topics, 2, 1, 1, 30000, err, sizeof err),
+        bus_admin_create_topics_secure(brokers, &sec, topics, 3, 1, 1, 30000, err, sizeof err),
         SLUICE_OK);
     bus_producer *p = producer_for(&sec, 20000);
-    const char *msg = "{\"hello\":\"sasl\"}";
-    CHECK_INT_EQ(bus_producer_send_sync(p, requests, "k", 1, msg, strlen(msg), 20000), SLUICE_OK);
+    sluice_buf msg;
+    sluice_buf_init(&msg, 4096);
+    kit_envelope("k", 1, &msg);
+    CHECK_INT_EQ(bus_producer_send_sync(p, requests, "k", 1, msg.data, msg.len, 20000), SLUICE_OK);
+    CHECK_INT_EQ(bus_producer_send_sync(p, events, "k", 1, msg.data, msg.len, 20000), SLUICE_OK);
+    sluice_buf_free(&msg);
     CHECK(!bus_producer_auth_failed(p));
     bus_producer_free(p);
     bus_security_wipe(&sec);
@@ -118,9 +153,11 @@ static void test_wrong_password_is_refused(void)
     bus_consumer *c = NULL;
     REQUIRE(bus_consumer_new(&ccfg, &c, err, sizeof err) == SLUICE_OK);
     int64_t deadline = sluice_time_monotonic_ms() + 10000;
+    int seen = 0;
     while (!bus_consumer_auth_failed(c) && sluice_time_monotonic_ms() < deadline) {
-        (void)bus_consumer_run_once(c, NULL, NULL, 100);
+        (void)bus_consumer_run_once(c, count_message, &seen, 100);
     }
+    CHECK_INT_EQ(seen, 0);
     CHECK(bus_consumer_auth_failed(c));
     bus_consumer_free(c);
     bus_security_wipe(&sec);
@@ -174,6 +211,26 @@ static void test_reader_cannot_write_requests(void)
     CHECK(bus_producer_send_sync(p, requests, NULL, 0, msg, strlen(msg), 8000) != SLUICE_OK);
     CHECK(bus_producer_auth_failed(p));
     bus_producer_free(p);
+
+    /* Reading requests is refused; reading events (in a group of its own) is allowed. */
+    int seen = 0;
+    bus_consumer *c = consumer_for(&sec, requests, reader_group);
+    int64_t deadline = sluice_time_monotonic_ms() + 15000;
+    while (!bus_consumer_auth_failed(c) && sluice_time_monotonic_ms() < deadline) {
+        (void)bus_consumer_run_once(c, count_message, &seen, 100);
+    }
+    CHECK(bus_consumer_auth_failed(c));
+    CHECK_INT_EQ(seen, 0);
+    bus_consumer_free(c);
+
+    c = consumer_for(&sec, events, reader_group);
+    deadline = sluice_time_monotonic_ms() + 20000;
+    while (seen == 0 && sluice_time_monotonic_ms() < deadline) {
+        (void)bus_consumer_run_once(c, count_message, &seen, 100);
+    }
+    CHECK_INT_EQ(seen, 1);
+    CHECK(!bus_consumer_auth_failed(c));
+    bus_consumer_free(c);
     bus_security_wipe(&sec);
 }
 
@@ -185,6 +242,8 @@ int main(void)
     testenv_unique_name("sasl", unique, sizeof unique);
     snprintf(requests, sizeof requests, "%s.%s.requests", prefix, unique);
     snprintf(deadletter, sizeof deadletter, "%s.%s.deadletter", prefix, unique);
+    snprintf(events, sizeof events, "%s.events", prefix);
+    snprintf(reader_group, sizeof reader_group, "%s-reader-%s", prefix, unique);
     snprintf(wrong_file, sizeof wrong_file, "/tmp/sluice-sasl-wrong-%d", (int)getpid());
     FILE *f = fopen(wrong_file, "w");
     if (f == NULL || fputs("not-the-password\n", f) < 0 || fclose(f) != 0 ||
