@@ -240,6 +240,19 @@ static void test_librdkafka_accepts(void)
     p = NULL;
     CHECK_INT_EQ(bus_producer_new(&cfg, &p, err, sizeof err), SLUICE_OK);
     bus_producer_free(p);
+
+    /* TLS: the CA file is handed to librdkafka, which refuses one that holds no certificate. */
+    char ca[128];
+    snprintf(ca, sizeof ca, "%s/bogus-ca.pem", dir);
+    write_file(ca, "not a certificate\n", 0644);
+    sec.protocol = BUS_SECURITY_SASL_SSL;
+    snprintf(sec.ca_file, sizeof sec.ca_file, "%s", ca);
+    p = NULL;
+    CHECK_INT_EQ(bus_producer_new(&cfg, &p, err, sizeof err), SLUICE_EKAFKA);
+    CHECK(p == NULL);
+    CHECK_STR_CONTAINS(err, "ssl.ca.location");
+    fprintf(stderr, "refused as expected: %s\n", err);
+    bus_producer_free(p);
 }
 
 int main(void)
