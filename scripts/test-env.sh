@@ -26,6 +26,8 @@
 #         SLUICE_TEST_KAFKA_ACL_PREFIX=sluice   (topics and groups of User:sluice)
 #         SLUICE_TEST_REDIS_USERNAME=sluice
 #         SLUICE_TEST_REDIS_PASSWORD_FILE=<DIR/secrets/redis.password>
+#         SLUICE_TEST_KAFKA_ADMIN_CONFIG=<DIR/secrets/admin.properties> (the super user's,
+#                                        for kafka.sh run-class kafka.admin.AclCommand)
 #   test-env.sh stop DIR
 #       Stops both and removes DIR/env; logs stay in DIR. Succeeds when
 #       nothing runs.
@@ -158,6 +160,7 @@ SLUICE_TEST_KAFKA_READER_PASSWORD_FILE=$dir/secrets/reader.password
 SLUICE_TEST_KAFKA_ACL_PREFIX=$ACL_PREFIX
 SLUICE_TEST_REDIS_USERNAME=sluice
 SLUICE_TEST_REDIS_PASSWORD_FILE=$dir/secrets/redis.password
+SLUICE_TEST_KAFKA_ADMIN_CONFIG=$dir/secrets/admin.properties
 EOF
   fi
   mv -f -- "$dir/env.tmp" "$dir/env"

@@ -4,18 +4,23 @@ user and the default user off. The orchestrator, the api and the scripted
 runner authenticate with passwords read from 0600 files, and a pipeline runs
 end to end through the aws CLI; a service given a wrong Kafka password, a wrong
 Redis password or a password file others can read refuses to start, quickly
-and saying why."""
+and saying why; an orchestrator the broker stops authorizing reports it on
+/healthz."""
 
+import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sluice_stack import (Stack, pipeline_declaration, run, s3_deploy, s3_source,  # noqa: E402
-                          unique, write_json)
+from sluice_stack import (Stack, _free_port, _read_env_file, pipeline_declaration,  # noqa: E402
+                          run, s3_deploy, s3_source, unique, write_json)
 
 NAME = unique("secure")
 
@@ -92,6 +97,54 @@ def check_readable_password_file_refused(stack):
         os.unlink(shared)
 
 
+def _health(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+    except OSError:
+        return None, None
+
+
+def check_orchestrator_health_follows_broker(stack):
+    """An ACL that denies the orchestrator its topic and group turns its /healthz to 503."""
+    env = _read_env_file()
+    port = _free_port()
+    tag = secrets.token_hex(4)
+    prefix = f"{env['SLUICE_TEST_KAFKA_ACL_PREFIX']}.d{tag}."
+    group = f"{env['SLUICE_TEST_KAFKA_ACL_PREFIX']}-orch-denied-{tag}"
+    overrides = {"SLUICE_TOPIC_PREFIX": prefix, "SLUICE_ORCHESTRATOR_GROUP": group,
+                 "SLUICE_ORCHESTRATOR_PORT": str(port)}
+    log_path = os.path.join(stack.logdir, "orchestrator-denied.log")
+    log = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen([stack.orchestrator_bin], env={**stack.service_env, **overrides},
+                            stdout=log, stderr=log)
+    try:
+        stack.wait_for("a healthy orchestrator", lambda: _health(port)[0] == 200, timeout=30)
+        assert _health(port)[1]["kafka"] is True
+        kafka_sh = os.path.join(os.environ.get("SLUICE_SOURCE_DIR", "."), "scripts/kafka.sh")
+        subprocess.run([kafka_sh, "run-class", "kafka.admin.AclCommand", "--bootstrap-server",
+                        stack.brokers, "--command-config", env["SLUICE_TEST_KAFKA_ADMIN_CONFIG"],
+                        "--add", "--force", "--deny-principal", "User:sluice", "--operation",
+                        "Read", "--topic", prefix + "requests", "--group", group],
+                       check=True, capture_output=True, timeout=60)
+
+        def refused():
+            status, body = _health(port)
+            return body if status == 503 else None
+
+        body = stack.wait_for("/healthz to report the refusal", refused, timeout=30,
+                              interval=0.2)
+        assert body["kafka"] is False and body["redis"] is True, body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+    with open(log_path, encoding="utf-8") as handle:
+        assert "AUTHORIZATION_FAILED" in handle.read()
+
+
 if __name__ == "__main__":
     run([check_pipeline_end_to_end, check_wrong_credentials_refused,
-         check_readable_password_file_refused], Stack())
+         check_readable_password_file_refused, check_orchestrator_health_follows_broker], Stack())
