@@ -81,6 +81,7 @@ int main(void)
         state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);
         memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
+        bus_security_wipe(&security);
         return 2;
     }
     memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
