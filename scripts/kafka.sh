@@ -8,10 +8,27 @@
 #       ${SLUICE_CACHE_DIR:-~/.cache/sluice}/kafka-<version>/libs. Does nothing
 #       when that cache is already complete (its marker file is written last).
 #   kafka.sh start --port P --controller-port C --dir D [--partitions N]
-#                  [--no-auto-create] [--timeout SECS]
+#                  [--no-auto-create] [--timeout SECS] [--sasl S [--acl-prefix A]]
 #       Writes D/server.properties and D/log4j.properties, formats D/data,
 #       starts the broker in the background (pid in D/kafka.pid, JVM output in
 #       D/kafka.out, log in D/kafka.log) and waits until it serves on P.
+#       With --sasl S [--acl-prefix A]: the listener on P speaks SASL_PLAINTEXT
+#       with SCRAM-SHA-256/512, the controller's SASL_PLAINTEXT with PLAIN, and
+#       the KRaft StandardAuthorizer allows only what the ACLs say. S is a
+#       directory of password files, one line each, mode 0600:
+#         S/broker.password  the broker's own principal (User:broker, super user)
+#         S/sluice.password  Sluice's services (User:sluice): write, read,
+#                            describe and create topics, and join groups,
+#                            whose names start with A (default "sluice")
+#         S/reader.password  a read-only client (User:reader): reads the topic
+#                            A.events only, in groups whose names start with
+#                            A-reader; it writes nothing
+#       The SCRAM users are created when D/data is formatted
+#       (kafka-storage format --add-scram), the ACLs once the broker serves;
+#       S/admin.properties (0600) is written for the command-line tools. A D
+#       whose data was formatted without --sasl is refused (remove D/data:
+#       SCRAM users exist only from the format on); changing a password also
+#       takes a fresh D/data.
 #   kafka.sh stop --dir D [--timeout SECS]
 #       Stops the broker of D (SIGTERM, then SIGKILL after SECS, default 20).
 #       Succeeds when nothing runs there.
@@ -55,6 +72,7 @@ usage() {
   cat >&2 <<'EOF'
 usage: kafka.sh fetch
        kafka.sh start --port P --controller-port C --dir D [--partitions N] [--no-auto-create] [--timeout SECS]
+                      [--sasl SECRETS_DIR [--acl-prefix PREFIX]]
        kafka.sh stop --dir D [--timeout SECS]
        kafka.sh status --dir D
        kafka.sh create-topic --port P --topic T [--partitions N]
@@ -197,8 +215,35 @@ kafka_fail_start() {
   exit 1
 }
 
+# The one-line password of a file that only its owner may read.
+kafka_read_password() {
+  local file=$1 mode pw
+  [[ -f $file ]] || sluice_die "missing password file $file"
+  mode=$(stat -c %a -- "$file")
+  [[ $mode =~ ^[0-7]?[0-7]00$ ]] || sluice_die "$file: mode $mode lets group or others read it (chmod 600 it)"
+  pw=$(head -n 1 -- "$file")
+  # It goes into a JAAS string and a --add-scram argument: no quotes, commas or brackets.
+  [[ $pw =~ ^[A-Za-z0-9._~+/=-]{8,256}$ ]] ||
+    sluice_die "$file: the password must be 8..256 characters of A-Z a-z 0-9 . _ ~ + / = -"
+  printf '%s\n' "$pw"
+}
+
+# Grants the ACLs of --sasl once the broker serves (kafka.admin.AclCommand as the super user).
+kafka_apply_acls() {
+  local port=$1 secrets=$2 prefix=$3
+  kafka_run_class kafka.admin.AclCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$secrets/admin.properties" --add --force \
+    --allow-principal User:sluice --producer --consumer \
+    --resource-pattern-type prefixed --topic "$prefix" --group "$prefix" >/dev/null ||
+    return 1
+  kafka_run_class kafka.admin.AclCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$secrets/admin.properties" --add --force \
+    --allow-principal User:reader --consumer \
+    --resource-pattern-type prefixed --topic "$prefix.events" --group "$prefix-reader" >/dev/null
+}
+
 cmd_start() {
-  local port="" cport="" dir="" partitions=3 auto_create=true timeout=120
+  local port="" cport="" dir="" partitions=3 auto_create=true timeout=120 sasl="" acl_prefix=sluice
   while (($#)); do
     case $1 in
       --port) (($# >= 2)) || usage; port=$2; shift 2 ;;
@@ -207,10 +252,13 @@ cmd_start() {
       --partitions) (($# >= 2)) || usage; partitions=$2; shift 2 ;;
       --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
       --no-auto-create) auto_create=false; shift ;;
+      --sasl) (($# >= 2)) || usage; sasl=$2; shift 2 ;;
+      --acl-prefix) (($# >= 2)) || usage; acl_prefix=$2; shift 2 ;;
       *) sluice_log "unknown argument '$1'"; usage ;;
     esac
   done
   [[ -n $port && -n $cport && -n $dir ]] || usage
+  [[ $acl_prefix =~ ^[A-Za-z0-9._-]{1,200}$ ]] || sluice_die "invalid --acl-prefix '$acl_prefix'"
   sluice_require_port "$port"
   sluice_require_port "$cport"
   [[ $port != "$cport" ]] || sluice_die "--port and --controller-port must differ"
@@ -240,9 +288,34 @@ cmd_start() {
     cluster_id=$(kafka_new_cluster_id)
     printf '%s\n' "$cluster_id" >"$dir/cluster.id"
   fi
-  sluice_render "$SLUICE_CONF_DIR/kafka-server.properties" "$dir/server.properties" \
-    "PORT=$port" "CONTROLLER_PORT=$cport" "DATA_DIR=$dir/data" \
-    "PARTITIONS=$partitions" "AUTO_CREATE=$auto_create"
+  local scram=()
+  if [[ -n $sasl && -f $dir/data/meta.properties && ! -f $dir/sasl-users ]]; then
+    sluice_die "$dir/data was formatted without SCRAM users; remove $dir/data to start it with --sasl"
+  fi
+  if [[ -n $sasl ]]; then
+    sasl=$(sluice_abs_dir "$sasl")
+    local user pw broker_pw=""
+    for user in broker sluice reader; do
+      pw=$(kafka_read_password "$sasl/$user.password") || exit 1
+      [[ $user == broker ]] && broker_pw=$pw
+      scram+=(--add-scram "SCRAM-SHA-256=[name=$user,password=$pw]"
+        --add-scram "SCRAM-SHA-512=[name=$user,password=$pw]")
+    done
+    (
+      umask 077
+      sluice_render "$SLUICE_CONF_DIR/kafka-server-sasl.properties" "$dir/server.properties" \
+        "PORT=$port" "CONTROLLER_PORT=$cport" "DATA_DIR=$dir/data" \
+        "PARTITIONS=$partitions" "AUTO_CREATE=$auto_create" \
+        "BROKER_USER=broker" "BROKER_PASSWORD=$broker_pw"
+      printf '%s\n' "security.protocol=SASL_PLAINTEXT" "sasl.mechanism=SCRAM-SHA-256" \
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" password=\"$broker_pw\";" \
+        >"$sasl/admin.properties"
+    )
+  else
+    sluice_render "$SLUICE_CONF_DIR/kafka-server.properties" "$dir/server.properties" \
+      "PORT=$port" "CONTROLLER_PORT=$cport" "DATA_DIR=$dir/data" \
+      "PARTITIONS=$partitions" "AUTO_CREATE=$auto_create"
+  fi
   sluice_render "$SLUICE_CONF_DIR/kafka-log4j.properties" "$dir/log4j.properties" \
     "LOG_FILE=$dir/kafka.log"
   # Keep the previous run's log for reading, and never mistake its
@@ -256,11 +329,14 @@ cmd_start() {
   if ! "$JAVA" -Xmx256m "${KAFKA_JVM_FLAGS[@]}" \
     -Dlog4j.configuration="file:$SLUICE_CONF_DIR/kafka-tools-log4j.properties" \
     -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
-    --cluster-id="$cluster_id" -c "$dir/server.properties" --ignore-formatted \
+    --cluster-id="$cluster_id" -c "$dir/server.properties" --ignore-formatted "${scram[@]}" \
     >"$dir/format.out" 2>&1; then
     sluice_log "error: formatting $dir/data failed"
     sluice_tail "$dir/format.out" 30
     exit 1
+  fi
+  if [[ -n $sasl && ! -f $dir/sasl-users ]]; then
+    printf 'SCRAM users broker, sluice, reader from %s\n' "$sasl" >"$dir/sasl-users"
   fi
 
   # A new session detaches the broker from the caller's terminal and process
@@ -295,8 +371,12 @@ cmd_start() {
     fi
     sleep 0.2
   done
+  if [[ -n $sasl ]]; then
+    kafka_apply_acls "$port" "$sasl" "$acl_prefix" ||
+      kafka_fail_start "$dir" "granting the ACLs of --sasl failed"
+  fi
   local took=$(($(sluice_now_ms) - started))
-  sluice_log "broker ready on 127.0.0.1:$port (pid $pid, dir $dir) in $((took / 1000)).$((took % 1000 / 100))s"
+  sluice_log "broker ready on 127.0.0.1:$port (pid $pid, dir $dir${sasl:+, SASL + ACLs prefix $acl_prefix}) in $((took / 1000)).$((took % 1000 / 100))s"
 }
 
 cmd_stop() {

@@ -2,9 +2,14 @@
 # Runs a private Redis server for Sluice (Debian's redis-server, bound to
 # 127.0.0.1, everything it writes kept in one directory).
 #
-#   redis.sh start --port P --dir D [--password PW] [--appendonly yes|no] [--timeout SECS]
+#   redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F]
+#                  [--appendonly yes|no] [--timeout SECS]
 #       Writes D/redis.conf, starts the server as a daemon (pid in D/redis.pid,
 #       log in D/redis.log, data in D) and waits until it answers PING.
+#       --password protects the default user; --acl-user U with the one-line
+#       password of F (mode 0600) writes D/users.acl (0600) with U allowed
+#       every command and key and the default user disabled, so nothing is
+#       served without AUTH U <password>.
 #       With --appendonly no (the default, for tests) nothing is persisted;
 #       with yes, writes go to an append-only file and snapshots are kept.
 #   redis.sh stop --dir D [--timeout SECS]
@@ -26,7 +31,8 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 
 usage() {
   cat >&2 <<'EOF'
-usage: redis.sh start --port P --dir D [--password PW] [--appendonly yes|no] [--timeout SECS]
+usage: redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F]
+                      [--appendonly yes|no] [--timeout SECS]
        redis.sh stop --dir D [--timeout SECS]
        redis.sh status --dir D
 EOF
@@ -63,12 +69,14 @@ redis_fail_start() {
 }
 
 cmd_start() {
-  local port="" dir="" password="" appendonly=no timeout=30
+  local port="" dir="" password="" appendonly=no timeout=30 acl_user="" acl_file=""
   while (($#)); do
     case $1 in
       --port) (($# >= 2)) || usage; port=$2; shift 2 ;;
       --dir) (($# >= 2)) || usage; dir=$2; shift 2 ;;
       --password) (($# >= 2)) || usage; password=$2; shift 2 ;;
+      --acl-user) (($# >= 2)) || usage; acl_user=$2; shift 2 ;;
+      --acl-password-file) (($# >= 2)) || usage; acl_file=$2; shift 2 ;;
       --appendonly) (($# >= 2)) || usage; appendonly=$2; shift 2 ;;
       --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
       *) sluice_log "unknown argument '$1'"; usage ;;
@@ -83,6 +91,21 @@ cmd_start() {
   case $password in
     *$'\n'* | *$'\r'*) sluice_die "--password must not contain a line break" ;;
   esac
+  local acl_password="" cli_user=()
+  if [[ -n $acl_user || -n $acl_file ]]; then
+    [[ -n $acl_user && -n $acl_file ]] || sluice_die "--acl-user and --acl-password-file go together"
+    [[ -z $password ]] || sluice_die "--password and --acl-user exclude each other"
+    [[ $acl_user =~ ^[A-Za-z0-9._-]{1,64}$ && $acl_user != default ]] ||
+      sluice_die "invalid --acl-user '$acl_user'"
+    [[ -f $acl_file ]] || sluice_die "missing password file $acl_file"
+    [[ $(stat -c %a -- "$acl_file") =~ ^[0-7]?[0-7]00$ ]] ||
+      sluice_die "$acl_file: readable by group or others (chmod 600 it)"
+    acl_password=$(head -n 1 -- "$acl_file")
+    [[ $acl_password =~ ^[A-Za-z0-9._~+/=-]{8,256}$ ]] ||
+      sluice_die "$acl_file: the password must be 8..256 characters of A-Z a-z 0-9 . _ ~ + / = -"
+    cli_user=(--user "$acl_user")
+    password=$acl_password # what PING authenticates with below
+  fi
   sluice_require_uint --timeout "$timeout"
   sluice_require_cmd "$REDIS_SERVER" "$REDIS_CLI" timeout
   dir=$(sluice_abs_dir "$dir")
@@ -101,7 +124,14 @@ cmd_start() {
   if [[ $appendonly == yes ]]; then
     save='save 3600 1 300 100 60 10000'
   fi
-  if [[ -n $password ]]; then
+  if [[ -n $acl_user ]]; then
+    requirepass="aclfile $(redis_quote "$dir/users.acl")"
+    (
+      umask 077
+      printf 'user default off\nuser %s on >%s ~* &* +@all\n' "$acl_user" "$acl_password" \
+        >"$dir/users.acl"
+    )
+  elif [[ -n $password ]]; then
     requirepass="requirepass $(redis_quote "$password")"
   fi
   local started
@@ -126,7 +156,7 @@ cmd_start() {
   while :; do
     pid=$(redis_running_pid "$dir" || true)
     if [[ -n $pid ]]; then
-      reply=$(REDISCLI_AUTH=$password timeout 2 "$REDIS_CLI" -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)
+      reply=$(REDISCLI_AUTH=$password timeout 2 "$REDIS_CLI" "${cli_user[@]}" -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)
       [[ $reply == PONG ]] && break
     fi
     if (($(sluice_now_ms) >= deadline)); then

@@ -10,6 +10,12 @@
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
 # SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT.
 #
+# Kafka runs with a SASL/SCRAM listener and ACLs (kafka.sh start --sasl, data
+# in .sluice/kafka-sasl), Redis with the ACL user "sluice" and the default user
+# off; their passwords are generated once into .sluice/secrets (files 0600) and
+# the services get them as SLUICE_KAFKA_SASL_PASSWORD_FILE and
+# SLUICE_REDIS_PASSWORD_FILE.
+#
 # SIGINT or SIGTERM (to this script or to its whole process group, as make and
 # service managers send it) stops everything it started, in order; signals that
 # arrive while stopping are ignored so the stop always completes.
@@ -56,7 +62,7 @@ stop_all() {
   for pid in "${pids[@]}"; do
     wait "$pid" 2>/dev/null || true
   done
-  "$SLUICE_SCRIPTS_DIR/kafka.sh" stop --dir "$state/kafka" || true
+  "$SLUICE_SCRIPTS_DIR/kafka.sh" stop --dir "$state/kafka-sasl" || true
   "$SLUICE_SCRIPTS_DIR/redis.sh" stop --dir "$state/redis" || true
   sluice_log "stopped"
 }
@@ -67,11 +73,22 @@ on_signal() {
 trap on_signal INT TERM
 trap stop_all EXIT
 
-sluice_log "starting Redis on 127.0.0.1:$redis_port and Kafka on 127.0.0.1:$kafka_port"
-"$SLUICE_SCRIPTS_DIR/redis.sh" start --port "$redis_port" --dir "$state/redis" --appendonly yes &
+# Passwords of the broker's principals and of Redis's user: made once, kept.
+secrets="$state/secrets"
+(umask 077 && mkdir -p "$secrets")
+for user in broker sluice reader redis; do
+  if [[ ! -s $secrets/$user.password ]]; then
+    (umask 077 && printf '%s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
+      >"$secrets/$user.password")
+  fi
+done
+
+sluice_log "starting Redis on 127.0.0.1:$redis_port and Kafka on 127.0.0.1:$kafka_port (SASL)"
+"$SLUICE_SCRIPTS_DIR/redis.sh" start --port "$redis_port" --dir "$state/redis" --appendonly yes \
+  --acl-user sluice --acl-password-file "$secrets/redis.password" &
 redis_starter=$!
 "$SLUICE_SCRIPTS_DIR/kafka.sh" start --port "$kafka_port" --controller-port "$kafka_controller_port" \
-  --dir "$state/kafka" &
+  --dir "$state/kafka-sasl" --sasl "$secrets" &
 kafka_starter=$!
 wait "$redis_starter" || sluice_die "Redis did not start (see $state/redis)"
 wait "$kafka_starter" || sluice_die "Kafka did not start (see $state/kafka)"
@@ -79,6 +96,12 @@ wait "$kafka_starter" || sluice_die "Kafka did not start (see $state/kafka)"
 export SLUICE_KAFKA_BROKERS="127.0.0.1:$kafka_port"
 export SLUICE_REDIS_HOST=127.0.0.1
 export SLUICE_REDIS_PORT="$redis_port"
+export SLUICE_REDIS_USERNAME=sluice
+export SLUICE_REDIS_PASSWORD_FILE="$secrets/redis.password"
+export SLUICE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
+export SLUICE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256
+export SLUICE_KAFKA_SASL_USERNAME=sluice
+export SLUICE_KAFKA_SASL_PASSWORD_FILE="$secrets/sluice.password"
 export SLUICE_REGION="$region"
 export SLUICE_API_PORT="$api_port"
 export SLUICE_ORCHESTRATOR_PORT="$orchestrator_port"

@@ -12,11 +12,28 @@
 #         SLUICE_TEST_KAFKA_DIR=<DIR/kafka>
 #         SLUICE_TEST_REDIS_DIR=<DIR/redis>
 #         SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE=<DIR/job-credential-keys>
+#       With SLUICE_TEST_SECURE=1 both run secured: Kafka with a SASL/SCRAM
+#       listener and ACLs (kafka.sh start --sasl, ACL prefix "sluice"), Redis
+#       with the ACL user "sluice" and the default user off; the passwords are
+#       generated into DIR/secrets (files 0600) and DIR/env adds:
+#         SLUICE_TEST_SECURE=1
+#         SLUICE_TEST_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
+#         SLUICE_TEST_KAFKA_SASL_MECHANISM=SCRAM-SHA-256
+#         SLUICE_TEST_KAFKA_SASL_USERNAME=sluice
+#         SLUICE_TEST_KAFKA_SASL_PASSWORD_FILE=<DIR/secrets/sluice.password>
+#         SLUICE_TEST_KAFKA_READER_USERNAME=reader
+#         SLUICE_TEST_KAFKA_READER_PASSWORD_FILE=<DIR/secrets/reader.password>
+#         SLUICE_TEST_KAFKA_ACL_PREFIX=sluice   (topics and groups of User:sluice)
+#         SLUICE_TEST_REDIS_USERNAME=sluice
+#         SLUICE_TEST_REDIS_PASSWORD_FILE=<DIR/secrets/redis.password>
+#         SLUICE_TEST_KAFKA_ADMIN_CONFIG=<DIR/secrets/admin.properties> (the super user's,
+#                                        for kafka.sh run-class kafka.admin.AclCommand)
 #   test-env.sh stop DIR
 #       Stops both and removes DIR/env; logs stay in DIR. Succeeds when
 #       nothing runs.
 #
-# Environment: SLUICE_TEST_KAFKA_PARTITIONS (default number of partitions of
+# Environment: SLUICE_TEST_SECURE (1: secured servers, see above),
+# SLUICE_TEST_KAFKA_PARTITIONS (default number of partitions of
 # auto-created topics, 3), SLUICE_TEST_START_TIMEOUT (seconds per server, 120),
 # and whatever kafka.sh reads (SLUICE_CACHE_DIR, ...).
 set -euo pipefail
@@ -32,6 +49,10 @@ START_TIMEOUT=${SLUICE_TEST_START_TIMEOUT:-120}
 # A port picked free can be taken by someone else before a server binds it;
 # such a start is tried again with new ports.
 START_ATTEMPTS=3
+SECURE=${SLUICE_TEST_SECURE:-0}
+ACL_PREFIX=sluice
+KAFKA_SECURE_ARGS=()
+REDIS_SECURE_ARGS=()
 
 usage() {
   echo "usage: test-env.sh start DIR | test-env.sh stop DIR" >&2
@@ -56,10 +77,11 @@ start_once() {
   local dir=$1 kport=$2 cport=$3 rport=$4 kpid rpid krc=0 rrc=0
   rm -rf -- "$dir/kafka/data" "$dir/kafka/cluster.id"
   "$REDIS_SH" start --port "$rport" --dir "$dir/redis" --appendonly no \
-    --timeout "$START_TIMEOUT" >"$dir/redis-start.log" 2>&1 &
+    --timeout "$START_TIMEOUT" "${REDIS_SECURE_ARGS[@]}" >"$dir/redis-start.log" 2>&1 &
   rpid=$!
   "$KAFKA_SH" start --port "$kport" --controller-port "$cport" --dir "$dir/kafka" \
-    --partitions "$PARTITIONS" --timeout "$START_TIMEOUT" >"$dir/kafka-start.log" 2>&1 &
+    --partitions "$PARTITIONS" --timeout "$START_TIMEOUT" "${KAFKA_SECURE_ARGS[@]}" \
+    >"$dir/kafka-start.log" 2>&1 &
   kpid=$!
   wait "$rpid" || rrc=$?
   wait "$kpid" || krc=$?
@@ -84,6 +106,21 @@ cmd_start() {
 
   stop_all "$dir" || sluice_die "could not stop the servers a previous run left in $dir"
   "$KAFKA_SH" fetch
+  case $SECURE in
+    0 | "") ;;
+    1)
+      local user
+      mkdir -p -- "$dir/secrets"
+      chmod 700 -- "$dir/secrets"
+      for user in broker sluice reader redis; do
+        (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$dir/secrets/$user.password" &&
+          echo >>"$dir/secrets/$user.password")
+      done
+      KAFKA_SECURE_ARGS=(--sasl "$dir/secrets" --acl-prefix "$ACL_PREFIX")
+      REDIS_SECURE_ARGS=(--acl-user sluice --acl-password-file "$dir/secrets/redis.password")
+      ;;
+    *) sluice_die "SLUICE_TEST_SECURE must be 0 or 1, got '$SECURE'" ;;
+  esac
 
   local attempt ports kport cport rport rc
   for ((attempt = 1; attempt <= START_ATTEMPTS; attempt++)); do
@@ -111,6 +148,21 @@ SLUICE_TEST_REDIS_PORT=$rport
 SLUICE_TEST_KAFKA_DIR=$dir/kafka
 SLUICE_TEST_REDIS_DIR=$dir/redis
 EOF
+  if [[ $SECURE == 1 ]]; then
+    cat >>"$dir/env.tmp" <<EOF
+SLUICE_TEST_SECURE=1
+SLUICE_TEST_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
+SLUICE_TEST_KAFKA_SASL_MECHANISM=SCRAM-SHA-256
+SLUICE_TEST_KAFKA_SASL_USERNAME=sluice
+SLUICE_TEST_KAFKA_SASL_PASSWORD_FILE=$dir/secrets/sluice.password
+SLUICE_TEST_KAFKA_READER_USERNAME=reader
+SLUICE_TEST_KAFKA_READER_PASSWORD_FILE=$dir/secrets/reader.password
+SLUICE_TEST_KAFKA_ACL_PREFIX=$ACL_PREFIX
+SLUICE_TEST_REDIS_USERNAME=sluice
+SLUICE_TEST_REDIS_PASSWORD_FILE=$dir/secrets/redis.password
+SLUICE_TEST_KAFKA_ADMIN_CONFIG=$dir/secrets/admin.properties
+EOF
+  fi
   mv -f -- "$dir/env.tmp" "$dir/env"
   local took=$(($(sluice_now_ms) - started))
   sluice_log "test servers ready in $((took / 1000)).$((took % 1000 / 100))s; addresses in $dir/env"

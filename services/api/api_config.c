@@ -30,8 +30,8 @@ static const sluice_config_var api_config_table[] = {
     SLUICE_CONFIG_STR("SLUICE_JOB_CREDENTIAL_KEYS_FILE", api_config, job_keys_file, 0, "",
                       "Key file of job credentials (lines '<key id> <secret>'; the first signs), "
                       "shared with sluice-artifacts; empty: an ephemeral key, with a warning"),
-    SLUICE_CONFIG_SECRET("SLUICE_REDIS_PASSWORD", api_config, redis_password, 0, "",
-                         "Redis password (AUTH); empty: none"),
+    STATE_AUTH_CONFIG_VARS(api_config, redis_auth),
+    BUS_SECURITY_CONFIG_VARS(api_config, kafka_security),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", api_config, account, 12, "123456789012",
                       "The 12-digit account id in ARNs and events"),
     SLUICE_CONFIG_STR("SLUICE_REGION", api_config, region, 1, "us-east-1",

@@ -10,36 +10,39 @@
 #ifndef SLUICE_API_CONFIG_H
 #define SLUICE_API_CONFIG_H
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
+#include "sluice/state_auth.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct api_config {
-    char bind[64];                 /* SLUICE_API_BIND */
-    int64_t port;                  /* SLUICE_API_PORT (0: ephemeral) */
-    char credentials[16384];       /* SLUICE_API_CREDENTIALS (secret) */
-    char brokers[1024];            /* SLUICE_KAFKA_BROKERS */
-    char topic_prefix[128];        /* SLUICE_TOPIC_PREFIX */
-    int64_t partitions;            /* SLUICE_TOPIC_PARTITIONS */
-    char redis_host[256];          /* SLUICE_REDIS_HOST */
-    int64_t redis_port;            /* SLUICE_REDIS_PORT */
-    char redis_password[256];      /* SLUICE_REDIS_PASSWORD (secret) */
-    char account[16];              /* SLUICE_ACCOUNT */
-    char region[64];               /* SLUICE_REGION */
-    char external_providers[4096]; /* SLUICE_EXTERNAL_PROVIDERS */
-    int64_t reply_timeout_ms;      /* SLUICE_API_REPLY_TIMEOUT_MS */
-    int64_t threads;               /* SLUICE_API_THREADS */
-    int64_t max_body;              /* SLUICE_API_MAX_BODY */
-    int64_t max_pipelines;         /* SLUICE_API_MAX_PIPELINES */
-    char jobs_group[256];          /* SLUICE_API_JOBS_GROUP */
-    int64_t job_lease_s;           /* SLUICE_API_JOB_LEASE_S */
-    char job_keys_file[1024];      /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
-    int64_t sigv4_max_skew_s;      /* SLUICE_API_SIGV4_MAX_SKEW_S */
-    bool replay_cache;             /* SLUICE_API_REPLAY_CACHE */
-    int64_t replay_cache_entries;  /* SLUICE_API_REPLAY_CACHE_ENTRIES */
-    char log_level[16];            /* SLUICE_LOG_LEVEL */
+    char bind[64];                      /* SLUICE_API_BIND */
+    int64_t port;                       /* SLUICE_API_PORT (0: ephemeral) */
+    char credentials[16384];            /* SLUICE_API_CREDENTIALS (secret) */
+    char brokers[1024];                 /* SLUICE_KAFKA_BROKERS */
+    char topic_prefix[128];             /* SLUICE_TOPIC_PREFIX */
+    int64_t partitions;                 /* SLUICE_TOPIC_PARTITIONS */
+    char redis_host[256];               /* SLUICE_REDIS_HOST */
+    int64_t redis_port;                 /* SLUICE_REDIS_PORT */
+    state_auth_config redis_auth;       /* SLUICE_REDIS_USERNAME, _PASSWORD_FILE, _PASSWORD */
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
+    char account[16];                   /* SLUICE_ACCOUNT */
+    char region[64];                    /* SLUICE_REGION */
+    char external_providers[4096];      /* SLUICE_EXTERNAL_PROVIDERS */
+    int64_t reply_timeout_ms;           /* SLUICE_API_REPLY_TIMEOUT_MS */
+    int64_t threads;                    /* SLUICE_API_THREADS */
+    int64_t max_body;                   /* SLUICE_API_MAX_BODY */
+    int64_t max_pipelines;              /* SLUICE_API_MAX_PIPELINES */
+    char jobs_group[256];               /* SLUICE_API_JOBS_GROUP */
+    int64_t job_lease_s;                /* SLUICE_API_JOB_LEASE_S */
+    char job_keys_file[1024];           /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
+    int64_t sigv4_max_skew_s;           /* SLUICE_API_SIGV4_MAX_SKEW_S */
+    bool replay_cache;                  /* SLUICE_API_REPLAY_CACHE */
+    int64_t replay_cache_entries;       /* SLUICE_API_REPLAY_CACHE_ENTRIES */
+    char log_level[16];                 /* SLUICE_LOG_LEVEL */
 } api_config;
 
 /* The table of variables; *count is set to its length. */

@@ -27,6 +27,7 @@ struct api_feed {
     char group[256];
     bus_topics topics;
     const char *topic_list[1];
+    bus_security security; /* what cfg.security points at; wiped at stop */
     bus_consumer *consumer;
     pthread_t thread;
     bool thread_started;
@@ -79,7 +80,9 @@ static void *api_feed_main(void *arg)
             atomic_store(&feed->healthy, true);
         }
         int rc = bus_consumer_run_once(feed->consumer, api_feed_on_message, feed, API_FEED_POLL_MS);
-        if (rc < 0) {
+        if (rc >= 0) {
+            atomic_store(&feed->healthy, !bus_consumer_auth_failed(feed->consumer));
+        } else {
             SLUICE_ERROR("jobs consumer failed (%s); re-creating it", sluice_strerror(rc));
             atomic_store(&feed->healthy, false);
             bus_consumer_free(feed->consumer);
@@ -112,11 +115,18 @@ int api_feed_start(const api_feed_config *cfg, api_feed **out, char *err, size_t
     atomic_init(&feed->healthy, false);
     int rc = bus_topics_init(&feed->topics, cfg->topic_prefix, err, errlen);
     if (rc != 0) {
+        bus_security_wipe(&feed->security);
         free(feed);
         return rc;
     }
     feed->topic_list[0] = bus_topics_get(&feed->topics, BUS_TOPICS_JOBS);
     bus_consumer_config_init(&feed->cfg);
+    if (cfg->security != NULL) {
+        feed->security = *cfg->security;
+    } else {
+        bus_security_init(&feed->security);
+    }
+    feed->cfg.security = &feed->security;
     feed->cfg.brokers = feed->brokers;
     feed->cfg.group_id = feed->group;
     feed->cfg.client_id = "sluice-api-jobs";
@@ -128,12 +138,14 @@ int api_feed_start(const api_feed_config *cfg, api_feed **out, char *err, size_t
     feed->cfg.region = cfg->env->region;
     rc = bus_consumer_new(&feed->cfg, &feed->consumer, err, errlen);
     if (rc != 0) {
+        bus_security_wipe(&feed->security);
         free(feed);
         return rc;
     }
     atomic_store(&feed->healthy, true);
     if (pthread_create(&feed->thread, NULL, api_feed_main, feed) != 0) {
         bus_consumer_free(feed->consumer);
+        bus_security_wipe(&feed->security);
         free(feed);
         return sluice_error_set(err, errlen, SLUICE_EIO, "cannot start the jobs consumer thread");
     }
@@ -152,6 +164,7 @@ void api_feed_stop(api_feed *feed)
         pthread_join(feed->thread, NULL);
     }
     bus_consumer_free(feed->consumer);
+    bus_security_wipe(&feed->security);
     free(feed);
 }
 

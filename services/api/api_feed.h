@@ -31,10 +31,11 @@
 typedef struct api_feed api_feed;
 
 typedef struct api_feed_config {
-    const api_env *env;       /* borrowed; outlives the feed */
-    const char *brokers;      /* required */
-    const char *topic_prefix; /* NULL: "sluice." */
-    const char *group_id;     /* NULL: "sluice-api-jobs" */
+    const api_env *env;           /* borrowed; outlives the feed */
+    const char *brokers;          /* required */
+    const char *topic_prefix;     /* NULL: "sluice." */
+    const char *group_id;         /* NULL: "sluice-api-jobs" */
+    const bus_security *security; /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
 } api_feed_config;
 
 /*
@@ -46,7 +47,10 @@ int api_feed_start(const api_feed_config *cfg, api_feed **out, char *err, size_t
 /* Stops the thread, closes the consumer (committing offsets) and frees. Accepts NULL. */
 void api_feed_stop(api_feed *feed);
 
-/* False while the consumer is being re-created after a fatal error. Thread-safe. */
+/*
+ * False while the consumer is being re-created after a fatal error, or while
+ * the broker refuses it (authentication or authorization). Thread-safe.
+ */
 bool api_feed_healthy(const api_feed *feed);
 
 /*

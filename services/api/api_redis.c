@@ -174,6 +174,7 @@ static const char api_redis_job_finish_lua[] =
 struct api_redis {
     api_backend base;
     char host[API_REDIS_HOST_MAX];
+    char username[API_REDIS_HOST_MAX];
     char password[API_REDIS_SECRET_MAX];
     char account[16];
     char region[64];
@@ -1218,6 +1219,8 @@ int api_redis_new(const api_redis_config *cfg, api_redis **out, char *err, size_
     snprintf(r->host, sizeof r->host, "%s", cfg->redis_host);
     snprintf(r->password, sizeof r->password, "%s",
              cfg->redis_password != NULL ? cfg->redis_password : "");
+    snprintf(r->username, sizeof r->username, "%s",
+             cfg->redis_username != NULL ? cfg->redis_username : "");
     snprintf(r->account, sizeof r->account, "%s", cfg->account);
     snprintf(r->region, sizeof r->region, "%s", cfg->region);
     r->send_timeout_ms = cfg->send_timeout_ms > 0 ? cfg->send_timeout_ms : 10000;
@@ -1225,6 +1228,7 @@ int api_redis_new(const api_redis_config *cfg, api_redis **out, char *err, size_
     r->redis_cfg.host = r->host;
     r->redis_cfg.port = cfg->redis_port;
     r->redis_cfg.password = r->password[0] != '\0' ? r->password : NULL;
+    r->redis_cfg.username = r->username[0] != '\0' ? r->username : NULL;
     r->redis_cfg.command_timeout_ms = API_REDIS_COMMAND_TIMEOUT;
     r->redis_cfg.reconnect_timeout_ms = 2000;
     r->redis_cfg.connect_lazily = false;
@@ -1249,6 +1253,7 @@ int api_redis_new(const api_redis_config *cfg, api_redis **out, char *err, size_
     pcfg.brokers = cfg->brokers;
     pcfg.client_id = "sluice-api";
     pcfg.linger_ms = 0;
+    pcfg.security = cfg->security;
     rc = bus_producer_new(&pcfg, &r->producer, err, errlen);
     if (rc != 0) {
         goto fail;

@@ -29,6 +29,8 @@
 
 #include "api_backend.h"
 
+#include "sluice/bus_security.h"
+
 #include <stddef.h>
 
 #define API_REDIS_JOB_PREFIX   "sluice:{jobs}:job:"
@@ -40,10 +42,12 @@ typedef struct api_redis api_redis;
 typedef struct api_redis_config {
     const char *redis_host; /* required */
     int redis_port;
-    const char *redis_password; /* NULL or "": none */
-    const char *brokers;        /* required */
-    const char *topic_prefix;   /* NULL: "sluice." */
-    const char *account;        /* 12 digits; envelopes and ARNs */
+    const char *redis_username;   /* NULL or "": the default user */
+    const char *redis_password;   /* NULL or "": none */
+    const bus_security *security; /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
+    const char *brokers;          /* required */
+    const char *topic_prefix;     /* NULL: "sluice." */
+    const char *account;          /* 12 digits; envelopes and ARNs */
     const char *region;
     int send_timeout_ms; /* how long a request may take to reach Kafka; 0: 10000 */
 } api_redis_config;

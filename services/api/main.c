@@ -20,6 +20,7 @@
 #include "sluice/aws_credentials.h"
 #include "sluice/aws_jobcred.h"
 #include "sluice/bus_admin.h"
+#include "sluice/bus_security.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
@@ -27,6 +28,7 @@
 #include "sluice/log.h"
 #include "sluice/model_registry.h"
 #include "sluice/signal.h"
+#include "sluice/state_auth.h"
 #include "sluice/time.h"
 
 #include <openssl/crypto.h>
@@ -42,6 +44,8 @@
 /* The one per-service state struct. */
 typedef struct api_service {
     api_config cfg;
+    bus_security kafka_security; /* from cfg.kafka_security, the password read */
+    state_auth redis_auth;       /* from cfg.redis_auth, the password read */
     model_registry *registry;
     aws_credentials *credentials;
     aws_jobcred_keys *job_keys;
@@ -59,7 +63,7 @@ static bool api_main_feed_ok(const void *ctx)
     return api_feed_healthy(ctx);
 }
 
-static int api_main_topics(const api_config *cfg, char *err, size_t errlen)
+static int api_main_topics(const api_config *cfg, const bus_security *sec, char *err, size_t errlen)
 {
     bus_topics topics;
     int rc = bus_topics_init(&topics, cfg->topic_prefix, err, errlen);
@@ -70,8 +74,9 @@ static int api_main_topics(const api_config *cfg, char *err, size_t errlen)
     for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
         names[i] = bus_topics_get(&topics, (bus_topics_kind)i);
     }
-    return bus_admin_create_topics(cfg->brokers, names, BUS_TOPICS_COUNT, (int)cfg->partitions, 1,
-                                   API_TOPIC_TIMEOUT_MS, err, errlen);
+    return bus_admin_create_topics_secure(cfg->brokers, sec, names, BUS_TOPICS_COUNT,
+                                          (int)cfg->partitions, 1, API_TOPIC_TIMEOUT_MS, err,
+                                          errlen);
 }
 
 /*
@@ -134,14 +139,16 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    rc = api_main_topics(&s->cfg, err, errlen);
+    rc = api_main_topics(&s->cfg, &s->kafka_security, err, errlen);
     if (rc != 0) {
         return rc;
     }
     api_redis_config rcfg = {
         .redis_host = s->cfg.redis_host,
         .redis_port = (int)s->cfg.redis_port,
-        .redis_password = s->cfg.redis_password,
+        .redis_username = s->redis_auth.username,
+        .redis_password = s->redis_auth.password,
+        .security = &s->kafka_security,
         .brokers = s->cfg.brokers,
         .topic_prefix = s->cfg.topic_prefix,
         .account = s->cfg.account,
@@ -177,7 +184,8 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    api_feed_config fcfg = {&s->env, s->cfg.brokers, s->cfg.topic_prefix, s->cfg.jobs_group};
+    api_feed_config fcfg = {&s->env, s->cfg.brokers, s->cfg.topic_prefix, s->cfg.jobs_group,
+                            &s->kafka_security};
     rc = api_feed_start(&fcfg, &s->feed, err, errlen);
     if (rc != 0) {
         return rc;
@@ -214,6 +222,8 @@ static void api_main_stop(api_service *s)
     aws_credentials_free(s->credentials);
     aws_jobcred_keys_free(s->job_keys);
     model_registry_free(s->registry);
+    bus_security_wipe(&s->kafka_security);
+    state_auth_wipe(&s->redis_auth);
     memset(&s->cfg, 0, sizeof s->cfg);
 }
 
@@ -224,6 +234,18 @@ int main(void)
     sluice_log_set_service("api");
     if (api_config_load_env(&service.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        return API_EXIT_CONFIG;
+    }
+    /* The passwords are read from their files now: a bad file is a configuration error. */
+    int rc =
+        bus_security_resolve(&service.cfg.kafka_security, &service.kafka_security, err, sizeof err);
+    if (rc == 0) {
+        rc = state_auth_resolve(&service.cfg.redis_auth, &service.redis_auth, err, sizeof err);
+    }
+    memset(&service.cfg.redis_auth, 0, sizeof service.cfg.redis_auth);
+    if (rc != 0) {
+        fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        bus_security_wipe(&service.kafka_security);
         return API_EXIT_CONFIG;
     }
     sluice_log_level level = SLUICE_LOG_INFO;

@@ -41,6 +41,7 @@ const sluice_config_var art_config_vars[] = {
                       "a connection silent this long is closed (an upload in it is discarded)"),
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", art_config, brokers, 0, "",
                       "Kafka bootstrap servers, host:port[,host:port...] (empty: no events)"),
+    BUS_SECURITY_CONFIG_VARS(art_config, kafka_security),
     SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", art_config, topic_prefix, 0, "sluice.",
                       "prefix of the topic names (events go to <prefix>events)"),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", art_config, account, 12, "123456789012",

@@ -7,6 +7,7 @@
 
 #include "art_retention.h"
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
 
 #include <stdbool.h>
@@ -29,6 +30,7 @@ typedef struct art_config {
     int64_t idle_timeout_s;
     char log_level[16];
     char brokers[1024];
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
     char topic_prefix[128];
     char account[16];
     bool events;

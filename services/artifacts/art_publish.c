@@ -265,6 +265,7 @@ int art_publish_new(const art_publish_config *cfg, art_publish **out, char *err,
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg->brokers;
     pcfg.client_id = "sluice-artifacts";
+    pcfg.security = cfg->security;
     pcfg.linger_ms = 5;
     pcfg.send_timeout_ms = 100;
     pcfg.message_timeout_ms = 60000;

@@ -26,14 +26,16 @@
 
 #include "art_s3.h"
 
+#include "sluice/bus_security.h"
 #include "sluice/http_metrics.h"
 
 typedef struct art_publish art_publish;
 
 typedef struct art_publish_config {
-    const char *brokers;      /* required */
-    const char *topic_prefix; /* NULL: "sluice." */
-    const char *account;      /* 12 digits */
+    const char *brokers;          /* required */
+    const bus_security *security; /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
+    const char *topic_prefix;     /* NULL: "sluice." */
+    const char *account;          /* 12 digits */
     const char *region;
     const char *spool_dir; /* required: where waiting events are kept */
     size_t spool_max;      /* events the spool holds; 0: 100000 */

@@ -12,6 +12,7 @@
 #include "art_sweep.h"
 
 #include "sluice/aws_credentials.h"
+#include "sluice/bus_security.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
@@ -70,6 +71,8 @@ int main(void)
     http_server *server = NULL;
     art_publish *publish = NULL;
     art_sweep *sweep = NULL;
+    bus_security security;
+    bus_security_init(&security);
 
     sluice_log_set_service("artifacts");
     if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -85,6 +88,10 @@ int main(void)
     if (sluice_signal_install() != SLUICE_OK) {
         SLUICE_ERROR("cannot install signal handlers");
         return 1;
+    }
+    if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        return 2;
     }
     xmlInitParser();
     creds = aws_credentials_new();
@@ -124,6 +131,7 @@ int main(void)
         snprintf(spool_dir, sizeof spool_dir, "%s/events", cfg.dir);
         art_publish_config pcfg = {
             .brokers = cfg.brokers,
+            .security = &security,
             .spool_dir = spool_dir,
             .topic_prefix = cfg.topic_prefix,
             .account = cfg.account,
@@ -207,6 +215,7 @@ out:
     art_store_free(store);
     aws_credentials_free(creds);
     aws_jobcred_keys_free(jobkeys);
+    bus_security_wipe(&security);
     xmlCleanupParser();
     return status;
 }

@@ -17,12 +17,14 @@
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
 #include "sluice/signal.h"
+#include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
@@ -49,6 +51,11 @@ int main(void)
     orch_health health;
     atomic_init(&health.loop_ms, sluice_time_monotonic_ms());
     atomic_init(&health.redis_ok, 0);
+    atomic_init(&health.kafka_ok, 1);
+    bus_security security;
+    state_auth redis_auth;
+    bus_security_init(&security);
+    memset(&redis_auth, 0, sizeof redis_auth);
 
     sluice_log_set_service("orchestrator");
     if (orch_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -70,12 +77,21 @@ int main(void)
         return 1;
     }
     int64_t started = sluice_time_monotonic_ms();
+    if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
+        state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
+        bus_security_wipe(&security);
+        return 2;
+    }
+    memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
 
     state_redis_config rcfg;
     state_redis_config_init(&rcfg);
     rcfg.host = cfg.redis_host;
     rcfg.port = (int)cfg.redis_port;
-    rcfg.password = cfg.redis_password;
+    rcfg.username = redis_auth.username;
+    rcfg.password = redis_auth.password;
     if (state_redis_new(&rcfg, &redis, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("redis %s:%d: %s", cfg.redis_host, (int)cfg.redis_port, err);
         goto out;
@@ -94,9 +110,9 @@ int main(void)
     for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
         all_topics[i] = bus_topics_get(&topics, (bus_topics_kind)i);
     }
-    if (bus_admin_create_topics(cfg.kafka_brokers, all_topics, BUS_TOPICS_COUNT,
-                                (int)cfg.topic_partitions, 1, 30000, err,
-                                sizeof err) != SLUICE_OK) {
+    if (bus_admin_create_topics_secure(cfg.kafka_brokers, &security, all_topics, BUS_TOPICS_COUNT,
+                                       (int)cfg.topic_partitions, 1, 30000, err,
+                                       sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka %s: creating topics: %s", cfg.kafka_brokers, err);
         goto out;
     }
@@ -108,6 +124,7 @@ int main(void)
     pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
     pcfg.on_delivery = orch_outbox_on_delivery; /* why an op failed, for its retry policy */
     pcfg.ctx = &handler;
+    pcfg.security = &security;
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -133,6 +150,7 @@ int main(void)
     ccfg.source = "sluice.orchestrator";
     ccfg.account = cfg.account;
     ccfg.region = cfg.region;
+    ccfg.security = &security;
     if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;
@@ -190,6 +208,8 @@ int main(void)
             orch_sweep_run(&handler, 2 * cfg.sweep_interval_ms);
             next_sweep = mono + cfg.sweep_interval_ms;
         }
+        atomic_store(&health.kafka_ok,
+                     !bus_consumer_auth_failed(consumer) && !bus_producer_auth_failed(producer));
         orch_metrics_update(&metrics, &handler.stats);
         atomic_store(&health.loop_ms, mono);
     }
@@ -212,5 +232,7 @@ out:
     orch_handler_release(&handler);
     state_redis_free(redis);
     orch_metrics_free(&metrics);
+    bus_security_wipe(&security);
+    state_auth_wipe(&redis_auth);
     return status;
 }

@@ -5,7 +5,9 @@
 #ifndef SLUICE_ORCH_CONFIG_H
 #define SLUICE_ORCH_CONFIG_H
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
+#include "sluice/state_auth.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +22,8 @@ typedef struct orch_config {
     int64_t session_timeout_ms;
     char redis_host[256];
     int64_t redis_port;
-    char redis_password[256];
+    state_auth_config redis_auth;       /* SLUICE_REDIS_USERNAME, _PASSWORD_FILE, _PASSWORD */
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
     char account[16];
     char region[32];
     char bind[64];

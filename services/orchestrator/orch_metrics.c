@@ -14,9 +14,11 @@ void orch_health_handler(const http_request *req, http_response *resp, void *ctx
     (void)req;
     orch_health *health = ctx;
     long long age = (long long)sluice_time_monotonic_ms() - atomic_load(&health->loop_ms);
-    bool ok = age < ORCH_HEALTH_STALE_MS && atomic_load(&health->redis_ok);
-    json_t *body = json_pack("{s:s, s:b, s:I}", "status", ok ? "ok" : "unhealthy", "redis",
-                             atomic_load(&health->redis_ok) != 0, "loopAgeMs", (json_int_t)age);
+    bool ok = age < ORCH_HEALTH_STALE_MS && atomic_load(&health->redis_ok) &&
+              atomic_load(&health->kafka_ok);
+    json_t *body = json_pack("{s:s, s:b, s:b, s:I}", "status", ok ? "ok" : "unhealthy", "redis",
+                             atomic_load(&health->redis_ok) != 0, "kafka",
+                             atomic_load(&health->kafka_ok) != 0, "loopAgeMs", (json_int_t)age);
     http_response_set_json(resp, ok ? 200 : 503, body);
     json_decref(body);
 }

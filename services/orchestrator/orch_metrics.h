@@ -22,9 +22,13 @@
 typedef struct orch_health {
     atomic_llong loop_ms; /* last loop iteration (monotonic ms) */
     atomic_int redis_ok;  /* the latest Redis round trip succeeded */
+    atomic_int kafka_ok;  /* the broker does not refuse the consumer or producer */
 } orch_health;
 
-/* GET /healthz (ctx = orch_health *): 200 while the loop turns and Redis answers, else 503. */
+/*
+ * GET /healthz (ctx = orch_health *): 200 while the loop turns, Redis answers
+ * and the broker accepts the orchestrator's clients, else 503.
+ */
 void orch_health_handler(const http_request *req, http_response *resp, void *ctx);
 
 typedef struct orch_metrics {

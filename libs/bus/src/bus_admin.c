@@ -13,6 +13,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,39 @@
 #define ADMIN_MAX_TOPICS        64
 #define ADMIN_METADATA_SLICE_MS 1000
 #define ADMIN_METADATA_PAUSE_MS 50
+
+#define ADMIN_POLL_SLICE_MS 100
+
+/* What the error callback saw: a refusal ends the wait at once instead of at the deadline. */
+typedef struct admin_watch {
+    bool refused;
+    int code;
+    char reason[BUS_KAFKA_ERRSTR_MAX];
+} admin_watch;
+
+static void admin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    admin_watch *w = opaque;
+    bus_kafka_log_error(rk, err, reason);
+    if (bus_kafka_is_auth_error(err) && !w->refused) {
+        w->refused = true;
+        w->code = err;
+        snprintf(w->reason, sizeof w->reason, "%s", reason);
+    }
+}
+
+/* Serves the error callback; true (with err set) when the broker refused this client. */
+static bool admin_refused(rd_kafka_t *rk, char *err, size_t errlen)
+{
+    rd_kafka_poll(rk, 0);
+    admin_watch *w = rd_kafka_opaque(rk);
+    if (!w->refused) {
+        return false;
+    }
+    sluice_error_set(err, errlen, SLUICE_EDENIED, "the broker refused this client (%s): %s",
+                     rd_kafka_err2name((rd_kafka_resp_err_t)w->code), w->reason);
+    return true;
+}
 
 static int admin_remaining_ms(int64_t deadline)
 {
@@ -68,7 +102,16 @@ static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopic
     }
     rd_kafka_CreateTopics(rk, specs, ntopics, options, queue);
     /* The admin request has its own timeout; a little extra lets its answer arrive. */
-    event = rd_kafka_queue_poll(queue, admin_remaining_ms(deadline) + 1000);
+    int64_t answer_by = deadline + 1000;
+    while (event == NULL && admin_remaining_ms(answer_by) > 0) {
+        if (admin_refused(rk, err, errlen)) {
+            rc = SLUICE_EDENIED;
+            goto out;
+        }
+        int slice = admin_remaining_ms(answer_by);
+        event =
+            rd_kafka_queue_poll(queue, slice < ADMIN_POLL_SLICE_MS ? slice : ADMIN_POLL_SLICE_MS);
+    }
     if (event == NULL) {
         rc = sluice_error_set(err, errlen, SLUICE_ETIMEDOUT, "creating topics: no answer");
         goto out;
@@ -97,8 +140,9 @@ static int admin_create(rd_kafka_t *rk, const char *const *topics, size_t ntopic
             }
         } else {
             const char *text = rd_kafka_topic_result_error_string(results[i]);
-            rc = sluice_error_set(err, errlen, SLUICE_EKAFKA, "creating topic %s: %s",
-                                  rd_kafka_topic_result_name(results[i]),
+            rc = sluice_error_set(err, errlen,
+                                  bus_kafka_is_auth_error(terr) ? SLUICE_EDENIED : SLUICE_EKAFKA,
+                                  "creating topic %s: %s", rd_kafka_topic_result_name(results[i]),
                                   text != NULL ? text : rd_kafka_err2str(terr));
             goto out;
         }
@@ -152,6 +196,9 @@ static int admin_wait_visible(rd_kafka_t *rk, const char *const *topics, size_t 
 {
     const char *missing = topics[0];
     while (admin_remaining_ms(deadline) > 0) {
+        if (admin_refused(rk, err, errlen)) {
+            return SLUICE_EDENIED;
+        }
         const struct rd_kafka_metadata *md = NULL;
         int slice = admin_remaining_ms(deadline);
         if (slice > ADMIN_METADATA_SLICE_MS) {
@@ -180,6 +227,14 @@ int bus_admin_create_topics(const char *brokers, const char *const *topics, size
                             int partitions, int replication_factor, int timeout_ms, char *err,
                             size_t errlen)
 {
+    return bus_admin_create_topics_secure(brokers, NULL, topics, ntopics, partitions,
+                                          replication_factor, timeout_ms, err, errlen);
+}
+
+int bus_admin_create_topics_secure(const char *brokers, const bus_security *sec,
+                                   const char *const *topics, size_t ntopics, int partitions,
+                                   int replication_factor, int timeout_ms, char *err, size_t errlen)
+{
     char errstr[BUS_KAFKA_ERRSTR_MAX];
     if (ntopics == 0 || ntopics > ADMIN_MAX_TOPICS || topics == NULL || partitions < 1 ||
         replication_factor < 1 || timeout_ms <= 0) {
@@ -194,10 +249,13 @@ int bus_admin_create_topics(const char *brokers, const char *const *topics, size
         }
     }
     int64_t deadline = sluice_time_monotonic_ms() + timeout_ms;
-    rd_kafka_conf_t *conf = bus_kafka_conf_new(brokers, "sluice-admin", NULL, err, errlen);
+    rd_kafka_conf_t *conf = bus_kafka_conf_new(brokers, "sluice-admin", NULL, sec, err, errlen);
     if (conf == NULL) {
         return SLUICE_EINVAL;
     }
+    admin_watch watch = {false, 0, ""};
+    rd_kafka_conf_set_error_cb(conf, admin_error_cb);
+    rd_kafka_conf_set_opaque(conf, &watch);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf);

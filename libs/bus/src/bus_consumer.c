@@ -30,6 +30,7 @@
 #include "sluice/time.h"
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ struct bus_consumer {
     bool owns_dl_producer;
     bool fatal;
     bool closed;
+    bus_security security; /* a copy of cfg->security (or PLAINTEXT); wiped at free */
+    atomic_bool auth_failed;
     consumer_retry *retries;
     size_t nretries;
     size_t capretries;
@@ -345,6 +348,7 @@ static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     c->nretries = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        atomic_store(&c->auth_failed, false);
         SLUICE_INFO("kafka consumer %s: group %s assigned %s", rd_kafka_name(rk), c->cfg.group_id,
                     described);
         rd_kafka_assign(rk, parts);
@@ -362,6 +366,9 @@ static void consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     bus_consumer *c = opaque;
+    if (bus_kafka_is_auth_error(err)) {
+        atomic_store(&c->auth_failed, true);
+    }
     if (bus_kafka_report_error(rk, err, reason, "consumer")) {
         c->fatal = true;
     }
@@ -412,7 +419,7 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
     char errstr[BUS_KAFKA_ERRSTR_MAX];
     const bus_consumer_config *cfg = &c->cfg;
     rd_kafka_conf_t *conf =
-        bus_kafka_conf_new(cfg->brokers, cfg->client_id, cfg->debug, err, errlen);
+        bus_kafka_conf_new(cfg->brokers, cfg->client_id, cfg->debug, &c->security, err, errlen);
     if (conf == NULL) {
         return SLUICE_EINVAL;
     }
@@ -479,6 +486,13 @@ int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *e
         goto out;
     }
     c->cfg = *cfg;
+    if (cfg->security != NULL) {
+        c->security = *cfg->security;
+    } else {
+        bus_security_init(&c->security);
+    }
+    c->cfg.security = &c->security;
+    atomic_init(&c->auth_failed, false);
     if (c->cfg.source == NULL) {
         c->cfg.source = CONSUMER_DEFAULT_SOURCE;
     }
@@ -524,6 +538,7 @@ int bus_consumer_new(const bus_consumer_config *cfg, bus_consumer **out, char *e
         pcfg.brokers = c->cfg.brokers;
         pcfg.client_id = c->cfg.client_id;
         pcfg.debug = c->cfg.debug;
+        pcfg.security = &c->security;
         pcfg.max_message_bytes = BUS_DEADLETTER_ENCODED_MAX;
         if ((rc = bus_producer_new(&pcfg, &c->dl_producer, err, errlen)) != SLUICE_OK) {
             goto out;
@@ -667,7 +682,10 @@ static int consumer_poll_one(bus_consumer *c, int wait_ms, rd_kafka_message_t **
         return c->fatal ? SLUICE_EKAFKA : 0;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (bus_kafka_is_auth_error(m->err)) {
+            atomic_store(&c->auth_failed, true);
+            bus_kafka_log_error(c->rk, m->err, rd_kafka_message_errstr(m));
+        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             SLUICE_WARN("kafka consumer %s: %s: %s", rd_kafka_name(c->rk),
                         rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
         }
@@ -677,6 +695,7 @@ static int consumer_poll_one(bus_consumer *c, int wait_ms, rd_kafka_message_t **
         rd_kafka_message_destroy(m);
         return c->fatal ? SLUICE_EKAFKA : 0;
     }
+    atomic_store(&c->auth_failed, false);
     *out = m;
     return 1;
 }
@@ -829,6 +848,11 @@ int bus_consumer_close(bus_consumer *c)
     return rc;
 }
 
+bool bus_consumer_auth_failed(const bus_consumer *c)
+{
+    return atomic_load(&c->auth_failed);
+}
+
 void bus_consumer_get_stats(const bus_consumer *c, bus_consumer_stats *stats)
 {
     *stats = c->stats;
@@ -855,5 +879,6 @@ void bus_consumer_free(bus_consumer *c)
         free(c->strings[i]);
     }
     free(c->retries);
+    bus_security_wipe(&c->security);
     free(c);
 }

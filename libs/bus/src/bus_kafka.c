@@ -35,8 +35,43 @@ int bus_kafka_conf_set_int(rd_kafka_conf_t *conf, const char *name, long long va
     return bus_kafka_conf_set(conf, name, text, err, errlen);
 }
 
+/* Hands sec to conf. 0, or SLUICE_EINVAL with the setting named (never the password). */
+static int kafka_conf_security(rd_kafka_conf_t *conf, const bus_security *sec, char *err,
+                               size_t errlen)
+{
+    int rc = bus_kafka_conf_set(conf, "security.protocol",
+                                bus_security_protocol_name(sec->protocol), err, errlen);
+    if (rc == SLUICE_OK && bus_security_uses_sasl(sec)) {
+        char errstr[BUS_KAFKA_ERRSTR_MAX];
+        rc = bus_kafka_conf_set(conf, "sasl.mechanism", bus_security_mechanism_name(sec->mechanism),
+                                err, errlen);
+        if (rc == SLUICE_OK) {
+            rc = bus_kafka_conf_set(conf, "sasl.username", sec->username, err, errlen);
+        }
+        if (rc == SLUICE_OK && rd_kafka_conf_set(conf, "sasl.password", sec->password, errstr,
+                                                 sizeof errstr) != RD_KAFKA_CONF_OK) {
+            rc = sluice_error_set(err, errlen, SLUICE_EINVAL, "kafka setting sasl.password: %s",
+                                  errstr);
+        }
+    }
+    const struct {
+        const char *name;
+        const char *value;
+    } files[] = {
+        {"ssl.ca.location", sec->ca_file},
+        {"ssl.certificate.location", sec->cert_file},
+        {"ssl.key.location", sec->key_file},
+    };
+    for (size_t i = 0; rc == SLUICE_OK && i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].value[0] != '\0') {
+            rc = bus_kafka_conf_set(conf, files[i].name, files[i].value, err, errlen);
+        }
+    }
+    return rc;
+}
+
 rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, const char *debug,
-                                    char *err, size_t errlen)
+                                    const bus_security *sec, char *err, size_t errlen)
 {
     if (brokers == NULL || brokers[0] == '\0') {
         sluice_error_set(err, errlen, SLUICE_EINVAL, "no kafka brokers given");
@@ -53,7 +88,8 @@ rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, 
         bus_kafka_conf_set(conf, "broker.address.family", "v4", err, errlen) != SLUICE_OK ||
         bus_kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) != SLUICE_OK ||
         (debug != NULL && debug[0] != '\0' &&
-         bus_kafka_conf_set(conf, "debug", debug, err, errlen) != SLUICE_OK)) {
+         bus_kafka_conf_set(conf, "debug", debug, err, errlen) != SLUICE_OK) ||
+        (sec != NULL && kafka_conf_security(conf, sec, err, errlen) != SLUICE_OK)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -61,9 +97,34 @@ rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, 
     return conf;
 }
 
+bool bus_kafka_is_auth_error(int err)
+{
+    switch ((rd_kafka_resp_err_t)err) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void bus_kafka_log_error(rd_kafka_t *rk, int err, const char *reason)
 {
     rd_kafka_resp_err_t code = (rd_kafka_resp_err_t)err;
+    if (bus_kafka_is_auth_error(err)) {
+        SLUICE_ERROR("kafka %s: the broker refused this client (%s): %s; check "
+                     "SLUICE_KAFKA_SECURITY_PROTOCOL, SLUICE_KAFKA_SASL_USERNAME, "
+                     "SLUICE_KAFKA_SASL_PASSWORD_FILE and the broker's ACLs",
+                     rd_kafka_name(rk), rd_kafka_err2name(code), reason);
+        return;
+    }
     /* Connection trouble is retried by librdkafka on its own: a warning, not an error. */
     if (code == RD_KAFKA_RESP_ERR__TRANSPORT || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
         code == RD_KAFKA_RESP_ERR__RESOLVE) {

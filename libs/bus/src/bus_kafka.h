@@ -11,6 +11,8 @@
 #ifndef SLUICE_BUS_KAFKA_H
 #define SLUICE_BUS_KAFKA_H
 
+#include "sluice/bus_security.h"
+
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,12 +22,21 @@
 
 /*
  * A new configuration with bootstrap.servers = brokers, client.id =
- * client_id (NULL: "sluice"), IPv4, Nagle off, the log callback, and debug
- * contexts when debug is non-NULL and non-empty. NULL with a message in err
- * when a value is rejected or memory runs out.
+ * client_id (NULL: "sluice"), IPv4, Nagle off, the log callback, debug
+ * contexts when debug is non-NULL and non-empty, and the security settings of
+ * sec (NULL: PLAINTEXT). NULL with a message in err when a value is rejected
+ * (librdkafka built without SASL or TLS, a bad file) or memory runs out; the
+ * password never appears in err.
  */
 rd_kafka_conf_t *bus_kafka_conf_new(const char *brokers, const char *client_id, const char *debug,
-                                    char *err, size_t errlen);
+                                    const bus_security *sec, char *err, size_t errlen);
+
+/*
+ * True when err (a librdkafka error code) says the broker refused who we are
+ * or what we asked for: authentication failed (SASL, TLS) or an operation was
+ * not authorized. Such errors are not retried into success by waiting.
+ */
+bool bus_kafka_is_auth_error(int err);
 
 /* Sets one property. 0, or SLUICE_EINVAL with librdkafka's message in err. */
 int bus_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,

@@ -27,6 +27,7 @@
 #include "sluice/time.h"
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@
 #define PRODUCER_SLICE_MS          50 /* longest single wait inside librdkafka */
 #define PRODUCER_MAX_MESSAGE_BYTES (1000 * 1000 * 1000)
 #define PRODUCER_MAX_IN_FLIGHT     10000000
+/* After a fatal error caused by a refusal (authorization), re-create at most this often. */
+#define PRODUCER_REFUSED_RECREATE_MS 1000
 
 typedef struct producer_entry {
     struct producer_entry *prev;
@@ -53,7 +56,10 @@ struct bus_producer {
     char *brokers;
     char *client_id;
     char *debug;
-    rd_kafka_t *rk; /* NULL only after a failed re-creation */
+    bus_security security; /* a copy of cfg->security (or PLAINTEXT); wiped at free */
+    atomic_bool auth_failed;
+    int64_t recreate_after_ms; /* monotonic; no re-creation before (after a refusal) */
+    rd_kafka_t *rk;            /* NULL only after a failed re-creation */
     producer_entry *head;
     producer_entry *tail;
     producer_entry *pending; /* first entry not handed to rk, or NULL */
@@ -103,6 +109,7 @@ static void producer_finish(bus_producer *p, producer_entry *e, int rc, const ch
     producer_unlink(p, e);
     if (rc == SLUICE_OK) {
         p->stats.delivered++;
+        atomic_store(&p->auth_failed, false);
     } else {
         p->stats.failed++;
         p->failed_since_flush++;
@@ -150,6 +157,9 @@ static void producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *
         p->fatal = true;
         return;
     }
+    if (bus_kafka_is_auth_error(msg->err)) {
+        atomic_store(&p->auth_failed, true);
+    }
     producer_finish(p, e, producer_err_to_sluice(msg->err), rd_kafka_err2str(msg->err));
 }
 
@@ -157,6 +167,9 @@ static void producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *
 static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     bus_producer *p = opaque;
+    if (bus_kafka_is_auth_error(err)) {
+        atomic_store(&p->auth_failed, true);
+    }
     if (bus_kafka_report_error(rk, err, reason, "producer")) {
         p->fatal = true;
     }
@@ -165,7 +178,8 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
 static int producer_rk_new(bus_producer *p, char *err, size_t errlen)
 {
     char errstr[BUS_KAFKA_ERRSTR_MAX];
-    rd_kafka_conf_t *conf = bus_kafka_conf_new(p->brokers, p->client_id, p->debug, err, errlen);
+    rd_kafka_conf_t *conf =
+        bus_kafka_conf_new(p->brokers, p->client_id, p->debug, &p->security, err, errlen);
     if (conf == NULL) {
         return SLUICE_EINVAL;
     }
@@ -227,6 +241,14 @@ static int producer_recover(bus_producer *p)
     if (p->rk != NULL) {
         char cause[BUS_KAFKA_ERRSTR_MAX] = "";
         rd_kafka_resp_err_t code = rd_kafka_fatal_error(p->rk, cause, sizeof cause);
+        if (bus_kafka_is_auth_error(code)) {
+            /* Refused, not confused: a new handle is refused too; do not spin. */
+            atomic_store(&p->auth_failed, true);
+            if (sluice_time_monotonic_ms() < p->recreate_after_ms) {
+                return SLUICE_EKAFKA;
+            }
+            p->recreate_after_ms = sluice_time_monotonic_ms() + PRODUCER_REFUSED_RECREATE_MS;
+        }
         SLUICE_WARN("kafka producer %s: re-creating after fatal error %s (%s); %zu messages "
                     "unconfirmed",
                     rd_kafka_name(p->rk), rd_kafka_err2name(code), cause, p->count);
@@ -332,6 +354,13 @@ int bus_producer_new(const bus_producer_config *cfg, bus_producer **out, char *e
     p->cfg.brokers = p->brokers;
     p->cfg.client_id = p->client_id;
     p->cfg.debug = p->debug;
+    if (cfg->security != NULL) {
+        p->security = *cfg->security;
+    } else {
+        bus_security_init(&p->security);
+    }
+    p->cfg.security = &p->security;
+    atomic_init(&p->auth_failed, false);
     p->next_seq = 1;
     rc = producer_rk_new(p, err, errlen);
     if (rc != SLUICE_OK) {
@@ -483,6 +512,11 @@ size_t bus_producer_message_max(const bus_producer *p)
     return p->rk_message_max > 0 && p->rk_message_max < max ? p->rk_message_max : max;
 }
 
+bool bus_producer_auth_failed(const bus_producer *p)
+{
+    return atomic_load(&p->auth_failed);
+}
+
 size_t bus_producer_in_flight(const bus_producer *p)
 {
     return p->count;
@@ -534,5 +568,6 @@ void bus_producer_free(bus_producer *p)
     free(p->brokers);
     free(p->client_id);
     free(p->debug);
+    bus_security_wipe(&p->security);
     free(p);
 }

@@ -117,3 +117,30 @@ int sluice_fs_read_file(const char *path, sluice_buf *out)
     }
     return rc;
 }
+
+int sluice_fs_check_private(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (path == NULL || path[0] == '\0') {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "no file name given");
+    }
+    if (stat(path, &st) != 0) {
+        int code = errno == ENOENT || errno == ENOTDIR ? SLUICE_ENOTFOUND : SLUICE_EIO;
+        return sluice_error_set(err, errlen, code, "%s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return sluice_error_set(err, errlen, SLUICE_EDENIED, "%s: not a regular file", path);
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EDENIED,
+                                "%s: mode %04o lets group or others access a secret file "
+                                "(chmod 600 it)",
+                                path, (unsigned)(st.st_mode & 07777));
+    }
+    if (st.st_uid != geteuid()) {
+        return sluice_error_set(err, errlen, SLUICE_EDENIED,
+                                "%s: owned by uid %u, not by this process's user (uid %u)", path,
+                                (unsigned)st.st_uid, (unsigned)geteuid());
+    }
+    return SLUICE_OK;
+}

@@ -23,7 +23,9 @@
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
 #include "sluice/bus_topics.h"
+#include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice/protocol_names.h"
@@ -174,6 +176,15 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
     return BUS_CONSUMER_DONE;
 }
 
+/* The Kafka security settings from SLUICE_KAFKA_* (as every service reads them). */
+typedef struct runner_config {
+    bus_security_config kafka_security;
+} runner_config;
+
+static const sluice_config_var runner_config_vars[] = {
+    BUS_SECURITY_CONFIG_VARS(runner_config, kafka_security),
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -197,10 +208,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "runner: %s\n", err);
         return 2;
     }
+    static runner_config rcfg;
+    static bus_security security;
+    if (sluice_config_load_env(runner_config_vars,
+                               sizeof runner_config_vars / sizeof runner_config_vars[0], &rcfg, err,
+                               sizeof err) != 0 ||
+        bus_security_resolve(&rcfg.kafka_security, &security, err, sizeof err) != 0) {
+        fprintf(stderr, "runner: configuration: %s\n", err);
+        return 2;
+    }
     bus_producer_config pcfg;
     bus_producer_config_init(&pcfg);
     pcfg.brokers = argv[1];
     pcfg.client_id = "sluice-test-runner";
+    pcfg.security = &security;
     if (bus_producer_new(&pcfg, &r.producer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);
         return 1;
@@ -214,6 +235,7 @@ int main(int argc, char **argv)
     ccfg.ntopics = 1;
     ccfg.deadletter_topic = bus_topics_get(&r.topics, BUS_TOPICS_DEADLETTER);
     ccfg.deadletter_producer = r.producer;
+    ccfg.security = &security;
     bus_consumer *consumer = NULL;
     if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);

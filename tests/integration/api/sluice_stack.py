@@ -4,7 +4,11 @@ Starts sluice-orchestrator, sluice-api and the scripted job runner
 (api_job_runner) as child processes against the Kafka broker and Redis server
 of the integration_env ctest fixture (addresses in SLUICE_TEST_ENV_FILE), on a
 free port and with a topic prefix of their own, and drives the api the way a
-user does: with the aws CLI (SLUICE_AWS_CLI) and boto3. Every test script
+user does: with the aws CLI (SLUICE_AWS_CLI) and boto3. Against the
+secured servers of the integration_secure_env fixture (SLUICE_TEST_SECURE=1
+in the env file) every process authenticates: Kafka with SASL/SCRAM as the
+principal the ACLs allow (topics and groups then start with the ACL prefix),
+Redis as the ACL user, passwords read from the fixture's 0600 files. Every test script
 builds one Stack, runs its checks and exits 0 (all passed), 1 (a check failed)
 or 77 (skipped: a binary it needs was not built).
 """
@@ -61,6 +65,18 @@ def _read_env_file():
     return values
 
 
+def secure_env(env):
+    """The SLUICE_KAFKA_* / SLUICE_REDIS_* settings of the secured fixture's Sluice principal."""
+    return {
+        "SLUICE_KAFKA_SECURITY_PROTOCOL": env["SLUICE_TEST_KAFKA_SECURITY_PROTOCOL"],
+        "SLUICE_KAFKA_SASL_MECHANISM": env["SLUICE_TEST_KAFKA_SASL_MECHANISM"],
+        "SLUICE_KAFKA_SASL_USERNAME": env["SLUICE_TEST_KAFKA_SASL_USERNAME"],
+        "SLUICE_KAFKA_SASL_PASSWORD_FILE": env["SLUICE_TEST_KAFKA_SASL_PASSWORD_FILE"],
+        "SLUICE_REDIS_USERNAME": env["SLUICE_TEST_REDIS_USERNAME"],
+        "SLUICE_REDIS_PASSWORD_FILE": env["SLUICE_TEST_REDIS_PASSWORD_FILE"],
+    }
+
+
 def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -97,7 +113,11 @@ class Stack:
             raise SystemExit(f"botocore {botocore.__version__} predates CodePipeline V2; "
                              "run scripts/install-deps.sh")
         self.brokers = env["SLUICE_TEST_KAFKA_BROKERS"]
-        self.prefix = "t" + secrets.token_hex(4) + "."
+        self.secure = env.get("SLUICE_TEST_SECURE") == "1"
+        # Topics and groups of the secured broker's Sluice principal start with its ACL prefix.
+        names = env["SLUICE_TEST_KAFKA_ACL_PREFIX"] if self.secure else ""
+        self.prefix = (names + "." if names else "") + "t" + secrets.token_hex(4) + "."
+        group = (names + "-" if names else "")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.logdir = tempfile.mkdtemp(prefix="sluice-api-test-")
@@ -122,12 +142,14 @@ class Stack:
             "SLUICE_API_CREDENTIALS": credentials,
             "SLUICE_JOB_CREDENTIAL_KEYS_FILE": self.job_keys_file,
             "SLUICE_API_REPLY_TIMEOUT_MS": "5000",
-            "SLUICE_API_JOBS_GROUP": "api-jobs-" + self.prefix.rstrip("."),
+            "SLUICE_API_JOBS_GROUP": group + "api-jobs-" + self.prefix.rstrip("."),
             "SLUICE_ORCHESTRATOR_PORT": "0",
-            "SLUICE_ORCHESTRATOR_GROUP": "orch-" + self.prefix.rstrip("."),
+            "SLUICE_ORCHESTRATOR_GROUP": group + "orch-" + self.prefix.rstrip("."),
             "SLUICE_EXTERNAL_PROVIDERS": external_providers,
             "SLUICE_LOG_LEVEL": "info",
         })
+        if self.secure:
+            self.service_env.update(secure_env(env))
         self.service_env.update(extra_env or {})
         try:
             if with_orchestrator:
@@ -135,7 +157,7 @@ class Stack:
             self._spawn("api", [self.api_bin])
             self._wait_healthy()
             self._spawn("runner", [self.runner_bin, self.brokers, self.prefix,
-                                   "runner-" + self.prefix.rstrip("."), *runner_rules],
+                                   group + "runner-" + self.prefix.rstrip("."), *runner_rules],
                         lines=self.runner_lines)
             self._wait_line(self.runner_lines, "runner ready", 30)
         except BaseException:

@@ -8,6 +8,8 @@
 #ifndef SLUICE_BUS_ADMIN_H
 #define SLUICE_BUS_ADMIN_H
 
+#include "sluice/bus_security.h"
+
 #include <stddef.h>
 
 /*
@@ -22,5 +24,16 @@
 int bus_admin_create_topics(const char *brokers, const char *const *topics, size_t ntopics,
                             int partitions, int replication_factor, int timeout_ms, char *err,
                             size_t errlen);
+
+/*
+ * bus_admin_create_topics with the security settings sec (NULL: PLAINTEXT).
+ * A broker that refuses the client — authentication failed, creating or
+ * describing a topic not authorized — ends the call at once (not at the
+ * timeout) with SLUICE_EDENIED and the broker's reason in err.
+ */
+int bus_admin_create_topics_secure(const char *brokers, const bus_security *sec,
+                                   const char *const *topics, size_t ntopics, int partitions,
+                                   int replication_factor, int timeout_ms, char *err,
+                                   size_t errlen);
 
 #endif

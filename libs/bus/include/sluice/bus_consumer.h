@@ -37,6 +37,7 @@
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,8 @@ typedef struct bus_consumer_config {
     const char *account;               /* dead letters' account; default "000000000000" */
     const char *region;                /* dead letters' region; default "us-east-1" */
     const char *debug;                 /* librdkafka debug contexts; NULL: none */
+    const bus_security *security;      /* SASL/TLS settings, copied (also for the dead-letter
+                                          producer it makes); NULL: PLAINTEXT */
     const char *instance_id;           /* static group membership (group.instance.id): a member
                                           restarted with the same id takes its partitions back at
                                           once, without a rebalance; NULL or "": dynamic */
@@ -162,6 +165,14 @@ int bus_consumer_run(bus_consumer *c, bus_consumer_handler handler, void *ctx);
  * 0, or SLUICE_EKAFKA if librdkafka reported an error while closing.
  */
 int bus_consumer_close(bus_consumer *c);
+
+/*
+ * True while the broker refuses this consumer: authentication failed, or
+ * reading its topics or joining its group was not authorized, and no
+ * assignment or message came since. Safe to call from any thread (a health
+ * endpoint's); the cause is logged when it happens.
+ */
+bool bus_consumer_auth_failed(const bus_consumer *c);
 
 /* Copies the counters into stats. */
 void bus_consumer_get_stats(const bus_consumer *c, bus_consumer_stats *stats);

@@ -24,6 +24,9 @@
 #ifndef SLUICE_BUS_PRODUCER_H
 #define SLUICE_BUS_PRODUCER_H
 
+#include "sluice/bus_security.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +57,7 @@ typedef struct bus_producer_config {
                              default 5000 */
     int close_timeout_ms; /* how long bus_producer_free flushes; default 1000 */
     const char *debug;    /* librdkafka debug contexts ("broker,msg"); NULL: none */
+    const bus_security *security;         /* SASL/TLS settings, copied; NULL: PLAINTEXT */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
     void *ctx;                            /* passed to on_delivery */
 } bus_producer_config;
@@ -119,6 +123,14 @@ int bus_producer_flush(bus_producer *p, int timeout_ms);
  * max_message_bytes and librdkafka's message.max.bytes.
  */
 size_t bus_producer_message_max(const bus_producer *p);
+
+/*
+ * True while the broker refuses this producer: authentication failed (wrong
+ * SASL credentials, a TLS handshake refused) or a write or the producer id
+ * was not authorized, and no message was persisted since. Safe to call from
+ * any thread (a health endpoint's); the cause is logged when it happens.
+ */
+bool bus_producer_auth_failed(const bus_producer *p);
 
 /* Messages whose outcome is not known yet. */
 size_t bus_producer_in_flight(const bus_producer *p);

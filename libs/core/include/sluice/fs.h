@@ -3,6 +3,8 @@
  * write to a temporary name, fsync, rename into place, fsync the directory.
  * A reader of the final name sees either nothing (or the previous file) or
  * the whole new content, whatever moment the process or machine dies at.
+ * Also the check every secret file passes before it is read: owned by the
+ * process's user and not readable or writable by group or others.
  * Thread-safe (no shared state); every function sets no global but errno.
  */
 #ifndef SLUICE_FS_H
@@ -31,5 +33,16 @@ int sluice_fs_write_atomic(const char *tmp_path, const char *path, const void *d
  * bound: out unchanged), SLUICE_EIO.
  */
 int sluice_fs_read_file(const char *path, sluice_buf *out);
+
+/*
+ * Checks that path (followed if a symbolic link) is a regular file of the
+ * process's effective user with no permission bits for group or others (mode
+ * 0600 or 0400). 0 when it is; otherwise a message naming the file (and its
+ * mode, when that is the problem) in err and SLUICE_ENOTFOUND (no such file),
+ * SLUICE_EDENIED (readable or writable by group/other, not a regular file,
+ * or owned by someone else) or SLUICE_EIO (stat failed otherwise). Never
+ * changes the file.
+ */
+int sluice_fs_check_private(const char *path, char *err, size_t errlen);
 
 #endif
