@@ -11,9 +11,9 @@ PACKAGES=(
   libxml2-dev zlib1g-dev
   redis-server
   nginx
-  openjdk-17-jre-headless maven
+  openjdk-17-jre-headless openjdk-17-jdk-headless maven
   clang-14 libclang-rt-14-dev clang-format-14
-  awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv
+  awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv python3-aiosmtpd
 )
 
 # The aws CLI and boto3 the api's compatibility tests and `make run` use: Debian's

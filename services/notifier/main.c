@@ -17,12 +17,14 @@
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
 #include "sluice/signal.h"
+#include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
@@ -61,6 +63,9 @@ int main(void)
     http_server *server = NULL;
     bus_topics topics;
     bool service_ready = false;
+    static bus_security security;
+    static state_auth redis_auth;
+    bus_security_init(&security);
 
     sluice_log_set_service("notifier");
     if (ntf_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -78,6 +83,14 @@ int main(void)
         SLUICE_ERROR("cannot install signal handlers or prepare scripts");
         return 1;
     }
+    if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
+        state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
+        bus_security_wipe(&security);
+        return 2;
+    }
+    memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
     int64_t started = sluice_time_monotonic_ms();
     ntf_ruleset *rules = ntf_service_load_rules(cfg.rules_file, err, sizeof err);
     if (rules == NULL) {
@@ -91,6 +104,8 @@ int main(void)
     }
 
     service.cfg = &cfg;
+    service.redis_auth = &redis_auth;
+    service.kafka = &security;
     service.links.console_base = cfg.console_url[0] != '\0' ? cfg.console_url : NULL;
     service.links.api_endpoint = cfg.api_endpoint[0] != '\0' ? cfg.api_endpoint : NULL;
     snprintf(service.events_topic, sizeof service.events_topic, "%s",
@@ -108,7 +123,8 @@ int main(void)
     state_redis_config_init(&rcfg);
     rcfg.host = cfg.redis_host;
     rcfg.port = (int)cfg.redis_port;
-    rcfg.password = cfg.redis_password;
+    rcfg.username = redis_auth.username;
+    rcfg.password = redis_auth.password;
     if (state_redis_new(&rcfg, &redis, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("redis %s:%d: %s", cfg.redis_host, (int)cfg.redis_port, err);
         ntf_service_rules_put(rules);
@@ -117,8 +133,9 @@ int main(void)
     atomic_store(&service.redis_ok, true);
 
     const char *own_topics[2] = {service.events_topic, service.deadletter_topic};
-    if (bus_admin_create_topics(cfg.kafka_brokers, own_topics, 2, (int)cfg.topic_partitions, 1,
-                                30000, err, sizeof err) != SLUICE_OK) {
+    if (bus_admin_create_topics_secure(cfg.kafka_brokers, &security, own_topics, 2,
+                                       (int)cfg.topic_partitions, 1, 30000, err,
+                                       sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka %s: creating topics: %s", cfg.kafka_brokers, err);
         ntf_service_rules_put(rules);
         goto out;
@@ -127,6 +144,7 @@ int main(void)
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-notifier";
+    pcfg.security = &security;
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK ||
         bus_producer_new(&pcfg, &dead_producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
@@ -146,6 +164,7 @@ int main(void)
     ccfg.brokers = cfg.kafka_brokers;
     ccfg.group_id = cfg.group;
     ccfg.client_id = "sluice-notifier";
+    ccfg.security = &security;
     ccfg.topics = events;
     ccfg.ntopics = 1;
     ccfg.deadletter_topic = service.deadletter_topic;
@@ -211,5 +230,7 @@ out:
     if (service_ready) {
         ntf_service_release(&service);
     }
+    bus_security_wipe(&security);
+    state_auth_wipe(&redis_auth);
     return status;
 }

@@ -5,7 +5,9 @@
 #ifndef SLUICE_NTF_CONFIG_H
 #define SLUICE_NTF_CONFIG_H
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
+#include "sluice/state_auth.h"
 
 #include <stdint.h>
 
@@ -16,7 +18,8 @@ typedef struct ntf_config {
     char group[256];
     char redis_host[256];
     int64_t redis_port;
-    char redis_password[256];
+    state_auth_config redis_auth;       /* SLUICE_REDIS_USERNAME, _PASSWORD_FILE, _PASSWORD */
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
     char rules_file[1024];
     char bind[64];
     int64_t port;

@@ -227,12 +227,23 @@ static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
         (void)ntf_queue_finish(d->redis, target_name, e->id, e->event_id, false, remember);
         return;
     }
+    char owner[256];
+    snprintf(owner, sizeof owner, "%s/%s", d->consumer, e->id);
+    bool mine = false;
+    if (ntf_queue_claim_send(d->redis, target_name, e->event_id, owner, remember, &mine) != 0) {
+        return; /* Redis trouble: the entry stays pending */
+    }
     ntf_ruleset *set = ntf_service_rules_get(s);
     long ti = set != NULL ? ntf_rules_find_target(set->rules, target_name) : -1;
     char reason[1024] = "";
     ntf_send_result result = NTF_SEND_GIVE_UP;
     int attempts = 0;
-    if (ti < 0) {
+    if (!mine) {
+        snprintf(reason, sizeof reason,
+                 "the outcome is unknown: a notifier stopped while sending it, and a delivery "
+                 "is never sent twice");
+        ntf_deliver_count(s->metrics.unknown, target_name);
+    } else if (ti < 0) {
         snprintf(reason, sizeof reason, "the target %s is no longer in the rules file",
                  target_name);
     } else {
@@ -260,6 +271,8 @@ static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
                     ntf_send_backoff_ms(attempts, s->cfg->retry_base_ms, s->cfg->retry_max_ms,
                                         retry_after, ntf_deliver_jitter(d));
                 if (!ntf_deliver_wait(d->w, wait)) {
+                    /* nothing in flight: the delivery is resumed after a takeover */
+                    (void)ntf_queue_release_send(d->redis, target_name, e->event_id, owner);
                     sluice_buf_free(&payload);
                     ntf_service_rules_put(set);
                     return; /* stopping: the delivery stays pending for a takeover */
@@ -305,7 +318,8 @@ void *ntf_deliver_main(void *arg)
     state_redis_config_init(&rcfg);
     rcfg.host = s->cfg->redis_host;
     rcfg.port = (int)s->cfg->redis_port;
-    rcfg.password = s->cfg->redis_password;
+    rcfg.username = s->redis_auth->username;
+    rcfg.password = s->redis_auth->password;
     rcfg.connect_lazily = true;
     rcfg.command_timeout_ms = NTF_DELIVER_BLOCK_MS + 2000; /* XREADGROUP blocks for a second */
     char err[256];

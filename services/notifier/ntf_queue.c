@@ -31,13 +31,30 @@ static const char ntf_queue_finish_lua[] =
     "redis.call('XDEL', KEYS[2], ARGV[1])\n"
     "return 1\n";
 
-static state_script ntf_queue_add_script;    /* set once by ntf_queue_init */
-static state_script ntf_queue_finish_script; /* set once by ntf_queue_init */
+/* KEYS: sending marker. ARGV: owner, remember seconds. 1: the owner may send; 0: someone else was.
+ */
+static const char ntf_queue_claim_lua[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v == false then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then return 1 end\n"
+    "return 0\n";
+
+/* KEYS: sending marker. ARGV: owner. */
+static const char ntf_queue_release_lua[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
+    "return 1\n";
+
+static state_script ntf_queue_claim_script;   /* set once by ntf_queue_init */
+static state_script ntf_queue_release_script; /* set once by ntf_queue_init */
+static state_script ntf_queue_add_script;     /* set once by ntf_queue_init */
+static state_script ntf_queue_finish_script;  /* set once by ntf_queue_init */
 
 int ntf_queue_init(void)
 {
     if (state_script_init(&ntf_queue_add_script, ntf_queue_add_lua) != 0 ||
-        state_script_init(&ntf_queue_finish_script, ntf_queue_finish_lua) != 0) {
+        state_script_init(&ntf_queue_finish_script, ntf_queue_finish_lua) != 0 ||
+        state_script_init(&ntf_queue_claim_script, ntf_queue_claim_lua) != 0 ||
+        state_script_init(&ntf_queue_release_script, ntf_queue_release_lua) != 0) {
         return SLUICE_EINTERNAL;
     }
     return 0;
@@ -277,4 +294,43 @@ int ntf_queue_touch(state_redis *r, const char *target, const char *consumer, co
                                  stream, NTF_QUEUE_GROUP, consumer, entry_id);
     freeReplyObject(reply);
     return rc;
+}
+
+/* Runs one of the sending-marker scripts. */
+static int ntf_queue_sending(state_redis *r, const state_script *script, const char *target,
+                             const char *event_id, const char *owner, int64_t remember_s,
+                             long long *result)
+{
+    char marker[NTF_QUEUE_KEY_MAX];
+    if (ntf_queue_key(marker, sizeof marker, target, "sending:", event_id) != 0) {
+        return SLUICE_ETOOBIG;
+    }
+    char remember[24];
+    snprintf(remember, sizeof remember, "%" PRId64, remember_s);
+    const char *keys[1] = {marker};
+    const char *args[2] = {owner, remember};
+    redisReply *reply = NULL;
+    int rc = state_script_eval(r, script, STATE_REDIS_RETRY, 1, keys, 2, args, NULL, &reply);
+    if (rc == 0) {
+        *result = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+int ntf_queue_claim_send(state_redis *r, const char *target, const char *event_id,
+                         const char *owner, int64_t remember_s, bool *mine)
+{
+    long long result = 0;
+    int rc =
+        ntf_queue_sending(r, &ntf_queue_claim_script, target, event_id, owner, remember_s, &result);
+    *mine = rc == 0 && result == 1;
+    return rc;
+}
+
+int ntf_queue_release_send(state_redis *r, const char *target, const char *event_id,
+                           const char *owner)
+{
+    long long result = 0;
+    return ntf_queue_sending(r, &ntf_queue_release_script, target, event_id, owner, 1, &result);
 }

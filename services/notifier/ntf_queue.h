@@ -5,6 +5,7 @@
  *   sluice:notifier:{<target>}:queue            stream of deliveries; group "notifier"
  *   sluice:notifier:{<target>}:queued:<event>   string: the event was queued (expires)
  *   sluice:notifier:{<target>}:sent:<event>     string: the event was delivered (expires)
+ *   sluice:notifier:{<target>}:sending:<event>  string: who is sending it (expires)
  *
  * The intake queues a delivery with one script: if the event was not queued
  * before for this target, mark it and XADD the delivery; a replayed or
@@ -89,6 +90,19 @@ int ntf_queue_finish(state_redis *r, const char *target, const char *entry_id, c
  * state_redis code.
  */
 int ntf_queue_touch(state_redis *r, const char *target, const char *consumer, const char *entry_id);
+
+/*
+ * Claims the right to send event_id to target for owner (a consumer and
+ * entry id): 0 with *mine true when nobody else holds it (the mark is then
+ * owner's, for remember_s seconds), false when another owner does; or a
+ * state_redis code.
+ */
+int ntf_queue_claim_send(state_redis *r, const char *target, const char *event_id,
+                         const char *owner, int64_t remember_s, bool *mine);
+
+/* Gives the sending mark back when owner holds it (nothing is in flight). */
+int ntf_queue_release_send(state_redis *r, const char *target, const char *event_id,
+                           const char *owner);
 
 /* Deliveries waiting or in flight for target. 0 with *depth set, or a state_redis code. */
 int ntf_queue_depth(state_redis *r, const char *target, long long *depth);

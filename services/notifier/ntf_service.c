@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 char *ntf_service_read_secret(const char *kind, const char *name, void *ctx, char *err,
                               size_t errlen)
@@ -34,14 +33,7 @@ char *ntf_service_read_secret(const char *kind, const char *name, void *ctx, cha
         memcpy(copy, value, len + 1);
         return copy;
     }
-    struct stat st;
-    if (stat(name, &st) != 0) {
-        snprintf(err, errlen, "the file %s cannot be read", name);
-        return NULL;
-    }
-    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        snprintf(err, errlen, "the file %s is readable by others (mode %03o); make it 0600", name,
-                 (unsigned)(st.st_mode & 0777));
+    if (sluice_fs_check_private(name, err, errlen) != 0) {
         return NULL;
     }
     sluice_buf buf;
@@ -129,6 +121,10 @@ int ntf_service_init(ntf_service *s)
                                      "notifications given up on", by_target, 1);
     m->dead = http_metrics_counter(m->registry, "sluice_notifier_dead_lettered_total",
                                    "notifications sent to the dead-letter topic", by_target, 1);
+    m->unknown = http_metrics_counter(
+        m->registry, "sluice_notifier_outcome_unknown_total",
+        "deliveries taken over from a replica that stopped while sending them (not sent again)",
+        by_target, 1);
     m->depth = http_metrics_gauge(m->registry, "sluice_notifier_queue_depth",
                                   "deliveries waiting or in flight", by_target, 1);
     m->reloads = http_metrics_counter(m->registry, "sluice_notifier_reloads_total",

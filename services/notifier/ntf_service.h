@@ -21,6 +21,8 @@
 #include "ntf_rules.h"
 
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
+#include "sluice/state_auth.h"
 #include "sluice/http_metrics.h"
 
 #include <pthread.h>
@@ -52,6 +54,7 @@ typedef struct ntf_metrics {
     http_metrics_family *retried; /* by target */
     http_metrics_family *failed;  /* given up (then dead-lettered), by target */
     http_metrics_family *dead;    /* dead letters delivered, by target */
+    http_metrics_family *unknown; /* deliveries a stopped replica took along (not sent again) */
     http_metrics_family *depth;   /* deliveries waiting, by target */
     http_metrics_family *reloads; /* by outcome */
     http_metrics_family *seconds; /* delivery attempt durations */
@@ -59,6 +62,8 @@ typedef struct ntf_metrics {
 
 typedef struct ntf_service {
     const ntf_config *cfg;
+    const state_auth *redis_auth; /* resolved credentials (borrowed) */
+    const bus_security *kafka;    /* resolved Kafka settings (borrowed) */
     ntf_links links;
     char deadletter_topic[256];
     char events_topic[256];
