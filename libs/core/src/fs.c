@@ -1,5 +1,6 @@
 /*
- * fs.c — crash-safe file writes and bounded whole-file reads (see fs.h).
+ * fs.c — crash-safe file writes, bounded whole-file reads and the
+ * private-file check of secret files (see fs.h).
  */
 #include "sluice/fs.h"
 
@@ -116,4 +117,29 @@ int sluice_fs_read_file(const char *path, sluice_buf *out)
         }
     }
     return rc;
+}
+
+int sluice_fs_check_private(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (path == NULL || path[0] == '\0') {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "no file name given");
+    }
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            return sluice_error_set(err, errlen, SLUICE_ENOTFOUND, "%s does not exist", path);
+        }
+        return sluice_error_set(err, errlen, SLUICE_EIO, "cannot stat %s: %s", path,
+                                strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "%s is not a regular file", path);
+    }
+    if ((st.st_mode & 077) != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EDENIED,
+                                "%s has mode %04o: a secret file must not be accessible by its "
+                                "group or others (chmod 600 %s)",
+                                path, (unsigned)(st.st_mode & 07777), path);
+    }
+    return SLUICE_OK;
 }

@@ -1,4 +1,4 @@
-/* Unit tests of sluice/fs.h: atomic writes (and their failure), bounded reads. */
+/* Unit tests of sluice/fs.h: atomic writes (and their failure), bounded reads, private files. */
 #include "sluice/error.h"
 #include "sluice/fs.h"
 #include "sluice_test.h"
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[128];
@@ -61,6 +62,35 @@ static void test_write_refuses_existing_temp(void)
     sluice_fs_fsync_parent(path);
 }
 
+static void test_check_private(void)
+{
+    char path[256];
+    char err[512];
+    snprintf(path, sizeof path, "%s/secret", dir);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_ENOTFOUND);
+    CHECK(strstr(err, path) != NULL);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fclose(f);
+    REQUIRE(chmod(path, 0600) == 0);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_OK);
+    REQUIRE(chmod(path, 0400) == 0);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_OK);
+    /* Readable by group or others: refused, the message names the file and its mode. */
+    REQUIRE(chmod(path, 0644) == 0);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_EDENIED);
+    CHECK(strstr(err, path) != NULL);
+    CHECK(strstr(err, "0644") != NULL);
+    REQUIRE(chmod(path, 0640) == 0);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_EDENIED);
+    CHECK(strstr(err, "0640") != NULL);
+    REQUIRE(chmod(path, 0602) == 0);
+    CHECK_INT_EQ(sluice_fs_check_private(path, err, sizeof err), SLUICE_EDENIED);
+    /* A directory is no key file. */
+    CHECK_INT_EQ(sluice_fs_check_private(dir, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(sluice_fs_check_private("", err, sizeof err), SLUICE_EINVAL);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sluice-fs-XXXXXX");
@@ -70,6 +100,7 @@ int main(void)
     }
     RUN_TEST(test_write_and_read);
     RUN_TEST(test_write_refuses_existing_temp);
+    RUN_TEST(test_check_private);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     (void)system(cmd);

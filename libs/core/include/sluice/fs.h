@@ -3,7 +3,9 @@
  * write to a temporary name, fsync, rename into place, fsync the directory.
  * A reader of the final name sees either nothing (or the previous file) or
  * the whole new content, whatever moment the process or machine dies at.
- * Thread-safe (no shared state); every function sets no global but errno.
+ * Also the one check every secret file of every service goes through
+ * (sluice_fs_check_private). Thread-safe (no shared state); every function
+ * sets no global but errno.
  */
 #ifndef SLUICE_FS_H
 #define SLUICE_FS_H
@@ -31,5 +33,15 @@ int sluice_fs_write_atomic(const char *tmp_path, const char *path, const void *d
  * bound: out unchanged), SLUICE_EIO.
  */
 int sluice_fs_read_file(const char *path, sluice_buf *out);
+
+/*
+ * Checks that path names a regular file that neither its group nor others
+ * may read, write or run (mode & 077 == 0), so a secret in it is the owner's
+ * alone. 0 when it is; SLUICE_ENOTFOUND (no such file), SLUICE_EIO (cannot
+ * stat it), SLUICE_EINVAL (not a regular file) or SLUICE_EDENIED (readable
+ * by others: the message names the file and its mode, e.g. 0644, and says
+ * to chmod 600) with a message naming path in err. Touches nothing.
+ */
+int sluice_fs_check_private(const char *path, char *err, size_t errlen);
 
 #endif
