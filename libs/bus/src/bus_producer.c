@@ -49,7 +49,7 @@ typedef struct producer_entry {
     void *payload;
     size_t len;
     bool is_signed;                             /* the two headers below are sent */
-    char key_id[BUS_SIGN_KEY_ID_MAX + 1];     /* sluice-key-id */
+    char key_id[BUS_SIGN_KEY_ID_MAX + 1];       /* sluice-key-id */
     char signature[BUS_SIGN_SIGNATURE_LEN + 1]; /* sluice-signature */
 } producer_entry;
 

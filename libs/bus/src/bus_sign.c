@@ -89,8 +89,8 @@ static long sign_hex_decode(const char *text, size_t n, unsigned char *out, size
 }
 
 /* Parses one non-blank, non-comment line (n bytes at p) into k. */
-static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t line_no,
-                           char *err, size_t errlen)
+static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t line_no, char *err,
+                           size_t errlen)
 {
     if (n > SIGN_LINE_MAX) {
         return sluice_error_set(err, errlen, SLUICE_EPARSE, "line %zu: too long (over %d bytes)",
@@ -120,8 +120,8 @@ static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t 
         }
     }
     if (keys->count == BUS_SIGN_KEYS_MAX) {
-        return sluice_error_set(err, errlen, SLUICE_ETOOBIG, "line %zu: more than %d keys",
-                                line_no, BUS_SIGN_KEYS_MAX);
+        return sluice_error_set(err, errlen, SLUICE_ETOOBIG, "line %zu: more than %d keys", line_no,
+                                BUS_SIGN_KEYS_MAX);
     }
     sign_key *k = &keys->keys[keys->count];
     memcpy(k->id, p, id_len);
@@ -146,8 +146,7 @@ static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t 
     return SLUICE_OK;
 }
 
-int bus_sign_keys_parse(const char *text, size_t len, bus_sign_keys **out, char *err,
-                        size_t errlen)
+int bus_sign_keys_parse(const char *text, size_t len, bus_sign_keys **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (text == NULL) {
@@ -171,8 +170,8 @@ int bus_sign_keys_parse(const char *text, size_t len, bus_sign_keys **out, char 
         size_t n = nl != NULL ? (size_t)(nl - p) : len - pos;
         pos += n + (nl != NULL ? 1 : 0);
         if (memchr(p, '\0', n) != NULL) {
-            rc = sluice_error_set(err, errlen, SLUICE_EPARSE, "line %zu: holds a NUL byte",
-                                  line_no);
+            rc =
+                sluice_error_set(err, errlen, SLUICE_EPARSE, "line %zu: holds a NUL byte", line_no);
             break;
         }
         while (n > 0 && sign_blank(*p)) {

@@ -90,8 +90,9 @@ static void test_sign_verify(void)
     REQUIRE(keys != NULL);
     const char *payload = "{\"detail\":{}}";
     char sig[BUS_SIGN_SIGNATURE_LEN + 1];
-    CHECK_INT_EQ(bus_sign_message(keys, "sluice.requests", "pipe", 4, payload, strlen(payload), sig),
-                 SLUICE_OK);
+    CHECK_INT_EQ(
+        bus_sign_message(keys, "sluice.requests", "pipe", 4, payload, strlen(payload), sig),
+        SLUICE_OK);
     CHECK_INT_EQ((int)strlen(sig), BUS_SIGN_SIGNATURE_LEN);
     char again[BUS_SIGN_SIGNATURE_LEN + 1];
     CHECK_INT_EQ(

@@ -61,7 +61,7 @@ typedef struct bus_producer_config {
                              default 5000 */
     int close_timeout_ms; /* how long bus_producer_free flushes; default 1000 */
     const char *debug;    /* librdkafka debug contexts ("broker,msg"); NULL: none */
-    const bus_sign_keys *signer; /* borrowed, must outlive the producer; NULL: unsigned */
+    const bus_sign_keys *signer;          /* borrowed, must outlive the producer; NULL: unsigned */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
     void *ctx;                            /* passed to on_delivery */
 } bus_producer_config;

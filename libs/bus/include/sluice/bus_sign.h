@@ -39,13 +39,13 @@
 
 #include <stddef.h>
 
-#define BUS_SIGN_KEYS_MAX       16
-#define BUS_SIGN_KEY_ID_MAX     64
-#define BUS_SIGN_SECRET_MIN     32 /* bytes */
-#define BUS_SIGN_SECRET_MAX     128
-#define BUS_SIGN_FILE_MAX       16384
-#define BUS_SIGN_SIGNATURE_LEN  64 /* hex digits, without a terminator */
-#define BUS_SIGN_HEADER_KEY_ID  "sluice-key-id"
+#define BUS_SIGN_KEYS_MAX         16
+#define BUS_SIGN_KEY_ID_MAX       64
+#define BUS_SIGN_SECRET_MIN       32 /* bytes */
+#define BUS_SIGN_SECRET_MAX       128
+#define BUS_SIGN_FILE_MAX         16384
+#define BUS_SIGN_SIGNATURE_LEN    64 /* hex digits, without a terminator */
+#define BUS_SIGN_HEADER_KEY_ID    "sluice-key-id"
 #define BUS_SIGN_HEADER_SIGNATURE "sluice-signature"
 
 typedef struct bus_sign_keys bus_sign_keys;
