@@ -1135,6 +1135,7 @@ int api_redis_new(const api_redis_config *cfg, api_redis **out, char *err, size_
     pcfg.brokers = cfg->brokers;
     pcfg.client_id = "sluice-api";
     pcfg.linger_ms = 0;
+    pcfg.signer = cfg->signer;
     rc = bus_producer_new(&pcfg, &r->producer, err, errlen);
     if (rc != 0) {
         goto fail;

@@ -81,6 +81,8 @@ typedef struct engine_batch_ctx {
     size_t message_max;           /* the bus's message bound in bytes; 0: unbounded */
     const char *message_max_name; /* how the bound is configured, named in failures; NULL: none */
     size_t max_effects; /* stop taking requests once this many effects were made; 0: no limit */
+    const unsigned char *id_key; /* keys every step's ids (engine_ids.h); NULL: unkeyed */
+    size_t id_key_len;
 } engine_batch_ctx;
 
 /* One request: an input and where it came from. Everything is borrowed. */
