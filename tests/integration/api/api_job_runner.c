@@ -16,12 +16,15 @@
  *   fail-once   failure the first time the action runs, success afterwards
  *   hold        never answered (the action stays InProgress)
  *   skip        left alone, like Custom jobs (a provider served by external workers)
+ * Signs its requests and verifies the jobs it consumes with the bus key file
+ * named by SLUICE_BUS_KEY_FILE (required), as Sluice's services do.
  * Runs until SIGTERM / SIGINT. Prints "runner ready" on stdout once the
  * consumer has joined its group, and one line per job it answered.
  */
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
@@ -196,10 +199,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "runner: %s\n", err);
         return 2;
     }
+    bus_sign_keys *keys = NULL;
+    const char *key_file = getenv("SLUICE_BUS_KEY_FILE");
+    if (key_file == NULL || bus_sign_keys_load(key_file, &keys, err, sizeof err) != 0) {
+        fprintf(stderr, "runner: SLUICE_BUS_KEY_FILE: %s\n", key_file == NULL ? "not set" : err);
+        return 2;
+    }
     bus_producer_config pcfg;
     bus_producer_config_init(&pcfg);
     pcfg.brokers = argv[1];
     pcfg.client_id = "sluice-test-runner";
+    pcfg.signer = keys;
     if (bus_producer_new(&pcfg, &r.producer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);
         return 1;
@@ -213,6 +223,7 @@ int main(int argc, char **argv)
     ccfg.ntopics = 1;
     ccfg.deadletter_topic = bus_topics_get(&r.topics, BUS_TOPICS_DEADLETTER);
     ccfg.deadletter_producer = r.producer;
+    ccfg.verifier = keys;
     bus_consumer *consumer = NULL;
     if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);
@@ -238,5 +249,6 @@ int main(int argc, char **argv)
     }
     bus_consumer_free(consumer);
     bus_producer_free(r.producer);
+    bus_sign_keys_free(keys);
     return rc < 0 ? 1 : 0;
 }
