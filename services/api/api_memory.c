@@ -512,7 +512,7 @@ static int api_memory_job_ack(api_backend *b, const char *job_id, const char *no
         return SLUICE_ENOTFOUND;
     }
     const char *stored = json_string_value(json_object_get(job, "nonce"));
-    if (stored == NULL || stored[0] == '\0' || strcmp(stored, nonce) != 0) {
+    if (stored == NULL || stored[0] == '\0' || !sluice_secret_equal(stored, nonce)) {
         api_memory_leave(m);
         return SLUICE_EDENIED;
     }
