@@ -21,7 +21,9 @@
  *
  * Ids: each request's seed (the orchestrator: "<topic>/<partition>/<offset>")
  * seeds every id its step mints, so the same requests on the same state —
- * a redo after a conflict, a replay — give byte-identical effects.
+ * a redo after a conflict, a replay — give byte-identical effects. With
+ * ctx->id_key set the ids are HMAC-SHA256 under that key (engine_ids.h):
+ * still identical for a replay, unguessable without the key.
  *
  * Deleted pipelines: a request with deleted set (PipelineDeleted) is not
  * stepped; when it is new, its verdict is APPLIED with deleted set and the
