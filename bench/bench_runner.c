@@ -242,6 +242,7 @@ int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *e
     pcfg.brokers = cfg->brokers;
     pcfg.client_id = "sluice-bench-runner";
     pcfg.linger_ms = cfg->linger_ms;
+    pcfg.signer = cfg->signer;
     if (bus_producer_new(&pcfg, &r->producer, err, errlen) != SLUICE_OK) {
         bench_runner_free(r);
         return -1;

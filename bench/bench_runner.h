@@ -25,6 +25,7 @@
 
 #include "bench_stats.h"
 
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 
 #include <jansson.h>
@@ -47,7 +48,8 @@ typedef struct bench_runner_config {
     size_t nstages;
     const char *account;
     const char *region;
-    int linger_ms; /* the runner's producer linger */
+    int linger_ms;               /* the runner's producer linger */
+    const bus_sign_keys *signer; /* signs its requests (the orchestrator verifies); borrowed */
 } bench_runner_config;
 
 typedef struct bench_runner_counters {

@@ -295,7 +295,7 @@ static void bench_cpu_model(char *out, size_t outlen)
 static int bench_spawn(bench *b, bench_proc *p, const char *name, const char *group,
                        const char *instance)
 {
-    char env[13][300];
+    char env[15][1100];
     snprintf(env[0], sizeof env[0], "SLUICE_KAFKA_BROKERS=%s", b->brokers);
     snprintf(env[1], sizeof env[1], "SLUICE_TOPIC_PREFIX=%s", b->prefix);
     snprintf(env[2], sizeof env[2], "SLUICE_TOPIC_PARTITIONS=%" PRId64, b->cfg.partitions);
@@ -309,11 +309,15 @@ static int bench_spawn(bench *b, bench_proc *p, const char *name, const char *gr
     snprintf(env[10], sizeof env[10], "SLUICE_CONFIG_FILE=");
     snprintf(env[11], sizeof env[11], "SLUICE_REDIS_PASSWORD=");
     snprintf(env[12], sizeof env[12], "SLUICE_CLOCK_OFFSET_MS=0");
-    const char *envp[14];
-    for (int i = 0; i < 13; i++) {
+    snprintf(env[13], sizeof env[13], "SLUICE_BUS_KEY_FILE=%s",
+             testenv_require("SLUICE_TEST_BUS_KEY_FILE"));
+    snprintf(env[14], sizeof env[14], "SLUICE_ORCHESTRATOR_ID_KEY_FILE=%s",
+             testenv_require("SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE"));
+    const char *envp[16];
+    for (int i = 0; i < 15; i++) {
         envp[i] = env[i];
     }
-    envp[13] = NULL;
+    envp[15] = NULL;
     char log[1200];
     snprintf(log, sizeof log, "%s/%s%s.log", b->cfg.log_dir, b->prefix, name);
     char err[512];
@@ -977,6 +981,7 @@ static int bench_run(bench *b)
         .account = "123456789012",
         .region = "us-east-1",
         .linger_ms = (int)b->cfg.linger_ms,
+        .signer = testenv_bus_keys(),
     };
     if (bench_runner_new(&rcfg, &b->runner, err, sizeof err) != 0) {
         say("runner: %s", err);

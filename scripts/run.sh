@@ -112,6 +112,17 @@ if [[ ! -s $state/job-credential-keys ]]; then
     >"$state/job-credential-keys")
 fi
 export SLUICE_JOB_CREDENTIAL_KEYS_FILE="$state/job-credential-keys"
+# the bus signing key (api, orchestrator) and the orchestrator's id key: made once, mode 0600
+if [[ ! -s $state/bus-keys ]]; then
+  (umask 077 && printf 'run %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+    >"$state/bus-keys")
+fi
+if [[ ! -s $state/id-key ]]; then
+  (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$state/id-key")
+fi
+chmod 600 "$state/bus-keys" "$state/id-key"
+export SLUICE_BUS_KEY_FILE="$state/bus-keys"
+export SLUICE_ORCHESTRATOR_ID_KEY_FILE="$state/id-key"
 export SLUICE_ARTIFACTS_PORT="$artifacts_port"
 export SLUICE_ARTIFACTS_CREDENTIALS="$SLUICE_API_CREDENTIALS"
 export SLUICE_ARTIFACTS_DIR="${SLUICE_ARTIFACTS_DIR:-$state/artifacts}"

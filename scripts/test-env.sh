@@ -12,6 +12,8 @@
 #         SLUICE_TEST_KAFKA_DIR=<DIR/kafka>
 #         SLUICE_TEST_REDIS_DIR=<DIR/redis>
 #         SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE=<DIR/job-credential-keys>
+#         SLUICE_TEST_BUS_KEY_FILE=<DIR/bus-keys>            (mode 0600)
+#         SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE=<DIR/id-key>  (mode 0600)
 #       With SLUICE_TEST_SECURE=1 both run secured: Kafka with a SASL/SCRAM
 #       listener and ACLs (kafka.sh start --sasl, ACL prefix "sluice"), Redis
 #       with the ACL user "sluice" and the default user off; the passwords are
@@ -140,8 +142,14 @@ cmd_start() {
   # the job credential key the api signs with and sluice-artifacts verifies with
   (umask 077 && printf 'test %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
     >"$dir/job-credential-keys")
+  # the bus key every test signs and verifies with, the orchestrator's id key
+  (umask 077 && printf 'test %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
+    >"$dir/bus-keys" && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$dir/id-key")
+  chmod 600 "$dir/bus-keys" "$dir/id-key"
   cat >"$dir/env.tmp" <<EOF
 SLUICE_TEST_JOB_CREDENTIAL_KEYS_FILE=$dir/job-credential-keys
+SLUICE_TEST_BUS_KEY_FILE=$dir/bus-keys
+SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE=$dir/id-key
 SLUICE_TEST_KAFKA_BROKERS=127.0.0.1:$kport
 SLUICE_TEST_REDIS_HOST=127.0.0.1
 SLUICE_TEST_REDIS_PORT=$rport

@@ -27,6 +27,9 @@ static const sluice_config_var api_config_table[] = {
                       "orchestrator's setting of the same name must agree)"),
     SLUICE_CONFIG_STR("SLUICE_REDIS_HOST", api_config, redis_host, 1, "127.0.0.1", "Redis host"),
     SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", api_config, redis_port, 1, 65535, "6379", "Redis port"),
+    SLUICE_CONFIG_STR("SLUICE_BUS_KEY_FILE", api_config, bus_key_file, 0, "",
+                      "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
+                      "first key signs the api's requests, every key verifies sluice.jobs)"),
     SLUICE_CONFIG_STR("SLUICE_JOB_CREDENTIAL_KEYS_FILE", api_config, job_keys_file, 0, "",
                       "Key file of job credentials (lines '<key id> <secret>'; the first signs), "
                       "shared with sluice-artifacts; empty: an ephemeral key, with a warning"),

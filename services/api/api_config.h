@@ -39,6 +39,7 @@ typedef struct api_config {
     char jobs_group[256];               /* SLUICE_API_JOBS_GROUP */
     int64_t job_lease_s;                /* SLUICE_API_JOB_LEASE_S */
     char job_keys_file[1024];           /* SLUICE_JOB_CREDENTIAL_KEYS_FILE */
+    char bus_key_file[1024];            /* SLUICE_BUS_KEY_FILE (required: checked at start-up) */
     int64_t sigv4_max_skew_s;           /* SLUICE_API_SIGV4_MAX_SKEW_S */
     bool replay_cache;                  /* SLUICE_API_REPLAY_CACHE */
     int64_t replay_cache_entries;       /* SLUICE_API_REPLAY_CACHE_ENTRIES */

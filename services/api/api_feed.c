@@ -33,6 +33,8 @@ struct api_feed {
     bool thread_started;
     atomic_bool stop;
     atomic_bool healthy;
+    http_metrics_family *refused; /* NULL: not exported */
+    bus_consumer_stats counted;   /* the consumer's refusals already exported */
 };
 
 bus_consumer_verdict api_feed_handle(const api_env *env, const bus_envelope *envelope, char *reason,
@@ -66,6 +68,23 @@ static void api_feed_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Exports the signature refusals the consumer counted since the last call. */
+static void api_feed_export(api_feed *feed)
+{
+    if (feed->refused == NULL || feed->consumer == NULL) {
+        return;
+    }
+    bus_consumer_stats now;
+    bus_consumer_get_stats(feed->consumer, &now);
+    http_metrics_inc(feed->refused, (const char *[]){"unsigned"},
+                     (double)(now.refused_unsigned - feed->counted.refused_unsigned));
+    http_metrics_inc(feed->refused, (const char *[]){"unknown_key"},
+                     (double)(now.refused_unknown_key - feed->counted.refused_unknown_key));
+    http_metrics_inc(feed->refused, (const char *[]){"bad_signature"},
+                     (double)(now.refused_bad_signature - feed->counted.refused_bad_signature));
+    feed->counted = now;
+}
+
 static void *api_feed_main(void *arg)
 {
     api_feed *feed = arg;
@@ -80,6 +99,7 @@ static void *api_feed_main(void *arg)
             atomic_store(&feed->healthy, true);
         }
         int rc = bus_consumer_run_once(feed->consumer, api_feed_on_message, feed, API_FEED_POLL_MS);
+        api_feed_export(feed);
         if (rc >= 0) {
             atomic_store(&feed->healthy, !bus_consumer_auth_failed(feed->consumer));
         } else {
@@ -87,6 +107,7 @@ static void *api_feed_main(void *arg)
             atomic_store(&feed->healthy, false);
             bus_consumer_free(feed->consumer);
             feed->consumer = NULL;
+            memset(&feed->counted, 0, sizeof feed->counted); /* a new consumer counts from 0 */
             api_feed_sleep_ms(API_FEED_RECREATE_MS);
         }
     }
@@ -136,6 +157,14 @@ int api_feed_start(const api_feed_config *cfg, api_feed **out, char *err, size_t
     feed->cfg.source = PROTOCOL_SOURCE_API;
     feed->cfg.account = cfg->env->account;
     feed->cfg.region = cfg->env->region;
+    feed->cfg.verifier = cfg->verifier;
+    if (cfg->metrics != NULL) {
+        static const char *const reason[] = {"reason"};
+        feed->refused = http_metrics_counter(
+            cfg->metrics, "sluice_api_bus_refused_total",
+            "job messages dead-lettered before decoding: unsigned, unknown key id, bad signature",
+            reason, 1);
+    }
     rc = bus_consumer_new(&feed->cfg, &feed->consumer, err, errlen);
     if (rc != 0) {
         bus_security_wipe(&feed->security);

@@ -11,6 +11,9 @@
  * detail-types are skipped; a job document that can never be recorded is
  * dead-lettered; a storage failure is retried (the partition pauses and the
  * message comes back). Offsets are stored only after the job is recorded.
+ * With a verifier (the bus key set), a job message that is unsigned or not
+ * signed by a key of the set is dead-lettered before it is decoded and never
+ * recorded; the refusals are counted in sluice_api_bus_refused_total{reason}.
  *
  * Threads: api_feed_start starts one thread that owns the consumer;
  * api_feed_stop joins it. api_feed_handle is the pure-ish per-message step,
@@ -23,6 +26,8 @@
 
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
+#include "sluice/bus_sign.h"
+#include "sluice/http_metrics.h"
 #include "sluice/protocol_names.h"
 
 #include <stdbool.h>
@@ -36,6 +41,8 @@ typedef struct api_feed_config {
     const char *topic_prefix;     /* NULL: "sluice." */
     const char *group_id;         /* NULL: "sluice-api-jobs" */
     const bus_security *security; /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
+    const bus_sign_keys *verifier; /* borrowed, outlives the feed; NULL: jobs not verified */
+    http_metrics *metrics;         /* borrowed; NULL: refusals are not exported */
 } api_feed_config;
 
 /*

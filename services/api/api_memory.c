@@ -573,7 +573,7 @@ static int api_memory_job_ack(api_backend *b, const char *job_id, const char *no
     const char *owner = api_memory_text(job, "owner");
     const char *status = api_memory_text(job, "status");
     rc = 0;
-    if (stored[0] == '\0' || strcmp(stored, nonce) != 0) {
+    if (stored[0] == '\0' || !sluice_secret_equal(stored, nonce)) {
         rc = SLUICE_EDENIED;
     } else if (owner[0] != '\0') {
         rc = strcmp(owner, caller) == 0 ? 0 : SLUICE_EDENIED;

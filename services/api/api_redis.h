@@ -30,6 +30,7 @@
 #include "api_backend.h"
 
 #include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 
 #include <stddef.h>
 
@@ -49,7 +50,8 @@ typedef struct api_redis_config {
     const char *topic_prefix;     /* NULL: "sluice." */
     const char *account;          /* 12 digits; envelopes and ARNs */
     const char *region;
-    int send_timeout_ms; /* how long a request may take to reach Kafka; 0: 10000 */
+    int send_timeout_ms;         /* how long a request may take to reach Kafka; 0: 10000 */
+    const bus_sign_keys *signer; /* signs every request; borrowed, outlives the backend */
 } api_redis_config;
 
 /*

@@ -21,6 +21,7 @@
 #include "sluice/aws_jobcred.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
@@ -49,6 +50,7 @@ typedef struct api_service {
     model_registry *registry;
     aws_credentials *credentials;
     aws_jobcred_keys *job_keys;
+    bus_sign_keys *bus_keys;
     api_redis *redis;
     api_env env;
     http_metrics *metrics;
@@ -117,6 +119,25 @@ static int api_main_job_keys(api_service *s, char *err, size_t errlen)
     return rc;
 }
 
+/* The bus key set (SLUICE_BUS_KEY_FILE): required, private to its owner, well-formed. */
+static int api_main_bus_keys(api_service *s, char *err, size_t errlen)
+{
+    char detail[768];
+    if (s->cfg.bus_key_file[0] == '\0') {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
+                                "'<key-id> <hex secret>', mode 0600)");
+    }
+    int rc = bus_sign_keys_load(s->cfg.bus_key_file, &s->bus_keys, detail, sizeof detail);
+    if (rc != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "SLUICE_BUS_KEY_FILE: %s", detail);
+    }
+    SLUICE_INFO("requests signed with bus key '%s' of %s (%zu keys verify jobs)",
+                bus_sign_keys_signing_id(s->bus_keys), s->cfg.bus_key_file,
+                bus_sign_keys_count(s->bus_keys));
+    return 0;
+}
+
 static int api_main_start(api_service *s, char *err, size_t errlen)
 {
     int rc = model_registry_new_from_list(s->cfg.external_providers, &s->registry, err, errlen);
@@ -132,6 +153,10 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         rc = aws_credentials_parse(s->credentials, s->cfg.credentials, err, errlen);
     }
     memset(s->cfg.credentials, 0, sizeof s->cfg.credentials);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = api_main_bus_keys(s, err, errlen);
     if (rc != 0) {
         return rc;
     }
@@ -153,6 +178,7 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         .topic_prefix = s->cfg.topic_prefix,
         .account = s->cfg.account,
         .region = s->cfg.region,
+        .signer = s->bus_keys,
     };
     rc = api_redis_new(&rcfg, &s->redis, err, errlen);
     if (rc != 0) {
@@ -184,8 +210,13 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    api_feed_config fcfg = {&s->env, s->cfg.brokers, s->cfg.topic_prefix, s->cfg.jobs_group,
-                            &s->kafka_security};
+    api_feed_config fcfg = {.env = &s->env,
+                            .brokers = s->cfg.brokers,
+                            .topic_prefix = s->cfg.topic_prefix,
+                            .group_id = s->cfg.jobs_group,
+                            .security = &s->kafka_security,
+                            .verifier = s->bus_keys,
+                            .metrics = s->metrics};
     rc = api_feed_start(&fcfg, &s->feed, err, errlen);
     if (rc != 0) {
         return rc;
@@ -221,6 +252,7 @@ static void api_main_stop(api_service *s)
     http_metrics_free(s->metrics);
     aws_credentials_free(s->credentials);
     aws_jobcred_keys_free(s->job_keys);
+    bus_sign_keys_free(s->bus_keys); /* after the producer and the feed that borrow it */
     model_registry_free(s->registry);
     bus_security_wipe(&s->kafka_security);
     state_auth_wipe(&s->redis_auth);

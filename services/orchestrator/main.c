@@ -8,6 +8,7 @@
 #include "orch_batch.h"
 #include "orch_fault.h"
 #include "orch_handler.h"
+#include "orch_idkey.h"
 #include "orch_metrics.h"
 #include "orch_outbox.h"
 #include "orch_store.h"
@@ -18,6 +19,7 @@
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_metrics.h"
@@ -28,12 +30,46 @@
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
+#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LOOP_POLL_MS 20
+
+/*
+ * The bus key set (SLUICE_BUS_KEY_FILE) and the id key
+ * (SLUICE_ORCHESTRATOR_ID_KEY_FILE), both required. 0, or 2 (bad
+ * configuration) after logging why.
+ */
+static int load_keys(const orch_config *cfg, bus_sign_keys **bus_keys, unsigned char *id_key,
+                     size_t *id_key_len)
+{
+    char err[1024];
+    if (cfg->bus_key_file[0] == '\0') {
+        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
+                     "'<key-id> <hex secret>', mode 0600)");
+        return 2;
+    }
+    if (bus_sign_keys_load(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
+        return 2;
+    }
+    if (cfg->id_key_file[0] == '\0') {
+        SLUICE_ERROR("configuration: SLUICE_ORCHESTRATOR_ID_KEY_FILE is required (one hex "
+                     "secret of 32..128 bytes, mode 0600)");
+        return 2;
+    }
+    if (orch_idkey_load(cfg->id_key_file, id_key, id_key_len, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_ORCHESTRATOR_ID_KEY_FILE: %s", err);
+        return 2;
+    }
+    SLUICE_INFO("bus messages signed with key '%s' of %s (%zu keys verify)",
+                bus_sign_keys_signing_id(*bus_keys), cfg->bus_key_file,
+                bus_sign_keys_count(*bus_keys));
+    return 0;
+}
 
 int main(void)
 {
@@ -43,6 +79,9 @@ int main(void)
     state_redis *redis = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
+    bus_sign_keys *bus_keys = NULL;
+    static unsigned char id_key[ORCH_IDKEY_MAX];
+    size_t id_key_len = 0;
     http_server *server = NULL;
     orch_metrics metrics = {0};
     static orch_handler handler; /* holds the state cache: not on the stack */
@@ -72,8 +111,13 @@ int main(void)
         SLUICE_ERROR("configuration: %s", err);
         return 2;
     }
+    if (load_keys(&cfg, &bus_keys, id_key, &id_key_len) != 0) {
+        bus_sign_keys_free(bus_keys);
+        return 2;
+    }
     if (sluice_signal_install() != SLUICE_OK) {
         SLUICE_ERROR("cannot install signal handlers");
+        bus_sign_keys_free(bus_keys);
         return 1;
     }
     int64_t started = sluice_time_monotonic_ms();
@@ -121,7 +165,8 @@ int main(void)
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
-    pcfg.linger_ms = 0; /* a step's messages are sent together and flushed at once */
+    pcfg.linger_ms = 0;     /* a step's messages are sent together and flushed at once */
+    pcfg.signer = bus_keys; /* jobs, requests to itself, events, dead letters: all signed */
     pcfg.on_delivery = orch_outbox_on_delivery; /* why an op failed, for its retry policy */
     pcfg.ctx = &handler;
     pcfg.security = &security;
@@ -151,6 +196,7 @@ int main(void)
     ccfg.account = cfg.account;
     ccfg.region = cfg.region;
     ccfg.security = &security;
+    ccfg.verifier = bus_keys; /* an unsigned request is a dead letter, never a step */
     if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;
@@ -162,6 +208,8 @@ int main(void)
     handler.keep_terminal = (size_t)cfg.keep_terminal;
     handler.message_max = (size_t)cfg.bus_message_max;
     handler.group = cfg.group;
+    handler.id_key = id_key;
+    handler.id_key_len = id_key_len;
     handler.retry.max_attempts = (int)cfg.outbox_retry_attempts;
     handler.retry.base_ms = cfg.outbox_retry_backoff_ms;
     handler.retry.cap_ms = cfg.outbox_retry_backoff_max_ms;
@@ -211,6 +259,9 @@ int main(void)
         atomic_store(&health.kafka_ok,
                      !bus_consumer_auth_failed(consumer) && !bus_producer_auth_failed(producer));
         orch_metrics_update(&metrics, &handler.stats);
+        bus_consumer_stats bus_stats;
+        bus_consumer_get_stats(consumer, &bus_stats);
+        orch_metrics_update_bus(&metrics, &bus_stats);
         atomic_store(&health.loop_ms, mono);
     }
     SLUICE_INFO("orchestrator stopping");
@@ -231,6 +282,8 @@ out:
     }
     orch_handler_release(&handler);
     state_redis_free(redis);
+    bus_sign_keys_free(bus_keys);
+    OPENSSL_cleanse(id_key, sizeof id_key);
     orch_metrics_free(&metrics);
     bus_security_wipe(&security);
     state_auth_wipe(&redis_auth);

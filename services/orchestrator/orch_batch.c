@@ -532,6 +532,8 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
         .message_max = h->message_max,
         .message_max_name = "SLUICE_BUS_MESSAGE_MAX",
         .max_effects = ORCH_BATCH_OPS_MAX,
+        .id_key = h->id_key,
+        .id_key_len = h->id_key_len,
     };
     bool keep = true;
     size_t dropped = 0; /* parked requests handled and dropped from the list */
@@ -682,7 +684,8 @@ static void drop_pipeline(orch_handler *h, batch_req *r)
         .position = r->item->msg.offset,
         .deleted = true,
     };
-    engine_batch_ctx bctx = {.now_ms = orch_handler_now_ms(h)};
+    engine_batch_ctx bctx = {
+        .now_ms = orch_handler_now_ms(h), .id_key = h->id_key, .id_key_len = h->id_key_len};
     engine_batch_result res;
     (void)engine_batch_run(state, applied, &bctx, &breq, 1, &res);
     engine_batch_result_clear(&res);

@@ -64,6 +64,13 @@ const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_OUTBOX_RETRY_BACKOFF_MAX_MS", orch_config,
                       outbox_retry_backoff_max_ms, 1, 600000, "5000",
                       "longest wait between two attempts of a failing outbox op"),
+    SLUICE_CONFIG_STR("SLUICE_BUS_KEY_FILE", orch_config, bus_key_file, 0, "",
+                      "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
+                      "first key signs what the orchestrator produces, every key verifies "
+                      "sluice.requests)"),
+    SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_ID_KEY_FILE", orch_config, id_key_file, 0, "",
+                      "required: the secret (32..128 bytes as hex, mode 0600) that keys the ids, "
+                      "job ids and approval tokens the engine mints"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", orch_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

@@ -39,6 +39,8 @@ typedef struct orch_config {
     int64_t outbox_retry_attempts;   /* permanent failures of an op before its dead letter */
     int64_t outbox_retry_backoff_ms; /* first wait after an op failed; doubles */
     int64_t outbox_retry_backoff_max_ms;
+    char bus_key_file[1024]; /* SLUICE_BUS_KEY_FILE: required (checked by main) */
+    char id_key_file[1024];  /* SLUICE_ORCHESTRATOR_ID_KEY_FILE: required (checked by main) */
     char log_level[16];
 } orch_config;
 

@@ -64,11 +64,13 @@ typedef struct orch_handler {
     const char *region;
     int publish_timeout_ms;
     int64_t timer_lease_ms;
-    int64_t clock_offset_ms;  /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
-    size_t keep_terminal;     /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
-    size_t message_max;       /* the bus's message bound (SLUICE_BUS_MESSAGE_MAX); 0: none */
-    bool save_each;           /* save after every request: finding the one whose state is too big */
-    const char *group;        /* the consumer group, named in dead letters of ops */
+    int64_t clock_offset_ms; /* added to the wall clock (SLUICE_CLOCK_OFFSET_MS) */
+    size_t keep_terminal;    /* terminal executions a state keeps (SLUICE_STATE_KEEP_TERMINAL) */
+    size_t message_max;      /* the bus's message bound (SLUICE_BUS_MESSAGE_MAX); 0: none */
+    bool save_each;          /* save after every request: finding the one whose state is too big */
+    const char *group;       /* the consumer group, named in dead letters of ops */
+    const unsigned char *id_key; /* keys the ids the engine mints (orch_idkey.h); borrowed */
+    size_t id_key_len;
     orch_retry_policy retry;  /* outbox ops failing permanently: attempts, backoff */
     orch_retry_table failing; /* outbox entries that failed, with their attempts */
     int delivery_rc;          /* the latest failed delivery report (orch_outbox_on_delivery) */

@@ -62,6 +62,22 @@ void orch_metrics_init(orch_metrics *m)
     m->batch_seconds = http_metrics_histogram(
         m->registry, "sluice_orchestrator_batch_seconds",
         "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
+    static const char *const reason[] = {"reason"};
+    m->refused = http_metrics_counter(
+        m->registry, "sluice_orchestrator_bus_refused_total",
+        "requests dead-lettered before decoding: unsigned, unknown key id, bad signature", reason,
+        1);
+}
+
+void orch_metrics_update_bus(orch_metrics *m, const bus_consumer_stats *now)
+{
+    http_metrics_inc(m->refused, (const char *[]){"unsigned"},
+                     (double)(now->refused_unsigned - m->last_bus.refused_unsigned));
+    http_metrics_inc(m->refused, (const char *[]){"unknown_key"},
+                     (double)(now->refused_unknown_key - m->last_bus.refused_unknown_key));
+    http_metrics_inc(m->refused, (const char *[]){"bad_signature"},
+                     (double)(now->refused_bad_signature - m->last_bus.refused_bad_signature));
+    m->last_bus = *now;
 }
 
 void orch_metrics_update(orch_metrics *m, const orch_handler_stats *now)

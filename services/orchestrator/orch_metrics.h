@@ -11,6 +11,7 @@
 
 #include "orch_handler.h"
 
+#include "sluice/bus_consumer.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 
@@ -36,7 +37,9 @@ typedef struct orch_metrics {
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
     http_metrics_family *cache_hits, *oversized, *dead_lettered, *events_trimmed, *parked;
     http_metrics_family *batch_seconds;
+    http_metrics_family *refused; /* bus messages refused by signature, by reason */
     orch_handler_stats last;
+    bus_consumer_stats last_bus;
 } orch_metrics;
 
 /* Registers the orchestrator's metrics in a new registry (out of memory aborts). */
@@ -44,6 +47,9 @@ void orch_metrics_init(orch_metrics *m);
 
 /* Adds what the handler counted since the last call. */
 void orch_metrics_update(orch_metrics *m, const orch_handler_stats *now);
+
+/* Adds the signature refusals the requests consumer counted since the last call. */
+void orch_metrics_update_bus(orch_metrics *m, const bus_consumer_stats *now);
 
 /* Frees the registry. Accepts a zeroed m. */
 void orch_metrics_free(orch_metrics *m);

@@ -93,3 +93,17 @@ const char *testenv_binary_dir(void)
     const char *dir = getenv("SLUICE_BINARY_DIR");
     return dir != NULL ? dir : ".";
 }
+
+const bus_sign_keys *testenv_bus_keys(void)
+{
+    static bus_sign_keys *keys;
+    if (keys == NULL) {
+        char err[512];
+        const char *path = testenv_require("SLUICE_TEST_BUS_KEY_FILE");
+        if (bus_sign_keys_load(path, &keys, err, sizeof err) != 0) {
+            fprintf(stderr, "testenv: SLUICE_TEST_BUS_KEY_FILE: %s\n", err);
+            exit(2);
+        }
+    }
+    return keys;
+}

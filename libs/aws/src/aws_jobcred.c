@@ -11,6 +11,7 @@
 
 #include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
+#include "sluice/fs.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -290,6 +291,9 @@ int aws_jobcred_keys_parse(aws_jobcred_keys **out, const char *text, char *err, 
 
 aws_jobcred_keys *aws_jobcred_keys_load(const char *path, char *err, size_t errlen)
 {
+    if (path != NULL && sluice_fs_check_private(path, err, errlen) != SLUICE_OK) {
+        return NULL;
+    }
     FILE *f = path != NULL ? fopen(path, "rb") : NULL;
     if (f == NULL) {
         sluice_error_set(err, errlen, SLUICE_EIO, "cannot open job credential key file %s",

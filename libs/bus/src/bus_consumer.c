@@ -570,6 +570,53 @@ typedef struct consumer_entry {
     char reason[BUS_DEADLETTER_REASON_MAX];
 } consumer_entry;
 
+/* The value of the last header called name, or NULL (with *len 0). */
+static const void *consumer_header(rd_kafka_headers_t *hdrs, const char *name, size_t *len)
+{
+    const void *value = NULL;
+    *len = 0;
+    if (hdrs == NULL ||
+        rd_kafka_header_get_last(hdrs, name, &value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *len = 0;
+        return NULL;
+    }
+    return value;
+}
+
+/*
+ * Verifies m's signature headers (the verifier is set). true when they are
+ * good; otherwise e gets verdict REJECT with the reason, the refusal is
+ * counted, and false is returned (nothing of the payload was looked at).
+ */
+static bool consumer_verify(bus_consumer *c, rd_kafka_message_t *m, const char *topic,
+                            consumer_entry *e)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        hdrs = NULL;
+    }
+    size_t idlen = 0;
+    size_t siglen = 0;
+    const void *id = consumer_header(hdrs, BUS_SIGN_HEADER_KEY_ID, &idlen);
+    const void *sig = consumer_header(hdrs, BUS_SIGN_HEADER_SIGNATURE, &siglen);
+    bus_sign_failure why = BUS_SIGN_UNSIGNED;
+    if (bus_sign_verify(c->cfg.verifier, topic, m->key, m->key_len, m->payload, m->len, id, idlen,
+                        sig, siglen, &why, e->reason, sizeof e->reason) == SLUICE_OK) {
+        return true;
+    }
+    if (why == BUS_SIGN_UNSIGNED) {
+        c->stats.refused_unsigned++;
+    } else if (why == BUS_SIGN_UNKNOWN_KEY) {
+        c->stats.refused_unknown_key++;
+    } else {
+        c->stats.refused_bad_signature++;
+    }
+    e->verdict = BUS_CONSUMER_REJECT;
+    SLUICE_WARN("kafka consumer: %s[%d]@%lld refused: %s", topic, (int)m->partition,
+                (long long)m->offset, e->reason);
+    return false;
+}
+
 /*
  * Takes m (ownership passes to e) and decodes it. false when the message is
  * to be skipped (fetched before its partition's pause took effect: it comes
@@ -591,6 +638,9 @@ static bool consumer_prepare(bus_consumer *c, rd_kafka_message_t *m, consumer_en
     e->m = m;
     e->topic = topic;
     e->attempt = (r != NULL && r->offset == m->offset) ? r->attempts + 1 : 1;
+    if (c->cfg.verifier != NULL && !consumer_verify(c, m, topic, e)) {
+        return true;
+    }
     int rc = bus_envelope_decode(m->payload, m->len, c->cfg.max_message_bytes, &e->env, e->reason,
                                  sizeof e->reason);
     if (rc == SLUICE_ENOMEM) {

@@ -2,7 +2,8 @@
  * bus_producer.c — idempotent Kafka producer with an in-flight list that
  * survives fatal errors (see bus_producer.h).
  *
- * Every message lives in one allocation (entry header, topic, key, payload)
+ * Every message lives in one allocation (entry header with its signature
+ * headers, topic, key, payload)
  * on a doubly-linked list in send order, from bus_producer_send until its
  * outcome is known. librdkafka borrows the key and payload from the entry
  * (no copy flag) and carries the entry pointer as the message opaque; an
@@ -29,6 +30,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +51,9 @@ typedef struct producer_entry {
     size_t keylen;
     void *payload;
     size_t len;
+    bool is_signed;                             /* the two headers below are sent */
+    char key_id[BUS_SIGN_KEY_ID_MAX + 1];       /* sluice-key-id */
+    char signature[BUS_SIGN_SIGNATURE_LEN + 1]; /* sluice-signature */
 } producer_entry;
 
 struct bus_producer {
@@ -217,10 +222,22 @@ static void producer_pump(bus_producer *p)
 {
     while (p->pending != NULL && p->rk != NULL && !p->fatal) {
         producer_entry *e = p->pending;
-        rd_kafka_resp_err_t err =
-            rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(e->topic), RD_KAFKA_V_KEY(e->key, e->keylen),
-                              RD_KAFKA_V_VALUE(e->payload, e->len), RD_KAFKA_V_MSGFLAGS(0),
-                              RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t err;
+        if (e->is_signed) {
+            /* Header values are copied by librdkafka. */
+            err = rd_kafka_producev(
+                p->rk, RD_KAFKA_V_TOPIC(e->topic), RD_KAFKA_V_KEY(e->key, e->keylen),
+                RD_KAFKA_V_VALUE(e->payload, e->len), RD_KAFKA_V_MSGFLAGS(0),
+                RD_KAFKA_V_HEADER(BUS_SIGN_HEADER_KEY_ID, e->key_id, (ssize_t)strlen(e->key_id)),
+                RD_KAFKA_V_HEADER(BUS_SIGN_HEADER_SIGNATURE, e->signature,
+                                  (ssize_t)BUS_SIGN_SIGNATURE_LEN),
+                RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+        } else {
+            err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(e->topic),
+                                    RD_KAFKA_V_KEY(e->key, e->keylen),
+                                    RD_KAFKA_V_VALUE(e->payload, e->len), RD_KAFKA_V_MSGFLAGS(0),
+                                    RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+        }
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             e->queued = true;
             p->pending = e->next;
@@ -415,6 +432,16 @@ int bus_producer_send(bus_producer *p, const char *topic, const void *key, size_
     e->len = len;
     if (len > 0) {
         memcpy(e->payload, payload, len);
+    }
+    e->is_signed = false;
+    if (p->cfg.signer != NULL) {
+        if (bus_sign_message(p->cfg.signer, e->topic, e->key, e->keylen, e->payload, e->len,
+                             e->signature) != SLUICE_OK) {
+            free(e);
+            return SLUICE_EINTERNAL;
+        }
+        snprintf(e->key_id, sizeof e->key_id, "%s", bus_sign_keys_signing_id(p->cfg.signer));
+        e->is_signed = true;
     }
     e->seq = p->next_seq++;
     e->queued = false;

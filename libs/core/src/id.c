@@ -6,7 +6,10 @@
 #include "sluice/error.h"
 
 #include <limits.h>
+#include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 int sluice_random_bytes(void *buf, size_t n)
 {
@@ -61,4 +64,18 @@ bool sluice_uuid_is_valid(const char *text)
         }
     }
     return text[SLUICE_UUID_LEN] == '\0';
+}
+
+bool sluice_secret_equal(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) {
+        return false;
+    }
+    unsigned char da[SHA256_DIGEST_LENGTH];
+    unsigned char db[SHA256_DIGEST_LENGTH];
+    if (SHA256((const unsigned char *)a, strlen(a), da) == NULL ||
+        SHA256((const unsigned char *)b, strlen(b), db) == NULL) {
+        return false;
+    }
+    return CRYPTO_memcmp(da, db, sizeof da) == 0;
 }

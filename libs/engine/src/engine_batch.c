@@ -376,7 +376,7 @@ size_t engine_batch_run(engine_state *state, json_t *progress, const engine_batc
             break; /* what follows waits for the tombstone */
         }
         engine_ids_seeded ids;
-        engine_ids_seeded_init(&ids, req->seed);
+        engine_ids_seeded_init_keyed(&ids, req->seed, ctx->id_key, ctx->id_key_len);
         engine_ctx ectx = {
             .now_ms = ctx->now_ms,
             .ids = engine_ids_seeded_source(&ids),

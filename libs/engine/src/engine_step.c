@@ -13,6 +13,7 @@
 #include "engine_machine.h"
 #include "engine_util.h"
 #include "sluice/error.h"
+#include "sluice/id.h"
 #include "sluice/protocol_arn.h"
 #include "sluice/time.h"
 
@@ -482,7 +483,7 @@ static void engine_step_approval(engine_machine *m)
     for (size_t i = 0; i < m->state->nexecs; i++) {
         engine_execution *x = m->state->execs[i];
         if (x->pipeline_version != plan->version || s >= x->nstages || a >= x->stages[s].nactions ||
-            !engine_util_str_eq(x->stages[s].actions[a].token, in->token)) {
+            !sluice_secret_equal(x->stages[s].actions[a].token, in->token)) {
             continue;
         }
         engine_step_where w = {.x = x, .s = s, .a = a};

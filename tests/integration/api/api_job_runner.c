@@ -17,6 +17,8 @@
  *   hold        never answered (the action stays InProgress); prints "held PIPELINE
  *               ACTION JOB_ID"
  *   skip        left alone, like Custom jobs (a provider served by external workers)
+ * Signs its requests and verifies the jobs it consumes with the bus key file
+ * named by SLUICE_BUS_KEY_FILE (required), as Sluice's services do.
  * Runs until SIGTERM / SIGINT. Prints "runner ready" on stdout once the
  * consumer has joined its group, and one line per job it answered.
  */
@@ -24,6 +26,7 @@
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 #include "sluice/config.h"
 #include "sluice/error.h"
@@ -217,11 +220,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "runner: configuration: %s\n", err);
         return 2;
     }
+    bus_sign_keys *keys = NULL;
+    const char *key_file = getenv("SLUICE_BUS_KEY_FILE");
+    if (key_file == NULL || bus_sign_keys_load(key_file, &keys, err, sizeof err) != 0) {
+        fprintf(stderr, "runner: SLUICE_BUS_KEY_FILE: %s\n", key_file == NULL ? "not set" : err);
+        return 2;
+    }
     bus_producer_config pcfg;
     bus_producer_config_init(&pcfg);
     pcfg.brokers = argv[1];
     pcfg.client_id = "sluice-test-runner";
     pcfg.security = &security;
+    pcfg.signer = keys;
     if (bus_producer_new(&pcfg, &r.producer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);
         return 1;
@@ -236,6 +246,7 @@ int main(int argc, char **argv)
     ccfg.deadletter_topic = bus_topics_get(&r.topics, BUS_TOPICS_DEADLETTER);
     ccfg.deadletter_producer = r.producer;
     ccfg.security = &security;
+    ccfg.verifier = keys;
     bus_consumer *consumer = NULL;
     if (bus_consumer_new(&ccfg, &consumer, err, sizeof err) != 0) {
         fprintf(stderr, "runner: %s\n", err);
@@ -261,5 +272,6 @@ int main(int argc, char **argv)
     }
     bus_consumer_free(consumer);
     bus_producer_free(r.producer);
+    bus_sign_keys_free(keys);
     return rc < 0 ? 1 : 0;
 }

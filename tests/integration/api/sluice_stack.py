@@ -128,6 +128,11 @@ class Stack:
             self.job_keys_file = os.path.join(self.logdir, "job-credential-keys")
             with open(os.open(self.job_keys_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
                 f.write("test " + secrets.token_hex(32) + "\n")
+        # the bus key (every producer of requests and jobs signs) and the orchestrator's id key
+        self.bus_key_file = self._secret_file(env, "SLUICE_TEST_BUS_KEY_FILE", "bus-keys",
+                                              "test " + secrets.token_hex(32) + "\n")
+        self.id_key_file = self._secret_file(env, "SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE", "id-key",
+                                             secrets.token_hex(32))
         credentials = ",".join(f"{key}:{secret}:{role}:{role}" for role, (key, secret) in KEYS.items())
         self.service_env = dict(os.environ)
         self.service_env.update({
@@ -141,6 +146,8 @@ class Stack:
             "SLUICE_API_BIND": "127.0.0.1",
             "SLUICE_API_CREDENTIALS": credentials,
             "SLUICE_JOB_CREDENTIAL_KEYS_FILE": self.job_keys_file,
+            "SLUICE_BUS_KEY_FILE": self.bus_key_file,
+            "SLUICE_ORCHESTRATOR_ID_KEY_FILE": self.id_key_file,
             "SLUICE_API_REPLY_TIMEOUT_MS": "5000",
             "SLUICE_API_JOBS_GROUP": group + "api-jobs-" + self.prefix.rstrip("."),
             "SLUICE_ORCHESTRATOR_PORT": "0",
@@ -163,6 +170,16 @@ class Stack:
         except BaseException:
             self.close(dump=True)
             raise
+
+    def _secret_file(self, env, name, filename, content):
+        """The fixture's file named by env[name], or a new mode-0600 one in the log dir."""
+        path = env.get(name)
+        if path and os.path.exists(path):
+            return path
+        path = os.path.join(self.logdir, filename)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(content)
+        return path
 
     # ---- processes -----------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ def main():
     keys = os.path.join(work, "job-keys")
     with open(keys, "w") as f:
         f.write("k1 " + JOB_KEY.hex() + "\n")
+    os.chmod(keys, 0o600)  # a secret file readable by others is refused
     env = service_env(port, os.path.join(work, "data"), AKID, SECRET,
                       SLUICE_ARTIFACTS_MIN_PART_SIZE="1048576",
                       SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys)

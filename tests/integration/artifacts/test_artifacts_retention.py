@@ -76,6 +76,7 @@ def main():
     keys = os.path.join(work, "job-keys")
     with open(keys, "w") as f:
         f.write("k1 " + JOB_KEY.hex() + "\n")
+    os.chmod(keys, 0o600)  # a secret file readable by others is refused
     port = free_port()
     env = service_env(port, os.path.join(work, "data"), AKID, SECRET,
                       SLUICE_JOB_CREDENTIAL_KEYS_FILE=keys,

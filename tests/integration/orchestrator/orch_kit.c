@@ -215,6 +215,7 @@ void kit_init(orch_kit *kit, const char *name)
     bus_producer_config_init(&pcfg);
     pcfg.brokers = kit->brokers;
     pcfg.client_id = "orch-kit";
+    pcfg.signer = testenv_bus_keys(); /* the orchestrator refuses unsigned requests */
     if (bus_producer_new(&pcfg, &kit->producer, err, sizeof err) != SLUICE_OK) {
         kit_die("producer", err);
     }
@@ -255,6 +256,9 @@ void kit_orch_start(orch_kit *kit, int slot, const char *extra_env)
         setenv("SLUICE_OUTBOX_SWEEP_MS", "1000", 1);
         setenv("SLUICE_LOG_LEVEL", "info", 1);
         setenv("SLUICE_KAFKA_SESSION_TIMEOUT_MS", "6000", 1);
+        setenv("SLUICE_BUS_KEY_FILE", testenv_require("SLUICE_TEST_BUS_KEY_FILE"), 1);
+        setenv("SLUICE_ORCHESTRATOR_ID_KEY_FILE",
+               testenv_require("SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE"), 1);
         char instance[32];
         snprintf(instance, sizeof instance, "orch%d", slot);
         setenv("SLUICE_ORCHESTRATOR_INSTANCE", instance, 1);

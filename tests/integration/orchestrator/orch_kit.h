@@ -4,7 +4,8 @@
  * scripted job runner that answers jobs the way each test says.
  *
  * A kit owns a unique topic prefix (so tests never see each other's
- * messages), a Redis connection, a producer for requests, and consumers of the
+ * messages), a Redis connection, a producer for requests (signed with the
+ * fixture's bus key, which the orchestrators it starts hold), and consumers of the
  * jobs and events topics that record everything they see. kit_pump drives
  * both consumers; jobs are answered by the policy at once unless it says
  * KIT_JOB_HOLD, in which case the test answers later with kit_answer_job.

@@ -46,8 +46,21 @@ static void test_validation(void)
     CHECK(!sluice_uuid_is_valid(""));
 }
 
+static void test_secret_equal(void)
+{
+    CHECK(sluice_secret_equal("7f3c-token", "7f3c-token"));
+    CHECK(sluice_secret_equal("", ""));
+    CHECK(!sluice_secret_equal("7f3c-token", "7f3c-tokem"));
+    CHECK(!sluice_secret_equal("7f3c-token", "7f3c-toke"));
+    CHECK(!sluice_secret_equal("7f3c-token", ""));
+    CHECK(!sluice_secret_equal(NULL, "x"));
+    CHECK(!sluice_secret_equal("x", NULL));
+    CHECK(!sluice_secret_equal(NULL, NULL));
+}
+
 int main(void)
 {
+    RUN_TEST(test_secret_equal);
     RUN_TEST(test_shape);
     RUN_TEST(test_from_bytes);
     RUN_TEST(test_unique);

@@ -127,6 +127,44 @@ static void test_ids_deterministic(void)
     CHECK_STR_EQ(a, b);
 }
 
+static void test_ids_keyed(void)
+{
+    static const unsigned char key1[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    static const unsigned char key2[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    char plain[ENGINE_ID_LEN + 1];
+    char a[ENGINE_ID_LEN + 1];
+    char b[ENGINE_ID_LEN + 1];
+    /* Keyed: not the unkeyed id, different per key, stable for the same key (a replay). */
+    engine_ids_derive("sluice.requests/0/42", 0, plain);
+    engine_ids_derive_keyed(key1, sizeof key1, "sluice.requests/0/42", 0, a);
+    engine_ids_derive_keyed(key1, sizeof key1, "sluice.requests/0/42", 0, b);
+    CHECK_STR_EQ(a, b);
+    CHECK(sluice_uuid_is_valid(a));
+    CHECK(strcmp(a, plain) != 0);
+    engine_ids_derive_keyed(key2, sizeof key2, "sluice.requests/0/42", 0, b);
+    CHECK(strcmp(a, b) != 0);
+    engine_ids_derive_keyed(key1, sizeof key1, "sluice.requests/0/42", 1, b);
+    CHECK(strcmp(a, b) != 0);
+    /* No key: the unkeyed id. */
+    engine_ids_derive_keyed(NULL, 0, "sluice.requests/0/42", 0, b);
+    CHECK_STR_EQ(b, plain);
+
+    engine_ids_seeded s1;
+    engine_ids_seeded s2;
+    engine_ids_seeded_init_keyed(&s1, "sluice.requests/0/42", key1, sizeof key1);
+    engine_ids_seeded_init_keyed(&s2, "sluice.requests/0/42", key1, sizeof key1);
+    engine_id_source src1 = engine_ids_seeded_source(&s1);
+    engine_id_source src2 = engine_ids_seeded_source(&s2);
+    for (int i = 0; i < 3; i++) {
+        engine_ids_next(&src1, a);
+        engine_ids_next(&src2, b);
+        CHECK_STR_EQ(a, b);
+        char want[ENGINE_ID_LEN + 1];
+        engine_ids_derive_keyed(key1, sizeof key1, "sluice.requests/0/42", (uint64_t)i, want);
+        CHECK_STR_EQ(a, want);
+    }
+}
+
 /* ---- plans -------------------------------------------------------------------------- */
 
 static void test_plan_from_model_and_json(void)
@@ -1297,6 +1335,7 @@ int main(void)
 {
     RUN_TEST(test_records_dirty_and_merge);
     RUN_TEST(test_ids_deterministic);
+    RUN_TEST(test_ids_keyed);
     RUN_TEST(test_plan_from_model_and_json);
     RUN_TEST(test_state_round_trip_and_rejects);
     RUN_TEST(test_eviction_and_archive);

@@ -456,9 +456,35 @@ static void test_batch_bounds_events(void)
     fx_free(&f);
 }
 
+/* The same requests with an id key: other ids (unguessable without it), the same for a replay. */
+static void test_keyed_ids(void)
+{
+    static const unsigned char key[32] = {0x5e, 0xc7, 0x37};
+    engine_batch_ctx keyed = ctx0;
+    keyed.id_key = key;
+    keyed.id_key_len = sizeof key;
+    char ids[3][64];
+    const engine_batch_ctx *ctxs[3] = {&ctx0, &keyed, &keyed};
+    for (int k = 0; k < 3; k++) {
+        fixture f;
+        fx_init(&f);
+        fx_add(&f, ENGINE_INPUT_PIPELINE_UPDATED, 10)->update.pipeline = f.model;
+        fx_add(&f, ENGINE_INPUT_START, 11)->request_id = "r1";
+        engine_batch_result results[8];
+        REQUIRE(run(&f, ctxs[k], results) == 2);
+        REQUIRE(f.state->nexecs == 1);
+        snprintf(ids[k], sizeof ids[k], "%s", f.state->execs[0]->id);
+        clear_all(results, 2);
+        fx_free(&f);
+    }
+    CHECK(strcmp(ids[0], ids[1]) != 0);
+    CHECK_STR_EQ(ids[1], ids[2]);
+}
+
 int main(void)
 {
     RUN_TEST(test_batch_and_replay);
+    RUN_TEST(test_keyed_ids);
     RUN_TEST(test_conflict_redo_is_identical);
     RUN_TEST(test_effect_limit_splits);
     RUN_TEST(test_malformed_is_rejected);

@@ -85,7 +85,10 @@ typedef enum { AWS_JOBCRED_READ, AWS_JOBCRED_WRITE } aws_jobcred_access;
  */
 int aws_jobcred_keys_parse(aws_jobcred_keys **out, const char *text, char *err, size_t errlen);
 
-/* Reads and parses the key file at path (at most 64 KiB). NULL with err set on failure. */
+/*
+ * Reads and parses the key file at path (at most 64 KiB), refusing a file its group or others
+ * may access (sluice_fs_check_private). NULL with err set on failure.
+ */
 aws_jobcred_keys *aws_jobcred_keys_load(const char *path, char *err, size_t errlen);
 
 /* Wipes and frees. Accepts NULL. */

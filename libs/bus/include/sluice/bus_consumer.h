@@ -3,6 +3,12 @@
  * stores an offset only after the handler says the message's effect is
  * durable, dead-letters what it cannot use, and never stops on a bad message.
  *
+ * With a verifier (a bus_sign.h key set) in its configuration, each message's
+ * signature headers are verified first, before anything of the payload is
+ * decoded: an unsigned message, one signed with a key id the set does not
+ * hold, or one whose signature does not match is a dead letter with that
+ * precise reason, its offset is stored, and the handler never sees it.
+ *
  * Each message is decoded and validated as an EventBridge envelope, then:
  *   - malformed (not an envelope; the reason is precise): a dead letter with
  *     that reason is produced to the dead-letter topic and waited for, then
@@ -36,6 +42,7 @@
 
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_sign.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,13 +102,18 @@ typedef struct bus_consumer_config {
     const char *instance_id;           /* static group membership (group.instance.id): a member
                                           restarted with the same id takes its partitions back at
                                           once, without a rebalance; NULL or "": dynamic */
+    const bus_sign_keys *verifier;     /* borrowed, must outlive the consumer; NULL: messages
+                                          are not verified */
 } bus_consumer_config;
 
 typedef struct bus_consumer_stats {
     uint64_t handled;      /* DONE */
     uint64_t retried;      /* RETRY (each time) */
-    uint64_t deadlettered; /* malformed or REJECT, dead letter delivered */
+    uint64_t deadlettered; /* malformed, refused or REJECT, dead letter delivered */
     uint64_t rebalances;
+    uint64_t refused_unsigned;      /* verifier set: no signature headers */
+    uint64_t refused_unknown_key;   /* verifier set: a key id not in the set */
+    uint64_t refused_bad_signature; /* verifier set: the signature does not match */
 } bus_consumer_stats;
 
 /* Fills cfg with the defaults above (required fields NULL). */

@@ -16,6 +16,11 @@
  * was persisted without its report arriving is sent twice: delivery is at
  * least once, and consumers drop duplicates by envelope id.
  *
+ * Signing: with a signer (a bus_sign.h key set) in its configuration, every
+ * message is signed once, in bus_producer_send, and carries the signature
+ * headers of bus_sign.h on every attempt, re-sends after a fatal error
+ * included.
+ *
  * Threads: a producer belongs to one thread. Delivery reports and the
  * on_delivery callback run on that thread, inside bus_producer_send, _poll,
  * _flush, _send_sync and _free — call bus_producer_poll regularly when not
@@ -27,6 +32,8 @@
 #include "sluice/bus_security.h"
 
 #include <stdbool.h>
+#include "sluice/bus_sign.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +65,7 @@ typedef struct bus_producer_config {
     int close_timeout_ms; /* how long bus_producer_free flushes; default 1000 */
     const char *debug;    /* librdkafka debug contexts ("broker,msg"); NULL: none */
     const bus_security *security;         /* SASL/TLS settings, copied; NULL: PLAINTEXT */
+    const bus_sign_keys *signer;          /* borrowed, must outlive the producer; NULL: unsigned */
     bus_producer_delivery_fn on_delivery; /* may be NULL */
     void *ctx;                            /* passed to on_delivery */
 } bus_producer_config;
@@ -87,7 +95,8 @@ int bus_producer_new(const bus_producer_config *cfg, bus_producer **out, char *e
  * arrives through on_delivery — with *seq (if non-NULL) set to its sequence
  * number (the first is 1). SLUICE_ETOOBIG when len exceeds max_message_bytes,
  * SLUICE_EAGAIN when the in-flight list stayed full for send_timeout_ms,
- * SLUICE_EINVAL for a NULL topic, SLUICE_ENOMEM; nothing is queued then.
+ * SLUICE_EINVAL for a NULL topic, SLUICE_ENOMEM, SLUICE_EINTERNAL when
+ * signing failed; nothing is queued then.
  */
 int bus_producer_send(bus_producer *p, const char *topic, const void *key, size_t keylen,
                       const void *payload, size_t len, uint64_t *seq);

@@ -1,7 +1,7 @@
 /*
  * id.h — identifiers: UUID version 4 from OpenSSL's CSPRNG, lowercase, as
- * CodePipeline's execution ids, job ids and approval tokens are.
- * Thread-safe.
+ * CodePipeline's execution ids, job ids and approval tokens are; and the one
+ * constant-time comparison of such secrets. Thread-safe.
  */
 #ifndef SLUICE_ID_H
 #define SLUICE_ID_H
@@ -23,5 +23,14 @@ bool sluice_uuid_is_valid(const char *text);
 
 /* Fills buf with n cryptographically random bytes. 0, or SLUICE_EIO. */
 int sluice_random_bytes(void *buf, size_t n);
+
+/*
+ * True when the secrets a and b (NUL-terminated) are equal; false when
+ * either is NULL. Constant-time: the SHA-256 digests of both are compared
+ * with CRYPTO_memcmp, so the time taken tells nothing about where they
+ * differ, nor about the stored one's length. For tokens, nonces and the
+ * like; never strcmp a secret.
+ */
+bool sluice_secret_equal(const char *a, const char *b);
 
 #endif

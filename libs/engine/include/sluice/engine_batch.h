@@ -21,7 +21,9 @@
  *
  * Ids: each request's seed (the orchestrator: "<topic>/<partition>/<offset>")
  * seeds every id its step mints, so the same requests on the same state —
- * a redo after a conflict, a replay — give byte-identical effects.
+ * a redo after a conflict, a replay — give byte-identical effects. With
+ * ctx->id_key set the ids are HMAC-SHA256 under that key (engine_ids.h):
+ * still identical for a replay, unguessable without the key.
  *
  * Deleted pipelines: a request with deleted set (PipelineDeleted) is not
  * stepped; when it is new, its verdict is APPLIED with deleted set and the
@@ -81,6 +83,8 @@ typedef struct engine_batch_ctx {
     size_t message_max;           /* the bus's message bound in bytes; 0: unbounded */
     const char *message_max_name; /* how the bound is configured, named in failures; NULL: none */
     size_t max_effects; /* stop taking requests once this many effects were made; 0: no limit */
+    const unsigned char *id_key; /* keys every step's ids (engine_ids.h); NULL: unkeyed */
+    size_t id_key_len;
 } engine_batch_ctx;
 
 /* One request: an input and where it came from. Everything is borrowed. */
