@@ -4,6 +4,9 @@
 #   bench/run.sh [BUILD_DIR]        (default: build, relative to the repository)
 #   bench/run.sh artifacts [--smoke] [BUILD_DIR]
 #                                   the artifact store beside nginx (bench/artifacts_bench.sh)
+#   bench/run.sh notifier [BUILD_DIR]
+#                                   sluice-notifier: pattern matching and event -> webhook
+#                                   (bench/notifier_bench.c; SLUICE_BENCH_PATTERNS, _EVENTS, _RATE)
 #
 # Configures BUILD_DIR if it has no build files yet, builds the benchmark and
 # the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
@@ -25,6 +28,11 @@ if [[ ${1:-} == artifacts ]]; then
   exec "$root/bench/artifacts_bench.sh" "$@"
 fi
 
+mode=orchestrator
+if [[ ${1:-} == notifier ]]; then
+  mode=notifier
+  shift
+fi
 build=${1:-build}
 case $build in /*) ;; *) build="$root/$build" ;; esac
 
@@ -34,9 +42,16 @@ if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
   command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
 fi
-sluice_log "building the benchmark and the orchestrator in $build"
-cmake --build "$build" -j2 --target sluice_orchestrator_bench sluice_orchestrator >&2
-bench_bin="$build/bench/sluice-orchestrator-bench"
+if [[ $mode == notifier ]]; then
+  sluice_log "building the notifier benchmark and the notifier in $build"
+  cmake --build "$build" -j2 --target sluice_notifier_bench sluice_notifier >&2
+  bench_bin="$build/bench/sluice-notifier-bench"
+  export SLUICE_BENCH_NOTIFIER="$build/services/notifier/sluice-notifier"
+else
+  sluice_log "building the benchmark and the orchestrator in $build"
+  cmake --build "$build" -j2 --target sluice_orchestrator_bench sluice_orchestrator >&2
+  bench_bin="$build/bench/sluice-orchestrator-bench"
+fi
 [[ -x $bench_bin ]] || sluice_die "$bench_bin was not built"
 
 logs="$build/bench-logs"
@@ -53,7 +68,7 @@ trap 'exit 130' INT TERM
 sluice_log "starting Kafka and Redis"
 "$root/scripts/test-env.sh" start "$envdir" >&2
 
-figures="$logs/figures-$(date +%Y%m%d-%H%M%S).txt"
+figures="$logs/figures-$mode-$(date +%Y%m%d-%H%M%S).txt"
 rc=0
 SLUICE_TEST_ENV_FILE="$envdir/env" SLUICE_BINARY_DIR="$build" SLUICE_SOURCE_DIR="$root" \
   SLUICE_BENCH_LOG_DIR="${SLUICE_BENCH_LOG_DIR:-$logs}" \

@@ -8,7 +8,12 @@
 # Data and logs live under .sluice/ at the top of the repository (kept between
 # runs; SLUICE_RUN_DIR puts them elsewhere). Ports follow the design conventions
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
-# SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT.
+# SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT, SLUICE_ARTIFACTS_PORT,
+# SLUICE_NOTIFIER_PORT, SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+#
+# The notifier delivers to local sinks (scripts/sinks.py): Slack-style
+# messages and webhooks into .sluice/sinks/webhooks.jsonl, mails into
+# .sluice/sinks/mail/, with the rules of examples/notifier-rules.json.
 #
 # Kafka runs with a SASL/SCRAM listener and ACLs (kafka.sh start --sasl, data
 # in .sluice/kafka-sasl), Redis with the ACL user "sluice" and the default user
@@ -40,6 +45,9 @@ redis_port=${SLUICE_REDIS_PORT:-6379}
 api_port=${SLUICE_API_PORT:-7070}
 orchestrator_port=${SLUICE_ORCHESTRATOR_PORT:-7075}
 artifacts_port=${SLUICE_ARTIFACTS_PORT:-7071}
+notifier_port=${SLUICE_NOTIFIER_PORT:-7074}
+sink_http_port=${SLUICE_SINK_HTTP_PORT:-7079}
+sink_smtp_port=${SLUICE_SINK_SMTP_PORT:-2525}
 region=${AWS_DEFAULT_REGION:-us-east-1}
 
 # The demo identity (an admin). Local only: the api listens on 127.0.0.1.
@@ -138,11 +146,32 @@ start_service() {
   printf '  %-13s http://127.0.0.1:%s   (log: %s/logs/%s.log)\n' "$name" "$port" "$shown" "$name"
 }
 
+# The notifier's demo rules and the sinks it delivers to.
+export SLUICE_NOTIFIER_PORT="$notifier_port"
+export SLUICE_NOTIFIER_API_ENDPOINT="http://127.0.0.1:$api_port"
+export SLUICE_DEMO_SLACK_URL="http://127.0.0.1:$sink_http_port/slack"
+export SLUICE_DEMO_WEBHOOK_URL="http://127.0.0.1:$sink_http_port/webhook"
+if [[ ! -s $state/demo-webhook-key ]]; then
+  (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$state/demo-webhook-key")
+fi
+SLUICE_DEMO_WEBHOOK_KEY=$(cat "$state/demo-webhook-key")
+export SLUICE_DEMO_WEBHOOK_KEY
+sed "s/@SMTP_PORT@/$sink_smtp_port/" "$root/examples/notifier-rules.json" >"$state/notifier-rules.json"
+export SLUICE_NOTIFIER_RULES_FILE="$state/notifier-rules.json"
+
 echo "Sluice is running:"
 printf '  %-13s 127.0.0.1:%s\n' kafka "$kafka_port" redis "$redis_port"
 start_service orchestrator "$orchestrator_port"
 start_service api "$api_port"
 start_service artifacts "$artifacts_port"
+if [ -x "$build/services/notifier/sluice-notifier" ] && /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  setsid /usr/bin/python3 "$SLUICE_SCRIPTS_DIR/sinks.py" "$state/sinks" "$sink_http_port" \
+    "$sink_smtp_port" >>"$state/logs/sinks.log" 2>&1 &
+  pids+=("$!")
+  printf '  %-13s http://127.0.0.1:%s and smtp://127.0.0.1:%s (into %s/sinks)\n' sinks \
+    "$sink_http_port" "$sink_smtp_port" "$shown"
+  start_service notifier "$notifier_port"
+fi
 
 # The aws CLI that knows CodePipeline V2 (scripts/install-deps.sh puts it there).
 aws_venv="$(sluice_cache_dir)/venv/bin"

@@ -36,11 +36,11 @@
 typedef struct api_feed api_feed;
 
 typedef struct api_feed_config {
-    const api_env *env;           /* borrowed; outlives the feed */
-    const char *brokers;          /* required */
-    const char *topic_prefix;     /* NULL: "sluice." */
-    const char *group_id;         /* NULL: "sluice-api-jobs" */
-    const bus_security *security; /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
+    const api_env *env;            /* borrowed; outlives the feed */
+    const char *brokers;           /* required */
+    const char *topic_prefix;      /* NULL: "sluice." */
+    const char *group_id;          /* NULL: "sluice-api-jobs" */
+    const bus_security *security;  /* Kafka SASL/TLS, copied; NULL: PLAINTEXT */
     const bus_sign_keys *verifier; /* borrowed, outlives the feed; NULL: jobs not verified */
     http_metrics *metrics;         /* borrowed; NULL: refusals are not exported */
 } api_feed_config;

@@ -5,6 +5,7 @@
 #include "sluice/bus_deadletter.h"
 
 #include "sluice/error.h"
+#include "sluice/jsontext.h"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -82,6 +83,64 @@ static json_t *deadletter_reason(const char *reason)
     return json_string(ascii);
 }
 
+/* Members whose string values never reach a dead letter. */
+static const char *const deadletter_secret_members[] = {"token", "secretAccessKey", "sessionToken",
+                                                        "password", "secret"};
+
+/* Replaces secret members' string values under v; counts them in *n. */
+static void deadletter_redact_walk(json_t *v, int depth, size_t *n)
+{
+    if (depth > BUS_ENVELOPE_MAX_DEPTH) {
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            deadletter_redact_walk(item, depth + 1, n);
+        }
+        return;
+    }
+    const char *key;
+    json_t *member;
+    json_object_foreach(v, key, member)
+    {
+        bool secret = false;
+        for (size_t i = 0;
+             i < sizeof deadletter_secret_members / sizeof deadletter_secret_members[0]; i++) {
+            secret = secret || strcmp(key, deadletter_secret_members[i]) == 0;
+        }
+        if (secret && json_is_string(member)) {
+            json_object_set_new(v, key, json_string("(redacted)"));
+            (*n)++;
+        } else {
+            deadletter_redact_walk(member, depth + 1, n);
+        }
+    }
+}
+
+/*
+ * The payload with secret members' values replaced, as compact JSON (a new
+ * allocation), when it is a JSON document holding any; NULL otherwise (the
+ * original bytes are kept).
+ */
+static char *deadletter_redact(const void *payload, size_t len)
+{
+    if (payload == NULL || len == 0 ||
+        sluice_jsontext_depth(payload, len, BUS_ENVELOPE_MAX_DEPTH) > BUS_ENVELOPE_MAX_DEPTH) {
+        return NULL;
+    }
+    json_t *doc = json_loadb(payload, len, 0, NULL);
+    size_t n = 0;
+    if (doc != NULL) {
+        deadletter_redact_walk(doc, 1, &n);
+    }
+    char *text = n > 0 ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return text;
+}
+
 void bus_deadletter_id(const bus_deadletter_origin *origin, char out[SLUICE_UUID_LEN + 1])
 {
     /* Fixed-size input: hashes of the variable-length parts, then the numbers. */
@@ -157,9 +216,17 @@ int bus_deadletter_new(const bus_deadletter_origin *origin, const char *reason,
             goto out;
         }
     }
-    value = deadletter_bytes(origin->payload != NULL ? origin->payload : "", origin->len,
-                             BUS_DEADLETTER_PAYLOAD_MAX, &encoding, &truncated);
+    char *redacted = deadletter_redact(origin->payload, origin->len);
+    if (redacted != NULL) {
+        value = deadletter_bytes(redacted, strlen(redacted), BUS_DEADLETTER_PAYLOAD_MAX, &encoding,
+                                 &truncated);
+        free(redacted);
+    } else {
+        value = deadletter_bytes(origin->payload != NULL ? origin->payload : "", origin->len,
+                                 BUS_DEADLETTER_PAYLOAD_MAX, &encoding, &truncated);
+    }
     if (value == NULL || json_object_set_new(detail, "payload", value) != 0 ||
+        json_object_set_new(detail, "redacted", json_boolean(redacted != NULL)) != 0 ||
         json_object_set_new(detail, "payloadEncoding", json_string(encoding)) != 0 ||
         json_object_set_new(detail, "payloadBytes", json_integer((json_int_t)origin->len)) != 0 ||
         json_object_set_new(detail, "truncated", json_boolean(truncated)) != 0) {

@@ -142,8 +142,12 @@ static void test_feed_verifies_jobs(void)
     REQUIRE(metrics != NULL);
     char group[96];
     testenv_unique_name("feed", group, sizeof group);
-    api_feed_config fcfg = {
-        &env, testenv_require("SLUICE_TEST_KAFKA_BROKERS"), prefix, group, keys, metrics};
+    api_feed_config fcfg = {.env = &env,
+                            .brokers = testenv_require("SLUICE_TEST_KAFKA_BROKERS"),
+                            .topic_prefix = prefix,
+                            .group_id = group,
+                            .verifier = keys,
+                            .metrics = metrics};
     api_feed *feed = NULL;
     REQUIRE(api_feed_start(&fcfg, &feed, err, sizeof err) == 0);
 

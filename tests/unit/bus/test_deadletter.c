@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const bus_deadletter_sender sender = {"sluice.orchestrator", "000000000000", "us-east-1"};
 
@@ -70,6 +71,35 @@ static void test_text_payload(void)
     CHECK_STR_EQ(detail_str(env, "payloadEncoding"), "text");
     CHECK_INT_EQ(detail_int(env, "payloadBytes"), sizeof payload - 1);
     CHECK(json_is_false(json_object_get(env->detail, "truncated")));
+    CHECK(json_is_false(json_object_get(env->detail, "redacted")));
+    bus_envelope_free(env);
+}
+
+/* A PutApprovalResult request whose approval token (and any other secret) is never copied. */
+static void test_secrets_redacted(void)
+{
+    const char payload[] =
+        "{\"version\":\"0\",\"detail\":{\"type\":\"PutApprovalResult\","
+        "\"token\":\"1b2e3c4d-aaaa-4bbb-8ccc-0123456789ab\",\"tokens\":\"kept\","
+        "\"creds\":[{\"secretAccessKey\":\"AKIAsecret\",\"sessionToken\":\"SLJ1.x\"}],"
+        "\"password\":7}}";
+    bus_deadletter_origin origin = {.topic = "sluice.requests",
+                                    .partition = 0,
+                                    .offset = 9,
+                                    .payload = payload,
+                                    .len = sizeof payload - 1};
+    bus_envelope *env = round_trip(&origin, "rejected");
+    REQUIRE(env != NULL);
+    const char *copy = detail_str(env, "payload");
+    REQUIRE(copy != NULL);
+    CHECK(strstr(copy, "1b2e3c4d") == NULL);
+    CHECK(strstr(copy, "AKIAsecret") == NULL);
+    CHECK(strstr(copy, "SLJ1.x") == NULL);
+    CHECK_STR_CONTAINS(copy, "\"token\":\"(redacted)\"");
+    CHECK_STR_CONTAINS(copy, "\"tokens\":\"kept\"");
+    CHECK_STR_CONTAINS(copy, "\"password\":7"); /* not a string: nothing to hide */
+    CHECK(json_is_true(json_object_get(env->detail, "redacted")));
+    CHECK_INT_EQ(detail_int(env, "payloadBytes"), sizeof payload - 1);
     bus_envelope_free(env);
 }
 
@@ -257,6 +287,7 @@ static void test_bad_sender(void)
 int main(void)
 {
     RUN_TEST(test_text_payload);
+    RUN_TEST(test_secrets_redacted);
     RUN_TEST(test_binary_payload_and_no_key);
     RUN_TEST(test_text_with_nul_is_base64);
     RUN_TEST(test_empty_payload);

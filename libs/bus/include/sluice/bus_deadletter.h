@@ -16,7 +16,8 @@
  *      "key":"my-pipeline","keyEncoding":"text",   (both null when there was no key)
  *      "payload":"{\"version\":\"0\",...","payloadEncoding":"text",
  *      "payloadBytes":1789,
- *      "truncated":false}}
+ *      "truncated":false,
+ *      "redacted":false}}
  *
  * key and payload are the original bytes as a JSON string when they are valid
  * UTF-8 without NUL characters ("text"), otherwise standard base64 with
@@ -25,6 +26,12 @@
  * splits a character); "truncated" says whether anything was cut and
  * "payloadBytes" gives the original size. The reason is cut at
  * BUS_DEADLETTER_REASON_MAX bytes.
+ *
+ * Secrets never reach a dead letter: when the payload is a JSON document,
+ * the string values of members named token, secretAccessKey, sessionToken,
+ * password or secret (at any depth) are replaced by "(redacted)" in the copy,
+ * which is then the document re-serialised compactly; "redacted" says
+ * whether that happened ("payloadBytes" stays the original size).
  *
  * The id is derived from (consumer group, topic, partition, offset), so a
  * message dead-lettered twice (a crash between producing the dead letter and
