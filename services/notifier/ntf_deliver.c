@@ -152,6 +152,14 @@ static int ntf_deliver_render(ntf_delivery *d, const ntf_target *t, const ntf_ru
     json_t *execution = detail == NTF_DETAIL_FULL ? ntf_deliver_execution(d, &facts) : NULL;
     (void)ntf_message_facts(event, execution, detail, &d->w->service->links, &facts);
     json_decref(execution);
+    if (rule != NULL && rule->aggregate && ntf_message_is_outcome(&facts) &&
+        facts.execution_id[0] != '\0' &&
+        ntf_queue_digest_read(d->redis, t->name, facts.execution_id, facts.digest, NTF_DIGEST_MAX,
+                              &facts.ndigest) != 0) {
+        snprintf(facts.digest[0], sizeof facts.digest[0],
+                 "(what happened before could not be read from Redis)");
+        facts.ndigest = 1;
+    }
     json_decref(event);
     int rc = 0;
     if (t->type == NTF_TARGET_SLACK) {

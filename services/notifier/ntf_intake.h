@@ -7,6 +7,10 @@
  * get here; an event that matches nothing is done at once. The offset is
  * stored only after every delivery of the event is in Redis, so a crash
  * replays the event and the queue's markers drop what was queued already.
+ * An aggregate rule's events are appended to the execution's digest instead
+ * (ntf_queue_digest_add); the execution's outcome event is queued for every
+ * target of the rule that has a digest or that the rule selects, and goes
+ * out with the digest.
  * A target whose queue is full, or Redis being down, makes the message wait
  * (BUS_CONSUMER_RETRY): the partition pauses and nothing is lost.
  *
@@ -24,6 +28,7 @@
 typedef struct ntf_intake {
     ntf_service *service;
     state_redis *redis; /* borrowed */
+    ntf_facts facts;    /* scratch for the event in hand (too big for the stack) */
 } ntf_intake;
 
 /* The bus_consumer_handler; ctx is an ntf_intake. */

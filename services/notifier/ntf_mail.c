@@ -156,6 +156,17 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
     ntf_mail_line(text, html, "Commit", f->revision_summary);
     ntf_mail_line(text, html, "Failure", f->failure);
     (void)sluice_buf_append_str(html, "</table>\n");
+    if (f->ndigest > 0) {
+        (void)sluice_buf_append_str(text, "\nWhat happened:\n");
+        (void)sluice_buf_append_str(html, "<p>What happened:</p>\n<ul>\n");
+        for (size_t i = 0; i < f->ndigest; i++) {
+            (void)sluice_buf_appendf(text, "  - %s\n", f->digest[i]);
+            (void)sluice_buf_append_str(html, "<li>");
+            (void)ntf_mail_html_escape(html, f->digest[i]);
+            (void)sluice_buf_append_str(html, "</li>\n");
+        }
+        (void)sluice_buf_append_str(html, "</ul>\n");
+    }
     if (f->execution_url[0] != '\0') {
         (void)sluice_buf_appendf(text, "\nExecution: %s\n", f->execution_url);
         (void)sluice_buf_append_str(html, "<p><a href=\"");

@@ -225,6 +225,27 @@ int ntf_message_facts(const json_t *event, const json_t *execution, ntf_detail d
     return known ? 0 : SLUICE_EINVAL;
 }
 
+void ntf_message_digest_line(const ntf_facts *f, char *out, size_t outlen)
+{
+    char line[NTF_MESSAGE_TEXT_MAX + 300];
+    snprintf(line, sizeof line, "%s%s%s", f->title, f->failure[0] != '\0' ? ": " : "", f->failure);
+    ntf_message_truncate(line, NTF_DIGEST_LINE_MAX / 2, out, outlen);
+}
+
+bool ntf_message_is_outcome(const ntf_facts *f)
+{
+    static const char *const final[] = {"SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED", "CANCELED"};
+    if (strcmp(f->kind, "pipeline") != 0) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof final / sizeof final[0]; i++) {
+        if (strcmp(f->state, final[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- Slack ------------------------------------------------------------------------ */
 
 static json_t *ntf_mrkdwn(const char *text, size_t max)
@@ -279,6 +300,15 @@ json_t *ntf_message_slack(const ntf_facts *f, const ntf_links *links)
     if (f->failure[0] != '\0') {
         char text[NTF_MESSAGE_TEXT_MAX + 32];
         snprintf(text, sizeof text, "*Failure*\n%s", f->failure);
+        json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "section", "text",
+                                                ntf_mrkdwn(text, NTF_MESSAGE_TEXT_MAX)));
+    }
+    if (f->ndigest > 0) {
+        char text[NTF_MESSAGE_TEXT_MAX + 1];
+        size_t used = (size_t)snprintf(text, sizeof text, "*What happened*");
+        for (size_t i = 0; i < f->ndigest && used < sizeof text; i++) {
+            used += (size_t)snprintf(text + used, sizeof text - used, "\n• %s", f->digest[i]);
+        }
         json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "section", "text",
                                                 ntf_mrkdwn(text, NTF_MESSAGE_TEXT_MAX)));
     }

@@ -33,6 +33,8 @@
 #include <stdint.h>
 
 #define NTF_MESSAGE_TEXT_MAX 3000 /* Slack's section text limit; also bounds every fact */
+#define NTF_DIGEST_MAX       50   /* lines of an execution's digest */
+#define NTF_DIGEST_LINE_MAX  256  /* bytes of one digest line */
 
 typedef enum ntf_level {
     NTF_LEVEL_INFO,    /* started, resumed */
@@ -68,6 +70,8 @@ typedef struct ntf_facts {
     char cli[1024];                              /* the aws CLI command to look or decide */
     bool approval_needed;
     char event_id[64];
+    char digest[NTF_DIGEST_MAX][NTF_DIGEST_LINE_MAX]; /* an aggregate rule's lines, oldest first */
+    size_t ndigest;
 } ntf_facts;
 
 /*
@@ -78,6 +82,18 @@ typedef struct ntf_facts {
  */
 int ntf_message_facts(const json_t *event, const json_t *execution, ntf_detail detail,
                       const ntf_links *links, ntf_facts *facts);
+
+/*
+ * The one-line summary of an event for an execution's digest, e.g.
+ * "Action Build / Compile FAILED: JobFailed: make: Error 2", into out.
+ */
+void ntf_message_digest_line(const ntf_facts *facts, char *out, size_t outlen);
+
+/*
+ * Whether facts are of a pipeline execution's final event (SUCCEEDED,
+ * FAILED, STOPPED, SUPERSEDED, CANCELED): the event a digest goes out with.
+ */
+bool ntf_message_is_outcome(const ntf_facts *facts);
 
 /* The Slack incoming-webhook payload for facts. A new reference (never NULL but on OOM). */
 json_t *ntf_message_slack(const ntf_facts *facts, const ntf_links *links);

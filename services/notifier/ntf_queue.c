@@ -44,6 +44,16 @@ static const char ntf_queue_release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
     "return 1\n";
 
+/* KEYS: queued marker, digest list. ARGV: remember seconds, max lines, line. */
+static const char ntf_queue_digest_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "redis.call('RPUSH', KEYS[2], ARGV[3])\n"
+    "redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[1])\n"
+    "redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])\n"
+    "return 1\n";
+
+static state_script ntf_queue_digest_script;  /* set once by ntf_queue_init */
 static state_script ntf_queue_claim_script;   /* set once by ntf_queue_init */
 static state_script ntf_queue_release_script; /* set once by ntf_queue_init */
 static state_script ntf_queue_add_script;     /* set once by ntf_queue_init */
@@ -54,6 +64,7 @@ int ntf_queue_init(void)
     if (state_script_init(&ntf_queue_add_script, ntf_queue_add_lua) != 0 ||
         state_script_init(&ntf_queue_finish_script, ntf_queue_finish_lua) != 0 ||
         state_script_init(&ntf_queue_claim_script, ntf_queue_claim_lua) != 0 ||
+        state_script_init(&ntf_queue_digest_script, ntf_queue_digest_lua) != 0 ||
         state_script_init(&ntf_queue_release_script, ntf_queue_release_lua) != 0) {
         return SLUICE_EINTERNAL;
     }
@@ -333,4 +344,70 @@ int ntf_queue_release_send(state_redis *r, const char *target, const char *event
 {
     long long result = 0;
     return ntf_queue_sending(r, &ntf_queue_release_script, target, event_id, owner, 1, &result);
+}
+
+int ntf_queue_digest_add(state_redis *r, const char *target, const char *execution_id,
+                         const char *event_id, const char *line, int64_t remember_s, bool *added)
+{
+    char marker[NTF_QUEUE_KEY_MAX];
+    char list[NTF_QUEUE_KEY_MAX];
+    *added = false;
+    if (ntf_queue_key(marker, sizeof marker, target, "queued:", event_id) != 0 ||
+        ntf_queue_key(list, sizeof list, target, "digest:", execution_id) != 0) {
+        return SLUICE_ETOOBIG;
+    }
+    char remember[24];
+    char max[16];
+    snprintf(remember, sizeof remember, "%" PRId64, remember_s);
+    snprintf(max, sizeof max, "%d", NTF_QUEUE_DIGEST_MAX);
+    const char *keys[2] = {marker, list};
+    const char *args[3] = {remember, max, line};
+    redisReply *reply = NULL;
+    int rc = state_script_eval(r, &ntf_queue_digest_script, STATE_REDIS_RETRY, 2, keys, 3, args,
+                               NULL, &reply);
+    if (rc == 0) {
+        *added = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+int ntf_queue_digest_count(state_redis *r, const char *target, const char *execution_id,
+                           long long *count)
+{
+    char list[NTF_QUEUE_KEY_MAX];
+    *count = 0;
+    if (ntf_queue_key(list, sizeof list, target, "digest:", execution_id) != 0) {
+        return SLUICE_ETOOBIG;
+    }
+    redisReply *reply = NULL;
+    int rc = state_redis_command(r, STATE_REDIS_RETRY, &reply, "LLEN %s", list);
+    if (rc == 0) {
+        *count = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+int ntf_queue_digest_read(state_redis *r, const char *target, const char *execution_id,
+                          char lines[][NTF_QUEUE_DIGEST_LINE_MAX], size_t max, size_t *n)
+{
+    char list[NTF_QUEUE_KEY_MAX];
+    *n = 0;
+    if (ntf_queue_key(list, sizeof list, target, "digest:", execution_id) != 0) {
+        return SLUICE_ETOOBIG;
+    }
+    redisReply *reply = NULL;
+    int rc = state_redis_command(r, STATE_REDIS_RETRY, &reply, "LRANGE %s 0 -1", list);
+    if (rc != 0) {
+        return rc;
+    }
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements && *n < max; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
+            snprintf(lines[*n], NTF_QUEUE_DIGEST_LINE_MAX, "%s", reply->element[i]->str);
+            (*n)++;
+        }
+    }
+    freeReplyObject(reply);
+    return 0;
 }

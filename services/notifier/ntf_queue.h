@@ -6,6 +6,8 @@
  *   sluice:notifier:{<target>}:queued:<event>   string: the event was queued (expires)
  *   sluice:notifier:{<target>}:sent:<event>     string: the event was delivered (expires)
  *   sluice:notifier:{<target>}:sending:<event>  string: who is sending it (expires)
+ *   sluice:notifier:{<target>}:digest:<exec>    list: an aggregate rule's lines of one
+ *                                               execution, sent with its outcome (expires)
  *
  * The intake queues a delivery with one script: if the event was not queued
  * before for this target, mark it and XADD the delivery; a replayed or
@@ -29,9 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NTF_QUEUE_GROUP      "notifier"
-#define NTF_QUEUE_LENGTH_MAX 100000 /* deliveries waiting for one target */
-#define NTF_QUEUE_EVENT_MAX  (256 * 1024)
+#define NTF_QUEUE_GROUP           "notifier"
+#define NTF_QUEUE_LENGTH_MAX      100000 /* deliveries waiting for one target */
+#define NTF_QUEUE_EVENT_MAX       (256 * 1024)
+#define NTF_QUEUE_DIGEST_MAX      50 /* lines kept per (target, execution): the latest */
+#define NTF_QUEUE_DIGEST_LINE_MAX 256
 
 /* One delivery as queued. */
 typedef struct ntf_entry {
@@ -103,6 +107,23 @@ int ntf_queue_claim_send(state_redis *r, const char *target, const char *event_i
 /* Gives the sending mark back when owner holds it (nothing is in flight). */
 int ntf_queue_release_send(state_redis *r, const char *target, const char *event_id,
                            const char *owner);
+
+/*
+ * Appends line to the digest of execution_id for target, unless event_id was
+ * queued or digested for it already (the same marker as ntf_queue_add); only
+ * the last NTF_QUEUE_DIGEST_MAX lines are kept. 0 with *added set, or a
+ * state_redis code.
+ */
+int ntf_queue_digest_add(state_redis *r, const char *target, const char *execution_id,
+                         const char *event_id, const char *line, int64_t remember_s, bool *added);
+
+/* The number of lines in the digest of execution_id for target. */
+int ntf_queue_digest_count(state_redis *r, const char *target, const char *execution_id,
+                           long long *count);
+
+/* Reads at most max lines of the digest, oldest first, into lines; *n how many. */
+int ntf_queue_digest_read(state_redis *r, const char *target, const char *execution_id,
+                          char lines[][NTF_QUEUE_DIGEST_LINE_MAX], size_t max, size_t *n);
 
 /* Deliveries waiting or in flight for target. 0 with *depth set, or a state_redis code. */
 int ntf_queue_depth(state_redis *r, const char *target, long long *depth);

@@ -419,8 +419,9 @@ static void ntf_rule_patterns(ntf_parser *ps, const char *where, const json_t *s
 
 static void ntf_rule_parse(ntf_parser *ps, size_t index, const json_t *spec, ntf_rule *r)
 {
-    static const char *const allowed[] = {"name",         "targets",   "detailType",   "status",
-                                          "eventTypeIds", "pipelines", "eventPattern", NULL};
+    static const char *const allowed[] = {"name",         "targets",      "detailType",
+                                          "status",       "eventTypeIds", "pipelines",
+                                          "eventPattern", "aggregate",    NULL};
     char where[160];
     snprintf(where, sizeof where, "rules[%zu]", index);
     if (!json_is_object(spec)) {
@@ -452,6 +453,11 @@ static void ntf_rule_parse(ntf_parser *ps, size_t index, const json_t *spec, ntf
     if (status != NULL && strcmp(status, "ENABLED") != 0 && strcmp(status, "DISABLED") != 0) {
         ntf_problem(ps, where, "\"status\" must be \"ENABLED\" or \"DISABLED\"");
     }
+    const json_t *aggregate = json_object_get(spec, "aggregate");
+    if (aggregate != NULL && !json_is_boolean(aggregate)) {
+        ntf_problem(ps, where, "\"aggregate\" must be true or false");
+    }
+    r->aggregate = json_is_true(aggregate);
     ntf_rule_patterns(ps, where, spec, r);
     const json_t *targets = json_object_get(spec, "targets");
     size_t n = json_is_array(targets) ? json_array_size(targets) : 0;

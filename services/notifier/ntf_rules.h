@@ -17,6 +17,11 @@
  *       "pipelines": ["<pipeline name>", …]}            (optional: every pipeline)
  *      {"name": "…", "targets": […], "eventPattern": {EventBridge pattern}}]}
  *
+ * "aggregate": true (Sluice's own) makes a rule send one message per
+ * execution outcome instead of one per event: what it selects of an
+ * execution is collected, and sent as one digest with the execution's final
+ * pipeline event (SUCCEEDED, FAILED, STOPPED, SUPERSEDED or CANCELED).
+ *
  * A rule has either eventTypeIds (CodeStar Notifications' ids for
  * CodePipeline, compiled into event patterns here) or an eventPattern, never
  * both. Optional per target: "timeoutMs" (1..60000, default 10000),
@@ -88,6 +93,7 @@ typedef struct ntf_rule {
     size_t ntargets;
     ntf_detail detail;
     bool enabled;
+    bool aggregate; /* one digest per execution outcome */
 } ntf_rule;
 
 typedef struct ntf_rules {

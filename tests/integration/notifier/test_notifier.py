@@ -242,6 +242,7 @@ def main():
                       "maxAttempts": 6},
             "dead": {"type": "webhook", "url": {"env": "TEST_DEAD_URL"}, "timeoutMs": 500,
                      "maxAttempts": 2},
+            "digest": {"type": "slack", "url": {"env": "TEST_DIGEST_URL"}},
         },
         "rules": [
             {"name": "failures and approvals", "targets": ["team", "ops"], "detailType": "FULL",
@@ -253,6 +254,8 @@ def main():
                               "detail": {"pipeline": [{"prefix": "web"}]}}},
             {"name": "burst", "targets": ["hook"],
              "eventPattern": {"detail": {"pipeline": ["burst"]}}},
+            {"name": "one per outcome", "targets": ["digest"], "aggregate": True,
+             "eventPattern": {"detail": {"pipeline": ["agg"]}}},
         ],
     }
     rules_file = os.path.join(work, "rules.json")
@@ -272,6 +275,7 @@ def main():
         "SLUICE_NOTIFIER_MAIL_DOMAIN": "test.sluice",
         "TEST_HOOK_URL": base + "/hook", "TEST_FLAKY_URL": base + "/flaky",
         "TEST_DEAD_URL": base + "/dead", "TEST_LATE_URL": base + "/late",
+        "TEST_DIGEST_URL": base + "/digest",
     })
     port = int(penv["SLUICE_NOTIFIER_PORT"])
     log = open(os.path.join(work, "notifier.log"), "ab")
@@ -362,6 +366,39 @@ def main():
         check("<table>" in html and "exec-1" in html, "the HTML part")
     check(refs == {"<exec-1@test.sluice>"}, "one thread per execution: %r" % refs)
     print("selection, slack, mail, webhooks: %.1fs" % (time.monotonic() - t0), flush=True)
+
+    # 1b. aggregation: one message per execution outcome, listing what happened
+    t0 = time.monotonic()
+    def action(state, result=None):
+        detail = {"pipeline": "agg", "execution-id": "exec-a", "stage": "Build",
+                  "action": "Compile", "state": state, "version": 1,
+                  "type": {"owner": "AWS", "category": "Build", "provider": "CodeBuild",
+                           "version": "1"}}
+        if result:
+            detail["execution-result"] = result
+        return event("CodePipeline Action Execution State Change", detail)
+    stage_failed = event("CodePipeline Stage Execution State Change",
+                         {"pipeline": "agg", "execution-id": "exec-a", "stage": "Build",
+                          "state": "FAILED", "version": 1})
+    failed_action = action("FAILED", {"error-code": "JobFailed",
+                                      "external-execution-summary": "make: Error 2"})
+    produce(brokers, events_topic, [action("STARTED"), failed_action, failed_action, stage_failed])
+    time.sleep(1.5)
+    check(recorder.get("/digest") == [], "nothing is sent before the execution's outcome")
+    produce(brokers, events_topic, [pipeline_event("agg", "exec-a", "FAILED")])
+    wait_for(lambda: len(recorder.get("/digest")) >= 1, 20, "the digest")
+    time.sleep(1.0)
+    digest = recorder.get("/digest")
+    check(len(digest) == 1, "one message per outcome: %d" % len(digest))
+    if digest:
+        payload = json.loads(digest[0][1])
+        check_block_kit(payload, "digest")
+        text = json.dumps(payload)
+        check(payload["text"] == "Pipeline agg FAILED", "digest title %r" % payload["text"])
+        check(text.count("JobFailed: make: Error 2") == 1 and "Stage Build of agg FAILED" in text
+              and "Compile of agg STARTED" in text,
+              "the digest lists each event once: %s" % text[:600])
+    print("aggregation: %.1fs" % (time.monotonic() - t0), flush=True)
 
     # 2. 500 three times then 200: one success per event; the dead target dead-letters
     t0 = time.monotonic()

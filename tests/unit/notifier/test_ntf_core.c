@@ -305,6 +305,53 @@ static void test_facts_and_slack(void)
     json_decref(failed);
 }
 
+static void test_digest(void)
+{
+    const char *text =
+        "{\"targets\": {\"t\": {\"type\": \"slack\", \"url\": {\"file\": "
+        "\"/run/slack\"}}}, \"rules\": [{\"name\": \"r\", \"targets\": [\"t\"],"
+        " \"aggregate\": true, \"eventPattern\": {\"source\": [\"aws.codepipeline\"]}}]}";
+    ntf_rules *rules = NULL;
+    char err[1024];
+    REQUIRE(ntf_rules_parse(text, strlen(text), fake_secret, NULL, &rules, err, sizeof err) == 0);
+    CHECK(rules->rules[0].aggregate);
+    ntf_rules_free(rules);
+    const char *bad = "{\"targets\": {\"t\": {\"type\": \"slack\", \"url\": {\"file\": "
+                      "\"/run/slack\"}}}, \"rules\": [{\"name\": \"r\", \"targets\": [\"t\"],"
+                      " \"aggregate\": 1, \"eventPattern\": {\"source\": [\"x\"]}}]}";
+    CHECK_INT_EQ(ntf_rules_parse(bad, strlen(bad), fake_secret, NULL, &rules, err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "\"aggregate\" must be true or false");
+
+    json_t *action = event_of("CodePipeline Action Execution State Change",
+                              "{\"pipeline\": \"web\", \"execution-id\": \"e1\", \"stage\": "
+                              "\"Build\", \"action\": \"Compile\", \"state\": \"FAILED\", "
+                              "\"type\": {\"category\": \"Build\"}, \"execution-result\": "
+                              "{\"error-code\": \"JobFailed\", \"external-execution-summary\": "
+                              "\"make: Error 2\"}}");
+    ntf_facts f;
+    CHECK_INT_EQ(ntf_message_facts(action, NULL, NTF_DETAIL_BASIC, NULL, &f), 0);
+    CHECK(!ntf_message_is_outcome(&f));
+    char line[NTF_DIGEST_LINE_MAX];
+    ntf_message_digest_line(&f, line, sizeof line);
+    CHECK_STR_EQ(line, "Action Build / Compile of web FAILED: JobFailed: make: Error 2");
+    json_t *outcome = event_of("CodePipeline Pipeline Execution State Change",
+                               "{\"pipeline\": \"web\", \"execution-id\": \"e1\", \"state\": "
+                               "\"FAILED\", \"version\": 1}");
+    CHECK_INT_EQ(ntf_message_facts(outcome, NULL, NTF_DETAIL_BASIC, NULL, &f), 0);
+    CHECK(ntf_message_is_outcome(&f));
+    snprintf(f.digest[0], sizeof f.digest[0], "%s", line);
+    snprintf(f.digest[1], sizeof f.digest[1], "Stage Build of web FAILED");
+    f.ndigest = 2;
+    json_t *slack = ntf_message_slack(&f, NULL);
+    char *textout = json_dumps(slack, JSON_COMPACT);
+    CHECK_STR_CONTAINS(textout, "*What happened*\\n• Action Build / Compile of web FAILED");
+    free(textout);
+    json_decref(slack);
+    json_decref(action);
+    json_decref(outcome);
+}
+
 static void test_truncate(void)
 {
     char out[16];
@@ -387,6 +434,7 @@ int main(void)
     RUN_TEST(test_rules_problems);
     RUN_TEST(test_event_types);
     RUN_TEST(test_facts_and_slack);
+    RUN_TEST(test_digest);
     RUN_TEST(test_truncate);
     RUN_TEST(test_mail);
     RUN_TEST(test_webhook_signature);
