@@ -18,6 +18,7 @@
 
 #include "sluice/model_registry.h"
 
+#include "sluice/aws_credentials.h"
 #include "sluice/aws_jobcred.h"
 
 #include <jansson.h>
@@ -45,6 +46,7 @@ typedef struct api_call {
     const char *op; /* operation name, e.g. "GetPipeline" */
     char identity[API_IDENTITY_MAX + 1];
     char caller_arn[API_ARN_MAX];      /* arn:aws:iam::<account>:user/<identity> */
+    const aws_credential *profile;     /* the identity's groups and e-mail; NULL when unknown */
     const json_t *input;               /* the request body object; borrowed */
     json_t *output;                    /* set by api_call_succeed; owned by the call */
     char exception[API_EXCEPTION_MAX]; /* "" unless failed */

@@ -182,6 +182,7 @@ int api_dispatch_invoke(const api_dispatch *d, const char *op, const char *ident
                         const char *role, const json_t *input, api_call *call)
 {
     api_call_init(call, d->env, op, identity, input);
+    call->profile = aws_credentials_find_identity(d->credentials, identity);
     const api_dispatch_op *entry = api_dispatch_find(op);
     if (entry == NULL) {
         api_call_fail(call, "UnknownOperationException", "Sluice does not serve the operation %s",
