@@ -6,7 +6,11 @@
  * their execution ends. Line format in engine_script.h.
  */
 #include "engine_script.h"
+#include "sluice/engine_input.h"
+#include "sluice/error.h"
 #include "sluice_test.h"
+
+#include <jansson.h>
 
 #define ALICE  "arn:aws:iam::111122223333:user/alice"
 #define BOB    "arn:aws:iam::111122223333:user/bob"
@@ -301,8 +305,56 @@ static void test_cases(void)
     }
 }
 
+/* The ApprovalVote request as the api puts it on the requests topic. */
+static void test_vote_from_json(void)
+{
+    char err[256];
+    engine_input_doc doc;
+    json_t *json =
+        json_loads("{\"type\":\"ApprovalVote\",\"requestId\":\"r\",\"stageName\":\"Gate\","
+                   "\"actionName\":\"A\",\"token\":\"t\",\"identity\":\"" ALICE "\","
+                   "\"groups\":[\"release\",\"ops\"],\"emails\":[\"alice@example.com\"],"
+                   "\"result\":{\"status\":\"Approved\",\"summary\":\"fine\"}}",
+                   0, NULL);
+    REQUIRE(json != NULL);
+    REQUIRE(engine_input_from_json(json, &doc, err, sizeof err) == SLUICE_OK);
+    json_decref(json);
+    CHECK_INT_EQ(doc.input.kind, ENGINE_INPUT_VOTE);
+    CHECK_STR_EQ(engine_input_kind_name(ENGINE_INPUT_VOTE), "ApprovalVote");
+    CHECK_STR_EQ(doc.input.vote.identity, ALICE);
+    CHECK_INT_EQ((int)doc.input.vote.ngroups, 2);
+    CHECK_STR_EQ(doc.input.vote.groups[1], "ops");
+    CHECK_INT_EQ((int)doc.input.vote.nemails, 1);
+    CHECK_STR_EQ(doc.input.vote.emails[0], "alice@example.com");
+    CHECK(doc.input.vote.approved);
+    CHECK_STR_EQ(doc.input.vote.comment, "fine");
+    engine_input_doc_free(&doc);
+
+    static const char *const bad[] = {
+        /* no identity */
+        "{\"type\":\"ApprovalVote\",\"stageName\":\"G\",\"actionName\":\"A\",\"token\":"
+        "\"t\",\"result\":{\"status\":\"Approved\"}}",
+        /* a group that is not a string */
+        "{\"type\":\"ApprovalVote\",\"stageName\":\"G\",\"actionName\":\"A\",\"token\":"
+        "\"t\",\"identity\":\"x\",\"groups\":[7],\"result\":{\"status\":\"Approved\"}}",
+        /* emails not a list */
+        "{\"type\":\"ApprovalVote\",\"stageName\":\"G\",\"actionName\":\"A\",\"token\":"
+        "\"t\",\"identity\":\"x\",\"emails\":\"a@b\",\"result\":{\"status\":\"Approved\"}}",
+        /* a status in the wrong case */
+        "{\"type\":\"ApprovalVote\",\"stageName\":\"G\",\"actionName\":\"A\",\"token\":"
+        "\"t\",\"identity\":\"x\",\"result\":{\"status\":\"APPROVED\"}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json = json_loads(bad[i], 0, NULL);
+        REQUIRE(json != NULL);
+        CHECK_INT_EQ(engine_input_from_json(json, &doc, err, sizeof err), SLUICE_EPARSE);
+        json_decref(json);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_cases);
+    RUN_TEST(test_vote_from_json);
     return sluice_test_report();
 }
