@@ -48,6 +48,7 @@ typedef struct api_call {
     char identity[API_IDENTITY_MAX + 1];
     char caller_arn[API_ARN_MAX];      /* arn:aws:iam::<account>:user/<identity> */
     char scope[AWS_SCOPE_MAX + 1];     /* the caller's worker scope (api_scope.h); "" none */
+    const aws_credential *profile;     /* the identity's groups and e-mail; NULL when unknown */
     const json_t *input;               /* the request body object; borrowed */
     json_t *output;                    /* set by api_call_succeed; owned by the call */
     char exception[API_EXCEPTION_MAX]; /* "" unless failed */

@@ -183,6 +183,7 @@ int api_dispatch_invoke(const api_dispatch *d, const char *op, const char *ident
 {
     api_call_init(call, d->env, op, identity, input);
     snprintf(call->scope, sizeof call->scope, "%s", scope != NULL ? scope : "");
+    call->profile = aws_credentials_find_identity(d->credentials, identity);
     const api_dispatch_op *entry = api_dispatch_find(op);
     if (entry == NULL) {
         api_call_fail(call, "UnknownOperationException", "Sluice does not serve the operation %s",

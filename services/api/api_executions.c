@@ -838,9 +838,20 @@ int api_executions_approve(api_call *call)
     if (rc != 0) {
         return rc;
     }
+    /* A vote by the caller, with the groups and e-mail address of its identity (engine_input.h). */
+    json_t *groups = json_array();
+    json_t *emails = json_array();
+    const aws_credential *profile = call->profile;
+    for (size_t i = 0; profile != NULL && groups != NULL && i < profile->ngroups; i++) {
+        json_array_append_new(groups, json_string(profile->groups[i]));
+    }
+    if (profile != NULL && emails != NULL && profile->email[0] != '\0') {
+        json_array_append_new(emails, json_string(profile->email));
+    }
     return api_executions_send(call, name,
-                               json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type",
-                                         PROTOCOL_REQUEST_APPROVAL, "stageName", stage,
-                                         "actionName", action, "token", token, "result", "status",
-                                         status, "summary", summary));
+                               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s}}",
+                                         "type", PROTOCOL_REQUEST_VOTE, "stageName", stage,
+                                         "actionName", action, "token", token, "identity",
+                                         call->caller_arn, "groups", groups, "emails", emails,
+                                         "result", "status", status, "summary", summary));
 }

@@ -521,9 +521,15 @@ static json_t *api_workers_action_type(const model_provider *p)
     json_t *props = json_array();
     for (size_t i = 0; i < p->nconfig_keys && i < API_WORKERS_MAX_CONFIG_PROPS; i++) {
         const model_config_key *k = &p->config_keys[i];
-        json_array_append_new(props, json_pack("{s:s, s:b, s:b, s:b, s:b, s:s}", "name", k->name,
-                                               "required", k->required, "key", 0, "secret",
-                                               k->secret, "queryable", 0, "type", "String"));
+        json_t *prop =
+            json_pack("{s:s, s:b, s:b, s:b, s:b, s:s}", "name", k->name, "required", k->required,
+                      "key", 0, "secret", k->secret, "queryable", 0, "type", "String");
+        if (prop != NULL && k->sluice) {
+            json_object_set_new(prop, "description",
+                                json_string("Sluice only (approval policy, docs/approvals.md); "
+                                            "AWS CodePipeline rejects this key"));
+        }
+        json_array_append_new(props, prop);
     }
     return json_pack("{s:{s:s, s:s, s:s, s:s}, s:o, s:{s:i, s:i}, s:{s:i, s:i}}", "id", "category",
                      p->category, "owner", p->owner, "provider", p->provider, "version", p->version,

@@ -10,6 +10,7 @@
 #include "sluice/error.h"
 #include "sluice/model.h"
 #include "sluice/model_errors.h"
+#include "sluice/model_portable.h"
 #include "sluice/model_validate.h"
 
 #include <errno.h>
@@ -41,8 +42,43 @@ static int read_bounded(FILE *stream, size_t max, char **out, size_t *len)
     return SLUICE_OK;
 }
 
+typedef struct cli_portable_out {
+    const char *name;
+    FILE *out;
+} cli_portable_out;
+
+static void cli_portable_line(void *ctx, const char *path, const char *why)
+{
+    const cli_portable_out *p = ctx;
+    fprintf(p->out, "%s: Sluice-only %s: %s\n", p->name, path, why);
+}
+
+/* Lists what AWS would not take in a valid declaration; returns the number of items. */
+static size_t cli_validate_portable(const char *name, const char *text, size_t len,
+                                    const model_pipeline *pipeline, const model_registry *reg,
+                                    FILE *out)
+{
+    cli_portable_out p = {.name = name, .out = out};
+    size_t count = 0;
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    if (json_is_object(doc) && json_object_get(doc, "pipeline") == NULL) {
+        cli_portable_line(&p, "pipeline",
+                          "a bare pipeline object; aws codepipeline create-pipeline "
+                          "--cli-input-json takes {\"pipeline\": {...}}");
+        count++;
+    }
+    json_decref(doc);
+    count += model_portable_scan(pipeline, reg, cli_portable_line, &p);
+    if (count > 0) {
+        fprintf(out, "%s: ok, Sluice-only (%zu item%s)\n", name, count, count == 1 ? "" : "s");
+    } else {
+        fprintf(out, "%s: ok, portable\n", name);
+    }
+    return count;
+}
+
 cli_validate_result cli_validate_text(const char *name, const char *text, size_t len,
-                                      const model_registry *reg, FILE *out)
+                                      const model_registry *reg, unsigned flags, FILE *out)
 {
     model_errors errs;
     model_pipeline *pipeline = NULL;
@@ -53,6 +89,10 @@ cli_validate_result cli_validate_text(const char *name, const char *text, size_t
     if (rc == SLUICE_ENOMEM) {
         fprintf(out, "%s: out of memory\n", name);
         result = CLI_VALIDATE_TROUBLE;
+    } else if (model_errors_total(&errs) == 0 && (flags & CLI_VALIDATE_PORTABLE) != 0) {
+        if (cli_validate_portable(name, text, len, pipeline, reg, out) > 0) {
+            result = CLI_VALIDATE_INVALID;
+        }
     } else if (model_errors_total(&errs) == 0) {
         fprintf(out, "%s: ok\n", name);
     } else {
@@ -70,8 +110,8 @@ cli_validate_result cli_validate_text(const char *name, const char *text, size_t
     return result;
 }
 
-cli_validate_result cli_validate_file(const char *path, const model_registry *reg, FILE *out,
-                                      FILE *err)
+cli_validate_result cli_validate_file(const char *path, const model_registry *reg, unsigned flags,
+                                      FILE *out, FILE *err)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     FILE *stream = is_stdin ? stdin : fopen(path, "rb");
@@ -92,7 +132,7 @@ cli_validate_result cli_validate_file(const char *path, const model_registry *re
         fprintf(err, "%s: cannot read: %s\n", path, sluice_strerror(rc));
         return CLI_VALIDATE_TROUBLE;
     }
-    result = cli_validate_text(is_stdin ? "(stdin)" : path, text, len, reg, out);
+    result = cli_validate_text(is_stdin ? "(stdin)" : path, text, len, reg, flags, out);
     free(text);
     return result;
 }

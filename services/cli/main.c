@@ -1,7 +1,7 @@
 /*
  * main.c — the `sluice` command-line tool: wiring only.
  *
- *   sluice validate FILE...   check pipeline declarations (cli_validate.c)
+ *   sluice validate [--portable] FILE...   check pipeline declarations (cli_validate.c)
  *   sluice test-event-pattern --event-pattern JSON --event JSON
  *                             EventBridge's TestEventPattern (cli_pattern.c)
  *
@@ -34,7 +34,7 @@ static const sluice_config_var cli_vars[] = {
 
 static void usage(FILE *out)
 {
-    fputs("usage: sluice validate FILE...\n"
+    fputs("usage: sluice validate [--portable] FILE...\n"
           "       sluice test-event-pattern --event-pattern JSON --event JSON\n"
           "  Checks CodePipeline pipeline declarations ({\"pipeline\": {...}} documents as\n"
           "  create-pipeline --cli-input-json takes them, or bare pipeline objects; \"-\" reads\n"
@@ -42,6 +42,9 @@ static void usage(FILE *out)
           "    FILE: <Exception> <path>: <message>\n"
           "  or FILE: ok. Exit status 0 when all are valid, 1 when any has problems, 2 on a\n"
           "  usage error or an unreadable file.\n"
+          "  --portable also lists, for a valid declaration, every Sluice-only key and field\n"
+          "  (what AWS CodePipeline would refuse) as FILE: Sluice-only <path>: <why>, and\n"
+          "  exits 1 when there is any.\n"
           "  SLUICE_EXTERNAL_PROVIDERS lists providers served by external job workers.\n",
           out);
 }
@@ -53,6 +56,12 @@ static int run_validate(int argc, char **argv)
     model_registry *reg = NULL;
     int status = 0;
 
+    unsigned flags = 0;
+    if (argc >= 1 && strcmp(argv[0], "--portable") == 0) {
+        flags |= CLI_VALIDATE_PORTABLE;
+        argc--;
+        argv++;
+    }
     if (argc < 1) {
         usage(stderr);
         return EXIT_USAGE;
@@ -68,7 +77,7 @@ static int run_validate(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (int i = 0; i < argc; i++) {
-        cli_validate_result result = cli_validate_file(argv[i], reg, stdout, stderr);
+        cli_validate_result result = cli_validate_file(argv[i], reg, flags, stdout, stderr);
         if ((int)result > status) {
             status = (int)result;
         }

@@ -42,6 +42,7 @@ JOB_RESULT = "Sluice Job Result"
 JOB = "Sluice Action Job"
 DEAD_LETTER = "Sluice Dead Letter"
 ARTIFACT_STORED = "Sluice Artifact Stored"
+APPROVAL_VOTE = "Sluice Approval Vote"
 
 SCHEMA_FILES = {
     "envelope.schema.json": "urn:sluice:schema:events:envelope",
@@ -53,6 +54,7 @@ SCHEMA_FILES = {
     "action-job.schema.json": "urn:sluice:schema:events:action-job",
     "dead-letter.schema.json": "urn:sluice:schema:events:dead-letter",
     "artifact-stored.schema.json": "urn:sluice:schema:events:artifact-stored",
+    "approval-vote.schema.json": "urn:sluice:schema:events:approval-vote",
     "event.schema.json": "urn:sluice:schema:events:event",
 }
 SCHEMA_OF = {
@@ -64,6 +66,7 @@ SCHEMA_OF = {
     JOB: "urn:sluice:schema:events:action-job",
     DEAD_LETTER: "urn:sluice:schema:events:dead-letter",
     ARTIFACT_STORED: "urn:sluice:schema:events:artifact-stored",
+    APPROVAL_VOTE: "urn:sluice:schema:events:approval-vote",
 }
 ANY = "urn:sluice:schema:events:event"
 ENVELOPE = "urn:sluice:schema:events:envelope"
@@ -280,7 +283,7 @@ def check_pure(args, report, schemas):
             sluice_docs[name] = doc
             validate(report, schemas, "sluice-examples/" + name, doc)
     seen_types = set(d.get("detail-type") for d in sluice_docs.values())
-    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER, ARTIFACT_STORED):
+    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER, ARTIFACT_STORED, APPROVAL_VOTE):
         report.check(detail_type in seen_types, "sluice-examples", "no %s example" % detail_type)
 
     # Every state of every state-change enum passes with the fields it calls for.
@@ -431,6 +434,24 @@ def check_pure(args, report, schemas):
             ("unknown payloadEncoding", r, set_path(["detail", "payloadEncoding"], "hex")),
             ("dead letter without reason", r, delete_path(["detail", "reason"])),
         ]
+    if "approval-vote.json" in by_name:
+        r = by_name["approval-vote.json"]
+        must_fail += [
+            ("decision in lower case", r, set_path(["detail", "decision"], "pending")),
+            ("vote in upper case", r, set_path(["detail", "vote"], "APPROVED")),
+            ("stray vote field", r, set_path(["detail", "token"], "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9")),
+            ("vote without identity", r, delete_path(["detail", "identity"])),
+            ("approvals as a string", r, set_path(["detail", "approvals"], "1")),
+            ("no approvals required", r, set_path(["detail", "required-approvals"], 0)),
+            ("vote from the api", r, set_path(["source"], "sluice.api")),
+        ]
+    if "request-vote.json" in by_name:
+        r = by_name["request-vote.json"]
+        must_fail += [
+            ("vote request without identity", r, delete_path(["detail", "identity"])),
+            ("vote request with a group not a string", r, set_path(["detail", "groups", 0], 7)),
+            ("vote request with a stray field", r, set_path(["detail", "approvers"], [])),
+        ]
     for what, base, change in must_fail:
         doc = mutated(base, change)
         schema_id = SCHEMA_OF.get(base.get("detail-type"))
@@ -553,10 +574,21 @@ def check_events(report, schemas, examples, events, jobs):
     keys_for, consistent = expected_detail_keys(examples)
     report.check(consistent, "aws-examples", "the STARTED and STOPPING examples disagree on the common members")
     by_type = {PIPELINE: [], STAGE: [], ACTION: []}
+    votes = []
     for where, key, doc in events:
-        if report.check(doc.get("detail-type") in by_type, where, "not a CodePipeline detail-type"):
+        if doc.get("detail-type") == APPROVAL_VOTE:
+            # Sluice's audit record of a vote: its schema, keyed by its pipeline
+            report.check(not schemas.errors(SCHEMA_OF[APPROVAL_VOTE], doc), where,
+                         "does not match the approval-vote schema")
+            report.check(key == doc.get("detail", {}).get("pipeline"), where,
+                         "key %r is not the pipeline" % key)
+            votes.append(doc)
+        elif report.check(doc.get("detail-type") in by_type, where, "not a CodePipeline detail-type"):
             by_type[doc["detail-type"]].append((where, key, doc))
     report.check(events, "events", "nothing captured")
+    decisions = set(v["detail"].get("decision") for v in votes)
+    report.check({"APPROVED", "REJECTED"} <= decisions, "events",
+                 "the run's approval and rejection produced no vote events (%s)" % sorted(decisions))
 
     example_of = {PIPELINE: [examples["pipeline-started.json"], examples["pipeline-stopping.json"]],
                   STAGE: [examples["stage-started.json"]], ACTION: [examples["action-succeeded.json"]]}

@@ -100,6 +100,20 @@ static void render(const orch_request *req, sluice_buf *b)
         put_str(b, "summary", in->approval.summary);
         sluice_buf_appendf(b, "approved=%d\n", (int)in->approval.approved);
         break;
+    case ENGINE_INPUT_VOTE:
+        put_str(b, "stage", in->vote.stage);
+        put_str(b, "action", in->vote.action);
+        put_str(b, "token", in->vote.token);
+        put_str(b, "identity", in->vote.identity);
+        put_str(b, "comment", in->vote.comment);
+        for (size_t i = 0; i < in->vote.ngroups; i++) {
+            put_str(b, "group", in->vote.groups[i]);
+        }
+        for (size_t i = 0; i < in->vote.nemails; i++) {
+            put_str(b, "email", in->vote.emails[i]);
+        }
+        sluice_buf_appendf(b, "approved=%d\n", (int)in->vote.approved);
+        break;
     case ENGINE_INPUT_TIMER:
         put_str(b, "key", in->timer.key);
         break;

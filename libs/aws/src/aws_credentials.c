@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CREDENTIALS_FIELDS 5
+#define CREDENTIALS_FIELDS 7 /* four required, then token, groups=, email= */
+#define CREDENTIALS_GROUPS "groups="
+#define CREDENTIALS_EMAIL  "email="
 #define CREDENTIALS_ENTRY_MAX                                                                      \
     (AWS_ACCESS_KEY_ID_MAX + AWS_SECRET_KEY_MAX + AWS_IDENTITY_MAX + AWS_ROLE_MAX +                \
-     AWS_SCOPE_MAX + 2 + AWS_SESSION_TOKEN_MAX + CREDENTIALS_FIELDS)
+     AWS_SCOPE_MAX + 2 + AWS_SESSION_TOKEN_MAX + AWS_CREDENTIAL_MAX_GROUPS * (AWS_GROUP_MAX + 1) + \
+     AWS_EMAIL_MAX + CREDENTIALS_FIELDS + 16)
 
 typedef struct credentials_entry {
     aws_credential public_view;
@@ -186,6 +189,97 @@ static int credentials_split_scope(char *role, char **scope, char *detail, size_
     return SLUICE_OK;
 }
 
+/* Takes back the entry added last. */
+static void credentials_pop_last(aws_credentials *store)
+{
+    credentials_entry *last = &store->entries[--store->count];
+    credentials_wipe_free(last->secret);
+    credentials_wipe_free(last->token);
+}
+
+/* True when a and b carry the same groups and e-mail address. */
+static bool credentials_same_profile(const aws_credential *a, const aws_credential *b)
+{
+    if (a->ngroups != b->ngroups || strcmp(a->email, b->email) != 0) {
+        return false;
+    }
+    for (size_t i = 0; i < a->ngroups; i++) {
+        if (strcmp(a->groups[i], b->groups[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Adds one entry's key fields, then its profile; fields are the entry's ':'-split parts. */
+static int credentials_add_fields(aws_credentials *store, char **fields, size_t nfields,
+                                  size_t position, char *err, size_t errlen)
+{
+    const char *token = NULL;
+    const char *groups = NULL;
+    const char *email = NULL;
+    char detail[256];
+    for (size_t i = 4; i < nfields; i++) {
+        const char **slot = NULL;
+        const char *value = fields[i];
+        if (strncmp(fields[i], CREDENTIALS_GROUPS, strlen(CREDENTIALS_GROUPS)) == 0) {
+            slot = &groups;
+            value += strlen(CREDENTIALS_GROUPS);
+        } else if (strncmp(fields[i], CREDENTIALS_EMAIL, strlen(CREDENTIALS_EMAIL)) == 0) {
+            slot = &email;
+            value += strlen(CREDENTIALS_EMAIL);
+        } else if (i == 4) {
+            slot = &token;
+        } else {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "credential entry %zu: field %zu must be groups=... or "
+                                    "email=...",
+                                    position, i + 1);
+        }
+        if (*slot != NULL) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "credential entry %zu: field %zu is given twice", position,
+                                    i + 1);
+        }
+        *slot = value;
+    }
+    char *scope = NULL;
+    int rc = credentials_split_scope(fields[3], &scope, detail, sizeof detail);
+    if (rc == SLUICE_OK) {
+        rc = aws_credentials_add(store, fields[0], fields[1], token, fields[2], fields[3], detail,
+                                 sizeof detail);
+    }
+    if (rc == SLUICE_OK && scope != NULL) {
+        credentials_entry *added = &store->entries[store->count - 1];
+        memcpy(added->public_view.scope, scope, strlen(scope) + 1);
+    }
+    if (rc == SLUICE_OK && (groups != NULL || email != NULL)) {
+        rc = aws_credentials_set_profile(store, fields[0], groups, email, detail, sizeof detail);
+        if (rc != SLUICE_OK) {
+            credentials_pop_last(store); /* a failure leaves no half entry */
+        }
+    }
+    if (rc != SLUICE_OK) {
+        return sluice_error_set(err, errlen, rc, "credential entry %zu: %s", position, detail);
+    }
+    const aws_credential *added = &store->entries[store->count - 1].public_view;
+    for (size_t i = 0; i + 1 < store->count; i++) {
+        const aws_credential *other = &store->entries[i].public_view;
+        bool other_has = other->ngroups > 0 || other->email[0] != '\0';
+        bool added_has = added->ngroups > 0 || added->email[0] != '\0';
+        if (strcmp(other->identity, added->identity) == 0 && other_has && added_has &&
+            !credentials_same_profile(other, added)) {
+            rc = sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                  "credential entry %zu: groups and email of identity %s differ "
+                                  "from an earlier entry's",
+                                  position, added->identity);
+            credentials_pop_last(store);
+            return rc;
+        }
+    }
+    return SLUICE_OK;
+}
+
 /* Parses one entry text[0..len) and adds it. */
 static int credentials_add_entry(aws_credentials *store, const char *text, size_t len,
                                  size_t position, char *err, size_t errlen)
@@ -200,35 +294,28 @@ static int credentials_add_entry(aws_credentials *store, const char *text, size_
     char *fields[CREDENTIALS_FIELDS] = {NULL};
     size_t nfields = 0;
     char *cursor = copy;
+    bool more = false;
     while (nfields < CREDENTIALS_FIELDS) {
         fields[nfields++] = cursor;
-        char *colon = nfields < CREDENTIALS_FIELDS ? strchr(cursor, ':') : NULL;
+        char *colon = strchr(cursor, ':');
         if (colon == NULL) {
+            break;
+        }
+        if (nfields == CREDENTIALS_FIELDS) {
+            more = true;
             break;
         }
         *colon = '\0';
         cursor = colon + 1;
     }
     int rc = SLUICE_OK;
-    if (nfields < 4 || (nfields == CREDENTIALS_FIELDS && strchr(fields[4], ':') != NULL)) {
+    if (nfields < 4 || more) {
         rc = sluice_error_set(err, errlen, SLUICE_EINVAL,
-                              "credential entry %zu must be KEY_ID:SECRET:IDENTITY:ROLE[:TOKEN]",
+                              "credential entry %zu must be "
+                              "KEY_ID:SECRET:IDENTITY:ROLE[:TOKEN][:groups=G|...][:email=ADDR]",
                               position);
     } else {
-        char detail[256];
-        char *scope = NULL;
-        rc = credentials_split_scope(fields[3], &scope, detail, sizeof detail);
-        if (rc == SLUICE_OK) {
-            rc = aws_credentials_add(store, fields[0], fields[1], nfields == 5 ? fields[4] : NULL,
-                                     fields[2], fields[3], detail, sizeof detail);
-        }
-        if (rc == SLUICE_OK && scope != NULL) {
-            credentials_entry *added = &store->entries[store->count - 1];
-            memcpy(added->public_view.scope, scope, strlen(scope) + 1);
-        }
-        if (rc != SLUICE_OK) {
-            sluice_error_set(err, errlen, rc, "credential entry %zu: %s", position, detail);
-        }
+        rc = credentials_add_fields(store, fields, nfields, position, err, errlen);
     }
     OPENSSL_cleanse(copy, sizeof copy);
     return rc;
@@ -279,6 +366,72 @@ const aws_credential *aws_credentials_find(const aws_credentials *store, const c
         }
     }
     return NULL;
+}
+
+int aws_credentials_set_profile(aws_credentials *store, const char *access_key_id,
+                                const char *groups, const char *email, char *err, size_t errlen)
+{
+    credentials_entry *entry = NULL;
+    for (size_t i = 0; store != NULL && access_key_id != NULL && i < store->count; i++) {
+        if (strcmp(store->entries[i].public_view.access_key_id, access_key_id) == 0) {
+            entry = &store->entries[i];
+        }
+    }
+    if (entry == NULL) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "no entry with that access key id");
+    }
+    aws_credential view = entry->public_view;
+    view.ngroups = 0;
+    view.email[0] = '\0';
+    const char *p = groups;
+    while (p != NULL) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+        char name[AWS_GROUP_MAX + 2];
+        if (view.ngroups == AWS_CREDENTIAL_MAX_GROUPS) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL, "more than %d groups",
+                                    AWS_CREDENTIAL_MAX_GROUPS);
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(len > AWS_GROUP_MAX ? AWS_GROUP_MAX + 1 : len),
+                 p);
+        if (!credentials_chars_ok(name, AWS_GROUP_MAX, "_+=.@-")) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "group %zu must be 1..%d of [A-Za-z0-9_+=.@-]",
+                                    view.ngroups + 1, AWS_GROUP_MAX);
+        }
+        memcpy(view.groups[view.ngroups++], name, strlen(name) + 1);
+        p = bar != NULL ? bar + 1 : NULL;
+    }
+    if (email != NULL) {
+        const char *at = strchr(email, '@');
+        if (!credentials_secret_ok(email, AWS_EMAIL_MAX) || at == NULL || at == email ||
+            at[1] == '\0' || strpbrk(email, "|,;:") != NULL) {
+            return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                    "email must be an address local@domain of at most %d "
+                                    "printable characters",
+                                    AWS_EMAIL_MAX);
+        }
+        memcpy(view.email, email, strlen(email) + 1);
+    }
+    entry->public_view = view;
+    return SLUICE_OK;
+}
+
+const aws_credential *aws_credentials_find_identity(const aws_credentials *store,
+                                                    const char *identity)
+{
+    const aws_credential *first = NULL;
+    for (size_t i = 0; store != NULL && identity != NULL && i < store->count; i++) {
+        const aws_credential *c = &store->entries[i].public_view;
+        if (strcmp(c->identity, identity) != 0) {
+            continue;
+        }
+        if (c->ngroups > 0 || c->email[0] != '\0') {
+            return c;
+        }
+        first = first != NULL ? first : c;
+    }
+    return first;
 }
 
 size_t aws_credentials_count(const aws_credentials *store)

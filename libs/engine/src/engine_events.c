@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void engine_events_emit(engine_machine *m, engine_execution *x, const char *detail_type,
-                               json_t *detail)
+static void engine_events_emit_from(engine_machine *m, engine_execution *x, const char *source,
+                                    const char *detail_type, json_t *detail)
 {
     char *name = engine_util_printf("events:%s", x->id);
     char id[ENGINE_ID_LEN + 1];
@@ -27,7 +27,7 @@ static void engine_events_emit(engine_machine *m, engine_execution *x, const cha
     engine_util_put_str(env, "version", "0");
     engine_util_put_str(env, "id", id);
     engine_util_put_str(env, "detail-type", detail_type);
-    engine_util_put_str(env, "source", ENGINE_EVENTS_SOURCE);
+    engine_util_put_str(env, "source", source);
     engine_util_put_str(env, "account", m->ctx->account != NULL ? m->ctx->account : "000000000000");
     engine_util_put_str(env, "time", when);
     engine_util_put_str(env, "region", m->ctx->region != NULL ? m->ctx->region : "us-east-1");
@@ -42,6 +42,18 @@ static void engine_events_emit(engine_machine *m, engine_execution *x, const cha
     e->id = engine_util_strdup(id);
     e->execution_id = engine_util_strdup(x->id);
     e->body = env;
+}
+
+static void engine_events_emit(engine_machine *m, engine_execution *x, const char *detail_type,
+                               json_t *detail)
+{
+    engine_events_emit_from(m, x, ENGINE_EVENTS_SOURCE, detail_type, detail);
+}
+
+void engine_events_sluice(engine_machine *m, engine_execution *x, const char *detail_type,
+                          json_t *detail)
+{
+    engine_events_emit_from(m, x, PROTOCOL_SOURCE_ORCHESTRATOR, detail_type, detail);
 }
 
 static json_t *engine_events_detail(engine_machine *m, engine_execution *x)

@@ -34,4 +34,11 @@ void engine_events_stage(engine_machine *m, engine_execution *x, size_t s, const
 void engine_events_action(engine_machine *m, engine_execution *x, size_t s, size_t a,
                           const char *state);
 
+/*
+ * One of Sluice's own events about x (e.g. "Sluice Approval Vote"): the same
+ * envelope and derived id, source "sluice.orchestrator"; detail is stolen.
+ */
+void engine_events_sluice(engine_machine *m, engine_execution *x, const char *detail_type,
+                          json_t *detail);
+
 #endif

@@ -24,6 +24,7 @@ static const char *const engine_input_kind_names[] = {
     [ENGINE_INPUT_RETRY] = PROTOCOL_REQUEST_RETRY,
     [ENGINE_INPUT_TRANSITION] = "StageTransition", /* read from the two names below */
     [ENGINE_INPUT_PIPELINE_UPDATED] = PROTOCOL_REQUEST_PIPELINE_UPDATED,
+    [ENGINE_INPUT_VOTE] = PROTOCOL_REQUEST_VOTE,
 };
 
 const char *engine_input_kind_name(engine_input_kind kind)
@@ -218,6 +219,50 @@ static void engine_input_read_job(engine_input_rd *rd, const json_t *json, engin
     }
 }
 
+/* Reads a bounded list of strings at key into doc->strs from *used on; returns their count. */
+static size_t engine_input_strings(engine_input_rd *rd, const json_t *json, const char *key,
+                                   engine_input_doc *doc, size_t *used)
+{
+    json_t *list = engine_input_list(rd, json, key);
+    size_t n = list != NULL ? json_array_size(list) : 0;
+    for (size_t i = 0; i < n && rd->rc == 0; i++) {
+        json_t *item = json_array_get(list, i);
+        if (!json_is_string(item)) {
+            engine_input_fail(rd, "expected strings in", key);
+            return 0;
+        }
+        doc->strs[(*used)++] = json_string_value(item);
+    }
+    return n;
+}
+
+static void engine_input_read_vote(engine_input_rd *rd, const json_t *json, engine_input_doc *doc)
+{
+    static const char *const statuses[] = {"Rejected", "Approved"};
+    engine_input_vote *in = &doc->input.vote;
+    in->stage = engine_input_str(rd, json, "stageName", true);
+    in->action = engine_input_str(rd, json, "actionName", true);
+    in->token = engine_input_str(rd, json, "token", true);
+    in->identity = engine_input_str(rd, json, "identity", true);
+    json_t *result = engine_input_member(rd, json, "result", true);
+    in->approved = engine_input_pick(rd, engine_input_str(rd, result, "status", true), "status",
+                                     statuses, 2) == 1;
+    in->comment = engine_input_str(rd, result, "summary", false);
+    json_t *groups = engine_input_list(rd, json, "groups");
+    json_t *emails = engine_input_list(rd, json, "emails");
+    size_t total = (groups != NULL ? json_array_size(groups) : 0) +
+                   (emails != NULL ? json_array_size(emails) : 0);
+    if (rd->rc != 0 || total == 0) {
+        return;
+    }
+    doc->strs = engine_util_calloc(total, sizeof *doc->strs);
+    size_t used = 0;
+    in->groups = doc->strs;
+    in->ngroups = engine_input_strings(rd, json, "groups", doc, &used);
+    in->emails = doc->strs + used;
+    in->nemails = engine_input_strings(rd, json, "emails", doc, &used);
+}
+
 static void engine_input_read_rest(engine_input_rd *rd, const json_t *json, engine_input *input)
 {
     static const char *const statuses[] = {"Rejected", "Approved"};
@@ -295,6 +340,8 @@ int engine_input_from_json(json_t *json, engine_input_doc *doc, char *errbuf, si
         engine_input_read_start(&rd, json, doc);
     } else if (input->kind == ENGINE_INPUT_JOB_RESULT) {
         engine_input_read_job(&rd, json, doc);
+    } else if (input->kind == ENGINE_INPUT_VOTE) {
+        engine_input_read_vote(&rd, json, doc);
     } else {
         engine_input_read_rest(&rd, json, input);
     }
@@ -314,6 +361,7 @@ void engine_input_doc_free(engine_input_doc *doc)
     free(doc->kvs);
     free(doc->overrides);
     free(doc->artifacts);
+    free(doc->strs);
     json_decref(doc->json);
     memset(doc, 0, sizeof *doc);
 }

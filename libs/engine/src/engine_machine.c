@@ -19,6 +19,7 @@
 #include "engine_conditions.h"
 #include "engine_events.h"
 #include "engine_util.h"
+#include "engine_votes.h"
 #include "engine_vars.h"
 #include "sluice/engine_view.h"
 #include "sluice/error.h"
@@ -932,16 +933,16 @@ void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s,
 }
 
 void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, size_t a,
-                             const engine_input_approval *approval)
+                             bool approved, const char *by, const char *summary, const char *detail)
 {
     engine_action_run *run = &x->stages[s].actions[a];
-    engine_util_set(&run->summary, approval->summary);
-    engine_util_set(&run->updated_by, m->input->requested_by);
-    if (approval->approved) {
+    engine_util_set(&run->summary, summary);
+    engine_util_set(&run->updated_by, by);
+    if (approved) {
         engine_machine_action_end(m, x, s, a, ENGINE_ACTION_SUCCEEDED, NULL);
     } else {
-        char *message = approval->summary != NULL && approval->summary[0] != '\0'
-                            ? engine_util_printf("Approval rejected: %s", approval->summary)
+        char *message = detail != NULL && detail[0] != '\0'
+                            ? engine_util_printf("Approval rejected: %s", detail)
                             : engine_util_strdup("Approval rejected");
         engine_util_set(&run->error_code, "JobFailed");
         engine_util_set(&run->error_message, message);
@@ -956,6 +957,16 @@ void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, si
     const engine_plan_action *pa = &engine_machine_plan(m, x)->stages[s].actions[a];
     engine_action_run *run = &x->stages[s].actions[a];
     char *duration = engine_util_duration(engine_plan_action_timeout_ms(pa));
+    if (engine_plan_action_is_approval(pa) && engine_votes_approve_on_timeout(pa)) {
+        char *summary = engine_util_printf(
+            "Approved on timeout: no decision within %s (SluiceTimeoutAction APPROVE)", duration);
+        free(duration);
+        engine_util_set(&run->summary, summary);
+        free(summary);
+        engine_machine_action_end(m, x, s, a, ENGINE_ACTION_SUCCEEDED, NULL);
+        engine_machine_stage_check(m, x, s);
+        return;
+    }
     char *message =
         engine_plan_action_is_approval(pa)
             ? engine_util_printf("Approval timed out: no response within %s", duration)

@@ -38,9 +38,14 @@ void engine_machine_pump(engine_machine *m);
 void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s, size_t a,
                                const engine_input_job *job);
 
-/* An approval answer for the running approval action (s, a) of x, by the input's requested_by. */
+/*
+ * Decides the running approval action (s, a) of x: approved → Succeeded,
+ * else Failed ("Approval rejected[: detail]"). summary replaces the action's
+ * summary, by (may be NULL) becomes its lastUpdatedBy.
+ */
 void engine_machine_approval(engine_machine *m, engine_execution *x, size_t s, size_t a,
-                             const engine_input_approval *approval);
+                             bool approved, const char *by, const char *summary,
+                             const char *detail);
 
 /* The running action (s, a) of x reached its deadline. */
 void engine_machine_timeout(engine_machine *m, engine_execution *x, size_t s, size_t a);

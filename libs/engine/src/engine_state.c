@@ -163,6 +163,11 @@ void engine_state_action_run_clear(engine_action_run *run)
     engine_state_artifacts_free(run->inputs, run->ninputs);
     engine_state_artifacts_free(run->outputs, run->noutputs);
     engine_state_kvs_free(run->output_vars, run->noutput_vars);
+    for (size_t i = 0; i < run->nvotes; i++) {
+        free(run->votes[i].identity);
+        free(run->votes[i].comment);
+    }
+    free(run->votes);
     memset(run, 0, sizeof *run);
     run->attempt = attempt;
     run->percent_complete = -1;
@@ -563,6 +568,18 @@ static json_t *engine_state_action_json(const engine_action_run *r)
         engine_util_put(obj, "outputVariables",
                         engine_util_kvs_object(r->output_vars, r->noutput_vars));
     }
+    if (r->nvotes > 0) {
+        json_t *votes = engine_util_arr();
+        for (size_t i = 0; i < r->nvotes; i++) {
+            json_t *vote = engine_util_obj();
+            engine_util_put_str(vote, "identity", r->votes[i].identity);
+            engine_util_put_int(vote, "time", r->votes[i].at_ms);
+            engine_util_put_str(vote, "status", r->votes[i].approved ? "Approved" : "Rejected");
+            engine_util_put_str(vote, "comment", r->votes[i].comment);
+            engine_util_push(votes, vote);
+        }
+        engine_util_put(obj, "votes", votes);
+    }
     return obj;
 }
 
@@ -839,6 +856,27 @@ static void engine_state_read_action(engine_util_rd *rd, const json_t *obj, engi
     r->inputs = engine_state_read_artifacts(rd, obj, "inputArtifacts", &r->ninputs);
     r->outputs = engine_state_read_artifacts(rd, obj, "outputArtifacts", &r->noutputs);
     r->output_vars = engine_state_read_kvs(rd, obj, "outputVariables", &r->noutput_vars);
+    json_t *votes = engine_util_rd_arr(rd, obj, "votes", false);
+    if (votes != NULL && json_array_size(votes) > ENGINE_STATE_MAX_VOTES) {
+        engine_util_rd_fail(rd, "more than ENGINE_STATE_MAX_VOTES entries in", "votes");
+    } else if (votes != NULL && json_array_size(votes) > 0) {
+        r->votes = engine_util_calloc(json_array_size(votes), sizeof *r->votes);
+        for (size_t i = 0; i < json_array_size(votes) && rd->rc == 0; i++) {
+            json_t *item = json_array_get(votes, i);
+            engine_vote *v = &r->votes[i];
+            v->identity = engine_util_rd_str(rd, item, "identity", false);
+            v->at_ms = engine_util_rd_int(rd, item, "time", true, 0);
+            char *status = engine_util_rd_str(rd, item, "status", true);
+            if (status != NULL && strcmp(status, "Approved") != 0 &&
+                strcmp(status, "Rejected") != 0) {
+                engine_util_rd_fail(rd, "unknown vote status", status);
+            }
+            v->approved = status != NULL && strcmp(status, "Approved") == 0;
+            free(status);
+            v->comment = engine_util_rd_str(rd, item, "comment", false);
+            r->nvotes = i + 1;
+        }
+    }
 }
 
 static void engine_state_read_rule(engine_util_rd *rd, const json_t *obj, engine_rule_run *r)

@@ -12,6 +12,7 @@
 #include "engine_conditions.h"
 #include "engine_machine.h"
 #include "engine_util.h"
+#include "engine_votes.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice/protocol_arn.h"
@@ -457,13 +458,17 @@ static void engine_step_job_result(engine_machine *m)
     free(execution_id);
 }
 
-static void engine_step_approval(engine_machine *m)
+/*
+ * A vote on an approval (PutApprovalResult: the vote of requested_by, without groups or
+ * e-mail addresses). CodePipeline's checks first (pipeline, stage, action, token, still
+ * waiting), then the policy's (engine_votes.h).
+ */
+static void engine_step_vote(engine_machine *m, const engine_input_vote *in)
 {
-    const engine_input_approval *in = &m->input->approval;
     if (!engine_step_have_plan(m)) {
         return;
     }
-    if (engine_step_too_long(in->summary, ENGINE_STEP_MAX_APPROVAL_SUMMARY)) {
+    if (engine_step_too_long(in->comment, ENGINE_STEP_MAX_APPROVAL_SUMMARY)) {
         engine_step_reject(m, "ValidationException",
                            "The approval summary is longer than %d characters",
                            ENGINE_STEP_MAX_APPROVAL_SUMMARY);
@@ -493,7 +498,18 @@ static void engine_step_approval(engine_machine *m)
                 "The approval request with token %s was already answered or has ended", in->token);
             return;
         }
-        engine_machine_approval(m, x, s, a, in);
+        model_approval_policy policy;
+        char msg[512];
+        if (engine_votes_policy(&plan->stages[s].actions[a], &policy, msg, sizeof msg) != 0) {
+            engine_step_reject(m, "InvalidActionDeclarationException", "%s", msg);
+            return;
+        }
+        const char *refusal = engine_votes_refusal(m, x, s, a, &policy, in, msg, sizeof msg);
+        if (refusal != NULL) {
+            engine_step_reject(m, refusal, "%s", msg);
+            return;
+        }
+        engine_votes_cast(m, x, s, a, &policy, in);
         json_t *body = engine_util_obj();
         engine_util_put_time(body, "approvedAt", m->ctx->now_ms);
         engine_step_reply(m, body, x->id);
@@ -502,6 +518,18 @@ static void engine_step_approval(engine_machine *m)
     engine_step_reject(m, "InvalidApprovalTokenException",
                        "The token %s is not the approval token of %s/%s", in->token, in->stage,
                        in->action);
+}
+
+static void engine_step_approval(engine_machine *m)
+{
+    const engine_input_approval *in = &m->input->approval;
+    engine_input_vote vote = {.stage = in->stage,
+                              .action = in->action,
+                              .token = in->token,
+                              .identity = m->input->requested_by,
+                              .approved = in->approved,
+                              .comment = in->summary};
+    engine_step_vote(m, &vote);
 }
 
 /* A rule's timeout timer fired. */
@@ -733,6 +761,19 @@ static int engine_step_check_input(const engine_input *input, char *errbuf, size
                   : input->approval.token == NULL  ? "token"
                                                    : NULL;
         break;
+    case ENGINE_INPUT_VOTE:
+        missing = input->vote.stage == NULL      ? "stageName"
+                  : input->vote.action == NULL   ? "actionName"
+                  : input->vote.token == NULL    ? "token"
+                  : input->vote.identity == NULL ? "identity"
+                                                 : NULL;
+        for (size_t i = 0; i < input->vote.ngroups && missing == NULL; i++) {
+            missing = input->vote.groups[i] == NULL ? "groups[]" : NULL;
+        }
+        for (size_t i = 0; i < input->vote.nemails && missing == NULL; i++) {
+            missing = input->vote.emails[i] == NULL ? "emails[]" : NULL;
+        }
+        break;
     case ENGINE_INPUT_TIMER:
         missing = input->timer.key == NULL ? "key" : NULL;
         break;
@@ -778,6 +819,9 @@ int engine_step(engine_state *state, const engine_ctx *ctx, const engine_input *
         break;
     case ENGINE_INPUT_APPROVAL:
         engine_step_approval(&m);
+        break;
+    case ENGINE_INPUT_VOTE:
+        engine_step_vote(&m, &input->vote);
         break;
     case ENGINE_INPUT_TIMER:
         engine_step_timer(&m);

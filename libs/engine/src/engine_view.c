@@ -6,6 +6,7 @@
 #include "sluice/engine_view.h"
 
 #include "engine_util.h"
+#include "engine_votes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +402,9 @@ json_t *engine_view_action_execution(const engine_state *state, const engine_exe
     engine_util_put(output, "executionResult", result);
     engine_util_put(output, "outputVariables",
                     engine_util_kvs_object(run->output_vars, run->noutput_vars));
+    if (run->nvotes > 0) {
+        engine_util_put(output, "sluiceApprovalVotes", engine_votes_json(run)); /* Sluice's own */
+    }
     engine_util_put(obj, "output", output);
     return obj;
 }

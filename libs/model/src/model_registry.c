@@ -11,6 +11,7 @@
 #include "sluice/model_registry.h"
 
 #include "sluice/error.h"
+#include "sluice/model_approval.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -24,56 +25,63 @@
 /* ---- built-in providers ---------------------------------------------------------------- */
 
 static const model_config_key keys_codecommit[] = {
-    {"RepositoryName", true, false},
-    {"BranchName", true, false},
-    {"PollForSourceChanges", false, false},
-    {"OutputArtifactFormat", false, false},
+    {"RepositoryName", true, false, false},
+    {"BranchName", true, false, false},
+    {"PollForSourceChanges", false, false, false},
+    {"OutputArtifactFormat", false, false, false},
 };
 static const char *const out_codecommit[] = {"AuthorDate",    "BranchName",    "CommitId",
                                              "CommitMessage", "CommitterDate", "RepositoryName"};
 
 static const model_config_key keys_connection[] = {
-    {"ConnectionArn", true, false},  {"FullRepositoryId", true, false},
-    {"BranchName", true, false},     {"OutputArtifactFormat", false, false},
-    {"DetectChanges", false, false},
+    {"ConnectionArn", true, false, false},  {"FullRepositoryId", true, false, false},
+    {"BranchName", true, false, false},     {"OutputArtifactFormat", false, false, false},
+    {"DetectChanges", false, false, false},
 };
 static const char *const out_connection[] = {"AuthorDate",    "BranchName",    "CommitId",
                                              "CommitMessage", "ConnectionArn", "FullRepositoryId"};
 
 static const model_config_key keys_s3_source[] = {
-    {"S3Bucket", true, false},
-    {"S3ObjectKey", true, false},
-    {"PollForSourceChanges", false, false},
-    {"AllowOverrideForS3ObjectKey", false, false},
+    {"S3Bucket", true, false, false},
+    {"S3ObjectKey", true, false, false},
+    {"PollForSourceChanges", false, false, false},
+    {"AllowOverrideForS3ObjectKey", false, false, false},
 };
 static const char *const out_s3_source[] = {"ETag", "VersionId"};
 
 static const model_config_key keys_codebuild[] = {
-    {"ProjectName", true, false},           {"PrimarySource", false, false},
-    {"BatchEnabled", false, false},         {"CombineArtifacts", false, false},
-    {"EnvironmentVariables", false, false},
+    {"ProjectName", true, false, false},           {"PrimarySource", false, false, false},
+    {"BatchEnabled", false, false, false},         {"CombineArtifacts", false, false, false},
+    {"EnvironmentVariables", false, false, false},
 };
 
 static const model_config_key keys_s3_deploy[] = {
-    {"BucketName", true, false},           {"Extract", true, false},
-    {"ObjectKey", false, false}, /* required when Extract is false: checked by the validator */
-    {"KMSEncryptionKeyARN", false, false}, {"CannedACL", false, false},
-    {"CacheControl", false, false},
+    {"BucketName", true, false, false},           {"Extract", true, false, false},
+    {"ObjectKey", false, false, false}, /* required when Extract is false: checked by the validator
+                                         */
+    {"KMSEncryptionKeyARN", false, false, false}, {"CannedACL", false, false, false},
+    {"CacheControl", false, false, false},
 };
 
 static const model_config_key keys_lambda[] = {
-    {"FunctionName", true, false},
-    {"UserParameters", false, false},
+    {"FunctionName", true, false, false},
+    {"UserParameters", false, false, false},
 };
 
 static const model_config_key keys_manual[] = {
-    {"NotificationArn", false, false},
-    {"ExternalEntityLink", false, false},
-    {"CustomData", false, false},
+    {"NotificationArn", false, false, false},
+    {"ExternalEntityLink", false, false, false},
+    {"CustomData", false, false, false},
+    /* Sluice's approval policy (model_approval.h); AWS rejects these keys. */
+    {MODEL_APPROVAL_KEY_APPROVERS, false, false, true},
+    {MODEL_APPROVAL_KEY_REQUIRED, false, false, true},
+    {MODEL_APPROVAL_KEY_REJECTION, false, false, true},
+    {MODEL_APPROVAL_KEY_SELF, false, false, true},
+    {MODEL_APPROVAL_KEY_TIMEOUT, false, false, true},
 };
 
 static const model_config_key keys_github[] = {
-    {"OAuthToken", false, true},
+    {"OAuthToken", false, true, false},
 };
 
 #define KEYS(k)    (k), .nconfig_keys = COUNT(k)
@@ -221,13 +229,13 @@ static const known_external known_externals[] = {
 /* ---- rule types --------------------------------------------------------------------------- */
 
 static const model_config_key keys_variable_check[] = {
-    {"Variable", true, false},
-    {"Value", true, false},
-    {"Operator", true, false},
+    {"Variable", true, false, false},
+    {"Value", true, false, false},
+    {"Operator", true, false, false},
 };
 static const model_config_key keys_deployment_window[] = {
-    {"Cron", true, false},
-    {"TimeZone", false, false},
+    {"Cron", true, false, false},
+    {"TimeZone", false, false, false},
 };
 static const model_rule_type rule_types[] = {
     {"VariableCheck", "1", keys_variable_check, COUNT(keys_variable_check), false},

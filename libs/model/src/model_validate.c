@@ -18,6 +18,7 @@
 #include "model_shape.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/model_approval.h"
 #include "sluice/model_glob.h"
 #include "sluice/model_parse.h"
 #include "sluice/model_serialize.h"
@@ -567,6 +568,11 @@ static void check_config_value(vctx *v, const model_provider *pv, const char *ke
     }
 }
 
+static const char *validate_action_config(const void *ctx, const char *key)
+{
+    return model_action_config(ctx, key);
+}
+
 static void check_configuration(vctx *v, const action_ref *ref, const char *name)
 {
     const model_provider *pv = ref->provider;
@@ -609,6 +615,17 @@ static void check_configuration(vctx *v, const action_ref *ref, const char *name
             }
         }
         model_path_restore(&v->path, m1);
+    }
+    /* AWS/Approval/Manual: Sluice's policy keys (model_approval.h), reported at the bad key. */
+    if (pv->runner == MODEL_RUNNER_APPROVAL) {
+        model_approval_policy policy;
+        const char *bad_key = NULL;
+        char err[MODEL_ERROR_MESSAGE_MAX];
+        if (model_approval_policy_read(validate_action_config, action, &policy, &bad_key, err,
+                                       sizeof err) != SLUICE_OK &&
+            bad_key != NULL && !covered_at(v, bad_key)) {
+            report_at(v, bad_key, MODEL_EXC_ACTION, "%s", err);
+        }
     }
     /* AWS/Deploy/S3: ObjectKey is required when the artifact is not extracted. */
     const char *extract = model_action_config(action, "Extract");

@@ -17,6 +17,7 @@ static const char *const protocol_request_types[] = {
     PROTOCOL_REQUEST_DISABLE_TRANSITION,
     PROTOCOL_REQUEST_PIPELINE_UPDATED,
     PROTOCOL_REQUEST_PIPELINE_DELETED,
+    PROTOCOL_REQUEST_VOTE,
 };
 
 bool protocol_request_type_known(const char *type)

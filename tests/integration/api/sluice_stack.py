@@ -42,6 +42,21 @@ KEYS = {
 }
 
 
+# Named people (identity = the name, with a role and optional ":groups=...:email=..." fields of
+# SLUICE_API_CREDENTIALS); aws()/client() take their name as role=.
+PEOPLE = {
+    "alice": ("AKIDTESTALICE", "alice-secret-xxxxxxxx", "approver",
+              ":groups=release|ops:email=alice@example.com"),
+    "bob": ("AKIDTESTBOB", "bob-secret-xxxxxxxx", "approver", ":groups=release"),
+}
+
+
+def _keys(role):
+    if role in PEOPLE:
+        return PEOPLE[role][0], PEOPLE[role][1]
+    return KEYS[role]
+
+
 class CliError(Exception):
     """An aws CLI call that failed: the exception name AWS answered and its message."""
 
@@ -133,7 +148,10 @@ class Stack:
                                               "test " + secrets.token_hex(32) + "\n")
         self.id_key_file = self._secret_file(env, "SLUICE_TEST_ORCHESTRATOR_ID_KEY_FILE", "id-key",
                                              secrets.token_hex(32))
-        credentials = ",".join(f"{key}:{secret}:{role}:{role}" for role, (key, secret) in KEYS.items())
+        credentials = ",".join(
+            [f"{key}:{secret}:{role}:{role}" for role, (key, secret) in KEYS.items()] +
+            [f"{key}:{secret}:{name}:{role}{extra}"
+             for name, (key, secret, role, extra) in PEOPLE.items()])
         self.service_env = dict(os.environ)
         self.service_env.update({
             "SLUICE_KAFKA_BROKERS": self.brokers,
@@ -246,7 +264,7 @@ class Stack:
     # ---- clients -------------------------------------------------------------------------
 
     def cli_env(self, role="admin"):
-        key, secret = KEYS[role]
+        key, secret = _keys(role)
         env = dict(os.environ)
         env.update({
             "AWS_ACCESS_KEY_ID": key,
@@ -281,7 +299,7 @@ class Stack:
         return json.loads(proc.stdout) if proc.stdout.strip() else {}
 
     def client(self, role="admin", key=None, secret=None):
-        access, hidden = KEYS[role]
+        access, hidden = _keys(role)
         return boto3.client(
             "codepipeline", endpoint_url=self.url, region_name=REGION,
             aws_access_key_id=key or access, aws_secret_access_key=secret or hidden,

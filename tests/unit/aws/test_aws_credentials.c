@@ -167,6 +167,71 @@ static void test_parse_errors_never_echo_secrets(void)
     aws_credentials_free(store);
 }
 
+/* Optional groups= and email= fields: the identity's, for approval policies. */
+static void test_profile(void)
+{
+    aws_credentials *store = aws_credentials_new();
+    char err[256];
+    CHECK_INT_EQ(aws_credentials_parse(store,
+                                       "AKIAALICE00000000001:s1:alice:approver:groups=release|ops:"
+                                       "email=alice@example.com,"
+                                       "ASIAALICE00000000002:s2:alice:viewer:FQoG==:email="
+                                       "alice@example.com:groups=release|ops,"
+                                       "AKIABOB0000000000003:s3:bob:approver:email=bob@example.com,"
+                                       "AKIACAROL00000000004:s4:carol:approver",
+                                       err, sizeof err),
+                 SLUICE_OK);
+    const aws_credential *alice = aws_credentials_find(store, "AKIAALICE00000000001");
+    REQUIRE(alice != NULL);
+    CHECK_INT_EQ((int)alice->ngroups, 2);
+    CHECK_STR_EQ(alice->groups[0], "release");
+    CHECK_STR_EQ(alice->groups[1], "ops");
+    CHECK_STR_EQ(alice->email, "alice@example.com");
+    CHECK(alice->session_token == NULL);
+    const aws_credential *alice2 = aws_credentials_find(store, "ASIAALICE00000000002");
+    REQUIRE(alice2 != NULL);
+    CHECK_STR_EQ(alice2->session_token, "FQoG==");
+    CHECK_INT_EQ((int)alice2->ngroups, 2);
+    const aws_credential *bob = aws_credentials_find_identity(store, "bob");
+    REQUIRE(bob != NULL);
+    CHECK_INT_EQ((int)bob->ngroups, 0);
+    CHECK_STR_EQ(bob->email, "bob@example.com");
+    const aws_credential *carol = aws_credentials_find_identity(store, "carol");
+    REQUIRE(carol != NULL);
+    CHECK_INT_EQ((int)carol->ngroups, 0);
+    CHECK_STR_EQ(carol->email, "");
+    CHECK(aws_credentials_find_identity(store, "dave") == NULL);
+    CHECK_INT_EQ((int)aws_credentials_count(store), 4);
+
+    /* errors name the entry and the field, and add nothing */
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIAD1:s:dave:approver:groups=a b", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "credential entry 1: group 1 must be");
+    CHECK_INT_EQ(
+        aws_credentials_parse(store, "AKIAD2:s:dave:approver:email=nobody", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "credential entry 1: email must be an address");
+    CHECK_INT_EQ(
+        aws_credentials_parse(store, "AKIAD3:s:dave:approver:tok:colour=red", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "credential entry 1: field 6 must be groups=... or email=...");
+    CHECK_INT_EQ(
+        aws_credentials_parse(store, "AKIAD4:s:dave:approver:email=a@b:email=c@d", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "is given twice");
+    CHECK_INT_EQ(
+        aws_credentials_parse(store, "AKIAD5:s:alice:approver:groups=release", err, sizeof err),
+        SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "groups and email of identity alice differ");
+    CHECK_INT_EQ(aws_credentials_parse(store, "AKIAD6:s:dave:approver:a:b:c:d", err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK(aws_credentials_find(store, "AKIAD1") == NULL);
+    CHECK(aws_credentials_find(store, "AKIAD2") == NULL);
+    CHECK(aws_credentials_find(store, "AKIAD5") == NULL);
+    CHECK_INT_EQ((int)aws_credentials_count(store), 4);
+    aws_credentials_free(store);
+}
+
 int main(void)
 {
     RUN_TEST(test_add_and_find);
@@ -175,5 +240,6 @@ int main(void)
     RUN_TEST(test_parse);
     RUN_TEST(test_parse_scope);
     RUN_TEST(test_parse_errors_never_echo_secrets);
+    RUN_TEST(test_profile);
     return sluice_test_report();
 }

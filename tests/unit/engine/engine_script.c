@@ -282,9 +282,10 @@ static void es_bind(es_runner *r, const char *label)
 
 static void es_input_start(es_runner *r, char **tok, int n)
 {
+    const char *by = es_take_by(tok, &n);
     engine_input in = {.kind = ENGINE_INPUT_START,
                        .request_id = "req",
-                       .requested_by = "arn:aws:iam::111122223333:user/tester"};
+                       .requested_by = by != NULL ? by : "arn:aws:iam::111122223333:user/tester"};
     engine_input_kv vars[8];
     engine_input_override revs[4];
     size_t nvars = 0;
@@ -459,6 +460,51 @@ static void es_input_approval(es_runner *r, char **tok, int n, bool approved, bo
     es_apply(r, &in);
 }
 
+/* vote L Stage.Action Approved|Rejected by=ID [group=G]... [email=E]... [comment] */
+static void es_input_vote(es_runner *r, char **tok, int n)
+{
+    const char *by = es_take_by(tok, &n);
+    const char *groups[8];
+    const char *emails[8];
+    size_t ngroups = 0;
+    size_t nemails = 0;
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && strncmp(tok[i], "group=", 6) == 0 && ngroups < 8) {
+            groups[ngroups++] = tok[i] + 6;
+        } else if (i > 0 && strncmp(tok[i], "email=", 6) == 0 && nemails < 8) {
+            emails[nemails++] = tok[i] + 6;
+        } else {
+            tok[kept++] = tok[i];
+        }
+    }
+    n = kept;
+    char path[128];
+    snprintf(path, sizeof path, "%s", n > 2 ? tok[2] : "");
+    char *dot = strchr(path, '.');
+    engine_execution *x = es_exec(r, n > 1 ? tok[1] : "");
+    engine_action_run *run = x != NULL && n > 2 ? es_run_of(r, x, tok[2], NULL, NULL) : NULL;
+    if (dot == NULL || n < 4 || run == NULL || run->token == NULL) {
+        es_fail(r, "vote: expected L Stage.Action Approved|Rejected of a pending approval");
+        return;
+    }
+    *dot = '\0';
+    char token[ENGINE_ID_LEN + 1];
+    snprintf(token, sizeof token, "%s", run->token);
+    engine_input in = {.kind = ENGINE_INPUT_VOTE, .request_id = "req"};
+    in.vote.stage = path;
+    in.vote.action = dot + 1;
+    in.vote.token = token;
+    in.vote.identity = by;
+    in.vote.groups = groups;
+    in.vote.ngroups = ngroups;
+    in.vote.emails = emails;
+    in.vote.nemails = nemails;
+    in.vote.approved = strcmp(tok[3], "Approved") == 0;
+    in.vote.comment = n > 4 ? tok[4] : NULL;
+    es_apply(r, &in);
+}
+
 static void es_input_timer(es_runner *r, char **tok, int n, bool at_deadline)
 {
     engine_execution *x = es_exec(r, tok[1]);
@@ -514,6 +560,8 @@ static bool es_input(es_runner *r, char **tok, int n)
         es_input_approval(r, tok, n, cmd[0] == 'a', false);
     } else if (strcmp(cmd, "approve-token") == 0) {
         es_input_approval(r, tok, n, true, true);
+    } else if (strcmp(cmd, "vote") == 0) {
+        es_input_vote(r, tok, n);
     } else if (strcmp(cmd, "timeout") == 0) {
         es_input_timer(r, tok, n, true);
     } else if (strcmp(cmd, "timer-early") == 0) {
@@ -578,7 +626,10 @@ static void es_event_token(const engine_effect *e, char *out, size_t len)
     const char *state = json_string_value(json_object_get(detail, "state"));
     const char *stage = json_string_value(json_object_get(detail, "stage"));
     const char *action = json_string_value(json_object_get(detail, "action"));
-    if (type != NULL && strstr(type, "Pipeline Execution") != NULL) {
+    if (type != NULL && strcmp(type, "Sluice Approval Vote") == 0) {
+        snprintf(out, len, "V:%s.%s:%s", stage, action,
+                 json_string_value(json_object_get(detail, "decision")));
+    } else if (type != NULL && strstr(type, "Pipeline Execution") != NULL) {
         snprintf(out, len, "P:%s", state);
     } else if (type != NULL && strstr(type, "Stage Execution") != NULL) {
         snprintf(out, len, "S:%s:%s", stage, state);
@@ -587,7 +638,8 @@ static void es_event_token(const engine_effect *e, char *out, size_t len)
     }
 }
 
-static void es_expect_events(es_runner *r, char **tok, int n)
+/* "events" lists CodePipeline's state changes, "vote-events" the Sluice Approval Vote events. */
+static void es_expect_events(es_runner *r, char **tok, int n, bool votes)
 {
     const char *id = es_id(r, tok[1]);
     char got[2048] = "";
@@ -600,6 +652,9 @@ static void es_expect_events(es_runner *r, char **tok, int n)
         }
         char t[256];
         es_event_token(e, t, sizeof t);
+        if ((strncmp(t, "V:", 2) == 0) != votes) {
+            continue;
+        }
         glen += (size_t)snprintf(got + glen, sizeof got - glen, "%s%s", glen > 0 ? " " : "", t);
         if (glen >= sizeof got) {
             glen = sizeof got - 1;
@@ -1014,7 +1069,9 @@ static void es_expect(es_runner *r, char **tok, int n)
     } else if (strcmp(cmd, "inbound") == 0 && n > 1) {
         es_expect_inbound(r, tok, n);
     } else if (strcmp(cmd, "events") == 0 && n > 1) {
-        es_expect_events(r, tok, n);
+        es_expect_events(r, tok, n, false);
+    } else if (strcmp(cmd, "vote-events") == 0 && n > 1) {
+        es_expect_events(r, tok, n, true);
     } else if (strcmp(cmd, "no-events") == 0) {
         for (size_t i = 0; i < r->last.count; i++) {
             if (r->last.items[i].kind == ENGINE_EFFECT_EVENT) {

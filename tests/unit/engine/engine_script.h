@@ -3,12 +3,15 @@
  * and the expected statuses and effects, one line each.
  *
  * Inputs (L = an execution label such as E1, bound by "start L"):
- *   start L [token=T] [var=K=V] [trigger=Type] [rev=Action:TYPE:VALUE]
+ *   start L [token=T] [var=K=V] [trigger=Type] [rev=Action:TYPE:VALUE] [by=IDENTITY]
+ *     (requested_by, the starter; ...:user/tester without it)
  *   succeed L Stage.Action [var=K=V] [out=Name@bucket/key] [rev=R] [summary=S]
  *   progress L Stage.Action CONTINUATION      fail L Stage.Action [Type] [message]
  *   approve L Stage.Action [summary]          reject L Stage.Action [summary]
  *     (these five take by=IDENTITY anywhere after L as the input's requested_by; job
  *      results have none without it, approvals ...:user/approver)
+ *   vote L Stage.Action Approved|Rejected by=ID [group=G]... [email=E]... [comment]
+ *                                             (an ApprovalVote input by ID)
  *   approve-token TOKEN Stage.Action          timeout L Stage.Action
  *   timer-early L Stage.Action                stop L [abandon] [reason]
  *   retry L Stage FAILED_ACTIONS|ALL_ACTIONS  disable Stage inbound|outbound reason
@@ -25,6 +28,8 @@
  *   lock Stage L|-                     inbound Stage L... | -
  *   latest Stage L                     same L1 L2
  *   events L TOKEN... | -              TOKEN: P:STATE, S:Stage:STATE, A:Stage.Action:STATE
+ *   vote-events L TOKEN... | -         TOKEN: V:Stage.Action:DECISION (Sluice Approval Vote;
+ *                                      "detail" reads them with the same token)
  *   jobs Stage.Action... | -           timers set|cancel N
  *   no-events                          active N
  *   resolved L Stage.Action Key Value  ($L stands for L's id)

@@ -40,9 +40,19 @@ run_sluice(2 out err validate ${DATA}/cli_ok.json)
 expect_contains("${err}" "SLUICE_EXTERNAL_PROVIDERS")
 unset(ENV{SLUICE_EXTERNAL_PROVIDERS})
 
+# --portable: a valid AWS-only declaration is portable; Sluice's keys are listed (exit 1).
+run_sluice(0 out err validate --portable ${DATA}/cli_ok.json)
+expect_contains("${out}" "${DATA}/cli_ok.json: ok, portable")
+run_sluice(1 out err validate --portable ${DATA}/cli_sluice_only.json)
+expect_contains("${out}" "${DATA}/cli_sluice_only.json: Sluice-only pipeline.stages[1].actions[0].configuration.SluiceRequiredApprovals: Sluice's own configuration key")
+expect_contains("${out}" "${DATA}/cli_sluice_only.json: ok, Sluice-only (2 items)")
+run_sluice(0 out err validate ${DATA}/cli_sluice_only.json)
+expect_contains("${out}" "${DATA}/cli_sluice_only.json: ok")
+run_sluice(2 out err validate --portable)
+
 # Usage errors and unreadable files.
 run_sluice(2 out err)
-expect_contains("${err}" "usage: sluice validate FILE...")
+expect_contains("${err}" "usage: sluice validate [--portable] FILE...")
 run_sluice(2 out err validate)
 run_sluice(2 out err frobnicate)
 expect_contains("${err}" "unknown command")

@@ -15,6 +15,10 @@
  *   ENGINE_INPUT_RETRY        RetryStageExecution
  *   ENGINE_INPUT_TRANSITION   DisableStageTransition / EnableStageTransition
  *   ENGINE_INPUT_PIPELINE_UPDATED  CreatePipeline / UpdatePipeline stored a new version
+ *   ENGINE_INPUT_VOTE         a vote on an approval by an authenticated identity
+ *                             (PutApprovalResult through the api; the approvals
+ *                             service); APPROVAL is the same vote by requested_by
+ *                             with no groups or e-mail addresses
  *
  * engine_input_from_json reads the same inputs from the JSON documents the
  * API and workers put on the requests topic (format below); the pipeline of
@@ -42,6 +46,7 @@ typedef enum engine_input_kind {
     ENGINE_INPUT_RETRY,
     ENGINE_INPUT_TRANSITION,
     ENGINE_INPUT_PIPELINE_UPDATED,
+    ENGINE_INPUT_VOTE,
 } engine_input_kind;
 
 typedef enum engine_job_outcome {
@@ -111,6 +116,20 @@ typedef struct engine_input_approval {
     const char *summary;
 } engine_input_approval;
 
+/* A vote (the time is the step's ctx.now_ms). Bounds are checked by engine_step. */
+typedef struct engine_input_vote {
+    const char *stage;
+    const char *action;
+    const char *token;
+    const char *identity;      /* the voter's ARN; required */
+    const char *const *groups; /* the identity's groups (Sluice's identity configuration) */
+    size_t ngroups;
+    const char *const *emails; /* the identity's e-mail addresses */
+    size_t nemails;
+    bool approved;       /* "Approved" (true) or "Rejected" */
+    const char *comment; /* NULL when none */
+} engine_input_vote;
+
 typedef struct engine_input_timer {
     const char *key;
 } engine_input_timer;
@@ -150,6 +169,7 @@ typedef struct engine_input {
     engine_input_retry retry;
     engine_input_transition transition;
     engine_input_update update;
+    engine_input_vote vote;
 } engine_input;
 
 /*
@@ -174,6 +194,8 @@ typedef struct engine_input {
  *   {"type": "DisableStageTransition" | "EnableStageTransition", "stageName"*,
  *    "transitionType"*, "reason"}
  *   {"type": "PipelineUpdated"}
+ *   {"type": "ApprovalVote", "stageName"*, "actionName"*, "token"*, "identity"*,
+ *    "groups": [string], "emails": [string], "result"*: {"status"*, "summary"}}
  * Every document may carry "requestId" and "requestedBy".
  */
 typedef struct engine_input_doc {
@@ -182,6 +204,7 @@ typedef struct engine_input_doc {
     engine_input_kv *kvs; /* variables / output variables */
     engine_input_override *overrides;
     engine_input_artifact *artifacts;
+    const char **strs; /* a vote's groups, then its e-mail addresses */
 } engine_input_doc;
 
 /*

@@ -56,8 +56,9 @@
  *     "lastStatusChange", "deadline", "summary", "externalExecutionId",
  *     "externalExecutionUrl", "percentComplete", "errorCode", "errorMessage", "updatedBy",
  *     "continuationToken", "resolvedConfiguration": {...}, "inputArtifacts": [<artifact>],
- *     "outputArtifacts": [<artifact>], "outputVariables": {...}}
+ *     "outputArtifacts": [<artifact>], "outputVariables": {...}, "votes": [<vote>...]}
  *   <artifact> = {"name", "bucket", "key"}
+ *   <vote> = {"identity", "time", "status" ("Approved" | "Rejected"), "comment"}
  * Times are integer epoch milliseconds.
  * Absent members take their defaults: null strings, 0 times and counters,
  * percentComplete -1, an action's status "NotStarted", empty lists.
@@ -81,6 +82,7 @@
 #define ENGINE_STATE_KEEP_TERMINAL     20   /* default bound on unpinned terminal executions */
 #define ENGINE_STATE_MAX_KEEP_TERMINAL 1000 /* upper bound of keep_terminal */
 #define ENGINE_STATE_MAX_ACTIVE        100  /* non-terminal executions per pipeline */
+#define ENGINE_STATE_MAX_VOTES         100  /* votes recorded per approval attempt */
 /* Bound on the stored text of a state, for the code reading it from Redis to apply. */
 #define ENGINE_STATE_MAX_JSON_BYTES (16 * 1024 * 1024)
 
@@ -169,6 +171,14 @@ typedef struct engine_override {
     char *revision_value;
 } engine_override;
 
+/* One vote on an approval: who, when, what, and the comment given (NULL when none). */
+typedef struct engine_vote {
+    char *identity; /* NULL: an anonymous PutApprovalResult (no identity known) */
+    int64_t at_ms;
+    bool approved;
+    char *comment;
+} engine_vote;
+
 /* The latest attempt of one action within one execution. */
 typedef struct engine_action_run {
     engine_action_status status;
@@ -195,6 +205,9 @@ typedef struct engine_action_run {
     size_t noutputs;
     engine_kv *output_vars;
     size_t noutput_vars;
+    engine_vote
+        *votes; /* approvals: every vote of this attempt, in order (ENGINE_STATE_MAX_VOTES) */
+    size_t nvotes;
 } engine_action_run;
 
 /* The latest evaluation of one rule of a stage condition within one execution. */

@@ -46,6 +46,12 @@
  *   pending, the action's summary is its resolved CustomData (when set); the
  *   answer replaces it by the approver's summary and records the approver
  *   (the input's requested_by) as lastUpdatedBy / updatedBy.
+ *   Every answer (APPROVAL, or VOTE with the voter's identity, groups and
+ *   e-mail addresses) is a vote: recorded on the action run, published as a
+ *   "Sluice Approval Vote" event, counted by the action's Sluice* policy keys
+ *   when it has any (N of M, groups, ANY / MAJORITY rejection, no
+ *   self-approval, timeout action; engine_votes.h); without them the first
+ *   vote decides as above. A SluiceTimeoutAction APPROVE timeout succeeds.
  * - A job result given with requested_by records that identity as the
  *   action's lastUpdatedBy / updatedBy; one without keeps the previous.
  * - Duplicates are harmless: a job result for an attempt that is no longer

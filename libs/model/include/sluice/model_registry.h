@@ -10,6 +10,8 @@
  *   AWS/Build/CodeBuild/1, AWS/Test/CodeBuild/1, AWS/Compute/Commands/1 (V2),
  *   AWS/Deploy/S3/1, AWS/Invoke/Lambda/1     the worker
  *   AWS/Approval/Manual/1                    the orchestrator and approvals
+ *                                            (with Sluice's own policy keys,
+ *                                            model_approval.h)
  *   Custom/<any category>/<any provider>/<any version>
  *                                            external job workers (PollForJobs)
  *
@@ -41,6 +43,7 @@ typedef struct model_config_key {
     const char *name;
     bool required;
     bool secret; /* masked as "****" when a declaration is returned */
+    bool sluice; /* Sluice's own key: AWS refuses it (sluice validate --portable lists it) */
 } model_config_key;
 
 /* Who executes jobs of a provider. */

@@ -28,6 +28,7 @@
 #define PROTOCOL_DETAIL_JOB             "Sluice Action Job"       /* sluice.jobs */
 #define PROTOCOL_DETAIL_DEAD_LETTER     "Sluice Dead Letter"      /* sluice.deadletter */
 #define PROTOCOL_DETAIL_ARTIFACT_STORED "Sluice Artifact Stored"  /* sluice.events */
+#define PROTOCOL_DETAIL_APPROVAL_VOTE   "Sluice Approval Vote"    /* sluice.events */
 
 /* Envelope sources. */
 #define PROTOCOL_SOURCE_CODEPIPELINE "aws.codepipeline"
@@ -47,6 +48,7 @@
 #define PROTOCOL_REQUEST_DISABLE_TRANSITION "DisableStageTransition"
 #define PROTOCOL_REQUEST_PIPELINE_UPDATED   "PipelineUpdated"
 #define PROTOCOL_REQUEST_PIPELINE_DELETED   "PipelineDeleted"
+#define PROTOCOL_REQUEST_VOTE               "ApprovalVote" /* a vote by a known identity */
 
 /* A pipeline name is [A-Za-z0-9.@_-]{1,100} (CodePipeline's PipelineName). */
 #define PROTOCOL_PIPELINE_NAME_MAX 100
