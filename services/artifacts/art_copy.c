@@ -6,25 +6,12 @@
 #include "art_xml.h"
 
 #include "sluice/error.h"
+#include "sluice/hex.h"
 #include "sluice/time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int copy_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Percent-decodes text[0..len) into out (size bytes with the NUL). false when
  * malformed, containing NUL or too long. '+' stays '+' (S3 paths). */
@@ -37,8 +24,8 @@ static bool copy_decode(const char *text, size_t len, char *out, size_t size)
             if (i + 2 >= len) {
                 return false;
             }
-            int h = copy_hex(text[i + 1]);
-            int l = h < 0 ? -1 : copy_hex(text[i + 2]);
+            int h = sluice_hex_value(text[i + 1]);
+            int l = h < 0 ? -1 : sluice_hex_value(text[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0)) {
                 return false;
             }

@@ -33,21 +33,16 @@ char *ntf_service_read_secret(const char *kind, const char *name, void *ctx, cha
         memcpy(copy, value, len + 1);
         return copy;
     }
-    if (sluice_fs_check_private(name, err, errlen) != 0) {
+    char *value = malloc(NTF_SECRET_MAX + 1);
+    if (value == NULL) {
+        abort();
+    }
+    if (sluice_fs_read_secret_line(name, "the secret", value, NTF_SECRET_MAX + 1, err, errlen) !=
+        0) {
+        free(value);
         return NULL;
     }
-    sluice_buf buf;
-    sluice_buf_init(&buf, NTF_SECRET_MAX + 2);
-    if (sluice_fs_read_file(name, &buf) != 0) {
-        snprintf(err, errlen, "the file %s cannot be read, or is over %d bytes", name,
-                 NTF_SECRET_MAX);
-        sluice_buf_free(&buf);
-        return NULL;
-    }
-    while (buf.len > 0 && (buf.data[buf.len - 1] == '\n' || buf.data[buf.len - 1] == '\r')) {
-        buf.data[--buf.len] = '\0';
-    }
-    return sluice_buf_steal(&buf);
+    return value;
 }
 
 ntf_ruleset *ntf_service_load_rules(const char *path, char *err, size_t errlen)

@@ -5,26 +5,13 @@
 
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/hex.h"
 #include "sluice/fs.h"
 
 #include <openssl/crypto.h>
 #include <stdbool.h>
 
 #define IDKEY_FILE_MAX 1024
-
-static int idkey_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 static bool idkey_blank(char c)
 {
@@ -44,15 +31,7 @@ static long idkey_decode(const char *text, size_t len, unsigned char *key)
     if (len % 2 != 0 || len / 2 < ORCH_IDKEY_MIN || len / 2 > ORCH_IDKEY_MAX) {
         return -1;
     }
-    for (size_t i = 0; i < len; i += 2) {
-        int hi = idkey_hex(text[i]);
-        int lo = idkey_hex(text[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        key[i / 2] = (unsigned char)((hi << 4) | lo);
-    }
-    return (long)(len / 2);
+    return sluice_hex_decode(text, len, key, ORCH_IDKEY_MAX);
 }
 
 int orch_idkey_load(const char *path, unsigned char *key, size_t *key_len, char *err, size_t errlen)

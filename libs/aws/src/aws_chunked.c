@@ -9,6 +9,7 @@
 #include "sluice/aws_chunked.h"
 
 #include "sluice/error.h"
+#include "sluice/hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -124,7 +125,7 @@ static bool chunked_is_hex64(const char *s, size_t n)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (aws_sigv4_hex_value(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F')) {
+        if (sluice_hex_value(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F')) {
             return false;
         }
     }
@@ -183,11 +184,11 @@ static int chunked_size_line(aws_chunked *d)
     size_t n = d->line_len;
     size_t digits = 0;
     uint64_t size = 0;
-    while (digits < n && aws_sigv4_hex_value(line[digits]) >= 0) {
+    while (digits < n && sluice_hex_value(line[digits]) >= 0) {
         if (digits == 16) {
             return chunked_fail(d, "InvalidRequest", "chunk size has too many digits");
         }
-        size = size * 16 + (uint64_t)aws_sigv4_hex_value(line[digits]);
+        size = size * 16 + (uint64_t)sluice_hex_value(line[digits]);
         digits++;
     }
     if (digits == 0) {

@@ -11,6 +11,7 @@
 
 #include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
+#include "sluice/hex.h"
 #include "sluice/fs.h"
 
 #include <jansson.h>
@@ -180,15 +181,15 @@ static long jobcred_decode_secret(const char *s, size_t n, unsigned char *out)
 {
     bool hex = n % 2 == 0;
     for (size_t i = 0; i < n && hex; i++) {
-        hex = aws_sigv4_hex_value(s[i]) >= 0;
+        hex = sluice_hex_value(s[i]) >= 0;
     }
     if (hex) {
         if (n / 2 > AWS_JOBCRED_SECRET_MAX) {
             return -1;
         }
         for (size_t i = 0; i < n / 2; i++) {
-            out[i] = (unsigned char)(aws_sigv4_hex_value(s[2 * i]) << 4 |
-                                     aws_sigv4_hex_value(s[2 * i + 1]));
+            out[i] =
+                (unsigned char)(sluice_hex_value(s[2 * i]) << 4 | sluice_hex_value(s[2 * i + 1]));
         }
         return (long)(n / 2);
     }

@@ -11,6 +11,7 @@
 
 #include "sluice/aws_sigv4.h"
 #include "sluice/error.h"
+#include "sluice/hex.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -88,8 +89,8 @@ static bool replay_decode(const char *hex, unsigned char out[REPLAY_SIG_LEN])
         return false;
     }
     for (size_t i = 0; i < REPLAY_SIG_LEN; i++) {
-        int hi = aws_sigv4_hex_value(hex[2 * i]);
-        int lo = aws_sigv4_hex_value(hex[2 * i + 1]);
+        int hi = sluice_hex_value(hex[2 * i]);
+        int lo = sluice_hex_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return false;
         }

@@ -13,6 +13,7 @@
 #include "sluice/aws_sigv4.h"
 
 #include "sluice/error.h"
+#include "sluice/hex.h"
 #include "sluice/time.h"
 
 #include <openssl/crypto.h>
@@ -394,20 +395,6 @@ int aws_sigv4_canonical_headers(const http_pair *headers, size_t count, const ch
     return SLUICE_OK;
 }
 
-int aws_sigv4_hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 int aws_sigv4_s3_canonical_uri(const char *raw_path, sluice_buf *out)
 {
     static const char upper[] = "0123456789ABCDEF";
@@ -417,8 +404,8 @@ int aws_sigv4_s3_canonical_uri(const char *raw_path, sluice_buf *out)
     int rc = SLUICE_OK;
     for (const char *p = raw_path; *p != '\0' && rc == SLUICE_OK; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '%' && aws_sigv4_hex_value(p[1]) >= 0 && aws_sigv4_hex_value(p[2]) >= 0) {
-            c = (unsigned char)(aws_sigv4_hex_value(p[1]) << 4 | aws_sigv4_hex_value(p[2]));
+        if (c == '%' && sluice_hex_value(p[1]) >= 0 && sluice_hex_value(p[2]) >= 0) {
+            c = (unsigned char)(sluice_hex_value(p[1]) << 4 | sluice_hex_value(p[2]));
             p += 2;
             if (c == '/') {
                 rc = sluice_buf_append(out, "%2F", 3);

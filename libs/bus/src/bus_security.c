@@ -100,46 +100,11 @@ static void security_copy(char *dst, size_t dstlen, const char *src)
 static void security_read_password(const char *path, char *out, security_problems *pb)
 {
     char why[BUS_SECURITY_PATH_MAX + 128];
-    int rc = sluice_fs_check_private(path, why, sizeof why);
+    int rc = sluice_fs_read_secret_line(path, "the password", out, BUS_SECURITY_PASSWORD_MAX, why,
+                                        sizeof why);
     if (rc != SLUICE_OK) {
         problem_add(pb, rc, "SLUICE_KAFKA_SASL_PASSWORD_FILE: %s", why);
-        return;
     }
-    sluice_buf buf;
-    sluice_buf_init(&buf, BUS_SECURITY_PASSWORD_MAX + 2); /* the line, "\r\n" */
-    rc = sluice_fs_read_file(path, &buf);
-    if (rc == SLUICE_ETOOBIG) {
-        problem_add(pb, SLUICE_EINVAL, "SLUICE_KAFKA_SASL_PASSWORD_FILE: %s: longer than %d bytes",
-                    path, BUS_SECURITY_PASSWORD_MAX - 1);
-    } else if (rc != SLUICE_OK) {
-        problem_add(pb, rc, "SLUICE_KAFKA_SASL_PASSWORD_FILE: %s: cannot be read", path);
-    } else {
-        size_t len = buf.len;
-        const char *text = sluice_buf_cstr(&buf);
-        if (len > 0 && text[len - 1] == '\n') {
-            len--;
-            if (len > 0 && text[len - 1] == '\r') {
-                len--;
-            }
-        }
-        bool clean = len > 0 && len < BUS_SECURITY_PASSWORD_MAX;
-        for (size_t i = 0; clean && i < len; i++) {
-            clean = text[i] != '\0' && text[i] != '\n' && text[i] != '\r';
-        }
-        if (!clean) {
-            problem_add(pb, SLUICE_EINVAL,
-                        "SLUICE_KAFKA_SASL_PASSWORD_FILE: %s: must hold the password on one line "
-                        "(1..%d bytes, no NUL)",
-                        path, BUS_SECURITY_PASSWORD_MAX - 1);
-        } else {
-            memcpy(out, text, len);
-            out[len] = '\0';
-        }
-    }
-    if (buf.data != NULL) {
-        OPENSSL_cleanse(buf.data, buf.cap);
-    }
-    sluice_buf_free(&buf);
 }
 
 /* Checks one optional TLS file; private says it holds a key. */

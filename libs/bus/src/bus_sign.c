@@ -7,6 +7,7 @@
 
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/hex.h"
 #include "sluice/fs.h"
 
 #include <openssl/core_names.h>
@@ -57,37 +58,6 @@ static bool sign_id_ok(const char *id, size_t n)
     return true;
 }
 
-static int sign_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Decodes n hex digits into out (room for BUS_SIGN_SECRET_MAX); bytes, or -1. */
-static long sign_hex_decode(const char *text, size_t n, unsigned char *out, size_t outmax)
-{
-    if (n % 2 != 0 || n / 2 > outmax) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = sign_hex_digit(text[i]);
-        int lo = sign_hex_digit(text[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        out[i / 2] = (unsigned char)((hi << 4) | lo);
-    }
-    return (long)(n / 2);
-}
-
 /* Parses one non-blank, non-comment line (n bytes at p) into k. */
 static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t line_no, char *err,
                            size_t errlen)
@@ -132,7 +102,7 @@ static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t 
                                     line_no, k->id);
         }
     }
-    long got = sign_hex_decode(secret, secret_len, k->secret, sizeof k->secret);
+    long got = sluice_hex_decode(secret, secret_len, k->secret, sizeof k->secret);
     if (got < BUS_SIGN_SECRET_MIN) {
         OPENSSL_cleanse(k->secret, sizeof k->secret);
         return sluice_error_set(err, errlen, SLUICE_EPARSE,
@@ -362,8 +332,8 @@ int bus_sign_verify(const bus_sign_keys *keys, const char *topic, const void *ke
     unsigned char given[SIGN_MAC_LEN];
     bool well_formed = siglen == BUS_SIGN_SIGNATURE_LEN;
     for (size_t i = 0; well_formed && i < SIGN_MAC_LEN; i++) {
-        int hi = sign_hex_digit(((const char *)sig)[2 * i]);
-        int lo = sign_hex_digit(((const char *)sig)[2 * i + 1]);
+        int hi = sluice_hex_value(((const char *)sig)[2 * i]);
+        int lo = sluice_hex_value(((const char *)sig)[2 * i + 1]);
         well_formed = hi >= 0 && lo >= 0;
         if (well_formed) {
             given[i] = (unsigned char)((hi << 4) | lo);

@@ -6,6 +6,8 @@
 #include "sluice/error.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -143,4 +145,51 @@ int sluice_fs_check_private(const char *path, char *err, size_t errlen)
                                 (unsigned)st.st_uid, (unsigned)geteuid());
     }
     return SLUICE_OK;
+}
+
+int sluice_fs_read_secret_line(const char *path, const char *what, char *out, size_t outmax,
+                               char *err, size_t errlen)
+{
+    if (outmax > 0) {
+        out[0] = '\0';
+    }
+    int rc = sluice_fs_check_private(path, err, errlen);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    sluice_buf buf;
+    sluice_buf_init(&buf, outmax + 1); /* the line, and "\r\n" beyond it when it is full */
+    rc = sluice_fs_read_file(path, &buf);
+    if (rc == SLUICE_ETOOBIG) {
+        rc = sluice_error_set(err, errlen, SLUICE_EINVAL, "%s: longer than %zu bytes", path,
+                              outmax > 0 ? outmax - 1 : 0);
+    } else if (rc != SLUICE_OK) {
+        rc = sluice_error_set(err, errlen, rc, "%s: cannot be read", path);
+    } else {
+        size_t len = buf.len;
+        const char *text = sluice_buf_cstr(&buf);
+        if (len > 0 && text[len - 1] == '\n') {
+            len--;
+            if (len > 0 && text[len - 1] == '\r') {
+                len--;
+            }
+        }
+        bool clean = len > 0 && len < outmax;
+        for (size_t i = 0; clean && i < len; i++) {
+            clean = text[i] != '\0' && text[i] != '\n' && text[i] != '\r';
+        }
+        if (clean) {
+            memcpy(out, text, len);
+            out[len] = '\0';
+        } else {
+            rc = sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                  "%s: must hold %s on one line (1..%zu bytes, no NUL)", path, what,
+                                  outmax > 0 ? outmax - 1 : 0);
+        }
+    }
+    if (buf.data != NULL) {
+        OPENSSL_cleanse(buf.data, buf.cap);
+    }
+    sluice_buf_free(&buf);
+    return rc;
 }

@@ -24,48 +24,12 @@ void state_auth_wipe(state_auth *auth)
 static int auth_read_file(const char *path, char *out, char *err, size_t errlen)
 {
     char why[STATE_AUTH_PATH_MAX + 128];
-    int rc = sluice_fs_check_private(path, why, sizeof why);
+    int rc = sluice_fs_read_secret_line(path, "the password", out, STATE_AUTH_PASSWORD_MAX, why,
+                                        sizeof why);
     if (rc != SLUICE_OK) {
         return sluice_error_set(err, errlen, rc, "SLUICE_REDIS_PASSWORD_FILE: %s", why);
     }
-    sluice_buf buf;
-    sluice_buf_init(&buf, STATE_AUTH_PASSWORD_MAX + 1); /* the line, "\r\n" */
-    rc = sluice_fs_read_file(path, &buf);
-    if (rc == SLUICE_ETOOBIG) {
-        rc = sluice_error_set(err, errlen, SLUICE_EINVAL,
-                              "SLUICE_REDIS_PASSWORD_FILE: %s: longer than %d bytes", path,
-                              STATE_AUTH_PASSWORD_MAX - 1);
-    } else if (rc != SLUICE_OK) {
-        rc = sluice_error_set(err, errlen, rc, "SLUICE_REDIS_PASSWORD_FILE: %s: cannot be read",
-                              path);
-    } else {
-        size_t len = buf.len;
-        const char *text = sluice_buf_cstr(&buf);
-        if (len > 0 && text[len - 1] == '\n') {
-            len--;
-            if (len > 0 && text[len - 1] == '\r') {
-                len--;
-            }
-        }
-        bool clean = len > 0 && len < STATE_AUTH_PASSWORD_MAX;
-        for (size_t i = 0; clean && i < len; i++) {
-            clean = text[i] != '\0' && text[i] != '\n' && text[i] != '\r';
-        }
-        if (clean) {
-            memcpy(out, text, len);
-            out[len] = '\0';
-        } else {
-            rc = sluice_error_set(err, errlen, SLUICE_EINVAL,
-                                  "SLUICE_REDIS_PASSWORD_FILE: %s: must hold the password on one "
-                                  "line (1..%d bytes, no NUL)",
-                                  path, STATE_AUTH_PASSWORD_MAX - 1);
-        }
-    }
-    if (buf.data != NULL) {
-        OPENSSL_cleanse(buf.data, buf.cap);
-    }
-    sluice_buf_free(&buf);
-    return rc;
+    return SLUICE_OK;
 }
 
 int state_auth_resolve(const state_auth_config *cfg, state_auth *out, char *err, size_t errlen)

@@ -91,6 +91,39 @@ static void test_check_private(void)
     CHECK_INT_EQ(sluice_fs_check_private("", err, sizeof err), SLUICE_EINVAL);
 }
 
+static void test_read_secret_line(void)
+{
+    char path[256], err[512] = "", out[16];
+    snprintf(path, sizeof path, "%s/line", dir);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("s3cret\r\n", f);
+    fclose(f);
+    REQUIRE(chmod(path, 0600) == 0);
+    CHECK_INT_EQ(sluice_fs_read_secret_line(path, "the key", out, sizeof out, err, sizeof err),
+                 SLUICE_OK);
+    CHECK_STR_EQ(out, "s3cret");
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("two\nlines\n", f);
+    fclose(f);
+    CHECK_INT_EQ(sluice_fs_read_secret_line(path, "the key", out, sizeof out, err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "must hold the key on one line");
+    CHECK(strstr(err, "lines") == NULL); /* never the content */
+    CHECK_STR_EQ(out, "");
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("0123456789abcdefXYZ", f);
+    fclose(f);
+    CHECK_INT_EQ(sluice_fs_read_secret_line(path, "the key", out, sizeof out, err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "longer than 15 bytes");
+    REQUIRE(chmod(path, 0644) == 0);
+    CHECK_INT_EQ(sluice_fs_read_secret_line(path, "the key", out, sizeof out, err, sizeof err),
+                 SLUICE_EDENIED);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sluice-fs-XXXXXX");
@@ -101,6 +134,7 @@ int main(void)
     RUN_TEST(test_write_and_read);
     RUN_TEST(test_write_refuses_existing_temp);
     RUN_TEST(test_check_private);
+    RUN_TEST(test_read_secret_line);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     (void)system(cmd);

@@ -205,9 +205,6 @@ bool aws_sigv4_list_has(const char *list, const char *name);
 int aws_sigv4_check_signed(const char *signed_headers, const char *required, char *missing,
                            size_t missing_len);
 
-/* The value 0..15 of hexadecimal digit c (either case), or -1 when c is not one. */
-int aws_sigv4_hex_value(char c);
-
 /*
  * Signs a request as a client: every header in headers (which must include
  * Host and must not include X-Amz-Date or Authorization) is signed, together

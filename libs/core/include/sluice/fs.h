@@ -45,4 +45,16 @@ int sluice_fs_read_file(const char *path, sluice_buf *out);
  */
 int sluice_fs_check_private(const char *path, char *err, size_t errlen);
 
+/*
+ * Reads the one-line secret of the private file path (sluice_fs_check_private
+ * first) into out (outmax bytes with the NUL); one trailing "\n" or "\r\n"
+ * is dropped. 0; otherwise out is "" and err names the file (never the
+ * content): the codes of sluice_fs_check_private, SLUICE_EINVAL (empty, more
+ * than one line, a NUL, or outmax - 1 bytes or more: what names the secret
+ * in the message, e.g. "the password"), SLUICE_EIO. Every copy of the
+ * content but out is wiped.
+ */
+int sluice_fs_read_secret_line(const char *path, const char *what, char *out, size_t outmax,
+                               char *err, size_t errlen);
+
 #endif
