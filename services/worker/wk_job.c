@@ -1,0 +1,516 @@
+/*
+ * wk_job.c — one job from claim to result (see wk_job.h).
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "wk_job.h"
+
+#include "wk_archive.h"
+#include "wk_exec.h"
+#include "wk_plan.h"
+#include "wk_result.h"
+
+#include "sluice/aws_job.h"
+#include "sluice/buf.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+#include "sluice/state_key.h"
+#include "sluice/time.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WK_JOB_ERR_MAX 2048
+
+/* ---- the workspace ----------------------------------------------------------------------- */
+
+static int wk_job_unlock_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    if (flag == FTW_D && (st->st_mode & 0700) != 0700) {
+        (void)chmod(path, st->st_mode | 0700); /* so its entries can be removed */
+    }
+    return 0;
+}
+
+static int wk_job_remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return r == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int wk_job_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : SLUICE_EIO;
+    }
+    (void)nftw(path, wk_job_unlock_cb, 16, FTW_PHYS);
+    return nftw(path, wk_job_remove_cb, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : SLUICE_EIO;
+}
+
+static int wk_job_mkdir(const char *path, char *err, size_t errlen)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        return sluice_error_set(err, errlen, SLUICE_EIO, "cannot create %s: %s", path,
+                                strerror(errno));
+    }
+    return 0;
+}
+
+static int wk_job_workspace(const wk_plan *plan, char *err, size_t errlen)
+{
+    char src[WK_PLAN_WORKSPACE_MAX + 8];
+    snprintf(src, sizeof src, "%s/src", plan->workspace);
+    if (wk_job_remove_tree(plan->workspace) != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EIO, "cannot clear the workspace %s",
+                                plan->workspace);
+    }
+    int rc = wk_job_mkdir(plan->workspace, err, errlen);
+    rc = rc ? rc : wk_job_mkdir(src, err, errlen);
+    rc = rc ? rc : wk_job_mkdir(plan->home_dir, err, errlen);
+    rc = rc ? rc : wk_job_mkdir(plan->tmp_dir, err, errlen);
+    rc = rc ? rc : wk_job_mkdir(plan->run_dir, err, errlen);
+    rc = rc ? rc : wk_job_mkdir(plan->src_dir, err, errlen);
+    for (size_t i = 0; rc == 0 && i < plan->ninputs; i++) {
+        rc = wk_job_mkdir(plan->inputs[i].dir, err, errlen);
+    }
+    return rc;
+}
+
+/* ---- output sinks ------------------------------------------------------------------------- */
+
+/* The job's log: run/log on disk and the tail kept for the failure message. */
+typedef struct wk_job_log {
+    int fd;
+    uint64_t written;
+    uint64_t max;
+    char tail[WK_RESULT_TAIL_MAX];
+    size_t tail_len;
+} wk_job_log;
+
+static bool wk_job_log_sink(void *ctx, const char *data, size_t n)
+{
+    wk_job_log *log = ctx;
+    if (log->written + n > log->max) {
+        return false;
+    }
+    log->written += n;
+    if (log->fd >= 0) {
+        (void)!write(log->fd, data, n);
+    }
+    if (n >= sizeof log->tail) {
+        memcpy(log->tail, data + n - sizeof log->tail, sizeof log->tail);
+        log->tail_len = sizeof log->tail;
+    } else {
+        size_t keep = sizeof log->tail - n;
+        if (log->tail_len > keep) {
+            memmove(log->tail, log->tail + (log->tail_len - keep), keep);
+            log->tail_len = keep;
+        }
+        memcpy(log->tail + log->tail_len, data, n);
+        log->tail_len += n;
+    }
+    return true;
+}
+
+static bool wk_job_buf_sink(void *ctx, const char *data, size_t n)
+{
+    return sluice_buf_append(ctx, data, n) == 0;
+}
+
+/* ---- the steps ---------------------------------------------------------------------------- */
+
+typedef struct wk_job_ctx {
+    wk_slot *slot;
+    const wk_config *cfg;
+    json_t *job;
+    json_t *record;
+    wk_plan *plan;
+    wk_s3_cred cred;
+    wk_job_log log;
+    wk_result_outcome outcome;
+    json_t *variables;
+    char reason[WK_JOB_ERR_MAX];
+    int64_t started_mono;
+} wk_job_ctx;
+
+/* The definition document of the job's pipelineVersion, or NULL (the pipeline is gone). */
+static json_t *wk_job_definition(wk_slot *slot, const char *pipeline, const json_t *job)
+{
+    json_int_t version = json_integer_value(json_object_get(job, "pipelineVersion"));
+    char suffix[64];
+    char key[STATE_KEY_MAX + 1];
+    snprintf(suffix, sizeof suffix, "%s:v%" JSON_INTEGER_FORMAT, STATE_KEY_DEFINITION, version);
+    if (version <= 0 || state_key_build(key, sizeof key, pipeline, suffix) != 0) {
+        return NULL;
+    }
+    const char *argv[] = {"GET", key};
+    redisReply *reply = NULL;
+    if (state_redis_commandv(slot->redis, STATE_REDIS_RETRY, 2, argv, NULL, &reply) != 0) {
+        return NULL;
+    }
+    json_t *doc = NULL;
+    if (reply->type == REDIS_REPLY_STRING) {
+        doc = json_loadb(reply->str, reply->len, 0, NULL);
+    }
+    freeReplyObject(reply);
+    return doc;
+}
+
+/*
+ * The job document aws_job_record reads: a rule's job names its ruleTypeId,
+ * rule and ruleExecutionId where an action's names actionTypeId, action and
+ * actionExecutionId. A new reference.
+ */
+static json_t *wk_job_as_action(json_t *job)
+{
+    json_t *copy = json_copy(job);
+    json_t *rule_type = json_object_get(job, "ruleTypeId");
+    if (copy != NULL && rule_type != NULL) {
+        json_object_set(copy, "actionTypeId", rule_type);
+        json_object_set(copy, "action", json_object_get(job, "rule"));
+        json_object_set(copy, "actionExecutionId", json_object_get(job, "ruleExecutionId"));
+        json_object_del(copy, "outputArtifacts");
+    }
+    return copy;
+}
+
+static void wk_job_fail(wk_job_ctx *c, wk_result_end end, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void wk_job_fail(wk_job_ctx *c, wk_result_end end, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    va_end(ap);
+    c->outcome.end = end;
+    c->outcome.reason = c->reason;
+}
+
+static bool wk_job_inputs(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    uint64_t unpacked = 0;
+    for (size_t i = 0; i < plan->ninputs; i++) {
+        const wk_plan_input *in = &plan->inputs[i];
+        char err[WK_JOB_ERR_MAX] = "";
+        http_client_response resp;
+        int rc = wk_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
+        if (rc == 0) {
+            rc = wk_archive_unpack(resp.body.data != NULL ? resp.body.data : "", resp.body.len,
+                                   in->dir, (uint64_t)c->cfg->unpacked_max_bytes, &unpacked, err,
+                                   sizeof err);
+            http_client_response_free(&resp);
+            if (rc != 0) {
+                wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED,
+                            "input artifact %s cannot be unpacked: %s", in->name, err);
+                return false;
+            }
+            continue;
+        }
+        http_client_response_free(&resp);
+        wk_job_fail(c,
+                    rc == SLUICE_ENOTFOUND || rc == SLUICE_EDENIED || rc == SLUICE_ETOOBIG
+                        ? WK_RESULT_JOB_FAILED
+                        : WK_RESULT_SYSTEM,
+                    "input artifact %s cannot be read: %s", in->name, err);
+        return false;
+    }
+    return true;
+}
+
+static bool wk_job_commands(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    int64_t deadline = c->started_mono + plan->timeout_ms;
+    for (size_t i = 0; i < plan->ncommands; i++) {
+        const char *argv[8];
+        wk_plan_argv(plan, i, argv);
+        char banner[160];
+        int n = snprintf(banner, sizeof banner, "[sluice] command %zu of %zu\n", i + 1,
+                         plan->ncommands);
+        (void)wk_job_log_sink(&c->log, banner, (size_t)n);
+        wk_exec_result res;
+        char err[512] = "";
+        int rc = wk_exec_run(argv, plan->env, plan->src_dir, deadline, &c->slot->abort,
+                             wk_job_log_sink, &c->log, &res, err, sizeof err);
+        if (rc != 0) {
+            wk_job_fail(c, WK_RESULT_SYSTEM, "command %zu of %zu could not be started: %s", i + 1,
+                        plan->ncommands, err);
+            return false;
+        }
+        c->outcome.command = i;
+        switch (res.end) {
+        case WK_EXEC_EXITED:
+            if (res.exit_code == 0 && res.signal == 0) {
+                continue;
+            }
+            c->outcome.end = WK_RESULT_COMMAND_FAILED;
+            c->outcome.exit_code = res.exit_code;
+            c->outcome.signal = res.signal;
+            return false;
+        case WK_EXEC_TIMED_OUT:
+            c->outcome.end = WK_RESULT_TIMED_OUT;
+            return false;
+        case WK_EXEC_OVERFLOW:
+            wk_job_fail(c, WK_RESULT_JOB_FAILED,
+                        "command %zu of %zu wrote more than the %" PRId64
+                        " bytes of output a job may write",
+                        i + 1, plan->ncommands, c->cfg->log_max_bytes);
+            return false;
+        case WK_EXEC_STOPPED:
+            wk_job_fail(c, WK_RESULT_SYSTEM,
+                        "command %zu of %zu was stopped: the worker shut down or lost the job",
+                        i + 1, plan->ncommands);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool wk_job_variables(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    if (plan->noutput_vars == 0) {
+        return true;
+    }
+    char *script = wk_plan_capture_script(plan);
+    if (script == NULL) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "out of memory");
+        return false;
+    }
+    const char *argv[] = {"/bin/sh", "-c", script, "sluice-capture", plan->env_file, NULL};
+    sluice_buf out;
+    sluice_buf_init(&out, WK_PLAN_VARIABLES_MAX);
+    wk_exec_result res;
+    char err[512] = "";
+    int rc = wk_exec_run(argv, plan->env, plan->src_dir, sluice_time_monotonic_ms() + 10000,
+                         &c->slot->abort, wk_job_buf_sink, &out, &res, err, sizeof err);
+    free(script);
+    if (rc == 0 && (res.end != WK_EXEC_EXITED || res.exit_code != 0)) {
+        rc = SLUICE_EIO;
+        snprintf(err, sizeof err, "the capture ended with status %d", res.exit_code);
+    }
+    if (rc == 0) {
+        rc = wk_plan_read_variables(plan, out.data != NULL ? out.data : "", out.len, &c->variables,
+                                    err, sizeof err);
+    }
+    sluice_buf_free(&out);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "the output variables cannot be read: %s", err);
+        return false;
+    }
+    return true;
+}
+
+static bool wk_job_outputs(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    for (size_t i = 0; i < plan->noutputs; i++) {
+        const wk_plan_output *po = &plan->outputs[i];
+        if (po->bucket == NULL || po->key == NULL) {
+            wk_job_fail(c, WK_RESULT_SYSTEM, "output artifact %s has no location in the job data",
+                        po->name);
+            return false;
+        }
+        sluice_buf zip;
+        sluice_buf_init(&zip, (size_t)c->cfg->output_max_bytes);
+        size_t nfiles = 0;
+        char err[WK_JOB_ERR_MAX] = "";
+        int rc = wk_archive_pack(plan, i, &zip, &nfiles, err, sizeof err);
+        if (rc == 0) {
+            rc = wk_s3_put(&c->slot->s3, &c->cred, po->bucket, po->key,
+                           zip.data != NULL ? zip.data : "", zip.len, err, sizeof err);
+            if (rc != 0) {
+                wk_job_fail(c, WK_RESULT_SYSTEM, "output artifact %s cannot be stored: %s",
+                            po->name, err);
+            }
+        } else {
+            wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED, "%s", err);
+        }
+        sluice_buf_free(&zip);
+        if (rc != 0) {
+            return false;
+        }
+        SLUICE_DEBUG("job %s: output artifact %s: %zu files", plan->job_id, po->name, nfiles);
+    }
+    return true;
+}
+
+/* Reads the credentials out of the record; false when it has none. */
+static bool wk_job_credentials(wk_job_ctx *c)
+{
+    const json_t *cred = json_object_get(json_object_get(c->record, "data"), "artifactCredentials");
+    c->cred.access_key_id = json_string_value(json_object_get(cred, "accessKeyId"));
+    c->cred.secret_access_key = json_string_value(json_object_get(cred, "secretAccessKey"));
+    c->cred.session_token = json_string_value(json_object_get(cred, "sessionToken"));
+    return c->cred.access_key_id != NULL && c->cred.secret_access_key != NULL &&
+           c->cred.session_token != NULL;
+}
+
+static const char *wk_job_outcome_name(wk_result_end end)
+{
+    return end == WK_RESULT_SUCCEEDED ? "Succeeded" : "Failed";
+}
+
+static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end end)
+{
+    wk_metrics *m = &c->slot->service->metrics;
+    const char *outcome = end == WK_RESULT_SUCCEEDED       ? "Succeeded"
+                          : end == WK_RESULT_CONFIGURATION ? "ConfigurationError"
+                          : end == WK_RESULT_SYSTEM        ? "SystemUnavailable"
+                          : end == WK_RESULT_TIMED_OUT     ? "TimedOut"
+                                                           : "JobFailed";
+    const char *labels[] = {provider, outcome};
+    (void)http_metrics_inc(m->jobs, labels, 1);
+    const char *by_provider[] = {provider};
+    (void)http_metrics_observe(m->durations, by_provider,
+                               (double)(sluice_time_monotonic_ms() - c->started_mono) / 1000.0);
+}
+
+void wk_job_run(wk_slot *slot, json_t *job)
+{
+    wk_service *svc = slot->service;
+    const wk_config *cfg = svc->cfg;
+    wk_job_ctx c = {.slot = slot, .cfg = cfg, .job = job, .log = {.fd = -1}};
+    c.started_mono = sluice_time_monotonic_ms();
+    c.log.max = (uint64_t)cfg->log_max_bytes;
+    char provider[160];
+    wk_service_provider_label(job, provider, sizeof provider);
+    const char *job_id = json_string_value(json_object_get(job, "jobId"));
+    const char *pipeline = json_string_value(json_object_get(job, "pipeline"));
+    char err[WK_JOB_ERR_MAX] = "";
+    char owner[WK_LEASE_OWNER_MAX];
+    json_t *detail = NULL;
+    if (job_id == NULL || pipeline == NULL || wk_lease_owner(owner) != 0) {
+        SLUICE_WARN("a job without jobId or pipeline is skipped");
+        json_decref(job);
+        return;
+    }
+
+    /* 1. the claim */
+    wk_lease_claim claim = WK_LEASE_HELD;
+    int rc = wk_lease_claim_job(slot->redis, pipeline, job_id, owner, cfg->lease_ms, &claim, err,
+                                sizeof err);
+    if (rc != 0 || claim != WK_LEASE_CLAIMED) {
+        const char *why = rc != 0                  ? err
+                          : claim == WK_LEASE_DONE ? "finished already"
+                                                   : "running on another worker";
+        SLUICE_INFO("job %s of %s not run: %s", job_id, pipeline, why);
+        const char *labels[] = {rc != 0 ? "redis" : claim == WK_LEASE_DONE ? "done" : "held"};
+        (void)http_metrics_inc(svc->metrics.skipped, labels, 1);
+        json_decref(job);
+        return;
+    }
+    pthread_mutex_lock(&svc->lock);
+    snprintf(slot->pipeline, sizeof slot->pipeline, "%s", pipeline);
+    snprintf(slot->job_id, sizeof slot->job_id, "%s", job_id);
+    memcpy(slot->owner, owner, sizeof owner);
+    slot->leased = true;
+    pthread_mutex_unlock(&svc->lock);
+    SLUICE_INFO("job %s of %s (%s) claimed", job_id, pipeline, provider);
+
+    /* 2. the record: output locations and credentials */
+    json_t *definition = wk_job_definition(slot, pipeline, job);
+    json_t *as_action = wk_job_as_action(job);
+    c.record =
+        aws_job_record(as_action, definition, cfg->account, false, svc->job_keys, err, sizeof err);
+    json_decref(as_action);
+    json_decref(definition);
+
+    /* 3. the plan */
+    char workspace[WK_PLAN_WORKSPACE_MAX + 1];
+    snprintf(workspace, sizeof workspace, "%s/%s", cfg->workspace_root, job_id);
+    if (c.record == NULL) {
+        detail = wk_result_refused(job_id, err);
+        c.outcome.end = WK_RESULT_CONFIGURATION;
+    } else {
+        wk_plan_params params = {
+            .workspace = workspace,
+            .path = cfg->path,
+            .now_ms = sluice_time_now_ms(),
+            .output_locations = aws_job_output_locations(c.record),
+        };
+        rc = wk_plan_new(job, &params, &c.plan, err, sizeof err);
+        json_decref(params.output_locations);
+        if (rc != 0) {
+            detail = wk_result_refused(job_id, err);
+            c.outcome.end = WK_RESULT_CONFIGURATION;
+        }
+    }
+    if (c.plan != NULL) {
+        if (cfg->timeout_max_ms > 0 && c.plan->timeout_ms > cfg->timeout_max_ms) {
+            c.plan->timeout_ms = cfg->timeout_max_ms;
+        }
+        /* 4.-7. */
+        bool ok = true;
+        if (!wk_job_credentials(&c)) {
+            wk_job_fail(&c, WK_RESULT_SYSTEM,
+                        "the job has no artifact credentials (no deadline, or no job keys)");
+            ok = false;
+        }
+        if (ok && wk_job_workspace(c.plan, err, sizeof err) != 0) {
+            wk_job_fail(&c, WK_RESULT_SYSTEM, "%s", err);
+            ok = false;
+        }
+        if (ok) {
+            char log_path[WK_PLAN_WORKSPACE_MAX + 16];
+            snprintf(log_path, sizeof log_path, "%s/log", c.plan->run_dir);
+            c.log.fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        }
+        ok = ok && wk_job_inputs(&c);
+        ok = ok && wk_job_commands(&c);
+        ok = ok && wk_job_variables(&c);
+        ok = ok && wk_job_outputs(&c);
+        if (ok) {
+            c.outcome.end = WK_RESULT_SUCCEEDED;
+        }
+        c.outcome.log_tail = c.log.tail;
+        c.outcome.log_tail_len = c.log.tail_len;
+        c.outcome.variables = c.variables;
+        c.outcome.duration_ms = sluice_time_monotonic_ms() - c.started_mono;
+        detail = wk_result_build(c.plan, &c.outcome);
+        if (c.log.fd >= 0) {
+            close(c.log.fd);
+        }
+    }
+
+    /* 8. the result */
+    pthread_mutex_lock(&svc->lock);
+    slot->leased = false;
+    pthread_mutex_unlock(&svc->lock);
+    bool aborted = atomic_load(&slot->abort);
+    rc = detail != NULL
+             ? wk_bus_send_result(&svc->sender, pipeline, job_id, detail, err, sizeof err)
+             : SLUICE_ENOMEM;
+    if (rc == 0) {
+        SLUICE_INFO("job %s of %s: %s", job_id, pipeline, wk_job_outcome_name(c.outcome.end));
+        (void)wk_lease_finish(slot->redis, pipeline, job_id, owner,
+                              wk_job_outcome_name(c.outcome.end), cfg->done_ttl_ms, err,
+                              sizeof err);
+        wk_job_account(&c, provider, c.outcome.end);
+    } else {
+        SLUICE_ERROR("job %s of %s: the result was not sent: %s%s", job_id, pipeline, err,
+                     aborted ? " (the worker is stopping)" : "");
+        (void)wk_lease_release(slot->redis, pipeline, job_id, owner, err, sizeof err);
+    }
+    if (c.plan != NULL && !cfg->keep_workspaces) {
+        (void)wk_job_remove_tree(c.plan->workspace);
+    }
+    json_decref(detail);
+    json_decref(c.variables);
+    json_decref(c.record);
+    wk_plan_free(c.plan);
+    json_decref(job);
+}

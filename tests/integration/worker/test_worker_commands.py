@@ -1,0 +1,287 @@
+"""sluice-worker running Commands actions for real: sluice-orchestrator, sluice-api and
+sluice-artifacts (the artifacts' job-credential stack on the shared Kafka/Redis fixture) and
+one sluice-worker, all reading one SLUICE_JOB_CREDENTIAL_KEYS_FILE.
+
+Each pipeline's source is a Custom action the test plays through PollForJobs: it uploads a
+zip to the source's output location with the job's artifactCredentials. Then the worker runs
+an AWS/Compute/Commands action on it:
+  - commands that build files and export a variable: the action succeeds, the output
+    artifact in the store holds exactly the files its globs select, GetPipelineState and
+    ListActionExecutions show the variable;
+  - a failing command: the action fails with the command, its exit code and its last log
+    lines, and the commands after it do not run;
+  - a command past the timeout (capped by SLUICE_WORKER_TIMEOUT_MAX_MS): the action fails
+    saying so, and no child or grandchild of the command is left running;
+  - a zip-slip input artifact: the action fails naming the entry, nothing is written outside
+    the workspace.
+Exit 0, 1 or 77 (skipped: a binary is not built).
+"""
+
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+sys.path.insert(0, os.path.join(HERE, "..", "artifacts"))
+
+import jobcred_client  # noqa: E402
+from artifacts_stack import artifacts_binary, free_port  # noqa: E402
+from sluice_stack import (SKIP, Stack, pipeline_declaration, run, unique,  # noqa: E402
+                          write_json)
+
+BUCKET = "sluice-test-artifacts"  # pipeline_declaration's artifactStore location
+ADMIN = ("AKIDWORKERTESTADMIN", "worker-admin-secret-xxxxxxxx")
+SOURCE = "WkSrc" + secrets.token_hex(4)
+TIMEOUT_MS = 4000
+# actions the api's scripted job runner must leave to the worker
+WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack")
+
+
+def worker_binary():
+    return os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                        "services/worker/sluice-worker")
+
+
+class WorkerStack(Stack):
+    """The api's stack, sluice-artifacts and sluice-worker sharing the job-credential keys."""
+
+    def __init__(self):
+        for binary in (artifacts_binary(), worker_binary()):
+            if not os.access(binary, os.X_OK):
+                print(f"skipped: {binary} is not built", flush=True)
+                sys.exit(SKIP)
+        super().__init__(runner_rules=[f"{a}=skip" for a in WORKER_ACTIONS])
+        try:
+            port = free_port()
+            env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
+                       SLUICE_ARTIFACTS_DIR=os.path.join(self.logdir, "artifacts"),
+                       SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=BUCKET,
+                       SLUICE_ARTIFACTS_CREDENTIALS=f"{ADMIN[0]}:{ADMIN[1]}:admin:admin")
+            self._start("artifacts", [artifacts_binary()], env, port)
+            self.endpoint = f"http://127.0.0.1:{port}"
+            self.workspaces = os.path.join(self.logdir, "workspaces")
+            self.worker_port = free_port()
+            env = dict(self.service_env, SLUICE_ARTIFACTS_ENDPOINT=self.endpoint,
+                       SLUICE_WORKER_PORT=str(self.worker_port),
+                       SLUICE_WORKER_GROUP="worker-" + self.prefix.rstrip("."),
+                       SLUICE_WORKER_WORKSPACES=self.workspaces,
+                       SLUICE_WORKER_TIMEOUT_MAX_MS=str(TIMEOUT_MS),
+                       SLUICE_WORKER_SLOTS="2")
+            self._start("worker", [worker_binary()], env, self.worker_port)
+            self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
+        except BaseException:
+            self.close(dump=True)
+            raise
+
+    def _start(self, name, argv, env, port):
+        log = open(os.path.join(self.logdir, name + ".log"), "wb")
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+        self.procs.append((name, proc, log))
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"sluice-{name} did not start")
+                time.sleep(0.05)
+
+    def worker_healthy(self):
+        try:
+            url = f"http://127.0.0.1:{self.worker_port}/healthz"
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return resp.status == 200 and json.load(resp)["status"] == "ok"
+        except OSError:
+            return False
+
+    def metrics(self):
+        url = f"http://127.0.0.1:{self.worker_port}/metrics"
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.read().decode()
+
+
+def zip_of(files):
+    """A zip holding files {name: bytes}, names written as given (even "../x")."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name), data)
+    return buf.getvalue()
+
+
+def commands_action(name, commands, **extra):
+    action = {
+        "name": name,
+        "actionTypeId": {"category": "Compute", "owner": "AWS", "provider": "Commands",
+                         "version": "1"},
+        "commands": commands,
+        "inputArtifacts": [{"name": "SourceArtifact"}],
+    }
+    action.update(extra)
+    return action
+
+
+def start_with_source(stack, name, action, files):
+    """Creates the pipeline Source (played here) -> Run (action), starts it, uploads the
+    source zip as the source job's worker; returns the execution id."""
+    decl = pipeline_declaration(name, [
+        {"name": "Source", "actions": [{
+            "name": "Fetch",
+            "actionTypeId": {"category": "Source", "owner": "Custom", "provider": SOURCE,
+                             "version": "1"},
+            "configuration": {"Repo": "demo"},
+            "outputArtifacts": [{"name": "SourceArtifact"}],
+        }]},
+        {"name": "Run", "actions": [action]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    execution = stack.client("operator").start_pipeline_execution(
+        name=name)["pipelineExecutionId"]
+    type_id = {"category": "Source", "owner": "Custom", "provider": SOURCE, "version": "1"}
+    worker = stack.client("worker")
+    job = stack.wait_for("the source job", lambda: worker.poll_for_jobs(
+        actionTypeId=type_id, maxBatchSize=1)["jobs"], timeout=30)[0]
+    worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+    jobcred_client.job_worker(stack.endpoint, job, {"SourceArtifact": zip_of(files)})
+    worker.put_job_success_result(jobId=job["id"])
+    return execution
+
+
+def action_execution(stack, name, execution, action):
+    """The ListActionExecutions entry of action once it has ended."""
+    def ended():
+        details = stack.client().list_action_executions(
+            pipelineName=name, filter={"pipelineExecutionId": execution}
+        )["actionExecutionDetails"]
+        for detail in details:
+            if detail["actionName"] == action and detail["status"] in ("Succeeded", "Failed"):
+                return detail
+        return None
+    return stack.wait_for(f"{action} to end", ended, timeout=60, interval=0.2)
+
+
+def error_message(detail):
+    return detail["output"]["executionResult"].get("errorDetails", {}).get("message", "")
+
+
+def check_commands_build_and_export(stack):
+    name = unique("wk-make")
+    action = commands_action(
+        "Make",
+        ["mkdir -p dist/sub",
+         "cp hello.txt dist/out.txt && echo nested > dist/sub/deep.txt && echo no > skip.txt",
+         "export GREETING=\"$(cat hello.txt)\"",
+         "cd dist",
+         "test \"$(pwd)\" = \"$CODEBUILD_SRC_DIR/dist\"",
+         "test -n \"$CODEPIPELINE_EXECUTION_ID\" && test \"$CODEBUILD_SRC_DIR\" = "
+         "\"$CODEBUILD_SRC_DIR_SourceArtifact\"",
+         "test -z \"${SLUICE_KAFKA_BROKERS:-}\" && test \"$TARGET\" = prod",
+         "echo \"built for $CODEPIPELINE_PIPELINE_NAME\""],
+        namespace="MakeVars", outputVariables=["GREETING"],
+        environmentVariables=[{"name": "TARGET", "value": "prod", "type": "PLAINTEXT"}],
+        outputArtifacts=[{"name": "BuildOut", "files": ["dist/**"]}])
+    execution = start_with_source(stack, name, action, {"hello.txt": b"hello from the source",
+                                                       "src/main.c": b"int main(void){}\n"})
+    detail = action_execution(stack, name, execution, "Make")
+    assert detail["status"] == "Succeeded", (detail["status"], error_message(detail))
+    variables = detail["output"].get("outputVariables", {})
+    assert variables == {"GREETING": "hello from the source"}, variables
+    outputs = detail["output"]["outputArtifacts"]
+    assert [o["name"] for o in outputs] == ["BuildOut"], outputs
+    location = outputs[0]["s3location"]
+    admin = jobcred_client.s3(stack.endpoint, *ADMIN)
+    body = admin.get_object(Bucket=location["bucket"], Key=location["key"])["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        names = sorted(zf.namelist())
+        assert names == ["dist/out.txt", "dist/sub/deep.txt"], names
+        assert zf.read("dist/out.txt") == b"hello from the source"
+    state = stack.client().get_pipeline_state(name=name)
+    run_stage = [s for s in state["stageStates"] if s["stageName"] == "Run"][0]
+    assert run_stage["latestExecution"]["status"] == "Succeeded", run_stage
+    summary = run_stage["actionStates"][0]["latestExecution"].get("summary", "")
+    assert "8 commands succeeded" in summary, summary
+    stack.wait_for("the execution to succeed", lambda: stack.client().get_pipeline_execution(
+        pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+        == "Succeeded")
+    assert 'sluice_worker_jobs_total{provider="AWS/Compute/Commands/1",outcome="Succeeded"}' \
+        in stack.metrics()
+    # the workspace is gone
+    assert os.listdir(stack.workspaces) == [] or all(
+        not os.path.exists(os.path.join(stack.workspaces, d, "src"))
+        for d in os.listdir(stack.workspaces)), os.listdir(stack.workspaces)
+
+
+def check_failing_command(stack):
+    name = unique("wk-fail")
+    action = commands_action("Broken", ["echo step one", "echo about to fail; exit 3",
+                                        "touch ran-after-failure"])
+    execution = start_with_source(stack, name, action, {"a.txt": b"a"})
+    detail = action_execution(stack, name, execution, "Broken")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "Command 2 of 3 failed with exit code 3: echo about to fail; exit 3" in message, message
+    assert "Last log lines:" in message and "about to fail" in message, message
+    assert "step one" in message, message
+    code = detail["output"]["executionResult"].get("errorDetails", {}).get("code")
+    assert code in (None, "JobFailed"), code
+
+
+def leftover(marker):
+    """Processes whose command line holds marker."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append((pid, cmdline))
+    return found
+
+
+def check_timeout_kills_the_group(stack):
+    name = unique("wk-slow")
+    seconds = f"{300 + secrets.randbelow(500)}.{secrets.randbelow(1000):03d}"
+    grand = f"{900 + secrets.randbelow(90)}.{secrets.randbelow(1000):03d}"
+    action = commands_action("Slow", [f"sh -c 'sleep {grand}' & sleep {seconds}"])
+    execution = start_with_source(stack, name, action, {"a.txt": b"a"})
+    stack.wait_for("the command to run", lambda: leftover(f"sleep {seconds}"), timeout=30)
+    assert leftover(f"sleep {grand}"), "the grandchild did not start"
+    detail = action_execution(stack, name, execution, "Slow")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "did not finish within the timeout of 4 s" in message, message
+    stack.wait_for("the group to be gone",
+                   lambda: not leftover(f"sleep {seconds}") and not leftover(f"sleep {grand}"),
+                   timeout=5)
+
+
+def check_zip_slip_refused(stack):
+    name = unique("wk-slip")
+    escaped = os.path.join(stack.workspaces, "evil-" + secrets.token_hex(3) + ".txt")
+    entry = "../../" + os.path.basename(escaped)
+    action = commands_action("Unpack", ["touch ran"])
+    execution = start_with_source(stack, name, action, {"ok.txt": b"fine", entry: b"pwned"})
+    detail = action_execution(stack, name, execution, "Unpack")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert f'entry "{entry}"' in message, message
+    assert "climbs out of the workspace" in message, message
+    assert not os.path.exists(escaped), escaped
+
+
+if __name__ == "__main__":
+    run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
+         check_zip_slip_refused], WorkerStack())
