@@ -42,7 +42,7 @@ ADMIN = ("AKIDWORKERTESTADMIN", "worker-admin-secret-xxxxxxxx")
 SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
 # actions the api's scripted job runner must leave to the worker
-WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack")
+WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated")
 
 
 def worker_binary():
@@ -130,9 +130,11 @@ def commands_action(name, commands, **extra):
     return action
 
 
-def start_with_source(stack, name, action, files):
+def start_with_source(stack, name, action, files, run_stage_extra=None):
     """Creates the pipeline Source (played here) -> Run (action), starts it, uploads the
     source zip as the source job's worker; returns the execution id."""
+    run_stage = {"name": "Run", "actions": [action]}
+    run_stage.update(run_stage_extra or {})
     decl = pipeline_declaration(name, [
         {"name": "Source", "actions": [{
             "name": "Fetch",
@@ -141,7 +143,7 @@ def start_with_source(stack, name, action, files):
             "configuration": {"Repo": "demo"},
             "outputArtifacts": [{"name": "SourceArtifact"}],
         }]},
-        {"name": "Run", "actions": [action]},
+        run_stage,
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
     execution = stack.client("operator").start_pipeline_execution(
@@ -282,6 +284,46 @@ def check_zip_slip_refused(stack):
     assert not os.path.exists(escaped), escaped
 
 
+def gate(commands):
+    return {"beforeEntry": {"conditions": [{"result": "FAIL", "rules": [{
+        "name": "Gate",
+        "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "Commands",
+                       "version": "1"},
+        "commands": commands,
+        "inputArtifacts": [{"name": "SourceArtifact"}],
+    }]}]}}
+
+
+def rule_state(stack, name):
+    state = stack.client().get_pipeline_state(name=name)
+    run_stage = [s for s in state["stageStates"] if s["stageName"] == "Run"][0]
+    cond = run_stage.get("beforeEntryConditionState", {})
+    rules = [r for c in cond.get("conditionStates", []) for r in c.get("ruleStates", [])]
+    return rules[0].get("latestExecution", {}) if rules else {}
+
+
+def check_commands_rule(stack):
+    # the rule passes: the stage is entered and its action runs
+    name = unique("wk-gate")
+    execution = start_with_source(stack, name, commands_action("Gated", ["true"]),
+                                  {"ready": b"yes"}, gate(["test -f ready", "echo gate open"]))
+    detail = action_execution(stack, name, execution, "Gated")
+    assert detail["status"] == "Succeeded", error_message(detail)
+    assert rule_state(stack, name).get("status") == "Succeeded", rule_state(stack, name)
+    # the rule fails: the stage is not entered, the execution fails with the rule's message
+    name = unique("wk-gate")
+    execution = start_with_source(stack, name, commands_action("Gated", ["true"]),
+                                  {"other": b"no"}, gate(["test -f ready"]))
+    stack.wait_for("the execution to fail", lambda: stack.client().get_pipeline_execution(
+        pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+        == "Failed", timeout=60)
+    latest = rule_state(stack, name)
+    assert latest.get("status") == "Failed", latest
+    summary = latest.get("summary", "")
+    assert "Command 1 of 1 failed with exit code 1: test -f ready" in summary, latest
+    assert 'provider="rule:Commands/1",outcome="JobFailed"' in stack.metrics()
+
+
 if __name__ == "__main__":
     run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
-         check_zip_slip_refused], WorkerStack())
+         check_zip_slip_refused, check_commands_rule], WorkerStack())
