@@ -39,6 +39,7 @@ int main(void)
     bool svc_started = false;
     aws_jobcred_keys *job_keys = NULL;
     model_registry *registry = NULL;
+    json_t *projects = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
     http_server *server = NULL;
@@ -72,6 +73,19 @@ int main(void)
         aws_jobcred_keys_free(job_keys);
         return 2;
     }
+    if (cfg.projects_file[0] != '\0') {
+        json_error_t jerr;
+        projects = json_load_file(cfg.projects_file, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(projects)) {
+            SLUICE_ERROR("configuration: SLUICE_WORKER_PROJECTS_FILE %s: %s (line %d)",
+                         cfg.projects_file, projects == NULL ? jerr.text : "not a JSON object",
+                         jerr.line);
+            json_decref(projects);
+            model_registry_free(registry);
+            aws_jobcred_keys_free(job_keys);
+            return 2;
+        }
+    }
     if (mkdir(cfg.workspace_root, 0700) != 0 && errno != EEXIST) {
         SLUICE_ERROR("configuration: SLUICE_WORKER_WORKSPACES %s: %s", cfg.workspace_root,
                      strerror(errno));
@@ -104,6 +118,7 @@ int main(void)
         goto out;
     }
     svc_started = true;
+    svc.projects = projects;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;
@@ -158,6 +173,7 @@ out:
         bus_producer_free(producer);
     }
     model_registry_free(registry);
+    json_decref(projects);
     aws_jobcred_keys_free(job_keys);
     return status;
 }

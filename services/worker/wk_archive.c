@@ -191,8 +191,10 @@ out:
 /* ---- packing ------------------------------------------------------------------------------ */
 
 typedef struct wk_archive_pack_ctx {
-    const wk_plan *plan;
-    size_t output;
+    wk_archive_match_fn match;
+    void *match_ctx;
+    bool discard_paths;
+    const char *artifact;
     struct archive *zip;
     size_t nfiles;
     char *err;
@@ -218,7 +220,8 @@ static int wk_archive_add(wk_archive_pack_ctx *c, const char *full, const char *
     if (entry == NULL) {
         return SLUICE_ENOMEM;
     }
-    archive_entry_set_pathname(entry, rel);
+    const char *base = strrchr(rel, '/');
+    archive_entry_set_pathname(entry, c->discard_paths && base != NULL ? base + 1 : rel);
     archive_entry_copy_stat(entry, st);
     archive_entry_set_uid(entry, 0);
     archive_entry_set_gid(entry, 0);
@@ -237,7 +240,7 @@ static int wk_archive_add(wk_archive_pack_ctx *c, const char *full, const char *
     }
     if (archive_write_header(c->zip, entry) < ARCHIVE_WARN) {
         rc = sluice_error_set(c->err, c->errlen, SLUICE_ETOOBIG, "output artifact %s: %s",
-                              c->plan->outputs[c->output].name, archive_error_string(c->zip));
+                              c->artifact, archive_error_string(c->zip));
     }
     if (rc == 0 && S_ISREG(st->st_mode)) {
         int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -261,8 +264,7 @@ static int wk_archive_add(wk_archive_pack_ctx *c, const char *full, const char *
             }
             if (archive_write_data(c->zip, block, (size_t)n) < 0) {
                 rc = sluice_error_set(c->err, c->errlen, SLUICE_ETOOBIG, "output artifact %s: %s",
-                                      c->plan->outputs[c->output].name,
-                                      archive_error_string(c->zip));
+                                      c->artifact, archive_error_string(c->zip));
             }
         }
         if (fd >= 0 && block == NULL && rc == 0) {
@@ -316,12 +318,11 @@ static int wk_archive_walk(wk_archive_pack_ctx *c, const char *dir, const char *
                                   strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
             rc = wk_archive_walk(c, full, sub, depth + 1);
-        } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
-                   wk_plan_output_match(c->plan, c->output, sub)) {
+        } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && c->match(c->match_ctx, sub)) {
             if (c->nfiles == WK_ARCHIVE_FILES_MAX) {
                 rc = sluice_error_set(c->err, c->errlen, SLUICE_ETOOBIG,
                                       "output artifact %s would hold more than %d files",
-                                      c->plan->outputs[c->output].name, WK_ARCHIVE_FILES_MAX);
+                                      c->artifact, WK_ARCHIVE_FILES_MAX);
             } else {
                 rc = wk_archive_add(c, full, sub, &st);
             }
@@ -333,11 +334,17 @@ static int wk_archive_walk(wk_archive_pack_ctx *c, const char *dir, const char *
     return rc;
 }
 
-int wk_archive_pack(const wk_plan *plan, size_t i, sluice_buf *zip, size_t *nfiles, char *err,
-                    size_t errlen)
+int wk_archive_pack_dir(const char *root, bool discard_paths, wk_archive_match_fn match,
+                        void *match_ctx, const char *artifact, const char *globs, sluice_buf *zip,
+                        size_t *nfiles, char *err, size_t errlen)
 {
     *nfiles = 0;
-    wk_archive_pack_ctx c = {.plan = plan, .output = i, .err = err, .errlen = errlen};
+    wk_archive_pack_ctx c = {.match = match,
+                             .match_ctx = match_ctx,
+                             .discard_paths = discard_paths,
+                             .artifact = artifact,
+                             .err = err,
+                             .errlen = errlen};
     c.zip = archive_write_new();
     if (c.zip == NULL) {
         return SLUICE_ENOMEM;
@@ -350,24 +357,51 @@ int wk_archive_pack(const wk_plan *plan, size_t i, sluice_buf *zip, size_t *nfil
         archive_write_free(c.zip);
         return rc;
     }
-    int rc = wk_archive_walk(&c, plan->src_dir, "", 0);
+    struct stat st;
+    int rc = 0;
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = sluice_error_set(err, errlen, SLUICE_ENOTFOUND,
+                              "output artifact %s: its base directory does not exist", artifact);
+    } else {
+        rc = wk_archive_walk(&c, root, "", 0);
+    }
     if (archive_write_close(c.zip) != ARCHIVE_OK && rc == 0) {
-        rc = sluice_error_set(err, errlen, SLUICE_ETOOBIG, "output artifact %s: %s",
-                              plan->outputs[i].name, archive_error_string(c.zip));
+        rc = sluice_error_set(err, errlen, SLUICE_ETOOBIG, "output artifact %s: %s", artifact,
+                              archive_error_string(c.zip));
     }
     archive_write_free(c.zip);
     if (rc == 0 && c.nfiles == 0) {
-        sluice_buf globs;
-        sluice_buf_init(&globs, 2048);
-        for (size_t j = 0; j < plan->outputs[i].nfiles; j++) {
-            sluice_buf_appendf(&globs, "%s\"%s\"", j > 0 ? ", " : "", plan->outputs[i].files[j]);
-        }
         rc = sluice_error_set(err, errlen, SLUICE_ENOTFOUND,
                               "output artifact %s: no file of the source directory matches %s",
-                              plan->outputs[i].name,
-                              globs.len > 0 ? sluice_buf_cstr(&globs) : "(any file)");
-        sluice_buf_free(&globs);
+                              artifact, globs != NULL && globs[0] != '\0' ? globs : "(any file)");
     }
     *nfiles = c.nfiles;
+    return rc;
+}
+
+typedef struct wk_archive_plan_match {
+    const wk_plan *plan;
+    size_t output;
+} wk_archive_plan_match;
+
+static bool wk_archive_plan_matches(void *ctx, const char *relpath)
+{
+    const wk_archive_plan_match *m = ctx;
+    return wk_plan_output_match(m->plan, m->output, relpath);
+}
+
+int wk_archive_pack(const wk_plan *plan, size_t i, sluice_buf *zip, size_t *nfiles, char *err,
+                    size_t errlen)
+{
+    sluice_buf globs;
+    sluice_buf_init(&globs, 2048);
+    for (size_t j = 0; j < plan->outputs[i].nfiles; j++) {
+        sluice_buf_appendf(&globs, "%s\"%s\"", j > 0 ? ", " : "", plan->outputs[i].files[j]);
+    }
+    wk_archive_plan_match m = {plan, i};
+    int rc = wk_archive_pack_dir(plan->src_dir, false, wk_archive_plan_matches, &m,
+                                 plan->outputs[i].name, sluice_buf_cstr(&globs), zip, nfiles, err,
+                                 errlen);
+    sluice_buf_free(&globs);
     return rc;
 }

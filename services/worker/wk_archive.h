@@ -25,6 +25,7 @@
 
 #include "sluice/buf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,5 +51,18 @@ int wk_archive_unpack(const void *data, size_t len, const char *dir, uint64_t ma
  */
 int wk_archive_pack(const wk_plan *plan, size_t i, sluice_buf *zip, size_t *nfiles, char *err,
                     size_t errlen);
+
+/* Whether the file at relpath (relative to the packed root) belongs in the artifact. */
+typedef bool (*wk_archive_match_fn)(void *ctx, const char *relpath);
+
+/*
+ * The same over any root directory: the files match selects, stored by
+ * their path relative to root (by their base name when discard_paths).
+ * artifact and globs (may be NULL) name the artifact and its globs in
+ * messages. SLUICE_ENOTFOUND also when root is not a directory.
+ */
+int wk_archive_pack_dir(const char *root, bool discard_paths, wk_archive_match_fn match,
+                        void *match_ctx, const char *artifact, const char *globs, sluice_buf *zip,
+                        size_t *nfiles, char *err, size_t errlen);
 
 #endif

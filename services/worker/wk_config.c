@@ -66,6 +66,10 @@ const sluice_config_var wk_config_vars[] = {
                       "action's timeout alone)"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_PATH", wk_config, path, 1, "/usr/local/bin:/usr/bin:/bin",
                       "PATH the commands run with"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_PROJECTS_FILE", wk_config, projects_file, 0, "",
+                      "JSON file of the build projects AWS/CodeBuild actions name ({\"<name>\": "
+                      "{\"environmentVariables\", \"buildspec\", \"timeoutInMinutes\"}}); "
+                      "empty: every ProjectName builds with the source's buildspec.yml"),
     SLUICE_CONFIG_STR("SLUICE_EXTERNAL_PROVIDERS", wk_config, external_providers, 0, "",
                       "providers served by external job workers (the api's setting): their jobs "
                       "are left to PollForJobs even when the worker has a runner for them"),

@@ -5,6 +5,8 @@
 #include "wk_job.h"
 
 #include "wk_archive.h"
+#include "wk_buildspec.h"
+#include "wk_codebuild.h"
 #include "wk_exec.h"
 #include "wk_plan.h"
 #include "wk_result.h"
@@ -12,6 +14,7 @@
 #include "sluice/aws_job.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/fs.h"
 #include "sluice/log.h"
 #include "sluice/state_key.h"
 #include "sluice/time.h"
@@ -140,6 +143,8 @@ typedef struct wk_job_ctx {
     wk_job_log log;
     wk_result_outcome outcome;
     json_t *variables;
+    wk_codebuild *build; /* CodeBuild actions */
+    size_t build_output;
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
 } wk_job_ctx;
@@ -230,53 +235,210 @@ static bool wk_job_inputs(wk_job_ctx *c)
     return true;
 }
 
-static bool wk_job_commands(wk_job_ctx *c)
+typedef enum wk_job_step {
+    WK_JOB_STEP_OK = 0, /* every command succeeded */
+    WK_JOB_STEP_FAILED, /* a command failed: the outcome says which (the first failure) */
+    WK_JOB_STEP_END,    /* the job ends now: timeout, stop, output bound, a system failure */
+} wk_job_step;
+
+/*
+ * Runs commands (n) one by one, stopping at the first that fails. phase
+ * (NULL for Commands actions) names them in messages. The outcome is set by
+ * the first failure of the job only.
+ */
+static wk_job_step wk_job_run_list(wk_job_ctx *c, const char *phase, const char *const *commands,
+                                   size_t n)
 {
     const wk_plan *plan = c->plan;
     int64_t deadline = c->started_mono + plan->timeout_ms;
-    for (size_t i = 0; i < plan->ncommands; i++) {
+    bool first = c->outcome.end == WK_RESULT_SUCCEEDED;
+    for (size_t i = 0; i < n; i++) {
         const char *argv[8];
-        wk_plan_argv(plan, i, argv);
+        wk_plan_argv(plan, 0, argv);
+        argv[6] = commands[i];
         char banner[160];
-        int n = snprintf(banner, sizeof banner, "[sluice] command %zu of %zu\n", i + 1,
-                         plan->ncommands);
-        (void)wk_job_log_sink(&c->log, banner, (size_t)n);
+        int len = snprintf(banner, sizeof banner, "[sluice] %s%scommand %zu of %zu\n",
+                           phase != NULL ? phase : "", phase != NULL ? ": " : "", i + 1, n);
+        (void)wk_job_log_sink(&c->log, banner, (size_t)len);
         wk_exec_result res;
         char err[512] = "";
         int rc = wk_exec_run(argv, plan->env, plan->src_dir, deadline, &c->slot->abort,
                              wk_job_log_sink, &c->log, &res, err, sizeof err);
         if (rc != 0) {
             wk_job_fail(c, WK_RESULT_SYSTEM, "command %zu of %zu could not be started: %s", i + 1,
-                        plan->ncommands, err);
-            return false;
+                        n, err);
+            return WK_JOB_STEP_END;
         }
-        c->outcome.command = i;
+        if (res.end == WK_EXEC_EXITED && res.exit_code == 0 && res.signal == 0) {
+            continue;
+        }
+        if (first || res.end != WK_EXEC_EXITED) {
+            c->outcome.command = i;
+            c->outcome.phase = phase;
+            c->outcome.commands = commands;
+            c->outcome.ncommands = n;
+        }
         switch (res.end) {
         case WK_EXEC_EXITED:
-            if (res.exit_code == 0 && res.signal == 0) {
-                continue;
+            if (first) {
+                c->outcome.end = WK_RESULT_COMMAND_FAILED;
+                c->outcome.exit_code = res.exit_code;
+                c->outcome.signal = res.signal;
             }
-            c->outcome.end = WK_RESULT_COMMAND_FAILED;
-            c->outcome.exit_code = res.exit_code;
-            c->outcome.signal = res.signal;
-            return false;
+            return WK_JOB_STEP_FAILED;
         case WK_EXEC_TIMED_OUT:
             c->outcome.end = WK_RESULT_TIMED_OUT;
-            return false;
+            return WK_JOB_STEP_END;
         case WK_EXEC_OVERFLOW:
             wk_job_fail(c, WK_RESULT_JOB_FAILED,
                         "command %zu of %zu wrote more than the %" PRId64
                         " bytes of output a job may write",
-                        i + 1, plan->ncommands, c->cfg->log_max_bytes);
-            return false;
+                        i + 1, n, c->cfg->log_max_bytes);
+            return WK_JOB_STEP_END;
         case WK_EXEC_STOPPED:
             wk_job_fail(c, WK_RESULT_SYSTEM,
                         "command %zu of %zu was stopped: the worker shut down or lost the job",
-                        i + 1, plan->ncommands);
+                        i + 1, n);
+            return WK_JOB_STEP_END;
+        }
+    }
+    return WK_JOB_STEP_OK;
+}
+
+static bool wk_job_commands(wk_job_ctx *c)
+{
+    return wk_job_run_list(c, NULL, c->plan->commands, c->plan->ncommands) == WK_JOB_STEP_OK;
+}
+
+/* ---- CodeBuild ------------------------------------------------------------------------------ */
+
+/* Reads the build project, the buildspec, and completes the plan. */
+static bool wk_job_codebuild_prepare(wk_job_ctx *c)
+{
+    const json_t *config = json_object_get(c->plan->job, "configuration");
+    const char *name = json_string_value(json_object_get(config, "ProjectName"));
+    const json_t *projects = c->slot->service->projects;
+    const json_t *project = NULL;
+    if (projects != NULL) {
+        project = name != NULL ? json_object_get(projects, name) : NULL;
+        if (project == NULL) {
+            wk_job_fail(c, WK_RESULT_CONFIGURATION,
+                        "build project %s is not configured on this worker",
+                        name != NULL ? name : "(no ProjectName)");
             return false;
         }
     }
+    const char *inline_text = NULL;
+    const char *path = NULL;
+    char err[WK_JOB_ERR_MAX] = "";
+    if (wk_codebuild_buildspec_source(project, &inline_text, &path, err, sizeof err) != 0) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
+        return false;
+    }
+    sluice_buf text;
+    sluice_buf_init(&text, WK_BUILDSPEC_MAX_BYTES + 1);
+    int rc = 0;
+    if (inline_text != NULL) {
+        rc = sluice_buf_append_str(&text, inline_text);
+    } else {
+        char full[WK_PLAN_WORKSPACE_MAX + 1200];
+        snprintf(full, sizeof full, "%s/%s", c->plan->src_dir, path);
+        rc = sluice_fs_read_file(full, &text);
+        if (rc != 0) {
+            sluice_buf_free(&text);
+            wk_job_fail(c, WK_RESULT_JOB_FAILED,
+                        "%s: the primary source artifact has no readable buildspec (%s)", path,
+                        rc == SLUICE_ETOOBIG ? "too large" : "not found");
+            return false;
+        }
+    }
+    json_t *spec = NULL;
+    if (rc == 0) {
+        rc = wk_buildspec_parse(text.data != NULL ? text.data : "", text.len, &spec, err,
+                                sizeof err);
+    }
+    sluice_buf_free(&text);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "%s: %s",
+                    inline_text != NULL ? "the project's buildspec" : path, err);
+        return false;
+    }
+    wk_plan_params params = {.secret = NULL};
+    rc = wk_codebuild_new(c->plan, spec, project, &params, &c->build, err, sizeof err);
+    const json_t *notes = json_object_get(spec, "notes");
+    size_t i;
+    json_t *note;
+    json_array_foreach(notes, i, note)
+    {
+        char line[600];
+        int n = snprintf(line, sizeof line, "[sluice] %s\n", json_string_value(note));
+        (void)wk_job_log_sink(&c->log, line, (size_t)n);
+    }
+    json_decref(spec);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
+        return false;
+    }
     return true;
+}
+
+/*
+ * The phases, as CodeBuild runs them: a phase's commands stop at the first
+ * failure, its finally commands run after them either way; after a failed
+ * phase with on-failure ABORT the later phases are skipped, except
+ * post_build after a failed build (with CODEBUILD_BUILD_SUCCEEDING=0);
+ * with CONTINUE the next phase runs and the build still fails.
+ */
+static bool wk_job_codebuild_run(wk_job_ctx *c)
+{
+    const wk_codebuild *build = c->build;
+    bool failed = false;
+    bool aborted = false;
+    int failed_phase = -1;
+    for (int i = 0; i < WK_CODEBUILD_PHASES; i++) {
+        const wk_codebuild_phase *ph = &build->phases[i];
+        if (!ph->present) {
+            continue;
+        }
+        bool post_build_after_build = i == 3 && failed_phase == 2;
+        if (aborted && !post_build_after_build) {
+            continue;
+        }
+        if (failed) {
+            int fd = open(c->plan->env_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                static const char line[] = "export CODEBUILD_BUILD_SUCCEEDING='0'\n";
+                (void)!write(fd, line, sizeof line - 1);
+                close(fd);
+            }
+        }
+        wk_job_step step = wk_job_run_list(c, ph->label, ph->commands, ph->ncommands);
+        if (step == WK_JOB_STEP_END) {
+            return false;
+        }
+        wk_job_step fin = ph->nfinally > 0
+                              ? wk_job_run_list(c, ph->finally_label, ph->finally, ph->nfinally)
+                              : WK_JOB_STEP_OK;
+        if (fin == WK_JOB_STEP_END) {
+            return false;
+        }
+        if (step == WK_JOB_STEP_FAILED || fin == WK_JOB_STEP_FAILED) {
+            failed = true;
+            if (failed_phase < 0) {
+                failed_phase = i;
+            }
+            if (!ph->on_failure_continue) {
+                aborted = true;
+            }
+        }
+    }
+    return !failed;
+}
+
+static bool wk_job_codebuild_match(void *ctx, const char *relpath)
+{
+    const wk_job_ctx *c = ctx;
+    return wk_codebuild_match(c->build, c->build_output, relpath);
 }
 
 static bool wk_job_variables(wk_job_ctx *c)
@@ -328,7 +490,16 @@ static bool wk_job_outputs(wk_job_ctx *c)
         sluice_buf_init(&zip, (size_t)c->cfg->output_max_bytes);
         size_t nfiles = 0;
         char err[WK_JOB_ERR_MAX] = "";
-        int rc = wk_archive_pack(plan, i, &zip, &nfiles, err, sizeof err);
+        int rc = 0;
+        if (c->build != NULL) {
+            c->build_output = i;
+            const wk_codebuild_artifact *a = &c->build->artifacts[i];
+            rc = wk_archive_pack_dir(a->base_dir, a->discard_paths, wk_job_codebuild_match, c,
+                                     po->name, "the buildspec's files", &zip, &nfiles, err,
+                                     sizeof err);
+        } else {
+            rc = wk_archive_pack(plan, i, &zip, &nfiles, err, sizeof err);
+        }
         if (rc == 0) {
             rc = wk_s3_put(&c->slot->s3, &c->cred, po->bucket, po->key,
                            zip.data != NULL ? zip.data : "", zip.len, err, sizeof err);
@@ -470,11 +641,17 @@ void wk_job_run(wk_slot *slot, json_t *job)
             c.log.fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         }
         ok = ok && wk_job_inputs(&c);
-        ok = ok && wk_job_commands(&c);
+        if (c.plan->kind == WK_PLAN_CODEBUILD) {
+            ok = ok && wk_job_codebuild_prepare(&c);
+            ok = ok && wk_job_codebuild_run(&c);
+        } else {
+            ok = ok && wk_job_commands(&c);
+        }
         ok = ok && wk_job_variables(&c);
         ok = ok && wk_job_outputs(&c);
         if (ok) {
             c.outcome.end = WK_RESULT_SUCCEEDED;
+            c.outcome.summary = c.build != NULL ? "the build succeeded" : NULL;
         }
         c.outcome.log_tail = c.log.tail;
         c.outcome.log_tail_len = c.log.tail_len;
@@ -511,6 +688,7 @@ void wk_job_run(wk_slot *slot, json_t *job)
     json_decref(detail);
     json_decref(c.variables);
     json_decref(c.record);
+    wk_codebuild_free(c.build);
     wk_plan_free(c.plan);
     json_decref(job);
 }

@@ -174,6 +174,9 @@ static int wk_plan_standard_env(wk_plan *plan, const wk_plan_params *params, wk_
         rc = wk_plan_setenv(e, name, plan->inputs[i].dir);
     }
     rc = rc ? rc : wk_plan_setenv(e, "CODEBUILD_BUILD_ID", build_id);
+    if (rc == 0 && plan->kind == WK_PLAN_CODEBUILD) {
+        rc = wk_plan_setenv(e, "CODEBUILD_BUILD_SUCCEEDING", "1");
+    }
     rc = rc ? rc : wk_plan_setenv(e, "CODEBUILD_INITIATOR", initiator);
     if (rc == 0 && revision != NULL) {
         rc = wk_plan_setenv(e, "CODEBUILD_RESOLVED_SOURCE_VERSION", revision);
@@ -311,7 +314,7 @@ static int wk_plan_commands(wk_plan *plan, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    if (json_array_size(commands) == 0) {
+    if (json_array_size(commands) == 0 && plan->kind != WK_PLAN_CODEBUILD) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "the job carries no commands");
     }
     size_t i;
@@ -450,15 +453,18 @@ static int wk_plan_kind_of(wk_plan *plan, char *err, size_t errlen)
     const char *owner = json_string_value(json_object_get(type, "owner"));
     const char *provider = json_string_value(json_object_get(type, "provider"));
     const char *version = json_string_value(json_object_get(type, "version"));
-    bool ours = owner != NULL && strcmp(owner, "AWS") == 0 && provider != NULL &&
-                strcmp(provider, "Commands") == 0 &&
-                (version == NULL || strcmp(version, "1") == 0) && category != NULL &&
-                strcmp(category, rule ? "Rule" : "Compute") == 0;
-    if (!ours) {
-        return sluice_error_set(err, errlen, SLUICE_ENOTFOUND, "the job is not a Commands %s",
+    bool aws_v1 = owner != NULL && strcmp(owner, "AWS") == 0 && provider != NULL &&
+                  (version == NULL || strcmp(version, "1") == 0) && category != NULL;
+    bool commands = aws_v1 && strcmp(provider, "Commands") == 0 &&
+                    strcmp(category, rule ? "Rule" : "Compute") == 0;
+    bool codebuild = aws_v1 && !rule && strcmp(provider, "CodeBuild") == 0 &&
+                     (strcmp(category, "Build") == 0 || strcmp(category, "Test") == 0);
+    if (!commands && !codebuild) {
+        return sluice_error_set(err, errlen, SLUICE_ENOTFOUND,
+                                "the job is not a Commands %s or a CodeBuild action",
                                 rule ? "rule" : "action");
     }
-    plan->kind = rule ? WK_PLAN_RULE : WK_PLAN_ACTION;
+    plan->kind = rule ? WK_PLAN_RULE : codebuild ? WK_PLAN_CODEBUILD : WK_PLAN_ACTION;
     const char *name_key = rule ? "rule" : "action";
     const char *run_key = rule ? "ruleExecutionId" : "actionExecutionId";
     if ((plan->job_id = wk_plan_string(job, "jobId", "", err, errlen)) == NULL ||
@@ -484,8 +490,11 @@ static int wk_plan_timeout(wk_plan *plan, const wk_plan_params *params, char *er
     int64_t deadline_ms = 0;
     if (deadline == NULL || json_is_null(deadline)) {
         int64_t minutes = 0;
-        if (plan->kind == WK_PLAN_ACTION) {
-            const model_provider *p = model_registry_find(NULL, "Compute", "AWS", "Commands", "1");
+        if (plan->kind != WK_PLAN_RULE) {
+            const model_provider *p =
+                plan->kind == WK_PLAN_CODEBUILD
+                    ? model_registry_find(NULL, "Build", "AWS", "CodeBuild", "1")
+                    : model_registry_find(NULL, "Compute", "AWS", "Commands", "1");
             minutes = p != NULL ? p->default_timeout_minutes : 0;
         }
         plan->timeout_ms = minutes > 0 ? minutes * 60 * 1000 : WK_PLAN_DEFAULT_TIMEOUT_MS;
@@ -618,6 +627,38 @@ void wk_plan_free(wk_plan *plan)
     json_decref(plan->job);
     json_decref(plan->locations);
     free(plan);
+}
+
+int wk_plan_set_env(wk_plan *plan, const char *name, const char *value)
+{
+    if (strlen(value) > WK_PLAN_VALUE_MAX) {
+        return SLUICE_ETOOBIG;
+    }
+    char *var = wk_plan_strf("%s=%s", name, value);
+    if (var == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < plan->nenv; i++) {
+        if (strncmp(plan->env[i], name, nlen) == 0 && plan->env[i][nlen] == '=') {
+            free(plan->env[i]);
+            plan->env[i] = var;
+            return 0;
+        }
+    }
+    if (plan->nenv >= 4 * WK_PLAN_ENV_MAX) {
+        free(var);
+        return SLUICE_ETOOBIG;
+    }
+    char **grown = realloc(plan->env, (plan->nenv + 2) * sizeof(char *));
+    if (grown == NULL) {
+        free(var);
+        return SLUICE_ENOMEM;
+    }
+    plan->env = grown;
+    plan->env[plan->nenv++] = var;
+    plan->env[plan->nenv] = NULL;
+    return 0;
 }
 
 void wk_plan_argv(const wk_plan *plan, size_t i, const char *argv[8])

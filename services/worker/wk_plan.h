@@ -90,6 +90,8 @@
 typedef enum wk_plan_kind {
     WK_PLAN_ACTION = 0, /* an AWS/Compute/Commands/1 action */
     WK_PLAN_RULE,       /* a Commands/1 rule of a stage condition */
+    WK_PLAN_CODEBUILD,  /* an AWS/Build/CodeBuild/1 or AWS/Test/CodeBuild/1 action: the
+                           commands come from its buildspec (wk_codebuild.h) */
 } wk_plan_kind;
 
 typedef struct wk_plan_input {
@@ -161,8 +163,10 @@ typedef struct wk_plan_params {
 
 /*
  * Translates job (a reference is taken) with params (borrowed) into a new
- * plan. 0 and *out; SLUICE_ENOTFOUND when the job is neither a Commands
- * action nor a Commands rule (not the plan's to run); SLUICE_EINVAL with the
+ * plan. A CodeBuild action's plan has no commands, output variables or
+ * globs yet: wk_codebuild.h adds them from the buildspec. 0 and *out;
+ * SLUICE_ENOTFOUND when the job is neither a Commands action, a Commands
+ * rule nor a CodeBuild action (not the plan's to run); SLUICE_EINVAL with the
  * reason in err (a job document that does not hold what the format says, a
  * bound exceeded, a secret not configured, a glob that does not compile);
  * SLUICE_ENOMEM. *out is NULL on failure.
@@ -171,6 +175,13 @@ int wk_plan_new(json_t *job, const wk_plan_params *params, wk_plan **out, char *
 
 /* Frees a plan. Accepts NULL. */
 void wk_plan_free(wk_plan *plan);
+
+/*
+ * Sets NAME=value in the plan's environment, replacing NAME (for
+ * wk_codebuild.h, before the plan is run). 0, SLUICE_ETOOBIG (value over
+ * WK_PLAN_VALUE_MAX, too many variables) or SLUICE_ENOMEM.
+ */
+int wk_plan_set_env(wk_plan *plan, const char *name, const char *value);
 
 /*
  * The argument vector of command i (< plan->ncommands): {"/bin/sh", "-c",

@@ -156,12 +156,21 @@ size_t wk_result_message(const wk_plan *plan, const wk_result_outcome *o, char *
     sluice_buf b;
     sluice_buf_init(&b, 4 * WK_RESULT_MESSAGE_MAX);
     size_t ncommands = plan != NULL ? plan->ncommands : 0;
-    const char *command =
-        plan != NULL && o->command < plan->ncommands ? plan->commands[o->command] : "";
+    const char *const *commands = plan != NULL ? plan->commands : NULL;
+    if (o->commands != NULL) {
+        commands = o->commands;
+        ncommands = o->ncommands;
+    }
+    const char *command = commands != NULL && o->command < ncommands ? commands[o->command] : "";
     switch (o->end) {
     case WK_RESULT_COMMAND_FAILED:
     case WK_RESULT_TIMED_OUT:
-        sluice_buf_appendf(&b, "Command %zu of %zu ", o->command + 1, ncommands);
+        if (o->phase != NULL) {
+            sluice_buf_appendf(&b, "Phase %s: command %zu of %zu ", o->phase, o->command + 1,
+                               ncommands);
+        } else {
+            sluice_buf_appendf(&b, "Command %zu of %zu ", o->command + 1, ncommands);
+        }
         if (o->end == WK_RESULT_TIMED_OUT) {
             sluice_buf_append_str(&b, "did not finish within the timeout of ");
             wk_result_append_duration(&b, plan != NULL ? plan->timeout_ms : 0);
@@ -268,8 +277,12 @@ json_t *wk_result_build(const wk_plan *plan, const wk_result_outcome *o)
     }
     sluice_buf summary;
     sluice_buf_init(&summary, 256);
-    sluice_buf_appendf(&summary, "%zu command%s succeeded in %.1f s", plan->ncommands,
-                       plan->ncommands == 1 ? "" : "s", (double)o->duration_ms / 1000.0);
+    if (o->summary != NULL) {
+        sluice_buf_appendf(&summary, "%s in %.1f s", o->summary, (double)o->duration_ms / 1000.0);
+    } else {
+        sluice_buf_appendf(&summary, "%zu command%s succeeded in %.1f s", plan->ncommands,
+                           plan->ncommands == 1 ? "" : "s", (double)o->duration_ms / 1000.0);
+    }
     json_t *detail =
         json_pack("{s:s, s:s, s:s, s:o*, s:{s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,
                   "jobId", plan->job_id, "outcome", "Succeeded", "outputArtifacts",

@@ -17,7 +17,7 @@
  * output or log exceeded its bound), ConfigurationError (the job cannot be
  * run as declared: wk_plan refusals), SystemUnavailable (the worker could
  * not do its part: the artifact store or the disk failed). The message names
- * what failed — for a command its position, its text (cut at
+ * what failed — for a command its phase (CodeBuild), its position, its text (cut at
  * WK_RESULT_COMMAND_SHOWN bytes) and exit code or signal — and ends with the
  * last WK_RESULT_TAIL_LINES lines of the log; it is cut to
  * WK_RESULT_MESSAGE_MAX bytes on a UTF-8 boundary (CodePipeline's bound is
@@ -59,6 +59,11 @@ typedef struct wk_result_outcome {
     size_t log_tail_len;
     const json_t *variables; /* SUCCEEDED: the captured output variables (may be NULL) */
     int64_t duration_ms;
+    /* a CodeBuild build: the phase ("BUILD") whose commands these are; NULL: the plan's */
+    const char *phase;
+    const char *const *commands;
+    size_t ncommands;
+    const char *summary; /* SUCCEEDED: the summary, instead of "<n> commands succeeded" */
 } wk_result_outcome;
 
 /*

@@ -58,7 +58,7 @@ static bool wk_service_runs(const wk_service *svc, const json_t *job)
         return false;
     }
     /* the worker's providers with a runner today */
-    return p->commands_fields && strcmp(p->provider, "Commands") == 0;
+    return strcmp(p->provider, "Commands") == 0 || strcmp(p->provider, "CodeBuild") == 0;
 }
 
 /* ---- slots --------------------------------------------------------------------------------- */

@@ -5,7 +5,8 @@
  *   intake (main thread, wk_service_intake as the jobs consumer's handler):
  *     a "Sluice Action Job" whose provider this worker runs — the registry's
  *     MODEL_RUNNER_WORKER entries that have a runner here: AWS/Compute/
- *     Commands/1 actions, and Commands/1 rules of stage conditions — is
+ *     Commands/1 and AWS/Build|Test/CodeBuild/1 actions, and Commands/1 rules
+ *     of stage conditions — is
  *     handed to a free slot; anything else is left alone (DONE). When every
  *     slot is busy the message is handed over again shortly (RETRY), so a
  *     worker never holds more jobs than slots and the group's other members
@@ -77,6 +78,7 @@ struct wk_service {
     bus_topics topics;
     aws_jobcred_keys *job_keys;
     model_registry *registry;
+    const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
     wk_bus_sender sender;
     wk_metrics metrics;
     atomic_bool stop;

@@ -13,7 +13,11 @@ an AWS/Compute/Commands action on it:
   - a command past the timeout (capped by SLUICE_WORKER_TIMEOUT_MAX_MS): the action fails
     saying so, and no child or grandchild of the command is left running;
   - a zip-slip input artifact: the action fails naming the entry, nothing is written outside
-    the workspace.
+    the workspace;
+  - a Commands rule of a stage condition that passes and one that fails;
+  - an AWS/CodeBuild action whose buildspec.yml compiles a C program, exports a variable and
+    produces a primary and a secondary artifact; a buildspec with an error (the line and key
+    named); a failing build phase, after which post_build still runs.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -42,7 +46,7 @@ ADMIN = ("AKIDWORKERTESTADMIN", "worker-admin-secret-xxxxxxxx")
 SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
 # actions the api's scripted job runner must leave to the worker
-WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated")
+WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild")
 
 
 def worker_binary():
@@ -69,12 +73,18 @@ class WorkerStack(Stack):
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")
             self.worker_port = free_port()
+            projects = os.path.join(self.logdir, "projects.json")
+            with open(projects, "w", encoding="utf-8") as handle:
+                # the project's variables win over the buildspec's
+                json.dump({"hello-project": {
+                    "environmentVariables": [{"name": "GREETING", "value": "hello"}],
+                    "timeoutInMinutes": 10}}, handle)
             env = dict(self.service_env, SLUICE_ARTIFACTS_ENDPOINT=self.endpoint,
                        SLUICE_WORKER_PORT=str(self.worker_port),
                        SLUICE_WORKER_GROUP="worker-" + self.prefix.rstrip("."),
                        SLUICE_WORKER_WORKSPACES=self.workspaces,
                        SLUICE_WORKER_TIMEOUT_MAX_MS=str(TIMEOUT_MS),
-                       SLUICE_WORKER_SLOTS="2")
+                       SLUICE_WORKER_SLOTS="2", SLUICE_WORKER_PROJECTS_FILE=projects)
             self._start("worker", [worker_binary()], env, self.worker_port)
             self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
         except BaseException:
@@ -324,6 +334,109 @@ def check_commands_rule(stack):
     assert 'provider="rule:Commands/1",outcome="JobFailed"' in stack.metrics()
 
 
+BUILDSPEC = b"""version: 0.2
+env:
+  variables:
+    GREETING: hello
+  exported-variables:
+    - APP_VERSION
+phases:
+  pre_build:
+    commands:
+      - mkdir -p out
+  build:
+    commands:
+      - cc -o out/hello hello.c
+      - ./out/hello > out/greeting.txt
+      - export APP_VERSION="1.2.$(cat version.txt)"
+  post_build:
+    commands:
+      - echo "post build, succeeding=$CODEBUILD_BUILD_SUCCEEDING"
+artifacts:
+  files:
+    - hello
+    - greeting.txt
+  base-directory: out
+  secondary-artifacts:
+    Docs:
+      files:
+        - 'docs/**/*'
+      exclude-paths:
+        - '**/*.tmp'
+      discard-paths: yes
+"""
+
+HELLO_C = b"""#include <stdio.h>
+#include <stdlib.h>
+int main(void) { printf("%s from C\\n", getenv("GREETING")); return 0; }
+"""
+
+
+def codebuild_action(name, outputs=()):
+    return {
+        "name": name,
+        "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild",
+                         "version": "1"},
+        "configuration": {"ProjectName": "hello-project",
+                          "EnvironmentVariables": json.dumps(
+                              [{"name": "FROM_ACTION", "value": "yes", "type": "PLAINTEXT"}])},
+        "inputArtifacts": [{"name": "SourceArtifact"}],
+        "outputArtifacts": [{"name": o} for o in outputs],
+        "namespace": name + "Vars",
+    }
+
+
+def zip_names(stack, location):
+    admin = jobcred_client.s3(stack.endpoint, *ADMIN)
+    body = admin.get_object(Bucket=location["bucket"], Key=location["key"])["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def check_codebuild_compiles(stack):
+    name = unique("wk-cb")
+    files = {"buildspec.yml": BUILDSPEC, "hello.c": HELLO_C, "version.txt": b"7",
+             "docs/guide/readme.md": b"# guide", "docs/scratch.tmp": b"x"}
+    execution = start_with_source(stack, name, codebuild_action("Compile", ["BuildOut", "Docs"]),
+                                  files)
+    detail = action_execution(stack, name, execution, "Compile")
+    assert detail["status"] == "Succeeded", error_message(detail)
+    assert detail["output"].get("outputVariables") == {"APP_VERSION": "1.2.7"}, detail["output"]
+    outputs = {o["name"]: o["s3location"] for o in detail["output"]["outputArtifacts"]}
+    primary = zip_names(stack, outputs["BuildOut"])
+    assert sorted(primary) == ["greeting.txt", "hello"], sorted(primary)
+    assert primary["greeting.txt"] == b"hello from C\n", primary["greeting.txt"]
+    docs = zip_names(stack, outputs["Docs"])
+    assert sorted(docs) == ["readme.md"], sorted(docs)
+
+
+def check_codebuild_bad_buildspec(stack):
+    name = unique("wk-cb-bad")
+    spec = b"version: 0.2\nphases:\n  build:\n    comands:\n      - make\n"
+    execution = start_with_source(stack, name, codebuild_action("BadSpec"),
+                                  {"buildspec.yml": spec})
+    detail = action_execution(stack, name, execution, "BadSpec")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "buildspec.yml: line 4: phases.build.comands: unknown key" in message, message
+
+
+def check_codebuild_failed_phase(stack):
+    name = unique("wk-cb-fail")
+    spec = (b"version: 0.2\nphases:\n  build:\n    commands:\n      - 'false'\n"
+            b"      - echo never\n  post_build:\n    commands:\n"
+            b"      - echo post build succeeding=$CODEBUILD_BUILD_SUCCEEDING\n")
+    execution = start_with_source(stack, name, codebuild_action("FailBuild"),
+                                  {"buildspec.yml": spec})
+    detail = action_execution(stack, name, execution, "FailBuild")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "Phase BUILD: command 1 of 2 failed with exit code 1: false" in message, message
+    assert "post build succeeding=0" in message, message
+    assert "never" not in message.split("Last log lines:")[1], message
+
+
 if __name__ == "__main__":
     run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
-         check_zip_slip_refused, check_commands_rule], WorkerStack())
+         check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
+         check_codebuild_bad_buildspec, check_codebuild_failed_phase], WorkerStack())
