@@ -17,7 +17,9 @@ an AWS/Compute/Commands action on it:
   - a Commands rule of a stage condition that passes and one that fails;
   - an AWS/CodeBuild action whose buildspec.yml compiles a C program, exports a variable and
     produces a primary and a secondary artifact; a buildspec with an error (the line and key
-    named); a failing build phase, after which post_build still runs.
+    named); a failing build phase, after which post_build still runs;
+  - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
+    gone and the action fails saying the worker stopped.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -46,7 +48,8 @@ ADMIN = ("AKIDWORKERTESTADMIN", "worker-admin-secret-xxxxxxxx")
 SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
 # actions the api's scripted job runner must leave to the worker
-WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild")
+WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild",
+                  "Interrupted")
 
 
 def worker_binary():
@@ -436,7 +439,29 @@ def check_codebuild_failed_phase(stack):
     assert "never" not in message.split("Last log lines:")[1], message
 
 
+def check_sigterm_while_running(stack):
+    name = unique("wk-term")
+    seconds = f"{200 + secrets.randbelow(90)}.{secrets.randbelow(1000):03d}"
+    execution = start_with_source(stack, name, commands_action("Interrupted",
+                                                               [f"sleep {seconds}"]),
+                                  {"a.txt": b"a"})
+    stack.wait_for("the command to run", lambda: leftover(f"sleep {seconds}"), timeout=30)
+    worker = [proc for n, proc, _ in stack.procs if n == "worker"][0]
+    started = time.monotonic()
+    worker.terminate()
+    worker.wait(timeout=10)
+    took = time.monotonic() - started
+    assert took < 3.0, f"the worker took {took:.1f} s to exit"
+    assert worker.returncode == 0, worker.returncode
+    assert not leftover(f"sleep {seconds}"), "the command outlived the worker"
+    detail = action_execution(stack, name, execution, "Interrupted")
+    assert detail["status"] == "Failed", detail["status"]
+    assert "was stopped: the worker shut down" in error_message(detail), error_message(detail)
+    print(f"     the worker exited {took:.2f} s after SIGTERM", flush=True)
+
+
 if __name__ == "__main__":
     run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
-         check_codebuild_bad_buildspec, check_codebuild_failed_phase], WorkerStack())
+         check_codebuild_bad_buildspec, check_codebuild_failed_phase,
+         check_sigterm_while_running], WorkerStack())
