@@ -7,6 +7,7 @@
  */
 #include "wk_bus.h"
 #include "wk_config.h"
+#include "wk_deploy.h"
 #include "wk_service.h"
 
 #include "sluice/aws_jobcred.h"
@@ -40,6 +41,7 @@ int main(void)
     aws_jobcred_keys *job_keys = NULL;
     model_registry *registry = NULL;
     json_t *projects = NULL;
+    json_t *deploy_targets = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
     http_server *server = NULL;
@@ -86,6 +88,13 @@ int main(void)
             return 2;
         }
     }
+    if (wk_deploy_targets_parse(cfg.deploy_dirs, &deploy_targets, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_DIRS: %s", err);
+        json_decref(projects);
+        model_registry_free(registry);
+        aws_jobcred_keys_free(job_keys);
+        return 2;
+    }
     if (mkdir(cfg.workspace_root, 0700) != 0 && errno != EEXIST) {
         SLUICE_ERROR("configuration: SLUICE_WORKER_WORKSPACES %s: %s", cfg.workspace_root,
                      strerror(errno));
@@ -119,6 +128,7 @@ int main(void)
     }
     svc_started = true;
     svc.projects = projects;
+    svc.deploy_targets = deploy_targets;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;
@@ -174,6 +184,7 @@ out:
     }
     model_registry_free(registry);
     json_decref(projects);
+    json_decref(deploy_targets);
     aws_jobcred_keys_free(job_keys);
     return status;
 }

@@ -70,6 +70,9 @@ const sluice_config_var wk_config_vars[] = {
                       "JSON file of the build projects AWS/CodeBuild actions name ({\"<name>\": "
                       "{\"environmentVariables\", \"buildspec\", \"timeoutInMinutes\"}}); "
                       "empty: every ProjectName builds with the source's buildspec.yml"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_DEPLOY_DIRS", wk_config, deploy_dirs, 0, "",
+                      "directories AWS/Deploy/S3 actions deploy into, by BucketName: "
+                      "<bucket>=<absolute directory>[,...]"),
     SLUICE_CONFIG_STR("SLUICE_EXTERNAL_PROVIDERS", wk_config, external_providers, 0, "",
                       "providers served by external job workers (the api's setting): their jobs "
                       "are left to PollForJobs even when the worker has a runner for them"),

@@ -38,6 +38,7 @@ typedef struct wk_config {
     int64_t timeout_max_ms;
     char path[512];
     char projects_file[512];
+    char deploy_dirs[4096];
     char external_providers[4096];
     char log_level[16];
 } wk_config;

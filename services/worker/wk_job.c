@@ -1,12 +1,13 @@
 /*
  * wk_job.c — one job from claim to result (see wk_job.h).
  */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, renameat2 */
 #include "wk_job.h"
 
 #include "wk_archive.h"
 #include "wk_buildspec.h"
 #include "wk_codebuild.h"
+#include "wk_deploy.h"
 #include "wk_exec.h"
 #include "wk_plan.h"
 #include "wk_result.h"
@@ -145,6 +146,7 @@ typedef struct wk_job_ctx {
     json_t *variables;
     wk_codebuild *build; /* CodeBuild actions */
     size_t build_output;
+    char summary[WK_DEPLOY_PATH_MAX + 256];
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
 } wk_job_ctx;
@@ -435,6 +437,114 @@ static bool wk_job_codebuild_run(wk_job_ctx *c)
     return !failed;
 }
 
+/* ---- S3 deploy to a directory ------------------------------------------------------------ */
+
+/* mkdir -p of path's parent directories (not path itself). */
+static int wk_job_mkdir_parents(const char *path, char *err, size_t errlen)
+{
+    char buf[WK_DEPLOY_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+                return sluice_error_set(err, errlen, SLUICE_EIO, "cannot create %s: %s", buf,
+                                        strerror(errno));
+            }
+            *p = '/';
+        }
+    }
+    return 0;
+}
+
+/* Swaps staging in as target: atomically when target exists (RENAME_EXCHANGE). */
+static int wk_job_swap_in(const char *staging, const char *target, char *err, size_t errlen)
+{
+    if (renameat2(AT_FDCWD, staging, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
+        (void)wk_job_remove_tree(staging); /* now the previous deployment */
+        return 0;
+    }
+    if (errno == ENOENT && rename(staging, target) == 0) {
+        return 0; /* the first deployment */
+    }
+    return sluice_error_set(err, errlen, SLUICE_EIO, "cannot put the deployment in place at %s: %s",
+                            target, strerror(errno));
+}
+
+static bool wk_job_deploy(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    wk_deploy target;
+    char err[WK_JOB_ERR_MAX] = "";
+    const json_t *config = json_object_get(plan->job, "configuration");
+    if (wk_deploy_resolve(c->slot->service->deploy_targets, config, &target, err, sizeof err) !=
+        0) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
+        return false;
+    }
+    if (plan->ninputs != 1) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "an S3 deploy takes exactly one input artifact");
+        return false;
+    }
+    const wk_plan_input *in = &plan->inputs[0];
+    http_client_response resp;
+    int rc = wk_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
+    if (rc != 0) {
+        http_client_response_free(&resp);
+        wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED,
+                    "input artifact %s cannot be read: %s", in->name, err);
+        return false;
+    }
+    const char *data = resp.body.data != NULL ? resp.body.data : "";
+    char staging[WK_DEPLOY_PATH_MAX + 160];
+    const char *base = strrchr(target.path, '/');
+    snprintf(staging, sizeof staging, "%.*s/.%s.sluice-%s", (int)(base - target.path), target.path,
+             base + 1, plan->job_id);
+    rc = wk_job_mkdir_parents(target.path, err, sizeof err);
+    if (rc == 0 && target.extract) {
+        (void)wk_job_remove_tree(staging);
+        rc = wk_job_mkdir(staging, err, sizeof err);
+        uint64_t unpacked = 0;
+        if (rc == 0) {
+            rc =
+                wk_archive_unpack(data, resp.body.len, staging,
+                                  (uint64_t)c->cfg->unpacked_max_bytes, &unpacked, err, sizeof err);
+            if (rc != 0 && rc != SLUICE_EIO) {
+                http_client_response_free(&resp);
+                (void)wk_job_remove_tree(staging);
+                wk_job_fail(c, WK_RESULT_JOB_FAILED, "input artifact %s cannot be unpacked: %s",
+                            in->name, err);
+                return false;
+            }
+        }
+        (void)chmod(staging, 0755);
+        rc = rc ? rc : wk_job_swap_in(staging, target.path, err, sizeof err);
+        if (rc != 0) {
+            (void)wk_job_remove_tree(staging);
+        }
+    } else if (rc == 0) {
+        int fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        bool written =
+            fd >= 0 && write(fd, data, resp.body.len) == (ssize_t)resp.body.len && fsync(fd) == 0;
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (!written || rename(staging, target.path) != 0) {
+            rc = sluice_error_set(err, sizeof err, SLUICE_EIO, "cannot write %s: %s", target.path,
+                                  strerror(errno));
+            (void)unlink(staging);
+        }
+    }
+    http_client_response_free(&resp);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "%s", err);
+        return false;
+    }
+    snprintf(c->summary, sizeof c->summary, "%s %s to %s", target.extract ? "extracted" : "copied",
+             in->name, target.path);
+    return true;
+}
+
 static bool wk_job_codebuild_match(void *ctx, const char *relpath)
 {
     const wk_job_ctx *c = ctx;
@@ -640,8 +750,14 @@ void wk_job_run(wk_slot *slot, json_t *job)
             snprintf(log_path, sizeof log_path, "%s/log", c.plan->run_dir);
             c.log.fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         }
-        ok = ok && wk_job_inputs(&c);
-        if (c.plan->kind == WK_PLAN_CODEBUILD) {
+        if (c.plan->kind == WK_PLAN_DEPLOY) {
+            ok = ok && wk_job_deploy(&c);
+        } else {
+            ok = ok && wk_job_inputs(&c);
+        }
+        if (c.plan->kind == WK_PLAN_DEPLOY) {
+            /* done above */
+        } else if (c.plan->kind == WK_PLAN_CODEBUILD) {
             ok = ok && wk_job_codebuild_prepare(&c);
             ok = ok && wk_job_codebuild_run(&c);
         } else {
@@ -651,7 +767,9 @@ void wk_job_run(wk_slot *slot, json_t *job)
         ok = ok && wk_job_outputs(&c);
         if (ok) {
             c.outcome.end = WK_RESULT_SUCCEEDED;
-            c.outcome.summary = c.build != NULL ? "the build succeeded" : NULL;
+            c.outcome.summary = c.build != NULL        ? "the build succeeded"
+                                : c.summary[0] != '\0' ? c.summary
+                                                       : NULL;
         }
         c.outcome.log_tail = c.log.tail;
         c.outcome.log_tail_len = c.log.tail_len;

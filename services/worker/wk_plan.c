@@ -314,7 +314,8 @@ static int wk_plan_commands(wk_plan *plan, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    if (json_array_size(commands) == 0 && plan->kind != WK_PLAN_CODEBUILD) {
+    if (json_array_size(commands) == 0 && plan->kind != WK_PLAN_CODEBUILD &&
+        plan->kind != WK_PLAN_DEPLOY) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "the job carries no commands");
     }
     size_t i;
@@ -459,12 +460,16 @@ static int wk_plan_kind_of(wk_plan *plan, char *err, size_t errlen)
                     strcmp(category, rule ? "Rule" : "Compute") == 0;
     bool codebuild = aws_v1 && !rule && strcmp(provider, "CodeBuild") == 0 &&
                      (strcmp(category, "Build") == 0 || strcmp(category, "Test") == 0);
-    if (!commands && !codebuild) {
+    bool deploy = aws_v1 && !rule && strcmp(provider, "S3") == 0 && strcmp(category, "Deploy") == 0;
+    if (!commands && !codebuild && !deploy) {
         return sluice_error_set(err, errlen, SLUICE_ENOTFOUND,
                                 "the job is not a Commands %s or a CodeBuild action",
                                 rule ? "rule" : "action");
     }
-    plan->kind = rule ? WK_PLAN_RULE : codebuild ? WK_PLAN_CODEBUILD : WK_PLAN_ACTION;
+    plan->kind = rule        ? WK_PLAN_RULE
+                 : codebuild ? WK_PLAN_CODEBUILD
+                 : deploy    ? WK_PLAN_DEPLOY
+                             : WK_PLAN_ACTION;
     const char *name_key = rule ? "rule" : "action";
     const char *run_key = rule ? "ruleExecutionId" : "actionExecutionId";
     if ((plan->job_id = wk_plan_string(job, "jobId", "", err, errlen)) == NULL ||
@@ -494,6 +499,8 @@ static int wk_plan_timeout(wk_plan *plan, const wk_plan_params *params, char *er
             const model_provider *p =
                 plan->kind == WK_PLAN_CODEBUILD
                     ? model_registry_find(NULL, "Build", "AWS", "CodeBuild", "1")
+                : plan->kind == WK_PLAN_DEPLOY
+                    ? model_registry_find(NULL, "Deploy", "AWS", "S3", "1")
                     : model_registry_find(NULL, "Compute", "AWS", "Commands", "1");
             minutes = p != NULL ? p->default_timeout_minutes : 0;
         }

@@ -92,6 +92,7 @@ typedef enum wk_plan_kind {
     WK_PLAN_RULE,       /* a Commands/1 rule of a stage condition */
     WK_PLAN_CODEBUILD,  /* an AWS/Build/CodeBuild/1 or AWS/Test/CodeBuild/1 action: the
                            commands come from its buildspec (wk_codebuild.h) */
+    WK_PLAN_DEPLOY,     /* an AWS/Deploy/S3/1 action: no commands (wk_deploy.h) */
 } wk_plan_kind;
 
 typedef struct wk_plan_input {
@@ -166,7 +167,7 @@ typedef struct wk_plan_params {
  * plan. A CodeBuild action's plan has no commands, output variables or
  * globs yet: wk_codebuild.h adds them from the buildspec. 0 and *out;
  * SLUICE_ENOTFOUND when the job is neither a Commands action, a Commands
- * rule nor a CodeBuild action (not the plan's to run); SLUICE_EINVAL with the
+ * rule, a CodeBuild action nor an S3 deploy (not the plan's to run); SLUICE_EINVAL with the
  * reason in err (a job document that does not hold what the format says, a
  * bound exceeded, a secret not configured, a glob that does not compile);
  * SLUICE_ENOMEM. *out is NULL on failure.

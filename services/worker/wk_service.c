@@ -58,7 +58,8 @@ static bool wk_service_runs(const wk_service *svc, const json_t *job)
         return false;
     }
     /* the worker's providers with a runner today */
-    return strcmp(p->provider, "Commands") == 0 || strcmp(p->provider, "CodeBuild") == 0;
+    return strcmp(p->provider, "Commands") == 0 || strcmp(p->provider, "CodeBuild") == 0 ||
+           (strcmp(p->provider, "S3") == 0 && strcmp(p->category, "Deploy") == 0);
 }
 
 /* ---- slots --------------------------------------------------------------------------------- */

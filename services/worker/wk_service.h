@@ -5,7 +5,7 @@
  *   intake (main thread, wk_service_intake as the jobs consumer's handler):
  *     a "Sluice Action Job" whose provider this worker runs — the registry's
  *     MODEL_RUNNER_WORKER entries that have a runner here: AWS/Compute/
- *     Commands/1 and AWS/Build|Test/CodeBuild/1 actions, and Commands/1 rules
+ *     Commands/1, AWS/Build|Test/CodeBuild/1 and AWS/Deploy/S3/1 actions, and Commands/1 rules
  *     of stage conditions — is
  *     handed to a free slot; anything else is left alone (DONE). When every
  *     slot is busy the message is handed over again shortly (RETRY), so a
@@ -79,6 +79,7 @@ struct wk_service {
     aws_jobcred_keys *job_keys;
     model_registry *registry;
     const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
+    const json_t *deploy_targets; /* {bucket: directory} (SLUICE_WORKER_DEPLOY_DIRS) */
     wk_bus_sender sender;
     wk_metrics metrics;
     atomic_bool stop;

@@ -18,6 +18,8 @@ an AWS/Compute/Commands action on it:
   - an AWS/CodeBuild action whose buildspec.yml compiles a C program, exports a variable and
     produces a primary and a secondary artifact; a buildspec with an error (the line and key
     named); a failing build phase, after which post_build still runs;
+  - an AWS/Deploy/S3 action extracting the source into a directory (and again, replacing the
+    previous deployment as a whole) and one copying it unextracted;
   - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
     gone and the action fails saying the worker stopped.
 Exit 0, 1 or 77 (skipped: a binary is not built).
@@ -49,7 +51,7 @@ SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
 # actions the api's scripted job runner must leave to the worker
 WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild",
-                  "Interrupted")
+                  "Interrupted", "Ship", "Archive")
 
 
 def worker_binary():
@@ -87,7 +89,8 @@ class WorkerStack(Stack):
                        SLUICE_WORKER_GROUP="worker-" + self.prefix.rstrip("."),
                        SLUICE_WORKER_WORKSPACES=self.workspaces,
                        SLUICE_WORKER_TIMEOUT_MAX_MS=str(TIMEOUT_MS),
-                       SLUICE_WORKER_SLOTS="2", SLUICE_WORKER_PROJECTS_FILE=projects)
+                       SLUICE_WORKER_SLOTS="2", SLUICE_WORKER_PROJECTS_FILE=projects,
+                       SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"))
             self._start("worker", [worker_binary()], env, self.worker_port)
             self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
         except BaseException:
@@ -439,6 +442,49 @@ def check_codebuild_failed_phase(stack):
     assert "never" not in message.split("Last log lines:")[1], message
 
 
+def deploy_action(name, extract, key):
+    return {
+        "name": name,
+        "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "S3", "version": "1"},
+        "configuration": {"BucketName": "site", "Extract": extract, "ObjectKey": key},
+        "inputArtifacts": [{"name": "SourceArtifact"}],
+    }
+
+
+def tree(root):
+    found = {}
+    for base, _, names in os.walk(root):
+        for n in names:
+            path = os.path.join(base, n)
+            with open(path, "rb") as handle:
+                found[os.path.relpath(path, root)] = handle.read()
+    return found
+
+
+def check_s3_deploy_to_directory(stack):
+    site = os.path.join(stack.logdir, "site")
+    for round_files in ({"index.html": b"<h1>one</h1>", "css/site.css": b"body{}",
+                         "old.txt": b"old"},
+                        {"index.html": b"<h1>two</h1>", "css/site.css": b"body{color:red}"}):
+        name = unique("wk-deploy")
+        decl_action = deploy_action("Ship", "true", "www")
+        execution = start_with_source(stack, name, decl_action, round_files)
+        detail = action_execution(stack, name, execution, "Ship")
+        assert detail["status"] == "Succeeded", error_message(detail)
+        got = tree(os.path.join(site, "www"))
+        assert got == round_files, (sorted(got), sorted(round_files))
+    leftovers = [n for n in os.listdir(site) if n.startswith(".")]
+    assert leftovers == [], leftovers
+    name = unique("wk-archive")
+    files = {"app.bin": b"\x7fELF"}
+    execution = start_with_source(stack, name, deploy_action("Archive", "false",
+                                                             "releases/app.zip"), files)
+    detail = action_execution(stack, name, execution, "Archive")
+    assert detail["status"] == "Succeeded", error_message(detail)
+    with open(os.path.join(site, "releases", "app.zip"), "rb") as handle:
+        assert zipfile.ZipFile(io.BytesIO(handle.read())).read("app.bin") == b"\x7fELF"
+
+
 def check_sigterm_while_running(stack):
     name = unique("wk-term")
     seconds = f"{200 + secrets.randbelow(90)}.{secrets.randbelow(1000):03d}"
@@ -464,4 +510,4 @@ if __name__ == "__main__":
     run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
-         check_sigterm_while_running], WorkerStack())
+         check_s3_deploy_to_directory, check_sigterm_while_running], WorkerStack())

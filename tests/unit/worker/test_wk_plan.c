@@ -182,8 +182,8 @@ static void test_rule_plan(void)
 static void test_not_ours(void)
 {
     const char *others[] = {
-        "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Deploy\",\"owner\":\"AWS\","
-        "\"provider\":\"S3\",\"version\":\"1\"}}",
+        "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Invoke\",\"owner\":\"AWS\","
+        "\"provider\":\"Lambda\",\"version\":\"1\"}}",
         "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Compute\",\"owner\":\"Custom\","
         "\"provider\":\"Commands\",\"version\":\"1\"}}",
         "{\"jobId\":\"j\",\"ruleTypeId\":{\"category\":\"Rule\",\"owner\":\"AWS\","
