@@ -42,6 +42,7 @@ int main(void)
     model_registry *registry = NULL;
     json_t *projects = NULL;
     json_t *deploy_targets = NULL;
+    json_t *secrets = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
     http_server *server = NULL;
@@ -95,6 +96,24 @@ int main(void)
         aws_jobcred_keys_free(job_keys);
         return 2;
     }
+    if (cfg.secrets_file[0] != '\0') {
+        json_error_t jerr;
+        secrets = json_load_file(cfg.secrets_file, JSON_REJECT_DUPLICATES, &jerr);
+        const char *ref;
+        json_t *value;
+        bool ok = json_is_object(secrets);
+        json_object_foreach(secrets, ref, value)
+        {
+            ok = ok && json_is_string(value);
+        }
+        if (!ok) {
+            /* the message never shows a value */
+            SLUICE_ERROR("configuration: SLUICE_WORKER_SECRETS_FILE %s: not a JSON object of "
+                         "strings (line %d)",
+                         cfg.secrets_file, secrets == NULL ? jerr.line : 0);
+            goto out;
+        }
+    }
     if (mkdir(cfg.workspace_root, 0700) != 0 && errno != EEXIST) {
         SLUICE_ERROR("configuration: SLUICE_WORKER_WORKSPACES %s: %s", cfg.workspace_root,
                      strerror(errno));
@@ -129,6 +148,7 @@ int main(void)
     svc_started = true;
     svc.projects = projects;
     svc.deploy_targets = deploy_targets;
+    svc.secrets = secrets;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;
@@ -185,6 +205,7 @@ out:
     model_registry_free(registry);
     json_decref(projects);
     json_decref(deploy_targets);
+    json_decref(secrets);
     aws_jobcred_keys_free(job_keys);
     return status;
 }

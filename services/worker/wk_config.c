@@ -73,6 +73,9 @@ const sluice_config_var wk_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_WORKER_DEPLOY_DIRS", wk_config, deploy_dirs, 0, "",
                       "directories AWS/Deploy/S3 actions deploy into, by BucketName: "
                       "<bucket>=<absolute directory>[,...]"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_SECRETS_FILE", wk_config, secrets_file, 0, "",
+                      "JSON object of secret values by reference: what SECRETS_MANAGER and "
+                      "PARAMETER_STORE variables name (empty: none)"),
     SLUICE_CONFIG_STR("SLUICE_EXTERNAL_PROVIDERS", wk_config, external_providers, 0, "",
                       "providers served by external job workers (the api's setting): their jobs "
                       "are left to PollForJobs even when the worker has a runner for them"),

@@ -39,6 +39,7 @@ typedef struct wk_config {
     char path[512];
     char projects_file[512];
     char deploy_dirs[4096];
+    char secrets_file[512];
     char external_providers[4096];
     char log_level[16];
 } wk_config;

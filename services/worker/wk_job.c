@@ -365,7 +365,7 @@ static bool wk_job_codebuild_prepare(wk_job_ctx *c)
                     inline_text != NULL ? "the project's buildspec" : path, err);
         return false;
     }
-    wk_plan_params params = {.secret = NULL};
+    wk_plan_params params = {.secret = wk_service_secret, .secret_ctx = c->slot->service};
     rc = wk_codebuild_new(c->plan, spec, project, &params, &c->build, err, sizeof err);
     const json_t *notes = json_object_get(spec, "notes");
     size_t i;
@@ -722,6 +722,8 @@ void wk_job_run(wk_slot *slot, json_t *job)
             .path = cfg->path,
             .now_ms = sluice_time_now_ms(),
             .output_locations = aws_job_output_locations(c.record),
+            .secret = wk_service_secret,
+            .secret_ctx = svc,
         };
         rc = wk_plan_new(job, &params, &c.plan, err, sizeof err);
         json_decref(params.output_locations);

@@ -18,6 +18,12 @@
 #define WK_SERVICE_HEALTH_STALE_MS 5000
 #define WK_SERVICE_TICK_MS         100
 
+const char *wk_service_secret(void *ctx, const char *ref)
+{
+    const wk_service *svc = ctx;
+    return json_string_value(json_object_get(svc->secrets, ref));
+}
+
 void wk_service_provider_label(const json_t *job, char *out, size_t outlen)
 {
     const json_t *rule = json_object_get(job, "ruleTypeId");

@@ -80,6 +80,7 @@ struct wk_service {
     model_registry *registry;
     const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
     const json_t *deploy_targets; /* {bucket: directory} (SLUICE_WORKER_DEPLOY_DIRS) */
+    const json_t *secrets;        /* {reference: value} (SLUICE_WORKER_SECRETS_FILE), or NULL */
     wk_bus_sender sender;
     wk_metrics metrics;
     atomic_bool stop;
@@ -116,6 +117,9 @@ void wk_service_free(wk_service *svc);
 
 /* GET /healthz (http_handler_fn; ctx: the service). */
 void wk_service_health(const http_request *req, http_response *resp, void *ctx);
+
+/* The value of secret reference ref, or NULL (a wk_plan_secret_fn; ctx: the service). */
+const char *wk_service_secret(void *ctx, const char *ref);
 
 /* The provider label of a job ("AWS/Compute/Commands/1", "rule:Commands/1"). */
 void wk_service_provider_label(const json_t *job, char *out, size_t outlen);

@@ -10,6 +10,8 @@ an AWS/Compute/Commands action on it:
     ListActionExecutions show the variable;
   - a failing command: the action fails with the command, its exit code and its last log
     lines, and the commands after it do not run;
+  - a secret variable (SLUICE_WORKER_SECRETS_FILE): its value reaches the command and never
+    the failure message;
   - a command past the timeout (capped by SLUICE_WORKER_TIMEOUT_MAX_MS): the action fails
     saying so, and no child or grandchild of the command is left running;
   - a zip-slip input artifact: the action fails naming the entry, nothing is written outside
@@ -51,7 +53,8 @@ SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
 # actions the api's scripted job runner must leave to the worker
 WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild",
-                  "Interrupted", "Ship", "Archive")
+                  "Interrupted", "Ship", "Archive", "Secretive")
+SECRET = "s3cr3t-" + secrets.token_hex(6)
 
 
 def worker_binary():
@@ -78,6 +81,9 @@ class WorkerStack(Stack):
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")
             self.worker_port = free_port()
+            secrets_file = os.path.join(self.logdir, "secrets.json")
+            with open(secrets_file, "w", encoding="utf-8") as handle:
+                json.dump({"deploy/token": SECRET}, handle)
             projects = os.path.join(self.logdir, "projects.json")
             with open(projects, "w", encoding="utf-8") as handle:
                 # the project's variables win over the buildspec's
@@ -90,7 +96,8 @@ class WorkerStack(Stack):
                        SLUICE_WORKER_WORKSPACES=self.workspaces,
                        SLUICE_WORKER_TIMEOUT_MAX_MS=str(TIMEOUT_MS),
                        SLUICE_WORKER_SLOTS="2", SLUICE_WORKER_PROJECTS_FILE=projects,
-                       SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"))
+                       SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"),
+                       SLUICE_WORKER_SECRETS_FILE=secrets_file)
             self._start("worker", [worker_binary()], env, self.worker_port)
             self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
         except BaseException:
@@ -251,6 +258,22 @@ def check_failing_command(stack):
     assert "step one" in message, message
     code = detail["output"]["executionResult"].get("errorDetails", {}).get("code")
     assert code in (None, "JobFailed"), code
+
+
+def check_secret_masked(stack):
+    name = unique("wk-secret")
+    action = commands_action(
+        "Secretive", ["test \"$TOKEN\" = \"$EXPECTED\"", "echo \"the token is $TOKEN\"; exit 4"],
+        environmentVariables=[
+            {"name": "TOKEN", "value": "deploy/token", "type": "SECRETS_MANAGER"},
+            {"name": "EXPECTED", "value": SECRET, "type": "PLAINTEXT"}])
+    execution = start_with_source(stack, name, action, {"a.txt": b"a"})
+    detail = action_execution(stack, name, execution, "Secretive")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "Command 2 of 2 failed with exit code 4" in message, message
+    assert "the token is ***" in message, message
+    assert SECRET not in message, message
 
 
 def leftover(marker):
@@ -507,7 +530,8 @@ def check_sigterm_while_running(stack):
 
 
 if __name__ == "__main__":
-    run([check_commands_build_and_export, check_failing_command, check_timeout_kills_the_group,
+    run([check_commands_build_and_export, check_failing_command, check_secret_masked,
+         check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
          check_s3_deploy_to_directory, check_sigterm_while_running], WorkerStack())
