@@ -64,6 +64,9 @@ const sluice_config_var wk_config_vars[] = {
                       "0",
                       "longest a job's commands may run, whatever the action's timeout (0: the "
                       "action's timeout alone)"),
+    SLUICE_CONFIG_INT("SLUICE_WORKER_LOST_RETRIES", wk_config, lost_retries, 0, 10, "1",
+                      "times a job whose worker was lost (its lease expired) is run again by "
+                      "another worker before it fails saying so"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_PATH", wk_config, path, 1, "/usr/local/bin:/usr/bin:/bin",
                       "PATH the commands run with"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_PROJECTS_FILE", wk_config, projects_file, 0, "",

@@ -36,6 +36,7 @@ typedef struct wk_config {
     int64_t output_max_bytes;
     int64_t log_max_bytes;
     int64_t timeout_max_ms;
+    int64_t lost_retries;
     char path[512];
     char projects_file[512];
     char deploy_dirs[4096];

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,9 +28,14 @@
 
 /* The child's side: never returns. */
 static void wk_exec_child(const char *const *argv, char *const *envp, const char *cwd, int out_fd,
-                          int null_fd)
+                          int null_fd, pid_t parent)
 {
     (void)setpgid(0, 0);
+    /* a worker killed outright takes its command along (its own children aside) */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(125);
+    }
     sigset_t none;
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -98,6 +104,7 @@ int wk_exec_run(const char *const *argv, char *const *envp, const char *cwd, int
         return sluice_error_set(err, errlen, SLUICE_EIO, "cannot make a pipe: %s", strerror(errno));
     }
     int64_t started = sluice_time_monotonic_ms();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -107,7 +114,7 @@ int wk_exec_run(const char *const *argv, char *const *envp, const char *cwd, int
         return sluice_error_set(err, errlen, SLUICE_EIO, "cannot fork: %s", strerror(e));
     }
     if (pid == 0) {
-        wk_exec_child(argv, envp, cwd, pipefd[1], null_fd);
+        wk_exec_child(argv, envp, cwd, pipefd[1], null_fd, parent);
     }
     (void)setpgid(pid, pid); /* the child does it too: whichever runs first */
     close(pipefd[1]);

@@ -6,7 +6,8 @@
  * The child: a new process group (setpgid), stdin /dev/null, stdout and
  * stderr one pipe, the working directory given, exactly the environment
  * given (nothing inherited), default signal dispositions and an empty signal
- * mask, every other descriptor closed, then execve. The parent reads the
+ * mask, every other descriptor closed, SIGKILL when the worker's thread that
+ * started it dies (PR_SET_PDEATHSIG), then execve. The parent reads the
  * pipe until the command has exited; then the group is sent SIGKILL, so
  * nothing the command started in the background outlives it (a process that
  * left the group with setsid is beyond reach), and what is left in the pipe

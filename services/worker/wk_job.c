@@ -660,7 +660,7 @@ static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end en
                                (double)(sluice_time_monotonic_ms() - c->started_mono) / 1000.0);
 }
 
-void wk_job_run(wk_slot *slot, json_t *job)
+void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long attempts)
 {
     wk_service *svc = slot->service;
     const wk_config *cfg = svc->cfg;
@@ -678,6 +678,9 @@ void wk_job_run(wk_slot *slot, json_t *job)
         SLUICE_WARN("a job without jobId or pipeline is skipped");
         json_decref(job);
         return;
+    }
+    if (adopted_owner != NULL) {
+        snprintf(owner, sizeof owner, "%s", adopted_owner); /* the sweep holds its lease */
     }
 
     /* 1. the claim */
@@ -700,7 +703,15 @@ void wk_job_run(wk_slot *slot, json_t *job)
     memcpy(slot->owner, owner, sizeof owner);
     slot->leased = true;
     pthread_mutex_unlock(&svc->lock);
-    SLUICE_INFO("job %s of %s (%s) claimed", job_id, pipeline, provider);
+    SLUICE_INFO("job %s of %s (%s) claimed%s", job_id, pipeline, provider,
+                adopted_owner != NULL ? " from a lost worker" : "");
+    char *doc_text = json_dumps(job, JSON_COMPACT);
+    if (doc_text != NULL) {
+        (void)wk_lease_track(slot->redis, pipeline, job_id, sluice_time_now_ms() + cfg->lease_ms,
+                             doc_text, strlen(doc_text), cfg->done_ttl_ms, err, sizeof err);
+        free(doc_text);
+    }
+    bool given_up = adopted_owner != NULL && attempts > 1 + cfg->lost_retries;
 
     /* 2. the record: output locations and credentials */
     json_t *definition = wk_job_definition(slot, pipeline, job);
@@ -713,7 +724,18 @@ void wk_job_run(wk_slot *slot, json_t *job)
     /* 3. the plan */
     char workspace[WK_PLAN_WORKSPACE_MAX + 1];
     snprintf(workspace, sizeof workspace, "%s/%s", cfg->workspace_root, job_id);
-    if (c.record == NULL) {
+    if (given_up) {
+        char reason[256];
+        snprintf(reason, sizeof reason,
+                 "the worker running this job was lost, %lld times; it is not run again",
+                 attempts - 1);
+        detail = wk_result_refused(job_id, reason);
+        if (detail != NULL) {
+            json_object_set_new(json_object_get(detail, "failureDetails"), "type",
+                                json_string("SystemUnavailable"));
+        }
+        c.outcome.end = WK_RESULT_SYSTEM;
+    } else if (c.record == NULL) {
         detail = wk_result_refused(job_id, err);
         c.outcome.end = WK_RESULT_CONFIGURATION;
     } else {
@@ -793,9 +815,11 @@ void wk_job_run(wk_slot *slot, json_t *job)
              : SLUICE_ENOMEM;
     if (rc == 0) {
         SLUICE_INFO("job %s of %s: %s", job_id, pipeline, wk_job_outcome_name(c.outcome.end));
-        (void)wk_lease_finish(slot->redis, pipeline, job_id, owner,
-                              wk_job_outcome_name(c.outcome.end), cfg->done_ttl_ms, err,
-                              sizeof err);
+        if (wk_lease_finish(slot->redis, pipeline, job_id, owner,
+                            wk_job_outcome_name(c.outcome.end), cfg->done_ttl_ms, err,
+                            sizeof err) != 0) {
+            SLUICE_WARN("job %s of %s: not marked finished: %s", job_id, pipeline, err);
+        }
         wk_job_account(&c, provider, c.outcome.end);
     } else {
         SLUICE_ERROR("job %s of %s: the result was not sent: %s%s", job_id, pipeline, err,

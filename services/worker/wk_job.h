@@ -2,7 +2,8 @@
  * wk_job.h — one job, run from claim to result on a slot's thread.
  *
  *   1. claim the job's lease (wk_lease.h); a job held elsewhere or finished
- *      already is not run again;
+ *      already is not run again; the claimed job is tracked as running, for
+ *      the sweep that takes over the jobs of lost workers;
  *   2. its record (libs/aws aws_job_record) from the job document and the
  *      pipeline's definition of the job's pipelineVersion (the api's
  *      read-only key sluice:{<p>}:def:v<N>), minted with the job credential
@@ -30,9 +31,14 @@
 
 #include <jansson.h>
 
-/* Runs job (a reference the function takes) on slot. Never fails: every end is a result or a log
- * line. */
-void wk_job_run(wk_slot *slot, json_t *job);
+/*
+ * Runs job (a reference the function takes) on slot. adopted_owner (NULL for
+ * a job from the topic) is the lease the sweep took for a job of a lost
+ * worker, attempts its claims so far; past 1 + SLUICE_WORKER_LOST_RETRIES
+ * the job fails (SystemUnavailable) instead of running. Never fails: every
+ * end is a result or a log line.
+ */
+void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long attempts);
 
 /* Removes the directory tree at path (links not followed). 0 or SLUICE_EIO. */
 int wk_job_remove_tree(const char *path);

@@ -84,9 +84,14 @@ static void *wk_service_slot_main(void *arg)
         }
         json_t *job = slot->job;
         slot->job = NULL;
+        char owner[WK_LEASE_OWNER_MAX];
+        bool adopted = slot->adopted;
+        long long attempts = slot->attempts;
+        memcpy(owner, slot->adopt_owner, sizeof owner);
+        slot->adopted = false;
         atomic_store(&slot->abort, atomic_load(&svc->stop));
         pthread_mutex_unlock(&svc->lock);
-        wk_job_run(slot, job);
+        wk_job_run(slot, job, adopted ? owner : NULL, attempts);
         pthread_mutex_lock(&svc->lock);
         slot->busy = false;
     }
@@ -140,6 +145,54 @@ bus_consumer_verdict wk_service_intake(const bus_consumer_message *msg, void *ct
 
 /* ---- heartbeat ----------------------------------------------------------------------------- */
 
+/* Adopts one job of a lost worker when a slot is free, and hands it to that slot. */
+static void wk_service_sweep(wk_service *svc)
+{
+    pthread_mutex_lock(&svc->lock);
+    wk_slot *free_slot = NULL;
+    for (size_t i = 0; i < svc->nslots && free_slot == NULL; i++) {
+        if (!svc->slots[i].busy) {
+            free_slot = &svc->slots[i];
+        }
+    }
+    if (free_slot == NULL || atomic_load(&svc->stop)) {
+        pthread_mutex_unlock(&svc->lock);
+        return;
+    }
+    free_slot->busy = true; /* reserved while the sweep looks */
+    pthread_mutex_unlock(&svc->lock);
+
+    char owner[WK_LEASE_OWNER_MAX];
+    wk_lease_adopted adopted;
+    bool found = false;
+    char err[512] = "";
+    json_t *job = NULL;
+    if (wk_lease_owner(owner) == 0 &&
+        wk_lease_lost(svc->heartbeat_redis, sluice_time_now_ms(), owner, svc->cfg->lease_ms, &found,
+                      &adopted, err, sizeof err) == 0 &&
+        found) {
+        job = json_loads(adopted.doc, 0, NULL);
+        SLUICE_WARN("job %s of %s: its worker was lost; taken up again (claim %lld)",
+                    adopted.job_id, adopted.pipeline, adopted.attempts);
+        const char *labels[] = {"lost"};
+        (void)http_metrics_inc(svc->metrics.adopted, labels, 1);
+        free(adopted.doc);
+    } else if (err[0] != '\0') {
+        SLUICE_WARN("the sweep for lost jobs failed: %s", err);
+    }
+    pthread_mutex_lock(&svc->lock);
+    if (job != NULL) {
+        free_slot->job = job;
+        free_slot->adopted = true;
+        free_slot->attempts = adopted.attempts;
+        memcpy(free_slot->adopt_owner, owner, sizeof owner);
+        pthread_cond_broadcast(&svc->cond);
+    } else {
+        free_slot->busy = false;
+    }
+    pthread_mutex_unlock(&svc->lock);
+}
+
 static void *wk_service_heartbeat_main(void *arg)
 {
     wk_service *svc = arg;
@@ -176,6 +229,11 @@ static void *wk_service_heartbeat_main(void *arg)
             char err[512] = "";
             int rc = wk_lease_heartbeat(svc->heartbeat_redis, pipeline, job_id, owner,
                                         svc->cfg->lease_ms, &held, err, sizeof err);
+            if (rc == 0 && held) {
+                rc = wk_lease_track(svc->heartbeat_redis, pipeline, job_id,
+                                    sluice_time_now_ms() + svc->cfg->lease_ms, NULL, 0, 0, err,
+                                    sizeof err);
+            }
             if (rc != 0) {
                 SLUICE_WARN("job %s: lease not renewed: %s", job_id, err);
             } else if (!held) {
@@ -184,6 +242,7 @@ static void *wk_service_heartbeat_main(void *arg)
                 atomic_store(&slot->abort, true);
             }
         }
+        wk_service_sweep(svc);
     }
     return NULL;
 }
@@ -206,14 +265,16 @@ static int wk_service_metrics(wk_metrics *m)
                                       "jobs not run: held by another worker, finished already, "
                                       "or Redis did not answer",
                                       reason_label, 1);
+    m->adopted = http_metrics_counter(m->registry, "sluice_worker_jobs_adopted_total",
+                                      "jobs of lost workers taken up again", reason_label, 1);
     m->busy =
         http_metrics_gauge(m->registry, "sluice_worker_slots_busy", "slots running a job", NULL, 0);
     m->slots = http_metrics_gauge(m->registry, "sluice_worker_slots", "slots configured", NULL, 0);
     m->durations = http_metrics_histogram(m->registry, "sluice_worker_job_duration_seconds",
                                           "time from claim to result, by provider", provider_label,
                                           1, seconds, sizeof seconds / sizeof seconds[0]);
-    return m->jobs != NULL && m->skipped != NULL && m->busy != NULL && m->slots != NULL &&
-                   m->durations != NULL
+    return m->jobs != NULL && m->skipped != NULL && m->adopted != NULL && m->busy != NULL &&
+                   m->slots != NULL && m->durations != NULL
                ? 0
                : SLUICE_ENOMEM;
 }

@@ -14,11 +14,14 @@
  *   slots (SLUICE_WORKER_SLOTS threads): each runs one job at a time
  *     (wk_job_run), with its own Redis connection and artifact-store client.
  *   heartbeat (one thread, own Redis connection): renews the lease of every
- *     running job each lease/3; a lease found lost stops that job.
+ *     running job each lease/3; a lease found lost stops that job. The same
+ *     thread sweeps for jobs of lost workers (wk_lease_lost) while a slot is
+ *     free, and hands each it adopts to that slot.
  *
  * Once a job is handed to a slot its message is DONE: a worker that dies
- * mid-job leaves the action to its timeout in the orchestrator (the lease
- * expires; nothing retries it yet).
+ * mid-job loses its lease when it expires, and a sweep of any worker of the
+ * group takes the job up again (SLUICE_WORKER_LOST_RETRIES times), then
+ * fails it saying the worker was lost.
  *
  * Threads: wk_service_intake on the consumer's thread; wk_service_stop from
  * main; metrics and health from the HTTP server's thread.
@@ -54,7 +57,10 @@ typedef struct wk_slot {
     bool started;
     state_redis *redis;
     wk_s3 s3;
-    json_t *job; /* handed over by intake, taken by the slot (under service->lock) */
+    json_t *job;  /* handed over by intake, taken by the slot (under service->lock) */
+    bool adopted; /* job comes from a lost worker: adopt_owner holds its lease */
+    char adopt_owner[WK_LEASE_OWNER_MAX];
+    long long attempts;
     bool busy;
     atomic_bool abort; /* the service stops, or the job's lease was lost */
     /* the running job's lease, for the heartbeat (under service->lock) */
@@ -68,6 +74,7 @@ typedef struct wk_metrics {
     http_metrics *registry;
     http_metrics_family *jobs;      /* by provider and outcome */
     http_metrics_family *skipped;   /* not run: held elsewhere, finished already, not ours */
+    http_metrics_family *adopted;   /* taken up from lost workers */
     http_metrics_family *busy;      /* slots busy */
     http_metrics_family *slots;     /* slots configured */
     http_metrics_family *durations; /* seconds, by provider */

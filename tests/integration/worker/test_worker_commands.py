@@ -22,6 +22,8 @@ an AWS/Compute/Commands action on it:
     named); a failing build phase, after which post_build still runs;
   - an AWS/Deploy/S3 action extracting the source into a directory (and again, replacing the
     previous deployment as a whole) and one copying it unextracted;
+  - a worker killed with SIGKILL mid-job: its lease expires and the other worker takes the job
+    up again (SLUICE_WORKER_LOST_RETRIES, default 1) and succeeds;
   - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
     gone and the action fails saying the worker stopped.
 Exit 0, 1 or 77 (skipped: a binary is not built).
@@ -51,9 +53,10 @@ BUCKET = "sluice-test-artifacts"  # pipeline_declaration's artifactStore locatio
 ADMIN = ("AKIDWORKERTESTADMIN", "worker-admin-secret-xxxxxxxx")
 SOURCE = "WkSrc" + secrets.token_hex(4)
 TIMEOUT_MS = 4000
+LEASE_MS = 1500
 # actions the api's scripted job runner must leave to the worker
 WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild",
-                  "Interrupted", "Ship", "Archive", "Secretive")
+                  "Interrupted", "Ship", "Archive", "Secretive", "Orphaned")
 SECRET = "s3cr3t-" + secrets.token_hex(6)
 
 
@@ -80,7 +83,6 @@ class WorkerStack(Stack):
             self._start("artifacts", [artifacts_binary()], env, port)
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")
-            self.worker_port = free_port()
             secrets_file = os.path.join(self.logdir, "secrets.json")
             with open(secrets_file, "w", encoding="utf-8") as handle:
                 json.dump({"deploy/token": SECRET}, handle)
@@ -90,19 +92,29 @@ class WorkerStack(Stack):
                 json.dump({"hello-project": {
                     "environmentVariables": [{"name": "GREETING", "value": "hello"}],
                     "timeoutInMinutes": 10}}, handle)
-            env = dict(self.service_env, SLUICE_ARTIFACTS_ENDPOINT=self.endpoint,
-                       SLUICE_WORKER_PORT=str(self.worker_port),
+            self.worker_env = dict(self.service_env, SLUICE_ARTIFACTS_ENDPOINT=self.endpoint,
                        SLUICE_WORKER_GROUP="worker-" + self.prefix.rstrip("."),
                        SLUICE_WORKER_WORKSPACES=self.workspaces,
                        SLUICE_WORKER_TIMEOUT_MAX_MS=str(TIMEOUT_MS),
                        SLUICE_WORKER_SLOTS="2", SLUICE_WORKER_PROJECTS_FILE=projects,
                        SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"),
-                       SLUICE_WORKER_SECRETS_FILE=secrets_file)
-            self._start("worker", [worker_binary()], env, self.worker_port)
-            self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
+                       SLUICE_WORKER_SECRETS_FILE=secrets_file,
+                       SLUICE_WORKER_LEASE_MS=str(LEASE_MS))
+            self.start_worker()
         except BaseException:
             self.close(dump=True)
             raise
+
+    def start_worker(self):
+        """Starts a sluice-worker (another one, when the first was killed) and waits for it."""
+        self.worker_port = free_port()
+        env = dict(self.worker_env, SLUICE_WORKER_PORT=str(self.worker_port))
+        self.procs = [p for p in self.procs if p[0] != "worker" or p[1].poll() is None]
+        self._start("worker", [worker_binary()], env, self.worker_port)
+        self.wait_for("the worker to be healthy", self.worker_healthy, timeout=30)
+
+    def worker_proc(self):
+        return [proc for n, proc, _ in self.procs if n == "worker"][-1]
 
     def _start(self, name, argv, env, port):
         log = open(os.path.join(self.logdir, name + ".log"), "wb")
@@ -508,6 +520,27 @@ def check_s3_deploy_to_directory(stack):
         assert zipfile.ZipFile(io.BytesIO(handle.read())).read("app.bin") == b"\x7fELF"
 
 
+def check_lost_worker_taken_up(stack):
+    name = unique("wk-lost")
+    seconds = f"1.{secrets.randbelow(1000):03d}"
+    marker = stack.logdir + "/runs-" + secrets.token_hex(3)
+    # each run appends a line; the first worker is killed in the middle of its sleep
+    action = commands_action("Orphaned", [f"echo run >> {marker}", f"sleep {seconds}"])
+    execution = start_with_source(stack, name, action, {"a.txt": b"a"})
+    stack.wait_for("the command to run", lambda: leftover(f"sleep {seconds}"), timeout=30)
+    first = stack.worker_proc()
+    first.kill()  # SIGKILL: no result, no cleanup, the lease just stops being renewed
+    first.wait(timeout=10)
+    stack.start_worker()
+    detail = action_execution(stack, name, execution, "Orphaned")
+    assert detail["status"] == "Succeeded", error_message(detail)
+    with open(marker, encoding="utf-8") as handle:
+        runs = handle.read().split()
+    assert runs == ["run", "run"], runs  # once on the lost worker, once on the other
+    assert 'sluice_worker_jobs_adopted_total{reason="lost"} 1' in stack.metrics(), \
+        stack.metrics()
+
+
 def check_sigterm_while_running(stack):
     name = unique("wk-term")
     seconds = f"{200 + secrets.randbelow(90)}.{secrets.randbelow(1000):03d}"
@@ -515,7 +548,7 @@ def check_sigterm_while_running(stack):
                                                                [f"sleep {seconds}"]),
                                   {"a.txt": b"a"})
     stack.wait_for("the command to run", lambda: leftover(f"sleep {seconds}"), timeout=30)
-    worker = [proc for n, proc, _ in stack.procs if n == "worker"][0]
+    worker = stack.worker_proc()
     started = time.monotonic()
     worker.terminate()
     worker.wait(timeout=10)
@@ -534,4 +567,5 @@ if __name__ == "__main__":
          check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
-         check_s3_deploy_to_directory, check_sigterm_while_running], WorkerStack())
+         check_s3_deploy_to_directory, check_lost_worker_taken_up, check_sigterm_while_running],
+        WorkerStack())
