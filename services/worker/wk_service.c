@@ -131,7 +131,7 @@ bus_consumer_verdict wk_service_intake(const bus_consumer_message *msg, void *ct
     }
     if (free_slot == NULL || atomic_load(&svc->stop)) {
         pthread_mutex_unlock(&svc->lock);
-        snprintf(reason, reasonlen, "every slot is busy");
+        /* no reason: waiting for a slot is not a failure worth a warning */
         return BUS_CONSUMER_RETRY;
     }
     free_slot->busy = true;

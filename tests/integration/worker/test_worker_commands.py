@@ -22,6 +22,7 @@ an AWS/Compute/Commands action on it:
     named); a failing build phase, after which post_build still runs;
   - an AWS/Deploy/S3 action extracting the source into a directory (and again, replacing the
     previous deployment as a whole) and one copying it unextracted;
+  - three jobs at once on a worker of 2 slots: never more than 2 run at the same time;
   - a worker killed with SIGKILL mid-job: its lease expires and the other worker takes the job
     up again (SLUICE_WORKER_LOST_RETRIES, default 1) and succeeds;
   - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
@@ -56,7 +57,7 @@ TIMEOUT_MS = 4000
 LEASE_MS = 1500
 # actions the api's scripted job runner must leave to the worker
 WORKER_ACTIONS = ("Make", "Broken", "Slow", "Unpack", "Gated", "Compile", "BadSpec", "FailBuild",
-                  "Interrupted", "Ship", "Archive", "Secretive", "Orphaned")
+                  "Interrupted", "Ship", "Archive", "Secretive", "Orphaned", "Busy")
 SECRET = "s3cr3t-" + secrets.token_hex(6)
 
 
@@ -165,9 +166,9 @@ def commands_action(name, commands, **extra):
     return action
 
 
-def start_with_source(stack, name, action, files, run_stage_extra=None):
-    """Creates the pipeline Source (played here) -> Run (action), starts it, uploads the
-    source zip as the source job's worker; returns the execution id."""
+def create_and_start(stack, name, action, run_stage_extra=None):
+    """Creates the pipeline Source (played by the test) -> Run (action) and starts it; returns
+    the execution id."""
     run_stage = {"name": "Run", "actions": [action]}
     run_stage.update(run_stage_extra or {})
     decl = pipeline_declaration(name, [
@@ -181,8 +182,12 @@ def start_with_source(stack, name, action, files, run_stage_extra=None):
         run_stage,
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
-    execution = stack.client("operator").start_pipeline_execution(
-        name=name)["pipelineExecutionId"]
+    return stack.client("operator").start_pipeline_execution(name=name)["pipelineExecutionId"]
+
+
+def play_source(stack, files):
+    """As the source's job worker: takes one source job, uploads the zip of files to its
+    output location with the job's artifactCredentials, succeeds it."""
     type_id = {"category": "Source", "owner": "Custom", "provider": SOURCE, "version": "1"}
     worker = stack.client("worker")
     job = stack.wait_for("the source job", lambda: worker.poll_for_jobs(
@@ -190,6 +195,12 @@ def start_with_source(stack, name, action, files, run_stage_extra=None):
     worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
     jobcred_client.job_worker(stack.endpoint, job, {"SourceArtifact": zip_of(files)})
     worker.put_job_success_result(jobId=job["id"])
+
+
+def start_with_source(stack, name, action, files, run_stage_extra=None):
+    """create_and_start, then play_source; returns the execution id."""
+    execution = create_and_start(stack, name, action, run_stage_extra)
+    play_source(stack, files)
     return execution
 
 
@@ -520,6 +531,27 @@ def check_s3_deploy_to_directory(stack):
         assert zipfile.ZipFile(io.BytesIO(handle.read())).read("app.bin") == b"\x7fELF"
 
 
+def check_slots_bound_concurrency(stack):
+    runs = []
+    for _ in range(3):
+        name = unique("wk-busy")
+        log = os.path.join(stack.logdir, name + ".times")
+        action = commands_action("Busy", [f"date +%s.%N >> {log}", "sleep 3",
+                                          f"date +%s.%N >> {log}"])
+        runs.append((name, log, create_and_start(stack, name, action)))
+    for _ in runs:  # the three jobs arrive together
+        play_source(stack, {"a.txt": b"a"})
+    intervals = []
+    for name, log, execution in runs:
+        detail = action_execution(stack, name, execution, "Busy")
+        assert detail["status"] == "Succeeded", error_message(detail)
+        with open(log, encoding="utf-8") as handle:
+            start, end = (float(x) for x in handle.read().split())
+        intervals.append((start, end))
+    most = max(sum(1 for s, e in intervals if s <= t < e) for t, _ in intervals)
+    assert most == 2, f"{most} jobs ran at once on 2 slots: {intervals}"
+
+
 def check_lost_worker_taken_up(stack):
     name = unique("wk-lost")
     seconds = f"1.{secrets.randbelow(1000):03d}"
@@ -567,5 +599,6 @@ if __name__ == "__main__":
          check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
-         check_s3_deploy_to_directory, check_lost_worker_taken_up, check_sigterm_while_running],
+         check_s3_deploy_to_directory, check_slots_bound_concurrency, check_lost_worker_taken_up,
+         check_sigterm_while_running],
         WorkerStack())
