@@ -15,13 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
-void wk_bus_configs_build(const wk_config *cfg, const bus_topics *topics, wk_bus_configs *out)
+void wk_bus_configs_build(const wk_config *cfg, const bus_topics *topics,
+                          const bus_security *security, const bus_sign_keys *keys,
+                          wk_bus_configs *out)
 {
     memset(out, 0, sizeof *out);
     bus_producer_config_init(&out->producer);
     out->producer.brokers = cfg->kafka_brokers;
     out->producer.client_id = "sluice-worker";
     out->producer.linger_ms = 0; /* one result at a time, waited for */
+    out->producer.security = security;
+    out->producer.signer = keys; /* results on sluice.requests: the orchestrator verifies them */
 
     out->topics[0] = bus_topics_get(topics, BUS_TOPICS_JOBS);
     bus_consumer_config_init(&out->consumer);
@@ -35,6 +39,8 @@ void wk_bus_configs_build(const wk_config *cfg, const bus_topics *topics, wk_bus
     out->consumer.source = PROTOCOL_SOURCE_WORKER;
     out->consumer.account = cfg->account;
     out->consumer.region = cfg->region;
+    out->consumer.security = security;
+    out->consumer.verifier = keys; /* an unsigned job is a dead letter, never run */
     /* a job waits for a free slot by being handed over again: soon, not after 30 s */
     out->consumer.retry_backoff_ms = 50;
     out->consumer.retry_backoff_max_ms = 500;

@@ -2,8 +2,11 @@
  * wk_bus.h — the worker's Kafka side: the configurations of its producer
  * (job results on the requests topic) and of its consumer (the jobs topic,
  * group SLUICE_WORKER_GROUP), built in one function so that every setting
- * of both, signing included when it comes, is made in one place; and the
- * sending of one job result.
+ * of both is made in one place: the Kafka security settings (bus_security.h)
+ * for both, the bus key set (bus_sign.h) as the producer's signer — the
+ * orchestrator verifies sluice.requests — and as the consumer's verifier, so
+ * an unsigned or mis-signed job is a dead letter that never reaches a slot;
+ * and the sending of one job result.
  *
  * A result is a PROTOCOL_DETAIL_JOB_RESULT envelope from PROTOCOL_SOURCE_WORKER
  * keyed by the pipeline, as the api's PutJobSuccessResult sends it
@@ -18,6 +21,8 @@
 
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 
 #include <jansson.h>
@@ -32,10 +37,14 @@ typedef struct wk_bus_configs {
 } wk_bus_configs;
 
 /*
- * Fills out from cfg and topics (both borrowed and kept: the configurations
- * point into them).
+ * Fills out from cfg, topics, security and keys (all borrowed and kept: the
+ * configurations point into them, so they must outlive the producer and the
+ * consumer made from out). keys signs what the producer sends and verifies
+ * what the consumer receives.
  */
-void wk_bus_configs_build(const wk_config *cfg, const bus_topics *topics, wk_bus_configs *out);
+void wk_bus_configs_build(const wk_config *cfg, const bus_topics *topics,
+                          const bus_security *security, const bus_sign_keys *keys,
+                          wk_bus_configs *out);
 
 /* The producer of results, shared by the slots behind a lock. */
 typedef struct wk_bus_sender {

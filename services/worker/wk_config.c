@@ -20,8 +20,8 @@ const sluice_config_var wk_config_vars[] = {
                       300000, "10000", "how long the group waits for a silent worker"),
     SLUICE_CONFIG_STR("SLUICE_REDIS_HOST", wk_config, redis_host, 1, "127.0.0.1", "Redis host"),
     SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", wk_config, redis_port, 1, 65535, "6379", "Redis port"),
-    SLUICE_CONFIG_SECRET("SLUICE_REDIS_PASSWORD", wk_config, redis_password, 0, "",
-                         "Redis AUTH password (empty: no AUTH)"),
+    STATE_AUTH_CONFIG_VARS(wk_config, redis_auth),
+    BUS_SECURITY_CONFIG_VARS(wk_config, kafka_security),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", wk_config, account, 12, "123456789012",
                       "12-digit account id used in ARNs and envelopes"),
     SLUICE_CONFIG_STR("SLUICE_REGION", wk_config, region, 4, "us-east-1",
@@ -78,10 +78,14 @@ const sluice_config_var wk_config_vars[] = {
                       "<bucket>=<absolute directory>[,...]"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_SECRETS_FILE", wk_config, secrets_file, 0, "",
                       "JSON object of secret values by reference: what SECRETS_MANAGER and "
-                      "PARAMETER_STORE variables name (empty: none)"),
+                      "PARAMETER_STORE variables name, mode 0600 (empty: none)"),
     SLUICE_CONFIG_STR("SLUICE_EXTERNAL_PROVIDERS", wk_config, external_providers, 0, "",
                       "providers served by external job workers (the api's setting): their jobs "
                       "are left to PollForJobs even when the worker has a runner for them"),
+    SLUICE_CONFIG_STR("SLUICE_BUS_KEY_FILE", wk_config, bus_key_file, 0, "",
+                      "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
+                      "first key signs the job results the worker produces, every key verifies "
+                      "sluice.jobs)"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", wk_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

@@ -5,7 +5,9 @@
 #ifndef SLUICE_WK_CONFIG_H
 #define SLUICE_WK_CONFIG_H
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
+#include "sluice/state_auth.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,7 +21,8 @@ typedef struct wk_config {
     int64_t session_timeout_ms;
     char redis_host[256];
     int64_t redis_port;
-    char redis_password[256];
+    state_auth_config redis_auth;       /* SLUICE_REDIS_USERNAME, _PASSWORD_FILE, _PASSWORD */
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
     char account[16];
     char region[32];
     char bind[64];
@@ -42,6 +45,7 @@ typedef struct wk_config {
     char deploy_dirs[4096];
     char secrets_file[512];
     char external_providers[4096];
+    char bus_key_file[1024]; /* SLUICE_BUS_KEY_FILE: required (checked by main) */
     char log_level[16];
 } wk_config;
 

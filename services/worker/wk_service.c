@@ -273,27 +273,34 @@ static int wk_service_metrics(wk_metrics *m)
     m->durations = http_metrics_histogram(m->registry, "sluice_worker_job_duration_seconds",
                                           "time from claim to result, by provider", provider_label,
                                           1, seconds, sizeof seconds / sizeof seconds[0]);
+    m->refused = http_metrics_counter(
+        m->registry, "sluice_worker_bus_refused_total",
+        "job messages dead-lettered before decoding: unsigned, unknown key id, bad signature",
+        reason_label, 1);
     return m->jobs != NULL && m->skipped != NULL && m->adopted != NULL && m->busy != NULL &&
-                   m->slots != NULL && m->durations != NULL
+                   m->slots != NULL && m->durations != NULL && m->refused != NULL
                ? 0
                : SLUICE_ENOMEM;
 }
 
-static int wk_service_redis(const wk_config *cfg, state_redis **out, char *err, size_t errlen)
+static int wk_service_redis(const wk_service *svc, state_redis **out, char *err, size_t errlen)
 {
     state_redis_config rcfg;
     state_redis_config_init(&rcfg);
-    rcfg.host = cfg->redis_host;
-    rcfg.port = (int)cfg->redis_port;
-    rcfg.password = cfg->redis_password;
+    rcfg.host = svc->cfg->redis_host;
+    rcfg.port = (int)svc->cfg->redis_port;
+    rcfg.username = svc->redis_auth->username;
+    rcfg.password = svc->redis_auth->password;
     return state_redis_new(&rcfg, out, err, errlen);
 }
 
-int wk_service_start(wk_service *svc, const wk_config *cfg, bus_producer *producer,
-                     aws_jobcred_keys *job_keys, model_registry *registry, char *err, size_t errlen)
+int wk_service_start(wk_service *svc, const wk_config *cfg, const state_auth *redis_auth,
+                     bus_producer *producer, aws_jobcred_keys *job_keys, model_registry *registry,
+                     char *err, size_t errlen)
 {
     memset(svc, 0, sizeof *svc);
     svc->cfg = cfg;
+    svc->redis_auth = redis_auth;
     svc->job_keys = job_keys;
     svc->registry = registry;
     atomic_init(&svc->stop, false);
@@ -317,7 +324,7 @@ int wk_service_start(wk_service *svc, const wk_config *cfg, bus_producer *produc
     svc->nslots = (size_t)cfg->slots;
     (void)http_metrics_set(svc->metrics.slots, NULL, (double)svc->nslots);
     (void)http_metrics_set(svc->metrics.busy, NULL, 0);
-    rc = wk_service_redis(cfg, &svc->heartbeat_redis, err, errlen);
+    rc = wk_service_redis(svc, &svc->heartbeat_redis, err, errlen);
     if (rc != 0) {
         return rc;
     }
@@ -327,7 +334,7 @@ int wk_service_start(wk_service *svc, const wk_config *cfg, bus_producer *produc
         slot->service = svc;
         slot->index = i;
         atomic_init(&slot->abort, false);
-        rc = wk_service_redis(cfg, &slot->redis, err, errlen);
+        rc = wk_service_redis(svc, &slot->redis, err, errlen);
         if (rc == 0) {
             rc = wk_s3_init(&slot->s3, cfg->artifacts_endpoint, cfg->region,
                             (size_t)cfg->artifact_max_bytes, 300000, err, errlen);
@@ -348,6 +355,18 @@ int wk_service_start(wk_service *svc, const wk_config *cfg, bus_producer *produc
     }
     svc->heartbeat_started = true;
     return 0;
+}
+
+void wk_service_count_refused(wk_service *svc, const bus_consumer_stats *now)
+{
+    (void)http_metrics_inc(svc->metrics.refused, (const char *[]){"unsigned"},
+                           (double)(now->refused_unsigned - svc->counted.refused_unsigned));
+    (void)http_metrics_inc(svc->metrics.refused, (const char *[]){"unknown_key"},
+                           (double)(now->refused_unknown_key - svc->counted.refused_unknown_key));
+    (void)http_metrics_inc(
+        svc->metrics.refused, (const char *[]){"bad_signature"},
+        (double)(now->refused_bad_signature - svc->counted.refused_bad_signature));
+    svc->counted = *now;
 }
 
 void wk_service_stop(wk_service *svc)

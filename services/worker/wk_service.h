@@ -39,6 +39,7 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/model_registry.h"
+#include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 
 #include <jansson.h>
@@ -78,10 +79,12 @@ typedef struct wk_metrics {
     http_metrics_family *busy;      /* slots busy */
     http_metrics_family *slots;     /* slots configured */
     http_metrics_family *durations; /* seconds, by provider */
+    http_metrics_family *refused;   /* jobs dead-lettered before decoding, by reason */
 } wk_metrics;
 
 struct wk_service {
     const wk_config *cfg;
+    const state_auth *redis_auth; /* resolved Redis credentials (borrowed) */
     bus_topics topics;
     aws_jobcred_keys *job_keys;
     model_registry *registry;
@@ -90,6 +93,7 @@ struct wk_service {
     const json_t *secrets;        /* {reference: value} (SLUICE_WORKER_SECRETS_FILE), or NULL */
     wk_bus_sender sender;
     wk_metrics metrics;
+    bus_consumer_stats counted; /* the jobs consumer's refusals already exported */
     atomic_bool stop;
     atomic_int redis_ok;
     atomic_llong loop_ms;
@@ -103,18 +107,26 @@ struct wk_service {
 };
 
 /*
- * Prepares svc: metrics, the slots' Redis connections and artifact-store
- * clients, then starts the slot and heartbeat threads. producer (owned by the
- * caller, outliving svc), job_keys and registry are borrowed. 0, or a
- * negative code with err; wk_service_free releases a half-made service.
+ * Prepares svc: metrics, the slots' Redis connections (as redis_auth's user)
+ * and artifact-store clients, then starts the slot and heartbeat threads.
+ * producer (owned by the caller, outliving svc), redis_auth, job_keys and
+ * registry are borrowed and must outlive svc. 0, or a negative code with
+ * err; wk_service_free releases a half-made service.
  */
-int wk_service_start(wk_service *svc, const wk_config *cfg, bus_producer *producer,
-                     aws_jobcred_keys *job_keys, model_registry *registry, char *err,
-                     size_t errlen);
+int wk_service_start(wk_service *svc, const wk_config *cfg, const state_auth *redis_auth,
+                     bus_producer *producer, aws_jobcred_keys *job_keys, model_registry *registry,
+                     char *err, size_t errlen);
 
 /* The jobs consumer's handler (bus_consumer_handler). */
 bus_consumer_verdict wk_service_intake(const bus_consumer_message *msg, void *ctx, char *reason,
                                        size_t reasonlen);
+
+/*
+ * Adds the refusals the jobs consumer counted since the last call (unsigned,
+ * unknown key id, bad signature) to sluice_worker_bus_refused_total. Main
+ * thread only (with the consumer's).
+ */
+void wk_service_count_refused(wk_service *svc, const bus_consumer_stats *now);
 
 /* Asks every slot to stop its job and joins the threads. Idempotent. */
 void wk_service_stop(wk_service *svc);

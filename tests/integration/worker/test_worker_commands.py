@@ -26,7 +26,9 @@ an AWS/Compute/Commands action on it:
   - a worker killed with SIGKILL mid-job: its lease expires and the other worker takes the job
     up again (SLUICE_WORKER_LOST_RETRIES, default 1) and succeeds;
   - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
-    gone and the action fails saying the worker stopped.
+    gone and the action fails saying the worker stopped;
+  - a job message on the jobs topic without the bus signature (the worker verifies with
+    SLUICE_BUS_KEY_FILE): dead-lettered, counted in sluice_worker_bus_refused_total, never run.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -39,6 +41,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,7 +88,9 @@ class WorkerStack(Stack):
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")
             secrets_file = os.path.join(self.logdir, "secrets.json")
-            with open(secrets_file, "w", encoding="utf-8") as handle:
+            # a secret file: the worker refuses one that group or others may read
+            with open(os.open(secrets_file, os.O_WRONLY | os.O_CREAT, 0o600), "w",
+                      encoding="utf-8") as handle:
                 json.dump({"deploy/token": SECRET}, handle)
             projects = os.path.join(self.logdir, "projects.json")
             with open(projects, "w", encoding="utf-8") as handle:
@@ -594,11 +599,52 @@ def check_sigterm_while_running(stack):
     print(f"     the worker exited {took:.2f} s after SIGTERM", flush=True)
 
 
+def produce_unsigned(stack, topic, key, doc):
+    """Produces doc to topic without the bus signature (ntf_produce signs nothing)."""
+    produce = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                           "tests/integration/notifier/ntf_produce")
+    assert os.access(produce, os.X_OK), f"{produce} is not built"
+    subprocess.run([produce, stack.brokers, topic], input=f"{key}\t{json.dumps(doc)}\n",
+                   text=True, check=True, timeout=60)
+
+
+def check_unsigned_job_refused(stack):
+    # a Commands rule job as the orchestrator would publish it, but unsigned: it would touch
+    # the marker if the worker ran it
+    marker = os.path.join(stack.logdir, "unsigned-ran")
+    pipeline = unique("wk-unsigned")
+    job = {"jobId": str(uuid.uuid4()), "pipeline": pipeline, "pipelineVersion": 1,
+           "pipelineExecutionId": str(uuid.uuid4()), "stage": "Run", "rule": "Gate",
+           "ruleExecutionId": str(uuid.uuid4()), "conditionType": "BEFORE_ENTRY",
+           "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "Commands",
+                          "version": "1"},
+           "configuration": {}, "commands": [f"touch {marker}"]}
+    envelope = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Sluice Action Job",
+        "source": "sluice.orchestrator", "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": "us-east-1",
+        "resources": [f"arn:aws:codepipeline:us-east-1:123456789012:{pipeline}"],
+        "detail": job,
+    }
+    before = stack.metrics()
+    produce_unsigned(stack, stack.prefix + "jobs", pipeline, envelope)
+    refused = 'sluice_worker_bus_refused_total{reason="unsigned"} 1'
+    stack.wait_for("the unsigned job to be refused", lambda: refused in stack.metrics(),
+                   timeout=30)
+    time.sleep(1.0)  # a job handed to a slot would have run by now
+    assert not os.path.exists(marker), "the worker ran an unsigned job"
+    def rule_jobs(text):
+        return [line for line in text.splitlines() if line.startswith("sluice_worker_jobs_total")
+                and 'provider="rule:Commands/1"' in line]
+    after = stack.metrics()
+    assert rule_jobs(after) == rule_jobs(before), (before, after)
+
+
 if __name__ == "__main__":
     run([check_commands_build_and_export, check_failing_command, check_secret_masked,
          check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
          check_s3_deploy_to_directory, check_slots_bound_concurrency, check_lost_worker_taken_up,
-         check_sigterm_while_running],
+         check_unsigned_job_refused, check_sigterm_while_running],
         WorkerStack())
