@@ -35,6 +35,7 @@ import urllib.request
 import uuid
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 BINARY = os.environ["SLUICE_BINARY_DIR"]
 NOTIFIER = os.path.join(BINARY, "services", "notifier", "sluice-notifier")
@@ -100,8 +101,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/dead":
             time.sleep(3)  # longer than the target's timeout: it never answers in time
             return
-        recorder.add(path, dict(self.headers), body)
+        got = dict(self.headers)
+        got["_arrived"] = time.monotonic()
+        recorder.add(path, got, body)
         status = 200
+        headers = {}
+        if path == "/slowdown":
+            event_id = self.headers.get("X-Sluice-Event-Id", "")
+            with recorder.lock:
+                if event_id not in recorder.flaky_failures:
+                    recorder.flaky_failures[event_id] = 1
+                    status = 429
+                    headers["Retry-After"] = "1"
         if path == "/flaky":
             event_id = self.headers.get("X-Sluice-Event-Id", "")
             with recorder.lock:
@@ -111,6 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     status = 500
         out = b"ok" if status == 200 else b"try later"
         self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
@@ -222,8 +235,27 @@ def main():
     smtp_port = free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
+    # a second server that wants AUTH (over plain TCP: a test-only allowance)
+    auth_box = Mailbox()
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"ci" \
+            and auth_data.password == b"mail-secret"
+        logins.append((mechanism, ok))
+        return AuthResult(success=ok)
+
+    auth_port = free_port()
+    auth_smtp = Controller(auth_box, hostname="127.0.0.1", port=auth_port,
+                           authenticator=authenticator, auth_required=True,
+                           auth_require_tls=False)
+    auth_smtp.start()
     base = "http://127.0.0.1:%d" % http_port
 
+    mail_pw = os.path.join(work, "mail-password")
+    with open(mail_pw, "w") as f:
+        f.write("mail-secret\n")
+    os.chmod(mail_pw, 0o600)
     slack_file = os.path.join(work, "slack-url")
     key_file = os.path.join(work, "hook-key")
     for path, value in ((slack_file, base + "/slack"), (key_file, "webhook-signing-key")):
@@ -243,6 +275,10 @@ def main():
             "dead": {"type": "webhook", "url": {"env": "TEST_DEAD_URL"}, "timeoutMs": 500,
                      "maxAttempts": 2},
             "digest": {"type": "slack", "url": {"env": "TEST_DIGEST_URL"}},
+            "authmail": {"type": "email", "smtpUrl": "smtp://127.0.0.1:%d" % auth_port,
+                         "from": "ci@example.com", "to": ["ops@example.com"],
+                         "username": "ci", "password": {"file": mail_pw}, "starttls": "off"},
+            "slowdown": {"type": "webhook", "url": {"env": "TEST_SLOWDOWN_URL"}},
         },
         "rules": [
             {"name": "failures and approvals", "targets": ["team", "ops"], "detailType": "FULL",
@@ -254,6 +290,8 @@ def main():
                               "detail": {"pipeline": [{"prefix": "web"}]}}},
             {"name": "burst", "targets": ["hook"],
              "eventPattern": {"detail": {"pipeline": ["burst"]}}},
+            {"name": "with auth", "targets": ["authmail", "slowdown"],
+             "eventPattern": {"detail": {"pipeline": ["auth"]}}},
             {"name": "one per outcome", "targets": ["digest"], "aggregate": True,
              "eventPattern": {"detail": {"pipeline": ["agg"]}}},
         ],
@@ -270,12 +308,12 @@ def main():
         "SLUICE_REDIS_PORT": env["SLUICE_TEST_REDIS_PORT"],
         "SLUICE_NOTIFIER_RULES_FILE": rules_file, "SLUICE_NOTIFIER_PORT": str(free_port()),
         "SLUICE_NOTIFIER_GROUP": prefix + "notifier", "SLUICE_NOTIFIER_LEASE_MS": "2000",
-        "SLUICE_NOTIFIER_RETRY_BASE_MS": "50", "SLUICE_NOTIFIER_RETRY_MAX_MS": "200",
+        "SLUICE_NOTIFIER_RETRY_BASE_MS": "50", "SLUICE_NOTIFIER_RETRY_MAX_MS": "2000",
         "SLUICE_NOTIFIER_API_ENDPOINT": "http://localhost:7070",
         "SLUICE_NOTIFIER_MAIL_DOMAIN": "test.sluice",
         "TEST_HOOK_URL": base + "/hook", "TEST_FLAKY_URL": base + "/flaky",
         "TEST_DEAD_URL": base + "/dead", "TEST_LATE_URL": base + "/late",
-        "TEST_DIGEST_URL": base + "/digest",
+        "TEST_DIGEST_URL": base + "/digest", "TEST_SLOWDOWN_URL": base + "/slowdown",
     })
     port = int(penv["SLUICE_NOTIFIER_PORT"])
     log = open(os.path.join(work, "notifier.log"), "ab")
@@ -366,6 +404,20 @@ def main():
         check("<table>" in html and "exec-1" in html, "the HTML part")
     check(refs == {"<exec-1@test.sluice>"}, "one thread per execution: %r" % refs)
     print("selection, slack, mail, webhooks: %.1fs" % (time.monotonic() - t0), flush=True)
+
+    # 1a. SMTP AUTH, and a 429 with Retry-After honoured
+    t0 = time.monotonic()
+    auth_event = pipeline_event("auth", "exec-auth", "SUCCEEDED")
+    produce(brokers, events_topic, [auth_event])
+    wait_for(lambda: len(auth_box.messages) == 1 and len(recorder.get("/slowdown")) == 2, 20,
+             "the authenticated mail and the slowed-down webhook")
+    check(logins and all(ok for _, ok in logins), "SMTP AUTH with the file's password: %r" % logins)
+    slow = recorder.get("/slowdown")
+    if len(slow) == 2:
+        gap = slow[1][0]["_arrived"] - slow[0][0]["_arrived"]
+        check(gap >= 0.95, "the retry waited for Retry-After: 1 (%.2f s apart)" % gap)
+    check(metric(port, "sluice_notifier_retried_total", 'target="slowdown"') == 1, "one retry")
+    print("smtp auth, retry-after: %.1fs" % (time.monotonic() - t0), flush=True)
 
     # 1b. aggregation: one message per execution outcome, listing what happened
     t0 = time.monotonic()
@@ -481,6 +533,7 @@ def main():
     print("stopped in %.2fs" % (time.monotonic() - t0), flush=True)
 
     smtp.stop()
+    auth_smtp.stop()
     server.shutdown()
     if failures:
         print("%d failures; log in %s" % (len(failures), work), file=sys.stderr)
