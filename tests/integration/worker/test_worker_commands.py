@@ -27,6 +27,8 @@ an AWS/Compute/Commands action on it:
     up again (SLUICE_WORKER_LOST_RETRIES, default 1) and succeeds;
   - SIGTERM while a command runs: the worker exits within 3 s, the command's process group is
     gone and the action fails saying the worker stopped;
+  - no bus key file, one others may read, a malformed one, a secrets file others may read:
+    the worker refuses to start (status 2), naming the variable and the file;
   - a job message on the jobs topic without the bus signature (the worker verifies with
     SLUICE_BUS_KEY_FILE): dead-lettered, counted in sluice_worker_bus_refused_total, never run.
 Exit 0, 1 or 77 (skipped: a binary is not built).
@@ -599,6 +601,37 @@ def check_sigterm_while_running(stack):
     print(f"     the worker exited {took:.2f} s after SIGTERM", flush=True)
 
 
+def check_startup_refusals(stack):
+    """The worker does not start without a usable bus key file or with a secret file others
+    may read: exit status 2, the message names the variable and the file."""
+    loose_keys = os.path.join(stack.logdir, "bus-keys-0644")
+    with open(stack.bus_key_file, encoding="utf-8") as src, \
+            open(loose_keys, "w", encoding="utf-8") as dst:
+        dst.write(src.read())
+    os.chmod(loose_keys, 0o644)
+    loose_secrets = os.path.join(stack.logdir, "secrets-0644.json")
+    with open(loose_secrets, "w", encoding="utf-8") as handle:
+        json.dump({"deploy/token": SECRET}, handle)
+    os.chmod(loose_secrets, 0o644)
+    malformed = os.path.join(stack.logdir, "bus-keys-malformed")
+    with open(os.open(malformed, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        handle.write("k1 not-hex\n")
+    cases = [
+        ({"SLUICE_BUS_KEY_FILE": ""}, "SLUICE_BUS_KEY_FILE is required"),
+        ({"SLUICE_BUS_KEY_FILE": loose_keys}, f"SLUICE_BUS_KEY_FILE: {loose_keys}: mode 0644"),
+        ({"SLUICE_BUS_KEY_FILE": malformed}, f"SLUICE_BUS_KEY_FILE: {malformed}: line 1"),
+        ({"SLUICE_WORKER_SECRETS_FILE": loose_secrets},
+         f"SLUICE_WORKER_SECRETS_FILE: {loose_secrets}: mode 0644"),
+    ]
+    for change, wanted in cases:
+        env = dict(stack.worker_env, SLUICE_WORKER_PORT="0", **change)
+        proc = subprocess.run([worker_binary()], env=env, capture_output=True, text=True,
+                              timeout=30)
+        assert proc.returncode == 2, (change, proc.returncode, proc.stderr)
+        assert wanted in proc.stderr + proc.stdout, (wanted, proc.stderr)
+        assert SECRET not in proc.stderr + proc.stdout
+
+
 def produce_unsigned(stack, topic, key, doc):
     """Produces doc to topic without the bus signature (ntf_produce signs nothing)."""
     produce = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
@@ -609,16 +642,28 @@ def produce_unsigned(stack, topic, key, doc):
 
 
 def check_unsigned_job_refused(stack):
-    # a Commands rule job as the orchestrator would publish it, but unsigned: it would touch
-    # the marker if the worker ran it
+    # a Commands rule job of an existing pipeline as the orchestrator would publish it, but
+    # unsigned: a worker that ran it would touch the marker
     marker = os.path.join(stack.logdir, "unsigned-ran")
     pipeline = unique("wk-unsigned")
+    decl = pipeline_declaration(pipeline, [
+        {"name": "Source", "actions": [{
+            "name": "Fetch",
+            "actionTypeId": {"category": "Source", "owner": "Custom", "provider": SOURCE,
+                             "version": "1"},
+            "configuration": {"Repo": "demo"},
+            "outputArtifacts": [{"name": "SourceArtifact"}],
+        }]},
+        {"name": "Run", "actions": [commands_action("Make", ["true"])]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    deadline = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
     job = {"jobId": str(uuid.uuid4()), "pipeline": pipeline, "pipelineVersion": 1,
            "pipelineExecutionId": str(uuid.uuid4()), "stage": "Run", "rule": "Gate",
            "ruleExecutionId": str(uuid.uuid4()), "conditionType": "BEFORE_ENTRY",
            "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "Commands",
                           "version": "1"},
-           "configuration": {}, "commands": [f"touch {marker}"]}
+           "configuration": {}, "commands": [f"touch {marker}"], "deadline": deadline}
     envelope = {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "Sluice Action Job",
         "source": "sluice.orchestrator", "account": "123456789012",
@@ -641,7 +686,7 @@ def check_unsigned_job_refused(stack):
 
 
 if __name__ == "__main__":
-    run([check_commands_build_and_export, check_failing_command, check_secret_masked,
+    run([check_startup_refusals, check_commands_build_and_export, check_failing_command, check_secret_masked,
          check_timeout_kills_the_group,
          check_zip_slip_refused, check_commands_rule, check_codebuild_compiles,
          check_codebuild_bad_buildspec, check_codebuild_failed_phase,
