@@ -2,7 +2,8 @@
  * wk_service.h — the worker's one state struct and its slots: the shell
  * around the pure core (wk_plan, wk_result, wk_path).
  *
- *   intake (main thread, wk_service_intake as the jobs consumer's handler):
+ *   intake (main thread, wk_service_intake as the jobs consumer's handler,
+ *     which sees only messages whose bus signature verified — wk_bus.h):
  *     a "Sluice Action Job" whose provider this worker runs — the registry's
  *     MODEL_RUNNER_WORKER entries that have a runner here: AWS/Compute/
  *     Commands/1, AWS/Build|Test/CodeBuild/1 and AWS/Deploy/S3/1 actions, and Commands/1 rules
