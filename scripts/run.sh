@@ -9,7 +9,7 @@
 # runs; SLUICE_RUN_DIR puts them elsewhere). Ports follow the design conventions
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
 # SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT, SLUICE_ARTIFACTS_PORT,
-# SLUICE_NOTIFIER_PORT, SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+# SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
 #
 # The notifier delivers to local sinks (scripts/sinks.py): Slack-style
 # messages and webhooks into .sluice/sinks/webhooks.jsonl, mails into
@@ -172,6 +172,11 @@ if [ -x "$build/services/notifier/sluice-notifier" ] && /usr/bin/python3 -c 'imp
     "$sink_http_port" "$sink_smtp_port" "$shown"
   start_service notifier "$notifier_port"
 fi
+# sluice-worker: Commands, CodeBuild and S3-deploy jobs, with its defaults otherwise (the bus
+# key, the job credential keys and the Kafka and Redis credentials are exported above).
+worker_port=${SLUICE_WORKER_PORT:-7076}
+SLUICE_WORKER_PORT=$worker_port SLUICE_ARTIFACTS_ENDPOINT="http://127.0.0.1:$artifacts_port" \
+  start_service worker "$worker_port"
 
 # The aws CLI that knows CodePipeline V2 (scripts/install-deps.sh puts it there).
 aws_venv="$(sluice_cache_dir)/venv/bin"

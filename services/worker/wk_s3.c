@@ -1,0 +1,208 @@
+/*
+ * wk_s3.c — GetObject / PutObject with job credentials (see wk_s3.h).
+ */
+#include "wk_s3.h"
+
+#include "sluice/aws_sigv4.h"
+#include "sluice/buf.h"
+#include "sluice/error.h"
+#include "sluice/time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WK_S3_SIGNED "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
+
+int wk_s3_init(wk_s3 *s3, const char *endpoint, const char *region, size_t max_bytes,
+               long timeout_ms, char *err, size_t errlen)
+{
+    memset(s3, 0, sizeof *s3);
+    const char *rest = NULL;
+    if (strncmp(endpoint, "http://", 7) == 0) {
+        rest = endpoint + 7;
+    } else if (strncmp(endpoint, "https://", 8) == 0) {
+        rest = endpoint + 8;
+    }
+    size_t n = strlen(endpoint);
+    while (n > 0 && endpoint[n - 1] == '/') {
+        n--;
+    }
+    if (rest == NULL || rest[0] == '\0' || n >= sizeof s3->endpoint ||
+        strlen(region) >= sizeof s3->region) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "the artifact store endpoint \"%s\" is not http(s)://host[:port]",
+                                endpoint);
+    }
+    memcpy(s3->endpoint, endpoint, n);
+    s3->endpoint[n] = '\0';
+    size_t hlen = strcspn(rest, "/");
+    if (hlen == 0 || hlen >= sizeof s3->host) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "the artifact store endpoint \"%s\" names no host", endpoint);
+    }
+    memcpy(s3->host, rest, hlen);
+    s3->host[hlen] = '\0';
+    memcpy(s3->region, region, strlen(region) + 1);
+    http_client_config cfg;
+    http_client_config_defaults(&cfg);
+    cfg.max_response = max_bytes;
+    cfg.timeout_ms = timeout_ms;
+    cfg.user_agent = "sluice-worker";
+    s3->client = http_client_new(&cfg, err, errlen);
+    return s3->client != NULL ? 0 : SLUICE_ENOMEM;
+}
+
+void wk_s3_release(wk_s3 *s3)
+{
+    http_client_free(s3->client);
+    s3->client = NULL;
+}
+
+/* Builds the URL and the signed headers of one request. */
+static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *method,
+                      const char *bucket, const char *key, const void *body, size_t len,
+                      sluice_buf *url, char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1],
+                      char hash[AWS_SIGV4_HEX_LEN + 1], sluice_buf *authorization)
+{
+    sluice_buf path;
+    sluice_buf uri;
+    sluice_buf canonical;
+    sluice_buf to_sign;
+    sluice_buf_init(&path, 4096);
+    sluice_buf_init(&uri, 8192);
+    sluice_buf_init(&canonical, 16384);
+    sluice_buf_init(&to_sign, 1024);
+    char err[256];
+    char scope[160];
+    char signature[AWS_SIGV4_HEX_LEN + 1];
+    unsigned char signing_key[AWS_SIGV4_KEY_LEN];
+    int rc = sluice_buf_append_str(&path, "/");
+    rc = rc ? rc : aws_sigv4_uri_encode(bucket, strlen(bucket), 0, &path);
+    rc = rc ? rc : sluice_buf_append_str(&path, "/");
+    rc = rc ? rc : aws_sigv4_uri_encode(key, strlen(key), 1, &path);
+    rc = rc ? rc : aws_sigv4_s3_canonical_uri(sluice_buf_cstr(&path), &uri);
+    rc = rc ? rc : aws_sigv4_format_amz_date(sluice_time_now_ms(), amz_date);
+    aws_sigv4_sha256_hex(body != NULL ? body : "", len, hash);
+    http_pair headers[] = {
+        {"host", s3->host},
+        {"x-amz-content-sha256", hash},
+        {"x-amz-date", amz_date},
+        {"x-amz-security-token", cred->session_token},
+    };
+    if (rc == 0) {
+        rc = aws_sigv4_canonical_request_uri(method, sluice_buf_cstr(&uri), NULL, 0, headers, 4,
+                                             WK_S3_SIGNED, hash, &canonical, err, sizeof err);
+    }
+    snprintf(scope, sizeof scope, "%.8s/%s/s3/%s", amz_date, s3->region, AWS_SIGV4_TERMINATOR);
+    rc = rc ? rc
+            : aws_sigv4_string_to_sign(amz_date, scope, sluice_buf_cstr(&canonical), canonical.len,
+                                       &to_sign);
+    char date[9];
+    memcpy(date, amz_date, 8);
+    date[8] = '\0';
+    rc = rc ? rc
+            : aws_sigv4_signing_key(cred->secret_access_key, date, s3->region, "s3", signing_key);
+    rc = rc ? rc
+            : aws_sigv4_signature(signing_key, sluice_buf_cstr(&to_sign), to_sign.len, signature);
+    rc = rc ? rc
+            : sluice_buf_appendf(authorization,
+                                 "%s Credential=%s/%s, SignedHeaders=%s, "
+                                 "Signature=%s",
+                                 AWS_SIGV4_ALGORITHM, cred->access_key_id, scope, WK_S3_SIGNED,
+                                 signature);
+    rc = rc ? rc : sluice_buf_appendf(url, "%s%s", s3->endpoint, sluice_buf_cstr(&path));
+    explicit_bzero(signing_key, sizeof signing_key);
+    sluice_buf_free(&path);
+    sluice_buf_free(&uri);
+    sluice_buf_free(&canonical);
+    sluice_buf_free(&to_sign);
+    return rc;
+}
+
+/* The <Code> of an S3 error body, or "" (for messages). */
+static void wk_s3_error_code(const http_client_response *resp, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    const char *body = sluice_buf_cstr(&resp->body);
+    const char *start = strstr(body, "<Code>");
+    const char *end = start != NULL ? strstr(start, "</Code>") : NULL;
+    if (start != NULL && end != NULL) {
+        start += 6;
+        size_t n = (size_t)(end - start);
+        if (n >= outlen) {
+            n = outlen - 1;
+        }
+        memcpy(out, start, n);
+        out[n] = '\0';
+    }
+}
+
+static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, const char *bucket,
+                         const char *key, const void *body, size_t len, http_client_response *out,
+                         char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    sluice_buf url;
+    sluice_buf authorization;
+    sluice_buf_init(&url, 8192);
+    sluice_buf_init(&authorization, AWS_SIGV4_AUTHORIZATION_MAX);
+    char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1];
+    char hash[AWS_SIGV4_HEX_LEN + 1];
+    int rc =
+        wk_s3_sign(s3, cred, method, bucket, key, body, len, &url, amz_date, hash, &authorization);
+    if (rc != 0) {
+        sluice_buf_free(&url);
+        sluice_buf_free(&authorization);
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "cannot sign the request for %s/%s (%s)", bucket, key,
+                                sluice_strerror(rc));
+    }
+    http_pair headers[] = {
+        {"Host", s3->host},
+        {"X-Amz-Content-SHA256", hash},
+        {"X-Amz-Date", amz_date},
+        {"X-Amz-Security-Token", cred->session_token},
+        {"Authorization", sluice_buf_cstr(&authorization)},
+        {"Content-Type", "application/zip"},
+    };
+    char why[512] = "";
+    rc = http_client_request(s3->client, method, sluice_buf_cstr(&url), headers,
+                             body != NULL ? 6 : 5, body, len, out, why, sizeof why);
+    sluice_buf_free(&url);
+    sluice_buf_free(&authorization);
+    if (rc == SLUICE_ETOOBIG) {
+        return sluice_error_set(err, errlen, rc, "%s/%s is larger than the worker takes (%s)",
+                                bucket, key, why);
+    }
+    if (rc != 0) {
+        return sluice_error_set(err, errlen, SLUICE_EIO,
+                                "the artifact store did not answer for %s/%s: %s", bucket, key,
+                                why);
+    }
+    if (out->status == 200) {
+        return 0;
+    }
+    char code[64];
+    wk_s3_error_code(out, code, sizeof code);
+    int result = out->status == 404   ? SLUICE_ENOTFOUND
+                 : out->status == 403 ? SLUICE_EDENIED
+                                      : SLUICE_EIO;
+    return sluice_error_set(err, errlen, result, "the artifact store answered %ld%s%s for %s/%s",
+                            out->status, code[0] != '\0' ? " " : "", code, bucket, key);
+}
+
+int wk_s3_get(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+              http_client_response *out, char *err, size_t errlen)
+{
+    return wk_s3_request(s3, cred, "GET", bucket, key, NULL, 0, out, err, errlen);
+}
+
+int wk_s3_put(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+              const void *body, size_t len, char *err, size_t errlen)
+{
+    http_client_response resp;
+    int rc = wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len, &resp, err,
+                           errlen);
+    http_client_response_free(&resp);
+    return rc;
+}

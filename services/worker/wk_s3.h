@@ -1,0 +1,61 @@
+/*
+ * wk_s3.h — the worker's artifact-store client: GetObject and PutObject,
+ * path-style (<endpoint>/<bucket>/<key>), signed with SigV4 for S3 with a
+ * job's artifactCredentials (aws_jobcred.h: the store lets them read exactly
+ * the job's inputs and write exactly its outputs).
+ *
+ * Signed headers: host, x-amz-content-sha256 (the body's SHA-256), x-amz-date
+ * and x-amz-security-token, scope <date>/<region>/s3/aws4_request
+ * (libs/aws aws_sigv4.h building blocks; S3's canonical URI, encoded once).
+ * Bodies are held in memory, bounded by max_bytes. HTTP is the only traffic
+ * the worker has with another service (the design brief: artifact bytes).
+ *
+ * One wk_s3 per thread (it owns an http_client).
+ */
+#ifndef SLUICE_WK_S3_H
+#define SLUICE_WK_S3_H
+
+#include "sluice/http_client.h"
+
+#include <stddef.h>
+
+typedef struct wk_s3 {
+    http_client *client;
+    char endpoint[256]; /* without a trailing "/" */
+    char host[256];     /* host[:port] of the endpoint */
+    char region[32];
+} wk_s3;
+
+/* A job's artifactCredentials; borrowed strings. */
+typedef struct wk_s3_cred {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+} wk_s3_cred;
+
+/*
+ * Prepares s3 for endpoint ("http://host:port"), region and responses of at
+ * most max_bytes. 0, or SLUICE_EINVAL (a malformed endpoint) / SLUICE_ENOMEM
+ * with err.
+ */
+int wk_s3_init(wk_s3 *s3, const char *endpoint, const char *region, size_t max_bytes,
+               long timeout_ms, char *err, size_t errlen);
+
+/* Releases the client. Accepts a zeroed struct. */
+void wk_s3_release(wk_s3 *s3);
+
+/*
+ * Reads bucket/key into out (initialised by the call; release it with
+ * http_client_response_free whatever the result). 0 on 200; SLUICE_ENOTFOUND
+ * (404), SLUICE_EDENIED (403), SLUICE_ETOOBIG (over max_bytes), SLUICE_EIO
+ * (another status, or the store unreachable), each with err naming the
+ * object and the store's error code.
+ */
+int wk_s3_get(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+              http_client_response *out, char *err, size_t errlen);
+
+/* Writes len bytes of body to bucket/key. 0 on 200; failures as wk_s3_get. */
+int wk_s3_put(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+              const void *body, size_t len, char *err, size_t errlen);
+
+#endif
