@@ -54,8 +54,13 @@ static const char *const src_failure_unreachable[] = {
 };
 
 static const char *const src_failure_no_ref[] = {
-    "couldn't find remote ref", "not our ref", "unknown revision", "bad revision",
-    "invalid object name",      NULL,
+    "couldn't find remote ref",
+    "not our ref",
+    "unknown revision",
+    "bad revision",
+    "invalid object name",
+    "bad object",
+    NULL,
 };
 
 static bool src_failure_has(const char *text, const char *const *patterns)
