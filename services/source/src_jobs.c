@@ -92,7 +92,7 @@ bus_consumer_verdict src_jobs_handle(const bus_consumer_message *msg, void *ctx,
     if (rc == SLUICE_ENOTFOUND) {
         return BUS_CONSUMER_DONE; /* another runner's job */
     }
-    if (rc != 0 && (job.job_id == NULL || job.pipeline == NULL)) {
+    if (rc != 0) {
         snprintf(reason, reasonlen, "a Source job that cannot be read: %s", err);
         return BUS_CONSUMER_REJECT;
     }
@@ -119,8 +119,9 @@ bus_consumer_verdict src_jobs_handle(const bus_consumer_message *msg, void *ctx,
         snprintf(reason, reasonlen, "job %s: out of memory", job.job_id);
         return BUS_CONSUMER_RETRY;
     }
-    const char *pipeline = json_string_value(json_object_get(result, "pipeline"));
-    const char *job_id = json_string_value(json_object_get(result, "jobId"));
+    /* the result names the job as the document does (both borrowed from the envelope) */
+    const char *pipeline = job.pipeline;
+    const char *job_id = job.job_id;
     rc = src_jobs_send(jobs, pipeline, job_id, result, err, sizeof err);
     json_decref(result);
     if (rc != 0) {

@@ -1,0 +1,220 @@
+"""sluice-source in the whole stack: sluice-api, sluice-orchestrator (tests/integration/api's
+stack on the shared Kafka/Redis fixture), sluice-artifacts and sluice-source sharing one job
+credential key file, and a git repository made here.
+
+- a pipeline AWS/CodeCommit source -> Custom build, started through the API: sluice-source takes
+  the Source job from the jobs topic, stores the commit's CODE_ZIP at the job's output location
+  and answers on the requests topic; the action succeeds with the commit's output variables, the
+  zip in the store holds exactly `git archive`'s tree, and the build's job reads that object;
+- a source on a branch that does not exist fails the action and the execution, with
+  RevisionUnavailable's message in GetPipelineState;
+- /metrics counts both jobs by outcome; /healthz answers 200;
+- SIGTERM stops sluice-source within 3 s.
+Exit 0, 1 or 77 (skipped: a binary is not built).
+"""
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+sys.path.insert(0, os.path.join(HERE, "..", "artifacts"))
+
+from artifacts_stack import artifacts_binary, free_port, s3_client  # noqa: E402
+from sluice_stack import (SKIP, Stack, custom_action, pipeline_declaration,  # noqa: E402
+                          run, stage_state, unique, write_json)
+
+BUCKET = "sluice-test-artifacts"  # pipeline_declaration's artifactStore location
+ADMIN = ("AKIDSOURCESVCADMIN", "source-service-admin-secret-xxxx")
+BUILD = "SrcBld" + os.urandom(3).hex()
+
+
+def source_binary():
+    return os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                        "services/source/sluice-source")
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True).stdout
+
+
+def wait_port(port, proc, what, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{what} did not start")
+            time.sleep(0.05)
+
+
+class SourceStack(Stack):
+    """The api's stack plus sluice-artifacts and sluice-source."""
+
+    def __init__(self):
+        for binary in (artifacts_binary(), source_binary()):
+            if not os.access(binary, os.X_OK):
+                print(f"skipped: {binary} is not built", flush=True)
+                sys.exit(SKIP)
+        # the api's scripted runner stands in for sluice-source: told to leave its actions alone
+        super().__init__(runner_rules=("Fetch=skip",))
+        try:
+            self.repo = os.path.join(self.logdir, "demo")
+            subprocess.run(["git", "init", "-q", "-b", "main", self.repo], check=True)
+            with open(os.path.join(self.repo, "README.md"), "w") as f:
+                f.write("# demo\n")
+            os.makedirs(os.path.join(self.repo, "bin"))
+            with open(os.path.join(self.repo, "bin", "build.sh"), "w") as f:
+                f.write("#!/bin/sh\necho build\n")
+            os.chmod(os.path.join(self.repo, "bin", "build.sh"), 0o755)
+            git(self.repo, "add", "-A")
+            git(self.repo, "-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit",
+                "-q", "-m", "Initial import")
+            repos = os.path.join(self.logdir, "repos.json")
+            with open(repos, "w") as f:
+                json.dump({"repositories": [{"name": "demo", "url": self.repo}]}, f)
+
+            port = free_port()
+            env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
+                       SLUICE_ARTIFACTS_DIR=os.path.join(self.logdir, "artifacts"),
+                       SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=BUCKET,
+                       SLUICE_ARTIFACTS_CREDENTIALS=f"{ADMIN[0]}:{ADMIN[1]}:admin:admin")
+            log = open(os.path.join(self.logdir, "artifacts.log"), "wb")
+            proc = subprocess.Popen([artifacts_binary()], env=env, stdout=log, stderr=log)
+            self.procs.append(("artifacts", proc, log))
+            wait_port(port, proc, "sluice-artifacts")
+            self.endpoint = f"http://127.0.0.1:{port}"
+
+            self.source_port = free_port()
+            self.source_env = dict(
+                self.service_env, SLUICE_SOURCE_PORT=str(self.source_port),
+                SLUICE_SOURCE_GROUP="src-" + self.prefix.rstrip("."),
+                SLUICE_SOURCE_REPOSITORIES_FILE=repos,
+                SLUICE_SOURCE_CACHE_DIR=os.path.join(self.logdir, "source-cache"),
+                SLUICE_ARTIFACTS_ENDPOINT=self.endpoint)
+            log = open(os.path.join(self.logdir, "source.log"), "wb")
+            self.source = subprocess.Popen([source_binary()], env=self.source_env, stdout=log,
+                                           stderr=log)
+            self.procs.append(("source", self.source, log))
+            wait_port(self.source_port, self.source, "sluice-source")
+        except BaseException:
+            self.close(dump=True)
+            raise
+
+    def source_get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.source_port}{path}",
+                                    timeout=5) as resp:
+            return resp.status, resp.read().decode()
+
+
+def codecommit_source(branch):
+    return {"name": "Source", "actions": [{
+        "name": "Fetch", "namespace": "SourceVariables",
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit",
+                         "version": "1"},
+        "configuration": {"RepositoryName": "demo", "BranchName": branch,
+                          "PollForSourceChanges": "false"},
+        "outputArtifacts": [{"name": "SourceArtifact"}]}]}
+
+
+def files_of(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {i.filename: (z.read(i), (i.external_attr >> 16) & 0o111 != 0)
+                for i in z.infolist() if not i.is_dir()}
+
+
+def check_commit_reaches_the_build(stack):
+    name = unique("srcsvc")
+    decl = pipeline_declaration(name, [codecommit_source("main"),
+                                       {"name": "Build", "actions": [custom_action("Compile",
+                                                                                   BUILD)]}])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    execution = stack.client("operator").start_pipeline_execution(
+        name=name)["pipelineExecutionId"]
+    head = git(stack.repo, "rev-parse", "HEAD").decode().strip()
+
+    def source_done():
+        details = stack.client().list_action_executions(
+            pipelineName=name, filter={"pipelineExecutionId": execution})
+        for d in details["actionExecutionDetails"]:
+            if d["actionName"] == "Fetch" and d["status"] in ("Succeeded", "Failed"):
+                return d
+        return None
+    fetch = stack.wait_for("the Source action", source_done, timeout=60)
+    assert fetch["status"] == "Succeeded", fetch
+    variables = fetch["output"]["outputVariables"]
+    assert variables["CommitId"] == head, variables
+    assert variables["CommitMessage"] == "Initial import", variables
+    assert variables["BranchName"] == "main" and variables["RepositoryName"] == "demo", variables
+    assert variables["AuthorEmail"] == "ada@example.com", variables
+
+    worker = stack.client("worker")
+    type_id = {"category": "Build", "owner": "Custom", "provider": BUILD, "version": "1"}
+    job = stack.wait_for("the build job", lambda: worker.poll_for_jobs(
+        actionTypeId=type_id, maxBatchSize=1)["jobs"], timeout=30)[0]
+    location = job["data"]["inputArtifacts"][0]["location"]["s3Location"]
+    assert location["bucketName"] == BUCKET, location
+    stored = s3_client(stack.endpoint, *ADMIN).get_object(
+        Bucket=location["bucketName"], Key=location["objectKey"])["Body"].read()
+    assert files_of(stored) == files_of(git(stack.repo, "archive", "--format=zip", head)), \
+        sorted(files_of(stored))
+    assert files_of(stored)["bin/build.sh"][1], "the executable bit is kept"
+    worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+    worker.put_job_success_result(jobId=job["id"])
+    stack.wait_for("the execution to succeed", lambda: stack.client().get_pipeline_execution(
+        pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+        == "Succeeded", timeout=30)
+
+
+def check_missing_branch_fails(stack):
+    name = unique("srcmiss")
+    decl = pipeline_declaration(name, [codecommit_source("nope"),
+                                       {"name": "Build", "actions": [custom_action("Compile",
+                                                                                   BUILD)]}])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    execution = stack.client("operator").start_pipeline_execution(
+        name=name)["pipelineExecutionId"]
+    try:
+        stack.wait_for("the execution to fail", lambda: stack.client().get_pipeline_execution(
+            pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+            == "Failed", timeout=60)
+    finally:
+        state = stack.client().get_pipeline_state(name=name)
+        print(json.dumps(stage_state(state, "Source"), default=str), flush=True)
+    latest = stage_state(state, "Source")["actionStates"][0]["latestExecution"]
+    assert latest["status"] == "Failed", latest
+    message = latest["errorDetails"]["message"]
+    assert "The branch nope does not exist" in message and "BranchName" in message, latest
+
+
+def check_health_and_metrics(stack):
+    status, _ = stack.source_get("/healthz")
+    assert status == 200, status
+    _, text = stack.source_get("/metrics")
+    ok = 'sluice_source_jobs_total{provider="AWS/CodeCommit",outcome="Succeeded"} 1'
+    bad = 'sluice_source_jobs_total{provider="AWS/CodeCommit",outcome="RevisionUnavailable"} 1'
+    assert ok in text and bad in text, text
+
+
+def check_sigterm_is_bounded(stack):
+    started = time.monotonic()
+    stack.source.send_signal(signal.SIGTERM)
+    code = stack.source.wait(10)
+    took = time.monotonic() - started
+    assert code == 0 and took < 3.0, (code, took)
+    print(f"     sluice-source stopped in {took:.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    run([check_commit_reaches_the_build, check_missing_branch_fails, check_health_and_metrics,
+         check_sigterm_is_bounded], SourceStack())
