@@ -1,14 +1,16 @@
 /*
  * main.c — sluice-source: wiring only. Reads the configuration, the
  * repositories file and the job credential keys, connects Redis and Kafka,
- * serves GET /healthz and GET /metrics, and runs the jobs-topic loop
- * (src_jobs.h) until SIGTERM/SIGINT, then shuts down in order.
+ * serves GET /healthz and GET /metrics, and runs one loop — jobs from the
+ * jobs topic (src_jobs.h), then due branch checks (src_poller.h) — until
+ * SIGTERM/SIGINT, then shuts down in order.
  */
 #include "src_bus.h"
 #include "src_config.h"
 #include "src_git.h"
 #include "src_jobs.h"
 #include "src_metrics.h"
+#include "src_poller.h"
 #include "src_repos.h"
 
 #include "sluice/aws_jobcred.h"
@@ -28,7 +30,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOOP_POLL_MS 100
+#define LOOP_POLL_MS   100
+#define POLL_BUDGET_MS 200 /* time one turn of the loop may spend checking branches */
 
 int main(void)
 {
@@ -47,6 +50,7 @@ int main(void)
     bus_topics topics;
     static src_jobs jobs;
     static src_health health;
+    static src_poller poller;
 
     sluice_log_set_service("source");
     if (src_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -154,8 +158,19 @@ int main(void)
     health.stale_ms = 2 * cfg.git_timeout_ms + SRC_HEALTH_STALE_MS;
     health.redis_ok = &jobs.redis_ok;
 
+    poller.repos = repos;
+    poller.git = git;
+    poller.redis = redis;
+    poller.producer = producer;
+    poller.topics = &topics;
+    poller.account = cfg.account;
+    poller.region = cfg.region;
+    poller.interval_ms = cfg.poll_interval_s * 1000;
+    poller.send_timeout_ms = 10000;
+
     registry = http_metrics_new();
-    if (registry == NULL || src_metrics_init(registry, &jobs) != SLUICE_OK) {
+    if (registry == NULL || src_metrics_init(registry, &jobs) != SLUICE_OK ||
+        src_poller_metrics(&poller, registry) != SLUICE_OK) {
         SLUICE_ERROR("out of memory");
         goto out;
     }
@@ -188,6 +203,9 @@ int main(void)
             break;
         }
         (void)bus_producer_poll(producer, 0);
+        if (src_poller_tick(&poller, POLL_BUDGET_MS) < 0) {
+            atomic_store(&jobs.redis_ok, 0); /* the watch set could not be read */
+        }
         atomic_store(&health.loop_ms, sluice_time_monotonic_ms());
     }
     SLUICE_INFO("source stopping");
@@ -200,6 +218,7 @@ out:
         bus_consumer_close(consumer);
         bus_consumer_free(consumer);
     }
+    src_poller_clear(&poller);
     bus_producer_free(producer);
     http_metrics_free(registry);
     state_redis_free(redis);

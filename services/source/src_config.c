@@ -47,6 +47,9 @@ const sluice_config_var src_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_SOURCE_ZIP_MAX_BYTES", src_config, zip_max_bytes, 1024, 1073741824,
                       "268435456",
                       "largest CODE_ZIP a Source action stores; a larger one fails the action"),
+    SLUICE_CONFIG_INT("SLUICE_SOURCE_POLL_INTERVAL_S", src_config, poll_interval_s, 1, 86400, "60",
+                      "how often each polled remote branch is checked (jittered by 10 %), however "
+                      "many pipelines poll it"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", src_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };

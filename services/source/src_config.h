@@ -31,6 +31,7 @@ typedef struct src_config {
     char cache_dir[900];
     int64_t git_timeout_ms;
     int64_t zip_max_bytes;
+    int64_t poll_interval_s;
     char log_level[16];
 } src_config;
 

@@ -4,6 +4,7 @@
 #include "src_jobs.h"
 
 #include "src_action.h"
+#include "src_bus.h"
 #include "src_job.h"
 
 #include "sluice/bus_envelope.h"
@@ -21,61 +22,18 @@
 
 void src_jobs_result_id(const char *job_id, char out[37])
 {
-    static const char prefix[] = "sluice-source result\n";
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-        EVP_DigestUpdate(md, prefix, sizeof prefix - 1) != 1 ||
-        EVP_DigestUpdate(md, job_id, strlen(job_id)) != 1 ||
-        EVP_DigestFinal_ex(md, digest, &len) != 1) {
-        memset(digest, 0, sizeof digest);
-    }
-    EVP_MD_CTX_free(md);
-    sluice_uuid_v4_from_bytes(digest, out);
+    src_bus_derived_id("sluice-source result\n", job_id, out);
 }
 
 /* Puts result (borrowed) on the requests topic; 0 once Kafka persisted it. */
 static int src_jobs_send(src_jobs *jobs, const char *pipeline, const char *job_id, json_t *result,
                          char *err, size_t errlen)
 {
-    char arn[PROTOCOL_ARN_MAX];
-    (void)protocol_arn_pipeline(arn, sizeof arn, jobs->region, jobs->account, pipeline);
-    const char *resources[] = {arn};
     char id[37];
     src_jobs_result_id(job_id, id);
-    bus_envelope_spec spec = {
-        .id = id,
-        .detail_type = PROTOCOL_DETAIL_JOB_RESULT,
-        .source = PROTOCOL_SOURCE_SOURCE,
-        .account = jobs->account,
-        .region = jobs->region,
-        .time_ms = sluice_time_now_ms(),
-        .resources = resources,
-        .nresources = 1,
-        .detail = result,
-    };
-    bus_envelope *env = NULL;
-    char why[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, why, sizeof why);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, rc, "result envelope: %s", why);
-    }
-    sluice_buf payload;
-    sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
-    rc = bus_envelope_encode(env, &payload);
-    bus_envelope_free(env);
-    if (rc == 0) {
-        rc = bus_producer_send_sync(
-            jobs->producer, bus_topics_get(jobs->topics, BUS_TOPICS_REQUESTS), pipeline,
-            strlen(pipeline), payload.data, payload.len, jobs->send_timeout_ms);
-    }
-    sluice_buf_free(&payload);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, rc, "the job result was not stored: %s",
-                                sluice_strerror(rc));
-    }
-    return 0;
+    return src_bus_send(jobs->producer, bus_topics_get(jobs->topics, BUS_TOPICS_REQUESTS),
+                        PROTOCOL_DETAIL_JOB_RESULT, id, jobs->account, jobs->region, pipeline,
+                        result, jobs->send_timeout_ms, err, errlen);
 }
 
 bus_consumer_verdict src_jobs_handle(const bus_consumer_message *msg, void *ctx, char *reason,

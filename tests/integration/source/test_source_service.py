@@ -80,9 +80,13 @@ class SourceStack(Stack):
             git(self.repo, "add", "-A")
             git(self.repo, "-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit",
                 "-q", "-m", "Initial import")
+            self.polled = os.path.join(self.logdir, "polled")
+            subprocess.run(["git", "init", "-q", "-b", "main", self.polled], check=True)
+            self.commit(self.polled, "one.txt", "Polled repository")
             repos = os.path.join(self.logdir, "repos.json")
             with open(repos, "w") as f:
-                json.dump({"repositories": [{"name": "demo", "url": self.repo}]}, f)
+                json.dump({"repositories": [{"name": "demo", "url": self.repo},
+                                            {"name": "polled", "url": self.polled}]}, f)
 
             port = free_port()
             env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
@@ -101,15 +105,35 @@ class SourceStack(Stack):
                 SLUICE_SOURCE_GROUP="src-" + self.prefix.rstrip("."),
                 SLUICE_SOURCE_REPOSITORIES_FILE=repos,
                 SLUICE_SOURCE_CACHE_DIR=os.path.join(self.logdir, "source-cache"),
-                SLUICE_ARTIFACTS_ENDPOINT=self.endpoint)
-            log = open(os.path.join(self.logdir, "source.log"), "wb")
-            self.source = subprocess.Popen([source_binary()], env=self.source_env, stdout=log,
-                                           stderr=log)
-            self.procs.append(("source", self.source, log))
-            wait_port(self.source_port, self.source, "sluice-source")
+                SLUICE_ARTIFACTS_ENDPOINT=self.endpoint, SLUICE_SOURCE_POLL_INTERVAL_S="1")
+            self.start_source()
         except BaseException:
             self.close(dump=True)
             raise
+
+    def start_source(self):
+        log = open(os.path.join(self.logdir, "source.log"), "ab")
+        self.source = subprocess.Popen([source_binary()], env=self.source_env, stdout=log,
+                                       stderr=log)
+        self.procs.append(("source", self.source, log))
+        wait_port(self.source_port, self.source, "sluice-source")
+
+    @staticmethod
+    def commit(repo, path, message):
+        with open(os.path.join(repo, path), "a") as f:
+            f.write(message + "\n")
+        git(repo, "add", "-A")
+        git(repo, "-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q",
+            "-m", message)
+        return git(repo, "rev-parse", "HEAD").decode().strip()
+
+    def metric(self, name):
+        """The value of a metric series line starting with name (0 when absent)."""
+        _, text = self.source_get("/metrics")
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        return 0.0
 
     def source_get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.source_port}{path}",
@@ -117,14 +141,15 @@ class SourceStack(Stack):
             return resp.status, resp.read().decode()
 
 
-def codecommit_source(branch):
+def codecommit_source(branch, repository="demo", poll="false"):
+    config = {"RepositoryName": repository, "BranchName": branch}
+    if poll is not None:
+        config["PollForSourceChanges"] = poll
     return {"name": "Source", "actions": [{
         "name": "Fetch", "namespace": "SourceVariables",
         "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit",
                          "version": "1"},
-        "configuration": {"RepositoryName": "demo", "BranchName": branch,
-                          "PollForSourceChanges": "false"},
-        "outputArtifacts": [{"name": "SourceArtifact"}]}]}
+        "configuration": config, "outputArtifacts": [{"name": "SourceArtifact"}]}]}
 
 
 def files_of(data):
@@ -206,6 +231,64 @@ def check_health_and_metrics(stack):
     assert ok in text and bad in text, text
 
 
+def executions_of(stack, name):
+    return stack.client().list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
+
+
+def check_polling_starts_each_pipeline_once(stack):
+    names = [unique("srcpoll") for _ in range(3)]
+    for name in names:
+        decl = pipeline_declaration(name, [
+            codecommit_source("main", repository="polled", poll=None),  # V1's default: polls
+            {"name": "Build", "actions": [custom_action("Compile", BUILD + "p")]}],
+            pipeline_type="V1")
+        stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    # the three pipelines make one watch, checked (its head recorded) before the push
+    stack.wait_for("one watch", lambda: stack.metric("sluice_source_watches") == 1, timeout=15)
+    ok_before = stack.metric('sluice_source_checks_total{result="ok"}')
+    stack.wait_for("a check of the watch", lambda: stack.metric(
+        'sluice_source_checks_total{result="ok"}') >= ok_before + 2, timeout=15)
+    assert all(executions_of(stack, n) == [] for n in names), "nothing started before a change"
+
+    commit = stack.commit(stack.polled, "two.txt", "Pushed change")
+    pushed = time.monotonic()
+    stack.wait_for("one execution per pipeline", lambda: all(
+        len(executions_of(stack, n)) == 1 for n in names), timeout=15)
+    print(f"     three pipelines started {time.monotonic() - pushed:.1f} s after the push "
+          "(interval 1 s)", flush=True)
+    for name in names:
+        summary = executions_of(stack, name)[0]
+        trigger = summary["trigger"]
+        assert trigger["triggerType"] == "PollForSourceChanges", summary
+        assert trigger["triggerDetail"].endswith(":polled"), summary
+
+        def fetched(name=name):
+            for d in stack.client().list_action_executions(pipelineName=name)[
+                    "actionExecutionDetails"]:
+                if d["actionName"] == "Fetch" and d["status"] == "Succeeded":
+                    return d
+            return None
+        fetch = stack.wait_for("the polled source to run", fetched, timeout=30)
+        assert fetch["output"]["outputVariables"]["CommitId"] == commit, fetch
+
+    # the cost: one ls-remote per interval for the three pipelines
+    before = stack.metric('sluice_source_checks_total{result="ok"}')
+    time.sleep(5)
+    checks = stack.metric('sluice_source_checks_total{result="ok"}') - before
+    print(f"     {checks:.0f} ls-remote in 5 s for three pipelines on one branch", flush=True)
+    assert 3 <= checks <= 7, checks
+
+    # a restart re-triggers nothing
+    stack.source.send_signal(signal.SIGTERM)
+    stack.source.wait(10)
+    stack.start_source()
+    ok_before = stack.metric('sluice_source_checks_total{result="ok"}')
+    stack.wait_for("checks after the restart", lambda: stack.metric(
+        'sluice_source_checks_total{result="ok"}') >= ok_before + 3, timeout=20)
+    assert all(len(executions_of(stack, n)) == 1 for n in names), \
+        [len(executions_of(stack, n)) for n in names]
+
+
 def check_sigterm_is_bounded(stack):
     started = time.monotonic()
     stack.source.send_signal(signal.SIGTERM)
@@ -217,4 +300,4 @@ def check_sigterm_is_bounded(stack):
 
 if __name__ == "__main__":
     run([check_commit_reaches_the_build, check_missing_branch_fails, check_health_and_metrics,
-         check_sigterm_is_bounded], SourceStack())
+         check_polling_starts_each_pipeline_once, check_sigterm_is_bounded], SourceStack())
