@@ -331,6 +331,7 @@ static void test_child_environment(void)
     sh_line(answer, sizeof answer, line);
     CHECK_STR_EQ(answer, "pw");
     /* ssh: the key and known hosts reach ssh through GIT_SSH_COMMAND */
+    free(cred.password);
     memset(&cred, 0, sizeof cred);
     snprintf(cred.ssh_key_file, sizeof cred.ssh_key_file, "/etc/sluice/id key");
     snprintf(cred.known_hosts_file, sizeof cred.known_hosts_file, "/etc/sluice/known_hosts");
@@ -343,7 +344,6 @@ static void test_child_environment(void)
                  0);
     unsetenv("SLUICE_REDIS_PASSWORD");
     unsetenv("GIT_DIR");
-    free(r.credentials->password);
     src_git_free(g);
 }
 
