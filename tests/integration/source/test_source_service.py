@@ -9,6 +9,9 @@ credential key file, and a git repository made here.
 - a source on a branch that does not exist fails the action and the execution, with
   RevisionUnavailable's message in GetPipelineState;
 - /metrics counts both jobs by outcome; /healthz answers 200;
+- three V1 pipelines polling one branch: a push starts exactly one execution of each (trigger
+  PollForSourceChanges), one ls-remote per interval for the three, none more after a restart;
+- two replicas polling the same branch: a push starts each of its pipelines once;
 - SIGTERM stops sluice-source within 3 s.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
@@ -117,6 +120,16 @@ class SourceStack(Stack):
                                        stderr=log)
         self.procs.append(("source", self.source, log))
         wait_port(self.source_port, self.source, "sluice-source")
+
+    def start_replica(self):
+        """A second sluice-source: same group, repositories, Redis and cache directory."""
+        port = free_port()
+        env = dict(self.source_env, SLUICE_SOURCE_PORT=str(port))
+        log = open(os.path.join(self.logdir, "source-2.log"), "ab")
+        proc = subprocess.Popen([source_binary()], env=env, stdout=log, stderr=log)
+        self.procs.append(("source-2", proc, log))
+        wait_port(port, proc, "the second sluice-source")
+        return proc, port
 
     @staticmethod
     def commit(repo, path, message):
@@ -289,6 +302,45 @@ def check_polling_starts_each_pipeline_once(stack):
         [len(executions_of(stack, n)) for n in names]
 
 
+def check_two_replicas_start_once(stack):
+    names = [unique("srcrep") for _ in range(2)]
+    for name in names:
+        decl = pipeline_declaration(name, [
+            codecommit_source("release", repository="polled", poll="true"),
+            {"name": "Build", "actions": [custom_action("Compile", BUILD + "r")]}],
+            pipeline_type="V1")
+        stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    git(stack.polled, "branch", "release")
+    replica, port = stack.start_replica()
+    try:
+        def checks_of(p):
+            with urllib.request.urlopen(f"http://127.0.0.1:{p}/metrics", timeout=5) as resp:
+                for line in resp.read().decode().splitlines():
+                    if line.startswith('sluice_source_checks_total{result="ok"} '):
+                        return float(line.split()[-1])
+            return 0.0
+        # both replicas watch the new branch and have checked it (its head recorded)
+        stack.wait_for("both replicas watching", lambda: stack.metric(
+            "sluice_source_watches") == 2 and checks_of(port) >= 4, timeout=20)
+        time.sleep(2.5)
+        assert all(executions_of(stack, n) == [] for n in names)
+        commit = stack.commit(stack.polled, "three.txt", "Release change")
+        git(stack.polled, "branch", "-f", "release", "main")
+        stack.wait_for("an execution per pipeline", lambda: all(
+            len(executions_of(stack, n)) >= 1 for n in names), timeout=15)
+        time.sleep(3)  # both replicas have checked the new head by now
+        counts = [len(executions_of(stack, n)) for n in names]
+        assert counts == [1, 1], counts
+        for name in names:
+            assert executions_of(stack, name)[0]["trigger"]["triggerType"] == \
+                "PollForSourceChanges"
+        print(f"     two replicas, one change ({commit[:8]}): one execution per pipeline",
+              flush=True)
+    finally:
+        replica.send_signal(signal.SIGTERM)
+        replica.wait(10)
+
+
 def check_sigterm_is_bounded(stack):
     started = time.monotonic()
     stack.source.send_signal(signal.SIGTERM)
@@ -300,4 +352,5 @@ def check_sigterm_is_bounded(stack):
 
 if __name__ == "__main__":
     run([check_commit_reaches_the_build, check_missing_branch_fails, check_health_and_metrics,
-         check_polling_starts_each_pipeline_once, check_sigterm_is_bounded], SourceStack())
+         check_polling_starts_each_pipeline_once, check_two_replicas_start_once,
+         check_sigterm_is_bounded], SourceStack())
