@@ -59,6 +59,10 @@ bus_consumer_verdict src_jobs_handle(const bus_consumer_message *msg, void *ctx,
     if (rc == 0) {
         rc = state_def_load(jobs->redis, job.pipeline, job.pipeline_version, &definition, err,
                             sizeof err);
+        if (rc == SLUICE_ENOTFOUND && job.pipeline_version > 0) {
+            /* that version is no longer stored: the current declaration places the output */
+            rc = state_def_load(jobs->redis, job.pipeline, 0, &definition, err, sizeof err);
+        }
         atomic_store(&jobs->redis_ok, rc == 0 || rc == SLUICE_ENOTFOUND);
         if (rc == SLUICE_ENOTFOUND) {
             SLUICE_INFO("job %s: %s; dropped", job.job_id, err);

@@ -5,8 +5,9 @@
  * PROTOCOL_DETAIL_JOB_RESULT, key the pipeline, source "sluice.source"),
  * the rest are someone else's and are let through.
  *
- * Verdicts: DONE once the result is persisted by Kafka, or for a job that
- * is not ours, or whose pipeline is gone; RETRY when the pipeline's
+ * The definition read is the version the job names, else (no longer
+ * stored) the current one. Verdicts: DONE once the result is persisted by
+ * Kafka, or for a job that is not ours, or whose pipeline is gone; RETRY when the pipeline's
  * definition cannot be read now (Redis away) or the result was not
  * persisted — the job runs again (same output key and credentials, same
  * result envelope id, so a repeat overwrites the same object and the
