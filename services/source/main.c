@@ -1,13 +1,14 @@
 /*
  * main.c — sluice-source: wiring only. Reads the configuration, the
  * repositories file and the job credential keys, connects Redis and Kafka,
- * serves GET /healthz and GET /metrics, and runs one loop — jobs from the
+ * serves GET /healthz, GET /metrics and POST /webhooks/github, and runs one loop — jobs from the
  * jobs topic (src_jobs.h), then due branch checks (src_poller.h) — until
  * SIGTERM/SIGINT, then shuts down in order.
  */
 #include "src_bus.h"
 #include "src_config.h"
 #include "src_git.h"
+#include "src_hooks.h"
 #include "src_jobs.h"
 #include "src_metrics.h"
 #include "src_poller.h"
@@ -51,6 +52,8 @@ int main(void)
     static src_jobs jobs;
     static src_health health;
     static src_poller poller;
+    static src_hooks hooks;
+    bool hooks_ok = false;
 
     sluice_log_set_service("source");
     if (src_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -170,10 +173,13 @@ int main(void)
 
     registry = http_metrics_new();
     if (registry == NULL || src_metrics_init(registry, &jobs) != SLUICE_OK ||
-        src_poller_metrics(&poller, registry) != SLUICE_OK) {
+        src_poller_init(&poller) != SLUICE_OK ||
+        src_poller_metrics(&poller, registry) != SLUICE_OK ||
+        src_hooks_init(&hooks, repos, &poller, registry) != SLUICE_OK) {
         SLUICE_ERROR("out of memory");
         goto out;
     }
+    hooks_ok = true;
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);
     hcfg.bind_address = cfg.bind;
@@ -184,6 +190,7 @@ int main(void)
     if (server == NULL ||
         http_server_route(server, "GET", "/healthz", src_health_handler, &health) != 0 ||
         http_server_route(server, "GET", "/metrics", http_metrics_handler, registry) != 0 ||
+        http_server_route(server, "POST", "/webhooks/github", src_hooks_github, &hooks) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;
@@ -218,7 +225,10 @@ out:
         bus_consumer_close(consumer);
         bus_consumer_free(consumer);
     }
-    src_poller_clear(&poller);
+    if (hooks_ok) {
+        src_hooks_clear(&hooks);
+        src_poller_clear(&poller);
+    }
     bus_producer_free(producer);
     http_metrics_free(registry);
     state_redis_free(redis);

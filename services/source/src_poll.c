@@ -138,6 +138,7 @@ void src_poll_carry(src_poll_set *next, const src_poll_set *old)
         if (at >= 0) {
             next->watches[i].due_ms = old->watches[at].due_ms;
             next->watches[i].failures = old->watches[at].failures;
+            next->watches[i].webhook = old->watches[at].webhook;
         }
     }
 }
@@ -178,13 +179,14 @@ void src_poll_token(const char *pipeline, const char *action, const char *commit
     }
 }
 
-json_t *src_poll_start_request(const src_poll_user *user, const char *commit)
+json_t *src_poll_start_request(const src_poll_user *user, const char *commit,
+                               const char *trigger_type)
 {
     char token[SRC_POLL_TOKEN_LEN + 1];
     src_poll_token(user->pipeline, user->action, commit, token);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "type",
                      PROTOCOL_REQUEST_START, "pipeline", user->pipeline, "triggerType",
-                     "PollForSourceChanges", "triggerDetail", user->detail, "clientRequestToken",
-                     token, "sourceRevisions", "actionName", user->action, "revisionType",
-                     "COMMIT_ID", "revisionValue", commit);
+                     trigger_type, "triggerDetail", user->detail, "clientRequestToken", token,
+                     "sourceRevisions", "actionName", user->action, "revisionType", "COMMIT_ID",
+                     "revisionValue", commit);
 }

@@ -16,7 +16,8 @@
  *
  * A change — the branch head differs from the one seen last — starts each
  * user's pipeline with a StartPipelineExecution request:
- *   {"type": "StartPipelineExecution", "pipeline", "triggerType": "PollForSourceChanges",
+ *   {"type": "StartPipelineExecution", "pipeline",
+ *    "triggerType": "PollForSourceChanges" (or "Webhook" when a delivery asked),
  *    "triggerDetail": <the source: CodeCommit's repository ARN, or the ConnectionArn
  *                      and FullRepositoryId>,
  *    "clientRequestToken": "poll-" + 40 hex digits of SHA-256(pipeline, action, commit),
@@ -62,6 +63,7 @@ typedef struct src_poll_watch {
     size_t nusers;
     int64_t due_ms;    /* when it is checked next (0: at once) */
     unsigned failures; /* checks failed in a row */
+    bool webhook;      /* a webhook delivery asked for this check: trigger Webhook */
 } src_poll_watch;
 
 typedef struct src_poll_set {
@@ -83,7 +85,7 @@ int src_poll_collect(src_poll_set *set, const src_repos *repos, const json_t *de
                      const char *region, const char *account);
 
 /*
- * Carries the timing (due time, failures) of every watch of old that is
+ * Carries the timing (due time, failures, a webhook's request) of every watch of old that is
  * still in next over to next (by remote and branch). old is left as it was.
  */
 void src_poll_carry(src_poll_set *next, const src_poll_set *old);
@@ -101,7 +103,12 @@ int64_t src_poll_next_due(int64_t now_ms, int64_t interval_ms, unsigned failures
 void src_poll_token(const char *pipeline, const char *action, const char *commit,
                     char out[SRC_POLL_TOKEN_LEN + 1]);
 
-/* The StartPipelineExecution request detail of user for commit: a new reference, or NULL. */
-json_t *src_poll_start_request(const src_poll_user *user, const char *commit);
+/*
+ * The StartPipelineExecution request detail of user for commit, with
+ * trigger_type ("PollForSourceChanges", or "Webhook" for a check a webhook
+ * delivery asked for): a new reference, or NULL.
+ */
+json_t *src_poll_start_request(const src_poll_user *user, const char *commit,
+                               const char *trigger_type);
 
 #endif

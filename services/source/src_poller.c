@@ -37,6 +37,60 @@ int src_poller_metrics(src_poller *p, http_metrics *registry)
 void src_poller_clear(src_poller *p)
 {
     src_poll_set_clear(&p->set);
+    pthread_mutex_destroy(&p->lock);
+}
+
+int src_poller_init(src_poller *p)
+{
+    p->npokes = 0;
+    p->pokes_overflowed = false;
+    return pthread_mutex_init(&p->lock, NULL) == 0 ? 0 : SLUICE_ENOMEM;
+}
+
+bool src_poller_poke(src_poller *p, const char *url, const char *branch)
+{
+    bool queued = true;
+    pthread_mutex_lock(&p->lock);
+    bool waiting = false;
+    for (size_t i = 0; i < p->npokes && !waiting; i++) {
+        waiting = strcmp(p->pokes[i].url, url) == 0 && strcmp(p->pokes[i].branch, branch) == 0;
+    }
+    if (!waiting && p->npokes < SRC_POLLER_POKES_MAX) {
+        snprintf(p->pokes[p->npokes].url, sizeof p->pokes[p->npokes].url, "%s", url);
+        snprintf(p->pokes[p->npokes].branch, sizeof p->pokes[p->npokes].branch, "%s", branch);
+        p->npokes++;
+    } else if (!waiting) {
+        p->pokes_overflowed = true;
+        queued = false;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return queued;
+}
+
+/* Moves the waiting pokes onto their watches. */
+static void src_poller_take_pokes(src_poller *p)
+{
+    static src_poller_poke_entry taken[SRC_POLLER_POKES_MAX];
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->npokes;
+    bool overflowed = p->pokes_overflowed;
+    memcpy(taken, p->pokes, n * sizeof taken[0]);
+    p->npokes = 0;
+    p->pokes_overflowed = false;
+    pthread_mutex_unlock(&p->lock);
+    for (size_t i = 0; i < p->set.count && overflowed; i++) {
+        p->set.watches[i].due_ms = 0;
+        p->set.watches[i].webhook = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long at = src_poll_find(&p->set, taken[i].url, taken[i].branch);
+        if (at >= 0) {
+            p->set.watches[at].due_ms = 0;
+            p->set.watches[at].webhook = true;
+        } else {
+            p->refresh_due_ms = 0; /* a branch not watched yet: a new pipeline, maybe */
+        }
+    }
 }
 
 static uint32_t src_poller_random(void)
@@ -145,6 +199,7 @@ static int src_poller_marker(src_poller *p, const src_poll_user *u, char *value,
 /* Sends the start of every user not yet started for commit; 0 when all are stored. */
 static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const char *commit)
 {
+    const char *trigger = w->webhook ? "Webhook" : "PollForSourceChanges";
     int failed = 0;
     for (size_t i = 0; i < w->nusers; i++) {
         const src_poll_user *u = &w->users[i];
@@ -156,7 +211,7 @@ static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const 
         if (strcmp(marker, commit) == 0) {
             continue; /* started before: a restart or another replica */
         }
-        json_t *detail = src_poll_start_request(u, commit);
+        json_t *detail = src_poll_start_request(u, commit, trigger);
         char token[SRC_POLL_TOKEN_LEN + 1];
         src_poll_token(u->pipeline, u->action, commit, token);
         char id[37];
@@ -180,8 +235,8 @@ static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const 
             continue;
         }
         http_metrics_inc(p->starts, NULL, 1);
-        SLUICE_INFO("polling: %s (action %s) started for %s at %s", u->pipeline, u->action,
-                    w->branch, commit);
+        SLUICE_INFO("polling: %s (action %s) started for %s at %s (%s)", u->pipeline, u->action,
+                    w->branch, commit, trigger);
     }
     return failed == 0 ? 0 : SLUICE_EAGAIN;
 }
@@ -192,6 +247,8 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
     char commit[SRC_COMMIT_ID_MAX + 1];
     src_failure fail;
     int rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
+    bool webhook = w->webhook;
+    w->webhook = false;
     if (rc == SLUICE_ENOTFOUND) {
         const char *labels[] = {"missing"};
         http_metrics_inc(p->checks, labels, 1);
@@ -224,7 +281,10 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
     }
     if (seen[0] != '\0') {
         http_metrics_inc(p->changes, NULL, 1);
-        if (src_poller_start_users(p, w, commit) != 0) {
+        w->webhook = webhook;
+        rc = src_poller_start_users(p, w, commit);
+        w->webhook = false;
+        if (rc != 0) {
             return; /* the head stays unrecorded: the missing starts go at the next check */
         }
     }
@@ -233,6 +293,7 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
 
 int src_poller_tick(src_poller *p, int64_t budget_ms)
 {
+    src_poller_take_pokes(p);
     int64_t now = sluice_time_monotonic_ms();
     if (now >= p->refresh_due_ms) {
         int rc = src_poller_refresh(p, now);

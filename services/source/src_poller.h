@@ -18,7 +18,14 @@
  * a restart re-sends nothing. Two replicas that see one change send the same
  * tokens: each pipeline starts once.
  *
- * Runs on the main loop's thread, sharing its Redis connection and producer.
+ * A webhook delivery pokes the watch of its branch (src_poller_poke): checked
+ * at the next turn, a change it finds starts pipelines with trigger Webhook
+ * (the token is the same as polling's, so a change polling and a webhook
+ * both see starts a pipeline once). A delivery for a branch no pipeline
+ * watches yet makes the watch set be rebuilt.
+ *
+ * Runs on the main loop's thread, sharing its Redis connection and producer;
+ * src_poller_poke is the one call made from another thread.
  */
 #ifndef SLUICE_SRC_POLLER_H
 #define SLUICE_SRC_POLLER_H
@@ -32,9 +39,17 @@
 #include "sluice/http_metrics.h"
 #include "sluice/state_redis.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SRC_POLLER_HEADS_KEY "sluice:source:heads"
+#define SRC_POLLER_POKES_MAX 64
+
+typedef struct src_poller_poke_entry {
+    char url[SRC_URL_MAX];
+    char branch[SRC_BRANCH_MAX + 1];
+} src_poller_poke_entry;
 
 typedef struct src_poller {
     src_poll_set set;
@@ -52,7 +67,24 @@ typedef struct src_poller {
     http_metrics_family *changes; /* sluice_source_changes_total */
     http_metrics_family *starts;  /* sluice_source_starts_total */
     http_metrics_family *watches; /* sluice_source_watches (gauge) */
+    /* webhook deliveries asking for checks, from the HTTP thread (under lock) */
+    pthread_mutex_t lock;
+    src_poller_poke_entry pokes[SRC_POLLER_POKES_MAX];
+    size_t npokes;
+    bool pokes_overflowed;
 } src_poller;
+
+/* Initialises the poke lock. 0, or SLUICE_ENOMEM. */
+int src_poller_init(src_poller *p);
+
+/*
+ * Asks for the watch of url and branch to be checked at the next turn, its
+ * changes starting pipelines with trigger Webhook. Thread-safe (any thread).
+ * Returns true when the request was queued (or one for that branch was
+ * waiting already); false when the queue is full — then every watch is
+ * checked at the next turn instead.
+ */
+bool src_poller_poke(src_poller *p, const char *url, const char *branch);
 
 /* Declares the poller's metric families in registry. 0, or SLUICE_ENOMEM. */
 int src_poller_metrics(src_poller *p, http_metrics *registry);
@@ -64,7 +96,7 @@ int src_poller_metrics(src_poller *p, http_metrics *registry);
  */
 int src_poller_tick(src_poller *p, int64_t budget_ms);
 
-/* Frees the watch set. */
+/* Frees the watch set and the lock. */
 void src_poller_clear(src_poller *p);
 
 #endif

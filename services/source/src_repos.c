@@ -69,6 +69,8 @@ void src_repos_free(src_repos *repos)
     }
     for (size_t i = 0; i < repos->nconnections; i++) {
         src_repos_credentials_clear(&repos->connections[i].credentials);
+        src_credentials secret = {.password = repos->connections[i].webhook_secret};
+        src_repos_credentials_clear(&secret);
     }
     free(repos->repositories);
     free(repos->connections);
@@ -292,8 +294,9 @@ static int src_repos_arn_check(const char *arn, const char *where, char *err, si
 static int src_repos_connection_entry(json_t *entry, size_t index, src_connection *c, char *err,
                                       size_t errlen)
 {
-    static const char *const allowed[] = {"arn",          "baseUrl",     "suffix",
-                                          "providerType", "credentials", NULL};
+    static const char *const allowed[] = {
+        "arn",           "baseUrl",           "suffix", "providerType", "credentials",
+        "webhookSecret", "webhookSecretFile", NULL};
     char where[SRC_REPOS_WHERE_MAX];
     snprintf(where, sizeof where, "connections[%zu]", index);
     if (!json_is_object(entry)) {
@@ -324,6 +327,26 @@ static int src_repos_connection_entry(json_t *entry, size_t index, src_connectio
     }
     if (rc == 0) {
         rc = src_repos_credentials(entry, c->kind, &c->credentials, where, err, errlen);
+    }
+    if (rc == 0) {
+        rc = src_repos_path(entry, "webhookSecretFile", c->webhook_secret_file, where, err, errlen);
+    }
+    json_t *secret = json_object_get(entry, "webhookSecret");
+    if (rc == 0 && secret != NULL) {
+        size_t len = json_string_length(secret);
+        if (c->webhook_secret_file[0] != '\0') {
+            rc = src_repos_fail(err, errlen, SLUICE_EINVAL, where,
+                                "give \"webhookSecret\" or \"webhookSecretFile\", not both");
+        } else if (!json_is_string(secret) || len == 0 || len > SRC_REPOS_SECRET_MAX ||
+                   strlen(json_string_value(secret)) != len) {
+            rc = src_repos_fail(err, errlen, SLUICE_EINVAL, where,
+                                "\"webhookSecret\" must be a non-empty string of at most %d "
+                                "bytes",
+                                SRC_REPOS_SECRET_MAX);
+        } else {
+            c->webhook_secret = strdup(json_string_value(secret));
+            rc = c->webhook_secret != NULL ? 0 : SLUICE_ENOMEM;
+        }
     }
     return rc;
 }
@@ -440,7 +463,7 @@ static int src_repos_read_secret(src_credentials *c, const char *where, char *er
     if (rc != 0) {
         sluice_buf_free(&buf);
         return src_repos_fail(err, errlen, rc == SLUICE_ETOOBIG ? SLUICE_EINVAL : rc, where,
-                              "the passwordFile %s cannot be read (%s)", c->password_file,
+                              "the secret file %s cannot be read (%s)", c->password_file,
                               rc == SLUICE_ETOOBIG ? "larger than 4 KiB" : sluice_strerror(rc));
     }
     char *text = sluice_buf_steal(&buf);
@@ -451,8 +474,7 @@ static int src_repos_read_secret(src_credentials *c, const char *where, char *er
         }
         free(text);
         return src_repos_fail(err, errlen, SLUICE_EINVAL, where,
-                              "the passwordFile %s is empty or its first line is",
-                              c->password_file);
+                              "the secret file %s is empty or its first line is", c->password_file);
     }
     OPENSSL_cleanse(text + len, strlen(text + len));
     text[len] = '\0';
@@ -489,9 +511,16 @@ int src_repos_load(const char *path, src_repos **out, char *err, size_t errlen)
     }
     for (size_t i = 0; rc == 0 && i < repos->nconnections; i++) {
         src_connection *c = &repos->connections[i];
+        snprintf(where, sizeof where, "%s: connections[%zu] (arn \"%.150s\")", path, i, c->arn);
         if (c->credentials.password_file[0] != '\0') {
-            snprintf(where, sizeof where, "%s: connections[%zu] (arn \"%.150s\")", path, i, c->arn);
             rc = src_repos_read_secret(&c->credentials, where, err, errlen);
+        }
+        if (rc == 0 && c->webhook_secret_file[0] != '\0') {
+            src_credentials secret;
+            memset(&secret, 0, sizeof secret);
+            memcpy(secret.password_file, c->webhook_secret_file, sizeof secret.password_file);
+            rc = src_repos_read_secret(&secret, where, err, errlen);
+            c->webhook_secret = secret.password;
         }
     }
     if (rc != 0) {

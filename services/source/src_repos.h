@@ -8,6 +8,8 @@
  *    "connections":  [{"arn": <ConnectionArn>, "baseUrl": <remote prefix>,
  *                      "suffix": <appended to FullRepositoryId, e.g. ".git">,
  *                      "providerType": "GitHub" | "GitLab" | "Bitbucket" | ...,
+ *                      "webhookSecret" | "webhookSecretFile": the secret GitHub signs
+ *                      push deliveries with (X-Hub-Signature-256),
  *                      "credentials": {...}}]}
  *
  * A repository serves AWS/CodeCommit actions whose RepositoryName is its
@@ -65,6 +67,8 @@ typedef struct src_connection {
     char suffix[SRC_REPOS_SUFFIX_MAX];
     char provider_type[SRC_REPOS_PROVIDER_MAX]; /* "" when unknown */
     src_credentials credentials;
+    char *webhook_secret; /* owned, wiped when freed; NULL: no webhook */
+    char webhook_secret_file[SRC_REPOS_PATH_MAX];
 } src_connection;
 
 typedef struct src_repos src_repos;
@@ -74,12 +78,14 @@ typedef struct src_repos src_repos;
  * *out a new set (src_repos_free), or SLUICE_EPARSE (not JSON, or nested
  * deeper than 8), SLUICE_EINVAL (an entry breaks a rule; err names it),
  * SLUICE_ETOOBIG (text or an entry list over its bound), SLUICE_ENOMEM; *out
- * is NULL on failure. passwordFile members are recorded, not read.
+ * is NULL on failure. passwordFile and webhookSecretFile members are
+ * recorded, not read.
  */
 int src_repos_parse(const char *text, size_t len, src_repos **out, char *err, size_t errlen);
 
 /*
- * Reads the file at path, parses it and reads every passwordFile (first line,
+ * Reads the file at path, parses it and reads every passwordFile and
+ * webhookSecretFile (first line,
  * trailing CR/LF dropped; an empty or unreadable one is an error naming the
  * entry and the file). 0 with *out a new set, or the codes of
  * src_repos_parse, SLUICE_ENOTFOUND / SLUICE_EIO naming the file.

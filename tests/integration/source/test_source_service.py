@@ -12,6 +12,9 @@ credential key file, and a git repository made here.
 - three V1 pipelines polling one branch: a push starts exactly one execution of each (trigger
   PollForSourceChanges), one ls-remote per interval for the three, none more after a restart;
 - two replicas polling the same branch: a push starts each of its pipelines once;
+- a GitHub push delivery, signed with the connection's webhookSecret, starts the pipeline of a
+  CodeStarSourceConnection source (trigger Webhook) while polling is an hour away; a bad
+  signature is 401, a repeated delivery id 200 and dropped, a tag ignored, a malformed body 400;
 - SIGTERM stops sluice-source within 3 s.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
@@ -24,7 +27,11 @@ import socket
 import subprocess
 import sys
 import time
+import hashlib
+import hmac
+import urllib.error
 import urllib.request
+import uuid
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +45,8 @@ from sluice_stack import (SKIP, Stack, custom_action, pipeline_declaration,  # n
 BUCKET = "sluice-test-artifacts"  # pipeline_declaration's artifactStore location
 ADMIN = ("AKIDSOURCESVCADMIN", "source-service-admin-secret-xxxx")
 BUILD = "SrcBld" + os.urandom(3).hex()
+CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/" + str(uuid.uuid4())
+HOOK_SECRET = "hook-secret-" + os.urandom(8).hex()
 
 
 def source_binary():
@@ -86,10 +95,17 @@ class SourceStack(Stack):
             self.polled = os.path.join(self.logdir, "polled")
             subprocess.run(["git", "init", "-q", "-b", "main", self.polled], check=True)
             self.commit(self.polled, "one.txt", "Polled repository")
+            self.hosted = os.path.join(self.logdir, "hosted", "octo", "app")
+            subprocess.run(["git", "init", "-q", "-b", "main", self.hosted], check=True)
+            self.commit(self.hosted, "app.txt", "Hosted repository")
             repos = os.path.join(self.logdir, "repos.json")
             with open(repos, "w") as f:
                 json.dump({"repositories": [{"name": "demo", "url": self.repo},
-                                            {"name": "polled", "url": self.polled}]}, f)
+                                            {"name": "polled", "url": self.polled}],
+                           "connections": [{"arn": CONNECTION,
+                                            "baseUrl": os.path.join(self.logdir, "hosted"),
+                                            "providerType": "GitHub",
+                                            "webhookSecret": HOOK_SECRET}]}, f)
 
             port = free_port()
             env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
@@ -147,6 +163,20 @@ class SourceStack(Stack):
             if line.startswith(name + " "):
                 return float(line.split()[-1])
         return 0.0
+
+    def post_hook(self, body, event="push", delivery=None, secret=HOOK_SECRET):
+        """POSTs body to /webhooks/github signed with secret; (status, result)."""
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.source_port}/webhooks/github", data=body, method="POST",
+            headers={"Content-Type": "application/json", "X-GitHub-Event": event,
+                     "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+                     "X-Hub-Signature-256": signature})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status, json.loads(resp.read())["result"]
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())["result"]
 
     def source_get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.source_port}{path}",
@@ -341,6 +371,65 @@ def check_two_replicas_start_once(stack):
         replica.wait(10)
 
 
+def github_push(ref, after, full_name="octo/app"):
+    """A push delivery in GitHub's shape (the members of @octokit/webhooks-examples' push)."""
+    return json.dumps({
+        "ref": ref, "before": "0" * 40, "after": after, "created": False, "deleted": False,
+        "forced": False, "base_ref": None, "compare": f"https://github.com/{full_name}/compare",
+        "commits": [{"id": after, "message": "Hook change", "distinct": True}],
+        "head_commit": {"id": after, "message": "Hook change"},
+        "repository": {"id": 186853002, "name": full_name.split("/")[1], "full_name": full_name,
+                       "private": False, "owner": {"login": full_name.split("/")[0]},
+                       "default_branch": "main"},
+        "pusher": {"name": "Codertocat", "email": "21031067+Codertocat@users.noreply.github.com"},
+        "sender": {"login": "Codertocat", "id": 21031067}}).encode()
+
+
+def check_github_webhook(stack):
+    name = unique("srchook")
+    decl = pipeline_declaration(name, [
+        {"name": "Source", "actions": [{
+            "name": "Fetch",
+            "actionTypeId": {"category": "Source", "owner": "AWS",
+                             "provider": "CodeStarSourceConnection", "version": "1"},
+            "configuration": {"ConnectionArn": CONNECTION, "FullRepositoryId": "octo/app",
+                              "BranchName": "main"},
+            "outputArtifacts": [{"name": "SourceArtifact"}]}]},
+        {"name": "Build", "actions": [custom_action("Compile", BUILD + "h")]}],
+        pipeline_type="V1")
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    # a sluice-source that polls once an hour: only the webhook can start the pipeline now
+    stack.source.send_signal(signal.SIGTERM)
+    stack.source.wait(10)
+    stack.source_env["SLUICE_SOURCE_POLL_INTERVAL_S"] = "3600"
+    stack.start_source()
+    stack.wait_for("the first checks", lambda: stack.metric(
+        'sluice_source_checks_total{result="ok"}') >= 3, timeout=15)
+    commit = stack.commit(stack.hosted, "hook.txt", "Hook change")
+    time.sleep(1.5)
+    assert executions_of(stack, name) == [], "nothing starts without the delivery"
+
+    body = github_push("refs/heads/main", commit)
+    assert stack.post_hook(body, secret="wrong") == (401, "refused")
+    delivery = str(uuid.uuid4())
+    sent = time.monotonic()
+    assert stack.post_hook(body, delivery=delivery) == (202, "accepted")
+    stack.wait_for("the webhook's execution", lambda: len(executions_of(stack, name)) == 1,
+                   timeout=10)
+    print(f"     webhook to execution in {time.monotonic() - sent:.2f} s", flush=True)
+    trigger = executions_of(stack, name)[0]["trigger"]
+    assert trigger["triggerType"] == "Webhook", trigger
+    assert CONNECTION in trigger["triggerDetail"], trigger
+    assert stack.post_hook(body, delivery=delivery) == (200, "duplicate")
+    assert stack.post_hook(b"{}", event="ping") == (200, "accepted")
+    assert stack.post_hook(github_push("refs/tags/v1", commit)) == (202, "ignored")
+    assert stack.post_hook(b'{"ref": 3}') == (400, "malformed")
+    time.sleep(1.5)
+    assert len(executions_of(stack, name)) == 1, executions_of(stack, name)
+    assert stack.metric('sluice_source_webhooks_total{result="refused"}') == 1
+    assert stack.metric('sluice_source_webhooks_total{result="duplicate"}') == 1
+
+
 def check_sigterm_is_bounded(stack):
     started = time.monotonic()
     stack.source.send_signal(signal.SIGTERM)
@@ -353,4 +442,4 @@ def check_sigterm_is_bounded(stack):
 if __name__ == "__main__":
     run([check_commit_reaches_the_build, check_missing_branch_fails, check_health_and_metrics,
          check_polling_starts_each_pipeline_once, check_two_replicas_start_once,
-         check_sigterm_is_bounded], SourceStack())
+         check_github_webhook, check_sigterm_is_bounded], SourceStack())

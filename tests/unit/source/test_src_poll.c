@@ -129,7 +129,7 @@ static void test_start_request(void)
     snprintf(user.pipeline, sizeof user.pipeline, "p1");
     snprintf(user.action, sizeof user.action, "Src");
     snprintf(user.detail, sizeof user.detail, "arn:aws:codecommit:us-east-1:123456789012:demo");
-    json_t *req = src_poll_start_request(&user, commit);
+    json_t *req = src_poll_start_request(&user, commit, "PollForSourceChanges");
     REQUIRE(req != NULL);
     CHECK_STR_EQ(json_string_value(json_object_get(req, "type")), "StartPipelineExecution");
     CHECK_STR_EQ(json_string_value(json_object_get(req, "pipeline")), "p1");
@@ -140,6 +140,10 @@ static void test_start_request(void)
     CHECK_STR_EQ(json_string_value(json_object_get(rev, "actionName")), "Src");
     CHECK_STR_EQ(json_string_value(json_object_get(rev, "revisionType")), "COMMIT_ID");
     CHECK_STR_EQ(json_string_value(json_object_get(rev, "revisionValue")), commit);
+    json_decref(req);
+    req = src_poll_start_request(&user, commit, "Webhook");
+    CHECK_STR_EQ(json_string_value(json_object_get(req, "triggerType")), "Webhook");
+    CHECK_STR_EQ(json_string_value(json_object_get(req, "clientRequestToken")), a);
     json_decref(req);
 }
 
