@@ -1,6 +1,8 @@
 /*
- * main.c — sluice-source: wiring only. Reads the configuration, the
- * repositories file and the job credential keys, connects Redis and Kafka,
+ * main.c — sluice-source: wiring only. Reads the configuration, the bus key
+ * set, the repositories file and the job credential keys, resolves the
+ * Kafka and Redis credentials, connects Redis and Kafka (signing what it
+ * produces, verifying every job it consumes),
  * serves GET /healthz, GET /metrics and POST /webhooks/github, and runs one loop — jobs from the
  * jobs topic (src_jobs.h), then due branch checks (src_poller.h) — until
  * SIGTERM/SIGINT, then shuts down in order.
@@ -18,6 +20,8 @@
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
+#include "sluice/bus_security.h"
+#include "sluice/bus_sign.h"
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/http_client.h"
@@ -25,6 +29,7 @@
 #include "sluice/http_server.h"
 #include "sluice/log.h"
 #include "sluice/signal.h"
+#include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
@@ -34,6 +39,29 @@
 #define LOOP_POLL_MS   100
 #define POLL_BUDGET_MS 200 /* time one turn of the loop may spend checking branches */
 
+/*
+ * The bus key set (SLUICE_BUS_KEY_FILE, required; bus_sign_keys_load checks
+ * the file is private and well formed). 0, or 2 (bad configuration) after
+ * logging why.
+ */
+static int load_bus_keys(const src_config *cfg, bus_sign_keys **bus_keys)
+{
+    char err[1024];
+    if (cfg->bus_key_file[0] == '\0') {
+        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
+                     "'<key-id> <hex secret>', mode 0600)");
+        return 2;
+    }
+    if (bus_sign_keys_load(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
+        return 2;
+    }
+    SLUICE_INFO("bus messages signed with key '%s' of %s (%zu keys verify)",
+                bus_sign_keys_signing_id(*bus_keys), cfg->bus_key_file,
+                bus_sign_keys_count(*bus_keys));
+    return 0;
+}
+
 int main(void)
 {
     int status = 1;
@@ -41,6 +69,7 @@ int main(void)
     src_config cfg;
     src_repos *repos = NULL;
     aws_jobcred_keys *keys = NULL;
+    bus_sign_keys *bus_keys = NULL;
     src_git *git = NULL;
     http_client *http = NULL;
     state_redis *redis = NULL;
@@ -54,6 +83,10 @@ int main(void)
     static src_poller poller;
     static src_hooks hooks;
     bool hooks_ok = false;
+    bus_security security;
+    state_auth redis_auth;
+    bus_security_init(&security);
+    memset(&redis_auth, 0, sizeof redis_auth);
 
     sluice_log_set_service("source");
     if (src_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
@@ -66,14 +99,27 @@ int main(void)
         return 2;
     }
     sluice_log_set_level(level);
+    if (load_bus_keys(&cfg, &bus_keys) != 0) {
+        status = 2;
+        goto out;
+    }
+    if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
+        state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
+        status = 2;
+        goto out;
+    }
+    memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
     if (cfg.repositories_file[0] != '\0' &&
         src_repos_load(cfg.repositories_file, &repos, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("SLUICE_SOURCE_REPOSITORIES_FILE: %s", err);
-        return 2;
+        status = 2;
+        goto out;
     }
     if (repos == NULL && src_repos_parse("{}", 2, &repos, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("out of memory");
-        return 1;
+        goto out;
     }
     keys = aws_jobcred_keys_load(cfg.job_keys_file, err, sizeof err);
     if (keys == NULL) {
@@ -105,7 +151,8 @@ int main(void)
     state_redis_config_init(&rcfg);
     rcfg.host = cfg.redis_host;
     rcfg.port = (int)cfg.redis_port;
-    rcfg.password = cfg.redis_password;
+    rcfg.username = redis_auth.username;
+    rcfg.password = redis_auth.password;
     if (state_redis_new(&rcfg, &redis, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("redis %s:%d: %s", cfg.redis_host, (int)cfg.redis_port, err);
         goto out;
@@ -119,16 +166,16 @@ int main(void)
     for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
         all_topics[i] = bus_topics_get(&topics, (bus_topics_kind)i);
     }
-    if (bus_admin_create_topics(cfg.kafka_brokers, all_topics, BUS_TOPICS_COUNT,
-                                (int)cfg.topic_partitions, 1, 30000, err,
-                                sizeof err) != SLUICE_OK) {
+    if (bus_admin_create_topics_secure(cfg.kafka_brokers, &security, all_topics, BUS_TOPICS_COUNT,
+                                       (int)cfg.topic_partitions, 1, 30000, err,
+                                       sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka %s: creating topics: %s", cfg.kafka_brokers, err);
         goto out;
     }
     bus_producer_config pcfg;
     bus_consumer_config ccfg;
     const char *jobs_topic[1];
-    src_bus_configs(&cfg, &topics, &pcfg, &ccfg, jobs_topic);
+    src_bus_configs(&cfg, &topics, bus_keys, &security, &pcfg, &ccfg, jobs_topic);
     if (bus_producer_new(&pcfg, &producer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka producer: %s", err);
         goto out;
@@ -236,5 +283,8 @@ out:
     src_git_free(git);
     aws_jobcred_keys_free(keys);
     src_repos_free(repos);
+    bus_sign_keys_free(bus_keys);
+    bus_security_wipe(&security);
+    state_auth_wipe(&redis_auth);
     return status;
 }

@@ -14,13 +14,16 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-void src_bus_configs(const src_config *cfg, const bus_topics *topics, bus_producer_config *pcfg,
+void src_bus_configs(const src_config *cfg, const bus_topics *topics, const bus_sign_keys *keys,
+                     const bus_security *security, bus_producer_config *pcfg,
                      bus_consumer_config *ccfg, const char *jobs_topic[1])
 {
     bus_producer_config_init(pcfg);
     pcfg->brokers = cfg->kafka_brokers;
     pcfg->client_id = "sluice-source";
     pcfg->linger_ms = 0; /* one result at a time, waited for */
+    pcfg->signer = keys; /* job results, starts, dead letters: all signed */
+    pcfg->security = security;
 
     jobs_topic[0] = bus_topics_get(topics, BUS_TOPICS_JOBS);
     bus_consumer_config_init(ccfg);
@@ -37,6 +40,8 @@ void src_bus_configs(const src_config *cfg, const bus_topics *topics, bus_produc
     ccfg->source = PROTOCOL_SOURCE_SOURCE;
     ccfg->account = cfg->account;
     ccfg->region = cfg->region;
+    ccfg->security = security;
+    ccfg->verifier = keys; /* an unsigned or forged job is a dead letter, never run */
 }
 
 void src_bus_derived_id(const char *prefix, const char *text, char out[37])

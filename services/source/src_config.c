@@ -22,8 +22,12 @@ const sluice_config_var src_config_vars[] = {
                       300000, "10000", "how long the group waits for a silent replica"),
     SLUICE_CONFIG_STR("SLUICE_REDIS_HOST", src_config, redis_host, 1, "127.0.0.1", "Redis host"),
     SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", src_config, redis_port, 1, 65535, "6379", "Redis port"),
-    SLUICE_CONFIG_SECRET("SLUICE_REDIS_PASSWORD", src_config, redis_password, 0, "",
-                         "Redis AUTH password (empty: no AUTH)"),
+    STATE_AUTH_CONFIG_VARS(src_config, redis_auth),
+    BUS_SECURITY_CONFIG_VARS(src_config, kafka_security),
+    SLUICE_CONFIG_STR("SLUICE_BUS_KEY_FILE", src_config, bus_key_file, 0, "",
+                      "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
+                      "first key signs the job results and starts sluice-source produces, every "
+                      "key verifies sluice.jobs)"),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", src_config, account, 12, "123456789012",
                       "12-digit account id used in ARNs and envelopes"),
     SLUICE_CONFIG_STR("SLUICE_REGION", src_config, region, 4, "us-east-1",

@@ -6,7 +6,9 @@
 #ifndef SLUICE_SRC_CONFIG_H
 #define SLUICE_SRC_CONFIG_H
 
+#include "sluice/bus_security.h"
 #include "sluice/config.h"
+#include "sluice/state_auth.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +22,9 @@ typedef struct src_config {
     int64_t session_timeout_ms;
     char redis_host[256];
     int64_t redis_port;
-    char redis_password[256];
+    state_auth_config redis_auth;       /* SLUICE_REDIS_USERNAME, _PASSWORD_FILE, _PASSWORD */
+    bus_security_config kafka_security; /* SLUICE_KAFKA_SECURITY_PROTOCOL, _SASL_*, _SSL_* */
+    char bus_key_file[1024];            /* SLUICE_BUS_KEY_FILE: required (checked by main) */
     char account[16];
     char region[32];
     char bind[64];

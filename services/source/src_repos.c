@@ -454,12 +454,24 @@ int src_repos_parse(const char *text, size_t len, src_repos **out, char *err, si
     return 0;
 }
 
-/* Reads the first line of a password file into c->password. */
+/* Fails unless the secret file at path is private (sluice_fs_check_private). */
+static int src_repos_check_private(const char *path, const char *where, char *err, size_t errlen)
+{
+    char why[SRC_REPOS_PATH_MAX + 128];
+    int rc = sluice_fs_check_private(path, why, sizeof why);
+    return rc != 0 ? src_repos_fail(err, errlen, rc, where, "%s", why) : 0;
+}
+
+/* Reads the first line of a password file (which must be private) into c->password. */
 static int src_repos_read_secret(src_credentials *c, const char *where, char *err, size_t errlen)
 {
+    int rc = src_repos_check_private(c->password_file, where, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
     sluice_buf buf;
     sluice_buf_init(&buf, SRC_REPOS_SECRET_MAX + 2);
-    int rc = sluice_fs_read_file(c->password_file, &buf);
+    rc = sluice_fs_read_file(c->password_file, &buf);
     if (rc != 0) {
         sluice_buf_free(&buf);
         return src_repos_fail(err, errlen, rc == SLUICE_ETOOBIG ? SLUICE_EINVAL : rc, where,
@@ -501,12 +513,28 @@ int src_repos_load(const char *path, src_repos **out, char *err, size_t errlen)
     if (rc != 0) {
         return src_repos_fail(err, errlen, rc, path, "%s", why);
     }
+    /* a file holding a secret itself must be as private as a secret file */
+    bool inline_secret = false;
+    for (size_t i = 0; i < repos->nrepositories; i++) {
+        inline_secret = inline_secret || repos->repositories[i].credentials.password != NULL;
+    }
+    for (size_t i = 0; i < repos->nconnections; i++) {
+        inline_secret = inline_secret || repos->connections[i].credentials.password != NULL ||
+                        repos->connections[i].webhook_secret != NULL;
+    }
     char where[SRC_REPOS_WHERE_MAX + SRC_REPOS_PATH_MAX];
+    if (inline_secret) {
+        snprintf(where, sizeof where, "%s (it holds a password or webhookSecret)", path);
+        rc = src_repos_check_private(path, where, err, errlen);
+    }
     for (size_t i = 0; rc == 0 && i < repos->nrepositories; i++) {
         src_repository *r = &repos->repositories[i];
+        snprintf(where, sizeof where, "%s: repositories[%zu] (name \"%s\")", path, i, r->name);
         if (r->credentials.password_file[0] != '\0') {
-            snprintf(where, sizeof where, "%s: repositories[%zu] (name \"%s\")", path, i, r->name);
             rc = src_repos_read_secret(&r->credentials, where, err, errlen);
+        }
+        if (rc == 0 && r->credentials.ssh_key_file[0] != '\0') {
+            rc = src_repos_check_private(r->credentials.ssh_key_file, where, err, errlen);
         }
     }
     for (size_t i = 0; rc == 0 && i < repos->nconnections; i++) {
@@ -514,6 +542,9 @@ int src_repos_load(const char *path, src_repos **out, char *err, size_t errlen)
         snprintf(where, sizeof where, "%s: connections[%zu] (arn \"%.150s\")", path, i, c->arn);
         if (c->credentials.password_file[0] != '\0') {
             rc = src_repos_read_secret(&c->credentials, where, err, errlen);
+        }
+        if (rc == 0 && c->credentials.ssh_key_file[0] != '\0') {
+            rc = src_repos_check_private(c->credentials.ssh_key_file, where, err, errlen);
         }
         if (rc == 0 && c->webhook_secret_file[0] != '\0') {
             src_credentials secret;

@@ -85,10 +85,13 @@ int src_repos_parse(const char *text, size_t len, src_repos **out, char *err, si
 
 /*
  * Reads the file at path, parses it and reads every passwordFile and
- * webhookSecretFile (first line,
- * trailing CR/LF dropped; an empty or unreadable one is an error naming the
- * entry and the file). 0 with *out a new set, or the codes of
- * src_repos_parse, SLUICE_ENOTFOUND / SLUICE_EIO naming the file.
+ * webhookSecretFile (first line, trailing CR/LF dropped; an empty or
+ * unreadable one is an error naming the entry and the file). Every secret
+ * file (passwordFile, webhookSecretFile, sshKeyFile) must pass
+ * sluice_fs_check_private, and so must path itself when it holds a password
+ * or webhookSecret inline. 0 with *out a new set, or the codes of
+ * src_repos_parse, sluice_fs_check_private (SLUICE_EDENIED: a file others
+ * may read), SLUICE_ENOTFOUND / SLUICE_EIO naming the file.
  */
 int src_repos_load(const char *path, src_repos **out, char *err, size_t errlen);
 

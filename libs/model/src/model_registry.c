@@ -37,8 +37,8 @@ static const model_config_key keys_connection[] = {
     {"BranchName", true, false},     {"OutputArtifactFormat", false, false},
     {"DetectChanges", false, false},
 };
-static const char *const out_connection[] = {"AuthorDate",    "BranchName",    "CommitId",
-                                             "CommitMessage", "ConnectionArn", "FullRepositoryId"};
+static const char *const out_connection[] = {
+    "AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn", "FullRepositoryName"};
 
 static const model_config_key keys_s3_source[] = {
     {"S3Bucket", true, false},

@@ -106,7 +106,7 @@ def main():
     root = tempfile.mkdtemp(prefix="sluice-source-job-")
     repo = make_repo(root)
     keys = os.path.join(root, "job-keys")
-    with open(keys, "w") as f:
+    with open(os.open(keys, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:  # a secret file
         f.write(f"k1 {secrets.token_hex(32)}\n")
     repos = os.path.join(root, "repos.json")
     with open(repos, "w") as f:

@@ -8,6 +8,8 @@ credential key file, and a git repository made here.
   zip in the store holds exactly `git archive`'s tree, and the build's job reads that object;
 - a source on a branch that does not exist fails the action and the execution, with
   RevisionUnavailable's message in GetPipelineState;
+- that first job copied back onto the jobs topic without its signature is dead-lettered by
+  sluice-source's group ("unsigned message") and not run again (the metrics still count one);
 - /metrics counts both jobs by outcome; /healthz answers 200;
 - three V1 pipelines polling one branch: a push starts exactly one execution of each (trigger
   PollForSourceChanges), one ls-remote per interval for the three, none more after a restart;
@@ -15,7 +17,9 @@ credential key file, and a git repository made here.
 - a GitHub push delivery, signed with the connection's webhookSecret, starts the pipeline of a
   CodeStarSourceConnection source (trigger Webhook) while polling is an hour away; a bad
   signature is 401, a repeated delivery id 200 and dropped, a tag ignored, a malformed body 400;
-- SIGTERM stops sluice-source within 3 s.
+- SIGTERM stops sluice-source within 3 s;
+- sluice-source refuses to start (status 2, naming SLUICE_BUS_KEY_FILE) when the bus key file
+  is not given, missing, malformed or readable by others.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -49,6 +53,11 @@ CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/" +
 HOOK_SECRET = "hook-secret-" + os.urandom(8).hex()
 
 
+def replay_binary():
+    return os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                        "tests/integration/source/src_replay_unsigned")
+
+
 def source_binary():
     return os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
                         "services/source/sluice-source")
@@ -74,7 +83,7 @@ class SourceStack(Stack):
     """The api's stack plus sluice-artifacts and sluice-source."""
 
     def __init__(self):
-        for binary in (artifacts_binary(), source_binary()):
+        for binary in (artifacts_binary(), source_binary(), replay_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
                 sys.exit(SKIP)
@@ -99,7 +108,8 @@ class SourceStack(Stack):
             subprocess.run(["git", "init", "-q", "-b", "main", self.hosted], check=True)
             self.commit(self.hosted, "app.txt", "Hosted repository")
             repos = os.path.join(self.logdir, "repos.json")
-            with open(repos, "w") as f:
+            # it holds a webhookSecret: private like every secret file
+            with open(os.open(repos, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
                 json.dump({"repositories": [{"name": "demo", "url": self.repo},
                                             {"name": "polled", "url": self.polled}],
                            "connections": [{"arn": CONNECTION,
@@ -203,6 +213,7 @@ def files_of(data):
 
 def check_commit_reaches_the_build(stack):
     name = unique("srcsvc")
+    stack.built = name
     decl = pipeline_declaration(name, [codecommit_source("main"),
                                        {"name": "Build", "actions": [custom_action("Compile",
                                                                                    BUILD)]}])
@@ -263,6 +274,17 @@ def check_missing_branch_fails(stack):
     assert latest["status"] == "Failed", latest
     message = latest["errorDetails"]["message"]
     assert "The branch nope does not exist" in message and "BranchName" in message, latest
+
+
+def check_unsigned_job_is_dead_lettered(stack):
+    group = stack.source_env["SLUICE_SOURCE_GROUP"]
+    out = subprocess.run([replay_binary(), stack.brokers, stack.prefix + "jobs",
+                          stack.prefix + "deadletter", group, '"' + stack.built + '"'],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, (out.returncode, out.stderr)
+    assert "unsigned" in out.stdout, out.stdout
+    print(f"     the unsigned copy: {out.stdout.strip()}", flush=True)
+    time.sleep(1)  # had it been run, the metrics below would count a second job
 
 
 def check_health_and_metrics(stack):
@@ -430,6 +452,27 @@ def check_github_webhook(stack):
     assert stack.metric('sluice_source_webhooks_total{result="duplicate"}') == 1
 
 
+def check_refuses_without_a_good_bus_key(stack):
+    bad = os.path.join(stack.logdir, "bad-bus-keys")
+    with open(os.open(bad, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("no-hex-here\n")
+    shared = os.path.join(stack.logdir, "shared-bus-keys")
+    with open(shared, "w") as f:
+        f.write("k " + "ab" * 32 + "\n")
+    os.chmod(shared, 0o644)
+    for value, wanted in ((None, "is required"), (os.path.join(stack.logdir, "none"), "none"),
+                          (bad, "bad-bus-keys"), (shared, "chmod 600")):
+        env = dict(stack.source_env, SLUICE_SOURCE_PORT="0")
+        env.pop("SLUICE_BUS_KEY_FILE")
+        if value is not None:
+            env["SLUICE_BUS_KEY_FILE"] = value
+        out = subprocess.run([source_binary()], env=env, capture_output=True, text=True,
+                             timeout=20)
+        assert out.returncode == 2, (value, out.returncode, out.stderr[-500:])
+        assert "SLUICE_BUS_KEY_FILE" in out.stderr and wanted in out.stderr, \
+            (value, out.stderr[-500:])
+
+
 def check_sigterm_is_bounded(stack):
     started = time.monotonic()
     stack.source.send_signal(signal.SIGTERM)
@@ -440,6 +483,8 @@ def check_sigterm_is_bounded(stack):
 
 
 if __name__ == "__main__":
-    run([check_commit_reaches_the_build, check_missing_branch_fails, check_health_and_metrics,
+    run([check_commit_reaches_the_build, check_missing_branch_fails,
+         check_unsigned_job_is_dead_lettered, check_health_and_metrics,
          check_polling_starts_each_pipeline_once, check_two_replicas_start_once,
-         check_github_webhook, check_sigterm_is_bounded], SourceStack())
+         check_github_webhook, check_sigterm_is_bounded, check_refuses_without_a_good_bus_key],
+        SourceStack())

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ARN_A "arn:aws:codestar-connections:us-east-1:123456789012:connection/aaaa-1111"
@@ -171,6 +172,13 @@ static void write_file(const char *path, const char *text)
     }
 }
 
+/* write_file, then mode 0600: what every secret file must be (sluice_fs_check_private) */
+static void write_private(const char *path, const char *text)
+{
+    write_file(path, text);
+    chmod(path, 0600);
+}
+
 static void test_load_reads_password_files(void)
 {
     char dir[] = "/tmp/sluice-src-repos-XXXXXX";
@@ -179,8 +187,8 @@ static void test_load_reads_password_files(void)
     snprintf(config, sizeof config, "%s/repos.json", dir);
     snprintf(secret, sizeof secret, "%s/token", dir);
     snprintf(empty, sizeof empty, "%s/empty", dir);
-    write_file(secret, "ghp_abc123\nsecond line ignored\n");
-    write_file(empty, "\n");
+    write_private(secret, "ghp_abc123\nsecond line ignored\n");
+    write_private(empty, "\n");
     snprintf(text, sizeof text,
              "{\"connections\": [{\"arn\": \"" ARN_A "\", \"baseUrl\": \"https://github.com\","
              " \"credentials\": {\"username\": \"x-access-token\", \"passwordFile\": \"%s\"}}]}",
@@ -209,8 +217,48 @@ static void test_load_reads_password_files(void)
              dir);
     write_file(config, text);
     CHECK(src_repos_load(config, &repos, err, sizeof err) != 0);
-    CHECK_STR_CONTAINS(err, "/nope cannot be read");
+    CHECK_STR_CONTAINS(err, "/nope");
     CHECK(repos == NULL);
+
+    /* a secret file others may read is refused, naming the file and the fix */
+    chmod(secret, 0644);
+    snprintf(text, sizeof text,
+             "{\"repositories\": [{\"name\": \"w\", \"url\": \"https://h/w\","
+             " \"credentials\": {\"username\": \"u\", \"passwordFile\": \"%s\"}}]}",
+             secret);
+    write_file(config, text);
+    CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(err, "repositories[0] (name \"w\")");
+    CHECK_STR_CONTAINS(err, "chmod 600");
+    CHECK(repos == NULL);
+    chmod(secret, 0600);
+
+    /* so is an ssh key others may read */
+    snprintf(text, sizeof text,
+             "{\"repositories\": [{\"name\": \"s\", \"url\": \"ssh://git@h/s.git\","
+             " \"credentials\": {\"sshKeyFile\": \"%s\"}}]}",
+             empty);
+    write_file(config, text);
+    chmod(empty, 0640);
+    CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(err, "repositories[0] (name \"s\")");
+    chmod(empty, 0600);
+    CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), 0);
+    src_repos_free(repos);
+    repos = NULL;
+
+    /* a repositories file holding a secret itself must be private too */
+    write_file(config, "{\"connections\": [{\"arn\": \"" ARN_A "\", \"baseUrl\": "
+                       "\"https://github.com\", \"webhookSecret\": \"s3cret-hook\"}]}");
+    chmod(config, 0644);
+    CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(err, "webhookSecret");
+    CHECK(strstr(err, "s3cret-hook") == NULL);
+    chmod(config, 0600);
+    CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), 0);
+    src_repos_free(repos);
+    repos = NULL;
+    chmod(config, 0644);
 
     write_file(config, "{\"repositories\": [{\"name\": \"w\"}]}");
     CHECK_INT_EQ(src_repos_load(config, &repos, err, sizeof err), SLUICE_EINVAL);
