@@ -138,6 +138,8 @@ export SLUICE_ORCHESTRATOR_ID_KEY_FILE="$state/id-key"
 export SLUICE_ARTIFACTS_PORT="$artifacts_port"
 export SLUICE_ARTIFACTS_CREDENTIALS="$SLUICE_API_CREDENTIALS"
 export SLUICE_ARTIFACTS_DIR="${SLUICE_ARTIFACTS_DIR:-$state/artifacts}"
+# the demo pipeline's artifact store (examples/demo-pipeline.json) exists from the start
+export SLUICE_ARTIFACTS_BUCKETS="${SLUICE_ARTIFACTS_BUCKETS:-sluice-artifacts,sluice-demo-artifacts}"
 
 # Starts build/services/<name>/sluice-<name> if it was built.
 start_service() {
