@@ -257,6 +257,7 @@ int main(void)
             break;
         }
         (void)bus_producer_poll(producer, 0);
+        src_metrics_export_bus(&jobs, consumer);
         if (src_poller_tick(&poller, POLL_BUDGET_MS) < 0) {
             atomic_store(&jobs.redis_ok, 0); /* the watch set could not be read */
         }

@@ -41,6 +41,8 @@ typedef struct src_jobs {
     http_metrics_family *jobs_total;  /* labels: provider, outcome (Succeeded | failure type) */
     http_metrics_family *zip_bytes;   /* histogram of stored zip sizes */
     http_metrics_family *job_seconds; /* histogram of job durations */
+    http_metrics_family *bus_refused; /* labels: reason (unsigned | unknown_key | bad_signature) */
+    bus_consumer_stats bus_counted;   /* the consumer's refusals already exported */
     atomic_int redis_ok;              /* the last definition read reached Redis */
 } src_jobs;
 

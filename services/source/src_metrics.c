@@ -35,7 +35,26 @@ int src_metrics_init(http_metrics *registry, src_jobs *jobs)
     jobs->job_seconds = http_metrics_histogram(registry, "sluice_source_job_seconds",
                                                "time from a job to its stored result", NULL, 0,
                                                seconds, sizeof seconds / sizeof seconds[0]);
-    return jobs->jobs_total != NULL && jobs->zip_bytes != NULL && jobs->job_seconds != NULL
+    static const char *const reason[] = {"reason"};
+    jobs->bus_refused = http_metrics_counter(
+        registry, "sluice_source_bus_refused_total",
+        "jobs dead-lettered before decoding: unsigned, unknown key id, bad signature", reason, 1);
+    return jobs->jobs_total != NULL && jobs->zip_bytes != NULL && jobs->job_seconds != NULL &&
+                   jobs->bus_refused != NULL
                ? 0
                : SLUICE_ENOMEM;
+}
+
+void src_metrics_export_bus(src_jobs *jobs, const bus_consumer *consumer)
+{
+    bus_consumer_stats now;
+    bus_consumer_get_stats(consumer, &now);
+    const bus_consumer_stats *was = &jobs->bus_counted;
+    http_metrics_inc(jobs->bus_refused, (const char *[]){"unsigned"},
+                     (double)(now.refused_unsigned - was->refused_unsigned));
+    http_metrics_inc(jobs->bus_refused, (const char *[]){"unknown_key"},
+                     (double)(now.refused_unknown_key - was->refused_unknown_key));
+    http_metrics_inc(jobs->bus_refused, (const char *[]){"bad_signature"},
+                     (double)(now.refused_bad_signature - was->refused_bad_signature));
+    jobs->bus_counted = now;
 }

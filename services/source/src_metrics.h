@@ -5,6 +5,8 @@
  *       provider and outcome (Succeeded or the failure type)
  *   sluice_source_zip_bytes                        sizes of stored CODE_ZIPs
  *   sluice_source_job_seconds                      time from job to stored result
+ *   sluice_source_bus_refused_total{reason}        jobs dead-lettered before decoding:
+ *       unsigned, unknown_key, bad_signature (the consumer's verifier)
  *
  * The loop thread writes src_health; the HTTP thread reads it. A job holds
  * the loop for at most its git and upload bounds, so the health endpoint
@@ -37,5 +39,11 @@ void src_health_handler(const http_request *req, http_response *resp, void *ctx)
  * SLUICE_ENOMEM when one cannot be declared.
  */
 int src_metrics_init(http_metrics *registry, src_jobs *jobs);
+
+/*
+ * Adds the signature refusals consumer counted since the last call to
+ * jobs->bus_refused. Loop thread only (the consumer's thread).
+ */
+void src_metrics_export_bus(src_jobs *jobs, const bus_consumer *consumer);
 
 #endif

@@ -284,6 +284,8 @@ def check_unsigned_job_is_dead_lettered(stack):
     assert out.returncode == 0, (out.returncode, out.stderr)
     assert "unsigned" in out.stdout, out.stdout
     print(f"     the unsigned copy: {out.stdout.strip()}", flush=True)
+    stack.wait_for("the refusal counted", lambda: stack.metric(
+        'sluice_source_bus_refused_total{reason="unsigned"}') == 1, timeout=5)
     time.sleep(1)  # had it been run, the metrics below would count a second job
 
 
