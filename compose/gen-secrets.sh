@@ -10,6 +10,9 @@
 #                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
 #                               for the api and the artifact store, the access
 #                               keys (SLUICE_API_CREDENTIALS / _ARTIFACTS_)
+#   notifier-webhook-url,       the webhook target of compose/config/
+#   notifier-webhook-secret     notifier-rules.json (its rule is disabled
+#                               until you point the URL somewhere)
 #   admin.env, worker.env       AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of
 #                               the two identities: admin (role admin) and
 #                               worker (role worker, for job workers)
@@ -18,8 +21,9 @@
 #
 # Existing files are kept unless --force is given (then all are made anew:
 # restart the stack). Files the containers read belong to the group their
-# user runs as (10001 for Sluice, 999 for Redis) with mode 0640; the rest are
-# 0600. Run as root so the groups can be set; otherwise they are 0644 with a
+# user runs as (10001 for Sluice, 999 for Redis) with mode 0640, or to that
+# user with mode 0600 where the service insists (the notifier's target
+# secrets); the rest are 0600 and root's. Run as root so the groups can be set; otherwise they are 0644 with a
 # warning (good enough on a one-user machine, not on a shared one).
 set -euo pipefail
 
@@ -45,11 +49,18 @@ rand_akid() {
 sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
 # put FILE GROUP CONTENT: writes FILE atomically, readable by GROUP (or only
-# its owner when GROUP is -).
+# its owner when GROUP is -, or owned by user U with mode 0600 when GROUP is
+# user:U).
 put() {
   local file=$dir/$1 group=$2 content=$3
   (umask 077 && printf '%s\n' "$content" >"$file.tmp")
-  if [[ $group != - ]]; then
+  if [[ $group == user:* ]]; then
+    if [[ $(id -u) -eq 0 ]]; then
+      chown "${group#user:}" "$file.tmp"
+    else
+      echo "gen-secrets.sh: warning: not root, $1 cannot be given to uid ${group#user:}" >&2
+    fi
+  elif [[ $group != - ]]; then
     if [[ $(id -u) -eq 0 ]]; then
       chgrp "$group" "$file.tmp"
       chmod 0640 "$file.tmp"
@@ -79,6 +90,8 @@ put notifier.env 10001 "SLUICE_REDIS_PASSWORD=$redis_password"
 put api.env 10001 "SLUICE_REDIS_PASSWORD=$redis_password
 SLUICE_API_CREDENTIALS=$credentials"
 put artifacts.env 10001 "SLUICE_ARTIFACTS_CREDENTIALS=$credentials"
+put notifier-webhook-url user:10001 "http://127.0.0.1:9/sluice-notifications"
+put notifier-webhook-secret user:10001 "$(rand_hex 32)"
 put admin.env - "AWS_ACCESS_KEY_ID=$admin_key
 AWS_SECRET_ACCESS_KEY=$admin_secret"
 put worker.env - "AWS_ACCESS_KEY_ID=$worker_key

@@ -101,7 +101,9 @@ phase secrets
 phase_done secrets
 
 phase up
-read -r api_port artifacts_port < <(sluice_free_ports 2 | tr '\n' ' ')
+read -r -a ports <<<"$(sluice_free_ports 2)"
+api_port=${ports[0]:?no free port}
+artifacts_port=${ports[1]:?no free port}
 export SLUICE_API_PUBLISH=127.0.0.1:$api_port
 export SLUICE_ARTIFACTS_PUBLISH=127.0.0.1:$artifacts_port
 # The images exist (images phase): never let podman-compose build.
@@ -136,7 +138,13 @@ done
 curl -fsS -o /dev/null "http://$SLUICE_API_PUBLISH/healthz" || sluice_die "api not published on $SLUICE_API_PUBLISH"
 curl -fsS -o /dev/null "http://$SLUICE_ARTIFACTS_PUBLISH/healthz" ||
   sluice_die "artifact store not published on $SLUICE_ARTIFACTS_PUBLISH"
-# The one-shot created the topics with the configured partitions.
+# The one-shot created the topics with the configured partitions and ended.
+while [[ $(podman inspect --format '{{.State.Status}}' "$(container kafka-topics)") != exited ]]; do
+  (($(sluice_now_ms) < deadline)) || sluice_die "kafka-topics still runs after 240 s"
+  sleep 1
+done
+[[ $(podman inspect --format '{{.State.ExitCode}}' "$(container kafka-topics)") == 0 ]] ||
+  sluice_die "kafka-topics failed: $(podman logs "$(container kafka-topics)" 2>&1 | tail -5)"
 topics_log=$(podman logs "$(container kafka-topics)" 2>&1)
 grep -q "PartitionCount: ${SLUICE_TOPIC_PARTITIONS:-6}" <<<"$topics_log" ||
   sluice_die "kafka-topics did not report ${SLUICE_TOPIC_PARTITIONS:-6} partitions: $topics_log"
