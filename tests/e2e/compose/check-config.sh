@@ -23,7 +23,7 @@ scaled=$("$dc" --env-file .env.example -f docker-compose.yml -f docker-compose.s
 grep -A1 '^    deploy:' <<<"$scaled" | grep -q 'replicas: 3' ||
   fail "the scale override does not set 3 orchestrator replicas"
 services=$("$dc" -f docker-compose.yml config --services | sort | tr '\n' ' ')
-[[ $services == "api artifacts kafka kafka-topics notifier orchestrator redis " ]] ||
+[[ $services == "api artifacts kafka kafka-topics notifier orchestrator redis worker " ]] ||
   fail "unexpected services: $services"
 published=$("$dc" -f docker-compose.yml config |
   awk '/^    ports:/ {p = 1; next} p && /^    - / {print $2; next} {p = 0}' | sort | tr '\n' ' ')

@@ -116,7 +116,7 @@ phase_done up
 phase healthy
 container() { printf '%s_%s_1\n' "$project" "$1"; }
 deadline=$(($(sluice_now_ms) + 240000))
-pending=(redis orchestrator api artifacts notifier)
+pending=(redis orchestrator api artifacts notifier worker)
 while ((${#pending[@]})); do
   still=()
   for svc in "${pending[@]}"; do

@@ -1,7 +1,9 @@
 """The compose test's scenario, against the published ports of a running stack:
 a pipeline with a Custom source and a Manual approval created through the aws
-CLI; this script plays the job worker (PollForJobs, AcknowledgeJob,
-PutJobSuccessResult) with the worker identity; while the execution waits for
+CLI; this script plays the source's job worker (PollForJobs, AcknowledgeJob,
+an upload of the source zip with the job's artifactCredentials,
+PutJobSuccessResult) with the worker identity; sluice-worker runs the Commands
+action that reads the zip's file; while the execution waits for
 the approval the orchestrator's container is killed (SIGKILL to its process)
 and must be restarted by its restart policy; then the approval is given and the execution
 must Succeed. An object is put into and read back from the artifact store.
@@ -19,11 +21,13 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zipfile
 
 CLI = os.environ.get("SLUICE_AWS_CLI", "aws")
 NAME = "compose-" + secrets.token_hex(4)
 PROVIDER = "ComposeSource"
 TYPE_ARG = f"category=Source,owner=Custom,provider={PROVIDER},version=1"
+MARK = "compose-" + secrets.token_hex(8)
 
 
 class Failure(Exception):
@@ -56,10 +60,14 @@ class Stack:
         env.pop("AWS_PROFILE", None)
         return env
 
-    def aws(self, *args, role="admin", service="codepipeline", endpoint=None):
+    def aws(self, *args, role="admin", service="codepipeline", endpoint=None, creds=None):
         argv = [CLI, service, "--endpoint-url", endpoint or self.api, "--output", "json", *args]
-        done = subprocess.run(argv, env=self.env(role), capture_output=True, text=True,
-                              timeout=60)
+        env = self.env(role)
+        if creds is not None:
+            env.update({"AWS_ACCESS_KEY_ID": creds["accessKeyId"],
+                        "AWS_SECRET_ACCESS_KEY": creds["secretAccessKey"],
+                        "AWS_SESSION_TOKEN": creds["sessionToken"]})
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
             raise Failure(f"aws {service} {args[0]} ({role}) failed: {done.stderr.strip()}")
         if service != "codepipeline":
@@ -130,6 +138,14 @@ def main(api, artifacts, secrets_dir, orchestrator):
                 "configuration": {"Repository": "compose"},
                 "outputArtifacts": [{"name": "SourceArtifact"}],
                 "namespace": "SourceVariables"}]},
+            # Run by sluice-worker: fails unless the source zip was unpacked
+            # into its workspace with the file's content.
+            {"name": "Build", "actions": [{
+                "name": "Check",
+                "actionTypeId": {"category": "Compute", "owner": "AWS",
+                                 "provider": "Commands", "version": "1"},
+                "commands": ["grep -qx '" + MARK + "' note.txt", "echo checked"],
+                "inputArtifacts": [{"name": "SourceArtifact"}]}]},
             {"name": "Approve", "actions": [{
                 "name": "Approve",
                 "actionTypeId": {"category": "Approval", "owner": "AWS",
@@ -153,10 +169,19 @@ def main(api, artifacts, secrets_dir, orchestrator):
                       role="worker")
     if acked.get("status") != "InProgress":
         raise Failure(f"AcknowledgeJob answered {acked}")
+    # The source zip, into the job's output location with the job's credentials.
+    location = job["data"]["outputArtifacts"][0]["location"]["s3Location"]
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = os.path.join(tmp, "source.zip")
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("note.txt", MARK + "\n")
+        stack.aws("cp", archive, f"s3://{location['bucketName']}/{location['objectKey']}",
+                  service="s3", endpoint=stack.artifacts,
+                  creds=job["data"]["artifactCredentials"])
     stack.aws("put-job-success-result", "--job-id", job["id"], "--output-variables",
               "Revision=r1", "--current-revision", "revision=r1,changeIdentifier=r1",
               role="worker")
-    phase("job worker: poll, acknowledge, succeed", t)
+    phase("job worker: poll, acknowledge, upload, succeed", t)
 
     t = time.monotonic()
 
@@ -165,8 +190,12 @@ def main(api, artifacts, secrets_dir, orchestrator):
                   .get("actionStates", [{}])[0].get("latestExecution", {}))
         return latest.get("token") if latest.get("status") == "InProgress" else None
 
-    token = wait_for("the approval to wait", approval_token)
-    phase("execution waits for the approval", t)
+    token = wait_for("the approval to wait (after the worker's Commands action)",
+                     approval_token, timeout=120)
+    build = stage(stack.aws("get-pipeline-state", "--name", NAME), "Build")
+    if build.get("latestExecution", {}).get("status") != "Succeeded":
+        raise Failure(f"the Commands action did not succeed: {build}")
+    phase("worker ran Commands; execution waits for approval", t)
 
     t = time.monotonic()
     before = podman("inspect", "--format", "{{.RestartCount}} {{.State.StartedAt}}",
@@ -198,7 +227,7 @@ def main(api, artifacts, secrets_dir, orchestrator):
     wait_for("the execution to succeed",
              lambda: execution_status(stack, execution) == "Succeeded", timeout=60)
     state = stack.aws("get-pipeline-state", "--name", NAME)
-    for name in ("Source", "Approve"):
+    for name in ("Source", "Build", "Approve"):
         status = stage(state, name).get("latestExecution", {}).get("status")
         if status != "Succeeded":
             raise Failure(f"stage {name} is {status}, not Succeeded: {state}")
