@@ -2,7 +2,9 @@
 # compose/docker-compose.yml, alone and with the scale override, with no .env
 # and with compose/.env.example, parse with docker-compose (Docker's own
 # reading of the files, not podman-compose's); the scale override sets the
-# orchestrator's replicas, and only the api and the artifact store publish ports.
+# orchestrator's replicas, only the api and the artifact store publish ports,
+# every secret mount is a service's own copy and the bus key file is set where
+# it is required.
 #
 #   check-config.sh DOCKER_COMPOSE ROOT
 set -euo pipefail
@@ -29,4 +31,13 @@ published=$("$dc" -f docker-compose.yml config |
   awk '/^    ports:/ {p = 1; next} p && /^    - / {print $2; next} {p = 0}' | sort | tr '\n' ' ')
 [[ $published == "127.0.0.1:7070:7070/tcp 127.0.0.1:7071:7071/tcp " ]] ||
   fail "published ports are '$published', not only the api's and the artifact store's on 127.0.0.1"
+# Every secret a container reads is its own copy (secrets/<service>/...), made
+# for the uid it runs as: a file shared between services would be owned by at
+# most one of them.
+shared=$("$dc" -f docker-compose.yml config | grep -o '/compose/secrets/[^/:]*:' || true)
+[[ -z $shared ]] || fail "secrets mounted from compose/secrets/ itself, not a service's copy: $shared"
+for svc in orchestrator api worker; do
+  "$dc" -f docker-compose.yml config | sed -n "/^  $svc:/,/^  [a-z]/p" |
+    grep -q "SLUICE_BUS_KEY_FILE: /run/secrets/bus-keys" || fail "$svc has no SLUICE_BUS_KEY_FILE"
+done
 echo "check-config.sh: docker-compose parses compose/ (services: $services)"
