@@ -11,6 +11,9 @@
 #                               and verifies bus messages (api, orchestrator,
 #                               worker)
 #   id-key                      the orchestrator's id key (64 hex)
+#   kafka-broker-password,      Kafka's SCRAM users: the broker (super user;
+#   kafka-sluice-password       kafka and kafka-topics) and sluice (every
+#                               Sluice service, as kafka-password)
 #   <service>.env               what each Sluice service reads through
 #                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
 #                               for the api and the artifact store, the access
@@ -26,9 +29,9 @@
 #
 # The files above are the originals, root's and mode 0600. What a container
 # reads is a copy under DIR/<service>/ (orchestrator, api, artifacts,
-# notifier, worker: uid 10001; redis: uid 999), owned by the uid the
-# container runs as and mode 0600 — Sluice refuses a secret file that is not
-# its process's own or that its group or others may read. Each service gets
+# notifier, worker: uid 10001; redis: uid 999; kafka: uid 1000), owned by
+# the uid the container runs as and mode 0600 — Sluice refuses a secret file
+# that is not its process's own or that its group or others may read. Each service gets
 # only the files it uses. Run as root so the copies can be given away;
 # otherwise they stay the caller's, with a warning (then only rootless
 # podman with --userns=keep-id, or a one-user machine, can use them).
@@ -119,11 +122,20 @@ fi
 if ((force == 1)) || [[ ! -s $dir/id-key ]]; then
   put id-key "$(rand_hex 32)"
 fi
+if ((force == 1)) || [[ ! -s $dir/kafka-broker-password ]]; then
+  put kafka-broker-password "$(rand_hex 24)"
+fi
+if ((force == 1)) || [[ ! -s $dir/kafka-sluice-password ]]; then
+  put kafka-sluice-password "$(rand_hex 24)"
+fi
 
 give redis 999 redis.acl redis-password
-give orchestrator 10001 orchestrator.env:sluice.env bus-keys id-key
-give api 10001 api.env:sluice.env bus-keys job-credential-keys
-give artifacts 10001 artifacts.env:sluice.env job-credential-keys
-give notifier 10001 notifier.env:sluice.env notifier-webhook-url notifier-webhook-secret
-give worker 10001 worker-service.env:sluice.env bus-keys job-credential-keys
+give kafka 1000 kafka-broker-password kafka-sluice-password
+give orchestrator 10001 orchestrator.env:sluice.env kafka-sluice-password:kafka-password bus-keys id-key
+give api 10001 api.env:sluice.env kafka-sluice-password:kafka-password bus-keys job-credential-keys
+give artifacts 10001 artifacts.env:sluice.env kafka-sluice-password:kafka-password job-credential-keys
+give notifier 10001 notifier.env:sluice.env kafka-sluice-password:kafka-password notifier-webhook-url \
+  notifier-webhook-secret
+give worker 10001 worker-service.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
+  job-credential-keys
 echo "gen-secrets.sh: the secrets are in $dir, the containers' copies in $dir/<service>/" >&2

@@ -3,8 +3,8 @@
 # and with compose/.env.example, parse with docker-compose (Docker's own
 # reading of the files, not podman-compose's); the scale override sets the
 # orchestrator's replicas, only the api and the artifact store publish ports,
-# every secret mount is a service's own copy and the bus key file is set where
-# it is required.
+# every secret mount is a service's own copy, the bus key file is set where
+# it is required and every Sluice service logs in to Kafka with SASL.
 #
 #   check-config.sh DOCKER_COMPOSE ROOT
 set -euo pipefail
@@ -39,5 +39,9 @@ shared=$("$dc" -f docker-compose.yml config | grep -o '/compose/secrets/[^/:]*:'
 for svc in orchestrator api worker; do
   "$dc" -f docker-compose.yml config | sed -n "/^  $svc:/,/^  [a-z]/p" |
     grep -q "SLUICE_BUS_KEY_FILE: /run/secrets/bus-keys" || fail "$svc has no SLUICE_BUS_KEY_FILE"
+done
+for svc in orchestrator api artifacts notifier worker; do
+  "$dc" -f docker-compose.yml config | sed -n "/^  $svc:/,/^  [a-z]/p" |
+    grep -q "SLUICE_KAFKA_SECURITY_PROTOCOL: SASL_PLAINTEXT" || fail "$svc does not log in to Kafka"
 done
 echo "check-config.sh: docker-compose parses compose/ (services: $services)"

@@ -11,7 +11,9 @@
 #   secrets   compose/gen-secrets.sh, when compose/secrets/ is not made yet
 #   up        podman-compose up -d, the api and artifact store published on
 #             free loopback ports (SLUICE_API_PUBLISH, SLUICE_ARTIFACTS_PUBLISH)
-#   healthy   every Sluice container answers /healthz, Redis PONG
+#   healthy   every Sluice container answers /healthz, Redis PONG; the
+#             topics made; Kafka refuses the sluice user a topic outside
+#             its ACLs' prefix
 #   scenario  scenario.py: pipeline, job worker, orchestrator killed and
 #             restarted by its restart policy, approval, Succeeded, S3 put/get
 #   down      podman-compose down -v; nothing of the project is left
@@ -148,6 +150,18 @@ done
 topics_log=$(podman logs "$(container kafka-topics)" 2>&1)
 grep -q "PartitionCount: ${SLUICE_TOPIC_PARTITIONS:-6}" <<<"$topics_log" ||
   sluice_die "kafka-topics did not report ${SLUICE_TOPIC_PARTITIONS:-6} partitions: $topics_log"
+# Kafka: the sluice user logs in with SCRAM, and its ACLs stop at the prefix.
+denied=$(podman exec "$(container kafka)" bash -c '
+  umask 077
+  printf "%s\n" security.protocol=SASL_PLAINTEXT sasl.mechanism=SCRAM-SHA-256 \
+    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"sluice\" password=\"$(head -n 1 /run/secrets/kafka-sluice-password)\";" \
+    >/tmp/sluice.properties
+  /opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9092 \
+    --command-config /tmp/sluice.properties --create --topic outside-the-prefix \
+    --partitions 1 --replication-factor 1' 2>&1) &&
+  sluice_die "the sluice user created a topic outside its prefix: $denied"
+grep -q 'TopicAuthorizationException\|not authorized' <<<"$denied" ||
+  sluice_die "creating a topic outside the prefix failed, but not for want of an ACL: $denied"
 phase_done healthy
 
 phase scenario
