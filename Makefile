@@ -7,7 +7,7 @@
 # Knobs: JOBS (parallel build jobs), FUZZ_SECONDS (per fuzz target).
 
 JOBS ?= 2
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 BUILD ?= build
 CMAKE_FLAGS ?=
 

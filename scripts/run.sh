@@ -9,7 +9,12 @@
 # runs; SLUICE_RUN_DIR puts them elsewhere). Ports follow the design conventions
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
 # SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT, SLUICE_ARTIFACTS_PORT,
-# SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+# SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SOURCE_PORT, SLUICE_SINK_HTTP_PORT and
+# SLUICE_SINK_SMTP_PORT.
+#
+# sluice-source serves the repositories of .sluice/source-repositories.json
+# (made once): "demo", a local git repository .sluice/demo-repo created here
+# with one commit; its git mirrors live in .sluice/source-cache.
 #
 # The notifier delivers to local sinks (scripts/sinks.py): Slack-style
 # messages and webhooks into .sluice/sinks/webhooks.jsonl, mails into
@@ -134,6 +139,8 @@ export SLUICE_ORCHESTRATOR_ID_KEY_FILE="$state/id-key"
 export SLUICE_ARTIFACTS_PORT="$artifacts_port"
 export SLUICE_ARTIFACTS_CREDENTIALS="$SLUICE_API_CREDENTIALS"
 export SLUICE_ARTIFACTS_DIR="${SLUICE_ARTIFACTS_DIR:-$state/artifacts}"
+# the demo pipeline's artifact store (examples/demo-pipeline.json) exists from the start
+export SLUICE_ARTIFACTS_BUCKETS="${SLUICE_ARTIFACTS_BUCKETS:-sluice-artifacts,sluice-demo-artifacts}"
 
 # Starts build/services/<name>/sluice-<name> if it was built.
 start_service() {
@@ -159,11 +166,33 @@ export SLUICE_DEMO_WEBHOOK_KEY
 sed "s/@SMTP_PORT@/$sink_smtp_port/" "$root/examples/notifier-rules.json" >"$state/notifier-rules.json"
 export SLUICE_NOTIFIER_RULES_FILE="$state/notifier-rules.json"
 
+# sluice-source: a demo repository (one commit, made once) and the file naming it.
+if [ -x "$build/services/source/sluice-source" ]; then
+  source_state=$(cd -- "$state" && pwd -P) # the repository URL and the cache are absolute
+  if [[ ! -d $state/demo-repo/.git ]]; then
+    git init -q -b main "$state/demo-repo" &&
+      printf '# sluice demo\n' >"$state/demo-repo/README.md" &&
+      git -C "$state/demo-repo" add README.md &&
+      git -C "$state/demo-repo" -c user.name=Sluice -c user.email=demo@sluice.invalid \
+        commit -q -m "Demo repository" ||
+      sluice_die "cannot create the demo repository $state/demo-repo"
+  fi
+  if [[ ! -s $state/source-repositories.json ]]; then
+    printf '{"repositories": [{"name": "demo", "url": "%s"}]}\n' "$source_state/demo-repo" \
+      >"$state/source-repositories.json"
+  fi
+  export SLUICE_SOURCE_PORT="${SLUICE_SOURCE_PORT:-7073}"
+  export SLUICE_SOURCE_REPOSITORIES_FILE="$state/source-repositories.json"
+  export SLUICE_SOURCE_CACHE_DIR="$source_state/source-cache"
+  export SLUICE_ARTIFACTS_ENDPOINT="http://127.0.0.1:$artifacts_port"
+fi
+
 echo "Sluice is running:"
 printf '  %-13s 127.0.0.1:%s\n' kafka "$kafka_port" redis "$redis_port"
 start_service orchestrator "$orchestrator_port"
 start_service api "$api_port"
 start_service artifacts "$artifacts_port"
+start_service source "${SLUICE_SOURCE_PORT:-7073}"
 if [ -x "$build/services/notifier/sluice-notifier" ] && /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   setsid /usr/bin/python3 "$SLUICE_SCRIPTS_DIR/sinks.py" "$state/sinks" "$sink_http_port" \
     "$sink_smtp_port" >>"$state/logs/sinks.log" 2>&1 &

@@ -38,8 +38,8 @@ static const model_config_key keys_connection[] = {
     {"BranchName", true, false, false},     {"OutputArtifactFormat", false, false, false},
     {"DetectChanges", false, false, false},
 };
-static const char *const out_connection[] = {"AuthorDate",    "BranchName",    "CommitId",
-                                             "CommitMessage", "ConnectionArn", "FullRepositoryId"};
+static const char *const out_connection[] = {
+    "AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn", "FullRepositoryName"};
 
 static const model_config_key keys_s3_source[] = {
     {"S3Bucket", true, false, false},

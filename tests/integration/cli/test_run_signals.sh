@@ -43,13 +43,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r kport cport rport aport oport sport nport hport mport wport <<<"$(sluice_free_ports 10)"
+read -r kport cport rport aport oport sport nport hport mport wport srcport <<<"$(sluice_free_ports 11)"
 # Only run.sh and what it starts get SLUICE_RUN_DIR (this script's own commands do not).
 t0=$(sluice_now_ms)
 SLUICE_RUN_DIR=$dir SLUICE_KAFKA_PORT=$kport SLUICE_KAFKA_CONTROLLER_PORT=$cport \
   SLUICE_REDIS_PORT=$rport SLUICE_API_PORT=$aport SLUICE_ORCHESTRATOR_PORT=$oport \
   SLUICE_ARTIFACTS_PORT=$sport SLUICE_NOTIFIER_PORT=$nport SLUICE_SINK_HTTP_PORT=$hport \
-  SLUICE_SINK_SMTP_PORT=$mport SLUICE_WORKER_PORT=$wport \
+  SLUICE_SINK_SMTP_PORT=$mport SLUICE_WORKER_PORT=$wport SLUICE_SOURCE_PORT=$srcport \
   setsid "$src/scripts/run.sh" "$build" >"$dir/out.log" 2>&1 &
 leader=$!
 for _ in $(seq 1 1800); do

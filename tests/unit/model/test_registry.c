@@ -41,6 +41,14 @@ static void test_builtins(void)
     CHECK(model_provider_has_output(commands, &action, "IMAGE_TAG"));
     CHECK(!model_provider_has_output(commands, &action, "OTHER"));
 
+    /* a connection's variable is FullRepositoryName (AWS's name), its configuration key
+       FullRepositoryId */
+    const model_provider *connection =
+        model_registry_find(NULL, "Source", "AWS", "CodeStarSourceConnection", "1");
+    REQUIRE(connection != NULL);
+    CHECK(model_provider_has_output(connection, NULL, "FullRepositoryName"));
+    CHECK(!model_provider_has_output(connection, NULL, "FullRepositoryId"));
+
     const model_provider *manual = model_registry_find(NULL, "Approval", "AWS", "Manual", "1");
     REQUIRE(manual != NULL);
     CHECK_INT_EQ(manual->runner, MODEL_RUNNER_APPROVAL);

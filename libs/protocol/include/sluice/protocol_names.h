@@ -36,6 +36,7 @@
 #define PROTOCOL_SOURCE_ORCHESTRATOR "sluice.orchestrator"
 #define PROTOCOL_SOURCE_WORKER       "sluice.worker"
 #define PROTOCOL_SOURCE_ARTIFACTS    "sluice.artifacts"
+#define PROTOCOL_SOURCE_SOURCE       "sluice.source"
 
 /* The "type" of a request's detail (sluice.requests). */
 #define PROTOCOL_REQUEST_START              "StartPipelineExecution"

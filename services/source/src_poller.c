@@ -1,0 +1,318 @@
+/*
+ * src_poller.c — polling's shell (see src_poller.h).
+ */
+#include "src_poller.h"
+
+#include "src_bus.h"
+
+#include "sluice/error.h"
+#include "sluice/id.h"
+#include "sluice/log.h"
+#include "sluice/protocol_names.h"
+#include "sluice/state_def.h"
+#include "sluice/state_key.h"
+#include "sluice/time.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <string.h>
+
+int src_poller_metrics(src_poller *p, http_metrics *registry)
+{
+    static const char *const result[] = {"result"};
+    p->checks =
+        http_metrics_counter(registry, "sluice_source_checks_total",
+                             "branch heads asked for (git ls-remote), by result", result, 1);
+    p->changes = http_metrics_counter(registry, "sluice_source_changes_total",
+                                      "branch heads found moved", NULL, 0);
+    p->starts = http_metrics_counter(registry, "sluice_source_starts_total",
+                                     "StartPipelineExecution requests sent for changes", NULL, 0);
+    p->watches = http_metrics_gauge(registry, "sluice_source_watches",
+                                    "distinct remote branches polled", NULL, 0);
+    return p->checks != NULL && p->changes != NULL && p->starts != NULL && p->watches != NULL
+               ? 0
+               : SLUICE_ENOMEM;
+}
+
+void src_poller_clear(src_poller *p)
+{
+    src_poll_set_clear(&p->set);
+    pthread_mutex_destroy(&p->lock);
+}
+
+int src_poller_init(src_poller *p)
+{
+    p->npokes = 0;
+    p->pokes_overflowed = false;
+    return pthread_mutex_init(&p->lock, NULL) == 0 ? 0 : SLUICE_ENOMEM;
+}
+
+bool src_poller_poke(src_poller *p, const char *url, const char *branch)
+{
+    bool queued = true;
+    pthread_mutex_lock(&p->lock);
+    bool waiting = false;
+    for (size_t i = 0; i < p->npokes && !waiting; i++) {
+        waiting = strcmp(p->pokes[i].url, url) == 0 && strcmp(p->pokes[i].branch, branch) == 0;
+    }
+    if (!waiting && p->npokes < SRC_POLLER_POKES_MAX) {
+        snprintf(p->pokes[p->npokes].url, sizeof p->pokes[p->npokes].url, "%s", url);
+        snprintf(p->pokes[p->npokes].branch, sizeof p->pokes[p->npokes].branch, "%s", branch);
+        p->npokes++;
+    } else if (!waiting) {
+        p->pokes_overflowed = true;
+        queued = false;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return queued;
+}
+
+/* Moves the waiting pokes onto their watches. */
+static void src_poller_take_pokes(src_poller *p)
+{
+    static src_poller_poke_entry taken[SRC_POLLER_POKES_MAX];
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->npokes;
+    bool overflowed = p->pokes_overflowed;
+    memcpy(taken, p->pokes, n * sizeof taken[0]);
+    p->npokes = 0;
+    p->pokes_overflowed = false;
+    pthread_mutex_unlock(&p->lock);
+    for (size_t i = 0; i < p->set.count && overflowed; i++) {
+        p->set.watches[i].due_ms = 0;
+        p->set.watches[i].webhook = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long at = src_poll_find(&p->set, taken[i].url, taken[i].branch);
+        if (at >= 0) {
+            p->set.watches[at].due_ms = 0;
+            p->set.watches[at].webhook = true;
+        } else {
+            p->refresh_due_ms = 0; /* a branch not watched yet: a new pipeline, maybe */
+        }
+    }
+}
+
+static uint32_t src_poller_random(void)
+{
+    uint32_t r = 0;
+    (void)sluice_random_bytes(&r, sizeof r);
+    return r;
+}
+
+/* Rebuilds the watch set from every stored definition. */
+static int src_poller_refresh(src_poller *p, int64_t now)
+{
+    json_t *names = NULL;
+    char err[512] = "";
+    int rc = state_def_names(p->redis, &names, err, sizeof err);
+    if (rc != 0) {
+        SLUICE_WARN("polling: %s", err);
+        return rc;
+    }
+    src_poll_set next = {0};
+    size_t i;
+    json_t *name;
+    json_array_foreach(names, i, name)
+    {
+        json_t *doc = NULL;
+        rc = state_def_load(p->redis, json_string_value(name), 0, &doc, err, sizeof err);
+        if (rc == SLUICE_ENOTFOUND) {
+            continue;
+        }
+        if (rc != 0) {
+            SLUICE_WARN("polling: %s", err);
+            json_decref(names);
+            src_poll_set_clear(&next);
+            return rc;
+        }
+        rc = src_poll_collect(&next, p->repos, doc, p->region, p->account);
+        json_decref(doc);
+        if (rc != 0) {
+            SLUICE_WARN("polling: more watches than %d, or out of memory; the rest wait",
+                        SRC_POLL_WATCHES_MAX);
+            break;
+        }
+    }
+    json_decref(names);
+    src_poll_carry(&next, &p->set);
+    for (size_t w = 0; w < next.count; w++) {
+        if (next.watches[w].due_ms == 0) {
+            /* a new watch: checked soon, spread over the first interval */
+            next.watches[w].due_ms = now + (int64_t)(src_poller_random() % 1000);
+        }
+    }
+    src_poll_set_clear(&p->set);
+    p->set = next;
+    http_metrics_set(p->watches, NULL, (double)p->set.count);
+    return 0;
+}
+
+/* HGET / HSET of the head field; value "" when none. */
+static int src_poller_head(src_poller *p, const char *field, char *value, size_t valuelen,
+                           bool write)
+{
+    const char *argv[] = {write ? "HSET" : "HGET", SRC_POLLER_HEADS_KEY, field, value};
+    redisReply *reply = NULL;
+    int rc = state_redis_commandv(p->redis, STATE_REDIS_RETRY, write ? 4 : 3, argv, NULL, &reply);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!write) {
+        value[0] = '\0';
+        if (reply->type == REDIS_REPLY_STRING && reply->len < valuelen) {
+            memcpy(value, reply->str, reply->len);
+            value[reply->len] = '\0';
+        }
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
+/* The started marker of user: GET into value (""), or SET to commit. */
+static int src_poller_marker(src_poller *p, const src_poll_user *u, char *value, size_t valuelen,
+                             bool write)
+{
+    char suffix[SRC_POLL_ACTION_MAX + 32];
+    char key[STATE_KEY_MAX + 1];
+    snprintf(suffix, sizeof suffix, "source:started:%s", u->action);
+    if (state_key_build(key, sizeof key, u->pipeline, suffix) != 0) {
+        return SLUICE_EINVAL;
+    }
+    const char *argv[] = {write ? "SET" : "GET", key, value};
+    redisReply *reply = NULL;
+    int rc = state_redis_commandv(p->redis, STATE_REDIS_RETRY, write ? 3 : 2, argv, NULL, &reply);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!write) {
+        value[0] = '\0';
+        if (reply->type == REDIS_REPLY_STRING && reply->len < valuelen) {
+            memcpy(value, reply->str, reply->len);
+            value[reply->len] = '\0';
+        }
+    }
+    freeReplyObject(reply);
+    return 0;
+}
+
+/* Sends the start of every user not yet started for commit; 0 when all are stored. */
+static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const char *commit)
+{
+    const char *trigger = w->webhook ? "Webhook" : "PollForSourceChanges";
+    int failed = 0;
+    for (size_t i = 0; i < w->nusers; i++) {
+        const src_poll_user *u = &w->users[i];
+        char marker[SRC_COMMIT_ID_MAX + 1];
+        if (src_poller_marker(p, u, marker, sizeof marker, false) != 0) {
+            failed++;
+            continue;
+        }
+        if (strcmp(marker, commit) == 0) {
+            continue; /* started before: a restart or another replica */
+        }
+        json_t *detail = src_poll_start_request(u, commit, trigger);
+        char token[SRC_POLL_TOKEN_LEN + 1];
+        src_poll_token(u->pipeline, u->action, commit, token);
+        char id[37];
+        src_bus_derived_id("sluice-source start\n", token, id);
+        char err[512] = "";
+        int rc = detail != NULL
+                     ? src_bus_send(p->producer, bus_topics_get(p->topics, BUS_TOPICS_REQUESTS),
+                                    PROTOCOL_DETAIL_REQUEST, id, p->account, p->region, u->pipeline,
+                                    detail, p->send_timeout_ms, err, sizeof err)
+                     : SLUICE_ENOMEM;
+        json_decref(detail);
+        if (rc != 0) {
+            SLUICE_WARN("polling: starting %s for %s: %s", u->pipeline, commit, err);
+            failed++;
+            continue;
+        }
+        char value[SRC_COMMIT_ID_MAX + 1];
+        snprintf(value, sizeof value, "%s", commit);
+        if (src_poller_marker(p, u, value, sizeof value, true) != 0) {
+            failed++;
+            continue;
+        }
+        http_metrics_inc(p->starts, NULL, 1);
+        SLUICE_INFO("polling: %s (action %s) started for %s at %s (%s)", u->pipeline, u->action,
+                    w->branch, commit, trigger);
+    }
+    return failed == 0 ? 0 : SLUICE_EAGAIN;
+}
+
+static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
+{
+    src_git_remote remote = {w->url, w->kind, w->credentials};
+    char commit[SRC_COMMIT_ID_MAX + 1];
+    src_failure fail;
+    int rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
+    bool webhook = w->webhook;
+    w->webhook = false;
+    if (rc == SLUICE_ENOTFOUND) {
+        const char *labels[] = {"missing"};
+        http_metrics_inc(p->checks, labels, 1);
+        w->failures = 0;
+        w->due_ms = src_poll_next_due(now, p->interval_ms, 0, src_poller_random());
+        return;
+    }
+    if (rc != 0) {
+        const char *labels[] = {"failed"};
+        http_metrics_inc(p->checks, labels, 1);
+        w->failures++;
+        w->due_ms = src_poll_next_due(now, p->interval_ms, w->failures, src_poller_random());
+        SLUICE_WARN("polling %s %s (%u failures in a row): %s", w->url, w->branch, w->failures,
+                    fail.message);
+        return;
+    }
+    const char *labels[] = {"ok"};
+    http_metrics_inc(p->checks, labels, 1);
+    w->failures = 0;
+    w->due_ms = src_poll_next_due(now, p->interval_ms, 0, src_poller_random());
+    char field[SRC_URL_MAX + SRC_BRANCH_MAX + 2];
+    snprintf(field, sizeof field, "%s\x1f%s", w->url, w->branch);
+    char seen[SRC_COMMIT_ID_MAX + 1];
+    if (src_poller_head(p, field, seen, sizeof seen, false) != 0) {
+        w->due_ms = now; /* Redis away: check again once it answers */
+        return;
+    }
+    if (strcmp(seen, commit) == 0) {
+        return;
+    }
+    if (seen[0] != '\0') {
+        http_metrics_inc(p->changes, NULL, 1);
+        w->webhook = webhook;
+        rc = src_poller_start_users(p, w, commit);
+        w->webhook = false;
+        if (rc != 0) {
+            return; /* the head stays unrecorded: the missing starts go at the next check */
+        }
+    }
+    (void)src_poller_head(p, field, commit, sizeof commit, true);
+}
+
+int src_poller_tick(src_poller *p, int64_t budget_ms)
+{
+    src_poller_take_pokes(p);
+    int64_t now = sluice_time_monotonic_ms();
+    if (now >= p->refresh_due_ms) {
+        int rc = src_poller_refresh(p, now);
+        p->refresh_due_ms = now + (rc == 0 ? p->interval_ms : 1000);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    int checked = 0;
+    int64_t until = now + budget_ms;
+    for (size_t i = 0; i < p->set.count; i++) {
+        now = sluice_time_monotonic_ms();
+        if (now >= until) {
+            break;
+        }
+        if (p->set.watches[i].due_ms <= now) {
+            src_poller_check(p, &p->set.watches[i], now);
+            checked++;
+        }
+    }
+    return checked;
+}
