@@ -14,6 +14,7 @@ PACKAGES=(
   openjdk-17-jre-headless openjdk-17-jdk-headless maven
   clang-14 libclang-rt-14-dev clang-format-14
   awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv python3-aiosmtpd
+  podman podman-compose debootstrap runc netavark aardvark-dns iptables docker-compose
 )
 
 # The aws CLI and boto3 the api's compatibility tests and `make run` use: Debian's
@@ -42,6 +43,8 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_aws_venv
+  # Rootful podman (the compose test) on a machine without systemd or Docker.
+  "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"
   exit 0
 fi
 
@@ -73,3 +76,4 @@ if dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installe
   fi
 fi
 install_aws_venv
+"$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Generates the secrets of the compose stack into compose/secrets/ (or DIR):
+#
+#   redis-password, redis.acl   Redis: the services' password and the ACL
+#                               file (user default: that password, every
+#                               command but @dangerous; user admin: all)
+#   redis-admin-password        the Redis admin user's password
+#   job-credential-keys         the key of job credentials (api, artifacts,
+#                               worker)
+#   bus-keys                    the bus key file ("<key-id> <64 hex>"): signs
+#                               and verifies bus messages (api, orchestrator,
+#                               worker)
+#   id-key                      the orchestrator's id key (64 hex)
+#   kafka-broker-password,      Kafka's SCRAM users: the broker (super user;
+#   kafka-sluice-password       kafka and kafka-topics) and sluice (every
+#                               Sluice service, as kafka-password)
+#   <service>.env               what each Sluice service reads through
+#                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
+#                               for the api and the artifact store, the access
+#                               keys (SLUICE_API_CREDENTIALS / _ARTIFACTS_)
+#   notifier-webhook-url,       the webhook target of compose/config/
+#   notifier-webhook-secret     notifier-rules.json (its rule is disabled
+#                               until you point the URL somewhere)
+#   admin.env, worker.env       AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of
+#                               the two identities: admin (role admin) and
+#                               worker (role worker, for job workers)
+#
+#   gen-secrets.sh [--force] [DIR]
+#
+# The files above are the originals, root's and mode 0600. What a container
+# reads is a copy under DIR/<service>/ (orchestrator, api, artifacts,
+# notifier, worker: uid 10001; redis: uid 999; kafka: uid 1000), owned by
+# the uid the container runs as and mode 0600 — Sluice refuses a secret file
+# that is not its process's own or that its group or others may read. Each service gets
+# only the files it uses. Run as root so the copies can be given away;
+# otherwise they stay the caller's, with a warning (then only rootless
+# podman with --userns=keep-id, or a one-user machine, can use them).
+#
+# Existing files are kept unless --force is given (then all are made anew:
+# restart the stack); the per-service copies are made again on every run.
+set -euo pipefail
+
+force=0
+if [[ ${1:-} == --force ]]; then
+  force=1
+  shift
+fi
+dir=${1:-$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/secrets}
+mkdir -p -- "$dir"
+chmod 0755 -- "$dir"
+
+rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+# An access key id as AWS shapes them: AKIA and 16 of A-Z2-7.
+rand_akid() {
+  printf 'AKIA%s' "$(head -c 64 /dev/urandom | base32 | tr -dc 'A-Z2-7' | head -c 16)"
+}
+sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# put FILE CONTENT: writes DIR/FILE atomically, mode 0600.
+put() {
+  local file=$dir/$1
+  (umask 077 && printf '%s\n' "$2" >"$file.tmp")
+  mv -f -- "$file.tmp" "$file"
+}
+
+# give SERVICE UID FILE[:NAME]...: copies DIR/FILE to DIR/SERVICE/NAME (NAME
+# defaults to FILE), owned by UID, mode 0600.
+warned=0
+give() {
+  local service=$1 uid=$2 spec src name
+  shift 2
+  (umask 022 && mkdir -p -- "$dir/$service")
+  for spec in "$@"; do
+    src=${spec%%:*}
+    name=${spec#*:}
+    (umask 077 && cp -- "$dir/$src" "$dir/$service/$name.tmp")
+    chmod 0600 -- "$dir/$service/$name.tmp"
+    if [[ $(id -u) -eq 0 ]]; then
+      chown "$uid:$uid" -- "$dir/$service/$name.tmp"
+    elif ((warned == 0)); then
+      echo "gen-secrets.sh: warning: not root, the copies in $dir/<service>/ cannot be given to their container's uid" >&2
+      warned=1
+    fi
+    mv -f -- "$dir/$service/$name.tmp" "$dir/$service/$name"
+  done
+}
+
+redis_password=$(rand_hex 24)
+redis_admin_password=$(rand_hex 24)
+admin_key=$(rand_akid)
+admin_secret=$(rand_hex 20)
+worker_key=$(rand_akid)
+worker_secret=$(rand_hex 20)
+credentials="$admin_key:$admin_secret:admin:admin,$worker_key:$worker_secret:worker:worker"
+
+if ((force == 1)) || [[ ! -s $dir/redis.acl || ! -s $dir/api.env || ! -s $dir/admin.env ]]; then
+  put redis-password "$redis_password"
+  put redis-admin-password "$redis_admin_password"
+  put redis.acl "user default on #$(sha256 "$redis_password") ~* &* +@all -@dangerous
+user admin on #$(sha256 "$redis_admin_password") ~* &* +@all"
+  put job-credential-keys "compose $(rand_hex 32)"
+  put orchestrator.env "SLUICE_REDIS_PASSWORD=$redis_password"
+  put notifier.env "SLUICE_REDIS_PASSWORD=$redis_password"
+  put worker-service.env "SLUICE_REDIS_PASSWORD=$redis_password"
+  put api.env "SLUICE_REDIS_PASSWORD=$redis_password
+SLUICE_API_CREDENTIALS=$credentials"
+  put artifacts.env "SLUICE_ARTIFACTS_CREDENTIALS=$credentials"
+  put notifier-webhook-url "http://127.0.0.1:9/sluice-notifications"
+  put notifier-webhook-secret "$(rand_hex 32)"
+  put admin.env "AWS_ACCESS_KEY_ID=$admin_key
+AWS_SECRET_ACCESS_KEY=$admin_secret"
+  put worker.env "AWS_ACCESS_KEY_ID=$worker_key
+AWS_SECRET_ACCESS_KEY=$worker_secret"
+fi
+# Added after the files above: made when missing, so an older DIR gains them.
+if ((force == 1)) || [[ ! -s $dir/worker-service.env ]]; then
+  put worker-service.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")"
+fi
+if ((force == 1)) || [[ ! -s $dir/bus-keys ]]; then
+  put bus-keys "compose $(rand_hex 32)"
+fi
+if ((force == 1)) || [[ ! -s $dir/id-key ]]; then
+  put id-key "$(rand_hex 32)"
+fi
+if ((force == 1)) || [[ ! -s $dir/kafka-broker-password ]]; then
+  put kafka-broker-password "$(rand_hex 24)"
+fi
+if ((force == 1)) || [[ ! -s $dir/kafka-sluice-password ]]; then
+  put kafka-sluice-password "$(rand_hex 24)"
+fi
+
+give redis 999 redis.acl redis-password
+give kafka 1000 kafka-broker-password kafka-sluice-password
+give orchestrator 10001 orchestrator.env:sluice.env kafka-sluice-password:kafka-password bus-keys id-key
+give api 10001 api.env:sluice.env kafka-sluice-password:kafka-password bus-keys job-credential-keys
+give artifacts 10001 artifacts.env:sluice.env kafka-sluice-password:kafka-password job-credential-keys
+give notifier 10001 notifier.env:sluice.env kafka-sluice-password:kafka-password notifier-webhook-url \
+  notifier-webhook-secret
+give worker 10001 worker-service.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
+  job-credential-keys
+echo "gen-secrets.sh: the secrets are in $dir, the containers' copies in $dir/<service>/" >&2
