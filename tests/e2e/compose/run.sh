@@ -74,6 +74,8 @@ dump_logs() {
 
 down() {
   compose down -v >"$log_dir/down.log" 2>&1 || true
+  # podman-compose leaves the project's network; a stale one can confuse the next run's DNS
+  podman network rm -f "${project}_default" >/dev/null 2>&1 || true
 }
 
 finished=0
@@ -180,6 +182,7 @@ left=$(podman ps -a -q --filter "label=io.podman.compose.project=$project")
 if podman volume ls -q | grep -q "^${project}_"; then
   sluice_die "volumes left after down -v: $(podman volume ls -q | grep "^${project}_" | tr '\n' ' ')"
 fi
+podman network rm -f "${project}_default" >/dev/null 2>&1 || true
 phase_done down
 
 finished=1
