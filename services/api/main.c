@@ -259,10 +259,16 @@ static void api_main_stop(api_service *s)
     memset(&s->cfg, 0, sizeof s->cfg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     static api_service service;
     char err[2048] = "";
+    size_t nvars = 0;
+    const sluice_config_var *vars = api_config_vars(&nvars);
+    int command_line = sluice_config_command_line(argc, argv, "sluice-api", vars, nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("api");
     if (api_config_load_env(&service.cfg, err, sizeof err) != 0) {
         fprintf(stderr, "sluice-api: configuration: %s\n", err);

@@ -58,7 +58,7 @@ static int create_buckets(art_store *store, const char *list)
     return SLUICE_OK;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status = 1;
     char err[1024];
@@ -74,6 +74,11 @@ int main(void)
     bus_security security;
     bus_security_init(&security);
 
+    int command_line = sluice_config_command_line(argc, argv, "sluice-artifacts", art_config_vars,
+                                                  art_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("artifacts");
     if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

@@ -50,7 +50,7 @@ static void reload_rules(ntf_service *service, const char *path)
     SLUICE_INFO("rules reloaded from %s", path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status = 1;
     char err[4096];
@@ -67,6 +67,11 @@ int main(void)
     static state_auth redis_auth;
     bus_security_init(&security);
 
+    int command_line = sluice_config_command_line(argc, argv, "sluice-notifier", ntf_config_vars,
+                                                  ntf_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("notifier");
     if (ntf_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

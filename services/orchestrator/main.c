@@ -71,7 +71,7 @@ static int load_keys(const orch_config *cfg, bus_sign_keys **bus_keys, unsigned 
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status = 1;
     char err[1024];
@@ -96,6 +96,11 @@ int main(void)
     bus_security_init(&security);
     memset(&redis_auth, 0, sizeof redis_auth);
 
+    int command_line = sluice_config_command_line(argc, argv, "sluice-orchestrator",
+                                                  orch_config_vars, orch_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("orchestrator");
     if (orch_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

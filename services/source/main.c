@@ -62,7 +62,7 @@ static int load_bus_keys(const src_config *cfg, bus_sign_keys **bus_keys)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status = 1;
     char err[2048];
@@ -88,6 +88,11 @@ int main(void)
     bus_security_init(&security);
     memset(&redis_auth, 0, sizeof redis_auth);
 
+    int command_line =
+        sluice_config_command_line(argc, argv, "sluice-source", src_config_vars, src_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("source");
     if (src_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

@@ -91,7 +91,7 @@ static int load_secrets(const wk_config *cfg, json_t **out)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int status = 1;
     char err[1024];
@@ -112,6 +112,11 @@ int main(void)
     static state_auth redis_auth;
     bus_security_init(&security);
 
+    int command_line =
+        sluice_config_command_line(argc, argv, "sluice-worker", wk_config_vars, wk_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     sluice_log_set_service("worker");
     if (wk_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

@@ -235,6 +235,16 @@ int sluice_config_load_env(const sluice_config_var *vars, size_t nvars, void *de
     return rc;
 }
 
+/* Appends text with every '|' escaped, for a cell of a Markdown table. */
+static int config_append_cell(sluice_buf *out, const char *text)
+{
+    int rc = SLUICE_OK;
+    for (const char *p = text; *p != '\0' && rc == SLUICE_OK; p++) {
+        rc = *p == '|' ? sluice_buf_append_str(out, "\\|") : sluice_buf_append(out, p, 1);
+    }
+    return rc;
+}
+
 int sluice_config_describe(const sluice_config_var *vars, size_t nvars, sluice_buf *out)
 {
     static const char *const type_names[] = {"string", "integer", "boolean"};
@@ -250,9 +260,45 @@ int sluice_config_describe(const sluice_config_var *vars, size_t nvars, sluice_b
         } else {
             snprintf(bounds, sizeof bounds, "-");
         }
-        rc = sluice_buf_appendf(out, "| `%s` | %s | %s | %s | %s |\n", var->name,
-                                type_names[var->type], bounds,
-                                var->default_value ? var->default_value : "(required)", var->help);
+        rc = sluice_buf_appendf(out, "| `%s` | %s | %s | ", var->name, type_names[var->type],
+                                bounds);
+        if (rc == SLUICE_OK) {
+            rc = config_append_cell(out,
+                                    var->default_value != NULL ? var->default_value : "(required)");
+        }
+        if (rc == SLUICE_OK) {
+            rc = sluice_buf_append_str(out, " | ");
+        }
+        if (rc == SLUICE_OK) {
+            rc = config_append_cell(out, var->help);
+        }
+        if (rc == SLUICE_OK) {
+            rc = sluice_buf_append_str(out, " |\n");
+        }
     }
     return rc;
+}
+
+int sluice_config_command_line(int argc, char **argv, const char *service,
+                               const sluice_config_var *vars, size_t nvars)
+{
+    if (argc <= 1) {
+        return -1;
+    }
+    if (argc == 2 && strcmp(argv[1], "--config-reference") == 0) {
+        sluice_buf out;
+        sluice_buf_init(&out, (size_t)1 << 20);
+        int rc = sluice_config_describe(vars, nvars, &out);
+        if (rc == SLUICE_OK) {
+            fputs(sluice_buf_cstr(&out), stdout);
+        }
+        sluice_buf_free(&out);
+        return rc == SLUICE_OK && fflush(stdout) == 0 ? 0 : 1;
+    }
+    fprintf(stderr,
+            "usage: %s [--config-reference]\n"
+            "  configured through SLUICE_* environment variables (and SLUICE_CONFIG_FILE);\n"
+            "  --config-reference prints them as a Markdown table\n",
+            service);
+    return 2;
 }

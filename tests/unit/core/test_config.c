@@ -181,6 +181,40 @@ static void test_describe(void)
     sluice_buf_free(&out);
 }
 
+/* A '|' in a default or help would split the cell: it is escaped. */
+static void test_describe_escapes_bars(void)
+{
+    static const sluice_config_var bar_vars[] = {
+        SLUICE_CONFIG_STR("SLUICE_T_LEVEL", demo_config, brokers, 1, "a|b", "one of x | y"),
+        SLUICE_CONFIG_STR("SLUICE_T_NEEDED", demo_config, brokers, 1, NULL, "no default"),
+    };
+    sluice_buf out;
+    sluice_buf_init(&out, 4096);
+    CHECK_INT_EQ(sluice_config_describe(bar_vars, 2, &out), SLUICE_OK);
+    CHECK_STR_CONTAINS(sluice_buf_cstr(&out),
+                       "| `SLUICE_T_LEVEL` | string | length 1..63 | a\\|b | one of x \\| y |\n");
+    CHECK_STR_CONTAINS(sluice_buf_cstr(&out),
+                       "| `SLUICE_T_NEEDED` | string | length 1..63 | (required) | no default |\n");
+    sluice_buf_free(&out);
+}
+
+/* No argument: start; --config-reference: print, status 0; anything else: usage, status 2. */
+static void test_command_line(void)
+{
+    char name[] = "sluice-test";
+    char reference[] = "--config-reference";
+    char bogus[] = "--verbose";
+    char *none[] = {name, NULL};
+    char *print[] = {name, reference, NULL};
+    char *wrong[] = {name, bogus, NULL};
+    char *extra[] = {name, reference, bogus, NULL};
+    CHECK_INT_EQ(sluice_config_command_line(1, none, name, demo_vars, NVARS), -1);
+    CHECK_INT_EQ(sluice_config_command_line(0, none, name, demo_vars, NVARS), -1);
+    CHECK_INT_EQ(sluice_config_command_line(2, print, name, demo_vars, NVARS), 0);
+    CHECK_INT_EQ(sluice_config_command_line(2, wrong, name, demo_vars, NVARS), 2);
+    CHECK_INT_EQ(sluice_config_command_line(3, extra, name, demo_vars, NVARS), 2);
+}
+
 int main(void)
 {
     RUN_TEST(test_defaults);
@@ -191,5 +225,7 @@ int main(void)
     RUN_TEST(test_required);
     RUN_TEST(test_env_and_file);
     RUN_TEST(test_describe);
+    RUN_TEST(test_describe_escapes_bars);
+    RUN_TEST(test_command_line);
     return sluice_test_report();
 }

@@ -76,7 +76,22 @@ int sluice_config_load(const sluice_config_var *vars, size_t nvars, void *dest,
 int sluice_config_load_env(const sluice_config_var *vars, size_t nvars, void *dest, char *err,
                            size_t errlen);
 
-/* Appends a Markdown table describing vars to out (for docs). 0 or SLUICE_ETOOBIG/ENOMEM. */
+/*
+ * Appends a Markdown table describing vars to out (for docs): one row per
+ * variable with its type, bounds, default ("(required)" when none) and help,
+ * '|' in a default or help escaped so the table stays intact.
+ * 0 or SLUICE_ETOOBIG/ENOMEM.
+ */
 int sluice_config_describe(const sluice_config_var *vars, size_t nvars, sluice_buf *out);
+
+/*
+ * The command line every service accepts: none, or `--config-reference`,
+ * which prints sluice_config_describe's table of vars on stdout (what
+ * docs/operations.md is generated from). Returns -1 when the service should
+ * go on starting (no arguments), else the exit status: 0 after printing the
+ * table, 2 after a usage message on stderr naming `service` for anything else.
+ */
+int sluice_config_command_line(int argc, char **argv, const char *service,
+                               const sluice_config_var *vars, size_t nvars);
 
 #endif
