@@ -8,8 +8,8 @@
 #       log in D/redis.log, data in D) and waits until it answers PING.
 #       --password protects the default user; --acl-user U with the one-line
 #       password of F (mode 0600) writes D/users.acl (0600) with U allowed
-#       every command and key and the default user disabled, so nothing is
-#       served without AUTH U <password>.
+#       every command and key and the default user locked by a password
+#       nobody keeps, so nothing is served without AUTH U <password>.
 #       With --appendonly no (the default, for tests) nothing is persisted;
 #       with yes, writes go to an append-only file and snapshots are kept.
 #   redis.sh stop --dir D [--timeout SECS]
@@ -126,10 +126,17 @@ cmd_start() {
   fi
   if [[ -n $acl_user ]]; then
     requirepass="aclfile $(redis_quote "$dir/users.acl")"
+    # The default user stays "on", locked by the hash of a random password nobody keeps:
+    # Redis 7.0 replays the MULTI/EXEC blocks of the append-only file as the default user
+    # and re-checks its ACL at EXEC, so a default user that is "off" makes every
+    # transaction fail while the file loads and their writes are silently lost on restart
+    # (redis/redis#14541). Connections must still AUTH as the named user.
+    local lock
+    lock=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n' | sha256sum | cut -d' ' -f1)
     (
       umask 077
-      printf 'user default off\nuser %s on >%s ~* &* +@all\n' "$acl_user" "$acl_password" \
-        >"$dir/users.acl"
+      printf 'user default on #%s ~* &* +@all\nuser %s on >%s ~* &* +@all\n' "$lock" \
+        "$acl_user" "$acl_password" >"$dir/users.acl"
     )
   elif [[ -n $password ]]; then
     requirepass="requirepass $(redis_quote "$password")"

@@ -166,22 +166,26 @@ export SLUICE_DEMO_WEBHOOK_KEY
 sed "s/@SMTP_PORT@/$sink_smtp_port/" "$root/examples/notifier-rules.json" >"$state/notifier-rules.json"
 export SLUICE_NOTIFIER_RULES_FILE="$state/notifier-rules.json"
 
-# sluice-source: a demo repository (one commit, made once) and the file naming it.
+# sluice-source: the demo repository (examples/demo-repo, committed once; a repository made by
+# an older `make run` gets the program in a second commit) and the file naming it.
 if [ -x "$build/services/source/sluice-source" ]; then
   source_state=$(cd -- "$state" && pwd -P) # the repository URL and the cache are absolute
+  demo_git() { git -C "$state/demo-repo" -c user.name=Sluice -c user.email=demo@sluice.invalid "$@"; }
   if [[ ! -d $state/demo-repo/.git ]]; then
-    git init -q -b main "$state/demo-repo" &&
-      printf '# sluice demo\n' >"$state/demo-repo/README.md" &&
-      git -C "$state/demo-repo" add README.md &&
-      git -C "$state/demo-repo" -c user.name=Sluice -c user.email=demo@sluice.invalid \
-        commit -q -m "Demo repository" ||
-      sluice_die "cannot create the demo repository $state/demo-repo"
+    git init -q -b main "$state/demo-repo" || sluice_die "cannot create the demo repository $state/demo-repo"
+  fi
+  if [[ ! -f $state/demo-repo/buildspec.yml ]]; then
+    cp "$root"/examples/demo-repo/* "$state/demo-repo/" &&
+      demo_git add -A && demo_git commit -q -m "The demo program and its buildspec" ||
+      sluice_die "cannot commit the demo program to $state/demo-repo"
   fi
   if [[ ! -s $state/source-repositories.json ]]; then
     printf '{"repositories": [{"name": "demo", "url": "%s"}]}\n' "$source_state/demo-repo" \
       >"$state/source-repositories.json"
   fi
   export SLUICE_SOURCE_PORT="${SLUICE_SOURCE_PORT:-7073}"
+  # a commit to the demo repository starts the pipeline within about 10 s
+  export SLUICE_SOURCE_POLL_INTERVAL_S="${SLUICE_SOURCE_POLL_INTERVAL_S:-10}"
   export SLUICE_SOURCE_REPOSITORIES_FILE="$state/source-repositories.json"
   export SLUICE_SOURCE_CACHE_DIR="$source_state/source-cache"
   export SLUICE_ARTIFACTS_ENDPOINT="http://127.0.0.1:$artifacts_port"
@@ -204,7 +208,12 @@ fi
 # sluice-worker: Commands, CodeBuild and S3-deploy jobs, with its defaults otherwise (the bus
 # key, the job credential keys and the Kafka and Redis credentials are exported above).
 worker_port=${SLUICE_WORKER_PORT:-7076}
+# The demo's Deploy stage (AWS/S3, bucket sluice-demo-site) puts the build's files in
+# .sluice/deployed.
+mkdir -p "$state/deployed"
+deployed_dir=$(cd -- "$state/deployed" && pwd -P)
 SLUICE_WORKER_PORT=$worker_port SLUICE_ARTIFACTS_ENDPOINT="http://127.0.0.1:$artifacts_port" \
+  SLUICE_WORKER_DEPLOY_DIRS="${SLUICE_WORKER_DEPLOY_DIRS:-sluice-demo-site=$deployed_dir}" \
   start_service worker "$worker_port"
 
 # The aws CLI that knows CodePipeline V2 (scripts/install-deps.sh puts it there).
@@ -232,15 +241,32 @@ if [ -x "$build/services/api/sluice-api" ]; then
     curl -fsS "$SLUICE_ENDPOINT/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  if [ -f "$demo" ] && ! aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" get-pipeline --name sluice-demo >/dev/null 2>&1; then
-    aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" create-pipeline --cli-input-json "file://$demo" >/dev/null &&
-      echo "  demo pipeline 'sluice-demo' created"
+  # Created the first time and started once; a pipeline left by an older `make run` is brought
+  # up to the current declaration (its history stays).
+  cpl() { aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" "$@"; }
+  if [ -f "$demo" ]; then
+    if ! cpl get-pipeline --name sluice-demo >/dev/null 2>&1; then
+      cpl create-pipeline --cli-input-json "file://$demo" >/dev/null &&
+        cpl start-pipeline-execution --name sluice-demo >/dev/null &&
+        echo "  demo pipeline 'sluice-demo' created and started"
+    elif [ "$(cpl get-pipeline --name sluice-demo --query 'pipeline.stages[0].actions[0].actionTypeId.provider' --output text 2>/dev/null)" != CodeCommit ]; then
+      cpl update-pipeline --cli-input-json "file://$demo" >/dev/null &&
+        cpl start-pipeline-execution --name sluice-demo >/dev/null &&
+        echo "  demo pipeline 'sluice-demo' updated to $demo and started"
+    fi
   fi
 fi
 
 echo
 echo "Endpoints and the demo identity are in $shown/env:"
 echo "  . $shown/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" list-pipelines"
+if [ -d "$state/demo-repo/.git" ]; then
+  echo
+  echo "The demo pipeline 'sluice-demo': Source (polls $shown/demo-repo) -> Build (its buildspec.yml)"
+  echo "-> Approve -> Deploy (into $shown/deployed). Follow it with:"
+  echo "  . $shown/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" get-pipeline-state --name sluice-demo"
+  echo "A commit to $shown/demo-repo starts it again within about ${SLUICE_SOURCE_POLL_INTERVAL_S:-10} s."
+fi
 echo "Press Ctrl-C to stop."
 # A trapped signal interrupts these waits at once; on_signal stops all and exits.
 if [ ${#pids[@]} -gt 0 ]; then

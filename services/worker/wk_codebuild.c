@@ -4,6 +4,7 @@
  */
 #include "wk_codebuild.h"
 
+#include "sluice/buf.h"
 #include "sluice/error.h"
 
 #include <stdio.h>
@@ -298,6 +299,41 @@ static int wk_cb_phases(wk_codebuild *build, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * CodeBuild's artifact globs let a "**" segment match no directory at all: its
+ * "everything" pattern (two stars, a slash, a star) packs the top-level files
+ * too, where the trigger filters' Java glob (model_glob) needs the slash.
+ * Compiles pattern with every segment of two stars and a slash written as a
+ * brace alternative of that segment and nothing; a pattern with braces of its
+ * own is compiled as written.
+ */
+static int wk_cb_glob_compile(const char *pattern, model_glob **out, char *why, size_t whylen)
+{
+    if (strchr(pattern, '{') != NULL || strstr(pattern, "**/") == NULL) {
+        return model_glob_compile(pattern, out, why, whylen);
+    }
+    sluice_buf rewritten;
+    sluice_buf_init(&rewritten, 4 * MODEL_GLOB_MAX_PATTERN);
+    int rc = SLUICE_OK;
+    for (const char *p = pattern; *p != '\0' && rc == SLUICE_OK;) {
+        bool segment_start = p == pattern || p[-1] == '/';
+        if (segment_start && strncmp(p, "**/", 3) == 0) {
+            rc = sluice_buf_append_str(&rewritten, "{**/,}");
+            p += 3;
+        } else {
+            rc = sluice_buf_append(&rewritten, p, 1);
+            p++;
+        }
+    }
+    if (rc == SLUICE_OK) {
+        rc = model_glob_compile(sluice_buf_cstr(&rewritten), out, why, whylen);
+    } else {
+        snprintf(why, whylen, "longer than %d bytes", MODEL_GLOB_MAX_PATTERN);
+    }
+    sluice_buf_free(&rewritten);
+    return rc;
+}
+
 static int wk_cb_globs(const json_t *list, model_glob **out, size_t *n, const char *where,
                        char *err, size_t errlen)
 {
@@ -315,7 +351,7 @@ static int wk_cb_globs(const json_t *list, model_glob **out, size_t *n, const ch
         while (pattern != NULL && pattern[0] == '.' && pattern[1] == '/') {
             pattern += 2;
         }
-        if (pattern == NULL || model_glob_compile(pattern, &out[i], why, sizeof why) != 0) {
+        if (pattern == NULL || wk_cb_glob_compile(pattern, &out[i], why, sizeof why) != 0) {
             return sluice_error_set(err, errlen, SLUICE_EINVAL, "%s[%zu] is not a glob: %s", where,
                                     i, why);
         }

@@ -364,7 +364,8 @@ static void test_demo_pipeline(void)
     CHECK_INT_EQ(
         api_fixture_call(&f, "viewer", "GetPipeline", "{\"name\": \"sluice-demo\"}", &call), 200);
     CHECK_STR_EQ(str(call.output, "pipeline.pipelineType"), "V2");
-    CHECK_STR_EQ(str(call.output, "pipeline.stages.0.actions.0.actionTypeId.owner"), "Custom");
+    CHECK_STR_EQ(str(call.output, "pipeline.stages.0.actions.0.actionTypeId.provider"),
+                 "CodeCommit");
     /* what GetPipeline prints is what UpdatePipeline takes */
     json_t *update = json_pack("{s:O}", "pipeline", member(call.output, "pipeline"));
     api_call_clear(&call);
@@ -373,6 +374,26 @@ static void test_demo_pipeline(void)
     api_call_clear(&call);
     json_decref(update);
     json_decref(demo);
+    api_fixture_free(&f);
+}
+
+/* The Custom-action example of docs/api.md is valid too. */
+static void test_custom_example_pipeline(void)
+{
+    api_fixture f;
+    api_call call;
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    json_t *custom = api_fixture_read("examples/custom-pipeline.json");
+    REQUIRE(custom != NULL);
+    int status = api_fixture_call_json(&f, "admin", "CreatePipeline", custom, &call);
+    CHECK_INT_EQ(status, 200);
+    if (status != 200) {
+        fprintf(stderr, "  %s: %s\n", call.exception, call.message);
+    }
+    CHECK_STR_EQ(str(call.output, "pipeline.name"), "custom-demo");
+    CHECK_STR_EQ(str(call.output, "pipeline.stages.0.actions.0.actionTypeId.owner"), "Custom");
+    api_call_clear(&call);
+    json_decref(custom);
     api_fixture_free(&f);
 }
 
@@ -405,6 +426,7 @@ int main(void)
     RUN_TEST(test_list_pagination);
     RUN_TEST(test_tags);
     RUN_TEST(test_demo_pipeline);
+    RUN_TEST(test_custom_example_pipeline);
     RUN_TEST(test_backend_failures);
     return sluice_test_report();
 }

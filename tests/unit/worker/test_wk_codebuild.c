@@ -149,6 +149,29 @@ static void test_build(void)
     wk_plan_free(plan);
 }
 
+/* "**" + "/" matches no directory too, as CodeBuild's artifact globs do. */
+static void test_recursive_globs_match_top_level(void)
+{
+    wk_plan *plan;
+    wk_codebuild *build;
+    const char *spec = "version: 0.2\nphases:\n  build:\n    commands: [make]\n"
+                       "artifacts:\n  files: ['**/*']\n  secondary-artifacts:\n"
+                       "    Docs:\n      files: ['docs/**/*.md', '{a,b}/**/x']\n";
+    CHECK_INT_EQ(build_of(spec, NULL, &plan, &build), 0);
+    REQUIRE(build != NULL);
+    CHECK(wk_codebuild_match(build, 0, "hello"));
+    CHECK(wk_codebuild_match(build, 0, "site/a/b/hello"));
+    CHECK(wk_codebuild_match(build, 1, "docs/guide.md"));
+    CHECK(wk_codebuild_match(build, 1, "docs/x/y/guide.md"));
+    CHECK(!wk_codebuild_match(build, 1, "docs/guide.txt"));
+    CHECK(!wk_codebuild_match(build, 1, "guide.md"));
+    /* braces of its own: compiled as written (Java's rules) */
+    CHECK(wk_codebuild_match(build, 1, "a/d/x"));
+    CHECK(!wk_codebuild_match(build, 1, "a/x"));
+    wk_codebuild_free(build);
+    wk_plan_free(plan);
+}
+
 static void test_refusals(void)
 {
     wk_plan *plan;
@@ -206,6 +229,7 @@ static void test_buildspec_source(void)
 int main(void)
 {
     RUN_TEST(test_build);
+    RUN_TEST(test_recursive_globs_match_top_level);
     RUN_TEST(test_refusals);
     RUN_TEST(test_buildspec_source);
     return sluice_test_report();
