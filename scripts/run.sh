@@ -14,7 +14,9 @@
 #
 # sluice-source serves the repositories of .sluice/source-repositories.json
 # (made once): "demo", a local git repository .sluice/demo-repo created here
-# with one commit; its git mirrors live in .sluice/source-cache.
+# from examples/demo-repo; its git mirrors live in .sluice/source-cache. The demo
+# pipeline (examples/demo-pipeline.json: Source → Build → Approve → Deploy) is
+# created and started once; sluice-worker deploys it into .sluice/deployed.
 #
 # The notifier delivers to local sinks (scripts/sinks.py): Slack-style
 # messages and webhooks into .sluice/sinks/webhooks.jsonl, mails into
@@ -22,7 +24,7 @@
 #
 # Kafka runs with a SASL/SCRAM listener and ACLs (kafka.sh start --sasl, data
 # in .sluice/kafka-sasl), Redis with the ACL user "sluice" and the default user
-# off; their passwords are generated once into .sluice/secrets (files 0600) and
+# locked (scripts/redis.sh); their passwords are generated once into .sluice/secrets (files 0600) and
 # the services get them as SLUICE_KAFKA_SASL_PASSWORD_FILE and
 # SLUICE_REDIS_PASSWORD_FILE.
 #

@@ -43,28 +43,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r kport cport rport aport oport sport nport hport mport wport srcport <<<"$(sluice_free_ports 11)"
-# Only run.sh and what it starts get SLUICE_RUN_DIR (this script's own commands do not).
-t0=$(sluice_now_ms)
-SLUICE_RUN_DIR=$dir SLUICE_KAFKA_PORT=$kport SLUICE_KAFKA_CONTROLLER_PORT=$cport \
-  SLUICE_REDIS_PORT=$rport SLUICE_API_PORT=$aport SLUICE_ORCHESTRATOR_PORT=$oport \
-  SLUICE_ARTIFACTS_PORT=$sport SLUICE_NOTIFIER_PORT=$nport SLUICE_SINK_HTTP_PORT=$hport \
-  SLUICE_SINK_SMTP_PORT=$mport SLUICE_WORKER_PORT=$wport SLUICE_SOURCE_PORT=$srcport \
-  setsid "$src/scripts/run.sh" "$build" >"$dir/out.log" 2>&1 &
-leader=$!
-for _ in $(seq 1 1800); do
-  grep -q "Press Ctrl-C to stop." "$dir/out.log" && break
-  kill -0 "$leader" 2>/dev/null || break
-  sleep 0.1
-done
-if ! grep -q "Press Ctrl-C to stop." "$dir/out.log"; then
-  echo "FAIL: run.sh did not get ready; its output:" >&2
-  cat "$dir/out.log" >&2
-  exit 1
-fi
+# shellcheck source=../../support/run-sh.sh
+. "$src/tests/support/run-sh.sh"
+run_sh_start "$src" "$build" "$dir" || exit 1
+leader=$run_sh_leader
 t1=$(sluice_now_ms)
 mapfile -t before < <(started_pids | sort -u)
-echo "run.sh ready after $((t1 - t0)) ms with ${#before[@]} processes: ${before[*]}"
+echo "run.sh ready after $run_sh_started_ms ms with ${#before[@]} processes: ${before[*]}"
 status=0
 if [[ ! -x $build/services/api/sluice-api || ! -x $build/services/orchestrator/sluice-orchestrator ]]; then
   echo "FAIL: the services are not built in $build" >&2

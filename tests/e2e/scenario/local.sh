@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The end-to-end scenario (scenario.py) on local processes: `make run`'s own
+# scripts/run.sh, started on free ports with a state directory of its own (Kafka
+# with SASL, Redis with its ACL user, every service, the sinks, the demo repository
+# and the demo pipeline, exactly as a person gets them), then the scenario against
+# it, then a SIGTERM to run.sh's process group. Prints each phase's duration.
+#
+#   local.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+build=$2
+SLUICE_SCRIPT_NAME=e2e_local
+# shellcheck source=../../../scripts/lib.sh
+. "$src/scripts/lib.sh"
+# shellcheck source=../../support/run-sh.sh
+. "$src/tests/support/run-sh.sh"
+aws=${SLUICE_AWS_CLI:-$HOME/.cache/sluice/venv/bin/aws}
+for bin in api orchestrator artifacts notifier worker source; do
+  if [[ ! -x $build/services/$bin/sluice-$bin ]]; then
+    echo "FAIL: sluice-$bin is not built in $build" >&2
+    exit 1
+  fi
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-e2e-local.XXXXXX")
+run_sh_leader=""
+cleanup() {
+  if [[ -n $run_sh_leader ]]; then
+    kill -TERM -- "-$run_sh_leader" 2>/dev/null || true
+    wait "$run_sh_leader" 2>/dev/null || true
+  fi
+  if ((${status:-1} != 0)); then
+    echo "--- run.sh output:" >&2
+    cat "$dir/out.log" >&2 || true
+    for log in "$dir"/logs/*.log; do
+      echo "--- $(basename "$log") (last lines):" >&2
+      tail -n 15 "$log" >&2 || true
+    done
+  fi
+  rm -rf -- "$dir"
+}
+trap cleanup EXIT
+
+status=1
+# a commit is seen within about a second
+run_sh_start "$src" "$build" "$dir" SLUICE_SOURCE_POLL_INTERVAL_S=1
+echo "e2e_local: run.sh ready after $run_sh_started_ms ms"
+SLUICE_AWS_CLI=$aws /usr/bin/python3 "$src/tests/e2e/scenario/scenario.py" \
+  --api "http://127.0.0.1:$run_sh_api_port" --identity "$dir/env" --repo "$dir/demo-repo" \
+  --deployed "$dir/deployed" --sinks "$dir/sinks" --schemas "$src/schemas/events" --timeout 90
+status=0
+t0=$(sluice_now_ms)
+kill -TERM -- "-$run_sh_leader"
+wait "$run_sh_leader" || true
+run_sh_leader=""
+echo "e2e_local: run.sh stopped in $(($(sluice_now_ms) - t0)) ms"
