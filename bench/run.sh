@@ -7,6 +7,10 @@
 #   bench/run.sh notifier [BUILD_DIR]
 #                                   sluice-notifier: pattern matching and event -> webhook
 #                                   (bench/notifier_bench.c; SLUICE_BENCH_PATTERNS, _EVENTS, _RATE)
+#   bench/run.sh source [BUILD_DIR]
+#                                   sluice-source: webhook -> first job, polling cost
+#                                   (bench/source_bench.py; SLUICE_BENCH_PUSHES, _BRANCHES,
+#                                   _INTERVAL_S)
 #
 # Configures BUILD_DIR if it has no build files yet, builds the benchmark and
 # the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
@@ -29,8 +33,8 @@ if [[ ${1:-} == artifacts ]]; then
 fi
 
 mode=orchestrator
-if [[ ${1:-} == notifier ]]; then
-  mode=notifier
+if [[ ${1:-} == notifier || ${1:-} == source ]]; then
+  mode=$1
   shift
 fi
 build=${1:-build}
@@ -42,17 +46,23 @@ if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
   command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
   cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
 fi
-if [[ $mode == notifier ]]; then
+if [[ $mode == source ]]; then
+  sluice_log "building the services and bench/bus-floor in $build"
+  cmake --build "$build" -j2 --target sluice_bus_floor sluice_source sluice_api sluice_orchestrator \
+    sluice_artifacts api_job_runner >&2
+  bench_bin=("$(sluice_cache_dir)/venv/bin/python" "$root/bench/source_bench.py")
+  export SLUICE_AWS_CLI="$(sluice_cache_dir)/venv/bin/aws"
+elif [[ $mode == notifier ]]; then
   sluice_log "building the notifier benchmark and the notifier in $build"
   cmake --build "$build" -j2 --target sluice_notifier_bench sluice_notifier >&2
-  bench_bin="$build/bench/sluice-notifier-bench"
+  bench_bin=("$build/bench/sluice-notifier-bench")
   export SLUICE_BENCH_NOTIFIER="$build/services/notifier/sluice-notifier"
 else
   sluice_log "building the benchmark and the orchestrator in $build"
   cmake --build "$build" -j2 --target sluice_orchestrator_bench sluice_orchestrator >&2
-  bench_bin="$build/bench/sluice-orchestrator-bench"
+  bench_bin=("$build/bench/sluice-orchestrator-bench")
 fi
-[[ -x $bench_bin ]] || sluice_die "$bench_bin was not built"
+[[ -x ${bench_bin[0]} ]] || sluice_die "${bench_bin[0]} was not built"
 
 logs="$build/bench-logs"
 mkdir -p -- "$logs"
@@ -72,6 +82,6 @@ figures="$logs/figures-$mode-$(date +%Y%m%d-%H%M%S).txt"
 rc=0
 SLUICE_TEST_ENV_FILE="$envdir/env" SLUICE_BINARY_DIR="$build" SLUICE_SOURCE_DIR="$root" \
   SLUICE_BENCH_LOG_DIR="${SLUICE_BENCH_LOG_DIR:-$logs}" \
-  "$bench_bin" | tee "$figures" || rc=$?
+  "${bench_bin[@]}" | tee "$figures" || rc=$?
 sluice_log "figures kept in $figures"
 exit "$rc"

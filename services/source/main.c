@@ -62,6 +62,12 @@ static int load_bus_keys(const src_config *cfg, bus_sign_keys **bus_keys)
     return 0;
 }
 
+/* src_poller's wake: the main loop's consumer stops waiting for a job. */
+static void wake_consumer(void *consumer)
+{
+    bus_consumer_wake(consumer);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -231,6 +237,8 @@ int main(int argc, char **argv)
         SLUICE_ERROR("out of memory");
         goto out;
     }
+    poller.wake = wake_consumer; /* a webhook's poke ends the wait on the jobs topic */
+    poller.wake_ctx = consumer;
     hooks_ok = true;
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);

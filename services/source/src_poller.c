@@ -44,6 +44,8 @@ int src_poller_init(src_poller *p)
 {
     p->npokes = 0;
     p->pokes_overflowed = false;
+    p->wake = NULL;
+    p->wake_ctx = NULL;
     return pthread_mutex_init(&p->lock, NULL) == 0 ? 0 : SLUICE_ENOMEM;
 }
 
@@ -64,6 +66,9 @@ bool src_poller_poke(src_poller *p, const char *url, const char *branch)
         queued = false;
     }
     pthread_mutex_unlock(&p->lock);
+    if (queued && p->wake != NULL) {
+        p->wake(p->wake_ctx);
+    }
     return queued;
 }
 

@@ -19,10 +19,10 @@
  * tokens: each pipeline starts once.
  *
  * A webhook delivery pokes the watch of its branch (src_poller_poke): checked
- * at the next turn, a change it finds starts pipelines with trigger Webhook
- * (the token is the same as polling's, so a change polling and a webhook
- * both see starts a pipeline once). A delivery for a branch no pipeline
- * watches yet makes the watch set be rebuilt.
+ * at the next turn (the poke calls wake, which ends the loop's wait), a change it finds starts
+ * pipelines with trigger Webhook (the token is the same as polling's, so a change polling and a
+ * webhook both see starts a pipeline once). A delivery for a branch no pipeline watches yet makes
+ * the watch set be rebuilt.
  *
  * Runs on the main loop's thread, sharing its Redis connection and producer;
  * src_poller_poke is the one call made from another thread.
@@ -72,6 +72,10 @@ typedef struct src_poller {
     src_poller_poke_entry pokes[SRC_POLLER_POKES_MAX];
     size_t npokes;
     bool pokes_overflowed;
+    /* called (from the HTTP thread) after a poke was queued, so the main loop wakes up
+       instead of finishing its wait on the jobs topic; NULL: none */
+    void (*wake)(void *ctx);
+    void *wake_ctx;
 } src_poller;
 
 /* Initialises the poke lock. 0, or SLUICE_ENOMEM. */

@@ -750,6 +750,15 @@ static int consumer_poll_one(bus_consumer *c, int wait_ms, rd_kafka_message_t **
     return 1;
 }
 
+void bus_consumer_wake(bus_consumer *c)
+{
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(c->rk);
+    if (queue != NULL) {
+        rd_kafka_queue_yield(queue);
+        rd_kafka_queue_destroy(queue);
+    }
+}
+
 int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *ctx, int timeout_ms)
 {
     if (c->closed) {

@@ -82,13 +82,13 @@ def wait_port(port, proc, what, timeout=15):
 class SourceStack(Stack):
     """The api's stack plus sluice-artifacts and sluice-source."""
 
-    def __init__(self):
+    def __init__(self, runner_rules=("Fetch=skip",)):
         for binary in (artifacts_binary(), source_binary(), replay_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
                 sys.exit(SKIP)
         # the api's scripted runner stands in for sluice-source: told to leave its actions alone
-        super().__init__(runner_rules=("Fetch=skip",))
+        super().__init__(runner_rules=runner_rules)
         try:
             self.repo = os.path.join(self.logdir, "demo")
             subprocess.run(["git", "init", "-q", "-b", "main", self.repo], check=True)

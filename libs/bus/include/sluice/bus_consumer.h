@@ -139,6 +139,15 @@ int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *c
 #define BUS_CONSUMER_BATCH_MAX  1024
 #define BUS_CONSUMER_REASON_MAX 1024
 
+/*
+ * Makes a bus_consumer_run_once (or batch) waiting on another thread return
+ * at once, as if its timeout had passed, so that thread can look at other
+ * work (e.g. a webhook that asked for a check). The one function of a
+ * consumer that other threads may call; the consumer must not be closed or
+ * freed meanwhile. A wake with no wait in progress is kept for the next one.
+ */
+void bus_consumer_wake(bus_consumer *c);
+
 /* One message of a batch, with the handler's verdict on it. */
 typedef struct bus_consumer_item {
     bus_consumer_message msg;             /* valid during the handler call */
