@@ -186,6 +186,8 @@ def bench_polling(stack):
 
 def main():
     floor = bus_floor()
+    # BRANCHES pipelines and the webhook's: above the api's default account limit of 1000
+    os.environ["SLUICE_API_MAX_PIPELINES"] = str(BRANCHES + 100)
     stack = SourceStack(runner_rules=("Fetch=hold", "Compile=skip"))
     try:
         print(f"sluice-source benchmark: {PUSHES} webhook pushes, {BRANCHES} polled branches, "
