@@ -91,9 +91,9 @@ static void src_v1serve_deliver(src_v1serve *s, const http_request *req, const c
     char err[512] = "";
     int rc = src_v1serve_load(s, id, &record, &definition, err, sizeof err);
     if (rc == SLUICE_ENOTFOUND) {
+        SLUICE_DEBUG("webhook %s: %s", id, err);
         src_v1serve_answer(s, resp, 404, "unknown",
-                           record == NULL ? "no webhook has this URL (or its pipeline is gone)"
-                                          : err);
+                           "no webhook has this URL (or its pipeline is gone)");
         goto out;
     }
     if (rc != 0) {
