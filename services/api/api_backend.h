@@ -177,6 +177,25 @@ typedef struct api_backend_ops {
     int (*job_finish)(api_backend *b, const char *job_id, const char *status, int64_t ttl_ms,
                       char status_out[API_BACKEND_STATUS_MAX], char *err, size_t errlen);
 
+    /*
+     * V1 webhooks (sluice/state_webhook.h's layout). webhook_load: the record
+     * of name (a JSON object) with "lastTriggered" (epoch ms) set when
+     * sluice-source recorded a start; SLUICE_ENOTFOUND when there is none.
+     */
+    int (*webhook_load)(api_backend *b, const char *name, json_t **record, char *err,
+                        size_t errlen);
+    /*
+     * Stores record (JSON text) as the webhook name whose id is id, in one
+     * step (an existing record of name is replaced; its id must be id).
+     */
+    int (*webhook_save)(api_backend *b, const char *name, const char *id, const char *record,
+                        char *err, size_t errlen);
+    /* Deletes the webhook name, its id and its lastTriggered in one step (idempotent). */
+    int (*webhook_delete)(api_backend *b, const char *name, const char *id, char *err,
+                          size_t errlen);
+    /* Every webhook record, in name order, lastTriggered set as webhook_load does: a JSON array. */
+    int (*webhook_list)(api_backend *b, json_t **records, char *err, size_t errlen);
+
     /* Checks that the storage answers (GET /healthz). */
     int (*ping)(api_backend *b, char *err, size_t errlen);
 } api_backend_ops;

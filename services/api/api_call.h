@@ -39,7 +39,8 @@ typedef struct api_env {
     int64_t (*clock_ms)(void);        /* wall clock, epoch milliseconds */
     size_t max_pipelines;             /* CreatePipeline refuses more (LimitExceededException) */
     const aws_jobcred_keys *job_keys; /* borrowed; signs jobs' artifactCredentials (NULL: none) */
-    int64_t job_lease_ms; /* a dispatched job not acknowledged by then is offered again */
+    int64_t job_lease_ms;    /* a dispatched job not acknowledged by then is offered again */
+    const char *webhook_url; /* sluice-source's base URL as senders reach it; NULL: localhost */
 } api_env;
 
 typedef struct api_call {

@@ -66,6 +66,9 @@ static const sluice_config_var api_config_table[] = {
                       10000000, "100000",
                       "Signatures the replay cache holds (about 48 bytes each); when all are "
                       "live a mutating request is refused with ThrottlingException"),
+    SLUICE_CONFIG_STR("SLUICE_API_WEBHOOK_URL", api_config, webhook_url, 1, "http://127.0.0.1:7073",
+                      "Base URL of sluice-source's webhook endpoint as senders reach it; "
+                      "PutWebhook answers <this>/webhooks/<id> as the webhook's url"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", api_config, log_level, 1, "info",
                       "Log level: debug, info, warn, error, off"),
 };
@@ -98,6 +101,15 @@ static int api_config_check(const api_config *cfg, char *err, size_t errlen)
         used += (size_t)snprintf(
             err + (used < errlen ? used : errlen), used < errlen ? errlen - used : 0,
             "SLUICE_REGION: \"%s\" is not a region name like us-east-1; ", cfg->region);
+        rc = SLUICE_EINVAL;
+    }
+    if (strncmp(cfg->webhook_url, "http://", 7) != 0 &&
+        strncmp(cfg->webhook_url, "https://", 8) != 0) {
+        used += (size_t)snprintf(err + (used < errlen ? used : errlen),
+                                 used < errlen ? errlen - used : 0,
+                                 "SLUICE_API_WEBHOOK_URL: \"%.200s\" is not an http:// or "
+                                 "https:// URL; ",
+                                 cfg->webhook_url);
         rc = SLUICE_EINVAL;
     }
     sluice_log_level level;

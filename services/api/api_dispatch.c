@@ -10,6 +10,7 @@
 #include "api_auth.h"
 #include "api_executions.h"
 #include "api_pipelines.h"
+#include "api_webhooks.h"
 #include "api_workers.h"
 
 #include "sluice/aws_json.h"
@@ -62,6 +63,11 @@ static const api_dispatch_op api_dispatch_ops[] = {
     {"GetJobDetails", API_AUTH_JOB, api_workers_get_job, NULL, false},
     {"PutJobSuccessResult", API_AUTH_JOB, api_workers_put_success, NULL, true},
     {"PutJobFailureResult", API_AUTH_JOB, api_workers_put_failure, NULL, true},
+    {"PutWebhook", API_AUTH_ADMIN, api_webhooks_put, NULL, true},
+    {"ListWebhooks", API_AUTH_READ, api_webhooks_list, NULL, false},
+    {"DeleteWebhook", API_AUTH_ADMIN, api_webhooks_delete, NULL, true},
+    {"RegisterWebhookWithThirdParty", API_AUTH_ADMIN, api_webhooks_register, NULL, true},
+    {"DeregisterWebhookWithThirdParty", API_AUTH_ADMIN, api_webhooks_deregister, NULL, true},
 };
 
 #define API_DISPATCH_NOPS (sizeof api_dispatch_ops / sizeof api_dispatch_ops[0])

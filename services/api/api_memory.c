@@ -29,6 +29,8 @@ struct api_memory {
                            "lease", "owner"} (api_backend.h) */
     json_t *queues;     /* type key -> [ids] */
     json_t *requests;   /* [{"pipeline", "detailType", "detail"}] */
+    json_t *webhooks;   /* name -> record text */
+    json_t *triggered;  /* webhook id -> epoch ms */
     api_memory_responder responder;
     void *responder_ctx;
     int failure;
@@ -656,6 +658,99 @@ static int api_memory_job_finish(api_backend *b, const char *job_id, const char 
     return rc;
 }
 
+/* ---- webhooks ------------------------------------------------------------------------ */
+
+/* The record text of an entry, parsed, with its lastTriggered; NULL when malformed. */
+static json_t *api_memory_webhook_record(const api_memory *m, const json_t *text)
+{
+    json_error_t jerr;
+    json_t *record = json_loads(json_string_value(text), 0, &jerr);
+    const char *id = json_string_value(json_object_get(record, "id"));
+    const json_t *at = id != NULL ? json_object_get(m->triggered, id) : NULL;
+    if (record != NULL && at != NULL) {
+        json_object_set_new(record, "lastTriggered", json_integer(json_integer_value(at)));
+    }
+    return record;
+}
+
+static int api_memory_webhook_load(api_backend *b, const char *name, json_t **record, char *err,
+                                   size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    const json_t *text = json_object_get(m->webhooks, name);
+    *record = text != NULL ? api_memory_webhook_record(m, text) : NULL;
+    api_memory_leave(m);
+    return *record != NULL ? 0 : SLUICE_ENOTFOUND;
+}
+
+static int api_memory_webhook_save(api_backend *b, const char *name, const char *id,
+                                   const char *record, char *err, size_t errlen)
+{
+    (void)id;
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = json_object_set_new(m->webhooks, name, json_string(record)) == 0 ? 0 : SLUICE_ENOMEM;
+    api_memory_leave(m);
+    return rc;
+}
+
+static int api_memory_webhook_delete(api_backend *b, const char *name, const char *id, char *err,
+                                     size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    json_object_del(m->webhooks, name);
+    json_object_del(m->triggered, id);
+    api_memory_leave(m);
+    return 0;
+}
+
+static int api_memory_webhook_list(api_backend *b, json_t **records, char *err, size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t n = json_object_size(m->webhooks);
+    const char **names = calloc(n > 0 ? n : 1, sizeof *names);
+    json_t *list = json_array();
+    if (names == NULL || list == NULL) {
+        free(names);
+        json_decref(list);
+        api_memory_leave(m);
+        return SLUICE_ENOMEM;
+    }
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(m->webhooks, key, value)
+    {
+        names[i++] = key;
+    }
+    qsort(names, n, sizeof *names, api_memory_compare_strings);
+    for (i = 0; i < n; i++) {
+        json_t *record = api_memory_webhook_record(m, json_object_get(m->webhooks, names[i]));
+        if (record != NULL) {
+            json_array_append_new(list, record);
+        }
+    }
+    free(names);
+    api_memory_leave(m);
+    *records = list;
+    return 0;
+}
+
 static int api_memory_ping(api_backend *b, char *err, size_t errlen)
 {
     api_memory *m = api_memory_of(b);
@@ -686,6 +781,10 @@ static const api_backend_ops api_memory_ops = {
     .job_ack = api_memory_job_ack,
     .job_own = api_memory_job_own,
     .job_finish = api_memory_job_finish,
+    .webhook_load = api_memory_webhook_load,
+    .webhook_save = api_memory_webhook_save,
+    .webhook_delete = api_memory_webhook_delete,
+    .webhook_list = api_memory_webhook_list,
     .ping = api_memory_ping,
 };
 
@@ -708,9 +807,11 @@ api_memory *api_memory_new(void)
     m->jobs = json_object();
     m->queues = json_object();
     m->requests = json_array();
-    if (m->defs == NULL || m->versions == NULL || m->index == NULL || m->states == NULL ||
-        m->executions == NULL || m->actions == NULL || m->jobs == NULL || m->queues == NULL ||
-        m->requests == NULL) {
+    m->webhooks = json_object();
+    m->triggered = json_object();
+    if (m->webhooks == NULL || m->triggered == NULL || m->defs == NULL || m->versions == NULL ||
+        m->index == NULL || m->states == NULL || m->executions == NULL || m->actions == NULL ||
+        m->jobs == NULL || m->queues == NULL || m->requests == NULL) {
         api_memory_free(m);
         return NULL;
     }
@@ -731,6 +832,8 @@ void api_memory_free(api_memory *m)
     json_decref(m->jobs);
     json_decref(m->queues);
     json_decref(m->requests);
+    json_decref(m->webhooks);
+    json_decref(m->triggered);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -803,4 +906,14 @@ json_t *api_memory_requests(api_memory *m)
     json_t *copy = json_deep_copy(m->requests);
     pthread_mutex_unlock(&m->lock);
     return copy;
+}
+
+int api_memory_webhook_triggered(api_memory *m, const char *id, int64_t at_ms)
+{
+    pthread_mutex_lock(&m->lock);
+    int rc = json_object_set_new(m->triggered, id, json_integer((json_int_t)at_ms)) == 0
+                 ? 0
+                 : SLUICE_ENOMEM;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
 }

@@ -19,6 +19,7 @@
 #include "api_backend.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 typedef struct api_memory api_memory;
 
@@ -62,5 +63,8 @@ int api_memory_put_action(api_memory *m, const char *pipeline, const json_t *det
 
 /* Every request sent so far, oldest first: [{"pipeline", "detailType", "detail"}] (a copy). */
 json_t *api_memory_requests(api_memory *m);
+
+/* Records at_ms as the last start of webhook id, as sluice-source does. 0 or SLUICE_ENOMEM. */
+int api_memory_webhook_triggered(api_memory *m, const char *id, int64_t at_ms);
 
 #endif

@@ -173,8 +173,7 @@ static int api_pipelines_check_tag(api_call *call, const json_t *tag, const char
  * api_pipelines_check_tag says, at most API_PIPELINES_MAX_TAGS of them.
  * *out borrowed (NULL when absent and not required).
  */
-static int api_pipelines_read_tags(api_call *call, const char *name, bool required,
-                                   const json_t **out)
+int api_pipelines_read_tags(api_call *call, const char *name, bool required, const json_t **out)
 {
     const json_t *tags = NULL;
     int rc = api_input_array(call, call->input, name, NULL, required, 0, API_INPUT_NO_MAX, &tags);
@@ -195,8 +194,7 @@ static int api_pipelines_read_tags(api_call *call, const char *name, bool requir
     return 0;
 }
 
-/* A copy of tags keeping only key and value, in order. */
-static json_t *api_pipelines_copy_tags(const json_t *tags)
+json_t *api_pipelines_copy_tags(const json_t *tags)
 {
     json_t *copy = json_array();
     size_t i;

@@ -27,6 +27,7 @@
 #include "api_call.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define API_PIPELINES_MAX_TAGS 50 /* tags per resource */
@@ -37,6 +38,18 @@
  * or a backend failure and *doc is NULL.
  */
 int api_pipelines_load(api_call *call, const char *name, json_t **doc, uint64_t *rev);
+
+/*
+ * Reads the TagList member name of the input (also PutWebhook's tags): each
+ * key 1..128 and value 0..256 characters, no key starting with "aws:" or
+ * given twice (InvalidTagsException), at most API_PIPELINES_MAX_TAGS
+ * (TooManyTagsException). 0 with *out borrowed (NULL when absent and not
+ * required), or non-zero with the call failed.
+ */
+int api_pipelines_read_tags(api_call *call, const char *name, bool required, const json_t **out);
+
+/* A new copy of tags (a TagList, NULL: empty) keeping only key and value, in order. */
+json_t *api_pipelines_copy_tags(const json_t *tags);
 
 /*
  * The operations, one handler each: read call->input (borrowed), return 0

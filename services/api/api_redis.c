@@ -22,6 +22,7 @@
 #include "sluice/state_key.h"
 #include "sluice/state_redis.h"
 #include "sluice/state_script.h"
+#include "sluice/state_webhook.h"
 #include "sluice/time.h"
 
 #include <inttypes.h>
@@ -51,6 +52,19 @@ static const char api_redis_def_delete_lua[] =
     "if not v then return -1 end\n"
     "if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end\n"
     "redis.call('DEL', KEYS[1])\n"
+    "return 1\n";
+
+/* Webhooks: KEYS defs, ids[, triggered]; ARGV name, id[, record]. */
+static const char api_redis_webhook_save_lua[] = "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])\n"
+                                                 "redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])\n"
+                                                 "return 1\n";
+
+static const char api_redis_webhook_delete_lua[] =
+    "redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then\n"
+    "  redis.call('HDEL', KEYS[2], ARGV[2])\n"
+    "end\n"
+    "redis.call('HDEL', KEYS[3], ARGV[2])\n"
     "return 1\n";
 
 /*
@@ -194,6 +208,8 @@ struct api_redis {
     state_script job_ack;
     state_script job_own;
     state_script job_finish;
+    state_script webhook_save;
+    state_script webhook_delete;
 };
 
 static api_redis *api_redis_of(api_backend *b)
@@ -1146,6 +1162,148 @@ static int api_redis_job_finish(api_backend *b, const char *job_id, const char *
     return verdict == 1 ? 0 : (verdict == -1 ? SLUICE_ENOTFOUND : SLUICE_ESTATE);
 }
 
+/* ---- webhooks --------------------------------------------------------------------------- */
+
+/* Sets record's lastTriggered from at (a triggered hash value; NULL or nil: none). */
+static void api_redis_webhook_at(json_t *record, const redisReply *at)
+{
+    if (at != NULL && at->type == REDIS_REPLY_STRING) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%.*s", (int)(at->len < 31 ? at->len : 31), at->str);
+        json_object_set_new(record, "lastTriggered", json_integer(strtoll(ms, NULL, 10)));
+    }
+}
+
+static int api_redis_webhook_load(api_backend *b, const char *name, json_t **record, char *err,
+                                  size_t errlen)
+{
+    redisReply *text = NULL;
+    const char *argv[] = {"HGET", STATE_WEBHOOK_DEFS, name};
+    int rc = api_redis_simple(api_redis_of(b), err, errlen, 3, argv, &text);
+    if (rc != 0) {
+        return rc;
+    }
+    if (text->type != REDIS_REPLY_STRING) {
+        freeReplyObject(text);
+        return SLUICE_ENOTFOUND;
+    }
+    json_t *parsed = NULL;
+    rc = state_webhook_parse(text->str, text->len, &parsed, err, errlen);
+    freeReplyObject(text);
+    if (rc != 0) {
+        return rc;
+    }
+    redisReply *at = NULL;
+    const char *argv_at[] = {"HGET", STATE_WEBHOOK_TRIGGERED,
+                             json_string_value(json_object_get(parsed, "id"))};
+    rc = api_redis_simple(api_redis_of(b), err, errlen, 3, argv_at, &at);
+    if (rc != 0) {
+        json_decref(parsed);
+        return rc;
+    }
+    api_redis_webhook_at(parsed, at);
+    freeReplyObject(at);
+    *record = parsed;
+    return 0;
+}
+
+static int api_redis_webhook_save(api_backend *b, const char *name, const char *id,
+                                  const char *record, char *err, size_t errlen)
+{
+    api_redis *r = api_redis_of(b);
+    const char *keys[] = {STATE_WEBHOOK_DEFS, STATE_WEBHOOK_IDS};
+    const char *args[] = {name, id, record};
+    redisReply *reply = NULL;
+    int rc = api_redis_eval(r, &r->webhook_save, STATE_REDIS_RETRY, 2, keys, 3, args, &reply, err,
+                            errlen);
+    freeReplyObject(reply);
+    return rc;
+}
+
+static int api_redis_webhook_delete(api_backend *b, const char *name, const char *id, char *err,
+                                    size_t errlen)
+{
+    api_redis *r = api_redis_of(b);
+    const char *keys[] = {STATE_WEBHOOK_DEFS, STATE_WEBHOOK_IDS, STATE_WEBHOOK_TRIGGERED};
+    const char *args[] = {name, id};
+    redisReply *reply = NULL;
+    int rc = api_redis_eval(r, &r->webhook_delete, STATE_REDIS_RETRY, 3, keys, 2, args, &reply, err,
+                            errlen);
+    freeReplyObject(reply);
+    return rc;
+}
+
+/* The value of field in an HGETALL reply, or NULL. */
+static const redisReply *api_redis_hash_field(const redisReply *all, const char *field)
+{
+    for (size_t i = 0; all->type == REDIS_REPLY_ARRAY && i + 1 < all->elements; i += 2) {
+        const redisReply *k = all->element[i];
+        if (k->type == REDIS_REPLY_STRING && strlen(field) == k->len &&
+            memcmp(k->str, field, k->len) == 0) {
+            return all->element[i + 1];
+        }
+    }
+    return NULL;
+}
+
+static int api_redis_compare_records(const void *pa, const void *pb)
+{
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
+    const char *na = json_string_value(json_object_get(json_object_get(a, "definition"), "name"));
+    const char *nb = json_string_value(json_object_get(json_object_get(b, "definition"), "name"));
+    return strcmp(na != NULL ? na : "", nb != NULL ? nb : "");
+}
+
+static int api_redis_webhook_list(api_backend *b, json_t **records, char *err, size_t errlen)
+{
+    redisReply *defs = NULL;
+    redisReply *triggered = NULL;
+    const char *argv_defs[] = {"HGETALL", STATE_WEBHOOK_DEFS};
+    const char *argv_at[] = {"HGETALL", STATE_WEBHOOK_TRIGGERED};
+    int rc = api_redis_simple(api_redis_of(b), err, errlen, 2, argv_defs, &defs);
+    if (rc == 0) {
+        rc = api_redis_simple(api_redis_of(b), err, errlen, 2, argv_at, &triggered);
+    }
+    if (rc != 0) {
+        freeReplyObject(defs);
+        return rc;
+    }
+    size_t n = defs->type == REDIS_REPLY_ARRAY ? defs->elements / 2 : 0;
+    json_t **found = calloc(n > 0 ? n : 1, sizeof *found);
+    json_t *list = json_array();
+    size_t count = 0;
+    for (size_t i = 0; found != NULL && i < n; i++) {
+        const redisReply *text = defs->element[2 * i + 1];
+        json_t *record = NULL;
+        char why[256] = "not a string";
+        if (text->type != REDIS_REPLY_STRING ||
+            state_webhook_parse(text->str, text->len, &record, why, sizeof why) != 0) {
+            SLUICE_WARN("webhooks: a stored record is unreadable, skipped: %s", why);
+            continue;
+        }
+        api_redis_webhook_at(
+            record,
+            api_redis_hash_field(triggered, json_string_value(json_object_get(record, "id"))));
+        found[count++] = record;
+    }
+    if (found != NULL) {
+        qsort(found, count, sizeof *found, api_redis_compare_records);
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_array_append_new(list, found[i]);
+    }
+    free(found);
+    freeReplyObject(defs);
+    freeReplyObject(triggered);
+    if (list == NULL || (found == NULL && n > 0)) {
+        json_decref(list);
+        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    *records = list;
+    return 0;
+}
+
 static int api_redis_ping(api_backend *b, char *err, size_t errlen)
 {
     api_redis *r = api_redis_of(b);
@@ -1177,6 +1335,10 @@ static const api_backend_ops api_redis_ops = {
     .job_ack = api_redis_job_ack,
     .job_own = api_redis_job_own,
     .job_finish = api_redis_job_finish,
+    .webhook_load = api_redis_webhook_load,
+    .webhook_save = api_redis_webhook_save,
+    .webhook_delete = api_redis_webhook_delete,
+    .webhook_list = api_redis_webhook_list,
     .ping = api_redis_ping,
 };
 
@@ -1202,6 +1364,12 @@ static int api_redis_scripts(api_redis *r)
     }
     if (rc == 0) {
         rc = state_script_init(&r->job_finish, api_redis_job_finish_lua);
+    }
+    if (rc == 0) {
+        rc = state_script_init(&r->webhook_save, api_redis_webhook_save_lua);
+    }
+    if (rc == 0) {
+        rc = state_script_init(&r->webhook_delete, api_redis_webhook_delete_lua);
     }
     return rc;
 }

@@ -194,6 +194,7 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         .max_pipelines = (size_t)s->cfg.max_pipelines,
         .job_keys = s->job_keys,
         .job_lease_ms = s->cfg.job_lease_s * 1000,
+        .webhook_url = s->cfg.webhook_url,
     };
     s->metrics = http_metrics_new();
     if (s->metrics == NULL) {

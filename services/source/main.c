@@ -3,8 +3,9 @@
  * set, the repositories file and the job credential keys, resolves the
  * Kafka and Redis credentials, connects Redis and Kafka (signing what it
  * produces, verifying every job it consumes),
- * serves GET /healthz, GET /metrics and POST /webhooks/github, and runs one loop — jobs from the
- * jobs topic (src_jobs.h), then due branch checks (src_poller.h) — until
+ * serves GET /healthz, GET /metrics, POST /webhooks/github and the V1 webhooks' POST
+ * /webhooks/<id> (src_v1serve.h), and runs one loop — jobs from the jobs topic (src_jobs.h),
+ * the V1 webhooks' starts, then due branch checks (src_poller.h) — until
  * SIGTERM/SIGINT, then shuts down in order.
  */
 #include "src_bus.h"
@@ -15,6 +16,7 @@
 #include "src_metrics.h"
 #include "src_poller.h"
 #include "src_repos.h"
+#include "src_v1serve.h"
 
 #include "sluice/aws_jobcred.h"
 #include "sluice/bus_admin.h"
@@ -88,7 +90,9 @@ int main(int argc, char **argv)
     static src_health health;
     static src_poller poller;
     static src_hooks hooks;
+    static src_v1serve v1hooks;
     bool hooks_ok = false;
+    bool v1hooks_ok = false;
     bus_security security;
     state_auth redis_auth;
     bus_security_init(&security);
@@ -240,6 +244,11 @@ int main(int argc, char **argv)
     poller.wake = wake_consumer; /* a webhook's poke ends the wait on the jobs topic */
     poller.wake_ctx = consumer;
     hooks_ok = true;
+    if (src_v1serve_init(&v1hooks, &rcfg, registry) != SLUICE_OK) {
+        SLUICE_ERROR("out of memory");
+        goto out;
+    }
+    v1hooks_ok = true;
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);
     hcfg.bind_address = cfg.bind;
@@ -251,6 +260,7 @@ int main(int argc, char **argv)
         http_server_route(server, "GET", "/healthz", src_health_handler, &health) != 0 ||
         http_server_route(server, "GET", "/metrics", http_metrics_handler, registry) != 0 ||
         http_server_route(server, "POST", "/webhooks/github", src_hooks_github, &hooks) != 0 ||
+        http_server_route_prefix(server, SRC_V1SERVE_PREFIX, src_v1serve_handler(&v1hooks)) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;
@@ -271,6 +281,8 @@ int main(int argc, char **argv)
         }
         (void)bus_producer_poll(producer, 0);
         src_metrics_export_bus(&jobs, consumer);
+        (void)src_v1serve_flush(&v1hooks, producer, bus_topics_get(&topics, BUS_TOPICS_REQUESTS),
+                                cfg.account, cfg.region, redis, 10000);
         if (src_poller_tick(&poller, POLL_BUDGET_MS) < 0) {
             atomic_store(&jobs.redis_ok, 0); /* the watch set could not be read */
         }
@@ -285,6 +297,9 @@ out:
     if (consumer != NULL) {
         bus_consumer_close(consumer);
         bus_consumer_free(consumer);
+    }
+    if (v1hooks_ok) {
+        src_v1serve_clear(&v1hooks);
     }
     if (hooks_ok) {
         src_hooks_clear(&hooks);

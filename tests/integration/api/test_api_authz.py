@@ -104,6 +104,14 @@ def inputs(job):
         "PutJobSuccessResult": {"jobId": job},
         "PutJobFailureResult": {"jobId": job,
                                 "failureDetails": {"type": "JobFailed", "message": "matrix"}},
+        "PutWebhook": {"webhook": {"name": MISSING, "targetPipeline": MISSING,
+                                   "targetAction": "Source", "filters": [],
+                                   "authentication": "UNAUTHENTICATED",
+                                   "authenticationConfiguration": {}}},
+        "ListWebhooks": {},
+        "DeleteWebhook": {"name": MISSING},
+        "RegisterWebhookWithThirdParty": {"webhookName": MISSING},
+        "DeregisterWebhookWithThirdParty": {"webhookName": MISSING},
     }
 
 
