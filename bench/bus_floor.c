@@ -21,8 +21,9 @@
 
 int main(int argc, char **argv)
 {
-    int count = argc > 1 ? atoi(argv[1]) : 200;
-    if (count < 10 || count > 100000) {
+    char *end = NULL;
+    long count = argc > 1 ? strtol(argv[1], &end, 10) : 200;
+    if ((argc > 1 && (end == argv[1] || *end != '\0')) || count < 10 || count > 100000) {
         fprintf(stderr, "usage: bus-floor [COUNT 10..100000]\n");
         return 1;
     }
@@ -37,8 +38,8 @@ int main(int argc, char **argv)
     bench_stats_init(&rtt);
     bench_stats_init(&ack);
     char err[1024] = "";
-    int rc = bench_floor_kafka(testenv_require("SLUICE_TEST_KAFKA_BROKERS"), topic, dead, count, 0,
-                               &rtt, &ack, err, sizeof err);
+    int rc = bench_floor_kafka(testenv_require("SLUICE_TEST_KAFKA_BROKERS"), topic, dead,
+                               (int)count, 0, &rtt, &ack, err, sizeof err);
     if (rc == 0) {
         bench_summary r;
         bench_summary a;
