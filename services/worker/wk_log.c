@@ -69,7 +69,6 @@ static void wk_log_store(wk_log *log)
 static void *wk_log_uploader(void *arg)
 {
     wk_log *log = arg;
-    wk_log_store(log); /* the header: the object exists from the start */
     pthread_mutex_lock(&log->lock);
     while (!log->closing) {
         struct timespec until;

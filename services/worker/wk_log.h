@@ -6,7 +6,8 @@
  *
  * The object is <bucket>/<prefix><pipeline>/<action execution id>.log
  * (SLUICE_WORKER_LOGS_BUCKET, SLUICE_WORKER_LOGS_PREFIX). An uploader
- * thread of its own writes it at once (a header line), then whenever the text has grown and
+ * thread of its own writes it SLUICE_WORKER_LOG_FLUSH_MS after the start (a
+ * header line and what came since), then whenever the text has grown and
  * SLUICE_WORKER_LOG_FLUSH_MS has passed since the last write, and a last time when the log closes.
  * Each write is a PutObject of the whole text so far (at most SLUICE_WORKER_LOG_STORED_MAX_BYTES
  * plus the notes): the store replaces the object atomically, so a reader sees a prefix of the final
@@ -58,9 +59,10 @@ typedef struct wk_log_params {
 } wk_log_params;
 
 /*
- * Opens the log of one execution: mints its credentials and starts the
- * uploader, which writes the header line to the store at once (a failure
- * there is only logged). params and its strings are borrowed for the call. 0 with *out;
+ * Opens the log of one execution: mints its credentials, puts the header
+ * line in the text and starts the uploader (a failure to write is only
+ * logged). A job that ends within the first interval writes its log once,
+ * when it closes. params and its strings are borrowed for the call. 0 with *out;
  * SLUICE_EINVAL (a key or URL too long, credentials that cannot be minted)
  * or SLUICE_ENOMEM / SLUICE_EIO (the thread) with err; *out NULL then.
  */
