@@ -864,8 +864,8 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
             /* the stored log's tail: masked already, secrets cut by a boundary included */
             c.outcome.log_tail_len = wk_log_tail(c.log.stream, c.masked_tail, sizeof c.masked_tail);
             c.outcome.log_tail = c.masked_tail;
-            c.outcome.log_url = c.log_url;
-            wk_log_close(c.log.stream); /* complete in the store before the result is sent */
+            /* complete in the store before the result is sent; no URL to a log not stored */
+            c.outcome.log_url = wk_log_close(c.log.stream) ? c.log_url : NULL;
             c.log.stream = NULL;
         }
         c.outcome.variables = c.variables;

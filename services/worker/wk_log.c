@@ -226,10 +226,10 @@ const char *wk_log_key(const wk_log *log)
     return log != NULL ? log->key : NULL;
 }
 
-void wk_log_close(wk_log *log)
+bool wk_log_close(wk_log *log)
 {
     if (log == NULL) {
-        return;
+        return false;
     }
     pthread_mutex_lock(&log->lock);
     log->closing = true;
@@ -243,10 +243,12 @@ void wk_log_close(wk_log *log)
         log->warned = false; /* the last write says so again if it fails */
         wk_log_store(log);
     }
+    bool stored = log->buf.changes == log->stored_changes;
     wk_s3_release(&log->s3);
     aws_jobcred_clear(&log->cred);
     wk_logbuf_free(&log->buf);
     pthread_cond_destroy(&log->cond);
     pthread_mutex_destroy(&log->lock);
     free(log);
+    return stored;
 }

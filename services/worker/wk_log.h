@@ -33,6 +33,7 @@
 
 #include "sluice/aws_jobcred.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,8 +92,9 @@ const char *wk_log_key(const wk_log *log);
 
 /*
  * Ends the log: stops the uploader, writes the final text (with the note of
- * dropped output) and frees everything. Accepts NULL.
+ * dropped output) and frees everything. True when the final text is in the
+ * store (the URL may then be reported), false otherwise and for NULL.
  */
-void wk_log_close(wk_log *log);
+bool wk_log_close(wk_log *log);
 
 #endif
