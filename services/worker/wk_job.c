@@ -659,6 +659,14 @@ static bool wk_job_outputs(wk_job_ctx *c)
         size_t nfiles = 0;
         char err[WK_JOB_ERR_MAX] = "";
         int rc = 0;
+        const char *from = c->build != NULL ? c->build->artifacts[i].base_dir : plan->src_dir;
+        if (wk_user_confined(&c->slot->service->run_as, from, plan->workspace, err, sizeof err) !=
+            0) {
+            /* the commands' user made the directory lead out of the workspace */
+            wk_job_fail(c, WK_RESULT_JOB_FAILED, "output artifact %s: %s", po->name, err);
+            sluice_buf_free(&zip);
+            return false;
+        }
         if (c->build != NULL) {
             c->build_output = i;
             const wk_codebuild_artifact *a = &c->build->artifacts[i];

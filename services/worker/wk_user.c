@@ -132,3 +132,31 @@ int wk_user_own_tree(const wk_user *user, const char *path, char *err, size_t er
     }
     return 0;
 }
+
+int wk_user_confined(const wk_user *user, const char *dir, const char *workspace, char *err,
+                     size_t errlen)
+{
+    if (user == NULL || !user->switch_to) {
+        return 0;
+    }
+    char *real_ws = realpath(workspace, NULL);
+    char *real_dir = realpath(dir, NULL);
+    int rc = 0;
+    if (real_dir == NULL && errno == ENOENT) {
+        rc = 0; /* nothing to read there */
+    } else if (real_ws == NULL || real_dir == NULL ||
+               strncmp(real_dir, real_ws, strlen(real_ws)) != 0 ||
+               real_dir[strlen(real_ws)] != '/') {
+        const char *shown =
+            strncmp(dir, workspace, strlen(workspace)) == 0 && dir[strlen(workspace)] == '/'
+                ? dir + strlen(workspace) + 1
+                : dir;
+        rc = sluice_error_set(err, errlen, SLUICE_EDENIED,
+                              "the directory %s leads out of the workspace (through a symbolic "
+                              "link); it is not read",
+                              shown);
+    }
+    free(real_ws);
+    free(real_dir);
+    return rc;
+}

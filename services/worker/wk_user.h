@@ -47,4 +47,14 @@ int wk_user_resolve(const char *name, const char *workspace_root, wk_user *out, 
  */
 int wk_user_own_tree(const wk_user *user, const char *path, char *err, size_t errlen);
 
+/*
+ * When the commands switch to a user, checks that dir (which the worker is
+ * about to read as root: an output's files) still resolves inside workspace
+ * — the user owns the workspace and could have replaced a directory by a
+ * link out of it. 0 (also when no user is switched to, or dir does not
+ * exist: the caller says so); SLUICE_EDENIED with err naming dir.
+ */
+int wk_user_confined(const wk_user *user, const char *dir, const char *workspace, char *err,
+                     size_t errlen);
+
 #endif

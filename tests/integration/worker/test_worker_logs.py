@@ -12,7 +12,9 @@ absent):
   - a CodeBuild build whose buildspec maps a secret (env.secrets-manager) and fails: the log,
     the failure message's last lines and the result's URL, with the value masked everywhere;
   - a command past the timeout whose grandchild ignores SIGTERM: the action fails, no child or
-    grandchild is left.
+    grandchild is left;
+  - as root, a source directory the commands replaced by a link to /etc: the output is not
+    packed (the worker reads outputs as root), the action fails saying why.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -31,7 +33,7 @@ from test_worker_commands import (ADMIN, BUCKET, SECRET, action_execution,  # no
                                   start_with_source, unique)
 
 RUN_AS = "sluice-run"
-LOG_ACTIONS = ("Streamed", "SecretBuild", "Stubborn")
+LOG_ACTIONS = ("Streamed", "SecretBuild", "Stubborn", "Escape")
 wc.WORKER_ACTIONS = tuple(wc.WORKER_ACTIONS) + LOG_ACTIONS  # left to the worker by the api
 
 
@@ -197,6 +199,24 @@ def check_timeout_kills_stubborn_grandchild(stack):
                    timeout=5)
 
 
+def check_output_link_out_refused(stack):
+    """As root, the worker packs outputs with its own rights: a source directory the commands'
+    user replaced by a link out of the workspace is not read."""
+    if stack.uid is None:
+        print("     skipped: not root, the commands run as the worker's user", flush=True)
+        return
+    name = unique("wk-escape")
+    action = commands_action(
+        "Escape", ["cd .. && mv SourceArtifact moved && ln -s /etc SourceArtifact"],
+        outputArtifacts=[{"name": "Loot", "files": ["shadow"]}])
+    execution = start_with_source(stack, name, action, {"a.txt": b"a"})
+    detail = action_execution(stack, name, execution, "Escape")
+    assert detail["status"] == "Failed", detail["status"]
+    message = error_message(detail)
+    assert "output artifact Loot: the directory src/SourceArtifact leads out of the workspace" \
+        in message, message
+
+
 if __name__ == "__main__":
     wc.run([check_log_readable_while_running, check_buildspec_secret_masked,
-            check_timeout_kills_stubborn_grandchild], LogsStack())
+            check_timeout_kills_stubborn_grandchild, check_output_link_out_refused], LogsStack())

@@ -2,7 +2,8 @@
  * test_wk_user.c — isolation of the commands: the timeout kills a
  * grandchild that ignores SIGTERM; as root, commands run as the
  * unprivileged user of SLUICE_WORKER_RUN_AS (created here when absent) in a
- * workspace given to it, without supplementary groups, with no_new_privs;
+ * workspace given to it, without supplementary groups, with no_new_privs,
+ * and a directory it turned into a link out of the workspace is not read;
  * the user is refused when it is root, unknown, or cannot reach the
  * workspaces. The root-only cases say so and are skipped when not root.
  */
@@ -175,6 +176,18 @@ static void test_commands_run_as_the_user(void)
     CHECK_STR_CONTAINS(sluice_buf_cstr(&out), "NoNewPrivs:\t1");
     CHECK_STR_CONTAINS(sluice_buf_cstr(&out), "refused\n");
     sluice_buf_free(&out);
+
+    /* a directory of the workspace the user turned into a link out of it is not read */
+    char out_dir[192], escape[192];
+    snprintf(out_dir, sizeof out_dir, "%s/out", ws);
+    snprintf(escape, sizeof escape, "%s/escape", ws);
+    REQUIRE(mkdir(out_dir, 0755) == 0 && symlink("/etc", escape) == 0);
+    CHECK_INT_EQ(wk_user_confined(&user, out_dir, ws, err, sizeof err), 0);
+    CHECK_INT_EQ(wk_user_confined(&user, escape, ws, err, sizeof err), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(err, "the directory escape leads out of the workspace");
+    wk_user none;
+    memset(&none, 0, sizeof none);
+    CHECK_INT_EQ(wk_user_confined(&none, escape, ws, err, sizeof err), 0);
 
     /* workspaces the user cannot reach are refused at start-up */
     char hidden[192];
