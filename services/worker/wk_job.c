@@ -204,6 +204,30 @@ static void wk_job_log_open(wk_job_ctx *c)
     snprintf(c->log_url, sizeof c->log_url, "%s", wk_log_url(c->log.stream));
 }
 
+/* Ends the stored log with the outcome: the first line of the failure message, masked. */
+static void wk_job_log_outcome(wk_job_ctx *c)
+{
+    char line[WK_RESULT_MESSAGE_MAX + 64];
+    int n = 0;
+    if (c->outcome.end == WK_RESULT_SUCCEEDED) {
+        n = snprintf(line, sizeof line, "[sluice] the %s succeeded\n",
+                     c->plan->kind == WK_PLAN_RULE ? "rule" : "action");
+    } else {
+        char message[WK_RESULT_MESSAGE_MAX + 1];
+        wk_result_outcome first = c->outcome;
+        first.log_tail = NULL; /* the lines are in the log already */
+        first.log_tail_len = 0;
+        wk_result_message(c->plan, &first, message, sizeof message);
+        message[strcspn(message, "\n")] = '\0';
+        n = snprintf(line, sizeof line, "[sluice] the %s failed: %s\n",
+                     c->plan->kind == WK_PLAN_RULE ? "rule" : "action", message);
+    }
+    if (n > 0) {
+        wk_log_end_line(c->log.stream);
+        wk_log_write(c->log.stream, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+}
+
 /* The definition document of the job's pipelineVersion, or NULL (the pipeline is gone). */
 static json_t *wk_job_definition(wk_slot *slot, const char *pipeline, const json_t *job)
 {
@@ -869,6 +893,7 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
         c.outcome.log_tail = c.log.tail;
         c.outcome.log_tail_len = c.log.tail_len;
         if (c.log.stream != NULL) {
+            wk_job_log_outcome(&c);
             /* the stored log's tail: masked already, secrets cut by a boundary included */
             c.outcome.log_tail_len = wk_log_tail(c.log.stream, c.masked_tail, sizeof c.masked_tail);
             c.outcome.log_tail = c.masked_tail;

@@ -133,6 +133,7 @@ def check_log_readable_while_running(stack):
     assert SECRET not in full, full
     assert "[sluice] command 4 of 4" in full, full
     assert "worker vars 0\n" in full, full  # no SLUICE_* of the worker reached a command
+    assert full.endswith("last line\n[sluice] the action succeeded\n"), full
     if stack.uid is not None:
         assert f"uid {stack.uid} owner {stack.uid}\n" in full, full
     else:
@@ -176,6 +177,8 @@ def check_buildspec_secret_masked(stack):
     assert action_state(stack, name).get("externalExecutionUrl") == url
     log = read_log(admin_s3(stack), url[len(prefix):])
     assert "deploying with ***\n" in log and "split *** over two writes\n" in log, log
+    assert "\n[sluice] the action failed: Phase BUILD: command 3 of 3 failed with exit code 5: " \
+        "exit 5\n" in log, log
     assert SECRET not in log, log
 
 
