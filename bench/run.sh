@@ -11,6 +11,9 @@
 #                                   sluice-source: webhook -> first job, polling cost
 #                                   (bench/source_bench.py; SLUICE_BENCH_PUSHES, _BRANCHES,
 #                                   _INTERVAL_S)
+#   bench/run.sh worker [BUILD_DIR]
+#                                   sluice-worker: job -> first command running, 20 concurrent
+#                                   jobs (bench/worker_bench.c; SLUICE_BENCH_JOBS, _ROUNDS)
 #
 # Configures BUILD_DIR if it has no build files yet, builds the benchmark and
 # the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
@@ -33,7 +36,7 @@ if [[ ${1:-} == artifacts ]]; then
 fi
 
 mode=orchestrator
-if [[ ${1:-} == notifier || ${1:-} == source ]]; then
+if [[ ${1:-} == notifier || ${1:-} == source || ${1:-} == worker ]]; then
   mode=$1
   shift
 fi
@@ -57,6 +60,12 @@ elif [[ $mode == notifier ]]; then
   cmake --build "$build" -j2 --target sluice_notifier_bench sluice_notifier >&2
   bench_bin=("$build/bench/sluice-notifier-bench")
   export SLUICE_BENCH_NOTIFIER="$build/services/notifier/sluice-notifier"
+elif [[ $mode == worker ]]; then
+  sluice_log "building the worker benchmark, the worker and the artifact store in $build"
+  cmake --build "$build" -j2 --target sluice_worker_bench sluice_worker sluice_artifacts >&2
+  bench_bin=("$build/bench/sluice-worker-bench")
+  export SLUICE_BENCH_WORKER="$build/services/worker/sluice-worker"
+  export SLUICE_BENCH_ARTIFACTS="$build/services/artifacts/sluice-artifacts"
 else
   sluice_log "building the benchmark and the orchestrator in $build"
   cmake --build "$build" -j2 --target sluice_orchestrator_bench sluice_orchestrator >&2

@@ -10,6 +10,7 @@
 #include "wk_config.h"
 #include "wk_deploy.h"
 #include "wk_service.h"
+#include "wk_user.h"
 
 #include "sluice/aws_jobcred.h"
 #include "sluice/bus_admin.h"
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define LOOP_POLL_MS 50
 
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
     json_t *projects = NULL;
     json_t *deploy_targets = NULL;
     json_t *secrets = NULL;
+    wk_user run_as;
+    memset(&run_as, 0, sizeof run_as);
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
     http_server *server = NULL;
@@ -180,6 +184,13 @@ int main(int argc, char **argv)
                      strerror(errno));
         goto out;
     }
+    if (wk_user_resolve(cfg.run_as, cfg.workspace_root, &run_as, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
+        goto out;
+    }
+    if (!run_as.switch_to && geteuid() == 0) {
+        SLUICE_WARN("the commands run as root: set SLUICE_WORKER_RUN_AS to an unprivileged user");
+    }
     status = 1; /* from here on, a failure of Kafka, Redis or the system */
 
     if (bus_topics_init(&topics, cfg.topic_prefix, err, sizeof err) != SLUICE_OK) {
@@ -212,6 +223,7 @@ int main(int argc, char **argv)
     svc.projects = projects;
     svc.deploy_targets = deploy_targets;
     svc.secrets = secrets;
+    svc.run_as = run_as;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
         goto out;

@@ -60,6 +60,24 @@ const sluice_config_var wk_config_vars[] = {
                       4294967296LL, "268435456", "bytes of files one output artifact may pack"),
     SLUICE_CONFIG_INT("SLUICE_WORKER_LOG_MAX_BYTES", wk_config, log_max_bytes, 4096, 1073741824LL,
                       "16777216", "bytes of output one job may write; past it the job fails"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_LOGS_BUCKET", wk_config, logs_bucket, 0, "sluice-artifacts",
+                      "bucket of the artifact store the action logs are written to (empty: the "
+                      "logs are not stored)"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_LOGS_PREFIX", wk_config, logs_prefix, 0, "logs/",
+                      "prefix of the log objects' keys: <prefix><pipeline>/<action execution "
+                      "id>.log"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_LOGS_URL", wk_config, logs_url, 0, "",
+                      "base URL of the artifact store in the logs' externalExecutionUrl (empty: "
+                      "SLUICE_ARTIFACTS_ENDPOINT)"),
+    SLUICE_CONFIG_INT("SLUICE_WORKER_LOG_STORED_MAX_BYTES", wk_config, log_stored_max_bytes, 1024,
+                      268435456LL, "4194304",
+                      "bytes of an action's log stored; past it the log says it was cut and "
+                      "the rest is not stored (the commands run on)"),
+    SLUICE_CONFIG_INT("SLUICE_WORKER_LOG_FLUSH_MS", wk_config, log_flush_ms, 50, 60000, "1000",
+                      "how often a running action's log is written to the store when it grew"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_RUN_AS", wk_config, run_as, 0, "",
+                      "unprivileged user the commands run as (the worker must run as root to "
+                      "switch; empty: the worker's own user)"),
     SLUICE_CONFIG_INT("SLUICE_WORKER_TIMEOUT_MAX_MS", wk_config, timeout_max_ms, 0, 2592000000LL,
                       "0",
                       "longest a job's commands may run, whatever the action's timeout (0: the "

@@ -38,6 +38,13 @@ typedef struct wk_config {
     int64_t unpacked_max_bytes;
     int64_t output_max_bytes;
     int64_t log_max_bytes;
+    /* the action logs in the artifact store (wk_log.h) and the commands' user (wk_user.h) */
+    char logs_bucket[64];
+    char logs_prefix[128];
+    char logs_url[256];
+    int64_t log_stored_max_bytes;
+    int64_t log_flush_ms;
+    char run_as[64];
     int64_t timeout_max_ms;
     int64_t lost_retries;
     char path[512];

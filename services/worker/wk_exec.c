@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,9 +29,18 @@
 
 /* The child's side: never returns. */
 static void wk_exec_child(const char *const *argv, char *const *envp, const char *cwd, int out_fd,
-                          int null_fd, pid_t parent)
+                          int null_fd, pid_t parent, const wk_exec_ident *ident)
 {
     (void)setpgid(0, 0);
+    if (ident != NULL) {
+        /* group first: once the user is given up, the group cannot be */
+        if (setgroups(0, NULL) != 0 || setgid(ident->gid) != 0 || setuid(ident->uid) != 0 ||
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+            static const char msg[] = "sluice-worker: cannot take the commands' user\n";
+            (void)!write(out_fd, msg, sizeof msg - 1);
+            _exit(126);
+        }
+    }
     /* a worker killed outright takes its command along (its own children aside) */
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) {
@@ -92,6 +102,14 @@ int wk_exec_run(const char *const *argv, char *const *envp, const char *cwd, int
                 const atomic_bool *stop, wk_exec_sink sink, void *sink_ctx, wk_exec_result *res,
                 char *err, size_t errlen)
 {
+    return wk_exec_run_as(argv, envp, cwd, deadline_ms, stop, NULL, sink, sink_ctx, res, err,
+                          errlen);
+}
+
+int wk_exec_run_as(const char *const *argv, char *const *envp, const char *cwd, int64_t deadline_ms,
+                   const atomic_bool *stop, const wk_exec_ident *ident, wk_exec_sink sink,
+                   void *sink_ctx, wk_exec_result *res, char *err, size_t errlen)
+{
     memset(res, 0, sizeof *res);
     int pipefd[2];
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -114,7 +132,7 @@ int wk_exec_run(const char *const *argv, char *const *envp, const char *cwd, int
         return sluice_error_set(err, errlen, SLUICE_EIO, "cannot fork: %s", strerror(e));
     }
     if (pid == 0) {
-        wk_exec_child(argv, envp, cwd, pipefd[1], null_fd, parent);
+        wk_exec_child(argv, envp, cwd, pipefd[1], null_fd, parent, ident);
     }
     (void)setpgid(pid, pid); /* the child does it too: whichever runs first */
     close(pipefd[1]);

@@ -14,6 +14,11 @@
  * is drained for a moment. At the deadline, when *stop is set or when the
  * sink refuses more output, the group is killed at once with SIGKILL.
  *
+ * With an identity (wk_exec_run_as), the child drops its supplementary
+ * groups, takes the identity's group and user, and sets no_new_privs
+ * before anything else runs (wk_user.h); PR_SET_PDEATHSIG is set after the
+ * switch, which would clear it.
+ *
  * Thread-safe: each call forks its own child and waits for that pid only.
  */
 #ifndef SLUICE_WK_EXEC_H
@@ -23,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Takes n bytes of output; returns false to stop the command (a bound was reached). */
 typedef bool (*wk_exec_sink)(void *ctx, const char *data, size_t n);
@@ -50,5 +56,19 @@ typedef struct wk_exec_result {
 int wk_exec_run(const char *const *argv, char *const *envp, const char *cwd, int64_t deadline_ms,
                 const atomic_bool *stop, wk_exec_sink sink, void *sink_ctx, wk_exec_result *res,
                 char *err, size_t errlen);
+
+/* The user and group a command runs as (wk_user.h). */
+typedef struct wk_exec_ident {
+    uid_t uid;
+    gid_t gid;
+} wk_exec_ident;
+
+/*
+ * wk_exec_run with the child taking ident (borrowed; NULL: the worker's own
+ * user). A child that cannot take it exits with code 126 before execve.
+ */
+int wk_exec_run_as(const char *const *argv, char *const *envp, const char *cwd, int64_t deadline_ms,
+                   const atomic_bool *stop, const wk_exec_ident *ident, wk_exec_sink sink,
+                   void *sink_ctx, wk_exec_result *res, char *err, size_t errlen);
 
 #endif

@@ -9,8 +9,10 @@
 #include "wk_codebuild.h"
 #include "wk_deploy.h"
 #include "wk_exec.h"
+#include "wk_log.h"
 #include "wk_plan.h"
 #include "wk_result.h"
+#include "wk_user.h"
 
 #include "sluice/aws_job.h"
 #include "sluice/buf.h"
@@ -100,6 +102,7 @@ typedef struct wk_job_log {
     uint64_t max;
     char tail[WK_RESULT_TAIL_MAX];
     size_t tail_len;
+    wk_log *stream; /* the log in the artifact store (wk_log.h), or NULL */
 } wk_job_log;
 
 static bool wk_job_log_sink(void *ctx, const char *data, size_t n)
@@ -112,6 +115,7 @@ static bool wk_job_log_sink(void *ctx, const char *data, size_t n)
     if (log->fd >= 0) {
         (void)!write(log->fd, data, n);
     }
+    wk_log_write(log->stream, data, n);
     if (n >= sizeof log->tail) {
         memcpy(log->tail, data + n - sizeof log->tail, sizeof log->tail);
         log->tail_len = sizeof log->tail;
@@ -149,7 +153,80 @@ typedef struct wk_job_ctx {
     char summary[WK_DEPLOY_PATH_MAX + 256];
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
+    char log_url[WK_LOG_URL_MAX];
+    char masked_tail[WK_RESULT_TAIL_MAX];
 } wk_job_ctx;
+
+/* The identity the commands take (wk_user.h), or NULL: the worker's own. */
+static const wk_exec_ident *wk_job_ident(const wk_job_ctx *c)
+{
+    const wk_user *user = &c->slot->service->run_as;
+    return user->switch_to ? &user->ident : NULL;
+}
+
+/*
+ * Opens the job's log in the artifact store (wk_log.h) for a plan that runs
+ * commands; without it (not configured, or it could not be opened: logged)
+ * the job runs on.
+ */
+static void wk_job_log_open(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    if (c->cfg->logs_bucket[0] == '\0' || plan->kind == WK_PLAN_DEPLOY || plan->run_id == NULL) {
+        return;
+    }
+    char title[600];
+    snprintf(title, sizeof title, "%s %s of stage %s, pipeline %s, execution %s",
+             plan->kind == WK_PLAN_RULE ? "rule" : "action", plan->name, plan->stage,
+             plan->pipeline, plan->execution_id != NULL ? plan->execution_id : "-");
+    wk_log_params params = {
+        .endpoint = c->cfg->artifacts_endpoint,
+        .region = c->cfg->region,
+        .url_base = c->cfg->logs_url,
+        .bucket = c->cfg->logs_bucket,
+        .prefix = c->cfg->logs_prefix,
+        .pipeline = plan->pipeline,
+        .execution_id = plan->execution_id,
+        .job_id = plan->job_id,
+        .run_id = plan->run_id,
+        .title = title,
+        .keys = c->slot->service->job_keys,
+        .expires_s = sluice_time_now_ms() / 1000 + plan->timeout_ms / 1000 + WK_LOG_GRACE_S,
+        .max_bytes = (uint64_t)c->cfg->log_stored_max_bytes,
+        .flush_ms = c->cfg->log_flush_ms,
+    };
+    char err[WK_JOB_ERR_MAX] = "";
+    if (wk_log_open(&params, &c->log.stream, err, sizeof err) != 0) {
+        SLUICE_WARN("job %s: its log is not stored: %s", plan->job_id, err);
+        return;
+    }
+    wk_log_secrets(c->log.stream, (const char *const *)plan->secrets, plan->nsecrets);
+    snprintf(c->log_url, sizeof c->log_url, "%s", wk_log_url(c->log.stream));
+}
+
+/* Ends the stored log with the outcome: the first line of the failure message, masked. */
+static void wk_job_log_outcome(wk_job_ctx *c)
+{
+    char line[WK_RESULT_MESSAGE_MAX + 64];
+    int n = 0;
+    if (c->outcome.end == WK_RESULT_SUCCEEDED) {
+        n = snprintf(line, sizeof line, "[sluice] the %s succeeded\n",
+                     c->plan->kind == WK_PLAN_RULE ? "rule" : "action");
+    } else {
+        char message[WK_RESULT_MESSAGE_MAX + 1];
+        wk_result_outcome first = c->outcome;
+        first.log_tail = NULL; /* the lines are in the log already */
+        first.log_tail_len = 0;
+        wk_result_message(c->plan, &first, message, sizeof message);
+        message[strcspn(message, "\n")] = '\0';
+        n = snprintf(line, sizeof line, "[sluice] the %s failed: %s\n",
+                     c->plan->kind == WK_PLAN_RULE ? "rule" : "action", message);
+    }
+    if (n > 0) {
+        wk_log_end_line(c->log.stream);
+        wk_log_write(c->log.stream, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+}
 
 /* The definition document of the job's pipelineVersion, or NULL (the pipeline is gone). */
 static json_t *wk_job_definition(wk_slot *slot, const char *pipeline, const json_t *job)
@@ -254,6 +331,7 @@ static wk_job_step wk_job_run_list(wk_job_ctx *c, const char *phase, const char 
     const wk_plan *plan = c->plan;
     int64_t deadline = c->started_mono + plan->timeout_ms;
     bool first = c->outcome.end == WK_RESULT_SUCCEEDED;
+    wk_log_secrets(c->log.stream, (const char *const *)plan->secrets, plan->nsecrets);
     for (size_t i = 0; i < n; i++) {
         const char *argv[8];
         wk_plan_argv(plan, 0, argv);
@@ -264,8 +342,9 @@ static wk_job_step wk_job_run_list(wk_job_ctx *c, const char *phase, const char 
         (void)wk_job_log_sink(&c->log, banner, (size_t)len);
         wk_exec_result res;
         char err[512] = "";
-        int rc = wk_exec_run(argv, plan->env, plan->src_dir, deadline, &c->slot->abort,
-                             wk_job_log_sink, &c->log, &res, err, sizeof err);
+        int rc = wk_exec_run_as(argv, plan->env, plan->src_dir, deadline, &c->slot->abort,
+                                wk_job_ident(c), wk_job_log_sink, &c->log, &res, err, sizeof err);
+        wk_log_end_line(c->log.stream);
         if (rc != 0) {
             wk_job_fail(c, WK_RESULT_SYSTEM, "command %zu of %zu could not be started: %s", i + 1,
                         n, err);
@@ -407,7 +486,9 @@ static bool wk_job_codebuild_run(wk_job_ctx *c)
             continue;
         }
         if (failed) {
-            int fd = open(c->plan->env_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+            /* the file is the commands' (wk_user.h): never followed through a link */
+            int fd = open(c->plan->env_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                          0600);
             if (fd >= 0) {
                 static const char line[] = "export CODEBUILD_BUILD_SUCCEEDING='0'\n";
                 (void)!write(fd, line, sizeof line - 1);
@@ -567,8 +648,9 @@ static bool wk_job_variables(wk_job_ctx *c)
     sluice_buf_init(&out, WK_PLAN_VARIABLES_MAX);
     wk_exec_result res;
     char err[512] = "";
-    int rc = wk_exec_run(argv, plan->env, plan->src_dir, sluice_time_monotonic_ms() + 10000,
-                         &c->slot->abort, wk_job_buf_sink, &out, &res, err, sizeof err);
+    int rc = wk_exec_run_as(argv, plan->env, plan->src_dir, sluice_time_monotonic_ms() + 10000,
+                            &c->slot->abort, wk_job_ident(c), wk_job_buf_sink, &out, &res, err,
+                            sizeof err);
     free(script);
     if (rc == 0 && (res.end != WK_EXEC_EXITED || res.exit_code != 0)) {
         rc = SLUICE_EIO;
@@ -601,6 +683,14 @@ static bool wk_job_outputs(wk_job_ctx *c)
         size_t nfiles = 0;
         char err[WK_JOB_ERR_MAX] = "";
         int rc = 0;
+        const char *from = c->build != NULL ? c->build->artifacts[i].base_dir : plan->src_dir;
+        if (wk_user_confined(&c->slot->service->run_as, from, plan->workspace, err, sizeof err) !=
+            0) {
+            /* the commands' user made the directory lead out of the workspace */
+            wk_job_fail(c, WK_RESULT_JOB_FAILED, "output artifact %s: %s", po->name, err);
+            sluice_buf_free(&zip);
+            return false;
+        }
         if (c->build != NULL) {
             c->build_output = i;
             const wk_codebuild_artifact *a = &c->build->artifacts[i];
@@ -773,11 +863,16 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
             char log_path[WK_PLAN_WORKSPACE_MAX + 16];
             snprintf(log_path, sizeof log_path, "%s/log", c.plan->run_dir);
             c.log.fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            wk_job_log_open(&c);
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             ok = ok && wk_job_deploy(&c);
         } else {
             ok = ok && wk_job_inputs(&c);
+            if (ok && wk_user_own_tree(&svc->run_as, c.plan->workspace, err, sizeof err) != 0) {
+                wk_job_fail(&c, WK_RESULT_SYSTEM, "%s", err);
+                ok = false;
+            }
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             /* done above */
@@ -797,6 +892,15 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
         }
         c.outcome.log_tail = c.log.tail;
         c.outcome.log_tail_len = c.log.tail_len;
+        if (c.log.stream != NULL) {
+            wk_job_log_outcome(&c);
+            /* the stored log's tail: masked already, secrets cut by a boundary included */
+            c.outcome.log_tail_len = wk_log_tail(c.log.stream, c.masked_tail, sizeof c.masked_tail);
+            c.outcome.log_tail = c.masked_tail;
+            /* complete in the store before the result is sent; no URL to a log not stored */
+            c.outcome.log_url = wk_log_close(c.log.stream) ? c.log_url : NULL;
+            c.log.stream = NULL;
+        }
         c.outcome.variables = c.variables;
         c.outcome.duration_ms = sluice_time_monotonic_ms() - c.started_mono;
         detail = wk_result_build(c.plan, &c.outcome);

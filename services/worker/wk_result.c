@@ -270,10 +270,18 @@ json_t *wk_result_build(const wk_plan *plan, const wk_result_outcome *o)
     if (o->end != WK_RESULT_SUCCEEDED) {
         char message[WK_RESULT_MESSAGE_MAX + 1];
         wk_result_message(plan, o, message, sizeof message);
-        return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,
-                         "jobId", plan->job_id, "outcome", "Failed", "failureDetails", "type",
-                         wk_result_failure_type(o->end), "message", message, "externalExecutionId",
-                         plan->run_id);
+        json_t *failed =
+            json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,
+                      "jobId", plan->job_id, "outcome", "Failed", "failureDetails", "type",
+                      wk_result_failure_type(o->end), "message", message, "externalExecutionId",
+                      plan->run_id);
+        if (failed != NULL && o->log_url != NULL) {
+            /* failureDetails has no URL: the log's goes with the execution details */
+            json_object_set_new(failed, "executionDetails",
+                                json_pack("{s:s, s:s}", "externalExecutionId", plan->run_id,
+                                          "externalExecutionUrl", o->log_url));
+        }
+        return failed;
     }
     sluice_buf summary;
     sluice_buf_init(&summary, 256);
@@ -289,6 +297,10 @@ json_t *wk_result_build(const wk_plan *plan, const wk_result_outcome *o)
                   wk_result_outputs(plan), "executionDetails", "summary", sluice_buf_cstr(&summary),
                   "externalExecutionId", plan->run_id);
     sluice_buf_free(&summary);
+    if (detail != NULL && o->log_url != NULL) {
+        json_object_set_new(json_object_get(detail, "executionDetails"), "externalExecutionUrl",
+                            json_string(o->log_url));
+    }
     if (detail != NULL && o->variables != NULL && json_object_size(o->variables) > 0) {
         json_object_set_new(detail, "outputVariables", json_deep_copy(o->variables));
     }

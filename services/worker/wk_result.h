@@ -8,10 +8,12 @@
  *   {"type": "JobResult", "jobId", "outcome": "Succeeded",
  *    "outputVariables": {...} (when any), "outputArtifacts": [{"name", "bucket", "key"}],
  *    "executionDetails": {"summary": "<n> commands succeeded in <s> s",
- *                         "externalExecutionId": <action or rule execution id>}}
+ *                         "externalExecutionId": <action or rule execution id>,
+ *                         "externalExecutionUrl": <the log's URL, when stored>}}
  * Failed:
  *   {"type": "JobResult", "jobId", "outcome": "Failed",
- *    "failureDetails": {"type", "message", "externalExecutionId"}}
+ *    "failureDetails": {"type", "message", "externalExecutionId"},
+ *    "executionDetails": {"externalExecutionId", "externalExecutionUrl"} (when a log is stored)}
  * with CodePipeline's failure types: JobFailed (a command failed or was
  * killed, the timeout passed, an input artifact could not be unpacked, an
  * output or log exceeded its bound), ConfigurationError (the job cannot be
@@ -64,6 +66,7 @@ typedef struct wk_result_outcome {
     const char *const *commands;
     size_t ncommands;
     const char *summary; /* SUCCEEDED: the summary, instead of "<n> commands succeeded" */
+    const char *log_url; /* the action's log (wk_log.h), or NULL: externalExecutionUrl */
 } wk_result_outcome;
 
 /*

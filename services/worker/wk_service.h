@@ -34,6 +34,7 @@
 #include "wk_config.h"
 #include "wk_lease.h"
 #include "wk_s3.h"
+#include "wk_user.h"
 
 #include "sluice/aws_jobcred.h"
 #include "sluice/bus_consumer.h"
@@ -92,6 +93,7 @@ struct wk_service {
     const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
     const json_t *deploy_targets; /* {bucket: directory} (SLUICE_WORKER_DEPLOY_DIRS) */
     const json_t *secrets;        /* {reference: value} (SLUICE_WORKER_SECRETS_FILE), or NULL */
+    wk_user run_as;               /* the commands' user (SLUICE_WORKER_RUN_AS), set by main */
     wk_bus_sender sender;
     wk_metrics metrics;
     bus_consumer_stats counted; /* the jobs consumer's refusals already exported */

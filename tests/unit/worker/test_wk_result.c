@@ -79,6 +79,15 @@ static void test_success(void)
     detail = wk_result_build(plan, &o);
     CHECK(json_object_get(detail, "outputVariables") == NULL);
     json_decref(detail);
+
+    /* The stored log: its URL in the execution details, as CodeBuild's. */
+    o.log_url = "http://store:7071/sluice-artifacts/logs/p/ae-1.log";
+    detail = wk_result_build(plan, &o);
+    details = json_object_get(detail, "executionDetails");
+    CHECK_STR_EQ(json_string_value(json_object_get(details, "externalExecutionUrl")),
+                 "http://store:7071/sluice-artifacts/logs/p/ae-1.log");
+    CHECK_STR_EQ(json_string_value(json_object_get(details, "externalExecutionId")), "ae-1");
+    json_decref(detail);
     json_decref(vars);
     wk_plan_free(plan);
 }
@@ -105,6 +114,16 @@ static void test_command_failed(void)
                  "Last log lines:\nline 4\nline 5\nline 6\nline 7\nline 8\nline 9\nline 10\n"
                  "line 11\nline 12\nusing *** here");
     json_decref(detail);
+
+    /* a failure carries the log's URL beside failureDetails (which has no member for it) */
+    o.log_url = "http://store/logs/p/ae-1.log";
+    detail = wk_result_build(plan, &o);
+    json_t *details = json_object_get(detail, "executionDetails");
+    CHECK_STR_EQ(json_string_value(json_object_get(details, "externalExecutionUrl")),
+                 "http://store/logs/p/ae-1.log");
+    CHECK_STR_EQ(json_string_value(json_object_get(details, "externalExecutionId")), "ae-1");
+    json_decref(detail);
+    o.log_url = NULL;
 
     o.exit_code = 0;
     o.signal = 9;
