@@ -9,9 +9,11 @@
 #include "wk_bus.h"
 #include "wk_config.h"
 #include "wk_deploy.h"
+#include "wk_lambda.h"
 #include "wk_service.h"
 
 #include "sluice/aws_jobcred.h"
+#include "sluice/buf.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
@@ -102,6 +104,7 @@ int main(void)
     model_registry *registry = NULL;
     json_t *projects = NULL;
     json_t *deploy_targets = NULL;
+    json_t *functions = NULL;
     json_t *secrets = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
@@ -167,6 +170,23 @@ int main(void)
         SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_DIRS: %s", err);
         goto out;
     }
+    if (cfg.functions_file[0] != '\0') {
+        sluice_buf text;
+        sluice_buf_init(&text, WK_LAMBDA_FILE_MAX_BYTES);
+        int frc = sluice_fs_read_file(cfg.functions_file, &text);
+        if (frc == 0) {
+            frc = wk_lambda_functions_parse(text.data != NULL ? text.data : "", text.len,
+                                            &functions, err, sizeof err);
+        } else {
+            snprintf(err, sizeof err, "cannot be read (%s)", sluice_strerror(frc));
+        }
+        sluice_buf_free(&text);
+        if (frc != 0) {
+            SLUICE_ERROR("configuration: SLUICE_WORKER_FUNCTIONS_FILE %s: %s", cfg.functions_file,
+                         err);
+            goto out;
+        }
+    }
     if (load_secrets(&cfg, &secrets) != 0) {
         goto out;
     }
@@ -206,6 +226,7 @@ int main(void)
     svc_started = true;
     svc.projects = projects;
     svc.deploy_targets = deploy_targets;
+    svc.functions = functions;
     svc.secrets = secrets;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("kafka consumer: %s", err);
@@ -266,6 +287,7 @@ out:
     model_registry_free(registry);
     json_decref(projects);
     json_decref(deploy_targets);
+    json_decref(functions);
     json_decref(secrets);
     aws_jobcred_keys_free(job_keys);
     bus_sign_keys_free(bus_keys);

@@ -9,6 +9,7 @@
 #include "wk_codebuild.h"
 #include "wk_deploy.h"
 #include "wk_exec.h"
+#include "wk_lambda.h"
 #include "wk_plan.h"
 #include "wk_result.h"
 
@@ -149,6 +150,7 @@ typedef struct wk_job_ctx {
     char summary[WK_DEPLOY_PATH_MAX + 256];
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
+    bool invoked; /* a function took the job: it answers through the api, not the worker */
 } wk_job_ctx;
 
 /* The definition document of the job's pipelineVersion, or NULL (the pipeline is gone). */
@@ -545,6 +547,52 @@ static bool wk_job_deploy(wk_job_ctx *c)
     return true;
 }
 
+/* ---- Lambda invokes ---------------------------------------------------------------------- */
+
+/*
+ * POSTs the CodePipeline.job event to the function's URL. A 2xx answer means
+ * the function took the job: it reports through PutJobSuccessResult /
+ * PutJobFailureResult on the api, and the worker sends no result of its own.
+ */
+static bool wk_job_invoke(wk_job_ctx *c)
+{
+    const json_t *config = json_object_get(c->plan->job, "configuration");
+    const char *name = json_string_value(json_object_get(config, "FunctionName"));
+    const char *url = wk_lambda_url(c->slot->service->functions, name);
+    if (url == NULL) {
+        wk_job_fail(
+            c, WK_RESULT_CONFIGURATION,
+            "function %.64s is not configured on this worker (SLUICE_WORKER_FUNCTIONS_FILE)",
+            name != NULL ? name : "(no FunctionName)");
+        return false;
+    }
+    json_t *event = wk_lambda_event(c->record);
+    char *text = event != NULL ? json_dumps(event, JSON_COMPACT) : NULL;
+    json_decref(event);
+    if (text == NULL) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "the event of function %s cannot be built", name);
+        return false;
+    }
+    http_client_response resp;
+    char err[512] = "";
+    int rc =
+        http_client_post_json(c->slot->s3.client, url, text, strlen(text), &resp, err, sizeof err);
+    free(text);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "function %s cannot be invoked at %s: %s", name, url,
+                    err);
+    } else if (resp.status < 200 || resp.status > 299) {
+        const char *body = resp.body.data != NULL ? resp.body.data : "";
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "function %s refused the invocation: HTTP %ld %.200s",
+                    name, resp.status, body);
+    } else {
+        c->invoked = true;
+        SLUICE_INFO("job %s: function %s invoked", c->plan->job_id, name);
+    }
+    http_client_response_free(&resp);
+    return c->invoked;
+}
+
 static bool wk_job_codebuild_match(void *ctx, const char *relpath)
 {
     const wk_job_ctx *c = ctx;
@@ -645,10 +693,11 @@ static const char *wk_job_outcome_name(wk_result_end end)
     return end == WK_RESULT_SUCCEEDED ? "Succeeded" : "Failed";
 }
 
-static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end end)
+static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end end, bool invoked)
 {
     wk_metrics *m = &c->slot->service->metrics;
-    const char *outcome = end == WK_RESULT_SUCCEEDED       ? "Succeeded"
+    const char *outcome = invoked                          ? "Invoked"
+                          : end == WK_RESULT_SUCCEEDED     ? "Succeeded"
                           : end == WK_RESULT_CONFIGURATION ? "ConfigurationError"
                           : end == WK_RESULT_SYSTEM        ? "SystemUnavailable"
                           : end == WK_RESULT_TIMED_OUT     ? "TimedOut"
@@ -776,11 +825,13 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             ok = ok && wk_job_deploy(&c);
-        } else {
+        } else if (c.plan->kind != WK_PLAN_INVOKE) {
             ok = ok && wk_job_inputs(&c);
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             /* done above */
+        } else if (c.plan->kind == WK_PLAN_INVOKE) {
+            ok = ok && wk_job_invoke(&c);
         } else if (c.plan->kind == WK_PLAN_CODEBUILD) {
             ok = ok && wk_job_codebuild_prepare(&c);
             ok = ok && wk_job_codebuild_run(&c);
@@ -788,7 +839,7 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
             ok = ok && wk_job_commands(&c);
         }
         ok = ok && wk_job_variables(&c);
-        ok = ok && wk_job_outputs(&c);
+        ok = ok && (c.plan->kind == WK_PLAN_INVOKE || wk_job_outputs(&c));
         if (ok) {
             c.outcome.end = WK_RESULT_SUCCEEDED;
             c.outcome.summary = c.build != NULL        ? "the build succeeded"
@@ -810,17 +861,21 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
     slot->leased = false;
     pthread_mutex_unlock(&svc->lock);
     bool aborted = atomic_load(&slot->abort);
-    rc = detail != NULL
-             ? wk_bus_send_result(&svc->sender, pipeline, job_id, detail, err, sizeof err)
-             : SLUICE_ENOMEM;
+    if (c.invoked) {
+        rc = 0; /* the function answers through the api */
+    } else {
+        rc = detail != NULL
+                 ? wk_bus_send_result(&svc->sender, pipeline, job_id, detail, err, sizeof err)
+                 : SLUICE_ENOMEM;
+    }
     if (rc == 0) {
-        SLUICE_INFO("job %s of %s: %s", job_id, pipeline, wk_job_outcome_name(c.outcome.end));
-        if (wk_lease_finish(slot->redis, pipeline, job_id, owner,
-                            wk_job_outcome_name(c.outcome.end), cfg->done_ttl_ms, err,
+        const char *outcome = c.invoked ? "Invoked" : wk_job_outcome_name(c.outcome.end);
+        SLUICE_INFO("job %s of %s: %s", job_id, pipeline, outcome);
+        if (wk_lease_finish(slot->redis, pipeline, job_id, owner, outcome, cfg->done_ttl_ms, err,
                             sizeof err) != 0) {
             SLUICE_WARN("job %s of %s: not marked finished: %s", job_id, pipeline, err);
         }
-        wk_job_account(&c, provider, c.outcome.end);
+        wk_job_account(&c, provider, c.outcome.end, c.invoked);
     } else {
         SLUICE_ERROR("job %s of %s: the result was not sent: %s%s", job_id, pipeline, err,
                      aborted ? " (the worker is stopping)" : "");

@@ -74,12 +74,12 @@ def worker_binary():
 class WorkerStack(Stack):
     """The api's stack, sluice-artifacts and sluice-worker sharing the job-credential keys."""
 
-    def __init__(self):
+    def __init__(self, actions=WORKER_ACTIONS, api_env=None, worker_env=None):
         for binary in (artifacts_binary(), worker_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
                 sys.exit(SKIP)
-        super().__init__(runner_rules=[f"{a}=skip" for a in WORKER_ACTIONS])
+        super().__init__(runner_rules=[f"{a}=skip" for a in actions], extra_env=api_env)
         try:
             port = free_port()
             env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
@@ -108,6 +108,7 @@ class WorkerStack(Stack):
                        SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"),
                        SLUICE_WORKER_SECRETS_FILE=secrets_file,
                        SLUICE_WORKER_LEASE_MS=str(LEASE_MS))
+            self.worker_env.update(worker_env or {})
             self.start_worker()
         except BaseException:
             self.close(dump=True)
