@@ -12,6 +12,7 @@
 #include "wk_lambda.h"
 #include "wk_plan.h"
 #include "wk_result.h"
+#include "wk_s3deploy.h"
 
 #include "sluice/aws_job.h"
 #include "sluice/buf.h"
@@ -147,10 +148,11 @@ typedef struct wk_job_ctx {
     json_t *variables;
     wk_codebuild *build; /* CodeBuild actions */
     size_t build_output;
-    char summary[WK_DEPLOY_PATH_MAX + 256];
+    char summary[WK_DEPLOY_KEY_MAX + WK_DEPLOY_PATH_MAX + 256];
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
-    bool invoked; /* a function took the job: it answers through the api, not the worker */
+    bool invoked;          /* a function took the job: it answers through the api, not the worker */
+    wk_deploy_store store; /* S3 deploys into the artifact store */
 } wk_job_ctx;
 
 /* The definition document of the job's pipelineVersion, or NULL (the pipeline is gone). */
@@ -473,12 +475,57 @@ static int wk_job_swap_in(const char *staging, const char *target, char *err, si
                             target, strerror(errno));
 }
 
+/* An S3 deploy into a bucket of the artifact store (wk_s3deploy.h). */
+static bool wk_job_deploy_store(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    if (plan->ninputs != 1) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "an S3 deploy takes exactly one input artifact");
+        return false;
+    }
+    char dir[WK_PLAN_WORKSPACE_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/deploy", plan->workspace);
+    char err[WK_JOB_ERR_MAX] = "";
+    if (wk_job_mkdir(dir, err, sizeof err) != 0) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "%s", err);
+        return false;
+    }
+    wk_s3deploy_params params = {
+        .s3 = &c->slot->s3,
+        .job_cred = &c->cred,
+        .deploy_cred = &c->slot->service->deploy_cred,
+        .target = &c->store,
+        .job_id = plan->job_id,
+        .input_name = plan->inputs[0].name,
+        .input_bucket = plan->inputs[0].bucket,
+        .input_key = plan->inputs[0].key,
+        .dir = dir,
+        .unpacked_max = (uint64_t)c->cfg->unpacked_max_bytes,
+        .object_max_bytes = (size_t)c->cfg->artifact_max_bytes,
+    };
+    wk_result_end end = WK_RESULT_SYSTEM;
+    if (wk_s3deploy_run(&params, c->summary, sizeof c->summary, &end, err, sizeof err) != 0) {
+        wk_job_fail(c, end, "%s", err);
+        return false;
+    }
+    return true;
+}
+
 static bool wk_job_deploy(wk_job_ctx *c)
 {
     const wk_plan *plan = c->plan;
     wk_deploy target;
     char err[WK_JOB_ERR_MAX] = "";
     const json_t *config = json_object_get(plan->job, "configuration");
+    int src = wk_deploy_resolve_store(c->slot->service->deploy_buckets, config, &c->store, err,
+                                      sizeof err);
+    if (src != 0 && src != SLUICE_ENOTFOUND) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
+        return false;
+    }
+    if (src == 0) {
+        return wk_job_deploy_store(c);
+    }
     if (wk_deploy_resolve(c->slot->service->deploy_targets, config, &target, err, sizeof err) !=
         0) {
         wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);

@@ -74,7 +74,7 @@ def worker_binary():
 class WorkerStack(Stack):
     """The api's stack, sluice-artifacts and sluice-worker sharing the job-credential keys."""
 
-    def __init__(self, actions=WORKER_ACTIONS, api_env=None, worker_env=None):
+    def __init__(self, actions=WORKER_ACTIONS, api_env=None, worker_env=None, artifacts_env=None):
         for binary in (artifacts_binary(), worker_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
@@ -86,6 +86,7 @@ class WorkerStack(Stack):
                        SLUICE_ARTIFACTS_DIR=os.path.join(self.logdir, "artifacts"),
                        SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=BUCKET,
                        SLUICE_ARTIFACTS_CREDENTIALS=f"{ADMIN[0]}:{ADMIN[1]}:admin:admin")
+            env.update(artifacts_env or {})
             self._start("artifacts", [artifacts_binary()], env, port)
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import test_worker_commands as wc  # noqa: E402
-from test_worker_commands import (BUILDSPEC, HELLO_C, WORKER_ACTIONS,  # noqa: E402
+from test_worker_commands import (ADMIN, BUILDSPEC, HELLO_C, WORKER_ACTIONS,  # noqa: E402
                                   WorkerStack, action_execution, error_message, play_source,
                                   tree, zip_names)
 import jobcred_client  # noqa: E402
@@ -43,8 +43,11 @@ from artifacts_stack import free_port  # noqa: E402
 from sluice_stack import KEYS, PEOPLE, pipeline_declaration, run, unique, write_json  # noqa: E402
 
 FUNCTION_KEY = ("AKIDTESTFUNCTION", "function-secret-xxxxxxxx")
+DEPLOYER = ("AKIDTESTDEPLOYER", "deployer-secret-xxxxxxxx")  # the worker's store deploy key
+WEB = "web-" + secrets.token_hex(3)  # a bucket of the artifact store S3 deploys write
 FUNCTION_SCOPE = "AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke"
-ACTIONS = ("E2eBuild", "E2eTest", "E2eDeploy", "E2eNotify", "E2eMissing", "E2eGated")
+ACTIONS = ("E2eBuild", "E2eTest", "E2eDeploy", "E2eNotify", "E2eMissing", "E2eGated", "E2eWeb",
+           "E2eRelease", "E2eBadAcl")
 
 
 class Function:
@@ -135,10 +138,20 @@ def function_stack():
     with open(functions, "w", encoding="utf-8") as handle:
         json.dump({"notify-fn": {"url": FUNCTION.url + "/notify"},
                    "gate-fn": {"url": FUNCTION.url + "/gate"}}, handle)
-    stack = WorkerStack(actions=WORKER_ACTIONS + ACTIONS,
-                        api_env={"SLUICE_API_CREDENTIALS": credentials},
-                        worker_env={"SLUICE_WORKER_FUNCTIONS_FILE": functions})
+    deploy_key = functions + ".deploy-key"
+    with open(os.open(deploy_key, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as f:
+        f.write(f"{DEPLOYER[0]}:{DEPLOYER[1]}\n")
+    stack = WorkerStack(
+        actions=WORKER_ACTIONS + ACTIONS, api_env={"SLUICE_API_CREDENTIALS": credentials},
+        worker_env={"SLUICE_WORKER_FUNCTIONS_FILE": functions,
+                    "SLUICE_WORKER_DEPLOY_BUCKETS": WEB,
+                    "SLUICE_WORKER_DEPLOY_KEY_FILE": deploy_key},
+        artifacts_env={"SLUICE_ARTIFACTS_BUCKETS": f"{wc.BUCKET},{WEB}",
+                       "SLUICE_ARTIFACTS_CREDENTIALS":
+                           f"{ADMIN[0]}:{ADMIN[1]}:admin:admin,"
+                           f"{DEPLOYER[0]}:{DEPLOYER[1]}:deployer:operator"})
     os.unlink(functions)
+    os.unlink(deploy_key)
     FUNCTION.stack = stack
     return stack
 
@@ -215,6 +228,18 @@ def check_pipeline_end_to_end(stack):
                               "version": "1"},
              "configuration": {"BucketName": "site", "Extract": "true", "ObjectKey": target},
              "inputArtifacts": [{"name": "BuildOut"}], "runOrder": 1},
+            {"name": "E2eWeb",
+             "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "S3",
+                              "version": "1"},
+             "configuration": {"BucketName": WEB, "Extract": "true", "ObjectKey": target,
+                               "CacheControl": "max-age=60", "CannedACL": "public-read"},
+             "inputArtifacts": [{"name": "BuildOut"}], "runOrder": 1},
+            {"name": "E2eRelease",
+             "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "S3",
+                              "version": "1"},
+             "configuration": {"BucketName": WEB, "Extract": "false",
+                               "ObjectKey": f"releases/{target}.zip"},
+             "inputArtifacts": [{"name": "Docs"}], "runOrder": 1},
             {"name": "E2eNotify",
              "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda",
                               "version": "1"},
@@ -247,6 +272,25 @@ def check_pipeline_end_to_end(stack):
     deployed = tree(os.path.join(stack.logdir, "site", target))
     assert deployed == primary, (sorted(deployed), sorted(primary))
     assert os.access(os.path.join(stack.logdir, "site", target, "hello"), os.X_OK)
+    # the same files as objects of the store bucket, with the action's metadata; nothing staged
+    admin = jobcred_client.s3(stack.endpoint, *ADMIN)
+    listed = admin.list_objects_v2(Bucket=WEB).get("Contents", [])
+    keys = sorted(o["Key"] for o in listed)
+    assert keys == sorted([f"releases/{target}.zip", f"{target}/greeting.txt",
+                           f"{target}/hello"]), keys
+    for rel, data in primary.items():
+        got = admin.get_object(Bucket=WEB, Key=f"{target}/{rel}")
+        assert got["Body"].read() == data, rel
+        assert got["Metadata"] == {"cache-control": "max-age=60", "canned-acl": "public-read"}, \
+            got["Metadata"]
+    assert admin.head_object(Bucket=WEB, Key=f"{target}/greeting.txt")["ContentType"] == \
+        "text/plain"
+    release = admin.get_object(Bucket=WEB, Key=f"releases/{target}.zip")["Body"].read()
+    docs_zip = admin.get_object(Bucket=outputs["Docs"]["bucket"],
+                                Key=outputs["Docs"]["key"])["Body"].read()
+    assert release == docs_zip, "the unextracted deploy is the artifact's zip"
+    web = by_action["E2eWeb"]["output"]["executionResult"]["externalExecutionSummary"]
+    assert web.startswith(f"extracted BuildOut to s3://{WEB}/{target}: 2 objects"), web
     # the function: two invocations, the second with the continuation token
     notify = [e for p, e in FUNCTION.events if p == "/notify"
               and e["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]
@@ -318,9 +362,24 @@ def check_unknown_function(stack):
     assert code in (None, "ConfigurationError"), code
 
 
+def check_store_deploy_refusals(stack):
+    name = unique("wk-badacl")
+    stages = [{"name": "Run", "actions": [{
+        "name": "E2eBadAcl",
+        "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "S3", "version": "1"},
+        "configuration": {"BucketName": WEB, "Extract": "true", "CannedACL": "world-writable"},
+        "inputArtifacts": [{"name": "SourceArtifact"}]}]}]
+    execution = start(stack, name, stages, {"a.txt": b"a"})
+    detail = action_execution(stack, name, execution, "E2eBadAcl")
+    assert detail["status"] == "Failed", detail
+    message = error_message(detail)
+    assert 'CannedACL "world-writable" is not one of S3\'s canned ACLs' in message, message
+
+
 if __name__ == "__main__":
     try:
-        run([check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_function],
+        run([check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_function,
+             check_store_deploy_refusals],
             function_stack())
     finally:
         FUNCTION.close()
