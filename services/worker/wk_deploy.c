@@ -102,7 +102,7 @@ int wk_deploy_resolve(const json_t *targets, const json_t *configuration, wk_dep
     if (dir == NULL) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "bucket %.100s is not a deploy target of this worker "
-                                "(SLUICE_WORKER_DEPLOY_DIRS)",
+                                "(SLUICE_WORKER_DEPLOY_DIRS, SLUICE_WORKER_DEPLOY_BUCKETS)",
                                 bucket != NULL ? bucket : "(no BucketName)");
     }
     if (extract == NULL ||
