@@ -15,10 +15,14 @@ worker(AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke):
     ListActionExecutions show the outputs and the variables of every action; the function got
     the CodePipeline.job event with the job's credentials, which read its input artifact, and
     the continuation token the second time; an identity without the function's scope cannot
-    answer the job;
+    answer the job, and a second answer to an ended job is InvalidJobStateException; the same
+    build output is deployed into a bucket of the artifact store (extracted, with CacheControl
+    and CannedACL as metadata, nothing left under the staging prefix) and unextracted;
   - a LambdaInvoke rule whose function answers PutJobFailureResult: the stage is not entered,
     the execution fails with the function's message;
-  - a Lambda action naming a function the worker does not have: ConfigurationError.
+  - a Lambda action naming a function the worker does not have (ConfigurationError) and one
+    whose function refuses the invocation with HTTP 503 (JobFailed, the status and body shown);
+  - an S3 deploy into the store with a CannedACL S3 does not know: ConfigurationError.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -47,7 +51,7 @@ DEPLOYER = ("AKIDTESTDEPLOYER", "deployer-secret-xxxxxxxx")  # the worker's stor
 WEB = "web-" + secrets.token_hex(3)  # a bucket of the artifact store S3 deploys write
 FUNCTION_SCOPE = "AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke"
 ACTIONS = ("E2eBuild", "E2eTest", "E2eDeploy", "E2eNotify", "E2eMissing", "E2eGated", "E2eWeb",
-           "E2eRelease", "E2eBadAcl")
+           "E2eRelease", "E2eBadAcl", "E2eDown")
 
 
 class Function:
@@ -64,6 +68,12 @@ class Function:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.path == "/down":
+                    self.send_response(503)
+                    self.send_header("Content-Length", "12")
+                    self.end_headers()
+                    self.wfile.write(b"maintenance\n")
+                    return
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -89,6 +99,13 @@ class Function:
                 if params == "pass":
                     api.put_job_success_result(jobId=job["id"],
                                                executionDetails={"summary": "gate open"})
+                    # the job has ended: a second answer is refused
+                    try:
+                        api.put_job_success_result(jobId=job["id"])
+                        self.errors.append("a second answer to an ended job was taken")
+                    except Exception as err:  # noqa: BLE001 - the code is checked
+                        if "InvalidJobStateException" not in str(err):
+                            self.errors.append(f"second answer: {err}")
                 else:
                     api.put_job_failure_result(jobId=job["id"], failureDetails={
                         "type": "JobFailed", "message": "gate closed by the function"})
@@ -137,7 +154,8 @@ def function_stack():
                              "sluice-functions-" + secrets.token_hex(4) + ".json")
     with open(functions, "w", encoding="utf-8") as handle:
         json.dump({"notify-fn": {"url": FUNCTION.url + "/notify"},
-                   "gate-fn": {"url": FUNCTION.url + "/gate"}}, handle)
+                   "gate-fn": {"url": FUNCTION.url + "/gate"},
+                   "down-fn": {"url": FUNCTION.url + "/down"}}, handle)
     deploy_key = functions + ".deploy-key"
     with open(os.open(deploy_key, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as f:
         f.write(f"{DEPLOYER[0]}:{DEPLOYER[1]}\n")
@@ -345,14 +363,16 @@ def check_lambda_rule_fails(stack):
     assert [d["actionName"] for d in details if d["actionName"] == "E2eGated"] == [], details
 
 
-def check_unknown_function(stack):
+def check_unknown_or_refusing_function(stack):
+    def invoke(action, function):
+        return {"name": action,
+                "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda",
+                                 "version": "1"},
+                "configuration": {"FunctionName": function},
+                "inputArtifacts": [{"name": "SourceArtifact"}]}
     name = unique("wk-nofn")
-    stages = [{"name": "Run", "actions": [{
-        "name": "E2eMissing",
-        "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda",
-                         "version": "1"},
-        "configuration": {"FunctionName": "no-such-fn"},
-        "inputArtifacts": [{"name": "SourceArtifact"}]}]}]
+    stages = [{"name": "Run", "actions": [invoke("E2eMissing", "no-such-fn"),
+                                          invoke("E2eDown", "down-fn")]}]
     execution = start(stack, name, stages, {"a.txt": b"a"})
     detail = action_execution(stack, name, execution, "E2eMissing")
     assert detail["status"] == "Failed", detail
@@ -360,6 +380,10 @@ def check_unknown_function(stack):
     assert "function no-such-fn is not configured on this worker" in message, message
     code = detail["output"]["executionResult"].get("errorDetails", {}).get("code")
     assert code in (None, "ConfigurationError"), code
+    detail = action_execution(stack, name, execution, "E2eDown")
+    assert detail["status"] == "Failed", detail
+    message = error_message(detail)
+    assert "function down-fn refused the invocation: HTTP 503 maintenance" in message, message
 
 
 def check_store_deploy_refusals(stack):
@@ -378,7 +402,7 @@ def check_store_deploy_refusals(stack):
 
 if __name__ == "__main__":
     try:
-        run([check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_function,
+        run([check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_or_refusing_function,
              check_store_deploy_refusals],
             function_stack())
     finally:
