@@ -620,10 +620,22 @@ static bool wk_job_invoke(wk_job_ctx *c)
         wk_job_fail(c, WK_RESULT_SYSTEM, "the event of function %s cannot be built", name);
         return false;
     }
+    http_client_config hcfg;
+    http_client_config_defaults(&hcfg);
+    hcfg.connect_timeout_ms = WK_LAMBDA_CONNECT_TIMEOUT_MS;
+    hcfg.timeout_ms = WK_LAMBDA_INVOKE_TIMEOUT_MS;
+    hcfg.max_response = WK_LAMBDA_ANSWER_MAX_BYTES;
+    hcfg.user_agent = "sluice-worker";
     http_client_response resp;
     char err[512] = "";
-    int rc =
-        http_client_post_json(c->slot->s3.client, url, text, strlen(text), &resp, err, sizeof err);
+    int rc = SLUICE_ENOMEM;
+    http_client *client = http_client_new(&hcfg, err, sizeof err);
+    if (client != NULL) {
+        rc = http_client_post_json(client, url, text, strlen(text), &resp, err, sizeof err);
+        http_client_free(client);
+    } else {
+        memset(&resp, 0, sizeof resp);
+    }
     free(text);
     if (rc != 0) {
         wk_job_fail(c, WK_RESULT_JOB_FAILED, "function %s cannot be invoked at %s: %s", name, url,

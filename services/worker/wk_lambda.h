@@ -24,7 +24,8 @@
  *
  * The function answers later, through PutJobSuccessResult /
  * PutJobFailureResult on the api (docs/worker.md "Functions"); the HTTP
- * answer to the POST only says whether the invocation was taken (2xx).
+ * answer to the POST only says whether the invocation was taken (2xx),
+ * within WK_LAMBDA_INVOKE_TIMEOUT_MS.
  */
 #ifndef SLUICE_WK_LAMBDA_H
 #define SLUICE_WK_LAMBDA_H
@@ -32,10 +33,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define WK_LAMBDA_FUNCTIONS_MAX  256
-#define WK_LAMBDA_NAME_MAX       64
-#define WK_LAMBDA_URL_MAX        1024
-#define WK_LAMBDA_FILE_MAX_BYTES (1024 * 1024)
+#define WK_LAMBDA_FUNCTIONS_MAX      256
+#define WK_LAMBDA_NAME_MAX           64
+#define WK_LAMBDA_URL_MAX            1024
+#define WK_LAMBDA_FILE_MAX_BYTES     (1024 * 1024)
+#define WK_LAMBDA_INVOKE_TIMEOUT_MS  10000 /* the POST, answer included */
+#define WK_LAMBDA_CONNECT_TIMEOUT_MS 2000
+#define WK_LAMBDA_ANSWER_MAX_BYTES   (64 * 1024) /* of the function's HTTP answer */
 
 /*
  * Parses a functions file (len bytes of text, need not be NUL-terminated)
