@@ -23,6 +23,9 @@ worker(AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke):
   - a Lambda action naming a function the worker does not have (ConfigurationError) and one
     whose function refuses the invocation with HTTP 503 (JobFailed, the status and body shown);
   - an S3 deploy into the store with a CannedACL S3 does not know: ConfigurationError.
+  - a functions file with a remote http:// function or not JSON, a deploy key file missing,
+    malformed or readable by others, a store bucket that is also a directory target: the worker
+    refuses to start (status 2), naming the variable, the file and the entry.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -31,6 +34,7 @@ import io
 import json
 import os
 import secrets
+import subprocess
 import sys
 import threading
 import zipfile
@@ -400,9 +404,50 @@ def check_store_deploy_refusals(stack):
     assert 'CannedACL "world-writable" is not one of S3\'s canned ACLs' in message, message
 
 
+def check_startup_refusals(stack):
+    """A functions file or a deploy key the worker cannot use stops it at start-up: exit status
+    2, the message names the variable, the file and the entry."""
+    def private(name, text):
+        path = os.path.join(stack.logdir, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+    remote = private("functions-remote.json", '{"far": {"url": "http://10.1.2.3:9000/"}}')
+    broken = private("functions-broken.json", '{"a": ')
+    no_colon = private("deploy-key-bad", "AKIDONLY\n")
+    loose = private("deploy-key-0644", f"{DEPLOYER[0]}:{DEPLOYER[1]}\n")
+    os.chmod(loose, 0o644)
+    good = private("deploy-key", f"{DEPLOYER[0]}:{DEPLOYER[1]}\n")
+    cases = [
+        ({"SLUICE_WORKER_FUNCTIONS_FILE": remote},
+         f'SLUICE_WORKER_FUNCTIONS_FILE {remote}: function \\"far\\": \\"url\\" is http:// to '
+         "another machine"),  # the log line is JSON: its quotes escaped
+        ({"SLUICE_WORKER_FUNCTIONS_FILE": broken},
+         f"SLUICE_WORKER_FUNCTIONS_FILE {broken}: line 1"),
+        ({"SLUICE_WORKER_DEPLOY_KEY_FILE": ""},
+         "SLUICE_WORKER_DEPLOY_BUCKETS needs SLUICE_WORKER_DEPLOY_KEY_FILE"),
+        ({"SLUICE_WORKER_DEPLOY_KEY_FILE": no_colon},
+         f"SLUICE_WORKER_DEPLOY_KEY_FILE {no_colon}: not one line <access key id>:<secret>"),
+        ({"SLUICE_WORKER_DEPLOY_KEY_FILE": loose},
+         f"SLUICE_WORKER_DEPLOY_KEY_FILE: {loose}: mode 0644"),
+        ({"SLUICE_WORKER_DEPLOY_BUCKETS": "site"},
+         "deploy bucket site is also a directory target"),
+    ]
+    for change, wanted in cases:
+        env = dict(stack.worker_env, SLUICE_WORKER_PORT="0", **change)
+        if "SLUICE_WORKER_DEPLOY_KEY_FILE" not in change:
+            env["SLUICE_WORKER_DEPLOY_KEY_FILE"] = good
+        proc = subprocess.run([wc.worker_binary()], env=env, capture_output=True, text=True,
+                              timeout=30)
+        out = proc.stderr + proc.stdout
+        assert proc.returncode == 2, (change, proc.returncode, out)
+        assert wanted in out, (wanted, out)
+        assert DEPLOYER[1] not in out
+
+
 if __name__ == "__main__":
     try:
-        run([check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_or_refusing_function,
+        run([check_startup_refusals, check_pipeline_end_to_end, check_lambda_rule_fails, check_unknown_or_refusing_function,
              check_store_deploy_refusals],
             function_stack())
     finally:
