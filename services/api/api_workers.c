@@ -77,6 +77,26 @@ static int api_workers_out_of_scope(api_call *call, const char *type_key)
 }
 
 /*
+ * True when a built-in job of type is answered by the function the worker
+ * invoked (AWS/Invoke/Lambda actions, LambdaInvoke rules) and the caller is
+ * an identity whose scope names the type (the scope was checked before): a
+ * function answers with an identity of its own, worker(AWS/Invoke/Lambda)
+ * or worker(AWS/Rule/LambdaInvoke); identities without a scope never do.
+ */
+static bool api_workers_function_answers(const api_call *call, const json_t *type)
+{
+    const char *owner = json_string_value(json_object_get(type, "owner"));
+    const char *category = json_string_value(json_object_get(type, "category"));
+    const char *provider = json_string_value(json_object_get(type, "provider"));
+    if (call->scope[0] == '\0' || owner == NULL || category == NULL || provider == NULL ||
+        strcmp(owner, "AWS") != 0) {
+        return false;
+    }
+    return (strcmp(category, "Invoke") == 0 && strcmp(provider, "Lambda") == 0) ||
+           (strcmp(category, "Rule") == 0 && strcmp(provider, "LambdaInvoke") == 0);
+}
+
+/*
  * Checks a loaded job against the caller's scope and against built-in
  * providers: 0 to go on, or the call failed (and job cleared).
  */
@@ -93,7 +113,7 @@ static int api_workers_check_job(api_call *call, const char *job_id, api_backend
         (aws_job_type_key(type, type_key, sizeof type_key) != 0 ||
          !api_scope_allows(call->scope, owner, category, provider, version))) {
         rc = api_workers_out_of_scope(call, type_key[0] != '\0' ? type_key : "*");
-    } else if (!job->external) {
+    } else if (!job->external && !api_workers_function_answers(call, type)) {
         /* a built-in provider's job: its result comes from Sluice's own services */
         rc = api_workers_job_not_found(call, job_id);
     }
@@ -325,6 +345,16 @@ static int api_workers_open_job(api_call *call, const char *job_id, api_backend_
         return rc;
     }
     api_backend *b = call->env->backend;
+    if (!job->external) {
+        /* a function's answer (api_workers_check_job): the job was never polled, and the
+         * orchestrator takes only the result of the job its action waits for */
+        if (strcmp(job->status, "InProgress") != 0) {
+            rc = api_call_fail(call, "InvalidJobStateException", "The job %s is already %s", job_id,
+                               job->status);
+            api_backend_job_clear(job);
+        }
+        return rc;
+    }
     rc = b->ops->job_own(b, job_id, call->caller_arn, api_call_now_ms(call), status, err,
                          sizeof err);
     if (rc == SLUICE_ENOTFOUND || rc == SLUICE_EDENIED) {
@@ -584,11 +614,37 @@ int api_workers_list_action_types(api_call *call)
 
 /* ---- ingest ------------------------------------------------------------------------------ */
 
+/* Stores the record of an action's job (api_workers_ingest). */
+static int api_workers_store(const api_env *env, const json_t *job, char *err, size_t errlen);
+
 int api_workers_ingest(const api_env *env, const json_t *job, char *err, size_t errlen)
 {
+    json_t *as_action = NULL;
     if (json_is_string(json_object_get(job, "rule"))) {
-        return 0; /* a stage-condition rule's job: for rule runners, never offered here */
+        /* a stage-condition rule's job: for rule runners, never offered here; a LambdaInvoke
+         * rule's is kept (as an action's job) for its function's answer */
+        const json_t *rule_type = json_object_get(job, "ruleTypeId");
+        const char *provider = json_string_value(json_object_get(rule_type, "provider"));
+        if (provider == NULL || strcmp(provider, "LambdaInvoke") != 0) {
+            return 0;
+        }
+        as_action = json_deep_copy(job);
+        if (as_action == NULL) {
+            return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+        }
+        json_object_set(as_action, "actionTypeId", json_object_get(job, "ruleTypeId"));
+        json_object_set(as_action, "action", json_object_get(job, "rule"));
+        json_object_set(as_action, "actionExecutionId", json_object_get(job, "ruleExecutionId"));
+        json_object_del(as_action, "outputArtifacts");
+        job = as_action;
     }
+    int rc = api_workers_store(env, job, err, errlen);
+    json_decref(as_action);
+    return rc;
+}
+
+static int api_workers_store(const api_env *env, const json_t *job, char *err, size_t errlen)
+{
     const json_t *type = json_object_get(job, "actionTypeId");
     const char *job_id = json_string_value(json_object_get(job, "jobId"));
     const char *pipeline = json_string_value(json_object_get(job, "pipeline"));

@@ -22,7 +22,11 @@
  * is refused every job operation on an action type outside it
  * (AccessDeniedException). Jobs of built-in providers are recorded but never
  * queued, and no job operation touches them (JobNotFoundException): their
- * results come from Sluice's own services over the signed bus. The checks
+ * results come from Sluice's own services over the signed bus — except the
+ * jobs of AWS/Invoke/Lambda actions and LambdaInvoke rules, which the
+ * function sluice-worker invoked answers: PutJobSuccessResult /
+ * PutJobFailureResult accept them while InProgress from an identity whose
+ * scope names their type (never from one without a scope). The checks
  * that race with other workers run in one backend step (job_ack, job_own).
  *
  * A result is sent to the orchestrator as a JobResult request
@@ -59,7 +63,9 @@ int api_workers_list_action_types(api_call *call);
  * Records the job document job (borrowed; the detail of a "Sluice Action Job"
  * envelope) in the job store, queued when external workers serve its provider.
  * Idempotent: a job already recorded is left as it is. A stage-condition rule's
- * job (it names a "rule") is not for job workers and is skipped (0). 0; SLUICE_EINVAL for a
+ * job (it names a "rule") is not for job workers and is skipped (0), but for a
+ * LambdaInvoke rule's, recorded with its ruleTypeId as the action type (for
+ * its function's answer). 0; SLUICE_EINVAL for a
  * document that can never be recorded (detail in err); another negative code
  * for a failure worth retrying (the backend's).
  */

@@ -9,10 +9,12 @@
 #include "wk_bus.h"
 #include "wk_config.h"
 #include "wk_deploy.h"
+#include "wk_lambda.h"
 #include "wk_service.h"
 #include "wk_user.h"
 
 #include "sluice/aws_jobcred.h"
+#include "sluice/buf.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
@@ -93,6 +95,46 @@ static int load_secrets(const wk_config *cfg, json_t **out)
     return 0;
 }
 
+/*
+ * Reads SLUICE_WORKER_DEPLOY_KEY_FILE ("<access key id>:<secret>", one line,
+ * private) into id and secret. 0, or 2 with the reason logged.
+ */
+static int load_deploy_key(const wk_config *cfg, char *id, size_t idlen, char *secret,
+                           size_t secretlen)
+{
+    char err[1024];
+    if (cfg->deploy_key_file[0] == '\0') {
+        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_BUCKETS needs "
+                     "SLUICE_WORKER_DEPLOY_KEY_FILE");
+        return 2;
+    }
+    if (sluice_fs_check_private(cfg->deploy_key_file, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_KEY_FILE: %s", err);
+        return 2;
+    }
+    sluice_buf text;
+    sluice_buf_init(&text, 4096);
+    int rc = sluice_fs_read_file(cfg->deploy_key_file, &text);
+    const char *line = rc == 0 ? sluice_buf_cstr(&text) : "";
+    size_t n = strcspn(line, "\r\n");
+    const char *colon = memchr(line, ':', n);
+    bool ok = rc == 0 && colon != NULL && colon > line && (size_t)(colon - line) < idlen &&
+              n - (size_t)(colon - line) - 1 > 0 && n - (size_t)(colon - line) - 1 < secretlen;
+    if (ok) {
+        snprintf(id, idlen, "%.*s", (int)(colon - line), line);
+        snprintf(secret, secretlen, "%.*s", (int)(n - (size_t)(colon - line) - 1), colon + 1);
+    }
+    explicit_bzero(text.data != NULL ? text.data : err, text.data != NULL ? text.len : 0);
+    sluice_buf_free(&text);
+    if (!ok) {
+        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_KEY_FILE %s: not one line "
+                     "<access key id>:<secret>",
+                     cfg->deploy_key_file);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -104,6 +146,10 @@ int main(int argc, char **argv)
     model_registry *registry = NULL;
     json_t *projects = NULL;
     json_t *deploy_targets = NULL;
+    json_t *functions = NULL;
+    json_t *deploy_buckets = NULL;
+    static char deploy_key_id[256];
+    static char deploy_secret[512];
     json_t *secrets = NULL;
     wk_user run_as;
     memset(&run_as, 0, sizeof run_as);
@@ -176,6 +222,33 @@ int main(int argc, char **argv)
         SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_DIRS: %s", err);
         goto out;
     }
+    if (wk_deploy_buckets_parse(cfg.deploy_buckets, deploy_targets, &deploy_buckets, err,
+                                sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_BUCKETS: %s", err);
+        goto out;
+    }
+    if (json_object_size(deploy_buckets) > 0 &&
+        load_deploy_key(&cfg, deploy_key_id, sizeof deploy_key_id, deploy_secret,
+                        sizeof deploy_secret) != 0) {
+        goto out;
+    }
+    if (cfg.functions_file[0] != '\0') {
+        sluice_buf text;
+        sluice_buf_init(&text, WK_LAMBDA_FILE_MAX_BYTES);
+        int frc = sluice_fs_read_file(cfg.functions_file, &text);
+        if (frc == 0) {
+            frc = wk_lambda_functions_parse(text.data != NULL ? text.data : "", text.len,
+                                            &functions, err, sizeof err);
+        } else {
+            snprintf(err, sizeof err, "cannot be read (%s)", sluice_strerror(frc));
+        }
+        sluice_buf_free(&text);
+        if (frc != 0) {
+            SLUICE_ERROR("configuration: SLUICE_WORKER_FUNCTIONS_FILE %s: %s", cfg.functions_file,
+                         err);
+            goto out;
+        }
+    }
     if (load_secrets(&cfg, &secrets) != 0) {
         goto out;
     }
@@ -222,6 +295,10 @@ int main(int argc, char **argv)
     svc_started = true;
     svc.projects = projects;
     svc.deploy_targets = deploy_targets;
+    svc.functions = functions;
+    svc.deploy_buckets = deploy_buckets;
+    svc.deploy_cred =
+        (wk_s3_cred){.access_key_id = deploy_key_id, .secret_access_key = deploy_secret};
     svc.secrets = secrets;
     svc.run_as = run_as;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {
@@ -283,6 +360,9 @@ out:
     model_registry_free(registry);
     json_decref(projects);
     json_decref(deploy_targets);
+    json_decref(functions);
+    json_decref(deploy_buckets);
+    explicit_bzero(deploy_secret, sizeof deploy_secret);
     json_decref(secrets);
     aws_jobcred_keys_free(job_keys);
     bus_sign_keys_free(bus_keys);

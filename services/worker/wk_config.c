@@ -94,6 +94,17 @@ const sluice_config_var wk_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_WORKER_DEPLOY_DIRS", wk_config, deploy_dirs, 0, "",
                       "directories AWS/Deploy/S3 actions deploy into, by BucketName: "
                       "<bucket>=<absolute directory>[,...]"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_DEPLOY_BUCKETS", wk_config, deploy_buckets, 0, "",
+                      "buckets of the artifact store AWS/Deploy/S3 actions deploy into: "
+                      "<bucket>[,...] (written with SLUICE_WORKER_DEPLOY_KEY_FILE's key)"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_DEPLOY_KEY_FILE", wk_config, deploy_key_file, 0, "",
+                      "required with SLUICE_WORKER_DEPLOY_BUCKETS: a file holding "
+                      "<access key id>:<secret> of an artifact-store identity that may write "
+                      "them (role operator), mode 0600 or 0400"),
+    SLUICE_CONFIG_STR("SLUICE_WORKER_FUNCTIONS_FILE", wk_config, functions_file, 0, "",
+                      "JSON file of the functions AWS/Lambda actions and LambdaInvoke rules name "
+                      "({\"<FunctionName>\": {\"url\": \"https://... or http://127.0.0.1:...\"}}); "
+                      "empty: none"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_SECRETS_FILE", wk_config, secrets_file, 0, "",
                       "JSON object of secret values by reference: what SECRETS_MANAGER and "
                       "PARAMETER_STORE variables name, mode 0600 (empty: none)"),

@@ -50,6 +50,9 @@ typedef struct wk_config {
     char path[512];
     char projects_file[512];
     char deploy_dirs[4096];
+    char functions_file[512];
+    char deploy_buckets[4096];
+    char deploy_key_file[512];
     char secrets_file[512];
     char external_providers[4096];
     char bus_key_file[1024]; /* SLUICE_BUS_KEY_FILE: required (checked by main) */

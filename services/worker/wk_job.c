@@ -9,9 +9,11 @@
 #include "wk_codebuild.h"
 #include "wk_deploy.h"
 #include "wk_exec.h"
+#include "wk_lambda.h"
 #include "wk_log.h"
 #include "wk_plan.h"
 #include "wk_result.h"
+#include "wk_s3deploy.h"
 #include "wk_user.h"
 
 #include "sluice/aws_job.h"
@@ -150,11 +152,13 @@ typedef struct wk_job_ctx {
     json_t *variables;
     wk_codebuild *build; /* CodeBuild actions */
     size_t build_output;
-    char summary[WK_DEPLOY_PATH_MAX + 256];
+    char summary[WK_DEPLOY_KEY_MAX + WK_DEPLOY_PATH_MAX + 256];
     char reason[WK_JOB_ERR_MAX];
     int64_t started_mono;
     char log_url[WK_LOG_URL_MAX];
     char masked_tail[WK_RESULT_TAIL_MAX];
+    bool invoked;          /* a function took the job: it answers through the api, not the worker */
+    wk_deploy_store store; /* S3 deploys into the artifact store */
 } wk_job_ctx;
 
 /* The identity the commands take (wk_user.h), or NULL: the worker's own. */
@@ -552,12 +556,57 @@ static int wk_job_swap_in(const char *staging, const char *target, char *err, si
                             target, strerror(errno));
 }
 
+/* An S3 deploy into a bucket of the artifact store (wk_s3deploy.h). */
+static bool wk_job_deploy_store(wk_job_ctx *c)
+{
+    const wk_plan *plan = c->plan;
+    if (plan->ninputs != 1) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "an S3 deploy takes exactly one input artifact");
+        return false;
+    }
+    char dir[WK_PLAN_WORKSPACE_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/deploy", plan->workspace);
+    char err[WK_JOB_ERR_MAX] = "";
+    if (wk_job_mkdir(dir, err, sizeof err) != 0) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "%s", err);
+        return false;
+    }
+    wk_s3deploy_params params = {
+        .s3 = &c->slot->s3,
+        .job_cred = &c->cred,
+        .deploy_cred = &c->slot->service->deploy_cred,
+        .target = &c->store,
+        .job_id = plan->job_id,
+        .input_name = plan->inputs[0].name,
+        .input_bucket = plan->inputs[0].bucket,
+        .input_key = plan->inputs[0].key,
+        .dir = dir,
+        .unpacked_max = (uint64_t)c->cfg->unpacked_max_bytes,
+        .object_max_bytes = (size_t)c->cfg->artifact_max_bytes,
+    };
+    wk_result_end end = WK_RESULT_SYSTEM;
+    if (wk_s3deploy_run(&params, c->summary, sizeof c->summary, &end, err, sizeof err) != 0) {
+        wk_job_fail(c, end, "%s", err);
+        return false;
+    }
+    return true;
+}
+
 static bool wk_job_deploy(wk_job_ctx *c)
 {
     const wk_plan *plan = c->plan;
     wk_deploy target;
     char err[WK_JOB_ERR_MAX] = "";
     const json_t *config = json_object_get(plan->job, "configuration");
+    int src = wk_deploy_resolve_store(c->slot->service->deploy_buckets, config, &c->store, err,
+                                      sizeof err);
+    if (src != 0 && src != SLUICE_ENOTFOUND) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
+        return false;
+    }
+    if (src == 0) {
+        return wk_job_deploy_store(c);
+    }
     if (wk_deploy_resolve(c->slot->service->deploy_targets, config, &target, err, sizeof err) !=
         0) {
         wk_job_fail(c, WK_RESULT_CONFIGURATION, "%s", err);
@@ -624,6 +673,64 @@ static bool wk_job_deploy(wk_job_ctx *c)
     snprintf(c->summary, sizeof c->summary, "%s %s to %s", target.extract ? "extracted" : "copied",
              in->name, target.path);
     return true;
+}
+
+/* ---- Lambda invokes ---------------------------------------------------------------------- */
+
+/*
+ * POSTs the CodePipeline.job event to the function's URL. A 2xx answer means
+ * the function took the job: it reports through PutJobSuccessResult /
+ * PutJobFailureResult on the api, and the worker sends no result of its own.
+ */
+static bool wk_job_invoke(wk_job_ctx *c)
+{
+    const json_t *config = json_object_get(c->plan->job, "configuration");
+    const char *name = json_string_value(json_object_get(config, "FunctionName"));
+    const char *url = wk_lambda_url(c->slot->service->functions, name);
+    if (url == NULL) {
+        wk_job_fail(
+            c, WK_RESULT_CONFIGURATION,
+            "function %.64s is not configured on this worker (SLUICE_WORKER_FUNCTIONS_FILE)",
+            name != NULL ? name : "(no FunctionName)");
+        return false;
+    }
+    json_t *event = wk_lambda_event(c->record);
+    char *text = event != NULL ? json_dumps(event, JSON_COMPACT) : NULL;
+    json_decref(event);
+    if (text == NULL) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "the event of function %s cannot be built", name);
+        return false;
+    }
+    http_client_config hcfg;
+    http_client_config_defaults(&hcfg);
+    hcfg.connect_timeout_ms = WK_LAMBDA_CONNECT_TIMEOUT_MS;
+    hcfg.timeout_ms = WK_LAMBDA_INVOKE_TIMEOUT_MS;
+    hcfg.max_response = WK_LAMBDA_ANSWER_MAX_BYTES;
+    hcfg.user_agent = "sluice-worker";
+    http_client_response resp;
+    char err[512] = "";
+    int rc = SLUICE_ENOMEM;
+    http_client *client = http_client_new(&hcfg, err, sizeof err);
+    if (client != NULL) {
+        rc = http_client_post_json(client, url, text, strlen(text), &resp, err, sizeof err);
+        http_client_free(client);
+    } else {
+        memset(&resp, 0, sizeof resp);
+    }
+    free(text);
+    if (rc != 0) {
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "function %s cannot be invoked at %s: %s", name, url,
+                    err);
+    } else if (resp.status < 200 || resp.status > 299) {
+        const char *body = resp.body.data != NULL ? resp.body.data : "";
+        wk_job_fail(c, WK_RESULT_JOB_FAILED, "function %s refused the invocation: HTTP %ld %.200s",
+                    name, resp.status, body);
+    } else {
+        c->invoked = true;
+        SLUICE_INFO("job %s: function %s invoked", c->plan->job_id, name);
+    }
+    http_client_response_free(&resp);
+    return c->invoked;
 }
 
 static bool wk_job_codebuild_match(void *ctx, const char *relpath)
@@ -735,10 +842,11 @@ static const char *wk_job_outcome_name(wk_result_end end)
     return end == WK_RESULT_SUCCEEDED ? "Succeeded" : "Failed";
 }
 
-static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end end)
+static void wk_job_account(wk_job_ctx *c, const char *provider, wk_result_end end, bool invoked)
 {
     wk_metrics *m = &c->slot->service->metrics;
-    const char *outcome = end == WK_RESULT_SUCCEEDED       ? "Succeeded"
+    const char *outcome = invoked                          ? "Invoked"
+                          : end == WK_RESULT_SUCCEEDED     ? "Succeeded"
                           : end == WK_RESULT_CONFIGURATION ? "ConfigurationError"
                           : end == WK_RESULT_SYSTEM        ? "SystemUnavailable"
                           : end == WK_RESULT_TIMED_OUT     ? "TimedOut"
@@ -867,7 +975,7 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             ok = ok && wk_job_deploy(&c);
-        } else {
+        } else if (c.plan->kind != WK_PLAN_INVOKE) {
             ok = ok && wk_job_inputs(&c);
             if (ok && wk_user_own_tree(&svc->run_as, c.plan->workspace, err, sizeof err) != 0) {
                 wk_job_fail(&c, WK_RESULT_SYSTEM, "%s", err);
@@ -876,6 +984,8 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
         }
         if (c.plan->kind == WK_PLAN_DEPLOY) {
             /* done above */
+        } else if (c.plan->kind == WK_PLAN_INVOKE) {
+            ok = ok && wk_job_invoke(&c);
         } else if (c.plan->kind == WK_PLAN_CODEBUILD) {
             ok = ok && wk_job_codebuild_prepare(&c);
             ok = ok && wk_job_codebuild_run(&c);
@@ -883,7 +993,7 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
             ok = ok && wk_job_commands(&c);
         }
         ok = ok && wk_job_variables(&c);
-        ok = ok && wk_job_outputs(&c);
+        ok = ok && (c.plan->kind == WK_PLAN_INVOKE || wk_job_outputs(&c));
         if (ok) {
             c.outcome.end = WK_RESULT_SUCCEEDED;
             c.outcome.summary = c.build != NULL        ? "the build succeeded"
@@ -914,17 +1024,21 @@ void wk_job_run(wk_slot *slot, json_t *job, const char *adopted_owner, long long
     slot->leased = false;
     pthread_mutex_unlock(&svc->lock);
     bool aborted = atomic_load(&slot->abort);
-    rc = detail != NULL
-             ? wk_bus_send_result(&svc->sender, pipeline, job_id, detail, err, sizeof err)
-             : SLUICE_ENOMEM;
+    if (c.invoked) {
+        rc = 0; /* the function answers through the api */
+    } else {
+        rc = detail != NULL
+                 ? wk_bus_send_result(&svc->sender, pipeline, job_id, detail, err, sizeof err)
+                 : SLUICE_ENOMEM;
+    }
     if (rc == 0) {
-        SLUICE_INFO("job %s of %s: %s", job_id, pipeline, wk_job_outcome_name(c.outcome.end));
-        if (wk_lease_finish(slot->redis, pipeline, job_id, owner,
-                            wk_job_outcome_name(c.outcome.end), cfg->done_ttl_ms, err,
+        const char *outcome = c.invoked ? "Invoked" : wk_job_outcome_name(c.outcome.end);
+        SLUICE_INFO("job %s of %s: %s", job_id, pipeline, outcome);
+        if (wk_lease_finish(slot->redis, pipeline, job_id, owner, outcome, cfg->done_ttl_ms, err,
                             sizeof err) != 0) {
             SLUICE_WARN("job %s of %s: not marked finished: %s", job_id, pipeline, err);
         }
-        wk_job_account(&c, provider, c.outcome.end);
+        wk_job_account(&c, provider, c.outcome.end, c.invoked);
     } else {
         SLUICE_ERROR("job %s of %s: the result was not sent: %s%s", job_id, pipeline, err,
                      aborted ? " (the worker is stopping)" : "");

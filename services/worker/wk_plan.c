@@ -315,7 +315,7 @@ static int wk_plan_commands(wk_plan *plan, char *err, size_t errlen)
         return rc;
     }
     if (json_array_size(commands) == 0 && plan->kind != WK_PLAN_CODEBUILD &&
-        plan->kind != WK_PLAN_DEPLOY) {
+        plan->kind != WK_PLAN_DEPLOY && plan->kind != WK_PLAN_INVOKE) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "the job carries no commands");
     }
     size_t i;
@@ -461,12 +461,16 @@ static int wk_plan_kind_of(wk_plan *plan, char *err, size_t errlen)
     bool codebuild = aws_v1 && !rule && strcmp(provider, "CodeBuild") == 0 &&
                      (strcmp(category, "Build") == 0 || strcmp(category, "Test") == 0);
     bool deploy = aws_v1 && !rule && strcmp(provider, "S3") == 0 && strcmp(category, "Deploy") == 0;
-    if (!commands && !codebuild && !deploy) {
+    bool invoke =
+        aws_v1 && (rule ? strcmp(provider, "LambdaInvoke") == 0 && strcmp(category, "Rule") == 0
+                        : strcmp(provider, "Lambda") == 0 && strcmp(category, "Invoke") == 0);
+    if (!commands && !codebuild && !deploy && !invoke) {
         return sluice_error_set(err, errlen, SLUICE_ENOTFOUND,
                                 "the job is not a Commands %s or a CodeBuild action",
                                 rule ? "rule" : "action");
     }
-    plan->kind = rule        ? WK_PLAN_RULE
+    plan->kind = invoke      ? WK_PLAN_INVOKE
+                 : rule      ? WK_PLAN_RULE
                  : codebuild ? WK_PLAN_CODEBUILD
                  : deploy    ? WK_PLAN_DEPLOY
                              : WK_PLAN_ACTION;
@@ -501,6 +505,8 @@ static int wk_plan_timeout(wk_plan *plan, const wk_plan_params *params, char *er
                     ? model_registry_find(NULL, "Build", "AWS", "CodeBuild", "1")
                 : plan->kind == WK_PLAN_DEPLOY
                     ? model_registry_find(NULL, "Deploy", "AWS", "S3", "1")
+                : plan->kind == WK_PLAN_INVOKE
+                    ? model_registry_find(NULL, "Invoke", "AWS", "Lambda", "1")
                     : model_registry_find(NULL, "Compute", "AWS", "Commands", "1");
             minutes = p != NULL ? p->default_timeout_minutes : 0;
         }

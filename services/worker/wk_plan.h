@@ -93,6 +93,8 @@ typedef enum wk_plan_kind {
     WK_PLAN_CODEBUILD,  /* an AWS/Build/CodeBuild/1 or AWS/Test/CodeBuild/1 action: the
                            commands come from its buildspec (wk_codebuild.h) */
     WK_PLAN_DEPLOY,     /* an AWS/Deploy/S3/1 action: no commands (wk_deploy.h) */
+    WK_PLAN_INVOKE,     /* an AWS/Invoke/Lambda/1 action or a LambdaInvoke/1 rule: no
+                           commands, the function is invoked (wk_lambda.h) */
 } wk_plan_kind;
 
 typedef struct wk_plan_input {
@@ -167,10 +169,11 @@ typedef struct wk_plan_params {
  * plan. A CodeBuild action's plan has no commands, output variables or
  * globs yet: wk_codebuild.h adds them from the buildspec. 0 and *out;
  * SLUICE_ENOTFOUND when the job is neither a Commands action, a Commands
- * rule, a CodeBuild action nor an S3 deploy (not the plan's to run); SLUICE_EINVAL with the
- * reason in err (a job document that does not hold what the format says, a
- * bound exceeded, a secret not configured, a glob that does not compile);
- * SLUICE_ENOMEM. *out is NULL on failure.
+ * rule, a CodeBuild action, an S3 deploy nor a Lambda invoke (not the
+ * plan's to run); SLUICE_EINVAL with the reason in err (a job document that
+ * does not hold what the format says, a bound exceeded, a secret not
+ * configured, a glob that does not compile); SLUICE_ENOMEM. *out is NULL on
+ * failure.
  */
 int wk_plan_new(json_t *job, const wk_plan_params *params, wk_plan **out, char *err, size_t errlen);
 

@@ -9,9 +9,16 @@
 #include "sluice/time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define WK_S3_SIGNED "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
+#define WK_S3_EXTRA_MAX   4 /* extra signed headers of one request */
+#define WK_S3_HEADERS_MAX (4 + WK_S3_EXTRA_MAX)
+
+static int wk_s3_pair_cmp(const void *a, const void *b)
+{
+    return strcmp(((const http_pair *)a)->name, ((const http_pair *)b)->name);
+}
 
 int wk_s3_init(wk_s3 *s3, const char *endpoint, const char *region, size_t max_bytes,
                long timeout_ms, char *err, size_t errlen)
@@ -58,11 +65,18 @@ void wk_s3_release(wk_s3 *s3)
     s3->client = NULL;
 }
 
-/* Builds the URL and the signed headers of one request. */
+/*
+ * Builds the URL and the signed headers of one request: host,
+ * x-amz-content-sha256, x-amz-date, x-amz-security-token (when the
+ * credentials carry a session token) and the extra headers (lower-case
+ * names), sorted by name as SigV4 wants them. signed_out receives the
+ * signed header names joined with ';'.
+ */
 static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *method,
                       const char *bucket, const char *key, const void *body, size_t len,
-                      sluice_buf *url, char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1],
-                      char hash[AWS_SIGV4_HEX_LEN + 1], sluice_buf *authorization)
+                      const http_pair *extra, size_t nextra, sluice_buf *url,
+                      char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1], char hash[AWS_SIGV4_HEX_LEN + 1],
+                      sluice_buf *signed_out, sluice_buf *authorization)
 {
     sluice_buf path;
     sluice_buf uri;
@@ -76,22 +90,34 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
     char scope[160];
     char signature[AWS_SIGV4_HEX_LEN + 1];
     unsigned char signing_key[AWS_SIGV4_KEY_LEN];
-    int rc = sluice_buf_append_str(&path, "/");
+    int rc = nextra <= WK_S3_EXTRA_MAX ? 0 : SLUICE_ETOOBIG;
+    rc = rc ? rc : sluice_buf_append_str(&path, "/");
     rc = rc ? rc : aws_sigv4_uri_encode(bucket, strlen(bucket), 0, &path);
     rc = rc ? rc : sluice_buf_append_str(&path, "/");
     rc = rc ? rc : aws_sigv4_uri_encode(key, strlen(key), 1, &path);
     rc = rc ? rc : aws_sigv4_s3_canonical_uri(sluice_buf_cstr(&path), &uri);
     rc = rc ? rc : aws_sigv4_format_amz_date(sluice_time_now_ms(), amz_date);
     aws_sigv4_sha256_hex(body != NULL ? body : "", len, hash);
-    http_pair headers[] = {
+    http_pair headers[WK_S3_HEADERS_MAX] = {
         {"host", s3->host},
         {"x-amz-content-sha256", hash},
         {"x-amz-date", amz_date},
-        {"x-amz-security-token", cred->session_token},
     };
+    size_t nheaders = 3;
+    if (cred->session_token != NULL) {
+        headers[nheaders++] = (http_pair){"x-amz-security-token", cred->session_token};
+    }
+    for (size_t i = 0; rc == 0 && i < nextra; i++) {
+        headers[nheaders++] = extra[i];
+    }
+    qsort(headers, nheaders, sizeof headers[0], wk_s3_pair_cmp);
+    for (size_t i = 0; rc == 0 && i < nheaders; i++) {
+        rc = sluice_buf_appendf(signed_out, "%s%s", i > 0 ? ";" : "", headers[i].name);
+    }
     if (rc == 0) {
-        rc = aws_sigv4_canonical_request_uri(method, sluice_buf_cstr(&uri), NULL, 0, headers, 4,
-                                             WK_S3_SIGNED, hash, &canonical, err, sizeof err);
+        rc = aws_sigv4_canonical_request_uri(method, sluice_buf_cstr(&uri), NULL, 0, headers,
+                                             nheaders, sluice_buf_cstr(signed_out), hash,
+                                             &canonical, err, sizeof err);
     }
     snprintf(scope, sizeof scope, "%.8s/%s/s3/%s", amz_date, s3->region, AWS_SIGV4_TERMINATOR);
     rc = rc ? rc
@@ -108,8 +134,8 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
             : sluice_buf_appendf(authorization,
                                  "%s Credential=%s/%s, SignedHeaders=%s, "
                                  "Signature=%s",
-                                 AWS_SIGV4_ALGORITHM, cred->access_key_id, scope, WK_S3_SIGNED,
-                                 signature);
+                                 AWS_SIGV4_ALGORITHM, cred->access_key_id, scope,
+                                 sluice_buf_cstr(signed_out), signature);
     rc = rc ? rc : sluice_buf_appendf(url, "%s%s", s3->endpoint, sluice_buf_cstr(&path));
     explicit_bzero(signing_key, sizeof signing_key);
     sluice_buf_free(&path);
@@ -138,18 +164,22 @@ static void wk_s3_error_code(const http_client_response *resp, char *out, size_t
 }
 
 static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, const char *bucket,
-                         const char *key, const void *body, size_t len, http_client_response *out,
+                         const char *key, const void *body, size_t len, const char *content_type,
+                         const http_pair *extra, size_t nextra, http_client_response *out,
                          char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     sluice_buf url;
     sluice_buf authorization;
+    sluice_buf signed_names;
     sluice_buf_init(&url, 8192);
     sluice_buf_init(&authorization, AWS_SIGV4_AUTHORIZATION_MAX);
+    sluice_buf_init(&signed_names, 1024);
     char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1];
     char hash[AWS_SIGV4_HEX_LEN + 1];
-    int rc =
-        wk_s3_sign(s3, cred, method, bucket, key, body, len, &url, amz_date, hash, &authorization);
+    int rc = wk_s3_sign(s3, cred, method, bucket, key, body, len, extra, nextra, &url, amz_date,
+                        hash, &signed_names, &authorization);
+    sluice_buf_free(&signed_names);
     if (rc != 0) {
         sluice_buf_free(&url);
         sluice_buf_free(&authorization);
@@ -157,17 +187,26 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
                                 "cannot sign the request for %s/%s (%s)", bucket, key,
                                 sluice_strerror(rc));
     }
-    http_pair headers[] = {
+    http_pair headers[6 + WK_S3_EXTRA_MAX] = {
         {"Host", s3->host},
         {"X-Amz-Content-SHA256", hash},
         {"X-Amz-Date", amz_date},
-        {"X-Amz-Security-Token", cred->session_token},
         {"Authorization", sluice_buf_cstr(&authorization)},
-        {"Content-Type", "application/zip"},
     };
+    size_t nheaders = 4;
+    if (cred->session_token != NULL) {
+        headers[nheaders++] = (http_pair){"X-Amz-Security-Token", cred->session_token};
+    }
+    if (body != NULL) {
+        headers[nheaders++] =
+            (http_pair){"Content-Type", content_type != NULL ? content_type : "application/zip"};
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        headers[nheaders++] = extra[i];
+    }
     char why[512] = "";
-    rc = http_client_request(s3->client, method, sluice_buf_cstr(&url), headers,
-                             body != NULL ? 6 : 5, body, len, out, why, sizeof why);
+    rc = http_client_request(s3->client, method, sluice_buf_cstr(&url), headers, nheaders, body,
+                             len, out, why, sizeof why);
     sluice_buf_free(&url);
     sluice_buf_free(&authorization);
     if (rc == SLUICE_ETOOBIG) {
@@ -179,7 +218,7 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
                                 "the artifact store did not answer for %s/%s: %s", bucket, key,
                                 why);
     }
-    if (out->status == 200) {
+    if (out->status == 200 || (out->status == 204 && strcmp(method, "DELETE") == 0)) {
         return 0;
     }
     char code[64];
@@ -194,15 +233,70 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
 int wk_s3_get(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
               http_client_response *out, char *err, size_t errlen)
 {
-    return wk_s3_request(s3, cred, "GET", bucket, key, NULL, 0, out, err, errlen);
+    return wk_s3_request(s3, cred, "GET", bucket, key, NULL, 0, NULL, NULL, 0, out, err, errlen);
 }
 
 int wk_s3_put(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
               const void *body, size_t len, char *err, size_t errlen)
 {
     http_client_response resp;
-    int rc = wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len, &resp, err,
-                           errlen);
+    int rc = wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len, NULL, NULL,
+                           0, &resp, err, errlen);
+    http_client_response_free(&resp);
+    return rc;
+}
+
+int wk_s3_put_object(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+                     const void *body, size_t len, const wk_s3_meta *meta, char *err, size_t errlen)
+{
+    http_pair extra[WK_S3_EXTRA_MAX];
+    size_t nextra = 0;
+    if (meta != NULL && meta->cache_control != NULL) {
+        extra[nextra++] = (http_pair){"x-amz-meta-cache-control", meta->cache_control};
+    }
+    if (meta != NULL && meta->canned_acl != NULL) {
+        extra[nextra++] = (http_pair){"x-amz-meta-canned-acl", meta->canned_acl};
+    }
+    http_client_response resp;
+    int rc =
+        wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len,
+                      meta != NULL ? meta->content_type : NULL, extra, nextra, &resp, err, errlen);
+    http_client_response_free(&resp);
+    return rc;
+}
+
+int wk_s3_copy(wk_s3 *s3, const wk_s3_cred *cred, const char *src_bucket, const char *src_key,
+               const char *bucket, const char *key, char *err, size_t errlen)
+{
+    sluice_buf source;
+    sluice_buf_init(&source, 4096);
+    int rc = sluice_buf_append_str(&source, "/");
+    rc = rc ? rc : aws_sigv4_uri_encode(src_bucket, strlen(src_bucket), 0, &source);
+    rc = rc ? rc : sluice_buf_append_str(&source, "/");
+    rc = rc ? rc : aws_sigv4_uri_encode(src_key, strlen(src_key), 1, &source);
+    if (rc != 0) {
+        sluice_buf_free(&source);
+        return sluice_error_set(err, errlen, rc, "the copy source %s/%s is too long", src_bucket,
+                                src_key);
+    }
+    http_pair extra[] = {{"x-amz-copy-source", sluice_buf_cstr(&source)}};
+    http_client_response resp;
+    rc = wk_s3_request(s3, cred, "PUT", bucket, key, "", 0, NULL, extra, 1, &resp, err, errlen);
+    /* S3 may answer 200 with an <Error> document to a copy that failed late */
+    if (rc == 0 && strstr(sluice_buf_cstr(&resp.body), "<Error>") != NULL) {
+        rc = sluice_error_set(err, errlen, SLUICE_EIO, "the copy to %s/%s failed", bucket, key);
+    }
+    http_client_response_free(&resp);
+    sluice_buf_free(&source);
+    return rc;
+}
+
+int wk_s3_delete(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key, char *err,
+                 size_t errlen)
+{
+    http_client_response resp;
+    int rc =
+        wk_s3_request(s3, cred, "DELETE", bucket, key, NULL, 0, NULL, NULL, 0, &resp, err, errlen);
     http_client_response_free(&resp);
     return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * wk_s3.h — the worker's artifact-store client: GetObject and PutObject,
+ * wk_s3.h — the worker's artifact-store client: GetObject, PutObject,
+ * CopyObject and DeleteObject,
  * path-style (<endpoint>/<bucket>/<key>), signed with SigV4 for S3 with a
  * job's artifactCredentials (aws_jobcred.h: the store lets them read exactly
  * the job's inputs and write exactly its outputs).
@@ -26,12 +27,23 @@ typedef struct wk_s3 {
     char region[32];
 } wk_s3;
 
-/* A job's artifactCredentials; borrowed strings. */
+/*
+ * A job's artifactCredentials, or a long-lived key of the store
+ * (session_token NULL: x-amz-security-token is neither sent nor signed);
+ * borrowed strings.
+ */
 typedef struct wk_s3_cred {
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
 } wk_s3_cred;
+
+/* What an S3 deploy keeps with each object; NULL members are not sent. */
+typedef struct wk_s3_meta {
+    const char *content_type;  /* Content-Type (default application/zip) */
+    const char *cache_control; /* the action's CacheControl, as x-amz-meta-cache-control */
+    const char *canned_acl;    /* the action's CannedACL, as x-amz-meta-canned-acl */
+} wk_s3_meta;
 
 /*
  * Prepares s3 for endpoint ("http://host:port"), region and responses of at
@@ -57,5 +69,26 @@ int wk_s3_get(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char 
 /* Writes len bytes of body to bucket/key. 0 on 200; failures as wk_s3_get. */
 int wk_s3_put(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
               const void *body, size_t len, char *err, size_t errlen);
+
+/*
+ * As wk_s3_put, with meta (may be NULL): its content type, and its cache
+ * control and canned ACL as signed x-amz-meta-* headers (the artifact store
+ * keeps x-amz-meta-* with the object and answers them on GET and HEAD).
+ */
+int wk_s3_put_object(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
+                     const void *body, size_t len, const wk_s3_meta *meta, char *err,
+                     size_t errlen);
+
+/*
+ * CopyObject src_bucket/src_key to bucket/key in the store (x-amz-copy-source,
+ * metadata directive COPY: the source's content type and x-amz-meta-* go
+ * along). 0 on 200 without an <Error> document; failures as wk_s3_get.
+ */
+int wk_s3_copy(wk_s3 *s3, const wk_s3_cred *cred, const char *src_bucket, const char *src_key,
+               const char *bucket, const char *key, char *err, size_t errlen);
+
+/* DeleteObject bucket/key. 0 on 200 or 204; failures as wk_s3_get. */
+int wk_s3_delete(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key, char *err,
+                 size_t errlen);
 
 #endif

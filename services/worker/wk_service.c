@@ -48,7 +48,7 @@ static bool wk_service_runs(const wk_service *svc, const json_t *job)
         const char *version = json_string_value(json_object_get(rule, "version"));
         const model_rule_type *type =
             provider != NULL ? model_registry_find_rule(provider, version) : NULL;
-        return type != NULL && type->commands;
+        return type != NULL && (type->commands || strcmp(type->provider, "LambdaInvoke") == 0);
     }
     const json_t *type = json_object_get(job, "actionTypeId");
     const char *category = json_string_value(json_object_get(type, "category"));
@@ -65,7 +65,8 @@ static bool wk_service_runs(const wk_service *svc, const json_t *job)
     }
     /* the worker's providers with a runner today */
     return strcmp(p->provider, "Commands") == 0 || strcmp(p->provider, "CodeBuild") == 0 ||
-           (strcmp(p->provider, "S3") == 0 && strcmp(p->category, "Deploy") == 0);
+           (strcmp(p->provider, "S3") == 0 && strcmp(p->category, "Deploy") == 0) ||
+           (strcmp(p->provider, "Lambda") == 0 && strcmp(p->category, "Invoke") == 0);
 }
 
 /* ---- slots --------------------------------------------------------------------------------- */

@@ -92,6 +92,9 @@ struct wk_service {
     model_registry *registry;
     const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
     const json_t *deploy_targets; /* {bucket: directory} (SLUICE_WORKER_DEPLOY_DIRS) */
+    const json_t *deploy_buckets; /* {bucket: true} (SLUICE_WORKER_DEPLOY_BUCKETS), or NULL */
+    wk_s3_cred deploy_cred;       /* SLUICE_WORKER_DEPLOY_KEY_FILE's key (no session token) */
+    const json_t *functions;      /* {FunctionName: url} (SLUICE_WORKER_FUNCTIONS_FILE), or NULL */
     const json_t *secrets;        /* {reference: value} (SLUICE_WORKER_SECRETS_FILE), or NULL */
     wk_user run_as;               /* the commands' user (SLUICE_WORKER_RUN_AS), set by main */
     wk_bus_sender sender;

@@ -8,9 +8,12 @@
  * as captured output variables. Invariants: a plan's strings are within
  * their bounds, its environment is NULL-terminated with one entry per name,
  * and every result it builds is a JobResult whose message stays within
- * WK_RESULT_MESSAGE_MAX bytes. Everything is freed, so leaks are findings.
+ * WK_RESULT_MESSAGE_MAX bytes; an S3 deploy's configuration resolves to a
+ * path below its directory target, or to a store key without ".." whose
+ * staging key lies under the staging prefix. Everything is freed, so leaks are findings.
  * Built with -fsanitize=fuzzer,address,undefined.
  */
+#include "wk_deploy.h"
 #include "wk_plan.h"
 #include "wk_result.h"
 
@@ -30,8 +33,50 @@ static const char *fuzz_secret(void *ctx, const char *ref)
     return strlen(ref) % 2 == 0 ? ref : NULL;
 }
 
+/* An S3 deploy's configuration against a directory target and a store bucket. */
+static void fuzz_check_deploy(const wk_plan *plan)
+{
+    const json_t *config = json_object_get(plan->job, "configuration");
+    char err[WK_PLAN_ERR_MAX];
+    json_t *dirs = json_pack("{s:s}", "site", "/srv/www");
+    json_t *buckets = json_pack("{s:b}", "web", 1);
+    wk_deploy dir;
+    if (wk_deploy_resolve(dirs, config, &dir, err, sizeof err) == 0 &&
+        strncmp(dir.path, "/srv/www", 8) != 0) {
+        abort();
+    }
+    wk_deploy_store store;
+    int rc = wk_deploy_resolve_store(buckets, config, &store, err, sizeof err);
+    if (rc == 0) {
+        char key[WK_DEPLOY_KEY_MAX + 1];
+        char staged[WK_DEPLOY_KEY_MAX + 1];
+        if (strcmp(store.bucket, "web") != 0 || strstr(store.key, "..") != NULL ||
+            store.key[0] == '/' || (!store.extract && store.key[0] == '\0')) {
+            abort();
+        }
+        if (wk_deploy_object_key(&store, "css/site.css", key, sizeof key) == 0 &&
+            wk_deploy_staging_key(plan->job_id, key, staged, sizeof staged) == 0 &&
+            strncmp(staged, WK_DEPLOY_STAGING_PREFIX, strlen(WK_DEPLOY_STAGING_PREFIX)) != 0) {
+            abort();
+        }
+        (void)wk_deploy_content_type(key);
+    }
+    json_decref(dirs);
+    json_decref(buckets);
+}
+
 static void fuzz_check_plan(const wk_plan *plan, const char *data, size_t size)
 {
+    if (plan->kind == WK_PLAN_DEPLOY) {
+        fuzz_check_deploy(plan);
+    }
+    if (plan->kind != WK_PLAN_ACTION && plan->kind != WK_PLAN_RULE) {
+        /* CodeBuild (commands from the buildspec), deploys and invokes run no commands here */
+        if (plan->ncommands != 0 || plan->env == NULL || plan->env[plan->nenv] != NULL) {
+            abort();
+        }
+        return;
+    }
     if (plan->ncommands == 0 || plan->ncommands > WK_PLAN_COMMANDS_MAX || plan->env == NULL ||
         plan->env[plan->nenv] != NULL) {
         abort();

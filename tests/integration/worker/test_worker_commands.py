@@ -74,18 +74,19 @@ def worker_binary():
 class WorkerStack(Stack):
     """The api's stack, sluice-artifacts and sluice-worker sharing the job-credential keys."""
 
-    def __init__(self):
+    def __init__(self, actions=WORKER_ACTIONS, api_env=None, worker_env=None, artifacts_env=None):
         for binary in (artifacts_binary(), worker_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
                 sys.exit(SKIP)
-        super().__init__(runner_rules=[f"{a}=skip" for a in WORKER_ACTIONS])
+        super().__init__(runner_rules=[f"{a}=skip" for a in actions], extra_env=api_env)
         try:
             port = free_port()
             env = dict(self.service_env, SLUICE_ARTIFACTS_PORT=str(port),
                        SLUICE_ARTIFACTS_DIR=os.path.join(self.logdir, "artifacts"),
                        SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=BUCKET,
                        SLUICE_ARTIFACTS_CREDENTIALS=f"{ADMIN[0]}:{ADMIN[1]}:admin:admin")
+            env.update(artifacts_env or {})
             self._start("artifacts", [artifacts_binary()], env, port)
             self.endpoint = f"http://127.0.0.1:{port}"
             self.workspaces = os.path.join(self.logdir, "workspaces")
@@ -108,6 +109,7 @@ class WorkerStack(Stack):
                        SLUICE_WORKER_DEPLOY_DIRS="site=" + os.path.join(self.logdir, "site"),
                        SLUICE_WORKER_SECRETS_FILE=secrets_file,
                        SLUICE_WORKER_LEASE_MS=str(LEASE_MS))
+            self.worker_env.update(worker_env or {})
             self.start_worker()
         except BaseException:
             self.close(dump=True)

@@ -18,7 +18,8 @@ static const char *const api_fixture_keys =
     "AKIDADMIN:admin-secret:admin:admin,AKIDVIEW:view-secret:viewer:viewer,"
     "AKIDOPER:oper-secret:operator:operator,AKIDAPPR:appr-secret:approver:approver,"
     "AKIDWORK:work-secret:worker:worker,AKIDWRK2:work2-secret:worker2:worker,"
-    "AKIDSCOP:scop-secret:scoped:worker(" API_FIXTURE_SCOPE ")";
+    "AKIDSCOP:scop-secret:scoped:worker(" API_FIXTURE_SCOPE "),"
+    "AKIDFUNC:func-secret:function:worker(" API_FIXTURE_FUNCTION_SCOPE ")";
 
 /* Callers by name: identity = name; worker2 and scoped are workers (api_fixture.h). */
 static const struct {
@@ -28,6 +29,7 @@ static const struct {
 } api_fixture_callers[] = {
     {"worker2", "worker", NULL},
     {"scoped", "worker", API_FIXTURE_SCOPE},
+    {"function", "worker", API_FIXTURE_FUNCTION_SCOPE},
 };
 
 static int64_t api_fixture_offset_ms; /* added to the wall clock (api_fixture_advance) */

@@ -9,6 +9,8 @@
  *   AKIDWORK  / work-secret      worker
  *   AKIDWRK2  / work2-secret     worker2 (role worker)
  *   AKIDSCOP  / scop-secret      scoped  (role worker, scope API_FIXTURE_SCOPE)
+ *   AKIDFUNC  / func-secret      function (role worker, scope API_FIXTURE_FUNCTION_SCOPE:
+ *                                a Lambda function answering its invocations)
  * The environment's clock is the wall clock plus what api_fixture_advance
  * added; jobs are leased for API_FIXTURE_LEASE_MS.
  */
@@ -25,8 +27,9 @@
 
 #include <jansson.h>
 
-#define API_FIXTURE_SCOPE    "Custom/Build/Scoped*|Custom/Test/*/2"
-#define API_FIXTURE_LEASE_MS 60000
+#define API_FIXTURE_SCOPE          "Custom/Build/Scoped*|Custom/Test/*/2"
+#define API_FIXTURE_FUNCTION_SCOPE "AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke"
+#define API_FIXTURE_LEASE_MS       60000
 
 typedef struct api_fixture {
     api_memory *mem;

@@ -371,6 +371,97 @@ static void test_execution_flow(void)
     api_fixture_free(&f);
 }
 
+/*
+ * A Lambda action's job is the worker's to invoke and its function's to answer: only an
+ * identity scoped to the function types may send its result; a continuation makes a new job.
+ */
+static void test_function_answers_lambda_job(void)
+{
+    api_fixture f;
+    char exception[64];
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    api_fixture_use_engine(&f);
+    json_t *pipeline = api_fixture_pipeline("fn");
+    json_t *build = json_array_get(
+        json_object_get(json_array_get(json_object_get(pipeline, "stages"), 2), "actions"), 0);
+    json_object_set_new(build, "actionTypeId",
+                        json_pack("{s:s, s:s, s:s, s:s}", "category", "Invoke", "owner", "AWS",
+                                  "provider", "Lambda", "version", "1"));
+    json_object_set_new(build, "configuration",
+                        json_pack("{s:s, s:s}", "FunctionName", "notify", "UserParameters", "u"));
+    json_t *input = json_pack("{s:o}", "pipeline", pipeline);
+    api_call call;
+    REQUIRE(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call) == 200);
+    api_call_clear(&call);
+    json_decref(input);
+    REQUIRE(callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0, "{\"name\": \"fn\"}") ==
+            200);
+    const char *source_job = last_job(&f, "Source");
+    char source[64];
+    snprintf(source, sizeof source, "%s", source_job != NULL ? source_job : "");
+    /* the function's scope names no Source type: not even a built-in job of another type */
+    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", source),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    REQUIRE(finish_own_job(&f, "fn", source) == 0);
+    json_t *state = get_state(&f, "fn");
+    char token[64];
+    snprintf(token, sizeof token, "%s",
+             str(state, "stageStates.1.actionStates.0.latestExecution.token"));
+    json_decref(state);
+    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                  "{\"pipelineName\": \"fn\", \"stageName\": \"Approve\", \"actionName\": "
+                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                  "\"token\": \"%s\"}",
+                  token) == 200);
+    const char *first_job = last_job(&f, "Build");
+    REQUIRE(first_job != NULL);
+    char first[64];
+    snprintf(first, sizeof first, "%s", first_job);
+
+    /* identities without the function's scope: the job does not exist for them */
+    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", first),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "admin", "PutJobFailureResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                       "\"message\": \"no\"}}",
+                       first),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(callf(&f, "scoped", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", first),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    /* the function sees no job details and acknowledges nothing */
+    CHECK_INT_EQ(callf(&f, "function", "GetJobDetails", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", first),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+
+    /* the function answers with a continuation: a new job for the same action */
+    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
+                       "{\"jobId\": \"%s\", \"continuationToken\": \"step-1\"}", first),
+                 200);
+    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                       "{\"jobId\": \"%s\"}", first),
+                 400);
+    CHECK_STR_EQ(exception, "InvalidJobStateException");
+    const char *second = last_job(&f, "Build");
+    REQUIRE(second != NULL && strcmp(second, first) != 0);
+    const json_t *doc = json_array_get(f.jobs, json_array_size(f.jobs) - 1);
+    CHECK_STR_EQ(str(doc, "continuationToken"), "step-1");
+    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
+                       "{\"jobId\": \"%s\", \"outputVariables\": {\"DONE\": \"yes\"}}", second),
+                 200);
+    state = get_state(&f, "fn");
+    CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
+    json_decref(state);
+    api_fixture_free(&f);
+}
+
 /* Jobs belong to their worker; a lapsed lease offers a job again; scopes refuse other types. */
 static void test_job_ownership_lease_scope(void)
 {
@@ -770,6 +861,7 @@ int main(void)
 {
     RUN_TEST(test_execution_flow);
     RUN_TEST(test_job_ownership_lease_scope);
+    RUN_TEST(test_function_answers_lambda_job);
     RUN_TEST(test_listings_stop_transitions);
     RUN_TEST(test_orchestrator_silent);
     RUN_TEST(test_action_types_and_external);

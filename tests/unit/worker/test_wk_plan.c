@@ -183,17 +183,50 @@ static void test_not_ours(void)
 {
     const char *others[] = {
         "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Invoke\",\"owner\":\"AWS\","
-        "\"provider\":\"Lambda\",\"version\":\"1\"}}",
+        "\"provider\":\"Lambda\",\"version\":\"2\"}}",
         "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Compute\",\"owner\":\"Custom\","
         "\"provider\":\"Commands\",\"version\":\"1\"}}",
         "{\"jobId\":\"j\",\"ruleTypeId\":{\"category\":\"Rule\",\"owner\":\"AWS\","
-        "\"provider\":\"LambdaInvoke\",\"version\":\"1\"}}",
+        "\"provider\":\"VariableCheck\",\"version\":\"1\"}}",
+        "{\"jobId\":\"j\",\"actionTypeId\":{\"category\":\"Build\",\"owner\":\"AWS\","
+        "\"provider\":\"Lambda\",\"version\":\"1\"}}",
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         int rc;
         wk_plan *plan = plan_of(others[i], NULL, &rc);
         CHECK_INT_EQ(rc, SLUICE_ENOTFOUND);
         CHECK(plan == NULL);
+    }
+}
+
+/* Lambda actions and LambdaInvoke rules: no commands, the function is invoked. */
+static void test_invoke(void)
+{
+    const char *jobs[] = {
+        "{\"jobId\":\"job-l\",\"pipeline\":\"p\",\"pipelineExecutionId\":\"e\","
+        "\"stage\":\"Deploy\",\"action\":\"Notify\",\"actionExecutionId\":\"ae\","
+        "\"actionTypeId\":{\"category\":\"Invoke\",\"owner\":\"AWS\",\"provider\":\"Lambda\","
+        "\"version\":\"1\"},\"configuration\":{\"FunctionName\":\"notify\"},"
+        "\"inputArtifacts\":[{\"name\":\"In\",\"s3location\":{\"bucket\":\"b\",\"key\":\"k\"}}],"
+        "\"outputArtifacts\":[{\"name\":\"Out\"}]}",
+        "{\"jobId\":\"job-g\",\"pipeline\":\"p\",\"pipelineExecutionId\":\"e\","
+        "\"stage\":\"Deploy\",\"rule\":\"Gate\",\"ruleExecutionId\":\"re\","
+        "\"ruleTypeId\":{\"category\":\"Rule\",\"owner\":\"AWS\",\"provider\":\"LambdaInvoke\","
+        "\"version\":\"1\"},\"configuration\":{\"FunctionName\":\"gate\"}}",
+    };
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        int rc;
+        wk_plan *plan = plan_of(jobs[i], NULL, &rc);
+        CHECK_INT_EQ(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "job %zu: %s\n", i, err);
+        }
+        if (plan != NULL) {
+            CHECK_INT_EQ(plan->kind, WK_PLAN_INVOKE);
+            CHECK_INT_EQ(plan->ncommands, 0);
+            CHECK(plan->timeout_ms > 0);
+        }
+        wk_plan_free(plan);
     }
 }
 
@@ -292,6 +325,7 @@ int main(void)
     RUN_TEST(test_action_plan);
     RUN_TEST(test_rule_plan);
     RUN_TEST(test_not_ours);
+    RUN_TEST(test_invoke);
     RUN_TEST(test_refusals);
     RUN_TEST(test_read_variables);
     return sluice_test_report();
