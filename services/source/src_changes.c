@@ -153,8 +153,13 @@ static int src_changes_fetch(src_changes *ch, const src_changes_entry *e,
         rc = src_git_fetch_ref(ch->git, remote, ref, commit, mirror, fail);
     }
     if (rc == 0 && strcmp(commit, c->after) != 0) {
-        SLUICE_INFO("triggers: %s of %s is at %s, not the delivery's %s; the remote's is used", ref,
-                    e->url, commit, c->after);
+        /* the ref moved on since: the delivery's commit when the ref holds it, else the head */
+        if (src_git_is_ancestor(ch->git, mirror, c->after, commit)) {
+            snprintf(commit, SRC_COMMIT_ID_MAX + 1, "%s", c->after);
+        } else {
+            SLUICE_INFO("triggers: %s of %s does not hold the delivery's %s; its head %s is used",
+                        ref, e->url, c->after, commit);
+        }
     }
     return rc;
 }

@@ -9,9 +9,10 @@
  *   2. resolved on the remote: the pushed branch or tag, or the pull
  *      request's head (refs/pull/<n>/head on GitHub and Gitea,
  *      refs/merge-requests/<n>/head on GitLab, else its source branch), is
- *      fetched into the remote's mirror, and the commit the remote holds is
- *      the revision — a forged or stale payload cannot start a commit the
- *      remote does not hold;
+ *      fetched into the remote's mirror; the revision is the delivery's
+ *      commit when the fetched ref holds it (is it or descends from it),
+ *      else the ref's head — a forged payload cannot start a commit the
+ *      remote's ref does not hold;
  *   3. diffed when a candidate's filter has filePaths: git diff --name-only
  *      before..after for a push (the commit's own files when "before" is
  *      new or unknown), base...head for a pull request (base: the payload's

@@ -749,6 +749,16 @@ bool src_git_has_commit(src_git *git, const src_git_remote *remote, const char *
     return ok;
 }
 
+bool src_git_is_ancestor(src_git *git, const char *mirror, const char *ancestor, const char *head)
+{
+    if (!src_commit_id_ok(ancestor) || !src_commit_id_ok(head)) {
+        return false;
+    }
+    const char *tail[] = {"merge-base", "--is-ancestor", ancestor, head, NULL};
+    src_git_run_result res;
+    return src_git_local(git, mirror, tail, NULL, &res) == 0;
+}
+
 int src_git_changed_files(src_git *git, const char *mirror, const char *from, const char *to,
                           bool merge_base, size_t max_bytes, sluice_buf *out, src_failure *fail)
 {

@@ -119,6 +119,9 @@ int src_git_fetch_ref(src_git *git, const src_git_remote *remote, const char *re
 bool src_git_has_commit(src_git *git, const src_git_remote *remote, const char *mirror,
                         const char *commit);
 
+/* True when ancestor is head or one of its ancestors in mirror (git merge-base --is-ancestor). */
+bool src_git_is_ancestor(src_git *git, const char *mirror, const char *ancestor, const char *head);
+
 /*
  * The paths the change from → to touches, NUL-separated into out (at most
  * max_bytes): git diff --name-only from to, or from...to (what to adds
