@@ -766,6 +766,7 @@ int src_git_changed_files(src_git *git, const char *mirror, const char *from, co
     const char *own[] = {"diff-tree", "--root", "--no-commit-id", "-r", "--name-only", "-z",
                          to,          NULL};
     const char *between[] = {"diff", "--no-renames", "--name-only", "-z", range, "--", NULL};
+    sluice_buf_init(out, max_bytes);
     if (!src_commit_id_ok(to) || (from != NULL && from[0] != '\0' && !src_commit_id_ok(from))) {
         fail->type = SRC_FAILURE_JOB_FAILED;
         snprintf(fail->message, sizeof fail->message, "The commits to compare are not ids");
@@ -773,7 +774,6 @@ int src_git_changed_files(src_git *git, const char *mirror, const char *from, co
     }
     snprintf(range, sizeof range, "%s%s%s", from != NULL ? from : "", merge_base ? "..." : "..",
              to);
-    sluice_buf_init(out, max_bytes);
     src_git_run_result res;
     int rc = src_git_local(git, mirror, from != NULL && from[0] != '\0' ? between : own, out, &res);
     if (rc != 0) {

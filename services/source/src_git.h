@@ -127,7 +127,8 @@ bool src_git_is_ancestor(src_git *git, const char *mirror, const char *ancestor,
  * max_bytes): git diff --name-only from to, or from...to (what to adds
  * since its merge base with from) when merge_base; from NULL or "": the
  * files of to's own commit (git diff-tree --root). Both commits must be in
- * mirror. 0, or a negative code with *fail (SLUICE_ETOOBIG past max_bytes).
+ * mirror. out is initialised here (sluice_buf_free it). 0, or a negative
+ * code with *fail and out empty (SLUICE_ETOOBIG past max_bytes).
  */
 int src_git_changed_files(src_git *git, const char *mirror, const char *from, const char *to,
                           bool merge_base, size_t max_bytes, sluice_buf *out, src_failure *fail);
