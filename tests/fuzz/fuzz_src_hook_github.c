@@ -9,5 +9,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const events[] = {"push", "pull_request", "ping"};
-    return fuzz_src_hook_run(SRC_WEBHOOK_GITHUB, events, sizeof events / sizeof events[0], data, size);
+    return fuzz_src_hook_run(SRC_WEBHOOK_GITHUB, events, sizeof events / sizeof events[0], data,
+                             size);
 }

@@ -65,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
             for (size_t k = 0; k < 3; k++) {
-                bool once = src_trigger_accepts(c->git_configuration, c->target.branch,
-                                                &changes[k], files, 3);
+                bool once = src_trigger_accepts(c->git_configuration, c->target.branch, &changes[k],
+                                                files, 3);
                 bool twice = src_trigger_accepts(c->git_configuration, c->target.branch,
                                                  &changes[k], files, 3);
                 (void)src_trigger_wants_files(c->git_configuration, &changes[k]);
