@@ -8,7 +8,8 @@ Kafka/Redis fixture, git repositories made here).
   globs (the diff of the push), pull-request events OPEN/UPDATED/CLOSED with the destination
   branch and the pull request's files; trigger WebhookV2 with the connection as detail; the Source
   action fetches the tag's or the pull request's head commit; a redelivered change (same or a new
-  delivery id) starts nothing more; bad signatures 401, malformed bodies 400;
+  delivery id, or delivered to each of two replicas) starts nothing more; bad signatures 401,
+  malformed bodies 400;
 - GitLab: Push Hook, Tag Push Hook and Merge Request Hook payloads (tests/data/source/gitlab)
   with X-Gitlab-Token; a wrong token 401, a replayed Idempotency-Key 200 and dropped, a delivery
   without an id 400;
@@ -277,6 +278,29 @@ def check_github_v2_filters(stack):
     stack.settle(before, 1)
     time.sleep(1.0)
     assert len(executions_of(stack, names["branch"])) == 1
+    # two replicas each given the delivery of one new change: one execution
+    replica, port = stack.start_replica()
+    try:
+        d = stack.change(repo, "notes.txt", "Replicated change", branch="main")
+        payload = github_push(full, "refs/heads/main", a, d)
+        before = stack.trigger_changes()
+        assert stack.github("push", payload) == (202, "accepted")
+        main_port, stack.source_port = stack.source_port, port
+        try:
+            assert stack.github("push", payload) == (202, "accepted")
+            stack.wait_for("the replica's change handled",
+                           lambda: stack.trigger_changes() >= 1, timeout=20)
+        finally:
+            stack.source_port = main_port
+        stack.settle(before, 1)
+        stack.wait_for("the replicated change's execution",
+                       lambda: len(executions_of(stack, names["branch"])) == 2, timeout=15)
+        time.sleep(1.0)
+        assert len(executions_of(stack, names["branch"])) == 2, executions_of(stack,
+                                                                              names["branch"])
+    finally:
+        replica.terminate()
+        replica.wait(10)
     # refused and malformed
     assert stack.github("push", payload, secret="not-the-secret") == (401, "refused")
     bad = github_push(full, "refs/heads/main", main0, "not-a-commit")
