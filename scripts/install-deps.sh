@@ -34,6 +34,27 @@ sys.exit(0 if (awscli.__version__, boto3.__version__) == ('$AWSCLI_VERSION', '$B
     "awscli==$AWSCLI_VERSION" "boto3==$BOTO3_VERSION" >/dev/null
 }
 
+# GitHub's published webhook example payloads (@octokit/webhooks-examples, pinned by
+# tests/integration/source/octokit/package.json and its lock file) for int_source_hooks,
+# installed under .deps/ (git-ignored).
+install_webhook_examples() {
+  local root dir
+  root="$(dirname -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")")"
+  dir="$root/.deps/octokit"
+  if [ -f "$dir/node_modules/@octokit/webhooks-examples/api.github.com/index.json" ] &&
+     cmp -s "$root/tests/integration/source/octokit/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm is missing; int_source_hooks will skip GitHub's examples" >&2
+    return 0
+  fi
+  mkdir -p "$dir"
+  cp "$root/tests/integration/source/octokit/package.json" \
+     "$root/tests/integration/source/octokit/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --silent >/dev/null)
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -43,6 +64,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_aws_venv
+  install_webhook_examples
   # Rootful podman (the compose test) on a machine without systemd or Docker.
   "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"
   exit 0
@@ -76,4 +98,5 @@ if dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installe
   fi
 fi
 install_aws_venv
+install_webhook_examples
 "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"

@@ -3,12 +3,14 @@
  * set, the repositories file and the job credential keys, resolves the
  * Kafka and Redis credentials, connects Redis and Kafka (signing what it
  * produces, verifying every job it consumes),
- * serves GET /healthz, GET /metrics, POST /webhooks/github and the V1 webhooks' POST
- * /webhooks/<id> (src_v1serve.h), and runs one loop — jobs from the jobs topic (src_jobs.h),
- * the V1 webhooks' starts, then due branch checks (src_poller.h) — until
+ * serves GET /healthz, GET /metrics, POST /webhooks/{github,gitlab,gitea} and the V1
+ * webhooks' POST /webhooks/<id> (src_v1serve.h), and runs one loop — jobs from the jobs topic
+ * (src_jobs.h), the V1 webhooks' starts, then due branch checks (src_poller.h), then webhook
+ * changes matched against V2 triggers (src_changes.h) — until
  * SIGTERM/SIGINT, then shuts down in order.
  */
 #include "src_bus.h"
+#include "src_changes.h"
 #include "src_config.h"
 #include "src_git.h"
 #include "src_hooks.h"
@@ -38,8 +40,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOOP_POLL_MS   100
-#define POLL_BUDGET_MS 200 /* time one turn of the loop may spend checking branches */
+#define LOOP_POLL_MS     100
+#define POLL_BUDGET_MS   200 /* time one turn of the loop may spend checking branches */
+#define CHANGES_PER_TURN 8   /* webhook changes one turn of the loop handles at most */
 
 /*
  * The bus key set (SLUICE_BUS_KEY_FILE, required; bus_sign_keys_load checks
@@ -91,6 +94,7 @@ int main(int argc, char **argv)
     static src_poller poller;
     static src_hooks hooks;
     static src_v1serve v1hooks;
+    static src_changes changes;
     bool hooks_ok = false;
     bool v1hooks_ok = false;
     bus_security security;
@@ -233,22 +237,36 @@ int main(int argc, char **argv)
     poller.interval_ms = cfg.poll_interval_s * 1000;
     poller.send_timeout_ms = 10000;
 
+    changes.repos = repos;
+    changes.git = git;
+    changes.redis = redis;
+    changes.producer = producer;
+    changes.topics = &topics;
+    changes.account = cfg.account;
+    changes.region = cfg.region;
+    changes.send_timeout_ms = 10000;
+
     registry = http_metrics_new();
     if (registry == NULL || src_metrics_init(registry, &jobs) != SLUICE_OK ||
         src_poller_init(&poller) != SLUICE_OK ||
         src_poller_metrics(&poller, registry) != SLUICE_OK ||
+        src_changes_init(&changes) != SLUICE_OK ||
+        src_changes_metrics(&changes, registry) != SLUICE_OK ||
         src_hooks_init(&hooks, repos, &poller, registry) != SLUICE_OK) {
         SLUICE_ERROR("out of memory");
         goto out;
     }
-    poller.wake = wake_consumer; /* a webhook's poke ends the wait on the jobs topic */
-    poller.wake_ctx = consumer;
+    /* what a webhook queues ends the loop's wait on the jobs topic */
+    poller.wake = (src_wake){wake_consumer, consumer};
+    changes.wake = poller.wake;
+    hooks.changes = &changes;
     hooks_ok = true;
     if (src_v1serve_init(&v1hooks, &rcfg, registry) != SLUICE_OK) {
         SLUICE_ERROR("out of memory");
         goto out;
     }
     v1hooks_ok = true;
+    v1hooks.wake = poller.wake;
     http_server_config hcfg;
     http_server_config_defaults(&hcfg);
     hcfg.bind_address = cfg.bind;
@@ -261,6 +279,8 @@ int main(int argc, char **argv)
         http_server_route(server, "GET", "/metrics", http_metrics_handler, registry) != 0 ||
         http_server_route(server, "POST", "/webhooks/github", src_hooks_github, &hooks) != 0 ||
         http_server_route_prefix(server, SRC_V1SERVE_PREFIX, src_v1serve_handler(&v1hooks)) != 0 ||
+        http_server_route(server, "POST", "/webhooks/gitlab", src_hooks_gitlab, &hooks) != 0 ||
+        http_server_route(server, "POST", "/webhooks/gitea", src_hooks_gitea, &hooks) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;
@@ -286,6 +306,7 @@ int main(int argc, char **argv)
         if (src_poller_tick(&poller, POLL_BUDGET_MS) < 0) {
             atomic_store(&jobs.redis_ok, 0); /* the watch set could not be read */
         }
+        (void)src_changes_tick(&changes, CHANGES_PER_TURN);
         atomic_store(&health.loop_ms, sluice_time_monotonic_ms());
     }
     SLUICE_INFO("source stopping");
@@ -304,6 +325,7 @@ out:
     if (hooks_ok) {
         src_hooks_clear(&hooks);
         src_poller_clear(&poller);
+        src_changes_clear(&changes);
     }
     bus_producer_free(producer);
     http_metrics_free(registry);

@@ -644,3 +644,142 @@ int src_git_archive(src_git *git, const char *mirror, const char *commit, const 
     }
     return rc;
 }
+
+/* Creates the bare mirror when missing (under its lock). */
+static int src_git_mirror_init(src_git *git, const src_git_remote *remote, const char *mirror,
+                               src_failure *fail)
+{
+    struct stat st;
+    char head[SRC_GIT_PATH_MAX + 8];
+    snprintf(head, sizeof head, "%s/HEAD", mirror);
+    if (stat(head, &st) == 0) {
+        return 0;
+    }
+    src_git_run_result res;
+    const char *args[] = {NULL, "init", "--quiet", "--bare", mirror, NULL};
+    int rc = src_git_run(git, NULL, args, NULL, &res);
+    if (rc != 0) {
+        src_failure_classify(SRC_GIT_OP_LOCAL, remote->url, NULL, NULL, res.timed_out,
+                             res.stderr_text, fail);
+    }
+    return rc;
+}
+
+int src_git_fetch_ref(src_git *git, const src_git_remote *remote, const char *ref,
+                      char resolved[SRC_COMMIT_ID_MAX + 1], char mirror[SRC_GIT_PATH_MAX],
+                      src_failure *fail)
+{
+    resolved[0] = '\0';
+    char why[256];
+    if (strncmp(ref, "refs/", 5) != 0 || strlen(ref) > SRC_GIT_REV_MAX ||
+        src_remote_branch_check(ref + 5, why, sizeof why) != 0) {
+        fail->type = SRC_FAILURE_CONFIGURATION;
+        snprintf(fail->message, sizeof fail->message, "The ref to fetch is not a ref name");
+        return SLUICE_EINVAL;
+    }
+    if (src_git_mirror_path(git, remote->url, mirror) != 0) {
+        fail->type = SRC_FAILURE_JOB_FAILED;
+        snprintf(fail->message, sizeof fail->message, "The mirror path of %s is too long",
+                 remote->url);
+        return SLUICE_ETOOBIG;
+    }
+    int lock = src_git_lock(git, mirror);
+    if (lock < 0) {
+        fail->type = SRC_FAILURE_SYSTEM_UNAVAILABLE;
+        snprintf(fail->message, sizeof fail->message,
+                 "The mirror of %s stayed locked by another fetch for longer than "
+                 "SLUICE_SOURCE_GIT_TIMEOUT_MS",
+                 remote->url);
+        return SLUICE_ETIMEDOUT;
+    }
+    int rc = src_git_mirror_init(git, remote, mirror, fail);
+    if (rc == 0) {
+        char refspec[2 * SRC_GIT_REV_MAX + 8];
+        snprintf(refspec, sizeof refspec, "+%s:%s", ref, ref);
+        const char *args[] = {
+            NULL,        "-C",    mirror,    "-c",        "credential.helper=",    "-c",
+            "gc.auto=0", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote->url,
+            refspec,     NULL};
+        src_git_run_result res;
+        rc = src_git_run(git, remote, args, NULL, &res);
+        if (rc != 0) {
+            src_failure_classify(SRC_GIT_OP_FETCH, remote->url, NULL, NULL, res.timed_out,
+                                 res.stderr_text, fail);
+            if (strstr(res.stderr_text, "couldn't find remote ref") != NULL) {
+                rc = SLUICE_ENOTFOUND;
+            }
+        }
+    }
+    if (rc == 0) {
+        rc = src_git_resolve(git, mirror, ref, resolved);
+        if (rc != 0) {
+            fail->type = SRC_FAILURE_REVISION_UNAVAILABLE;
+            snprintf(fail->message, sizeof fail->message, "The ref %s of %s names no commit", ref,
+                     remote->url);
+        }
+    }
+    flock(lock, LOCK_UN);
+    close(lock);
+    return rc;
+}
+
+bool src_git_has_commit(src_git *git, const src_git_remote *remote, const char *mirror,
+                        const char *commit)
+{
+    char resolved[SRC_COMMIT_ID_MAX + 1];
+    if (!src_commit_id_ok(commit)) {
+        return false;
+    }
+    if (src_git_resolve(git, mirror, commit, resolved) == 0) {
+        return true;
+    }
+    int lock = src_git_lock(git, mirror);
+    if (lock < 0) {
+        return false;
+    }
+    const char *by_id[] = {
+        NULL,        "-C",    mirror,    "-c",        "credential.helper=",    "-c",
+        "gc.auto=0", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote->url,
+        commit,      NULL};
+    src_git_run_result res;
+    bool ok = src_git_run(git, remote, by_id, NULL, &res) == 0 &&
+              src_git_resolve(git, mirror, commit, resolved) == 0;
+    flock(lock, LOCK_UN);
+    close(lock);
+    return ok;
+}
+
+bool src_git_is_ancestor(src_git *git, const char *mirror, const char *ancestor, const char *head)
+{
+    if (!src_commit_id_ok(ancestor) || !src_commit_id_ok(head)) {
+        return false;
+    }
+    const char *tail[] = {"merge-base", "--is-ancestor", ancestor, head, NULL};
+    src_git_run_result res;
+    return src_git_local(git, mirror, tail, NULL, &res) == 0;
+}
+
+int src_git_changed_files(src_git *git, const char *mirror, const char *from, const char *to,
+                          bool merge_base, size_t max_bytes, sluice_buf *out, src_failure *fail)
+{
+    char range[2 * SRC_COMMIT_ID_MAX + 8];
+    const char *own[] = {"diff-tree", "--root", "--no-commit-id", "-r", "--name-only", "-z",
+                         to,          NULL};
+    const char *between[] = {"diff", "--no-renames", "--name-only", "-z", range, "--", NULL};
+    sluice_buf_init(out, max_bytes);
+    if (!src_commit_id_ok(to) || (from != NULL && from[0] != '\0' && !src_commit_id_ok(from))) {
+        fail->type = SRC_FAILURE_JOB_FAILED;
+        snprintf(fail->message, sizeof fail->message, "The commits to compare are not ids");
+        return SLUICE_EINVAL;
+    }
+    snprintf(range, sizeof range, "%s%s%s", from != NULL ? from : "", merge_base ? "..." : "..",
+             to);
+    src_git_run_result res;
+    int rc = src_git_local(git, mirror, from != NULL && from[0] != '\0' ? between : own, out, &res);
+    if (rc != 0) {
+        src_failure_classify(SRC_GIT_OP_LOCAL, mirror, NULL, to, res.timed_out, res.stderr_text,
+                             fail);
+        sluice_buf_free(out);
+    }
+    return rc;
+}

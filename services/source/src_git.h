@@ -37,6 +37,9 @@
 #include "src_remote.h"
 #include "src_repos.h"
 
+#include "sluice/buf.h"
+
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SRC_GIT_PATH_MAX   1200
@@ -97,6 +100,38 @@ int src_git_commit_info(src_git *git, const char *mirror, const char *commit, sr
  */
 int src_git_archive(src_git *git, const char *mirror, const char *commit, const char *tar_path,
                     src_failure *fail);
+
+/*
+ * Fetches ref (a full ref name: refs/heads/<b>, refs/tags/<t>,
+ * refs/pull/<n>/head, …) into the remote's mirror under the same name,
+ * under its lock, and resolves it to the commit it names (a tag to its
+ * commit). 0 with resolved and mirror filled; SLUICE_ENOTFOUND when the
+ * remote has no such ref; another negative code with *fail.
+ */
+int src_git_fetch_ref(src_git *git, const src_git_remote *remote, const char *ref,
+                      char resolved[SRC_COMMIT_ID_MAX + 1], char mirror[SRC_GIT_PATH_MAX],
+                      src_failure *fail);
+
+/*
+ * True when commit is in mirror (fetching it by id from the remote when it
+ * is not).
+ */
+bool src_git_has_commit(src_git *git, const src_git_remote *remote, const char *mirror,
+                        const char *commit);
+
+/* True when ancestor is head or one of its ancestors in mirror (git merge-base --is-ancestor). */
+bool src_git_is_ancestor(src_git *git, const char *mirror, const char *ancestor, const char *head);
+
+/*
+ * The paths the change from → to touches, NUL-separated into out (at most
+ * max_bytes): git diff --name-only from to, or from...to (what to adds
+ * since its merge base with from) when merge_base; from NULL or "": the
+ * files of to's own commit (git diff-tree --root). Both commits must be in
+ * mirror. out is initialised here (sluice_buf_free it). 0, or a negative
+ * code with *fail and out empty (SLUICE_ETOOBIG past max_bytes).
+ */
+int src_git_changed_files(src_git *git, const char *mirror, const char *from, const char *to,
+                          bool merge_base, size_t max_bytes, sluice_buf *out, src_failure *fail);
 
 /* The mirror path of url into out. 0, or SLUICE_ETOOBIG. */
 int src_git_mirror_path(const src_git *git, const char *url, char out[SRC_GIT_PATH_MAX]);

@@ -7,8 +7,8 @@
  * polls when its PollForSourceChanges (CodeCommit) or DetectChanges
  * (CodeStarSourceConnection) is true — the default when absent, as V1's —
  * and no V2 trigger names it (a pipeline's triggers disable the default
- * change detection of the sources they name; triggers themselves are not
- * served yet). Actions whose repository or connection the repositories file
+ * change detection of the sources they name; webhooks drive those,
+ * src_trigger.h). Actions whose repository or connection the repositories file
  * does not declare are not watched.
  *
  * Each watch is checked once per interval, jittered by ±10 %; a watch whose

@@ -44,8 +44,7 @@ int src_poller_init(src_poller *p)
 {
     p->npokes = 0;
     p->pokes_overflowed = false;
-    p->wake = NULL;
-    p->wake_ctx = NULL;
+    p->wake = (src_wake){NULL, NULL};
     return pthread_mutex_init(&p->lock, NULL) == 0 ? 0 : SLUICE_ENOMEM;
 }
 
@@ -66,8 +65,8 @@ bool src_poller_poke(src_poller *p, const char *url, const char *branch)
         queued = false;
     }
     pthread_mutex_unlock(&p->lock);
-    if (queued && p->wake != NULL) {
-        p->wake(p->wake_ctx);
+    if (queued) {
+        src_wake_call(&p->wake);
     }
     return queued;
 }

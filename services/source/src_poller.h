@@ -37,6 +37,7 @@
 #include "sluice/bus_producer.h"
 #include "sluice/bus_topics.h"
 #include "sluice/http_metrics.h"
+#include "src_wake.h"
 #include "sluice/state_redis.h"
 
 #include <pthread.h>
@@ -72,10 +73,7 @@ typedef struct src_poller {
     src_poller_poke_entry pokes[SRC_POLLER_POKES_MAX];
     size_t npokes;
     bool pokes_overflowed;
-    /* called (from the HTTP thread) after a poke was queued, so the main loop wakes up
-       instead of finishing its wait on the jobs topic; NULL: none */
-    void (*wake)(void *ctx);
-    void *wake_ctx;
+    src_wake wake; /* called (from the HTTP thread) after a poke was queued */
 } src_poller;
 
 /* Initialises the poke lock. 0, or SLUICE_ENOMEM. */

@@ -78,6 +78,9 @@ static bool src_v1serve_enqueue(src_v1serve *s, const json_t *record, json_t *de
         queued = true;
     }
     pthread_mutex_unlock(&s->lock);
+    if (queued) {
+        src_wake_call(&s->wake);
+    }
     return queued;
 }
 

@@ -31,6 +31,8 @@
 #ifndef SLUICE_SRC_V1SERVE_H
 #define SLUICE_SRC_V1SERVE_H
 
+#include "src_wake.h"
+
 #include "sluice/bus_producer.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
@@ -57,6 +59,7 @@ typedef struct src_v1serve {
     pthread_mutex_t lock;
     src_v1serve_start queue[SRC_V1SERVE_QUEUE_MAX];
     size_t nqueued;
+    src_wake wake; /* called (from the HTTP thread) after a start was queued */
     http_metrics_family *deliveries;
     http_metrics_family *starts;
     http_stream_handler route;

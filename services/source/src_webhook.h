@@ -1,5 +1,6 @@
 /*
- * src_webhook.h — GitHub push deliveries: their signature and what they say.
+ * src_webhook.h — webhook deliveries of GitHub, GitLab and Gitea: their
+ * signatures and what they say.
  *
  * GitHub signs each delivery with the webhook's secret: X-Hub-Signature-256
  * is "sha256=" + hex(HMAC-SHA256(secret, body)) (GitHub Docs, "Validating
@@ -15,12 +16,36 @@
  * X-GitHub-Delivery; a ring of the last SRC_WEBHOOK_SEEN_MAX ids drops
  * repeats.
  *
+ * The same reader, src_webhook_change, turns each host's push, tag and
+ * pull-request payloads into one src_change (src_trigger.h), which V2
+ * triggers are matched against:
+ *   GitHub  X-GitHub-Event push (refs/heads/<b> or refs/tags/<t>; "deleted"
+ *           refs act on nothing) and pull_request (action opened and
+ *           reopened → OPEN, synchronize → UPDATED, closed → CLOSED;
+ *           number, pull_request.head.ref/.sha, .base.ref/.sha);
+ *           repository.full_name. (GitHub Docs, "Webhook events and payloads".)
+ *   GitLab  X-Gitlab-Event "Push Hook" and "Tag Push Hook" (ref, before,
+ *           after — 40 zeros when deleted —, project.path_with_namespace)
+ *           and "Merge Request Hook" (object_attributes.iid, .action open
+ *           and reopen → OPEN, update with new commits (oldrev) → UPDATED,
+ *           close and merge → CLOSED, .source_branch, .target_branch,
+ *           .last_commit.id). (GitLab Docs, "Webhook events".)
+ *   Gitea   X-Gitea-Event push (GitHub's shape), create (ref_type "tag" or
+ *           "branch", ref, sha) and pull_request (action opened, reopened
+ *           → OPEN, synchronized → UPDATED, closed → CLOSED; GitHub's
+ *           shape). (Gitea Docs, "Webhooks".)
+ * Verification: GitHub's X-Hub-Signature-256 (above); GitLab's
+ * X-Gitlab-Token, the secret itself, compared in constant time (as SHA-256
+ * digests, so its length does not show either); Gitea's X-Gitea-Signature,
+ * hex(HMAC-SHA256(secret, body)) without a prefix.
+ *
  * Pure; a ring is single-threaded (the caller locks).
  */
 #ifndef SLUICE_SRC_WEBHOOK_H
 #define SLUICE_SRC_WEBHOOK_H
 
 #include "src_remote.h"
+#include "src_trigger.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +75,33 @@ bool src_webhook_signature_ok(const char *secret, const void *body, size_t len, 
  */
 int src_webhook_github_push(const char *body, size_t len, src_webhook_push *out, char *err,
                             size_t errlen);
+
+typedef enum src_webhook_host {
+    SRC_WEBHOOK_GITHUB = 0,
+    SRC_WEBHOOK_GITLAB,
+    SRC_WEBHOOK_GITEA,
+} src_webhook_host;
+
+/* True when header is hex(HMAC-SHA256(secret, body)) (Gitea; constant-time compare). */
+bool src_webhook_gitea_signature_ok(const char *secret, const void *body, size_t len,
+                                    const char *header);
+
+/* True when header equals secret (GitLab's X-Gitlab-Token; constant time). */
+bool src_webhook_token_ok(const char *secret, const char *header);
+
+/*
+ * Reads a delivery of host whose event header is event into *out. 0 with a
+ * change; SLUICE_ENOTFOUND when the delivery starts nothing (another event,
+ * a deleted ref, a pull-request action that is none of the three; err says
+ * which); SLUICE_EPARSE (not JSON, too deep, a member missing or malformed:
+ * err names it), SLUICE_ETOOBIG (over SRC_WEBHOOK_BODY_MAX). *out is
+ * cleared unless 0.
+ */
+int src_webhook_change(src_webhook_host host, const char *event, const char *body, size_t len,
+                       src_change *out, char *err, size_t errlen);
+
+/* Removes id from seen (a delivery that was not taken after all). */
+void src_webhook_seen_forget(src_webhook_seen *seen, const char *id);
 
 /*
  * Records delivery id in seen. True when it is new; false when the ring

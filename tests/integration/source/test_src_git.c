@@ -8,6 +8,9 @@
  * `git ls-tree` and `git show`; the zip bound. A stand-in git program checks
  * what a child gets: the password only in its environment (never in its
  * arguments, never in a message), none of the service's SLUICE_* variables.
+ * For V2 triggers: fetches of any ref (a branch, an annotated tag, a pull
+ * request's refs/pull/<n>/head), the changed files of a push and of a pull
+ * request (from its merge base), ancestry and commits fetched by id.
  */
 #include "src_git.h"
 #include "src_zip.h"
@@ -373,6 +376,90 @@ static void test_timeout(void)
     src_git_free(g);
 }
 
+/* The NUL-separated list in buf as one line joined by ',' into out. */
+static void joined(const sluice_buf *buf, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    size_t at = 0;
+    for (size_t i = 0; i < buf->len && at + 1 < outlen; i++) {
+        out[at++] = buf->data[i] == '\0' ? ',' : buf->data[i];
+    }
+    out[at] = '\0';
+}
+
+static void test_refs_and_changed_files(void)
+{
+    char hosted[300];
+    snprintf(hosted, sizeof hosted, "%s/hosted", dir);
+    const char *env = "GIT_AUTHOR_NAME=Ada GIT_AUTHOR_EMAIL=ada@example.com "
+                      "GIT_COMMITTER_NAME=Ada GIT_COMMITTER_EMAIL=ada@example.com";
+    REQUIRE(sh("set -e; git init -q -b main %s; cd %s; printf 'a\\n' > a.txt; mkdir docs;"
+               " printf 'x\\n' > docs/x.md; git add -A; %s git commit -q -m one;"
+               " git checkout -q -b topic; mkdir api; printf 'g\\n' > api/x.go; git add -A;"
+               " %s git commit -q -m topic; git update-ref refs/pull/3/head HEAD;"
+               " git checkout -q main; mkdir src; printf 'c\\n' > src/a.c; git add -A;"
+               " %s git commit -q -m two; %s git tag -a -m release v1",
+               hosted, hosted, env, env, env, env) == 0);
+    char c1[SRC_COMMIT_ID_MAX + 1], c2[SRC_COMMIT_ID_MAX + 1], c3[SRC_COMMIT_ID_MAX + 1];
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "git -C %s rev-parse main~1", hosted);
+    sh_line(c1, sizeof c1, cmd);
+    snprintf(cmd, sizeof cmd, "git -C %s rev-parse main", hosted);
+    sh_line(c2, sizeof c2, cmd);
+    snprintf(cmd, sizeof cmd, "git -C %s rev-parse topic", hosted);
+    sh_line(c3, sizeof c3, cmd);
+
+    src_git_remote r = local_remote(hosted);
+    char resolved[SRC_COMMIT_ID_MAX + 1];
+    char mirror[SRC_GIT_PATH_MAX];
+    src_failure fail;
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "refs/heads/main", resolved, mirror, &fail), 0);
+    CHECK_STR_EQ(resolved, c2);
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "refs/tags/v1", resolved, mirror, &fail), 0);
+    CHECK_STR_EQ(resolved, c2); /* the annotated tag's commit */
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "refs/pull/3/head", resolved, mirror, &fail), 0);
+    CHECK_STR_EQ(resolved, c3);
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "refs/pull/9/head", resolved, mirror, &fail),
+                 SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "refs/heads/../x", resolved, mirror, &fail),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(src_git_fetch_ref(git, &r, "main", resolved, mirror, &fail), SLUICE_EINVAL);
+
+    CHECK(src_git_is_ancestor(git, mirror, c1, c2));
+    CHECK(src_git_is_ancestor(git, mirror, c2, c2));
+    CHECK(!src_git_is_ancestor(git, mirror, c3, c2));
+    CHECK(!src_git_is_ancestor(git, mirror, "0123456789abcdef0123456789abcdef01234567", c2));
+    CHECK(src_git_has_commit(git, &r, mirror, c1));
+    CHECK(!src_git_has_commit(git, &r, mirror, "0123456789abcdef0123456789abcdef01234567"));
+
+    sluice_buf buf;
+    char list[512];
+    /* a push: before..after */
+    CHECK_INT_EQ(src_git_changed_files(git, mirror, c1, c2, false, 65536, &buf, &fail), 0);
+    joined(&buf, list, sizeof list);
+    CHECK_STR_EQ(list, "src/a.c,");
+    sluice_buf_free(&buf);
+    /* a new branch: the commit's own files */
+    CHECK_INT_EQ(src_git_changed_files(git, mirror, "", c1, false, 65536, &buf, &fail), 0);
+    joined(&buf, list, sizeof list);
+    CHECK_STR_EQ(list, "a.txt,docs/x.md,");
+    sluice_buf_free(&buf);
+    /* a pull request topic -> main: what topic adds since the merge base, not main's src/a.c */
+    CHECK_INT_EQ(src_git_changed_files(git, mirror, c2, c3, true, 65536, &buf, &fail), 0);
+    joined(&buf, list, sizeof list);
+    CHECK_STR_EQ(list, "api/x.go,");
+    sluice_buf_free(&buf);
+    /* the two-dot diff of the same pair also shows main's file */
+    CHECK_INT_EQ(src_git_changed_files(git, mirror, c2, c3, false, 65536, &buf, &fail), 0);
+    joined(&buf, list, sizeof list);
+    CHECK_STR_EQ(list, "api/x.go,src/a.c,");
+    sluice_buf_free(&buf);
+    /* bounded */
+    CHECK(src_git_changed_files(git, mirror, "", c1, false, 4, &buf, &fail) != 0);
+    CHECK_INT_EQ(src_git_changed_files(git, mirror, "xyz", c1, false, 4, &buf, &fail),
+                 SLUICE_EINVAL);
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL || make_repo() != 0) {
@@ -393,6 +480,7 @@ int main(void)
     RUN_TEST(test_zip);
     RUN_TEST(test_child_environment);
     RUN_TEST(test_timeout);
+    RUN_TEST(test_refs_and_changed_files);
     src_git_free(git);
     sh("rm -rf %s", dir);
     return sluice_test_report();
