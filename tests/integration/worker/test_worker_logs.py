@@ -34,7 +34,6 @@ from test_worker_commands import (ADMIN, BUCKET, SECRET, action_execution,  # no
 
 RUN_AS = "sluice-run"
 LOG_ACTIONS = ("Streamed", "SecretBuild", "Stubborn", "Escape")
-wc.WORKER_ACTIONS = tuple(wc.WORKER_ACTIONS) + LOG_ACTIONS  # left to the worker by the api
 
 
 def run_as_uid():
@@ -51,6 +50,10 @@ def run_as_uid():
 
 class LogsStack(wc.WorkerStack):
     """WorkerStack whose worker stores logs and runs the commands as RUN_AS."""
+
+    def __init__(self):
+        # the api's scripted runner leaves these actions to the worker too
+        super().__init__(actions=tuple(wc.WORKER_ACTIONS) + LOG_ACTIONS)
 
     def start_worker(self):
         if "SLUICE_WORKER_LOGS_BUCKET" not in self.worker_env:
