@@ -498,13 +498,14 @@ static void apv_http_post_json(apv_service *s, apv_store *store, const char *id,
     apv_http_result result;
     apv_http_vote(s, store, record, who.identity, status, summary, &result);
     json_decref(record);
-    json_decref(doc);
     if (result.exception != NULL) {
+        json_decref(doc);
         apv_http_json_error(resp, result.status, result.exception, result.message);
         return;
     }
     json_t *answer = json_pack("{s:f, s:s}", "approvedAt", (double)sluice_time_now_ms() / 1000.0,
                                "status", status);
+    json_decref(doc);
     http_response_set_json(resp, 200, answer);
     json_decref(answer);
 }
