@@ -97,7 +97,8 @@ int apv_core_form_parse(const char *body, size_t len, apv_form *form, char *err,
         if (stop > p) {
             if (form->count >= APV_FORM_MAX_FIELDS) {
                 return sluice_error_set(err, errlen, SLUICE_ETOOBIG,
-                                        "the form has more than %d fields", APV_FORM_MAX_FIELDS);
+                                        "form field %zu: more than %d fields", index,
+                                        APV_FORM_MAX_FIELDS);
             }
             apv_form_field *f = &form->fields[form->count];
             const char *eq = memchr(p, '=', (size_t)(stop - p));
@@ -483,14 +484,14 @@ static const char apv_core_style[] =
     "color:#fff}.approve{background:#1a7f37}.reject{background:#cf222e}"
     ".notice{background:#fff8c5;padding:.5rem;border-radius:.3rem}"
     "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .4rem;"
-    "border-bottom:1px solid #ddd;overflow-wrap:anywhere}</style>";
+    "border-bottom:1px solid #ddd;overflow-wrap:break-word;word-break:break-word}</style>";
 
 static int apv_core_head(sluice_buf *out, const char *title)
 {
     int rc = sluice_buf_append_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
                                         "<meta charset=\"utf-8\"><meta name=\"viewport\" "
                                         "content=\"width=device-width,initial-scale=1\">"
-                                        "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+                                        "<meta name=\"referrer\" content=\"same-origin\"><title>");
     rc = rc != 0 ? rc : apv_core_html_escape(out, title);
     rc = rc != 0 ? rc : sluice_buf_append_str(out, "</title>");
     rc = rc != 0 ? rc : sluice_buf_append_str(out, apv_core_style);

@@ -50,7 +50,7 @@ static void apv_http_html_headers(http_response *resp)
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     (void)http_response_add_header(resp, "X-Frame-Options", "DENY");
     (void)http_response_add_header(resp, "X-Content-Type-Options", "nosniff");
-    (void)http_response_add_header(resp, "Referrer-Policy", "no-referrer");
+    (void)http_response_add_header(resp, "Referrer-Policy", "same-origin");
     (void)http_response_add_header(resp, "Cache-Control", "no-store");
 }
 
