@@ -16,6 +16,7 @@
 #include "sluice/log.h"
 #include "sluice/protocol_arn.h"
 #include "sluice/protocol_names.h"
+#include "sluice/signal.h"
 #include "sluice/state_key.h"
 #include "sluice/time.h"
 
@@ -224,7 +225,7 @@ static int apv_service_wait(apv_service *s, state_redis *conn, const char *pipel
                                                      "the orchestrator's reply is not JSON");
         }
         freeReplyObject(answer);
-    } while (sluice_time_monotonic_ms() < deadline);
+    } while (sluice_time_monotonic_ms() < deadline && !sluice_signal_stop_requested());
     return sluice_error_set(msg, msglen, SLUICE_ETIMEDOUT,
                             "the orchestrator did not answer in time; the vote may still count");
 }
