@@ -2,7 +2,8 @@
 approve and reject through the JSON endpoint; signed links expired, tampered, used for
 another approval, and replayed; sign-in and a CSRF attempt from another origin; a
 2-of-2 gate voted on both replicas (each vote counted once, each approval recorded
-once); a stopped execution withdraws the page and its link."""
+once); a stopped execution withdraws the page and its link; SIGTERM ends a replica
+within 3 s."""
 
 import os
 import sys
@@ -66,8 +67,12 @@ def check_json_approve_and_reject(stack):
                    request(stack.link(approval, "bob"))[2])
     status, answer = vote_json(stack.approvals[0], approval, "Approved", person="bob")
     assert status == 400 and answer["__type"] == "ApprovalAlreadyCompletedException", answer
-    assert stack.metric(0, "sluice_approvals_events_total", "Approval Decided") + \
-        stack.metric(1, "sluice_approvals_events_total", "Approval Decided") >= 1
+    # the decision's event follows the record's state: published by the replica that saw it
+    stack.wait_for("Approval Decided to be published", lambda: stack.metric(
+        0, "sluice_approvals_events_total", "Approval Decided") + stack.metric(
+        1, "sluice_approvals_events_total", "Approval Decided") >= 1)
+    assert stack.metric(0, "sluice_approvals_events_total", "Approval Needed") + \
+        stack.metric(1, "sluice_approvals_events_total", "Approval Needed") >= 1
 
     # reject through a link in the JSON body
     _, second = start(stack, PLAIN)
@@ -200,6 +205,16 @@ def check_stopped_withdraws(stack):
     assert answer["__type"] == "ApprovalAlreadyCompletedException", answer
 
 
+def check_sigterm_within_3s(stack):
+    for name, proc, _ in stack.procs:
+        if name.startswith("approvals"):
+            started = time.monotonic()
+            proc.terminate()
+            proc.wait(timeout=10)
+            took = time.monotonic() - started
+            assert took < 3.0 and proc.returncode == 0, (name, took, proc.returncode)
+
+
 if __name__ == "__main__":
     sluice_stack.run([check_json_approve_and_reject, check_links_sessions_replicas,
-                      check_stopped_withdraws], ApprovalsStack())
+                      check_stopped_withdraws, check_sigterm_within_3s], ApprovalsStack())
