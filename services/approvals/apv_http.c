@@ -565,15 +565,15 @@ static void apv_http_post_form(apv_service *s, apv_store *store, const char *id,
     } else {
         snprintf(notice, sizeof notice, "Your vote was not recorded: %s", result.message);
     }
-    free(f);
     json_decref(record);
     record = NULL;
     if (apv_store_get(store, id, &record, err, sizeof err) != 0 || record == NULL) {
         apv_http_notice(resp, 200, "Vote", notice);
-        return;
+    } else {
+        apv_http_page(s, store, record, &who, notice, resp); /* who.link points into f */
     }
-    apv_http_page(s, store, record, &who, notice, resp);
     json_decref(record);
+    free(f);
 }
 
 /* ---- the streaming route -------------------------------------------------------------------- */

@@ -48,6 +48,7 @@ int apv_service_init(apv_service *s, char *err, size_t errlen)
     memcpy(s->public_origin, url, origin_len);
     s->public_origin[origin_len] = '\0';
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->producer_lock, NULL);
     pthread_cond_init(&s->free_conn, NULL);
     s->metrics = http_metrics_new();
     if (s->metrics == NULL) {
@@ -77,6 +78,7 @@ void apv_service_release(apv_service *s)
     http_metrics_free(s->metrics);
     s->metrics = NULL;
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->producer_lock);
     pthread_cond_destroy(&s->free_conn);
 }
 
@@ -116,6 +118,13 @@ void apv_service_give(apv_service *s, state_redis *conn)
     }
     pthread_cond_signal(&s->free_conn);
     pthread_mutex_unlock(&s->lock);
+}
+
+void apv_service_poll(apv_service *s)
+{
+    pthread_mutex_lock(&s->producer_lock);
+    (void)bus_producer_poll(s->producer, 0);
+    pthread_mutex_unlock(&s->producer_lock);
 }
 
 void apv_service_arn(const apv_service *s, const char *identity, char *out, size_t outlen)
@@ -183,8 +192,10 @@ int apv_service_publish(apv_service *s, const char *id, const char *detail_type,
                             : SLUICE_ENOMEM;
     json_decref(detail);
     if (rc == 0) {
+        pthread_mutex_lock(&s->producer_lock);
         rc = bus_producer_send_sync(s->producer, s->events_topic, pipeline, strlen(pipeline),
                                     payload.data, payload.len, APV_SEND_TIMEOUT_MS);
+        pthread_mutex_unlock(&s->producer_lock);
         if (rc == 0) {
             const char *labels[] = {detail_type};
             (void)http_metrics_inc(s->published, labels, 1);
@@ -253,8 +264,10 @@ int apv_service_vote(apv_service *s, state_redis *conn, const char *pipeline,
                                   msglen);
     json_decref(detail);
     if (rc == 0) {
+        pthread_mutex_lock(&s->producer_lock);
         rc = bus_producer_send_sync(s->producer, s->requests_topic, pipeline, strlen(pipeline),
                                     payload.data, payload.len, APV_SEND_TIMEOUT_MS);
+        pthread_mutex_unlock(&s->producer_lock);
         if (rc != 0) {
             rc = sluice_error_set(msg, msglen, SLUICE_EKAFKA, "Kafka: the vote was not stored (%s)",
                                   sluice_strerror(rc));

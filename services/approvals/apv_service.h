@@ -35,7 +35,8 @@ typedef struct apv_service {
     unsigned char link_key[APV_KEY_MAX];
     size_t link_key_len;
     const aws_credentials *credentials; /* borrowed */
-    bus_producer *producer;             /* borrowed: signed votes and events */
+    bus_producer *producer;             /* borrowed: signed votes and events; under producer_lock */
+    pthread_mutex_t producer_lock;      /* a producer belongs to one thread at a time */
     char requests_topic[BUS_TOPICS_NAME_MAX + 1];
     char events_topic[BUS_TOPICS_NAME_MAX + 1];
     bool secure_cookie;       /* the public URL is https:// */
@@ -87,6 +88,9 @@ int apv_service_publish(apv_service *s, const char *id, const char *detail_type,
 int apv_service_vote(apv_service *s, state_redis *conn, const char *pipeline,
                      const bus_request_vote *vote, const char **exception, char *exc, size_t excmax,
                      char *msg, size_t msglen);
+
+/* Serves the producer's delivery reports (the main loop), under the producer lock. */
+void apv_service_poll(apv_service *s);
 
 /* The caller's ARN of identity name into out. */
 void apv_service_arn(const apv_service *s, const char *identity, char *out, size_t outlen);

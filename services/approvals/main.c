@@ -272,7 +272,7 @@ int main(int argc, char **argv)
     ccfg.topics = jobs_topic;
     ccfg.ntopics = 1;
     ccfg.deadletter_topic = bus_topics_get(&topics, BUS_TOPICS_DEADLETTER);
-    ccfg.deadletter_producer = producer;
+    ccfg.deadletter_producer = NULL; /* its own: the service's producer is shared by threads */
     ccfg.source = "sluice.approvals";
     ccfg.account = cfg.account;
     ccfg.region = cfg.region;
@@ -324,7 +324,7 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        (void)bus_producer_poll(producer, 0);
+        apv_service_poll(&service);
     }
     SLUICE_INFO("approvals stopping");
 out:
