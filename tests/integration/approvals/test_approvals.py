@@ -2,7 +2,8 @@
 approve and reject through the JSON endpoint; signed links expired, tampered, used for
 another approval, and replayed; sign-in and a CSRF attempt from another origin; a
 2-of-2 gate voted on both replicas (each vote counted once, each approval recorded
-once); a stopped execution withdraws the page and its link; SIGTERM ends a replica
+once); a stopped execution, and one cancelled by a pipeline update, withdraw the page
+and its link; SIGTERM ends a replica
 within 3 s."""
 
 import os
@@ -205,6 +206,20 @@ def check_stopped_withdraws(stack):
     assert answer["__type"] == "ApprovalAlreadyCompletedException", answer
 
 
+def check_update_withdraws(stack):
+    """A new pipeline version cancels the waiting execution: its page and link stop working."""
+    _, approval = start(stack, PLAIN)
+    link = wait_page(stack, approval)
+    decl = stack.aws("get-pipeline", "--name", PLAIN)
+    decl["pipeline"]["stages"][1]["actions"][0]["configuration"]["CustomData"] = "v2"
+    decl.pop("metadata", None)
+    stack.aws("update-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.wait_for("the page to say it is withdrawn",
+                   lambda: b"no longer waiting" in request(link)[2], timeout=20)
+    status, answer = vote_json(stack.approvals[0], approval, "Approved", link=link_token(link))
+    assert status == 400 and answer["__type"] == "ApprovalAlreadyCompletedException", answer
+
+
 def check_sigterm_within_3s(stack):
     for name, proc, _ in stack.procs:
         if name.startswith("approvals"):
@@ -217,4 +232,5 @@ def check_sigterm_within_3s(stack):
 
 if __name__ == "__main__":
     sluice_stack.run([check_json_approve_and_reject, check_links_sessions_replicas,
-                      check_stopped_withdraws, check_sigterm_within_3s], ApprovalsStack())
+                      check_stopped_withdraws, check_update_withdraws, check_sigterm_within_3s],
+                     ApprovalsStack())
