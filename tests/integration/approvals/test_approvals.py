@@ -3,15 +3,19 @@ approve and reject through the JSON endpoint; signed links expired, tampered, us
 another approval, and replayed; sign-in and a CSRF attempt from another origin; a
 2-of-2 gate voted on both replicas (each vote counted once, each approval recorded
 once); a stopped execution, and one cancelled by a pipeline update, withdraw the page
-and its link; SIGTERM ends a replica
+and its link; the Approval Needed / Decided events match their schemas and carry no
+secret; SIGTERM ends a replica
 within 3 s."""
 
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 from approvals_stack import (ApprovalsStack, Browser, hidden, manual_approval,  # noqa: E402
                              pipeline_declaration, request, s3_deploy, s3_source, sluice_stack,
@@ -220,6 +224,50 @@ def check_update_withdraws(stack):
     assert status == 400 and answer["__type"] == "ApprovalAlreadyCompletedException", answer
 
 
+VALIDATE = r"""
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "tests", "events"))
+import test_events
+report = test_events.Report()
+schemas = test_events.Schemas(os.path.join(sys.argv[1], "schemas", "events"), report)
+bad = []
+for line in sys.stdin:
+    doc = json.loads(line)
+    errs = schemas.errors(test_events.SCHEMA_OF[doc["detail-type"]], doc)
+    if errs:
+        bad.append((doc["detail-type"], errs[:3]))
+print(json.dumps(bad))
+"""
+
+
+def check_events_match_schemas(stack):
+    """The Approval Needed / Decided events published during this test, against their schemas."""
+    tail = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                        "tests/integration/artifacts/art_events_tail")
+    if not os.access(tail, os.X_OK):
+        print("  (art_events_tail not built: events not read)")
+        return
+    out = subprocess.run([tail, stack.brokers, stack.prefix + "events", "4"], capture_output=True,
+                         text=True, timeout=30, check=True).stdout
+    mine = []
+    for line in out.splitlines():
+        payload = line.split("\t", 1)[1]
+        doc = json.loads(payload)
+        if doc.get("detail-type") in ("Sluice Approval Needed", "Sluice Approval Decided"):
+            mine.append(payload)
+    needed = [m for m in mine if "Approval Needed" in m]
+    decided = [m for m in mine if "Approval Decided" in m]
+    assert len(needed) >= 5 and len(decided) >= 3, (len(needed), len(decided))
+    for doc in map(json.loads, needed):
+        assert "token" not in doc["detail"] and "link=" not in json.dumps(doc), doc
+    assert len(set(json.loads(m)["id"] for m in needed)) == len(
+        set(json.loads(m)["detail"]["action-execution-id"] for m in needed))
+    source = os.environ.get("SLUICE_SOURCE_DIR", os.path.join(HERE, "..", "..", ".."))
+    checked = subprocess.run(["/usr/bin/python3", "-c", VALIDATE, source], input="\n".join(mine),
+                             capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(checked.stdout) == [], checked.stdout
+
+
 def check_sigterm_within_3s(stack):
     for name, proc, _ in stack.procs:
         if name.startswith("approvals"):
@@ -232,5 +280,6 @@ def check_sigterm_within_3s(stack):
 
 if __name__ == "__main__":
     sluice_stack.run([check_json_approve_and_reject, check_links_sessions_replicas,
-                      check_stopped_withdraws, check_update_withdraws, check_sigterm_within_3s],
+                      check_stopped_withdraws, check_update_withdraws, check_events_match_schemas,
+                      check_sigterm_within_3s],
                      ApprovalsStack())
