@@ -169,6 +169,43 @@ bool apv_core_cookie(const char *header, const char *name, char *out, size_t out
     return false;
 }
 
+bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, size_t secretmax)
+{
+    if (keymax > 0) {
+        key[0] = '\0';
+    }
+    if (secretmax > 0) {
+        secret[0] = '\0';
+    }
+    if (header == NULL || strncmp(header, "Basic ", 6) != 0 || keymax == 0 || secretmax == 0) {
+        return false;
+    }
+    const char *b64 = header + 6;
+    size_t len = strlen(b64);
+    unsigned char decoded[512];
+    if (len == 0 || len % 4 != 0 || len / 4 * 3 >= sizeof decoded) {
+        return false;
+    }
+    int n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
+    if (n <= 0) {
+        return false;
+    }
+    n -= (b64[len - 1] == '=') + (b64[len - 2] == '=');
+    const unsigned char *colon = memchr(decoded, ':', (size_t)n);
+    bool ok = colon != NULL && memchr(decoded, '\0', (size_t)n) == NULL;
+    size_t klen = ok ? (size_t)(colon - decoded) : 0;
+    size_t slen = ok ? (size_t)n - klen - 1 : 0;
+    ok = ok && klen > 0 && klen < keymax && slen > 0 && slen < secretmax;
+    if (ok) {
+        memcpy(key, decoded, klen);
+        key[klen] = '\0';
+        memcpy(secret, colon + 1, slen);
+        secret[slen] = '\0';
+    }
+    OPENSSL_cleanse(decoded, sizeof decoded);
+    return ok;
+}
+
 bool apv_core_id_valid(const char *id)
 {
     if (id == NULL || strlen(id) != 36) {

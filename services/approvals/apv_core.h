@@ -79,6 +79,14 @@ const char *apv_core_form_get(const apv_form *form, const char *name);
  */
 bool apv_core_cookie(const char *header, const char *name, char *out, size_t outlen);
 
+/*
+ * Reads "Basic base64(<access key id>:<secret>)" (an Authorization header,
+ * NULL: none) into key (keymax bytes) and secret (secretmax bytes). true
+ * when it has that shape and both fit; false otherwise (both ""). The
+ * caller wipes secret after use.
+ */
+bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, size_t secretmax);
+
 /* True when id is a lowercase UUID (the shape of an approval id). */
 bool apv_core_id_valid(const char *id);
 

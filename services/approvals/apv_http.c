@@ -87,35 +87,19 @@ static const char *apv_http_header(const http_request *req, const char *name)
 /* The access key of "Authorization: Basic base64(key:secret)" when it matches: its identity. */
 static bool apv_http_basic(const apv_service *s, const http_request *req, char *identity)
 {
-    const char *auth = apv_http_header(req, "Authorization");
-    if (auth == NULL || strncmp(auth, "Basic ", 6) != 0) {
+    char key[AWS_ACCESS_KEY_ID_MAX + 1];
+    char secret[AWS_SECRET_KEY_MAX + 1];
+    if (!apv_core_basic(apv_http_header(req, "Authorization"), key, sizeof key, secret,
+                        sizeof secret)) {
         return false;
     }
-    const char *b64 = auth + 6;
-    size_t len = strlen(b64);
-    unsigned char decoded[512];
-    if (len == 0 || len % 4 != 0 || len / 4 * 3 >= sizeof decoded) {
-        return false;
-    }
-    int n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
-    if (n <= 0) {
-        return false;
-    }
-    n -= (b64[len - 1] == '=') + (len > 1 && b64[len - 2] == '=');
-    decoded[n] = '\0';
-    char *colon = strchr((char *)decoded, ':');
-    if (colon == NULL) {
-        return false;
-    }
-    *colon = '\0';
-    const aws_credential *cred = aws_credentials_find(s->credentials, (const char *)decoded);
-    const char *secret = colon + 1;
+    const aws_credential *cred = aws_credentials_find(s->credentials, key);
     bool ok = cred != NULL && strlen(cred->secret_access_key) == strlen(secret) &&
               CRYPTO_memcmp(cred->secret_access_key, secret, strlen(secret)) == 0;
     if (ok) {
         snprintf(identity, APV_IDENTITY_MAX + 1, "%s", cred->identity);
     }
-    OPENSSL_cleanse(decoded, sizeof decoded);
+    OPENSSL_cleanse(secret, sizeof secret);
     return ok;
 }
 

@@ -9,7 +9,9 @@
  *   2: a link token (apv_core_link_verify): only a token the key made passes,
  *      and then its approver is a valid identity name; a failure leaves the
  *      approver empty;
- *   3: an approval job (apv_core_record_from_job): a record has a valid id.
+ *   3: an approval job (apv_core_record_from_job): a record has a valid id;
+ *   4: an Authorization header (apv_core_basic): a key and a secret found
+ *      are non-empty and fit; nothing found leaves both empty.
  */
 #include "apv_core.h"
 
@@ -30,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    unsigned kind = data[0] % 4;
+    unsigned kind = data[0] % 5;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     char *cstr = malloc(len + 1);
@@ -75,6 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
         } else if (who[0] != '\0') {
+            abort();
+        }
+    } else if (kind == 4) {
+        char key[32];
+        char secret[32];
+        bool found = apv_core_basic(cstr, key, sizeof key, secret, sizeof secret);
+        if (found ? (key[0] == '\0' || secret[0] == '\0' || strchr(key, ':') != NULL)
+                  : (key[0] != '\0' || secret[0] != '\0')) {
             abort();
         }
     } else {

@@ -68,6 +68,25 @@ static void test_cookie(void)
     CHECK_STR_EQ(out, "");
 }
 
+static void test_basic(void)
+{
+    char key[32];
+    char secret[32];
+    /* "AKID:se:cret" */
+    CHECK(apv_core_basic("Basic QUtJRDpzZTpjcmV0", key, sizeof key, secret, sizeof secret));
+    CHECK_STR_EQ(key, "AKID");
+    CHECK_STR_EQ(secret, "se:cret");
+    CHECK(!apv_core_basic("Bearer QUtJRDpzZTpjcmV0", key, sizeof key, secret, sizeof secret));
+    CHECK(!apv_core_basic("Basic !!!!", key, sizeof key, secret, sizeof secret));
+    CHECK(!apv_core_basic("Basic QUtJRA==", key, sizeof key, secret, sizeof secret)); /* no ':' */
+    CHECK(!apv_core_basic("Basic OnNlY3JldA==", key, sizeof key, secret,
+                          sizeof secret)); /* ":secret" */
+    CHECK(!apv_core_basic(NULL, key, sizeof key, secret, sizeof secret));
+    CHECK(!apv_core_basic("Basic QUtJRDpzZTpjcmV0", key, 4, secret, sizeof secret)); /* too long */
+    CHECK_STR_EQ(key, "");
+    CHECK_STR_EQ(secret, "");
+}
+
 static void test_links(void)
 {
     char token[APV_LINK_MAX + 1];
@@ -234,6 +253,7 @@ int main(void)
     RUN_TEST(test_escape);
     RUN_TEST(test_form);
     RUN_TEST(test_cookie);
+    RUN_TEST(test_basic);
     RUN_TEST(test_links);
     RUN_TEST(test_csrf);
     RUN_TEST(test_record);
