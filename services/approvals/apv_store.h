@@ -5,8 +5,9 @@
  * Keys (every key of one approval shares the hash tag {<id>}):
  *   sluice:approvals:{<id>}:record   the record (apv_core_record_from_job), set once (NX)
  *   sluice:approvals:{<id>}:state    APPROVED | REJECTED | WITHDRAWN once it stops waiting
- *   sluice:approvals:{<id>}:votes    list of {"identity", "status", "comment", "time"}, from the
- *                                    Sluice Approval Vote events (at most APV_STORE_MAX_VOTES)
+ *   sluice:approvals:{<id>}:votes    list of {"identity", "status", "comment", "time"}: the
+ *                                    Sluice Approval Vote events, and the votes this service
+ *                                    sent that the engine accepted (at most APV_STORE_MAX_VOTES)
  *   sluice:approvals:{<id>}:voters   set of the identities of those votes
  *   sluice:approvals:{<id>}:claims   set of identities whose vote was sent through this service
  *   sluice:approvals:action:<p>\x1f<exec>\x1f<stage>\x1f<action>   the id of that action's approval
