@@ -15,6 +15,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format-14
   awscli python3 python3-boto3 python3-botocore python3-jsonschema python3-venv python3-aiosmtpd
   podman podman-compose debootstrap runc netavark aardvark-dns iptables docker-compose
+  chromium
 )
 
 # The aws CLI and boto3 the api's compatibility tests and `make run` use: Debian's
@@ -55,6 +56,26 @@ install_webhook_examples() {
   (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --silent >/dev/null)
 }
 
+# playwright-core (pinned in tests/e2e/browser/package.json and its lock file) for the
+# browser test of the approval page; it drives Debian's chromium, so no browser is
+# downloaded. Installed into the cache directory, not the source tree.
+install_browser_modules() {
+  local src
+  src="$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../tests/e2e/browser"
+  local dir="${SLUICE_CACHE_DIR:-${HOME:-/root}/.cache/sluice}/browser"
+  if [ -d "$dir/node_modules/playwright-core" ] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm not found: the browser test (e2e_approvals_browser) will be skipped" >&2
+    return 0
+  fi
+  echo "install-deps: installing playwright-core into $dir" >&2
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -65,6 +86,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   install_aws_venv
   install_webhook_examples
+  install_browser_modules
   # Rootful podman (the compose test) on a machine without systemd or Docker.
   "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"
   exit 0
@@ -99,4 +121,5 @@ if dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installe
 fi
 install_aws_venv
 install_webhook_examples
+install_browser_modules
 "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/containers-conf.sh"

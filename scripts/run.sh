@@ -9,8 +9,11 @@
 # runs; SLUICE_RUN_DIR puts them elsewhere). Ports follow the design conventions
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
 # SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT, SLUICE_ARTIFACTS_PORT,
-# SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SOURCE_PORT, SLUICE_SINK_HTTP_PORT and
-# SLUICE_SINK_SMTP_PORT.
+# SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SOURCE_PORT, SLUICE_APPROVALS_PORT,
+# SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+#
+# sluice-approvals serves the approval pages on 7072; when the demo pipeline's
+# approval waits, a signed one-time link for the demo identity is printed.
 #
 # sluice-source serves the repositories of .sluice/source-repositories.json
 # (made once): "demo", a local git repository .sluice/demo-repo created here
@@ -137,6 +140,15 @@ if [[ ! -s $state/id-key ]]; then
 fi
 chmod 600 "$state/bus-keys" "$state/id-key"
 export SLUICE_BUS_KEY_FILE="$state/bus-keys"
+# the approval link key (sluice-approvals, and the notifier's per-approver links): made once
+if [[ ! -s $state/approval-link-key ]]; then
+  (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$state/approval-link-key")
+fi
+chmod 600 "$state/approval-link-key"
+export SLUICE_APPROVAL_LINK_KEY_FILE="$state/approval-link-key"
+approvals_port=${SLUICE_APPROVALS_PORT:-7072}
+export SLUICE_APPROVALS_PORT="$approvals_port"
+export SLUICE_APPROVALS_PUBLIC_URL="http://127.0.0.1:$approvals_port"
 export SLUICE_ORCHESTRATOR_ID_KEY_FILE="$state/id-key"
 export SLUICE_ARTIFACTS_PORT="$artifacts_port"
 export SLUICE_ARTIFACTS_CREDENTIALS="$SLUICE_API_CREDENTIALS"
@@ -199,6 +211,7 @@ start_service orchestrator "$orchestrator_port"
 start_service api "$api_port"
 start_service artifacts "$artifacts_port"
 start_service source "${SLUICE_SOURCE_PORT:-7073}"
+start_service approvals "$approvals_port"
 if [ -x "$build/services/notifier/sluice-notifier" ] && /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   setsid /usr/bin/python3 "$SLUICE_SCRIPTS_DIR/sinks.py" "$state/sinks" "$sink_http_port" \
     "$sink_smtp_port" >>"$state/logs/sinks.log" 2>&1 &
@@ -256,6 +269,31 @@ if [ -x "$build/services/api/sluice-api" ]; then
         cpl start-pipeline-execution --name sluice-demo >/dev/null &&
         echo "  demo pipeline 'sluice-demo' updated to $demo and started"
     fi
+  fi
+  # When the demo pipeline's approval waits, print a signed link for the demo identity.
+  if [ -x "$build/services/approvals/sluice-approvals" ]; then
+    (
+      trap 'exit 0' TERM
+      seen=""
+      while true; do
+        id=$(aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" get-pipeline-state --name sluice-demo \
+          --output json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+for stage in json.load(sys.stdin).get("stageStates", []):
+    for action in stage.get("actionStates", []):
+        latest = action.get("latestExecution", {})
+        if latest.get("token") and latest.get("status") == "InProgress":
+            print(latest["actionExecutionId"])
+' 2>/dev/null | head -n 1) || true
+        if [[ -n $id && $id != "$seen" ]]; then
+          link=$("$build/services/approvals/sluice-approvals" link "$id" demo 2>/dev/null) &&
+            printf '  approval waiting in sluice-demo: %s\n' "$link"
+          seen=$id
+        fi
+        sleep 3
+      done
+    ) &
+    pids+=("$!")
   fi
 fi
 

@@ -13,6 +13,7 @@
 #include "api_token.h"
 
 #include "sluice/aws_json.h"
+#include "sluice/bus_request.h"
 #include "sluice/engine_state.h"
 #include "sluice/engine_view.h"
 #include "sluice/error.h"
@@ -839,19 +840,22 @@ int api_executions_approve(api_call *call)
         return rc;
     }
     /* A vote by the caller, with the groups and e-mail address of its identity (engine_input.h). */
-    json_t *groups = json_array();
-    json_t *emails = json_array();
+    const char *groups[AWS_CREDENTIAL_MAX_GROUPS];
+    const char *emails[1];
     const aws_credential *profile = call->profile;
-    for (size_t i = 0; profile != NULL && groups != NULL && i < profile->ngroups; i++) {
-        json_array_append_new(groups, json_string(profile->groups[i]));
+    bus_request_vote vote = {.stage = stage,
+                             .action = action,
+                             .token = token,
+                             .identity = call->caller_arn,
+                             .groups = groups,
+                             .emails = emails,
+                             .status = status,
+                             .summary = summary};
+    for (size_t i = 0; profile != NULL && i < profile->ngroups; i++) {
+        groups[vote.ngroups++] = profile->groups[i];
     }
-    if (profile != NULL && emails != NULL && profile->email[0] != '\0') {
-        json_array_append_new(emails, json_string(profile->email));
+    if (profile != NULL && profile->email[0] != '\0') {
+        emails[vote.nemails++] = profile->email;
     }
-    return api_executions_send(call, name,
-                               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s}}",
-                                         "type", PROTOCOL_REQUEST_VOTE, "stageName", stage,
-                                         "actionName", action, "token", token, "identity",
-                                         call->caller_arn, "groups", groups, "emails", emails,
-                                         "result", "status", status, "summary", summary));
+    return api_executions_send(call, name, bus_request_vote_detail(&vote));
 }

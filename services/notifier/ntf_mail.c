@@ -167,6 +167,12 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
         }
         (void)sluice_buf_append_str(html, "</ul>\n");
     }
+    if (f->approval_url[0] != '\0') {
+        (void)sluice_buf_appendf(text, "\nDecide: %s\n", f->approval_url);
+        (void)sluice_buf_append_str(html, "<p><a href=\"");
+        (void)ntf_mail_html_escape(html, f->approval_url);
+        (void)sluice_buf_append_str(html, "\">Open the approval page</a></p>\n");
+    }
     if (f->execution_url[0] != '\0') {
         (void)sluice_buf_appendf(text, "\nExecution: %s\n", f->execution_url);
         (void)sluice_buf_append_str(html, "<p><a href=\"");

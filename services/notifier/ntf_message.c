@@ -177,6 +177,15 @@ int ntf_message_facts(const json_t *event, const json_t *execution, ntf_detail d
                  : strcmp(f->state, "FAILED") == 0    ? "Rejected:"
                                                       : "Approval ended:",
                  f->pipeline, f->stage, f->action);
+    } else if (strcmp(detail_type, PROTOCOL_DETAIL_APPROVAL_NEEDED) == 0) {
+        snprintf(f->kind, sizeof f->kind, "approval");
+        f->approval_needed = true;
+        snprintf(f->title, sizeof f->title, "Approval needed: %s / %s / %s", f->pipeline, f->stage,
+                 f->action);
+        const char *url = ntf_str(d, "approval-url");
+        if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) {
+            ntf_copy(f->approval_url, sizeof f->approval_url, url);
+        }
     } else if (strcmp(detail_type, PROTOCOL_DETAIL_ACTION_STATE) == 0) {
         snprintf(f->kind, sizeof f->kind, "action");
         snprintf(f->title, sizeof f->title, "Action %s / %s of %s %s", f->stage, f->action,
@@ -319,6 +328,12 @@ json_t *ntf_message_slack(const ntf_facts *f, const ntf_links *links)
                                                 ntf_mrkdwn(text, NTF_MESSAGE_TEXT_MAX)));
     }
     json_t *buttons = json_array();
+    if (f->approval_url[0] != '\0') {
+        json_t *b = ntf_button("Open approval page", f->approval_url, "primary");
+        if (b != NULL) {
+            json_array_append_new(buttons, b);
+        }
+    }
     if (f->approval_needed && links != NULL) {
         json_t *b = ntf_button("Approve", links->approve_url, "primary");
         if (b != NULL) {

@@ -18,7 +18,10 @@
  * FULL detail adds the revision, the duration and the links; BASIC keeps to
  * what the event says. Approval-needed messages carry Approve / Reject
  * buttons when the approvals service gave links, otherwise the aws CLI
- * command that decides.
+ * command that decides. sluice-approvals' `Sluice Approval Needed` event (a
+ * rule's pattern may match it) is an approval-needed message too, with an
+ * "Open approval page" button to its approval-url (the page's plain URL:
+ * who opens it signs in or holds a link).
  *
  * Pure; thread-safe.
  */
@@ -68,6 +71,7 @@ typedef struct ntf_facts {
     char duration[64];                           /* "2m 5s" (FULL, when the start is known) */
     char execution_url[1024];                    /* the console link (FULL, when configured) */
     char cli[1024];                              /* the aws CLI command to look or decide */
+    char approval_url[1200]; /* the approval page (Sluice Approval Needed), "" when none */
     bool approval_needed;
     char event_id[64];
     char digest[NTF_DIGEST_MAX][NTF_DIGEST_LINE_MAX]; /* an aggregate rule's lines, oldest first */
@@ -77,8 +81,9 @@ typedef struct ntf_facts {
 /*
  * Reads event (an envelope, borrowed) and execution (the archived
  * PipelineExecution record, or NULL) into *facts. 0, or SLUICE_EINVAL when
- * the event is not a CodePipeline state change (facts then hold what could
- * be read: a generic title from the detail-type).
+ * the event is neither a CodePipeline state change nor `Sluice Approval
+ * Needed` (facts then hold what could be read: a generic title from the
+ * detail-type).
  */
 int ntf_message_facts(const json_t *event, const json_t *execution, ntf_detail detail,
                       const ntf_links *links, ntf_facts *facts);

@@ -43,6 +43,8 @@ JOB = "Sluice Action Job"
 DEAD_LETTER = "Sluice Dead Letter"
 ARTIFACT_STORED = "Sluice Artifact Stored"
 APPROVAL_VOTE = "Sluice Approval Vote"
+APPROVAL_NEEDED = "Sluice Approval Needed"
+APPROVAL_DECIDED = "Sluice Approval Decided"
 
 SCHEMA_FILES = {
     "envelope.schema.json": "urn:sluice:schema:events:envelope",
@@ -55,6 +57,8 @@ SCHEMA_FILES = {
     "dead-letter.schema.json": "urn:sluice:schema:events:dead-letter",
     "artifact-stored.schema.json": "urn:sluice:schema:events:artifact-stored",
     "approval-vote.schema.json": "urn:sluice:schema:events:approval-vote",
+    "approval-needed.schema.json": "urn:sluice:schema:events:approval-needed",
+    "approval-decided.schema.json": "urn:sluice:schema:events:approval-decided",
     "event.schema.json": "urn:sluice:schema:events:event",
 }
 SCHEMA_OF = {
@@ -67,6 +71,8 @@ SCHEMA_OF = {
     DEAD_LETTER: "urn:sluice:schema:events:dead-letter",
     ARTIFACT_STORED: "urn:sluice:schema:events:artifact-stored",
     APPROVAL_VOTE: "urn:sluice:schema:events:approval-vote",
+    APPROVAL_NEEDED: "urn:sluice:schema:events:approval-needed",
+    APPROVAL_DECIDED: "urn:sluice:schema:events:approval-decided",
 }
 ANY = "urn:sluice:schema:events:event"
 ENVELOPE = "urn:sluice:schema:events:envelope"
@@ -283,7 +289,8 @@ def check_pure(args, report, schemas):
             sluice_docs[name] = doc
             validate(report, schemas, "sluice-examples/" + name, doc)
     seen_types = set(d.get("detail-type") for d in sluice_docs.values())
-    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER, ARTIFACT_STORED, APPROVAL_VOTE):
+    for detail_type in (REQUEST, JOB_RESULT, JOB, DEAD_LETTER, ARTIFACT_STORED, APPROVAL_VOTE,
+                        APPROVAL_NEEDED, APPROVAL_DECIDED):
         report.check(detail_type in seen_types, "sluice-examples", "no %s example" % detail_type)
 
     # Every state of every state-change enum passes with the fields it calls for.

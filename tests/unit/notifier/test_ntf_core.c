@@ -283,6 +283,31 @@ static void test_facts_and_slack(void)
     json_decref(slack);
     json_decref(huge);
 
+    /* sluice-approvals' Approval Needed: a button to the page, no secret */
+    json_t *needed = event_of("Sluice Approval Needed",
+                              "{\"pipeline\": \"web\", \"execution-id\": \"e1\", \"stage\": "
+                              "\"Gate\", \"action\": \"Ok\", \"action-execution-id\": "
+                              "\"5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d\", \"approvers\": [], "
+                              "\"required-approvals\": 1, \"deadline\": \"2026-12-10T10:00:00Z\", "
+                              "\"review-link\": \"\", \"custom-data\": \"\", \"approval-url\": "
+                              "\"https://approve.example/approvals/x\", \"version\": 1}");
+    ntf_links none = {0};
+    CHECK_INT_EQ(ntf_message_facts(needed, NULL, NTF_DETAIL_BASIC, &none, &f), 0);
+    CHECK(f.approval_needed);
+    CHECK_STR_EQ(f.title, "Approval needed: web / Gate / Ok");
+    CHECK_STR_EQ(f.approval_url, "https://approve.example/approvals/x");
+    slack = ntf_message_slack(&f, &none);
+    text = json_dumps(slack, JSON_COMPACT);
+    CHECK_STR_CONTAINS(text, "\"url\":\"https://approve.example/approvals/x\"");
+    CHECK_STR_CONTAINS(text, "Open approval page");
+    free(text);
+    json_decref(slack);
+    json_object_set_new(json_object_get(needed, "detail"), "approval-url",
+                        json_string("javascript:alert(1)"));
+    CHECK_INT_EQ(ntf_message_facts(needed, NULL, NTF_DETAIL_BASIC, &none, &f), 0);
+    CHECK_STR_EQ(f.approval_url, "");
+    json_decref(needed);
+
     /* approval needed: buttons when links exist, the CLI command always */
     json_t *approval = event_of("CodePipeline Action Execution State Change",
                                 "{\"pipeline\": \"web\", \"execution-id\": \"e1\", \"stage\": "

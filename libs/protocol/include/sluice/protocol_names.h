@@ -23,12 +23,14 @@
 #define PROTOCOL_DETAIL_ACTION_STATE   "CodePipeline Action Execution State Change"
 
 /* Sluice's own detail-types. */
-#define PROTOCOL_DETAIL_REQUEST         "Sluice Pipeline Request" /* sluice.requests */
-#define PROTOCOL_DETAIL_JOB_RESULT      "Sluice Job Result"       /* sluice.requests */
-#define PROTOCOL_DETAIL_JOB             "Sluice Action Job"       /* sluice.jobs */
-#define PROTOCOL_DETAIL_DEAD_LETTER     "Sluice Dead Letter"      /* sluice.deadletter */
-#define PROTOCOL_DETAIL_ARTIFACT_STORED "Sluice Artifact Stored"  /* sluice.events */
-#define PROTOCOL_DETAIL_APPROVAL_VOTE   "Sluice Approval Vote"    /* sluice.events */
+#define PROTOCOL_DETAIL_REQUEST          "Sluice Pipeline Request" /* sluice.requests */
+#define PROTOCOL_DETAIL_JOB_RESULT       "Sluice Job Result"       /* sluice.requests */
+#define PROTOCOL_DETAIL_JOB              "Sluice Action Job"       /* sluice.jobs */
+#define PROTOCOL_DETAIL_DEAD_LETTER      "Sluice Dead Letter"      /* sluice.deadletter */
+#define PROTOCOL_DETAIL_ARTIFACT_STORED  "Sluice Artifact Stored"  /* sluice.events */
+#define PROTOCOL_DETAIL_APPROVAL_VOTE    "Sluice Approval Vote"    /* sluice.events */
+#define PROTOCOL_DETAIL_APPROVAL_NEEDED  "Sluice Approval Needed"  /* sluice.events */
+#define PROTOCOL_DETAIL_APPROVAL_DECIDED "Sluice Approval Decided" /* sluice.events */
 
 /* Envelope sources. */
 #define PROTOCOL_SOURCE_CODEPIPELINE "aws.codepipeline"
@@ -37,6 +39,7 @@
 #define PROTOCOL_SOURCE_WORKER       "sluice.worker"
 #define PROTOCOL_SOURCE_ARTIFACTS    "sluice.artifacts"
 #define PROTOCOL_SOURCE_SOURCE       "sluice.source"
+#define PROTOCOL_SOURCE_APPROVALS    "sluice.approvals"
 
 /* The "type" of a request's detail (sluice.requests). */
 #define PROTOCOL_REQUEST_START              "StartPipelineExecution"

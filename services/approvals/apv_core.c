@@ -1,0 +1,698 @@
+/*
+ * apv_core.c — the pure rules of sluice-approvals (see apv_core.h).
+ *
+ * Links and CSRF tokens are HMAC-SHA256 (RFC 2104) with OpenSSL, compared in
+ * constant time (CRYPTO_memcmp). Form bodies follow the WHATWG URL
+ * standard's application/x-www-form-urlencoded parser ('+' is a space).
+ */
+#include "apv_core.h"
+
+#include "sluice/error.h"
+#include "sluice/hex.h"
+#include "sluice/time.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APV_MAC_LEN  32
+#define APV_LINK_TAG "sluice-approval-link"
+#define APV_CSRF_TAG "sluice-approval-csrf"
+
+/* ---- escaping and parsing ------------------------------------------------------------------- */
+
+int apv_core_html_escape(sluice_buf *out, const char *text)
+{
+    int rc = 0;
+    for (const char *p = text != NULL ? text : ""; *p != '\0' && rc == 0; p++) {
+        switch (*p) {
+        case '&':
+            rc = sluice_buf_append_str(out, "&amp;");
+            break;
+        case '<':
+            rc = sluice_buf_append_str(out, "&lt;");
+            break;
+        case '>':
+            rc = sluice_buf_append_str(out, "&gt;");
+            break;
+        case '"':
+            rc = sluice_buf_append_str(out, "&quot;");
+            break;
+        case '\'':
+            rc = sluice_buf_append_str(out, "&#39;");
+            break;
+        default:
+            rc = sluice_buf_append(out, p, 1);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Decodes bytes [p, end) of a form name or value into out. 0, SLUICE_EPARSE or SLUICE_ETOOBIG. */
+static int apv_core_form_decode(const char *p, const char *end, char *out)
+{
+    size_t n = 0;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '+') {
+            c = ' ';
+            p++;
+        } else if (c == '%') {
+            if (end - p < 3 || sluice_hex_value(p[1]) < 0 || sluice_hex_value(p[2]) < 0) {
+                return SLUICE_EPARSE;
+            }
+            c = (unsigned char)(sluice_hex_value(p[1]) * 16 + sluice_hex_value(p[2]));
+            p += 3;
+        } else {
+            p++;
+        }
+        if (c == '\0') {
+            return SLUICE_EPARSE;
+        }
+        if (n >= APV_FORM_VALUE_MAX) {
+            return SLUICE_ETOOBIG;
+        }
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int apv_core_form_parse(const char *body, size_t len, apv_form *form, char *err, size_t errlen)
+{
+    form->count = 0;
+    const char *p = body;
+    const char *end = body + len;
+    size_t index = 0;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        index++;
+        if (stop > p) {
+            if (form->count >= APV_FORM_MAX_FIELDS) {
+                return sluice_error_set(err, errlen, SLUICE_ETOOBIG,
+                                        "form field %zu: more than %d fields", index,
+                                        APV_FORM_MAX_FIELDS);
+            }
+            apv_form_field *f = &form->fields[form->count];
+            const char *eq = memchr(p, '=', (size_t)(stop - p));
+            const char *name_end = eq != NULL ? eq : stop;
+            int rc = apv_core_form_decode(p, name_end, f->name);
+            if (rc == 0) {
+                rc = eq != NULL ? apv_core_form_decode(eq + 1, stop, f->value) : 0;
+                if (eq == NULL) {
+                    f->value[0] = '\0';
+                }
+            }
+            if (rc != 0) {
+                return sluice_error_set(err, errlen, rc, "form field %zu: %s", index,
+                                        rc == SLUICE_ETOOBIG ? "longer than 2048 bytes"
+                                                             : "a bad %-escape or a NUL");
+            }
+            if (apv_core_form_get(form, f->name) != NULL) {
+                return sluice_error_set(err, errlen, SLUICE_EPARSE, "form field %zu: a name twice",
+                                        index);
+            }
+            form->count++;
+        }
+        p = amp != NULL ? amp + 1 : end;
+    }
+    return 0;
+}
+
+const char *apv_core_form_get(const apv_form *form, const char *name)
+{
+    for (size_t i = 0; i < form->count; i++) {
+        if (strcmp(form->fields[i].name, name) == 0) {
+            return form->fields[i].value;
+        }
+    }
+    return NULL;
+}
+
+bool apv_core_cookie(const char *header, const char *name, char *out, size_t outlen)
+{
+    if (outlen > 0) {
+        out[0] = '\0';
+    }
+    if (header == NULL || outlen == 0) {
+        return false;
+    }
+    size_t nlen = strlen(name);
+    const char *p = header;
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t' || *p == ';') {
+            p++;
+        }
+        const char *semi = strchr(p, ';');
+        size_t len = semi != NULL ? (size_t)(semi - p) : strlen(p);
+        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t vlen = len - nlen - 1;
+            while (vlen > 0 && (p[nlen + 1 + vlen - 1] == ' ' || p[nlen + 1 + vlen - 1] == '\t')) {
+                vlen--;
+            }
+            if (vlen + 1 > outlen) {
+                return false;
+            }
+            memcpy(out, p + nlen + 1, vlen);
+            out[vlen] = '\0';
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, size_t secretmax)
+{
+    if (keymax > 0) {
+        key[0] = '\0';
+    }
+    if (secretmax > 0) {
+        secret[0] = '\0';
+    }
+    if (header == NULL || strncmp(header, "Basic ", 6) != 0 || keymax == 0 || secretmax == 0) {
+        return false;
+    }
+    const char *b64 = header + 6;
+    size_t len = strlen(b64);
+    unsigned char decoded[512];
+    if (len == 0 || len % 4 != 0 || len / 4 * 3 >= sizeof decoded) {
+        return false;
+    }
+    int n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
+    if (n <= 0) {
+        return false;
+    }
+    n -= (b64[len - 1] == '=') + (b64[len - 2] == '=');
+    const unsigned char *colon = memchr(decoded, ':', (size_t)n);
+    bool ok = colon != NULL && memchr(decoded, '\0', (size_t)n) == NULL;
+    size_t klen = ok ? (size_t)(colon - decoded) : 0;
+    size_t slen = ok ? (size_t)n - klen - 1 : 0;
+    ok = ok && klen > 0 && klen < keymax && slen > 0 && slen < secretmax;
+    if (ok) {
+        memcpy(key, decoded, klen);
+        key[klen] = '\0';
+        memcpy(secret, colon + 1, slen);
+        secret[slen] = '\0';
+    }
+    OPENSSL_cleanse(decoded, sizeof decoded);
+    return ok;
+}
+
+bool apv_core_id_valid(const char *id)
+{
+    if (id == NULL || strlen(id) != 36) {
+        return false;
+    }
+    for (size_t i = 0; i < 36; i++) {
+        char c = id[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool apv_core_identity_valid(const char *name)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    if (len == 0 || len > APV_IDENTITY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("_+=,.@-", c) != NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- links and CSRF tokens ------------------------------------------------------------------ */
+
+static void apv_core_mac(const unsigned char *key, size_t keylen, const char *text,
+                         unsigned char mac[APV_MAC_LEN])
+{
+    unsigned int maclen = APV_MAC_LEN;
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)text, strlen(text), mac,
+             &maclen) == NULL) {
+        abort(); /* HMAC-SHA256 with a valid key does not fail but for memory */
+    }
+}
+
+static void apv_core_hex(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int apv_core_link_mac(const unsigned char *key, size_t keylen, const char *id,
+                             const char *approver, int64_t expires_s, unsigned char *mac)
+{
+    char text[256];
+    int n =
+        snprintf(text, sizeof text, "%s\n%s\n%s\n%" PRId64, APV_LINK_TAG, id, approver, expires_s);
+    if (n < 0 || (size_t)n >= sizeof text) {
+        return SLUICE_ETOOBIG;
+    }
+    apv_core_mac(key, keylen, text, mac);
+    return 0;
+}
+
+int apv_core_link_make(const unsigned char *key, size_t keylen, const char *id,
+                       const char *approver, int64_t expires_s, char *out, size_t outlen)
+{
+    if (key == NULL || keylen < APV_KEY_MIN || keylen > APV_KEY_MAX || !apv_core_id_valid(id) ||
+        !apv_core_identity_valid(approver) || expires_s <= 0) {
+        return SLUICE_EINVAL;
+    }
+    unsigned char mac[APV_MAC_LEN];
+    char hex[2 * APV_MAC_LEN + 1];
+    int rc = apv_core_link_mac(key, keylen, id, approver, expires_s, mac);
+    if (rc != 0) {
+        return rc;
+    }
+    apv_core_hex(mac, sizeof mac, hex);
+    int n = snprintf(out, outlen, "%" PRId64 ".%s.%s", expires_s, hex, approver);
+    return n < 0 || (size_t)n >= outlen ? SLUICE_ETOOBIG : 0;
+}
+
+int apv_core_link_verify(const unsigned char *key, size_t keylen, const char *id, const char *token,
+                         int64_t now_s, char *approver)
+{
+    approver[0] = '\0';
+    if (token == NULL || strlen(token) > APV_LINK_MAX || !apv_core_id_valid(id)) {
+        return SLUICE_EPARSE;
+    }
+    const char *dot1 = strchr(token, '.');
+    const char *dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+    if (dot1 == NULL || dot2 == NULL || dot1 == token || dot1 - token > 12 ||
+        dot2 - dot1 - 1 != 2 * APV_MAC_LEN || !apv_core_identity_valid(dot2 + 1)) {
+        return SLUICE_EPARSE;
+    }
+    int64_t expires = 0;
+    for (const char *p = token; p < dot1; p++) {
+        if (*p < '0' || *p > '9') {
+            return SLUICE_EPARSE;
+        }
+        expires = expires * 10 + (*p - '0');
+    }
+    unsigned char given[APV_MAC_LEN];
+    if (sluice_hex_decode(dot1 + 1, 2 * APV_MAC_LEN, given, sizeof given) != APV_MAC_LEN) {
+        return SLUICE_EPARSE;
+    }
+    unsigned char want[APV_MAC_LEN];
+    if (apv_core_link_mac(key, keylen, id, dot2 + 1, expires, want) != 0 ||
+        CRYPTO_memcmp(given, want, APV_MAC_LEN) != 0) {
+        return SLUICE_EDENIED;
+    }
+    if (expires <= now_s) {
+        return SLUICE_ETIMEDOUT;
+    }
+    snprintf(approver, APV_IDENTITY_MAX + 1, "%s", dot2 + 1);
+    return 0;
+}
+
+void apv_core_csrf(const unsigned char *key, size_t keylen, const char *subject,
+                   char out[APV_CSRF_LEN + 1])
+{
+    char text[APV_FORM_VALUE_MAX + 64];
+    snprintf(text, sizeof text, "%s\n%s", APV_CSRF_TAG, subject);
+    unsigned char mac[APV_MAC_LEN];
+    apv_core_mac(key, keylen, text, mac);
+    apv_core_hex(mac, sizeof mac, out);
+}
+
+bool apv_core_csrf_check(const unsigned char *key, size_t keylen, const char *subject,
+                         const char *token)
+{
+    if (token == NULL || strlen(token) != APV_CSRF_LEN || subject == NULL || subject[0] == '\0') {
+        return false;
+    }
+    char want[APV_CSRF_LEN + 1];
+    apv_core_csrf(key, keylen, subject, want);
+    return CRYPTO_memcmp(want, token, APV_CSRF_LEN) == 0;
+}
+
+/* ---- records -------------------------------------------------------------------------------- */
+
+static const char *apv_core_str(const json_t *obj, const char *name)
+{
+    return json_string_value(json_object_get(obj, name));
+}
+
+/* A copy of a string member within APV_FIELD_MAX bytes, "" when absent; -1 when too long. */
+static int apv_core_copy(json_t *record, const char *to, const json_t *from, const char *name)
+{
+    const char *value = apv_core_str(from, name);
+    if (value != NULL && strlen(value) > APV_FIELD_MAX) {
+        return -1;
+    }
+    json_object_set_new(record, to, json_string(value != NULL ? value : ""));
+    return 0;
+}
+
+json_t *apv_core_record_from_job(const json_t *job, int64_t now_ms, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0) {
+        err[0] = '\0';
+    }
+    const json_t *type = json_object_get(job, "actionTypeId");
+    if (!json_is_object(type) || apv_core_str(type, "category") == NULL ||
+        strcmp(apv_core_str(type, "category"), "Approval") != 0 ||
+        apv_core_str(type, "owner") == NULL || strcmp(apv_core_str(type, "owner"), "AWS") != 0 ||
+        apv_core_str(type, "provider") == NULL ||
+        strcmp(apv_core_str(type, "provider"), "Manual") != 0) {
+        return NULL;
+    }
+    static const char *const required[] = {"actionExecutionId",
+                                           "pipeline",
+                                           "pipelineExecutionId",
+                                           "stage",
+                                           "action",
+                                           "token",
+                                           "expires"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        const char *value = apv_core_str(job, required[i]);
+        if (value == NULL || value[0] == '\0' || strlen(value) > 256) {
+            sluice_error_set(err, errlen, SLUICE_EPARSE,
+                             "approval job: %s must be a string of 1..256 characters", required[i]);
+            return NULL;
+        }
+    }
+    const char *id = apv_core_str(job, "actionExecutionId");
+    if (!apv_core_id_valid(id)) {
+        sluice_error_set(err, errlen, SLUICE_EPARSE,
+                         "approval job: actionExecutionId must be a lowercase UUID");
+        return NULL;
+    }
+    int64_t expires = 0;
+    if (sluice_time_parse_rfc3339(apv_core_str(job, "expires"), &expires) != 0) {
+        sluice_error_set(err, errlen, SLUICE_EPARSE, "approval job: expires must be RFC 3339");
+        return NULL;
+    }
+    const json_t *config = json_object_get(job, "configuration");
+    if (config != NULL && !json_is_object(config)) {
+        sluice_error_set(err, errlen, SLUICE_EPARSE,
+                         "approval job: configuration must be an object");
+        return NULL;
+    }
+    json_t *record = json_object();
+    json_object_set_new(record, "id", json_string(id));
+    json_object_set_new(record, "pipeline", json_string(apv_core_str(job, "pipeline")));
+    json_object_set_new(record, "pipelineVersion",
+                        json_integer(json_integer_value(json_object_get(job, "pipelineVersion"))));
+    json_object_set_new(record, "executionId",
+                        json_string(apv_core_str(job, "pipelineExecutionId")));
+    json_object_set_new(record, "stage", json_string(apv_core_str(job, "stage")));
+    json_object_set_new(record, "action", json_string(apv_core_str(job, "action")));
+    json_object_set_new(record, "token", json_string(apv_core_str(job, "token")));
+    if (apv_core_copy(record, "customData", config, "CustomData") != 0 ||
+        apv_core_copy(record, "externalEntityLink", config, "ExternalEntityLink") != 0 ||
+        apv_core_copy(record, "approvers", config, "SluiceApprovers") != 0 ||
+        apv_core_copy(record, "requiredApprovals", config, "SluiceRequiredApprovals") != 0) {
+        json_decref(record);
+        sluice_error_set(err, errlen, SLUICE_ETOOBIG,
+                         "approval job: a configuration value exceeds %d bytes", APV_FIELD_MAX);
+        return NULL;
+    }
+    const json_t *rev = json_object_get(job, "sourceRevision");
+    const char *revision = json_is_object(rev) ? apv_core_str(rev, "revisionValue") : NULL;
+    json_object_set_new(record, "sourceRevision",
+                        json_string(revision != NULL && strlen(revision) <= 256 ? revision : ""));
+    json_object_set_new(record, "expires", json_integer(expires));
+    json_object_set_new(record, "created", json_integer(now_ms));
+    json_object_set_new(record, "state", json_string(APV_STATE_WAITING));
+    json_object_set_new(record, "votes", json_array());
+    return record;
+}
+
+const char *apv_core_record_state(const json_t *record, int64_t now_ms)
+{
+    const char *state = apv_core_str(record, "state");
+    if (state == NULL) {
+        return APV_STATE_WITHDRAWN;
+    }
+    if (strcmp(state, APV_STATE_WAITING) == 0 &&
+        json_integer_value(json_object_get(record, "expires")) <= now_ms) {
+        return APV_STATE_WITHDRAWN;
+    }
+    return state;
+}
+
+/* The vote of identity on record, or NULL. */
+static const json_t *apv_core_vote_of(const json_t *record, const char *identity)
+{
+    const json_t *votes = json_object_get(record, "votes");
+    size_t i;
+    const json_t *vote;
+    json_array_foreach(votes, i, vote)
+    {
+        const char *who = apv_core_str(vote, "identity");
+        if (who != NULL && identity != NULL && strcmp(who, identity) == 0) {
+            return vote;
+        }
+    }
+    return NULL;
+}
+
+/* Characters (code points) of UTF-8 text. */
+static size_t apv_core_chars(const char *text)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        n += (*p & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+const char *apv_core_vote_check(const json_t *record, const char *identity, const char *status,
+                                const char *comment, int64_t now_ms, char *msg, size_t msglen)
+{
+    const char *state = apv_core_record_state(record, now_ms);
+    if (strcmp(state, APV_STATE_WITHDRAWN) == 0) {
+        snprintf(msg, msglen,
+                 "This approval is no longer waiting: it expired or its execution "
+                 "ended");
+        return APV_EXC_COMPLETED;
+    }
+    if (strcmp(state, APV_STATE_WAITING) != 0) {
+        snprintf(msg, msglen, "This approval has already been decided");
+        return APV_EXC_COMPLETED;
+    }
+    if (status == NULL || (strcmp(status, "Approved") != 0 && strcmp(status, "Rejected") != 0)) {
+        snprintf(msg, msglen, "status must be Approved or Rejected");
+        return APV_EXC_VALIDATION;
+    }
+    if (comment != NULL && apv_core_chars(comment) > APV_COMMENT_MAX) {
+        snprintf(msg, msglen, "the comment must be at most %d characters", APV_COMMENT_MAX);
+        return APV_EXC_VALIDATION;
+    }
+    const json_t *vote = apv_core_vote_of(record, identity);
+    if (vote != NULL) {
+        snprintf(msg, msglen, "%s has already voted on this approval (%s)", identity,
+                 apv_core_str(vote, "status") != NULL ? apv_core_str(vote, "status") : "");
+        return APV_EXC_COMPLETED;
+    }
+    return NULL;
+}
+
+/* ---- pages ---------------------------------------------------------------------------------- */
+
+static const char apv_core_style[] =
+    "<style>body{font-family:system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;"
+    "line-height:1.4;color:#1b1f24}h1{font-size:1.4rem}dl{display:grid;grid-template-columns:"
+    "max-content 1fr;gap:.3rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}"
+    "textarea,input{width:100%;box-sizing:border-box;font:inherit;padding:.5rem}"
+    "button{font:inherit;padding:.7rem 1.4rem;margin:.5rem .5rem 0 0;border:0;border-radius:.3rem;"
+    "color:#fff}.approve{background:#1a7f37}.reject{background:#cf222e}"
+    ".notice{background:#fff8c5;padding:.5rem;border-radius:.3rem}"
+    "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .4rem;"
+    "border-bottom:1px solid #ddd;overflow-wrap:break-word;word-break:break-word}</style>";
+
+static int apv_core_head(sluice_buf *out, const char *title)
+{
+    int rc = sluice_buf_append_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+                                        "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+                                        "content=\"width=device-width,initial-scale=1\">"
+                                        "<meta name=\"referrer\" content=\"same-origin\"><title>");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, title);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</title>");
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, apv_core_style);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</head><body><h1>");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, title);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</h1>");
+    return rc;
+}
+
+static int apv_core_row(sluice_buf *out, const char *name, const char *value)
+{
+    if (value == NULL || value[0] == '\0') {
+        return 0;
+    }
+    int rc = sluice_buf_append_str(out, "<dt>");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, name);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</dt><dd>");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, value);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</dd>");
+    return rc;
+}
+
+static bool apv_core_web_link(const char *url)
+{
+    return url != NULL && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0);
+}
+
+static int apv_core_hidden(sluice_buf *out, const char *name, const char *value)
+{
+    int rc = sluice_buf_append_str(out, "<input type=\"hidden\" name=\"");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, name);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "\" value=\"");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, value);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "\">");
+    return rc;
+}
+
+static const char *apv_core_state_text(const char *state)
+{
+    if (strcmp(state, APV_STATE_APPROVED) == 0) {
+        return "This approval was approved.";
+    }
+    if (strcmp(state, APV_STATE_REJECTED) == 0) {
+        return "This approval was rejected.";
+    }
+    if (strcmp(state, APV_STATE_WITHDRAWN) == 0) {
+        return "This approval is no longer waiting: it expired, or its execution was stopped, "
+               "superseded or cancelled by a pipeline update. Its links no longer work.";
+    }
+    return NULL;
+}
+
+int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *view)
+{
+    const char *state = apv_core_record_state(record, view->now_ms);
+    char deadline[40] = "";
+    (void)sluice_time_format_rfc3339(json_integer_value(json_object_get(record, "expires")),
+                                     deadline, sizeof deadline);
+    int rc = apv_core_head(out, "Approval needed");
+    const char *text = apv_core_state_text(state);
+    if (rc == 0 && (view->notice != NULL || text != NULL)) {
+        rc = sluice_buf_append_str(out, "<p class=\"notice\" id=\"notice\">");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, view->notice != NULL ? view->notice : text);
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</p>");
+    }
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "<dl>");
+    rc = rc != 0 ? rc : apv_core_row(out, "Pipeline", apv_core_str(record, "pipeline"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Stage", apv_core_str(record, "stage"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Action", apv_core_str(record, "action"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Execution", apv_core_str(record, "executionId"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Revision", apv_core_str(record, "sourceRevision"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Details", apv_core_str(record, "customData"));
+    const char *link = apv_core_str(record, "externalEntityLink");
+    if (rc == 0 && apv_core_web_link(link)) {
+        rc =
+            sluice_buf_append_str(out, "<dt>Review</dt><dd><a rel=\"noopener noreferrer\" href=\"");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, link);
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "\">");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, link);
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</a></dd>");
+    } else if (rc == 0) {
+        rc = apv_core_row(out, "Review", link);
+    }
+    rc = rc != 0 ? rc : apv_core_row(out, "Approvers", apv_core_str(record, "approvers"));
+    rc = rc != 0 ? rc
+                 : apv_core_row(out, "Approvals needed", apv_core_str(record, "requiredApprovals"));
+    rc = rc != 0 ? rc : apv_core_row(out, "Deadline", deadline);
+    rc = rc != 0 ? rc : apv_core_row(out, "You are", view->identity);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</dl>");
+    const json_t *votes = json_object_get(record, "votes");
+    if (rc == 0 && json_array_size(votes) > 0) {
+        rc = sluice_buf_append_str(out, "<h2>Votes</h2><table><tr><th>Who</th><th>Vote</th>"
+                                        "<th>Comment</th></tr>");
+        size_t i;
+        const json_t *vote;
+        json_array_foreach(votes, i, vote)
+        {
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "<tr><td>");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, apv_core_str(vote, "identity"));
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</td><td>");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, apv_core_str(vote, "status"));
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</td><td>");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, apv_core_str(vote, "comment"));
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</td></tr>");
+        }
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</table>");
+    }
+    if (rc == 0 && strcmp(state, APV_STATE_WAITING) == 0 && !view->voted) {
+        rc = sluice_buf_append_str(out, "<form method=\"post\" id=\"vote\" action=\"/approvals/");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, apv_core_str(record, "id"));
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "\">");
+        rc = rc != 0 ? rc : apv_core_hidden(out, "csrf", view->csrf);
+        if (rc == 0 && view->link != NULL) {
+            rc = apv_core_hidden(out, "link", view->link);
+        }
+        rc = rc != 0 ? rc
+                     : sluice_buf_append_str(
+                           out, "<label for=\"comment\">Comment</label>"
+                                "<textarea id=\"comment\" name=\"comment\" rows=\"3\" "
+                                "maxlength=\"512\"></textarea>"
+                                "<button class=\"approve\" type=\"submit\" name=\"status\" "
+                                "value=\"Approved\" id=\"approve\">Approve</button>"
+                                "<button class=\"reject\" type=\"submit\" name=\"status\" "
+                                "value=\"Rejected\" id=\"reject\">Reject</button></form>"
+                                "<script>document.getElementById('vote').addEventListener("
+                                "'submit',function(e){var b=e.submitter;if(b&&b.value==="
+                                "'Rejected'&&!confirm('Reject this approval?')){e."
+                                "preventDefault();return;}setTimeout(function(){var s=document."
+                                "querySelectorAll('#vote button');for(var i=0;i<s.length;i++)"
+                                "s[i].disabled=true;},0);});</script>");
+    }
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</body></html>\n");
+    return rc;
+}
+
+int apv_core_notice(sluice_buf *out, const char *title, const char *text)
+{
+    int rc = apv_core_head(out, title);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "<p class=\"notice\" id=\"notice\">");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, text);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "</p></body></html>\n");
+    return rc;
+}
+
+int apv_core_signin(sluice_buf *out, const char *id, const char *csrf, const char *message)
+{
+    int rc = apv_core_head(out, "Sign in to decide");
+    if (rc == 0 && message != NULL) {
+        rc = sluice_buf_append_str(out, "<p class=\"notice\" id=\"notice\">");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, message);
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</p>");
+    }
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "<form method=\"post\" action=\"/approvals/");
+    rc = rc != 0 ? rc : apv_core_html_escape(out, id);
+    rc = rc != 0 ? rc : sluice_buf_append_str(out, "/signin\">");
+    rc = rc != 0 ? rc : apv_core_hidden(out, "csrf", csrf);
+    rc = rc != 0 ? rc
+                 : sluice_buf_append_str(
+                       out, "<label for=\"key\">Access key id</label>"
+                            "<input id=\"key\" name=\"key\" autocomplete=\"username\" required>"
+                            "<label for=\"secret\">Secret access key</label>"
+                            "<input id=\"secret\" name=\"secret\" type=\"password\" "
+                            "autocomplete=\"current-password\" required>"
+                            "<button class=\"approve\" type=\"submit\">Sign in</button></form>"
+                            "</body></html>\n");
+    return rc;
+}

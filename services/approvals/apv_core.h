@@ -1,0 +1,178 @@
+/*
+ * apv_core.h — the pure rules of sluice-approvals (docs/approvals.md).
+ *
+ * What an approval record holds (apv_core_record_from_job: the approval job
+ * of sluice.jobs reduced to what a person needs to decide), what the page
+ * shows (apv_core_page, apv_core_notice: server-rendered HTML, every value
+ * through the one escaping function apv_core_html_escape), signed one-time
+ * links (apv_core_link_make / _verify: HMAC-SHA256 over approval id, approver
+ * and expiry with the key shared with the notifier), the CSRF token of a form
+ * (apv_core_csrf: HMAC of the session or link it belongs to), and the parsers
+ * of what a browser sends: form bodies (apv_core_form_parse), cookies
+ * (apv_core_cookie). Whether a vote may be sent is apv_core_vote_check; the
+ * engine decides whether it counts.
+ *
+ * No I/O, no clock (times are passed in), no globals. Out of memory aborts
+ * (the service's policy). Thread-safe.
+ */
+#ifndef SLUICE_APV_CORE_H
+#define SLUICE_APV_CORE_H
+
+#include "sluice/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define APV_ID_MAX          64   /* bytes of an approval id (the action execution id) */
+#define APV_IDENTITY_MAX    64   /* bytes of an identity name (aws_credentials.h) */
+#define APV_LINK_MAX        256  /* bytes of a link token */
+#define APV_CSRF_LEN        64   /* hex characters of a CSRF token */
+#define APV_COMMENT_MAX     512  /* characters of a comment (PutApprovalResult's summary bound) */
+#define APV_FORM_MAX_FIELDS 16   /* fields of one form body */
+#define APV_FORM_VALUE_MAX  2048 /* bytes of one decoded form name or value */
+#define APV_FIELD_MAX       4096 /* bytes of one text field of a record (CustomData, a link) */
+#define APV_KEY_MIN         32   /* bytes of the link key, at least */
+#define APV_KEY_MAX         128
+
+/* The state of an approval record ("state" member). */
+#define APV_STATE_WAITING   "WAITING"
+#define APV_STATE_APPROVED  "APPROVED"
+#define APV_STATE_REJECTED  "REJECTED"
+#define APV_STATE_WITHDRAWN "WITHDRAWN"
+
+/* The exceptions of CodePipeline a vote may get (JSON endpoint "__type"). */
+#define APV_EXC_INVALID_TOKEN "InvalidApprovalTokenException"
+#define APV_EXC_COMPLETED     "ApprovalAlreadyCompletedException"
+#define APV_EXC_DENIED        "AccessDeniedException"
+#define APV_EXC_VALIDATION    "ValidationException"
+
+typedef struct apv_form_field {
+    char name[APV_FORM_VALUE_MAX + 1];
+    char value[APV_FORM_VALUE_MAX + 1];
+} apv_form_field;
+
+typedef struct apv_form {
+    apv_form_field fields[APV_FORM_MAX_FIELDS];
+    size_t count;
+} apv_form;
+
+/* Appends text to out with & < > " ' escaped (the one HTML-escaping function). 0 or SLUICE_ETOOBIG.
+ */
+int apv_core_html_escape(sluice_buf *out, const char *text);
+
+/*
+ * Parses an application/x-www-form-urlencoded body of len bytes (no NUL
+ * needed) into form. 0; SLUICE_EPARSE (a bad %-escape, a NUL, a name twice)
+ * or SLUICE_ETOOBIG (more than APV_FORM_MAX_FIELDS fields, a name or value
+ * over APV_FORM_VALUE_MAX) with err naming the field by position.
+ */
+int apv_core_form_parse(const char *body, size_t len, apv_form *form, char *err, size_t errlen);
+
+/* The value of field name, or NULL. */
+const char *apv_core_form_get(const apv_form *form, const char *name);
+
+/*
+ * Copies the value of cookie name from a Cookie header (NULL: none) into out
+ * (outlen bytes). true when found and it fits; false otherwise (out is "").
+ */
+bool apv_core_cookie(const char *header, const char *name, char *out, size_t outlen);
+
+/*
+ * Reads "Basic base64(<access key id>:<secret>)" (an Authorization header,
+ * NULL: none) into key (keymax bytes) and secret (secretmax bytes). true
+ * when it has that shape and both fit; false otherwise (both ""). The
+ * caller wipes secret after use.
+ */
+bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, size_t secretmax);
+
+/* True when id is a lowercase UUID (the shape of an approval id). */
+bool apv_core_id_valid(const char *id);
+
+/* True when name is 1..64 of [A-Za-z0-9_+=,.@-] (an identity name). */
+bool apv_core_identity_valid(const char *name);
+
+/*
+ * Writes the link token for (id, approver, expires_s) into out:
+ * "<expires_s>.<64 hex HMAC>.<approver>". 0, or SLUICE_EINVAL (a bad id,
+ * approver or key) / SLUICE_ETOOBIG (out too small).
+ */
+int apv_core_link_make(const unsigned char *key, size_t keylen, const char *id,
+                       const char *approver, int64_t expires_s, char *out, size_t outlen);
+
+/*
+ * Checks token for approval id at now_s and copies its approver into approver
+ * (APV_IDENTITY_MAX + 1 bytes). 0; SLUICE_EPARSE (not a link token),
+ * SLUICE_EDENIED (the signature does not match: tampered or for another
+ * approval), SLUICE_ETIMEDOUT (expired). approver is "" on failure.
+ */
+int apv_core_link_verify(const unsigned char *key, size_t keylen, const char *id, const char *token,
+                         int64_t now_s, char *approver);
+
+/* The CSRF token of subject (a session id or a link token) as 64 hex + NUL into out. */
+void apv_core_csrf(const unsigned char *key, size_t keylen, const char *subject,
+                   char out[APV_CSRF_LEN + 1]);
+
+/* True when token is subject's CSRF token (constant time). token may be NULL. */
+bool apv_core_csrf_check(const unsigned char *key, size_t keylen, const char *subject,
+                         const char *token);
+
+/*
+ * The approval record of an approval job document (engine_step.h) at now_ms:
+ * {"id" (actionExecutionId), "pipeline", "pipelineVersion", "executionId",
+ * "stage", "action", "token", "customData", "externalEntityLink", "approvers",
+ * "requiredApprovals", "expires" (ms), "created" (ms), "sourceRevision",
+ * "state": "WAITING", "votes": []} — a new reference. NULL when the job is not
+ * an AWS/Manual approval (err "") or is malformed (err says which member).
+ */
+json_t *apv_core_record_from_job(const json_t *job, int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * The state a record is in at now_ms: its "state", or WITHDRAWN when a
+ * waiting approval has passed "expires".
+ */
+const char *apv_core_record_state(const json_t *record, int64_t now_ms);
+
+/*
+ * Whether identity may send a vote on record at now_ms: NULL (yes), or the
+ * exception to answer (APV_EXC_COMPLETED when decided or withdrawn, and when
+ * identity already voted; APV_EXC_VALIDATION for a status other than
+ * "Approved"/"Rejected" or a comment over APV_COMMENT_MAX characters) with
+ * the message in msg.
+ */
+const char *apv_core_vote_check(const json_t *record, const char *identity, const char *status,
+                                const char *comment, int64_t now_ms, char *msg, size_t msglen);
+
+/* What a page needs besides the record. */
+typedef struct apv_core_view {
+    const char *identity; /* who is looking (signed in or by link) */
+    const char *csrf;     /* the form's CSRF token */
+    const char *link;     /* the link token the form carries, or NULL (session) */
+    const char *notice;   /* a line above the form (e.g. "Your vote was recorded"), or NULL */
+    bool voted;           /* identity has voted: no form */
+    int64_t now_ms;
+} apv_core_view;
+
+/*
+ * Appends the approval page of record for view to out: pipeline, stage,
+ * action, execution, source revision, CustomData, ExternalEntityLink (a link
+ * only for http and https), deadline, votes so far, and the Approve / Reject
+ * form with a comment box while the approval waits. 0 or SLUICE_ETOOBIG.
+ */
+int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *view);
+
+/*
+ * Appends a page with only title and text (unknown, expired, withdrawn,
+ * tampered — it names no approval). 0 or SLUICE_ETOOBIG.
+ */
+int apv_core_notice(sluice_buf *out, const char *title, const char *text);
+
+/*
+ * Appends the sign-in page: access key id and secret access key fields, the
+ * approval id to return to and the CSRF token of the sign-in form. message
+ * (or NULL) says why the last attempt failed. 0 or SLUICE_ETOOBIG.
+ */
+int apv_core_signin(sluice_buf *out, const char *id, const char *csrf, const char *message);
+
+#endif

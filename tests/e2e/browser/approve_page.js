@@ -1,0 +1,57 @@
+// Drives Debian's chromium with playwright-core through one approval page:
+// opens the signed link, checks what the page shows, types a comment, clicks
+// Approve and waits for the page to say the vote was recorded; keeps a
+// screenshot. Usage: node approve_page.js URL SCREENSHOT_PATH COMMENT
+// Exit 0 when every check passed; prints what failed otherwise.
+'use strict';
+
+const { chromium } = require('playwright-core');
+
+async function main() {
+  const [url, screenshot, comment] = process.argv.slice(2);
+  const executablePath = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    // a phone-sized window: the page must be usable there
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const external = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith(new URL(url).origin)) external.push(req.url());
+    });
+    const response = await page.goto(url);
+    if (response.status() !== 200) throw new Error(`page status ${response.status()}`);
+    const title = await page.textContent('h1');
+    if (title !== 'Approval needed') throw new Error(`unexpected title ${title}`);
+    const body = await page.textContent('body');
+    for (const wanted of ['Pipeline', 'Stage', 'Deadline', 'Please review']) {
+      if (!body.includes(wanted)) throw new Error(`the page does not show ${wanted}`);
+    }
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) throw new Error(`the page is ${width}px wide on a 390px phone`);
+    await page.fill('#comment', comment);
+    await page.click('#approve');
+    await page.waitForSelector('#notice');
+    const notice = await page.textContent('#notice');
+    if (!notice.includes('Your vote (Approved) was recorded')) {
+      throw new Error(`after Approve the page says: ${notice}`);
+    }
+    if (!(await page.textContent('body')).includes(comment)) {
+      throw new Error('the comment is not among the votes');
+    }
+    await page.screenshot({ path: screenshot, fullPage: true });
+    if (external.length > 0) throw new Error(`external requests: ${external.join(', ')}`);
+    console.log('browser: approved, screenshot in ' + screenshot);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err) => {
+  console.error('browser test failed: ' + (err && err.stack ? err.stack : err));
+  process.exit(1);
+});
