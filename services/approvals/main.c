@@ -144,6 +144,11 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "link") == 0) {
         return make_link(argc, argv);
     }
+    int command_line = sluice_config_command_line(argc, argv, "sluice-approvals", apv_config_vars,
+                                                  apv_config_nvars);
+    if (command_line >= 0) {
+        return command_line;
+    }
     int status = 1;
     char err[4096];
     static apv_config cfg;

@@ -15,7 +15,7 @@ SLUICE_SCRIPT_NAME=e2e_local
 # shellcheck source=../../support/run-sh.sh
 . "$src/tests/support/run-sh.sh"
 aws=${SLUICE_AWS_CLI:-$HOME/.cache/sluice/venv/bin/aws}
-for bin in api orchestrator artifacts notifier worker source; do
+for bin in api orchestrator artifacts notifier worker source approvals; do
   if [[ ! -x $build/services/$bin/sluice-$bin ]]; then
     echo "FAIL: sluice-$bin is not built in $build" >&2
     exit 1
@@ -47,7 +47,8 @@ run_sh_start "$src" "$build" "$dir" SLUICE_SOURCE_POLL_INTERVAL_S=1
 echo "e2e_local: run.sh ready after $run_sh_started_ms ms"
 SLUICE_AWS_CLI=$aws /usr/bin/python3 "$src/tests/e2e/scenario/scenario.py" \
   --api "http://127.0.0.1:$run_sh_api_port" --identity "$dir/env" --repo "$dir/demo-repo" \
-  --deployed "$dir/deployed" --sinks "$dir/sinks" --schemas "$src/schemas/events" --timeout 90
+  --deployed "$dir/deployed" --sinks "$dir/sinks" --schemas "$src/schemas/events" \
+  --run-log "$dir/out.log" --timeout 90
 status=0
 t0=$(sluice_now_ms)
 kill -TERM -- "-$run_sh_leader"

@@ -6,14 +6,18 @@ running Sluice whose notifications go to the local sinks (scripts/sinks.py):
   2. a commit to the demo repository starts a second execution (PollForSourceChanges) with
      that commit as its source revision;
   3. the Slack stand-in received the approval request, which names the pipeline;
-  4. the first approval is given; Deploy puts the build's files in the deploy directory;
+  4. the approval link `make run` printed is followed: the page shows the approval, and the
+     vote is cast with that link through the page's JSON endpoint; Deploy puts the build's
+     files in the deploy directory;
   5. the mail sink received the success mail; get-pipeline-state shows every stage
      Succeeded for that execution;
   6. the events the webhook sink received for that execution come in the expected order
      and each validates against schemas/events/.
 
     scenario.py --api URL --identity ENV_FILE --repo DIR --deployed DIR --sinks DIR
-                --schemas DIR [--timeout SECONDS]
+                --schemas DIR --run-log FILE [--timeout SECONDS]
+
+FILE is `make run`'s output, where it prints the approval link.
 
 ENV_FILE holds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (`make run`'s .sluice/env).
 Environment: SLUICE_AWS_CLI (the aws CLI of the project's venv). Prints each phase's
@@ -27,6 +31,9 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import jsonschema
 
@@ -137,7 +144,6 @@ def run(args):
         return None
     first, approval = wait_for("the demo execution to wait for its approval", first_waiting,
                                args.timeout)
-    token = approval["latestExecution"]["token"]
     details = api("list-action-executions", "--pipeline-name", PIPELINE,
                   "--filter", f"pipelineExecutionId={first}")["actionExecutionDetails"]
     build = [d for d in details if d["stageName"] == "Build"]
@@ -180,10 +186,33 @@ def run(args):
     wait_for("the approval request in the Slack stand-in", approval_message, args.timeout)
     t = phase("the Slack stand-in received the approval request", t)
 
-    # 4. approve; Deploy puts the build's output in place
-    api("put-approval-result", "--pipeline-name", PIPELINE, "--stage-name", "Approve",
-        "--action-name", "Approve", "--result", "summary=approved by the scenario,status=Approved",
-        "--token", token)
+    # 4. follow the approval link make run printed, vote with it; Deploy puts the output in place
+    def printed_link():
+        with open(args.run_log, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if "approval waiting in sluice-demo:" in line:
+                    link = line.split("approval waiting in sluice-demo:", 1)[1].strip()
+                    if approval["latestExecution"]["actionExecutionId"] in link:
+                        return link
+        return None
+    link = wait_for("make run to print the approval link", printed_link, args.timeout)
+    with urllib.request.urlopen(link, timeout=10) as resp:
+        page = resp.read().decode("utf-8", "replace")
+    if "Approve" not in page or f"Deploy build {version}" not in page:
+        raise Failure(f"the approval page at {link} does not show the approval: {page[:300]!r}")
+    url = urllib.parse.urlsplit(link)
+    vote = json.dumps({"status": "Approved", "summary": "approved by the scenario",
+                       "link": urllib.parse.parse_qs(url.query)["link"][0]}).encode()
+    request = urllib.request.Request(urllib.parse.urlunsplit(url._replace(query="")), data=vote,
+                                     method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            answer = json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        raise Failure(f"the vote through the link was refused: {e.code} {e.read()[:300]!r}")
+    if answer.get("status") != "Approved":
+        raise Failure(f"the vote through the link answered {answer}")
+    t = phase("the approval link's page shows the approval; its vote approved it", t)
 
     def first_done():
         x = api("get-pipeline-execution", "--pipeline-name", PIPELINE,
@@ -268,7 +297,7 @@ def run(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("api", "identity", "repo", "deployed", "sinks", "schemas"):
+    for name in ("api", "identity", "repo", "deployed", "sinks", "schemas", "run-log"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
