@@ -429,22 +429,7 @@ int src_git_ls_remote(src_git *git, const src_git_remote *remote, const char *br
         sluice_buf_free(&out);
         return rc;
     }
-    /* lines "<id>\t<ref>\n": the exact ref only (ls-remote matches suffixes) */
-    const char *p = out.data != NULL ? out.data : "";
-    rc = SLUICE_ENOTFOUND;
-    while (*p != '\0') {
-        size_t len = strcspn(p, "\n");
-        const char *tab = memchr(p, '\t', len);
-        if (tab != NULL && (size_t)(tab - p) <= SRC_COMMIT_ID_MAX &&
-            len - (size_t)(tab - p) - 1 == strlen(ref) && memcmp(tab + 1, ref, strlen(ref)) == 0) {
-            memcpy(commit, p, (size_t)(tab - p));
-            commit[tab - p] = '\0';
-            rc = src_commit_id_ok(commit) ? 0 : SLUICE_EPARSE;
-            break;
-        }
-        p += len;
-        p += (*p == '\n');
-    }
+    rc = src_git_heads_find(out.data != NULL ? out.data : "", branch, commit);
     sluice_buf_free(&out);
     if (rc == SLUICE_ENOTFOUND) {
         src_failure_missing_branch(remote->url, branch, fail);
@@ -452,6 +437,50 @@ int src_git_ls_remote(src_git *git, const src_git_remote *remote, const char *br
         commit[0] = '\0';
         src_failure_classify(SRC_GIT_OP_LS_REMOTE, remote->url, branch, NULL, false,
                              "fatal: git ls-remote answered with a malformed commit id", fail);
+    }
+    return rc;
+}
+
+int src_git_heads_find(const char *listing, const char *branch, char commit[SRC_COMMIT_ID_MAX + 1])
+{
+    commit[0] = '\0';
+    char ref[SRC_BRANCH_MAX + 16];
+    int n = snprintf(ref, sizeof ref, "refs/heads/%s", branch);
+    if (n < 0 || (size_t)n >= sizeof ref) {
+        return SLUICE_ENOTFOUND;
+    }
+    size_t reflen = (size_t)n;
+    /* lines "<id>\t<ref>\n": the exact ref only */
+    for (const char *p = listing; *p != '\0';) {
+        size_t len = strcspn(p, "\n");
+        const char *tab = memchr(p, '\t', len);
+        if (tab != NULL && (size_t)(tab - p) <= SRC_COMMIT_ID_MAX &&
+            len - (size_t)(tab - p) - 1 == reflen && memcmp(tab + 1, ref, reflen) == 0) {
+            memcpy(commit, p, (size_t)(tab - p));
+            commit[tab - p] = '\0';
+            if (!src_commit_id_ok(commit)) {
+                commit[0] = '\0';
+                return SLUICE_EPARSE;
+            }
+            return 0;
+        }
+        p += len;
+        p += (*p == '\n');
+    }
+    return SLUICE_ENOTFOUND;
+}
+
+int src_git_ls_remote_heads(src_git *git, const src_git_remote *remote, sluice_buf *heads,
+                            src_failure *fail)
+{
+    const char *args[] = {NULL,        "-c", "credential.helper=", "ls-remote", "--heads",
+                          remote->url, NULL};
+    sluice_buf_reset(heads);
+    src_git_run_result res;
+    int rc = src_git_run(git, remote, args, heads, &res);
+    if (rc != 0) {
+        src_failure_classify(SRC_GIT_OP_LS_REMOTE, remote->url, "*", NULL, res.timed_out,
+                             res.stderr_text, fail);
     }
     return rc;
 }

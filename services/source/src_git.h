@@ -79,6 +79,27 @@ int src_git_ls_remote(src_git *git, const src_git_remote *remote, const char *br
                       char commit[SRC_COMMIT_ID_MAX + 1], src_failure *fail);
 
 /*
+ * Every branch head the remote advertises (one `git ls-remote --heads`) into
+ * heads (reset first; its bound, e.g. sluice_buf_init(heads,
+ * SRC_GIT_HEADS_MAX), bounds the answer), as git prints them:
+ * lines "<id>\t refs/heads/<branch>" without the space; look branches up with
+ * src_git_heads_find. 0; a negative code when git failed (or the answer is
+ * longer than the bound), with *fail saying why (the branch named in it is
+ * "*").
+ */
+#define SRC_GIT_HEADS_MAX (8 * 1024 * 1024)
+int src_git_ls_remote_heads(src_git *git, const src_git_remote *remote, sluice_buf *heads,
+                            src_failure *fail);
+
+/*
+ * The commit of refs/heads/<branch> in listing (ls-remote's lines, as
+ * src_git_ls_remote_heads gives them; exact names only: ls-remote's
+ * patterns match suffixes) into commit. 0; SLUICE_ENOTFOUND when the branch
+ * is not listed; SLUICE_EPARSE when its id is not a commit id. Pure.
+ */
+int src_git_heads_find(const char *listing, const char *branch, char commit[SRC_COMMIT_ID_MAX + 1]);
+
+/*
  * Fetches branch into the remote's mirror under its lock and resolves the
  * revision: commit when given (fetched by id when the branch does not hold
  * it), else the branch head. 0 with resolved and mirror (the mirror's path)

@@ -15,6 +15,7 @@
 
 #include <hiredis/hiredis.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int src_poller_metrics(src_poller *p, http_metrics *registry)
@@ -29,7 +30,12 @@ int src_poller_metrics(src_poller *p, http_metrics *registry)
                                      "StartPipelineExecution requests sent for changes", NULL, 0);
     p->watches = http_metrics_gauge(registry, "sluice_source_watches",
                                     "distinct remote branches polled", NULL, 0);
-    return p->checks != NULL && p->changes != NULL && p->starts != NULL && p->watches != NULL
+    static const char *const asked[] = {"asked"};
+    p->listings = http_metrics_counter(
+        registry, "sluice_source_remote_listings_total",
+        "git ls-remote runs of the poller: one branch, or every head of a remote", asked, 1);
+    return p->checks != NULL && p->changes != NULL && p->starts != NULL && p->watches != NULL &&
+                   p->listings != NULL
                ? 0
                : SLUICE_ENOMEM;
 }
@@ -245,12 +251,14 @@ static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const 
     return failed == 0 ? 0 : SLUICE_EAGAIN;
 }
 
-static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
+/*
+ * What one check of w found — rc and commit as src_git_ls_remote answers
+ * them, fail when it failed — counted, scheduled, and acted on: a moved head
+ * starts the watch's users, then is recorded.
+ */
+static void src_poller_checked(src_poller *p, src_poll_watch *w, int64_t now, int rc,
+                               const char *commit, const src_failure *fail)
 {
-    src_git_remote remote = {w->url, w->kind, w->credentials};
-    char commit[SRC_COMMIT_ID_MAX + 1];
-    src_failure fail;
-    int rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
     bool webhook = w->webhook;
     w->webhook = false;
     if (rc == SLUICE_ENOTFOUND) {
@@ -266,7 +274,7 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
         w->failures++;
         w->due_ms = src_poll_next_due(now, p->interval_ms, w->failures, src_poller_random());
         SLUICE_WARN("polling %s %s (%u failures in a row): %s", w->url, w->branch, w->failures,
-                    fail.message);
+                    fail->message);
         return;
     }
     const char *labels[] = {"ok"};
@@ -292,7 +300,80 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
             return; /* the head stays unrecorded: the missing starts go at the next check */
         }
     }
-    (void)src_poller_head(p, field, commit, sizeof commit, true);
+    char recorded[SRC_COMMIT_ID_MAX + 1];
+    snprintf(recorded, sizeof recorded, "%s", commit);
+    (void)src_poller_head(p, field, recorded, sizeof recorded, true);
+}
+
+/* Checks w alone: one `git ls-remote` of its branch. */
+static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
+{
+    src_git_remote remote = {w->url, w->kind, w->credentials};
+    char commit[SRC_COMMIT_ID_MAX + 1];
+    src_failure fail;
+    int rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
+    const char *labels[] = {"branch"};
+    http_metrics_inc(p->listings, labels, 1);
+    src_poller_checked(p, w, now, rc, commit, &fail);
+}
+
+/* True when a and b poll one remote (the same URL, kind and credentials). */
+static bool src_poller_same_remote(const src_poll_watch *a, const src_poll_watch *b)
+{
+    return a->kind == b->kind && a->credentials == b->credentials && strcmp(a->url, b->url) == 0;
+}
+
+/*
+ * Checks the watch at first and every other watch of the same remote due
+ * before soon with one listing of the remote's heads (`git ls-remote
+ * --heads`), so a remote costs one git run per interval however many of its
+ * branches are watched. The watches checked together are next due together
+ * (first's time), so they stay one listing. Returns how many were checked.
+ */
+static int src_poller_check_remote(src_poller *p, size_t first, int64_t now, int64_t soon)
+{
+    src_poll_watch *w = &p->set.watches[first];
+    src_git_remote remote = {w->url, w->kind, w->credentials};
+    sluice_buf heads;
+    sluice_buf_init(&heads, SRC_GIT_HEADS_MAX);
+    src_failure fail;
+    int listed = src_git_ls_remote_heads(p->git, &remote, &heads, &fail);
+    const char *labels[] = {"heads"};
+    http_metrics_inc(p->listings, labels, 1);
+    int checked = 0;
+    bool *in_group = calloc(p->set.count, sizeof *in_group);
+    for (size_t i = 0; i < p->set.count; i++) {
+        src_poll_watch *v = &p->set.watches[i];
+        if (i != first && (v->due_ms > soon || !src_poller_same_remote(w, v))) {
+            continue;
+        }
+        if (in_group != NULL) {
+            in_group[i] = true;
+        }
+        char commit[SRC_COMMIT_ID_MAX + 1] = "";
+        int rc = listed;
+        if (listed == 0) {
+            rc = src_git_heads_find(sluice_buf_cstr(&heads), v->branch, commit);
+            if (rc == SLUICE_ENOTFOUND) {
+                src_failure_missing_branch(v->url, v->branch, &fail);
+            } else if (rc != 0) {
+                src_failure_classify(SRC_GIT_OP_LS_REMOTE, v->url, v->branch, NULL, false,
+                                     "fatal: git ls-remote answered with a malformed commit id",
+                                     &fail);
+            }
+        }
+        src_poller_checked(p, v, now, rc, commit, &fail);
+        checked++;
+    }
+    /* one next time for the group (a watch waiting for Redis, due now, keeps its own) */
+    for (size_t i = 0; in_group != NULL && i < p->set.count; i++) {
+        if (in_group[i] && i != first && p->set.watches[i].due_ms != now && w->due_ms != now) {
+            p->set.watches[i].due_ms = w->due_ms;
+        }
+    }
+    free(in_group);
+    sluice_buf_free(&heads);
+    return checked;
 }
 
 int src_poller_tick(src_poller *p, int64_t budget_ms)
@@ -313,7 +394,19 @@ int src_poller_tick(src_poller *p, int64_t budget_ms)
         if (now >= until) {
             break;
         }
-        if (p->set.watches[i].due_ms <= now) {
+        if (p->set.watches[i].due_ms > now) {
+            continue;
+        }
+        /* the remote's other branches due within a quarter interval go with it */
+        int64_t soon = now + p->interval_ms / 4;
+        bool shared = false;
+        for (size_t j = 0; j < p->set.count && !shared; j++) {
+            shared = j != i && p->set.watches[j].due_ms <= soon &&
+                     src_poller_same_remote(&p->set.watches[i], &p->set.watches[j]);
+        }
+        if (shared) {
+            checked += src_poller_check_remote(p, i, now, soon);
+        } else {
             src_poller_check(p, &p->set.watches[i], now);
             checked++;
         }

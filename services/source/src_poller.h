@@ -64,10 +64,11 @@ typedef struct src_poller {
     int64_t interval_ms;
     int64_t refresh_due_ms; /* monotonic */
     int send_timeout_ms;
-    http_metrics_family *checks;  /* sluice_source_checks_total{result}: ok, missing, failed */
-    http_metrics_family *changes; /* sluice_source_changes_total */
-    http_metrics_family *starts;  /* sluice_source_starts_total */
-    http_metrics_family *watches; /* sluice_source_watches (gauge) */
+    http_metrics_family *checks;   /* sluice_source_checks_total{result}: ok, missing, failed */
+    http_metrics_family *changes;  /* sluice_source_changes_total */
+    http_metrics_family *starts;   /* sluice_source_starts_total */
+    http_metrics_family *watches;  /* sluice_source_watches (gauge) */
+    http_metrics_family *listings; /* sluice_source_remote_listings_total{asked} */
     /* webhook deliveries asking for checks, from the HTTP thread (under lock) */
     pthread_mutex_t lock;
     src_poller_poke_entry pokes[SRC_POLLER_POKES_MAX];

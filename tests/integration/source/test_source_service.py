@@ -304,6 +304,41 @@ def executions_of(stack, name):
     return stack.client().list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]
 
 
+def check_branches_share_one_listing(stack, names):
+    """Two more branches of the polled remote: three watches, one git ls-remote per interval."""
+    added = []
+    for branch in ("side-a", "side-b"):
+        git(stack.polled, "branch", "-f", branch, "main")
+        name = unique("srcside")
+        decl = pipeline_declaration(name, [
+            codecommit_source(branch, repository="polled", poll=None),
+            {"name": "Build", "actions": [custom_action("Compile", BUILD + "p")]}],
+            pipeline_type="V1")
+        stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+        added.append(name)
+    heads = 'sluice_source_remote_listings_total{asked="heads"}'
+    branch = 'sluice_source_remote_listings_total{asked="branch"}'
+    ok = 'sluice_source_checks_total{result="ok"}'
+    stack.wait_for("three watches", lambda: stack.metric("sluice_source_watches") == 3, timeout=15)
+    # once the new watches had their first checks, the three are listed together
+    first = stack.metric(heads)
+    stack.wait_for("a listing of the remote's heads", lambda: stack.metric(heads) >= first + 2,
+                   timeout=15)
+    before = (stack.metric(heads), stack.metric(branch), stack.metric(ok))
+    time.sleep(5)
+    listings = stack.metric(heads) - before[0] + stack.metric(branch) - before[1]
+    checks = stack.metric(ok) - before[2]
+    print(f"     {checks:.0f} branch checks with {listings:.0f} git ls-remote runs in 5 s "
+          "for three branches of one remote", flush=True)
+    assert checks >= 9, checks
+    assert listings <= 7, (listings, checks)
+    assert all(len(executions_of(stack, n)) == 1 for n in names), "nothing more started"
+    for name in added:
+        stack.aws("delete-pipeline", "--name", name)
+    stack.wait_for("one watch again", lambda: stack.metric("sluice_source_watches") == 1,
+                   timeout=15)
+
+
 def check_polling_starts_each_pipeline_once(stack):
     names = [unique("srcpoll") for _ in range(3)]
     for name in names:
@@ -348,6 +383,7 @@ def check_polling_starts_each_pipeline_once(stack):
     assert 3 <= checks <= 7, checks
 
     # a restart re-triggers nothing
+    check_branches_share_one_listing(stack, names)
     stack.source.send_signal(signal.SIGTERM)
     stack.source.wait(10)
     stack.start_source()
