@@ -242,6 +242,28 @@ int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_ou
     return state_cas_outbox_peek(store->redis, outbox, ORCH_STORE_OUTBOX_BATCH, out);
 }
 
+int orch_store_outbox_pending(orch_store *store, const char *pipeline, bool *pending)
+{
+    char outbox[STATE_KEY_MAX + 1];
+    int rc = pipeline_key(outbox, sizeof outbox, pipeline, STATE_KEY_OUTBOX);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *argv[] = {"XLEN", outbox};
+    redisReply *reply = NULL;
+    rc = state_redis_commandv(store->redis, STATE_REDIS_RETRY, 2, argv, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        rc = SLUICE_EPARSE;
+    } else {
+        *pending = reply->integer > 0;
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
 int orch_store_outbox_ack(orch_store *store, const char *pipeline, const char *through_id)
 {
     char outbox[STATE_KEY_MAX + 1];

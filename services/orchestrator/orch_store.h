@@ -30,6 +30,7 @@
 #include "sluice/state_script.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,9 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
 
 /* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
 int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);
+
+/* 0 with *pending true when pipeline's outbox holds an entry (XLEN), or a Redis error code. */
+int orch_store_outbox_pending(orch_store *store, const char *pipeline, bool *pending);
 
 /* Removes outbox entries up to and including through_id. */
 int orch_store_outbox_ack(orch_store *store, const char *pipeline, const char *through_id);

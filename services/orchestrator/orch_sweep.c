@@ -16,7 +16,12 @@ typedef struct sweep_ctx {
     int64_t min_age_ms;
 } sweep_ctx;
 
-/* Takes a pipeline noted in sluice:parked into the list the sweep revisits (when there is room). */
+/*
+ * Takes a pipeline noted in the parked set into the list the sweep revisits
+ * (when there is room), once its outbox is out: while it holds one, its
+ * writer (or the outbox sweep, once it is old) carries it out — stepping the
+ * parked requests first would carry it out here too, beside its writer.
+ */
 static void parked_one(const char *pipeline, void *ctx)
 {
     orch_handler *h = ((sweep_ctx *)ctx)->h;
@@ -24,6 +29,10 @@ static void parked_one(const char *pipeline, void *ctx)
         if (strcmp(h->parked[i], pipeline) == 0) {
             return;
         }
+    }
+    bool pending = true;
+    if (orch_store_outbox_pending(h->store, pipeline, &pending) != SLUICE_OK || pending) {
+        return;
     }
     if (h->nparked < ORCH_HANDLER_PARKED_MAX && strlen(pipeline) < sizeof h->parked[0]) {
         snprintf(h->parked[h->nparked++], sizeof h->parked[0], "%s", pipeline);

@@ -3,8 +3,9 @@
  * pass finds pipelines with a pending outbox and carries out the entries old
  * enough that their own writer is not carrying them out any more; then the
  * pipelines with parked requests — those this replica parked, and those
- * noted in sluice:parked (by an earlier life of the replica, or another
- * one; a bounded SSCAN, up to ORCH_HANDLER_PARKED_MAX at a time) — get them
+ * noted in the parked set sluice:parked:<requests topic> whose outbox is
+ * out (noted by an earlier life of the replica, or by another one; a
+ * bounded SSCAN, up to ORCH_HANDLER_PARKED_MAX at a time) — get them
  * stepped (orch_batch_unpark), once their outbox is out; a note whose
  * pipeline holds none any more is removed. Single-threaded.
  */
