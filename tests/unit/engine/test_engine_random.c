@@ -44,7 +44,7 @@
 #endif
 #define STEPS            70
 #define ROUND_TRIP_EVERY 128 /* steps between JSON round trips of the state */
-#define VERIFY_RUNS      200 /* runs whose every step checks the records' dirty marks */
+#define VERIFY_RUNS      100 /* runs whose every step checks the records' dirty marks */
 #define MAX_EXECS        64
 #define MAX_STAGES       4
 #define MAX_ACTIONS      4
