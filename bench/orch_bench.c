@@ -762,6 +762,60 @@ static void print_usage(const bench_usage *u)
            u->kafka_cores, u->redis_cores);
 }
 
+static void print_ratio(const char *what, double value, double bound, bool at_most,
+                        const char *unit)
+{
+    bool met = at_most ? value <= bound : value >= bound;
+    printf("  %-58s %7.2f%s %s %.2f%s  %s\n", what, value, unit, at_most ? "<=" : ">=", bound, unit,
+           met ? "met" : "NOT met");
+}
+
+/*
+ * The ratios issue 8 asks for, against this run's own floor and phases: the
+ * light-load transition p50 and p99 over the transition floor, the
+ * orchestrator CPU per step with every execution in flight, that CPU over the
+ * light phase's (50 active executions per pipeline against 1), and the
+ * throughput of the largest replica count over one replica's.
+ */
+static void bench_report_ratios(const bench *b, double floor_ms)
+{
+    const bench_phase *one = NULL;
+    const bench_phase *two = NULL;
+    for (int i = 0; i < b->nphases; i++) {
+        if (b->phases[i].replicas == 1) {
+            one = &b->phases[i];
+        } else if (b->phases[i].replicas >= 2) {
+            two = &b->phases[i];
+        }
+    }
+    printf("\nissue 8 ratios (this run)\n");
+    for (int i = 0; i < b->nphases && floor_ms > 0; i++) {
+        const bench_phase *ph = &b->phases[i];
+        char what[96];
+        snprintf(what, sizeof what, "%d replica(s): light p50 / transition floor", ph->replicas);
+        print_ratio(what, ph->light.p50_ms / floor_ms, 1.5, true, "x");
+        snprintf(what, sizeof what, "%d replica(s): light p99 / transition floor", ph->replicas);
+        print_ratio(what, ph->light.p99_ms / floor_ms, 3.0, true, "x");
+        snprintf(what, sizeof what, "%d replica(s): CPU per step, %" PRId64 " in flight",
+                 ph->replicas, b->cfg.pipelines * b->cfg.per_pipeline);
+        print_ratio(what, ph->load.usage.orch_cpu_ms_per_step, 0.2, true, " ms");
+        if (ph->light_usage.orch_cpu_ms_per_step > 0) {
+            snprintf(what, sizeof what,
+                     "%d replica(s): CPU per step, %" PRId64 " active / 1 active per pipeline",
+                     ph->replicas, b->cfg.per_pipeline);
+            print_ratio(what,
+                        ph->load.usage.orch_cpu_ms_per_step / ph->light_usage.orch_cpu_ms_per_step,
+                        1.2, true, "x");
+        }
+    }
+    if (one != NULL && two != NULL && one->load.transitions_per_s > 0) {
+        char what[96];
+        snprintf(what, sizeof what, "transitions/s, %d replicas / 1 replica", two->replicas);
+        print_ratio(what, two->load.transitions_per_s / one->load.transitions_per_s, 1.8, false,
+                    "x");
+    }
+}
+
 static void bench_report(const bench *b)
 {
     char cpu[256];
@@ -828,6 +882,7 @@ static void bench_report(const bench *b)
     }
     printf("\ntargets: transition p50 <= 2 ms, p99 <= 10 ms, >= 1000 transitions/s on 2 cores; "
            "idle RSS < 16 MiB; start-up < 200 ms\n");
+    bench_report_ratios(b, floor_ms);
     fflush(stdout);
 }
 

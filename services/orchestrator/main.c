@@ -155,6 +155,11 @@ int main(int argc, char **argv)
         SLUICE_ERROR("configuration: SLUICE_TOPIC_PREFIX: %s", err);
         goto out;
     }
+    if (orch_store_parked_scope(&store, bus_topics_get(&topics, BUS_TOPICS_REQUESTS)) !=
+        SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_TOPIC_PREFIX: too long for a Redis key");
+        goto out;
+    }
     const char *all_topics[BUS_TOPICS_COUNT];
     for (int i = 0; i < BUS_TOPICS_COUNT; i++) {
         all_topics[i] = bus_topics_get(&topics, (bus_topics_kind)i);

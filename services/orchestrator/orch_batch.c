@@ -260,7 +260,12 @@ static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result
     return true;
 }
 
-/* Remembers that pipeline has parked requests (so the sweep steps them), or forgets it. */
+/*
+ * Remembers that pipeline has parked requests (so the sweep steps them), or
+ * forgets it — in memory and in sluice:parked, so that the sweep of a
+ * replica started later finds them too. A pipeline this replica does not
+ * know of costs nothing here: its note, if any, is the sweep's to find.
+ */
 static void parked_mark(orch_handler *h, const char *pipeline, bool parked)
 {
     size_t at = h->nparked;
@@ -270,11 +275,19 @@ static void parked_mark(orch_handler *h, const char *pipeline, bool parked)
             break;
         }
     }
-    if (parked && at == h->nparked && h->nparked < ORCH_HANDLER_PARKED_MAX) {
-        snprintf(h->parked[h->nparked++], sizeof h->parked[0], "%s", pipeline);
+    if (parked && at == h->nparked) {
+        if (h->nparked < ORCH_HANDLER_PARKED_MAX) {
+            snprintf(h->parked[h->nparked++], sizeof h->parked[0], "%s", pipeline);
+        }
+        int rc = orch_store_parked_add(h->store, pipeline);
+        if (rc != SLUICE_OK) {
+            SLUICE_WARN("pipeline %s: noting its parked requests: %s", pipeline,
+                        sluice_strerror(rc));
+        }
     } else if (!parked && at < h->nparked) {
         h->nparked--;
         memmove(h->parked[at], h->parked[h->nparked], sizeof h->parked[0]);
+        (void)orch_store_parked_remove(h->store, pipeline); /* a note left is found again */
     }
 }
 

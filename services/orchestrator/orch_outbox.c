@@ -141,6 +141,63 @@ static void entry_key(const char *pipeline, const state_cas_entry *entry, char *
 }
 
 /*
+ * Stores the failures of entry so far (attempt a) beside the outbox, so a
+ * restart goes on counting them. A failure to store is logged: the count in
+ * memory goes on.
+ */
+static void attempt_store(orch_handler *h, const char *pipeline, const state_cas_entry *entry,
+                          const orch_retry_attempt *a)
+{
+    char text[ORCH_RETRY_RECORD_MAX];
+    int rc = orch_retry_record_format(a, entry->id, text, sizeof text);
+    if (rc == SLUICE_OK) {
+        rc = orch_store_retry_put(h->store, pipeline, text);
+    }
+    if (rc != SLUICE_OK) {
+        SLUICE_WARN("pipeline %s: storing the failures of outbox entry %s: %s", pipeline, entry->id,
+                    sluice_strerror(rc));
+    }
+}
+
+/*
+ * Takes the stored failures of entry into a (new in the table), when the
+ * stored record names this entry: an earlier life of this replica, or
+ * another replica, failed on it. A record of another entry (one carried out
+ * since, fast) is left to be replaced.
+ */
+static void attempt_restore(orch_handler *h, const char *pipeline, const state_cas_entry *entry,
+                            orch_retry_attempt *a)
+{
+    char text[ORCH_RETRY_RECORD_MAX];
+    size_t len = 0;
+    int rc = orch_store_retry_get(h->store, pipeline, text, sizeof text, &len);
+    if (rc != SLUICE_OK) {
+        if (rc != SLUICE_ENOTFOUND) {
+            SLUICE_WARN("pipeline %s: reading the failures of outbox entry %s: %s", pipeline,
+                        entry->id, sluice_strerror(rc));
+        }
+        return;
+    }
+    char id[ORCH_RETRY_ENTRY_ID_MAX];
+    orch_retry_attempt stored = {0};
+    if (orch_retry_record_parse(text, len, id, sizeof id, &stored) != SLUICE_OK) {
+        SLUICE_WARN("pipeline %s: the stored failures of its outbox are not a record: "
+                    "starting again",
+                    pipeline);
+        return;
+    }
+    if (strcmp(id, entry->id) != 0) {
+        return;
+    }
+    a->failures = stored.failures;
+    a->permanent = stored.permanent;
+    a->op = stored.op;
+    a->next_ms = stored.next_ms;
+    SLUICE_INFO("pipeline %s: outbox entry %s failed %d time(s) before (%d refusal(s) of op %d)",
+                pipeline, entry->id, a->failures, a->permanent, a->op);
+}
+
+/*
  * Trims the outbox of pipeline through entry id, once everything before it
  * is published and persisted (the one place entries leave the outbox).
  */
@@ -236,6 +293,7 @@ static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
                         cls == ORCH_RETRY_PERMANENT ? "permanently" : "for now", a->failures,
                         (long long)(a->next_ms - now), why);
             orch_op_clear(&op);
+            attempt_store(h, pipeline, entry, a);
             return rc;
         }
         char reason[ORCH_RETRY_REASON_MAX + 128];
@@ -252,6 +310,7 @@ static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
         h->stats.dead_lettered++;
         a->op = (int)i + 1;
         a->permanent = 0;
+        attempt_store(h, pipeline, entry, a); /* a crash before the trim does not send it again */
     }
     return SLUICE_OK;
 }
@@ -293,6 +352,7 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
             rc = ack_through(h, pipeline, entry->id);
             if (rc == SLUICE_OK) {
                 orch_retry_forget(&h->failing, key);
+                (void)orch_store_retry_clear(h->store, pipeline); /* a stale one is ignored */
                 *acked = true;
             }
         }
@@ -325,6 +385,7 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
 /*
  * Remembers entry, carried out fast, as failing: its next attempt goes op by
  * op, after a backoff. An entry already failing recorded its failure itself.
+ * The count goes on from the stored one, when an earlier life stored it.
  */
 static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_entry *entry)
 {
@@ -334,8 +395,10 @@ static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_
         return;
     }
     orch_retry_attempt *a = orch_retry_get(&h->failing, key);
+    attempt_restore(h, pipeline, entry, a);
     a->failures++;
     a->next_ms = sluice_time_now_ms() + orch_retry_backoff_ms(&h->retry, a->failures);
+    attempt_store(h, pipeline, entry, a);
 }
 
 int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)

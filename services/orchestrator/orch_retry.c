@@ -5,6 +5,7 @@
 #include "orch_retry.h"
 
 #include "sluice/error.h"
+#include "sluice/state_cas.h"
 #include "sluice/state_redis.h"
 
 #include <stdio.h>
@@ -143,4 +144,117 @@ void orch_retry_forget(orch_retry_table *t, const char *key)
     if (a != NULL) {
         memset(a, 0, sizeof *a);
     }
+}
+
+#define RECORD_VERSION "1"
+
+int orch_retry_record_format(const orch_retry_attempt *a, const char *entry_id, char *out,
+                             size_t outlen)
+{
+    uint64_t ms = 0;
+    uint64_t seq = 0;
+    if (outlen > 0) {
+        out[0] = '\0';
+    }
+    if (entry_id == NULL || strlen(entry_id) >= ORCH_RETRY_ENTRY_ID_MAX ||
+        state_cas_stream_id_parse(entry_id, &ms, &seq) != SLUICE_OK || a->failures < 0 ||
+        a->failures > ORCH_RETRY_COUNT_MAX || a->permanent < 0 ||
+        a->permanent > ORCH_RETRY_COUNT_MAX || a->op < 0 || a->op > ORCH_RETRY_COUNT_MAX ||
+        a->next_ms < 0) {
+        return SLUICE_EINVAL;
+    }
+    int n = snprintf(out, outlen, RECORD_VERSION " %s %d %d %d %lld", entry_id, a->failures,
+                     a->permanent, a->op, (long long)a->next_ms);
+    if (n < 0 || (size_t)n >= outlen || (size_t)n >= ORCH_RETRY_RECORD_MAX) {
+        if (outlen > 0) {
+            out[0] = '\0';
+        }
+        return SLUICE_ETOOBIG;
+    }
+    return SLUICE_OK;
+}
+
+/*
+ * Reads one space-terminated field of text at *at into field (fieldlen
+ * bytes with the terminator): true when it is 1..fieldlen-1 bytes of
+ * [0-9-]; *at then is past it and its one following space (if any).
+ */
+static bool record_field(const char *text, size_t len, size_t *at, char *field, size_t fieldlen)
+{
+    size_t n = 0;
+    while (*at + n < len && text[*at + n] != ' ') {
+        char c = text[*at + n];
+        if (!((c >= '0' && c <= '9') || c == '-') || n + 1 >= fieldlen) {
+            return false;
+        }
+        field[n] = c;
+        n++;
+    }
+    if (n == 0) {
+        return false;
+    }
+    field[n] = '\0';
+    *at += n;
+    if (*at < len) {
+        (*at)++; /* the separator */
+    }
+    return true;
+}
+
+/* A decimal number in 0..max, digits only. */
+static bool record_number(const char *field, long long max, long long *out)
+{
+    long long v = 0;
+    for (const char *p = field; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        int d = *p - '0';
+        if (v > (max - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+int orch_retry_record_parse(const char *text, size_t len, char *entry_id, size_t entry_len,
+                            orch_retry_attempt *a)
+{
+    if (text == NULL || len == 0 || len >= ORCH_RETRY_RECORD_MAX ||
+        entry_len < ORCH_RETRY_ENTRY_ID_MAX) {
+        return SLUICE_EPARSE;
+    }
+    char fields[6][ORCH_RETRY_ENTRY_ID_MAX];
+    size_t at = 0;
+    for (size_t i = 0; i < 6; i++) {
+        if (!record_field(text, len, &at, fields[i], sizeof fields[i])) {
+            return SLUICE_EPARSE;
+        }
+    }
+    if (at != len || text[len - 1] == ' ' || strcmp(fields[0], RECORD_VERSION) != 0) {
+        return SLUICE_EPARSE;
+    }
+    uint64_t ms = 0;
+    uint64_t seq = 0;
+    if (state_cas_stream_id_parse(fields[1], &ms, &seq) != SLUICE_OK) {
+        return SLUICE_EPARSE;
+    }
+    long long failures = 0;
+    long long permanent = 0;
+    long long op = 0;
+    long long next_ms = 0;
+    if (!record_number(fields[2], ORCH_RETRY_COUNT_MAX, &failures) ||
+        !record_number(fields[3], ORCH_RETRY_COUNT_MAX, &permanent) ||
+        !record_number(fields[4], ORCH_RETRY_COUNT_MAX, &op) ||
+        !record_number(fields[5], INT64_MAX, &next_ms)) {
+        return SLUICE_EPARSE;
+    }
+    snprintf(entry_id, entry_len, "%s", fields[1]);
+    a->failures = (int)failures;
+    a->permanent = (int)permanent;
+    a->op = (int)op;
+    a->next_ms = (int64_t)next_ms;
+    return SLUICE_OK;
 }

@@ -20,10 +20,13 @@
  *
  * The attempt table remembers, per outbox entry (pipeline and stream id),
  * the failures so far and when the next attempt is due. It is bounded
- * (ORCH_RETRY_TRACK_MAX; the oldest is forgotten when full) and lives in
- * memory only: after a restart an entry's count starts again, so a
- * permanently failing op is dead-lettered after at most max_attempts
- * failures per process lifetime.
+ * (ORCH_RETRY_TRACK_MAX; the oldest is forgotten when full). Each failure is
+ * also stored beside the pipeline's outbox (orch_outbox.c writes the record
+ * orch_retry_record_format renders, one per pipeline: only the oldest entry
+ * of an outbox is ever carried out op by op), so after a restart, or once an
+ * entry was forgotten from the table, its count goes on from the stored
+ * record (orch_retry_record_parse) instead of starting again: a permanently
+ * failing op is dead-lettered after max_attempts failures in all.
  *
  * Pure: no I/O, no clock (times are passed in). Single-threaded.
  */
@@ -40,6 +43,9 @@
 #define ORCH_RETRY_DEFAULT_MAX     5
 #define ORCH_RETRY_DEFAULT_BASE_MS 100
 #define ORCH_RETRY_DEFAULT_CAP_MS  5000
+#define ORCH_RETRY_RECORD_MAX      128 /* bytes of a stored record, with its terminator */
+#define ORCH_RETRY_ENTRY_ID_MAX    44  /* bytes of a stream id "<ms>-<seq>", with its terminator */
+#define ORCH_RETRY_COUNT_MAX       1000000 /* bound on a stored count or op index */
 
 typedef enum orch_retry_class {
     ORCH_RETRY_TRANSIENT = 0,
@@ -103,5 +109,27 @@ orch_retry_attempt *orch_retry_get(orch_retry_table *t, const char *key);
 
 /* Forgets key (its op succeeded or was dead-lettered). No-op when not tracked. */
 void orch_retry_forget(orch_retry_table *t, const char *key);
+
+/*
+ * The stored record of attempt a of outbox entry entry_id (a stream id,
+ * "<ms>-<seq>"): "1 <entry id> <failures> <permanent> <op> <next ms>" into
+ * out. 0; SLUICE_EINVAL when entry_id is not a stream id or a count is
+ * outside 0..ORCH_RETRY_COUNT_MAX or next_ms is negative (out is then "");
+ * SLUICE_ETOOBIG when outlen is too small (out is then "").
+ */
+int orch_retry_record_format(const orch_retry_attempt *a, const char *entry_id, char *out,
+                             size_t outlen);
+
+/*
+ * Reads a stored record text[0..len) (need not be NUL-terminated). 0 with
+ * the entry id it names in entry_id (entry_len ≥ ORCH_RETRY_ENTRY_ID_MAX)
+ * and its failures, permanent, op and next_ms in *a (key and used
+ * untouched); SLUICE_EPARSE when it is not such a record (longer than
+ * ORCH_RETRY_RECORD_MAX - 1, another version, a field missing, not a
+ * number, out of its bounds, or followed by more) — *a and entry_id are
+ * then unchanged. Pure; never reads past len.
+ */
+int orch_retry_record_parse(const char *text, size_t len, char *entry_id, size_t entry_len,
+                            orch_retry_attempt *a);
 
 #endif

@@ -44,6 +44,7 @@ int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
     store->redis = redis;
     store->history_max = history_max;
     store->record_max_bytes = ORCH_STORE_RECORD_MAX_DEFAULT;
+    snprintf(store->parked_key, sizeof store->parked_key, "%s", STATE_KEY_PARKED);
     if (state_script_init(&store->archive, archive_lua) != SLUICE_OK ||
         state_script_init(&store->claim, claim_lua) != SLUICE_OK ||
         state_script_init(&store->reply, reply_lua) != SLUICE_OK) {
@@ -239,6 +240,28 @@ int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_ou
         return rc;
     }
     return state_cas_outbox_peek(store->redis, outbox, ORCH_STORE_OUTBOX_BATCH, out);
+}
+
+int orch_store_outbox_pending(orch_store *store, const char *pipeline, bool *pending)
+{
+    char outbox[STATE_KEY_MAX + 1];
+    int rc = pipeline_key(outbox, sizeof outbox, pipeline, STATE_KEY_OUTBOX);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *argv[] = {"XLEN", outbox};
+    redisReply *reply = NULL;
+    rc = state_redis_commandv(store->redis, STATE_REDIS_RETRY, 2, argv, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        rc = SLUICE_EPARSE;
+    } else {
+        *pending = reply->integer > 0;
+    }
+    freeReplyObject(reply);
+    return rc;
 }
 
 int orch_store_outbox_ack(orch_store *store, const char *pipeline, const char *through_id)
@@ -455,6 +478,108 @@ int orch_store_load_definition(orch_store *store, const char *pipeline, int64_t 
     return SLUICE_OK;
 }
 
+int orch_store_retry_get(orch_store *store, const char *pipeline, char *out, size_t outlen,
+                         size_t *len)
+{
+    char key[STATE_KEY_MAX + 1];
+    int rc = pipeline_key(key, sizeof key, pipeline, STATE_KEY_RETRY);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *argv[] = {"GET", key};
+    redisReply *reply = NULL;
+    rc = state_redis_commandv(store->redis, STATE_REDIS_RETRY, 2, argv, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        rc = SLUICE_ENOTFOUND;
+    } else if (reply->type != REDIS_REPLY_STRING) {
+        rc = SLUICE_EPARSE;
+    } else if (reply->len >= outlen) {
+        rc = SLUICE_ETOOBIG;
+    } else {
+        memcpy(out, reply->str, reply->len);
+        out[reply->len] = '\0';
+        *len = reply->len;
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+int orch_store_retry_put(orch_store *store, const char *pipeline, const char *text)
+{
+    char key[STATE_KEY_MAX + 1];
+    int rc = pipeline_key(key, sizeof key, pipeline, STATE_KEY_RETRY);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *argv[] = {"SET", key, text};
+    return run(store, STATE_REDIS_RETRY, 3, argv, NULL);
+}
+
+int orch_store_retry_clear(orch_store *store, const char *pipeline)
+{
+    char key[STATE_KEY_MAX + 1];
+    int rc = pipeline_key(key, sizeof key, pipeline, STATE_KEY_RETRY);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    const char *argv[] = {"DEL", key};
+    return run(store, STATE_REDIS_RETRY, 2, argv, NULL);
+}
+
+int orch_store_parked_scope(orch_store *store, const char *requests_topic)
+{
+    char key[STATE_KEY_MAX + 1];
+    int n = snprintf(key, sizeof key, "%s:%s", STATE_KEY_PARKED, requests_topic);
+    if (n < 0 || (size_t)n >= sizeof key) {
+        return SLUICE_ETOOBIG;
+    }
+    memcpy(store->parked_key, key, (size_t)n + 1);
+    return SLUICE_OK;
+}
+
+int orch_store_parked_add(orch_store *store, const char *pipeline)
+{
+    const char *argv[] = {"SADD", store->parked_key, pipeline};
+    return run(store, STATE_REDIS_RETRY, 3, argv, NULL);
+}
+
+int orch_store_parked_remove(orch_store *store, const char *pipeline)
+{
+    const char *argv[] = {"SREM", store->parked_key, pipeline};
+    return run(store, STATE_REDIS_RETRY, 3, argv, NULL);
+}
+
+int orch_store_parked_scan(orch_store *store, char cursor[32],
+                           void (*fn)(const char *pipeline, void *ctx), void *ctx)
+{
+    const char *argv[] = {"SSCAN", store->parked_key, cursor, "COUNT", "100"};
+    redisReply *reply = NULL;
+    int rc = state_redis_commandv(store->redis, STATE_REDIS_RETRY, 5, argv, NULL, &reply);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(reply);
+        return SLUICE_EPARSE;
+    }
+    snprintf(cursor, 32, "%s", reply->element[0]->str);
+    const redisReply *names = reply->element[1];
+    for (size_t i = 0; i < names->elements; i++) {
+        const redisReply *name = names->element[i];
+        if (name->type == REDIS_REPLY_STRING && name->len > 0 &&
+            name->len <= ORCH_PIPELINE_NAME_MAX && strlen(name->str) == name->len) {
+            fn(name->str, ctx);
+        }
+    }
+    freeReplyObject(reply);
+    return SLUICE_OK;
+}
+
 int orch_store_drop(orch_store *store, const char *pipeline)
 {
     char state_key[STATE_KEY_MAX + 1];
@@ -466,9 +591,10 @@ int orch_store_drop(orch_store *store, const char *pipeline)
     if (src != SLUICE_OK) {
         return src;
     }
-    static const char *const suffixes[] = {STATE_KEY_STATE,      STATE_KEY_OUTBOX,
-                                           STATE_KEY_EXECUTIONS, STATE_KEY_EXECUTIONS_ORDER,
-                                           STATE_KEY_ACTIONS,    STATE_KEY_ACTIONS_ORDER};
+    static const char *const suffixes[] = {
+        STATE_KEY_STATE,        STATE_KEY_OUTBOX,           STATE_KEY_RETRY,
+        STATE_KEY_EXECUTIONS,   STATE_KEY_EXECUTIONS_ORDER, STATE_KEY_ACTIONS,
+        STATE_KEY_ACTIONS_ORDER};
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         char key[STATE_KEY_MAX + 1];
         int rc = pipeline_key(key, sizeof key, pipeline, suffixes[i]);

@@ -24,11 +24,13 @@
 #define SLUICE_ORCH_STORE_H
 
 #include "sluice/engine_state.h"
+#include "sluice/state_key.h"
 #include "sluice/state_cas.h"
 #include "sluice/state_redis.h"
 #include "sluice/state_script.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,13 +39,14 @@
 #define ORCH_STORE_RECORD_MAX_DEFAULT (256 * 1024) /* bytes of one stored record */
 
 typedef struct orch_store {
-    state_redis *redis;      /* borrowed */
-    int64_t history_max;     /* executions kept per pipeline */
-    size_t record_max_bytes; /* bound on every stored state record */
-    char last_error[512];    /* detail of the last SLUICE_ETOOBIG of orch_store_save */
-    state_script archive;    /* archive one record and trim the history */
-    state_script claim;      /* claim due timers */
-    state_script reply;      /* deliver one reply (replacing a copy delivered before) */
+    state_redis *redis;                 /* borrowed */
+    int64_t history_max;                /* executions kept per pipeline */
+    size_t record_max_bytes;            /* bound on every stored state record */
+    char last_error[512];               /* detail of the last SLUICE_ETOOBIG of orch_store_save */
+    char parked_key[STATE_KEY_MAX + 1]; /* the set of pipelines with parked requests */
+    state_script archive;               /* archive one record and trim the history */
+    state_script claim;                 /* claim due timers */
+    state_script reply;                 /* deliver one reply (replacing a copy delivered before) */
 } orch_store;
 
 /* Prepares store over redis. 0 or SLUICE_EINTERNAL. */
@@ -74,6 +77,9 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
 
 /* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
 int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);
+
+/* 0 with *pending true when pipeline's outbox holds an entry (XLEN), or a Redis error code. */
+int orch_store_outbox_pending(orch_store *store, const char *pipeline, bool *pending);
 
 /* Removes outbox entries up to and including through_id. */
 int orch_store_outbox_ack(orch_store *store, const char *pipeline, const char *through_id);
@@ -115,7 +121,48 @@ int orch_store_archive_action(orch_store *store, const char *pipeline, const cha
 int orch_store_load_definition(orch_store *store, const char *pipeline, int64_t version,
                                json_t **doc);
 
-/* Deletes the state, outbox and history of pipeline. */
+/*
+ * The stored failures of pipeline's oldest outbox entry (sluice:{p}:retry,
+ * orch_retry_record_format's text): 0 with the text in out (NUL-terminated)
+ * and *len; SLUICE_ENOTFOUND when there is none; SLUICE_ETOOBIG when it
+ * does not fit outlen (a record no writer makes; treat as none); or a Redis
+ * error code.
+ */
+int orch_store_retry_get(orch_store *store, const char *pipeline, char *out, size_t outlen,
+                         size_t *len);
+
+/* Stores text as the failures of pipeline's oldest outbox entry (replacing any). */
+int orch_store_retry_put(orch_store *store, const char *pipeline, const char *text);
+
+/* Deletes the stored failures of pipeline's outbox (absent is fine). */
+int orch_store_retry_clear(orch_store *store, const char *pipeline);
+
+/*
+ * Names the set of pipelines with parked requests after the requests topic
+ * they came from, "sluice:parked:<topic>" (orch_store_init sets
+ * "sluice:parked"), so that deployments sharing one Redis under other topic
+ * prefixes never step each other's. 0; SLUICE_ETOOBIG when the key would
+ * exceed STATE_KEY_MAX (the name is then unchanged).
+ */
+int orch_store_parked_scope(orch_store *store, const char *requests_topic);
+
+/*
+ * Notes in the parked set that pipeline's state holds parked requests (add),
+ * or that it holds none any more (remove), so that any replica's sweep steps
+ * them — after a restart too — without waiting for the pipeline's next
+ * request.
+ */
+int orch_store_parked_add(orch_store *store, const char *pipeline);
+int orch_store_parked_remove(orch_store *store, const char *pipeline);
+
+/*
+ * Lists the pipelines noted in the parked set, one SSCAN step: calls fn for
+ * each. cursor in/out (start with "0"; done when it comes back "0").
+ */
+int orch_store_parked_scan(orch_store *store, char cursor[32],
+                           void (*fn)(const char *pipeline, void *ctx), void *ctx);
+
+/* Deletes the state, outbox, stored outbox failures and history of pipeline. */
 int orch_store_drop(orch_store *store, const char *pipeline);
 
 /*

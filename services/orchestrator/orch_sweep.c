@@ -8,12 +8,36 @@
 
 #include "sluice/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct sweep_ctx {
     orch_handler *h;
     int64_t min_age_ms;
 } sweep_ctx;
+
+/*
+ * Takes a pipeline noted in the parked set into the list the sweep revisits
+ * (when there is room), once its outbox is out: while it holds one, its
+ * writer (or the outbox sweep, once it is old) carries it out — stepping the
+ * parked requests first would carry it out here too, beside its writer.
+ */
+static void parked_one(const char *pipeline, void *ctx)
+{
+    orch_handler *h = ((sweep_ctx *)ctx)->h;
+    for (size_t i = 0; i < h->nparked; i++) {
+        if (strcmp(h->parked[i], pipeline) == 0) {
+            return;
+        }
+    }
+    bool pending = true;
+    if (orch_store_outbox_pending(h->store, pipeline, &pending) != SLUICE_OK || pending) {
+        return;
+    }
+    if (h->nparked < ORCH_HANDLER_PARKED_MAX && strlen(pipeline) < sizeof h->parked[0]) {
+        snprintf(h->parked[h->nparked++], sizeof h->parked[0], "%s", pipeline);
+    }
+}
 
 static void sweep_one(const char *pipeline, void *ctx)
 {
@@ -31,6 +55,18 @@ void orch_sweep_run(orch_handler *h, int64_t min_age_ms)
             return;
         }
     } while (strcmp(cursor, "0") != 0 && ++rounds < 1000);
+    /*
+     * Pipelines with parked requests noted in Redis — by this replica, by an
+     * earlier life of it or by another — join the list, so a restart does not
+     * leave them waiting for their pipeline's next request.
+     */
+    snprintf(cursor, sizeof cursor, "0");
+    rounds = 0;
+    do {
+        if (orch_store_parked_scan(h->store, cursor, parked_one, &s) != SLUICE_OK) {
+            break;
+        }
+    } while (strcmp(cursor, "0") != 0 && ++rounds < 1000 && h->nparked < ORCH_HANDLER_PARKED_MAX);
     /* Parked requests whose outbox is out by now (a copy: stepping them changes the list). */
     char names[ORCH_HANDLER_PARKED_MAX][sizeof h->parked[0]];
     size_t n = h->nparked;

@@ -4,15 +4,18 @@
  * orch_op_from_json (as orch_outbox.c does), a single op with orch_op_parse,
  * the envelope of each publish op with bus_envelope_from_json (what the
  * producer sends), the entry's stream id with state_cas_stream_id_parse, and
- * timer members with orch_route_timer_split.
+ * timer members with orch_route_timer_split, and the stored failures of an
+ * outbox entry with orch_retry_record_parse.
  *
  * Invariants: an op that reads renders (json_dumps) and reads again to the
  * same kind, key, deadline, id, start and an equal payload; a publish op's
  * envelope re-encodes to an equal envelope; a timer member splits into a
  * pipeline and key that join (orch_route_timer_member) to the same member; a
- * stream id that parses is "<ms>-<seq>" of the numbers it gave. Everything is
+ * stream id that parses is "<ms>-<seq>" of the numbers it gave; a retry
+ * record that parses formats back to the same text. Everything is
  * freed, so leaks are findings. Built with -fsanitize=fuzzer,address,undefined.
  */
+#include "orch_retry.h"
 #include "orch_route.h"
 
 #include "sluice/buf.h"
@@ -124,11 +127,35 @@ static void check_stream_id(const char *text)
     }
 }
 
+static void check_retry_record(const uint8_t *data, size_t size)
+{
+    orch_retry_attempt a = {0};
+    char id[ORCH_RETRY_ENTRY_ID_MAX];
+    if (orch_retry_record_parse((const char *)data, size, id, sizeof id, &a) != SLUICE_OK) {
+        return;
+    }
+    char text[ORCH_RETRY_RECORD_MAX];
+    if (orch_retry_record_format(&a, id, text, sizeof text) != SLUICE_OK) {
+        abort();
+    }
+    if (strlen(text) != size || memcmp(text, data, size) != 0) {
+        /* the same numbers, written without leading zeros, must read back the same */
+        orch_retry_attempt b = {0};
+        char id2[ORCH_RETRY_ENTRY_ID_MAX];
+        if (orch_retry_record_parse(text, strlen(text), id2, sizeof id2, &b) != SLUICE_OK ||
+            b.failures != a.failures || b.permanent != a.permanent || b.op != a.op ||
+            b.next_ms != a.next_ms || strcmp(id2, id) != 0) {
+            abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024) {
         return 0;
     }
+    check_retry_record(data, size);
     /* the raw bytes as a stream id and a timer member (NUL-terminated copies) */
     char *text = malloc(size + 1);
     if (text == NULL) {

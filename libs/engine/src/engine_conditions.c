@@ -104,6 +104,7 @@ bool engine_conditions_find(const engine_state *state, const char *id, bool by_j
                         if (!engine_util_str_eq(value, id)) {
                             continue;
                         }
+                        x->dirty = true; /* handed out mutable */
                         *where = (engine_conditions_where){x, s, (engine_condition_kind)k, c, r};
                         found = true;
                         if (rule->status == ENGINE_RULE_IN_PROGRESS) {

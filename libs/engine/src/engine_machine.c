@@ -729,6 +729,7 @@ static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t
         engine_execution *y = m->state->execs[i];
         if (y != x && !engine_state_exec_terminal(y->status) && !y->in_stage &&
             y->stage_index == s && y->pipeline_version == x->pipeline_version) {
+            y->dirty = true;
             char *summary = engine_util_printf("Superseded by pipeline execution %s", x->id);
             engine_machine_exec_finish(m, y, ENGINE_EXEC_SUPERSEDED, summary);
             free(summary);
@@ -766,6 +767,9 @@ static engine_execution *engine_machine_next_waiting(const engine_state *state, 
         if (best == NULL || x->wait_seq < best->wait_seq) {
             best = x;
         }
+    }
+    if (best != NULL) {
+        best->dirty = true; /* handed out mutable */
     }
     return best;
 }
@@ -1095,6 +1099,7 @@ void engine_machine_cancel_all(engine_machine *m)
         if (engine_state_exec_terminal(x->status)) {
             continue;
         }
+        x->dirty = true;
         if (x->in_stage) {
             size_t s = x->stage_index;
             for (size_t a = 0; a < x->stages[s].nactions; a++) {

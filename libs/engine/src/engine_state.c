@@ -303,10 +303,22 @@ engine_execution *engine_state_find(const engine_state *state, const char *execu
     }
     for (size_t i = 0; i < state->nexecs; i++) {
         if (strcmp(state->execs[i]->id, execution_id) == 0) {
+            state->execs[i]->dirty = true; /* handed out mutable */
             return state->execs[i];
         }
     }
     return NULL;
+}
+
+/* True when the state holds an execution with that id (marks nothing). */
+static bool engine_state_has(const engine_state *state, const char *execution_id)
+{
+    for (size_t i = 0; i < state->nexecs; i++) {
+        if (strcmp(state->execs[i]->id, execution_id) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 engine_execution *engine_state_lock_holder(const engine_state *state, size_t stage)
@@ -319,6 +331,7 @@ engine_execution *engine_state_lock_holder(const engine_state *state, size_t sta
         engine_execution *x = state->execs[i];
         if (!engine_state_exec_terminal(x->status) && x->in_stage && x->stage_index == stage &&
             x->pipeline_version == plan->version) {
+            x->dirty = true; /* handed out mutable */
             return x;
         }
     }
@@ -1259,6 +1272,10 @@ int engine_state_records_render(const engine_state *state, bool all, engine_stat
     out->changed_lens = engine_util_calloc(n, sizeof *out->changed_lens);
     for (size_t i = 0; i < state->nexecs; i++) {
         const engine_execution *x = state->execs[i];
+        if (!all && !x->dirty && x->stored_hash != 0) {
+            out->hashes[i] = x->stored_hash; /* not handed out since it was stored */
+            continue;
+        }
         json_t *json = engine_state_exec_json(x);
         size_t len = 0;
         char *text = engine_state_dump(json, &len);
@@ -1276,12 +1293,32 @@ int engine_state_records_render(const engine_state *state, bool all, engine_stat
     if (state->nstored_ids > 0) {
         out->removed_ids = engine_util_calloc(state->nstored_ids, sizeof *out->removed_ids);
         for (size_t i = 0; i < state->nstored_ids; i++) {
-            if (engine_state_find(state, state->stored_ids[i]) == NULL) {
+            if (!engine_state_has(state, state->stored_ids[i])) {
                 out->removed_ids[out->nremoved++] = state->stored_ids[i];
             }
         }
     }
     return SLUICE_OK;
+}
+
+const char *engine_state_records_verify(const engine_state *state)
+{
+    for (size_t i = 0; i < state->nexecs; i++) {
+        const engine_execution *x = state->execs[i];
+        if (x->dirty || x->stored_hash == 0) {
+            continue;
+        }
+        json_t *json = engine_state_exec_json(x);
+        size_t len = 0;
+        char *text = engine_state_dump(json, &len);
+        json_decref(json);
+        uint64_t hash = engine_state_hash(text, len);
+        free(text);
+        if (hash != x->stored_hash) {
+            return x->id;
+        }
+    }
+    return NULL;
 }
 
 void engine_state_records_free(engine_state_records *records)
@@ -1304,6 +1341,7 @@ void engine_state_records_commit(engine_state *state, const engine_state_records
     size_t n = records->nexecs < state->nexecs ? records->nexecs : state->nexecs;
     for (size_t i = 0; i < n; i++) {
         state->execs[i]->stored_hash = records->hashes[i];
+        state->execs[i]->dirty = false;
     }
     engine_util_free_strs(state->stored_ids, state->nstored_ids);
     state->stored_ids = NULL;

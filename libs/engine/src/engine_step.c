@@ -334,6 +334,7 @@ static bool engine_step_find_run(const engine_state *state, const char *value,
                 if (!engine_util_str_eq(field(run), value)) {
                     continue;
                 }
+                x->dirty = true; /* handed out mutable */
                 where->x = x;
                 where->s = s;
                 where->a = a;
@@ -491,6 +492,7 @@ static void engine_step_vote(engine_machine *m, const engine_input_vote *in)
             !sluice_secret_equal(x->stages[s].actions[a].token, in->token)) {
             continue;
         }
+        x->dirty = true; /* handed out mutable */
         engine_step_where w = {.x = x, .s = s, .a = a};
         if (!engine_step_running(&w)) {
             engine_step_reject(

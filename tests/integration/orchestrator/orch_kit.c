@@ -582,3 +582,44 @@ bool kit_offsets(orch_kit *kit, int32_t partition, int64_t *committed, int64_t *
     return ok && rd_kafka_query_watermark_offsets(rk, topic, partition, &low, end, 10000) ==
                      RD_KAFKA_RESP_ERR_NO_ERROR;
 }
+
+/* Sets the topic's max.message.bytes through the admin API. */
+bool kit_topic_max_bytes(orch_kit *kit, const char *topic, const char *bytes)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", kit->brokers, err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == NULL) {
+        fprintf(stderr, "admin: %s\n", err);
+        return false;
+    }
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_ConfigResource_set_config(res, "max.message.bytes", bytes);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AlterConfigs(rk, &res, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    bool ok = false;
+    if (ev != NULL && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        size_t n = 0;
+        const rd_kafka_ConfigResource_t **rs =
+            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+        ok = n == 1 && rd_kafka_ConfigResource_error(rs[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (!ok && n == 1) {
+            fprintf(stderr, "alter configs: %s\n", rd_kafka_ConfigResource_error_string(rs[0]));
+        }
+    } else if (ev != NULL) {
+        fprintf(stderr, "alter configs: %s\n", rd_kafka_event_error_string(ev));
+    }
+    if (ev != NULL) {
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_ConfigResource_destroy(res);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return ok;
+}

@@ -151,6 +151,9 @@ void kit_name_in_partition(int32_t partition, const char *prefix, char *out, siz
  */
 bool kit_offsets(orch_kit *kit, int32_t partition, int64_t *committed, int64_t *end);
 
+/* Sets the topic's max.message.bytes through the admin API (bytes as text). false on error. */
+bool kit_topic_max_bytes(orch_kit *kit, const char *topic, const char *bytes);
+
 /* Milliseconds of the monotonic clock. */
 int64_t kit_now_ms(void);
 

@@ -135,6 +135,7 @@ static void test_carry_over_and_small_saves(void)
     set_string(r, keys[0], "untouched");
     free(state->execs[1]->status_summary);
     state->execs[1]->status_summary = strdup("changed");
+    state->execs[1]->dirty = true; /* changed outside the engine: marked as its lookups do */
     CHECK_INT_EQ(orch_store_save(&store, pipeline, saved, state, applied, ops, &saved), SLUICE_OK);
     get_string(r, keys[0], value, sizeof value);
     CHECK_STR_EQ(value, "untouched");
@@ -148,6 +149,7 @@ static void test_carry_over_and_small_saves(void)
     state->execs[2]->status_summary = malloc(4096);
     memset(state->execs[2]->status_summary, 'x', 4095);
     state->execs[2]->status_summary[4095] = '\0';
+    state->execs[2]->dirty = true;
     store.record_max_bytes = 4000;
     uint64_t refused = 0;
     CHECK_INT_EQ(orch_store_save(&store, pipeline, saved, state, applied, ops, &refused),

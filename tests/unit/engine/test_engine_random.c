@@ -21,8 +21,10 @@
  *     is pending, did not pass, or it was skipped) has run no action;
  *   - a skipped stage lies behind its execution; a stage retries itself
  *     automatically at most once.
- * The state's JSON round trip is checked along the way. Seeded PRNG; the
- * seed of a failing run is printed.
+ * The state's JSON round trip is checked along the way, and the split
+ * records' dirty marks after every step of the first VERIFY_RUNS runs: an execution the step
+ * changed without marking it (engine_state_records_verify) is a failure, as a save would not write
+ * it. Seeded PRNG; the seed of a failing run is printed.
  */
 #include "engine_builder.h"
 #include "sluice/engine_step.h"
@@ -42,6 +44,7 @@
 #endif
 #define STEPS            70
 #define ROUND_TRIP_EVERY 128 /* steps between JSON round trips of the state */
+#define VERIFY_RUNS      100 /* runs whose every step checks the records' dirty marks */
 #define MAX_EXECS        64
 #define MAX_STAGES       4
 #define MAX_ACTIONS      4
@@ -461,6 +464,18 @@ static void w_round_trip(world *w)
     json_decref(json);
 }
 
+/* Renders the split records as a save would and commits them (the stored hashes, marks cleared). */
+static void w_commit_records(world *w)
+{
+    engine_state_records rec;
+    if (engine_state_records_render(w->state, false, &rec) != SLUICE_OK) {
+        w_fail(w, "rendering the records failed", NULL);
+        return;
+    }
+    engine_state_records_commit(w->state, &rec);
+    engine_state_records_free(&rec);
+}
+
 static void w_step(world *w, const engine_input *in)
 {
     char seed[48];
@@ -474,6 +489,14 @@ static void w_step(world *w, const engine_input *in)
     if (rc != 0) {
         w_fail(w, "engine_step failed", err);
     }
+    /* Every execution the step changed was marked dirty: a save would write it. */
+    if (w->seed <= VERIFY_RUNS) {
+        const char *unmarked = engine_state_records_verify(w->state);
+        if (unmarked != NULL) {
+            w_fail(w, "an execution changed without its dirty mark", unmarked);
+        }
+        w_commit_records(w);
+    }
     const engine_effect *reply = engine_effects_reply(&w->effects);
     if (reply == NULL) {
         w_fail(w, "a step without a reply", NULL);
@@ -486,6 +509,10 @@ static void w_step(world *w, const engine_input *in)
     w_check_state(w);
     if (w->steps % ROUND_TRIP_EVERY == 0) {
         w_round_trip(w);
+    }
+    if (w->seed <= VERIFY_RUNS) {
+        w_commit_records(
+            w); /* the checks' lookups marked executions: clear them for the next step */
     }
 }
 

@@ -1,7 +1,9 @@
 /*
  * Unit tests of the outbox retry policy (orch_retry.h): which failures are
  * permanent, the doubling backoff and its bound, the dead letter after
- * max_attempts permanent failures, and the bounded attempt table.
+ * max_attempts permanent failures, the bounded attempt table, and the
+ * stored record of an entry's failures (formatted, read back, and every
+ * malformed record refused without touching the attempt).
  */
 #include "orch_retry.h"
 
@@ -9,6 +11,7 @@
 #include "sluice_test.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void test_classify_kafka(void)
 {
@@ -135,6 +138,82 @@ static void test_table(void)
     CHECK_INT_EQ(orch_retry_find(&t, key)->failures, ORCH_RETRY_TRACK_MAX);
 }
 
+static void test_record_round_trip(void)
+{
+    orch_retry_attempt a = {.failures = 4, .permanent = 3, .op = 2, .next_ms = 1764763200123};
+    char text[ORCH_RETRY_RECORD_MAX];
+    REQUIRE(orch_retry_record_format(&a, "1764763200000-7", text, sizeof text) == SLUICE_OK);
+    CHECK_STR_EQ(text, "1 1764763200000-7 4 3 2 1764763200123");
+    orch_retry_attempt back = {0};
+    snprintf(back.key, sizeof back.key, "p 1-0");
+    char id[ORCH_RETRY_ENTRY_ID_MAX];
+    REQUIRE(orch_retry_record_parse(text, strlen(text), id, sizeof id, &back) == SLUICE_OK);
+    CHECK_STR_EQ(id, "1764763200000-7");
+    CHECK_INT_EQ(back.failures, 4);
+    CHECK_INT_EQ(back.permanent, 3);
+    CHECK_INT_EQ(back.op, 2);
+    CHECK_INT_EQ(back.next_ms, 1764763200123);
+    CHECK_STR_EQ(back.key, "p 1-0"); /* untouched */
+
+    /* The largest stream id and counts fit. */
+    orch_retry_attempt big = {.failures = ORCH_RETRY_COUNT_MAX,
+                              .permanent = ORCH_RETRY_COUNT_MAX,
+                              .op = ORCH_RETRY_COUNT_MAX,
+                              .next_ms = INT64_MAX};
+    REQUIRE(orch_retry_record_format(&big, "18446744073709551615-18446744073709551615", text,
+                                     sizeof text) == SLUICE_OK);
+    REQUIRE(orch_retry_record_parse(text, strlen(text), id, sizeof id, &back) == SLUICE_OK);
+    CHECK_INT_EQ(back.next_ms, INT64_MAX);
+
+    /* What is not a stream id or is out of bounds is not written. */
+    CHECK_INT_EQ(orch_retry_record_format(&a, "not-an-id", text, sizeof text), SLUICE_EINVAL);
+    CHECK_STR_EQ(text, "");
+    orch_retry_attempt neg = {.failures = -1};
+    CHECK_INT_EQ(orch_retry_record_format(&neg, "1-0", text, sizeof text), SLUICE_EINVAL);
+    char small[8];
+    CHECK_INT_EQ(orch_retry_record_format(&a, "1-0", small, sizeof small), SLUICE_ETOOBIG);
+    CHECK_STR_EQ(small, "");
+}
+
+static void test_record_refused(void)
+{
+    static const char *const bad[] = {
+        "",
+        "2 1-0 1 1 0 5",                   /* another version */
+        "1 1-0 1 1 0",                     /* a field missing */
+        "1 1-0 1 1 0 5 6",                 /* one too many */
+        "1 1-0 1 1 0 5 ",                  /* trailing space */
+        "1  1-0 1 1 0 5",                  /* empty field */
+        "1 1x0 1 1 0 5",                   /* not a stream id */
+        "1 10 1 1 0 5",                    /* not a stream id */
+        "1 1-0 -1 1 0 5",                  /* negative */
+        "1 1-0 1000001 1 0 5",             /* over the bound */
+        "1 1-0 1 1 0 9223372036854775808", /* over int64 */
+        "1 1-0 1 1 0 5\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        orch_retry_attempt a = {.failures = 9, .permanent = 9, .op = 9, .next_ms = 9};
+        char id[ORCH_RETRY_ENTRY_ID_MAX] = "unchanged";
+        if (orch_retry_record_parse(bad[i], strlen(bad[i]), id, sizeof id, &a) != SLUICE_EPARSE) {
+            fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+            CHECK(false);
+        }
+        CHECK_INT_EQ(a.failures, 9);
+        CHECK_INT_EQ(a.next_ms, 9);
+        CHECK_STR_EQ(id, "unchanged");
+    }
+    /* Longer than a record may be. */
+    char longer[ORCH_RETRY_RECORD_MAX + 8];
+    memset(longer, '1', sizeof longer);
+    orch_retry_attempt a = {0};
+    char id[ORCH_RETRY_ENTRY_ID_MAX];
+    CHECK_INT_EQ(orch_retry_record_parse(longer, sizeof longer, id, sizeof id, &a), SLUICE_EPARSE);
+    /* Only len bytes are read: the record ends where len says. */
+    const char *padded = "1 1-0 1 1 0 5XYZ";
+    CHECK_INT_EQ(orch_retry_record_parse(padded, 13, id, sizeof id, &a), SLUICE_OK);
+    CHECK_INT_EQ(a.next_ms, 5);
+}
+
 int main(void)
 {
     RUN_TEST(test_classify_kafka);
@@ -142,5 +221,7 @@ int main(void)
     RUN_TEST(test_backoff);
     RUN_TEST(test_dead_letter_after_max);
     RUN_TEST(test_table);
+    RUN_TEST(test_record_round_trip);
+    RUN_TEST(test_record_refused);
     return sluice_test_report();
 }

@@ -264,6 +264,7 @@ typedef struct engine_stage_run {
 typedef struct engine_execution {
     char *id;
     uint64_t stored_hash; /* hash of the record text last stored; 0: not known to be stored */
+    bool dirty; /* handed out mutable since the last engine_state_records_commit (see there) */
     engine_exec_status status;
     char *status_summary;
     int64_t pipeline_version;  /* plan version this execution runs */
@@ -347,7 +348,11 @@ const engine_plan *engine_state_plan(const engine_state *state);
 /* The plan of a version still held, or NULL. */
 const engine_plan *engine_state_plan_version(const engine_state *state, int64_t version);
 
-/* The execution with that id in the state, or NULL. */
+/*
+ * The execution with that id in the state, or NULL. The execution found is
+ * marked dirty (it may be changed through the pointer): its record is
+ * rendered again at the next save.
+ */
 engine_execution *engine_state_find(const engine_state *state, const char *execution_id);
 
 /* True for Stopped / Succeeded / Superseded / Failed / Cancelled. */
@@ -364,7 +369,7 @@ const char *engine_state_rule_status_name(engine_rule_status status);           
 
 /*
  * The execution holding stage index of the current plan's lock, or NULL (always NULL in PARALLEL
- * mode).
+ * mode). The execution returned is marked dirty, as by engine_state_find.
  */
 engine_execution *engine_state_lock_holder(const engine_state *state, size_t stage);
 
@@ -405,17 +410,33 @@ void engine_state_evict(engine_state *state);
 
 /*
  * What changed since the records were last stored. How changes are found:
- * every execution is rendered and its compact text hashed (FNV-1a 64); an
- * execution whose hash differs from the one kept with it (stored_hash, set by
- * engine_state_records_commit) is changed. Comparing what would be written
- * with what was written needs no bookkeeping in the engine's mutations, so no
- * mutation can forget to mark an execution dirty; its cost is one render of
- * the state per save (no Redis bytes for what did not change). A state read
- * by engine_state_from_json knows no hashes, so its first save writes every
- * execution once; later saves write only what changed. Removed executions are
- * the stored_ids no longer in the state.
+ * an execution is rendered only when it may have changed — it is new or read
+ * (no stored_hash yet), or it was handed out mutable since the last commit
+ * (its dirty mark: every way the engine reaches an execution it may change —
+ * engine_state_find, engine_state_lock_holder, the engine's lookups by job,
+ * token or rule and its loops that change executions — sets it); a rendered
+ * execution's compact text is hashed (FNV-1a 64) and it is changed when the
+ * hash differs from the one kept with it (stored_hash, set by
+ * engine_state_records_commit, which clears the marks). So a step renders
+ * the executions it touched, not all of them, and sends Redis no bytes for
+ * what did not change. A mark the engine forgot would lose a change:
+ * engine_state_records_verify finds one (unit_engine_random runs it after
+ * every step of its random interleavings). A state read by
+ * engine_state_from_json knows no hashes, so its first save writes every
+ * execution once; later saves write only what changed. Removed executions
+ * are the stored_ids no longer in the state.
  */
-typedef struct engine_state_records {
+typedef struct engine_state_records engine_state_records;
+
+/*
+ * Checks the dirty marks: renders every execution that is not marked and
+ * has a stored_hash, and compares. NULL when each renders to its stored
+ * hash; else the id of the first that changed unmarked (borrowed from the
+ * state). Changes nothing. For tests; costs one render of the state.
+ */
+const char *engine_state_records_verify(const engine_state *state);
+
+struct engine_state_records {
     char *pipeline; /* the pipeline record's JSON text (malloc'd) */
     size_t pipeline_len;
     json_t *pipeline_json; /* the same as a document (owned) */
@@ -427,7 +448,7 @@ typedef struct engine_state_records {
     size_t *changed_lens;
     size_t nremoved;
     const char **removed_ids; /* borrowed from the state's stored_ids */
-} engine_state_records;
+};
 
 /*
  * Renders the records of state that differ from the stored ones into *out

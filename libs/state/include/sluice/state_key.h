@@ -25,6 +25,7 @@
  *   sluice:{<p>}:state               CAS record set head: the pipeline record of the engine state
  *   sluice:{<p>}:exec:<id>           string: one execution of the engine state (a set member)
  *   sluice:{<p>}:outbox              stream: effects saved with the state, not yet carried out
+ *   sluice:{<p>}:retry               string: the failures so far of the outbox's oldest entry
  *   sluice:{<p>}:executions          hash: execution id -> archived execution record
  *   sluice:{<p>}:executions:order    sorted set: execution id by start time (ms)
  *   sluice:{<p>}:actions             hash: action execution id -> ActionExecutionDetail
@@ -33,10 +34,12 @@
  * Global:
  *   sluice:pipelines                 sorted set: pipeline names (ListPipelines)
  *   sluice:timers                    sorted set: "<p>" US "<timer key>" by deadline (ms)
+ *   sluice:parked:<requests topic>   set: pipelines whose state holds parked requests
  */
 #define STATE_KEY_DEFINITION       "def"
 #define STATE_KEY_STATE            "state"
 #define STATE_KEY_OUTBOX           "outbox"
+#define STATE_KEY_RETRY            "retry"
 #define STATE_KEY_EXEC_PREFIX      "exec:"
 #define STATE_KEY_EXECUTIONS       "executions"
 #define STATE_KEY_EXECUTIONS_ORDER "executions:order"
@@ -45,6 +48,7 @@
 #define STATE_KEY_REPLY_PREFIX     "reply:"
 #define STATE_KEY_PIPELINES        "sluice:pipelines"
 #define STATE_KEY_TIMERS           "sluice:timers"
+#define STATE_KEY_PARKED           "sluice:parked"
 #define STATE_KEY_TIMER_SEPARATOR  '\x1f'
 
 /*
