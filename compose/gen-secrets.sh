@@ -9,15 +9,17 @@
 #                               worker)
 #   bus-keys                    the bus key file ("<key-id> <64 hex>"): signs
 #                               and verifies bus messages (api, orchestrator,
-#                               worker)
+#                               worker, source, approvals)
+#   approval-link-key           the key of the approval links (approvals)
 #   id-key                      the orchestrator's id key (64 hex)
 #   kafka-broker-password,      Kafka's SCRAM users: the broker (super user;
 #   kafka-sluice-password       kafka and kafka-topics) and sluice (every
 #                               Sluice service, as kafka-password)
 #   <service>.env               what each Sluice service reads through
 #                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
-#                               for the api and the artifact store, the access
-#                               keys (SLUICE_API_CREDENTIALS / _ARTIFACTS_)
+#                               for the api, the artifact store and the
+#                               approvals service, the access keys
+#                               (SLUICE_API_CREDENTIALS / _ARTIFACTS_)
 #   notifier-webhook-url,       the webhook target of compose/config/
 #   notifier-webhook-secret     notifier-rules.json (its rule is disabled
 #                               until you point the URL somewhere)
@@ -128,6 +130,16 @@ fi
 if ((force == 1)) || [[ ! -s $dir/kafka-sluice-password ]]; then
   put kafka-sluice-password "$(rand_hex 24)"
 fi
+if ((force == 1)) || [[ ! -s $dir/source.env ]]; then
+  put source.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")"
+fi
+if ((force == 1)) || [[ ! -s $dir/approvals.env ]]; then
+  put approvals.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")
+$(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
+fi
+if ((force == 1)) || [[ ! -s $dir/approval-link-key ]]; then
+  put approval-link-key "$(rand_hex 32)"
+fi
 
 give redis 999 redis.acl redis-password
 give kafka 1000 kafka-broker-password kafka-sluice-password
@@ -138,4 +150,8 @@ give notifier 10001 notifier.env:sluice.env kafka-sluice-password:kafka-password
   notifier-webhook-secret
 give worker 10001 worker-service.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
   job-credential-keys
+give source 10001 source.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
+  job-credential-keys
+give approvals 10001 approvals.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
+  approval-link-key
 echo "gen-secrets.sh: the secrets are in $dir, the containers' copies in $dir/<service>/" >&2

@@ -105,11 +105,14 @@ phase secrets
 phase_done secrets
 
 phase up
-read -r -a ports <<<"$(sluice_free_ports 2)"
+read -r -a ports <<<"$(sluice_free_ports 4)"
 api_port=${ports[0]:?no free port}
 artifacts_port=${ports[1]:?no free port}
 export SLUICE_API_PUBLISH=127.0.0.1:$api_port
 export SLUICE_ARTIFACTS_PUBLISH=127.0.0.1:$artifacts_port
+export SLUICE_SOURCE_PUBLISH=127.0.0.1:${ports[2]:?no free port}
+export SLUICE_APPROVALS_PUBLISH=127.0.0.1:${ports[3]:?no free port}
+export SLUICE_APPROVALS_PUBLIC_URL=http://$SLUICE_APPROVALS_PUBLISH
 # The images exist (images phase): never let podman-compose build.
 compose up -d --no-build >"$log_dir/up.log" 2>&1 || {
   sluice_tail "$log_dir/up.log" 40
@@ -120,7 +123,7 @@ phase_done up
 phase healthy
 container() { printf '%s_%s_1\n' "$project" "$1"; }
 deadline=$(($(sluice_now_ms) + 240000))
-pending=(redis orchestrator api artifacts notifier worker)
+pending=(redis orchestrator api artifacts notifier worker source approvals)
 while ((${#pending[@]})); do
   still=()
   for svc in "${pending[@]}"; do
@@ -142,6 +145,10 @@ done
 curl -fsS -o /dev/null "http://$SLUICE_API_PUBLISH/healthz" || sluice_die "api not published on $SLUICE_API_PUBLISH"
 curl -fsS -o /dev/null "http://$SLUICE_ARTIFACTS_PUBLISH/healthz" ||
   sluice_die "artifact store not published on $SLUICE_ARTIFACTS_PUBLISH"
+curl -fsS -o /dev/null "http://$SLUICE_SOURCE_PUBLISH/healthz" ||
+  sluice_die "sluice-source not published on $SLUICE_SOURCE_PUBLISH"
+curl -fsS -o /dev/null "http://$SLUICE_APPROVALS_PUBLISH/healthz" ||
+  sluice_die "sluice-approvals not published on $SLUICE_APPROVALS_PUBLISH"
 # The one-shot created the topics with the configured partitions and ended.
 while [[ $(podman inspect --format '{{.State.Status}}' "$(container kafka-topics)") != exited ]]; do
   (($(sluice_now_ms) < deadline)) || sluice_die "kafka-topics still runs after 240 s"
