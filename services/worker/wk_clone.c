@@ -136,10 +136,13 @@ static int wk_clone_git(const char *const *argv, char *const *envp, const wk_clo
     if (rc != 0) {
         return sluice_error_set(err, errlen, SLUICE_EIO, "git could not be started: %s", xerr);
     }
-    if (res.end == WK_EXEC_TIMED_OUT || res.end == WK_EXEC_STOPPED) {
-        return sluice_error_set(err, errlen, SLUICE_ETIMEDOUT, "%s %s", what,
-                                res.end == WK_EXEC_TIMED_OUT ? "passed the job's deadline"
-                                                             : "was stopped");
+    if (res.end == WK_EXEC_TIMED_OUT) {
+        return sluice_error_set(err, errlen, SLUICE_ETIMEDOUT,
+                                "%s did not finish within the job's timeout", what);
+    }
+    if (res.end == WK_EXEC_STOPPED) {
+        return sluice_error_set(err, errlen, SLUICE_EAGAIN,
+                                "%s was stopped: the worker shut down or lost the job", what);
     }
     if (res.end != WK_EXEC_EXITED || res.exit_code != 0 || res.signal != 0) {
         char line[420];

@@ -61,9 +61,10 @@ typedef struct wk_clone_run {
 
 /*
  * Clones ref into dir (which exists and is empty) and checks out its commit.
- * 0; SLUICE_ENOTFOUND (no git in run->path), SLUICE_ETIMEDOUT (the deadline or
- * a stop), SLUICE_EIO (git could not be started), SLUICE_EINVAL (git failed:
- * the remote cannot be read, the commit is not in it), each with err.
+ * 0; SLUICE_ENOTFOUND (no git in run->path), SLUICE_ETIMEDOUT (the deadline),
+ * SLUICE_EAGAIN (*run->stop was set), SLUICE_EIO (git could not be started),
+ * SLUICE_EINVAL (git failed: the remote cannot be read, the commit is not in
+ * it), each with err.
  */
 int wk_clone_checkout(const aws_cloneref *ref, const char *dir, const wk_clone_run *run, char *err,
                       size_t errlen);

@@ -342,9 +342,9 @@ static bool wk_job_clone(wk_job_ctx *c, size_t i, uint64_t *unpacked)
     wk_log_end_line(c->log.stream);
     if (rc != 0) {
         wk_job_fail(c,
-                    rc == SLUICE_EINVAL      ? WK_RESULT_JOB_FAILED
-                    : rc == SLUICE_ENOTFOUND ? WK_RESULT_CONFIGURATION
-                                             : WK_RESULT_SYSTEM,
+                    rc == SLUICE_EINVAL || rc == SLUICE_ETIMEDOUT ? WK_RESULT_JOB_FAILED
+                    : rc == SLUICE_ENOTFOUND                      ? WK_RESULT_CONFIGURATION
+                                                                  : WK_RESULT_SYSTEM,
                     "input artifact %s: %s", in->name, err);
         return false;
     }
