@@ -12,7 +12,10 @@ here with two commits:
   - the same source feeding an AWS/Commands action: ConfigurationError, saying only CodeBuild
     can use a clone reference;
   - a clone reference of a repository declared with credentials: the Source action fails with
-    ConfigurationError, saying the worker cannot clone it.
+    ConfigurationError, saying the worker cannot clone it;
+  - references the test writes itself (a Custom source it plays) fail the build with what is
+    wrong: a commit the repository does not hold, a repository that does not exist, a URL with
+    credentials (not shown), a bad branch name.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -172,6 +175,34 @@ def check_credentials_remote_refused(stack):
     assert "token" not in message, message
 
 
+def check_bad_references_fail_the_build(stack):
+    """References the test writes itself (a Custom source it plays): each fails the build."""
+    missing = "0" * 40
+    cases = [
+        ({"url": stack.repo, "commit": missing, "branch": "main", "repository": "cloned"},
+         f"input artifact SourceArtifact: checking out commit {missing} of {stack.repo} failed "
+         "(git: "),
+        ({"url": os.path.join(stack.logdir, "absent.git"), "commit": missing, "branch": "main",
+          "repository": "absent"},
+         f"input artifact SourceArtifact: cloning {os.path.join(stack.logdir, 'absent.git')} "
+         "failed (git: fatal: "),
+        ({"url": "https://ci:hunter2@git.invalid/x.git", "commit": missing, "branch": "main",
+          "repository": "x"},
+         'input artifact SourceArtifact: the clone reference cannot be used: "url" is not'),
+        ({"url": stack.repo, "commit": missing, "branch": "a..b", "repository": "cloned"},
+         '"branch" is not a valid git branch name'),
+    ]
+    for ref, wanted in cases:
+        name = unique("wk-cloneref")
+        execution = wc.start_with_source(stack, name, wc.codebuild_action("CloneBuild"),
+                                         {"sluice-clone-ref.json": json.dumps(ref).encode()})
+        detail = action_execution(stack, name, execution, "CloneBuild")
+        message = error_message(detail)
+        assert detail["status"] == "Failed", (ref, detail)
+        assert wanted in message, (wanted, message)
+        assert "hunter2" not in message, message
+
+
 if __name__ == "__main__":
     run([check_codebuild_clones_the_commit, check_commands_refuse_a_clone_ref,
-         check_credentials_remote_refused], CloneStack())
+         check_credentials_remote_refused, check_bad_references_fail_the_build], CloneStack())
