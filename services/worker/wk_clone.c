@@ -187,6 +187,20 @@ int wk_clone_checkout(const aws_cloneref *ref, const char *dir, const wk_clone_r
     if (rc != 0) {
         return rc;
     }
+    /* a commit no branch or tag holds (a revision override) is fetched by its id */
+    const char *has[] = {git, "-C", dir, "cat-file", "-e", ref->commit, NULL};
+    wk_clone_run quiet = *run;
+    quiet.sink = NULL;
+    char ignored[64];
+    if (wk_clone_git(has, envp, &quiet, "looking the commit up", ignored, sizeof ignored) != 0) {
+        const char *fetch[] = {git,       "-c",     "credential.helper=", "-C", dir, "fetch",
+                               "--quiet", "origin", ref->commit,          NULL};
+        snprintf(what, sizeof what, "fetching commit %s from %s", ref->commit, ref->url);
+        rc = wk_clone_git(fetch, envp, run, what, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     const char *checkout[] = {
         git,         "-c", "credential.helper=", "-c",      "advice.detachedHead=false",
         "-C",        dir,  "checkout",           "--quiet", "--detach",

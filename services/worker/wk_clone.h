@@ -9,6 +9,9 @@
  * parsed, removed, and git runs in that directory:
  *
  *   git -c credential.helper= clone --quiet --no-local --no-checkout -- <url> <dir>
+ *   git -C <dir> cat-file -e <commit>   (when absent: a commit no branch or tag
+ *       holds, such as a revision override, is fetched by its id:)
+ *   git -c credential.helper= -C <dir> fetch --quiet origin <commit>
  *   git -c credential.helper= -c advice.detachedHead=false -C <dir>
  *       checkout --quiet --detach <commit>
  *

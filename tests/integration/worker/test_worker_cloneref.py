@@ -13,6 +13,7 @@ here with two commits:
     can use a clone reference;
   - a clone reference of a repository declared with credentials: the Source action fails with
     ConfigurationError, saying the worker cannot clone it;
+  - a reference to a commit no branch holds: fetched by its id, the build runs at it;
   - references the test writes itself (a Custom source it plays) fail the build with what is
     wrong: a commit the repository does not hold, a repository that does not exist, a URL with
     credentials (not shown), a bad branch name.
@@ -175,12 +176,27 @@ def check_credentials_remote_refused(stack):
     assert "token" not in message, message
 
 
+def check_unreferenced_commit_fetched_by_id(stack):
+    """A commit no branch or tag holds (as a revision override may name) is fetched by id."""
+    loose = git(stack.repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "Unreferenced")
+    assert git(stack.repo, "branch", "--contains", loose) == "", "no branch holds it"
+    name = unique("wk-cloneloose")
+    ref = {"url": stack.repo, "commit": loose, "branch": "main", "repository": "cloned"}
+    execution = wc.start_with_source(stack, name, wc.codebuild_action("CloneBuild"),
+                                     {"sluice-clone-ref.json": json.dumps(ref).encode()})
+    detail = action_execution(stack, name, execution, "CloneBuild")
+    assert detail["status"] == "Succeeded", error_message(detail)
+    assert detail["output"]["outputVariables"] == {
+        "HEAD_COMMIT": loose, "RESOLVED": loose, "COMMITS": "3",
+        "DETACHED": "detached"}, detail["output"]
+
+
 def check_bad_references_fail_the_build(stack):
     """References the test writes itself (a Custom source it plays): each fails the build."""
     missing = "0" * 40
     cases = [
         ({"url": stack.repo, "commit": missing, "branch": "main", "repository": "cloned"},
-         f"input artifact SourceArtifact: checking out commit {missing} of {stack.repo} failed "
+         f"input artifact SourceArtifact: fetching commit {missing} from {stack.repo} failed "
          "(git: "),
         ({"url": os.path.join(stack.logdir, "absent.git"), "commit": missing, "branch": "main",
           "repository": "absent"},
@@ -205,4 +221,5 @@ def check_bad_references_fail_the_build(stack):
 
 if __name__ == "__main__":
     run([check_codebuild_clones_the_commit, check_commands_refuse_a_clone_ref,
-         check_credentials_remote_refused, check_bad_references_fail_the_build], CloneStack())
+         check_credentials_remote_refused, check_unreferenced_commit_fetched_by_id,
+         check_bad_references_fail_the_build], CloneStack())
