@@ -20,12 +20,10 @@ here with two commits:
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
-import io
 import json
 import os
 import subprocess
 import sys
-import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
