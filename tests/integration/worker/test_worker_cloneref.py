@@ -8,7 +8,8 @@ here with two commits:
     repository's path, the head commit, main, the repository's name); the build reads the
     repository's buildspec.yml from the clone, and its commands see a git working copy with
     full history at the commit: `git log -1 --format=%H`, CODEBUILD_RESOLVED_SOURCE_VERSION and
-    the commit count it exports equal the repository's;
+    the commit count it exports equal the repository's, HEAD is detached, and (as root) the
+    commands ran as sluice-run, the clone's owner;
   - the same source feeding an AWS/Commands action: ConfigurationError, saying only CodeBuild
     can use a clone reference;
   - a clone reference of a repository declared with credentials: the Source action fails with
@@ -29,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import test_worker_commands as wc  # noqa: E402
+import test_worker_logs as wl  # noqa: E402
 from test_worker_commands import (WorkerStack, action_execution, error_message,  # noqa: E402
                                   zip_names)
 from artifacts_stack import free_port  # noqa: E402
@@ -43,6 +45,7 @@ env:
     - RESOLVED
     - COMMITS
     - DETACHED
+    - RUN_AS
 phases:
   build:
     commands:
@@ -51,6 +54,7 @@ phases:
       - export COMMITS="$(git rev-list --count HEAD)"
       - export DETACHED="$(git symbolic-ref -q HEAD || echo detached)"
       - test -f notes.txt
+      - export RUN_AS="$(id -u)"
 """
 
 
@@ -65,7 +69,17 @@ def git(repo, *args):
 
 
 class CloneStack(WorkerStack):
-    """WorkerStack plus sluice-source serving the repository "cloned" (and "guarded")."""
+    """WorkerStack plus sluice-source serving the repository "cloned" (and "guarded"); as
+    root, the commands run as test_worker_logs's unprivileged user, so the build's git works on
+    a clone handed to that user."""
+
+    def start_worker(self):
+        if "SLUICE_WORKER_RUN_AS" not in self.worker_env:
+            self.uid = wl.run_as_uid()
+            if self.uid is not None:
+                os.chmod(self.logdir, 0o711)  # the user must reach its workspaces
+                self.worker_env["SLUICE_WORKER_RUN_AS"] = wl.RUN_AS
+        super().start_worker()
 
     def __init__(self):
         if not os.access(source_binary(), os.X_OK):
@@ -147,8 +161,9 @@ def check_codebuild_clones_the_commit(stack):
     assert ref == {"url": stack.repo, "commit": head, "branch": "main",
                    "repository": "cloned"}, ref
     built = actions["CloneBuild"]["output"].get("outputVariables")
+    uid = str(stack.uid if stack.uid is not None else os.geteuid())
     assert built == {"HEAD_COMMIT": head, "RESOLVED": head, "COMMITS": "2",
-                     "DETACHED": "detached"}, built
+                     "DETACHED": "detached", "RUN_AS": uid}, built
 
 
 def check_commands_refuse_a_clone_ref(stack):
@@ -184,9 +199,10 @@ def check_unreferenced_commit_fetched_by_id(stack):
                                      {"sluice-clone-ref.json": json.dumps(ref).encode()})
     detail = action_execution(stack, name, execution, "CloneBuild")
     assert detail["status"] == "Succeeded", error_message(detail)
-    assert detail["output"]["outputVariables"] == {
-        "HEAD_COMMIT": loose, "RESOLVED": loose, "COMMITS": "3",
-        "DETACHED": "detached"}, detail["output"]
+    variables = dict(detail["output"]["outputVariables"])
+    variables.pop("RUN_AS", None)
+    assert variables == {"HEAD_COMMIT": loose, "RESOLVED": loose, "COMMITS": "3",
+                         "DETACHED": "detached"}, detail["output"]
 
 
 def check_bad_references_fail_the_build(stack):
