@@ -11,11 +11,13 @@
 #include "src_upload.h"
 #include "src_zip.h"
 
+#include "sluice/aws_cloneref.h"
 #include "sluice/aws_job.h"
 #include "sluice/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,6 +63,46 @@ static int src_run_revision(src_run_ctx *ctx, const char **commit)
     return 0;
 }
 
+/* True when the worker can clone target's remote as it is: no credentials, no ssh. */
+static bool src_run_clonable(const src_target *target)
+{
+    const src_credentials *c = target->credentials;
+    if (target->kind == SRC_REMOTE_SSH) {
+        return false;
+    }
+    return c == NULL || (c->username[0] == '\0' && c->password == NULL &&
+                         c->password_file[0] == '\0' && c->ssh_key_file[0] == '\0');
+}
+
+/* The CODEBUILD_CLONE_REF artifact of commit: a zip of AWS_CLONEREF_FILE. */
+static int src_run_clone_ref(const src_target *target, const char *commit, const char *zip,
+                             int64_t *bytes, char *err, size_t errlen)
+{
+    aws_cloneref ref;
+    memset(&ref, 0, sizeof ref);
+    const char *repository = target->provider == SRC_PROVIDER_CONNECTION
+                                 ? target->full_repository_id
+                                 : target->repository_name;
+    int n1 = snprintf(ref.url, sizeof ref.url, "%s", target->url);
+    int n2 = snprintf(ref.commit, sizeof ref.commit, "%s", commit);
+    int n3 = snprintf(ref.branch, sizeof ref.branch, "%s", target->branch);
+    int n4 = snprintf(ref.repository, sizeof ref.repository, "%s", repository);
+    if (n1 < 0 || (size_t)n1 >= sizeof ref.url || n2 < 0 || (size_t)n2 >= sizeof ref.commit ||
+        n3 < 0 || (size_t)n3 >= sizeof ref.branch || n4 < 0 ||
+        (size_t)n4 >= sizeof ref.repository) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "the clone reference's url, branch or repository is too long");
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int rc = aws_cloneref_build(&ref, &text, &len, err, errlen);
+    if (rc == 0) {
+        rc = src_zip_single(AWS_CLONEREF_FILE, text, len, zip, bytes, err, errlen);
+    }
+    free(text);
+    return rc;
+}
+
 static json_t *src_run_git(src_run_ctx *ctx, const src_target *target, const json_t *record,
                            int64_t now_ms, src_run_stats *stats)
 {
@@ -69,10 +111,14 @@ static json_t *src_run_git(src_run_ctx *ctx, const src_target *target, const jso
     if (src_run_revision(ctx, &commit) != 0) {
         return NULL;
     }
-    if (target->format != SRC_FORMAT_CODE_ZIP) {
+    if (target->format == SRC_FORMAT_CLONE_REF && !src_run_clonable(target)) {
         src_run_fail(ctx, SRC_FAILURE_CONFIGURATION,
-                     "OutputArtifactFormat CODEBUILD_CLONE_REF is not served by this "
-                     "sluice-source; use CODE_ZIP");
+                     "OutputArtifactFormat CODEBUILD_CLONE_REF needs a remote the worker can "
+                     "clone without credentials (an absolute path, file:// or a public http(s) "
+                     "URL); %s is %s; use CODE_ZIP",
+                     target->url,
+                     target->kind == SRC_REMOTE_SSH ? "an ssh remote"
+                                                    : "declared with credentials");
         return NULL;
     }
     json_t *outputs = aws_job_output_locations(record);
@@ -111,11 +157,16 @@ static json_t *src_run_git(src_run_ctx *ctx, const src_target *target, const jso
     json_t *result = NULL;
     int64_t bytes = 0;
     char err[512] = "";
-    if (src_git_archive(env->git, mirror, resolved, tar, &ctx->fail) != 0) {
-        goto done;
+    int rc;
+    if (target->format == SRC_FORMAT_CLONE_REF) {
+        rc = src_run_clone_ref(target, resolved, zip, &bytes, err, sizeof err);
+    } else {
+        if (src_git_archive(env->git, mirror, resolved, tar, &ctx->fail) != 0) {
+            goto done;
+        }
+        rc = src_zip_from_tar(tar, zip, env->zip_max_bytes, &bytes, err, sizeof err);
+        unlink(tar);
     }
-    int rc = src_zip_from_tar(tar, zip, env->zip_max_bytes, &bytes, err, sizeof err);
-    unlink(tar);
     if (rc == SLUICE_ETOOBIG) {
         src_run_fail(ctx, SRC_FAILURE_JOB_FAILED,
                      "The source of commit %s zips to more than %lld bytes; raise "

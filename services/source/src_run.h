@@ -10,6 +10,11 @@
  *   override) or the branch head (src_git) → git archive → CODE_ZIP
  *   (src_zip, bounded) → PutObject to the output location with the job's
  *   credentials (src_upload) → output variables and revision (src_revision).
+ *   With OutputArtifactFormat CODEBUILD_CLONE_REF the artifact is instead a
+ *   zip of one reference file (aws_cloneref.h: the remote's URL, the commit,
+ *   the branch, the repository) for a CodeBuild action to clone; a remote
+ *   the worker could not clone as it is — ssh, or declared with credentials
+ *   — is a ConfigurationError.
  *
  * Every failure is a Failed result with CodePipeline's failure type and a
  * message saying what to fix; the run never throws a job away. Temporary

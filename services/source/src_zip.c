@@ -122,3 +122,51 @@ done:
     }
     return rc;
 }
+
+int src_zip_single(const char *name, const char *data, size_t len, const char *zip_path,
+                   int64_t *zip_bytes, char *err, size_t errlen)
+{
+    *zip_bytes = 0;
+    if (!src_zip_path_ok(name)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL, "the entry %s has a refused path",
+                                name);
+    }
+    struct archive *out = archive_write_new();
+    struct archive_entry *entry = archive_entry_new();
+    int rc = SLUICE_ENOMEM;
+    if (out == NULL || entry == NULL) {
+        sluice_error_set(err, errlen, rc, "out of memory");
+        goto done;
+    }
+    if (archive_write_set_format_zip(out) != ARCHIVE_OK ||
+        archive_write_set_options(out, "zip:compression=deflate") != ARCHIVE_OK ||
+        archive_write_open_filename(out, zip_path) != ARCHIVE_OK) {
+        rc = sluice_error_set(err, errlen, SLUICE_EIO, "cannot write the zip %s: %s", zip_path,
+                              archive_error_string(out));
+        goto done;
+    }
+    archive_entry_set_pathname(entry, name);
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_size(entry, (la_int64_t)len);
+    if (archive_write_header(out, entry) != ARCHIVE_OK ||
+        archive_write_data(out, data, len) != (la_ssize_t)len ||
+        archive_write_close(out) != ARCHIVE_OK) {
+        rc = sluice_error_set(err, errlen, SLUICE_EIO, "writing the zip %s: %s", zip_path,
+                              archive_error_string(out));
+        goto done;
+    }
+    *zip_bytes = archive_filter_bytes(out, -1);
+    rc = 0;
+done:
+    if (entry != NULL) {
+        archive_entry_free(entry);
+    }
+    if (out != NULL) {
+        archive_write_free(out);
+    }
+    if (rc != 0) {
+        unlink(zip_path);
+    }
+    return rc;
+}

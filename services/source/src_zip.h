@@ -9,6 +9,8 @@
  * absolute or climbs out with ".." are refused (git never writes them; a
  * tar from elsewhere might).
  *
+ * A CODEBUILD_CLONE_REF artifact is a zip of one file (src_zip_single).
+ *
  * Thread-compatible: each call has its own archives.
  */
 #ifndef SLUICE_SRC_ZIP_H
@@ -25,5 +27,14 @@
  */
 int src_zip_from_tar(const char *tar_path, const char *zip_path, int64_t max_bytes,
                      int64_t *zip_bytes, char *err, size_t errlen);
+
+/*
+ * Writes zip_path (created; must not exist) holding one regular file, name
+ * (a relative path without ".."), mode 0644, of len bytes of data. 0 with
+ * *zip_bytes its size, or SLUICE_EIO / SLUICE_ENOMEM with err; zip_path is
+ * removed on failure.
+ */
+int src_zip_single(const char *name, const char *data, size_t len, const char *zip_path,
+                   int64_t *zip_bytes, char *err, size_t errlen);
 
 #endif

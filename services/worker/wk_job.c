@@ -6,6 +6,7 @@
 
 #include "wk_archive.h"
 #include "wk_buildspec.h"
+#include "wk_clone.h"
 #include "wk_codebuild.h"
 #include "wk_deploy.h"
 #include "wk_exec.h"
@@ -286,6 +287,82 @@ static void wk_job_fail(wk_job_ctx *c, wk_result_end end, const char *fmt, ...)
     c->outcome.reason = c->reason;
 }
 
+/* The value of NAME in the plan's environment, or NULL. */
+static const char *wk_job_env_value(const wk_plan *plan, const char *name)
+{
+    size_t n = strlen(name);
+    for (char *const *e = plan->env; e != NULL && *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Input i is a CODEBUILD_CLONE_REF reference (wk_clone.h): a CodeBuild
+ * action clones it into the input's directory and checks the commit out;
+ * any other action cannot use it (CodePipeline's rule).
+ */
+static bool wk_job_clone(wk_job_ctx *c, size_t i, uint64_t *unpacked)
+{
+    wk_plan *plan = c->plan;
+    const wk_plan_input *in = &plan->inputs[i];
+    if (plan->kind != WK_PLAN_CODEBUILD) {
+        wk_job_fail(c, WK_RESULT_CONFIGURATION,
+                    "input artifact %s is a CODEBUILD_CLONE_REF reference, which only an "
+                    "AWS/CodeBuild action can use; set the source action's OutputArtifactFormat "
+                    "to CODE_ZIP",
+                    in->name);
+        return false;
+    }
+    char err[WK_JOB_ERR_MAX] = "";
+    aws_cloneref ref;
+    int rc = wk_clone_read(in->dir, &ref, err, sizeof err);
+    if (rc != 0) {
+        wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED,
+                    "input artifact %s: the clone reference cannot be used: %s", in->name, err);
+        return false;
+    }
+    char banner[AWS_CLONEREF_URL_MAX + 200];
+    int len = snprintf(banner, sizeof banner, "[sluice] input %s: cloning %s at commit %s\n",
+                       in->name, ref.url, ref.commit);
+    (void)wk_job_log_sink(&c->log, banner,
+                          len > 0 && (size_t)len < sizeof banner ? (size_t)len : strlen(banner));
+    const char *path = wk_job_env_value(plan, "PATH");
+    wk_clone_run run = {
+        .path = path != NULL ? path : WK_PLAN_DEFAULT_PATH,
+        .home = plan->home_dir,
+        .deadline_ms = c->started_mono + plan->timeout_ms,
+        .stop = &c->slot->abort,
+        .sink = wk_job_log_sink,
+        .sink_ctx = &c->log,
+    };
+    rc = wk_clone_checkout(&ref, in->dir, &run, err, sizeof err);
+    wk_log_end_line(c->log.stream);
+    if (rc != 0) {
+        wk_job_fail(c,
+                    rc == SLUICE_EINVAL || rc == SLUICE_ETIMEDOUT ? WK_RESULT_JOB_FAILED
+                    : rc == SLUICE_ENOTFOUND                      ? WK_RESULT_CONFIGURATION
+                                                                  : WK_RESULT_SYSTEM,
+                    "input artifact %s: %s", in->name, err);
+        return false;
+    }
+    *unpacked += wk_clone_tree_bytes(in->dir);
+    if (*unpacked > (uint64_t)c->cfg->unpacked_max_bytes) {
+        wk_job_fail(c, WK_RESULT_JOB_FAILED,
+                    "input artifact %s: the clone of %s takes the input artifacts over %lld "
+                    "bytes (SLUICE_WORKER_UNPACKED_MAX_BYTES)",
+                    in->name, ref.url, (long long)c->cfg->unpacked_max_bytes);
+        return false;
+    }
+    if (i == 0 && wk_plan_set_env(plan, "CODEBUILD_RESOLVED_SOURCE_VERSION", ref.commit) != 0) {
+        wk_job_fail(c, WK_RESULT_SYSTEM, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 static bool wk_job_inputs(wk_job_ctx *c)
 {
     const wk_plan *plan = c->plan;
@@ -303,6 +380,9 @@ static bool wk_job_inputs(wk_job_ctx *c)
             if (rc != 0) {
                 wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED,
                             "input artifact %s cannot be unpacked: %s", in->name, err);
+                return false;
+            }
+            if (wk_clone_is_ref(in->dir) && !wk_job_clone(c, i, &unpacked)) {
                 return false;
             }
             continue;

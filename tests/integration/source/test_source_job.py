@@ -7,7 +7,10 @@ names, bytes, executable bits and symbolic links equal to `git archive --format=
 commit — and the output variables and revision match `git log`; a sourceRevision COMMIT_ID
 gives that commit's tree; a missing branch is RevisionUnavailable, an undeclared repository
 ConfigurationError, a zip over its bound JobFailed naming SLUICE_SOURCE_ZIP_MAX_BYTES, an
-unreachable repository ConfigurationError naming its URL.
+unreachable repository ConfigurationError naming its URL. CODEBUILD_CLONE_REF: the stored zip
+holds sluice-clone-ref.json alone, naming the remote (a repository's, a connection's joined one),
+the commit (the override's), the branch and the repository, with the commit's variables; a
+remote declared with credentials is ConfigurationError.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
 
@@ -31,6 +34,7 @@ from artifacts_stack import (FAILURES, SKIP, artifacts_binary, check, free_port,
 BUCKET = "sluice-src-test"
 ADMIN = ("AKIDSOURCETESTADMIN", "source-test-admin-secret-xxxxxxxx")
 PIPELINE = "srcpipe-" + secrets.token_hex(3)
+CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/" + str(uuid.uuid4())
 AUTHOR = {"GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.com",
           "GIT_AUTHOR_DATE": "2026-12-01T09:00:00+01:00", "GIT_COMMITTER_NAME": "Grace Hopper",
           "GIT_COMMITTER_EMAIL": "grace@example.com",
@@ -108,11 +112,19 @@ def main():
     keys = os.path.join(root, "job-keys")
     with open(os.open(keys, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:  # a secret file
         f.write(f"k1 {secrets.token_hex(32)}\n")
+    os.makedirs(os.path.join(root, "octo"))
+    os.symlink(repo, os.path.join(root, "octo", "app"))  # the connection's octo/app
+    token = os.path.join(root, "guarded.token")
+    with open(os.open(token, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("hunter2\n")
     repos = os.path.join(root, "repos.json")
     with open(repos, "w") as f:
         json.dump({"repositories": [
             {"name": "demo", "url": repo},
-            {"name": "gone", "url": os.path.join(root, "gone.git")}]}, f)
+            {"name": "gone", "url": os.path.join(root, "gone.git")},
+            {"name": "guarded", "url": "https://git.invalid/guarded.git",
+             "credentials": {"username": "ci", "passwordFile": token}}],
+            "connections": [{"arn": CONNECTION, "baseUrl": root}]}, f)
     definition = os.path.join(root, "definition.json")
     with open(definition, "w") as f:
         json.dump({"pipeline": {"name": PIPELINE, "version": 1, "roleArn":
@@ -196,6 +208,34 @@ def main():
                 tree_of_zip(git(repo, "archive", "--format=zip", first))),
                 "its zip is that commit's tree")
 
+        def clone_ref(doc):
+            r = run(doc)
+            if r is None or r["outcome"] != "Succeeded":
+                return None, r
+            out = r["outputArtifacts"][0]
+            data = s3.get_object(Bucket=out["bucket"], Key=out["key"])["Body"].read()
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = z.namelist()
+                if names != ["sluice-clone-ref.json"]:
+                    return names, r
+                return json.loads(z.read(names[0])), r
+
+        # CODEBUILD_CLONE_REF: a zip of the reference alone, the variables as for CODE_ZIP
+        ref, r = clone_ref(job_document({"RepositoryName": "demo", "BranchName": "main",
+                                         "OutputArtifactFormat": "CODEBUILD_CLONE_REF"}, first))
+        check(ref == {"url": repo, "commit": first, "branch": "main", "repository": "demo"},
+              f"a CodeCommit clone reference names the remote and the override's commit ({ref})")
+        check(r is not None and r.get("outputVariables", {}).get("CommitId") == first and
+              r["outputVariables"].get("CommitMessage") == "First",
+              "a clone reference's variables are the commit's")
+        ref, r = clone_ref(job_document({"ConnectionArn": CONNECTION,
+                                         "FullRepositoryId": "octo/app", "BranchName": "main",
+                                         "OutputArtifactFormat": "CODEBUILD_CLONE_REF"},
+                                        provider="CodeStarSourceConnection"))
+        check(ref == {"url": os.path.join(root, "octo", "app"), "commit": head,
+                      "branch": "main", "repository": "octo/app"},
+              f"a connection's clone reference names the joined remote and owner/name ({ref})")
+
         def failure(doc, zip_max=None):
             r = run(doc, zip_max)
             if r is None or r["outcome"] != "Failed":
@@ -218,6 +258,10 @@ def main():
         t, m = failure(job_document({"RepositoryName": "demo", "BranchName": "main"}), 1000)
         check(t == "JobFailed" and "SLUICE_SOURCE_ZIP_MAX_BYTES" in m,
               f"a zip over its bound is JobFailed ({t}: {m})")
+        t, m = failure(job_document({"RepositoryName": "guarded", "BranchName": "main",
+                                     "OutputArtifactFormat": "CODEBUILD_CLONE_REF"}))
+        check(t == "ConfigurationError" and "declared with credentials" in m and
+              "hunter2" not in m, f"a clone reference of a remote with credentials ({t}: {m})")
     finally:
         stop(store, 2)
         log.close()
