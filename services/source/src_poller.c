@@ -16,6 +16,7 @@
 
 #include <hiredis/hiredis.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int src_poller_metrics(src_poller *p, http_metrics *registry)
@@ -105,6 +106,32 @@ static uint32_t src_poller_random(void)
     return r;
 }
 
+/*
+ * Without SLUICE_SOURCE_S3_KEY_FILE, S3 watches cannot be checked: they are
+ * left out (said once; the jobs of such actions fail with ConfigurationError).
+ */
+static void src_poller_drop_s3(src_poller *p, src_poll_set *set)
+{
+    static bool said;
+    if (p->s3 != NULL && p->s3_key != NULL) {
+        return;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        if (set->watches[i].s3) {
+            if (!said) {
+                SLUICE_WARN("polling: s3://%s/%s is not polled: set SLUICE_SOURCE_S3_KEY_FILE",
+                            set->watches[i].bucket, set->watches[i].key);
+                said = true;
+            }
+            free(set->watches[i].users);
+            continue;
+        }
+        set->watches[kept++] = set->watches[i];
+    }
+    set->count = kept;
+}
+
 /* Rebuilds the watch set from every stored definition. */
 static int src_poller_refresh(src_poller *p, int64_t now)
 {
@@ -140,6 +167,7 @@ static int src_poller_refresh(src_poller *p, int64_t now)
         }
     }
     json_decref(names);
+    src_poller_drop_s3(p, &next);
     src_poll_carry(&next, &p->set);
     for (size_t w = 0; w < next.count; w++) {
         if (next.watches[w].due_ms == 0) {
@@ -289,6 +317,7 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
     bool webhook = w->webhook;
     w->webhook = false;
     if (rc == SLUICE_ENOTFOUND) {
+        SLUICE_DEBUG("polling: %s %s is missing", w->url, w->s3 ? w->key : w->branch);
         const char *labels[] = {"missing"};
         http_metrics_inc(p->checks, labels, 1);
         w->failures = 0;
@@ -318,7 +347,9 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
     if (strcmp(seen, commit) == 0) {
         return;
     }
-    if (seen[0] != '\0') {
+    if (seen[0] == '\0') {
+        SLUICE_DEBUG("polling: %s %s first seen at %s", w->url, w->s3 ? w->key : w->branch, commit);
+    } else {
         http_metrics_inc(p->changes, NULL, 1);
         w->webhook = webhook;
         rc = src_poller_start_users(p, w, commit);

@@ -68,9 +68,9 @@ typedef struct src_poller {
     int64_t interval_ms;
     int64_t refresh_due_ms; /* monotonic */
     int send_timeout_ms;
-    aws_s3 *s3;                  /* S3 watches: the store's client (NULL: they fail their checks) */
-    const aws_s3_cred *s3_key;   /* SLUICE_SOURCE_S3_KEY_FILE's key */
-    http_metrics_family *checks; /* sluice_source_checks_total{result}: ok, missing, failed */
+    aws_s3 *s3; /* S3 watches: the store's client (NULL: they are left out, said once) */
+    const aws_s3_cred *s3_key;    /* SLUICE_SOURCE_S3_KEY_FILE's key */
+    http_metrics_family *checks;  /* sluice_source_checks_total{result}: ok, missing, failed */
     http_metrics_family *changes; /* sluice_source_changes_total */
     http_metrics_family *starts;  /* sluice_source_starts_total */
     http_metrics_family *watches; /* sluice_source_watches (gauge) */
