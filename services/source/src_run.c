@@ -16,7 +16,6 @@
 #include "sluice/error.h"
 
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -160,31 +159,6 @@ done:
     return result;
 }
 
-/* Last-Modified ("Thu, 03 Dec 2026 09:00:00 GMT") in epoch seconds; 0 when absent or unreadable. */
-static int64_t src_run_http_date(const char *text)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char mon[4] = "";
-    int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-    if (text == NULL ||
-        sscanf(text, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, mon, &year, &hh, &mm, &ss) != 6) {
-        return 0;
-    }
-    const char *at = strstr(months, mon);
-    if (at == NULL || mon[0] == '\0' || (at - months) % 3 != 0 || year < 1970) {
-        return 0;
-    }
-    int m = (int)((at - months) / 3) + 1;
-    /* days from the civil date (Howard Hinnant's algorithm) */
-    int y = year - (m <= 2);
-    int era = y / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    return days * 86400 + hh * 3600 + mm * 60 + ss;
-}
-
 static json_t *src_run_s3(src_run_ctx *ctx, const src_target *target, const json_t *record,
                           int64_t now_ms, src_run_stats *stats)
 {
@@ -271,7 +245,7 @@ static json_t *src_run_s3(src_run_ctx *ctx, const src_target *target, const json
         char summary[SRC_S3_DETAIL_MAX + 96];
         json_t *rev = src_s3_revision_document(
             target->bucket, target->key, got_version,
-            src_run_http_date(http_client_response_header(&got, "Last-Modified")), summary,
+            src_s3_http_date(http_client_response_header(&got, "Last-Modified")), summary,
             sizeof summary);
         result =
             src_result_success(ctx->job.job_id, ctx->job.pipeline, outputs, rev, vars, summary);

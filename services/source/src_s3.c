@@ -150,3 +150,28 @@ json_t *src_s3_revision_document(const char *bucket, const char *key, const char
     return json_pack("{s:s, s:s, s:I, s:s}", "revision", id, "changeIdentifier", id, "created",
                      (json_int_t)created_s, "revisionSummary", summary);
 }
+
+int64_t src_s3_http_date(const char *text)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4] = "";
+    int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
+    if (text == NULL ||
+        sscanf(text, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, mon, &year, &hh, &mm, &ss) != 6) {
+        return 0;
+    }
+    const char *at = strstr(months, mon);
+    if (at == NULL || strlen(mon) != 3 || (at - months) % 3 != 0 || year < 1970 || day < 1 ||
+        day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) {
+        return 0;
+    }
+    int m = (int)((at - months) / 3) + 1;
+    /* days from the civil date (Howard Hinnant's algorithm) */
+    int y = year - (m <= 2);
+    int era = y / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    return days * 86400 + hh * 3600 + mm * 60 + ss;
+}

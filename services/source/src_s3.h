@@ -64,6 +64,13 @@ void src_s3_failure(int rc, const http_client_response *resp, const char *bucket
                     const char *version_id, int64_t max_bytes, const char *why,
                     src_failure_type *type, char *message, size_t messagelen);
 
+/*
+ * An HTTP date (RFC 7231 IMF-fixdate, "Thu, 03 Dec 2026 09:00:00 GMT", as
+ * Last-Modified carries it) in epoch seconds; 0 when text is NULL or not
+ * one (a year before 1970, a month name, day or time out of range).
+ */
+int64_t src_s3_http_date(const char *text);
+
 /* The output variables of a copied object (etag, version_id: header values or NULL). */
 json_t *src_s3_variables(const char *etag, const char *version_id);
 

@@ -81,6 +81,19 @@ static void test_failure(void)
     CHECK_STR_CONTAINS(msg, "Reading s3://sources/app/src.zip from the artifact store failed");
 }
 
+static void test_http_date(void)
+{
+    CHECK_INT_EQ(src_s3_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+    CHECK_INT_EQ(src_s3_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), 1700000000);
+    CHECK_INT_EQ(src_s3_http_date("Thu, 29 Feb 2024 12:00:00 GMT"), 1709208000);
+    CHECK_INT_EQ(src_s3_http_date(NULL), 0);
+    CHECK_INT_EQ(src_s3_http_date(""), 0);
+    CHECK_INT_EQ(src_s3_http_date("Tue, 14 Foo 2023 22:13:20 GMT"), 0);
+    CHECK_INT_EQ(src_s3_http_date("Tue, 14 Ja 2023 22:13:20 GMT"), 0);
+    CHECK_INT_EQ(src_s3_http_date("Tue, 14 Nov 2023 25:13:20 GMT"), 0);
+    CHECK_INT_EQ(src_s3_http_date("Tue, 14 Nov 1969 22:13:20 GMT"), 0);
+}
+
 static void test_documents(void)
 {
     json_t *vars = src_s3_variables("\"0123abcd\"", VID);
@@ -159,6 +172,7 @@ int main(void)
 {
     RUN_TEST(test_revision);
     RUN_TEST(test_failure);
+    RUN_TEST(test_http_date);
     RUN_TEST(test_documents);
     RUN_TEST(test_watches);
     return sluice_test_report();
