@@ -11,6 +11,8 @@ source object in a versioned bucket of the artifact store, written with boto3:
 - a StartPipelineExecution naming an older version (S3_OBJECT_VERSION_ID) copies that version;
 - the object deleted (a delete marker): a started execution's Source action fails with
   RevisionUnavailable, its message naming the bucket and the key; polling starts nothing;
+- an object larger than SLUICE_SOURCE_ZIP_MAX_BYTES fails its action with JobFailed, naming
+  the bound;
 - sluice-source refuses to start (status 2) with a key file readable by others.
 Exit 0, 1 or 77 (skipped: a binary is not built).
 """
@@ -191,6 +193,30 @@ def check_deleted_object_fails(stack):
     print(f"     {fetch['status']}: {message}", flush=True)
 
 
+def check_object_over_the_bound_fails(stack):
+    """sluice-source restarted with a 4 KiB bound; a larger new version, polled, fails the job."""
+    stack.source.terminate()
+    stack.source.wait(timeout=5)
+    stack.source_env["SLUICE_SOURCE_ZIP_MAX_BYTES"] = "4096"
+    stack.start_source()
+    name = stack.pipeline
+    before = len(executions_of(stack, name))
+    stack.put(os.urandom(8192))
+    stack.wait_for("the execution of the big version", lambda: len(
+        executions_of(stack, name)) == before + 1, timeout=15)
+    execution = executions_of(stack, name)[0]["pipelineExecutionId"]
+    fetch = fetch_of(stack, name, execution)
+    assert fetch["status"] == "Failed", fetch
+    latest = stage_state(stack.client().get_pipeline_state(name=name),
+                         "Source")["actionStates"][0]["latestExecution"]
+    message = latest["errorDetails"]["message"]
+    assert f"s3://{SOURCES}/{OBJECT_KEY}" in message and "larger than 4096 bytes" in message, \
+        latest
+    assert "SLUICE_SOURCE_ZIP_MAX_BYTES" in message, latest
+    _, metrics = stack.source_get("/metrics")
+    assert 'provider="AWS/S3",outcome="JobFailed"} 1' in metrics, metrics
+
+
 def check_refuses_an_open_key_file(stack):
     os.chmod(stack.key_file, 0o644)
     env = dict(stack.source_env, SLUICE_SOURCE_PORT="0")
@@ -204,4 +230,4 @@ def check_refuses_an_open_key_file(stack):
 if __name__ == "__main__":
     run([check_polling_copies_each_version, check_restart_starts_nothing,
          check_override_names_a_version, check_deleted_object_fails,
-         check_refuses_an_open_key_file], S3Stack())
+         check_object_over_the_bound_fails, check_refuses_an_open_key_file], S3Stack())
