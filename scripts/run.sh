@@ -203,6 +203,10 @@ if [ -x "$build/services/source/sluice-source" ]; then
   export SLUICE_SOURCE_REPOSITORIES_FILE="$state/source-repositories.json"
   export SLUICE_SOURCE_CACHE_DIR="$source_state/source-cache"
   export SLUICE_ARTIFACTS_ENDPOINT="http://127.0.0.1:$artifacts_port"
+  # AWS/S3 sources read their objects with the demo key of the store (mode 0600)
+  (umask 077 && printf '%s:%s\n' "$demo_key" "$demo_secret" >"$state/source-s3-key")
+  chmod 600 "$state/source-s3-key"
+  export SLUICE_SOURCE_S3_KEY_FILE="$source_state/source-s3-key"
 fi
 
 echo "Sluice is running:"

@@ -21,6 +21,8 @@
 #include "src_v1serve.h"
 
 #include "sluice/aws_jobcred.h"
+#include "sluice/aws_keyfile.h"
+#include "sluice/aws_s3.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
@@ -83,6 +85,11 @@ int main(int argc, char **argv)
     bus_sign_keys *bus_keys = NULL;
     src_git *git = NULL;
     http_client *http = NULL;
+    static aws_s3 s3;
+    static char s3_key_id[256];
+    static char s3_secret[512];
+    static aws_s3_cred s3_key;
+    bool s3_on = false;
     state_redis *redis = NULL;
     bus_producer *producer = NULL;
     bus_consumer *consumer = NULL;
@@ -145,6 +152,22 @@ int main(int argc, char **argv)
         SLUICE_ERROR("SLUICE_JOB_CREDENTIAL_KEYS_FILE: %s", err);
         status = 2;
         goto out;
+    }
+    if (cfg.s3_key_file[0] != '\0') {
+        if (aws_keyfile_read(cfg.s3_key_file, s3_key_id, sizeof s3_key_id, s3_secret,
+                             sizeof s3_secret, err, sizeof err) != 0) {
+            SLUICE_ERROR("configuration: SLUICE_SOURCE_S3_KEY_FILE: %s", err);
+            status = 2;
+            goto out;
+        }
+        s3_key = (aws_s3_cred){.access_key_id = s3_key_id, .secret_access_key = s3_secret};
+        if (aws_s3_init(&s3, cfg.artifacts_endpoint, cfg.region, (size_t)cfg.zip_max_bytes,
+                        cfg.git_timeout_ms, err, sizeof err) != 0) {
+            SLUICE_ERROR("configuration: SLUICE_ARTIFACTS_ENDPOINT: %s", err);
+            status = 2;
+            goto out;
+        }
+        s3_on = true;
     }
     if (sluice_signal_install() != SLUICE_OK) {
         SLUICE_ERROR("cannot install signal handlers");
@@ -215,6 +238,8 @@ int main(int argc, char **argv)
         .artifacts_endpoint = cfg.artifacts_endpoint,
         .work_dir = cfg.cache_dir,
         .zip_max_bytes = cfg.zip_max_bytes,
+        .s3 = s3_on ? &s3 : NULL,
+        .s3_key = s3_on ? &s3_key : NULL,
     };
     jobs.redis = redis;
     jobs.producer = producer;
@@ -236,6 +261,8 @@ int main(int argc, char **argv)
     poller.region = cfg.region;
     poller.interval_ms = cfg.poll_interval_s * 1000;
     poller.send_timeout_ms = 10000;
+    poller.s3 = s3_on ? &s3 : NULL;
+    poller.s3_key = s3_on ? &s3_key : NULL;
 
     changes.repos = repos;
     changes.git = git;
@@ -331,6 +358,8 @@ out:
     http_metrics_free(registry);
     state_redis_free(redis);
     http_client_free(http);
+    aws_s3_release(&s3);
+    explicit_bzero(s3_secret, sizeof s3_secret);
     src_git_free(git);
     aws_jobcred_keys_free(keys);
     src_repos_free(repos);

@@ -42,6 +42,10 @@ const sluice_config_var src_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_JOB_CREDENTIAL_KEYS_FILE", src_config, job_keys_file, 1, NULL,
                       "job credential keys, the api's and the artifact store's file: they mint "
                       "the credentials a job writes its output artifact with"),
+    SLUICE_CONFIG_STR("SLUICE_SOURCE_S3_KEY_FILE", src_config, s3_key_file, 0, "",
+                      "a key of the artifact store ('<access key id>:<secret>', mode 0600) that "
+                      "AWS/S3 Source actions read and poll their objects with (empty: they fail "
+                      "with ConfigurationError)"),
     SLUICE_CONFIG_STR("SLUICE_ARTIFACTS_ENDPOINT", src_config, artifacts_endpoint, 8,
                       "http://127.0.0.1:7071", "the artifact store source artifacts go to"),
     SLUICE_CONFIG_STR("SLUICE_SOURCE_CACHE_DIR", src_config, cache_dir, 1, "/var/tmp/sluice-source",

@@ -31,6 +31,7 @@ typedef struct src_config {
     int64_t port;
     char repositories_file[1024];
     char job_keys_file[1024];
+    char s3_key_file[1024]; /* SLUICE_SOURCE_S3_KEY_FILE: "" none (S3 sources fail) */
     char artifacts_endpoint[512];
     char cache_dir[900];
     int64_t git_timeout_ms;

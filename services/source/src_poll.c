@@ -4,6 +4,8 @@
  */
 #include "src_poll.h"
 
+#include "src_s3.h"
+
 #include "sluice/error.h"
 
 #include <openssl/evp.h>
@@ -21,20 +23,40 @@ void src_poll_set_clear(src_poll_set *set)
     set->count = 0;
 }
 
-long src_poll_find(const src_poll_set *set, const char *url, const char *branch)
+long src_poll_find_key(const src_poll_set *set, const char *url, const char *branch,
+                       const char *key)
 {
     for (size_t i = 0; i < set->count; i++) {
-        if (strcmp(set->watches[i].url, url) == 0 && strcmp(set->watches[i].branch, branch) == 0) {
+        if (strcmp(set->watches[i].url, url) == 0 && strcmp(set->watches[i].branch, branch) == 0 &&
+            strcmp(set->watches[i].key, key) == 0) {
             return (long)i;
         }
     }
     return -1;
 }
 
+long src_poll_find(const src_poll_set *set, const char *url, const char *branch)
+{
+    return src_poll_find_key(set, url, branch, "");
+}
+
+/* The watch's url of an S3 target: "s3://<bucket>" (no git remote can be that). */
+static void src_poll_s3_url(const src_target *t, char out[SRC_URL_MAX])
+{
+    snprintf(out, SRC_URL_MAX, "s3://%s", t->bucket);
+}
+
 /* The watch of target in set, added when missing; NULL beyond the bound or out of memory. */
 static src_poll_watch *src_poll_watch_of(src_poll_set *set, const src_target *t, int *rc)
 {
-    long at = src_poll_find(set, t->url, t->branch);
+    bool s3 = t->provider == SRC_PROVIDER_S3;
+    char url[SRC_URL_MAX];
+    if (s3) {
+        src_poll_s3_url(t, url);
+    } else {
+        memcpy(url, t->url, sizeof url);
+    }
+    long at = src_poll_find_key(set, url, t->branch, s3 ? t->key : "");
     if (at >= 0) {
         return &set->watches[at];
     }
@@ -50,8 +72,13 @@ static src_poll_watch *src_poll_watch_of(src_poll_set *set, const src_target *t,
     set->watches = grown;
     src_poll_watch *w = &set->watches[set->count++];
     memset(w, 0, sizeof *w);
-    memcpy(w->url, t->url, sizeof w->url);
+    memcpy(w->url, url, sizeof w->url);
     memcpy(w->branch, t->branch, sizeof w->branch);
+    if (s3) {
+        w->s3 = true;
+        memcpy(w->bucket, t->bucket, sizeof w->bucket);
+        memcpy(w->key, t->key, sizeof w->key);
+    }
     w->kind = t->kind;
     w->credentials = t->credentials;
     return w;
@@ -60,7 +87,9 @@ static src_poll_watch *src_poll_watch_of(src_poll_set *set, const src_target *t,
 static void src_poll_detail(const src_target *t, const char *region, const char *account, char *out,
                             size_t outlen)
 {
-    if (t->provider == SRC_PROVIDER_CODECOMMIT) {
+    if (t->provider == SRC_PROVIDER_S3) {
+        src_s3_detail(t->bucket, t->key, out, outlen);
+    } else if (t->provider == SRC_PROVIDER_CODECOMMIT) {
         snprintf(out, outlen, "arn:aws:codecommit:%s:%s:%s", region, account, t->repository_name);
     } else {
         snprintf(out, outlen, "%s %s", t->connection_arn, t->full_repository_id);
@@ -105,8 +134,7 @@ int src_poll_collect(src_poll_set *set, const src_repos *repos, const json_t *de
                 src_action_resolve(repos, json_object_get(action, "actionTypeId"),
                                    json_object_get(action, "configuration"), &target, err,
                                    sizeof err) != 0 ||
-                target.provider == SRC_PROVIDER_S3 || !target.detect ||
-                src_poll_triggered(pipeline, action_name)) {
+                !target.detect || src_poll_triggered(pipeline, action_name)) {
                 continue;
             }
             src_poll_watch *w = src_poll_watch_of(set, &target, &rc);
@@ -134,7 +162,8 @@ int src_poll_collect(src_poll_set *set, const src_repos *repos, const json_t *de
 void src_poll_carry(src_poll_set *next, const src_poll_set *old)
 {
     for (size_t i = 0; i < next->count; i++) {
-        long at = src_poll_find(old, next->watches[i].url, next->watches[i].branch);
+        long at = src_poll_find_key(old, next->watches[i].url, next->watches[i].branch,
+                                    next->watches[i].key);
         if (at >= 0) {
             next->watches[i].due_ms = old->watches[at].due_ms;
             next->watches[i].failures = old->watches[at].failures;
@@ -177,6 +206,23 @@ void src_poll_token(const char *pipeline, const char *action, const char *commit
     for (size_t i = 0; i < 20; i++) {
         snprintf(out + 5 + 2 * i, 3, "%02x", digest[i]);
     }
+}
+
+json_t *src_poll_start_request_of(const src_poll_user *user, const char *revision,
+                                  const char *revision_type, const char *trigger_type)
+{
+    char token[SRC_POLL_TOKEN_LEN + 1];
+    src_poll_token(user->pipeline, user->action, revision, token);
+    if (revision_type == NULL) {
+        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_START, "pipeline",
+                         user->pipeline, "triggerType", trigger_type, "triggerDetail", user->detail,
+                         "clientRequestToken", token);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "type",
+                     PROTOCOL_REQUEST_START, "pipeline", user->pipeline, "triggerType",
+                     trigger_type, "triggerDetail", user->detail, "clientRequestToken", token,
+                     "sourceRevisions", "actionName", user->action, "revisionType", revision_type,
+                     "revisionValue", revision);
 }
 
 json_t *src_poll_start_request(const src_poll_user *user, const char *commit,

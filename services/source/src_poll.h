@@ -2,10 +2,13 @@
  * src_poll.h — what polling watches and what a change starts: the pure core
  * of change detection by polling (PollForSourceChanges).
  *
- * A watch is one distinct remote and branch; its users are the (pipeline,
+ * A watch is one distinct remote and branch, or one object of the artifact
+ * store (AWS/S3: S3Bucket and S3ObjectKey, url "s3://<bucket>", its
+ * revision the object's version, src_s3.h); its users are the (pipeline,
  * source action) pairs that poll it, however many. A git Source action
  * polls when its PollForSourceChanges (CodeCommit) or DetectChanges
  * (CodeStarSourceConnection) is true — the default when absent, as V1's —
+ * (an S3 action when its PollForSourceChanges is)
  * and no V2 trigger names it (a pipeline's triggers disable the default
  * change detection of the sources they name; webhooks drive those,
  * src_trigger.h). Actions whose repository or connection the repositories file
@@ -59,6 +62,9 @@ typedef struct src_poll_watch {
     char branch[SRC_BRANCH_MAX + 1];
     src_remote_kind kind;
     const src_credentials *credentials; /* borrowed from the repositories */
+    bool s3;                            /* an AWS/S3 object: bucket and key */
+    char bucket[SRC_ACTION_S3_BUCKET_MAX];
+    char key[SRC_ACTION_S3_KEY_MAX]; /* "" for a git watch */
     src_poll_user *users;
     size_t nusers;
     int64_t due_ms;    /* when it is checked next (0: at once) */
@@ -90,8 +96,12 @@ int src_poll_collect(src_poll_set *set, const src_repos *repos, const json_t *de
  */
 void src_poll_carry(src_poll_set *next, const src_poll_set *old);
 
-/* The index of the watch of url and branch in set, or -1. */
+/* The index of the (git) watch of url and branch in set, or -1. */
 long src_poll_find(const src_poll_set *set, const char *url, const char *branch);
+
+/* As src_poll_find, with the watch's S3 object key ("" for git watches). */
+long src_poll_find_key(const src_poll_set *set, const char *url, const char *branch,
+                       const char *key);
 
 /*
  * When a watch is checked next: now + interval × 2^failures (at most
@@ -110,5 +120,14 @@ void src_poll_token(const char *pipeline, const char *action, const char *commit
  */
 json_t *src_poll_start_request(const src_poll_user *user, const char *commit,
                                const char *trigger_type);
+
+/*
+ * As src_poll_start_request for any source: sourceRevisions names revision
+ * with revision_type ("COMMIT_ID", "S3_OBJECT_VERSION_ID"); revision_type
+ * NULL sends none (an object of an unversioned bucket: the job takes the
+ * latest). The token is derived from revision alike.
+ */
+json_t *src_poll_start_request_of(const src_poll_user *user, const char *revision,
+                                  const char *revision_type, const char *trigger_type);
 
 #endif

@@ -4,6 +4,7 @@
 #include "src_poller.h"
 
 #include "src_bus.h"
+#include "src_s3.h"
 
 #include "sluice/error.h"
 #include "sluice/id.h"
@@ -110,6 +111,32 @@ static uint32_t src_poller_random(void)
     return r;
 }
 
+/*
+ * Without SLUICE_SOURCE_S3_KEY_FILE, S3 watches cannot be checked: they are
+ * left out (said once; the jobs of such actions fail with ConfigurationError).
+ */
+static void src_poller_drop_s3(src_poller *p, src_poll_set *set)
+{
+    static bool said;
+    if (p->s3 != NULL && p->s3_key != NULL) {
+        return;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        if (set->watches[i].s3) {
+            if (!said) {
+                SLUICE_WARN("polling: s3://%s/%s is not polled: set SLUICE_SOURCE_S3_KEY_FILE",
+                            set->watches[i].bucket, set->watches[i].key);
+                said = true;
+            }
+            free(set->watches[i].users);
+            continue;
+        }
+        set->watches[kept++] = set->watches[i];
+    }
+    set->count = kept;
+}
+
 /* Rebuilds the watch set from every stored definition. */
 static int src_poller_refresh(src_poller *p, int64_t now)
 {
@@ -145,6 +172,7 @@ static int src_poller_refresh(src_poller *p, int64_t now)
         }
     }
     json_decref(names);
+    src_poller_drop_s3(p, &next);
     src_poll_carry(&next, &p->set);
     for (size_t w = 0; w < next.count; w++) {
         if (next.watches[w].due_ms == 0) {
@@ -221,7 +249,10 @@ static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const 
         if (strcmp(marker, commit) == 0) {
             continue; /* started before: a restart or another replica */
         }
-        json_t *detail = src_poll_start_request(u, commit, trigger);
+        const char *type = !w->s3                               ? "COMMIT_ID"
+                           : src_s3_revision_is_version(commit) ? "S3_OBJECT_VERSION_ID"
+                                                                : NULL;
+        json_t *detail = src_poll_start_request_of(u, commit, type, trigger);
         char token[SRC_POLL_TOKEN_LEN + 1];
         src_poll_token(u->pipeline, u->action, commit, token);
         char id[37];
@@ -246,9 +277,38 @@ static int src_poller_start_users(src_poller *p, const src_poll_watch *w, const 
         }
         http_metrics_inc(p->starts, NULL, 1);
         SLUICE_INFO("polling: %s (action %s) started for %s at %s (%s)", u->pipeline, u->action,
-                    w->branch, commit, trigger);
+                    w->s3 ? w->key : w->branch, commit, trigger);
     }
     return failed == 0 ? 0 : SLUICE_EAGAIN;
+}
+
+/* HEAD of an S3 watch's object: its revision (src_s3.h) into revision; codes as src_git_ls_remote.
+ */
+static int src_poller_head_object(src_poller *p, const src_poll_watch *w, char *revision,
+                                  src_failure *fail)
+{
+    revision[0] = '\0';
+    if (p->s3 == NULL || p->s3_key == NULL) {
+        snprintf(fail->message, sizeof fail->message,
+                 "sluice-source has no key of the artifact store; set SLUICE_SOURCE_S3_KEY_FILE");
+        return SLUICE_EDENIED;
+    }
+    http_client_response resp;
+    char err[512] = "";
+    int rc = aws_s3_head(p->s3, p->s3_key, w->bucket, w->key, NULL, &resp, err, sizeof err);
+    if (rc == 0) {
+        rc = src_s3_revision(http_client_response_header(&resp, "x-amz-version-id"),
+                             http_client_response_header(&resp, "ETag"), revision);
+        if (rc != 0) {
+            snprintf(fail->message, sizeof fail->message,
+                     "s3://%s/%s: the store answered no usable version id or ETag", w->bucket,
+                     w->key);
+        }
+    } else {
+        snprintf(fail->message, sizeof fail->message, "%s", err);
+    }
+    http_client_response_free(&resp);
+    return rc;
 }
 
 /*
@@ -262,6 +322,7 @@ static void src_poller_checked(src_poller *p, src_poll_watch *w, int64_t now, in
     bool webhook = w->webhook;
     w->webhook = false;
     if (rc == SLUICE_ENOTFOUND) {
+        SLUICE_DEBUG("polling: %s %s is missing", w->url, w->s3 ? w->key : w->branch);
         const char *labels[] = {"missing"};
         http_metrics_inc(p->checks, labels, 1);
         w->failures = 0;
@@ -273,16 +334,16 @@ static void src_poller_checked(src_poller *p, src_poll_watch *w, int64_t now, in
         http_metrics_inc(p->checks, labels, 1);
         w->failures++;
         w->due_ms = src_poll_next_due(now, p->interval_ms, w->failures, src_poller_random());
-        SLUICE_WARN("polling %s %s (%u failures in a row): %s", w->url, w->branch, w->failures,
-                    fail->message);
+        SLUICE_WARN("polling %s %s (%u failures in a row): %s", w->url, w->s3 ? w->key : w->branch,
+                    w->failures, fail->message);
         return;
     }
     const char *labels[] = {"ok"};
     http_metrics_inc(p->checks, labels, 1);
     w->failures = 0;
     w->due_ms = src_poll_next_due(now, p->interval_ms, 0, src_poller_random());
-    char field[SRC_URL_MAX + SRC_BRANCH_MAX + 2];
-    snprintf(field, sizeof field, "%s\x1f%s", w->url, w->branch);
+    char field[SRC_URL_MAX + SRC_BRANCH_MAX + SRC_ACTION_S3_KEY_MAX + 2];
+    snprintf(field, sizeof field, "%s\x1f%s", w->url, w->s3 ? w->key : w->branch);
     char seen[SRC_COMMIT_ID_MAX + 1];
     if (src_poller_head(p, field, seen, sizeof seen, false) != 0) {
         w->due_ms = now; /* Redis away: check again once it answers */
@@ -291,7 +352,9 @@ static void src_poller_checked(src_poller *p, src_poll_watch *w, int64_t now, in
     if (strcmp(seen, commit) == 0) {
         return;
     }
-    if (seen[0] != '\0') {
+    if (seen[0] == '\0') {
+        SLUICE_DEBUG("polling: %s %s first seen at %s", w->url, w->s3 ? w->key : w->branch, commit);
+    } else {
         http_metrics_inc(p->changes, NULL, 1);
         w->webhook = webhook;
         rc = src_poller_start_users(p, w, commit);
@@ -311,16 +374,23 @@ static void src_poller_check(src_poller *p, src_poll_watch *w, int64_t now)
     src_git_remote remote = {w->url, w->kind, w->credentials};
     char commit[SRC_COMMIT_ID_MAX + 1];
     src_failure fail;
-    int rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
-    const char *labels[] = {"branch"};
-    http_metrics_inc(p->listings, labels, 1);
+    memset(&fail, 0, sizeof fail);
+    int rc = 0;
+    if (w->s3) {
+        rc = src_poller_head_object(p, w, commit, &fail);
+    } else {
+        rc = src_git_ls_remote(p->git, &remote, w->branch, commit, &fail);
+        const char *labels[] = {"branch"};
+        http_metrics_inc(p->listings, labels, 1);
+    }
     src_poller_checked(p, w, now, rc, commit, &fail);
 }
 
-/* True when a and b poll one remote (the same URL, kind and credentials). */
+/* True when a and b poll one git remote (the same URL, kind and credentials; never S3). */
 static bool src_poller_same_remote(const src_poll_watch *a, const src_poll_watch *b)
 {
-    return a->kind == b->kind && a->credentials == b->credentials && strcmp(a->url, b->url) == 0;
+    return !a->s3 && !b->s3 && a->kind == b->kind && a->credentials == b->credentials &&
+           strcmp(a->url, b->url) == 0;
 }
 
 /*

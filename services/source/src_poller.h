@@ -1,12 +1,15 @@
 /*
  * src_poller.h — polling for source changes (src_poll.h's shell): the watch
  * set rebuilt from the api's definitions once per interval, each due watch
- * checked with git ls-remote, and a change turned into StartPipelineExecution
+ * checked with git ls-remote (an S3 object with HeadObject, sluice-source's
+ * own key of the store), and a change turned into StartPipelineExecution
  * requests on the requests topic.
  *
  * Redis (this service's keys):
  *   sluice:source:heads                 hash "<url>\x1f<branch>" → the branch head
- *                                       last seen (survives restarts)
+ *                                       last seen (survives restarts); an S3
+ *                                       watch's field is "s3://<bucket>\x1f<key>",
+ *                                       its value the object's revision (src_s3.h)
  *   sluice:{<p>}:source:started:<action> the last commit that started p for
  *                                       that action
  * A head seen for the first time is recorded and starts nothing (polling
@@ -34,6 +37,7 @@
 #include "src_poll.h"
 #include "src_repos.h"
 
+#include "sluice/aws_s3.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_topics.h"
 #include "sluice/http_metrics.h"
@@ -64,6 +68,8 @@ typedef struct src_poller {
     int64_t interval_ms;
     int64_t refresh_due_ms; /* monotonic */
     int send_timeout_ms;
+    aws_s3 *s3; /* S3 watches: the store's client (NULL: they are left out, said once) */
+    const aws_s3_cred *s3_key;     /* SLUICE_SOURCE_S3_KEY_FILE's key */
     http_metrics_family *checks;   /* sluice_source_checks_total{result}: ok, missing, failed */
     http_metrics_family *changes;  /* sluice_source_changes_total */
     http_metrics_family *starts;   /* sluice_source_starts_total */

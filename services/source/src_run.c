@@ -8,6 +8,7 @@
 #include "src_job.h"
 #include "src_result.h"
 #include "src_revision.h"
+#include "src_s3.h"
 #include "src_upload.h"
 #include "src_zip.h"
 
@@ -209,6 +210,105 @@ done:
     return result;
 }
 
+static json_t *src_run_s3(src_run_ctx *ctx, const src_target *target, const json_t *record,
+                          int64_t now_ms, src_run_stats *stats)
+{
+    (void)now_ms;
+    const src_run_env *env = ctx->env;
+    const char *version = NULL;
+    if (ctx->job.revision_type != NULL) {
+        if (strcmp(ctx->job.revision_type, "S3_OBJECT_VERSION_ID") != 0) {
+            src_run_fail(ctx, SRC_FAILURE_CONFIGURATION,
+                         "The source revision of type %s does not apply to an S3 source; give "
+                         "an S3_OBJECT_VERSION_ID",
+                         ctx->job.revision_type);
+            return NULL;
+        }
+        if (!src_s3_version_id_ok(ctx->job.revision_value)) {
+            src_run_fail(ctx, SRC_FAILURE_CONFIGURATION,
+                         "The source revision \"%.100s\" is not an S3 version id",
+                         ctx->job.revision_value);
+            return NULL;
+        }
+        version = ctx->job.revision_value;
+    }
+    if (env->s3 == NULL || env->s3_key == NULL) {
+        src_run_fail(ctx, SRC_FAILURE_CONFIGURATION,
+                     "sluice-source has no key of the artifact store to read s3://%s/%s with; "
+                     "set SLUICE_SOURCE_S3_KEY_FILE",
+                     target->bucket, target->key);
+        return NULL;
+    }
+    json_t *outputs = aws_job_output_locations(record);
+    json_t *out0 = json_array_get(outputs, 0);
+    const char *bucket = json_string_value(json_object_get(out0, "bucket"));
+    const char *key = json_string_value(json_object_get(out0, "key"));
+    json_t *cred = json_object_get(json_object_get(record, "data"), "artifactCredentials");
+    if (bucket == NULL || key == NULL || !json_is_object(cred)) {
+        json_decref(outputs);
+        src_run_fail(ctx,
+                     bucket == NULL || key == NULL ? SRC_FAILURE_CONFIGURATION
+                                                   : SRC_FAILURE_SYSTEM_UNAVAILABLE,
+                     bucket == NULL || key == NULL
+                         ? "The action declares no output artifact to hold the source; add one"
+                         : "The job carries no deadline, so no artifact credentials can be "
+                           "minted for its output");
+        return NULL;
+    }
+    http_client_response got;
+    char err[512] = "";
+    int rc = aws_s3_get_version(env->s3, env->s3_key, target->bucket, target->key, version, &got,
+                                err, sizeof err);
+    if (rc != 0) {
+        src_s3_failure(rc, &got, target->bucket, target->key, version, env->zip_max_bytes, err,
+                       &ctx->fail.type, ctx->fail.message, sizeof ctx->fail.message);
+        http_client_response_free(&got);
+        json_decref(outputs);
+        return NULL;
+    }
+    if ((int64_t)got.body.len > env->zip_max_bytes) {
+        src_s3_failure(SLUICE_ETOOBIG, &got, target->bucket, target->key, version,
+                       env->zip_max_bytes, "", &ctx->fail.type, ctx->fail.message,
+                       sizeof ctx->fail.message);
+        http_client_response_free(&got);
+        json_decref(outputs);
+        return NULL;
+    }
+    const char *got_version = http_client_response_header(&got, "x-amz-version-id");
+    const char *etag = http_client_response_header(&got, "ETag");
+    aws_s3_cred job = {
+        .access_key_id = json_string_value(json_object_get(cred, "accessKeyId")),
+        .secret_access_key = json_string_value(json_object_get(cred, "secretAccessKey")),
+        .session_token = json_string_value(json_object_get(cred, "sessionToken")),
+    };
+    json_t *result = NULL;
+    if (job.access_key_id == NULL || job.secret_access_key == NULL) {
+        src_run_fail(ctx, SRC_FAILURE_SYSTEM_UNAVAILABLE,
+                     "The job's artifact credentials are incomplete");
+    } else if ((rc = aws_s3_put(env->s3, &job, bucket, key,
+                                got.body.data != NULL ? got.body.data : "", got.body.len, err,
+                                sizeof err)) != 0) {
+        src_run_fail(ctx,
+                     rc == SLUICE_EDENIED ? SRC_FAILURE_PERMISSION : SRC_FAILURE_SYSTEM_UNAVAILABLE,
+                     "Storing the source artifact failed: %s", err);
+    } else {
+        json_t *vars = src_s3_variables(etag, got_version);
+        char summary[SRC_S3_DETAIL_MAX + 96];
+        json_t *rev = src_s3_revision_document(
+            target->bucket, target->key, got_version,
+            src_s3_http_date(http_client_response_header(&got, "Last-Modified")), summary,
+            sizeof summary);
+        result =
+            src_result_success(ctx->job.job_id, ctx->job.pipeline, outputs, rev, vars, summary);
+        json_decref(vars);
+        json_decref(rev);
+        stats->zip_bytes = (int64_t)got.body.len;
+    }
+    http_client_response_free(&got);
+    json_decref(outputs);
+    return result;
+}
+
 json_t *src_run_job(const src_run_env *env, const json_t *doc, const json_t *definition,
                     int64_t now_ms, src_run_stats *stats)
 {
@@ -248,12 +348,8 @@ json_t *src_run_job(const src_run_env *env, const json_t *doc, const json_t *def
         src_run_fail(&ctx, SRC_FAILURE_CONFIGURATION, "%s", err);
         goto out;
     }
-    if (target.provider == SRC_PROVIDER_S3) {
-        src_run_fail(&ctx, SRC_FAILURE_CONFIGURATION,
-                     "AWS/S3 source actions are not served by this sluice-source yet");
-        goto out;
-    }
-    result = src_run_git(&ctx, &target, record, now_ms, stats);
+    result = target.provider == SRC_PROVIDER_S3 ? src_run_s3(&ctx, &target, record, now_ms, stats)
+                                                : src_run_git(&ctx, &target, record, now_ms, stats);
 out:
     json_decref(record);
     if (result != NULL) {

@@ -16,6 +16,12 @@
  *   the worker could not clone as it is — ssh, or declared with credentials
  *   — is a ConfigurationError.
  *
+ * AWS/S3: the object's version (the job's S3_OBJECT_VERSION_ID, from the
+ * trigger or an override, else the latest) read with sluice-source's own
+ * key of the store (SLUICE_SOURCE_S3_KEY_FILE: job credentials reach only
+ * the job's artifacts) → PutObject of its bytes to the output location with
+ * the job's credentials → ETag, VersionId and the revision (src_s3).
+ *
  * Every failure is a Failed result with CodePipeline's failure type and a
  * message saying what to fix; the run never throws a job away. Temporary
  * files live in work_dir and are removed before returning.
@@ -30,6 +36,7 @@
 #include "src_repos.h"
 
 #include "sluice/aws_jobcred.h"
+#include "sluice/aws_s3.h"
 #include "sluice/http_client.h"
 
 #include <jansson.h>
@@ -46,6 +53,8 @@ typedef struct src_run_env {
     const char *artifacts_endpoint; /* "http://127.0.0.1:7071" */
     const char *work_dir;           /* absolute; temporary tar and zip files */
     int64_t zip_max_bytes;
+    aws_s3 *s3;                /* AWS/S3 sources: the store's client (bodies <= zip_max_bytes) */
+    const aws_s3_cred *s3_key; /* SLUICE_SOURCE_S3_KEY_FILE's key; NULL: S3 sources fail */
 } src_run_env;
 
 typedef struct src_run_stats {

@@ -14,6 +14,7 @@
 #include "wk_user.h"
 
 #include "sluice/aws_jobcred.h"
+#include "sluice/aws_keyfile.h"
 #include "sluice/buf.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
@@ -108,28 +109,9 @@ static int load_deploy_key(const wk_config *cfg, char *id, size_t idlen, char *s
                      "SLUICE_WORKER_DEPLOY_KEY_FILE");
         return 2;
     }
-    if (sluice_fs_check_private(cfg->deploy_key_file, err, sizeof err) != SLUICE_OK) {
+    if (aws_keyfile_read(cfg->deploy_key_file, id, idlen, secret, secretlen, err, sizeof err) !=
+        0) {
         SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_KEY_FILE: %s", err);
-        return 2;
-    }
-    sluice_buf text;
-    sluice_buf_init(&text, 4096);
-    int rc = sluice_fs_read_file(cfg->deploy_key_file, &text);
-    const char *line = rc == 0 ? sluice_buf_cstr(&text) : "";
-    size_t n = strcspn(line, "\r\n");
-    const char *colon = memchr(line, ':', n);
-    bool ok = rc == 0 && colon != NULL && colon > line && (size_t)(colon - line) < idlen &&
-              n - (size_t)(colon - line) - 1 > 0 && n - (size_t)(colon - line) - 1 < secretlen;
-    if (ok) {
-        snprintf(id, idlen, "%.*s", (int)(colon - line), line);
-        snprintf(secret, secretlen, "%.*s", (int)(n - (size_t)(colon - line) - 1), colon + 1);
-    }
-    explicit_bzero(text.data != NULL ? text.data : err, text.data != NULL ? text.len : 0);
-    sluice_buf_free(&text);
-    if (!ok) {
-        SLUICE_ERROR("configuration: SLUICE_WORKER_DEPLOY_KEY_FILE %s: not one line "
-                     "<access key id>:<secret>",
-                     cfg->deploy_key_file);
         return 2;
     }
     return 0;
@@ -298,7 +280,7 @@ int main(int argc, char **argv)
     svc.functions = functions;
     svc.deploy_buckets = deploy_buckets;
     svc.deploy_cred =
-        (wk_s3_cred){.access_key_id = deploy_key_id, .secret_access_key = deploy_secret};
+        (aws_s3_cred){.access_key_id = deploy_key_id, .secret_access_key = deploy_secret};
     svc.secrets = secrets;
     svc.run_as = run_as;
     if (bus_consumer_new(&bus.consumer, &consumer, err, sizeof err) != SLUICE_OK) {

@@ -147,7 +147,7 @@ typedef struct wk_job_ctx {
     json_t *job;
     json_t *record;
     wk_plan *plan;
-    wk_s3_cred cred;
+    aws_s3_cred cred;
     wk_job_log log;
     wk_result_outcome outcome;
     json_t *variables;
@@ -371,7 +371,7 @@ static bool wk_job_inputs(wk_job_ctx *c)
         const wk_plan_input *in = &plan->inputs[i];
         char err[WK_JOB_ERR_MAX] = "";
         http_client_response resp;
-        int rc = wk_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
+        int rc = aws_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
         if (rc == 0) {
             rc = wk_archive_unpack(resp.body.data != NULL ? resp.body.data : "", resp.body.len,
                                    in->dir, (uint64_t)c->cfg->unpacked_max_bytes, &unpacked, err,
@@ -698,7 +698,7 @@ static bool wk_job_deploy(wk_job_ctx *c)
     }
     const wk_plan_input *in = &plan->inputs[0];
     http_client_response resp;
-    int rc = wk_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
+    int rc = aws_s3_get(&c->slot->s3, &c->cred, in->bucket, in->key, &resp, err, sizeof err);
     if (rc != 0) {
         http_client_response_free(&resp);
         wk_job_fail(c, rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED,
@@ -888,8 +888,8 @@ static bool wk_job_outputs(wk_job_ctx *c)
             rc = wk_archive_pack(plan, i, &zip, &nfiles, err, sizeof err);
         }
         if (rc == 0) {
-            rc = wk_s3_put(&c->slot->s3, &c->cred, po->bucket, po->key,
-                           zip.data != NULL ? zip.data : "", zip.len, err, sizeof err);
+            rc = aws_s3_put(&c->slot->s3, &c->cred, po->bucket, po->key,
+                            zip.data != NULL ? zip.data : "", zip.len, err, sizeof err);
             if (rc != 0) {
                 wk_job_fail(c, WK_RESULT_SYSTEM, "output artifact %s cannot be stored: %s",
                             po->name, err);

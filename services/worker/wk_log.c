@@ -4,7 +4,7 @@
 #include "wk_log.h"
 
 #include "wk_logbuf.h"
-#include "wk_s3.h"
+#include "sluice/aws_s3.h"
 
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -30,9 +30,9 @@ struct wk_log {
     wk_logbuf buf;           /* under lock */
     uint64_t stored_changes; /* buf.changes of the last write (uploader or close) */
     int64_t flush_ms;
-    wk_s3 s3; /* the uploader's; the slot thread's once the uploader has stopped */
+    aws_s3 s3; /* the uploader's; the slot thread's once the uploader has stopped */
     aws_jobcred cred;
-    wk_s3_cred s3cred;
+    aws_s3_cred s3cred;
     bool warned;
     char bucket[256];
     char key[WK_LOG_KEY_MAX];
@@ -54,7 +54,7 @@ static void wk_log_store(wk_log *log)
         return;
     }
     char err[512] = "";
-    int rc = wk_s3_put(&log->s3, &log->s3cred, log->bucket, log->key, copy, len, err, sizeof err);
+    int rc = aws_s3_put(&log->s3, &log->s3cred, log->bucket, log->key, copy, len, err, sizeof err);
     free(copy);
     if (rc != 0) {
         if (!log->warned) {
@@ -146,8 +146,8 @@ int wk_log_open(const wk_log_params *p, wk_log **out, char *err, size_t errlen)
     log->s3cred.access_key_id = log->cred.access_key_id;
     log->s3cred.secret_access_key = log->cred.secret_access_key;
     log->s3cred.session_token = log->cred.session_token;
-    rc = wk_s3_init(&log->s3, p->endpoint, p->region, 64 * 1024, WK_LOG_HTTP_TIMEOUT_MS, err,
-                    errlen);
+    rc = aws_s3_init(&log->s3, p->endpoint, p->region, 64 * 1024, WK_LOG_HTTP_TIMEOUT_MS, err,
+                     errlen);
     if (rc != 0) {
         goto fail;
     }
@@ -162,7 +162,7 @@ int wk_log_open(const wk_log_params *p, wk_log **out, char *err, size_t errlen)
     *out = log;
     return 0;
 fail:
-    wk_s3_release(&log->s3);
+    aws_s3_release(&log->s3);
     aws_jobcred_clear(&log->cred);
     wk_logbuf_free(&log->buf);
     pthread_cond_destroy(&log->cond);
@@ -244,7 +244,7 @@ bool wk_log_close(wk_log *log)
         wk_log_store(log);
     }
     bool stored = log->buf.changes == log->stored_changes;
-    wk_s3_release(&log->s3);
+    aws_s3_release(&log->s3);
     aws_jobcred_clear(&log->cred);
     wk_logbuf_free(&log->buf);
     pthread_cond_destroy(&log->cond);

@@ -116,15 +116,15 @@ static void wk_s3deploy_unstage(const wk_s3deploy_params *p, const wk_s3deploy_f
             wk_deploy_staging_key(p->job_id, key, staged, sizeof staged) != 0) {
             continue;
         }
-        if (wk_s3_delete(p->s3, p->deploy_cred, p->target->bucket, staged, err, sizeof err) != 0) {
+        if (aws_s3_delete(p->s3, p->deploy_cred, p->target->bucket, staged, err, sizeof err) != 0) {
             SLUICE_WARN("job %s: the staged object %s was not deleted: %s", p->job_id, staged, err);
         }
     }
 }
 
-static wk_s3_meta wk_s3deploy_meta(const wk_deploy_store *t, const char *content_type)
+static aws_s3_meta wk_s3deploy_meta(const wk_deploy_store *t, const char *content_type)
 {
-    return (wk_s3_meta){
+    return (aws_s3_meta){
         .content_type = content_type,
         .cache_control = t->cache_control[0] != '\0' ? t->cache_control : NULL,
         .canned_acl = t->canned_acl[0] != '\0' ? t->canned_acl : NULL,
@@ -181,8 +181,9 @@ static int wk_s3deploy_extract(const wk_s3deploy_params *p, const void *zip, siz
                                   rc == SLUICE_ETOOBIG ? " (larger than the worker uploads)" : "");
             break;
         }
-        wk_s3_meta meta = wk_s3deploy_meta(t, wk_deploy_content_type(rel));
-        rc = wk_s3_put_object(p->s3, p->deploy_cred, t->bucket, staged,
+        aws_s3_meta meta = wk_s3deploy_meta(t, wk_deploy_content_type(rel));
+        rc =
+            aws_s3_put_object(p->s3, p->deploy_cred, t->bucket, staged,
                               body.data != NULL ? body.data : "", body.len, &meta, why, sizeof why);
         sluice_buf_free(&body);
         if (rc != 0) {
@@ -206,7 +207,7 @@ static int wk_s3deploy_extract(const wk_s3deploy_params *p, const void *zip, siz
         char staged[WK_DEPLOY_KEY_MAX + 1];
         (void)wk_deploy_object_key(t, files.paths[placed], key, sizeof key);
         (void)wk_deploy_staging_key(p->job_id, key, staged, sizeof staged);
-        rc = wk_s3_copy(p->s3, p->deploy_cred, t->bucket, staged, t->bucket, key, why, sizeof why);
+        rc = aws_s3_copy(p->s3, p->deploy_cred, t->bucket, staged, t->bucket, key, why, sizeof why);
         if (rc != 0) {
             *end = WK_RESULT_SYSTEM;
             rc = sluice_error_set(err, errlen, rc,
@@ -229,7 +230,7 @@ int wk_s3deploy_run(const wk_s3deploy_params *p, char *summary, size_t summaryle
     const wk_deploy_store *t = p->target;
     char why[1024] = "";
     http_client_response resp;
-    int rc = wk_s3_get(p->s3, p->job_cred, p->input_bucket, p->input_key, &resp, why, sizeof why);
+    int rc = aws_s3_get(p->s3, p->job_cred, p->input_bucket, p->input_key, &resp, why, sizeof why);
     if (rc != 0) {
         http_client_response_free(&resp);
         *end = rc == SLUICE_EIO ? WK_RESULT_SYSTEM : WK_RESULT_JOB_FAILED;
@@ -241,9 +242,9 @@ int wk_s3deploy_run(const wk_s3deploy_params *p, char *summary, size_t summaryle
     if (t->extract) {
         rc = wk_s3deploy_extract(p, zip, resp.body.len, &count, end, err, errlen);
     } else {
-        wk_s3_meta meta = wk_s3deploy_meta(t, "application/zip");
-        rc = wk_s3_put_object(p->s3, p->deploy_cred, t->bucket, t->key, zip, resp.body.len, &meta,
-                              why, sizeof why);
+        aws_s3_meta meta = wk_s3deploy_meta(t, "application/zip");
+        rc = aws_s3_put_object(p->s3, p->deploy_cred, t->bucket, t->key, zip, resp.body.len, &meta,
+                               why, sizeof why);
         if (rc != 0) {
             *end = rc == SLUICE_EDENIED || rc == SLUICE_ENOTFOUND ? WK_RESULT_CONFIGURATION
                                                                   : WK_RESULT_SYSTEM;

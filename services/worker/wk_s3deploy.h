@@ -24,14 +24,14 @@
  * they are, as S3 deploys do. Symbolic links and empty directories of the
  * artifact are not objects and are skipped.
  *
- * Runs on a slot's thread with the slot's wk_s3.
+ * Runs on a slot's thread with the slot's aws_s3.
  */
 #ifndef SLUICE_WK_S3DEPLOY_H
 #define SLUICE_WK_S3DEPLOY_H
 
 #include "wk_deploy.h"
 #include "wk_result.h"
-#include "wk_s3.h"
+#include "sluice/aws_s3.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,9 +39,9 @@
 #define WK_S3DEPLOY_FILES_MAX 10000 /* objects one extracted deploy writes */
 
 typedef struct wk_s3deploy_params {
-    wk_s3 *s3;
-    const wk_s3_cred *job_cred;    /* reads the input */
-    const wk_s3_cred *deploy_cred; /* writes the bucket */
+    aws_s3 *s3;
+    const aws_s3_cred *job_cred;    /* reads the input */
+    const aws_s3_cred *deploy_cred; /* writes the bucket */
     const wk_deploy_store *target;
     const char *job_id;
     const char *input_name;

@@ -337,8 +337,8 @@ int wk_service_start(wk_service *svc, const wk_config *cfg, const state_auth *re
         atomic_init(&slot->abort, false);
         rc = wk_service_redis(svc, &slot->redis, err, errlen);
         if (rc == 0) {
-            rc = wk_s3_init(&slot->s3, cfg->artifacts_endpoint, cfg->region,
-                            (size_t)cfg->artifact_max_bytes, 300000, err, errlen);
+            rc = aws_s3_init(&slot->s3, cfg->artifacts_endpoint, cfg->region,
+                             (size_t)cfg->artifact_max_bytes, 300000, err, errlen);
         }
         if (rc != 0) {
             return rc;
@@ -399,7 +399,7 @@ void wk_service_free(wk_service *svc)
         svc->slots[i].job = NULL;
         state_redis_free(svc->slots[i].redis);
         svc->slots[i].redis = NULL;
-        wk_s3_release(&svc->slots[i].s3);
+        aws_s3_release(&svc->slots[i].s3);
     }
     state_redis_free(svc->heartbeat_redis);
     svc->heartbeat_redis = NULL;

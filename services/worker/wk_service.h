@@ -33,7 +33,7 @@
 #include "wk_bus.h"
 #include "wk_config.h"
 #include "wk_lease.h"
-#include "wk_s3.h"
+#include "sluice/aws_s3.h"
 #include "wk_user.h"
 
 #include "sluice/aws_jobcred.h"
@@ -59,7 +59,7 @@ typedef struct wk_slot {
     pthread_t thread;
     bool started;
     state_redis *redis;
-    wk_s3 s3;
+    aws_s3 s3;
     json_t *job;  /* handed over by intake, taken by the slot (under service->lock) */
     bool adopted; /* job comes from a lost worker: adopt_owner holds its lease */
     char adopt_owner[WK_LEASE_OWNER_MAX];
@@ -93,7 +93,7 @@ struct wk_service {
     const json_t *projects; /* build projects by name (SLUICE_WORKER_PROJECTS_FILE), or NULL */
     const json_t *deploy_targets; /* {bucket: directory} (SLUICE_WORKER_DEPLOY_DIRS) */
     const json_t *deploy_buckets; /* {bucket: true} (SLUICE_WORKER_DEPLOY_BUCKETS), or NULL */
-    wk_s3_cred deploy_cred;       /* SLUICE_WORKER_DEPLOY_KEY_FILE's key (no session token) */
+    aws_s3_cred deploy_cred;      /* SLUICE_WORKER_DEPLOY_KEY_FILE's key (no session token) */
     const json_t *functions;      /* {FunctionName: url} (SLUICE_WORKER_FUNCTIONS_FILE), or NULL */
     const json_t *secrets;        /* {reference: value} (SLUICE_WORKER_SECRETS_FILE), or NULL */
     wk_user run_as;               /* the commands' user (SLUICE_WORKER_RUN_AS), set by main */

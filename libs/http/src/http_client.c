@@ -348,7 +348,9 @@ int http_client_request(http_client *client, const char *method, const char *url
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, client->config.connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->config.timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)client->config.max_response);
+    /* a HEAD reads no body: its Content-Length (the resource's size) is not refused (0: none) */
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                     (curl_off_t)(strcmp(method, "HEAD") == 0 ? 0 : client->config.max_response));
     curl_easy_setopt(curl, CURLOPT_USERAGENT, client->user_agent);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, client->error);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);

@@ -82,8 +82,9 @@ def wait_port(port, proc, what, timeout=15):
 class SourceStack(Stack):
     """The api's stack plus sluice-artifacts and sluice-source."""
 
-    def __init__(self, connections=(), runner_rules=("Fetch=skip",)):
-        """connections: more entries of the repositories file's "connections"."""
+    def __init__(self, connections=(), runner_rules=("Fetch=skip",), source_extra=None):
+        """connections: more entries of the repositories file's "connections";
+        source_extra: more variables of sluice-source's environment."""
         for binary in (artifacts_binary(), source_binary(), replay_binary()):
             if not os.access(binary, os.X_OK):
                 print(f"skipped: {binary} is not built", flush=True)
@@ -136,7 +137,8 @@ class SourceStack(Stack):
                 SLUICE_SOURCE_GROUP="src-" + self.prefix.rstrip("."),
                 SLUICE_SOURCE_REPOSITORIES_FILE=repos,
                 SLUICE_SOURCE_CACHE_DIR=os.path.join(self.logdir, "source-cache"),
-                SLUICE_ARTIFACTS_ENDPOINT=self.endpoint, SLUICE_SOURCE_POLL_INTERVAL_S="1")
+                SLUICE_ARTIFACTS_ENDPOINT=self.endpoint, SLUICE_SOURCE_POLL_INTERVAL_S="1",
+                **(source_extra or {}))
             self.start_source()
         except BaseException:
             self.close(dump=True)

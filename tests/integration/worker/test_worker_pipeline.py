@@ -427,7 +427,7 @@ def check_startup_refusals(stack):
         ({"SLUICE_WORKER_DEPLOY_KEY_FILE": ""},
          "SLUICE_WORKER_DEPLOY_BUCKETS needs SLUICE_WORKER_DEPLOY_KEY_FILE"),
         ({"SLUICE_WORKER_DEPLOY_KEY_FILE": no_colon},
-         f"SLUICE_WORKER_DEPLOY_KEY_FILE {no_colon}: not one line <access key id>:<secret>"),
+         f"SLUICE_WORKER_DEPLOY_KEY_FILE: {no_colon}: not one line <access key id>:<secret>"),
         ({"SLUICE_WORKER_DEPLOY_KEY_FILE": loose},
          f"SLUICE_WORKER_DEPLOY_KEY_FILE: {loose}: mode 0644"),
         ({"SLUICE_WORKER_DEPLOY_BUCKETS": "site"},

@@ -25,7 +25,7 @@ typedef struct http_client http_client;
 typedef struct http_client_config {
     long connect_timeout_ms; /* >= 1 */
     long timeout_ms;         /* whole request, >= 1 */
-    size_t max_response;     /* response body bound in bytes */
+    size_t max_response;     /* response body bound in bytes (a HEAD has none) */
     const char *user_agent;  /* copied; NULL = "sluice" */
 } http_client_config;
 

@@ -1,7 +1,7 @@
 /*
- * wk_s3.c — GetObject / PutObject with job credentials (see wk_s3.h).
+ * aws_s3.c — the artifact store's S3 calls, SigV4-signed (see aws_s3.h).
  */
-#include "wk_s3.h"
+#include "sluice/aws_s3.h"
 
 #include "sluice/aws_sigv4.h"
 #include "sluice/buf.h"
@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WK_S3_EXTRA_MAX   4 /* extra signed headers of one request */
-#define WK_S3_HEADERS_MAX (4 + WK_S3_EXTRA_MAX)
+#define AWS_S3_EXTRA_MAX   4 /* extra signed headers of one request */
+#define AWS_S3_HEADERS_MAX (4 + AWS_S3_EXTRA_MAX)
 
-static int wk_s3_pair_cmp(const void *a, const void *b)
+static int aws_s3_pair_cmp(const void *a, const void *b)
 {
     return strcmp(((const http_pair *)a)->name, ((const http_pair *)b)->name);
 }
 
-int wk_s3_init(wk_s3 *s3, const char *endpoint, const char *region, size_t max_bytes,
-               long timeout_ms, char *err, size_t errlen)
+int aws_s3_init(aws_s3 *s3, const char *endpoint, const char *region, size_t max_bytes,
+                long timeout_ms, char *err, size_t errlen)
 {
     memset(s3, 0, sizeof *s3);
     const char *rest = NULL;
@@ -54,12 +54,12 @@ int wk_s3_init(wk_s3 *s3, const char *endpoint, const char *region, size_t max_b
     http_client_config_defaults(&cfg);
     cfg.max_response = max_bytes;
     cfg.timeout_ms = timeout_ms;
-    cfg.user_agent = "sluice-worker";
+    cfg.user_agent = "sluice";
     s3->client = http_client_new(&cfg, err, errlen);
     return s3->client != NULL ? 0 : SLUICE_ENOMEM;
 }
 
-void wk_s3_release(wk_s3 *s3)
+void aws_s3_release(aws_s3 *s3)
 {
     http_client_free(s3->client);
     s3->client = NULL;
@@ -72,11 +72,12 @@ void wk_s3_release(wk_s3 *s3)
  * names), sorted by name as SigV4 wants them. signed_out receives the
  * signed header names joined with ';'.
  */
-static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *method,
-                      const char *bucket, const char *key, const void *body, size_t len,
-                      const http_pair *extra, size_t nextra, sluice_buf *url,
-                      char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1], char hash[AWS_SIGV4_HEX_LEN + 1],
-                      sluice_buf *signed_out, sluice_buf *authorization)
+static int aws_s3_sign(const aws_s3 *s3, const aws_s3_cred *cred, const char *method,
+                       const char *bucket, const char *key, const char *version_id,
+                       const void *body, size_t len, const http_pair *extra, size_t nextra,
+                       sluice_buf *url, char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1],
+                       char hash[AWS_SIGV4_HEX_LEN + 1], sluice_buf *signed_out,
+                       sluice_buf *authorization)
 {
     sluice_buf path;
     sluice_buf uri;
@@ -90,7 +91,7 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
     char scope[160];
     char signature[AWS_SIGV4_HEX_LEN + 1];
     unsigned char signing_key[AWS_SIGV4_KEY_LEN];
-    int rc = nextra <= WK_S3_EXTRA_MAX ? 0 : SLUICE_ETOOBIG;
+    int rc = nextra <= AWS_S3_EXTRA_MAX ? 0 : SLUICE_ETOOBIG;
     rc = rc ? rc : sluice_buf_append_str(&path, "/");
     rc = rc ? rc : aws_sigv4_uri_encode(bucket, strlen(bucket), 0, &path);
     rc = rc ? rc : sluice_buf_append_str(&path, "/");
@@ -98,7 +99,7 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
     rc = rc ? rc : aws_sigv4_s3_canonical_uri(sluice_buf_cstr(&path), &uri);
     rc = rc ? rc : aws_sigv4_format_amz_date(sluice_time_now_ms(), amz_date);
     aws_sigv4_sha256_hex(body != NULL ? body : "", len, hash);
-    http_pair headers[WK_S3_HEADERS_MAX] = {
+    http_pair headers[AWS_S3_HEADERS_MAX] = {
         {"host", s3->host},
         {"x-amz-content-sha256", hash},
         {"x-amz-date", amz_date},
@@ -110,14 +111,15 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
     for (size_t i = 0; rc == 0 && i < nextra; i++) {
         headers[nheaders++] = extra[i];
     }
-    qsort(headers, nheaders, sizeof headers[0], wk_s3_pair_cmp);
+    qsort(headers, nheaders, sizeof headers[0], aws_s3_pair_cmp);
     for (size_t i = 0; rc == 0 && i < nheaders; i++) {
         rc = sluice_buf_appendf(signed_out, "%s%s", i > 0 ? ";" : "", headers[i].name);
     }
     if (rc == 0) {
-        rc = aws_sigv4_canonical_request_uri(method, sluice_buf_cstr(&uri), NULL, 0, headers,
-                                             nheaders, sluice_buf_cstr(signed_out), hash,
-                                             &canonical, err, sizeof err);
+        http_pair query[1] = {{"versionId", version_id != NULL ? version_id : ""}};
+        rc = aws_sigv4_canonical_request_uri(
+            method, sluice_buf_cstr(&uri), query, version_id != NULL ? 1 : 0, headers, nheaders,
+            sluice_buf_cstr(signed_out), hash, &canonical, err, sizeof err);
     }
     snprintf(scope, sizeof scope, "%.8s/%s/s3/%s", amz_date, s3->region, AWS_SIGV4_TERMINATOR);
     rc = rc ? rc
@@ -137,6 +139,10 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
                                  AWS_SIGV4_ALGORITHM, cred->access_key_id, scope,
                                  sluice_buf_cstr(signed_out), signature);
     rc = rc ? rc : sluice_buf_appendf(url, "%s%s", s3->endpoint, sluice_buf_cstr(&path));
+    if (rc == 0 && version_id != NULL) {
+        rc = sluice_buf_append_str(url, "?versionId=");
+        rc = rc ? rc : aws_sigv4_uri_encode(version_id, strlen(version_id), 0, url);
+    }
     explicit_bzero(signing_key, sizeof signing_key);
     sluice_buf_free(&path);
     sluice_buf_free(&uri);
@@ -146,7 +152,7 @@ static int wk_s3_sign(const wk_s3 *s3, const wk_s3_cred *cred, const char *metho
 }
 
 /* The <Code> of an S3 error body, or "" (for messages). */
-static void wk_s3_error_code(const http_client_response *resp, char *out, size_t outlen)
+static void aws_s3_error_code(const http_client_response *resp, char *out, size_t outlen)
 {
     out[0] = '\0';
     const char *body = sluice_buf_cstr(&resp->body);
@@ -163,10 +169,11 @@ static void wk_s3_error_code(const http_client_response *resp, char *out, size_t
     }
 }
 
-static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, const char *bucket,
-                         const char *key, const void *body, size_t len, const char *content_type,
-                         const http_pair *extra, size_t nextra, http_client_response *out,
-                         char *err, size_t errlen)
+static int aws_s3_request(aws_s3 *s3, const aws_s3_cred *cred, const char *method,
+                          const char *bucket, const char *key, const char *version_id,
+                          const void *body, size_t len, const char *content_type,
+                          const http_pair *extra, size_t nextra, http_client_response *out,
+                          char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     sluice_buf url;
@@ -177,8 +184,8 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
     sluice_buf_init(&signed_names, 1024);
     char amz_date[AWS_SIGV4_AMZ_DATE_LEN + 1];
     char hash[AWS_SIGV4_HEX_LEN + 1];
-    int rc = wk_s3_sign(s3, cred, method, bucket, key, body, len, extra, nextra, &url, amz_date,
-                        hash, &signed_names, &authorization);
+    int rc = aws_s3_sign(s3, cred, method, bucket, key, version_id, body, len, extra, nextra, &url,
+                         amz_date, hash, &signed_names, &authorization);
     sluice_buf_free(&signed_names);
     if (rc != 0) {
         sluice_buf_free(&url);
@@ -187,7 +194,7 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
                                 "cannot sign the request for %s/%s (%s)", bucket, key,
                                 sluice_strerror(rc));
     }
-    http_pair headers[6 + WK_S3_EXTRA_MAX] = {
+    http_pair headers[6 + AWS_S3_EXTRA_MAX] = {
         {"Host", s3->host},
         {"X-Amz-Content-SHA256", hash},
         {"X-Amz-Date", amz_date},
@@ -210,7 +217,7 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
     sluice_buf_free(&url);
     sluice_buf_free(&authorization);
     if (rc == SLUICE_ETOOBIG) {
-        return sluice_error_set(err, errlen, rc, "%s/%s is larger than the worker takes (%s)",
+        return sluice_error_set(err, errlen, rc, "%s/%s is larger than the client takes (%s)",
                                 bucket, key, why);
     }
     if (rc != 0) {
@@ -222,7 +229,7 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
         return 0;
     }
     char code[64];
-    wk_s3_error_code(out, code, sizeof code);
+    aws_s3_error_code(out, code, sizeof code);
     int result = out->status == 404   ? SLUICE_ENOTFOUND
                  : out->status == 403 ? SLUICE_EDENIED
                                       : SLUICE_EIO;
@@ -230,26 +237,28 @@ static int wk_s3_request(wk_s3 *s3, const wk_s3_cred *cred, const char *method, 
                             out->status, code[0] != '\0' ? " " : "", code, bucket, key);
 }
 
-int wk_s3_get(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
-              http_client_response *out, char *err, size_t errlen)
+int aws_s3_get(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+               http_client_response *out, char *err, size_t errlen)
 {
-    return wk_s3_request(s3, cred, "GET", bucket, key, NULL, 0, NULL, NULL, 0, out, err, errlen);
+    return aws_s3_request(s3, cred, "GET", bucket, key, NULL, NULL, 0, NULL, NULL, 0, out, err,
+                          errlen);
 }
 
-int wk_s3_put(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
-              const void *body, size_t len, char *err, size_t errlen)
+int aws_s3_put(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+               const void *body, size_t len, char *err, size_t errlen)
 {
     http_client_response resp;
-    int rc = wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len, NULL, NULL,
-                           0, &resp, err, errlen);
+    int rc = aws_s3_request(s3, cred, "PUT", bucket, key, NULL, body != NULL ? body : "", len, NULL,
+                            NULL, 0, &resp, err, errlen);
     http_client_response_free(&resp);
     return rc;
 }
 
-int wk_s3_put_object(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key,
-                     const void *body, size_t len, const wk_s3_meta *meta, char *err, size_t errlen)
+int aws_s3_put_object(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                      const void *body, size_t len, const aws_s3_meta *meta, char *err,
+                      size_t errlen)
 {
-    http_pair extra[WK_S3_EXTRA_MAX];
+    http_pair extra[AWS_S3_EXTRA_MAX];
     size_t nextra = 0;
     if (meta != NULL && meta->cache_control != NULL) {
         extra[nextra++] = (http_pair){"x-amz-meta-cache-control", meta->cache_control};
@@ -259,14 +268,14 @@ int wk_s3_put_object(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, cons
     }
     http_client_response resp;
     int rc =
-        wk_s3_request(s3, cred, "PUT", bucket, key, body != NULL ? body : "", len,
-                      meta != NULL ? meta->content_type : NULL, extra, nextra, &resp, err, errlen);
+        aws_s3_request(s3, cred, "PUT", bucket, key, NULL, body != NULL ? body : "", len,
+                       meta != NULL ? meta->content_type : NULL, extra, nextra, &resp, err, errlen);
     http_client_response_free(&resp);
     return rc;
 }
 
-int wk_s3_copy(wk_s3 *s3, const wk_s3_cred *cred, const char *src_bucket, const char *src_key,
-               const char *bucket, const char *key, char *err, size_t errlen)
+int aws_s3_copy(aws_s3 *s3, const aws_s3_cred *cred, const char *src_bucket, const char *src_key,
+                const char *bucket, const char *key, char *err, size_t errlen)
 {
     sluice_buf source;
     sluice_buf_init(&source, 4096);
@@ -281,7 +290,8 @@ int wk_s3_copy(wk_s3 *s3, const wk_s3_cred *cred, const char *src_bucket, const 
     }
     http_pair extra[] = {{"x-amz-copy-source", sluice_buf_cstr(&source)}};
     http_client_response resp;
-    rc = wk_s3_request(s3, cred, "PUT", bucket, key, "", 0, NULL, extra, 1, &resp, err, errlen);
+    rc = aws_s3_request(s3, cred, "PUT", bucket, key, NULL, "", 0, NULL, extra, 1, &resp, err,
+                        errlen);
     /* S3 may answer 200 with an <Error> document to a copy that failed late */
     if (rc == 0 && strstr(sluice_buf_cstr(&resp.body), "<Error>") != NULL) {
         rc = sluice_error_set(err, errlen, SLUICE_EIO, "the copy to %s/%s failed", bucket, key);
@@ -291,12 +301,26 @@ int wk_s3_copy(wk_s3 *s3, const wk_s3_cred *cred, const char *src_bucket, const 
     return rc;
 }
 
-int wk_s3_delete(wk_s3 *s3, const wk_s3_cred *cred, const char *bucket, const char *key, char *err,
-                 size_t errlen)
+int aws_s3_delete(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                  char *err, size_t errlen)
 {
     http_client_response resp;
-    int rc =
-        wk_s3_request(s3, cred, "DELETE", bucket, key, NULL, 0, NULL, NULL, 0, &resp, err, errlen);
+    int rc = aws_s3_request(s3, cred, "DELETE", bucket, key, NULL, NULL, 0, NULL, NULL, 0, &resp,
+                            err, errlen);
     http_client_response_free(&resp);
     return rc;
+}
+
+int aws_s3_get_version(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                       const char *version_id, http_client_response *out, char *err, size_t errlen)
+{
+    return aws_s3_request(s3, cred, "GET", bucket, key, version_id, NULL, 0, NULL, NULL, 0, out,
+                          err, errlen);
+}
+
+int aws_s3_head(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                const char *version_id, http_client_response *out, char *err, size_t errlen)
+{
+    return aws_s3_request(s3, cred, "HEAD", bucket, key, version_id, NULL, 0, NULL, NULL, 0, out,
+                          err, errlen);
 }
