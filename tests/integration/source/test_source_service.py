@@ -332,8 +332,9 @@ def check_branches_share_one_listing(stack, names):
     checks = stack.metric(ok) - before[2]
     print(f"     {checks:.0f} branch checks with {listings:.0f} git ls-remote runs in 5 s "
           "for three branches of one remote", flush=True)
-    assert checks >= 9, checks
-    assert listings <= 7, (listings, checks)
+    # about 5 rounds of 3 checks; a loaded machine may do fewer rounds, never more runs than rounds
+    assert checks >= 6, checks
+    assert listings * 2 <= checks, (listings, checks)
     assert all(len(executions_of(stack, n)) == 1 for n in names), "nothing more started"
     for name in added:
         stack.aws("delete-pipeline", "--name", name)
