@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target with clang-14 (+ASan/UBSan) and runs each for a
-# bounded time over its seed corpus. Fails on any crash, leak or sanitizer
+# bounded time over its seed corpus (FUZZ_JOBS at a time, default 2). Fails on any crash, leak or sanitizer
 # report. Usage: run-fuzz.sh BUILD_DIR SECONDS_PER_TARGET
 # FUZZ_SEED (default 1) fixes libFuzzer's random seed so that a run is
 # repeatable; FUZZ_SEED=0 lets libFuzzer pick one (for longer exploring runs).
@@ -26,30 +26,44 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cmake --build "$build" --target "${targets[@]}" -j 2
 
-status=0
-for name in "${targets[@]}"; do
-  corpus="$build/corpus/$name"
+# One target: its seeds copied into its corpus, then libFuzzer for the time given; the
+# outcome printed when it ends, the failure's log lines with it. Exits 1 on a finding.
+run_one() {
+  local name=$1 corpus="$build/corpus/$1" seeds="$root/tests/fuzz/$1.seeds" pattern f
   mkdir -p "$corpus"
-  seeds="$root/tests/fuzz/$name.seeds"
   if [ -f "$seeds" ]; then
     while IFS= read -r pattern; do
       case "$pattern" in ''|'#'*) continue ;; esac
-      i=0
       for f in $root/$pattern; do
         [ -f "$f" ] || continue
-        i=$((i + 1))
         cp "$f" "$corpus/seed-$(echo "$f" | md5sum | cut -c1-12)"
       done
     done < "$seeds"
   fi
-  echo "run-fuzz: $name for ${seconds}s"
   if ! "$build/tests/fuzz/$name" -seed="$seed" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$build/$name-" "$corpus" >"$build/$name.log" 2>&1; then
-    echo "run-fuzz: $name FAILED; last lines of $build/$name.log:" >&2
-    tail -40 "$build/$name.log" >&2
-    status=1
-  else
-    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$build/$name.log" | tail -2 || true
+    { echo "run-fuzz: $name FAILED; last lines of $build/$name.log:"; tail -40 "$build/$name.log"; } >&2
+    return 1
   fi
+  echo "run-fuzz: $name ran ${seconds}s: $(grep -E '^stat::number_of_executed_units' "$build/$name.log" | tail -1)"
+}
+
+# FUZZ_JOBS targets at a time (default 2, one per core: libFuzzer is single-threaded).
+jobs=${FUZZ_JOBS:-2}
+started=$(date +%s)
+status=0
+running=0
+for name in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  run_one "$name" &
+  running=$((running + 1))
 done
+while ((running > 0)); do
+  wait -n || status=1
+  running=$((running - 1))
+done
+echo "run-fuzz: ${#targets[@]} targets, ${seconds}s each, $jobs at a time, in $(($(date +%s) - started)) s"
 exit $status
