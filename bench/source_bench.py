@@ -210,14 +210,14 @@ def main():
         print(f"polling {BRANCHES} distinct branches of one local remote "
               f"({BRANCHES} pipelines created in {poll['created']:.1f} s)")
         print(f"  {poll['checks']:.0f} checks in {poll['elapsed']:.1f} s; CPU (service + git) "
-              f"{per_interval:.2f} s per {INTERVAL_S} s interval; one round of checks takes "
-              f"{statistics.mean(poll['rounds']):.2f} s (rounds: "
+              f"{per_interval:.2f} s per {INTERVAL_S} s interval; a round of {BRANCHES} checks "
+              f"completes every {statistics.mean(poll['rounds']):.2f} s (rounds: "
               f"{', '.join(f'{r:.2f}' for r in poll['rounds'])} s)")
         print(f"  floor: the same {BRANCHES} ls-remotes one after another from a script: "
               f"{poll['direct_wall']:.2f} s, CPU {poll['direct_cpu']:.2f} s; one ls-remote of "
               f"every head: {poll['one_call'] * 1000:.1f} ms")
-        print(f"  ratio: service CPU per round / the script's CPU = "
-              f"{per_interval / poll['direct_cpu']:.2f}")
+        print(f"  ratio: service CPU per interval / the script's CPU for the same checks = "
+              f"{per_interval / poll['direct_cpu']:.3f}")
     finally:
         stack.close()
 
