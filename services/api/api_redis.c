@@ -820,34 +820,14 @@ static int api_redis_history_actions(api_backend *b, const char *pipeline, int64
 static int api_redis_send(api_redis *r, const char *pipeline, const char *detail_type,
                           const char *id, json_t *detail, char *err, size_t errlen)
 {
-    char arn[PROTOCOL_ARN_MAX];
-    (void)protocol_arn_pipeline(arn, sizeof arn, r->region, r->account, pipeline);
-    const char *resources[] = {arn};
-    bus_envelope_spec spec = {
-        .id = id,
-        .detail_type = detail_type,
-        .source = PROTOCOL_SOURCE_API,
-        .account = r->account,
-        .region = r->region,
-        .time_ms = sluice_time_now_ms(),
-        .resources = resources,
-        .nresources = 1,
-        .detail = detail,
-    };
-    bus_envelope *env = NULL;
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, rc, "request envelope: %s", reason);
-    }
+    bus_pipeline_message m = {id,       detail_type, PROTOCOL_SOURCE_API, r->account, r->region,
+                              pipeline, detail};
     sluice_buf payload;
     sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
-    rc = bus_envelope_encode(env, &payload);
-    bus_envelope_free(env);
+    int rc = bus_envelope_encode_pipeline(&m, &payload, err, errlen);
     if (rc != 0) {
         sluice_buf_free(&payload);
-        return sluice_error_set(err, errlen, rc, "the request exceeds %d bytes",
-                                BUS_ENVELOPE_MAX_BYTES);
+        return rc;
     }
     pthread_mutex_lock(&r->producer_lock);
     rc = bus_producer_send_sync(r->producer, bus_topics_get(&r->topics, BUS_TOPICS_REQUESTS),

@@ -8,6 +8,7 @@
 #include "apv_core.h"
 
 #include "sluice/error.h"
+#include "sluice/html.h"
 #include "sluice/hex.h"
 #include "sluice/time.h"
 
@@ -28,30 +29,7 @@
 
 int apv_core_html_escape(sluice_buf *out, const char *text)
 {
-    int rc = 0;
-    for (const char *p = text != NULL ? text : ""; *p != '\0' && rc == 0; p++) {
-        switch (*p) {
-        case '&':
-            rc = sluice_buf_append_str(out, "&amp;");
-            break;
-        case '<':
-            rc = sluice_buf_append_str(out, "&lt;");
-            break;
-        case '>':
-            rc = sluice_buf_append_str(out, "&gt;");
-            break;
-        case '"':
-            rc = sluice_buf_append_str(out, "&quot;");
-            break;
-        case '\'':
-            rc = sluice_buf_append_str(out, "&#39;");
-            break;
-        default:
-            rc = sluice_buf_append(out, p, 1);
-            break;
-        }
-    }
-    return rc;
+    return sluice_html_escape(out, text, false);
 }
 
 /* Decodes bytes [p, end) of a form name or value into out. 0, SLUICE_EPARSE or SLUICE_ETOOBIG. */

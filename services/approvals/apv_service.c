@@ -152,33 +152,10 @@ static int apv_service_envelope(apv_service *s, const char *id, const char *deta
                                 const char *pipeline, json_t *detail, sluice_buf *payload,
                                 char *msg, size_t msglen)
 {
-    char arn[PROTOCOL_ARN_MAX];
-    (void)protocol_arn_pipeline(arn, sizeof arn, s->cfg->region, s->cfg->account, pipeline);
-    const char *resources[] = {arn};
-    bus_envelope_spec spec = {
-        .id = id,
-        .detail_type = detail_type,
-        .source = PROTOCOL_SOURCE_APPROVALS,
-        .account = s->cfg->account,
-        .region = s->cfg->region,
-        .time_ms = sluice_time_now_ms(),
-        .resources = resources,
-        .nresources = 1,
-        .detail = detail,
-    };
-    bus_envelope *env = NULL;
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc != 0) {
-        return sluice_error_set(msg, msglen, rc, "envelope: %s", reason);
-    }
-    rc = bus_envelope_encode(env, payload);
-    bus_envelope_free(env);
-    if (rc != 0) {
-        return sluice_error_set(msg, msglen, rc, "the message exceeds %d bytes",
-                                BUS_ENVELOPE_MAX_BYTES);
-    }
-    return 0;
+    bus_pipeline_message m = {
+        id,       detail_type, PROTOCOL_SOURCE_APPROVALS, s->cfg->account, s->cfg->region,
+        pipeline, detail};
+    return bus_envelope_encode_pipeline(&m, payload, msg, msglen);
 }
 
 int apv_service_publish(apv_service *s, const char *id, const char *detail_type,

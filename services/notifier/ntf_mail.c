@@ -4,6 +4,7 @@
 #include "ntf_mail.h"
 
 #include "sluice/error.h"
+#include "sluice/html.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -88,33 +89,6 @@ static int ntf_mail_base64(sluice_buf *out, const char *data, size_t len)
     return rc;
 }
 
-static int ntf_mail_html_escape(sluice_buf *out, const char *text)
-{
-    int rc = 0;
-    for (const char *p = text; *p != '\0' && rc == 0; p++) {
-        switch (*p) {
-        case '<':
-            rc = sluice_buf_append_str(out, "&lt;");
-            break;
-        case '>':
-            rc = sluice_buf_append_str(out, "&gt;");
-            break;
-        case '&':
-            rc = sluice_buf_append_str(out, "&amp;");
-            break;
-        case '"':
-            rc = sluice_buf_append_str(out, "&quot;");
-            break;
-        case '\n':
-            rc = sluice_buf_append_str(out, "<br>");
-            break;
-        default:
-            rc = sluice_buf_append(out, p, 1);
-        }
-    }
-    return rc;
-}
-
 /* The id-safe form of a target name: letters and digits, others '-'. */
 static void ntf_mail_token(const char *name, char *out, size_t outlen)
 {
@@ -134,7 +108,7 @@ static void ntf_mail_line(sluice_buf *text, sluice_buf *html, const char *label,
     }
     (void)sluice_buf_appendf(text, "%s: %s\n", label, value);
     (void)sluice_buf_appendf(html, "<tr><th align=\"left\">%s</th><td>", label);
-    (void)ntf_mail_html_escape(html, value);
+    (void)sluice_html_escape(html, value, true);
     (void)sluice_buf_append_str(html, "</td></tr>\n");
 }
 
@@ -143,7 +117,7 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
     (void)sluice_buf_appendf(text, "%s\n\n", f->title);
     (void)sluice_buf_append_str(html, "<!DOCTYPE html>\n<html><body>\n<h2 style=\"color:");
     (void)sluice_buf_appendf(html, "%s\">", ntf_message_colour(f->level));
-    (void)ntf_mail_html_escape(html, f->title);
+    (void)sluice_html_escape(html, f->title, true);
     (void)sluice_buf_append_str(html, "</h2>\n<table>\n");
     ntf_mail_line(text, html, "Pipeline", f->pipeline);
     ntf_mail_line(text, html, "Execution", f->execution_id);
@@ -162,7 +136,7 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
         for (size_t i = 0; i < f->ndigest; i++) {
             (void)sluice_buf_appendf(text, "  - %s\n", f->digest[i]);
             (void)sluice_buf_append_str(html, "<li>");
-            (void)ntf_mail_html_escape(html, f->digest[i]);
+            (void)sluice_html_escape(html, f->digest[i], true);
             (void)sluice_buf_append_str(html, "</li>\n");
         }
         (void)sluice_buf_append_str(html, "</ul>\n");
@@ -170,24 +144,24 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
     if (f->approval_url[0] != '\0') {
         (void)sluice_buf_appendf(text, "\nDecide: %s\n", f->approval_url);
         (void)sluice_buf_append_str(html, "<p><a href=\"");
-        (void)ntf_mail_html_escape(html, f->approval_url);
+        (void)sluice_html_escape(html, f->approval_url, true);
         (void)sluice_buf_append_str(html, "\">Open the approval page</a></p>\n");
     }
     if (f->execution_url[0] != '\0') {
         (void)sluice_buf_appendf(text, "\nExecution: %s\n", f->execution_url);
         (void)sluice_buf_append_str(html, "<p><a href=\"");
-        (void)ntf_mail_html_escape(html, f->execution_url);
+        (void)sluice_html_escape(html, f->execution_url, true);
         (void)sluice_buf_append_str(html, "\">Open the execution</a></p>\n");
     }
     if (f->cli[0] != '\0') {
         (void)sluice_buf_appendf(text, "\n%s\n", f->cli);
         (void)sluice_buf_append_str(html, "<pre>");
-        (void)ntf_mail_html_escape(html, f->cli);
+        (void)sluice_html_escape(html, f->cli, true);
         (void)sluice_buf_append_str(html, "</pre>\n");
     }
     (void)sluice_buf_appendf(text, "\nEvent %s\n", f->event_id);
     (void)sluice_buf_append_str(html, "<p style=\"color:#888\">Event ");
-    (void)ntf_mail_html_escape(html, f->event_id);
+    (void)sluice_html_escape(html, f->event_id, true);
     (void)sluice_buf_append_str(html, "</p>\n</body></html>\n");
 }
 

@@ -63,34 +63,17 @@ int src_bus_send(bus_producer *producer, const char *topic, const char *detail_t
                  const char *account, const char *region, const char *pipeline, json_t *detail,
                  int timeout_ms, char *err, size_t errlen)
 {
-    char arn[PROTOCOL_ARN_MAX];
-    (void)protocol_arn_pipeline(arn, sizeof arn, region, account, pipeline);
-    const char *resources[] = {arn};
-    bus_envelope_spec spec = {
-        .id = id,
-        .detail_type = detail_type,
-        .source = PROTOCOL_SOURCE_SOURCE,
-        .account = account,
-        .region = region,
-        .time_ms = sluice_time_now_ms(),
-        .resources = resources,
-        .nresources = 1,
-        .detail = detail,
-    };
-    bus_envelope *env = NULL;
-    char why[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, why, sizeof why);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, rc, "envelope: %s", why);
-    }
+    bus_pipeline_message m = {id,       detail_type, PROTOCOL_SOURCE_SOURCE, account, region,
+                              pipeline, detail};
     sluice_buf payload;
     sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
-    rc = bus_envelope_encode(env, &payload);
-    bus_envelope_free(env);
-    if (rc == 0) {
-        rc = bus_producer_send_sync(producer, topic, pipeline, strlen(pipeline), payload.data,
-                                    payload.len, timeout_ms);
+    int rc = bus_envelope_encode_pipeline(&m, &payload, err, errlen);
+    if (rc != 0) {
+        sluice_buf_free(&payload);
+        return rc;
     }
+    rc = bus_producer_send_sync(producer, topic, pipeline, strlen(pipeline), payload.data,
+                                payload.len, timeout_ms);
     sluice_buf_free(&payload);
     if (rc != 0) {
         return sluice_error_set(err, errlen, rc, "not stored by Kafka: %s", sluice_strerror(rc));

@@ -187,25 +187,32 @@ int64_t src_poll_next_due(int64_t now_ms, int64_t interval_ms, unsigned failures
     return now_ms + wait + jitter;
 }
 
-void src_poll_token(const char *pipeline, const char *action, const char *commit,
-                    char out[SRC_POLL_TOKEN_LEN + 1])
+void src_poll_derive_token(const char *prefix, const char *const *parts, size_t nparts,
+                           char out[SRC_POLL_TOKEN_LEN + 1])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-              EVP_DigestUpdate(md, pipeline, strlen(pipeline) + 1) == 1 &&
-              EVP_DigestUpdate(md, action, strlen(action) + 1) == 1 &&
-              EVP_DigestUpdate(md, commit, strlen(commit)) == 1 &&
-              EVP_DigestFinal_ex(md, digest, &len) == 1;
+    bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; i < nparts && ok; i++) {
+        ok = EVP_DigestUpdate(md, parts[i], strlen(parts[i]) + (i + 1 < nparts ? 1 : 0)) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(md, digest, &len) == 1;
     EVP_MD_CTX_free(md);
     if (!ok) {
         memset(digest, 0, sizeof digest);
     }
-    memcpy(out, "poll-", 5);
+    memcpy(out, prefix, 5);
     for (size_t i = 0; i < 20; i++) {
         snprintf(out + 5 + 2 * i, 3, "%02x", digest[i]);
     }
+}
+
+void src_poll_token(const char *pipeline, const char *action, const char *commit,
+                    char out[SRC_POLL_TOKEN_LEN + 1])
+{
+    const char *parts[] = {pipeline, action, commit};
+    src_poll_derive_token("poll-", parts, 3, out);
 }
 
 json_t *src_poll_start_request_of(const src_poll_user *user, const char *revision,

@@ -109,7 +109,16 @@ long src_poll_find_key(const src_poll_set *set, const char *url, const char *bra
  */
 int64_t src_poll_next_due(int64_t now_ms, int64_t interval_ms, unsigned failures, uint32_t random);
 
-/* The clientRequestToken of (pipeline, action, commit) into out. */
+/*
+ * A clientRequestToken into out: prefix (five characters, e.g. "poll-") and
+ * the first 40 hex digits of SHA-256 over parts, each but the last followed
+ * by a NUL — the same parts give the same token in every replica and after
+ * every restart.
+ */
+void src_poll_derive_token(const char *prefix, const char *const *parts, size_t nparts,
+                           char out[SRC_POLL_TOKEN_LEN + 1]);
+
+/* The clientRequestToken of (pipeline, action, commit) into out: "poll-" + ... */
 void src_poll_token(const char *pipeline, const char *action, const char *commit,
                     char out[SRC_POLL_TOKEN_LEN + 1]);
 

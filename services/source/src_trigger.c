@@ -3,10 +3,11 @@
  */
 #include "src_trigger.h"
 
+#include "src_poll.h"
+
 #include "sluice/error.h"
 #include "sluice/model_glob.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -240,26 +241,13 @@ void src_trigger_event_key(const src_change *change, char out[SRC_TRIGGER_EVENT_
     }
 }
 
+_Static_assert(SRC_TRIGGER_TOKEN_LEN == SRC_POLL_TOKEN_LEN, "one token shape for both");
+
 void src_trigger_token(const char *pipeline, const char *action, const char *commit,
                        const char *event_key, char out[SRC_TRIGGER_TOKEN_LEN + 1])
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-              EVP_DigestUpdate(md, pipeline, strlen(pipeline) + 1) == 1 &&
-              EVP_DigestUpdate(md, action, strlen(action) + 1) == 1 &&
-              EVP_DigestUpdate(md, commit, strlen(commit) + 1) == 1 &&
-              EVP_DigestUpdate(md, event_key, strlen(event_key)) == 1 &&
-              EVP_DigestFinal_ex(md, digest, &len) == 1;
-    EVP_MD_CTX_free(md);
-    if (!ok) {
-        memset(digest, 0, sizeof digest);
-    }
-    memcpy(out, "trig-", 5);
-    for (size_t i = 0; i < 20; i++) {
-        snprintf(out + 5 + 2 * i, 3, "%02x", digest[i]);
-    }
+    const char *parts[] = {pipeline, action, commit, event_key};
+    src_poll_derive_token("trig-", parts, 4, out);
 }
 
 json_t *src_trigger_start_request(const src_trigger_candidate *candidate, const char *commit,

@@ -61,42 +61,27 @@ static void wk_bus_result_id(const char *job_id, char out[SLUICE_UUID_LEN + 1])
 int wk_bus_send_result(wk_bus_sender *sender, const char *pipeline, const char *job_id,
                        json_t *detail, char *err, size_t errlen)
 {
-    char arn[PROTOCOL_ARN_MAX];
     char role[128];
     char id[SLUICE_UUID_LEN + 1];
-    (void)protocol_arn_pipeline(arn, sizeof arn, sender->region, sender->account, pipeline);
     snprintf(role, sizeof role, "arn:aws:iam::%s:role/sluice-worker", sender->account);
     if (json_object_set_new(detail, "pipeline", json_string(pipeline)) != 0 ||
         json_object_set_new(detail, "requestedBy", json_string(role)) != 0) {
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
     wk_bus_result_id(job_id, id);
-    const char *resources[] = {arn};
-    bus_envelope_spec spec = {
-        .id = id,
-        .detail_type = PROTOCOL_DETAIL_JOB_RESULT,
-        .source = PROTOCOL_SOURCE_WORKER,
-        .account = sender->account,
-        .region = sender->region,
-        .time_ms = sluice_time_now_ms(),
-        .resources = resources,
-        .nresources = 1,
-        .detail = detail,
-    };
-    bus_envelope *env = NULL;
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, rc, "result envelope: %s", reason);
-    }
+    bus_pipeline_message m = {id,
+                              PROTOCOL_DETAIL_JOB_RESULT,
+                              PROTOCOL_SOURCE_WORKER,
+                              sender->account,
+                              sender->region,
+                              pipeline,
+                              detail};
     sluice_buf payload;
     sluice_buf_init(&payload, BUS_ENVELOPE_MAX_BYTES);
-    rc = bus_envelope_encode(env, &payload);
-    bus_envelope_free(env);
+    int rc = bus_envelope_encode_pipeline(&m, &payload, err, errlen);
     if (rc != 0) {
         sluice_buf_free(&payload);
-        return sluice_error_set(err, errlen, rc, "the result exceeds %d bytes",
-                                BUS_ENVELOPE_MAX_BYTES);
+        return rc;
     }
     pthread_mutex_lock(&sender->lock);
     rc = bus_producer_send_sync(

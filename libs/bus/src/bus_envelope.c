@@ -9,6 +9,8 @@
  */
 #include "sluice/bus_envelope.h"
 
+#include "sluice/protocol_arn.h"
+
 #include "sluice/error.h"
 #include "sluice/jsontext.h"
 #include "sluice/id.h"
@@ -444,4 +446,35 @@ void bus_envelope_free(bus_envelope *env)
     }
     json_decref(env->root);
     free(env);
+}
+
+int bus_envelope_encode_pipeline(const bus_pipeline_message *m, sluice_buf *payload, char *err,
+                                 size_t errlen)
+{
+    char arn[PROTOCOL_ARN_MAX];
+    (void)protocol_arn_pipeline(arn, sizeof arn, m->region, m->account, m->pipeline);
+    const char *resources[] = {arn};
+    bus_envelope_spec spec = {
+        .id = m->id,
+        .detail_type = m->detail_type,
+        .source = m->source,
+        .account = m->account,
+        .region = m->region,
+        .time_ms = sluice_time_now_ms(),
+        .resources = resources,
+        .nresources = 1,
+        .detail = m->detail,
+    };
+    bus_envelope *env = NULL;
+    char reason[BUS_ENVELOPE_REASON_MAX];
+    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
+    if (rc != 0) {
+        return sluice_error_set(err, errlen, rc, "envelope: %s", reason);
+    }
+    rc = bus_envelope_encode(env, payload);
+    bus_envelope_free(env);
+    if (rc != 0) {
+        return sluice_error_set(err, errlen, rc, "the message exceeds %zu bytes", payload->max);
+    }
+    return 0;
 }

@@ -450,6 +450,52 @@ static void test_new_rejects(void)
     json_decref(detail);
 }
 
+/* A message about one pipeline: its ARN the one resource, the fields given, now as its time. */
+static void test_encode_pipeline_message(void)
+{
+    json_t *detail = json_pack("{s:s}", "type", "StartPipelineExecution");
+    bus_pipeline_message m = {"1b4e28ba-2fa1-4d3b-8e2c-0a1b2c3d4e5f",
+                              "Sluice Pipeline Request",
+                              "sluice.api",
+                              "123456789012",
+                              "eu-west-1",
+                              "web-app",
+                              detail};
+    sluice_buf out;
+    sluice_buf_init(&out, BUS_ENVELOPE_MAX_BYTES);
+    char err[256] = "";
+    CHECK_INT_EQ(bus_envelope_encode_pipeline(&m, &out, err, sizeof err), SLUICE_OK);
+    bus_envelope *env = NULL;
+    char reason[BUS_ENVELOPE_REASON_MAX];
+    REQUIRE(bus_envelope_decode(out.data, out.len, BUS_ENVELOPE_MAX_BYTES, &env, reason,
+                                sizeof reason) == SLUICE_OK);
+    CHECK_STR_EQ(env->id, m.id);
+    CHECK_STR_EQ(env->detail_type, "Sluice Pipeline Request");
+    CHECK_STR_EQ(env->source, "sluice.api");
+    CHECK_STR_EQ(env->region, "eu-west-1");
+    CHECK_INT_EQ((long)json_array_size(env->resources), 1);
+    CHECK_STR_EQ(json_string_value(json_array_get(env->resources, 0)),
+                 "arn:aws:codepipeline:eu-west-1:123456789012:web-app");
+    CHECK_STR_EQ(json_string_value(json_object_get(env->detail, "type")), "StartPipelineExecution");
+    bus_envelope_free(env);
+
+    /* a bad field is the envelope's error; a message over the bound leaves out unchanged */
+    bus_pipeline_message bad = m;
+    bad.account = "12";
+    size_t before = out.len;
+    CHECK(bus_envelope_encode_pipeline(&bad, &out, err, sizeof err) != SLUICE_OK);
+    CHECK_STR_CONTAINS(err, "envelope: ");
+    CHECK_INT_EQ((long)out.len, (long)before);
+    sluice_buf small;
+    sluice_buf_init(&small, 64);
+    CHECK_INT_EQ(bus_envelope_encode_pipeline(&m, &small, err, sizeof err), SLUICE_ETOOBIG);
+    CHECK_STR_CONTAINS(err, "the message exceeds 64 bytes");
+    CHECK_INT_EQ((long)small.len, 0);
+    sluice_buf_free(&small);
+    sluice_buf_free(&out);
+    json_decref(detail);
+}
+
 int main(void)
 {
     RUN_TEST(test_decode_codepipeline_event);
@@ -466,5 +512,6 @@ int main(void)
     RUN_TEST(test_reject_oversized_before_parsing);
     RUN_TEST(test_depth_limit);
     RUN_TEST(test_new_rejects);
+    RUN_TEST(test_encode_pipeline_message);
     return sluice_test_report();
 }

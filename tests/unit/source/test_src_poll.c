@@ -122,6 +122,9 @@ static void test_start_request(void)
     src_poll_token("p1", "Src2", commit, c);
     CHECK_STR_EQ(a, b);
     CHECK(strcmp(a, c) != 0);
+    /* the documented derivation: SHA-256 of "p1\0Src\0<commit>", pinned so it never changes
+       (a changed token would start a change twice across an upgrade) */
+    CHECK_STR_EQ(a, "poll-0be913d4a0ddeddaf4e98329bd74ed6ea251b2ff");
     CHECK_INT_EQ(strlen(a), SRC_POLL_TOKEN_LEN);
     CHECK(strncmp(a, "poll-", 5) == 0 && strspn(a + 5, "0123456789abcdef") == 40);
     src_poll_user user;

@@ -360,6 +360,8 @@ static void test_tokens_and_request(void)
     src_trigger_token("app", "Src", commit, "push", a);
     src_trigger_token("app", "Src", commit, "push", b);
     CHECK_STR_EQ(a, b); /* the same change: the same token, however often */
+    /* SHA-256 of "app\0Src\0<commit>\0push", pinned: it must survive upgrades */
+    CHECK_STR_EQ(a, "trig-4f4919953340a4100a9842e1417c992eb4b402a7");
     CHECK_INT_EQ((int)strlen(a), SRC_TRIGGER_TOKEN_LEN);
     CHECK(strncmp(a, "trig-", 5) == 0);
     src_trigger_token("app", "Src", commit, "pr:7:OPEN", b);

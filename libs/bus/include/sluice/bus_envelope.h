@@ -112,4 +112,25 @@ int bus_envelope_encode(const bus_envelope *env, sluice_buf *out);
 /* Releases env and its tree. Accepts NULL. */
 void bus_envelope_free(bus_envelope *env);
 
+/* A message about one pipeline, as the services send requests and events. */
+typedef struct bus_pipeline_message {
+    const char *id;          /* the envelope id (a derived one makes a re-send a duplicate) */
+    const char *detail_type; /* a PROTOCOL_DETAIL_* name */
+    const char *source;      /* the sender's PROTOCOL_SOURCE_* */
+    const char *account;
+    const char *region;
+    const char *pipeline; /* its ARN is the one resource */
+    json_t *detail;       /* borrowed */
+} bus_pipeline_message;
+
+/*
+ * Appends to payload (bounded by its max, BUS_ENVELOPE_MAX_BYTES for a
+ * message Kafka takes) the encoding of m's envelope, stamped now. 0;
+ * otherwise the code of bus_envelope_new (err: "envelope: <reason>") or
+ * SLUICE_ETOOBIG / SLUICE_ENOMEM (err: "the message exceeds <max> bytes"),
+ * payload unchanged.
+ */
+int bus_envelope_encode_pipeline(const bus_pipeline_message *m, sluice_buf *payload, char *err,
+                                 size_t errlen);
+
 #endif
