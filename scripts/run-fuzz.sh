@@ -12,12 +12,18 @@ seed=${FUZZ_SEED:-1}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 
 CC=clang-14 cmake -S "$root" -B "$build" -G Ninja -DSLUICE_FUZZ=ON -DSLUICE_INTEGRATION=OFF >/dev/null
+# The build's targets, read once: `ninja ... | grep -q` under pipefail fails at random when
+# grep stops reading first (ninja dies of SIGPIPE), which dropped targets from the run.
+known=$(ninja -C "$build" -t targets all 2>/dev/null || true)
 targets=()
 for src in "$root"/tests/fuzz/fuzz_*.c; do
   [ -e "$src" ] || continue
   name=$(basename "$src" .c)
-  if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$name:"; then
+  if grep -q "^$name:" <<<"$known"; then
     targets+=("$name")
+  else
+    echo "run-fuzz: $name is not a target of $build (is it in tests/fuzz/CMakeLists.txt?)" >&2
+    status_missing=1
   fi
 done
 if [ ${#targets[@]} -eq 0 ]; then
@@ -66,4 +72,8 @@ while ((running > 0)); do
   running=$((running - 1))
 done
 echo "run-fuzz: ${#targets[@]} targets, ${seconds}s each, $jobs at a time, in $(($(date +%s) - started)) s"
+if ((${status_missing:-0} != 0)); then
+  echo "run-fuzz: a fuzz_*.c of tests/fuzz has no target" >&2
+  status=1
+fi
 exit $status
