@@ -394,13 +394,13 @@ static bool src_poller_same_remote(const src_poll_watch *a, const src_poll_watch
 }
 
 /*
- * Checks the watch at first and every other watch of the same remote due
- * before soon with one listing of the remote's heads (`git ls-remote
- * --heads`), so a remote costs one git run per interval however many of its
- * branches are watched. The watches checked together are next due together
- * (first's time), so they stay one listing. Returns how many were checked.
+ * Checks the watch at first and every other watch of the same remote with
+ * one listing of the remote's heads (`git ls-remote --heads`), so a remote
+ * costs one git run per interval however many of its branches are watched:
+ * the watches checked together are next due together (first's time). Returns
+ * how many were checked.
  */
-static int src_poller_check_remote(src_poller *p, size_t first, int64_t now, int64_t soon)
+static int src_poller_check_remote(src_poller *p, size_t first, int64_t now)
 {
     src_poll_watch *w = &p->set.watches[first];
     src_git_remote remote = {w->url, w->kind, w->credentials};
@@ -414,7 +414,7 @@ static int src_poller_check_remote(src_poller *p, size_t first, int64_t now, int
     bool *in_group = calloc(p->set.count, sizeof *in_group);
     for (size_t i = 0; i < p->set.count; i++) {
         src_poll_watch *v = &p->set.watches[i];
-        if (i != first && (v->due_ms > soon || !src_poller_same_remote(w, v))) {
+        if (i != first && !src_poller_same_remote(w, v)) {
             continue;
         }
         if (in_group != NULL) {
@@ -467,15 +467,14 @@ int src_poller_tick(src_poller *p, int64_t budget_ms)
         if (p->set.watches[i].due_ms > now) {
             continue;
         }
-        /* the remote's other branches due within a quarter interval go with it */
-        int64_t soon = now + p->interval_ms / 4;
+        /* the remote's other branches go with it, whenever they were due: one listing
+           answers them all, and from then on they are due together */
         bool shared = false;
         for (size_t j = 0; j < p->set.count && !shared; j++) {
-            shared = j != i && p->set.watches[j].due_ms <= soon &&
-                     src_poller_same_remote(&p->set.watches[i], &p->set.watches[j]);
+            shared = j != i && src_poller_same_remote(&p->set.watches[i], &p->set.watches[j]);
         }
         if (shared) {
-            checked += src_poller_check_remote(p, i, now, soon);
+            checked += src_poller_check_remote(p, i, now);
         } else {
             src_poller_check(p, &p->set.watches[i], now);
             checked++;
