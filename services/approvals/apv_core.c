@@ -7,6 +7,7 @@
  */
 #include "apv_core.h"
 
+#include "sluice/approval_link.h"
 #include "sluice/error.h"
 #include "sluice/html.h"
 #include "sluice/hex.h"
@@ -22,7 +23,6 @@
 #include <string.h>
 
 #define APV_MAC_LEN  32
-#define APV_LINK_TAG "sluice-approval-link"
 #define APV_CSRF_TAG "sluice-approval-csrf"
 
 /* ---- escaping and parsing ------------------------------------------------------------------- */
@@ -186,33 +186,12 @@ bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, 
 
 bool apv_core_id_valid(const char *id)
 {
-    if (id == NULL || strlen(id) != 36) {
-        return false;
-    }
-    for (size_t i = 0; i < 36; i++) {
-        char c = id[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
+    return sluice_approval_id_valid(id);
 }
 
 bool apv_core_identity_valid(const char *name)
 {
-    size_t len = name != NULL ? strlen(name) : 0;
-    if (len == 0 || len > APV_IDENTITY_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("_+=,.@-", c) != NULL)) {
-            return false;
-        }
-    }
-    return true;
+    return sluice_approval_approver_valid(name);
 }
 
 /* ---- links and CSRF tokens ------------------------------------------------------------------ */
@@ -235,73 +214,6 @@ static void apv_core_hex(const unsigned char *bytes, size_t n, char *out)
         out[2 * i + 1] = digits[bytes[i] & 15];
     }
     out[2 * n] = '\0';
-}
-
-static int apv_core_link_mac(const unsigned char *key, size_t keylen, const char *id,
-                             const char *approver, int64_t expires_s, unsigned char *mac)
-{
-    char text[256];
-    int n =
-        snprintf(text, sizeof text, "%s\n%s\n%s\n%" PRId64, APV_LINK_TAG, id, approver, expires_s);
-    if (n < 0 || (size_t)n >= sizeof text) {
-        return SLUICE_ETOOBIG;
-    }
-    apv_core_mac(key, keylen, text, mac);
-    return 0;
-}
-
-int apv_core_link_make(const unsigned char *key, size_t keylen, const char *id,
-                       const char *approver, int64_t expires_s, char *out, size_t outlen)
-{
-    if (key == NULL || keylen < APV_KEY_MIN || keylen > APV_KEY_MAX || !apv_core_id_valid(id) ||
-        !apv_core_identity_valid(approver) || expires_s <= 0) {
-        return SLUICE_EINVAL;
-    }
-    unsigned char mac[APV_MAC_LEN];
-    char hex[2 * APV_MAC_LEN + 1];
-    int rc = apv_core_link_mac(key, keylen, id, approver, expires_s, mac);
-    if (rc != 0) {
-        return rc;
-    }
-    apv_core_hex(mac, sizeof mac, hex);
-    int n = snprintf(out, outlen, "%" PRId64 ".%s.%s", expires_s, hex, approver);
-    return n < 0 || (size_t)n >= outlen ? SLUICE_ETOOBIG : 0;
-}
-
-int apv_core_link_verify(const unsigned char *key, size_t keylen, const char *id, const char *token,
-                         int64_t now_s, char *approver)
-{
-    approver[0] = '\0';
-    if (token == NULL || strlen(token) > APV_LINK_MAX || !apv_core_id_valid(id)) {
-        return SLUICE_EPARSE;
-    }
-    const char *dot1 = strchr(token, '.');
-    const char *dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
-    if (dot1 == NULL || dot2 == NULL || dot1 == token || dot1 - token > 12 ||
-        dot2 - dot1 - 1 != 2 * APV_MAC_LEN || !apv_core_identity_valid(dot2 + 1)) {
-        return SLUICE_EPARSE;
-    }
-    int64_t expires = 0;
-    for (const char *p = token; p < dot1; p++) {
-        if (*p < '0' || *p > '9') {
-            return SLUICE_EPARSE;
-        }
-        expires = expires * 10 + (*p - '0');
-    }
-    unsigned char given[APV_MAC_LEN];
-    if (sluice_hex_decode(dot1 + 1, 2 * APV_MAC_LEN, given, sizeof given) != APV_MAC_LEN) {
-        return SLUICE_EPARSE;
-    }
-    unsigned char want[APV_MAC_LEN];
-    if (apv_core_link_mac(key, keylen, id, dot2 + 1, expires, want) != 0 ||
-        CRYPTO_memcmp(given, want, APV_MAC_LEN) != 0) {
-        return SLUICE_EDENIED;
-    }
-    if (expires <= now_s) {
-        return SLUICE_ETIMEDOUT;
-    }
-    snprintf(approver, APV_IDENTITY_MAX + 1, "%s", dot2 + 1);
-    return 0;
 }
 
 void apv_core_csrf(const unsigned char *key, size_t keylen, const char *subject,

@@ -4,9 +4,9 @@
  * What an approval record holds (apv_core_record_from_job: the approval job
  * of sluice.jobs reduced to what a person needs to decide), what the page
  * shows (apv_core_page, apv_core_notice: server-rendered HTML, every value
- * through the one escaping function apv_core_html_escape), signed one-time
- * links (apv_core_link_make / _verify: HMAC-SHA256 over approval id, approver
- * and expiry with the key shared with the notifier), the CSRF token of a form
+ * through the one escaping function apv_core_html_escape; signed one-time
+ * links are libs/core's approval_link.h, shared with the notifier), the CSRF
+ * token of a form
  * (apv_core_csrf: HMAC of the session or link it belongs to), and the parsers
  * of what a browser sends: form bodies (apv_core_form_parse), cookies
  * (apv_core_cookie). Whether a vote may be sent is apv_core_vote_check; the
@@ -18,6 +18,7 @@
 #ifndef SLUICE_APV_CORE_H
 #define SLUICE_APV_CORE_H
 
+#include "sluice/approval_link.h"
 #include "sluice/buf.h"
 
 #include <jansson.h>
@@ -25,16 +26,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define APV_ID_MAX          64   /* bytes of an approval id (the action execution id) */
-#define APV_IDENTITY_MAX    64   /* bytes of an identity name (aws_credentials.h) */
-#define APV_LINK_MAX        256  /* bytes of a link token */
-#define APV_CSRF_LEN        64   /* hex characters of a CSRF token */
+#define APV_ID_MAX          64 /* bytes of an approval id (the action execution id) */
+#define APV_IDENTITY_MAX    64 /* bytes of an identity name (aws_credentials.h) */
+#define APV_LINK_MAX        SLUICE_APPROVAL_LINK_MAX /* bytes of a link token */
+#define APV_CSRF_LEN        64                       /* hex characters of a CSRF token */
 #define APV_COMMENT_MAX     512  /* characters of a comment (PutApprovalResult's summary bound) */
 #define APV_FORM_MAX_FIELDS 16   /* fields of one form body */
 #define APV_FORM_VALUE_MAX  2048 /* bytes of one decoded form name or value */
 #define APV_FIELD_MAX       4096 /* bytes of one text field of a record (CustomData, a link) */
-#define APV_KEY_MIN         32   /* bytes of the link key, at least */
-#define APV_KEY_MAX         128
+#define APV_KEY_MIN         SLUICE_APPROVAL_KEY_MIN /* bytes of the link key, at least */
+#define APV_KEY_MAX         SLUICE_APPROVAL_KEY_MAX
 
 /* The state of an approval record ("state" member). */
 #define APV_STATE_WAITING   "WAITING"
@@ -92,23 +93,6 @@ bool apv_core_id_valid(const char *id);
 
 /* True when name is 1..64 of [A-Za-z0-9_+=,.@-] (an identity name). */
 bool apv_core_identity_valid(const char *name);
-
-/*
- * Writes the link token for (id, approver, expires_s) into out:
- * "<expires_s>.<64 hex HMAC>.<approver>". 0, or SLUICE_EINVAL (a bad id,
- * approver or key) / SLUICE_ETOOBIG (out too small).
- */
-int apv_core_link_make(const unsigned char *key, size_t keylen, const char *id,
-                       const char *approver, int64_t expires_s, char *out, size_t outlen);
-
-/*
- * Checks token for approval id at now_s and copies its approver into approver
- * (APV_IDENTITY_MAX + 1 bytes). 0; SLUICE_EPARSE (not a link token),
- * SLUICE_EDENIED (the signature does not match: tampered or for another
- * approval), SLUICE_ETIMEDOUT (expired). approver is "" on failure.
- */
-int apv_core_link_verify(const unsigned char *key, size_t keylen, const char *id, const char *token,
-                         int64_t now_s, char *approver);
 
 /* The CSRF token of subject (a session id or a link token) as 64 hex + NUL into out. */
 void apv_core_csrf(const unsigned char *key, size_t keylen, const char *subject,

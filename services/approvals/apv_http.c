@@ -259,8 +259,8 @@ static void apv_http_page(apv_service *s, apv_store *store, const json_t *record
 static bool apv_http_link(apv_service *s, const char *id, const char *token, apv_http_who *who,
                           bool json, http_response *resp)
 {
-    int rc = apv_core_link_verify(s->link_key, s->link_key_len, id, token,
-                                  sluice_time_now_ms() / 1000, who->identity);
+    int rc = sluice_approval_link_verify(s->link_key, s->link_key_len, id, token,
+                                         sluice_time_now_ms() / 1000, who->identity);
     if (rc == 0 && aws_credentials_find_identity(s->credentials, who->identity) == NULL) {
         rc = SLUICE_EDENIED;
         who->identity[0] = '\0';

@@ -22,6 +22,7 @@
 #include "apv_intake.h"
 #include "apv_service.h"
 
+#include "sluice/approval_link.h"
 #include "sluice/aws_credentials.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
@@ -31,7 +32,6 @@
 #include "sluice/bus_topics.h"
 #include "sluice/error.h"
 #include "sluice/fs.h"
-#include "sluice/hex.h"
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
@@ -47,25 +47,14 @@
 #define LOOP_POLL_MS     50
 #define FLUSH_TIMEOUT_MS 1500
 
-/* The link key: one line of 64..256 hex digits. 0, or 2 with the problem logged. */
+/* The link key (approval_link.h). 0, or 2 with the problem logged. */
 static int load_link_key(const char *path, unsigned char *key, size_t *keylen)
 {
     char err[1024];
-    char hex[2 * APV_KEY_MAX + 2];
-    if (sluice_fs_read_secret_line(path, "the link key", hex, sizeof hex, err, sizeof err) != 0) {
+    if (sluice_approval_link_key_read(path, key, keylen, err, sizeof err) != 0) {
         SLUICE_ERROR("configuration: SLUICE_APPROVAL_LINK_KEY_FILE: %s", err);
         return 2;
     }
-    size_t len = strlen(hex);
-    long n = len % 2 == 0 ? sluice_hex_decode(hex, len, key, APV_KEY_MAX) : -1;
-    memset(hex, 0, sizeof hex);
-    if (n < APV_KEY_MIN) {
-        SLUICE_ERROR("configuration: SLUICE_APPROVAL_LINK_KEY_FILE %s: the key must be one line of "
-                     "64..256 hex digits",
-                     path);
-        return 2;
-    }
-    *keylen = (size_t)n;
     return 0;
 }
 
@@ -114,28 +103,20 @@ static int make_link(int argc, char **argv)
         return 2;
     }
     char token[APV_LINK_MAX + 1];
-    int rc = apv_core_link_make(key, keylen, argv[2], argv[3], sluice_time_now_ms() / 1000 + ttl,
-                                token, sizeof token);
+    int rc = sluice_approval_link_make(key, keylen, argv[2], argv[3],
+                                       sluice_time_now_ms() / 1000 + ttl, token, sizeof token);
     memset(key, 0, sizeof key);
     if (rc != 0) {
         fprintf(stderr, "no link: the approval id must be a lowercase UUID and the approver an "
                         "identity name\n");
         return 2;
     }
-    size_t base = strlen(cfg.public_url);
-    while (base > 0 && cfg.public_url[base - 1] == '/') {
-        base--;
+    char url[SLUICE_APPROVAL_URL_MAX];
+    if (sluice_approval_link_url(cfg.public_url, argv[2], token, url, sizeof url) != 0) {
+        fprintf(stderr, "no link: SLUICE_APPROVALS_PUBLIC_URL is too long\n");
+        return 2;
     }
-    /* The token's characters other than the approver's are URL-safe; escape the approver's. */
-    printf("%.*s/approvals/%s?link=", (int)base, cfg.public_url, argv[2]);
-    for (const char *p = token; *p != '\0'; p++) {
-        if (strchr("+=,@", *p) != NULL) {
-            printf("%%%02X", (unsigned char)*p);
-        } else {
-            putchar(*p);
-        }
-    }
-    putchar('\n');
+    printf("%s\n", url);
     return 0;
 }
 

@@ -6,7 +6,7 @@
  *      its bound and no name repeats; on failure err says which field;
  *   1: a Cookie header (apv_core_cookie): a value found fits its buffer and
  *      holds no ';';
- *   2: a link token (apv_core_link_verify): only a token the key made passes,
+ *   2: a link token (sluice_approval_link_verify): only a token the key made passes,
  *      and then its approver is a valid identity name; a failure leaves the
  *      approver empty;
  *   3: an approval job (apv_core_record_from_job): a record has a valid id;
@@ -66,13 +66,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else if (kind == 2) {
         char who[APV_IDENTITY_MAX + 1] = "x";
-        int rc = apv_core_link_verify(KEY, sizeof KEY, ID, cstr, 1000, who);
+        int rc = sluice_approval_link_verify(KEY, sizeof KEY, ID, cstr, 1000, who);
         if (rc == 0) {
             char again[APV_LINK_MAX + 1];
             /* a passing token must be exactly one the key makes */
             long long expires = strtoll(cstr, NULL, 10);
             if (!apv_core_identity_valid(who) ||
-                apv_core_link_make(KEY, sizeof KEY, ID, who, expires, again, sizeof again) != 0 ||
+                sluice_approval_link_make(KEY, sizeof KEY, ID, who, expires, again, sizeof again) !=
+                    0 ||
                 strcmp(again, cstr) != 0) {
                 abort();
             }

@@ -248,6 +248,22 @@ static json_t *engine_machine_job_body(engine_machine *m, const engine_execution
     if (run->token != NULL) {
         engine_util_put_str(job, "token", run->token);
         engine_util_put_rfc3339(job, "expires", run->deadline_ms);
+        /* what the people deciding look at: the execution's source revisions so far */
+        json_t *revisions = engine_util_arr();
+        for (size_t i = 0; i < x->nrevisions; i++) {
+            const engine_revision *r = &x->revisions[i];
+            json_t *rev = engine_util_obj();
+            engine_util_put_str(rev, "actionName", r->action_name);
+            engine_util_put_str(rev, "name", r->name);
+            engine_util_put_str(rev, "revisionId", r->revision_id);
+            engine_util_put_str(rev, "revisionSummary", r->summary);
+            engine_util_put_str(rev, "revisionUrl", r->url);
+            if (r->created_ms != 0) {
+                engine_util_put_rfc3339(rev, "created", r->created_ms);
+            }
+            engine_util_push(revisions, rev);
+        }
+        engine_util_put(job, "artifactRevisions", revisions);
     }
     engine_util_put_rfc3339(job, "created", m->ctx->now_ms);
     engine_util_put_rfc3339(job, "deadline", run->deadline_ms);

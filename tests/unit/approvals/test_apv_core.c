@@ -91,37 +91,49 @@ static void test_links(void)
 {
     char token[APV_LINK_MAX + 1];
     char who[APV_IDENTITY_MAX + 1];
-    REQUIRE(apv_core_link_make(KEY, sizeof KEY, ID, "alice", 2000, token, sizeof token) == 0);
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, token, 1999, who), 0);
+    REQUIRE(sluice_approval_link_make(KEY, sizeof KEY, ID, "alice", 2000, token, sizeof token) ==
+            0);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, token, 1999, who), 0);
     CHECK_STR_EQ(who, "alice");
     /* expired */
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, token, 2000, who), SLUICE_ETIMEDOUT);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, token, 2000, who),
+                 SLUICE_ETIMEDOUT);
     CHECK_STR_EQ(who, "");
     /* for another approval */
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID2, token, 1000, who), SLUICE_EDENIED);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID2, token, 1000, who),
+                 SLUICE_EDENIED);
     /* tampered: another approver, a later expiry, one flipped digit of the MAC */
     char forged[APV_LINK_MAX + 1];
     snprintf(forged, sizeof forged, "%.*smallory", (int)(strlen(token) - 5), token);
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, forged, 1000, who), SLUICE_EDENIED);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, forged, 1000, who),
+                 SLUICE_EDENIED);
     snprintf(forged, sizeof forged, "9%s", token);
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, forged, 1000, who), SLUICE_EDENIED);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, forged, 1000, who),
+                 SLUICE_EDENIED);
     snprintf(forged, sizeof forged, "%s", token);
     forged[6] = forged[6] == 'a' ? 'b' : 'a';
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, forged, 1000, who), SLUICE_EDENIED);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, forged, 1000, who),
+                 SLUICE_EDENIED);
     /* another key */
     unsigned char other[32];
     memcpy(other, KEY, sizeof other);
     other[0] ^= 1;
-    CHECK_INT_EQ(apv_core_link_verify(other, sizeof other, ID, token, 1000, who), SLUICE_EDENIED);
+    CHECK_INT_EQ(sluice_approval_link_verify(other, sizeof other, ID, token, 1000, who),
+                 SLUICE_EDENIED);
     /* not a link */
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, "nonsense", 1000, who), SLUICE_EPARSE);
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, "", 1000, who), SLUICE_EPARSE);
-    CHECK_INT_EQ(apv_core_link_verify(KEY, sizeof KEY, ID, "1.2.alice", 1000, who), SLUICE_EPARSE);
-    CHECK_INT_EQ(apv_core_link_make(KEY, 8, ID, "alice", 2000, token, sizeof token), SLUICE_EINVAL);
-    CHECK_INT_EQ(apv_core_link_make(KEY, sizeof KEY, "nope", "alice", 2000, token, sizeof token),
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, "nonsense", 1000, who),
+                 SLUICE_EPARSE);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, "", 1000, who), SLUICE_EPARSE);
+    CHECK_INT_EQ(sluice_approval_link_verify(KEY, sizeof KEY, ID, "1.2.alice", 1000, who),
+                 SLUICE_EPARSE);
+    CHECK_INT_EQ(sluice_approval_link_make(KEY, 8, ID, "alice", 2000, token, sizeof token),
                  SLUICE_EINVAL);
-    CHECK_INT_EQ(apv_core_link_make(KEY, sizeof KEY, ID, "bad name", 2000, token, sizeof token),
-                 SLUICE_EINVAL);
+    CHECK_INT_EQ(
+        sluice_approval_link_make(KEY, sizeof KEY, "nope", "alice", 2000, token, sizeof token),
+        SLUICE_EINVAL);
+    CHECK_INT_EQ(
+        sluice_approval_link_make(KEY, sizeof KEY, ID, "bad name", 2000, token, sizeof token),
+        SLUICE_EINVAL);
 }
 
 static void test_csrf(void)

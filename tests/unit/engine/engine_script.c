@@ -1126,7 +1126,7 @@ static void es_expect(es_runner *r, char **tok, int n)
         if (found == NULL) {
             es_fail(r, "no job for %s", tok[1]);
         } else {
-            es_expect_value(r, json_object_get(found->body, tok[2]), tok[3], tok[2]);
+            es_expect_value(r, es_json_path(found->body, tok[2]), tok[3], tok[2]);
         }
     } else if (strcmp(cmd, "transition") == 0 && n > 3) {
         size_t s = engine_plan_stage_index(engine_state_plan(r->state), tok[1]);

@@ -36,7 +36,8 @@
  *   error L Stage.Action CODE          deadline L Stage.Action MINUTES
  *   summary L Stage.Action TEXT        exec-summary L TEXT     (TEXT: contained)
  *   detail L TOKEN field VALUE         a detail field of that event of the last input
- *   job Stage.Action field VALUE       a member of that job of the last input ('*': present)
+ *   job Stage.Action path VALUE        a member of that job of the last input (path as for
+ *                                      "view"; '*': present)
  *   transition Stage inbound|outbound enabled|disabled
  *   rule L Stage.kind.Rule <Status>    rule-summary L Stage.kind.Rule TEXT (contained)
  *   condition L Stage kind <Status>    (ConditionExecutionStatus, "None" when not evaluated)

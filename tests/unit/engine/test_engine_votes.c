@@ -266,7 +266,27 @@ static const char *const timeout_key_only[] = {
     NULL,
 };
 
+/* The approval job carries the execution's source revisions (the page shows their messages). */
+static const char *const job_revisions[] = {
+    "start E1",
+    "succeed E1 Source.Src rev=abc123",
+    "jobs Gate.A",
+    "job Gate.A token *",
+    "job Gate.A artifactRevisions.0.revisionId abc123",
+    "job Gate.A artifactRevisions.0.revisionSummary a~commit",
+    "job Gate.A artifactRevisions.0.actionName Src",
+    "job Gate.A artifactRevisions.0.name SrcOut",
+    "job Gate.A artifactRevisions.0.created *",
+    "job Gate.A artifactRevisions.1 -",
+    "approve E1 Gate.A",
+    "jobs Deploy.D",
+    "job Deploy.D artifactRevisions -",
+    NULL,
+};
+
 static const es_case cases[] = {
+    {"approval job carries the revisions", MODEL_MODE_SUPERSEDED, GATE(""), NULL, job_revisions,
+     NULL},
     {"2 of 3 approvers", MODEL_MODE_SUPERSEDED, GATE(TWO_OF_THREE), NULL, two_of_three, NULL},
     {"group approver", MODEL_MODE_SUPERSEDED, GATE("cfg=SluiceApprovers:group:release," ALICE),
      NULL, group_approver, NULL},
