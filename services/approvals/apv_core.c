@@ -255,6 +255,68 @@ static int apv_core_copy(json_t *record, const char *to, const json_t *from, con
     return 0;
 }
 
+/*
+ * Copies text into a new JSON string of at most max bytes, cut at a UTF-8
+ * character boundary with APV_CUT_MARKER after what was kept.
+ */
+static json_t *apv_core_cut(const char *text, size_t max)
+{
+    size_t len = strlen(text);
+    if (len <= max) {
+        return json_string(text);
+    }
+    size_t keep = max - strlen(APV_CUT_MARKER);
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80) {
+        keep--; /* text[keep] continues a character: cut before it */
+    }
+    char *buf = malloc(keep + strlen(APV_CUT_MARKER) + 1);
+    if (buf == NULL) {
+        abort();
+    }
+    memcpy(buf, text, keep);
+    memcpy(buf + keep, APV_CUT_MARKER, strlen(APV_CUT_MARKER) + 1);
+    json_t *out = json_string(buf);
+    free(buf);
+    return out != NULL ? out : json_string(""); /* not UTF-8: shown as nothing */
+}
+
+/*
+ * The record's artifactRevisions from the job's (engine_step.h): at most
+ * APV_REVISIONS_MAX entries with a revisionId, each member bounded (the
+ * summary cut visibly, a URL over its bound dropped). A new reference.
+ */
+static json_t *apv_core_revisions(const json_t *from)
+{
+    json_t *out = json_array();
+    size_t i;
+    const json_t *rev;
+    json_array_foreach(from, i, rev)
+    {
+        const char *id = apv_core_str(rev, "revisionId");
+        if (json_array_size(out) >= APV_REVISIONS_MAX || id == NULL || id[0] == '\0') {
+            continue;
+        }
+        json_t *entry = json_object();
+        const char *action = apv_core_str(rev, "actionName");
+        const char *name = apv_core_str(rev, "name");
+        const char *summary = apv_core_str(rev, "revisionSummary");
+        const char *url = apv_core_str(rev, "revisionUrl");
+        const char *created = apv_core_str(rev, "created");
+        json_object_set_new(entry, "actionName", apv_core_cut(action != NULL ? action : "", 128));
+        json_object_set_new(entry, "name", apv_core_cut(name != NULL ? name : "", 128));
+        json_object_set_new(entry, "revisionId", apv_core_cut(id, APV_REVISION_ID_MAX));
+        json_object_set_new(entry, "revisionSummary",
+                            apv_core_cut(summary != NULL ? summary : "", APV_REVISION_SUMMARY_MAX));
+        json_object_set_new(
+            entry, "revisionUrl",
+            json_string(url != NULL && strlen(url) <= APV_REVISION_URL_MAX ? url : ""));
+        json_object_set_new(entry, "created",
+                            json_string(created != NULL && strlen(created) <= 40 ? created : ""));
+        json_array_append_new(out, entry);
+    }
+    return out;
+}
+
 json_t *apv_core_record_from_job(const json_t *job, int64_t now_ms, char *err, size_t errlen)
 {
     if (err != NULL && errlen > 0) {
@@ -323,6 +385,8 @@ json_t *apv_core_record_from_job(const json_t *job, int64_t now_ms, char *err, s
     const char *revision = json_is_object(rev) ? apv_core_str(rev, "revisionValue") : NULL;
     json_object_set_new(record, "sourceRevision",
                         json_string(revision != NULL && strlen(revision) <= 256 ? revision : ""));
+    json_object_set_new(record, "artifactRevisions",
+                        apv_core_revisions(json_object_get(job, "artifactRevisions")));
     json_object_set_new(record, "expires", json_integer(expires));
     json_object_set_new(record, "created", json_integer(now_ms));
     json_object_set_new(record, "state", json_string(APV_STATE_WAITING));
@@ -400,6 +464,23 @@ const char *apv_core_vote_check(const json_t *record, const char *identity, cons
     return NULL;
 }
 
+json_t *apv_core_record_public(const json_t *record, int64_t now_ms)
+{
+    json_t *out = json_deep_copy(record);
+    if (out == NULL) {
+        abort();
+    }
+    json_object_del(out, "token");
+    json_object_set_new(out, "state", json_string(apv_core_record_state(record, now_ms)));
+    char when[40] = "";
+    (void)sluice_time_format_rfc3339(json_integer_value(json_object_get(record, "expires")), when,
+                                     sizeof when);
+    json_object_set_new(out, "deadline", json_string(when));
+    json_object_del(out, "expires");
+    json_object_del(out, "created");
+    return out;
+}
+
 /* ---- pages ---------------------------------------------------------------------------------- */
 
 static const char apv_core_style[] =
@@ -409,9 +490,12 @@ static const char apv_core_style[] =
     "textarea,input{width:100%;box-sizing:border-box;font:inherit;padding:.5rem}"
     "button{font:inherit;padding:.7rem 1.4rem;margin:.5rem .5rem 0 0;border:0;border-radius:.3rem;"
     "color:#fff}.approve{background:#1a7f37}.reject{background:#cf222e}"
+    ".signout{background:#57606a;margin-top:1.5rem}"
     ".notice{background:#fff8c5;padding:.5rem;border-radius:.3rem}"
     "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .4rem;"
-    "border-bottom:1px solid #ddd;overflow-wrap:break-word;word-break:break-word}</style>";
+    "border-bottom:1px solid #ddd;overflow-wrap:break-word;word-break:break-word}"
+    ".msg{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;"
+    "margin:0 0 .5rem;border-radius:.3rem;font-size:.9rem}</style>";
 
 static int apv_core_head(sluice_buf *out, const char *title)
 {
@@ -471,6 +555,46 @@ static const char *apv_core_state_text(const char *state)
     return NULL;
 }
 
+/* The "Source revisions" section: each revision, its link and its commit message. */
+static int apv_core_page_revisions(sluice_buf *out, const json_t *revisions)
+{
+    if (json_array_size(revisions) == 0) {
+        return 0;
+    }
+    int rc = sluice_buf_append_str(out, "<h2>Source revisions</h2>");
+    size_t i;
+    const json_t *rev;
+    json_array_foreach(revisions, i, rev)
+    {
+        const char *name = apv_core_str(rev, "actionName");
+        const char *id = apv_core_str(rev, "revisionId");
+        const char *url = apv_core_str(rev, "revisionUrl");
+        const char *summary = apv_core_str(rev, "revisionSummary");
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "<div class=\"rev\"><p><b>");
+        rc = rc != 0 ? rc : apv_core_html_escape(out, name != NULL && name[0] ? name : "Source");
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</b> ");
+        if (rc == 0 && apv_core_web_link(url)) {
+            rc = sluice_buf_append_str(out, "<a rel=\"noopener noreferrer\" href=\"");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, url);
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "\"><code>");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, id);
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</code></a>");
+        } else if (rc == 0) {
+            rc = sluice_buf_append_str(out, "<code>");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, id);
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</code>");
+        }
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</p>");
+        if (rc == 0 && summary != NULL && summary[0] != '\0') {
+            rc = sluice_buf_append_str(out, "<pre class=\"msg\">");
+            rc = rc != 0 ? rc : apv_core_html_escape(out, summary);
+            rc = rc != 0 ? rc : sluice_buf_append_str(out, "</pre>");
+        }
+        rc = rc != 0 ? rc : sluice_buf_append_str(out, "</div>");
+    }
+    return rc;
+}
+
 int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *view)
 {
     const char *state = apv_core_record_state(record, view->now_ms);
@@ -508,6 +632,7 @@ int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *vi
     rc = rc != 0 ? rc : apv_core_row(out, "Deadline", deadline);
     rc = rc != 0 ? rc : apv_core_row(out, "You are", view->identity);
     rc = rc != 0 ? rc : sluice_buf_append_str(out, "</dl>");
+    rc = rc != 0 ? rc : apv_core_page_revisions(out, json_object_get(record, "artifactRevisions"));
     const json_t *votes = json_object_get(record, "votes");
     if (rc == 0 && json_array_size(votes) > 0) {
         rc = sluice_buf_append_str(out, "<h2>Votes</h2><table><tr><th>Who</th><th>Vote</th>"
@@ -549,6 +674,14 @@ int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *vi
                                 "preventDefault();return;}setTimeout(function(){var s=document."
                                 "querySelectorAll('#vote button');for(var i=0;i<s.length;i++)"
                                 "s[i].disabled=true;},0);});</script>");
+    }
+    if (rc == 0 && view->session) {
+        rc = sluice_buf_append_str(out, "<form method=\"post\" id=\"signout\" "
+                                        "action=\"/approvals/sign-out\">");
+        rc = rc != 0 ? rc : apv_core_hidden(out, "csrf", view->csrf);
+        rc = rc != 0 ? rc
+                     : sluice_buf_append_str(out, "<button class=\"signout\" type=\"submit\" "
+                                                  "id=\"signout-button\">Sign out</button></form>");
     }
     rc = rc != 0 ? rc : sluice_buf_append_str(out, "</body></html>\n");
     return rc;

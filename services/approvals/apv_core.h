@@ -26,16 +26,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define APV_ID_MAX          64 /* bytes of an approval id (the action execution id) */
-#define APV_IDENTITY_MAX    64 /* bytes of an identity name (aws_credentials.h) */
-#define APV_LINK_MAX        SLUICE_APPROVAL_LINK_MAX /* bytes of a link token */
-#define APV_CSRF_LEN        64                       /* hex characters of a CSRF token */
-#define APV_COMMENT_MAX     512  /* characters of a comment (PutApprovalResult's summary bound) */
-#define APV_FORM_MAX_FIELDS 16   /* fields of one form body */
-#define APV_FORM_VALUE_MAX  2048 /* bytes of one decoded form name or value */
-#define APV_FIELD_MAX       4096 /* bytes of one text field of a record (CustomData, a link) */
-#define APV_KEY_MIN         SLUICE_APPROVAL_KEY_MIN /* bytes of the link key, at least */
-#define APV_KEY_MAX         SLUICE_APPROVAL_KEY_MAX
+#define APV_ID_MAX               64 /* bytes of an approval id (the action execution id) */
+#define APV_IDENTITY_MAX         64 /* bytes of an identity name (aws_credentials.h) */
+#define APV_LINK_MAX             SLUICE_APPROVAL_LINK_MAX /* bytes of a link token */
+#define APV_CSRF_LEN             64                       /* hex characters of a CSRF token */
+#define APV_COMMENT_MAX          512 /* characters of a comment (PutApprovalResult's summary bound) */
+#define APV_FORM_MAX_FIELDS      16   /* fields of one form body */
+#define APV_FORM_VALUE_MAX       2048 /* bytes of one decoded form name or value */
+#define APV_FIELD_MAX            4096 /* bytes of one text field of a record (CustomData, a link) */
+#define APV_REVISIONS_MAX        10   /* source revisions kept in a record */
+#define APV_REVISION_ID_MAX      256  /* bytes of a revision id kept */
+#define APV_REVISION_SUMMARY_MAX 1024 /* bytes of a commit message kept (cut beyond) */
+#define APV_REVISION_URL_MAX     2048 /* bytes of a revision URL (longer ones are dropped) */
+#define APV_CUT_MARKER           " \xe2\x80\xa6 [message cut]" /* ends what was cut (U+2026) */
+#define APV_KEY_MIN              SLUICE_APPROVAL_KEY_MIN       /* bytes of the link key, at least */
+#define APV_KEY_MAX              SLUICE_APPROVAL_KEY_MAX
 
 /* The state of an approval record ("state" member). */
 #define APV_STATE_WAITING   "WAITING"
@@ -107,8 +112,12 @@ bool apv_core_csrf_check(const unsigned char *key, size_t keylen, const char *su
  * {"id" (actionExecutionId), "pipeline", "pipelineVersion", "executionId",
  * "stage", "action", "token", "customData", "externalEntityLink", "approvers",
  * "requiredApprovals", "expires" (ms), "created" (ms), "sourceRevision",
- * "state": "WAITING", "votes": []} — a new reference. NULL when the job is not
- * an AWS/Manual approval (err "") or is malformed (err says which member).
+ * "artifactRevisions": [{"actionName", "name", "revisionId", "revisionSummary"
+ * (the commit message, at most APV_REVISION_SUMMARY_MAX bytes: a longer one is
+ * cut at a character boundary and ends with APV_CUT_MARKER), "revisionUrl",
+ * "created"}] (at most APV_REVISIONS_MAX), "state": "WAITING", "votes": []} —
+ * a new reference. NULL when the job is not an AWS/Manual approval (err "")
+ * or is malformed (err says which member).
  */
 json_t *apv_core_record_from_job(const json_t *job, int64_t now_ms, char *err, size_t errlen);
 
@@ -128,6 +137,13 @@ const char *apv_core_record_state(const json_t *record, int64_t now_ms);
 const char *apv_core_vote_check(const json_t *record, const char *identity, const char *status,
                                 const char *comment, int64_t now_ms, char *msg, size_t msglen);
 
+/*
+ * What GET /approvals/<id> answers as JSON: record without its token, "state"
+ * as apv_core_record_state says at now_ms, "deadline" (RFC 3339) in place of
+ * "expires" and "created". A new reference.
+ */
+json_t *apv_core_record_public(const json_t *record, int64_t now_ms);
+
 /* What a page needs besides the record. */
 typedef struct apv_core_view {
     const char *identity; /* who is looking (signed in or by link) */
@@ -135,13 +151,15 @@ typedef struct apv_core_view {
     const char *link;     /* the link token the form carries, or NULL (session) */
     const char *notice;   /* a line above the form (e.g. "Your vote was recorded"), or NULL */
     bool voted;           /* identity has voted: no form */
+    bool session;         /* signed in (not a link): a sign-out form with the csrf token */
     int64_t now_ms;
 } apv_core_view;
 
 /*
  * Appends the approval page of record for view to out: pipeline, stage,
  * action, execution, source revision, CustomData, ExternalEntityLink (a link
- * only for http and https), deadline, votes so far, and the Approve / Reject
+ * only for http and https), deadline, the source revisions with their commit
+ * messages (a revision URL a link only for http and https), votes so far, and the Approve / Reject
  * form with a comment box while the approval waits. 0 or SLUICE_ETOOBIG.
  */
 int apv_core_page(sluice_buf *out, const json_t *record, const apv_core_view *view);

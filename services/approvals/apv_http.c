@@ -25,6 +25,7 @@
 #include <string.h>
 
 #define APV_PREFIX  "/approvals/"
+#define APV_SIGNOUT APV_PREFIX "sign-out"
 #define APV_MSG_MAX 1024
 
 typedef struct apv_http_stream {
@@ -239,6 +240,7 @@ static void apv_http_page(apv_service *s, apv_store *store, const json_t *record
                           .link = who->link,
                           .notice = notice,
                           .voted = claimed,
+                          .session = who->link == NULL && who->session[0] != '\0',
                           .now_ms = sluice_time_now_ms()};
     if (claimed && notice == NULL && who->link != NULL) {
         view.notice = "This link has been used: your vote is recorded.";
@@ -323,9 +325,59 @@ static bool apv_http_origin_ok(const apv_service *s, const http_request *req)
     return false;
 }
 
+/* Whether the client asks for JSON (Accept: application/json). */
+static bool apv_http_wants_json(const http_request *req)
+{
+    const char *accept = apv_http_header(req, "Accept");
+    return accept != NULL && strstr(accept, HTTP_CONTENT_TYPE_JSON) != NULL;
+}
+
+/*
+ * GET /approvals/<id> with Accept: application/json: the record without its
+ * token (apv_core_record_public), for a link, HTTP Basic or a session.
+ */
+static void apv_http_get_json(apv_service *s, apv_store *store, const char *id,
+                              const http_request *req, http_response *resp)
+{
+    apv_http_who who = {0};
+    const char *link = http_request_query(req, "link");
+    if (link != NULL) {
+        if (!apv_http_link(s, id, link, &who, true, resp)) {
+            return;
+        }
+    } else if (!apv_http_basic(s, req, who.identity)) {
+        apv_http_session(s, store, req, &who);
+    }
+    if (who.identity[0] == '\0') {
+        apv_http_json_error(resp, 401, "UnrecognizedClientException",
+                            "sign in, use a signed link, or send HTTP Basic access key + secret");
+        return;
+    }
+    json_t *record = NULL;
+    char err[512];
+    if (apv_store_get(store, id, &record, err, sizeof err) != 0) {
+        apv_http_json_error(resp, 503, "ServiceUnavailableException", err);
+        return;
+    }
+    if (record == NULL) {
+        apv_http_json_error(resp, 404, APV_EXC_INVALID_TOKEN,
+                            "there is no such approval, or it was removed");
+        return;
+    }
+    json_t *view = apv_core_record_public(record, sluice_time_now_ms());
+    json_decref(record);
+    http_response_set_json(resp, 200, view);
+    json_decref(view);
+    (void)http_response_add_header(resp, "Cache-Control", "no-store");
+}
+
 static void apv_http_get(apv_service *s, apv_store *store, const char *id, const http_request *req,
                          http_response *resp)
 {
+    if (apv_http_wants_json(req)) {
+        apv_http_get_json(s, store, id, req, resp);
+        return;
+    }
     apv_http_who who = {0};
     const char *link = http_request_query(req, "link");
     if (link != NULL) {
@@ -560,6 +612,52 @@ static void apv_http_post_form(apv_service *s, apv_store *store, const char *id,
     free(f);
 }
 
+/*
+ * POST /approvals/sign-out: ends the session of the cookie (removed from
+ * Redis, so the cookie is refused by every replica from then on) when the
+ * form's csrf field (or the X-Sluice-CSRF header) is the session's token.
+ */
+static void apv_http_sign_out(apv_service *s, apv_store *store, const http_request *req,
+                              const char *body, size_t len, http_response *resp)
+{
+    apv_http_who who = {0};
+    apv_http_session(s, store, req, &who);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "%s=; Path=/approvals/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+             APV_SESSION_COOKIE, s->secure_cookie ? "; Secure" : "");
+    if (who.identity[0] == '\0') {
+        apv_http_notice(resp, 200, "Signed out", "You are not signed in.");
+        (void)http_response_add_header(resp, "Set-Cookie", cookie);
+        return;
+    }
+    apv_form *f = malloc(sizeof *f);
+    char err[512];
+    if (f == NULL) {
+        abort();
+    }
+    const char *token = apv_http_header(req, APV_CSRF_HEADER);
+    if (token == NULL && apv_core_form_parse(body, len, f, err, sizeof err) == 0) {
+        token = apv_core_form_get(f, "csrf");
+    }
+    char subject[APV_SESSION_ID_LEN + 16];
+    snprintf(subject, sizeof subject, "session:%s", who.session);
+    bool ok = apv_core_csrf_check(s->link_key, s->link_key_len, subject, token);
+    free(f);
+    if (!ok) {
+        apv_http_notice(resp, 403, "Refused",
+                        "This sign-out was not sent from an approval page. Load the page again.");
+        return;
+    }
+    bool ended = false;
+    if (apv_store_session_end(store, who.session, &ended, err, sizeof err) != 0) {
+        apv_http_notice(resp, 503, "Try again", "The approvals store is not available.");
+        return;
+    }
+    SLUICE_INFO("%s signed out", who.identity);
+    apv_http_notice(resp, 200, "Signed out", "You are signed out.");
+    (void)http_response_add_header(resp, "Set-Cookie", cookie);
+}
+
 /* ---- the streaming route -------------------------------------------------------------------- */
 
 /* The approval id of path into id and whether it ends in "/signin"; false for any other path. */
@@ -587,11 +685,12 @@ static void apv_http_begin(const http_request *req, http_response *resp, void **
     (void)ctx;
     char id[APV_ID_MAX + 1];
     bool signin = false;
-    if (!apv_http_path(req->path, id, &signin)) {
+    bool signout = strcmp(req->path, APV_SIGNOUT) == 0;
+    if (!signout && !apv_http_path(req->path, id, &signin)) {
         apv_http_notice(resp, 404, "Not found", "There is nothing at this address.");
         return;
     }
-    bool get = strcmp(req->method, "GET") == 0 && !signin;
+    bool get = strcmp(req->method, "GET") == 0 && !signin && !signout;
     bool post = strcmp(req->method, "POST") == 0;
     if (!get && !post) {
         apv_http_notice(resp, 405, "Method not allowed", "Use GET or POST.");
@@ -620,9 +719,12 @@ static void apv_http_end(void *stream, const http_request *req, http_response *r
 {
     apv_service *s = ctx;
     apv_http_stream *st = stream;
-    char id[APV_ID_MAX + 1];
+    char id[APV_ID_MAX + 1] = "";
     bool signin = false;
-    (void)apv_http_path(req->path, id, &signin);
+    bool signout = strcmp(req->path, APV_SIGNOUT) == 0;
+    if (!signout) {
+        (void)apv_http_path(req->path, id, &signin);
+    }
     if (st->too_big) {
         apv_http_notice(resp, 413, "Too large", "The request body exceeds 64 KiB.");
         return;
@@ -638,6 +740,8 @@ static void apv_http_end(void *stream, const http_request *req, http_response *r
         } else {
             apv_http_notice(resp, 403, "Refused", "This form was sent from another site.");
         }
+    } else if (signout) {
+        apv_http_sign_out(s, &store, req, body, st->body.len, resp);
     } else if (signin) {
         apv_http_signin(s, &store, id, req, body, st->body.len, resp);
     } else if (apv_http_is_json(req)) {

@@ -385,3 +385,17 @@ int apv_store_session_get(apv_store *s, const char *sid, int64_t idle_s, char *i
     freeReplyObject(reply);
     return 0;
 }
+
+int apv_store_session_end(apv_store *s, const char *sid, bool *ended, char *err, size_t errlen)
+{
+    *ended = false;
+    redisReply *reply = NULL;
+    int rc = state_redis_command(s->redis, STATE_REDIS_RETRY, &reply,
+                                 "DEL sluice:approvals:session:%s", sid);
+    if (rc != 0) {
+        return apv_store_fail(s, rc, "ending the session", err, errlen);
+    }
+    *ended = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    freeReplyObject(reply);
+    return 0;
+}

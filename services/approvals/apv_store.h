@@ -97,4 +97,10 @@ int apv_store_session_new(apv_store *s, const char *sid, const char *identity, i
 int apv_store_session_get(apv_store *s, const char *sid, int64_t idle_s, char *identity, char *err,
                           size_t errlen);
 
+/*
+ * Ends session sid: removed from Redis, so no replica accepts its cookie any
+ * more. *ended says whether it existed. 0 or SLUICE_EREDIS.
+ */
+int apv_store_session_end(apv_store *s, const char *sid, bool *ended, char *err, size_t errlen);
+
 #endif

@@ -260,6 +260,77 @@ static void test_page(void)
     json_decref(j);
 }
 
+/* Source revisions: kept bounded (a long message cut visibly), shown escaped, in the JSON view. */
+static void test_revisions(void)
+{
+    char err[256];
+    json_t *j = job("Manual");
+    char long_msg[3000];
+    memset(long_msg, 'x', sizeof long_msg - 1);
+    long_msg[sizeof long_msg - 1] = '\0';
+    memcpy(long_msg + APV_REVISION_SUMMARY_MAX - 40, "\xc3\xa9", 2); /* a character near the cut */
+    json_t *revs = json_array();
+    json_array_append_new(revs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "actionName", "Src",
+                                          "name", "SrcOut", "revisionId", "abc123",
+                                          "revisionSummary", "Fix <b>login</b>\n\nlong body",
+                                          "revisionUrl", "https://git.example/c/abc123", "created",
+                                          "2026-03-02T09:00:00Z"));
+    json_array_append_new(revs, json_pack("{s:s, s:s, s:s, s:s}", "actionName", "Lib", "revisionId",
+                                          "def456", "revisionSummary", long_msg, "revisionUrl",
+                                          "javascript:alert(1)"));
+    json_array_append_new(revs, json_pack("{s:s}", "revisionSummary", "no id: left out"));
+    for (int i = 0; i < 20; i++) {
+        json_array_append_new(revs, json_pack("{s:s}", "revisionId", "more"));
+    }
+    json_object_set_new(j, "artifactRevisions", revs);
+    json_t *r = apv_core_record_from_job(j, 1000, err, sizeof err);
+    REQUIRE(r != NULL);
+    const json_t *kept = json_object_get(r, "artifactRevisions");
+    CHECK_INT_EQ(json_array_size(kept), APV_REVISIONS_MAX);
+    const json_t *first = json_array_get(kept, 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(first, "revisionSummary")),
+                 "Fix <b>login</b>\n\nlong body");
+    const char *cut =
+        json_string_value(json_object_get(json_array_get(kept, 1), "revisionSummary"));
+    REQUIRE(cut != NULL);
+    CHECK(strlen(cut) <= APV_REVISION_SUMMARY_MAX);
+    CHECK_STR_CONTAINS(cut, "\xc3\xa9");
+    CHECK(strcmp(cut + strlen(cut) - strlen(APV_CUT_MARKER), APV_CUT_MARKER) == 0);
+
+    sluice_buf out;
+    sluice_buf_init(&out, 65536);
+    apv_core_view view = {.identity = "alice", .csrf = "c5rf", .session = true, .now_ms = 1000};
+    REQUIRE(apv_core_page(&out, r, &view) == 0);
+    const char *html = sluice_buf_cstr(&out);
+    CHECK_STR_CONTAINS(html, "Source revisions");
+    CHECK_STR_CONTAINS(html, "<pre class=\"msg\">Fix &lt;b&gt;login&lt;/b&gt;\n\nlong body</pre>");
+    CHECK_STR_CONTAINS(html, "href=\"https://git.example/c/abc123\"><code>abc123</code>");
+    CHECK_STR_CONTAINS(html, "<code>def456</code>");
+    CHECK(strstr(html, "href=\"javascript") == NULL);
+    CHECK_STR_CONTAINS(html, "[message cut]");
+    CHECK_STR_CONTAINS(html, "action=\"/approvals/sign-out\""); /* signed in: a sign-out form */
+    sluice_buf_reset(&out);
+    view.session = false;
+    view.link = "1.2.alice";
+    REQUIRE(apv_core_page(&out, r, &view) == 0);
+    CHECK(strstr(sluice_buf_cstr(&out), "sign-out") == NULL); /* a link: nothing to sign out of */
+    sluice_buf_free(&out);
+
+    json_t *pub = apv_core_record_public(r, 1000);
+    CHECK(json_object_get(pub, "token") == NULL);
+    CHECK_STR_EQ(json_string_value(json_object_get(pub, "state")), APV_STATE_WAITING);
+    CHECK_STR_EQ(json_string_value(json_object_get(pub, "deadline")), "2026-03-02T10:00:00Z");
+    CHECK_STR_EQ(json_string_value(json_object_get(
+                     json_array_get(json_object_get(pub, "artifactRevisions"), 0), "revisionId")),
+                 "abc123");
+    char *text = json_dumps(pub, 0);
+    CHECK(strstr(text, "tok-1") == NULL);
+    free(text);
+    json_decref(pub);
+    json_decref(r);
+    json_decref(j);
+}
+
 int main(void)
 {
     RUN_TEST(test_escape);
@@ -270,5 +341,6 @@ int main(void)
     RUN_TEST(test_csrf);
     RUN_TEST(test_record);
     RUN_TEST(test_page);
+    RUN_TEST(test_revisions);
     return sluice_test_report();
 }
