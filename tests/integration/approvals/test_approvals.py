@@ -3,13 +3,16 @@ approve and reject through the JSON endpoint; signed links expired, tampered, us
 another approval, and replayed; sign-in and a CSRF attempt from another origin; a
 2-of-2 gate voted on both replicas (each vote counted once, each approval recorded
 once); a stopped execution, and one cancelled by a pipeline update, withdraw the page
-and its link; the Approval Needed / Decided events match their schemas and carry no
-secret; SIGTERM ends a replica
+and its link; the commit message of a real git commit, reported by the source action, is on
+the page and in the JSON view; sign-out ends the session on both replicas; the Approval
+Needed / Decided events match their schemas and carry no secret; SIGTERM ends a replica
 within 3 s."""
 
+import html
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -17,12 +20,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from approvals_stack import (ApprovalsStack, Browser, hidden, manual_approval,  # noqa: E402
+from approvals_stack import (ApprovalsStack, Browser, basic, hidden, manual_approval,  # noqa: E402
                              pipeline_declaration, request, s3_deploy, s3_source, sluice_stack,
                              unique, vote_json, write_json)
 
 PLAIN = unique("apv-plain")
 GATE = unique("apv-gate")
+COMMITS = unique("apv-commits")
+GIT_TYPE = {"category": "Source", "owner": "Custom", "provider": "ApvGit" + COMMITS[-6:],
+            "version": "1"}
 ACCOUNT = sluice_stack.ACCOUNT
 
 
@@ -278,8 +284,105 @@ def check_sigterm_within_3s(stack):
             assert took < 3.0 and proc.returncode == 0, (name, took, proc.returncode)
 
 
+def git_commit(message):
+    """A real commit in a new repository: (commit id, its message as git prints it)."""
+    repo = tempfile.mkdtemp(prefix="sluice-apv-git-")
+    env = dict(os.environ, GIT_AUTHOR_NAME="Alice", GIT_AUTHOR_EMAIL="alice@example.com",
+               GIT_COMMITTER_NAME="Alice", GIT_COMMITTER_EMAIL="alice@example.com")
+
+    def git(*args):
+        return subprocess.run(["git", "-C", repo, *args], env=env, check=True,
+                              capture_output=True, text=True).stdout
+    git("init", "-q")
+    with open(os.path.join(repo, "app.txt"), "w") as f:
+        f.write("v2\n")
+    git("add", "app.txt")
+    git("commit", "-q", "-m", message)
+    return git("rev-parse", "HEAD").strip(), git("log", "-1", "--format=%B").strip()
+
+
+def check_commit_message_and_sign_out(stack):
+    """The commit message of the execution's source revision is on the page and in the JSON
+    view; signing out ends the session on every replica (a replayed cookie is refused)."""
+    commit, message = git_commit("Fix <login> redirect & session\n\nThe \"remember me\" box "
+                                 "kept users signed in after sign-out.")
+    decl = pipeline_declaration(COMMITS, [
+        {"name": "Source", "actions": [{
+            "name": "Src", "actionTypeId": GIT_TYPE, "configuration": {"Repo": "app"},
+            "outputArtifacts": [{"name": "SourceArtifact"}]}]},
+        {"name": "Release", "actions": [manual_approval("Gate")]},
+        {"name": "Deploy", "actions": [s3_deploy()]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.aws("start-pipeline-execution", "--name", COMMITS, role="operator")
+    # the source action's job worker reports the commit as CodePipeline's source actions do
+    worker = stack.client("worker")
+    job = stack.wait_for("the source job", lambda: worker.poll_for_jobs(
+        actionTypeId=GIT_TYPE, maxBatchSize=1)["jobs"], timeout=30)[0]
+    worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+    worker.put_job_success_result(jobId=job["id"], currentRevision={
+        "revision": commit, "changeIdentifier": commit, "revisionSummary": message})
+    _, approval = stack.wait_for("the approval to wait",
+                                 lambda: stack.waiting(COMMITS, "Release", "Gate"), timeout=30)
+
+    # the page (signed in on replica 0) shows the commit and its message, escaped
+    alice = Browser(stack.approvals[0])
+    alice.sign_in(approval, "alice")
+
+    def page_has_revisions():
+        _, _, page = alice.get(f"/approvals/{approval}")
+        return page if "Source revisions" in page else None
+    page = stack.wait_for("the page", page_has_revisions, timeout=20)
+    assert html.escape(message, quote=True) in page, (message, page)
+    assert "<login>" not in page and commit in page, page
+    # the JSON view carries the revisions (and no token)
+    status, _, body = request(f"{stack.approvals[1]}/approvals/{approval}",
+                              headers={"Accept": "application/json",
+                                       "Authorization": basic("bob")})
+    doc = json.loads(body)
+    assert status == 200, (status, doc)
+    revision = doc["artifactRevisions"][0]
+    assert revision["revisionId"] == commit and revision["revisionSummary"] == message, doc
+    assert revision["actionName"] == "Src" and "token" not in doc and doc["state"] == "WAITING"
+    status, _, _ = request(f"{stack.approvals[1]}/approvals/{approval}",
+                           headers={"Accept": "application/json"})
+    assert status == 401, status
+
+    # sign-out: refused without the page's token or from another origin; then ends the session
+    csrf = hidden(page, "csrf")
+    assert 'action="/approvals/sign-out"' in page, page
+    cookie = dict(alice.cookies)
+    status, _, body = alice.post("/approvals/sign-out", {})
+    assert status == 403, (status, body)
+    status, _, body = alice.post("/approvals/sign-out", {"csrf": csrf},
+                                 extra={"Origin": "http://evil.example"})
+    assert status == 403, (status, body)
+    _, _, again = alice.get(f"/approvals/{approval}")
+    assert "You are</dt><dd>alice" in again, again  # still signed in
+    status, headers, body = alice.post("/approvals/sign-out", {"csrf": csrf})
+    assert status == 200 and "You are signed out" in body, (status, body)
+    assert "Max-Age=0" in headers["set-cookie"], headers
+    # the old cookie, replayed on either replica: no session any more
+    for base in stack.approvals:
+        replay = Browser(base)
+        replay.cookies = dict(cookie)
+        _, _, page = replay.get(f"/approvals/{approval}")
+        assert "Sign in to decide" in page and "You are</dt>" not in page, page
+        status, _, body = replay.post(f"/approvals/{approval}",
+                                      {"csrf": csrf, "status": "Approved"})
+        assert status == 403, (status, body)
+        status, _, _ = request(f"{base}/approvals/{approval}", "POST",
+                               '{"status": "Approved"}',
+                               {"Content-Type": "application/json", "X-Sluice-CSRF": csrf,
+                                "Cookie": "; ".join(f"{k}={v}" for k, v in cookie.items())})
+        assert status == 401, status
+    assert stack.action_status(COMMITS, "Release", "Gate") == "InProgress"
+    status, doc = vote_json(stack.approvals[0], approval, "Approved", "ship", person="alice")
+    assert status == 200, doc
+
+
 if __name__ == "__main__":
     sluice_stack.run([check_json_approve_and_reject, check_links_sessions_replicas,
                       check_stopped_withdraws, check_update_withdraws, check_events_match_schemas,
-                      check_sigterm_within_3s],
+                      check_commit_message_and_sign_out, check_sigterm_within_3s],
                      ApprovalsStack())
