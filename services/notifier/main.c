@@ -14,6 +14,7 @@
 #include "ntf_queue.h"
 #include "ntf_service.h"
 
+#include "sluice/approval_link.h"
 #include "sluice/bus_admin.h"
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_producer.h"
@@ -28,6 +29,7 @@
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,6 +98,29 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
+    /* approvers' own links: the link key and who has which e-mail address (no secret kept) */
+    int drc = ntf_directory_load(&service.directory, cfg.credentials, err, sizeof err);
+    OPENSSL_cleanse(cfg.credentials, sizeof cfg.credentials);
+    if (drc != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_API_CREDENTIALS: %s", err);
+        bus_security_wipe(&security);
+        state_auth_wipe(&redis_auth);
+        return 2;
+    }
+    if (cfg.link_key_file[0] != '\0' &&
+        sluice_approval_link_key_read(cfg.link_key_file, service.link_key, &service.link_key_len,
+                                      err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: SLUICE_APPROVAL_LINK_KEY_FILE: %s", err);
+        ntf_directory_free(&service.directory);
+        bus_security_wipe(&security);
+        state_auth_wipe(&redis_auth);
+        return 2;
+    }
+    if (service.link_key_len > 0) {
+        SLUICE_INFO("approval mails: each named approver with an e-mail address gets their own "
+                    "link to %s (%zu identities known)",
+                    cfg.approvals_url, service.directory.count);
+    }
     int64_t started = sluice_time_monotonic_ms();
     ntf_ruleset *rules = ntf_service_load_rules(cfg.rules_file, err, sizeof err);
     if (rules == NULL) {
@@ -237,5 +262,7 @@ out:
     }
     bus_security_wipe(&security);
     state_auth_wipe(&redis_auth);
+    OPENSSL_cleanse(service.link_key, sizeof service.link_key);
+    ntf_directory_free(&service.directory);
     return status;
 }

@@ -39,6 +39,21 @@ const sluice_config_var ntf_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_NOTIFIER_REMEMBER_S", ntf_config, remember_s, 60, 31536000, "604800",
                       "how long an (event, target) pair is remembered as queued or sent, so a "
                       "replayed event is never delivered twice"),
+    SLUICE_CONFIG_STR("SLUICE_APPROVAL_LINK_KEY_FILE", ntf_config, link_key_file, 0, "",
+                      "the approval link key shared with sluice-approvals (one line of 64..256 "
+                      "hex digits, mode 0600); with SLUICE_API_CREDENTIALS, each approver named "
+                      "by an approval and having an e-mail address gets a mail with their own "
+                      "signed link (empty: the page's URL only)"),
+    SLUICE_CONFIG_SECRET("SLUICE_API_CREDENTIALS", ntf_config, credentials, 0, "",
+                         "the identities (the api's format): only their names, groups and e-mail "
+                         "addresses are kept, to address approvers' own links"),
+    SLUICE_CONFIG_STR("SLUICE_APPROVALS_PUBLIC_URL", ntf_config, approvals_url, 8,
+                      "http://127.0.0.1:7072",
+                      "the URL people reach sluice-approvals at: approvers' links point there "
+                      "(never at a URL an event names)"),
+    SLUICE_CONFIG_INT("SLUICE_NOTIFIER_LINK_TTL_S", ntf_config, link_ttl_s, 60, 604800, "86400",
+                      "validity of an approver's link in a mail (never past the approval's "
+                      "deadline)"),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", ntf_config, account, 12, "123456789012",
                       "12-digit account id of dead letters"),
     SLUICE_CONFIG_STR("SLUICE_REGION", ntf_config, region, 4, "us-east-1",

@@ -30,6 +30,10 @@ typedef struct ntf_config {
     int64_t retry_base_ms;
     int64_t retry_max_ms;
     int64_t remember_s;
+    char link_key_file[1024]; /* SLUICE_APPROVAL_LINK_KEY_FILE, "" when none */
+    char credentials[16384]; /* SLUICE_API_CREDENTIALS (secret; only names, groups, e-mails kept) */
+    char approvals_url[1024]; /* SLUICE_APPROVALS_PUBLIC_URL */
+    int64_t link_ttl_s;
     char account[16];
     char region[32];
     char log_level[16];

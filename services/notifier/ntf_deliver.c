@@ -17,6 +17,7 @@
 #include "sluice/time.h"
 
 #include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,82 @@ static ntf_send_result ntf_deliver_attempt(ntf_delivery *d, const ntf_target *t,
                          reasonlen);
 }
 
-/* The message for the target: e-mail text, Slack JSON or the event itself. Owned by *out. */
-static int ntf_deliver_render(ntf_delivery *d, const ntf_target *t, const ntf_rule *rule,
-                              const ntf_entry *e, sluice_buf *out, char *reason, size_t reasonlen)
+/* An approver's own mail: its recipient as a one-address copy of the target, and the message. */
+typedef struct ntf_personal {
+    ntf_target target;
+    char *to[1];
+    char name[NTF_NAME_MAX + AWS_IDENTITY_MAX + 2]; /* "<target>.<identity>": its Message-ID */
+    char email[AWS_EMAIL_MAX + 1];
+    sluice_buf payload;
+    bool sent;
+} ntf_personal;
+
+/*
+ * The approvers' own mails of an approval-needed event to an e-mail target:
+ * one per person the approval names who has an e-mail address, each with
+ * their signed link (ntf_approvers.h), into mine[0..*n). Nothing without the
+ * link key, for other events, or once the approval's deadline has passed.
+ */
+static void ntf_deliver_personal(ntf_delivery *d, const ntf_target *t, const json_t *event,
+                                 const ntf_facts *facts, ntf_personal *mine, size_t *n)
 {
+    ntf_service *s = d->w->service;
+    *n = 0;
+    if (t->type != NTF_TARGET_EMAIL || s->link_key_len == 0 || facts->approval_id[0] == '\0') {
+        return;
+    }
+    ntf_recipient people[NTF_APPROVERS_MAX];
+    size_t count = ntf_approvers_resolve(
+        &s->directory, json_object_get(json_object_get(event, "detail"), "approvers"),
+        s->cfg->account, people, NTF_APPROVERS_MAX);
+    ntf_facts *own = malloc(sizeof *own);
+    if (own == NULL) {
+        abort();
+    }
+    int64_t now_s = sluice_time_now_ms() / 1000;
+    for (size_t i = 0; i < count; i++) {
+        *own = *facts;
+        if (ntf_approvers_link(s->link_key, s->link_key_len, s->cfg->approvals_url,
+                               facts->approval_id, people[i].identity, now_s, s->cfg->link_ttl_s,
+                               facts->deadline_ms / 1000, own->approval_url,
+                               sizeof own->approval_url) != 0) {
+            continue;
+        }
+        int64_t expires = now_s + s->cfg->link_ttl_s;
+        own->link_expires_ms =
+            (expires < facts->deadline_ms / 1000 ? expires : facts->deadline_ms / 1000) * 1000;
+        snprintf(own->approver, sizeof own->approver, "%s", people[i].identity);
+        ntf_personal *p = &mine[*n];
+        memset(p, 0, sizeof *p);
+        p->target = *t;
+        snprintf(p->email, sizeof p->email, "%s", people[i].email);
+        snprintf(p->name, sizeof p->name, "%s.%s", t->name, people[i].identity);
+        p->to[0] = p->email;
+        p->target.to = p->to;
+        p->target.nto = 1;
+        p->target.name = p->name;
+        sluice_buf_init(&p->payload, NTF_DELIVER_MAIL_MAX);
+        if (ntf_mail_render(own, &p->target, s->cfg->mail_domain, sluice_time_now_ms(),
+                            &p->payload) != 0) {
+            sluice_buf_free(&p->payload);
+            continue;
+        }
+        (*n)++;
+    }
+    OPENSSL_cleanse(own, sizeof *own); /* the links */
+    free(own);
+}
+
+/*
+ * The message for the target: e-mail text, Slack JSON or the event itself
+ * (owned by *out), and for an approval-needed mail the approvers' own mails
+ * (mine[0..*nmine), each payload owned there).
+ */
+static int ntf_deliver_render(ntf_delivery *d, const ntf_target *t, const ntf_rule *rule,
+                              const ntf_entry *e, sluice_buf *out, ntf_personal *mine,
+                              size_t *nmine, char *reason, size_t reasonlen)
+{
+    *nmine = 0;
     if (t->type == NTF_TARGET_WEBHOOK) {
         return sluice_buf_append(out, e->event, e->len);
     }
@@ -160,6 +233,7 @@ static int ntf_deliver_render(ntf_delivery *d, const ntf_target *t, const ntf_ru
                  "(what happened before could not be read from Redis)");
         facts.ndigest = 1;
     }
+    ntf_deliver_personal(d, t, event, &facts, mine, nmine);
     json_decref(event);
     int rc = 0;
     if (t->type == NTF_TARGET_SLACK) {
@@ -221,6 +295,18 @@ static const ntf_rule *ntf_deliver_find_rule(const ntf_rules *rules, const char 
     return NULL;
 }
 
+/* Wipes (the links) and frees the approvers' own mails. */
+static void ntf_deliver_personal_free(ntf_personal *mine, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (mine[i].payload.data != NULL) {
+            OPENSSL_cleanse(mine[i].payload.data, mine[i].payload.len);
+        }
+        sluice_buf_free(&mine[i].payload);
+    }
+    free(mine);
+}
+
 /* Handles one taken delivery. */
 static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
 {
@@ -259,13 +345,36 @@ static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
         const ntf_rule *rule = ntf_deliver_find_rule(set->rules, e->rule);
         sluice_buf payload;
         sluice_buf_init(&payload, NTF_DELIVER_MAIL_MAX);
-        if (ntf_deliver_render(d, t, rule, e, &payload, reason, sizeof reason) == 0) {
+        ntf_personal *own = calloc(NTF_APPROVERS_MAX, sizeof *own);
+        size_t nmine = 0;
+        bool sent_main = false;
+        if (own == NULL) {
+            abort();
+        }
+        if (ntf_deliver_render(d, t, rule, e, &payload, own, &nmine, reason, sizeof reason) == 0) {
             while (attempts < t->max_attempts) {
                 attempts++;
                 int64_t retry_after = 0;
                 int64_t began = sluice_time_monotonic_ms();
-                result = ntf_deliver_attempt(d, t, sluice_buf_cstr(&payload), payload.len, e,
-                                             &retry_after, reason, sizeof reason);
+                /* the target's message, then each approver's own mail: what went out stays out */
+                result = NTF_SEND_OK;
+                if (!sent_main) {
+                    result = ntf_deliver_attempt(d, t, sluice_buf_cstr(&payload), payload.len, e,
+                                                 &retry_after, reason, sizeof reason);
+                    sent_main = result == NTF_SEND_OK;
+                }
+                for (size_t i = 0; i < nmine && result != NTF_SEND_GIVE_UP; i++) {
+                    if (own[i].sent) {
+                        continue;
+                    }
+                    int64_t wait = 0;
+                    ntf_send_result one =
+                        ntf_deliver_attempt(d, &own[i].target, sluice_buf_cstr(&own[i].payload),
+                                            own[i].payload.len, e, &wait, reason, sizeof reason);
+                    own[i].sent = one == NTF_SEND_OK;
+                    result = one != NTF_SEND_OK ? one : result;
+                    retry_after = wait > retry_after ? wait : retry_after;
+                }
                 (void)http_metrics_observe(s->metrics.seconds, NULL,
                                            (double)(sluice_time_monotonic_ms() - began) / 1000.0);
                 if (result != NTF_SEND_RETRY || attempts >= t->max_attempts) {
@@ -282,6 +391,7 @@ static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
                     /* nothing in flight: the delivery is resumed after a takeover */
                     (void)ntf_queue_release_send(d->redis, target_name, e->event_id, owner);
                     sluice_buf_free(&payload);
+                    ntf_deliver_personal_free(own, nmine);
                     ntf_service_rules_put(set);
                     return; /* stopping: the delivery stays pending for a takeover */
                 }
@@ -289,6 +399,7 @@ static void ntf_deliver_one(ntf_delivery *d, const ntf_entry *e)
             }
         }
         sluice_buf_free(&payload);
+        ntf_deliver_personal_free(own, nmine);
     }
     ntf_service_rules_put(set);
     if (result == NTF_SEND_OK) {

@@ -5,6 +5,7 @@
 
 #include "sluice/error.h"
 #include "sluice/html.h"
+#include "sluice/time.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -141,7 +142,23 @@ static void ntf_mail_bodies(const ntf_facts *f, sluice_buf *text, sluice_buf *ht
         }
         (void)sluice_buf_append_str(html, "</ul>\n");
     }
-    if (f->approval_url[0] != '\0') {
+    if (f->approval_url[0] != '\0' && f->approver[0] != '\0') {
+        char until[40] = "";
+        (void)sluice_time_format_rfc3339(f->link_expires_ms, until, sizeof until);
+        (void)sluice_buf_appendf(text,
+                                 "\nDecide: %s\n\nThis link is yours, %s: it opens the approval "
+                                 "page and votes as you, once, until %s. Do not forward it.\n",
+                                 f->approval_url, f->approver, until);
+        (void)sluice_buf_append_str(html, "<p><a href=\"");
+        (void)sluice_html_escape(html, f->approval_url, true);
+        (void)sluice_buf_append_str(html, "\">Open the approval page</a></p>\n<p>This link is "
+                                          "yours, ");
+        (void)sluice_html_escape(html, f->approver, true);
+        (void)sluice_buf_appendf(html,
+                                 ": it opens the approval page and votes as you, once, until %s. "
+                                 "Do not forward it.</p>\n",
+                                 until);
+    } else if (f->approval_url[0] != '\0') {
         (void)sluice_buf_appendf(text, "\nDecide: %s\n", f->approval_url);
         (void)sluice_buf_append_str(html, "<p><a href=\"");
         (void)sluice_html_escape(html, f->approval_url, true);

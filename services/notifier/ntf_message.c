@@ -183,8 +183,17 @@ int ntf_message_facts(const json_t *event, const json_t *execution, ntf_detail d
         snprintf(f->title, sizeof f->title, "Approval needed: %s / %s / %s", f->pipeline, f->stage,
                  f->action);
         const char *url = ntf_str(d, "approval-url");
-        if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) {
+        if ((strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) &&
+            strlen(url) < sizeof f->approval_url) {
             ntf_copy(f->approval_url, sizeof f->approval_url, url);
+        }
+        const char *id = ntf_str(d, "action-execution-id");
+        if (sluice_approval_id_valid(id)) {
+            ntf_copy(f->approval_id, sizeof f->approval_id, id);
+        }
+        int64_t deadline = 0;
+        if (sluice_time_parse_rfc3339(ntf_str(d, "deadline"), &deadline) == 0) {
+            f->deadline_ms = deadline;
         }
     } else if (strcmp(detail_type, PROTOCOL_DETAIL_ACTION_STATE) == 0) {
         snprintf(f->kind, sizeof f->kind, "action");

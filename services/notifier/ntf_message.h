@@ -30,6 +30,8 @@
 
 #include "ntf_rules.h"
 
+#include "sluice/approval_link.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,7 +73,12 @@ typedef struct ntf_facts {
     char duration[64];                           /* "2m 5s" (FULL, when the start is known) */
     char execution_url[1024];                    /* the console link (FULL, when configured) */
     char cli[1024];                              /* the aws CLI command to look or decide */
-    char approval_url[1200]; /* the approval page (Sluice Approval Needed), "" when none */
+    char approval_url[SLUICE_APPROVAL_URL_MAX];  /* the approval page (Sluice Approval Needed) or,
+                                                    in an approver's own mail, their link; "" */
+    char approval_id[64];    /* action-execution-id of Sluice Approval Needed, "" otherwise */
+    int64_t deadline_ms;     /* its deadline, 0 when unknown */
+    char approver[64];       /* an approver's own mail: whose link approval_url is; "" otherwise */
+    int64_t link_expires_ms; /* ... and until when it works */
     bool approval_needed;
     char event_id[64];
     char digest[NTF_DIGEST_MAX][NTF_DIGEST_LINE_MAX]; /* an aggregate rule's lines, oldest first */

@@ -16,6 +16,7 @@
 #ifndef SLUICE_NTF_SERVICE_H
 #define SLUICE_NTF_SERVICE_H
 
+#include "ntf_approvers.h"
 #include "ntf_config.h"
 #include "ntf_message.h"
 #include "ntf_rules.h"
@@ -74,6 +75,9 @@ typedef struct ntf_service {
     size_t nworkers;
     ntf_metrics metrics;
     atomic_bool redis_ok;
+    unsigned char link_key[SLUICE_APPROVAL_KEY_MAX]; /* approvers' links; link_key_len 0: none */
+    size_t link_key_len;
+    ntf_directory directory; /* identities with their groups and e-mail addresses */
 } ntf_service;
 
 /*

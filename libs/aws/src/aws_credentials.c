@@ -438,3 +438,8 @@ size_t aws_credentials_count(const aws_credentials *store)
 {
     return store != NULL ? store->count : 0;
 }
+
+const aws_credential *aws_credentials_at(const aws_credentials *store, size_t index)
+{
+    return store != NULL && index < store->count ? &store->entries[index].public_view : NULL;
+}

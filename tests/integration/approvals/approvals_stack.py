@@ -21,6 +21,10 @@ from sluice_stack import (KEYS, PEOPLE, SKIP, Stack, _free_port, manual_approval
                           pipeline_declaration, s3_deploy, s3_source, stage_state, unique,
                           write_json)
 
+# a third approver with an e-mail address (the notifier mails approvers their own links)
+PEOPLE.setdefault("carol", ("AKIDTESTCAROL", "carol-secret-xxxxxxxx", "approver",
+                            ":groups=release:email=carol@example.com"))
+
 __all__ = ["ApprovalsStack", "Browser", "manual_approval", "pipeline_declaration", "s3_deploy",
            "s3_source", "stage_state", "unique", "write_json", "sluice_stack"]
 

@@ -4,10 +4,13 @@ another approval, and replayed; sign-in and a CSRF attempt from another origin; 
 2-of-2 gate voted on both replicas (each vote counted once, each approval recorded
 once); a stopped execution, and one cancelled by a pipeline update, withdraw the page
 and its link; the commit message of a real git commit, reported by the source action, is on
-the page and in the JSON view; sign-out ends the session on both replicas; the Approval
+the page and in the JSON view; sign-out ends the session on both replicas; the notifier mails
+each approver with an e-mail address their own link (it votes as them, not as another); the Approval
 Needed / Decided events match their schemas and carry no secret; SIGTERM ends a replica
 within 3 s."""
 
+import email
+import email.policy
 import html
 import json
 import os
@@ -27,6 +30,7 @@ from approvals_stack import (ApprovalsStack, Browser, basic, hidden, manual_appr
 PLAIN = unique("apv-plain")
 GATE = unique("apv-gate")
 COMMITS = unique("apv-commits")
+MAILED = unique("apv-mailed")
 GIT_TYPE = {"category": "Source", "owner": "Custom", "provider": "ApvGit" + COMMITS[-6:],
             "version": "1"}
 ACCOUNT = sluice_stack.ACCOUNT
@@ -381,8 +385,118 @@ def check_commit_message_and_sign_out(stack):
     assert status == 200, doc
 
 
+def start_notifier(stack, rules):
+    """sluice-notifier with the approvals' link key and identities, mailing through a real SMTP
+    server (Debian's aiosmtpd); returns (the mailbox list, the server)."""
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:  # the test's virtualenv: Debian's python3-aiosmtpd
+        sys.path.append("/usr/lib/python3/dist-packages")
+        from aiosmtpd.controller import Controller
+
+    class Mailbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+    box = Mailbox()
+    port = sluice_stack._free_port()
+    smtp = Controller(box, hostname="127.0.0.1", port=port)
+    smtp.start()
+    for target in rules["targets"].values():
+        target["smtpUrl"] = f"smtp://127.0.0.1:{port}"
+    rules_file = write_json(rules)
+    saved = dict(stack.service_env)
+    stack.service_env.update({
+        "SLUICE_NOTIFIER_RULES_FILE": rules_file, "SLUICE_NOTIFIER_PORT": "0",
+        "SLUICE_NOTIFIER_GROUP": "notifier-" + stack.prefix.rstrip("."),
+        "SLUICE_APPROVAL_LINK_KEY_FILE": stack.link_key_file,
+        "SLUICE_APPROVALS_PUBLIC_URL": stack.approvals[0]})
+    stack._spawn("notifier", [os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                                           "services/notifier/sluice-notifier")])
+    stack.service_env = saved
+    return box, smtp
+
+
+def mail_text(content):
+    return email.message_from_bytes(content, policy=email.policy.default).get_body(
+        preferencelist=("plain",)).get_content()
+
+
+def check_notifier_mails_own_links(stack):
+    """Each approver with an e-mail address gets a mail with their own link: it opens the page
+    and votes as them; a link from alice's mail cannot vote as carol."""
+    rules = {"targets": {"approvers": {"type": "email", "from": "Sluice <sluice@example.com>",
+                                       "to": ["release-team@example.com"], "starttls": "off"}},
+             "rules": [{"name": "approvals", "targets": ["approvers"],
+                        "eventPattern": {"detail-type": ["Sluice Approval Needed"],
+                                         "detail": {"pipeline": [MAILED]}}}]}
+    box, smtp = start_notifier(stack, rules)
+    try:
+        gate = manual_approval("Gate")
+        gate["configuration"].update({"SluiceApprovers": "alice,bob,carol",
+                                      "SluiceRequiredApprovals": "2"})
+        create(stack, MAILED, gate)
+        _, approval = start(stack, MAILED)
+        stack.wait_for("three mails", lambda: len(box.messages) >= 3, timeout=40)
+        time.sleep(0.5)
+        by_rcpt = {rcpt[0]: mail_text(content) for rcpt, content in box.messages}
+        # the team's mail has the plain page; alice and carol their own link; bob has no address
+        assert sorted(by_rcpt) == ["alice@example.com", "carol@example.com",
+                                   "release-team@example.com"], sorted(by_rcpt)
+        # (the event's page URL is the recording replica's; the links, the notifier's own)
+        team = by_rcpt["release-team@example.com"]
+        assert any(f"Decide: {base}/approvals/{approval}\n" in team for base in stack.approvals)
+        page_url = f"{stack.approvals[0]}/approvals/{approval}"
+        assert "?link=" not in by_rcpt["release-team@example.com"]
+
+        def link_of(text):
+            for line in text.splitlines():
+                if line.startswith("Decide: "):
+                    return line[len("Decide: "):].strip()
+            raise AssertionError(text)
+        alice_link, carol_link = (link_of(by_rcpt["alice@example.com"]),
+                                  link_of(by_rcpt["carol@example.com"]))
+        assert alice_link.startswith(page_url + "?link=") and alice_link.endswith(".alice")
+        assert "This link is yours, alice" in by_rcpt["alice@example.com"]
+        assert carol_link.endswith(".carol") and alice_link != carol_link
+        # alice's link opens her page; made into carol's, it is refused
+        status, _, body = request(alice_link)
+        assert status == 200 and b"You are</dt><dd>alice" in body and b'id="approve"' in body
+        status, _, body = request(alice_link[:-len("alice")] + "carol")
+        assert status == 403 and b"not valid" in body, body
+        status, doc = vote_json(stack.approvals[1], approval, "Approved",
+                                link=link_token(alice_link)[:-len("alice")] + "carol")
+        assert status == 403, doc
+        # alice votes through her page (the form the page carries)
+        browser = Browser(stack.approvals[0])
+        _, _, page = browser.get(alice_link.split(stack.approvals[0], 1)[1])
+        status, _, body = browser.post(f"/approvals/{approval}",
+                                       {"csrf": hidden(page, "csrf"), "link": hidden(page, "link"),
+                                        "status": "Approved", "comment": "from my mail"})
+        assert status == 200 and "Your vote (Approved) was recorded" in body, body
+        assert stack.action_status(MAILED, "Release", "Gate") == "InProgress"
+        # carol's link votes as carol, the second approval: the gate passes
+        status, doc = vote_json(stack.approvals[1], approval, "Approved", "lgtm",
+                                link=link_token(carol_link))
+        assert status == 200, doc
+        stack.wait_for("the gate to pass",
+                       lambda: stack.action_status(MAILED, "Release", "Gate") == "Succeeded",
+                       timeout=20)
+        status, _, body = request(f"{stack.approvals[0]}/approvals/{approval}",
+                                  headers={"Accept": "application/json",
+                                           "Authorization": basic("bob")})
+        voters = sorted(v["identity"].rsplit("/", 1)[1] for v in json.loads(body)["votes"])
+        assert voters == ["alice", "carol"], body
+    finally:
+        smtp.stop()
+
+
 if __name__ == "__main__":
     sluice_stack.run([check_json_approve_and_reject, check_links_sessions_replicas,
                       check_stopped_withdraws, check_update_withdraws, check_events_match_schemas,
-                      check_commit_message_and_sign_out, check_sigterm_within_3s],
+                      check_commit_message_and_sign_out, check_notifier_mails_own_links,
+                      check_sigterm_within_3s],
                      ApprovalsStack())

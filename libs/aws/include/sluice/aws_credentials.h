@@ -108,4 +108,10 @@ const aws_credential *aws_credentials_find(const aws_credentials *store, const c
 /* Number of entries. */
 size_t aws_credentials_count(const aws_credentials *store);
 
+/*
+ * The entry at index (0 .. aws_credentials_count - 1, in the order added),
+ * or NULL past the end; borrowed like aws_credentials_find.
+ */
+const aws_credential *aws_credentials_at(const aws_credentials *store, size_t index);
+
 #endif
