@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const unsigned char KEY[32] = "0123456789abcdef0123456789abcdef";
 #define ID  "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"
@@ -134,6 +136,48 @@ static void test_links(void)
     CHECK_INT_EQ(
         sluice_approval_link_make(KEY, sizeof KEY, ID, "bad name", 2000, token, sizeof token),
         SLUICE_EINVAL);
+}
+
+/* The link's URL (approver characters escaped) and the key file reader (approval_link.h). */
+static void test_link_url_and_key(void)
+{
+    char url[SLUICE_APPROVAL_URL_MAX];
+    CHECK_INT_EQ(sluice_approval_link_url("https://approve.example//", ID, "12.ab.a+b=c,d@e", url,
+                                          sizeof url),
+                 0);
+    CHECK_STR_EQ(url, "https://approve.example/approvals/" ID "?link=12.ab.a%2Bb%3Dc%2Cd%40e");
+    char small[40];
+    CHECK_INT_EQ(
+        sluice_approval_link_url("https://approve.example", ID, "12.ab.alice", small, sizeof small),
+        SLUICE_ETOOBIG);
+    CHECK_STR_EQ(small, "");
+
+    char dir[] = "/tmp/apv-key-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/key", dir);
+    unsigned char key[SLUICE_APPROVAL_KEY_MAX];
+    size_t keylen = 0;
+    char err[512];
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "%s\n", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    fclose(f);
+    REQUIRE(chmod(path, 0600) == 0);
+    CHECK_INT_EQ(sluice_approval_link_key_read(path, key, &keylen, err, sizeof err), 0);
+    CHECK_INT_EQ(keylen, 32);
+    CHECK(key[1] == 0x11 && key[31] == 0xff);
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "abcd\n"); /* too short */
+    fclose(f);
+    CHECK_INT_EQ(sluice_approval_link_key_read(path, key, &keylen, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "64..256 hex digits");
+    CHECK(strstr(err, "abcd") == NULL);
+    REQUIRE(chmod(path, 0644) == 0); /* readable by others: refused */
+    CHECK(sluice_approval_link_key_read(path, key, &keylen, err, sizeof err) != 0);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_csrf(void)
@@ -338,6 +382,7 @@ int main(void)
     RUN_TEST(test_cookie);
     RUN_TEST(test_basic);
     RUN_TEST(test_links);
+    RUN_TEST(test_link_url_and_key);
     RUN_TEST(test_csrf);
     RUN_TEST(test_record);
     RUN_TEST(test_page);

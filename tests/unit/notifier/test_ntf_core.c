@@ -2,6 +2,7 @@
  * Unit tests of the notifier's pure core: the rules file (ntf_rules), facts
  * and Slack payloads (ntf_message), e-mail (ntf_mail) and webhook signatures.
  */
+#include "ntf_approvers.h"
 #include "ntf_mail.h"
 #include "ntf_message.h"
 #include "ntf_rules.h"
@@ -435,6 +436,82 @@ static void test_mail(void)
     ntf_rules_free(rules);
 }
 
+/* Approvers' own links: who is mailed, the link, and what the mail says. */
+static void test_approvers(void)
+{
+    ntf_directory dir;
+    char err[256];
+    REQUIRE(
+        ntf_directory_load(&dir,
+                           "AKIDA:c2VjcmV0QQ:alice:approver:groups=release|ops:email=alice@"
+                           "example.com,AKIDA2:c2VjcmV0Qg:alice:viewer,"
+                           "AKIDB:c2VjcmV0Qw:bob:approver:groups=release,"
+                           "AKIDC:c2VjcmV0RA:carol:approver:email=carol@example.com,"
+                           "AKIDD:c2VjcmV0RQ:dave:approver:groups=release:email=dave@example.com",
+                           err, sizeof err) == 0);
+    CHECK_INT_EQ(dir.count, 4); /* one per identity */
+    CHECK_STR_EQ(dir.people[0].email, "alice@example.com");
+    ntf_recipient out[NTF_APPROVERS_MAX];
+    /* a name, an ARN, a group; bob has no address, erin is unknown */
+    json_t *approvers =
+        json_pack("[s, s, s]", "arn:aws:iam::123456789012:user/carol", "group:release", "erin");
+    size_t n = ntf_approvers_resolve(&dir, approvers, "123456789012", out, NTF_APPROVERS_MAX);
+    CHECK_INT_EQ(n, 3);
+    CHECK_STR_EQ(out[0].identity, "alice");
+    CHECK_STR_EQ(out[1].identity, "carol");
+    CHECK_STR_EQ(out[2].identity, "dave");
+    CHECK_STR_EQ(out[2].email, "dave@example.com");
+    CHECK_INT_EQ(ntf_approvers_resolve(&dir, approvers, "999999999999", out, 1), 1); /* bounded */
+    json_decref(approvers);
+    approvers = json_pack("[s]", "bob");
+    CHECK_INT_EQ(ntf_approvers_resolve(&dir, approvers, "123456789012", out, NTF_APPROVERS_MAX), 0);
+    json_decref(approvers);
+    CHECK_INT_EQ(ntf_approvers_resolve(&dir, NULL, "123456789012", out, NTF_APPROVERS_MAX), 0);
+    ntf_directory_free(&dir);
+    CHECK(ntf_directory_load(&dir, "AKIDA:secret-in-error:alice", err, sizeof err) != 0);
+    CHECK(strstr(err, "secret-in-error") == NULL);
+    CHECK_INT_EQ(dir.count, 0);
+
+    static const unsigned char key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    const char *id = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
+    char url[SLUICE_APPROVAL_URL_MAX];
+    REQUIRE(ntf_approvers_link(key, sizeof key, "https://approve.example", id, "alice", 1000, 600,
+                               1300, url, sizeof url) == 0);
+    const char *token = strstr(url, "?link=");
+    REQUIRE(token != NULL);
+    CHECK(strncmp(url, "https://approve.example/approvals/", 34) == 0);
+    char who[SLUICE_APPROVAL_APPROVER_MAX + 1];
+    /* valid until the deadline (1300), before now + ttl (1600) */
+    CHECK_INT_EQ(sluice_approval_link_verify(key, sizeof key, id, token + 6, 1299, who), 0);
+    CHECK_STR_EQ(who, "alice");
+    CHECK_INT_EQ(sluice_approval_link_verify(key, sizeof key, id, token + 6, 1300, who),
+                 SLUICE_ETIMEDOUT);
+    CHECK_INT_EQ(ntf_approvers_link(key, sizeof key, "https://approve.example", id, "alice", 1300,
+                                    600, 1300, url, sizeof url),
+                 SLUICE_ETIMEDOUT);
+
+    /* the mail of an approver's own link says whose it is */
+    ntf_facts *f = calloc(1, sizeof *f);
+    REQUIRE(f != NULL);
+    snprintf(f->title, sizeof f->title, "Approval needed: web / Release / Gate");
+    snprintf(f->subject, sizeof f->subject, "[Sluice] %s", f->title);
+    snprintf(f->event_id, sizeof f->event_id, "ev-1");
+    snprintf(f->approval_url, sizeof f->approval_url, "https://approve.example/x?link=1.a.alice");
+    snprintf(f->approver, sizeof f->approver, "alice");
+    f->link_expires_ms = 1772449200000LL;
+    char address[] = "alice@example.com";
+    char name[] = "approvers.alice";
+    char from[] = "ci@example.com";
+    char *to[1] = {address};
+    ntf_target t = {.name = name, .type = NTF_TARGET_EMAIL, .from = from, .to = to, .nto = 1};
+    sluice_buf mail;
+    sluice_buf_init(&mail, 1 << 20);
+    REQUIRE(ntf_mail_render(f, &t, "sluice.local", 0, &mail) == 0);
+    CHECK_STR_CONTAINS(sluice_buf_cstr(&mail), "To: alice@example.com\r\n");
+    sluice_buf_free(&mail);
+    free(f);
+}
+
 static void test_webhook_signature(void)
 {
     char sig[80];
@@ -463,5 +540,6 @@ int main(void)
     RUN_TEST(test_truncate);
     RUN_TEST(test_mail);
     RUN_TEST(test_webhook_signature);
+    RUN_TEST(test_approvers);
     return sluice_test_report();
 }
