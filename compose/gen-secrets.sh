@@ -10,16 +10,19 @@
 #   bus-keys                    the bus key file ("<key-id> <64 hex>"): signs
 #                               and verifies bus messages (api, orchestrator,
 #                               worker, source, approvals)
-#   approval-link-key           the key of the approval links (approvals)
+#   approval-link-key           the key of the approval links (approvals, and the
+#                               notifier: approvers' own links in mails)
 #   id-key                      the orchestrator's id key (64 hex)
 #   kafka-broker-password,      Kafka's SCRAM users: the broker (super user;
 #   kafka-sluice-password       kafka and kafka-topics) and sluice (every
 #                               Sluice service, as kafka-password)
 #   <service>.env               what each Sluice service reads through
 #                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
-#                               for the api, the artifact store and the
-#                               approvals service, the access keys
-#                               (SLUICE_API_CREDENTIALS / _ARTIFACTS_)
+#                               for the api, the artifact store, the
+#                               approvals service and the notifier, the
+#                               access keys (SLUICE_API_CREDENTIALS /
+#                               _ARTIFACTS_; the notifier keeps only the
+#                               identities' groups and e-mail addresses)
 #   notifier-webhook-url,       the webhook target of compose/config/
 #   notifier-webhook-secret     notifier-rules.json (its rule is disabled
 #                               until you point the URL somewhere)
@@ -140,6 +143,12 @@ fi
 if ((force == 1)) || [[ ! -s $dir/approval-link-key ]]; then
   put approval-link-key "$(rand_hex 32)"
 fi
+# the notifier mails approvers their own links: it reads the identities (names, groups, e-mail
+# addresses; it keeps no secret of them) beside the link key
+if ((force == 1)) || ! grep -q '^SLUICE_API_CREDENTIALS=' "$dir/notifier.env"; then
+  put notifier.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")
+$(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
+fi
 
 give redis 999 redis.acl redis-password
 give kafka 1000 kafka-broker-password kafka-sluice-password
@@ -147,7 +156,7 @@ give orchestrator 10001 orchestrator.env:sluice.env kafka-sluice-password:kafka-
 give api 10001 api.env:sluice.env kafka-sluice-password:kafka-password bus-keys job-credential-keys
 give artifacts 10001 artifacts.env:sluice.env kafka-sluice-password:kafka-password job-credential-keys
 give notifier 10001 notifier.env:sluice.env kafka-sluice-password:kafka-password notifier-webhook-url \
-  notifier-webhook-secret
+  notifier-webhook-secret approval-link-key
 give worker 10001 worker-service.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
   job-credential-keys
 give source 10001 source.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
