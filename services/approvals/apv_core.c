@@ -495,7 +495,7 @@ static const char apv_core_style[] =
     "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2rem .4rem;"
     "border-bottom:1px solid #ddd;overflow-wrap:break-word;word-break:break-word}"
     ".msg{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;"
-    "margin:0 0 .5rem;border-radius:.3rem;font-size:.9rem}</style>";
+    "margin:0 0 .5rem;border-radius:.3rem;font-size:.9rem}.rev p{overflow-wrap:anywhere}</style>";
 
 static int apv_core_head(sluice_buf *out, const char *title)
 {

@@ -10,6 +10,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -25,7 +26,7 @@ from sluice_stack import (KEYS, PEOPLE, SKIP, Stack, _free_port, manual_approval
 PEOPLE.setdefault("carol", ("AKIDTESTCAROL", "carol-secret-xxxxxxxx", "approver",
                             ":groups=release:email=carol@example.com"))
 
-__all__ = ["ApprovalsStack", "Browser", "manual_approval", "pipeline_declaration", "s3_deploy",
+__all__ = ["ApprovalsStack", "Browser", "git_commit", "git_source", "report_commit", "manual_approval", "pipeline_declaration", "s3_deploy",
            "s3_source", "stage_state", "unique", "write_json", "sluice_stack"]
 
 
@@ -113,6 +114,40 @@ class ApprovalsStack(Stack):
             if entry.get("actionName") == action:
                 return entry.get("latestExecution", {}).get("status")
         return None
+
+
+def git_commit(message):
+    """A real commit in a new repository: (commit id, its message as git prints it)."""
+    repo = tempfile.mkdtemp(prefix="sluice-apv-git-")
+    env = dict(os.environ, GIT_AUTHOR_NAME="Alice", GIT_AUTHOR_EMAIL="alice@example.com",
+               GIT_COMMITTER_NAME="Alice", GIT_COMMITTER_EMAIL="alice@example.com")
+
+    def git(*args):
+        return subprocess.run(["git", "-C", repo, *args], env=env, check=True,
+                              capture_output=True, text=True).stdout
+    git("init", "-q")
+    with open(os.path.join(repo, "app.txt"), "w") as f:
+        f.write("v2\n")
+    git("add", "app.txt")
+    git("commit", "-q", "-m", message)
+    return git("rev-parse", "HEAD").strip(), git("log", "-1", "--format=%B").strip()
+
+
+def git_source(type_id, name="Src"):
+    """A Custom source action of type_id: its job worker is report_commit."""
+    return {"name": name, "actionTypeId": type_id, "configuration": {"Repo": "app"},
+            "outputArtifacts": [{"name": "SourceArtifact"}]}
+
+
+def report_commit(stack, type_id, commit, message):
+    """Answers the source action's job as CodePipeline's source actions report a commit: the
+    commit id as the revision, its message as revisionSummary (PollForJobs, PutJobSuccessResult)."""
+    worker = stack.client("worker")
+    job = stack.wait_for("the source job", lambda: worker.poll_for_jobs(
+        actionTypeId=type_id, maxBatchSize=1)["jobs"], timeout=30)[0]
+    worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+    worker.put_job_success_result(jobId=job["id"], currentRevision={
+        "revision": commit, "changeIdentifier": commit, "revisionSummary": message})
 
 
 def request(url, method="GET", body=None, headers=None):

@@ -15,7 +15,6 @@ import html
 import json
 import os
 import subprocess
-import tempfile
 import sys
 import threading
 import time
@@ -23,8 +22,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from approvals_stack import (ApprovalsStack, Browser, basic, hidden, manual_approval,  # noqa: E402
-                             pipeline_declaration, request, s3_deploy, s3_source, sluice_stack,
+from approvals_stack import (ApprovalsStack, Browser, basic, git_commit, git_source,  # noqa: E402
+                             hidden, manual_approval, pipeline_declaration, report_commit,
+                             request, s3_deploy, s3_source, sluice_stack,
                              unique, vote_json, write_json)
 
 PLAIN = unique("apv-plain")
@@ -288,44 +288,20 @@ def check_sigterm_within_3s(stack):
             assert took < 3.0 and proc.returncode == 0, (name, took, proc.returncode)
 
 
-def git_commit(message):
-    """A real commit in a new repository: (commit id, its message as git prints it)."""
-    repo = tempfile.mkdtemp(prefix="sluice-apv-git-")
-    env = dict(os.environ, GIT_AUTHOR_NAME="Alice", GIT_AUTHOR_EMAIL="alice@example.com",
-               GIT_COMMITTER_NAME="Alice", GIT_COMMITTER_EMAIL="alice@example.com")
-
-    def git(*args):
-        return subprocess.run(["git", "-C", repo, *args], env=env, check=True,
-                              capture_output=True, text=True).stdout
-    git("init", "-q")
-    with open(os.path.join(repo, "app.txt"), "w") as f:
-        f.write("v2\n")
-    git("add", "app.txt")
-    git("commit", "-q", "-m", message)
-    return git("rev-parse", "HEAD").strip(), git("log", "-1", "--format=%B").strip()
-
-
 def check_commit_message_and_sign_out(stack):
     """The commit message of the execution's source revision is on the page and in the JSON
     view; signing out ends the session on every replica (a replayed cookie is refused)."""
     commit, message = git_commit("Fix <login> redirect & session\n\nThe \"remember me\" box "
                                  "kept users signed in after sign-out.")
     decl = pipeline_declaration(COMMITS, [
-        {"name": "Source", "actions": [{
-            "name": "Src", "actionTypeId": GIT_TYPE, "configuration": {"Repo": "app"},
-            "outputArtifacts": [{"name": "SourceArtifact"}]}]},
+        {"name": "Source", "actions": [git_source(GIT_TYPE)]},
         {"name": "Release", "actions": [manual_approval("Gate")]},
         {"name": "Deploy", "actions": [s3_deploy()]},
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
     stack.aws("start-pipeline-execution", "--name", COMMITS, role="operator")
     # the source action's job worker reports the commit as CodePipeline's source actions do
-    worker = stack.client("worker")
-    job = stack.wait_for("the source job", lambda: worker.poll_for_jobs(
-        actionTypeId=GIT_TYPE, maxBatchSize=1)["jobs"], timeout=30)[0]
-    worker.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
-    worker.put_job_success_result(jobId=job["id"], currentRevision={
-        "revision": commit, "changeIdentifier": commit, "revisionSummary": message})
+    report_commit(stack, GIT_TYPE, commit, message)
     _, approval = stack.wait_for("the approval to wait",
                                  lambda: stack.waiting(COMMITS, "Release", "Gate"), timeout=30)
 
