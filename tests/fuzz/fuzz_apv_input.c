@@ -9,7 +9,9 @@
  *   2: a link token (sluice_approval_link_verify): only a token the key made passes,
  *      and then its approver is a valid identity name; a failure leaves the
  *      approver empty;
- *   3: an approval job (apv_core_record_from_job): a record has a valid id;
+ *   3: an approval job (apv_core_record_from_job): a record has a valid id,
+ *      at most APV_REVISIONS_MAX source revisions whose messages are within
+ *      their bound, and a JSON view without the token;
  *   4: an Authorization header (apv_core_basic): a key and a secret found
  *      are non-empty and fit; nothing found leaves both empty.
  */
@@ -96,6 +98,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (record != NULL &&
             !apv_core_id_valid(json_string_value(json_object_get(record, "id")))) {
             abort();
+        }
+        /* its source revisions are bounded, and its JSON view never holds the token */
+        const json_t *revs = json_object_get(record, "artifactRevisions");
+        if (record != NULL && (!json_is_array(revs) || json_array_size(revs) > APV_REVISIONS_MAX)) {
+            abort();
+        }
+        size_t i;
+        const json_t *rev;
+        json_array_foreach(revs, i, rev)
+        {
+            const char *summary = json_string_value(json_object_get(rev, "revisionSummary"));
+            if (summary == NULL || strlen(summary) > APV_REVISION_SUMMARY_MAX) {
+                abort();
+            }
+        }
+        if (record != NULL) {
+            json_t *view = apv_core_record_public(record, 1000);
+            if (json_object_get(view, "token") != NULL) {
+                abort();
+            }
+            json_decref(view);
         }
         json_decref(record);
         json_decref(job);
