@@ -123,6 +123,8 @@ export SLUICE_KAFKA_SASL_PASSWORD_FILE="$secrets/sluice.password"
 export SLUICE_REGION="$region"
 export SLUICE_API_PORT="$api_port"
 export SLUICE_ORCHESTRATOR_PORT="$orchestrator_port"
+# the identities: the api's keys; sluice-approvals signs people in with them, the notifier reads
+# only their groups and e-mail addresses (approvers' own links in mail)
 export SLUICE_API_CREDENTIALS="$demo_key:$demo_secret:demo:admin"
 # job credentials: one key, made once, shared by the api and sluice-artifacts
 if [[ ! -s $state/job-credential-keys ]]; then
@@ -140,7 +142,8 @@ if [[ ! -s $state/id-key ]]; then
 fi
 chmod 600 "$state/bus-keys" "$state/id-key"
 export SLUICE_BUS_KEY_FILE="$state/bus-keys"
-# the approval link key (sluice-approvals, and the notifier's per-approver links): made once
+# the approval link key (sluice-approvals, and the notifier's per-approver links in mail, which
+# point at SLUICE_APPROVALS_PUBLIC_URL below; both services read the exports): made once
 if [[ ! -s $state/approval-link-key ]]; then
   (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$state/approval-link-key")
 fi
