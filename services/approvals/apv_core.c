@@ -283,11 +283,14 @@ static json_t *apv_core_cut(const char *text, size_t max)
 /*
  * The record's artifactRevisions from the job's (engine_step.h): at most
  * APV_REVISIONS_MAX entries with a revisionId, each member bounded (the
- * summary cut visibly, a URL over its bound dropped). A new reference.
+ * summary cut visibly, a URL over its bound dropped), and all of them at most
+ * APV_REVISIONS_BYTES_MAX bytes of JSON (the entries past it left out), so a
+ * record stays within the store's bound. A new reference.
  */
 static json_t *apv_core_revisions(const json_t *from)
 {
     json_t *out = json_array();
+    size_t used = 0; /* bytes of the kept entries as stored (JSON) */
     size_t i;
     const json_t *rev;
     json_array_foreach(from, i, rev)
@@ -312,6 +315,12 @@ static json_t *apv_core_revisions(const json_t *from)
             json_string(url != NULL && strlen(url) <= APV_REVISION_URL_MAX ? url : ""));
         json_object_set_new(entry, "created",
                             json_string(created != NULL && strlen(created) <= 40 ? created : ""));
+        size_t size = json_dumpb(entry, NULL, 0, JSON_COMPACT);
+        if (size == 0 || size > APV_REVISIONS_BYTES_MAX - used) {
+            json_decref(entry); /* the record's bound: the rest are left out */
+            break;
+        }
+        used += size;
         json_array_append_new(out, entry);
     }
     return out;

@@ -38,6 +38,7 @@
 #define APV_REVISION_ID_MAX      256  /* bytes of a revision id kept */
 #define APV_REVISION_SUMMARY_MAX 1024 /* bytes of a commit message kept (cut beyond) */
 #define APV_REVISION_URL_MAX     2048 /* bytes of a revision URL (longer ones are dropped) */
+#define APV_REVISIONS_BYTES_MAX  16384 /* bytes of a record's revisions as JSON, at most */
 #define APV_CUT_MARKER           " \xe2\x80\xa6 [message cut]" /* ends what was cut (U+2026) */
 #define APV_KEY_MIN              SLUICE_APPROVAL_KEY_MIN       /* bytes of the link key, at least */
 #define APV_KEY_MAX              SLUICE_APPROVAL_KEY_MAX
@@ -115,7 +116,8 @@ bool apv_core_csrf_check(const unsigned char *key, size_t keylen, const char *su
  * "artifactRevisions": [{"actionName", "name", "revisionId", "revisionSummary"
  * (the commit message, at most APV_REVISION_SUMMARY_MAX bytes: a longer one is
  * cut at a character boundary and ends with APV_CUT_MARKER), "revisionUrl",
- * "created"}] (at most APV_REVISIONS_MAX), "state": "WAITING", "votes": []} —
+ * "created"}] (at most APV_REVISIONS_MAX, and APV_REVISIONS_BYTES_MAX bytes of
+ * JSON: the revisions past it are left out), "state": "WAITING", "votes": []} —
  * a new reference. NULL when the job is not an AWS/Manual approval (err "")
  * or is malformed (err says which member).
  */

@@ -360,6 +360,25 @@ static void test_revisions(void)
     CHECK(strstr(sluice_buf_cstr(&out), "sign-out") == NULL); /* a link: nothing to sign out of */
     sluice_buf_free(&out);
 
+    /* messages that escape to six bytes a character: the record's bound leaves the rest out */
+    char controls[APV_REVISION_SUMMARY_MAX + 1];
+    memset(controls, 0x01, sizeof controls - 1);
+    controls[sizeof controls - 1] = '\0';
+    json_t *noisy = json_array();
+    for (int i = 0; i < APV_REVISIONS_MAX; i++) {
+        json_array_append_new(
+            noisy, json_pack("{s:s, s:s}", "revisionId", "r", "revisionSummary", controls));
+    }
+    json_t *j2 = job("Manual");
+    json_object_set_new(j2, "artifactRevisions", noisy);
+    json_t *r2 = apv_core_record_from_job(j2, 1000, err, sizeof err);
+    REQUIRE(r2 != NULL);
+    const json_t *some = json_object_get(r2, "artifactRevisions");
+    CHECK(json_array_size(some) >= 1 && json_array_size(some) < APV_REVISIONS_MAX);
+    CHECK(json_dumpb(some, NULL, 0, JSON_COMPACT) <= APV_REVISIONS_BYTES_MAX);
+    json_decref(r2);
+    json_decref(j2);
+
     json_t *pub = apv_core_record_public(r, 1000);
     CHECK(json_object_get(pub, "token") == NULL);
     CHECK_STR_EQ(json_string_value(json_object_get(pub, "state")), APV_STATE_WAITING);
