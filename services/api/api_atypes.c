@@ -921,6 +921,8 @@ int api_atypes_update(api_call *call)
 
 /* ---- declarations ------------------------------------------------------------------------ */
 
+static void api_atypes_mask_config(const json_t *spec, json_t *config);
+
 typedef void (*api_atypes_action_fn)(api_call *call, const json_t *stage, json_t *action,
                                      const json_t *spec, void *ctx);
 
@@ -1073,7 +1075,17 @@ static void api_atypes_mask_action(api_call *call, const json_t *stage, json_t *
     (void)call;
     (void)stage;
     (void)ctx;
-    json_t *config = json_object_get(action, "configuration");
+    api_atypes_mask_config(spec, json_object_get(action, "configuration"));
+}
+
+int api_atypes_mask(api_call *call, json_t *declaration)
+{
+    return api_atypes_each_action(call, declaration, api_atypes_mask_action, NULL);
+}
+
+/* Masks the secret properties of spec in config (changed in place; NULL: nothing). */
+static void api_atypes_mask_config(const json_t *spec, json_t *config)
+{
     size_t i;
     const json_t *prop;
     json_array_foreach(json_object_get(spec, "properties"), i, prop)
@@ -1085,9 +1097,32 @@ static void api_atypes_mask_action(api_call *call, const json_t *stage, json_t *
     }
 }
 
-int api_atypes_mask(api_call *call, json_t *declaration)
+int api_atypes_mask_action_executions(api_call *call, json_t *details)
 {
-    return api_atypes_each_action(call, declaration, api_atypes_mask_action, NULL);
+    json_t *cache = json_object();
+    if (cache == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "reading action types", NULL);
+    }
+    int rc = 0;
+    size_t i;
+    json_t *detail;
+    json_array_foreach(details, i, detail)
+    {
+        json_t *input = json_object_get(detail, "input");
+        const json_t *type_id = json_object_get(input, "actionTypeId");
+        const json_t *spec = NULL;
+        if (!api_atypes_recorded(call, type_id)) {
+            continue;
+        }
+        rc = api_atypes_spec_of(call, cache, type_id, &spec);
+        if (rc != 0) {
+            break;
+        }
+        api_atypes_mask_config(spec, json_object_get(input, "configuration"));
+        api_atypes_mask_config(spec, json_object_get(input, "resolvedConfiguration"));
+    }
+    json_decref(cache);
+    return rc;
 }
 
 /* The action named name in the stage named stage of declaration, or NULL. */

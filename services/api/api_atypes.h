@@ -28,9 +28,10 @@
  *     deleted) Custom type is refused the same way when the environment
  *     requires registration (SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES, AWS's
  *     behaviour and the default), accepted otherwise.
- *   - GetPipeline and the declarations CreatePipeline / UpdatePipeline answer:
- *     values of secret properties read "****"; an UpdatePipeline that sends
- *     "****" for one keeps the stored value.
+ *   - GetPipeline, the declarations CreatePipeline / UpdatePipeline answer and
+ *     the inputs ListActionExecutions shows: values of secret properties read
+ *     "****"; an UpdatePipeline that sends "****" for one keeps the stored
+ *     value. Job data carry the real value.
  *   - PollForJobs: a deleted type (or an unregistered one, when registration
  *     is required) is ActionTypeNotFoundException; queryParam must name the
  *     type's queryable property.
@@ -73,6 +74,13 @@ int api_atypes_check_declaration(api_call *call, const json_t *declaration);
  * with API_ATYPES_SECRET_MASK. 0, or the call failed (a backend failure).
  */
 int api_atypes_mask(api_call *call, json_t *declaration);
+
+/*
+ * For ListActionExecutions: masks the secret values of input.configuration and
+ * input.resolvedConfiguration of every ActionExecutionDetail of details (an
+ * array, changed in place). 0, or the call failed (a backend failure).
+ */
+int api_atypes_mask_action_executions(api_call *call, json_t *details);
 
 /*
  * For UpdatePipeline: every secret property of declaration (changed in place)

@@ -180,6 +180,13 @@ def check_lifecycle_with_a_job_worker(stack):
         admin.get_pipeline_execution(pipelineName=NAME, pipelineExecutionId=execution)
         ["pipelineExecution"]["status"]))
     assert status == "Succeeded", status
+    # the action's inputs ListActionExecutions shows mask the secret too
+    details = stack.client("viewer").list_action_executions(
+        pipelineName=NAME, filter={"pipelineExecutionId": execution})["actionExecutionDetails"]
+    build = [d for d in details if d["stageName"] == "Build"][0]["input"]
+    assert build["configuration"]["Token"] == "****", build
+    assert build.get("resolvedConfiguration", {}).get("Token", "****") == "****", build
+    assert build["configuration"]["Project"] == "alpha", build
 
     # DeleteCustomActionType (the CLI): unlisted, not polled, not declarable
     stack.aws("delete-custom-action-type", "--category", "Build", "--provider", PROVIDER,
