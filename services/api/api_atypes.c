@@ -747,6 +747,90 @@ static int api_atypes_check_decl_property(api_call *call, const json_t *prop, co
     return rc;
 }
 
+/* A new object holding the members of obj that names lists (those present). */
+static json_t *api_atypes_pick(const json_t *obj, const char *const *names, size_t nnames)
+{
+    json_t *copy = json_object();
+    for (size_t i = 0; copy != NULL && i < nnames; i++) {
+        json_t *value = json_object_get(obj, names[i]);
+        if (value != NULL) {
+            json_object_set(copy, names[i], value);
+        }
+    }
+    return copy;
+}
+
+/* An optional list member of strings, min..max of them, each 1..maxlen characters. */
+static int api_atypes_read_strings(api_call *call, const json_t *obj, const char *name,
+                                   const char *path, bool required, size_t min, size_t max,
+                                   size_t maxlen)
+{
+    const json_t *list = NULL;
+    int rc = api_input_array(call, obj, name, path, required, min, max, &list);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (rc != 0) {
+            break;
+        }
+        const char *text = json_string_value(item);
+        if (text == NULL || text[0] == '\0' || api_input_chars(text) > maxlen) {
+            rc = api_call_fail(call, "ValidationException",
+                               "1 validation error detected: Value at '%s' failed to satisfy "
+                               "constraint: Member must be a list of strings of 1 to %zu "
+                               "characters",
+                               path, maxlen);
+        }
+    }
+    return rc;
+}
+
+/*
+ * The executor of an ActionTypeDeclaration, as the model defines it (a
+ * Lambda configuration is dropped: only job workers are served). *out a copy.
+ */
+static int api_atypes_copy_executor(api_call *call, const json_t *executor, const json_t *config,
+                                    json_t **out)
+{
+    static const char *const members[] = {"type", "policyStatementsTemplate", "jobTimeout"};
+    static const char *const worker_members[] = {"pollingAccounts", "pollingServicePrincipals"};
+    const json_t *worker = NULL;
+    *out = NULL;
+    int rc = api_input_object(call, config, "jobWorkerExecutorConfiguration",
+                              "actionType.executor.configuration.jobWorkerExecutorConfiguration",
+                              false, &worker);
+    if (rc == 0) {
+        rc = api_atypes_read_strings(
+            call, worker, "pollingAccounts",
+            "actionType.executor.configuration.jobWorkerExecutorConfiguration.pollingAccounts",
+            false, 1, 1000, 12);
+    }
+    if (rc == 0) {
+        rc = api_atypes_read_strings(call, worker, "pollingServicePrincipals",
+                                     "actionType.executor.configuration."
+                                     "jobWorkerExecutorConfiguration.pollingServicePrincipals",
+                                     false, 1, 10, 128);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *copy = api_atypes_pick(executor, members, COUNT(members));
+    json_t *copied_config = json_object();
+    if (copy == NULL || copied_config == NULL) {
+        json_decref(copy);
+        json_decref(copied_config);
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "reading", NULL);
+    }
+    if (worker != NULL) {
+        json_object_set_new(copied_config, "jobWorkerExecutorConfiguration",
+                            api_atypes_pick(worker, worker_members, COUNT(worker_members)));
+    }
+    json_object_set_new(copy, "configuration", copied_config);
+    *out = copy;
+    return 0;
+}
+
 /* Checks an ActionTypeDeclaration; *out a copy of the members the model defines. */
 static int api_atypes_read_declaration(api_call *call, const json_t *decl, const char **owner,
                                        const char **category, const char **provider,
@@ -758,7 +842,6 @@ static int api_atypes_read_declaration(api_call *call, const json_t *decl, const
     const json_t *id = NULL;
     const json_t *props = NULL;
     const json_t *permissions = NULL;
-    const json_t *accounts = NULL;
     const char *type = NULL;
     const char *text = NULL;
     int64_t timeout = 0;
@@ -819,8 +902,8 @@ static int api_atypes_read_declaration(api_call *call, const json_t *decl, const
                               &permissions);
     }
     if (rc == 0 && permissions != NULL) {
-        rc = api_input_array(call, permissions, "allowedAccounts",
-                             "actionType.permissions.allowedAccounts", true, 1, 1000, &accounts);
+        rc = api_atypes_read_strings(call, permissions, "allowedAccounts",
+                                     "actionType.permissions.allowedAccounts", true, 1, 1000, 12);
     }
     if (rc == 0) {
         rc = api_atypes_read_urls(call, decl, "urls", api_atypes_urls, COUNT(api_atypes_urls),
@@ -832,17 +915,37 @@ static int api_atypes_read_declaration(api_call *call, const json_t *decl, const
                            "executor type %s is not served",
                            type);
     }
+    json_t *executor_copy = NULL;
     if (rc == 0) {
+        rc = api_atypes_copy_executor(call, executor, config, &executor_copy);
+    }
+    if (rc == 0) {
+        static const char *const property_members[] = {"name",   "optional",  "key",
+                                                       "noEcho", "queryable", "description"};
         json_t *copy =
-            json_pack("{s:O, s:{s:s, s:s, s:s, s:s}, s:O, s:O}", "executor", executor, "id",
+            json_pack("{s:o, s:{s:s, s:s, s:s, s:s}, s:O, s:O}", "executor", executor_copy, "id",
                       "category", *category, "owner", *owner, "provider", *provider, "version",
                       *version, "inputArtifactDetails", in, "outputArtifactDetails", outs);
-        static const char *const extra[] = {"description", "permissions", "properties"};
-        for (size_t i = 0; copy != NULL && i < COUNT(extra); i++) {
-            json_t *value = json_object_get(decl, extra[i]);
-            if (value != NULL) {
-                json_object_set(copy, extra[i], value);
+        executor_copy = NULL; /* now owned by copy */
+        json_t *value = json_object_get(decl, "description");
+        if (copy != NULL && value != NULL) {
+            json_object_set(copy, "description", value);
+        }
+        if (copy != NULL && permissions != NULL) {
+            json_object_set_new(copy, "permissions",
+                                json_pack("{s:O}", "allowedAccounts",
+                                          json_object_get(permissions, "allowedAccounts")));
+        }
+        if (copy != NULL && props != NULL) {
+            json_t *list = json_array();
+            size_t i;
+            const json_t *prop;
+            json_array_foreach(props, i, prop)
+            {
+                json_array_append_new(
+                    list, api_atypes_pick(prop, property_members, COUNT(property_members)));
             }
+            json_object_set_new(copy, "properties", list);
         }
         if (copy != NULL && urls != NULL) {
             json_object_set(copy, "urls", urls);
@@ -850,6 +953,7 @@ static int api_atypes_read_declaration(api_call *call, const json_t *decl, const
         *out = copy;
         rc = copy != NULL ? 0 : api_call_backend_fail(call, SLUICE_ENOMEM, "reading", NULL);
     }
+    json_decref(executor_copy);
     json_decref(in);
     json_decref(outs);
     json_decref(urls);
