@@ -196,6 +196,23 @@ typedef struct api_backend_ops {
     /* Every webhook record, in name order, lastTriggered set as webhook_load does: a JSON array. */
     int (*webhook_list)(api_backend *b, json_t **records, char *err, size_t errlen);
 
+    /*
+     * Registered action types (api_atypes.h): one record (JSON text) per
+     * "Owner/Category/Provider/Version" key. atype_load: the stored text
+     * (malloc'd, the caller frees it); SLUICE_ENOTFOUND when there is none.
+     */
+    int (*atype_load)(api_backend *b, const char *key, char **text, char *err, size_t errlen);
+    /*
+     * Compare-and-set of the record of key: writes record when the stored text
+     * is exactly expected (NULL: when none is stored, and then only while fewer
+     * than max records exist). SLUICE_ECONFLICT when the stored text differs;
+     * SLUICE_ETOOBIG when a new record would make more than max.
+     */
+    int (*atype_save)(api_backend *b, const char *key, const char *expected, const char *record,
+                      size_t max, char *err, size_t errlen);
+    /* Every record, in key order: a JSON array of {"key", "text"} (text: the stored JSON text). */
+    int (*atype_list)(api_backend *b, json_t **records, char *err, size_t errlen);
+
     /* Checks that the storage answers (GET /healthz). */
     int (*ping)(api_backend *b, char *err, size_t errlen);
 } api_backend_ops;

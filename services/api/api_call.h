@@ -22,6 +22,7 @@
 #include "sluice/aws_jobcred.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define API_EXCEPTION_MAX 64
@@ -39,8 +40,9 @@ typedef struct api_env {
     int64_t (*clock_ms)(void);        /* wall clock, epoch milliseconds */
     size_t max_pipelines;             /* CreatePipeline refuses more (LimitExceededException) */
     const aws_jobcred_keys *job_keys; /* borrowed; signs jobs' artifactCredentials (NULL: none) */
-    int64_t job_lease_ms;    /* a dispatched job not acknowledged by then is offered again */
-    const char *webhook_url; /* sluice-source's base URL as senders reach it; NULL: localhost */
+    int64_t job_lease_ms;      /* a dispatched job not acknowledged by then is offered again */
+    const char *webhook_url;   /* sluice-source's base URL as senders reach it; NULL: localhost */
+    bool require_custom_types; /* Custom action types must be registered (api_atypes.h) */
 } api_env;
 
 typedef struct api_call {

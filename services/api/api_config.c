@@ -69,6 +69,11 @@ static const sluice_config_var api_config_table[] = {
     SLUICE_CONFIG_STR("SLUICE_API_WEBHOOK_URL", api_config, webhook_url, 1, "http://127.0.0.1:7073",
                       "Base URL of sluice-source's webhook endpoint as senders reach it; "
                       "PutWebhook answers <this>/webhooks/<id> as the webhook's url"),
+    SLUICE_CONFIG_BOOL("SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES", api_config, require_custom_types,
+                       "on",
+                       "Custom action types must be registered (CreateCustomActionType) before a "
+                       "declaration uses them or PollForJobs names them, as on AWS; off: any "
+                       "Custom type is accepted as pipelines name it"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", api_config, log_level, 1, "info",
                       "Log level: debug, info, warn, error, off"),
 };

@@ -45,6 +45,7 @@ typedef struct api_config {
     int64_t replay_cache_entries;       /* SLUICE_API_REPLAY_CACHE_ENTRIES */
     char log_level[16];                 /* SLUICE_LOG_LEVEL */
     char webhook_url[1024];             /* SLUICE_API_WEBHOOK_URL */
+    bool require_custom_types;          /* SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES */
 } api_config;
 
 /* The table of variables; *count is set to its length. */

@@ -7,6 +7,7 @@
  */
 #include "api_dispatch.h"
 
+#include "api_atypes.h"
 #include "api_auth.h"
 #include "api_executions.h"
 #include "api_pipelines.h"
@@ -58,6 +59,10 @@ static const api_dispatch_op api_dispatch_ops[] = {
     {"UntagResource", API_AUTH_ADMIN, api_pipelines_untag, "resourceArn", true},
     {"ListTagsForResource", API_AUTH_READ, api_pipelines_list_tags, "resourceArn", false},
     {"ListActionTypes", API_AUTH_READ, api_workers_list_action_types, NULL, false},
+    {"CreateCustomActionType", API_AUTH_ADMIN, api_atypes_create, NULL, true},
+    {"DeleteCustomActionType", API_AUTH_ADMIN, api_atypes_delete, NULL, true},
+    {"GetActionType", API_AUTH_READ, api_atypes_get, NULL, false},
+    {"UpdateActionType", API_AUTH_ADMIN, api_atypes_update, NULL, true},
     {"PollForJobs", API_AUTH_JOB, api_workers_poll, NULL, false},
     {"AcknowledgeJob", API_AUTH_JOB, api_workers_acknowledge, NULL, true},
     {"GetJobDetails", API_AUTH_JOB, api_workers_get_job, NULL, false},

@@ -7,6 +7,7 @@
  */
 #include "api_executions.h"
 
+#include "api_atypes.h"
 #include "api_input.h"
 #include "api_pipelines.h"
 #include "api_request.h"
@@ -565,6 +566,11 @@ int api_executions_list_actions(api_call *call)
     if (rc == 0) {
         rc = api_executions_page_answer(call, &page, &cursor, (size_t)max, "actions",
                                         "actionExecutionDetails");
+    }
+    if (rc == 0) {
+        /* secret values of registered action types read "****" (api_atypes.h) */
+        rc = api_atypes_mask_action_executions(
+            call, json_object_get(call->output, "actionExecutionDetails"));
     } else if (!api_call_failed(call)) {
         rc = api_call_backend_fail(call, rc, "listing action executions", NULL);
     }

@@ -31,6 +31,7 @@ struct api_memory {
     json_t *requests;   /* [{"pipeline", "detailType", "detail"}] */
     json_t *webhooks;   /* name -> record text */
     json_t *triggered;  /* webhook id -> epoch ms */
+    json_t *atypes;     /* action type key -> record text */
     api_memory_responder responder;
     void *responder_ctx;
     int failure;
@@ -751,6 +752,80 @@ static int api_memory_webhook_list(api_backend *b, json_t **records, char *err, 
     return 0;
 }
 
+/* ---- action types ---------------------------------------------------------------------- */
+
+static int api_memory_atype_load(api_backend *b, const char *key, char **text, char *err,
+                                 size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    const char *stored = json_string_value(json_object_get(m->atypes, key));
+    rc = SLUICE_ENOTFOUND;
+    if (stored != NULL) {
+        *text = strdup(stored);
+        rc = *text != NULL ? 0 : SLUICE_ENOMEM;
+    }
+    api_memory_leave(m);
+    return rc;
+}
+
+static int api_memory_atype_save(api_backend *b, const char *key, const char *expected,
+                                 const char *record, size_t max, char *err, size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    const char *stored = json_string_value(json_object_get(m->atypes, key));
+    if (expected == NULL ? stored != NULL : (stored == NULL || strcmp(stored, expected) != 0)) {
+        rc = SLUICE_ECONFLICT;
+    } else if (expected == NULL && json_object_size(m->atypes) >= max) {
+        rc = SLUICE_ETOOBIG;
+    } else {
+        rc = json_object_set_new(m->atypes, key, json_string(record)) == 0 ? 0 : SLUICE_ENOMEM;
+    }
+    api_memory_leave(m);
+    return rc;
+}
+
+static int api_memory_atype_list(api_backend *b, json_t **records, char *err, size_t errlen)
+{
+    api_memory *m = api_memory_of(b);
+    int rc = api_memory_enter(m, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t n = json_object_size(m->atypes);
+    const char **keys = calloc(n > 0 ? n : 1, sizeof *keys);
+    json_t *list = json_array();
+    if (keys == NULL || list == NULL) {
+        free(keys);
+        json_decref(list);
+        api_memory_leave(m);
+        return SLUICE_ENOMEM;
+    }
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(m->atypes, key, value)
+    {
+        keys[i++] = key;
+    }
+    qsort(keys, n, sizeof *keys, api_memory_compare_strings);
+    for (i = 0; i < n; i++) {
+        json_array_append_new(list, json_pack("{s:s, s:O}", "key", keys[i], "text",
+                                              json_object_get(m->atypes, keys[i])));
+    }
+    free(keys);
+    api_memory_leave(m);
+    *records = list;
+    return 0;
+}
+
 static int api_memory_ping(api_backend *b, char *err, size_t errlen)
 {
     api_memory *m = api_memory_of(b);
@@ -785,6 +860,9 @@ static const api_backend_ops api_memory_ops = {
     .webhook_save = api_memory_webhook_save,
     .webhook_delete = api_memory_webhook_delete,
     .webhook_list = api_memory_webhook_list,
+    .atype_load = api_memory_atype_load,
+    .atype_save = api_memory_atype_save,
+    .atype_list = api_memory_atype_list,
     .ping = api_memory_ping,
 };
 
@@ -809,9 +887,10 @@ api_memory *api_memory_new(void)
     m->requests = json_array();
     m->webhooks = json_object();
     m->triggered = json_object();
-    if (m->webhooks == NULL || m->triggered == NULL || m->defs == NULL || m->versions == NULL ||
-        m->index == NULL || m->states == NULL || m->executions == NULL || m->actions == NULL ||
-        m->jobs == NULL || m->queues == NULL || m->requests == NULL) {
+    m->atypes = json_object();
+    if (m->atypes == NULL || m->webhooks == NULL || m->triggered == NULL || m->defs == NULL ||
+        m->versions == NULL || m->index == NULL || m->states == NULL || m->executions == NULL ||
+        m->actions == NULL || m->jobs == NULL || m->queues == NULL || m->requests == NULL) {
         api_memory_free(m);
         return NULL;
     }
@@ -834,6 +913,7 @@ void api_memory_free(api_memory *m)
     json_decref(m->requests);
     json_decref(m->webhooks);
     json_decref(m->triggered);
+    json_decref(m->atypes);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }

@@ -9,6 +9,7 @@
  */
 #include "api_pipelines.h"
 
+#include "api_atypes.h"
 #include "api_input.h"
 #include "api_request.h"
 #include "api_token.h"
@@ -101,8 +102,35 @@ static int api_pipelines_parse(api_call *call, const json_t *declaration, model_
         return rc;
     }
     model_errors_free(&errs);
+    rc = api_atypes_check_declaration(call, declaration);
+    if (rc != 0) {
+        model_pipeline_free(pipeline);
+        return rc;
+    }
     *out = pipeline;
     return 0;
+}
+
+/*
+ * The output {"pipeline": <the declaration of doc, secret values masked>}: 0
+ * with *output, or the call failed.
+ */
+static int api_pipelines_output(api_call *call, const json_t *doc, json_t **output)
+{
+    json_t *declaration = json_deep_copy(json_object_get(doc, "pipeline"));
+    *output = NULL;
+    if (declaration == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "rendering the pipeline", NULL);
+    }
+    int rc = api_atypes_mask(call, declaration);
+    if (rc != 0) {
+        json_decref(declaration);
+        return rc;
+    }
+    *output = json_pack("{s:o}", "pipeline", declaration);
+    return *output != NULL
+               ? 0
+               : api_call_backend_fail(call, SLUICE_ENOMEM, "rendering the pipeline", NULL);
 }
 
 /* The definition document of pipeline at version with metadata times and tags (borrowed). */
@@ -296,8 +324,12 @@ int api_pipelines_create(api_call *call)
         b->ops->index_remove(b, name, err, sizeof err);
         goto out;
     }
-    json_t *output = json_pack("{s:O}", "pipeline", json_object_get(doc, "pipeline"));
-    if (output != NULL && tags != NULL) {
+    json_t *output = NULL;
+    rc = api_pipelines_output(call, doc, &output);
+    if (rc != 0) {
+        goto out;
+    }
+    if (tags != NULL) {
         json_object_set(output, "tags", json_object_get(doc, "tags"));
     }
     rc = api_call_succeed(call, output);
@@ -343,6 +375,14 @@ int api_pipelines_update(api_call *call)
         doc = api_pipelines_document(call, pipeline, version,
                                      api_pipelines_meta_ms(current, "created"),
                                      api_call_now_ms(call), json_object_get(current, "tags"));
+        if (doc != NULL) {
+            /* "****" for a secret property keeps the stored value */
+            rc = api_atypes_keep_secrets(call, json_object_get(doc, "pipeline"),
+                                         json_object_get(current, "pipeline"));
+            if (rc != 0) {
+                goto out;
+            }
+        }
         text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
         if (text == NULL) {
             rc = api_call_backend_fail(call, SLUICE_ENOMEM, "storing the pipeline", NULL);
@@ -377,7 +417,11 @@ int api_pipelines_update(api_call *call)
         }
         goto out;
     }
-    rc = api_call_succeed(call, json_pack("{s:O}", "pipeline", json_object_get(doc, "pipeline")));
+    json_t *output = NULL;
+    rc = api_pipelines_output(call, doc, &output);
+    if (rc == 0) {
+        rc = api_call_succeed(call, output);
+    }
 out:
     free(text);
     free(old_text);
@@ -485,10 +529,13 @@ int api_pipelines_get(api_call *call)
             return api_call_backend_fail(call, rc, "reading the pipeline version", err);
         }
     }
-    json_t *output = json_pack("{s:O, s:o}", "pipeline", json_object_get(doc, "pipeline"),
-                               "metadata", api_pipelines_metadata(doc));
+    json_t *output = NULL;
+    rc = api_pipelines_output(call, doc, &output);
+    if (rc == 0) {
+        json_object_set_new(output, "metadata", api_pipelines_metadata(doc));
+    }
     json_decref(doc);
-    return api_call_succeed(call, output);
+    return rc == 0 ? api_call_succeed(call, output) : rc;
 }
 
 /* PipelineSummary of a definition document. */

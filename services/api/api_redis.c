@@ -38,6 +38,7 @@
 #define API_REDIS_COMMAND_TIMEOUT 3000 /* ms; longer than a BLPOP slice */
 #define API_REDIS_DELETE_BATCH    64   /* version documents deleted per DEL */
 #define API_REDIS_POLL_SCAN       1000 /* queue entries one PollForJobs looks at */
+#define API_REDIS_ATYPES          "sluice:{atypes}:types" /* hash: action type key -> record */
 
 /* Compare-and-set of the definition record, plus the version document. */
 static const char api_redis_def_save_lua[] =
@@ -65,6 +66,21 @@ static const char api_redis_webhook_delete_lua[] =
     "  redis.call('HDEL', KEYS[2], ARGV[2])\n"
     "end\n"
     "redis.call('HDEL', KEYS[3], ARGV[2])\n"
+    "return 1\n";
+
+/*
+ * Action types: KEYS types; ARGV key, expects ('1': ARGV[3] is the stored
+ * text; '0': none is stored), expected text, record, max records.
+ */
+static const char api_redis_atype_save_lua[] =
+    "local cur = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if ARGV[2] == '1' then\n"
+    "  if cur ~= ARGV[3] then return 0 end\n"
+    "else\n"
+    "  if cur then return 0 end\n"
+    "  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return -1 end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])\n"
     "return 1\n";
 
 /*
@@ -210,6 +226,7 @@ struct api_redis {
     state_script job_finish;
     state_script webhook_save;
     state_script webhook_delete;
+    state_script atype_save;
 };
 
 static api_redis *api_redis_of(api_backend *b)
@@ -1284,6 +1301,98 @@ static int api_redis_webhook_list(api_backend *b, json_t **records, char *err, s
     return 0;
 }
 
+/* ---- action types ------------------------------------------------------------------------ */
+
+static int api_redis_atype_load(api_backend *b, const char *key, char **text, char *err,
+                                size_t errlen)
+{
+    redisReply *reply = NULL;
+    const char *argv[] = {"HGET", API_REDIS_ATYPES, key};
+    int rc = api_redis_simple(api_redis_of(b), err, errlen, 3, argv, &reply);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = SLUICE_ENOTFOUND;
+    if (reply->type == REDIS_REPLY_STRING) {
+        *text = strndup(reply->str, reply->len);
+        rc = *text != NULL ? 0 : sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+static int api_redis_atype_save(api_backend *b, const char *key, const char *expected,
+                                const char *record, size_t max, char *err, size_t errlen)
+{
+    api_redis *r = api_redis_of(b);
+    char bound[32];
+    snprintf(bound, sizeof bound, "%zu", max);
+    const char *keys[] = {API_REDIS_ATYPES};
+    const char *args[] = {key, expected != NULL ? "1" : "0", expected != NULL ? expected : "",
+                          record, bound};
+    redisReply *reply = NULL;
+    int rc =
+        api_redis_eval(r, &r->atype_save, STATE_REDIS_RETRY, 1, keys, 5, args, &reply, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    long long verdict = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+    freeReplyObject(reply);
+    if (verdict == -1) {
+        return sluice_error_set(err, errlen, SLUICE_ETOOBIG, "%zu action type records stored", max);
+    }
+    return verdict == 1 ? 0 : SLUICE_ECONFLICT;
+}
+
+static int api_redis_compare_keys(const void *pa, const void *pb)
+{
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
+    return strcmp(json_string_value(json_object_get(a, "key")),
+                  json_string_value(json_object_get(b, "key")));
+}
+
+static int api_redis_atype_list(api_backend *b, json_t **records, char *err, size_t errlen)
+{
+    redisReply *all = NULL;
+    const char *argv[] = {"HGETALL", API_REDIS_ATYPES};
+    int rc = api_redis_simple(api_redis_of(b), err, errlen, 2, argv, &all);
+    if (rc != 0) {
+        return rc;
+    }
+    size_t n = all->type == REDIS_REPLY_ARRAY ? all->elements / 2 : 0;
+    json_t **found = calloc(n > 0 ? n : 1, sizeof *found);
+    size_t count = 0;
+    for (size_t i = 0; found != NULL && i < n; i++) {
+        const redisReply *k = all->element[2 * i];
+        const redisReply *v = all->element[2 * i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+        json_t *entry = json_pack("{s:s%, s:s%}", "key", k->str, k->len, "text", v->str, v->len);
+        if (entry != NULL) {
+            found[count++] = entry;
+        }
+    }
+    freeReplyObject(all);
+    json_t *list = json_array();
+    if (found == NULL || list == NULL) {
+        for (size_t i = 0; i < count; i++) {
+            json_decref(found[i]);
+        }
+        free(found);
+        json_decref(list);
+        return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
+    }
+    qsort(found, count, sizeof *found, api_redis_compare_keys);
+    for (size_t i = 0; i < count; i++) {
+        json_array_append_new(list, found[i]);
+    }
+    free(found);
+    *records = list;
+    return 0;
+}
+
 static int api_redis_ping(api_backend *b, char *err, size_t errlen)
 {
     api_redis *r = api_redis_of(b);
@@ -1319,6 +1428,9 @@ static const api_backend_ops api_redis_ops = {
     .webhook_save = api_redis_webhook_save,
     .webhook_delete = api_redis_webhook_delete,
     .webhook_list = api_redis_webhook_list,
+    .atype_load = api_redis_atype_load,
+    .atype_save = api_redis_atype_save,
+    .atype_list = api_redis_atype_list,
     .ping = api_redis_ping,
 };
 
@@ -1350,6 +1462,9 @@ static int api_redis_scripts(api_redis *r)
     }
     if (rc == 0) {
         rc = state_script_init(&r->webhook_delete, api_redis_webhook_delete_lua);
+    }
+    if (rc == 0) {
+        rc = state_script_init(&r->atype_save, api_redis_atype_save_lua);
     }
     return rc;
 }

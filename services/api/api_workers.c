@@ -8,6 +8,7 @@
  */
 #include "api_workers.h"
 
+#include "api_atypes.h"
 #include "api_input.h"
 #include "sluice/aws_job.h"
 #include "api_request.h"
@@ -201,6 +202,10 @@ int api_workers_poll(api_call *call)
                              "ActionType (Category: '%s', Provider: '%s', Version: '%s', Owner: "
                              "'%s') is not served by job workers in this installation",
                              category, provider, version, owner);
+    }
+    rc = api_atypes_check_poll(call, type, query_key);
+    if (rc != 0) {
+        return rc;
     }
     size_t batch = max > API_WORKERS_MAX_BATCH ? API_WORKERS_MAX_BATCH : (size_t)max;
     char nonces[API_WORKERS_MAX_BATCH][SLUICE_UUID_LEN + 1];
@@ -594,6 +599,17 @@ int api_workers_list_action_types(api_call *call)
                              "The next token was invalid or does not belong to this listing");
     }
     json_t *list = json_array();
+    if (region != NULL && strcmp(region, call->env->region) != 0) {
+        /* one installation serves one region: another region's listing is empty */
+        return api_call_succeed(call, json_pack("{s:o}", "actionTypes", list));
+    }
+    if (owner == NULL || strcmp(owner, "Custom") == 0) {
+        rc = api_atypes_list_custom(call, list);
+        if (rc != 0) {
+            json_decref(list);
+            return rc;
+        }
+    }
     const model_registry *reg = call->env->registry;
     for (size_t i = 0; i < model_registry_count(reg); i++) {
         const model_provider *p = model_registry_get(reg, i);

@@ -195,6 +195,7 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         .job_keys = s->job_keys,
         .job_lease_ms = s->cfg.job_lease_s * 1000,
         .webhook_url = s->cfg.webhook_url,
+        .require_custom_types = s->cfg.require_custom_types,
     };
     s->metrics = http_metrics_new();
     if (s->metrics == NULL) {

@@ -2,7 +2,9 @@
  * libFuzzer target for the api's request dispatcher (services/api
  * api_dispatch.c): every operation's input checks, handlers, pagination
  * tokens and rendering, over the in-process backend (api_memory.h) holding
- * one pipeline "fuzz" and one queued Custom job.
+ * one pipeline "fuzz", one queued Custom job and one registered Custom action
+ * type, Custom/Build/Registered/1 (a queryable and a secret property);
+ * registration of Custom types is required for inputs of odd length.
  *
  * Input: the first line names the operation (e.g. "ListPipelines"; anything
  * else is an unknown target), the rest is the request body. The request is
@@ -92,6 +94,14 @@ static const char fuzz_job[] =
     "\"k\"}}],"
     " \"outputArtifacts\": [{\"name\": \"Out\"}]}";
 
+static const char fuzz_action_type[] =
+    "{\"category\": \"Build\", \"provider\": \"Registered\", \"version\": \"1\","
+    " \"configurationProperties\": [{\"name\": \"Q\", \"required\": true, \"key\": true,"
+    " \"secret\": false, \"queryable\": true}, {\"name\": \"S\", \"required\": false,"
+    " \"key\": false, \"secret\": true}],"
+    " \"inputArtifactDetails\": {\"minimumCount\": 0, \"maximumCount\": 1},"
+    " \"outputArtifactDetails\": {\"minimumCount\": 0, \"maximumCount\": 1}}";
+
 /* Runs detail through the feed as the detail of a job envelope. */
 static void fuzz_ingest(const api_env *env, json_t *detail)
 {
@@ -163,6 +173,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *job = json_loads(fuzz_job, 0, &jerr);
     fuzz_ingest(&world->env, job);
     json_decref(job);
+    json_t *type = json_loads(fuzz_action_type, 0, &jerr);
+    api_dispatch_invoke(world->dispatch, "CreateCustomActionType", "fuzzer", "admin", NULL, type,
+                        &call);
+    api_call_clear(&call);
+    json_decref(type);
+    world->env.require_custom_types = (size % 2) == 1;
 
     char *newline = memchr(text, '\n', size);
     const char *op = text;
@@ -191,6 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_dispatch(world, op, body, body_len);
     }
     world->env.backend = NULL;
+    world->env.require_custom_types = false;
     api_memory_free(mem);
     free(text);
     return 0;

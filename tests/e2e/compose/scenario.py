@@ -126,6 +126,12 @@ def main(api, artifacts, secrets_dir, orchestrator):
     stack = Stack(api, artifacts, secrets_dir, orchestrator)
 
     t = time.monotonic()
+    # the Custom source's action type, registered first as on AWS (a re-run: unchanged)
+    stack.aws("create-custom-action-type", "--category", "Source", "--provider", PROVIDER,
+              "--action-version", "1",
+              "--configuration-properties", "name=Repository,required=true,key=true,secret=false",
+              "--input-artifact-details", "minimumCount=0,maximumCount=0",
+              "--output-artifact-details", "minimumCount=1,maximumCount=1")
     declaration = {"pipeline": {
         "name": NAME, "roleArn": "arn:aws:iam::123456789012:role/compose",
         "artifactStore": {"type": "S3", "location": "sluice-artifacts"},

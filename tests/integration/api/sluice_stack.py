@@ -107,7 +107,7 @@ class Stack:
     """sluice-orchestrator + sluice-api + api_job_runner, stopped by close()."""
 
     def __init__(self, runner_rules=(), external_providers="", with_orchestrator=True,
-                 extra_env=None):
+                 extra_env=None, require_custom_types=False):
         env = _read_env_file()
         for key in ("SLUICE_TEST_KAFKA_BROKERS", "SLUICE_TEST_REDIS_HOST", "SLUICE_TEST_REDIS_PORT"):
             if key not in env:
@@ -171,6 +171,10 @@ class Stack:
             "SLUICE_ORCHESTRATOR_PORT": "0",
             "SLUICE_ORCHESTRATOR_GROUP": group + "orch-" + self.prefix.rstrip("."),
             "SLUICE_EXTERNAL_PROVIDERS": external_providers,
+            # The suites on this stack play Custom actions they name on the fly; registering
+            # types first (an installation's default, as on AWS) is test_api_atypes' subject,
+            # which asks for it with require_custom_types=True.
+            "SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES": "on" if require_custom_types else "off",
             "SLUICE_LOG_LEVEL": "info",
         })
         if self.secure:

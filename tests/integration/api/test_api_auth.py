@@ -169,7 +169,8 @@ def check_hostile_input(stack):
         ("CreatePipeline", '{"pipeline": "nope"}', "SerializationException"),
         ("StartPipelineExecution", '{"name": "' + NAME + '", "variables": "x"}',
          "SerializationException"),
-        ("CreateCustomActionType", "{}", "UnknownOperationException"),
+        ("CreateCustomActionType", "{}", "ValidationException"),
+        ("FrobnicatePipeline", "{}", "UnknownOperationException"),
         ("NoSuchOperation", "{}", "UnknownOperationException"),
     ]
     for op, body, expected in cases:

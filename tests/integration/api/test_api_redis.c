@@ -2,7 +2,8 @@
  * The api's Redis + Kafka backend (api_redis.c) against the fixture's real
  * Redis and Kafka: definition compare-and-set with version documents, delete,
  * the pipeline index, the job store's Lua state machine (store, poll with a
- * query parameter, nonces, acknowledge, finish, replays), reading a state
+ * query parameter, nonces, acknowledge, finish, replays), the action type
+ * records' compare-and-set script, reading a state
  * record and history written in the orchestrator's layout, and requests
  * reaching the requests topic (and a wait that times out).
  */
@@ -136,6 +137,55 @@ static void test_definitions(void)
                  SLUICE_ENOTFOUND);
     CHECK_INT_EQ(b->ops->def_delete(b, w.pipeline, 2, 2, err, sizeof err), SLUICE_ENOTFOUND);
     b->ops->index_remove(b, w.pipeline, err, sizeof err);
+    world_close(&w);
+}
+
+static void test_action_types(void)
+{
+    world w;
+    char err[256];
+    char key[160];
+    char *text = NULL;
+    REQUIRE(world_open(&w) == 0);
+    api_backend *b = w.b;
+    snprintf(key, sizeof key, "Custom/Build/%s/1", w.pipeline);
+    CHECK_INT_EQ(b->ops->atype_load(b, key, &text, err, sizeof err), SLUICE_ENOTFOUND);
+    /* no room for a new record: refused, nothing stored */
+    CHECK_INT_EQ(b->ops->atype_save(b, key, NULL, "{\"a\":1}", 0, err, sizeof err), SLUICE_ETOOBIG);
+    CHECK_INT_EQ(b->ops->atype_load(b, key, &text, err, sizeof err), SLUICE_ENOTFOUND);
+    CHECK_INT_EQ(b->ops->atype_save(b, key, NULL, "{\"a\":1}", 100000, err, sizeof err), 0);
+    /* a second create loses, as does an update over text that is not stored */
+    CHECK_INT_EQ(b->ops->atype_save(b, key, NULL, "{}", 100000, err, sizeof err), SLUICE_ECONFLICT);
+    CHECK_INT_EQ(b->ops->atype_save(b, key, "{\"a\":0}", "{}", 100000, err, sizeof err),
+                 SLUICE_ECONFLICT);
+    /* an update over the stored text wins, even with no room for a new record */
+    CHECK_INT_EQ(b->ops->atype_save(b, key, "{\"a\":1}", "{\"a\":2}", 0, err, sizeof err), 0);
+    CHECK_INT_EQ(b->ops->atype_load(b, key, &text, err, sizeof err), 0);
+    CHECK_STR_EQ(text, "{\"a\":2}");
+    free(text);
+    json_t *list = NULL;
+    CHECK_INT_EQ(b->ops->atype_list(b, &list, err, sizeof err), 0);
+    size_t found = 0;
+    const char *previous = "";
+    size_t i;
+    json_t *entry;
+    json_array_foreach(list, i, entry)
+    {
+        const char *k = json_string_value(json_object_get(entry, "key"));
+        CHECK(strcmp(previous, k) < 0); /* in key order */
+        previous = k;
+        if (strcmp(k, key) == 0) {
+            found++;
+            CHECK_STR_EQ(json_string_value(json_object_get(entry, "text")), "{\"a\":2}");
+        }
+    }
+    CHECK_INT_EQ(found, 1);
+    json_decref(list);
+    const char *argv[] = {"HDEL", "sluice:{atypes}:types", key};
+    redisReply *reply = NULL;
+    if (state_redis_commandv(w.raw, STATE_REDIS_RETRY, 3, argv, NULL, &reply) == 0) {
+        freeReplyObject(reply);
+    }
     world_close(&w);
 }
 
@@ -440,6 +490,7 @@ int main(void)
 {
     RUN_TEST(test_definitions);
     RUN_TEST(test_jobs);
+    RUN_TEST(test_action_types);
     RUN_TEST(test_read_model_and_requests);
     RUN_TEST(test_state_records_read);
     return sluice_test_report();

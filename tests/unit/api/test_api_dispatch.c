@@ -128,8 +128,8 @@ static void test_targets_and_bodies(void)
     json_t *body = NULL;
     REQUIRE(api_fixture_init(&f, NULL) == 0);
 
-    build(&r, "AKIDADMIN", "admin-secret", "CodePipeline_20150709.CreateCustomActionType", "{}",
-          "{}", 0, true);
+    build(&r, "AKIDADMIN", "admin-secret", "CodePipeline_20150709.FrobnicatePipeline", "{}", "{}",
+          0, true);
     CHECK_INT_EQ(send_request(&f, &r, type, sizeof type, NULL), 400);
     CHECK_STR_EQ(type, "UnknownOperationException");
     build(&r, "AKIDADMIN", "admin-secret", "DynamoDB_20120810.ListTables", "{}", "{}", 0, true);
@@ -283,8 +283,10 @@ static void test_metrics_and_errors(void)
     http_response_free(&resp);
 
     CHECK(api_dispatch_known("PollForJobs"));
-    CHECK(!api_dispatch_known("CreateCustomActionType"));
-    CHECK_INT_EQ(api_dispatch_count(), 29);
+    CHECK(api_dispatch_known("CreateCustomActionType"));
+    CHECK(!api_dispatch_known("FrobnicatePipeline"));
+    /* the operations served are exactly authz.json's (test_authz_table) */
+    CHECK(api_dispatch_count() >= 33);
     api_fixture_free(&f);
 }
 
