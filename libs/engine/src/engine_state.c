@@ -212,6 +212,7 @@ static void engine_state_exec_free(engine_execution *x)
     free(x->trigger_type);
     free(x->trigger_detail);
     free(x->client_token);
+    free(x->rollback_target);
     engine_state_kvs_free(x->variables, x->nvariables);
     for (size_t i = 0; i < x->noverrides; i++) {
         free(x->overrides[i].action_name);
@@ -666,6 +667,10 @@ static json_t *engine_state_exec_json(const engine_execution *x)
     engine_util_put_str(trigger, "triggerDetail", x->trigger_detail);
     engine_util_put(obj, "trigger", trigger);
     engine_util_put_str(obj, "clientRequestToken", x->client_token);
+    if (x->rollback_target != NULL) {
+        engine_util_put_str(obj, "rollbackTarget", x->rollback_target);
+        engine_util_put_int(obj, "rollbackStage", (int64_t)x->rollback_stage);
+    }
     json_t *vars = engine_util_arr();
     for (size_t i = 0; i < x->nvariables; i++) {
         json_t *var = engine_util_obj();
@@ -1024,6 +1029,8 @@ static engine_execution *engine_state_read_exec(engine_util_rd *rd, const json_t
         x->trigger_detail = engine_util_rd_str(rd, trigger, "triggerDetail", false);
     }
     x->client_token = engine_util_rd_str(rd, obj, "clientRequestToken", false);
+    x->rollback_target = engine_util_rd_str(rd, obj, "rollbackTarget", false);
+    x->rollback_stage = (size_t)engine_util_rd_int(rd, obj, "rollbackStage", false, 0);
     engine_state_read_exec_lists(rd, obj, x);
     x->start_ms = engine_util_rd_int(rd, obj, "startTime", true, 0);
     x->update_ms = engine_util_rd_int(rd, obj, "lastUpdateTime", true, 0);

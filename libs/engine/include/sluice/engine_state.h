@@ -34,6 +34,7 @@
  *   <transition> = {"enabled", "disabledReason", "lastChangedBy", "lastChangedAt"}
  *   <execution> = {"id", "status" (API spelling), "statusSummary", "pipelineVersion",
  *     "executionMode", "trigger": {"triggerType", "triggerDetail"}, "clientRequestToken",
+ *     "rollbackTarget", "rollbackStage" (a rollback execution only),
  *     "variables": [{"name", "resolvedValue"}],
  *     "sourceRevisionOverrides": [{"actionName", "revisionType", "revisionValue"}],
  *     "artifactRevisions": [{"actionName", "name", "revisionId",
@@ -272,7 +273,9 @@ typedef struct engine_execution {
     char *trigger_type;
     char *trigger_detail;
     char *client_token;
-    engine_kv *variables; /* resolved pipeline variables */
+    char *rollback_target; /* executionType ROLLBACK: the execution rolled back to; else NULL */
+    size_t rollback_stage; /* a rollback execution: the stage it re-runs (index into its plan) */
+    engine_kv *variables;  /* resolved pipeline variables */
     size_t nvariables;
     engine_override *overrides;
     size_t noverrides;
