@@ -611,6 +611,8 @@ static bool es_input(es_runner *r, char **tok, int n)
         in.override_condition.stage = tok[2];
         in.override_condition.on_success = strcmp(tok[3], "ON_SUCCESS") == 0;
         es_apply(r, &in);
+    } else if (strcmp(cmd, "keep") == 0 && n >= 2) {
+        r->state->keep_terminal = (size_t)strtoul(tok[1], NULL, 10);
     } else if (strcmp(cmd, "newest") == 0 && n >= 2) {
         /* binds a label to the execution started last (an automatic rollback) */
         const engine_execution *x =

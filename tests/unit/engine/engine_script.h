@@ -24,6 +24,7 @@
  *   rollback L Stage TARGET [by=IDENTITY]     (RollbackStage; binds L to the new execution)
  *   override L Stage BEFORE_ENTRY|ON_SUCCESS  (OverrideStageCondition)
  *   newest L                                  (binds L to the execution started last)
+ *   keep N                                    (the state's keep_terminal from now on)
  * Expectations (about the state after, or the effects of, the last input):
  *   reply ok|<Exception>               status L <Status>
  *   stage L Stage <Status>             action L Stage.Action <Status>

@@ -207,6 +207,31 @@ static const char *const manual_rollback[] = {
     NULL,
 };
 
+/* The newest success of each stage stays in the state, however few terminal ones it keeps. */
+static const char *const rollback_target_kept[] = {
+    "keep 0",
+    FIRST_SUCCEEDS,
+    "start E2",
+    "succeed E2 Source.Src rev=r2",
+    "succeed E2 Build.B out=BinOut@store/bin2 var=Tag=v2",
+    "fail E2 Deploy.D",
+    "rollback R1 Deploy E1",
+    "reply ok",
+    "job Deploy.D inputArtifacts.0.s3location.key bin1",
+    "succeed R1 Deploy.D",
+    "status R1 Succeeded",
+    /* E3 succeeds everywhere: E1 is nobody's target any more and leaves the state */
+    "start E3",
+    "succeed E3 Source.Src",
+    "succeed E3 Build.B var=Tag=v3",
+    "succeed E3 Deploy.D",
+    "rollback X Deploy E1",
+    "reply PipelineExecutionNotFoundException",
+    "rollback R2 Deploy E3",
+    "reply ok",
+    NULL,
+};
+
 static const char *const manual_rollback_parallel[] = {
     FIRST_SUCCEEDS,
     "rollback X Deploy E1",
@@ -280,6 +305,8 @@ static const es_case cases[] = {
      "{'Deploy':{'onSuccess':" CONDITION(
          "ROLLBACK", VARCHECK("IsProd", "#{variables.Env}", "EQ", "prod")) "}}"},
     {"RollbackStage", MODEL_MODE_SUPERSEDED, HANDOFF, NULL, manual_rollback, NULL},
+    {"the rollback target stays in the state", MODEL_MODE_SUPERSEDED, HANDOFF, NULL,
+     rollback_target_kept, NULL},
     {"RollbackStage in PARALLEL mode", MODEL_MODE_PARALLEL, HANDOFF, NULL, manual_rollback_parallel,
      NULL},
     {"OverrideStageCondition BEFORE_ENTRY", MODEL_MODE_SUPERSEDED, LINE3, NULL, override_entry,
