@@ -9,6 +9,7 @@
 
 #include "api_atypes.h"
 #include "api_auth.h"
+#include "api_conditions.h"
 #include "api_executions.h"
 #include "api_pipelines.h"
 #include "api_webhooks.h"
@@ -73,6 +74,11 @@ static const api_dispatch_op api_dispatch_ops[] = {
     {"DeleteWebhook", API_AUTH_ADMIN, api_webhooks_delete, NULL, true},
     {"RegisterWebhookWithThirdParty", API_AUTH_ADMIN, api_webhooks_register, NULL, true},
     {"DeregisterWebhookWithThirdParty", API_AUTH_ADMIN, api_webhooks_deregister, NULL, true},
+    {"ListRuleTypes", API_AUTH_READ, api_conditions_list_rule_types, NULL, false},
+    {"ListRuleExecutions", API_AUTH_READ, api_conditions_list_rule_executions, "pipelineName",
+     false},
+    {"OverrideStageCondition", API_AUTH_OPERATE, api_conditions_override, "pipelineName", true},
+    {"RollbackStage", API_AUTH_OPERATE, api_conditions_rollback, "pipelineName", true},
 };
 
 #define API_DISPATCH_NOPS (sizeof api_dispatch_ops / sizeof api_dispatch_ops[0])

@@ -472,6 +472,8 @@ void engine_conditions_abandon(engine_machine *m, engine_execution *x, size_t s,
     run->status = status;
     engine_util_set(&run->summary, status == ENGINE_COND_CANCELLED
                                        ? "The pipeline definition was updated"
+                                   : status == ENGINE_COND_OVERRIDDEN
+                                       ? "The condition was overridden (OverrideStageCondition)"
                                        : "The pipeline execution was stopped");
     run->last_change_ms = m->ctx->now_ms;
     x->update_ms = m->ctx->now_ms;

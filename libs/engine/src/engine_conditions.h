@@ -69,7 +69,8 @@ void engine_conditions_reset(engine_machine *m, engine_execution *x, size_t s,
 /*
  * Ends an evaluation in progress: running rules Abandoned (their timers
  * cancelled), the stage condition and its undecided conditions get status
- * (ENGINE_COND_ABANDONED on a stop, ENGINE_COND_CANCELLED on a cancellation).
+ * (ENGINE_COND_ABANDONED on a stop, ENGINE_COND_CANCELLED on a cancellation,
+ * ENGINE_COND_OVERRIDDEN for OverrideStageCondition).
  */
 void engine_conditions_abandon(engine_machine *m, engine_execution *x, size_t s,
                                engine_condition_kind kind, engine_condition_status status);

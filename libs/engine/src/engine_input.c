@@ -25,6 +25,8 @@ static const char *const engine_input_kind_names[] = {
     [ENGINE_INPUT_TRANSITION] = "StageTransition", /* read from the two names below */
     [ENGINE_INPUT_PIPELINE_UPDATED] = PROTOCOL_REQUEST_PIPELINE_UPDATED,
     [ENGINE_INPUT_VOTE] = PROTOCOL_REQUEST_VOTE,
+    [ENGINE_INPUT_OVERRIDE] = PROTOCOL_REQUEST_OVERRIDE_CONDITION,
+    [ENGINE_INPUT_ROLLBACK] = PROTOCOL_REQUEST_ROLLBACK,
 };
 
 const char *engine_input_kind_name(engine_input_kind kind)
@@ -268,6 +270,7 @@ static void engine_input_read_rest(engine_input_rd *rd, const json_t *json, engi
     static const char *const statuses[] = {"Rejected", "Approved"};
     static const char *const modes[] = {"FAILED_ACTIONS", "ALL_ACTIONS"};
     static const char *const directions[] = {"Inbound", "Outbound"};
+    static const char *const condition_types[] = {"BEFORE_ENTRY", "ON_SUCCESS"};
     switch (input->kind) {
     case ENGINE_INPUT_APPROVAL: {
         input->approval.stage = engine_input_str(rd, json, "stageName", true);
@@ -300,6 +303,19 @@ static void engine_input_read_rest(engine_input_rd *rd, const json_t *json, engi
             engine_input_pick(rd, engine_input_str(rd, json, "transitionType", true),
                               "transitionType", directions, 2) == 1;
         input->transition.reason = engine_input_str(rd, json, "reason", false);
+        break;
+    case ENGINE_INPUT_OVERRIDE:
+        input->override_condition.execution_id =
+            engine_input_str(rd, json, "pipelineExecutionId", true);
+        input->override_condition.stage = engine_input_str(rd, json, "stageName", true);
+        input->override_condition.on_success =
+            engine_input_pick(rd, engine_input_str(rd, json, "conditionType", true),
+                              "conditionType", condition_types, 2) == 1;
+        break;
+    case ENGINE_INPUT_ROLLBACK:
+        input->rollback.stage = engine_input_str(rd, json, "stageName", true);
+        input->rollback.target_execution_id =
+            engine_input_str(rd, json, "targetPipelineExecutionId", true);
         break;
     default:
         break;

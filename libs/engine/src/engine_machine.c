@@ -499,6 +499,7 @@ static void engine_machine_start_group(engine_machine *m, engine_execution *x, s
 }
 
 static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t s);
+static void engine_machine_auto_rollback(engine_machine *m, engine_execution *x, size_t s);
 static void engine_machine_resume(engine_machine *m, engine_execution *x, size_t s,
                                   engine_retry_mode mode, bool automatic);
 
@@ -527,17 +528,24 @@ static void engine_machine_stage_fail(engine_machine *m, engine_execution *x, si
     engine_machine_exec_finish(m, x, ENGINE_EXEC_FAILED, summary);
 }
 
-/* Fails stage s because its kind condition failed (results FAIL, and ROLLBACK as FAIL). */
+/*
+ * Fails stage s because its kind condition failed (result FAIL); with result
+ * ROLLBACK the stage is then rolled back (engine_machine_auto_rollback).
+ */
 static void engine_machine_condition_fail(engine_machine *m, engine_execution *x, size_t s,
                                           engine_condition_kind kind)
 {
     const engine_plan_stage *ps = &engine_machine_plan(m, x)->stages[s];
     const engine_stage_condition_run *run = &x->stages[s].conditions[kind];
+    bool rollback = engine_conditions_engaged(ps, &x->stages[s], kind) == ENGINE_RESULT_ROLLBACK;
     char *summary = engine_util_printf(
         "Stage %s: the %s condition failed: %.*s", ps->name, engine_plan_condition_kind_name(kind),
         ENGINE_MACHINE_SUMMARY_QUOTE, run->summary != NULL ? run->summary : "a rule failed");
     engine_machine_stage_fail(m, x, s, summary);
     free(summary);
+    if (rollback) {
+        engine_machine_auto_rollback(m, x, s);
+    }
 }
 
 /*
@@ -566,8 +574,9 @@ static void engine_machine_stage_stopped(engine_machine *m, engine_execution *x,
 
 /*
  * An action of the current group failed. With onFailure result RETRY and the
- * automatic retry not used yet, the onFailure conditions (if any) decide:
- * they pass, the stage is retried; otherwise stage and execution fail.
+ * automatic retry not used yet, or result ROLLBACK, the onFailure conditions
+ * (if any) decide: they pass, the stage is retried (or, once stage and
+ * execution failed, rolled back); otherwise stage and execution fail.
  * Returns true when it acted, false when the onFailure evaluation just began.
  */
 static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, size_t s)
@@ -577,7 +586,9 @@ static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, 
     engine_stage_run *sr = &x->stages[s];
     bool retry = on_failure->present && on_failure->result == ENGINE_RESULT_RETRY &&
                  sr->auto_retries < ENGINE_MACHINE_AUTO_RETRIES;
-    if (retry) {
+    bool rollback = on_failure->present && on_failure->result == ENGINE_RESULT_ROLLBACK &&
+                    x->rollback_target == NULL;
+    if (retry || rollback) {
         switch (engine_conditions_verdict_of(ps, sr, ENGINE_CONDITION_ON_FAILURE)) {
         case ENGINE_CONDITIONS_UNDECIDED:
             engine_conditions_begin(m, x, s, ENGINE_CONDITION_ON_FAILURE);
@@ -585,6 +596,7 @@ static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, 
         case ENGINE_CONDITIONS_FAILED:
         case ENGINE_CONDITIONS_PENDING:
             retry = false;
+            rollback = false;
             break;
         case ENGINE_CONDITIONS_PASSED:
         default:
@@ -600,6 +612,8 @@ static bool engine_machine_stage_failed(engine_machine *m, engine_execution *x, 
                               on_failure->retry_all_actions ? ENGINE_RETRY_ALL_ACTIONS
                                                             : ENGINE_RETRY_FAILED_ACTIONS,
                               true);
+    } else if (rollback) {
+        engine_machine_auto_rollback(m, x, s);
     }
     return true;
 }
@@ -726,14 +740,14 @@ static void engine_machine_stage_enter(engine_machine *m, engine_execution *x, s
 
 /*
  * x finished stage s - 1 (or started, s == 0) and now waits for stage s; past the last stage it
- * succeeds.
+ * succeeds, and so does a rollback execution past the stage it re-runs.
  */
 static void engine_machine_arrive(engine_machine *m, engine_execution *x, size_t s)
 {
     const engine_plan *plan = engine_machine_plan(m, x);
     x->in_stage = false;
     x->stage_index = s;
-    if (s >= plan->nstages) {
+    if (s >= plan->nstages || (x->rollback_target != NULL && s > x->rollback_stage)) {
         engine_machine_exec_finish(m, x, ENGINE_EXEC_SUCCEEDED, NULL);
         return;
     }
@@ -757,6 +771,150 @@ void engine_machine_start(engine_machine *m, engine_execution *x)
 {
     engine_events_pipeline(m, x, "STARTED", NULL);
     engine_machine_arrive(m, x, 0);
+}
+
+/* ---- rollback ------------------------------------------------------------------ */
+
+bool engine_machine_source_stage(const engine_plan_stage *ps)
+{
+    for (size_t a = 0; a < ps->nactions; a++) {
+        if (engine_plan_action_is_source(&ps->actions[a])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const engine_execution *engine_machine_rollback_target(const engine_state *state, size_t s,
+                                                       const engine_execution *except)
+{
+    const engine_plan *plan = engine_state_plan(state);
+    for (size_t i = state->nexecs; plan != NULL && i > 0; i--) {
+        const engine_execution *y = state->execs[i - 1];
+        if (y != except && y->rollback_target == NULL && y->pipeline_version == plan->version &&
+            s < y->nstages && y->stages[s].status == ENGINE_STAGE_SUCCEEDED) {
+            return y;
+        }
+    }
+    return NULL;
+}
+
+/* What target ran the stages before s with, copied into the rollback execution x. */
+static void engine_machine_rollback_copy(engine_execution *x, const engine_execution *target,
+                                         size_t s)
+{
+    if (target->nvariables > 0) {
+        x->variables = engine_util_calloc(target->nvariables, sizeof *x->variables);
+        for (size_t v = 0; v < target->nvariables; v++) {
+            x->variables[v].key = engine_util_strdup(target->variables[v].key);
+            x->variables[v].value = engine_util_strdup(target->variables[v].value);
+        }
+        x->nvariables = target->nvariables;
+    }
+    if (target->noverrides > 0) {
+        x->overrides = engine_util_calloc(target->noverrides, sizeof *x->overrides);
+        for (size_t i = 0; i < target->noverrides; i++) {
+            x->overrides[i].action_name = engine_util_strdup(target->overrides[i].action_name);
+            x->overrides[i].revision_type = engine_util_strdup(target->overrides[i].revision_type);
+            x->overrides[i].revision_value =
+                engine_util_strdup(target->overrides[i].revision_value);
+        }
+        x->noverrides = target->noverrides;
+    }
+    if (target->nrevisions > 0) {
+        x->revisions = engine_util_calloc(target->nrevisions, sizeof *x->revisions);
+        for (size_t i = 0; i < target->nrevisions; i++) {
+            const engine_revision *r = &target->revisions[i];
+            x->revisions[i] = (engine_revision){
+                .action_name = engine_util_strdup(r->action_name),
+                .name = engine_util_strdup(r->name),
+                .revision_id = engine_util_strdup(r->revision_id),
+                .change_id = engine_util_strdup(r->change_id),
+                .summary = engine_util_strdup(r->summary),
+                .created_ms = r->created_ms,
+                .url = engine_util_strdup(r->url),
+            };
+        }
+        x->nrevisions = target->nrevisions;
+    }
+    /* the earlier stages are not run again: their results (no action execution of their own,
+     * so no listing shows them) are what the stage's actions resolve artifacts and variables in */
+    for (size_t t = 0; t < s && t < x->nstages && t < target->nstages; t++) {
+        if (target->stages[t].status == ENGINE_STAGE_SKIPPED) {
+            x->stages[t].status = ENGINE_STAGE_SKIPPED;
+        }
+        for (size_t a = 0; a < x->stages[t].nactions && a < target->stages[t].nactions; a++) {
+            const engine_action_run *from = &target->stages[t].actions[a];
+            engine_action_run *to = &x->stages[t].actions[a];
+            if (from->status != ENGINE_ACTION_SUCCEEDED) {
+                continue;
+            }
+            to->status = ENGINE_ACTION_SUCCEEDED;
+            if (from->noutputs > 0) {
+                to->outputs = engine_util_calloc(from->noutputs, sizeof *to->outputs);
+                for (size_t o = 0; o < from->noutputs; o++) {
+                    to->outputs[o].name = engine_util_strdup(from->outputs[o].name);
+                    to->outputs[o].bucket = engine_util_strdup(from->outputs[o].bucket);
+                    to->outputs[o].key = engine_util_strdup(from->outputs[o].key);
+                }
+                to->noutputs = from->noutputs;
+            }
+            if (from->noutput_vars > 0) {
+                to->output_vars = engine_util_calloc(from->noutput_vars, sizeof *to->output_vars);
+                for (size_t v = 0; v < from->noutput_vars; v++) {
+                    to->output_vars[v].key = engine_util_strdup(from->output_vars[v].key);
+                    to->output_vars[v].value = engine_util_strdup(from->output_vars[v].value);
+                }
+                to->noutput_vars = from->noutput_vars;
+            }
+        }
+    }
+}
+
+engine_execution *engine_machine_rollback(engine_machine *m, const engine_execution *target,
+                                          size_t s, const char *trigger_type,
+                                          const char *trigger_detail)
+{
+    const engine_plan *plan = engine_state_plan(m->state);
+    char *id = engine_machine_new_id(m);
+    engine_execution *x = engine_state_add_execution(m->state, id, plan);
+    free(id);
+    x->trigger_type = engine_util_strdup(trigger_type);
+    x->trigger_detail = engine_util_strdup(trigger_detail);
+    x->start_ms = m->ctx->now_ms;
+    x->update_ms = m->ctx->now_ms;
+    x->rollback_target = engine_util_strdup(target->id);
+    x->rollback_stage = s;
+    engine_machine_rollback_copy(x, target, s);
+    engine_events_pipeline(m, x, "STARTED", NULL);
+    engine_machine_arrive(m, x, s);
+    return x;
+}
+
+/*
+ * onFailure or onSuccess result ROLLBACK: x has just failed in stage s, which
+ * is rolled back to the newest execution that succeeded in it (none: x just
+ * stays failed). A rollback execution is never rolled back itself.
+ */
+static void engine_machine_auto_rollback(engine_machine *m, engine_execution *x, size_t s)
+{
+    const engine_plan *plan = engine_state_plan(m->state);
+    if (x->rollback_target != NULL || !engine_machine_is_current(m, x) ||
+        plan->mode == MODEL_MODE_PARALLEL || engine_machine_source_stage(&plan->stages[s]) ||
+        engine_state_active_count(m->state) >= ENGINE_STATE_MAX_ACTIVE) {
+        return;
+    }
+    const engine_execution *target = engine_machine_rollback_target(m->state, s, x);
+    if (target != NULL) {
+        engine_machine_rollback(m, target, s, "AutomatedRollback", x->id);
+    }
+}
+
+void engine_machine_override(engine_machine *m, engine_execution *x, size_t s,
+                             engine_condition_kind kind)
+{
+    engine_conditions_abandon(m, x, s, kind, ENGINE_COND_OVERRIDDEN);
+    engine_machine_stage_check(m, x, s);
 }
 
 /* ---- admission ------------------------------------------------------------ */

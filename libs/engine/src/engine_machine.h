@@ -72,6 +72,38 @@ const engine_artifact *engine_machine_find_artifact(const engine_execution *x, c
 const char *engine_machine_skipped_producer(const engine_plan *plan, const engine_execution *x,
                                             const char *artifact);
 
+/*
+ * Overrides the stage condition of kind being evaluated in stage s of x
+ * (OverrideStageCondition): its running rules are Abandoned, it becomes
+ * Overridden, which passes, and the stage moves on.
+ */
+void engine_machine_override(engine_machine *m, engine_execution *x, size_t s,
+                             engine_condition_kind kind);
+
+/* True when stage ps holds a source action (a source stage cannot be rolled back). */
+bool engine_machine_source_stage(const engine_plan_stage *ps);
+
+/*
+ * The newest execution a rollback of stage s can go back to: it runs the
+ * current plan, succeeded in s and is not a rollback execution itself;
+ * except is never chosen. NULL when there is none.
+ */
+const engine_execution *engine_machine_rollback_target(const engine_state *state, size_t s,
+                                                       const engine_execution *except);
+
+/*
+ * Starts a rollback execution (executionType ROLLBACK, trigger_type
+ * ManualRollback or AutomatedRollback, trigger_detail copied) that re-runs
+ * stage s of the current plan, and only that stage, with what target ran
+ * it with: target's pipeline variables, source revisions, and the output
+ * artifacts and output variables of its actions in the stages before s. It
+ * emits STARTED and waits for stage s like any execution. Returns it; the
+ * state owns it.
+ */
+engine_execution *engine_machine_rollback(engine_machine *m, const engine_execution *target,
+                                          size_t s, const char *trigger_type,
+                                          const char *trigger_detail);
+
 /* Cancels every non-terminal execution (a new pipeline version was installed). */
 void engine_machine_cancel_all(engine_machine *m);
 

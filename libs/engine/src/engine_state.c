@@ -212,6 +212,7 @@ static void engine_state_exec_free(engine_execution *x)
     free(x->trigger_type);
     free(x->trigger_detail);
     free(x->client_token);
+    free(x->rollback_target);
     engine_state_kvs_free(x->variables, x->nvariables);
     for (size_t i = 0; i < x->noverrides; i++) {
         free(x->overrides[i].action_name);
@@ -467,12 +468,36 @@ static bool engine_state_pinned(const engine_state *state, const char *id)
     return false;
 }
 
+/*
+ * Marks in keep[] (parallel to state->execs) the rollback target of every
+ * stage: the newest execution of the current plan that succeeded in it and
+ * is not a rollback (what RollbackStage and an automatic rollback go back
+ * to), so that it stays in the state.
+ */
+static void engine_state_mark_rollback_targets(const engine_state *state, bool *keep)
+{
+    const engine_plan *plan = engine_state_plan(state);
+    for (size_t s = 0; plan != NULL && s < state->nstages; s++) {
+        for (size_t i = state->nexecs; i > 0; i--) {
+            const engine_execution *y = state->execs[i - 1];
+            if (y->rollback_target == NULL && y->pipeline_version == plan->version &&
+                s < y->nstages && y->stages[s].status == ENGINE_STAGE_SUCCEEDED) {
+                keep[i - 1] = true;
+                break;
+            }
+        }
+    }
+}
+
 void engine_state_evict(engine_state *state)
 {
     size_t unpinned_terminal = 0;
+    bool *keep = engine_util_calloc(state->nexecs > 0 ? state->nexecs : 1, sizeof *keep);
+    engine_state_mark_rollback_targets(state, keep);
     for (size_t i = 0; i < state->nexecs; i++) {
         const engine_execution *x = state->execs[i];
-        if (engine_state_exec_terminal(x->status) && !engine_state_pinned(state, x->id)) {
+        keep[i] = keep[i] || engine_state_pinned(state, x->id);
+        if (engine_state_exec_terminal(x->status) && !keep[i]) {
             unpinned_terminal++;
         }
     }
@@ -480,7 +505,7 @@ void engine_state_evict(engine_state *state)
     for (size_t i = 0; i < state->nexecs; i++) {
         engine_execution *x = state->execs[i];
         bool drop = unpinned_terminal > state->keep_terminal &&
-                    engine_state_exec_terminal(x->status) && !engine_state_pinned(state, x->id);
+                    engine_state_exec_terminal(x->status) && !keep[i];
         if (drop) {
             unpinned_terminal--;
             engine_state_exec_free(x);
@@ -488,6 +513,7 @@ void engine_state_evict(engine_state *state)
         }
         state->execs[kept++] = x;
     }
+    free(keep);
     state->nexecs = kept;
 
     size_t kept_plans = 0;
@@ -666,6 +692,10 @@ static json_t *engine_state_exec_json(const engine_execution *x)
     engine_util_put_str(trigger, "triggerDetail", x->trigger_detail);
     engine_util_put(obj, "trigger", trigger);
     engine_util_put_str(obj, "clientRequestToken", x->client_token);
+    if (x->rollback_target != NULL) {
+        engine_util_put_str(obj, "rollbackTarget", x->rollback_target);
+        engine_util_put_int(obj, "rollbackStage", (int64_t)x->rollback_stage);
+    }
     json_t *vars = engine_util_arr();
     for (size_t i = 0; i < x->nvariables; i++) {
         json_t *var = engine_util_obj();
@@ -1024,6 +1054,8 @@ static engine_execution *engine_state_read_exec(engine_util_rd *rd, const json_t
         x->trigger_detail = engine_util_rd_str(rd, trigger, "triggerDetail", false);
     }
     x->client_token = engine_util_rd_str(rd, obj, "clientRequestToken", false);
+    x->rollback_target = engine_util_rd_str(rd, obj, "rollbackTarget", false);
+    x->rollback_stage = (size_t)engine_util_rd_int(rd, obj, "rollbackStage", false, 0);
     engine_state_read_exec_lists(rd, obj, x);
     x->start_ms = engine_util_rd_int(rd, obj, "startTime", true, 0);
     x->update_ms = engine_util_rd_int(rd, obj, "lastUpdateTime", true, 0);

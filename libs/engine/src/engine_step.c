@@ -677,6 +677,128 @@ static void engine_step_retry(engine_machine *m)
     engine_step_reply(m, engine_step_execution_body(x), x->id);
 }
 
+/* ---- stage conditions, rollback ------------------------------------------------ */
+
+/*
+ * OverrideStageCondition: only the condition being evaluated for the
+ * execution holding the stage can be overridden (ConditionNotOverridableException
+ * otherwise); an execution that is not inside the stage is not its latest
+ * (NotLatestPipelineExecutionException); a stopping one is busy (ConflictException).
+ */
+static void engine_step_override(engine_machine *m)
+{
+    const engine_input_override_condition *in = &m->input->override_condition;
+    if (!engine_step_have_plan(m)) {
+        return;
+    }
+    const engine_plan *plan = engine_state_plan(m->state);
+    size_t s = engine_step_stage_index(m, plan, in->stage);
+    if (s == ENGINE_PLAN_NOT_FOUND) {
+        return;
+    }
+    engine_condition_kind kind =
+        in->on_success ? ENGINE_CONDITION_ON_SUCCESS : ENGINE_CONDITION_BEFORE_ENTRY;
+    const char *type = engine_plan_condition_type_name(kind);
+    engine_execution *x = engine_state_find(m->state, in->execution_id);
+    if (x == NULL || x->pipeline_version != plan->version || !x->in_stage || x->stage_index != s ||
+        engine_state_exec_terminal(x->status)) {
+        engine_step_reject(m, "NotLatestPipelineExecutionException",
+                           "Pipeline execution %s is not the execution in stage %s",
+                           in->execution_id, in->stage);
+        return;
+    }
+    if (x->status == ENGINE_EXEC_STOPPING) {
+        engine_step_reject(m, "ConflictException", "Pipeline execution %s is stopping", x->id);
+        return;
+    }
+    if (x->stages[s].conditions[kind].status != ENGINE_COND_IN_PROGRESS) {
+        engine_step_reject(m, "ConditionNotOverridableException",
+                           "The %s condition of stage %s is not being evaluated for pipeline "
+                           "execution %s",
+                           type, in->stage, x->id);
+        return;
+    }
+    engine_machine_override(m, x, s, kind);
+    engine_step_reply(m, NULL, x->id);
+}
+
+/*
+ * RollbackStage: the target must exist (PipelineExecutionNotFoundException),
+ * have run the current pipeline version (PipelineExecutionOutdatedException),
+ * have succeeded in the stage, not be a rollback itself, and the stage must
+ * not be a source stage nor the pipeline PARALLEL (UnableToRollbackStageException);
+ * a stage an execution is running, or a rollback of it under way, is busy
+ * (ConflictException).
+ */
+static void engine_step_rollback(engine_machine *m)
+{
+    const engine_input_rollback *in = &m->input->rollback;
+    if (!engine_step_have_plan(m)) {
+        return;
+    }
+    const engine_plan *plan = engine_state_plan(m->state);
+    size_t s = engine_step_stage_index(m, plan, in->stage);
+    if (s == ENGINE_PLAN_NOT_FOUND) {
+        return;
+    }
+    const engine_execution *target = engine_state_find(m->state, in->target_execution_id);
+    if (target == NULL) {
+        engine_step_reject(m, "PipelineExecutionNotFoundException",
+                           "Pipeline execution %s does not exist in pipeline %s (or is older "
+                           "than the executions the pipeline keeps)",
+                           in->target_execution_id, plan->name);
+        return;
+    }
+    if (target->pipeline_version != plan->version) {
+        engine_step_reject(m, "PipelineExecutionOutdatedException",
+                           "Pipeline execution %s ran pipeline version %lld, not the current "
+                           "version %lld",
+                           target->id, (long long)target->pipeline_version,
+                           (long long)plan->version);
+        return;
+    }
+    const char *why = NULL;
+    if (plan->mode == MODEL_MODE_PARALLEL) {
+        why = "a pipeline in PARALLEL mode cannot roll back a stage";
+    } else if (engine_machine_source_stage(&plan->stages[s])) {
+        why = "a source stage cannot be rolled back";
+    } else if (target->rollback_target != NULL) {
+        why = "the target is a rollback execution";
+    } else if (target->stages[s].status != ENGINE_STAGE_SUCCEEDED) {
+        why = "the target did not succeed in the stage";
+    }
+    if (why != NULL) {
+        engine_step_reject(m, "UnableToRollbackStageException",
+                           "Cannot roll back stage %s to pipeline execution %s: %s", in->stage,
+                           target->id, why);
+        return;
+    }
+    const engine_execution *holder = engine_state_lock_holder(m->state, s);
+    for (size_t i = 0; holder == NULL && i < m->state->nexecs; i++) {
+        const engine_execution *y = m->state->execs[i];
+        if (y->rollback_target != NULL && y->rollback_stage == s &&
+            !engine_state_exec_terminal(y->status)) {
+            holder = y;
+        }
+    }
+    if (holder != NULL) {
+        engine_step_reject(m, "ConflictException",
+                           "Stage %s is busy with pipeline execution %s; roll it back once that "
+                           "has finished",
+                           in->stage, holder->id);
+        return;
+    }
+    if (engine_state_active_count(m->state) >= ENGINE_STATE_MAX_ACTIVE) {
+        engine_step_reject(m, "ConflictException",
+                           "The pipeline %s already has %d executions in progress", plan->name,
+                           ENGINE_STATE_MAX_ACTIVE);
+        return;
+    }
+    engine_execution *x =
+        engine_machine_rollback(m, target, s, "ManualRollback", m->input->requested_by);
+    engine_step_reply(m, engine_step_execution_body(x), x->id);
+}
+
 /* ---- transitions, pipeline updates ------------------------------------------- */
 
 static void engine_step_transition(engine_machine *m)
@@ -793,6 +915,16 @@ static int engine_step_check_input(const engine_input *input, char *errbuf, size
     case ENGINE_INPUT_PIPELINE_UPDATED:
         missing = input->update.pipeline == NULL ? "pipeline" : NULL;
         break;
+    case ENGINE_INPUT_OVERRIDE:
+        missing = input->override_condition.execution_id == NULL ? "pipelineExecutionId"
+                  : input->override_condition.stage == NULL      ? "stageName"
+                                                                 : NULL;
+        break;
+    case ENGINE_INPUT_ROLLBACK:
+        missing = input->rollback.stage == NULL                 ? "stageName"
+                  : input->rollback.target_execution_id == NULL ? "targetPipelineExecutionId"
+                                                                : NULL;
+        break;
     default:
         return sluice_error_set(errbuf, errlen, SLUICE_EINVAL, "unknown input kind %d",
                                 (int)input->kind);
@@ -836,6 +968,12 @@ int engine_step(engine_state *state, const engine_ctx *ctx, const engine_input *
         break;
     case ENGINE_INPUT_TRANSITION:
         engine_step_transition(&m);
+        break;
+    case ENGINE_INPUT_OVERRIDE:
+        engine_step_override(&m);
+        break;
+    case ENGINE_INPUT_ROLLBACK:
+        engine_step_rollback(&m);
         break;
     case ENGINE_INPUT_PIPELINE_UPDATED:
     default:

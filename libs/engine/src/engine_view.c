@@ -16,12 +16,29 @@ static const engine_plan *engine_view_plan(const engine_state *state, const engi
     return engine_state_plan_version(state, x->pipeline_version);
 }
 
-static json_t *engine_view_stage_execution(const char *id, const char *status)
+/* ExecutionType of x: ROLLBACK for a rollback execution (RollbackStage, automatic rollback). */
+static const char *engine_view_execution_type(const engine_execution *x)
+{
+    return x->rollback_target != NULL ? "ROLLBACK" : "STANDARD";
+}
+
+/* executionType and, for a rollback, rollbackMetadata {rollbackTargetPipelineExecutionId}. */
+static void engine_view_put_type(json_t *obj, const engine_execution *x)
+{
+    engine_util_put_str(obj, "executionType", engine_view_execution_type(x));
+    if (x->rollback_target != NULL) {
+        json_t *meta = engine_util_obj();
+        engine_util_put_str(meta, "rollbackTargetPipelineExecutionId", x->rollback_target);
+        engine_util_put(obj, "rollbackMetadata", meta);
+    }
+}
+
+static json_t *engine_view_stage_execution(const engine_execution *x, const char *status)
 {
     json_t *obj = engine_util_obj();
-    engine_util_put_str(obj, "pipelineExecutionId", id);
+    engine_util_put_str(obj, "pipelineExecutionId", x->id);
     engine_util_put_str(obj, "status", status);
-    engine_util_put_str(obj, "type", "STANDARD");
+    engine_util_put_str(obj, "type", engine_view_execution_type(x));
     return obj;
 }
 
@@ -136,7 +153,7 @@ static void engine_view_stage_latest(json_t *obj, const engine_execution *latest
 {
     engine_util_put(
         obj, "latestExecution",
-        engine_view_stage_execution(latest->id, engine_state_stage_status_name(sr->status)));
+        engine_view_stage_execution(latest, engine_state_stage_status_name(sr->status)));
     for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
         if (sr->conditions[k].status != ENGINE_COND_NONE) {
             engine_util_put(obj, engine_view_condition_members[k],
@@ -185,7 +202,7 @@ static json_t *engine_view_stage_state(const engine_state *state, const engine_p
             break;
         }
         last_seq = next->wait_seq;
-        engine_util_push(inbound, engine_view_stage_execution(next->id, "InProgress"));
+        engine_util_push(inbound, engine_view_stage_execution(next, "InProgress"));
     }
     if (json_array_size(inbound) > 0) {
         engine_util_put(obj, "inboundExecution", json_deep_copy(json_array_get(inbound, 0)));
@@ -296,7 +313,7 @@ static json_t *engine_view_execution_body(const engine_state *state, const engin
     engine_util_put(obj, "variables", vars);
     engine_util_put(obj, "trigger", engine_view_trigger(x));
     engine_util_put_str(obj, "executionMode", engine_plan_mode_name(x->mode));
-    engine_util_put_str(obj, "executionType", "STANDARD");
+    engine_view_put_type(obj, x);
     return obj;
 }
 
@@ -337,7 +354,7 @@ json_t *engine_view_execution_summary(const engine_state *state, const engine_ex
         engine_util_put(obj, "stopTrigger", stop);
     }
     engine_util_put_str(obj, "executionMode", engine_plan_mode_name(x->mode));
-    engine_util_put_str(obj, "executionType", "STANDARD");
+    engine_view_put_type(obj, x);
     return obj;
 }
 

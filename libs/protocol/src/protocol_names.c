@@ -18,6 +18,8 @@ static const char *const protocol_request_types[] = {
     PROTOCOL_REQUEST_PIPELINE_UPDATED,
     PROTOCOL_REQUEST_PIPELINE_DELETED,
     PROTOCOL_REQUEST_VOTE,
+    PROTOCOL_REQUEST_OVERRIDE_CONDITION,
+    PROTOCOL_REQUEST_ROLLBACK,
 };
 
 bool protocol_request_type_known(const char *type)

@@ -14,6 +14,7 @@
  *   succeed     success, with output variables ETag / Run and a current revision
  *   fail        failure (JobFailed)
  *   fail-once   failure the first time the action runs, success afterwards
+ *   fail-run-N  failure the Nth time the action runs (N from 1), success otherwise
  *   hold        never answered (the action stays InProgress); prints "held PIPELINE
  *               ACTION JOB_ID"
  *   skip        left alone, like Custom jobs (a provider served by external workers)
@@ -133,6 +134,9 @@ static bus_consumer_verdict runner_handle(const bus_consumer_message *msg, void 
         return BUS_CONSUMER_DONE;
     }
     bool fail = strcmp(behaviour, "fail") == 0 || (strcmp(behaviour, "fail-once") == 0 && run == 1);
+    if (strncmp(behaviour, "fail-run-", 9) == 0) {
+        fail = strtol(behaviour + 9, NULL, 10) == run;
+    }
     json_t *detail = NULL;
     if (fail) {
         detail = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT,

@@ -126,6 +126,12 @@ def inputs(job):
         "DeleteWebhook": {"name": MISSING},
         "RegisterWebhookWithThirdParty": {"webhookName": MISSING},
         "DeregisterWebhookWithThirdParty": {"webhookName": MISSING},
+        "ListRuleTypes": {},
+        "ListRuleExecutions": {"pipelineName": NAME},
+        "OverrideStageCondition": {"pipelineName": MISSING, "stageName": "Build",
+                                   "pipelineExecutionId": ZERO, "conditionType": "BEFORE_ENTRY"},
+        "RollbackStage": {"pipelineName": MISSING, "stageName": "Build",
+                          "targetPipelineExecutionId": ZERO},
     }
 
 

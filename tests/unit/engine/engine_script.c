@@ -594,6 +594,36 @@ static bool es_input(es_runner *r, char **tok, int n)
         in.transition.enabled = cmd[0] == 'e';
         in.transition.reason = n > 3 ? tok[3] : NULL;
         es_apply(r, &in);
+    } else if (strcmp(cmd, "rollback") == 0 && n >= 4) {
+        const char *by = es_take_by(tok, &n);
+        engine_input in = {.kind = ENGINE_INPUT_ROLLBACK,
+                           .request_id = "req",
+                           .requested_by = by != NULL ? by : "arn:aws:iam::111122223333:user/ops"};
+        const char *id = es_id(r, tok[3]);
+        in.rollback.stage = tok[2];
+        in.rollback.target_execution_id = id != NULL ? id : tok[3];
+        es_apply(r, &in);
+        es_bind(r, tok[1]);
+    } else if (strcmp(cmd, "override") == 0 && n >= 4) {
+        engine_input in = {.kind = ENGINE_INPUT_OVERRIDE, .request_id = "req"};
+        const char *id = es_id(r, tok[1]);
+        in.override_condition.execution_id = id != NULL ? id : tok[1];
+        in.override_condition.stage = tok[2];
+        in.override_condition.on_success = strcmp(tok[3], "ON_SUCCESS") == 0;
+        es_apply(r, &in);
+    } else if (strcmp(cmd, "keep") == 0 && n >= 2) {
+        r->state->keep_terminal = (size_t)strtoul(tok[1], NULL, 10);
+    } else if (strcmp(cmd, "newest") == 0 && n >= 2) {
+        /* binds a label to the execution started last (an automatic rollback) */
+        const engine_execution *x =
+            r->state->nexecs > 0 ? r->state->execs[r->state->nexecs - 1] : NULL;
+        if (x == NULL || es_id(r, tok[1]) != NULL || r->nlabels == ES_MAX_LABELS) {
+            es_fail(r, "newest %s: nothing to bind", tok[1]);
+        } else {
+            snprintf(r->labels[r->nlabels], sizeof r->labels[0], "%s", tok[1]);
+            snprintf(r->ids[r->nlabels], sizeof r->ids[0], "%s", x->id);
+            r->nlabels++;
+        }
     } else if (strcmp(cmd, "update") == 0 && n >= 2) {
         es_input_update(r, tok, n);
     } else if (strcmp(cmd, "resend") == 0) {
@@ -932,6 +962,22 @@ static void es_expect_action_view(es_runner *r, char **tok, int n)
     json_decref(list);
 }
 
+/*
+ * "exec-view L path VALUE": a member of L's archive record {pipelineExecution
+ * (GetPipelineExecution), summary (its ListPipelineExecutions entry)}.
+ */
+static void es_expect_exec_view(es_runner *r, char **tok, int n)
+{
+    engine_execution *x = n > 3 ? es_exec(r, tok[1]) : NULL;
+    if (x == NULL) {
+        es_fail(r, "expected exec-view L path VALUE");
+        return;
+    }
+    json_t *record = engine_view_execution_record(r->state, x);
+    es_expect_value(r, es_json_path(record, tok[2]), tok[3], tok[2]);
+    json_decref(record);
+}
+
 /* "view Stage path VALUE": a member of the stage's entry in GetPipelineState. */
 static void es_expect_view(es_runner *r, char **tok, int n)
 {
@@ -1003,6 +1049,10 @@ static void es_expect(es_runner *r, char **tok, int n)
     }
     if (strcmp(cmd, "action-view") == 0) {
         es_expect_action_view(r, tok, n);
+        return;
+    }
+    if (strcmp(cmd, "exec-view") == 0) {
+        es_expect_exec_view(r, tok, n);
         return;
     }
     if (strcmp(cmd, "rule") == 0 || strcmp(cmd, "rule-summary") == 0) {

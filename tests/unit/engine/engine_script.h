@@ -21,6 +21,10 @@
  *   rule-succeed L Stage.kind.Rule [summary]  rule-fail L Stage.kind.Rule [Type] [message]
  *   rule-progress L Stage.kind.Rule TOKEN     rule-timeout L Stage.kind.Rule
  *     (kind: beforeEntry | onSuccess | onFailure; answers the rule's job / fires its timer)
+ *   rollback L Stage TARGET [by=IDENTITY]     (RollbackStage; binds L to the new execution)
+ *   override L Stage BEFORE_ENTRY|ON_SUCCESS  (OverrideStageCondition)
+ *   newest L                                  (binds L to the execution started last)
+ *   keep N                                    (the state's keep_terminal from now on)
  * Expectations (about the state after, or the effects of, the last input):
  *   reply ok|<Exception>               status L <Status>
  *   stage L Stage <Status>             action L Stage.Action <Status>
@@ -46,6 +50,7 @@
  *                                      '*' present, '-' absent
  *   action-view L Stage.Action path VALUE  the same for that action's ActionExecutionDetail
  *                                      in ListActionExecutions of L
+ *   exec-view L path VALUE             a member of L's {pipelineExecution, summary} record
  * Jobs of rules show as Stage.Rule in "jobs" and "job".
  * '~' in a value stands for a space.
  *

@@ -12,8 +12,8 @@
  *   - when the world calms down (transitions enabled, every job answered),
  *     every execution ends in a terminal status.
  * Pipelines carry random V2 stage conditions (beforeEntry FAIL / SKIP,
- * onSuccess FAIL, onFailure RETRY / FAIL; rules decided at once or run as
- * jobs), and for them:
+ * onSuccess FAIL / ROLLBACK, onFailure RETRY / ROLLBACK / FAIL; rules decided at
+ * once or run as jobs), RollbackStage and OverrideStageCondition, and for them:
  *   - a rule runs (as a job with a deadline) only in a non-terminal
  *     execution, and while a stage condition is evaluated nothing else of
  *     the stage runs; at most one stage condition is evaluated at a time;
@@ -124,8 +124,8 @@ typedef struct tracked {
 /* What the runs exercised, printed at the end so a silent generator shows. */
 typedef struct stats {
     long final[ENGINE_EXEC_CANCELLED + 1]; /* executions by final status */
-    long accepted[ENGINE_INPUT_PIPELINE_UPDATED + 1];
-    long rejected[ENGINE_INPUT_PIPELINE_UPDATED + 1];
+    long accepted[ENGINE_INPUT_ROLLBACK + 1];
+    long rejected[ENGINE_INPUT_ROLLBACK + 1];
     long skipped;      /* stages skipped by a beforeEntry condition */
     long auto_retries; /* automatic retries */
     long rule_jobs;    /* jobs of rules */
@@ -389,7 +389,9 @@ static void w_check_conditions(world *w, const engine_execution *x, size_t s, bo
     bool ran = false;
     for (size_t a = 0; a < sr->nactions; a++) {
         running = running || sr->actions[a].status == ENGINE_ACTION_IN_PROGRESS;
-        ran = ran || sr->actions[a].status != ENGINE_ACTION_NOT_STARTED;
+        /* a rollback execution's earlier stages hold its target's results, never run (attempt 0) */
+        ran = ran ||
+              (sr->actions[a].status != ENGINE_ACTION_NOT_STARTED && sr->actions[a].attempt > 0);
     }
     if (evaluating > 1 || (evaluating == 1 && running)) {
         w_fail(w, "a stage condition evaluated while something else runs in the stage", x->id);
@@ -574,6 +576,9 @@ static void w_make_conditions(world *w, size_t nstages)
                                        "'retryMode':'%s'},'conditions':[{'result':'ROLLBACK',"
                                        "'rules':[%s]}]}",
                                        sl > 0 ? "," : "", mode, w_random_rule(w, false));
+            } else if (roll < 93) {
+                sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
+                                       "%s'onFailure':{'result':'ROLLBACK'}", sl > 0 ? "," : "");
             } else {
                 sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
                                        "%s'onFailure':{'result':'FAIL'}", sl > 0 ? "," : "");
@@ -857,6 +862,28 @@ static void w_random_step(world *w)
                 rng_chance(&w->r, 50) ? ENGINE_RETRY_ALL_ACTIONS : ENGINE_RETRY_FAILED_ACTIONS;
             w_step(w, &in);
         }
+    } else if (roll < 92) {
+        /* RollbackStage to a random execution, or OverrideStageCondition of a random one */
+        engine_execution *x = w_pick_exec(w);
+        const engine_plan *plan = engine_state_plan(w->state);
+        if (x != NULL && plan != NULL && plan->nstages > 0) {
+            char id[ENGINE_ID_LEN + 1];
+            snprintf(id, sizeof id, "%s", x->id);
+            const char *stage = rng_chance(&w->r, 60) && x->stage_index < plan->nstages
+                                    ? plan->stages[x->stage_index].name
+                                    : plan->stages[rng_below(&w->r, plan->nstages)].name;
+            engine_input in = {.kind = ENGINE_INPUT_ROLLBACK};
+            if (rng_chance(&w->r, 50)) {
+                in.rollback.stage = stage;
+                in.rollback.target_execution_id = id;
+            } else {
+                in.kind = ENGINE_INPUT_OVERRIDE;
+                in.override_condition.execution_id = id;
+                in.override_condition.stage = stage;
+                in.override_condition.on_success = rng_chance(&w->r, 40);
+            }
+            w_step(w, &in);
+        }
     } else if (roll < 94) {
         const engine_plan *plan = engine_state_plan(w->state);
         engine_input in = {.kind = ENGINE_INPUT_TRANSITION};
@@ -990,7 +1017,7 @@ static void test_random_interleavings(void)
                 st.final[i]);
     }
     fprintf(stderr, "\ninputs accepted/rejected:");
-    for (int i = 0; i <= ENGINE_INPUT_PIPELINE_UPDATED; i++) {
+    for (int i = 0; i <= ENGINE_INPUT_ROLLBACK; i++) {
         fprintf(stderr, " %s=%ld/%ld", engine_input_kind_name((engine_input_kind)i), st.accepted[i],
                 st.rejected[i]);
     }
@@ -1018,6 +1045,10 @@ static void test_random_interleavings(void)
     CHECK(st.rejected[ENGINE_INPUT_RETRY] > 0);
     CHECK(st.accepted[ENGINE_INPUT_STOP] > 0);
     CHECK(st.rejected[ENGINE_INPUT_STOP] > 0);
+    CHECK(st.accepted[ENGINE_INPUT_ROLLBACK] > 0);
+    CHECK(st.rejected[ENGINE_INPUT_ROLLBACK] > 0);
+    CHECK(st.accepted[ENGINE_INPUT_OVERRIDE] > 0);
+    CHECK(st.rejected[ENGINE_INPUT_OVERRIDE] > 0);
     free(seen.slots);
 }
 

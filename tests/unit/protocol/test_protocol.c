@@ -34,7 +34,8 @@ static void test_request_types(void)
                            "PutApprovalResult",      "TimerFired",
                            "StopPipelineExecution",  "RetryStageExecution",
                            "EnableStageTransition",  "DisableStageTransition",
-                           "PipelineUpdated",        "PipelineDeleted"};
+                           "PipelineUpdated",        "PipelineDeleted",
+                           "OverrideStageCondition", "RollbackStage"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         CHECK(protocol_request_type_known(known[i]));
     }

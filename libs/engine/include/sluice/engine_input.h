@@ -19,6 +19,8 @@
  *                             (PutApprovalResult through the api; the approvals
  *                             service); APPROVAL is the same vote by requested_by
  *                             with no groups or e-mail addresses
+ *   ENGINE_INPUT_OVERRIDE     OverrideStageCondition
+ *   ENGINE_INPUT_ROLLBACK     RollbackStage
  *
  * engine_input_from_json reads the same inputs from the JSON documents the
  * API and workers put on the requests topic (format below); the pipeline of
@@ -47,6 +49,8 @@ typedef enum engine_input_kind {
     ENGINE_INPUT_TRANSITION,
     ENGINE_INPUT_PIPELINE_UPDATED,
     ENGINE_INPUT_VOTE,
+    ENGINE_INPUT_OVERRIDE,
+    ENGINE_INPUT_ROLLBACK,
 } engine_input_kind;
 
 typedef enum engine_job_outcome {
@@ -153,6 +157,19 @@ typedef struct engine_input_transition {
     const char *reason; /* required when disabling */
 } engine_input_transition;
 
+/* OverrideStageCondition: the condition being evaluated for execution_id in stage. */
+typedef struct engine_input_override_condition {
+    const char *execution_id;
+    const char *stage;
+    bool on_success; /* conditionType ON_SUCCESS (true) or BEFORE_ENTRY */
+} engine_input_override_condition;
+
+/* RollbackStage: stage re-run with what target_execution_id ran it with. */
+typedef struct engine_input_rollback {
+    const char *stage;
+    const char *target_execution_id;
+} engine_input_rollback;
+
 typedef struct engine_input_update {
     const model_pipeline *pipeline; /* the stored declaration, its version set */
 } engine_input_update;
@@ -170,6 +187,8 @@ typedef struct engine_input {
     engine_input_transition transition;
     engine_input_update update;
     engine_input_vote vote;
+    engine_input_override_condition override_condition;
+    engine_input_rollback rollback;
 } engine_input;
 
 /*
@@ -196,6 +215,9 @@ typedef struct engine_input {
  *   {"type": "PipelineUpdated"}
  *   {"type": "ApprovalVote", "stageName"*, "actionName"*, "token"*, "identity"*,
  *    "groups": [string], "emails": [string], "result"*: {"status"*, "summary"}}
+ *   {"type": "OverrideStageCondition", "pipelineExecutionId"*, "stageName"*,
+ *    "conditionType"*: "BEFORE_ENTRY" | "ON_SUCCESS"}
+ *   {"type": "RollbackStage", "stageName"*, "targetPipelineExecutionId"*}
  * Every document may carry "requestId" and "requestedBy".
  */
 typedef struct engine_input_doc {

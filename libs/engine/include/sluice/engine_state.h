@@ -7,7 +7,9 @@
  * last, and every execution still relevant — all non-terminal ones, the last
  * keep_terminal terminal ones, and any terminal one that is still the latest
  * of a stage or of an action (GetPipelineState shows those; a failed latest
- * one may be retried). Older terminal executions are evicted after each step;
+ * one may be retried) or the rollback target of a stage (the newest
+ * execution of the current version that succeeded there and is not a
+ * rollback). Older terminal executions are evicted after each step;
  * the orchestrator archives them from ENGINE_EFFECT_ARCHIVE effects.
  *
  * Stage locks and inbound queues are not stored separately: an execution is
@@ -34,6 +36,7 @@
  *   <transition> = {"enabled", "disabledReason", "lastChangedBy", "lastChangedAt"}
  *   <execution> = {"id", "status" (API spelling), "statusSummary", "pipelineVersion",
  *     "executionMode", "trigger": {"triggerType", "triggerDetail"}, "clientRequestToken",
+ *     "rollbackTarget", "rollbackStage" (a rollback execution only),
  *     "variables": [{"name", "resolvedValue"}],
  *     "sourceRevisionOverrides": [{"actionName", "revisionType", "revisionValue"}],
  *     "artifactRevisions": [{"actionName", "name", "revisionId",
@@ -272,7 +275,9 @@ typedef struct engine_execution {
     char *trigger_type;
     char *trigger_detail;
     char *client_token;
-    engine_kv *variables; /* resolved pipeline variables */
+    char *rollback_target; /* executionType ROLLBACK: the execution rolled back to; else NULL */
+    size_t rollback_stage; /* a rollback execution: the stage it re-runs (index into its plan) */
+    engine_kv *variables;  /* resolved pipeline variables */
     size_t nvariables;
     engine_override *overrides;
     size_t noverrides;
@@ -401,8 +406,8 @@ void engine_state_install_plan(engine_state *state, engine_plan *plan);
 
 /*
  * Bounds the state: drops the oldest terminal executions beyond keep_terminal
- * that are not the latest of a stage or action, then the plans no execution
- * uses except the current one.
+ * that are not the latest of a stage or action nor the rollback target of a
+ * stage, then the plans no execution uses except the current one.
  */
 void engine_state_evict(engine_state *state);
 

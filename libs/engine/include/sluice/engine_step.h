@@ -71,14 +71,37 @@
  *   becomes Skipped, publishes no event (stage events have no such state)
  *   and the execution moves to the next stage; an action or rule needing an
  *   artifact of a skipped stage fails (ConfigurationError).
- *   onSuccess: evaluated after every action succeeded; FAIL (and ROLLBACK,
- *   carried out as FAIL) fails stage and execution.
+ *   onSuccess: evaluated after every action succeeded; FAIL fails stage and
+ *   execution; ROLLBACK does the same, then rolls the stage back (below).
  *   onFailure: result RETRY retries the stage automatically, once per stage
  *   and execution, when an action failed (timeouts included; not stops, not
  *   condition failures) and its conditions, if any, pass: FAILED events,
  *   then exactly what RetryStageExecution with retryMode does (RESUMED,
- *   attempt + 1). Otherwise (FAIL, ROLLBACK, a failed condition, the retry
- *   used) the execution fails as without onFailure.
+ *   attempt + 1). Result ROLLBACK, when an action failed and its conditions,
+ *   if any, pass: FAILED events, then the stage is rolled back. Otherwise
+ *   (FAIL, a failed condition, the retry used) the execution fails as
+ *   without onFailure.
+ *   OverrideStageCondition (BEFORE_ENTRY or ON_SUCCESS): the condition being
+ *   evaluated for the execution inside the stage stops (running rules
+ *   Abandoned, status Overridden) and passes. Refused: another execution or
+ *   stage (NotLatestPipelineExecutionException), no evaluation of that type
+ *   running (ConditionNotOverridableException), a stopping execution
+ *   (ConflictException).
+ * - Rollback (reference §2.7): a new execution (executionType ROLLBACK,
+ *   rollbackMetadata naming the target, trigger ManualRollback with the
+ *   caller as detail, or AutomatedRollback with the failed execution's id)
+ *   re-runs one stage, and only that stage, with the target's pipeline
+ *   variables, source revisions and the artifacts and output variables of
+ *   its earlier stages; it waits for the stage like any execution and
+ *   succeeds once the stage succeeded. RollbackStage refuses a target not in
+ *   the state (PipelineExecutionNotFoundException), one of an older pipeline
+ *   version (PipelineExecutionOutdatedException), one that did not succeed
+ *   in the stage or is a rollback itself, a source stage and PARALLEL mode
+ *   (UnableToRollbackStageException), and a stage held by an execution or
+ *   with a rollback under way (ConflictException). An automatic rollback
+ *   goes to the newest execution of the current version that succeeded in
+ *   the stage and is not a rollback; there is none, or the failed execution
+ *   is itself a rollback: the execution just fails.
  *   While a condition is evaluated the stage holds its lock. A stop abandons
  *   the running rules at once (both stop modes); a stop during beforeEntry
  *   leaves a stage that never started and cannot be retried. Retrying a

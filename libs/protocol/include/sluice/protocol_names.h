@@ -53,6 +53,8 @@
 #define PROTOCOL_REQUEST_PIPELINE_UPDATED   "PipelineUpdated"
 #define PROTOCOL_REQUEST_PIPELINE_DELETED   "PipelineDeleted"
 #define PROTOCOL_REQUEST_VOTE               "ApprovalVote" /* a vote by a known identity */
+#define PROTOCOL_REQUEST_OVERRIDE_CONDITION "OverrideStageCondition"
+#define PROTOCOL_REQUEST_ROLLBACK           "RollbackStage"
 
 /* A pipeline name is [A-Za-z0-9.@_-]{1,100} (CodePipeline's PipelineName). */
 #define PROTOCOL_PIPELINE_NAME_MAX 100

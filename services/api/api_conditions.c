@@ -1,0 +1,423 @@
+/*
+ * api_conditions.c — stage conditions and rollback (see api_conditions.h).
+ *
+ * Shapes: botocore's codepipeline model (ListRuleTypesOutput, RuleType,
+ * RuleConfigurationProperty, ListRuleExecutionsOutput, RuleExecutionDetail,
+ * OverrideStageConditionInput, RollbackStageInput / Output).
+ */
+#include "api_conditions.h"
+
+#include "api_input.h"
+#include "api_pipelines.h"
+#include "api_request.h"
+#include "api_token.h"
+
+#include "sluice/aws_json.h"
+#include "sluice/engine_state.h"
+#include "sluice/engine_view.h"
+#include "sluice/error.h"
+#include "sluice/protocol_names.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define API_CONDITIONS_PAGE_DEFAULT 100
+#define API_CONDITIONS_PAGE_MAX     100
+#define API_CONDITIONS_TOKEN_KIND   "rules"
+
+/* ---- ListRuleTypes -------------------------------------------------------------- */
+
+/* One configuration property of a rule type. */
+typedef struct api_conditions_property {
+    const char *name;
+    bool required;
+    const char *description;
+} api_conditions_property;
+
+/* A rule type the engine evaluates, with its input artifact counts. */
+typedef struct api_conditions_rule_type {
+    const char *provider;
+    int min_artifacts;
+    int max_artifacts;
+    api_conditions_property properties[4];
+    size_t nproperties;
+} api_conditions_rule_type;
+
+static const api_conditions_rule_type api_conditions_rule_types[] = {
+    {"VariableCheck",
+     0,
+     0,
+     {{"Variable", true, "The variable to check, e.g. #{SourceVariables.BranchName}"},
+      {"Value", true, "The value the variable is compared with"},
+      {"Operator", true, "EQ, NE, CONTAINS or MATCHES (a POSIX extended regular expression)"}},
+     3},
+    {"DeploymentWindow",
+     0,
+     0,
+     {{"Cron", true, "The window: a cron expression of six or seven fields (seconds first)"},
+      {"TimeZone", false, "The time zone of the expression (default UTC)"}},
+     2},
+    {"LambdaInvoke",
+     0,
+     5,
+     {{"FunctionName", true, "The function invoked with the rule job"},
+      {"UserParameters", false, "A string handed to the function"}},
+     2},
+    {"Commands", 0, 10, {{0}}, 0},
+};
+
+#define API_CONDITIONS_NRULE_TYPES                                                                 \
+    (sizeof api_conditions_rule_types / sizeof api_conditions_rule_types[0])
+
+static json_t *api_conditions_rule_type_json(const api_conditions_rule_type *t)
+{
+    json_t *properties = json_array();
+    for (size_t i = 0; properties != NULL && i < t->nproperties; i++) {
+        const api_conditions_property *p = &t->properties[i];
+        json_array_append_new(
+            properties, json_pack("{s:s, s:b, s:b, s:b, s:b, s:s, s:s}", "name", p->name,
+                                  "required", p->required, "key", p->required, "secret", 0,
+                                  "queryable", 0, "description", p->description, "type", "String"));
+    }
+    return json_pack("{s:{s:s, s:s, s:s, s:s}, s:o, s:{s:i, s:i}}", "id", "category", "Rule",
+                     "owner", "AWS", "provider", t->provider, "version", "1",
+                     "ruleConfigurationProperties", properties, "inputArtifactDetails",
+                     "minimumCount", t->min_artifacts, "maximumCount", t->max_artifacts);
+}
+
+int api_conditions_list_rule_types(api_call *call)
+{
+    static const char *const owners[] = {"AWS"};
+    const char *owner = NULL;
+    const char *region = NULL;
+    int rc = api_input_enum(call, call->input, "ruleOwnerFilter", NULL, false, owners, 1, &owner);
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "regionFilter", NULL, false, 4, 30,
+                              API_CHARSET_ANY, &region);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *list = json_array();
+    bool here = region == NULL || strcmp(region, call->env->region) == 0;
+    for (size_t i = 0; list != NULL && here && i < API_CONDITIONS_NRULE_TYPES; i++) {
+        json_t *type = api_conditions_rule_type_json(&api_conditions_rule_types[i]);
+        if (type != NULL) {
+            json_array_append_new(list, type);
+        }
+    }
+    json_t *output = json_pack("{s:o}", "ruleTypes", list);
+    if (output == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "listing rule types", NULL);
+    }
+    return api_call_succeed(call, output);
+}
+
+/* ---- ListRuleExecutions ---------------------------------------------------------- */
+
+/* Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id (NULL: none). */
+static int api_conditions_filter(api_call *call, const char **id)
+{
+    static const char *const ranges[] = {"Latest", "All"};
+    const json_t *filter = NULL;
+    const json_t *latest = NULL;
+    const char *latest_id = NULL;
+    const char *range = NULL;
+    *id = NULL;
+    int rc = api_input_object(call, call->input, "filter", NULL, false, &filter);
+    if (rc != 0 || filter == NULL) {
+        return rc;
+    }
+    rc = api_input_string(call, filter, "pipelineExecutionId", "filter.pipelineExecutionId", false,
+                          0, API_INPUT_NO_MAX, API_CHARSET_UUID, id);
+    if (rc == 0) {
+        rc = api_input_object(call, filter, "latestInPipelineExecution",
+                              "filter.latestInPipelineExecution", false, &latest);
+    }
+    if (rc != 0 || latest == NULL) {
+        return rc;
+    }
+    rc = api_input_string(call, latest, "pipelineExecutionId",
+                          "filter.latestInPipelineExecution.pipelineExecutionId", true, 0,
+                          API_INPUT_NO_MAX, API_CHARSET_UUID, &latest_id);
+    if (rc == 0) {
+        rc = api_input_enum(call, latest, "startTimeRange",
+                            "filter.latestInPipelineExecution.startTimeRange", true, ranges, 2,
+                            &range);
+    }
+    if (rc == 0 && *id != NULL && strcmp(*id, latest_id) != 0) {
+        rc = api_call_fail(call, "ValidationException",
+                           "filter.pipelineExecutionId and filter.latestInPipelineExecution name "
+                           "different executions");
+    }
+    if (rc == 0) {
+        *id = latest_id;
+    }
+    return rc;
+}
+
+/* The (start time, id) sort key of a RuleExecutionDetail; false when it has none. */
+static bool api_conditions_key(const json_t *detail, int64_t *start_ms, const char **id)
+{
+    *id = json_string_value(json_object_get(detail, "ruleExecutionId"));
+    return *id != NULL &&
+           aws_json_timestamp_ms(json_object_get(detail, "startTime"), start_ms) == 0;
+}
+
+/* Newest first; equal times by id, descending. */
+static int api_conditions_compare(const void *pa, const void *pb)
+{
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
+    int64_t ta = 0;
+    int64_t tb = 0;
+    const char *ia = NULL;
+    const char *ib = NULL;
+    api_conditions_key(a, &ta, &ia);
+    api_conditions_key(b, &tb, &ib);
+    if (ta != tb) {
+        return ta > tb ? -1 : 1;
+    }
+    return -strcmp(ia != NULL ? ia : "", ib != NULL ? ib : "");
+}
+
+/* A cursor: the (start time, id) of the last item of the previous page. */
+typedef struct api_conditions_cursor {
+    bool set;
+    int64_t start_ms;
+    char id[128];
+} api_conditions_cursor;
+
+static int api_conditions_read_cursor(api_call *call, api_conditions_cursor *cursor)
+{
+    const char *token = NULL;
+    json_t *position = NULL;
+    memset(cursor, 0, sizeof *cursor);
+    int rc = api_input_string(call, call->input, "nextToken", NULL, false, 1, API_TOKEN_MAX,
+                              API_CHARSET_ANY, &token);
+    if (rc != 0 || token == NULL) {
+        return rc;
+    }
+    if (api_token_decode(token, API_CONDITIONS_TOKEN_KIND, &position) == 0 &&
+        json_is_array(position) && json_array_size(position) == 2 &&
+        json_is_integer(json_array_get(position, 0)) &&
+        json_is_string(json_array_get(position, 1))) {
+        cursor->set = true;
+        cursor->start_ms = (int64_t)json_integer_value(json_array_get(position, 0));
+        snprintf(cursor->id, sizeof cursor->id, "%s",
+                 json_string_value(json_array_get(position, 1)));
+        json_decref(position);
+        return 0;
+    }
+    json_decref(position);
+    return api_call_fail(call, "InvalidNextTokenException",
+                         "The next token was invalid or does not belong to this listing");
+}
+
+/* True when detail comes after the cursor in the listing's order. */
+static bool api_conditions_after(const json_t *detail, const api_conditions_cursor *cursor)
+{
+    int64_t start_ms = 0;
+    const char *id = NULL;
+    if (!api_conditions_key(detail, &start_ms, &id)) {
+        return false;
+    }
+    if (!cursor->set) {
+        return true;
+    }
+    if (start_ms != cursor->start_ms) {
+        return start_ms < cursor->start_ms;
+    }
+    return strcmp(id, cursor->id) < 0;
+}
+
+/* Sorts details and answers the page after cursor of at most max items. */
+static int api_conditions_page(api_call *call, json_t *details, const api_conditions_cursor *cursor,
+                               size_t max)
+{
+    size_t n = json_array_size(details);
+    json_t **items = n > 0 ? calloc(n, sizeof *items) : NULL;
+    if (n > 0 && items == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "listing rule executions", NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        items[i] = json_array_get(details, i);
+    }
+    if (n > 1) {
+        qsort(items, n, sizeof items[0], api_conditions_compare);
+    }
+    json_t *list = json_array();
+    const json_t *last = NULL;
+    bool more = false;
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (!api_conditions_after(items[i], cursor)) {
+            continue;
+        }
+        if (json_array_size(list) == max) {
+            more = true;
+            break;
+        }
+        json_array_append(list, items[i]);
+        last = items[i];
+    }
+    free(items);
+    json_t *output = json_pack("{s:o}", "ruleExecutionDetails", list);
+    if (output == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "listing rule executions", NULL);
+    }
+    int64_t start_ms = 0;
+    const char *id = NULL;
+    if (more && last != NULL && api_conditions_key(last, &start_ms, &id)) {
+        char next[API_TOKEN_MAX + 1];
+        json_t *position = json_pack("[I, s]", (json_int_t)start_ms, id);
+        if (position != NULL &&
+            api_token_encode(API_CONDITIONS_TOKEN_KIND, position, next, sizeof next) == 0) {
+            json_object_set_new(output, "nextToken", json_string(next));
+        }
+        json_decref(position);
+    }
+    return api_call_succeed(call, output);
+}
+
+int api_conditions_list_rule_executions(api_call *call)
+{
+    const char *name = NULL;
+    const char *id = NULL;
+    int64_t max = API_CONDITIONS_PAGE_DEFAULT;
+    json_t *doc = NULL;
+    json_t *state_doc = NULL;
+    json_t *view = NULL;
+    engine_state *state = NULL;
+    api_conditions_cursor cursor;
+    char err[256] = "";
+    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
+                              API_CHARSET_NAME, &name);
+    if (rc == 0) {
+        rc = api_input_int(call, call->input, "maxResults", NULL, false, 1, API_CONDITIONS_PAGE_MAX,
+                           &max, NULL);
+    }
+    if (rc == 0) {
+        rc = api_conditions_filter(call, &id);
+    }
+    if (rc == 0) {
+        rc = api_conditions_read_cursor(call, &cursor);
+    }
+    if (rc == 0) {
+        rc = api_pipelines_load(call, name, &doc, NULL);
+    }
+    json_decref(doc);
+    if (rc != 0) {
+        return rc;
+    }
+    api_backend *b = call->env->backend;
+    rc = b->ops->state_load(b, name, id != NULL ? API_BACKEND_STATE_ONE : API_BACKEND_STATE_ALL, id,
+                            &state_doc, err, sizeof err);
+    if (rc == SLUICE_ENOTFOUND) {
+        rc = 0; /* the orchestrator holds nothing yet */
+    } else if (rc != 0) {
+        return api_call_backend_fail(call, rc, "reading the pipeline state", err);
+    } else {
+        rc = engine_state_from_json(state_doc, &state, err, sizeof err);
+        json_decref(state_doc);
+        if (rc != 0) {
+            return api_call_fail(call, "InternalFailure",
+                                 "the stored pipeline state is unreadable: %s", err);
+        }
+    }
+    if (state != NULL) {
+        view = engine_view_list_rule_executions(state, id);
+    }
+    engine_state_free(state);
+    if (view == NULL && id != NULL) {
+        /* not in the hot state: an archived execution has no rule evaluations to list */
+        json_t *record = NULL;
+        int found = b->ops->history_execution(b, name, id, &record, err, sizeof err);
+        json_decref(record);
+        if (found == SLUICE_ENOTFOUND) {
+            return api_call_fail(call, "PipelineExecutionNotFoundException",
+                                 "Pipeline execution %s does not exist in pipeline %s", id, name);
+        }
+        if (found != 0) {
+            return api_call_backend_fail(call, found, "reading the execution history", err);
+        }
+    }
+    rc = api_conditions_page(call, json_object_get(view, "ruleExecutionDetails"), &cursor,
+                             (size_t)max);
+    json_decref(view);
+    return rc;
+}
+
+/* ---- requests ---------------------------------------------------------------------- */
+
+/* Checks that the pipeline exists, then sends detail (taken) and answers with the reply. */
+static int api_conditions_send(api_call *call, const char *pipeline, json_t *detail)
+{
+    json_t *doc = NULL;
+    int rc = api_pipelines_load(call, pipeline, &doc, NULL);
+    json_decref(doc);
+    if (rc != 0) {
+        json_decref(detail);
+        return rc;
+    }
+    if (detail == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "building the request", NULL);
+    }
+    return api_request_send(call, pipeline, PROTOCOL_DETAIL_REQUEST, detail, true);
+}
+
+int api_conditions_override(api_call *call)
+{
+    static const char *const types[] = {"BEFORE_ENTRY", "ON_SUCCESS"};
+    const char *name = NULL;
+    const char *stage = NULL;
+    const char *id = NULL;
+    const char *type = NULL;
+    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
+                              API_CHARSET_NAME, &name);
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
+                              &stage);
+    }
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "pipelineExecutionId", NULL, true, 0,
+                              API_INPUT_NO_MAX, API_CHARSET_UUID, &id);
+    }
+    if (rc == 0) {
+        rc = api_input_enum(call, call->input, "conditionType", NULL, true, types, 2, &type);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = api_conditions_send(call, name,
+                             json_pack("{s:s, s:s, s:s, s:s}", "type",
+                                       PROTOCOL_REQUEST_OVERRIDE_CONDITION, "pipelineExecutionId",
+                                       id, "stageName", stage, "conditionType", type));
+    if (rc == 0) {
+        rc = api_call_succeed(call, NULL); /* the operation has no output members */
+    }
+    return rc;
+}
+
+int api_conditions_rollback(api_call *call)
+{
+    const char *name = NULL;
+    const char *stage = NULL;
+    const char *target = NULL;
+    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
+                              API_CHARSET_NAME, &name);
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
+                              &stage);
+    }
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "targetPipelineExecutionId", NULL, true, 0,
+                              API_INPUT_NO_MAX, API_CHARSET_UUID, &target);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    return api_conditions_send(call, name,
+                               json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_ROLLBACK,
+                                         "stageName", stage, "targetPipelineExecutionId", target));
+}
