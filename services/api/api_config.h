@@ -45,6 +45,8 @@ typedef struct api_config {
     int64_t replay_cache_entries;       /* SLUICE_API_REPLAY_CACHE_ENTRIES */
     char log_level[16];                 /* SLUICE_LOG_LEVEL */
     char webhook_url[1024];             /* SLUICE_API_WEBHOOK_URL */
+    char third_party_clients[8192];     /* SLUICE_API_THIRD_PARTY_CLIENTS (secret) */
+    bool start_on_create;               /* SLUICE_API_START_ON_CREATE */
 } api_config;
 
 /* The table of variables; *count is set to its length. */

@@ -16,6 +16,7 @@
 #include "sluice/aws_json.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/log.h"
 #include "sluice/model_parse.h"
 #include "sluice/model_serialize.h"
 #include "sluice/model_validate.h"
@@ -218,6 +219,25 @@ static int api_pipelines_notify(api_call *call, const char *name, const char *ty
     return api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, false);
 }
 
+/*
+ * Starts the first execution of the pipeline name just created, as
+ * CodePipeline does (trigger CreatePipeline, the creator as its detail): a
+ * Start request queued behind the PipelineUpdated one (same key), not waited
+ * for. A request that cannot be sent leaves the pipeline created (logged).
+ */
+static void api_pipelines_start_created(api_call *call, const char *name)
+{
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_START, "triggerType",
+                               "CreatePipeline", "triggerDetail", call->caller_arn);
+    if (detail == NULL ||
+        api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, false) != 0) {
+        SLUICE_WARN("CreatePipeline %s: the first execution could not be requested: %s", name,
+                    call->message);
+        call->exception[0] = '\0'; /* the pipeline is created all the same */
+        call->message[0] = '\0';
+    }
+}
+
 int api_pipelines_create(api_call *call)
 {
     const json_t *declaration = NULL;
@@ -295,6 +315,9 @@ int api_pipelines_create(api_call *call)
         b->ops->def_delete(b, name, new_rev, 1, err, sizeof err);
         b->ops->index_remove(b, name, err, sizeof err);
         goto out;
+    }
+    if (call->env->start_on_create) {
+        api_pipelines_start_created(call, name);
     }
     json_t *output = json_pack("{s:O}", "pipeline", json_object_get(doc, "pipeline"));
     if (output != NULL && tags != NULL) {

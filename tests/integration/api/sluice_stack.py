@@ -171,6 +171,9 @@ class Stack:
             "SLUICE_ORCHESTRATOR_PORT": "0",
             "SLUICE_ORCHESTRATOR_GROUP": group + "orch-" + self.prefix.rstrip("."),
             "SLUICE_EXTERNAL_PROVIDERS": external_providers,
+            # the tests start their executions themselves (a test that checks the start on
+            # create turns it on through extra_env)
+            "SLUICE_API_START_ON_CREATE": "off",
             "SLUICE_LOG_LEVEL": "info",
         })
         if self.secure:

@@ -284,7 +284,7 @@ static void test_metrics_and_errors(void)
 
     CHECK(api_dispatch_known("PollForJobs"));
     CHECK(!api_dispatch_known("CreateCustomActionType"));
-    CHECK_INT_EQ(api_dispatch_count(), 29);
+    CHECK_INT_EQ(api_dispatch_count(), 36);
     api_fixture_free(&f);
 }
 
