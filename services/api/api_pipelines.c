@@ -359,6 +359,14 @@ int api_pipelines_update(api_call *call)
         current = doc = NULL;
         text = NULL;
         rc = api_pipelines_load(call, pipeline->name, &current, &rev);
+        if (rc != 0 && strcmp(call->exception, "PipelineNotFoundException") == 0) {
+            /* botocore's UpdatePipeline errors have no PipelineNotFoundException */
+            rc = api_call_fail(
+                call, "ValidationException",
+                "Account '%s' does not have a pipeline with name '%s' (UpdatePipeline "
+                "changes an existing pipeline; CreatePipeline creates one)",
+                call->env->account, pipeline->name);
+        }
         if (rc != 0) {
             goto out;
         }
@@ -376,14 +384,18 @@ int api_pipelines_update(api_call *call)
             break;
         }
         if (attempt + 1 >= API_PIPELINES_SAVE_ATTEMPTS) {
-            rc = api_call_fail(call, "ConcurrentModificationException",
+            /* botocore's UpdatePipeline errors have no ConcurrentModificationException */
+            rc = api_call_fail(call, "ValidationException",
                                "The pipeline %s kept changing while it was updated; try again",
                                pipeline->name);
             goto out;
         }
     }
     if (rc == SLUICE_ENOTFOUND) {
-        rc = api_pipelines_not_found(call, pipeline->name);
+        rc = api_call_fail(call, "ValidationException",
+                           "Account '%s' does not have a pipeline with name '%s' (it was deleted "
+                           "while it was updated)",
+                           call->env->account, pipeline->name);
         goto out;
     }
     if (rc != 0) {
