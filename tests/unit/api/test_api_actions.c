@@ -543,19 +543,64 @@ static void test_start_on_create_and_time_range(void)
     const json_t *job = last_job_doc(&f, "Source");
     CHECK_STR_EQ(str(job, "pipelineExecutionId"), execution);
 
-    /* startTimeRange: Latest and All both list the execution's action executions */
+    /* the Build action fails, and its stage is retried: two attempts of Build */
     REQUIRE(finish_own_job(&f, "eager", str(job, "jobId")) == 0);
-    const char *ranges[] = {"Latest", "All"};
+    REQUIRE(callf(&f, "viewer", "GetPipelineState", &out, NULL, 0, "{\"name\": \"eager\"}") == 200);
+    char token[64];
+    snprintf(token, sizeof token, "%s",
+             str(out, "stageStates.1.actionStates.0.latestExecution.token"));
+    json_decref(out);
+    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                  "{\"pipelineName\": \"eager\", \"stageName\": \"Approve\", \"actionName\": "
+                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                  "\"token\": \"%s\"}",
+                  token) == 200);
+    const char *build_type = "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", "
+                             "\"provider\": \"TestBuild\", \"version\": \"1\"}}";
+    for (int attempt = 0; attempt < 2; attempt++) {
+        REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0, "%s", build_type) == 200);
+        REQUIRE(json_array_size(member(out, "jobs")) == 1);
+        char build[64];
+        snprintf(build, sizeof build, "%s", str(out, "jobs.0.id"));
+        json_decref(out);
+        if (attempt == 0) {
+            REQUIRE(callf(&f, "worker", "PutJobFailureResult", NULL, NULL, 0,
+                          "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                          "\"message\": \"flaky\"}}",
+                          build) == 200);
+            REQUIRE(callf(&f, "operator", "RetryStageExecution", NULL, NULL, 0,
+                          "{\"pipelineName\": \"eager\", \"stageName\": \"Build\", "
+                          "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"FAILED_ACTIONS\"}",
+                          execution) == 200);
+        } else {
+            REQUIRE(callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0, "{\"jobId\": \"%s\"}",
+                          build) == 200);
+        }
+    }
+
+    /* startTimeRange: All lists both attempts of Build, Latest only the newest (Succeeded) */
+    const char *ranges[] = {"All", "Latest"};
     for (size_t i = 0; i < 2; i++) {
         REQUIRE(callf(&f, "viewer", "ListActionExecutions", &out, NULL, 0,
                       "{\"pipelineName\": \"eager\", \"filter\": {\"latestInPipelineExecution\": "
                       "{\"pipelineExecutionId\": \"%s\", \"startTimeRange\": \"%s\"}}}",
                       execution, ranges[i]) == 200);
         const json_t *list = member(out, "actionExecutionDetails");
-        CHECK(json_array_size(list) >= 2); /* Source done, Approve waiting */
+        int builds = 0;
+        int sources = 0;
         for (size_t j = 0; j < json_array_size(list); j++) {
-            CHECK_STR_EQ(str(json_array_get(list, j), "pipelineExecutionId"), execution);
+            const json_t *d = json_array_get(list, j);
+            CHECK_STR_EQ(str(d, "pipelineExecutionId"), execution);
+            if (strcmp(str(d, "actionName"), "Build") == 0) {
+                builds++;
+                if (i == 1) {
+                    CHECK_STR_EQ(str(d, "status"), "Succeeded");
+                }
+            }
+            sources += strcmp(str(d, "actionName"), "Source") == 0;
         }
+        CHECK_INT_EQ(builds, i == 0 ? 2 : 1);
+        CHECK_INT_EQ(sources, 1);
         json_decref(out);
     }
     api_fixture_free(&f);
