@@ -126,6 +126,7 @@ export SLUICE_ORCHESTRATOR_PORT="$orchestrator_port"
 # the identities: the api's keys; sluice-approvals signs people in with them, the notifier reads
 # only their groups and e-mail addresses (approvers' own links in mail)
 export SLUICE_API_CREDENTIALS="$demo_key:$demo_secret:demo:admin"
+export SLUICE_API_START_ON_CREATE=on # the demo pipeline starts when it is created
 # job credentials: one key, made once, shared by the api and sluice-artifacts
 if [[ ! -s $state/job-credential-keys ]]; then
   (umask 077 && printf 'run %s\n' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
@@ -263,13 +264,12 @@ if [ -x "$build/services/api/sluice-api" ]; then
     curl -fsS "$SLUICE_ENDPOINT/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  # Created the first time and started once; a pipeline left by an older `make run` is brought
-  # up to the current declaration (its history stays).
+  # Created the first time (which starts it, as CodePipeline does); a pipeline left by an older
+  # `make run` is brought up to the current declaration (its history stays).
   cpl() { aws codepipeline --endpoint-url "$SLUICE_ENDPOINT" "$@"; }
   if [ -f "$demo" ]; then
     if ! cpl get-pipeline --name sluice-demo >/dev/null 2>&1; then
       cpl create-pipeline --cli-input-json "file://$demo" >/dev/null &&
-        cpl start-pipeline-execution --name sluice-demo >/dev/null &&
         echo "  demo pipeline 'sluice-demo' created and started"
     elif [ "$(cpl get-pipeline --name sluice-demo --query 'pipeline.stages[0].actions[0].actionTypeId.provider' --output text 2>/dev/null)" != CodeCommit ]; then
       cpl update-pipeline --cli-input-json "file://$demo" >/dev/null &&

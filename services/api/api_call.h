@@ -30,6 +30,9 @@
 #define API_ARN_MAX       512
 #define API_IDENTITY_MAX  64
 
+/* The client pairs of third-party action types (api_thirdparty.h). */
+typedef struct api_thirdparty_clients api_thirdparty_clients;
+
 /* What every handler shares; read-only once the service runs. */
 typedef struct api_env {
     api_backend *backend;             /* borrowed; thread-safe */
@@ -43,6 +46,8 @@ typedef struct api_env {
     int64_t job_lease_ms;      /* a dispatched job not acknowledged by then is offered again */
     const char *webhook_url;   /* sluice-source's base URL as senders reach it; NULL: localhost */
     bool require_custom_types; /* Custom action types must be registered (api_atypes.h) */
+    const api_thirdparty_clients *clients; /* borrowed; ThirdParty client pairs (NULL: none) */
+    bool start_on_create; /* CreatePipeline starts an execution (SLUICE_API_START_ON_CREATE) */
 } api_env;
 
 typedef struct api_call {

@@ -74,6 +74,14 @@ static const sluice_config_var api_config_table[] = {
                        "Custom action types must be registered (CreateCustomActionType) before a "
                        "declaration uses them or PollForJobs names them, as on AWS; off: any "
                        "Custom type is accepted as pipelines name it"),
+    SLUICE_CONFIG_SECRET("SLUICE_API_THIRD_PARTY_CLIENTS", api_config, third_party_clients, 0, "",
+                         "Client pairs of ThirdParty action types, "
+                         "ThirdParty/<Category>/<Provider>/<Version>:<CLIENT_ID>:<CLIENT_TOKEN>, "
+                         "comma-separated: the clientId their jobs carry and the clientToken "
+                         "the third-party job operations must present"),
+    SLUICE_CONFIG_BOOL("SLUICE_API_START_ON_CREATE", api_config, start_on_create, "on",
+                       "CreatePipeline starts an execution of the new pipeline, as CodePipeline "
+                       "does (trigger CreatePipeline); off: it only stores the definition"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", api_config, log_level, 1, "info",
                       "Log level: debug, info, warn, error, off"),
 };

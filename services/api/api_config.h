@@ -46,6 +46,8 @@ typedef struct api_config {
     char log_level[16];                 /* SLUICE_LOG_LEVEL */
     char webhook_url[1024];             /* SLUICE_API_WEBHOOK_URL */
     bool require_custom_types;          /* SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES */
+    char third_party_clients[8192];     /* SLUICE_API_THIRD_PARTY_CLIENTS (secret) */
+    bool start_on_create;               /* SLUICE_API_START_ON_CREATE */
 } api_config;
 
 /* The table of variables; *count is set to its length. */

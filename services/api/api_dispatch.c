@@ -7,11 +7,13 @@
  */
 #include "api_dispatch.h"
 
+#include "api_actions.h"
 #include "api_atypes.h"
 #include "api_auth.h"
 #include "api_conditions.h"
 #include "api_executions.h"
 #include "api_pipelines.h"
+#include "api_thirdparty.h"
 #include "api_webhooks.h"
 #include "api_workers.h"
 
@@ -69,6 +71,14 @@ static const api_dispatch_op api_dispatch_ops[] = {
     {"GetJobDetails", API_AUTH_JOB, api_workers_get_job, NULL, false},
     {"PutJobSuccessResult", API_AUTH_JOB, api_workers_put_success, NULL, true},
     {"PutJobFailureResult", API_AUTH_JOB, api_workers_put_failure, NULL, true},
+    {"PutActionRevision", API_AUTH_OPERATE, api_actions_put_revision, "pipelineName", true},
+    {"ListDeployActionExecutionTargets", API_AUTH_READ, api_actions_list_deploy_targets,
+     "pipelineName", false},
+    {"PollForThirdPartyJobs", API_AUTH_JOB, api_thirdparty_poll, NULL, false},
+    {"GetThirdPartyJobDetails", API_AUTH_JOB, api_thirdparty_get_job, NULL, false},
+    {"AcknowledgeThirdPartyJob", API_AUTH_JOB, api_thirdparty_acknowledge, NULL, true},
+    {"PutThirdPartyJobSuccessResult", API_AUTH_JOB, api_thirdparty_put_success, NULL, true},
+    {"PutThirdPartyJobFailureResult", API_AUTH_JOB, api_thirdparty_put_failure, NULL, true},
     {"PutWebhook", API_AUTH_ADMIN, api_webhooks_put, NULL, true},
     {"ListWebhooks", API_AUTH_READ, api_webhooks_list, NULL, false},
     {"DeleteWebhook", API_AUTH_ADMIN, api_webhooks_delete, NULL, true},

@@ -444,14 +444,18 @@ int api_executions_list(api_call *call)
 
 /* ---- ListActionExecutions ------------------------------------------------------------- */
 
-/* Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id (NULL: none). */
-static int api_executions_action_filter(api_call *call, const char **id)
+/*
+ * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into
+ * *id (NULL: none); *latest_only is true for startTimeRange Latest.
+ */
+static int api_executions_action_filter(api_call *call, const char **id, bool *latest_only)
 {
     const json_t *filter = NULL;
     const json_t *latest = NULL;
     const char *range = NULL;
     static const char *const ranges[] = {"Latest", "All"};
     *id = NULL;
+    *latest_only = false;
     int rc = api_input_object(call, call->input, "filter", NULL, false, &filter);
     if (rc != 0 || filter == NULL) {
         return rc;
@@ -481,14 +485,48 @@ static int api_executions_action_filter(api_call *call, const char **id)
     }
     if (rc == 0) {
         *id = latest_id;
+        *latest_only = strcmp(range, "Latest") == 0;
     }
     return rc;
+}
+
+/*
+ * startTimeRange Latest: keeps, of each action (stage and action name), only
+ * its newest action execution in the page (an earlier attempt, before a
+ * retry, is dropped).
+ */
+static void api_executions_keep_latest(api_executions_page *page)
+{
+    if (page->count > 1) {
+        qsort(page->items, page->count, sizeof page->items[0], api_executions_item_compare);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < page->count; i++) {
+        const json_t *value = page->items[i].value;
+        const char *stage = json_string_value(json_object_get(value, "stageName"));
+        const char *action = json_string_value(json_object_get(value, "actionName"));
+        bool newer = false;
+        for (size_t j = 0; j < kept && !newer; j++) {
+            const json_t *other = page->items[j].value;
+            const char *ostage = json_string_value(json_object_get(other, "stageName"));
+            const char *oaction = json_string_value(json_object_get(other, "actionName"));
+            newer = stage != NULL && action != NULL && ostage != NULL && oaction != NULL &&
+                    strcmp(stage, ostage) == 0 && strcmp(action, oaction) == 0;
+        }
+        if (newer) {
+            json_decref(page->items[i].value);
+        } else {
+            page->items[kept++] = page->items[i];
+        }
+    }
+    page->count = kept;
 }
 
 int api_executions_list_actions(api_call *call)
 {
     const char *name = NULL;
     const char *id = NULL;
+    bool latest_only = false;
     int64_t max = API_EXECUTIONS_PAGE_DEFAULT;
     json_t *doc = NULL;
     json_t *details = NULL;
@@ -499,7 +537,7 @@ int api_executions_list_actions(api_call *call)
     int rc = api_input_int(call, call->input, "maxResults", NULL, false, 1, API_EXECUTIONS_PAGE_MAX,
                            &max, NULL);
     if (rc == 0) {
-        rc = api_executions_action_filter(call, &id);
+        rc = api_executions_action_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_executions_read_cursor(call, "actions", &cursor);
@@ -562,6 +600,9 @@ int api_executions_list_actions(api_call *call)
         } else if (found != 0) {
             rc = api_call_backend_fail(call, found, "reading the execution history", err);
         }
+    }
+    if (rc == 0 && latest_only) {
+        api_executions_keep_latest(&page);
     }
     if (rc == 0) {
         rc = api_executions_page_answer(call, &page, &cursor, (size_t)max, "actions",

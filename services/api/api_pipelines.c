@@ -17,6 +17,7 @@
 #include "sluice/aws_json.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/log.h"
 #include "sluice/model_parse.h"
 #include "sluice/model_serialize.h"
 #include "sluice/model_validate.h"
@@ -246,6 +247,25 @@ static int api_pipelines_notify(api_call *call, const char *name, const char *ty
     return api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, false);
 }
 
+/*
+ * Starts the first execution of the pipeline name just created, as
+ * CodePipeline does (trigger CreatePipeline, the creator as its detail): a
+ * Start request queued behind the PipelineUpdated one (same key), not waited
+ * for. A request that cannot be sent leaves the pipeline created (logged).
+ */
+static void api_pipelines_start_created(api_call *call, const char *name)
+{
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_START, "triggerType",
+                               "CreatePipeline", "triggerDetail", call->caller_arn);
+    if (detail == NULL ||
+        api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, false) != 0) {
+        SLUICE_WARN("CreatePipeline %s: the first execution could not be requested: %s", name,
+                    call->message);
+        call->exception[0] = '\0'; /* the pipeline is created all the same */
+        call->message[0] = '\0';
+    }
+}
+
 int api_pipelines_create(api_call *call)
 {
     const json_t *declaration = NULL;
@@ -324,6 +344,9 @@ int api_pipelines_create(api_call *call)
         b->ops->index_remove(b, name, err, sizeof err);
         goto out;
     }
+    if (call->env->start_on_create) {
+        api_pipelines_start_created(call, name);
+    }
     json_t *output = NULL;
     rc = api_pipelines_output(call, doc, &output);
     if (rc != 0) {
@@ -368,6 +391,14 @@ int api_pipelines_update(api_call *call)
         current = doc = NULL;
         text = NULL;
         rc = api_pipelines_load(call, pipeline->name, &current, &rev);
+        if (rc != 0 && strcmp(call->exception, "PipelineNotFoundException") == 0) {
+            /* botocore's UpdatePipeline errors have no PipelineNotFoundException */
+            rc = api_call_fail(
+                call, "ValidationException",
+                "Account '%s' does not have a pipeline with name '%s' (UpdatePipeline "
+                "changes an existing pipeline; CreatePipeline creates one)",
+                call->env->account, pipeline->name);
+        }
         if (rc != 0) {
             goto out;
         }
@@ -393,14 +424,18 @@ int api_pipelines_update(api_call *call)
             break;
         }
         if (attempt + 1 >= API_PIPELINES_SAVE_ATTEMPTS) {
-            rc = api_call_fail(call, "ConcurrentModificationException",
+            /* botocore's UpdatePipeline errors have no ConcurrentModificationException */
+            rc = api_call_fail(call, "ValidationException",
                                "The pipeline %s kept changing while it was updated; try again",
                                pipeline->name);
             goto out;
         }
     }
     if (rc == SLUICE_ENOTFOUND) {
-        rc = api_pipelines_not_found(call, pipeline->name);
+        rc = api_call_fail(call, "ValidationException",
+                           "Account '%s' does not have a pipeline with name '%s' (it was deleted "
+                           "while it was updated)",
+                           call->env->account, pipeline->name);
         goto out;
     }
     if (rc != 0) {

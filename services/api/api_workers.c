@@ -101,7 +101,8 @@ static bool api_workers_function_answers(const api_call *call, const json_t *typ
  * Checks a loaded job against the caller's scope and against built-in
  * providers: 0 to go on, or the call failed (and job cleared).
  */
-static int api_workers_check_job(api_call *call, const char *job_id, api_backend_job *job)
+static int api_workers_check_job(api_call *call, const char *job_id, api_backend_job *job,
+                                 bool third_party)
 {
     const json_t *type = json_object_get(json_object_get(job->record, "data"), "actionTypeId");
     const char *owner = json_string_value(json_object_get(type, "owner"));
@@ -110,10 +111,15 @@ static int api_workers_check_job(api_call *call, const char *job_id, api_backend
     const char *version = json_string_value(json_object_get(type, "version"));
     char type_key[AWS_JOB_TYPE_KEY_MAX] = "";
     int rc = 0;
+    bool partner = owner != NULL && strcmp(owner, "ThirdParty") == 0;
     if (call->scope[0] != '\0' &&
         (aws_job_type_key(type, type_key, sizeof type_key) != 0 ||
          !api_scope_allows(call->scope, owner, category, provider, version))) {
         rc = api_workers_out_of_scope(call, type_key[0] != '\0' ? type_key : "*");
+    } else if (partner != third_party || (third_party && call->scope[0] == '\0')) {
+        /* a ThirdParty job is reached only through the third-party operations, by a
+         * partner identity (one whose scope names its type); other jobs never through them */
+        rc = api_workers_job_not_found(call, job_id);
     } else if (!job->external && !api_workers_function_answers(call, type)) {
         /* a built-in provider's job: its result comes from Sluice's own services */
         rc = api_workers_job_not_found(call, job_id);
@@ -124,8 +130,7 @@ static int api_workers_check_job(api_call *call, const char *job_id, api_backend
     return rc;
 }
 
-/* True when the loaded job is the caller's: it owns it, or holds it from PollForJobs. */
-static bool api_workers_holds(const api_call *call, const api_backend_job *job)
+bool api_workers_job_held(const api_call *call, const api_backend_job *job)
 {
     if (job->owner[0] != '\0') {
         return strcmp(job->owner, call->caller_arn) == 0;
@@ -134,39 +139,59 @@ static bool api_workers_holds(const api_call *call, const api_backend_job *job)
            job->lease_ms > api_call_now_ms(call);
 }
 
+int api_workers_job_read(api_call *call, const char *job_id, api_backend_job *job, bool third_party)
+{
+    int rc = api_workers_load(call, job_id, job);
+    if (rc == 0) {
+        rc = api_workers_check_job(call, job_id, job, third_party);
+    }
+    return rc;
+}
+
+int api_workers_read_type(api_call *call, const json_t **type, api_workers_type *out)
+{
+    int rc = api_input_object(call, call->input, "actionTypeId", NULL, true, type);
+    if (rc == 0) {
+        rc = api_input_enum(call, *type, "category", "actionTypeId.category", true,
+                            api_workers_categories, 7, &out->category);
+    }
+    if (rc == 0) {
+        rc = api_input_enum(call, *type, "owner", "actionTypeId.owner", true, api_workers_owners, 3,
+                            &out->owner);
+    }
+    if (rc == 0) {
+        rc = api_input_string(call, *type, "provider", "actionTypeId.provider", true, 1, 35,
+                              API_CHARSET_PROVIDER, &out->provider);
+    }
+    if (rc == 0) {
+        rc = api_input_string(call, *type, "version", "actionTypeId.version", true, 1, 9,
+                              API_CHARSET_PROVIDER, &out->version);
+    }
+    return rc;
+}
+
+int api_workers_read_batch(api_call *call, size_t *batch)
+{
+    int64_t max = 1;
+    int rc = api_input_int(call, call->input, "maxBatchSize", NULL, false, 1, API_WORKERS_MAX_BATCH,
+                           &max, NULL);
+    *batch = (size_t)max;
+    return rc;
+}
+
 /* ---- PollForJobs ------------------------------------------------------------------- */
 
 int api_workers_poll(api_call *call)
 {
     const json_t *type = NULL;
     const json_t *query = NULL;
-    const char *category = NULL;
-    const char *owner = NULL;
-    const char *provider = NULL;
-    const char *version = NULL;
-    int64_t max = 1;
+    api_workers_type id = {0};
+    size_t batch = 1;
     json_t *jobs = NULL;
     char err[256] = "";
-    int rc = api_input_object(call, call->input, "actionTypeId", NULL, true, &type);
+    int rc = api_workers_read_type(call, &type, &id);
     if (rc == 0) {
-        rc = api_input_enum(call, type, "category", "actionTypeId.category", true,
-                            api_workers_categories, 7, &category);
-    }
-    if (rc == 0) {
-        rc = api_input_enum(call, type, "owner", "actionTypeId.owner", true, api_workers_owners, 3,
-                            &owner);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, type, "provider", "actionTypeId.provider", true, 1, 35,
-                              API_CHARSET_PROVIDER, &provider);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, type, "version", "actionTypeId.version", true, 1, 9,
-                              API_CHARSET_PROVIDER, &version);
-    }
-    if (rc == 0) {
-        rc =
-            api_input_int(call, call->input, "maxBatchSize", NULL, false, 1, INT32_MAX, &max, NULL);
+        rc = api_workers_read_batch(call, &batch);
     }
     if (rc == 0) {
         rc = api_input_string_map(call, call->input, "queryParam", NULL, 1, 1, 50, API_CHARSET_ANY,
@@ -175,6 +200,10 @@ int api_workers_poll(api_call *call)
     if (rc != 0) {
         return rc;
     }
+    const char *category = id.category;
+    const char *owner = id.owner;
+    const char *provider = id.provider;
+    const char *version = id.version;
     const char *query_key = NULL;
     const char *query_value = NULL;
     if (query != NULL && json_object_size(query) == 1) {
@@ -197,17 +226,19 @@ int api_workers_poll(api_call *call)
     }
     const model_provider *entry =
         model_registry_find(call->env->registry, category, owner, provider, version);
-    if (entry == NULL || !entry->external) {
-        return api_call_fail(call, "ActionTypeNotFoundException",
-                             "ActionType (Category: '%s', Provider: '%s', Version: '%s', Owner: "
-                             "'%s') is not served by job workers in this installation",
-                             category, provider, version, owner);
+    if (entry == NULL || !entry->external || strcmp(owner, "ThirdParty") == 0) {
+        /* ThirdParty types are their partner's: PollForThirdPartyJobs (api_thirdparty.h) */
+        return api_call_fail(
+            call, "ActionTypeNotFoundException",
+            "ActionType (Category: '%s', Provider: '%s', Version: '%s', Owner: "
+            "'%s') is not served by job workers in this installation%s",
+            category, provider, version, owner,
+            strcmp(owner, "ThirdParty") == 0 ? " (ThirdParty types: PollForThirdPartyJobs)" : "");
     }
     rc = api_atypes_check_poll(call, type, query_key);
     if (rc != 0) {
         return rc;
     }
-    size_t batch = max > API_WORKERS_MAX_BATCH ? API_WORKERS_MAX_BATCH : (size_t)max;
     char nonces[API_WORKERS_MAX_BATCH][SLUICE_UUID_LEN + 1];
     const char *nonce_list[API_WORKERS_MAX_BATCH];
     for (size_t i = 0; i < batch; i++) {
@@ -254,7 +285,7 @@ int api_workers_acknowledge(api_call *call)
         rc = api_workers_load(call, job_id, &job);
     }
     if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, &job);
+        rc = api_workers_check_job(call, job_id, &job, false);
     }
     if (rc != 0) {
         return rc;
@@ -287,12 +318,12 @@ int api_workers_get_job(api_call *call)
         rc = api_workers_load(call, job_id, &job);
     }
     if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, &job);
+        rc = api_workers_check_job(call, job_id, &job, false);
     }
     if (rc != 0) {
         return rc;
     }
-    if (!api_workers_holds(call, &job)) {
+    if (!api_workers_job_held(call, &job)) {
         api_backend_job_clear(&job);
         return api_workers_job_not_found(call, job_id); /* another worker's, or nobody's yet */
     }
@@ -303,13 +334,8 @@ int api_workers_get_job(api_call *call)
 
 /* ---- PutJobSuccessResult / PutJobFailureResult -------------------------------------- */
 
-/*
- * Sends the result in detail (a reference taken) for the loaded job and marks
- * the job ended with status when the orchestrator took it — or when it says
- * the action no longer waits for this job.
- */
-static int api_workers_report(api_call *call, const char *job_id, api_backend_job *job,
-                              json_t *detail, const char *status)
+int api_workers_job_report(api_call *call, const char *job_id, api_backend_job *job, json_t *detail,
+                           const char *status)
 {
     const char *pipeline = json_string_value(json_object_get(job->record, "pipeline"));
     if (pipeline == NULL) {
@@ -333,18 +359,13 @@ static int api_workers_report(api_call *call, const char *job_id, api_backend_jo
     return rc;
 }
 
-/*
- * Loads the job and makes sure it is the caller's and can still take a
- * result (api_backend job_own: a job held from PollForJobs becomes the
- * caller's, so its lease no longer runs out while the result is sent).
- */
-static int api_workers_open_job(api_call *call, const char *job_id, api_backend_job *job)
+int api_workers_job_open(api_call *call, const char *job_id, api_backend_job *job, bool third_party)
 {
     char status[API_BACKEND_STATUS_MAX] = "";
     char err[256] = "";
     int rc = api_workers_load(call, job_id, job);
     if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, job);
+        rc = api_workers_check_job(call, job_id, job, third_party);
     }
     if (rc != 0) {
         return rc;
@@ -376,7 +397,7 @@ static int api_workers_open_job(api_call *call, const char *job_id, api_backend_
     return rc;
 }
 
-static int api_workers_read_revision(api_call *call, const json_t **revision)
+int api_workers_read_revision(api_call *call, const json_t **revision)
 {
     const char *ignored = NULL;
     int rc = api_input_object(call, call->input, "currentRevision", NULL, false, revision);
@@ -404,7 +425,7 @@ static int api_workers_read_revision(api_call *call, const json_t **revision)
     return rc;
 }
 
-static int api_workers_read_details(api_call *call, const json_t **details)
+int api_workers_read_details(api_call *call, const json_t **details)
 {
     const char *ignored = NULL;
     int64_t percent = 0;
@@ -470,7 +491,7 @@ int api_workers_put_success(api_call *call)
                              "The output variables take %zu bytes; the limit is %d", bytes,
                              API_WORKERS_OUTPUT_VARIABLES_MAX);
     }
-    rc = api_workers_open_job(call, job_id, &job);
+    rc = api_workers_job_open(call, job_id, &job, false);
     if (rc != 0) {
         return rc;
     }
@@ -491,26 +512,21 @@ int api_workers_put_success(api_call *call)
             json_object_set_new(detail, "outputVariables", json_deep_copy(variables));
         }
     }
-    rc = api_workers_report(call, job_id, &job, detail, "Succeeded");
+    rc = api_workers_job_report(call, job_id, &job, detail, "Succeeded");
     api_backend_job_clear(&job);
     return rc;
 }
 
-int api_workers_put_failure(api_call *call)
+json_t *api_workers_read_failure(api_call *call, const char *job_id)
 {
     static const char *const types[] = {"JobFailed",           "ConfigurationError",
                                         "PermissionError",     "RevisionOutOfSync",
                                         "RevisionUnavailable", "SystemUnavailable"};
-    const char *job_id = NULL;
     const json_t *failure = NULL;
     const char *type = NULL;
     const char *message = NULL;
     const char *external = NULL;
-    api_backend_job job;
-    int rc = api_workers_read_job_id(call, &job_id);
-    if (rc == 0) {
-        rc = api_input_object(call, call->input, "failureDetails", NULL, true, &failure);
-    }
+    int rc = api_input_object(call, call->input, "failureDetails", NULL, true, &failure);
     if (rc == 0) {
         rc = api_input_enum(call, failure, "type", "failureDetails.type", true, types, 6, &type);
     }
@@ -523,11 +539,8 @@ int api_workers_put_failure(api_call *call)
                               "failureDetails.externalExecutionId", false, 1, 1500, API_CHARSET_ANY,
                               &external);
     }
-    if (rc == 0) {
-        rc = api_workers_open_job(call, job_id, &job);
-    }
     if (rc != 0) {
-        return rc;
+        return NULL;
     }
     json_t *detail =
         json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
@@ -536,7 +549,27 @@ int api_workers_put_failure(api_call *call)
         json_object_set_new(json_object_get(detail, "failureDetails"), "externalExecutionId",
                             json_string(external));
     }
-    rc = api_workers_report(call, job_id, &job, detail, "Failed");
+    if (detail == NULL) {
+        api_call_fail(call, "InternalFailure", "out of memory");
+    }
+    return detail;
+}
+
+int api_workers_put_failure(api_call *call)
+{
+    const char *job_id = NULL;
+    api_backend_job job;
+    int rc = api_workers_read_job_id(call, &job_id);
+    json_t *detail = rc == 0 ? api_workers_read_failure(call, job_id) : NULL;
+    if (detail == NULL) {
+        return SLUICE_EINVAL;
+    }
+    rc = api_workers_job_open(call, job_id, &job, false);
+    if (rc != 0) {
+        json_decref(detail);
+        return rc;
+    }
+    rc = api_workers_job_report(call, job_id, &job, detail, "Failed");
     api_backend_job_clear(&job);
     return rc;
 }

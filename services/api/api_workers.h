@@ -44,6 +44,7 @@
 #include "api_call.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #define API_WORKERS_MAX_BATCH 100 /* jobs one PollForJobs hands out */
 
@@ -58,6 +59,65 @@ int api_workers_get_job(api_call *call);
 int api_workers_put_success(api_call *call);
 int api_workers_put_failure(api_call *call);
 int api_workers_list_action_types(api_call *call);
+
+/*
+ * What the third-party job operations (api_thirdparty.h) share with these.
+ * Each fails the call (api_call.h) and returns non-zero / NULL on a refusal.
+ */
+
+/* An actionTypeId as read from the input (borrowed strings). */
+typedef struct api_workers_type {
+    const char *category;
+    const char *owner;
+    const char *provider;
+    const char *version;
+} api_workers_type;
+
+/* Reads and checks the input's actionTypeId (*type: the member, borrowed). 0 or failed. */
+int api_workers_read_type(api_call *call, const json_t **type, api_workers_type *out);
+
+/*
+ * Reads maxBatchSize: 1 when absent; above API_WORKERS_MAX_BATCH (or below 1)
+ * refused with ValidationException, as AWS refuses it. 0 or failed.
+ */
+int api_workers_read_batch(api_call *call, size_t *batch);
+
+/*
+ * Loads the job job_id into *job and checks it is reachable by the caller:
+ * within its scope, not a built-in provider's, and a ThirdParty job exactly
+ * when third_party (then only for an identity with a scope naming its type).
+ * 0 with *job filled (the caller clears it), or failed (nothing to clear).
+ */
+int api_workers_job_read(api_call *call, const char *job_id, api_backend_job *job,
+                         bool third_party);
+
+/* True when the loaded job is the caller's: it owns it, or holds it from a poll inside the lease.
+ */
+bool api_workers_job_held(const api_call *call, const api_backend_job *job);
+
+/*
+ * As api_workers_job_read, then makes sure the job is the caller's and can
+ * still take a result (api_backend job_own: a job held from a poll becomes
+ * the caller's, so its lease no longer runs out while the result is sent).
+ */
+int api_workers_job_open(api_call *call, const char *job_id, api_backend_job *job,
+                         bool third_party);
+
+/*
+ * Sends the result in detail (a reference taken) for the loaded job and marks
+ * the job ended with status when the orchestrator took it, or when it says
+ * the action no longer waits for this job. 0 (the call succeeded, no output
+ * members) or failed. job stays the caller's to clear.
+ */
+int api_workers_job_report(api_call *call, const char *job_id, api_backend_job *job, json_t *detail,
+                           const char *status);
+
+/* Reads and checks the optional currentRevision / executionDetails members (borrowed). */
+int api_workers_read_revision(api_call *call, const json_t **revision);
+int api_workers_read_details(api_call *call, const json_t **details);
+
+/* Reads failureDetails and returns the JobResult detail of a failure of job_id (new), or NULL. */
+json_t *api_workers_read_failure(api_call *call, const char *job_id);
 
 /*
  * Records the job document job (borrowed; the detail of a "Sluice Action Job"

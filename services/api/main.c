@@ -16,6 +16,7 @@
 #include "api_feed.h"
 #include "api_health.h"
 #include "api_redis.h"
+#include "api_thirdparty.h"
 
 #include "sluice/aws_credentials.h"
 #include "sluice/aws_jobcred.h"
@@ -52,6 +53,7 @@ typedef struct api_service {
     aws_jobcred_keys *job_keys;
     bus_sign_keys *bus_keys;
     api_redis *redis;
+    api_thirdparty_clients clients; /* from cfg.third_party_clients, which is then cleared */
     api_env env;
     http_metrics *metrics;
     api_dispatch *dispatch;
@@ -144,6 +146,11 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
+    rc = api_thirdparty_clients_parse(s->cfg.third_party_clients, &s->clients, err, errlen);
+    memset(s->cfg.third_party_clients, 0, sizeof s->cfg.third_party_clients);
+    if (rc != 0) {
+        return rc;
+    }
     s->credentials = aws_credentials_new();
     if (s->credentials == NULL) {
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
@@ -196,6 +203,8 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         .job_lease_ms = s->cfg.job_lease_s * 1000,
         .webhook_url = s->cfg.webhook_url,
         .require_custom_types = s->cfg.require_custom_types,
+        .clients = &s->clients,
+        .start_on_create = s->cfg.start_on_create,
     };
     s->metrics = http_metrics_new();
     if (s->metrics == NULL) {

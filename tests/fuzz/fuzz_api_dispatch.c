@@ -15,6 +15,7 @@
 #include "api_dispatch.h"
 #include "api_feed.h"
 #include "api_memory.h"
+#include "api_thirdparty.h"
 
 #include "sluice/aws_json.h"
 #include "sluice/aws_sigv4.h"
@@ -38,6 +39,7 @@ typedef struct fuzz_world {
     model_registry *registry;
     aws_credentials *credentials;
     api_env env;
+    api_thirdparty_clients clients;
     api_dispatch *dispatch;
 } fuzz_world;
 
@@ -51,7 +53,9 @@ static fuzz_world *fuzz_world_get(void)
         if (world.credentials == NULL ||
             aws_credentials_add(world.credentials, FUZZ_KEY, FUZZ_SECRET, NULL, "fuzzer", "admin",
                                 err, sizeof err) != 0 ||
-            model_registry_new_from_list("AWS/Deploy/CodeDeploy/1", &world.registry, err,
+            model_registry_new_from_list("AWS/Deploy/CodeDeploy/1,ThirdParty/Deploy/Acme/1",
+                                         &world.registry, err, sizeof err) != 0 ||
+            api_thirdparty_clients_parse("ThirdParty/Deploy/Acme/1:acme:t", &world.clients, err,
                                          sizeof err) != 0) {
             abort();
         }
@@ -60,7 +64,9 @@ static fuzz_world *fuzz_world_get(void)
                               .region = "us-east-1",
                               .reply_timeout_ms = 100,
                               .clock_ms = sluice_time_now_ms,
-                              .max_pipelines = 20};
+                              .max_pipelines = 20,
+                              .clients = &world.clients,
+                              .start_on_create = true};
         api_memory *probe = api_memory_new();
         world.env.backend = api_memory_backend(probe);
         api_dispatch_config cfg = {.env = &world.env, .credentials = world.credentials};

@@ -1023,9 +1023,13 @@ static void engine_machine_take_outputs(engine_action_run *run, const engine_pla
     run->noutputs = pa->noutputs;
 }
 
-/* Records a source action's current revision in the execution's artifactRevisions. */
+/*
+ * Records a source action's current revision in the execution's
+ * artifactRevisions; a revision the worker gave no creation time is dated
+ * now_ms (when its result came), so currentRevision.created is always set.
+ */
 static void engine_machine_take_revision(engine_execution *x, const engine_plan_action *pa,
-                                         const engine_input_job *job)
+                                         const engine_input_job *job, int64_t now_ms)
 {
     if (job->revision_id == NULL) {
         return;
@@ -1053,7 +1057,7 @@ static void engine_machine_take_revision(engine_execution *x, const engine_plan_
     r->revision_id = engine_util_strdup(job->revision_id);
     r->change_id = engine_util_strdup(job->revision_change_id);
     r->summary = engine_util_strdup(job->revision_summary);
-    r->created_ms = job->revision_created_ms;
+    r->created_ms = job->revision_created_ms != 0 ? job->revision_created_ms : now_ms;
     r->url = engine_util_strdup(job->revision_url);
 }
 
@@ -1096,7 +1100,7 @@ void engine_machine_job_result(engine_machine *m, engine_execution *x, size_t s,
         free(run->continuation);
         run->continuation = NULL;
         engine_machine_take_outputs(run, pa, job);
-        engine_machine_take_revision(x, pa, job);
+        engine_machine_take_revision(x, pa, job, m->ctx->now_ms);
         engine_machine_action_end(m, x, s, a, ENGINE_ACTION_SUCCEEDED, NULL);
         break;
     case ENGINE_JOB_FAILED:

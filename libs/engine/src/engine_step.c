@@ -503,7 +503,8 @@ static void engine_step_vote(engine_machine *m, const engine_input_vote *in)
         model_approval_policy policy;
         char msg[512];
         if (engine_votes_policy(&plan->stages[s].actions[a], &policy, msg, sizeof msg) != 0) {
-            engine_step_reject(m, "InvalidActionDeclarationException", "%s", msg);
+            /* PutApprovalResult's errors have no declaration exceptions */
+            engine_step_reject(m, "ValidationException", "%s", msg);
             return;
         }
         const char *refusal = engine_votes_refusal(m, x, s, a, &policy, in, msg, sizeof msg);
@@ -599,9 +600,11 @@ static void engine_step_stop(engine_machine *m)
     const engine_input_stop *in = &m->input->stop;
     engine_execution *x = engine_state_find(m->state, in->execution_id);
     if (x == NULL) {
-        engine_step_reject(m, "PipelineExecutionNotFoundException",
-                           "Pipeline execution %s does not exist in pipeline %s", in->execution_id,
-                           m->state->pipeline);
+        /* botocore's StopPipelineExecution errors have no PipelineExecutionNotFoundException */
+        engine_step_reject(m, "PipelineExecutionNotStoppableException",
+                           "Pipeline execution %s does not exist in pipeline %s and cannot be "
+                           "stopped",
+                           in->execution_id, m->state->pipeline);
         return;
     }
     if (in->reason != NULL && strlen(in->reason) > ENGINE_STEP_MAX_REASON) {
@@ -638,9 +641,11 @@ static void engine_step_retry(engine_machine *m)
     }
     engine_execution *x = engine_state_find(m->state, in->execution_id);
     if (x == NULL) {
-        engine_step_reject(m, "PipelineExecutionNotFoundException",
-                           "Pipeline execution %s does not exist in pipeline %s", in->execution_id,
-                           plan->name);
+        /* botocore's RetryStageExecution errors have no PipelineExecutionNotFoundException */
+        engine_step_reject(m, "StageNotRetryableException",
+                           "Pipeline execution %s does not exist in pipeline %s: stage %s cannot "
+                           "be retried",
+                           in->execution_id, plan->name, in->stage);
         return;
     }
     if (x->pipeline_version != plan->version) {

@@ -232,7 +232,10 @@ static json_t *engine_view_stage_state(const engine_state *state, const engine_p
                 json_t *revision = engine_util_obj();
                 engine_util_put_str(revision, "revisionId", r->revision_id);
                 engine_util_put_str(revision, "revisionChangeId", r->change_id);
-                engine_util_put_time(revision, "created", r->created_ms);
+                /* always dated: a revision recorded without a time (older state) by its
+                 * execution's start */
+                engine_util_put_time(revision, "created",
+                                     r->created_ms != 0 ? r->created_ms : x->start_ms);
                 engine_util_put(action, "currentRevision", revision);
             }
         }

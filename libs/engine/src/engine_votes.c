@@ -137,7 +137,7 @@ const char *engine_votes_refusal(const engine_machine *m, const engine_execution
     }
     if (run->nvotes >= ENGINE_STATE_MAX_VOTES) {
         snprintf(msg, msglen, "The approval already has %d votes", ENGINE_STATE_MAX_VOTES);
-        return "LimitExceededException";
+        return "ValidationException"; /* PutApprovalResult's errors have no LimitExceeded */
     }
     return NULL;
 }

@@ -175,6 +175,9 @@ class Stack:
             # types first (an installation's default, as on AWS) is test_api_atypes' subject,
             # which asks for it with require_custom_types=True.
             "SLUICE_API_REQUIRE_CUSTOM_ACTION_TYPES": "on" if require_custom_types else "off",
+            # the tests start their executions themselves (a test that checks the start on
+            # create turns it on through extra_env)
+            "SLUICE_API_START_ON_CREATE": "off",
             "SLUICE_LOG_LEVEL": "info",
         })
         if self.secure:

@@ -85,7 +85,7 @@ def check_stop(stack):
     expect_error("PipelineExecutionNotStoppableException", stack.aws, "stop-pipeline-execution",
                  "--pipeline-name", STOP, "--pipeline-execution-id", execution, "--abandon",
                  role="operator")
-    expect_error("PipelineExecutionNotFoundException", stack.aws, "stop-pipeline-execution",
+    expect_error("PipelineExecutionNotStoppableException", stack.aws, "stop-pipeline-execution",
                  "--pipeline-name", STOP, "--pipeline-execution-id",
                  "00000000-0000-4000-8000-000000000000", role="operator")
     summary = stack.aws("list-pipeline-executions", "--pipeline-name",

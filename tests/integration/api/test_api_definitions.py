@@ -140,7 +140,8 @@ def check_errors(stack):
     expect_error("PipelineNotFoundException", stack.aws, "get-pipeline", "--name", BASE + "-none")
     expect_error("PipelineNotFoundException", stack.aws, "get-pipeline-state", "--name",
                  BASE + "-none")
-    expect_error("PipelineNotFoundException", stack.aws, "update-pipeline", "--cli-input-json",
+    # UpdatePipeline's errors in botocore's model have no PipelineNotFoundException
+    expect_error("ValidationException", stack.aws, "update-pipeline", "--cli-input-json",
                  "file://" + write_json(simple(BASE + "-none")))
     expect_error("PipelineNotFoundException", stack.aws, "start-pipeline-execution", "--name",
                  BASE + "-none")

@@ -19,7 +19,8 @@ static const char *const api_fixture_keys =
     "AKIDOPER:oper-secret:operator:operator,AKIDAPPR:appr-secret:approver:approver,"
     "AKIDWORK:work-secret:worker:worker,AKIDWRK2:work2-secret:worker2:worker,"
     "AKIDSCOP:scop-secret:scoped:worker(" API_FIXTURE_SCOPE "),"
-    "AKIDFUNC:func-secret:function:worker(" API_FIXTURE_FUNCTION_SCOPE ")";
+    "AKIDFUNC:func-secret:function:worker(" API_FIXTURE_FUNCTION_SCOPE "),"
+    "AKIDPART:part-secret:partner:worker(" API_FIXTURE_PARTNER_SCOPE ")";
 
 /* Callers by name: identity = name; worker2 and scoped are workers (api_fixture.h). */
 static const struct {
@@ -30,6 +31,7 @@ static const struct {
     {"worker2", "worker", NULL},
     {"scoped", "worker", API_FIXTURE_SCOPE},
     {"function", "worker", API_FIXTURE_FUNCTION_SCOPE},
+    {"partner", "worker", API_FIXTURE_PARTNER_SCOPE},
 };
 
 static int64_t api_fixture_offset_ms; /* added to the wall clock (api_fixture_advance) */

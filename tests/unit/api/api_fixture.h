@@ -11,6 +11,8 @@
  *   AKIDSCOP  / scop-secret      scoped  (role worker, scope API_FIXTURE_SCOPE)
  *   AKIDFUNC  / func-secret      function (role worker, scope API_FIXTURE_FUNCTION_SCOPE:
  *                                a Lambda function answering its invocations)
+ *   AKIDPART  / part-secret      partner (role worker, scope API_FIXTURE_PARTNER_SCOPE:
+ *                                the partner of the ThirdParty type Acme)
  * The environment's clock is the wall clock plus what api_fixture_advance
  * added; jobs are leased for API_FIXTURE_LEASE_MS.
  */
@@ -29,6 +31,7 @@
 
 #define API_FIXTURE_SCOPE          "Custom/Build/Scoped*|Custom/Test/*/2"
 #define API_FIXTURE_FUNCTION_SCOPE "AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke"
+#define API_FIXTURE_PARTNER_SCOPE  "ThirdParty/Deploy/Acme"
 #define API_FIXTURE_LEASE_MS       60000
 
 typedef struct api_fixture {

@@ -285,9 +285,10 @@ static void test_metrics_and_errors(void)
     CHECK(api_dispatch_known("PollForJobs"));
     CHECK(api_dispatch_known("CreateCustomActionType"));
     CHECK(api_dispatch_known("RollbackStage"));
+    CHECK(api_dispatch_known("PollForThirdPartyJobs"));
     CHECK(!api_dispatch_known("FrobnicatePipeline"));
     /* the operations served are exactly authz.json's (test_authz_table) */
-    CHECK_INT_EQ(api_dispatch_count(), 37);
+    CHECK_INT_EQ(api_dispatch_count(), 44);
     api_fixture_free(&f);
 }
 

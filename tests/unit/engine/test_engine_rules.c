@@ -222,7 +222,7 @@ static const char *const stop_and_abandon[] = {
 
 static const char *const stop_rejections[] = {
     "stop 00000000-0000-4000-8000-000000000000",
-    "reply PipelineExecutionNotFoundException",
+    "reply PipelineExecutionNotStoppableException",
     "start E1",
     "stop E1",
     "reply ok",
@@ -320,7 +320,7 @@ static const char *const retry_rejections[] = {
     "retry E1 Nope FAILED_ACTIONS",
     "reply StageNotFoundException",
     "retry 00000000-0000-4000-8000-000000000000 Build FAILED_ACTIONS",
-    "reply PipelineExecutionNotFoundException",
+    "reply StageNotRetryableException",
     "retry E1 Source FAILED_ACTIONS",
     "reply StageNotRetryableException",
     "start E2",
