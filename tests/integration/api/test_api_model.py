@@ -33,12 +33,7 @@ from sluice_stack import (ACCOUNT, KEYS, REGION, Stack, manual_approval,  # noqa
 
 # Operations built at the same time on other branches (third-party jobs, PutActionRevision,
 # ListDeployActionExecutionTargets; stage conditions and rollback). Emptied as they merge.
-NOT_YET = {
-    "AcknowledgeThirdPartyJob", "GetThirdPartyJobDetails", "PollForThirdPartyJobs",
-    "PutThirdPartyJobFailureResult", "PutThirdPartyJobSuccessResult",
-    "PutActionRevision", "ListDeployActionExecutionTargets",
-    "ListRuleExecutions", "ListRuleTypes", "OverrideStageCondition", "RollbackStage",
-}
+NOT_YET: set = set()
 
 # Members Sluice answers beyond the model, each documented as Sluice's own.
 EXTENSIONS = {
@@ -47,9 +42,7 @@ EXTENSIONS = {
 
 # Gaps of implemented operations being closed on another branch (issue 17 item 7);
 # emptied as they merge: "<shape>.<member>" answered without a required member.
-KNOWN_GAPS = {
-    "ActionRevision.created",  # GetPipelineState's currentRevision without created
-}
+KNOWN_GAPS: set = set()
 
 # Errors any operation of an AWS JSON 1.1 service may answer.
 COMMON_ERRORS = {
