@@ -1,6 +1,7 @@
 // pipeline.js — one pipeline: its stages in order as horizontal lanes that
 // scroll, each lane's actions grouped by runOrder (one column per runOrder,
-// left to right; parallel actions share a column), the inbound transition of
+// left to right; its parallel actions side by side in a block of up to four
+// rows), the inbound transition of
 // each stage (a disabled one with its reason), each action's latest status
 // as text and colour, live; collapsible lanes; the buttons of the person's
 // role (start with variables, stop, retry a failed stage, disable / enable a
@@ -16,6 +17,9 @@ const EVENT_STATUS = {
   CANCELED: 'Abandoned', ABANDONED: 'Abandoned', STOPPED: 'Stopped', STOPPING: 'Stopping',
   SUPERSEDED: 'Superseded',
 };
+
+// Parallel actions (one runOrder) side by side, in columns of at most this many boxes.
+const PARALLEL_ROWS = 4;
 
 let view = null; // {name, declaration, state, latest, collapsed:Set}
 
@@ -77,7 +81,7 @@ function transitionBar(stage, index) {
   const b = buttons();
   const bar = el('div', { class: 'transition ' + (enabled ? 'enabled' : 'disabled'), 'data-transition': stage.name },
     el('span', { class: 'transition-text' }, enabled ? `↓ into ${stage.name}: transition enabled`
-      : `⛔ into ${stage.name}: transition disabled — ${inbound.disabledReason || 'no reason given'}` +
+      : `✕ into ${stage.name}: transition disabled — ${inbound.disabledReason || 'no reason given'}` +
         (inbound.lastChangedBy ? ` (by ${inbound.lastChangedBy.split('/').pop()})` : '')));
   if (b.transition) {
     if (enabled) {
@@ -115,7 +119,7 @@ function lane(stage, index) {
     el('ol', { class: 'orders' }, groups(stage.actions).map(([order, actions]) =>
       el('li', { class: 'order', 'data-run-order': order },
         el('span', { class: 'order-label' }, `runOrder ${order}`),
-        el('ul', { class: 'actions' }, actions.map((a) => actionBox(stage.name, a)))))));
+        el('ul', { class: 'actions rows-' + Math.min(actions.length, PARALLEL_ROWS) }, actions.map((a) => actionBox(stage.name, a)))))));
   return el('section', { class: 'lane', 'data-stage': stage.name, 'aria-label': `Stage ${stage.name}` }, head, body);
 }
 
