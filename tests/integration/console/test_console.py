@@ -3,11 +3,12 @@ sign-in and sessions (cookie flags, CSRF, origin, sign-out, a replayed cookie), 
 made as the signed-in person (a viewer's start is refused by the api itself), the
 buttons of each role, live updates by Server-Sent Events (one consumer, filtered by
 pipeline, replayed after a reconnection, resync when unknown), transitions disabled and
-enabled, a failed stage retried, /healthz and /metrics, and a stop within 3 s with a
-stream open."""
+enabled, a failed stage retried, idle expiry (the session's timer restarted by each use), /healthz and
+/metrics, and a stop within 3 s with a stream open."""
 
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -220,6 +221,38 @@ def check_sign_out_and_replay(stack):
     assert status == 401, (status, body)
 
 
+def redis(stack, *args):
+    """One command to the test Redis (RESP over a socket): the integer or bulk reply."""
+    env = stack.service_env
+    with socket.create_connection((env["SLUICE_REDIS_HOST"], int(env["SLUICE_REDIS_PORT"])),
+                                  timeout=5) as sock:
+        parts = [f"*{len(args)}\r\n".encode()]
+        for arg in args:
+            parts.append(f"${len(arg.encode())}\r\n{arg}\r\n".encode())
+        sock.sendall(b"".join(parts))
+        reply = sock.recv(65536).decode()
+    if reply.startswith(":"):
+        return int(reply[1:].strip())
+    return reply
+
+
+def check_idle_expiry(stack):
+    page = Page(stack.console)
+    page.sign_in("viewer")
+    key = "sluice:console:session:" + page.cookie.split("=", 1)[1]
+    ttl = redis(stack, "TTL", key)
+    assert 1790 <= ttl <= 1800, ttl  # SLUICE_CONSOLE_SESSION_IDLE_S
+    redis(stack, "EXPIRE", key, "1000")
+    status, _ = page.get_session()  # a use restarts the idle timer
+    assert status == 200 and redis(stack, "TTL", key) >= 1790, status
+    redis(stack, "PEXPIRE", key, "1")  # idle for the whole period
+    time.sleep(0.05)
+    status, _ = page.get_session()
+    assert status == 401, status
+    status, body = page.call("ListPipelines")
+    assert status == 401, (status, body)
+
+
 def check_health_and_metrics(stack):
     status, _, body = request(stack.console + "/healthz")
     assert status == 200, body
@@ -254,5 +287,6 @@ if __name__ == "__main__":
     sluice_stack.run([check_sign_in_and_cookie, check_buttons_by_role, check_csrf_and_origin,
                       check_viewer_refused_by_api, check_stream_needs_session, check_live_updates,
                       check_transition_disable_enable, check_retry_failed_stage,
-                      check_sign_out_and_replay, check_health_and_metrics, check_stop_within_3s],
+                      check_sign_out_and_replay, check_idle_expiry, check_health_and_metrics,
+                      check_stop_within_3s],
                      stack)
