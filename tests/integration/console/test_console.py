@@ -3,8 +3,8 @@ sign-in and sessions (cookie flags, CSRF, origin, sign-out, a replayed cookie), 
 made as the signed-in person (a viewer's start is refused by the api itself), the
 buttons of each role, live updates by Server-Sent Events (one consumer, filtered by
 pipeline, replayed after a reconnection, resync when unknown), transitions disabled and
-enabled, a failed stage retried, idle expiry (the session's timer restarted by each use), /healthz and
-/metrics, and a stop within 3 s with a stream open."""
+enabled, a failed stage retried, idle expiry (the session's timer restarted by each
+use), /healthz and /metrics, and a stop within 3 s with a stream open."""
 
 import os
 import signal
