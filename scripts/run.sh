@@ -10,7 +10,10 @@
 # and can be overridden with SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
 # SLUICE_REDIS_PORT, SLUICE_API_PORT, SLUICE_ORCHESTRATOR_PORT, SLUICE_ARTIFACTS_PORT,
 # SLUICE_NOTIFIER_PORT, SLUICE_WORKER_PORT, SLUICE_SOURCE_PORT, SLUICE_APPROVALS_PORT,
-# SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+# SLUICE_CONSOLE_PORT, SLUICE_SINK_HTTP_PORT and SLUICE_SINK_SMTP_PORT.
+#
+# sluice-console serves the web console on 7077; its URL and the demo identity
+# to sign in with are printed.
 #
 # sluice-approvals serves the approval pages on 7072; when the demo pipeline's
 # approval waits, a signed one-time link for the demo identity is printed.
@@ -220,6 +223,9 @@ start_service api "$api_port"
 start_service artifacts "$artifacts_port"
 start_service source "${SLUICE_SOURCE_PORT:-7073}"
 start_service approvals "$approvals_port"
+console_port=${SLUICE_CONSOLE_PORT:-7077}
+SLUICE_CONSOLE_PORT=$console_port SLUICE_CONSOLE_PUBLIC_URL="http://127.0.0.1:$console_port" \
+  SLUICE_CONSOLE_API_ENDPOINT="http://127.0.0.1:$api_port" start_service console "$console_port"
 if [ -x "$build/services/notifier/sluice-notifier" ] && /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   setsid /usr/bin/python3 "$SLUICE_SCRIPTS_DIR/sinks.py" "$state/sinks" "$sink_http_port" \
     "$sink_smtp_port" >>"$state/logs/sinks.log" 2>&1 &
@@ -313,6 +319,11 @@ if [ -d "$state/demo-repo/.git" ]; then
   echo "-> Approve -> Deploy (into $shown/deployed). Follow it with:"
   echo "  . $shown/env; aws codepipeline --endpoint-url \"\$SLUICE_ENDPOINT\" get-pipeline-state --name sluice-demo"
   echo "A commit to $shown/demo-repo starts it again within about ${SLUICE_SOURCE_POLL_INTERVAL_S:-10} s."
+fi
+if [ -x "$build/services/console/sluice-console" ]; then
+  echo
+  echo "The console: http://127.0.0.1:$console_port/console/"
+  echo "  sign in with access key id $demo_key and secret access key $demo_secret (demo, admin)"
 fi
 echo "Press Ctrl-C to stop."
 # A trapped signal interrupts these waits at once; on_signal stops all and exits.

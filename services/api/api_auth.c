@@ -1,6 +1,6 @@
 /*
- * api_auth.c — the role table and the check of credential roles and worker
- * scopes (see api_auth.h, api_scope.h).
+ * api_auth.c — the role table's use by the api (protocol_roles.h) and the
+ * check of credential roles and worker scopes (see api_auth.h, api_scope.h).
  */
 #include "api_auth.h"
 
@@ -14,67 +14,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#define API_AUTH_BIT(cls) (1u << (unsigned)(cls))
-
-typedef struct api_auth_role {
-    const char *name;
-    unsigned classes;
-} api_auth_role;
-
-static const api_auth_role api_auth_table[] = {
-    {"viewer", API_AUTH_BIT(API_AUTH_READ)},
-    {"operator", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_OPERATE)},
-    {"approver", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_APPROVE)},
-    {"worker", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_JOB)},
-    {"admin", API_AUTH_BIT(API_AUTH_READ) | API_AUTH_BIT(API_AUTH_OPERATE) |
-                  API_AUTH_BIT(API_AUTH_APPROVE) | API_AUTH_BIT(API_AUTH_JOB) |
-                  API_AUTH_BIT(API_AUTH_ADMIN)},
-};
-
-static const api_auth_role *api_auth_find(const char *role)
-{
-    if (role == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < sizeof api_auth_table / sizeof api_auth_table[0]; i++) {
-        if (strcmp(api_auth_table[i].name, role) == 0) {
-            return &api_auth_table[i];
-        }
-    }
-    return NULL;
-}
-
 bool api_auth_role_known(const char *role)
 {
-    return api_auth_find(role) != NULL;
+    return protocol_role_known(role);
 }
 
 bool api_auth_allows(const char *role, api_auth_class cls)
 {
-    const api_auth_role *entry = api_auth_find(role);
-    return entry != NULL && (entry->classes & API_AUTH_BIT(cls)) != 0;
+    return protocol_role_allows(role, cls);
 }
 
 const char *api_auth_class_name(api_auth_class cls)
 {
-    switch (cls) {
-    case API_AUTH_READ:
-        return "read";
-    case API_AUTH_OPERATE:
-        return "operate";
-    case API_AUTH_APPROVE:
-        return "approve";
-    case API_AUTH_JOB:
-        return "job";
-    case API_AUTH_ADMIN:
-        return "admin";
-    }
-    return "unknown";
+    return protocol_role_class_name(cls);
 }
 
 const char *api_auth_roles(void)
 {
-    return "viewer, operator, approver, worker, admin";
+    return protocol_role_names();
 }
 
 /* Checks one entry [start, end) of a specification; position is 1-based. */

@@ -2,7 +2,9 @@
  * api_auth.h — what each role may do.
  *
  * Every access key maps to an identity and a role (SLUICE_API_CREDENTIALS);
- * every operation belongs to one class, and a role allows a set of classes:
+ * every operation belongs to one class, and a role allows a set of classes
+ * (the table lives in libs/protocol, protocol_roles.h, so the console's
+ * buttons follow it too):
  *
  *   role      read  operate  approve  job  admin
  *   viewer     x
@@ -29,16 +31,18 @@
 #ifndef SLUICE_API_AUTH_H
 #define SLUICE_API_AUTH_H
 
+#include "sluice/protocol_roles.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum api_auth_class {
-    API_AUTH_READ = 0,
-    API_AUTH_OPERATE,
-    API_AUTH_APPROVE,
-    API_AUTH_JOB,
-    API_AUTH_ADMIN,
-} api_auth_class;
+/* The classes are the role table's (sluice/protocol_roles.h), shared with the console. */
+typedef protocol_role_class api_auth_class;
+#define API_AUTH_READ    PROTOCOL_ROLE_READ
+#define API_AUTH_OPERATE PROTOCOL_ROLE_OPERATE
+#define API_AUTH_APPROVE PROTOCOL_ROLE_APPROVE
+#define API_AUTH_JOB     PROTOCOL_ROLE_JOB
+#define API_AUTH_ADMIN   PROTOCOL_ROLE_ADMIN
 
 /* True for the roles above (exact, lowercase). */
 bool api_auth_role_known(const char *role);

@@ -1,9 +1,9 @@
 /*
  * apv_core.c — the pure rules of sluice-approvals (see apv_core.h).
  *
- * Links and CSRF tokens are HMAC-SHA256 (RFC 2104) with OpenSSL, compared in
- * constant time (CRYPTO_memcmp). Form bodies follow the WHATWG URL
- * standard's application/x-www-form-urlencoded parser ('+' is a space).
+ * Links are libs/core's approval_link.h (HMAC-SHA256 shared with the notifier);
+ * CSRF tokens and form bodies are libs/web's (web_csrf.h, web_form.h), the same
+ * code the console uses.
  */
 #include "apv_core.h"
 
@@ -15,14 +15,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define APV_MAC_LEN  32
 #define APV_CSRF_TAG "sluice-approval-csrf"
 
 /* ---- escaping and parsing ------------------------------------------------------------------- */
@@ -32,119 +30,19 @@ int apv_core_html_escape(sluice_buf *out, const char *text)
     return sluice_html_escape(out, text, false);
 }
 
-/* Decodes bytes [p, end) of a form name or value into out. 0, SLUICE_EPARSE or SLUICE_ETOOBIG. */
-static int apv_core_form_decode(const char *p, const char *end, char *out)
-{
-    size_t n = 0;
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '+') {
-            c = ' ';
-            p++;
-        } else if (c == '%') {
-            if (end - p < 3 || sluice_hex_value(p[1]) < 0 || sluice_hex_value(p[2]) < 0) {
-                return SLUICE_EPARSE;
-            }
-            c = (unsigned char)(sluice_hex_value(p[1]) * 16 + sluice_hex_value(p[2]));
-            p += 3;
-        } else {
-            p++;
-        }
-        if (c == '\0') {
-            return SLUICE_EPARSE;
-        }
-        if (n >= APV_FORM_VALUE_MAX) {
-            return SLUICE_ETOOBIG;
-        }
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-    return 0;
-}
-
 int apv_core_form_parse(const char *body, size_t len, apv_form *form, char *err, size_t errlen)
 {
-    form->count = 0;
-    const char *p = body;
-    const char *end = body + len;
-    size_t index = 0;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp != NULL ? amp : end;
-        index++;
-        if (stop > p) {
-            if (form->count >= APV_FORM_MAX_FIELDS) {
-                return sluice_error_set(err, errlen, SLUICE_ETOOBIG,
-                                        "form field %zu: more than %d fields", index,
-                                        APV_FORM_MAX_FIELDS);
-            }
-            apv_form_field *f = &form->fields[form->count];
-            const char *eq = memchr(p, '=', (size_t)(stop - p));
-            const char *name_end = eq != NULL ? eq : stop;
-            int rc = apv_core_form_decode(p, name_end, f->name);
-            if (rc == 0) {
-                rc = eq != NULL ? apv_core_form_decode(eq + 1, stop, f->value) : 0;
-                if (eq == NULL) {
-                    f->value[0] = '\0';
-                }
-            }
-            if (rc != 0) {
-                return sluice_error_set(err, errlen, rc, "form field %zu: %s", index,
-                                        rc == SLUICE_ETOOBIG ? "longer than 2048 bytes"
-                                                             : "a bad %-escape or a NUL");
-            }
-            if (apv_core_form_get(form, f->name) != NULL) {
-                return sluice_error_set(err, errlen, SLUICE_EPARSE, "form field %zu: a name twice",
-                                        index);
-            }
-            form->count++;
-        }
-        p = amp != NULL ? amp + 1 : end;
-    }
-    return 0;
+    return web_form_parse(body, len, form, err, errlen);
 }
 
 const char *apv_core_form_get(const apv_form *form, const char *name)
 {
-    for (size_t i = 0; i < form->count; i++) {
-        if (strcmp(form->fields[i].name, name) == 0) {
-            return form->fields[i].value;
-        }
-    }
-    return NULL;
+    return web_form_get(form, name);
 }
 
 bool apv_core_cookie(const char *header, const char *name, char *out, size_t outlen)
 {
-    if (outlen > 0) {
-        out[0] = '\0';
-    }
-    if (header == NULL || outlen == 0) {
-        return false;
-    }
-    size_t nlen = strlen(name);
-    const char *p = header;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == '\t' || *p == ';') {
-            p++;
-        }
-        const char *semi = strchr(p, ';');
-        size_t len = semi != NULL ? (size_t)(semi - p) : strlen(p);
-        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            size_t vlen = len - nlen - 1;
-            while (vlen > 0 && (p[nlen + 1 + vlen - 1] == ' ' || p[nlen + 1 + vlen - 1] == '\t')) {
-                vlen--;
-            }
-            if (vlen + 1 > outlen) {
-                return false;
-            }
-            memcpy(out, p + nlen + 1, vlen);
-            out[vlen] = '\0';
-            return true;
-        }
-        p += len;
-    }
-    return false;
+    return web_cookie_get(header, name, out, outlen);
 }
 
 bool apv_core_basic(const char *header, char *key, size_t keymax, char *secret, size_t secretmax)
@@ -196,45 +94,16 @@ bool apv_core_identity_valid(const char *name)
 
 /* ---- links and CSRF tokens ------------------------------------------------------------------ */
 
-static void apv_core_mac(const unsigned char *key, size_t keylen, const char *text,
-                         unsigned char mac[APV_MAC_LEN])
-{
-    unsigned int maclen = APV_MAC_LEN;
-    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)text, strlen(text), mac,
-             &maclen) == NULL) {
-        abort(); /* HMAC-SHA256 with a valid key does not fail but for memory */
-    }
-}
-
-static void apv_core_hex(const unsigned char *bytes, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void apv_core_csrf(const unsigned char *key, size_t keylen, const char *subject,
                    char out[APV_CSRF_LEN + 1])
 {
-    char text[APV_FORM_VALUE_MAX + 64];
-    snprintf(text, sizeof text, "%s\n%s", APV_CSRF_TAG, subject);
-    unsigned char mac[APV_MAC_LEN];
-    apv_core_mac(key, keylen, text, mac);
-    apv_core_hex(mac, sizeof mac, out);
+    web_csrf_make(key, keylen, APV_CSRF_TAG, subject, out);
 }
 
 bool apv_core_csrf_check(const unsigned char *key, size_t keylen, const char *subject,
                          const char *token)
 {
-    if (token == NULL || strlen(token) != APV_CSRF_LEN || subject == NULL || subject[0] == '\0') {
-        return false;
-    }
-    char want[APV_CSRF_LEN + 1];
-    apv_core_csrf(key, keylen, subject, want);
-    return CRYPTO_memcmp(want, token, APV_CSRF_LEN) == 0;
+    return web_csrf_check(key, keylen, APV_CSRF_TAG, subject, token);
 }
 
 /* ---- records -------------------------------------------------------------------------------- */

@@ -20,6 +20,8 @@
 
 #include "sluice/approval_link.h"
 #include "sluice/buf.h"
+#include "sluice/web_csrf.h"
+#include "sluice/web_form.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -29,10 +31,10 @@
 #define APV_ID_MAX               64 /* bytes of an approval id (the action execution id) */
 #define APV_IDENTITY_MAX         64 /* bytes of an identity name (aws_credentials.h) */
 #define APV_LINK_MAX             SLUICE_APPROVAL_LINK_MAX /* bytes of a link token */
-#define APV_CSRF_LEN             64                       /* hex characters of a CSRF token */
+#define APV_CSRF_LEN             WEB_CSRF_LEN             /* hex characters of a CSRF token */
 #define APV_COMMENT_MAX          512 /* characters of a comment (PutApprovalResult's summary bound) */
-#define APV_FORM_MAX_FIELDS      16   /* fields of one form body */
-#define APV_FORM_VALUE_MAX       2048 /* bytes of one decoded form name or value */
+#define APV_FORM_MAX_FIELDS      WEB_FORM_MAX_FIELDS /* fields of one form body (sluice/web_form.h) */
+#define APV_FORM_VALUE_MAX       WEB_FORM_VALUE_MAX  /* bytes of one decoded form name or value */
 #define APV_FIELD_MAX            4096 /* bytes of one text field of a record (CustomData, a link) */
 #define APV_REVISIONS_MAX        10   /* source revisions kept in a record */
 #define APV_REVISION_ID_MAX      256  /* bytes of a revision id kept */
@@ -55,15 +57,7 @@
 #define APV_EXC_DENIED        "AccessDeniedException"
 #define APV_EXC_VALIDATION    "ValidationException"
 
-typedef struct apv_form_field {
-    char name[APV_FORM_VALUE_MAX + 1];
-    char value[APV_FORM_VALUE_MAX + 1];
-} apv_form_field;
-
-typedef struct apv_form {
-    apv_form_field fields[APV_FORM_MAX_FIELDS];
-    size_t count;
-} apv_form;
+typedef web_form apv_form; /* the form parser is libs/web's, shared with sluice-console */
 
 /* Appends text to out with & < > " ' escaped (the one HTML-escaping function). 0 or SLUICE_ETOOBIG.
  */

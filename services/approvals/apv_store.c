@@ -9,14 +9,16 @@
 #include "apv_core.h"
 
 #include "sluice/error.h"
+#include "sluice/web_session.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define APV_RKEY_MAX 1024
-#define APV_SEP      "\x1f"
+#define APV_RKEY_MAX             1024
+#define APV_SEP                  "\x1f"
+#define APV_STORE_SESSION_PREFIX "sluice:approvals:session:"
 
 /* KEYS: record, action index, exec index. ARGV: record, id, ttl seconds, max per exec. */
 static const char put_lua[] = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[3]) then\n"
@@ -354,36 +356,19 @@ int apv_store_claimed(apv_store *s, const char *id, const char *identity, bool *
 int apv_store_session_new(apv_store *s, const char *sid, const char *identity, int64_t idle_s,
                           char *err, size_t errlen)
 {
-    redisReply *reply = NULL;
-    char ttl[32];
-    snprintf(ttl, sizeof ttl, "%" PRId64, idle_s);
-    int rc = state_redis_command(s->redis, STATE_REDIS_RETRY, &reply,
-                                 "SET sluice:approvals:session:%s %s EX %s", sid, identity, ttl);
-    if (rc != 0) {
-        return apv_store_fail(s, rc, "storing the session", err, errlen);
-    }
-    freeReplyObject(reply);
-    return 0;
+    return web_session_new(s->redis, APV_STORE_SESSION_PREFIX, sid, identity, idle_s, err, errlen);
 }
 
 int apv_store_session_get(apv_store *s, const char *sid, int64_t idle_s, char *identity, char *err,
                           size_t errlen)
 {
+    char value[WEB_SESSION_VALUE_MAX + 1];
     identity[0] = '\0';
-    redisReply *reply = NULL;
-    char ttl[32];
-    snprintf(ttl, sizeof ttl, "%" PRId64, idle_s);
-    int rc = state_redis_command(s->redis, STATE_REDIS_RETRY, &reply,
-                                 "GETEX sluice:approvals:session:%s EX %s", sid, ttl);
-    if (rc != 0) {
-        return apv_store_fail(s, rc, "reading the session", err, errlen);
+    int rc = web_session_get(s->redis, APV_STORE_SESSION_PREFIX, sid, idle_s, value, err, errlen);
+    if (rc == 0 && strlen(value) <= APV_IDENTITY_MAX) {
+        memcpy(identity, value, strlen(value) + 1);
     }
-    if (reply->type == REDIS_REPLY_STRING && reply->len <= APV_IDENTITY_MAX) {
-        memcpy(identity, reply->str, reply->len);
-        identity[reply->len] = '\0';
-    }
-    freeReplyObject(reply);
-    return 0;
+    return rc;
 }
 
 int apv_store_session_end(apv_store *s, const char *sid, bool *ended, char *err, size_t errlen)

@@ -426,7 +426,8 @@ static int consumer_rk_new(bus_consumer *c, char *err, size_t errlen)
     if (bus_kafka_conf_set(conf, "group.id", cfg->group_id, err, errlen) != SLUICE_OK ||
         bus_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) != SLUICE_OK ||
         bus_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) != SLUICE_OK ||
-        bus_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) != SLUICE_OK ||
+        bus_kafka_conf_set(conf, "auto.offset.reset", cfg->from_latest ? "latest" : "earliest", err,
+                           errlen) != SLUICE_OK ||
         bus_kafka_conf_set_int(conf, "auto.commit.interval.ms", cfg->commit_interval_ms, err,
                                errlen) != SLUICE_OK ||
         bus_kafka_conf_set_int(conf, "session.timeout.ms", cfg->session_timeout_ms, err, errlen) !=

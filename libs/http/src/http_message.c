@@ -44,6 +44,7 @@ void http_response_init(http_response *resp, size_t max_body)
     resp->body_fd = -1;
     resp->body_offset = 0;
     resp->body_length = 0;
+    memset(&resp->stream, 0, sizeof resp->stream);
     resp->header_count = 0;
     for (size_t i = 0; i < HTTP_RESPONSE_MAX_HEADERS; i++) {
         resp->headers[i].name = NULL;
@@ -91,6 +92,14 @@ static bool message_check_head(int status, const char *content_type)
 }
 
 /* Installs body as the response body (taking it) with status and content type. */
+static void message_release_stream(http_response *resp)
+{
+    if (resp->stream.read != NULL && resp->stream.release != NULL) {
+        resp->stream.release(resp->stream.ctx);
+    }
+    memset(&resp->stream, 0, sizeof resp->stream);
+}
+
 static void message_replace(http_response *resp, int status, const char *content_type,
                             sluice_buf *body)
 {
@@ -101,6 +110,7 @@ static void message_replace(http_response *resp, int status, const char *content
         close(resp->body_fd);
         resp->body_fd = -1;
     }
+    message_release_stream(resp);
     resp->status = status;
     memcpy(resp->content_type, content_type, strlen(content_type) + 1);
 }
@@ -121,6 +131,23 @@ int http_response_set_file(http_response *resp, int status, const char *content_
     resp->body_fd = fd; /* now owned by the response */
     resp->body_offset = offset;
     resp->body_length = length;
+    return SLUICE_OK;
+}
+
+int http_response_set_stream(http_response *resp, int status, const char *content_type,
+                             const http_response_stream *stream)
+{
+    if (stream == NULL || stream->read == NULL || stream->release == NULL ||
+        !message_check_head(status, content_type)) {
+        if (stream != NULL && stream->release != NULL) {
+            stream->release(stream->ctx);
+        }
+        return SLUICE_EINVAL;
+    }
+    sluice_buf empty;
+    sluice_buf_init(&empty, resp->body.max);
+    message_replace(resp, status, content_type, &empty);
+    resp->stream = *stream; /* now owned by the response */
     return SLUICE_OK;
 }
 
@@ -257,6 +284,7 @@ void http_response_free(http_response *resp)
         close(resp->body_fd);
         resp->body_fd = -1;
     }
+    message_release_stream(resp);
     for (size_t i = 0; i < resp->header_count; i++) {
         free(resp->headers[i].name);
         free(resp->headers[i].value);

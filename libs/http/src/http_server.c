@@ -71,7 +71,130 @@ struct http_server {
     http_metrics_family *request_seconds;
     pthread_mutex_t log_lock;
     char last_log[SERVER_LOG_MAX];
+    struct server_streams *streams; /* the streamed responses in flight */
 };
+
+/* The list of streamed responses (mutable through a const server: pool threads add to it). */
+typedef struct server_streams {
+    pthread_mutex_t lock;
+    http_body_stream *head;
+} server_streams;
+
+/*
+ * A streamed response (http_response_set_stream): parked (the connection
+ * suspended) while its reader has nothing, resumed by http_body_stream_wake.
+ * The lock is never held while the reader runs, so a producer may wake it
+ * under its own lock while the reader takes that lock.
+ */
+struct http_body_stream {
+    server_streams *list;
+    struct MHD_Connection *conn;
+    http_response_stream cb;
+    pthread_mutex_t lock;
+    bool suspended; /* the connection is parked */
+    bool pending;   /* a wake came while the reader ran: read again, do not park */
+    bool closing;   /* the server stops: end the body */
+    http_body_stream *prev;
+    http_body_stream *next;
+};
+
+void http_body_stream_wake(http_body_stream *waker)
+{
+    pthread_mutex_lock(&waker->lock);
+    if (waker->suspended) {
+        waker->suspended = false;
+        MHD_resume_connection(waker->conn);
+    } else {
+        waker->pending = true;
+    }
+    pthread_mutex_unlock(&waker->lock);
+}
+
+static ssize_t server_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    http_body_stream *w = cls;
+    pthread_mutex_lock(&w->lock);
+    bool closing = w->closing;
+    w->pending = false;
+    pthread_mutex_unlock(&w->lock);
+    if (closing) {
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    long n = w->cb.read(w->cb.ctx, buf, max);
+    if (n < 0) {
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    if (n == 0) {
+        pthread_mutex_lock(&w->lock);
+        if (w->closing) {
+            pthread_mutex_unlock(&w->lock);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        if (!w->pending) {
+            w->suspended = true;
+            MHD_suspend_connection(w->conn);
+        }
+        w->pending = false;
+        pthread_mutex_unlock(&w->lock);
+    }
+    return (ssize_t)n;
+}
+
+static void server_stream_free(void *cls)
+{
+    http_body_stream *w = cls;
+    server_streams *list = w->list;
+    pthread_mutex_lock(&list->lock);
+    if (w->prev != NULL) {
+        w->prev->next = w->next;
+    } else if (list->head == w) {
+        list->head = w->next;
+    }
+    if (w->next != NULL) {
+        w->next->prev = w->prev;
+    }
+    pthread_mutex_unlock(&list->lock);
+    w->cb.release(w->cb.ctx); /* the producer forgets the waker here */
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* A libmicrohttpd response reading resp's stream (taken from resp), or NULL (released then). */
+static struct MHD_Response *server_stream_response(const http_server *server,
+                                                   struct MHD_Connection *conn, http_response *resp)
+{
+    http_body_stream *w = calloc(1, sizeof *w);
+    http_response_stream cb = resp->stream;
+    memset(&resp->stream, 0, sizeof resp->stream); /* now owned here */
+    if (w == NULL) {
+        cb.release(cb.ctx);
+        return NULL;
+    }
+    w->list = server->streams;
+    w->conn = conn;
+    w->cb = cb;
+    pthread_mutex_init(&w->lock, NULL);
+    struct MHD_Response *response = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 4096, server_stream_read, w, server_stream_free);
+    if (response == NULL) {
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        cb.release(cb.ctx);
+        return NULL;
+    }
+    pthread_mutex_lock(&server->streams->lock);
+    w->next = server->streams->head;
+    if (w->next != NULL) {
+        w->next->prev = w;
+    }
+    server->streams->head = w;
+    pthread_mutex_unlock(&server->streams->lock);
+    if (cb.attach != NULL) {
+        cb.attach(cb.ctx, w);
+    }
+    return response;
+}
 
 /* Collects libmicrohttpd's key/value lists into an http_pair array. */
 typedef struct server_pairs {
@@ -161,6 +284,14 @@ http_server *http_server_new(const http_server_config *config, char *err, size_t
     snprintf(server->bind_address, sizeof server->bind_address, "%s", bind);
     server->config.bind_address = server->bind_address;
     if (pthread_mutex_init(&server->log_lock, NULL) != 0) {
+        free(server);
+        sluice_error_set(err, errlen, SLUICE_ENOMEM, "cannot create a mutex");
+        return NULL;
+    }
+    server->streams = calloc(1, sizeof *server->streams);
+    if (server->streams == NULL || pthread_mutex_init(&server->streams->lock, NULL) != 0) {
+        pthread_mutex_destroy(&server->log_lock);
+        free(server->streams);
         free(server);
         sluice_error_set(err, errlen, SLUICE_ENOMEM, "cannot create a mutex");
         return NULL;
@@ -427,7 +558,9 @@ static enum MHD_Result server_send(const http_server *server, struct MHD_Connect
     struct MHD_Response *response = NULL;
     size_t len = resp->body.len;
     char *body = sluice_buf_steal(&resp->body);
-    if (resp->body_fd >= 0 && resp->body_length > 0) {
+    if (resp->stream.read != NULL) {
+        response = server_stream_response(server, conn, resp);
+    } else if (resp->body_fd >= 0 && resp->body_length > 0) {
         response = MHD_create_response_from_fd_at_offset64(resp->body_length, resp->body_fd,
                                                            resp->body_offset);
         if (response != NULL) {
@@ -753,7 +886,8 @@ int http_server_start(http_server *server, char *err, size_t errlen)
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
     const struct sockaddr *addr = NULL;
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned int flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
     if (inet_pton(AF_INET, server->bind_address, &in4.sin_addr) == 1) {
@@ -811,6 +945,18 @@ void http_server_stop(http_server *server)
     if (server == NULL || server->daemon == NULL) {
         return;
     }
+    /* parked streams are resumed to end: libmicrohttpd must not stop with one suspended */
+    pthread_mutex_lock(&server->streams->lock);
+    for (http_body_stream *w = server->streams->head; w != NULL; w = w->next) {
+        pthread_mutex_lock(&w->lock);
+        w->closing = true;
+        if (w->suspended) {
+            w->suspended = false;
+            MHD_resume_connection(w->conn);
+        }
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&server->streams->lock);
     MHD_stop_daemon(server->daemon);
     server->daemon = NULL;
     server->port = 0;
@@ -823,5 +969,7 @@ void http_server_free(http_server *server)
     }
     http_server_stop(server);
     pthread_mutex_destroy(&server->log_lock);
+    pthread_mutex_destroy(&server->streams->lock);
+    free(server->streams);
     free(server);
 }

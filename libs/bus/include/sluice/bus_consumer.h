@@ -29,7 +29,8 @@
  * Group membership uses librdkafka's default eager assignors (range,
  * roundrobin); cooperative-sticky is avoided on purpose (it aborts in
  * librdkafka 2.0.2 when a consumer closes during the first rebalance).
- * A partition without a committed offset starts at the earliest message.
+ * A partition without a committed offset starts at the earliest message
+ * (at its end with from_latest).
  *
  * Threads: a consumer belongs to one thread; the handler, rebalances and the
  * dead-letter producer all run inside bus_consumer_run_once on that thread
@@ -104,6 +105,9 @@ typedef struct bus_consumer_config {
                                           once, without a rebalance; NULL or "": dynamic */
     const bus_sign_keys *verifier;     /* borrowed, must outlive the consumer; NULL: messages
                                           are not verified */
+    bool from_latest;                  /* a partition without a committed offset starts at its
+                                          end, not its earliest message (a live view that wants
+                                          no history); default false */
 } bus_consumer_config;
 
 typedef struct bus_consumer_stats {

@@ -47,6 +47,30 @@ typedef struct http_response_header {
     char *value;
 } http_response_header;
 
+/* The server's handle on a streamed response (http_server.h: http_body_stream_wake). */
+typedef struct http_body_stream http_body_stream;
+
+/*
+ * A response body produced while it is sent (Server-Sent Events): the server
+ * asks read for more whenever the connection can take it. Callbacks run on a
+ * pool thread of the server, never two at once for one response.
+ *   attach:  the response is queued; waker is what the producer calls
+ *            (http_body_stream_wake, any thread) when read has something new.
+ *            Called once, before the first read.
+ *   read:    writes up to max bytes into buf and returns how many (> 0); 0
+ *            when there is nothing now (the connection is parked, costing no
+ *            thread, until the next wake); -1 to end the body. Never blocks.
+ *   release: the response is over (sent, the client went away, the server
+ *            stops, or it was never sent): frees ctx. Exactly once; after it
+ *            returns the waker is gone, so the producer must forget it there.
+ */
+typedef struct http_response_stream {
+    void (*attach)(void *ctx, http_body_stream *waker);
+    long (*read)(void *ctx, char *buf, size_t max);
+    void (*release)(void *ctx);
+    void *ctx;
+} http_response_stream;
+
 /*
  * What a handler answers. status 0 means "not set" (the server then answers
  * 500). The body is bounded at init; setting a larger one fails. Instead of
@@ -57,9 +81,10 @@ typedef struct http_response {
     int status;
     char content_type[HTTP_CONTENT_TYPE_MAX + 1];
     sluice_buf body;
-    int body_fd;          /* -1, or the file whose range is the body (owned) */
-    uint64_t body_offset; /* first byte of the range */
-    uint64_t body_length; /* bytes of the range (the Content-Length) */
+    int body_fd;                 /* -1, or the file whose range is the body (owned) */
+    uint64_t body_offset;        /* first byte of the range */
+    uint64_t body_length;        /* bytes of the range (the Content-Length) */
+    http_response_stream stream; /* read != NULL: the body is streamed (owned) */
     http_response_header headers[HTTP_RESPONSE_MAX_HEADERS];
     size_t header_count;
 } http_response;
@@ -120,6 +145,15 @@ int http_response_add_header(http_response *resp, const char *name, const char *
  */
 int http_response_set_file(http_response *resp, int status, const char *content_type, int fd,
                            uint64_t offset, uint64_t length);
+
+/*
+ * Replaces status, content type and body with stream (copied; its ctx is
+ * owned by the response from now on, released through stream->release when
+ * the response is over or freed unsent). 0, or SLUICE_EINVAL (bad status or
+ * content type, no read or release; ctx is released then).
+ */
+int http_response_set_stream(http_response *resp, int status, const char *content_type,
+                             const http_response_stream *stream);
 
 /* The value of the extra header named name (case-insensitive), or NULL. */
 const char *http_response_get_header(const http_response *resp, const char *name);

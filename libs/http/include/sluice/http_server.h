@@ -33,6 +33,11 @@
  * sent with MHD_create_response_from_fd_at_offset64), so neither direction
  * holds more than a connection's buffer of the body in memory.
  *
+ * A response body may also be produced while it is sent
+ * (http_response_set_stream, for Server-Sent Events): the connection is parked
+ * — suspended, holding no thread — while the producer has nothing, and
+ * resumed by http_body_stream_wake; http_server_stop ends every such body.
+ *
  * Optionally the server counts every request in a metrics registry:
  *   sluice_http_requests_total{route,method,status} (route is the matched path,
  *   or "unmatched") and sluice_http_request_duration_seconds{route}.
@@ -157,6 +162,13 @@ uint16_t http_server_port(const http_server *server);
  * already running finishes first. Idempotent. Not from a handler.
  */
 void http_server_stop(http_server *server);
+
+/*
+ * Tells a streamed response (http_response_set_stream) that its reader has
+ * something new: a parked connection is resumed, a running read is told to
+ * read again. Any thread; waker must not have been released yet.
+ */
+void http_body_stream_wake(http_body_stream *waker);
 
 /* Stops the server if needed and frees it. Accepts NULL. */
 void http_server_free(http_server *server);

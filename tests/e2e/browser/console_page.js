@@ -1,0 +1,232 @@
+// Drives Debian's chromium with playwright-core through the console:
+// sign in, filter the pipelines, open a pipeline, start it with a variable and
+// watch its actions change without a reload (each change on screen within 1 s
+// of its event), disable and re-enable a transition, render a 50 x 50
+// pipeline with no overlapping boxes and no clipped names (from element
+// geometry), and the session rules (no CSRF token, a cookie replayed after
+// sign-out); then a viewer sees no buttons and the api refuses the call.
+// Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small",
+// "operator": [key, secret], "viewer": [key, secret], "shots": dir})
+'use strict';
+
+const { chromium } = require('playwright-core');
+
+const errors = []; // the page's uncaught errors: each one fails the test
+const notes = []; // its console errors (expected refusals among them) and what it shows, on failure
+let current = null; // the page, for what it shows when a check fails
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function signIn(page, url, [key, secret]) {
+  await page.goto(url + '/console/');
+  await page.waitForSelector('#signin');
+  await page.fill('#key', key);
+  await page.fill('#secret', secret);
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('table.pipelines tbody tr');
+}
+
+async function checkGeometry(page, what) {
+  const result = await page.evaluate(() => {
+    const problems = [];
+    const rect = (e) => e.getBoundingClientRect();
+    const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+      a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const lanes = [...document.querySelectorAll('.lane')];
+    const laneRects = lanes.map(rect);
+    for (let i = 0; i < laneRects.length; i++) {
+      for (let j = i + 1; j < laneRects.length; j++) {
+        if (overlap(laneRects[i], laneRects[j])) problems.push(`lanes ${i} and ${j} overlap`);
+      }
+    }
+    let boxes = 0;
+    for (const lane of lanes) {
+      const body = lane.querySelector('.lane-body');
+      const actions = [...lane.querySelectorAll('.action')];
+      boxes += actions.length;
+      // measured in the lane's own scrolled coordinates: add its scroll offset
+      const rs = actions.map((a) => {
+        const r = rect(a);
+        return { left: r.left + body.scrollLeft, right: r.right + body.scrollLeft, top: r.top, bottom: r.bottom };
+      });
+      for (let i = 0; i < rs.length; i++) {
+        if (rs[i].right - rs[i].left < 20 || rs[i].bottom - rs[i].top < 20) problems.push(`a box is ${rs[i].right - rs[i].left}px wide`);
+        for (let j = i + 1; j < rs.length; j++) {
+          if (overlap(rs[i], rs[j])) problems.push(`${lane.dataset.stage}: boxes ${i} and ${j} overlap`);
+        }
+      }
+      for (const name of lane.querySelectorAll('.action-name, .lane-head h2')) {
+        if (name.scrollWidth > name.clientWidth + 1 || name.scrollHeight > name.clientHeight + 1) {
+          problems.push(`clipped name: ${name.textContent}`);
+        }
+      }
+      const laneRect = rect(lane);
+      const first = actions[0] && rect(actions[0]);
+      if (first && (first.top < laneRect.top || first.bottom > laneRect.bottom)) problems.push(`${lane.dataset.stage}: a box outside its lane`);
+    }
+    return { problems: problems.slice(0, 10), lanes: lanes.length, boxes };
+  });
+  if (result.problems.length) fail(`${what}: ${result.problems.join('; ')}`);
+  return result;
+}
+
+async function main() {
+  const cfg = JSON.parse(process.argv[2]);
+  const browser = await chromium.launch({
+    executablePath: process.env.SLUICE_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const external = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    current = page;
+    page.on('request', (req) => {
+      if (!req.url().startsWith(cfg.url)) external.push(req.url());
+    });
+    page.on('pageerror', (err) => errors.push(String(err)));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') notes.push(msg.text());
+    });
+
+    // ---- sign in, the pipelines view, the filter
+    await page.goto(cfg.url + '/console/');
+    await page.waitForSelector('#signin');
+    await page.fill('#key', cfg.operator[0]);
+    await page.fill('#secret', 'wrong');
+    await page.click('#signin button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('wrong'));
+    await signIn(page, cfg.url, cfg.operator);
+    const rows = await page.$$eval('table.pipelines tbody tr', (trs) => trs.map((t) => t.dataset.pipeline));
+    for (const name of [cfg.pipeline, cfg.big, cfg.small]) {
+      if (!rows.includes(name)) fail(`the pipelines view lacks ${name}: ${rows}`);
+    }
+    await page.fill('#filter', cfg.small);
+    const filtered = await page.$$eval('table.pipelines tbody tr', (trs) => trs.map((t) => t.dataset.pipeline));
+    if (filtered.length !== 1 || filtered[0] !== cfg.small) fail(`the filter shows ${filtered}`);
+    await page.fill('#filter', '');
+
+    // ---- open the pipeline, start it, watch it move without a reload
+    await page.click(`tr[data-pipeline="${cfg.pipeline}"] a`);
+    await page.waitForSelector(`.lane[data-stage="Deploy"] .action[data-action="Deploy"]`);
+    await page.waitForFunction(() => document.querySelector('#live').textContent.includes('live'));
+    await page.evaluate((name) => {
+      window.__noReload = true;
+      window.__events = [];
+      window.__screen = [];
+      const es = new EventSource('/console/events?pipeline=' + encodeURIComponent(name));
+      es.addEventListener('state', (e) => {
+        const d = JSON.parse(e.data);
+        window.__events.push({ stage: d.stage, action: d.action, state: d.state, at: Date.now() });
+      });
+      new MutationObserver(() => {
+        for (const s of document.querySelectorAll('.action .status')) {
+          const box = s.closest('.action');
+          const key = `${box.dataset.stage}/${box.dataset.action}/${s.dataset.status}`;
+          if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
+        }
+      }).observe(document.getElementById('main'), { subtree: true, childList: true, characterData: true, attributes: true });
+    }, cfg.pipeline);
+    await page.waitForTimeout(300); // the observer's stream is open
+    await page.fill('[data-variable="Color"]', 'green');
+    await page.click('#start');
+    await page.waitForSelector('.action[data-stage="Deploy"][data-action="Deploy"] .status[data-status="Succeeded"]', { timeout: 20000 });
+    const timing = await page.evaluate(() => ({ events: window.__events, screen: window.__screen, same: window.__noReload === true }));
+    if (!timing.same) fail('the page was reloaded');
+    const map = { STARTED: 'InProgress', SUCCEEDED: 'Succeeded' };
+    let checked = 0;
+    let worst = 0;
+    for (const ev of timing.events) {
+      if (!ev.action || !map[ev.state]) continue;
+      const seen = timing.screen.find((x) => x.key === `${ev.stage}/${ev.action}/${map[ev.state]}`);
+      if (!seen) {
+        if (ev.state === 'SUCCEEDED') fail(`${ev.stage}/${ev.action} ${ev.state} never showed`);
+        continue; // a short InProgress may be overtaken by its end
+      }
+      const late = seen.at - ev.at;
+      worst = Math.max(worst, late);
+      if (late > 1000) fail(`${ev.stage}/${ev.action} ${ev.state} showed ${late} ms after its event`);
+      checked++;
+    }
+    if (checked < 2) fail(`only ${checked} changes were timed: ${JSON.stringify(timing)}`);
+    console.log(`browser: ${checked} status changes on screen, at most ${worst} ms after their event`);
+
+    // ---- disable and re-enable the transition into Deploy
+    await page.fill('[data-transition="Deploy"] .reason', 'Frozen for the release');
+    await page.click('[data-transition="Deploy"] .disable-transition');
+    await page.waitForSelector('[data-transition="Deploy"].disabled');
+    const text = await page.textContent('[data-transition="Deploy"]');
+    if (!text.includes('Frozen for the release')) fail(`the disabled transition says: ${text}`);
+    await page.screenshot({ path: cfg.shots + '/console-pipeline.png', fullPage: true });
+    await page.click('[data-transition="Deploy"] .enable-transition');
+    await page.waitForSelector('[data-transition="Deploy"].enabled');
+
+    // ---- a 2-stage and a 50 x 50 pipeline: no overlapping boxes, no clipped names
+    await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.small));
+    await page.waitForSelector('.lane');
+    await checkGeometry(page, cfg.small);
+    const started = Date.now();
+    await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.big));
+    await page.waitForFunction(() => document.querySelectorAll('.action').length === 2500, null, { timeout: 20000 });
+    const rendered = Date.now() - started;
+    const big = await checkGeometry(page, cfg.big);
+    if (big.lanes !== 50 || big.boxes !== 2500) fail(`the big pipeline shows ${big.lanes} lanes, ${big.boxes} boxes`);
+    // a lane scrolls sideways and collapses
+    const scrolls = await page.$eval('.lane[data-stage="Stage-03"] .lane-body', (b) => b.scrollWidth > b.clientWidth);
+    if (!scrolls) fail('a 50-action lane does not scroll');
+    await page.screenshot({ path: cfg.shots + '/console-50x50.png', fullPage: false });
+    await page.click('.lane[data-stage="Stage-02"] .toggle');
+    await page.waitForSelector('.lane[data-stage="Stage-02"] .lane-body[hidden]', { state: 'attached' });
+    if ((await page.getAttribute('.lane[data-stage="Stage-02"] .toggle', 'aria-expanded')) !== 'false') fail('aria-expanded not updated');
+    console.log(`browser: 50 x 50 rendered in ${rendered} ms with no overlaps`);
+
+    // ---- sessions: a call without the CSRF token, a cookie replayed after sign-out
+    const noCsrf = await page.evaluate(async () => (await fetch('/console/api/call?op=ListPipelines', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status);
+    if (noCsrf !== 403) fail(`a call without the CSRF token got ${noCsrf}`);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'sluice_console_session');
+    if (!session || !session.httpOnly || session.sameSite !== 'Strict') fail(`session cookie ${JSON.stringify(session)}`);
+    await page.click('#signout');
+    await page.waitForSelector('#signin');
+    await context.addCookies([session]);
+    const replay = await page.evaluate(async () => (await fetch('/console/api/session')).status);
+    if (replay !== 401) fail(`a cookie replayed after sign-out got ${replay}`);
+
+    // ---- a viewer: no buttons, and the api refuses the call anyway
+    await context.clearCookies();
+    await signIn(page, cfg.url, cfg.viewer);
+    await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.pipeline));
+    await page.waitForSelector('.lane[data-stage="Deploy"]');
+    const buttons = await page.$$eval('main button:not(.toggle)', (bs) => bs.map((b) => b.textContent));
+    if (buttons.length) fail(`a viewer sees buttons: ${buttons}`);
+    const refused = await page.evaluate(async (name) => {
+      const s = await (await fetch('/console/api/session')).json();
+      const r = await fetch('/console/api/call?op=StartPipelineExecution', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Sluice-CSRF': s.csrf },
+        body: JSON.stringify({ name }) });
+      return { status: r.status, body: await r.json() };
+    }, cfg.pipeline);
+    if (refused.status !== 400 || !String(refused.body.__type).includes('AccessDenied')) fail(`a viewer's start: ${JSON.stringify(refused)}`);
+    if (errors.length) fail(`page errors: ${errors.join('; ')}`);
+    if (external.length) fail(`external requests: ${external.join(', ')}`);
+    console.log('browser: console checks passed, screenshots in ' + cfg.shots);
+  } catch (err) {
+    if (current) {
+      const shown = await current.evaluate(() => document.getElementById('main').innerText.slice(0, 2000)).catch(() => '');
+      notes.push(`the page shows: ${shown}`);
+    }
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err) => {
+  console.error('browser test failed: ' + (err && err.stack ? err.stack : err));
+  if (notes.length) console.error('page console: ' + notes.join('\n'));
+  process.exit(1);
+});
