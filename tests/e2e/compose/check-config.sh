@@ -34,7 +34,9 @@ published=$("$dc" -f docker-compose.yml config |
 # Every secret a container reads is its own copy (secrets/<service>/...), made
 # for the uid it runs as: a file shared between services would be owned by at
 # most one of them.
-shared=$("$dc" -f docker-compose.yml config | grep -o '/compose/secrets/[^/:]*:' || true)
+# (a service's own directory of copies, mounted whole, is its copy: the notifier's)
+shared=$("$dc" -f docker-compose.yml config | grep -o '/compose/secrets/[^/:]*:' |
+  grep -v '/compose/secrets/notifier:' || true)
 [[ -z $shared ]] || fail "secrets mounted from compose/secrets/ itself, not a service's copy: $shared"
 for svc in orchestrator api worker source approvals; do
   "$dc" -f docker-compose.yml config | sed -n "/^  $svc:/,/^  [a-z]/p" |
