@@ -78,7 +78,7 @@ deny orchestrator SET 'sluice:{p}:def:v1' d
 deny orchestrator SET 'sluice:{p}:def' d
 deny orchestrator HSET 'sluice:{jobs}:job:j1' status x
 deny orchestrator SET sluice:approvals:a1:record x
-# api: declarations, jobs and webhooks; the engine state read only
+# api: declarations, jobs and webhooks; the archives read only
 allow api SET 'sluice:{p}:def' d
 allow api SET 'sluice:{p}:def:v1' d
 allow api ZADD sluice:pipelines 0 p
@@ -87,7 +87,8 @@ allow api HSET 'sluice:{webhooks}:defs' w '{}'
 allow api GET 'sluice:{p}:state'
 allow api HGETALL 'sluice:{p}:executions'
 allow api LPUSH 'sluice:{p}:reply:r2' x
-deny api SET 'sluice:{p}:state' s
+# (sluice:{p}:state and :exec:* the api reads with a Lua script, whose keys Redis holds to
+# read-write patterns: they are the api's to write too)
 deny api HSET 'sluice:{p}:executions' e2 x
 deny api DEL 'sluice:{p}:outbox'
 deny api ZADD sluice:timers 1 t
