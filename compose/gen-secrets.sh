@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Generates the secrets of the compose stack into compose/secrets/ (or DIR):
 #
-#   redis-password, redis.acl   Redis: the services' password and the ACL
-#                               file (user default: that password, every
-#                               command but @dangerous; user admin: all)
+#   redis.acl                   Redis's ACL file, made anew on every run:
+#                               user admin (every command: backups), one user
+#                               per service of scripts/conf/redis-users.acl
+#                               (only its keys and commands), and the default
+#                               user locked by a password nobody keeps
 #   redis-admin-password        the Redis admin user's password
+#   redis-<service>-password    the password of each service's Redis user
+#                               (orchestrator, api, approvals, source, worker,
+#                               notifier)
 #   job-credential-keys         the key of job credentials (api, artifacts,
 #                               worker)
 #   bus-keys                    the bus key file ("<key-id> <64 hex>"): signs
@@ -17,7 +22,8 @@
 #   kafka-sluice-password       kafka and kafka-topics) and sluice (every
 #                               Sluice service, as kafka-password)
 #   <service>.env               what each Sluice service reads through
-#                               SLUICE_CONFIG_FILE: SLUICE_REDIS_PASSWORD and,
+#                               SLUICE_CONFIG_FILE: SLUICE_REDIS_USERNAME and
+#                               SLUICE_REDIS_PASSWORD of its own user and,
 #                               for the api, the artifact store, the
 #                               approvals service and the notifier, the
 #                               access keys (SLUICE_API_CREDENTIALS /
@@ -90,7 +96,6 @@ give() {
   done
 }
 
-redis_password=$(rand_hex 24)
 redis_admin_password=$(rand_hex 24)
 admin_key=$(rand_akid)
 admin_secret=$(rand_hex 20)
@@ -98,17 +103,13 @@ worker_key=$(rand_akid)
 worker_secret=$(rand_hex 20)
 credentials="$admin_key:$admin_secret:admin:admin,$worker_key:$worker_secret:worker:worker"
 
-if ((force == 1)) || [[ ! -s $dir/redis.acl || ! -s $dir/api.env || ! -s $dir/admin.env ]]; then
-  put redis-password "$redis_password"
+if ((force == 1)) || [[ ! -s $dir/api.env || ! -s $dir/admin.env ]]; then
   put redis-admin-password "$redis_admin_password"
-  put redis.acl "user default on #$(sha256 "$redis_password") ~* &* +@all -@dangerous
-user admin on #$(sha256 "$redis_admin_password") ~* &* +@all"
   put job-credential-keys "compose $(rand_hex 32)"
-  put orchestrator.env "SLUICE_REDIS_PASSWORD=$redis_password"
-  put notifier.env "SLUICE_REDIS_PASSWORD=$redis_password"
-  put worker-service.env "SLUICE_REDIS_PASSWORD=$redis_password"
-  put api.env "SLUICE_REDIS_PASSWORD=$redis_password
-SLUICE_API_CREDENTIALS=$credentials"
+  put orchestrator.env ""
+  put notifier.env ""
+  put worker-service.env ""
+  put api.env "SLUICE_API_CREDENTIALS=$credentials"
   put artifacts.env "SLUICE_ARTIFACTS_CREDENTIALS=$credentials"
   put notifier-webhook-url "http://127.0.0.1:9/sluice-notifications"
   put notifier-webhook-secret "$(rand_hex 32)"
@@ -118,8 +119,11 @@ AWS_SECRET_ACCESS_KEY=$admin_secret"
 AWS_SECRET_ACCESS_KEY=$worker_secret"
 fi
 # Added after the files above: made when missing, so an older DIR gains them.
-if ((force == 1)) || [[ ! -s $dir/worker-service.env ]]; then
-  put worker-service.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")"
+if ((force == 1)) || [[ ! -e $dir/worker-service.env ]]; then
+  put worker-service.env ""
+fi
+if ((force == 1)) || [[ ! -s $dir/redis-admin-password ]]; then
+  put redis-admin-password "$redis_admin_password"
 fi
 if ((force == 1)) || [[ ! -s $dir/bus-keys ]]; then
   put bus-keys "compose $(rand_hex 32)"
@@ -133,12 +137,16 @@ fi
 if ((force == 1)) || [[ ! -s $dir/kafka-sluice-password ]]; then
   put kafka-sluice-password "$(rand_hex 24)"
 fi
-if ((force == 1)) || [[ ! -s $dir/source.env ]]; then
-  put source.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")"
+if ((force == 1)) || [[ ! -e $dir/source.env ]]; then
+  put source.env ""
 fi
-if ((force == 1)) || [[ ! -s $dir/approvals.env ]]; then
-  put approvals.env "$(grep '^SLUICE_REDIS_PASSWORD=' "$dir/orchestrator.env")
-$(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
+if ((force == 1)) || [[ ! -s $dir/approvals.env ]] ||
+  ! grep -q '^SLUICE_API_CREDENTIALS=' "$dir/approvals.env"; then
+  put approvals.env "$(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
+fi
+if ((force == 1)) || [[ ! -s $dir/console.env ]] ||
+  ! grep -q '^SLUICE_API_CREDENTIALS=' "$dir/console.env"; then
+  put console.env "$(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
 fi
 if ((force == 1)) || [[ ! -s $dir/approval-link-key ]]; then
   put approval-link-key "$(rand_hex 32)"
@@ -150,7 +158,38 @@ if ((force == 1)) || ! grep -q '^SLUICE_API_CREDENTIALS=' "$dir/notifier.env"; t
 $(grep '^SLUICE_API_CREDENTIALS=' "$dir/api.env")"
 fi
 
-give redis 999 redis.acl redis-password
+# Redis: one user per service (its rules from scripts/conf/redis-users.acl), each
+# service's .env naming its user; the ACL file is made anew from the kept passwords.
+# The default user stays on, locked by the hash of a random password: Redis 7.0
+# replays the append-only file's transactions as the default user
+# (scripts/redis.sh says more).
+users=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../scripts/conf/redis-users.acl
+[[ -f $users ]] || { echo "gen-secrets.sh: no $users" >&2; exit 1; }
+acl="user default on #$(sha256 "$(rand_hex 32)") ~* &* +@all
+user admin on #$(sha256 "$(head -n 1 "$dir/redis-admin-password")") ~* &* +@all"
+redis_env_of() {
+  case $1 in
+    worker) echo worker-service.env ;;
+    *) echo "$1.env" ;;
+  esac
+}
+while read -r name rules; do
+  [[ -z $name || $name == \#* ]] && continue
+  if ((force == 1)) || [[ ! -s $dir/redis-$name-password ]]; then
+    put "redis-$name-password" "$(rand_hex 24)"
+  fi
+  password=$(head -n 1 "$dir/redis-$name-password")
+  acl+=$'\n'"user $name on #$(sha256 "$password") $rules"
+  env_file=$(redis_env_of "$name")
+  [[ -e $dir/$env_file ]] || { echo "gen-secrets.sh: no $dir/$env_file for Redis user $name" >&2; exit 1; }
+  rest=$(grep -v '^SLUICE_REDIS_\(USERNAME\|PASSWORD\)=' "$dir/$env_file" | grep . || true)
+  put "$env_file" "${rest:+$rest$'\n'}SLUICE_REDIS_USERNAME=$name
+SLUICE_REDIS_PASSWORD=$password"
+done <"$users"
+put redis.acl "$acl"
+rm -f -- "$dir/redis-password" "$dir/redis/redis-password"
+
+give redis 999 redis.acl redis-admin-password
 give kafka 1000 kafka-broker-password kafka-sluice-password
 give orchestrator 10001 orchestrator.env:sluice.env kafka-sluice-password:kafka-password bus-keys id-key
 give api 10001 api.env:sluice.env kafka-sluice-password:kafka-password bus-keys job-credential-keys
@@ -164,3 +203,4 @@ give source 10001 source.env:sluice.env kafka-sluice-password:kafka-password bus
 give approvals 10001 approvals.env:sluice.env kafka-sluice-password:kafka-password bus-keys \
   approval-link-key
 echo "gen-secrets.sh: the secrets are in $dir, the containers' copies in $dir/<service>/" >&2
+give console 10001 console.env:sluice.env kafka-sluice-password:kafka-password bus-keys

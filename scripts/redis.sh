@@ -2,14 +2,18 @@
 # Runs a private Redis server for Sluice (Debian's redis-server, bound to
 # 127.0.0.1, everything it writes kept in one directory).
 #
-#   redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F]
-#                  [--appendonly yes|no] [--timeout SECS]
+#   redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F
+#                  [--service-users PWDIR]] [--appendonly yes|no] [--timeout SECS]
 #       Writes D/redis.conf, starts the server as a daemon (pid in D/redis.pid,
 #       log in D/redis.log, data in D) and waits until it answers PING.
 #       --password protects the default user; --acl-user U with the one-line
 #       password of F (mode 0600) writes D/users.acl (0600) with U allowed
 #       every command and key and the default user locked by a password
 #       nobody keeps, so nothing is served without AUTH U <password>.
+#       --service-users PWDIR adds one user per line of conf/redis-users.acl
+#       (the user of each Sluice service, with only its keys and commands),
+#       each with the one-line password of PWDIR/redis-<service>.password
+#       (mode 0600; made here when missing).
 #       With --appendonly no (the default, for tests) nothing is persisted;
 #       with yes, writes go to an append-only file and snapshots are kept.
 #   redis.sh stop --dir D [--timeout SECS]
@@ -31,8 +35,8 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 
 usage() {
   cat >&2 <<'EOF'
-usage: redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F]
-                      [--appendonly yes|no] [--timeout SECS]
+usage: redis.sh start --port P --dir D [--password PW | --acl-user U --acl-password-file F
+                      [--service-users PWDIR]] [--appendonly yes|no] [--timeout SECS]
        redis.sh stop --dir D [--timeout SECS]
        redis.sh status --dir D
 EOF
@@ -56,6 +60,27 @@ redis_quote() {
   printf '"%s"' "$value"
 }
 
+# The users of conf/redis-users.acl as ACL file lines, each with the password of
+# PWDIR/redis-<service>.password (made, 0600, when missing).
+redis_service_users() {
+  local pwdir=$1 name rules file pw
+  while read -r name rules; do
+    [[ -z $name || $name == \#* ]] && continue
+    [[ $name =~ ^[a-z][a-z0-9-]{0,31}$ && -n $rules ]] ||
+      sluice_die "$SLUICE_CONF_DIR/redis-users.acl: bad line for '$name'"
+    file=$pwdir/redis-$name.password
+    if [[ ! -s $file ]]; then
+      (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$file" && echo >>"$file")
+    fi
+    [[ $(stat -c %a -- "$file") =~ ^[0-7]?[0-7]00$ ]] ||
+      sluice_die "$file: readable by group or others (chmod 600 it)"
+    pw=$(head -n 1 -- "$file")
+    [[ $pw =~ ^[A-Za-z0-9._~+/=-]{8,256}$ ]] ||
+      sluice_die "$file: the password must be 8..256 characters of A-Z a-z 0-9 . _ ~ + / = -"
+    printf 'user %s on >%s %s\n' "$name" "$pw" "$rules"
+  done <"$SLUICE_CONF_DIR/redis-users.acl"
+}
+
 redis_fail_start() {
   local dir=$1 msg=$2 pid
   sluice_log "error: $msg"
@@ -69,7 +94,7 @@ redis_fail_start() {
 }
 
 cmd_start() {
-  local port="" dir="" password="" appendonly=no timeout=30 acl_user="" acl_file=""
+  local port="" dir="" password="" appendonly=no timeout=30 acl_user="" acl_file="" users_dir=""
   while (($#)); do
     case $1 in
       --port) (($# >= 2)) || usage; port=$2; shift 2 ;;
@@ -77,6 +102,7 @@ cmd_start() {
       --password) (($# >= 2)) || usage; password=$2; shift 2 ;;
       --acl-user) (($# >= 2)) || usage; acl_user=$2; shift 2 ;;
       --acl-password-file) (($# >= 2)) || usage; acl_file=$2; shift 2 ;;
+      --service-users) (($# >= 2)) || usage; users_dir=$2; shift 2 ;;
       --appendonly) (($# >= 2)) || usage; appendonly=$2; shift 2 ;;
       --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
       *) sluice_log "unknown argument '$1'"; usage ;;
@@ -104,8 +130,12 @@ cmd_start() {
     [[ $acl_password =~ ^[A-Za-z0-9._~+/=-]{8,256}$ ]] ||
       sluice_die "$acl_file: the password must be 8..256 characters of A-Z a-z 0-9 . _ ~ + / = -"
     cli_user=(--user "$acl_user")
+    if [[ -n $users_dir ]]; then
+      [[ -d $users_dir ]] || sluice_die "--service-users: no directory $users_dir"
+    fi
     password=$acl_password # what PING authenticates with below
   fi
+  [[ -z $users_dir || -n $acl_user ]] || sluice_die "--service-users needs --acl-user"
   sluice_require_uint --timeout "$timeout"
   sluice_require_cmd "$REDIS_SERVER" "$REDIS_CLI" timeout
   dir=$(sluice_abs_dir "$dir")
@@ -138,6 +168,7 @@ cmd_start() {
       printf 'user default on #%s ~* &* +@all\nuser %s on >%s ~* &* +@all\n' "$lock" \
         "$acl_user" "$acl_password" >"$dir/users.acl"
     )
+    [[ -z $users_dir ]] || redis_service_users "$users_dir" >>"$dir/users.acl"
   elif [[ -n $password ]]; then
     requirepass="requirepass $(redis_quote "$password")"
   fi

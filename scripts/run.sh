@@ -29,10 +29,13 @@
 # .sluice/sinks/mail/, with the rules of examples/notifier-rules.json.
 #
 # Kafka runs with a SASL/SCRAM listener and ACLs (kafka.sh start --sasl, data
-# in .sluice/kafka-sasl), Redis with the ACL user "sluice" and the default user
-# locked (scripts/redis.sh); their passwords are generated once into .sluice/secrets (files 0600) and
-# the services get them as SLUICE_KAFKA_SASL_PASSWORD_FILE and
-# SLUICE_REDIS_PASSWORD_FILE.
+# in .sluice/kafka-sasl), Redis with the default user locked, the ACL user
+# "admin" (every command, for operators: backups) and one user per service with
+# only its keys and commands (scripts/conf/redis-users.acl, redis.sh
+# --service-users); their passwords are generated once into .sluice/secrets (files
+# 0600) and the services get them as SLUICE_KAFKA_SASL_PASSWORD_FILE and, each its
+# own, SLUICE_REDIS_USERNAME and SLUICE_REDIS_PASSWORD_FILE
+# (.sluice/secrets/redis-<service>.password).
 #
 # SIGINT or SIGTERM (to this script or to its whole process group, as make and
 # service managers send it) stops everything it started, in order; signals that
@@ -97,7 +100,7 @@ trap stop_all EXIT
 # Passwords of the broker's principals and of Redis's user: made once, kept.
 secrets="$state/secrets"
 (umask 077 && mkdir -p "$secrets")
-for user in broker sluice reader redis; do
+for user in broker sluice reader redis-admin; do
   if [[ ! -s $secrets/$user.password ]]; then
     (umask 077 && printf '%s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
       >"$secrets/$user.password")
@@ -106,7 +109,7 @@ done
 
 sluice_log "starting Redis on 127.0.0.1:$redis_port and Kafka on 127.0.0.1:$kafka_port (SASL)"
 "$SLUICE_SCRIPTS_DIR/redis.sh" start --port "$redis_port" --dir "$state/redis" --appendonly yes \
-  --acl-user sluice --acl-password-file "$secrets/redis.password" &
+  --acl-user admin --acl-password-file "$secrets/redis-admin.password" --service-users "$secrets" &
 redis_starter=$!
 "$SLUICE_SCRIPTS_DIR/kafka.sh" start --port "$kafka_port" --controller-port "$kafka_controller_port" \
   --dir "$state/kafka-sasl" --sasl "$secrets" &
@@ -117,8 +120,6 @@ wait "$kafka_starter" || sluice_die "Kafka did not start (see $state/kafka)"
 export SLUICE_KAFKA_BROKERS="127.0.0.1:$kafka_port"
 export SLUICE_REDIS_HOST=127.0.0.1
 export SLUICE_REDIS_PORT="$redis_port"
-export SLUICE_REDIS_USERNAME=sluice
-export SLUICE_REDIS_PASSWORD_FILE="$secrets/redis.password"
 export SLUICE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
 export SLUICE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256
 export SLUICE_KAFKA_SASL_USERNAME=sluice
@@ -168,8 +169,13 @@ start_service() {
   local name=$1 port=$2
   local bin="$build/services/$name/sluice-$name"
   [ -x "$bin" ] || return 0
+  # Its own Redis user (none for a service without one: sluice-artifacts).
+  local redis_auth=(-u SLUICE_REDIS_USERNAME -u SLUICE_REDIS_PASSWORD_FILE)
+  if [[ -s $secrets/redis-$name.password ]]; then
+    redis_auth=(SLUICE_REDIS_USERNAME="$name" SLUICE_REDIS_PASSWORD_FILE="$secrets/redis-$name.password")
+  fi
   # A session of its own: Ctrl-C reaches this script, which stops services in order.
-  setsid "$bin" >>"$state/logs/$name.log" 2>&1 &
+  env "${redis_auth[@]}" setsid "$bin" >>"$state/logs/$name.log" 2>&1 &
   pids+=("$!")
   printf '  %-13s http://127.0.0.1:%s   (log: %s/logs/%s.log)\n' "$name" "$port" "$shown" "$name"
 }

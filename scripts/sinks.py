@@ -4,9 +4,10 @@ them arrive: an HTTP sink (Slack-style payloads and webhooks, one JSON line
 per request in DIR/webhooks.jsonl, with the path and the X-Sluice-* headers)
 and an SMTP sink (Debian's aiosmtpd; each mail as DIR/mail/<n>.eml).
 
-    sinks.py DIR HTTP_PORT SMTP_PORT
+    sinks.py DIR HTTP_PORT SMTP_PORT [ADDRESS]
 
-Runs until SIGTERM / SIGINT. Listens on 127.0.0.1 only.
+Runs until SIGTERM / SIGINT. Listens on ADDRESS, 127.0.0.1 unless given (the
+compose test gives the gateway of its containers' network).
 """
 import http.server
 import json
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 def main():
     out, http_port, smtp_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    address = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
     os.makedirs(os.path.join(out, "mail"), exist_ok=True)
     lock = threading.Lock()
     log_path = os.path.join(out, "webhooks.jsonl")
@@ -57,14 +59,14 @@ def main():
                 f.write(envelope.content)
             return "250 OK"
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", http_port), Handler)
-    smtp = Controller(Mail(), hostname="127.0.0.1", port=smtp_port)
+    server = http.server.ThreadingHTTPServer((address, http_port), Handler)
+    smtp = Controller(Mail(), hostname=address, port=smtp_port)
     smtp.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print("sinks: http://127.0.0.1:%d, smtp://127.0.0.1:%d, into %s" % (http_port, smtp_port, out),
+    print("sinks: http://%s:%d, smtp://%s:%d, into %s" % (address, http_port, address, smtp_port, out),
           flush=True)
     stop.wait()
     smtp.stop()

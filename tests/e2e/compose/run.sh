@@ -9,13 +9,23 @@
 #   images    images.sh: debian:bookworm-slim by debootstrap, stand-ins for
 #             apache/kafka and redis, the sluice image (cached between runs)
 #   secrets   compose/gen-secrets.sh, when compose/secrets/ is not made yet
-#   up        podman-compose up -d, the api and artifact store published on
-#             free loopback ports (SLUICE_API_PUBLISH, SLUICE_ARTIFACTS_PUBLISH)
+#   up        the demo repository (examples/demo-repo, with demo-buildspec.yml:
+#             the image has no compiler), the notifier's rules (examples/
+#             notifier-rules.json) and secrets, a deploy directory; podman-compose
+#             up -d with them (SLUICE_SOURCE_REPOSITORIES, SLUICE_NOTIFIER_RULES,
+#             _SECRETS, SLUICE_WORKER_DEPLOYED, ...) and the api, the artifact
+#             store, the webhooks and the approval pages on free loopback ports
 #   healthy   every Sluice container answers /healthz, Redis PONG; the
 #             topics made; Kafka refuses the sluice user a topic outside
-#             its ACLs' prefix
-#   scenario  scenario.py: pipeline, job worker, orchestrator killed and
-#             restarted by its restart policy, approval, Succeeded, S3 put/get
+#             its ACLs' prefix; a service's Redis user is refused another's keys
+#   demo      on the gateway of the stack's network (host.containers.internal in
+#             the containers): the demo repository over git's HTTP protocol and
+#             the Slack/webhook and mail sinks (scripts/sinks.py); the demo
+#             pipeline (examples/demo-pipeline.json) created and started
+#   scenario  the end-to-end scenario of make run (tests/e2e/scenario/scenario.py)
+#             against the published ports, the orchestrator's container killed
+#             while the approval waits and back by its restart policy (crash.sh);
+#             then Redis refused no service's user anything (ACL LOG)
 #   down      podman-compose down -v; nothing of the project is left
 # On failure the last lines of every container's log are printed. The project
 # name is sluice-e2e (SLUICE_E2E_PROJECT), so a person's own stack is untouched.
@@ -72,7 +82,18 @@ dump_logs() {
   done
 }
 
+helpers=() # the git HTTP server and the sinks, on the host
+stop_helpers() {
+  local pid
+  for pid in ${helpers[@]+"${helpers[@]}"}; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  helpers=()
+}
+
 down() {
+  stop_helpers
   compose down -v >"$log_dir/down.log" 2>&1 || true
   # podman-compose leaves the project's network; a stale one can confuse the next run's DNS
   podman network rm -f "${project}_default" >/dev/null 2>&1 || true
@@ -105,7 +126,52 @@ phase secrets
 phase_done secrets
 
 phase up
-read -r -a ports <<<"$(sluice_free_ports 4)"
+# What the demo needs from outside the stack, under the log directory: the demo
+# repository (served to sluice-source over git's HTTP protocol, refreshed by a
+# post-commit hook), the notifier's rules and secrets directory (its copy of
+# compose/secrets/notifier plus the sinks' URLs), the directory Deploy puts into.
+work=$log_dir/stack
+read -r -a ports <<<"$(sluice_free_ports 8)"
+git_port=${ports[4]:?no free port}
+sink_http_port=${ports[5]:?no free port}
+sink_smtp_port=${ports[6]:?no free port}
+repo=$work/git/demo
+mkdir -p "$work/git" "$work/sinks" "$work/deployed"
+git init -q -b main "$repo"
+cp "$root"/examples/demo-repo/* "$repo/"
+cp "$here/demo-buildspec.yml" "$repo/buildspec.yml"
+printf '#!/bin/sh\nexec git update-server-info\n' >"$repo/.git/hooks/post-commit"
+chmod 755 "$repo/.git/hooks/post-commit"
+git -C "$repo" add -A
+git -C "$repo" -c user.name=Sluice -c user.email=demo@sluice.invalid commit -qm "The demo program and its buildspec"
+chown 10001:10001 "$work/deployed"
+printf '{"repositories": [{"name": "demo", "url": "http://host.containers.internal:%s/demo/.git"}]}\n' \
+  "$git_port" >"$work/source-repositories.json"
+install -d -m 0755 "$work/notifier-secrets"
+cp -p -- "$root"/compose/secrets/notifier/* "$work/notifier-secrets/"
+for target in slack webhook; do
+  (umask 077 && printf 'http://host.containers.internal:%s/%s\n' "$sink_http_port" "$target" \
+    >"$work/notifier-secrets/demo-$target-url")
+  chown 10001:10001 "$work/notifier-secrets/demo-$target-url"
+done
+/usr/bin/python3 - "$root/examples/notifier-rules.json" "$work/notifier-rules.json" "$sink_smtp_port" <<'PY'
+import json, sys
+rules = json.load(open(sys.argv[1]))
+t = rules["targets"]
+t["demo-slack"]["url"] = {"file": "/run/secrets/demo-slack-url"}
+t["demo-webhook"]["url"] = {"file": "/run/secrets/demo-webhook-url"}
+t["demo-webhook"]["secret"] = {"file": "/run/secrets/notifier-webhook-secret"}
+t["demo-mail"]["smtpUrl"] = "smtp://host.containers.internal:" + sys.argv[3]
+json.dump(rules, open(sys.argv[2], "w"), indent=1)
+PY
+chmod 0644 "$work/notifier-rules.json" "$work/source-repositories.json"
+export SLUICE_SOURCE_REPOSITORIES=$work/source-repositories.json
+export SLUICE_SOURCE_POLL_INTERVAL_S=1
+export SLUICE_NOTIFIER_RULES=$work/notifier-rules.json
+export SLUICE_NOTIFIER_SECRETS=$work/notifier-secrets
+export SLUICE_WORKER_DEPLOYED=$work/deployed
+export SLUICE_WORKER_DEPLOY_DIRS=sluice-demo-site=/var/lib/sluice/deployed/site
+export SLUICE_ARTIFACTS_BUCKETS=sluice-artifacts,sluice-demo-artifacts
 api_port=${ports[0]:?no free port}
 artifacts_port=${ports[1]:?no free port}
 export SLUICE_API_PUBLISH=127.0.0.1:$api_port
@@ -113,6 +179,8 @@ export SLUICE_ARTIFACTS_PUBLISH=127.0.0.1:$artifacts_port
 export SLUICE_SOURCE_PUBLISH=127.0.0.1:${ports[2]:?no free port}
 export SLUICE_APPROVALS_PUBLISH=127.0.0.1:${ports[3]:?no free port}
 export SLUICE_APPROVALS_PUBLIC_URL=http://$SLUICE_APPROVALS_PUBLISH
+export SLUICE_CONSOLE_PUBLISH=127.0.0.1:${ports[7]:?no free port}
+export SLUICE_CONSOLE_PUBLIC_URL=http://$SLUICE_CONSOLE_PUBLISH
 # The images exist (images phase): never let podman-compose build.
 compose up -d --no-build >"$log_dir/up.log" 2>&1 || {
   sluice_tail "$log_dir/up.log" 40
@@ -123,13 +191,13 @@ phase_done up
 phase healthy
 container() { printf '%s_%s_1\n' "$project" "$1"; }
 deadline=$(($(sluice_now_ms) + 240000))
-pending=(redis orchestrator api artifacts notifier worker source approvals)
+pending=(redis orchestrator api artifacts notifier worker source approvals console)
 while ((${#pending[@]})); do
   still=()
   for svc in "${pending[@]}"; do
     if [[ $svc == redis ]]; then
       podman exec "$(container redis)" sh -c \
-        'redis-cli --no-auth-warning -a "$(cat /run/secrets/redis-password)" ping' 2>/dev/null |
+        'redis-cli --no-auth-warning --user admin -a "$(cat /run/secrets/redis-admin-password)" ping' 2>/dev/null |
         grep -q PONG || still+=("$svc")
     else
       podman exec "$(container "$svc")" sluice-healthz >/dev/null 2>&1 || still+=("$svc")
@@ -149,6 +217,8 @@ curl -fsS -o /dev/null "http://$SLUICE_SOURCE_PUBLISH/healthz" ||
   sluice_die "sluice-source not published on $SLUICE_SOURCE_PUBLISH"
 curl -fsS -o /dev/null "http://$SLUICE_APPROVALS_PUBLISH/healthz" ||
   sluice_die "sluice-approvals not published on $SLUICE_APPROVALS_PUBLISH"
+curl -fsS -o /dev/null "http://$SLUICE_CONSOLE_PUBLISH/healthz" ||
+  sluice_die "sluice-console not published on $SLUICE_CONSOLE_PUBLISH"
 # The one-shot created the topics with the configured partitions and ended.
 while [[ $(podman inspect --format '{{.State.Status}}' "$(container kafka-topics)") != exited ]]; do
   (($(sluice_now_ms) < deadline)) || sluice_die "kafka-topics still runs after 240 s"
@@ -171,12 +241,59 @@ denied=$(podman exec "$(container kafka)" bash -c '
   sluice_die "the sluice user created a topic outside its prefix: $denied"
 grep -q 'TopicAuthorizationException\|not authorized' <<<"$denied" ||
   sluice_die "creating a topic outside the prefix failed, but not for want of an ACL: $denied"
+# Redis: each service logs in as its own user, which reaches only its own keys.
+redis_as() {
+  local user=$1
+  shift
+  podman exec -i "$(container redis)" redis-cli --no-auth-warning --user "$user" \
+    --pass "$(head -n 1 "$root/compose/secrets/redis-$user-password")" "$@" 2>&1
+}
+reply=$(redis_as api SET 'sluice:{compose-test}:outbox' x)
+[[ $reply == *NOPERM* ]] || sluice_die "the api's Redis user may write the orchestrator's outbox: $reply"
+reply=$(redis_as worker GET 'sluice:approvals:compose-test')
+[[ $reply == *NOPERM* ]] || sluice_die "the worker's Redis user may read the approvals' keys: $reply"
+reply=$(redis_as orchestrator SET 'sluice:{compose-test}:state' x)
+[[ $reply == OK ]] || sluice_die "the orchestrator's Redis user may not write its state: $reply"
+redis_as orchestrator DEL 'sluice:{compose-test}:state' >/dev/null
+redis_as admin ACL LOG RESET >/dev/null # the refusals above were on purpose
 phase_done healthy
 
+phase demo
+gateway=$(podman exec "$(container source)" awk '$2 == "host.containers.internal" { print $1; exit }' /etc/hosts)
+[[ $gateway =~ ^[0-9.]+$ ]] || sluice_die "no address of host.containers.internal in the containers: '$gateway'"
+(cd "$work/git" && exec /usr/bin/python3 -m http.server --bind "$gateway" "$git_port") \
+  >"$log_dir/git-http.log" 2>&1 &
+helpers+=("$!")
+/usr/bin/python3 "$root/scripts/sinks.py" "$work/sinks" "$sink_http_port" "$sink_smtp_port" "$gateway" \
+  >"$log_dir/sinks.log" 2>&1 &
+helpers+=("$!")
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://$gateway:$git_port/demo/.git/HEAD" 2>/dev/null &&
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$gateway" "$sink_smtp_port" 2>/dev/null && break
+  sleep 0.1
+done
+curl -fsS -o /dev/null "http://$gateway:$git_port/demo/.git/info/refs" ||
+  sluice_die "the demo repository is not served on http://$gateway:$git_port/demo/.git"
+admin_env() {
+  env $(cat "$root/compose/secrets/admin.env") AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= "$@"
+}
+admin_env "$aws_cli" codepipeline --endpoint-url "http://$SLUICE_API_PUBLISH" create-pipeline \
+  --cli-input-json "file://$root/examples/demo-pipeline.json" >/dev/null ||
+  sluice_die "create-pipeline of examples/demo-pipeline.json failed"
+admin_env "$aws_cli" codepipeline --endpoint-url "http://$SLUICE_API_PUBLISH" start-pipeline-execution \
+  --name sluice-demo >/dev/null || sluice_die "start-pipeline-execution of sluice-demo failed"
+phase_done demo
+
 phase scenario
-SLUICE_AWS_CLI=$aws_cli PYTHONDONTWRITEBYTECODE=1 "$python" "$here/scenario.py" \
-  "http://$SLUICE_API_PUBLISH" "http://$SLUICE_ARTIFACTS_PUBLISH" "$root/compose/secrets" \
-  "$(container orchestrator)"
+SLUICE_AWS_CLI=$aws_cli PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$root/tests/e2e/scenario/scenario.py" \
+  --api "http://$SLUICE_API_PUBLISH" --identity "$root/compose/secrets/admin.env" --repo "$repo" \
+  --deployed "$work/deployed/site" --sinks "$work/sinks" --schemas "$root/schemas/events" \
+  --link-command "podman exec $(container approvals) sluice-approvals link {id} {approver}" \
+  --approver admin --mid-run "$here/crash.sh $(container orchestrator)" --timeout 120
+denied=$(redis_as admin ACL LOG 10)
+[[ -z $denied ]] || sluice_die "Redis refused a service's user a command or a key: $(tr '\n' ' ' <<<"$denied")"
+stop_helpers
 phase_done scenario
 
 phase down

@@ -15,9 +15,15 @@ running Sluice whose notifications go to the local sinks (scripts/sinks.py):
      and each validates against schemas/events/.
 
     scenario.py --api URL --identity ENV_FILE --repo DIR --deployed DIR --sinks DIR
-                --schemas DIR --run-log FILE [--timeout SECONDS]
+                --schemas DIR (--run-log FILE | --link-command CMD) [--approver NAME]
+                [--mid-run CMD] [--timeout SECONDS]
 
-FILE is `make run`'s output, where it prints the approval link.
+FILE is `make run`'s output, where it prints the approval link. Where nothing prints
+it (the compose stack), CMD of --link-command prints the link: its words, with {id}
+replaced by the approval's action execution id and {approver} by NAME (default demo).
+--mid-run CMD is run once the first execution waits for its approval (the compose
+test kills a service's container there and waits for it to come back); the scenario
+goes on when it exits 0.
 
 ENV_FILE holds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY lines (`make run`'s .sluice/env).
 Environment: SLUICE_AWS_CLI (the aws CLI of the project's venv). Prints each phase's
@@ -28,6 +34,7 @@ import email
 import glob
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -155,6 +162,12 @@ def run(args):
         raise Failure(f"Build exported no VERSION: its output variables are {variables}")
     t = phase(f"execution {first} built version {version} and waits for its approval", t)
 
+    if args.mid_run:
+        done = subprocess.run(shlex.split(args.mid_run), timeout=args.timeout * 2)
+        if done.returncode != 0:
+            raise Failure(f"--mid-run {args.mid_run!r} exited {done.returncode}")
+        t = phase(f"mid-run: {args.mid_run}", t)
+
     # 2. a commit starts the pipeline through polling
     before = {x["pipelineExecutionId"] for x in executions(api)}
     with open(os.path.join(args.repo, "VERSION"), "w") as f:
@@ -187,15 +200,24 @@ def run(args):
     t = phase("the Slack stand-in received the approval request", t)
 
     # 4. follow the approval link make run printed, vote with it; Deploy puts the output in place
+    action_execution = approval["latestExecution"]["actionExecutionId"]
+
     def printed_link():
+        if args.link_command:
+            argv = [w.replace("{id}", action_execution).replace("{approver}", args.approver)
+                    for w in shlex.split(args.link_command)]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            if done.returncode != 0:
+                raise Failure(f"--link-command exited {done.returncode}: {done.stderr.strip()}")
+            return done.stdout.strip() or None
         with open(args.run_log, encoding="utf-8", errors="replace") as f:
             for line in f:
                 if "approval waiting in sluice-demo:" in line:
                     link = line.split("approval waiting in sluice-demo:", 1)[1].strip()
-                    if approval["latestExecution"]["actionExecutionId"] in link:
+                    if action_execution in link:
                         return link
         return None
-    link = wait_for("make run to print the approval link", printed_link, args.timeout)
+    link = wait_for("the approval link", printed_link, args.timeout)
     with urllib.request.urlopen(link, timeout=10) as resp:
         page = resp.read().decode("utf-8", "replace")
     if "Approve" not in page or f"Deploy build {version}" not in page:
@@ -297,8 +319,13 @@ def run(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("api", "identity", "repo", "deployed", "sinks", "schemas", "run-log"):
+    for name in ("api", "identity", "repo", "deployed", "sinks", "schemas"):
         parser.add_argument("--" + name, required=True)
+    link = parser.add_mutually_exclusive_group(required=True)
+    link.add_argument("--run-log")
+    link.add_argument("--link-command")
+    parser.add_argument("--approver", default="demo")
+    parser.add_argument("--mid-run")
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
     try:
