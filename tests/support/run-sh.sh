@@ -12,17 +12,17 @@
 # run.sh's output on stderr, when it does not get ready within 180 s. Needs
 # scripts/lib.sh sourced first (sluice_free_ports, sluice_now_ms).
 run_sh_start() {
-  local src=$1 build=$2 dir=$3 t0 kport cport rport oport sport nport mport wport srcport aport
+  local src=$1 build=$2 dir=$3 t0 kport cport rport oport sport nport mport wport srcport aport cnport
   shift 3
   read -r kport cport rport run_sh_api_port oport sport nport run_sh_sink_http_port mport wport \
-    srcport aport <<<"$(sluice_free_ports 12)"
+    srcport aport cnport <<<"$(sluice_free_ports 13)"
   t0=$(sluice_now_ms)
   env "$@" SLUICE_RUN_DIR="$dir" SLUICE_KAFKA_PORT="$kport" SLUICE_KAFKA_CONTROLLER_PORT="$cport" \
     SLUICE_REDIS_PORT="$rport" SLUICE_API_PORT="$run_sh_api_port" SLUICE_ORCHESTRATOR_PORT="$oport" \
     SLUICE_ARTIFACTS_PORT="$sport" SLUICE_NOTIFIER_PORT="$nport" \
     SLUICE_SINK_HTTP_PORT="$run_sh_sink_http_port" SLUICE_SINK_SMTP_PORT="$mport" \
     SLUICE_WORKER_PORT="$wport" SLUICE_SOURCE_PORT="$srcport" SLUICE_APPROVALS_PORT="$aport" \
-    setsid "$src/scripts/run.sh" "$build" >"$dir/out.log" 2>&1 &
+    SLUICE_CONSOLE_PORT="$cnport" setsid "$src/scripts/run.sh" "$build" >"$dir/out.log" 2>&1 &
   run_sh_leader=$!
   local _
   for _ in $(seq 1 1800); do

@@ -281,8 +281,6 @@ admin_env() {
 admin_env "$aws_cli" codepipeline --endpoint-url "http://$SLUICE_API_PUBLISH" create-pipeline \
   --cli-input-json "file://$root/examples/demo-pipeline.json" >/dev/null ||
   sluice_die "create-pipeline of examples/demo-pipeline.json failed"
-admin_env "$aws_cli" codepipeline --endpoint-url "http://$SLUICE_API_PUBLISH" start-pipeline-execution \
-  --name sluice-demo >/dev/null || sluice_die "start-pipeline-execution of sluice-demo failed"
 phase_done demo
 
 phase scenario

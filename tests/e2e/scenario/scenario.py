@@ -5,10 +5,12 @@ running Sluice whose notifications go to the local sinks (scripts/sinks.py):
      repository, Build ran its buildspec.yml and exported VERSION;
   2. a commit to the demo repository starts a second execution (PollForSourceChanges) with
      that commit as its source revision;
-  3. the Slack stand-in received the approval request, which names the pipeline;
-  4. the approval link `make run` printed is followed: the page shows the approval, and the
-     vote is cast with that link through the page's JSON endpoint; Deploy puts the build's
-     files in the deploy directory;
+  3. the Slack stand-in received the approval request, which names the pipeline and links
+     the approval's page (its plain URL: a signed link never goes to a channel);
+  4. the approval link `make run` printed is followed: the page shows the approval;
+     then, as a person does, the Slack message's link is followed, the page's sign-in form
+     signs in with ENV_FILE's identity and the page's form approves; Deploy puts the
+     build's files in the deploy directory;
   5. the mail sink received the success mail; get-pipeline-state shows every stage
      Succeeded for that execution;
   6. the events the webhook sink received for that execution come in the expected order
@@ -32,8 +34,10 @@ duration; exits non-zero with the reason on the first failure."""
 import argparse
 import email
 import glob
+import http.cookiejar
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -135,6 +139,47 @@ def sink_records(sinks):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def vote_through_page(page_url, identity, version):
+    """Opens page_url as a person does (cookies kept), signs in with identity's access key and
+    approves with the page's own form; a refusal raises Failure."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    parts = urllib.parse.urlsplit(page_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    plain = urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
+
+    def fetch(url, form=None):
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = {"Origin": origin, "Content-Type": "application/x-www-form-urlencoded"} if form else {}
+        request = urllib.request.Request(url, data=data, headers=headers,
+                                         method="POST" if form is not None else "GET")
+        try:
+            with opener.open(request, timeout=30) as resp:
+                return resp.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            raise Failure(f"{request.method} {url} answered {e.code}: {e.read()[:300]!r}")
+
+    def csrf_of(page, what):
+        found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+        if not found:
+            raise Failure(f"the {what} has no CSRF token: {page[:300]!r}")
+        return found.group(1)
+
+    page = fetch(plain)
+    if 'name="secret"' not in page:
+        raise Failure(f"the Slack message's page does not ask to sign in: {page[:300]!r}")
+    fetch(plain + "/signin", {"key": identity["AWS_ACCESS_KEY_ID"],
+                              "secret": identity["AWS_SECRET_ACCESS_KEY"],
+                              "csrf": csrf_of(page, "sign-in page")})
+    page = fetch(plain)
+    if 'value="Approved"' not in page or f"Deploy build {version}" not in page:
+        raise Failure(f"signed in, the page shows no approval form: {page[:300]!r}")
+    answer = fetch(plain, {"status": "Approved", "comment": "approved by the scenario",
+                           "csrf": csrf_of(page, "approval page")})
+    if "Your vote (Approved) was recorded." not in answer:
+        raise Failure(f"the page's vote was not recorded: {answer[:400]!r}")
+
+
 def run(args):
     api = Api(args.api, read_identity(args.identity))
     t = start = time.monotonic()
@@ -189,19 +234,28 @@ def run(args):
     second = wait_for(f"commit {commit[:12]} to start an execution", started_by_commit, args.timeout)
     t = phase(f"commit {commit[:12]} started execution {second} (PollForSourceChanges)", t)
 
-    # 3. the approval request reached the Slack stand-in
+    # 3. the approval request reached the Slack stand-in, with the approval page's URL (never a
+    # signed link: anyone in a channel could use it)
+    action_execution = approval["latestExecution"]["actionExecutionId"]
+
     def approval_message():
         for record in sink_records(args.sinks):
             text = json.dumps(record["payload"])
             if record["path"] != "/webhook" and "approval" in text.lower() and PIPELINE in text:
                 return record
         return None
-    wait_for("the approval request in the Slack stand-in", approval_message, args.timeout)
-    t = phase("the Slack stand-in received the approval request", t)
+    message = wait_for("the approval request in the Slack stand-in", approval_message, args.timeout)
+    urls = re.findall(r'https?://[^"\s]*/approvals/' + re.escape(action_execution) + r'[^"\s]*',
+                      json.dumps(message["payload"]))
+    if not urls:
+        raise Failure(f"the Slack message names no page of approval {action_execution}: "
+                      f"{json.dumps(message['payload'])[:400]}")
+    page_url = urls[0]
+    if "link=" in page_url:
+        raise Failure(f"the Slack message carries a signed link: {page_url}")
+    t = phase(f"the Slack stand-in received the approval request, linking {page_url}", t)
 
-    # 4. follow the approval link make run printed, vote with it; Deploy puts the output in place
-    action_execution = approval["latestExecution"]["actionExecutionId"]
-
+    # 4. the link make run printed (or the service made) shows the approval
     def printed_link():
         if args.link_command:
             argv = [w.replace("{id}", action_execution).replace("{approver}", args.approver)
@@ -222,19 +276,11 @@ def run(args):
         page = resp.read().decode("utf-8", "replace")
     if "Approve" not in page or f"Deploy build {version}" not in page:
         raise Failure(f"the approval page at {link} does not show the approval: {page[:300]!r}")
-    url = urllib.parse.urlsplit(link)
-    vote = json.dumps({"status": "Approved", "summary": "approved by the scenario",
-                       "link": urllib.parse.parse_qs(url.query)["link"][0]}).encode()
-    request = urllib.request.Request(urllib.parse.urlunsplit(url._replace(query="")), data=vote,
-                                     method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            answer = json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        raise Failure(f"the vote through the link was refused: {e.code} {e.read()[:300]!r}")
-    if answer.get("status") != "Approved":
-        raise Failure(f"the vote through the link answered {answer}")
-    t = phase("the approval link's page shows the approval; its vote approved it", t)
+    t = phase("the printed approval link's page shows the approval", t)
+
+    # 5. a person follows the Slack message's link, signs in and approves with the page's form
+    vote_through_page(page_url, api.env, version)
+    t = phase("signed in on the Slack message's page; its form approved the approval", t)
 
     def first_done():
         x = api("get-pipeline-execution", "--pipeline-name", PIPELINE,
