@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg.kafka_brokers;
     pcfg.client_id = "sluice-orchestrator";
-    pcfg.linger_ms = 0;     /* a step's messages are sent together and flushed at once */
+    pcfg.linger_ms = 5; /* queued until the flush that ends a carry-out: one request for them all */
     pcfg.signer = bus_keys; /* jobs, requests to itself, events, dead letters: all signed */
     pcfg.on_delivery = orch_outbox_on_delivery; /* why an op failed, for its retry policy */
     pcfg.ctx = &handler;

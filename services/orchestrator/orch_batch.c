@@ -578,9 +578,17 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
         orch_park_drop(applied, drop);
         dropped += drop;
         uint64_t saved = version;
+        orch_route_entry entry = {0};
+        orch_store_saved done = {0};
         if (stepped > 0 || drop > 0) {
-            int rc = orch_store_save(h->store, pipeline, version, state, applied, ops, &saved);
+            int rc = json_array_size(ops) > 0 ? orch_route_entry_render(ops, &entry) : SLUICE_OK;
+            if (rc == SLUICE_OK) {
+                rc = orch_store_save_entry(h->store, pipeline, version, state, applied, &entry,
+                                           &done);
+                saved = done.version;
+            }
             if (rc == SLUICE_ETOOBIG) {
+                orch_route_entry_free(&entry);
                 state_too_big(h, take + k, taken, stepped);
                 for (size_t i = k + taken; i < m; i++) {
                     verdict(take[i], BUS_CONSUMER_RETRY, "after a refused save");
@@ -590,6 +598,7 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
                 break;
             }
             if (rc != SLUICE_OK) {
+                orch_route_entry_free(&entry);
                 if (rc == SLUICE_ECONFLICT) {
                     h->stats.conflicts++;
                 }
@@ -610,7 +619,6 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
             h->stats.saves++;
             SLUICE_FAULT_POINT(ORCH_FAULT_AFTER_CAS);
         }
-        json_decref(ops);
         /* Fired timers are spent (the outbox may set them again, after this). */
         for (size_t i = k; i < k + taken; i++) {
             const engine_input *in = &take[i]->req.doc.input;
@@ -621,7 +629,17 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
         }
         version = saved;
         k += taken;
-        if (orch_outbox_drain(h, pipeline, 0) != SLUICE_OK) {
+        /* The entry just saved, when the outbox holds nothing else, goes out from memory. */
+        int out = SLUICE_OK;
+        if (!done.alone) {
+            out = orch_outbox_drain(h, pipeline, 0);
+        } else if (entry.nops > 0) {
+            h->stats.from_memory++;
+            out = orch_outbox_carry_out_saved(h, pipeline, ops, &entry, done.entry_id);
+        }
+        orch_route_entry_free(&entry);
+        json_decref(ops);
+        if (out != SLUICE_OK) {
             /* Saved, so done; what follows waits, parked, until the outbox is out. */
             size_t rest = k < m ? take_at[k] : waits;
             uint64_t after = park_rest(h, pipeline, reqs, rest, n, version, state, applied,

@@ -51,6 +51,7 @@ typedef struct orch_handler_stats {
     uint64_t dead_lettered;  /* outbox ops given up after bounded retries, dead-lettered */
     uint64_t parked;         /* requests parked behind their pipeline's outbox */
     uint64_t events_trimmed; /* events trimmed (or dropped) to fit the bus's message bound */
+    uint64_t from_memory;    /* outbox entries carried out from memory, not read back */
     uint64_t last_batch_ns;  /* duration of the latest batch, consume to outbox acked */
 } orch_handler_stats;
 

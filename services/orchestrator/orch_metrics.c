@@ -59,6 +59,9 @@ void orch_metrics_init(orch_metrics *m)
         m->registry, "sluice_orchestrator_requests_parked_total",
         "requests parked in their pipeline's state while its outbox could not be carried out", NULL,
         0);
+    m->from_memory = http_metrics_counter(
+        m->registry, "sluice_orchestrator_outbox_from_memory_total",
+        "outbox entries carried out from memory right after their save (not read back)", NULL, 0);
     m->batch_seconds = http_metrics_histogram(
         m->registry, "sluice_orchestrator_batch_seconds",
         "time to handle one batch of requests, consume to outbox acked", NULL, 0, NULL, 0);
@@ -94,6 +97,7 @@ void orch_metrics_update(orch_metrics *m, const orch_handler_stats *now)
     http_metrics_inc(m->events_trimmed, NULL,
                      (double)(now->events_trimmed - m->last.events_trimmed));
     http_metrics_inc(m->parked, NULL, (double)(now->parked - m->last.parked));
+    http_metrics_inc(m->from_memory, NULL, (double)(now->from_memory - m->last.from_memory));
     if (now->steps != m->last.steps) {
         http_metrics_observe(m->batch_seconds, NULL, (double)now->last_batch_ns / 1e9);
     }

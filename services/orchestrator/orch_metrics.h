@@ -35,7 +35,8 @@ void orch_health_handler(const http_request *req, http_response *resp, void *ctx
 typedef struct orch_metrics {
     http_metrics *registry;
     http_metrics_family *steps, *duplicates, *rejected, *conflicts, *published, *timers;
-    http_metrics_family *cache_hits, *oversized, *dead_lettered, *events_trimmed, *parked;
+    http_metrics_family *cache_hits, *oversized, *dead_lettered, *events_trimmed, *parked,
+        *from_memory;
     http_metrics_family *batch_seconds;
     http_metrics_family *refused; /* bus messages refused by signature, by reason */
     orch_handler_stats last;

@@ -316,6 +316,99 @@ static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
 }
 
 /*
+ * Carries out the ops of entry id fast: publishes queued (the caller
+ * flushes), then the Redis ops together (orch_store_apply: a few round
+ * trips for all of them). Documents come from text when given (the entry
+ * as it was rendered for the save), else they are rendered from the ops.
+ * Ops that cannot be read are logged and dropped. 0, or the first failure
+ * (which stops the entry).
+ */
+static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id, json_t *ops,
+                          const orch_route_entry *text)
+{
+    size_t n = json_array_size(ops);
+    orch_op *parsed = calloc(n > 0 ? n : 1, sizeof *parsed);
+    orch_store_op *writes = calloc(n > 0 ? n : 1, sizeof *writes);
+    char **rendered = calloc(n > 0 ? n : 1, sizeof *rendered);
+    if (parsed == NULL || writes == NULL || rendered == NULL) {
+        free(parsed);
+        free(writes);
+        free(rendered);
+        return SLUICE_ENOMEM;
+    }
+    size_t nwrites = 0;
+    size_t published = 0;
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        orch_op *op = &parsed[i];
+        char err[256];
+        if (orch_op_from_json(json_array_get(ops, i), op, err, sizeof err) != SLUICE_OK) {
+            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i, id,
+                         err);
+            continue;
+        }
+        const char *doc = NULL;
+        size_t len = 0;
+        if (text != NULL && i < text->nops && text->payload_len[i] > 0) {
+            doc = text->text + text->payload_at[i];
+            len = text->payload_len[i];
+        } else if (op->payload != NULL) {
+            rendered[i] = json_dumps(op->payload, JSON_COMPACT);
+            if (rendered[i] == NULL) {
+                rc = SLUICE_ENOMEM;
+                break;
+            }
+            doc = rendered[i];
+            len = strlen(doc);
+        }
+        if (op->kind == ORCH_OP_PUBLISH_EVENT || op->kind == ORCH_OP_PUBLISH_JOB) {
+            const char *topic = bus_topics_get(
+                h->topics, op->kind == ORCH_OP_PUBLISH_EVENT ? BUS_TOPICS_EVENTS : BUS_TOPICS_JOBS);
+            rc = bus_producer_send(h->producer, topic, op->key, strlen(op->key), doc, len, NULL);
+            if (rc != SLUICE_OK) {
+                char why[ORCH_RETRY_REASON_MAX];
+                failure_reason(h, op, rc, why, sizeof why);
+                SLUICE_WARN("pipeline %s: outbox entry %s, op %zu (to %s): %s", pipeline, id, i,
+                            op_destination(h, op), why);
+            } else {
+                published++;
+            }
+            continue;
+        }
+        writes[nwrites++] = (orch_store_op){
+            .kind = op->kind,
+            .key = op->kind == ORCH_OP_REPLY || op->kind == ORCH_OP_ARCHIVE_EXECUTION ||
+                           op->kind == ORCH_OP_ARCHIVE_ACTION
+                       ? op->id
+                       : op->key,
+            .at_ms = op->kind == ORCH_OP_TIMER_SET ? op->deadline_ms : op->start_ms,
+            .text = doc,
+            .len = len,
+        };
+    }
+    if (rc == SLUICE_OK && nwrites > 0) {
+        rc = orch_store_apply(h->store, pipeline, writes, nwrites);
+        if (rc != SLUICE_OK) {
+            const char *detail = state_redis_last_error(h->store->redis);
+            SLUICE_WARN("pipeline %s: outbox entry %s, its %zu Redis op(s): %s: %s", pipeline, id,
+                        nwrites, sluice_strerror(rc),
+                        detail != NULL && detail[0] != '\0' ? detail : "no detail");
+        } else {
+            published += nwrites;
+        }
+    }
+    h->stats.published += published;
+    for (size_t i = 0; i < n; i++) {
+        orch_op_clear(&parsed[i]);
+        free(rendered[i]);
+    }
+    free(parsed);
+    free(writes);
+    free(rendered);
+    return rc;
+}
+
+/*
  * Carries out every op of one outbox entry {"ops":[...]}. Ops that cannot be
  * read are logged and dropped (they never will be). An entry not known to
  * fail is carried out fast (publishes queued; the caller flushes); a failing
@@ -344,9 +437,8 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
         orch_retry_forget(&h->failing, key);
         return SLUICE_OK;
     }
-    int rc = SLUICE_OK;
     if (a != NULL) {
-        rc = carry_out_entry_careful(h, pipeline, entry, a, ops);
+        int rc = carry_out_entry_careful(h, pipeline, entry, a, ops);
         json_decref(root);
         if (rc == SLUICE_OK) {
             rc = ack_through(h, pipeline, entry->id);
@@ -358,26 +450,7 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
         }
         return rc;
     }
-    for (size_t i = 0; i < json_array_size(ops) && rc == SLUICE_OK; i++) {
-        orch_op op;
-        char err[256];
-        if (orch_op_from_json(json_array_get(ops, i), &op, err, sizeof err) != SLUICE_OK) {
-            SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i,
-                         entry->id, err);
-            continue;
-        }
-        rc = carry_out(h, pipeline, &op);
-        if (rc != SLUICE_OK) {
-            char why[ORCH_RETRY_REASON_MAX];
-            failure_reason(h, &op, rc, why, sizeof why);
-            SLUICE_WARN("pipeline %s: outbox entry %s, op %zu (to %s): %s", pipeline, entry->id, i,
-                        op_destination(h, &op), why);
-        }
-        orch_op_clear(&op);
-        if (rc == SLUICE_OK) {
-            h->stats.published++;
-        }
-    }
+    int rc = carry_out_fast(h, pipeline, entry->id, ops, NULL);
     json_decref(root);
     return rc;
 }
@@ -399,6 +472,30 @@ static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_
     a->failures++;
     a->next_ms = sluice_time_now_ms() + orch_retry_backoff_ms(&h->retry, a->failures);
     attempt_store(h, pipeline, entry, a);
+}
+
+int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, json_t *ops,
+                                const orch_route_entry *text, const char *entry_id)
+{
+    state_cas_entry entry = {0};
+    snprintf(entry.id, sizeof entry.id, "%s", entry_id);
+    h->delivery_rc = SLUICE_OK;
+    int rc = carry_out_fast(h, pipeline, entry.id, ops, text);
+    if (rc != SLUICE_OK) {
+        entry_failed(h, pipeline, &entry);
+    }
+    /* Everything published must be persisted before the entry goes. */
+    int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
+    if (rc == SLUICE_OK && flushed == SLUICE_OK) {
+        return ack_through(h, pipeline, entry.id);
+    }
+    if (rc == SLUICE_OK) {
+        SLUICE_WARN("pipeline %s: outbox entry %s not persisted: %s", pipeline, entry.id,
+                    h->delivery_rc != SLUICE_OK ? h->delivery_reason : sluice_strerror(flushed));
+        entry_failed(h, pipeline, &entry);
+        rc = flushed;
+    }
+    return rc;
 }
 
 int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)

@@ -3,11 +3,13 @@
  */
 #include "orch_route.h"
 
+#include "sluice/buf.h"
 #include "sluice/error.h"
 #include "sluice/state_key.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int orch_route_request(const bus_envelope *env, orch_request *req, char *err, size_t errlen)
@@ -264,6 +266,112 @@ void orch_op_clear(orch_op *op)
 {
     json_decref(op->root);
     memset(op, 0, sizeof *op);
+}
+
+/* json_dump_callback's sink: appends to a sluice_buf. */
+static int dump_to_buf(const char *text, size_t size, void *data)
+{
+    return sluice_buf_append(data, text, size) == SLUICE_OK ? 0 : -1;
+}
+
+/* Appends the compact text of json to buf. 0, or SLUICE_ETOOBIG when it does not fit. */
+static int dump_append(sluice_buf *buf, const json_t *json)
+{
+    return json_dump_callback(json, dump_to_buf, buf, JSON_COMPACT | JSON_ENCODE_ANY) == 0
+               ? SLUICE_OK
+               : SLUICE_ETOOBIG;
+}
+
+/* The member of an op holding its document: what is published, replied or archived. */
+static const char *payload_member(const json_t *op)
+{
+    static const char *const names[] = {"message", "reply", "record"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (json_object_get(op, names[i]) != NULL) {
+            return names[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Appends one op: its members but its payload as one object, then
+ * ,"<payload>":<text> before the closing brace, noting where the text is.
+ */
+static int render_op(sluice_buf *buf, json_t *op, size_t *payload_at, size_t *payload_len)
+{
+    *payload_at = 0;
+    *payload_len = 0;
+    const char *name = payload_member(op);
+    if (name == NULL) {
+        return dump_append(buf, op);
+    }
+    const json_t *message = json_object_get(op, name);
+    json_t *rest = json_copy(op); /* shallow: the members are shared, not copied */
+    if (rest == NULL) {
+        return SLUICE_ENOMEM;
+    }
+    json_object_del(rest, name);
+    int rc = dump_append(buf, rest);
+    json_decref(rest);
+    if (rc != SLUICE_OK) {
+        return rc;
+    }
+    buf->len--; /* the closing brace: the payload goes before it */
+    rc = sluice_buf_appendf(buf, "%s\"%s\":", json_object_size(op) > 1 ? "," : "", name);
+    if (rc == SLUICE_OK) {
+        *payload_at = buf->len;
+        rc = dump_append(buf, message);
+        *payload_len = buf->len - *payload_at;
+    }
+    return rc == SLUICE_OK ? sluice_buf_append_str(buf, "}") : rc;
+}
+
+int orch_route_entry_render(json_t *ops, orch_route_entry *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_array(ops)) {
+        return SLUICE_EINVAL;
+    }
+    size_t n = json_array_size(ops);
+    out->payload_at = calloc(n > 0 ? n : 1, sizeof *out->payload_at);
+    out->payload_len = calloc(n > 0 ? n : 1, sizeof *out->payload_len);
+    sluice_buf buf;
+    sluice_buf_init(&buf, ORCH_ROUTE_ENTRY_MAX_BYTES);
+    int rc = out->payload_at != NULL && out->payload_len != NULL
+                 ? sluice_buf_append_str(&buf, "{\"ops\":[")
+                 : SLUICE_ENOMEM;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        json_t *op = json_array_get(ops, i);
+        if (!json_is_object(op)) {
+            rc = SLUICE_EINVAL;
+            break;
+        }
+        rc = i > 0 ? sluice_buf_append_str(&buf, ",") : SLUICE_OK;
+        if (rc == SLUICE_OK) {
+            rc = render_op(&buf, op, &out->payload_at[i], &out->payload_len[i]);
+        }
+    }
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append_str(&buf, "]}");
+    }
+    if (rc != SLUICE_OK) {
+        sluice_buf_free(&buf);
+        orch_route_entry_free(out);
+        return rc;
+    }
+    out->len = buf.len;
+    out->text = sluice_buf_steal(&buf);
+    out->nops = n;
+    return SLUICE_OK;
+}
+
+void orch_route_entry_free(orch_route_entry *entry)
+{
+    free(entry->text);
+    free(entry->payload_at);
+    free(entry->payload_len);
+    memset(entry, 0, sizeof *entry);
 }
 
 int orch_route_timer_member(char *out, size_t outlen, const char *pipeline, const char *key)

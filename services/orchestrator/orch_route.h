@@ -108,6 +108,37 @@ int orch_op_from_json(json_t *entry, orch_op *op, char *err, size_t errlen);
 /* Releases an op. Accepts a zeroed op. */
 void orch_op_clear(orch_op *op);
 
+/* Bound on the text of one outbox entry (Redis's default proto-max-bulk-len). */
+#define ORCH_ROUTE_ENTRY_MAX_BYTES ((size_t)512 * 1024 * 1024)
+
+/*
+ * One outbox entry rendered once: its text {"ops":[...]} (compact JSON, the
+ * ops in order, each op's members as orch_op_from_json reads them, its
+ * payload — a publish op's "message", a reply's "reply", an archive's
+ * "record" — last) and, per op, where in that text its payload is: the
+ * exact bytes of json_dumps(payload, JSON_COMPACT). So the document saved
+ * in the outbox and the one published or written are rendered together,
+ * once.
+ */
+typedef struct orch_route_entry {
+    char *text; /* malloc'd, NUL-terminated */
+    size_t len;
+    size_t nops;
+    size_t *payload_at;  /* per op: offset of its payload in text */
+    size_t *payload_len; /* per op: length of its payload; 0 for an op without one */
+} orch_route_entry;
+
+/*
+ * Renders the ops (a JSON array of op objects, as orch_route_effects
+ * appends them) into *out (zeroed first; free with orch_route_entry_free).
+ * 0; SLUICE_EINVAL when ops is not an array of objects; SLUICE_ETOOBIG
+ * beyond ORCH_ROUTE_ENTRY_MAX_BYTES; SLUICE_ENOMEM. *out is zeroed on failure.
+ */
+int orch_route_entry_render(json_t *ops, orch_route_entry *out);
+
+/* Frees what an entry owns and zeroes it. Accepts a zeroed entry. */
+void orch_route_entry_free(orch_route_entry *entry);
+
 /* Writes the timer-set member "<pipeline>\x1f<key>". 0 or SLUICE_ETOOBIG. */
 int orch_route_timer_member(char *out, size_t outlen, const char *pipeline, const char *key);
 

@@ -38,6 +38,51 @@ static const char reply_lua[] = "redis.call('DEL', KEYS[1])\n"
                                 "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
                                 "return 1\n";
 
+/*
+ * KEYS: executions hash, its order zset, actions hash, its order zset, then
+ * one reply key per reply op. ARGV: executions bound, actions bound, reply
+ * ttl seconds, then per op: kind ("r" reply, "e" execution, "a" action), id,
+ * score, text. In order; each history trimmed once at the end.
+ */
+static const char apply_lua[] =
+    "local nreply = 5\n"
+    "local added = {}\n"
+    "for i = 4, #ARGV, 4 do\n"
+    "  local kind = ARGV[i]\n"
+    "  if kind == 'r' then\n"
+    "    redis.call('DEL', KEYS[nreply])\n"
+    "    redis.call('RPUSH', KEYS[nreply], ARGV[i + 3])\n"
+    "    redis.call('EXPIRE', KEYS[nreply], ARGV[3])\n"
+    "    nreply = nreply + 1\n"
+    "  else\n"
+    "    local h = kind == 'e' and 1 or 3\n"
+    "    redis.call('HSET', KEYS[h], ARGV[i + 1], ARGV[i + 3])\n"
+    "    redis.call('ZADD', KEYS[h + 1], ARGV[i + 2], ARGV[i + 1])\n"
+    "    added[h] = true\n"
+    "  end\n"
+    "end\n"
+    "for h, _ in pairs(added) do\n"
+    "  local excess = redis.call('ZCARD', KEYS[h + 1]) - tonumber(ARGV[h == 1 and 1 or 2])\n"
+    "  if excess > 0 then\n"
+    "    local old = redis.call('ZRANGE', KEYS[h + 1], 0, excess - 1)\n"
+    "    redis.call('ZREMRANGEBYRANK', KEYS[h + 1], 0, excess - 1)\n"
+    "    for j = 1, #old, 1000 do\n"
+    "      redis.call('HDEL', KEYS[h], unpack(old, j, math.min(j + 999, #old)))\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return 1\n";
+
+/* KEYS: timers zset. ARGV per op: "s" (set) or "c" (cancel), member, deadline. In order. */
+static const char timers_lua[] = "for i = 1, #ARGV, 3 do\n"
+                                 "  if ARGV[i] == 's' then\n"
+                                 "    redis.call('ZADD', KEYS[1], ARGV[i + 2], ARGV[i + 1])\n"
+                                 "  else\n"
+                                 "    redis.call('ZREM', KEYS[1], ARGV[i + 1])\n"
+                                 "  end\n"
+                                 "end\n"
+                                 "return 1\n";
+
 int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
 {
     memset(store, 0, sizeof *store);
@@ -47,7 +92,9 @@ int orch_store_init(orch_store *store, state_redis *redis, int64_t history_max)
     snprintf(store->parked_key, sizeof store->parked_key, "%s", STATE_KEY_PARKED);
     if (state_script_init(&store->archive, archive_lua) != SLUICE_OK ||
         state_script_init(&store->claim, claim_lua) != SLUICE_OK ||
-        state_script_init(&store->reply, reply_lua) != SLUICE_OK) {
+        state_script_init(&store->reply, reply_lua) != SLUICE_OK ||
+        state_script_init(&store->apply, apply_lua) != SLUICE_OK ||
+        state_script_init(&store->timers, timers_lua) != SLUICE_OK) {
         return SLUICE_EINTERNAL;
     }
     return SLUICE_OK;
@@ -152,8 +199,29 @@ static int check_bound(orch_store *store, const char *pipeline, const char *what
 }
 
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
-                    const json_t *applied, const json_t *ops, uint64_t *new_version)
+                    const json_t *applied, json_t *ops, uint64_t *new_version)
 {
+    orch_route_entry entry = {0};
+    if (json_array_size(ops) > 0) {
+        int rc = orch_route_entry_render(ops, &entry);
+        if (rc != SLUICE_OK) {
+            return rc;
+        }
+    }
+    orch_store_saved saved;
+    int rc = orch_store_save_entry(store, pipeline, expected, state, applied, &entry, &saved);
+    orch_route_entry_free(&entry);
+    if (rc == SLUICE_OK || rc == SLUICE_ECONFLICT) {
+        *new_version = saved.version;
+    }
+    return rc;
+}
+
+int orch_store_save_entry(orch_store *store, const char *pipeline, uint64_t expected,
+                          engine_state *state, const json_t *applied, const orch_route_entry *entry,
+                          orch_store_saved *saved)
+{
+    memset(saved, 0, sizeof *saved);
     char key[STATE_KEY_MAX + 1];
     char prefix[STATE_KEY_MAX + 1];
     char outbox[STATE_KEY_MAX + 1];
@@ -171,7 +239,6 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
                              "engine", records.pipeline_json);
     char *data = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
     json_decref(head);
-    char *entry = NULL;
     const char **members = calloc(state->nexecs > 0 ? state->nexecs : 1, sizeof *members);
     state_cas_bytes *values = calloc(records.nchanged > 0 ? records.nchanged : 1, sizeof *values);
     if (data == NULL || members == NULL || values == NULL) {
@@ -192,16 +259,8 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
     for (size_t i = 0; i < state->nexecs; i++) {
         members[i] = state->execs[i]->id;
     }
-    if (json_array_size(ops) > 0) {
-        json_t *wrapped = json_pack("{s:O}", "ops", ops);
-        entry = wrapped != NULL ? json_dumps(wrapped, JSON_COMPACT) : NULL;
-        json_decref(wrapped);
-        if (entry == NULL) {
-            rc = SLUICE_ENOMEM;
-            goto out;
-        }
-    }
-    state_cas_bytes bytes = {entry, entry != NULL ? strlen(entry) : 0};
+    bool has_entry = entry != NULL && entry->nops > 0;
+    state_cas_bytes bytes = {has_entry ? entry->text : NULL, has_entry ? entry->len : 0};
     state_cas_set_write w = {
         .key = key,
         .member_prefix = prefix,
@@ -217,17 +276,21 @@ int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, 
         .nremoved = records.nremoved,
         .outbox_key = outbox,
         .entries = &bytes,
-        .nentries = entry != NULL ? 1 : 0,
+        .nentries = has_entry ? 1 : 0,
     };
-    rc = state_cas_set_save(store->redis, &w, new_version);
+    state_cas_set_saved out_saved;
+    rc = state_cas_set_save_outbox(store->redis, &w, &saved->version, &out_saved);
     if (rc == SLUICE_OK) {
         engine_state_records_commit(state, &records);
+        snprintf(saved->entry_id, sizeof saved->entry_id, "%s", out_saved.last_id);
+        /* A write found done by a retry reports nothing: the outbox is then read back. */
+        saved->alone = has_entry ? out_saved.last_id[0] != '\0' && out_saved.outbox_len == 1
+                                 : out_saved.outbox_len == 0;
     }
 out:
     engine_state_records_free(&records);
     free(members);
     free(values);
-    free(entry);
     free(data);
     return rc;
 }
@@ -642,4 +705,145 @@ int orch_store_scan_outboxes(orch_store *store, char cursor[32],
     }
     freeReplyObject(reply);
     return SLUICE_OK;
+}
+
+/* The arguments of one apply or timers call, ops of one chunk. */
+typedef struct apply_call {
+    const char **keys;
+    size_t nkeys;
+    const char **args;
+    size_t *lens;
+    size_t nargs;
+    char (*scores)[32];               /* per op */
+    char (*owned)[STATE_KEY_MAX + 1]; /* per op: its member or reply key */
+} apply_call;
+
+static void apply_arg(apply_call *c, const char *text, size_t len)
+{
+    c->args[c->nargs] = text;
+    c->lens[c->nargs] = len;
+    c->nargs++;
+}
+
+/* Runs script with c's keys and arguments; the reply is not needed. */
+static int apply_run(orch_store *store, const state_script *script, apply_call *c)
+{
+    redisReply *reply = NULL;
+    int rc = state_script_eval(store->redis, script, STATE_REDIS_RETRY, (int)c->nkeys, c->keys,
+                               (int)c->nargs, c->args, c->lens, &reply);
+    if (reply != NULL) {
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+/* The timer ops of ops[0..n) in one call. */
+static int apply_timers(orch_store *store, const char *pipeline, const orch_store_op *ops, size_t n,
+                        apply_call *c)
+{
+    c->nkeys = 0;
+    c->nargs = 0;
+    c->keys[c->nkeys++] = STATE_KEY_TIMERS;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind != ORCH_OP_TIMER_SET && ops[i].kind != ORCH_OP_TIMER_CANCEL) {
+            continue;
+        }
+        int rc = orch_route_timer_member(c->owned[i], sizeof c->owned[i], pipeline, ops[i].key);
+        if (rc != SLUICE_OK) {
+            return rc;
+        }
+        snprintf(c->scores[i], sizeof c->scores[i], "%" PRId64, ops[i].at_ms);
+        apply_arg(c, ops[i].kind == ORCH_OP_TIMER_SET ? "s" : "c", 1);
+        apply_arg(c, c->owned[i], strlen(c->owned[i]));
+        apply_arg(c, c->scores[i], strlen(c->scores[i]));
+    }
+    return c->nargs > 0 ? apply_run(store, &store->timers, c) : SLUICE_OK;
+}
+
+/* The replies and archives of ops[0..n) in one call. */
+static int apply_records(orch_store *store, const char *pipeline, const orch_store_op *ops,
+                         size_t n, apply_call *c, char fixed[7][STATE_KEY_MAX + 1])
+{
+    static const char *const suffixes[4] = {STATE_KEY_EXECUTIONS, STATE_KEY_EXECUTIONS_ORDER,
+                                            STATE_KEY_ACTIONS, STATE_KEY_ACTIONS_ORDER};
+    c->nkeys = 0;
+    c->nargs = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int rc = pipeline_key(fixed[k], STATE_KEY_MAX + 1, pipeline, suffixes[k]);
+        if (rc != SLUICE_OK) {
+            return rc;
+        }
+        c->keys[c->nkeys++] = fixed[k];
+    }
+    snprintf(fixed[4], STATE_KEY_MAX + 1, "%" PRId64, store->history_max);
+    snprintf(fixed[5], STATE_KEY_MAX + 1, "%" PRId64, store->history_max * 50);
+    snprintf(fixed[6], STATE_KEY_MAX + 1, "%d", ORCH_STORE_REPLY_TTL_S);
+    for (size_t k = 4; k < 7; k++) {
+        apply_arg(c, fixed[k], strlen(fixed[k]));
+    }
+    size_t fixed_args = c->nargs;
+    for (size_t i = 0; i < n; i++) {
+        const orch_store_op *op = &ops[i];
+        const char *kind = NULL;
+        if (op->kind == ORCH_OP_REPLY) {
+            char suffix[160];
+            snprintf(suffix, sizeof suffix, "%s%.100s", STATE_KEY_REPLY_PREFIX, op->key);
+            int rc = pipeline_key(c->owned[i], sizeof c->owned[i], pipeline, suffix);
+            if (rc != SLUICE_OK) {
+                return rc;
+            }
+            c->keys[c->nkeys++] = c->owned[i];
+            kind = "r";
+        } else if (op->kind == ORCH_OP_ARCHIVE_EXECUTION || op->kind == ORCH_OP_ARCHIVE_ACTION) {
+            kind = op->kind == ORCH_OP_ARCHIVE_EXECUTION ? "e" : "a";
+        } else {
+            continue;
+        }
+        snprintf(c->scores[i], sizeof c->scores[i], "%" PRId64, op->at_ms);
+        apply_arg(c, kind, 1);
+        apply_arg(c, op->key, strlen(op->key));
+        apply_arg(c, c->scores[i], strlen(c->scores[i]));
+        apply_arg(c, op->text != NULL ? op->text : "", op->text != NULL ? op->len : 0);
+    }
+    return c->nargs > fixed_args ? apply_run(store, &store->apply, c) : SLUICE_OK;
+}
+
+int orch_store_apply(orch_store *store, const char *pipeline, const orch_store_op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind != ORCH_OP_TIMER_SET && ops[i].kind != ORCH_OP_TIMER_CANCEL &&
+            ops[i].kind != ORCH_OP_REPLY && ops[i].kind != ORCH_OP_ARCHIVE_EXECUTION &&
+            ops[i].kind != ORCH_OP_ARCHIVE_ACTION) {
+            return SLUICE_EINVAL;
+        }
+        if (ops[i].key == NULL) {
+            return SLUICE_EINVAL;
+        }
+    }
+    size_t chunk = n < ORCH_STORE_APPLY_CHUNK ? n : ORCH_STORE_APPLY_CHUNK;
+    apply_call c = {
+        .keys = calloc(chunk + 4 + 1, sizeof *c.keys),
+        .args = calloc(chunk * 4 + 3 + 1, sizeof *c.args),
+        .lens = calloc(chunk * 4 + 3 + 1, sizeof *c.lens),
+        .scores = calloc(chunk + 1, sizeof *c.scores),
+        .owned = calloc(chunk + 1, sizeof *c.owned),
+    };
+    char fixed[7][STATE_KEY_MAX + 1];
+    int rc =
+        c.keys != NULL && c.args != NULL && c.lens != NULL && c.scores != NULL && c.owned != NULL
+            ? SLUICE_OK
+            : SLUICE_ENOMEM;
+    for (size_t at = 0; at < n && rc == SLUICE_OK; at += chunk) {
+        size_t m = n - at < chunk ? n - at : chunk;
+        rc = apply_timers(store, pipeline, ops + at, m, &c);
+        if (rc == SLUICE_OK) {
+            rc = apply_records(store, pipeline, ops + at, m, &c, fixed);
+        }
+    }
+    free(c.keys);
+    free(c.args);
+    free(c.lens);
+    free(c.scores);
+    free(c.owned);
+    return rc;
 }

@@ -23,6 +23,8 @@
 #ifndef SLUICE_ORCH_STORE_H
 #define SLUICE_ORCH_STORE_H
 
+#include "orch_route.h"
+
 #include "sluice/engine_state.h"
 #include "sluice/state_key.h"
 #include "sluice/state_cas.h"
@@ -47,6 +49,8 @@ typedef struct orch_store {
     state_script archive;               /* archive one record and trim the history */
     state_script claim;                 /* claim due timers */
     state_script reply;                 /* deliver one reply (replacing a copy delivered before) */
+    state_script apply;                 /* replies and archives of one entry, in order */
+    state_script timers;                /* timer sets and cancels of one entry, in order */
 } orch_store;
 
 /* Prepares store over redis. 0 or SLUICE_EINTERNAL. */
@@ -73,7 +77,25 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
  * written and store->last_error names the record, its size and the bound.
  */
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
-                    const json_t *applied, const json_t *ops, uint64_t *new_version);
+                    const json_t *applied, json_t *ops, uint64_t *new_version);
+
+/*
+ * orch_store_save with the entry already rendered (orch_route_entry_render;
+ * NULL or no ops: no entry), reporting in *saved (zeroed first) the id of
+ * the entry appended and whether the outbox holds nothing else right after
+ * the save (saved->alone): then the caller may carry the entry out from
+ * memory and ack through saved->entry_id without reading the outbox back.
+ * Same returns as orch_store_save.
+ */
+typedef struct orch_store_saved {
+    uint64_t version;
+    char entry_id[STATE_CAS_STREAM_ID_MAX]; /* "" when no entry was appended */
+    bool alone; /* the outbox holds only this save's entry (or nothing, without one) */
+} orch_store_saved;
+
+int orch_store_save_entry(orch_store *store, const char *pipeline, uint64_t expected,
+                          engine_state *state, const json_t *applied, const orch_route_entry *entry,
+                          orch_store_saved *saved);
 
 /* Reads the oldest pending outbox entries (up to ORCH_STORE_OUTBOX_BATCH). */
 int orch_store_outbox_peek(orch_store *store, const char *pipeline, state_cas_outbox *out);
@@ -100,6 +122,30 @@ int orch_store_timer_cancel(orch_store *store, const char *pipeline, const char 
 int orch_store_timers_claim(orch_store *store, int64_t now_ms, int64_t lease_ms, int limit,
                             char ***members, size_t *count);
 void orch_store_members_free(char **members, size_t count);
+
+/* One Redis op of an outbox entry, as orch_store_apply takes it. */
+typedef struct orch_store_op {
+    orch_op_kind kind; /* TIMER_SET, TIMER_CANCEL, REPLY, ARCHIVE_EXECUTION or ARCHIVE_ACTION */
+    const char *key;   /* timers: the timer key; REPLY: the request id; ARCHIVE_*: the record id */
+    int64_t at_ms;     /* TIMER_SET: the deadline; ARCHIVE_*: the start (sort score) */
+    const char *text;  /* REPLY, ARCHIVE_*: the document's compact JSON text (len bytes) */
+    size_t len;
+} orch_store_op;
+
+/*
+ * Carries out ops[0..n) of pipeline in few round trips instead of one per
+ * op: the timer ops in one script over the timers set, in order; the
+ * replies and archives in one script over the pipeline's keys, in order,
+ * each history trimmed to its bound once after its records were added
+ * (which leaves the same records as trimming after each one: only the
+ * lowest scores go); both cut into calls of at most
+ * ORCH_STORE_APPLY_CHUNK ops. The same effect as orch_store_timer_set,
+ * _timer_cancel, _reply and _archive_* one op at a time. 0, or the first
+ * failure (ops before it may have been carried out; each is idempotent);
+ * SLUICE_EINVAL for another kind of op.
+ */
+#define ORCH_STORE_APPLY_CHUNK 512
+int orch_store_apply(orch_store *store, const char *pipeline, const orch_store_op *ops, size_t n);
 
 /* Delivers reply (a JSON document) to whoever waits for request_id. */
 int orch_store_reply(orch_store *store, const char *pipeline, const char *request_id,

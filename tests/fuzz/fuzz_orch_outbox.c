@@ -12,7 +12,10 @@
  * envelope re-encodes to an equal envelope; a timer member splits into a
  * pipeline and key that join (orch_route_timer_member) to the same member; a
  * stream id that parses is "<ms>-<seq>" of the numbers it gave; a retry
- * record that parses formats back to the same text. Everything is
+ * record that parses formats back to the same text; an op list rendered
+ * once as an entry (orch_route_entry_render, as a save writes it) reads
+ * back to equal ops, each payload span holding exactly its payload's
+ * compact text. Everything is
  * freed, so leaks are findings. Built with -fsanitize=fuzzer,address,undefined.
  */
 #include "orch_retry.h"
@@ -150,6 +153,50 @@ static void check_retry_record(const uint8_t *data, size_t size)
     }
 }
 
+static void check_entry_render(json_t *ops)
+{
+    orch_route_entry entry;
+    int rc = orch_route_entry_render(ops, &entry);
+    if (rc != SLUICE_OK) {
+        for (size_t i = 0; i < json_array_size(ops); i++) {
+            if (!json_is_object(json_array_get(ops, i))) {
+                return; /* refused: an op that is not an object */
+            }
+        }
+        abort();
+    }
+    json_error_t jerr;
+    json_t *back = json_loadb(entry.text, entry.len, 0, &jerr);
+    if (back == NULL || !json_equal(json_object_get(back, "ops"), ops) ||
+        entry.nops != json_array_size(ops)) {
+        abort();
+    }
+    for (size_t i = 0; i < entry.nops; i++) {
+        json_t *op = json_array_get(ops, i);
+        const json_t *payload = json_object_get(op, "message");
+        if (payload == NULL) {
+            payload = json_object_get(op, "reply");
+        }
+        if (payload == NULL) {
+            payload = json_object_get(op, "record");
+        }
+        if (payload == NULL) {
+            if (entry.payload_len[i] != 0) {
+                abort();
+            }
+            continue;
+        }
+        char *want = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (want == NULL || strlen(want) != entry.payload_len[i] ||
+            memcmp(entry.text + entry.payload_at[i], want, entry.payload_len[i]) != 0) {
+            abort();
+        }
+        free(want);
+    }
+    json_decref(back);
+    orch_route_entry_free(&entry);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024) {
@@ -179,6 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < json_array_size(ops); i++) {
             check_op(json_array_get(ops, i));
         }
+        check_entry_render(ops);
     } else {
         check_op(root);
     }

@@ -35,6 +35,82 @@ static size_t json_size(const json_t *value)
     return json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* Bytes a string of len bytes can take in compact JSON, at most: quotes, each byte as \u00XX. */
+static size_t string_bound(size_t len)
+{
+    return len > (SIZE_MAX - 2) / 6 ? SIZE_MAX : 2 + 6 * len;
+}
+
+/*
+ * Takes from *budget an upper bound of value's compact text (without
+ * rendering it: a walk that adds lengths); false once the bound exceeds
+ * the budget. So a value that fits for sure costs no render; one that may
+ * not is measured exactly (json_size).
+ */
+static bool json_fits(const json_t *value, size_t *budget)
+{
+    size_t need = 0;
+    switch (json_typeof(value)) {
+    case JSON_OBJECT: {
+        const char *key;
+        const json_t *member;
+        need = 2 + json_object_size(value);
+        if (need > *budget) {
+            return false;
+        }
+        *budget -= need;
+        json_object_foreach((json_t *)(uintptr_t)value, key, member)
+        {
+            size_t k = string_bound(strlen(key));
+            if (k > *budget) {
+                return false;
+            }
+            *budget -= k;
+            if (!json_fits(member, budget)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    case JSON_ARRAY:
+        need = 2 + json_array_size(value);
+        if (need > *budget) {
+            return false;
+        }
+        *budget -= need;
+        for (size_t i = 0; i < json_array_size(value); i++) {
+            if (!json_fits(json_array_get(value, i), budget)) {
+                return false;
+            }
+        }
+        return true;
+    case JSON_STRING:
+        need = string_bound(json_string_length(value));
+        break;
+    default:
+        need = 40; /* a number ("%.17g" or an int64), true, false or null */
+        break;
+    }
+    if (need > *budget) {
+        return false;
+    }
+    *budget -= need;
+    return true;
+}
+
+/* True when value's compact text plus the envelope's reserve surely fits message_max. */
+static bool surely_fits(const json_t *value, size_t message_max)
+{
+    if (message_max == 0) {
+        return true;
+    }
+    if (message_max <= ENGINE_BATCH_ENVELOPE_RESERVE) {
+        return false;
+    }
+    size_t budget = message_max - ENGINE_BATCH_ENVELOPE_RESERVE;
+    return json_fits(value, &budget);
+}
+
 typedef struct contributor {
     char label[160];
     size_t size;
@@ -111,8 +187,11 @@ static const engine_plan_action *job_action(const engine_state *state, json_t *j
 static int job_check(const engine_state *state, json_t *job, size_t message_max,
                      const char *message_max_name, char *msg, size_t msglen)
 {
+    if (surely_fits(job, message_max)) {
+        return 0;
+    }
     size_t size = json_size(job) + ENGINE_BATCH_ENVELOPE_RESERVE;
-    if (message_max == 0 || size <= message_max) {
+    if (size <= message_max) {
         return 0;
     }
     const engine_plan_action *action = job_action(state, job);
@@ -290,8 +369,11 @@ static bool drop_locations(json_t *detail)
 
 int engine_batch_event_bound(json_t *event, size_t message_max, char *msg, size_t msglen)
 {
+    if (surely_fits(event, message_max)) {
+        return 0;
+    }
     size_t size = json_size(event) + ENGINE_BATCH_ENVELOPE_RESERVE;
-    if (message_max == 0 || size <= message_max) {
+    if (size <= message_max) {
         return 0;
     }
     json_t *detail = json_object_get(event, "detail");

@@ -47,8 +47,9 @@ static const char cas_delete_lua[] =
  * the removed members' keys and the drop key (when given).
  * ARGV[1] expected version, ARGV[2] next version, ARGV[3] head data, ARGV[4] op id, ARGV[5] member
  * names, ARGV[6] changed count, ARGV[7] removed count, ARGV[8] "1" with an outbox, ARGV[9] "1" with
- * a drop key, then the changed values, then the outbox entries. Returns {1, version} or
- * {0, stored version}. */
+ * a drop key, then the changed values, then the outbox entries. Returns {1, version, id of the last
+ * entry appended or "", entries in the outbox after the write} when it wrote, {1, version} when
+ * its op id had written already, or {0, stored version}. */
 static const char cas_set_save_lua[] =
     "local cur = redis.call('HGET', KEYS[1], 'v') or '0'\n"
     "if cur ~= ARGV[1] then\n"
@@ -63,10 +64,13 @@ static const char cas_set_save_lua[] =
     "for i = 1, nc do redis.call('SET', KEYS[2 + i], ARGV[9 + i]) end\n"
     "for i = 1, nr do redis.call('DEL', KEYS[2 + nc + i]) end\n"
     "if ARGV[9] == '1' then redis.call('DEL', KEYS[3 + nc + nr]) end\n"
+    "local last = ''\n"
+    "local n = 0\n"
     "if ARGV[8] == '1' then\n"
-    "  for i = 10 + nc, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end\n"
+    "  for i = 10 + nc, #ARGV do last = redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end\n"
+    "  n = redis.call('XLEN', KEYS[2])\n"
     "end\n"
-    "return {1, ARGV[2]}\n";
+    "return {1, ARGV[2], last, n}\n";
 
 /* KEYS[1] head; ARGV[1] member key prefix. Returns {v, data, m, member values...}. Member keys share
  * the head's hash tag (so its slot). */
@@ -570,8 +574,42 @@ static char *cas_member_key(const char *prefix, const char *name)
     return key;
 }
 
+/* Reads the set save's reply: {applied, version} or {1, version, last id, outbox length}. */
+static int cas_set_script_result(const redisReply *reply, int *applied, uint64_t *version,
+                                 state_cas_set_saved *saved)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || (reply->elements != 2 && reply->elements != 4)) {
+        return SLUICE_EPARSE;
+    }
+    redisReply head = *reply;
+    head.elements = 2;
+    int rc = cas_script_result(&head, applied, version);
+    if (rc != SLUICE_OK || reply->elements == 2 || saved == NULL) {
+        return rc;
+    }
+    const redisReply *id = reply->element[2];
+    const redisReply *len = reply->element[3];
+    if (id->type != REDIS_REPLY_STRING || id->len >= sizeof saved->last_id ||
+        len->type != REDIS_REPLY_INTEGER || len->integer < 0) {
+        return SLUICE_EPARSE;
+    }
+    memcpy(saved->last_id, id->str, id->len);
+    saved->last_id[id->len] = '\0';
+    saved->outbox_len = (uint64_t)len->integer;
+    return SLUICE_OK;
+}
+
 int state_cas_set_save(state_redis *r, const state_cas_set_write *w, uint64_t *new_version)
 {
+    return state_cas_set_save_outbox(r, w, new_version, NULL);
+}
+
+int state_cas_set_save_outbox(state_redis *r, const state_cas_set_write *w, uint64_t *new_version,
+                              state_cas_set_saved *saved)
+{
+    if (saved != NULL) {
+        memset(saved, 0, sizeof *saved);
+    }
     int rc = cas_check_set_write(w);
     if (rc != SLUICE_OK) {
         return rc;
@@ -664,7 +702,7 @@ int state_cas_set_save(state_redis *r, const state_cas_set_write *w, uint64_t *n
     }
     int applied = 0;
     uint64_t version = 0;
-    rc = cas_script_result(reply, &applied, &version);
+    rc = cas_set_script_result(reply, &applied, &version, saved);
     if (rc != SLUICE_OK) {
         goto out;
     }

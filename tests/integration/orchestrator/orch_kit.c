@@ -7,7 +7,10 @@
 
 #include "sluice/bus_admin.h"
 #include "sluice/bus_envelope.h"
+#include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/fs.h"
+#include "sluice/http_client.h"
 #include "sluice/id.h"
 #include "sluice/protocol_names.h"
 #include "sluice/protocol_arn.h"
@@ -622,4 +625,50 @@ bool kit_topic_max_bytes(orch_kit *kit, const char *topic, const char *bytes)
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);
     return ok;
+}
+
+double kit_metric(orch_kit *kit, int slot, const char *series)
+{
+    char log[1200];
+    snprintf(log, sizeof log, "%s/test-logs/%sorch%d.log", testenv_binary_dir(), kit->prefix, slot);
+    sluice_buf text;
+    sluice_buf_init(&text, 1 << 24);
+    double value = -1;
+    const char *at = NULL;
+    if (sluice_fs_read_file(log, &text) == SLUICE_OK) {
+        /* The last start's port: a restarted orchestrator appends to the same log. */
+        for (const char *next = strstr(sluice_buf_cstr(&text), "health on http://"); next != NULL;
+             next = strstr(next + 1, "health on http://")) {
+            at = next;
+        }
+    }
+    if (at != NULL) {
+        char url[128];
+        size_t n = strcspn(at + strlen("health on "), "\" \n");
+        snprintf(url, sizeof url, "%.*s/metrics", (int)n, at + strlen("health on "));
+        http_client_config cfg;
+        http_client_config_defaults(&cfg);
+        char err[256];
+        http_client *client = http_client_new(&cfg, err, sizeof err);
+        http_client_response resp;
+        if (client != NULL && http_client_get(client, url, &resp, err, sizeof err) == SLUICE_OK &&
+            resp.status == 200) {
+            /* A sample's line starts with its series (the # HELP line names it too). */
+            const char *body = sluice_buf_cstr(&resp.body);
+            size_t len = strlen(series);
+            for (const char *line = body; line != NULL && *line != '\0';
+                 line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : NULL) {
+                if (strncmp(line, series, len) == 0) {
+                    value = strtod(line + len, NULL);
+                    break;
+                }
+            }
+        }
+        if (client != NULL) {
+            http_client_response_free(&resp);
+        }
+        http_client_free(client);
+    }
+    sluice_buf_free(&text);
+    return value;
 }

@@ -83,6 +83,12 @@ typedef struct orch_kit {
 /* Sets up a kit named after the test (exits the test on failure). */
 void kit_init(orch_kit *kit, const char *name);
 
+/*
+ * The value of series ("name{labels} ", as /metrics prints it) on the
+ * orchestrator of slot, its port read from its log; -1 when not found.
+ */
+double kit_metric(orch_kit *kit, int slot, const char *series);
+
 /* Stops every orchestrator and frees the kit. */
 void kit_free(orch_kit *kit);
 

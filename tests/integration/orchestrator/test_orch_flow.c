@@ -8,6 +8,7 @@
 #include "orch_kit.h"
 #include "pipelines.h"
 
+#include "sluice/error.h"
 #include "sluice/state_key.h"
 #include "testenv.h"
 #include "sluice_test.h"
@@ -419,6 +420,33 @@ static void test_oversized_job_fails_its_action(void)
     CHECK_INT_EQ(kit_count_jobs(&kit, y, "Use"), 1);
 }
 
+/*
+ * The common path carries an entry out from memory right after its save
+ * (the outbox held nothing else): an execution runs through, the counter
+ * of such entries grows with it, and its pipeline's outbox is left empty
+ * (every entry acked through its id).
+ */
+static void test_outbox_from_memory(void)
+{
+    const char *p = "from-memory";
+    use_script(NULL, NULL);
+    kit_define(&kit, p, PIPE_THREE_STAGES("PARALLEL"), 1);
+    double before = kit_metric(&kit, 0, "sluice_orchestrator_outbox_from_memory_total ");
+    REQUIRE(before >= 0);
+    char x[KIT_ID_LEN + 1];
+    REQUIRE(kit_start(&kit, p, x));
+    REQUIRE(kit_wait_pipeline(&kit, x, "SUCCEEDED", WAIT_MS));
+    kit_pump(&kit, 300); /* the last entry's ack follows its flush */
+    double after = kit_metric(&kit, 0, "sluice_orchestrator_outbox_from_memory_total ");
+    CHECK(after >= before + 3); /* at least the start and one entry per stage */
+    char key[STATE_KEY_MAX + 1];
+    REQUIRE(state_key_build(key, sizeof key, p, STATE_KEY_OUTBOX) == SLUICE_OK);
+    redisReply *reply = NULL;
+    REQUIRE(state_redis_command(kit.redis, STATE_REDIS_RETRY, &reply, "XLEN %s", key) == SLUICE_OK);
+    CHECK(reply->type == REDIS_REPLY_INTEGER && reply->integer == 0);
+    freeReplyObject(reply);
+}
+
 int main(void)
 {
     kit_init(&kit, "orchflow");
@@ -434,6 +462,7 @@ int main(void)
     RUN_TEST(test_transitions);
     RUN_TEST(test_approval_and_timeout);
     RUN_TEST(test_stale_cache_conflict);
+    RUN_TEST(test_outbox_from_memory);
     kit_free(&kit);
     return sluice_test_report();
 }

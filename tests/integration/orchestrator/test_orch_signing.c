@@ -311,47 +311,14 @@ static void test_retired_and_second_keys(void)
     json_decref(reply);
 }
 
-/* The orchestrator's value of series ("name{labels} "), or -1: its port read from its log. */
-static double orch_metric(const char *series)
-{
-    char log[1200];
-    snprintf(log, sizeof log, "%s/test-logs/%sorch0.log", testenv_binary_dir(), kit.prefix);
-    sluice_buf text;
-    sluice_buf_init(&text, 1 << 24);
-    double value = -1;
-    const char *at = NULL;
-    if (sluice_fs_read_file(log, &text) == SLUICE_OK &&
-        (at = strstr(sluice_buf_cstr(&text), "health on http://")) != NULL) {
-        char url[128];
-        size_t n = strcspn(at + strlen("health on "), "\" \n");
-        snprintf(url, sizeof url, "%.*s/metrics", (int)n, at + strlen("health on "));
-        http_client_config cfg;
-        http_client_config_defaults(&cfg);
-        char err[256];
-        http_client *client = http_client_new(&cfg, err, sizeof err);
-        http_client_response resp;
-        if (client != NULL && http_client_get(client, url, &resp, err, sizeof err) == SLUICE_OK &&
-            resp.status == 200) {
-            const char *line = strstr(sluice_buf_cstr(&resp.body), series);
-            if (line != NULL) {
-                value = strtod(line + strlen(series), NULL);
-            }
-        }
-        if (client != NULL) {
-            http_client_response_free(&resp);
-        }
-        http_client_free(client);
-    }
-    sluice_buf_free(&text);
-    return value;
-}
-
 static void test_refusals_are_counted(void)
 {
     /* Three unsigned (a start, a key id alone, a job result), one retired key, one replay. */
-    CHECK(orch_metric("sluice_orchestrator_bus_refused_total{reason=\"unsigned\"} ") == 3);
-    CHECK(orch_metric("sluice_orchestrator_bus_refused_total{reason=\"unknown_key\"} ") == 1);
-    CHECK(orch_metric("sluice_orchestrator_bus_refused_total{reason=\"bad_signature\"} ") == 1);
+    CHECK(kit_metric(&kit, 0, "sluice_orchestrator_bus_refused_total{reason=\"unsigned\"} ") == 3);
+    CHECK(kit_metric(&kit, 0, "sluice_orchestrator_bus_refused_total{reason=\"unknown_key\"} ") ==
+          1);
+    CHECK(kit_metric(&kit, 0, "sluice_orchestrator_bus_refused_total{reason=\"bad_signature\"} ") ==
+          1);
 }
 
 /* ---- start-up refusals ------------------------------------------------------------------- */

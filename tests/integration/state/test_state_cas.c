@@ -571,9 +571,17 @@ static void test_cas_set(void)
     const char *want1[] = {"ev1"};
     check_outbox(r, outbox, 1, want1);
 
-    /* removing b and c deletes their keys in the same step */
+    /* removing b and c deletes their keys in the same step; the save reports its entry's id and
+     * the outbox's length after it (ev1 is still there), so the caller knows it is not alone */
     w3.expected_version = 2;
-    CHECK_INT_EQ(state_cas_set_save(r, &w3, &version), SLUICE_OK);
+    state_cas_set_saved saved;
+    CHECK_INT_EQ(state_cas_set_save_outbox(r, &w3, &version, &saved), SLUICE_OK);
+    CHECK_INT_EQ(saved.outbox_len, 2);
+    state_cas_outbox peeked = {0};
+    CHECK_INT_EQ(state_cas_outbox_peek(r, outbox, 10, &peeked), SLUICE_OK);
+    REQUIRE(peeked.count == 2);
+    CHECK_STR_EQ(saved.last_id, peeked.entries[1].id);
+    state_cas_outbox_clear(&peeked);
     get_string(r, key_b, value, sizeof value);
     CHECK_STR_EQ(value, "(nil)");
     get_string(r, key_c, value, sizeof value);
@@ -583,9 +591,32 @@ static void test_cas_set(void)
     const char *want2[] = {"ev1", "ev-stale"};
     check_outbox(r, outbox, 2, want2);
 
+    /* a save without entries reports none; acked through its id, the outbox is empty and the next
+     * save's entry is the only one */
+    CHECK_INT_EQ(state_cas_outbox_ack(r, outbox, saved.last_id, NULL), SLUICE_OK);
+    state_cas_set_write w4 = w3;
+    w4.expected_version = 3;
+    w4.nchanged = 0;
+    w4.nremoved = 0;
+    w4.nentries = 0;
+    CHECK_INT_EQ(state_cas_set_save_outbox(r, &w4, &version, &saved), SLUICE_OK);
+    CHECK_STR_EQ(saved.last_id, "");
+    CHECK_INT_EQ(saved.outbox_len, 0);
+    w4.expected_version = 4;
+    w4.entries = &e1;
+    w4.nentries = 1;
+    CHECK_INT_EQ(state_cas_set_save_outbox(r, &w4, &version, &saved), SLUICE_OK);
+    CHECK_INT_EQ(saved.outbox_len, 1);
+    CHECK(saved.last_id[0] != '\0');
+    w4.expected_version = 5;
+    w4.nentries = 0;
+    w4.outbox_key = NULL;
+    CHECK_INT_EQ(state_cas_set_save_outbox(r, &w4, &version, &saved), SLUICE_OK);
+    CHECK_INT_EQ(version, 6);
+
     /* partial reads see one version or report that the head moved */
     state_cas_record some[1];
-    CHECK_INT_EQ(state_cas_set_load_members(r, head, prefix, 3, a_only, 1, some), SLUICE_OK);
+    CHECK_INT_EQ(state_cas_set_load_members(r, head, prefix, 6, a_only, 1, some), SLUICE_OK);
     CHECK_STR_EQ(some[0].data, "STALE");
     state_cas_record_clear(&some[0]);
     CHECK_INT_EQ(state_cas_set_load_members(r, head, prefix, 2, a_only, 1, some), SLUICE_ECONFLICT);

@@ -12,6 +12,7 @@
 #include "sluice_test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static bus_envelope *envelope_with(json_t *detail)
 {
@@ -256,6 +257,73 @@ static void test_config_defaults(void)
     unsetenv("SLUICE_ORCHESTRATOR_PORT");
 }
 
+/*
+ * An entry rendered once: the text is the ops as JSON (what json_dumps of
+ * {"ops":ops} would read back as), each op reads back as orch_op_parse reads
+ * it, and an op's payload span (a publish's message, a reply, an archived
+ * record) is exactly that payload's compact text.
+ */
+static void test_entry_render(void)
+{
+    json_t *ops =
+        json_pack("[{s:s, s:s, s:{s:s, s:[i, s]}}, {s:s, s:s, s:I}, {s:s, s:s, s:{s:s, s:s}},"
+                  " {s:s, s:s, s:{s:s}}, {s:s, s:s, s:I, s:{s:s}}]",
+                  "op", "publish-event", "key", "demo", "message", "id", "e\"1\u00e9", "list", 1,
+                  "x", "op", "timer-set", "key", "t1", "deadline", (json_int_t)1700000000123, "op",
+                  "publish-job", "key", "exec-1", "message", "id", "job-1", "detail", "{}", "op",
+                  "reply", "requestId", "r1", "reply", "requestId", "r1", "op", "archive-action",
+                  "id", "a1", "start", (json_int_t)5, "record", "status", "Succeeded");
+    REQUIRE(ops != NULL);
+    orch_route_entry entry;
+    REQUIRE(orch_route_entry_render(ops, &entry) == SLUICE_OK);
+    CHECK_INT_EQ(entry.nops, 5);
+    CHECK_INT_EQ(entry.len, strlen(entry.text));
+    json_error_t jerr;
+    json_t *back = json_loadb(entry.text, entry.len, JSON_REJECT_DUPLICATES, &jerr);
+    REQUIRE(back != NULL);
+    CHECK(json_equal(json_object_get(back, "ops"), ops));
+    CHECK_INT_EQ(json_object_size(back), 1);
+    for (size_t i = 0; i < entry.nops; i++) {
+        json_t *op = json_array_get(ops, i);
+        const json_t *message = json_object_get(op, "message");
+        if (message == NULL) {
+            message = json_object_get(op, json_object_get(op, "reply") ? "reply" : "record");
+        }
+        if (message == NULL) {
+            CHECK_INT_EQ(entry.payload_len[i], 0);
+            continue;
+        }
+        char *want = json_dumps(message, JSON_COMPACT);
+        REQUIRE(want != NULL);
+        CHECK_INT_EQ(entry.payload_len[i], strlen(want));
+        CHECK(memcmp(entry.text + entry.payload_at[i], want, strlen(want)) == 0);
+        free(want);
+        char *one = json_dumps(json_array_get(json_object_get(back, "ops"), i), JSON_COMPACT);
+        orch_op parsed;
+        char err[256];
+        REQUIRE(orch_op_parse(one, strlen(one), &parsed, err, sizeof err) == SLUICE_OK);
+        CHECK(json_equal(parsed.payload, message));
+        CHECK(json_equal(parsed.root, op));
+        orch_op_clear(&parsed);
+        free(one);
+    }
+    json_decref(back);
+    orch_route_entry_free(&entry);
+    CHECK(entry.text == NULL && entry.nops == 0);
+
+    /* no ops: an empty list; not a list of objects: refused, nothing left allocated */
+    json_t *none = json_array();
+    REQUIRE(orch_route_entry_render(none, &entry) == SLUICE_OK);
+    CHECK_STR_EQ(entry.text, "{\"ops\":[]}");
+    orch_route_entry_free(&entry);
+    json_array_append_new(none, json_string("not an op"));
+    CHECK_INT_EQ(orch_route_entry_render(none, &entry), SLUICE_EINVAL);
+    CHECK(entry.text == NULL && entry.payload_at == NULL);
+    CHECK_INT_EQ(orch_route_entry_render(json_object_get(ops, "x"), &entry), SLUICE_EINVAL);
+    json_decref(none);
+    json_decref(ops);
+}
+
 int main(void)
 {
     RUN_TEST(test_request_start);
@@ -265,6 +333,7 @@ int main(void)
     RUN_TEST(test_effects_missing_parts);
     RUN_TEST(test_op_parse_rejects);
     RUN_TEST(test_timer_members);
+    RUN_TEST(test_entry_render);
     RUN_TEST(test_config_defaults);
     return sluice_test_report();
 }

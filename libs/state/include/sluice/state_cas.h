@@ -175,6 +175,24 @@ typedef struct state_cas_set_record {
  */
 int state_cas_set_save(state_redis *r, const state_cas_set_write *w, uint64_t *new_version);
 
+/* What a record set's save did to its outbox. */
+typedef struct state_cas_set_saved {
+    char last_id[STATE_CAS_STREAM_ID_MAX]; /* id of the last entry appended; "" when none */
+    uint64_t outbox_len; /* entries in the outbox right after the write, its own included */
+} state_cas_set_saved;
+
+/*
+ * state_cas_set_save that also reports, in *saved (may be NULL; zeroed
+ * first), the id of the last outbox entry it appended and how many entries
+ * the outbox held right after the write — in the same script, so a caller
+ * that finds outbox_len == nentries knows the outbox holds only what it
+ * just wrote, and can carry that out from memory and ack through last_id
+ * without reading it back. A write found done already by its op id reports
+ * nothing ("" and 0). Same returns as state_cas_set_save.
+ */
+int state_cas_set_save_outbox(state_redis *r, const state_cas_set_write *w, uint64_t *new_version,
+                              state_cas_set_saved *saved);
+
 /*
  * Reads the head at key and the members it names. 0 with *out filled (free
  * with state_cas_set_record_clear); SLUICE_ENOTFOUND when there is no head;
