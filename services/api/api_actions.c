@@ -9,6 +9,7 @@
  */
 #include "api_actions.h"
 
+#include "api_executions.h"
 #include "api_input.h"
 #include "api_pipelines.h"
 #include "api_request.h"
@@ -24,30 +25,6 @@
 #define API_ACTIONS_HISTORY_SCAN 200  /* archived executions looked through for a revision */
 #define API_ACTIONS_ACTIONS_SCAN 2000 /* archived action executions looked through for one */
 #define API_ACTIONS_TARGETS_MAX  100  /* MaxResults */
-
-/* Loads the engine state of pipeline: 0 with *state (NULL when none yet), or the call failed. */
-static int api_actions_state(api_call *call, const char *pipeline, engine_state **state)
-{
-    char err[256] = "";
-    json_t *doc = NULL;
-    api_backend *b = call->env->backend;
-    *state = NULL;
-    int rc = b->ops->state_load(b, pipeline, API_BACKEND_STATE_ALL, NULL, &doc, err, sizeof err);
-    if (rc == SLUICE_ENOTFOUND) {
-        return 0;
-    }
-    if (rc != 0) {
-        return api_call_backend_fail(call, rc, "reading the pipeline state", err);
-    }
-    rc = engine_state_from_json(doc, state, err, sizeof err);
-    json_decref(doc);
-    if (rc != 0) {
-        *state = NULL;
-        return api_call_fail(call, "InternalFailure", "the stored pipeline state is unreadable: %s",
-                             err);
-    }
-    return 0;
-}
 
 /* The action named action of stage stage in the definition document, or NULL. */
 static const json_t *api_actions_find(const json_t *doc, const char *stage, const char *action,
@@ -90,7 +67,7 @@ static int api_actions_used_by(api_call *call, const char *pipeline, const char 
     json_t *records = NULL;
     char err[256] = "";
     *used = NULL;
-    int rc = api_actions_state(call, pipeline, &state);
+    int rc = api_executions_state(call, pipeline, API_BACKEND_STATE_ALL, NULL, &state);
     if (rc != 0) {
         return rc;
     }
@@ -257,7 +234,7 @@ static int api_actions_find_execution(api_call *call, const char *pipeline,
     json_t *details = NULL;
     char err[256] = "";
     *found = NULL;
-    int rc = api_actions_state(call, pipeline, &state);
+    int rc = api_executions_state(call, pipeline, API_BACKEND_STATE_ALL, NULL, &state);
     if (rc != 0) {
         return rc;
     }

@@ -30,13 +30,8 @@
 
 /* ---- the hot state ----------------------------------------------------------- */
 
-/*
- * Loads the engine state of pipeline with the executions scope names (see
- * api_backend.h): 0 with *state (NULL when the orchestrator holds none yet),
- * or a failed call.
- */
-static int api_executions_state(api_call *call, const char *pipeline, api_backend_state_scope scope,
-                                const char *execution_id, engine_state **state)
+int api_executions_state(api_call *call, const char *pipeline, api_backend_state_scope scope,
+                         const char *execution_id, engine_state **state)
 {
     char err[256] = "";
     json_t *doc = NULL;

@@ -25,13 +25,24 @@
 #ifndef SLUICE_API_EXECUTIONS_H
 #define SLUICE_API_EXECUTIONS_H
 
+#include "api_backend.h"
 #include "api_call.h"
+
+#include "sluice/engine_state.h"
 
 /*
  * The operations, one handler each: read call->input (borrowed), return 0
  * with the output set on the call, or a negative code with the call failed
  * (api_call.h). None keeps anything after it returns.
  */
+/*
+ * Loads the engine state of pipeline with the executions scope names (see
+ * api_backend.h): 0 with *state (NULL when the orchestrator holds none yet; the
+ * caller frees it with engine_state_free), or the call failed (its answer set).
+ */
+int api_executions_state(api_call *call, const char *pipeline, api_backend_state_scope scope,
+                         const char *execution_id, engine_state **state);
+
 int api_executions_get_state(api_call *call);
 int api_executions_get(api_call *call);
 int api_executions_list(api_call *call);

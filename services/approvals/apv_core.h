@@ -34,7 +34,7 @@
 #define APV_CSRF_LEN             WEB_CSRF_LEN             /* hex characters of a CSRF token */
 #define APV_COMMENT_MAX          512 /* characters of a comment (PutApprovalResult's summary bound) */
 #define APV_FORM_MAX_FIELDS      WEB_FORM_MAX_FIELDS /* fields of one form body (sluice/web_form.h) */
-#define APV_FORM_VALUE_MAX       WEB_FORM_VALUE_MAX  /* bytes of one decoded form name or value */
+#define APV_FORM_VALUE_MAX       WEB_FORM_VALUE_MAX /* bytes of one decoded form name or value */
 #define APV_FIELD_MAX            4096 /* bytes of one text field of a record (CustomData, a link) */
 #define APV_REVISIONS_MAX        10   /* source revisions kept in a record */
 #define APV_REVISION_ID_MAX      256  /* bytes of a revision id kept */

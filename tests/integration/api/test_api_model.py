@@ -28,8 +28,9 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sluice_stack import (ACCOUNT, KEYS, REGION, Stack, manual_approval,  # noqa: E402
-                          pipeline_declaration, run, s3_source, stage_state, unique)
+from sluice_stack import (ACCOUNT, KEYS, PEOPLE, REGION, Stack,  # noqa: E402
+                          manual_approval, pipeline_declaration, run, s3_deploy, s3_source,
+                          stage_state, unique)
 
 # Operations built at the same time on other branches (third-party jobs, PutActionRevision,
 # ListDeployActionExecutionTargets; stage conditions and rollback). Emptied as they merge.
@@ -58,6 +59,11 @@ TYPE = {"category": "Build", "owner": "Custom", "provider": PROVIDER, "version":
 EXTERNAL = {"category": "Deploy", "owner": "ThirdParty", "provider": "Mdl" + secrets.token_hex(4),
             "version": "1"}
 NAME = unique("model")
+EXTERNAL_KEY = "ThirdParty/Deploy/%s/1" % EXTERNAL["provider"]
+CLIENT_TOKEN = "model-" + secrets.token_hex(16)
+# the ThirdParty type's partner: a worker identity scoped to it
+PEOPLE["partner"] = ("AKIDTESTMODELPARTNER", "partner-secret-xxxxxxxx", "worker",
+                     "(ThirdParty/Deploy/%s)" % EXTERNAL["provider"])
 
 
 class Recorder:
@@ -258,6 +264,7 @@ def check_answers_match_the_output_shapes(stack):
     admin.register_webhook_with_third_party(webhookName=hook)
     admin.deregister_webhook_with_third_party(webhookName=hook)
     admin.delete_webhook(name=hook)
+    check_the_other_operations(stack, admin, operator)
     admin.delete_pipeline(name=NAME)
     admin.delete_custom_action_type(category="Build", provider=PROVIDER, version="1")
 
@@ -276,7 +283,76 @@ def check_answers_match_the_output_shapes(stack):
     assert not unchecked, f"served operations the scenario never saw succeed: {unchecked}"
 
 
+def status_of(admin, name, execution):
+    return admin.get_pipeline_execution(
+        pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+
+
+def check_the_other_operations(stack, admin, operator):
+    """Calls the operations of stage conditions, rollback, third-party jobs, action revisions
+    and deploy targets successfully, each once at least (their own suites test them)."""
+    # a stage held by its entry condition, let through; its Deploy rolled back
+    admin.list_rule_types()
+    gated = unique("model-gated")
+    admin.create_pipeline(**pipeline_declaration(gated, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Deploy", "actions": [s3_deploy(name="Site")],
+         "beforeEntry": {"conditions": [{"result": "FAIL", "rules": [{
+             "name": "Gate",
+             "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "LambdaInvoke",
+                            "version": "1"},
+             "configuration": {"FunctionName": "gate"}}]}]}}]))
+    run1 = operator.start_pipeline_execution(name=gated)["pipelineExecutionId"]
+
+    def held():
+        deploy = stage_state(admin.get_pipeline_state(name=gated), "Deploy")
+        entry = deploy.get("beforeEntryConditionState", {}).get("latestExecution", {})
+        return (deploy.get("latestExecution", {}).get("pipelineExecutionId") == run1 and
+                entry.get("status") == "InProgress")
+    stack.wait_for("the entry condition to hold Deploy", held)
+    admin.list_rule_executions(pipelineName=gated, filter={"pipelineExecutionId": run1})
+    operator.override_stage_condition(pipelineName=gated, stageName="Deploy",
+                                      pipelineExecutionId=run1, conditionType="BEFORE_ENTRY")
+    stack.wait_for("the let-through execution", lambda: status_of(admin, gated, run1)
+                   == "Succeeded")
+    site = [d for d in admin.list_action_executions(
+        pipelineName=gated, filter={"pipelineExecutionId": run1})["actionExecutionDetails"]
+        if d["stageName"] == "Deploy"][0]
+    admin.list_deploy_action_execution_targets(pipelineName=gated,
+                                               actionExecutionId=site["actionExecutionId"])
+    operator.rollback_stage(pipelineName=gated, stageName="Deploy",
+                            targetPipelineExecutionId=run1)
+    admin.delete_pipeline(name=gated)
+
+    # a new revision starts a ThirdParty action's pipeline; its partner plays the job
+    partner = stack.client("partner")
+    ship = unique("model-ship")
+    admin.create_pipeline(**pipeline_declaration(ship, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Deploy", "actions": [{"name": "Ship", "actionTypeId": EXTERNAL,
+                                        "inputArtifacts": [{"name": "SourceArtifact"}]}]}]))
+    first = operator.put_action_revision(
+        pipelineName=ship, stageName="Source", actionName="Source",
+        actionRevision={"revisionId": "model-r1", "revisionChangeId": "model-c1",
+                        "created": 1700000000})["pipelineExecutionId"]
+    job = stack.wait_for("the partner's job", lambda: partner.poll_for_third_party_jobs(
+        actionTypeId=EXTERNAL)["jobs"])[0]["jobId"]
+    details = partner.get_third_party_job_details(jobId=job, clientToken=CLIENT_TOKEN)
+    partner.acknowledge_third_party_job(jobId=job, nonce=details["jobDetails"]["nonce"],
+                                        clientToken=CLIENT_TOKEN)
+    partner.put_third_party_job_success_result(jobId=job, clientToken=CLIENT_TOKEN)
+    stack.wait_for("the partner's success", lambda: status_of(admin, ship, first) == "Succeeded")
+    operator.start_pipeline_execution(name=ship)
+    job = stack.wait_for("the partner's second job", lambda: partner.poll_for_third_party_jobs(
+        actionTypeId=EXTERNAL)["jobs"])[0]["jobId"]
+    partner.put_third_party_job_failure_result(jobId=job, clientToken=CLIENT_TOKEN, failureDetails={
+        "type": "JobFailed", "message": "the model check fails it"})
+    admin.delete_pipeline(name=ship)
+
+
 if __name__ == "__main__":
     run([check_every_operation_is_served, check_answers_match_the_output_shapes],
-        Stack(external_providers="ThirdParty/Deploy/%s/1" % EXTERNAL["provider"],
+        Stack(runner_rules=["Ship=skip"], external_providers=EXTERNAL_KEY,
+              extra_env={"SLUICE_API_THIRD_PARTY_CLIENTS":
+                             f"{EXTERNAL_KEY}:model-client:{CLIENT_TOKEN}"},
               require_custom_types=True))
