@@ -321,19 +321,21 @@ static int api_conditions_page(api_call *call, json_t *details, const api_condit
 /*
  * Appends to details (the working state's evaluations) the archived ones of
  * pipeline name that the listing may show: those of execution id (any when
- * NULL) started at or before the cursor, not already in details (by
- * ruleExecutionId), reading at most limit records. *found: one was appended.
+ * NULL) started at or before the cursor (from the newest with all: a Latest
+ * listing needs the newer ones to tell which are superseded), not already in
+ * details (by ruleExecutionId), reading at most limit records. *found: one
+ * was appended.
  */
 static int api_conditions_add_archived(api_call *call, const char *name, const char *id,
-                                       const api_conditions_cursor *cursor, size_t limit,
+                                       const api_conditions_cursor *cursor, bool all, size_t limit,
                                        json_t *details, bool *found)
 {
     api_backend *b = call->env->backend;
     json_t *archived = NULL;
     char err[256] = "";
     *found = false;
-    int rc = b->ops->history_rules(b, name, cursor->set ? cursor->start_ms : INT64_MAX, limit,
-                                   &archived, err, sizeof err);
+    int64_t max_start_ms = cursor->set && !all ? cursor->start_ms : INT64_MAX;
+    int rc = b->ops->history_rules(b, name, max_start_ms, limit, &archived, err, sizeof err);
     if (rc != 0) {
         return api_call_backend_fail(call, rc, "reading the rule history", err);
     }
@@ -432,7 +434,8 @@ int api_conditions_list_rule_executions(api_call *call)
                        ? API_CONDITIONS_RULE_SCAN
                        : (size_t)max + json_array_size(details) + 1 + API_CONDITIONS_TIE_SLACK;
     bool archived = false;
-    rc = api_conditions_add_archived(call, name, id, &cursor, limit, details, &archived);
+    rc = api_conditions_add_archived(call, name, id, &cursor, latest_only, limit, details,
+                                     &archived);
     if (rc != 0) {
         json_decref(view);
         return rc;
