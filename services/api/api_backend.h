@@ -109,6 +109,9 @@ typedef struct api_backend_ops {
     /* Archived ActionExecutionDetail documents, as history_executions. */
     int (*history_actions)(api_backend *b, const char *pipeline, int64_t max_start_ms, size_t limit,
                            json_t **details, char *err, size_t errlen);
+    /* Archived RuleExecutionDetail documents (every evaluation), as history_executions. */
+    int (*history_rules)(api_backend *b, const char *pipeline, int64_t max_start_ms, size_t limit,
+                         json_t **details, char *err, size_t errlen);
 
     /*
      * Sends a request to the orchestrator (topic requests, key pipeline) in an

@@ -25,6 +25,8 @@
 #define API_CONDITIONS_PAGE_DEFAULT 100
 #define API_CONDITIONS_PAGE_MAX     100
 #define API_CONDITIONS_TOKEN_KIND   "rules"
+#define API_CONDITIONS_RULE_SCAN    2000 /* archived rule evaluations scanned for one execution */
+#define API_CONDITIONS_TIE_SLACK    64   /* archived ones sharing the cursor's start time */
 
 /* ---- ListRuleTypes -------------------------------------------------------------- */
 
@@ -116,8 +118,11 @@ int api_conditions_list_rule_types(api_call *call)
 
 /* ---- ListRuleExecutions ---------------------------------------------------------- */
 
-/* Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id (NULL: none). */
-static int api_conditions_filter(api_call *call, const char **id)
+/*
+ * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id
+ * (NULL: none); *latest_only is true for startTimeRange Latest.
+ */
+static int api_conditions_filter(api_call *call, const char **id, bool *latest_only)
 {
     static const char *const ranges[] = {"Latest", "All"};
     const json_t *filter = NULL;
@@ -125,6 +130,7 @@ static int api_conditions_filter(api_call *call, const char **id)
     const char *latest_id = NULL;
     const char *range = NULL;
     *id = NULL;
+    *latest_only = false;
     int rc = api_input_object(call, call->input, "filter", NULL, false, &filter);
     if (rc != 0 || filter == NULL) {
         return rc;
@@ -153,6 +159,7 @@ static int api_conditions_filter(api_call *call, const char **id)
     }
     if (rc == 0) {
         *id = latest_id;
+        *latest_only = strcmp(range, "Latest") == 0;
     }
     return rc;
 }
@@ -232,9 +239,31 @@ static bool api_conditions_after(const json_t *detail, const api_conditions_curs
     return strcmp(id, cursor->id) < 0;
 }
 
-/* Sorts details and answers the page after cursor of at most max items. */
+/*
+ * True when an item newer than detail, among items[0..n), is an evaluation of
+ * the same rule of the same stage (startTimeRange Latest keeps the newest).
+ */
+static bool api_conditions_superseded(json_t *const *items, size_t n, const json_t *detail)
+{
+    const char *stage = json_string_value(json_object_get(detail, "stageName"));
+    const char *rule = json_string_value(json_object_get(detail, "ruleName"));
+    for (size_t j = 0; stage != NULL && rule != NULL && j < n; j++) {
+        const char *ostage = json_string_value(json_object_get(items[j], "stageName"));
+        const char *orule = json_string_value(json_object_get(items[j], "ruleName"));
+        if (ostage != NULL && orule != NULL && strcmp(stage, ostage) == 0 &&
+            strcmp(rule, orule) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Sorts details and answers the page after cursor of at most max items (with
+ * latest_only, only the newest evaluation of each rule of each stage).
+ */
 static int api_conditions_page(api_call *call, json_t *details, const api_conditions_cursor *cursor,
-                               size_t max)
+                               size_t max, bool latest_only)
 {
     size_t n = json_array_size(details);
     json_t **items = n > 0 ? calloc(n, sizeof *items) : NULL;
@@ -246,6 +275,15 @@ static int api_conditions_page(api_call *call, json_t *details, const api_condit
     }
     if (n > 1) {
         qsort(items, n, sizeof items[0], api_conditions_compare);
+    }
+    if (latest_only) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!api_conditions_superseded(items, kept, items[i])) {
+                items[kept++] = items[i];
+            }
+        }
+        n = kept;
     }
     json_t *list = json_array();
     const json_t *last = NULL;
@@ -280,10 +318,63 @@ static int api_conditions_page(api_call *call, json_t *details, const api_condit
     return api_call_succeed(call, output);
 }
 
+/*
+ * Appends to details (the working state's evaluations) the archived ones of
+ * pipeline name that the listing may show: those of execution id (any when
+ * NULL) started at or before the cursor (from the newest with all: a Latest
+ * listing needs the newer ones to tell which are superseded), not already in
+ * details (by ruleExecutionId), reading at most limit records. *found: one
+ * was appended.
+ */
+static int api_conditions_add_archived(api_call *call, const char *name, const char *id,
+                                       const api_conditions_cursor *cursor, bool all, size_t limit,
+                                       json_t *details, bool *found)
+{
+    api_backend *b = call->env->backend;
+    json_t *archived = NULL;
+    char err[256] = "";
+    *found = false;
+    int64_t max_start_ms = cursor->set && !all ? cursor->start_ms : INT64_MAX;
+    int rc = b->ops->history_rules(b, name, max_start_ms, limit, &archived, err, sizeof err);
+    if (rc != 0) {
+        return api_call_backend_fail(call, rc, "reading the rule history", err);
+    }
+    json_t *seen = json_object();
+    if (seen == NULL) {
+        json_decref(archived);
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "listing rule executions", NULL);
+    }
+    size_t i;
+    json_t *detail;
+    json_array_foreach(details, i, detail)
+    {
+        const char *rule_id = json_string_value(json_object_get(detail, "ruleExecutionId"));
+        if (rule_id != NULL) {
+            json_object_set_new(seen, rule_id, json_true());
+        }
+    }
+    json_array_foreach(archived, i, detail)
+    {
+        const char *rule_id = json_string_value(json_object_get(detail, "ruleExecutionId"));
+        const char *exec = json_string_value(json_object_get(detail, "pipelineExecutionId"));
+        if (rule_id == NULL || exec == NULL || (id != NULL && strcmp(exec, id) != 0) ||
+            json_object_get(seen, rule_id) != NULL) {
+            continue;
+        }
+        json_object_set_new(seen, rule_id, json_true());
+        json_array_append(details, detail);
+        *found = true;
+    }
+    json_decref(seen);
+    json_decref(archived);
+    return 0;
+}
+
 int api_conditions_list_rule_executions(api_call *call)
 {
     const char *name = NULL;
     const char *id = NULL;
+    bool latest_only = false;
     int64_t max = API_CONDITIONS_PAGE_DEFAULT;
     json_t *doc = NULL;
     json_t *state_doc = NULL;
@@ -298,7 +389,7 @@ int api_conditions_list_rule_executions(api_call *call)
                            &max, NULL);
     }
     if (rc == 0) {
-        rc = api_conditions_filter(call, &id);
+        rc = api_conditions_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_conditions_read_cursor(call, &cursor);
@@ -329,21 +420,42 @@ int api_conditions_list_rule_executions(api_call *call)
         view = engine_view_list_rule_executions(state, id);
     }
     engine_state_free(state);
-    if (view == NULL && id != NULL) {
-        /* not in the hot state: an archived execution has no rule evaluations to list */
+    bool hot = view != NULL;
+    if (view == NULL) {
+        view = json_pack("{s:[]}", "ruleExecutionDetails");
+    }
+    json_t *details = json_object_get(view, "ruleExecutionDetails");
+    if (view == NULL || details == NULL) {
+        json_decref(view);
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "listing rule executions", NULL);
+    }
+    /* earlier evaluations (retries) and those of evicted executions are in the history */
+    size_t limit = id != NULL
+                       ? API_CONDITIONS_RULE_SCAN
+                       : (size_t)max + json_array_size(details) + 1 + API_CONDITIONS_TIE_SLACK;
+    bool archived = false;
+    rc = api_conditions_add_archived(call, name, id, &cursor, latest_only, limit, details,
+                                     &archived);
+    if (rc != 0) {
+        json_decref(view);
+        return rc;
+    }
+    if (!hot && !archived && id != NULL) {
+        /* neither in the working state nor with archived evaluations: is it known at all? */
         json_t *record = NULL;
         int found = b->ops->history_execution(b, name, id, &record, err, sizeof err);
         json_decref(record);
         if (found == SLUICE_ENOTFOUND) {
+            json_decref(view);
             return api_call_fail(call, "PipelineExecutionNotFoundException",
                                  "Pipeline execution %s does not exist in pipeline %s", id, name);
         }
         if (found != 0) {
+            json_decref(view);
             return api_call_backend_fail(call, found, "reading the execution history", err);
         }
     }
-    rc = api_conditions_page(call, json_object_get(view, "ruleExecutionDetails"), &cursor,
-                             (size_t)max);
+    rc = api_conditions_page(call, details, &cursor, (size_t)max, latest_only);
     json_decref(view);
     return rc;
 }

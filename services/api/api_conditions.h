@@ -12,13 +12,14 @@
  * AWS (the only owner); a regionFilter other than the installation's region
  * lists none.
  *
- * ListRuleExecutions renders the rule evaluations of the executions in the
- * orchestrator's hot state (engine_view_list_rule_executions: the latest
- * evaluation of every rule of each stage condition evaluated, newest
- * first), paginated with a (start time, id) cursor in nextToken like
- * ListActionExecutions. Rule evaluations are not archived: an execution
- * evicted from the hot state lists none (it is still known, so no
- * PipelineExecutionNotFoundException).
+ * ListRuleExecutions lists every rule evaluation: those of the executions in
+ * the orchestrator's hot state (engine_view_list_rule_executions: the latest
+ * evaluation of every rule of each stage condition evaluated) and the
+ * archived ones (history_rules: every evaluation that ended, a retry's
+ * earlier ones and those of evicted executions), one per ruleExecutionId,
+ * newest first, paginated with a (start time, id) cursor in nextToken like
+ * ListActionExecutions; startTimeRange Latest keeps the newest evaluation
+ * of each rule of each stage.
  *
  * OverrideStageCondition and RollbackStage are checked against the model's
  * constraints and sent to the orchestrator, whose engine decides them

@@ -25,6 +25,7 @@ struct api_memory {
     json_t *states;     /* name -> engine state document */
     json_t *executions; /* name -> {id -> record} */
     json_t *actions;    /* name -> {id -> detail} */
+    json_t *rules;      /* name -> {rule execution id -> detail} */
     json_t *jobs;       /* id -> {"status", "nonce", "record", "type", "external", "poller",
                            "lease", "owner"} (api_backend.h) */
     json_t *queues;     /* type key -> [ids] */
@@ -328,7 +329,7 @@ static const json_t *api_memory_action_time(const json_t *detail)
 }
 
 /*
- * The history of pipeline in by_pipeline (m->executions or m->actions: set at
+ * The history of pipeline in by_pipeline (m->executions, m->actions or m->rules: set at
  * creation, their contents read under the lock) as api_memory_history_of lists it.
  */
 static int api_memory_history(api_backend *b, json_t *by_pipeline, const char *pipeline,
@@ -358,6 +359,13 @@ static int api_memory_history_actions(api_backend *b, const char *pipeline, int6
                                       size_t limit, json_t **details, char *err, size_t errlen)
 {
     return api_memory_history(b, api_memory_of(b)->actions, pipeline, max_start_ms, limit,
+                              api_memory_action_time, details, err, errlen);
+}
+
+static int api_memory_history_rules(api_backend *b, const char *pipeline, int64_t max_start_ms,
+                                    size_t limit, json_t **details, char *err, size_t errlen)
+{
+    return api_memory_history(b, api_memory_of(b)->rules, pipeline, max_start_ms, limit,
                               api_memory_action_time, details, err, errlen);
 }
 
@@ -849,6 +857,7 @@ static const api_backend_ops api_memory_ops = {
     .history_execution = api_memory_history_execution,
     .history_executions = api_memory_history_executions,
     .history_actions = api_memory_history_actions,
+    .history_rules = api_memory_history_rules,
     .request = api_memory_request,
     .job_store = api_memory_job_store,
     .job_poll = api_memory_job_poll,
@@ -882,6 +891,7 @@ api_memory *api_memory_new(void)
     m->states = json_object();
     m->executions = json_object();
     m->actions = json_object();
+    m->rules = json_object();
     m->jobs = json_object();
     m->queues = json_object();
     m->requests = json_array();
@@ -890,7 +900,8 @@ api_memory *api_memory_new(void)
     m->atypes = json_object();
     if (m->atypes == NULL || m->webhooks == NULL || m->triggered == NULL || m->defs == NULL ||
         m->versions == NULL || m->index == NULL || m->states == NULL || m->executions == NULL ||
-        m->actions == NULL || m->jobs == NULL || m->queues == NULL || m->requests == NULL) {
+        m->actions == NULL || m->rules == NULL || m->jobs == NULL || m->queues == NULL ||
+        m->requests == NULL) {
         api_memory_free(m);
         return NULL;
     }
@@ -908,6 +919,7 @@ void api_memory_free(api_memory *m)
     json_decref(m->states);
     json_decref(m->executions);
     json_decref(m->actions);
+    json_decref(m->rules);
     json_decref(m->jobs);
     json_decref(m->queues);
     json_decref(m->requests);
@@ -945,6 +957,7 @@ int api_memory_put_state(api_memory *m, const char *pipeline, const json_t *engi
         json_object_del(m->states, pipeline);
         json_object_del(m->executions, pipeline);
         json_object_del(m->actions, pipeline);
+        json_object_del(m->rules, pipeline);
         pthread_mutex_unlock(&m->lock);
         return 0;
     }
@@ -976,6 +989,18 @@ int api_memory_put_action(api_memory *m, const char *pipeline, const json_t *det
     pthread_mutex_lock(&m->lock);
     int rc =
         json_object_set_new(api_memory_member(m->actions, pipeline), id, json_deep_copy(detail));
+    pthread_mutex_unlock(&m->lock);
+    return rc == 0 ? 0 : SLUICE_ENOMEM;
+}
+
+int api_memory_put_rule(api_memory *m, const char *pipeline, const json_t *detail)
+{
+    const char *id = json_string_value(json_object_get(detail, "ruleExecutionId"));
+    if (id == NULL) {
+        return SLUICE_EINVAL;
+    }
+    pthread_mutex_lock(&m->lock);
+    int rc = json_object_set_new(api_memory_member(m->rules, pipeline), id, json_deep_copy(detail));
     pthread_mutex_unlock(&m->lock);
     return rc == 0 ? 0 : SLUICE_ENOMEM;
 }

@@ -61,6 +61,12 @@ int api_memory_put_execution(api_memory *m, const char *pipeline, const json_t *
 /* Seeds an archived ActionExecutionDetail (copied). */
 int api_memory_put_action(api_memory *m, const char *pipeline, const json_t *detail);
 
+/*
+ * Seeds an archived RuleExecutionDetail (copied; one of the same
+ * ruleExecutionId is replaced). 0, SLUICE_EINVAL without an id, SLUICE_ENOMEM.
+ */
+int api_memory_put_rule(api_memory *m, const char *pipeline, const json_t *detail);
+
 /* Every request sent so far, oldest first: [{"pipeline", "detailType", "detail"}] (a copy). */
 json_t *api_memory_requests(api_memory *m);
 

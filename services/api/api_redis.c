@@ -832,6 +832,13 @@ static int api_redis_history_actions(api_backend *b, const char *pipeline, int64
                              max_start_ms, limit, details, err, errlen);
 }
 
+static int api_redis_history_rules(api_backend *b, const char *pipeline, int64_t max_start_ms,
+                                   size_t limit, json_t **details, char *err, size_t errlen)
+{
+    return api_redis_history(api_redis_of(b), pipeline, STATE_KEY_RULES, STATE_KEY_RULES_ORDER,
+                             max_start_ms, limit, details, err, errlen);
+}
+
 /* ---- requests ---------------------------------------------------------------------------- */
 
 static int api_redis_send(api_redis *r, const char *pipeline, const char *detail_type,
@@ -1417,6 +1424,7 @@ static const api_backend_ops api_redis_ops = {
     .history_execution = api_redis_history_execution,
     .history_executions = api_redis_history_executions,
     .history_actions = api_redis_history_actions,
+    .history_rules = api_redis_history_rules,
     .request = api_redis_request,
     .job_store = api_redis_job_store,
     .job_poll = api_redis_job_poll,

@@ -61,6 +61,8 @@ static int carry_out(orch_handler *h, const char *pipeline, const orch_op *op)
         return orch_store_archive_execution(h->store, pipeline, op->id, op->start_ms, op->payload);
     case ORCH_OP_ARCHIVE_ACTION:
         return orch_store_archive_action(h->store, pipeline, op->id, op->start_ms, op->payload);
+    case ORCH_OP_ARCHIVE_RULE:
+        return orch_store_archive_rule(h->store, pipeline, op->id, op->start_ms, op->payload);
     }
     return SLUICE_EINVAL;
 }
@@ -80,6 +82,7 @@ static const char *op_destination(const orch_handler *h, const orch_op *op)
         return "redis:replies";
     case ORCH_OP_ARCHIVE_EXECUTION:
     case ORCH_OP_ARCHIVE_ACTION:
+    case ORCH_OP_ARCHIVE_RULE:
         return "redis:history";
     }
     return "unknown";
@@ -378,7 +381,7 @@ static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id,
         writes[nwrites++] = (orch_store_op){
             .kind = op->kind,
             .key = op->kind == ORCH_OP_REPLY || op->kind == ORCH_OP_ARCHIVE_EXECUTION ||
-                           op->kind == ORCH_OP_ARCHIVE_ACTION
+                           op->kind == ORCH_OP_ARCHIVE_ACTION || op->kind == ORCH_OP_ARCHIVE_RULE
                        ? op->id
                        : op->key,
             .at_ms = op->kind == ORCH_OP_TIMER_SET ? op->deadline_ms : op->start_ms,

@@ -151,9 +151,11 @@ static json_t *route_one(const engine_effect *effect, const orch_route_ctx *ctx,
         bool execution = effect->archive == ENGINE_ARCHIVE_PIPELINE_EXECUTION;
         const json_t *timed = execution ? json_object_get(effect->body, "summary") : effect->body;
         int64_t start = seconds_member_ms(timed, "startTime", ctx->now_ms);
-        return json_pack("{s:s, s:s, s:I, s:O}", "op",
-                         execution ? "archive-execution" : "archive-action", "id", effect->id,
-                         "start", (json_int_t)start, "record", effect->body);
+        const char *op = execution                                          ? "archive-execution"
+                         : effect->archive == ENGINE_ARCHIVE_RULE_EXECUTION ? "archive-rule"
+                                                                            : "archive-action";
+        return json_pack("{s:s, s:s, s:I, s:O}", "op", op, "id", effect->id, "start",
+                         (json_int_t)start, "record", effect->body);
     }
     }
     sluice_error_set(err, errlen, SLUICE_EINVAL, "effect %s lacks its id or body",
@@ -188,6 +190,7 @@ static const struct {
     {"reply", ORCH_OP_REPLY},
     {"archive-execution", ORCH_OP_ARCHIVE_EXECUTION},
     {"archive-action", ORCH_OP_ARCHIVE_ACTION},
+    {"archive-rule", ORCH_OP_ARCHIVE_RULE},
 };
 
 int orch_op_parse(const char *text, size_t len, orch_op *op, char *err, size_t errlen)
@@ -247,6 +250,7 @@ int orch_op_from_json(json_t *entry, orch_op *op, char *err, size_t errlen)
         return SLUICE_OK;
     case ORCH_OP_ARCHIVE_EXECUTION:
     case ORCH_OP_ARCHIVE_ACTION:
+    case ORCH_OP_ARCHIVE_RULE:
         op->id = json_string_value(json_object_get(root, "id"));
         op->start_ms = json_integer_value(json_object_get(root, "start"));
         op->payload = json_object_get(root, "record");

@@ -13,7 +13,8 @@
  *   {"op":"timer-set","key":<timer key>,"deadline":<ms>}               -> timers sorted set
  *   {"op":"timer-cancel","key":<timer key>}
  *   {"op":"reply","requestId":<id>,"reply":{"requestId",("exception","message")|"body"}}
- *   {"op":"archive-execution"|"archive-action","id":<id>,"start":<ms>,"record":{...}}
+ *   {"op":"archive-execution"|"archive-action"|"archive-rule","id":<id>,"start":<ms>,
+ *    "record":{...}}
  *
  * Job envelopes have detail-type PROTOCOL_DETAIL_JOB ("Sluice Action Job"),
  * source PROTOCOL_SOURCE_ORCHESTRATOR, id = the job id and the job document as detail.
@@ -86,6 +87,7 @@ typedef enum orch_op_kind {
     ORCH_OP_REPLY,
     ORCH_OP_ARCHIVE_EXECUTION,
     ORCH_OP_ARCHIVE_ACTION,
+    ORCH_OP_ARCHIVE_RULE,
 } orch_op_kind;
 
 typedef struct orch_op {

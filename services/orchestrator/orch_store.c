@@ -39,30 +39,33 @@ static const char reply_lua[] = "redis.call('DEL', KEYS[1])\n"
                                 "return 1\n";
 
 /*
- * KEYS: executions hash, its order zset, actions hash, its order zset, then
- * one reply key per reply op. ARGV: executions bound, actions bound, reply
- * ttl seconds, then per op: kind ("r" reply, "e" execution, "a" action), id,
- * score, text. In order; each history trimmed once at the end.
+ * KEYS: executions hash, its order zset, actions hash, its order zset, rules
+ * hash, its order zset, then one reply key per reply op. ARGV: executions
+ * bound, actions bound, rules bound, reply ttl seconds, then per op: kind
+ * ("r" reply, "e" execution, "a" action, "u" rule evaluation), id, score,
+ * text. In order; each history trimmed once at the end.
  */
 static const char apply_lua[] =
-    "local nreply = 5\n"
+    "local nreply = 7\n"
+    "local hashes = {e = 1, a = 3, u = 5}\n"
+    "local bounds = {[1] = ARGV[1], [3] = ARGV[2], [5] = ARGV[3]}\n"
     "local added = {}\n"
-    "for i = 4, #ARGV, 4 do\n"
+    "for i = 5, #ARGV, 4 do\n"
     "  local kind = ARGV[i]\n"
     "  if kind == 'r' then\n"
     "    redis.call('DEL', KEYS[nreply])\n"
     "    redis.call('RPUSH', KEYS[nreply], ARGV[i + 3])\n"
-    "    redis.call('EXPIRE', KEYS[nreply], ARGV[3])\n"
+    "    redis.call('EXPIRE', KEYS[nreply], ARGV[4])\n"
     "    nreply = nreply + 1\n"
     "  else\n"
-    "    local h = kind == 'e' and 1 or 3\n"
+    "    local h = hashes[kind]\n"
     "    redis.call('HSET', KEYS[h], ARGV[i + 1], ARGV[i + 3])\n"
     "    redis.call('ZADD', KEYS[h + 1], ARGV[i + 2], ARGV[i + 1])\n"
     "    added[h] = true\n"
     "  end\n"
     "end\n"
     "for h, _ in pairs(added) do\n"
-    "  local excess = redis.call('ZCARD', KEYS[h + 1]) - tonumber(ARGV[h == 1 and 1 or 2])\n"
+    "  local excess = redis.call('ZCARD', KEYS[h + 1]) - tonumber(bounds[h])\n"
     "  if excess > 0 then\n"
     "    local old = redis.call('ZRANGE', KEYS[h + 1], 0, excess - 1)\n"
     "    redis.call('ZREMRANGEBYRANK', KEYS[h + 1], 0, excess - 1)\n"
@@ -509,6 +512,13 @@ int orch_store_archive_action(orch_store *store, const char *pipeline, const cha
                    store->history_max * 50, id, start_ms, record);
 }
 
+int orch_store_archive_rule(orch_store *store, const char *pipeline, const char *id,
+                            int64_t start_ms, const json_t *record)
+{
+    return archive(store, pipeline, STATE_KEY_RULES, STATE_KEY_RULES_ORDER,
+                   store->history_max * ORCH_STORE_RULES_PER_EXECUTION, id, start_ms, record);
+}
+
 int orch_store_load_definition(orch_store *store, const char *pipeline, int64_t version,
                                json_t **doc)
 {
@@ -654,10 +664,15 @@ int orch_store_drop(orch_store *store, const char *pipeline)
     if (src != SLUICE_OK) {
         return src;
     }
-    static const char *const suffixes[] = {
-        STATE_KEY_STATE,        STATE_KEY_OUTBOX,           STATE_KEY_RETRY,
-        STATE_KEY_EXECUTIONS,   STATE_KEY_EXECUTIONS_ORDER, STATE_KEY_ACTIONS,
-        STATE_KEY_ACTIONS_ORDER};
+    static const char *const suffixes[] = {STATE_KEY_STATE,
+                                           STATE_KEY_OUTBOX,
+                                           STATE_KEY_RETRY,
+                                           STATE_KEY_EXECUTIONS,
+                                           STATE_KEY_EXECUTIONS_ORDER,
+                                           STATE_KEY_ACTIONS,
+                                           STATE_KEY_ACTIONS_ORDER,
+                                           STATE_KEY_RULES,
+                                           STATE_KEY_RULES_ORDER};
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         char key[STATE_KEY_MAX + 1];
         int rc = pipeline_key(key, sizeof key, pipeline, suffixes[i]);
@@ -762,23 +777,26 @@ static int apply_timers(orch_store *store, const char *pipeline, const orch_stor
 
 /* The replies and archives of ops[0..n) in one call. */
 static int apply_records(orch_store *store, const char *pipeline, const orch_store_op *ops,
-                         size_t n, apply_call *c, char fixed[7][STATE_KEY_MAX + 1])
+                         size_t n, apply_call *c, char fixed[10][STATE_KEY_MAX + 1])
 {
-    static const char *const suffixes[4] = {STATE_KEY_EXECUTIONS, STATE_KEY_EXECUTIONS_ORDER,
-                                            STATE_KEY_ACTIONS, STATE_KEY_ACTIONS_ORDER};
+    static const char *const suffixes[6] = {STATE_KEY_EXECUTIONS, STATE_KEY_EXECUTIONS_ORDER,
+                                            STATE_KEY_ACTIONS,    STATE_KEY_ACTIONS_ORDER,
+                                            STATE_KEY_RULES,      STATE_KEY_RULES_ORDER};
     c->nkeys = 0;
     c->nargs = 0;
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < 6; k++) {
         int rc = pipeline_key(fixed[k], STATE_KEY_MAX + 1, pipeline, suffixes[k]);
         if (rc != SLUICE_OK) {
             return rc;
         }
         c->keys[c->nkeys++] = fixed[k];
     }
-    snprintf(fixed[4], STATE_KEY_MAX + 1, "%" PRId64, store->history_max);
-    snprintf(fixed[5], STATE_KEY_MAX + 1, "%" PRId64, store->history_max * 50);
-    snprintf(fixed[6], STATE_KEY_MAX + 1, "%d", ORCH_STORE_REPLY_TTL_S);
-    for (size_t k = 4; k < 7; k++) {
+    snprintf(fixed[6], STATE_KEY_MAX + 1, "%" PRId64, store->history_max);
+    snprintf(fixed[7], STATE_KEY_MAX + 1, "%" PRId64, store->history_max * 50);
+    snprintf(fixed[8], STATE_KEY_MAX + 1, "%" PRId64,
+             store->history_max * ORCH_STORE_RULES_PER_EXECUTION);
+    snprintf(fixed[9], STATE_KEY_MAX + 1, "%d", ORCH_STORE_REPLY_TTL_S);
+    for (size_t k = 6; k < 10; k++) {
         apply_arg(c, fixed[k], strlen(fixed[k]));
     }
     size_t fixed_args = c->nargs;
@@ -794,8 +812,11 @@ static int apply_records(orch_store *store, const char *pipeline, const orch_sto
             }
             c->keys[c->nkeys++] = c->owned[i];
             kind = "r";
-        } else if (op->kind == ORCH_OP_ARCHIVE_EXECUTION || op->kind == ORCH_OP_ARCHIVE_ACTION) {
-            kind = op->kind == ORCH_OP_ARCHIVE_EXECUTION ? "e" : "a";
+        } else if (op->kind == ORCH_OP_ARCHIVE_EXECUTION || op->kind == ORCH_OP_ARCHIVE_ACTION ||
+                   op->kind == ORCH_OP_ARCHIVE_RULE) {
+            kind = op->kind == ORCH_OP_ARCHIVE_EXECUTION ? "e"
+                   : op->kind == ORCH_OP_ARCHIVE_ACTION  ? "a"
+                                                         : "u";
         } else {
             continue;
         }
@@ -813,7 +834,7 @@ int orch_store_apply(orch_store *store, const char *pipeline, const orch_store_o
     for (size_t i = 0; i < n; i++) {
         if (ops[i].kind != ORCH_OP_TIMER_SET && ops[i].kind != ORCH_OP_TIMER_CANCEL &&
             ops[i].kind != ORCH_OP_REPLY && ops[i].kind != ORCH_OP_ARCHIVE_EXECUTION &&
-            ops[i].kind != ORCH_OP_ARCHIVE_ACTION) {
+            ops[i].kind != ORCH_OP_ARCHIVE_ACTION && ops[i].kind != ORCH_OP_ARCHIVE_RULE) {
             return SLUICE_EINVAL;
         }
         if (ops[i].key == NULL) {
@@ -822,13 +843,13 @@ int orch_store_apply(orch_store *store, const char *pipeline, const orch_store_o
     }
     size_t chunk = n < ORCH_STORE_APPLY_CHUNK ? n : ORCH_STORE_APPLY_CHUNK;
     apply_call c = {
-        .keys = calloc(chunk + 4 + 1, sizeof *c.keys),
-        .args = calloc(chunk * 4 + 3 + 1, sizeof *c.args),
-        .lens = calloc(chunk * 4 + 3 + 1, sizeof *c.lens),
+        .keys = calloc(chunk + 6 + 1, sizeof *c.keys),
+        .args = calloc(chunk * 4 + 4 + 1, sizeof *c.args),
+        .lens = calloc(chunk * 4 + 4 + 1, sizeof *c.lens),
         .scores = calloc(chunk + 1, sizeof *c.scores),
         .owned = calloc(chunk + 1, sizeof *c.owned),
     };
-    char fixed[7][STATE_KEY_MAX + 1];
+    char fixed[10][STATE_KEY_MAX + 1];
     int rc =
         c.keys != NULL && c.args != NULL && c.lens != NULL && c.scores != NULL && c.owned != NULL
             ? SLUICE_OK

@@ -36,9 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ORCH_STORE_REPLY_TTL_S        300
-#define ORCH_STORE_OUTBOX_BATCH       512
-#define ORCH_STORE_RECORD_MAX_DEFAULT (256 * 1024) /* bytes of one stored record */
+#define ORCH_STORE_REPLY_TTL_S         300
+#define ORCH_STORE_OUTBOX_BATCH        512
+#define ORCH_STORE_RECORD_MAX_DEFAULT  (256 * 1024) /* bytes of one stored record */
+#define ORCH_STORE_RULES_PER_EXECUTION 50 /* rule evaluations kept: this times history_max */
 
 typedef struct orch_store {
     state_redis *redis;                 /* borrowed */
@@ -125,7 +126,7 @@ void orch_store_members_free(char **members, size_t count);
 
 /* One Redis op of an outbox entry, as orch_store_apply takes it. */
 typedef struct orch_store_op {
-    orch_op_kind kind; /* TIMER_SET, TIMER_CANCEL, REPLY, ARCHIVE_EXECUTION or ARCHIVE_ACTION */
+    orch_op_kind kind; /* TIMER_SET, TIMER_CANCEL, REPLY or ARCHIVE_* */
     const char *key;   /* timers: the timer key; REPLY: the request id; ARCHIVE_*: the record id */
     int64_t at_ms;     /* TIMER_SET: the deadline; ARCHIVE_*: the start (sort score) */
     const char *text;  /* REPLY, ARCHIVE_*: the document's compact JSON text (len bytes) */
@@ -153,12 +154,17 @@ int orch_store_reply(orch_store *store, const char *pipeline, const char *reques
 
 /*
  * Archives one record (execution: bounded by history_max per pipeline, the
- * oldest dropped first; action executions: bounded at 50 times that).
+ * oldest dropped first; action executions: bounded at 50 times that; rule
+ * evaluations, sluice:{p}:rules with sluice:{p}:rules:order by start time:
+ * ORCH_STORE_RULES_PER_EXECUTION times that). A record of the same id
+ * replaces the earlier one.
  */
 int orch_store_archive_execution(orch_store *store, const char *pipeline, const char *id,
                                  int64_t start_ms, const json_t *record);
 int orch_store_archive_action(orch_store *store, const char *pipeline, const char *id,
                               int64_t start_ms, const json_t *record);
+int orch_store_archive_rule(orch_store *store, const char *pipeline, const char *id,
+                            int64_t start_ms, const json_t *record);
 
 /*
  * Loads the declaration document {"pipeline": ..., ...} of version of

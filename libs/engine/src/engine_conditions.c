@@ -8,6 +8,7 @@
 #include "engine_rules.h"
 #include "engine_util.h"
 #include "engine_vars.h"
+#include "sluice/engine_view.h"
 #include "sluice/error.h"
 
 #include <stdlib.h>
@@ -125,7 +126,45 @@ static char *engine_conditions_timer_key(const engine_rule_run *rule)
     return engine_util_printf(ENGINE_CONDITIONS_TIMER_PREFIX "%s", rule->rule_execution_id);
 }
 
-/* Ends a rule with status; a running rule's timer is cancelled. */
+/* Finds where rule (a run inside x) is; false when it is not x's. */
+static bool engine_conditions_locate(engine_execution *x, const engine_rule_run *rule,
+                                     engine_conditions_where *where)
+{
+    for (size_t s = 0; s < x->nstages; s++) {
+        for (int k = 0; k < ENGINE_CONDITION_KINDS; k++) {
+            const engine_stage_condition_run *run = &x->stages[s].conditions[k];
+            for (size_t c = 0; c < run->nconditions; c++) {
+                const engine_condition_run *cond = &run->conditions[c];
+                if (cond->nrules > 0 && rule >= cond->rules && rule < cond->rules + cond->nrules) {
+                    *where = (engine_conditions_where){x, s, (engine_condition_kind)k, c,
+                                                       (size_t)(rule - cond->rules)};
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Archives the evaluation rule of x that just ended (its RuleExecutionDetail). */
+static void engine_conditions_archive(engine_machine *m, engine_execution *x,
+                                      const engine_rule_run *rule)
+{
+    engine_conditions_where w;
+    const engine_plan *plan = engine_machine_plan(m, x);
+    if (rule->rule_execution_id == NULL || plan == NULL || !engine_conditions_locate(x, rule, &w) ||
+        w.s >= plan->nstages || w.c >= plan->stages[w.s].conditions[w.kind].nconditions ||
+        w.r >= plan->stages[w.s].conditions[w.kind].conditions[w.c].nrules) {
+        return;
+    }
+    engine_effect *e = engine_effects_add(m->effects, ENGINE_EFFECT_ARCHIVE);
+    e->archive = ENGINE_ARCHIVE_RULE_EXECUTION;
+    e->id = engine_util_strdup(rule->rule_execution_id);
+    e->execution_id = engine_util_strdup(x->id);
+    e->body = engine_view_rule_execution(m->state, x, w.s, (int)w.kind, w.c, w.r);
+}
+
+/* Ends a rule with status; a running rule's timer is cancelled; the evaluation is archived. */
 static void engine_conditions_rule_end(engine_machine *m, engine_execution *x,
                                        engine_rule_run *rule, engine_rule_status status)
 {
@@ -138,6 +177,7 @@ static void engine_conditions_rule_end(engine_machine *m, engine_execution *x,
         e->execution_id = engine_util_strdup(x->id);
         rule->deadline_ms = 0;
     }
+    engine_conditions_archive(m, x, rule);
 }
 
 static void engine_conditions_rule_fail(engine_machine *m, engine_execution *x,

@@ -14,7 +14,10 @@
  * condition fails with its first failed condition (whose result engages) and
  * succeeds when every condition succeeded. What a verdict does to the stage is
  * engine_machine's business: this module only keeps the condition runs of
- * engine_state.h and the jobs and timers of rules.
+ * engine_state.h and the jobs and timers of rules. Every rule evaluation
+ * that ends (succeeded, failed, abandoned) is archived at once
+ * (ENGINE_ARCHIVE_RULE_EXECUTION with its RuleExecutionDetail), so the
+ * history keeps every evaluation, retries' included.
  *
  * Pure; used by one thread at a time.
  */

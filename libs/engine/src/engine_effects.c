@@ -80,8 +80,9 @@ json_t *engine_effects_to_json(const engine_effect *effect)
     }
     if (effect->kind == ENGINE_EFFECT_ARCHIVE) {
         engine_util_put_str(obj, "archive",
-                            effect->archive == ENGINE_ARCHIVE_ACTION_EXECUTION
-                                ? "ActionExecution"
+                            effect->archive == ENGINE_ARCHIVE_ACTION_EXECUTION ? "ActionExecution"
+                            : effect->archive == ENGINE_ARCHIVE_RULE_EXECUTION
+                                ? "RuleExecution"
                                 : "PipelineExecution");
     }
     engine_util_put_str(obj, "exception", effect->exception);

@@ -509,19 +509,17 @@ static int engine_view_rule_ref_compare(const void *pa, const void *pb)
     return ra->order > rb->order ? -1 : (ra->order < rb->order ? 1 : 0);
 }
 
-/* RuleExecutionDetail of one rule run. */
-static json_t *engine_view_rule_execution(const engine_state *state,
-                                          const engine_view_rule_ref *ref)
+json_t *engine_view_rule_execution(const engine_state *state, const engine_execution *x, size_t s,
+                                   int kind, size_t c, size_t r)
 {
-    const engine_plan *plan = engine_view_plan(state, ref->x);
-    const engine_plan_stage *ps = &plan->stages[ref->s];
-    const engine_plan_rule *pr = &ps->conditions[ref->kind].conditions[ref->c].rules[ref->r];
-    const engine_rule_run *rule =
-        &ref->x->stages[ref->s].conditions[ref->kind].conditions[ref->c].rules[ref->r];
+    const engine_plan *plan = engine_view_plan(state, x);
+    const engine_plan_stage *ps = &plan->stages[s];
+    const engine_plan_rule *pr = &ps->conditions[kind].conditions[c].rules[r];
+    const engine_rule_run *rule = &x->stages[s].conditions[kind].conditions[c].rules[r];
     json_t *obj = engine_util_obj();
-    engine_util_put_str(obj, "pipelineExecutionId", ref->x->id);
+    engine_util_put_str(obj, "pipelineExecutionId", x->id);
     engine_util_put_str(obj, "ruleExecutionId", rule->rule_execution_id);
-    engine_util_put_int(obj, "pipelineVersion", ref->x->pipeline_version);
+    engine_util_put_int(obj, "pipelineVersion", x->pipeline_version);
     engine_util_put_str(obj, "stageName", ps->name);
     engine_util_put_str(obj, "ruleName", pr->name);
     engine_util_put_time(obj, "startTime", rule->start_ms);
@@ -603,7 +601,8 @@ json_t *engine_view_list_rule_executions(const engine_state *state, const char *
     }
     json_t *list = engine_util_arr();
     for (size_t i = 0; i < count; i++) {
-        engine_util_push(list, engine_view_rule_execution(state, &refs[i]));
+        engine_util_push(list, engine_view_rule_execution(state, refs[i].x, refs[i].s, refs[i].kind,
+                                                          refs[i].c, refs[i].r));
     }
     free(refs);
     json_t *obj = engine_util_obj();

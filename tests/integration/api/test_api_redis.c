@@ -469,6 +469,36 @@ static void test_read_model_and_requests(void)
                  0);
     CHECK_INT_EQ(json_array_size(details), 0);
     json_decref(details);
+    /* rule evaluations: their own hash and order, newest first, bounded by max start time */
+    state_key_build(hash, sizeof hash, w.pipeline, STATE_KEY_RULES);
+    state_key_build(order, sizeof order, w.pipeline, STATE_KEY_RULES_ORDER);
+    for (int i = 1; i <= 3; i++) {
+        char id[16];
+        char text[256];
+        char score[32];
+        snprintf(id, sizeof id, "r%d", i);
+        snprintf(text, sizeof text,
+                 "{\"ruleExecutionId\":\"r%d\",\"pipelineExecutionId\":\"e1\","
+                 "\"startTime\":%d.5}",
+                 i, 1700000000 + i);
+        snprintf(score, sizeof score, "%lld", (1700000000LL + i) * 1000 + 500);
+        CHECK_INT_EQ(
+            state_redis_command(w.raw, STATE_REDIS_RETRY, &reply, "HSET %s %s %s", hash, id, text),
+            0);
+        freeReplyObject(reply);
+        CHECK_INT_EQ(state_redis_command(w.raw, STATE_REDIS_RETRY, &reply, "ZADD %s %s %s", order,
+                                         score, id),
+                     0);
+        freeReplyObject(reply);
+    }
+    CHECK_INT_EQ(
+        b->ops->history_rules(b, w.pipeline, 1700000002500LL, 10, &details, err, sizeof err), 0);
+    CHECK_INT_EQ(json_array_size(details), 2);
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(details, 0), "ruleExecutionId")),
+                 "r2");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(details, 1), "ruleExecutionId")),
+                 "r1");
+    json_decref(details);
 
     /* a request that nobody answers: stored on Kafka, then the wait times out */
     json_t *detail = json_pack("{s:s}", "type", "StartPipelineExecution");

@@ -4,20 +4,25 @@ automatically (onFailure ROLLBACK) to the first execution's revision;
 RollbackStage does the same by hand; both show in ListPipelineExecutions and
 GetPipelineExecution with their rollback metadata and trigger type.
 OverrideStageCondition lets a stage blocked by its entry condition through;
-ListRuleExecutions shows the rule history (filter, pagination); ListRuleTypes
-lists the rules Sluice runs. Each operation's errors are checked too."""
+ListRuleExecutions shows the rule history (filter, pagination): every
+evaluation, across retries of the stage and after the execution left the
+orchestrator's working state (more executions than SLUICE_STATE_KEEP_TERMINAL
+keeps); ListRuleTypes lists the rules Sluice runs. Each operation's errors are
+checked too."""
 
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sluice_stack import (Stack, expect_error, pipeline_declaration, run, s3_deploy,  # noqa: E402
-                          s3_source, stage_state, unique, write_json)
+from sluice_stack import (Stack, _read_env_file, expect_error, pipeline_declaration,  # noqa: E402
+                          run, s3_deploy, s3_source, stage_state, unique, write_json)
 
 AUTO = unique("rb-auto")
 MANUAL = unique("rb-manual")
 GATED = unique("rb-gated")
+CHECKED = unique("rb-checked")
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
@@ -246,6 +251,83 @@ def check_override_and_rule_history(stack):
                  maxResults=101)
 
 
+def checked_declaration():
+    """Deploy's entry condition fails at once, every time it is evaluated."""
+    return pipeline_declaration(CHECKED, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Deploy", "actions": [s3_deploy(name="Checked")],
+         "beforeEntry": {"conditions": [{"result": "FAIL", "rules": [{
+             "name": "Check",
+             "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "VariableCheck",
+                            "version": "1"},
+             "configuration": {"Variable": "#{codepipeline.PipelineExecutionId}",
+                               "Value": "never", "Operator": "EQ"}}]}]}},
+    ])
+
+
+def rule_history(stack, execution_id=None):
+    """Every page of ListRuleExecutions of CHECKED (two a page), in order."""
+    args = {"pipelineName": CHECKED, "maxResults": 2}
+    if execution_id:
+        args["filter"] = {"pipelineExecutionId": execution_id}
+    details = []
+    while True:
+        page = stack.client("viewer").list_rule_executions(**args)
+        details += page["ruleExecutionDetails"]
+        if "nextToken" not in page:
+            return details
+        args["nextToken"] = page["nextToken"]
+
+
+def in_working_state(name, execution_id):
+    env = _read_env_file()
+    out = subprocess.run(["redis-cli", "-h", env["SLUICE_TEST_REDIS_HOST"], "-p",
+                          env["SLUICE_TEST_REDIS_PORT"], "EXISTS",
+                          f"sluice:{{{name}}}:exec:{execution_id}"],
+                         check=True, capture_output=True, text=True).stdout
+    return out.strip() == "1"
+
+
+def check_rule_history_archived(stack):
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(checked_declaration()))
+    first = start(stack, CHECKED)
+    wait_status(stack, CHECKED, first, "Failed")
+    # each retry evaluates the entry condition again: a new evaluation, the earlier ones kept
+    for evaluations in (2, 3):
+        stack.aws("retry-stage-execution", "--pipeline-name", CHECKED, "--stage-name", "Deploy",
+                  "--pipeline-execution-id", first, "--retry-mode", "FAILED_ACTIONS",
+                  role="operator")
+        stack.wait_for(f"evaluation {evaluations} of {first}",
+                       lambda n=evaluations: len(rule_history(stack, first)) == n)
+        wait_status(stack, CHECKED, first, "Failed")
+    history = rule_history(stack, first)
+    assert len({d["ruleExecutionId"] for d in history}) == 3, history
+    for d in history:
+        assert d["pipelineExecutionId"] == first and d["stageName"] == "Deploy", d
+        assert d["ruleName"] == "Check" and d["status"] == "Failed", d
+        assert d["input"]["resolvedConfiguration"]["Variable"] == first, d
+    starts = [d["startTime"] for d in history]
+    assert starts == sorted(starts, reverse=True) and len(set(starts)) == 3, history
+    viewer = stack.client("viewer")
+    latest = viewer.list_rule_executions(pipelineName=CHECKED, filter={
+        "latestInPipelineExecution": {"pipelineExecutionId": first, "startTimeRange": "Latest"}})
+    assert latest["ruleExecutionDetails"] == history[:1], latest
+    # more executions than the working state keeps: the first one leaves it, its history stays
+    later = []
+    for _ in range(5):
+        later.append(start(stack, CHECKED))
+        wait_status(stack, CHECKED, later[-1], "Failed")
+    stack.wait_for(f"{first} to leave the working state",
+                   lambda: not in_working_state(CHECKED, first))
+    assert rule_history(stack, first) == history
+    every = rule_history(stack)
+    assert len({d["ruleExecutionId"] for d in every}) == 8, every
+    assert [d["pipelineExecutionId"] for d in every] == later[::-1] + [first] * 3, every
+    assert every[5:] == history, every
+    expect_error("PipelineExecutionNotFoundException", viewer.list_rule_executions,
+                 pipelineName=CHECKED, filter={"pipelineExecutionId": MISSING})
+
+
 def check_rule_types(stack):
     types = stack.aws("list-rule-types", role="viewer")["ruleTypes"]
     by_provider = {t["id"]["provider"]: t for t in types}
@@ -270,5 +352,5 @@ def check_rule_types(stack):
 
 if __name__ == "__main__":
     run([check_automatic_rollback, check_manual_rollback, check_override_and_rule_history,
-         check_rule_types],
+         check_rule_history_archived, check_rule_types],
         Stack(runner_rules=("Release=fail-run-2",)))

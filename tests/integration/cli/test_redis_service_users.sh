@@ -71,6 +71,8 @@ done
 # orchestrator: the engine state is its own; the declarations it only reads
 allow orchestrator SET 'sluice:{p}:state' s
 allow orchestrator HSET 'sluice:{p}:executions' e1 x
+allow orchestrator HSET 'sluice:{p}:rules' r1 x
+allow orchestrator ZADD 'sluice:{p}:rules:order' 1 r1
 allow orchestrator ZADD sluice:timers 1 t
 allow orchestrator RPUSH 'sluice:{p}:reply:r1' answer
 allow orchestrator GET 'sluice:{p}:def:v1'
@@ -86,10 +88,13 @@ allow api HSET 'sluice:{jobs}:job:j1' status x
 allow api HSET 'sluice:{webhooks}:defs' w '{}'
 allow api GET 'sluice:{p}:state'
 allow api HGETALL 'sluice:{p}:executions'
+allow api HMGET 'sluice:{p}:rules' r1
+allow api ZREVRANGEBYSCORE 'sluice:{p}:rules:order' +inf -inf
 allow api LPUSH 'sluice:{p}:reply:r2' x
 # (sluice:{p}:state and :exec:* the api reads with a Lua script, whose keys Redis holds to
 # read-write patterns: they are the api's to write too)
 deny api HSET 'sluice:{p}:executions' e2 x
+deny api HSET 'sluice:{p}:rules' r2 x
 deny api DEL 'sluice:{p}:outbox'
 deny api ZADD sluice:timers 1 t
 deny api SET 'sluice:{p}:worker:lease:j1' x

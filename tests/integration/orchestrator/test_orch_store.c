@@ -3,7 +3,8 @@
  * redis-server: a state stored as one document by the earlier layout
  * (tests/data/state/legacy-v1.json) is loaded and carried over by its first
  * save; later saves write only the execution records that changed; a record
- * over the byte bound is refused without writing anything.
+ * over the byte bound is refused without writing anything. Rule evaluations
+ * are archived beside the action executions, bounded, the oldest dropped.
  */
 #include "orch_store.h"
 
@@ -176,9 +177,94 @@ static void test_carry_over_and_small_saves(void)
     state_redis_free(r);
 }
 
+/* The integer reply of a command on key (-1 when it failed). */
+static long long key_count(state_redis *r, const char *command, const char *suffix)
+{
+    char key[STATE_KEY_MAX + 1];
+    state_key_build(key, sizeof key, pipeline, suffix);
+    redisReply *reply = NULL;
+    long long n = -1;
+    if (state_redis_command(r, STATE_REDIS_RETRY, &reply, "%s %s", command, key) == SLUICE_OK &&
+        reply->type == REDIS_REPLY_INTEGER) {
+        n = reply->integer;
+    }
+    freeReplyObject(reply);
+    return n;
+}
+
+/* The archived rule record of id ("(nil)" when absent). */
+static void rule_record(state_redis *r, const char *id, char *out, size_t outlen)
+{
+    char key[STATE_KEY_MAX + 1];
+    state_key_build(key, sizeof key, pipeline, STATE_KEY_RULES);
+    redisReply *reply = NULL;
+    snprintf(out, outlen, "(nil)");
+    if (state_redis_command(r, STATE_REDIS_RETRY, &reply, "HGET %s %s", key, id) == SLUICE_OK &&
+        reply->type == REDIS_REPLY_STRING) {
+        snprintf(out, outlen, "%s", reply->str);
+    }
+    freeReplyObject(reply);
+}
+
+static void test_rule_archive(void)
+{
+    state_redis *r = connect_fixture();
+    REQUIRE(r != NULL);
+    orch_store store;
+    REQUIRE(orch_store_init(&store, r, 1) == SLUICE_OK); /* one execution: 50 rule records */
+    size_t bound = ORCH_STORE_RULES_PER_EXECUTION;
+    size_t n = bound + 10;
+    char(*ids)[16] = calloc(n, sizeof *ids);
+    char(*texts)[96] = calloc(n, sizeof *texts);
+    orch_store_op *ops = calloc(n + 2, sizeof *ops);
+    REQUIRE(ids != NULL && texts != NULL && ops != NULL);
+    /* one entry's ops: an action, the rule evaluations, an execution, in one call */
+    ops[0] = (orch_store_op){ORCH_OP_ARCHIVE_ACTION, "act-1", 1000, "{\"a\":1}", 7};
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ids[i], sizeof ids[i], "rule-%02zu", i);
+        snprintf(texts[i], sizeof texts[i], "{\"ruleExecutionId\":\"%s\",\"status\":\"Failed\"}",
+                 ids[i]);
+        ops[i + 1] = (orch_store_op){ORCH_OP_ARCHIVE_RULE, ids[i], 2000 + (int64_t)i, texts[i],
+                                     strlen(texts[i])};
+    }
+    ops[n + 1] = (orch_store_op){ORCH_OP_ARCHIVE_EXECUTION, "exec-1", 1000, "{\"e\":1}", 7};
+    CHECK_INT_EQ(orch_store_apply(&store, pipeline, ops, n + 2), SLUICE_OK);
+    CHECK_INT_EQ(key_count(r, "ZCARD", STATE_KEY_RULES_ORDER), (long long)bound);
+    CHECK_INT_EQ(key_count(r, "HLEN", STATE_KEY_RULES), (long long)bound);
+    CHECK_INT_EQ(key_count(r, "HLEN", STATE_KEY_ACTIONS), 1);
+    CHECK_INT_EQ(key_count(r, "HLEN", STATE_KEY_EXECUTIONS), 1);
+    char value[256];
+    rule_record(r, ids[9], value, sizeof value); /* the ten oldest went */
+    CHECK_STR_EQ(value, "(nil)");
+    rule_record(r, ids[10], value, sizeof value);
+    CHECK_STR_EQ(value, texts[10]);
+    rule_record(r, ids[n - 1], value, sizeof value);
+    CHECK_STR_EQ(value, texts[n - 1]);
+
+    /* one op at a time (the retry path): same bound, a newer one pushes the oldest out */
+    json_t *record = json_pack("{s:s, s:s}", "ruleExecutionId", "rule-new", "status", "Succeeded");
+    CHECK_INT_EQ(orch_store_archive_rule(&store, pipeline, "rule-new", 9000, record), SLUICE_OK);
+    json_decref(record);
+    CHECK_INT_EQ(key_count(r, "ZCARD", STATE_KEY_RULES_ORDER), (long long)bound);
+    rule_record(r, ids[10], value, sizeof value);
+    CHECK_STR_EQ(value, "(nil)");
+    rule_record(r, "rule-new", value, sizeof value);
+    CHECK_STR_CONTAINS(value, "Succeeded");
+
+    /* deleting the pipeline takes the rule history along */
+    CHECK_INT_EQ(orch_store_drop(&store, pipeline), SLUICE_OK);
+    CHECK_INT_EQ(key_count(r, "EXISTS", STATE_KEY_RULES), 0);
+    CHECK_INT_EQ(key_count(r, "EXISTS", STATE_KEY_RULES_ORDER), 0);
+    free(ids);
+    free(texts);
+    free(ops);
+    state_redis_free(r);
+}
+
 int main(void)
 {
     testenv_unique_name("store", pipeline, sizeof pipeline);
     RUN_TEST(test_carry_over_and_small_saves);
+    RUN_TEST(test_rule_archive);
     return sluice_test_report();
 }

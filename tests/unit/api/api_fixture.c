@@ -212,6 +212,8 @@ static void api_fixture_apply_effects(api_fixture *f, const char *pipeline,
         case ENGINE_EFFECT_ARCHIVE:
             if (e->archive == ENGINE_ARCHIVE_PIPELINE_EXECUTION) {
                 api_memory_put_execution(f->mem, pipeline, e->body);
+            } else if (e->archive == ENGINE_ARCHIVE_RULE_EXECUTION) {
+                api_memory_put_rule(f->mem, pipeline, e->body);
             } else {
                 api_memory_put_action(f->mem, pipeline, e->body);
             }

@@ -2,10 +2,15 @@
  * Stage conditions and rollback in process (services/api api_conditions.c):
  * ListRuleTypes and its filters, the input checks of ListRuleExecutions,
  * OverrideStageCondition and RollbackStage, and their answers from the real
- * engine behind the in-process backend (api_fixture_use_engine).
+ * engine behind the in-process backend (api_fixture_use_engine); the rule
+ * history of api_memory: every evaluation across retries, kept after its
+ * execution left the engine's working state.
  */
 #include "api_fixture.h"
 
+#include "sluice/aws_job.h"
+#include "sluice/engine_state.h"
+#include "sluice/error.h"
 #include "sluice_test.h"
 
 #include <stdio.h>
@@ -173,9 +178,182 @@ static void test_requests_and_errors(void)
     api_fixture_free(&f);
 }
 
+/* Answers the last Source job of f as sluice-worker would (a JobResult to the engine). */
+static int finish_source(api_fixture *f, const char *pipeline)
+{
+    const char *job_id = NULL;
+    for (size_t i = json_array_size(f->jobs); i > 0 && job_id == NULL; i--) {
+        const json_t *job = json_array_get(f->jobs, i - 1);
+        const char *action = json_string_value(json_object_get(job, "action"));
+        if (action != NULL && strcmp(action, "Source") == 0) {
+            job_id = json_string_value(json_object_get(job, "jobId"));
+        }
+    }
+    api_backend *b = f->env.backend;
+    api_backend_job job;
+    char err[256] = "";
+    json_t *reply = NULL;
+    if (job_id == NULL || b->ops->job_load(b, job_id, &job, err, sizeof err) != 0) {
+        return -1;
+    }
+    json_t *detail =
+        json_pack("{s:s, s:s, s:s, s:o}", "type", "JobResult", "jobId", job_id, "outcome",
+                  "Succeeded", "outputArtifacts", aws_job_output_locations(job.record));
+    api_backend_job_clear(&job);
+    int rc =
+        b->ops->request(b, pipeline, "Sluice Job Result", detail, 1000, &reply, err, sizeof err);
+    if (rc == 0 && json_object_get(reply, "exception") != NULL) {
+        rc = -1;
+    }
+    json_decref(reply);
+    json_decref(detail);
+    return rc;
+}
+
+/* Starts an execution of pipeline and answers its Source job: its id in id, 0 on success. */
+static int start_checked(api_fixture *f, const char *pipeline, char *id, size_t idlen)
+{
+    char input[128];
+    char ex[64];
+    json_t *out = NULL;
+    snprintf(input, sizeof input, "{\"name\": \"%s\"}", pipeline);
+    if (call(f, "operator", "StartPipelineExecution", input, &out, ex, sizeof ex) != 200) {
+        return -1;
+    }
+    snprintf(id, idlen, "%s", json_string_value(json_object_get(out, "pipelineExecutionId")));
+    json_decref(out);
+    return finish_source(f, pipeline);
+}
+
+/* Every rule evaluation of execution id, read one per page: a JSON array (new reference). */
+static json_t *rule_history(api_fixture *f, const char *pipeline, const char *id)
+{
+    json_t *all = json_array();
+    char token[2048] = "";
+    for (int pages = 0; pages < 100; pages++) {
+        char input[2600];
+        char ex[64];
+        json_t *out = NULL;
+        snprintf(input, sizeof input,
+                 "{\"pipelineName\": \"%s\", \"maxResults\": 1, \"filter\": "
+                 "{\"pipelineExecutionId\": \"%s\"}%s%s%s}",
+                 pipeline, id, token[0] != '\0' ? ", \"nextToken\": \"" : "", token,
+                 token[0] != '\0' ? "\"" : "");
+        if (call(f, "viewer", "ListRuleExecutions", input, &out, ex, sizeof ex) != 200) {
+            break;
+        }
+        json_array_extend(all, json_object_get(out, "ruleExecutionDetails"));
+        const char *next = json_string_value(json_object_get(out, "nextToken"));
+        snprintf(token, sizeof token, "%s", next != NULL ? next : "");
+        json_decref(out);
+        if (token[0] == '\0') {
+            break;
+        }
+    }
+    return all;
+}
+
+/* True when the engine's working state of pipeline still holds execution id. */
+static bool in_working_state(api_fixture *f, const char *pipeline, const char *id)
+{
+    api_backend *b = f->env.backend;
+    json_t *doc = NULL;
+    engine_state *state = NULL;
+    char err[256];
+    bool found = false;
+    if (b->ops->state_load(b, pipeline, API_BACKEND_STATE_ALL, NULL, &doc, err, sizeof err) == 0 &&
+        engine_state_from_json(doc, &state, err, sizeof err) == 0) {
+        found = engine_state_find(state, id) != NULL;
+    }
+    engine_state_free(state);
+    json_decref(doc);
+    return found;
+}
+
+static void test_rule_history(void)
+{
+    api_fixture f;
+    char ex[64];
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    api_fixture_use_engine(&f);
+    /* the Approve stage's entry condition fails at every evaluation (Env is dev) */
+    json_t *decl = api_fixture_pipeline("hist");
+    json_error_t jerr;
+    json_t *entry =
+        json_loads("{\"conditions\": [{\"result\": \"FAIL\", \"rules\": [{\"name\": \"IsProd\","
+                   " \"ruleTypeId\": {\"category\": \"Rule\", \"owner\": \"AWS\","
+                   " \"provider\": \"VariableCheck\", \"version\": \"1\"},"
+                   " \"configuration\": {\"Variable\": \"#{variables.Env}\", \"Value\": \"prod\","
+                   " \"Operator\": \"EQ\"}}]}]}",
+                   0, &jerr);
+    REQUIRE(entry != NULL);
+    json_object_set_new(json_array_get(json_object_get(decl, "stages"), 1), "beforeEntry", entry);
+    json_t *input = json_pack("{s:o}", "pipeline", decl);
+    api_call c;
+    CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &c), 200);
+    api_call_clear(&c);
+    json_decref(input);
+
+    char first[64];
+    REQUIRE(start_checked(&f, "hist", first, sizeof first) == 0);
+    json_t *history = rule_history(&f, "hist", first);
+    CHECK_INT_EQ(json_array_size(history), 1);
+    json_decref(history);
+    /* each retry evaluates the condition again; the earlier evaluations stay listed */
+    char retry[256];
+    snprintf(retry, sizeof retry,
+             "{\"pipelineName\": \"hist\", \"stageName\": \"Approve\", "
+             "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"FAILED_ACTIONS\"}",
+             first);
+    for (int i = 0; i < 2; i++) {
+        api_fixture_advance(1000);
+        CHECK_INT_EQ(call(&f, "operator", "RetryStageExecution", retry, NULL, ex, sizeof ex), 200);
+    }
+    history = rule_history(&f, "hist", first);
+    REQUIRE(json_array_size(history) == 3);
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *d = json_array_get(history, i);
+        CHECK_STR_EQ(json_string_value(json_object_get(d, "status")), "Failed");
+        CHECK_STR_EQ(json_string_value(json_object_get(d, "ruleName")), "IsProd");
+        CHECK_STR_EQ(json_string_value(json_object_get(d, "pipelineExecutionId")), first);
+        for (size_t j = 0; j < i; j++) {
+            CHECK(strcmp(json_string_value(json_object_get(d, "ruleExecutionId")),
+                         json_string_value(
+                             json_object_get(json_array_get(history, j), "ruleExecutionId"))) != 0);
+            CHECK(json_number_value(json_object_get(d, "startTime")) <
+                  json_number_value(json_object_get(json_array_get(history, j), "startTime")));
+        }
+    }
+    /* startTimeRange Latest: the newest evaluation only */
+    char latest[256];
+    snprintf(latest, sizeof latest,
+             "{\"pipelineName\": \"hist\", \"filter\": {\"latestInPipelineExecution\": "
+             "{\"pipelineExecutionId\": \"%s\", \"startTimeRange\": \"Latest\"}}}",
+             first);
+    json_t *out = NULL;
+    CHECK_INT_EQ(call(&f, "viewer", "ListRuleExecutions", latest, &out, ex, sizeof ex), 200);
+    CHECK_INT_EQ(json_array_size(json_object_get(out, "ruleExecutionDetails")), 1);
+    CHECK(json_equal(json_array_get(json_object_get(out, "ruleExecutionDetails"), 0),
+                     json_array_get(history, 0)));
+    json_decref(out);
+    /* more executions than the working state keeps: the first leaves it, its history stays */
+    for (int i = 0; i < ENGINE_STATE_KEEP_TERMINAL + 4; i++) {
+        char id[64];
+        api_fixture_advance(1000);
+        REQUIRE(start_checked(&f, "hist", id, sizeof id) == 0);
+    }
+    CHECK(!in_working_state(&f, "hist", first));
+    json_t *again = rule_history(&f, "hist", first);
+    CHECK(json_equal(again, history));
+    json_decref(again);
+    json_decref(history);
+    api_fixture_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_rule_types);
     RUN_TEST(test_requests_and_errors);
+    RUN_TEST(test_rule_history);
     return sluice_test_report();
 }

@@ -1018,6 +1018,74 @@ static void es_expect_rule(es_runner *r, char **tok, int n)
     }
 }
 
+/*
+ * "archived-rule L Stage.kind.Rule STATUS|-": the last input archived that
+ * rule's evaluation of L once: a RuleExecution record of the rule's current
+ * ruleExecutionId with status STATUS, equal to its ListRuleExecutions entry
+ * ('-': no record of that rule of L).
+ */
+static void es_expect_rule_archived(es_runner *r, char **tok, int n)
+{
+    engine_execution *x = n > 3 ? es_exec(r, tok[1]) : NULL;
+    const char *name = strrchr(tok[2], '.');
+    char stage[128];
+    snprintf(stage, sizeof stage, "%.*s", (int)strcspn(tok[2], "."), tok[2]);
+    if (x == NULL || name == NULL) {
+        es_fail(r, "expected archived-rule L Stage.kind.Rule STATUS|-");
+        return;
+    }
+    name++;
+    size_t found = 0;
+    const engine_effect *record = NULL;
+    for (size_t i = 0; i < r->last.count; i++) {
+        const engine_effect *e = &r->last.items[i];
+        if (e->kind != ENGINE_EFFECT_ARCHIVE || e->archive != ENGINE_ARCHIVE_RULE_EXECUTION) {
+            continue;
+        }
+        const char *got_exec = json_string_value(json_object_get(e->body, "pipelineExecutionId"));
+        const char *got_stage = json_string_value(json_object_get(e->body, "stageName"));
+        const char *got_rule = json_string_value(json_object_get(e->body, "ruleName"));
+        if (got_exec != NULL && got_stage != NULL && got_rule != NULL &&
+            strcmp(got_exec, x->id) == 0 && strcmp(got_stage, stage) == 0 &&
+            strcmp(got_rule, name) == 0) {
+            found++;
+            record = e;
+        }
+    }
+    if (strcmp(tok[3], "-") == 0) {
+        if (found > 0) {
+            es_fail(r, "archived-rule %s: %zu record(s), want none", tok[2], found);
+        }
+        return;
+    }
+    engine_rule_run *rule = es_rule_of(r, x, tok[2]);
+    if (found != 1 || rule == NULL) {
+        es_fail(r, "archived-rule %s: %zu record(s), want one", tok[2], found);
+        return;
+    }
+    const char *status = json_string_value(json_object_get(record->body, "status"));
+    if (status == NULL || strcmp(status, tok[3]) != 0) {
+        es_fail(r, "archived-rule %s: status %s, want %s", tok[2], status ? status : "(none)",
+                tok[3]);
+    }
+    const char *listed_id = json_string_value(json_object_get(record->body, "ruleExecutionId"));
+    if (record->id == NULL || rule->rule_execution_id == NULL || listed_id == NULL ||
+        strcmp(record->id, rule->rule_execution_id) != 0 || strcmp(listed_id, record->id) != 0) {
+        es_fail(r, "archived-rule %s: the record is not the rule's latest evaluation", tok[2]);
+        return;
+    }
+    json_t *list = engine_view_list_rule_executions(r->state, x->id);
+    const json_t *details = json_object_get(list, "ruleExecutionDetails");
+    bool listed = false;
+    for (size_t i = 0; i < json_array_size(details); i++) {
+        listed = listed || json_equal(json_array_get(details, i), record->body);
+    }
+    if (!listed) {
+        es_fail(r, "archived-rule %s: the record differs from its listing", tok[2]);
+    }
+    json_decref(list);
+}
+
 static void es_expect_condition(es_runner *r, char **tok, int n)
 {
     engine_execution *x = n > 4 ? es_exec(r, tok[1]) : NULL;
@@ -1061,6 +1129,10 @@ static void es_expect(es_runner *r, char **tok, int n)
     }
     if (strcmp(cmd, "condition") == 0) {
         es_expect_condition(r, tok, n);
+        return;
+    }
+    if (strcmp(cmd, "archived-rule") == 0) {
+        es_expect_rule_archived(r, tok, n);
         return;
     }
     if (strcmp(cmd, "reply") == 0 && n > 1) {

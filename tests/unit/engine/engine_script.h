@@ -45,6 +45,9 @@
  *   transition Stage inbound|outbound enabled|disabled
  *   rule L Stage.kind.Rule <Status>    rule-summary L Stage.kind.Rule TEXT (contained)
  *   condition L Stage kind <Status>    (ConditionExecutionStatus, "None" when not evaluated)
+ *   archived-rule L Stage.kind.Rule <Status>|-  the last input archived the rule's latest
+ *                                      evaluation once, with that status, as it is listed
+ *                                      ('-': no record of that rule)
  *   view Stage path VALUE              a member of the stage's GetPipelineState entry, path
  *                                      dot-separated (numbers index arrays);
  *                                      '*' present, '-' absent

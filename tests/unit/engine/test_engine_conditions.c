@@ -270,18 +270,21 @@ static const char *const entry_fail_then_retry[] = {
     "exec-summary E1 Stage~Build:~the~beforeEntry~condition~failed:~Rule~Window~failed",
     "rule-summary E1 Build.beforeEntry.Window "
     "2026-01-01~00:00~UTC~is~outside~the~deployment~window",
+    "archived-rule E1 Build.beforeEntry.Window Failed",
     "view Build latestExecution.status Failed",
     "view Build beforeEntryConditionState.latestExecution.status Failed",
     /* a retry evaluates the entry condition again: still outside */
     "retry E1 Build FAILED_ACTIONS",
     "reply ok",
     "events E1 P:RESUMED S:Build:RESUMED S:Build:FAILED P:FAILED",
+    "archived-rule E1 Build.beforeEntry.Window Failed",
     "attempt E1 2",
     /* inside the window (Monday 10:30) the retry enters the stage */
     "at 2026-01-05T10:30:00Z",
     "retry E1 Build ALL_ACTIONS",
     "events E1 P:RESUMED S:Build:RESUMED A:Build.B:STARTED",
     "rule-summary E1 Build.beforeEntry.Window 2026-01-05~10:30~UTC~is~inside",
+    "archived-rule E1 Build.beforeEntry.Window Succeeded",
     "view Build retryStageMetadata.manualStageRetryAttempt 2",
     "succeed E1 Build.B",
     "events E1 A:Build.B:SUCCEEDED S:Build:SUCCEEDED S:Deploy:STARTED A:Deploy.D:STARTED",
@@ -319,6 +322,7 @@ static const char *const entry_rule_job[] = {
     "stage E1 Build InProgress",
     "lock Build E1",
     "rule E1 Build.beforeEntry.Check InProgress",
+    "archived-rule E1 Build.beforeEntry.Check -",
     "view Build latestExecution.status InProgress",
     "view Build beforeEntryConditionState.latestExecution.status InProgress",
     "view Build beforeEntryConditionState.conditionStates.0.ruleStates.0.latestExecution.status "
@@ -331,9 +335,11 @@ static const char *const entry_rule_job[] = {
     "jobs Build.Check",
     "job Build.Check continuationToken tok-1",
     "no-events",
+    "archived-rule E1 Build.beforeEntry.Check -",
     "rule-succeed E1 Build.beforeEntry.Check all~clear",
     "events E1 S:Build:STARTED A:Build.B:STARTED",
     "rule E1 Build.beforeEntry.Check Succeeded",
+    "archived-rule E1 Build.beforeEntry.Check Succeeded",
     "rule-summary E1 Build.beforeEntry.Check all~clear",
     "resend",
     "reply InvalidJobStateException",
@@ -344,6 +350,7 @@ static const char *const entry_rule_job[] = {
     "rule-timeout E2 Build.beforeEntry.Check",
     "events E2 S:Build:STARTED S:Build:FAILED P:FAILED",
     "rule E2 Build.beforeEntry.Check Failed",
+    "archived-rule E2 Build.beforeEntry.Check Failed",
     "rule-summary E2 Build.beforeEntry.Check did~not~complete~within~5~minutes",
     "view Build beforeEntryConditionState.conditionStates.0.ruleStates.0.latestExecution."
     "errorDetails.code TimedOut",
@@ -373,6 +380,7 @@ static const char *const entry_stop[] = {
     "timers cancel 1",
     "status E1 Stopped",
     "rule E1 Build.beforeEntry.Check Abandoned",
+    "archived-rule E1 Build.beforeEntry.Check Abandoned",
     "condition E1 Build beforeEntry Abandoned",
     "view Build latestExecution.status Stopped",
     "view Build beforeEntryConditionState.latestExecution.status Abandoned",
@@ -393,6 +401,7 @@ static const char *const entry_cancel[] = {
     "status E1 Cancelled",
     "condition E1 Build beforeEntry Cancelled",
     "rule E1 Build.beforeEntry.Check Abandoned",
+    "archived-rule E1 Build.beforeEntry.Check Abandoned",
     NULL,
 };
 

@@ -160,11 +160,18 @@ static void test_effects_round_trip(void)
     e->archive = ENGINE_ARCHIVE_PIPELINE_EXECUTION;
     e->id = set_str("33333333-3333-4333-8333-333333333333");
     e->body = json_pack("{s:{s:f}}", "summary", "startTime", 1700000001.5);
+    e = engine_effects_add(&effects, ENGINE_EFFECT_ARCHIVE);
+    e->archive = ENGINE_ARCHIVE_RULE_EXECUTION;
+    e->id = set_str("55555555-5555-4555-8555-555555555555");
+    e->execution_id = set_str("33333333-3333-4333-8333-333333333333");
+    e->body =
+        json_pack("{s:s, s:f, s:s}", "ruleExecutionId", "55555555-5555-4555-8555-555555555555",
+                  "startTime", 1700000002.25, "status", "Failed");
 
     orch_op ops[8];
     size_t n = 0;
     round_trip(&effects, ops, &n);
-    REQUIRE(n == 6);
+    REQUIRE(n == 7);
     CHECK_INT_EQ(ops[0].kind, ORCH_OP_PUBLISH_EVENT);
     CHECK_STR_EQ(ops[0].key, "demo");
     CHECK_INT_EQ(ops[1].kind, ORCH_OP_PUBLISH_JOB);
@@ -188,6 +195,11 @@ static void test_effects_round_trip(void)
                  "StageNotRetryableException");
     CHECK_INT_EQ(ops[5].kind, ORCH_OP_ARCHIVE_EXECUTION);
     CHECK_INT_EQ(ops[5].start_ms, 1700000001500);
+    /* a rule evaluation: its own archive, scored by its own start */
+    CHECK_INT_EQ(ops[6].kind, ORCH_OP_ARCHIVE_RULE);
+    CHECK_STR_EQ(ops[6].id, "55555555-5555-4555-8555-555555555555");
+    CHECK_INT_EQ(ops[6].start_ms, 1700000002250);
+    CHECK_STR_EQ(json_string_value(json_object_get(ops[6].payload, "status")), "Failed");
     for (size_t i = 0; i < n; i++) {
         orch_op_clear(&ops[i]);
     }
@@ -216,6 +228,7 @@ static void test_op_parse_rejects(void)
         "{\"op\":\"timer-set\",\"key\":\"k\"}",
         "{\"op\":\"reply\",\"reply\":{}}",
         "{\"op\":\"archive-action\",\"id\":\"x\"}",
+        "{\"op\":\"archive-rule\",\"id\":\"x\",\"start\":1}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         orch_op op;

@@ -30,9 +30,12 @@
  *                              "summary": PipelineExecutionSummary shape}; again
  *                              after a retry ends), ENGINE_ARCHIVE_ACTION_EXECUTION
  *                              when an action execution ends (body an
- *                              ActionExecutionDetail). The state itself keeps
- *                              only recent executions and each action's latest
- *                              attempt.
+ *                              ActionExecutionDetail), ENGINE_ARCHIVE_RULE_EXECUTION
+ *                              when a rule evaluation ends — succeeded, failed
+ *                              or abandoned (body a RuleExecutionDetail; id its
+ *                              ruleExecutionId). The state itself keeps only
+ *                              recent executions, each action's latest attempt
+ *                              and each rule's latest evaluation.
  *
  * execution_id names the pipeline execution concerned (the jobs topic key).
  * An effect list owns its effects and their JSON bodies.
@@ -57,6 +60,7 @@ typedef enum engine_effect_kind {
 typedef enum engine_archive_kind {
     ENGINE_ARCHIVE_PIPELINE_EXECUTION = 0,
     ENGINE_ARCHIVE_ACTION_EXECUTION,
+    ENGINE_ARCHIVE_RULE_EXECUTION,
 } engine_archive_kind;
 
 typedef struct engine_effect {

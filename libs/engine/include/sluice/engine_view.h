@@ -6,7 +6,8 @@
  * seconds with milliseconds; absent members left out), computed from the hot
  * state only. Executions evicted from the state are in the history the
  * orchestrator built from ENGINE_EFFECT_ARCHIVE records, which use the same
- * shapes (engine_view_execution_record, engine_view_action_execution).
+ * shapes (engine_view_execution_record, engine_view_action_execution,
+ * engine_view_rule_execution).
  *
  * Pure; the state is only read. Out of memory aborts (the engine's policy).
  */
@@ -69,9 +70,18 @@ json_t *engine_view_list_action_executions(const engine_state *state, const char
  * pipelineVersion, stageName, ruleName, startTime, lastUpdateTime, status,
  * input {ruleTypeId, configuration, resolvedConfiguration, roleArn, region,
  * inputArtifacts}, output {executionResult}). NULL when execution_id names
- * no execution in the state. Rule evaluations are not archived: only the
- * executions still in the state are listed.
+ * no execution in the state. Earlier evaluations (a stage retried) and those
+ * of executions evicted from the state are in the history, archived from
+ * ENGINE_ARCHIVE_RULE_EXECUTION records of the same shape.
  */
 json_t *engine_view_list_rule_executions(const engine_state *state, const char *execution_id);
+
+/*
+ * RuleExecutionDetail of rule r of condition c of the stage condition kind
+ * (engine_condition_kind) of stage s of x (indexes into x's plan and runs,
+ * which the caller checked), as listed and archived.
+ */
+json_t *engine_view_rule_execution(const engine_state *state, const engine_execution *x, size_t s,
+                                   int kind, size_t c, size_t r);
 
 #endif

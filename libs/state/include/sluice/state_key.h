@@ -30,6 +30,8 @@
  *   sluice:{<p>}:executions:order    sorted set: execution id by start time (ms)
  *   sluice:{<p>}:actions             hash: action execution id -> ActionExecutionDetail
  *   sluice:{<p>}:actions:order       sorted set: action execution id by start time (ms)
+ *   sluice:{<p>}:rules               hash: rule execution id -> RuleExecutionDetail
+ *   sluice:{<p>}:rules:order         sorted set: rule execution id by start time (ms)
  *   sluice:{<p>}:reply:<request id>  list: the orchestrator's answer to one request (expires)
  * Global:
  *   sluice:pipelines                 sorted set: pipeline names (ListPipelines)
@@ -45,6 +47,8 @@
 #define STATE_KEY_EXECUTIONS_ORDER "executions:order"
 #define STATE_KEY_ACTIONS          "actions"
 #define STATE_KEY_ACTIONS_ORDER    "actions:order"
+#define STATE_KEY_RULES            "rules"
+#define STATE_KEY_RULES_ORDER      "rules:order"
 #define STATE_KEY_REPLY_PREFIX     "reply:"
 #define STATE_KEY_PIPELINES        "sluice:pipelines"
 #define STATE_KEY_TIMERS           "sluice:timers"
