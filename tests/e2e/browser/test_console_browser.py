@@ -12,12 +12,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "integration", "console"))
 
-from console_stack import (KEYS, ConsoleStack, pipeline_declaration, s3_deploy,  # noqa: E402
-                           s3_source, sluice_stack, unique, write_json)
+from console_stack import (KEYS, ConsoleStack, Page, pipeline_declaration, s3_deploy,  # noqa: E402
+                           s3_source, sluice_stack, stage_state, unique, write_json)
+from sluice_stack import manual_approval  # noqa: E402
 
 NAME = unique("con-browser")
 BIG = unique("con-50x50")
 SMALL = unique("con-small")
+APPROVAL = unique("con-gate")
 CHROMIUM = os.environ.get("SLUICE_CHROMIUM", "/usr/bin/chromium")
 MODULES = os.environ.get("SLUICE_BROWSER_MODULES", os.path.join(HERE, "node_modules"))
 
@@ -50,17 +52,25 @@ def check_console_in_browser(stack):
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(big_declaration()))
+    decl = pipeline_declaration(APPROVAL, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Release", "actions": [manual_approval("Gate")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.client("operator").start_pipeline_execution(name=APPROVAL)
     out_dir = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"), "tests/e2e/browser")
     os.makedirs(out_dir, exist_ok=True)
     cfg = {"url": stack.console, "pipeline": NAME, "big": BIG, "small": SMALL,
-           "operator": list(KEYS["operator"]), "viewer": list(KEYS["viewer"]),
+           "approval": APPROVAL, "operator": list(KEYS["operator"]),
+           "viewer": list(KEYS["viewer"]), "approver": list(KEYS["approver"]),
            "shots": os.path.abspath(out_dir)}
     env = dict(os.environ, NODE_PATH=MODULES, SLUICE_CHROMIUM=CHROMIUM)
     proc = subprocess.run(["node", os.path.join(HERE, "console_page.js"), json.dumps(cfg)],
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     print(proc.stdout, end="", flush=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for shot in ("console-pipeline.png", "console-50x50.png"):
+    for shot in ("console-pipeline.png", "console-50x50.png", "console-executions.png",
+                 "console-execution.png", "console-action.png", "console-approvals.png"):
         assert os.path.getsize(os.path.join(out_dir, shot)) > 1000, shot
     # the start from the page carried its variable
     state = stack.client("viewer").list_pipeline_executions(pipelineName=NAME)
@@ -70,6 +80,20 @@ def check_console_in_browser(stack):
     variables = {v["name"]: v["resolvedValue"]
                  for v in execution["pipelineExecution"].get("variables", [])}
     assert variables.get("Color") == "green", execution
+    # the approval from the approvals view passed the gate with the comment typed there
+    state = stack.client("viewer").get_pipeline_state(name=APPROVAL)
+    gate = stage_state(state, "Release")["actionStates"][0]["latestExecution"]
+    assert gate["status"] == "Succeeded", gate
+    # the vote (Sluice's own output member, read raw through the console) carries the comment
+    viewer = Page(stack.console)
+    viewer.sign_in("viewer")
+    status, voted = viewer.call("ListActionExecutions", {"pipelineName": APPROVAL})
+    assert status == 200, voted
+    gates = [d for d in voted["actionExecutionDetails"] if d["actionName"] == "Gate"]
+    assert gates and gates[0]["status"] == "Succeeded", gates
+    votes = [(v["identity"].split("/")[-1], v["status"], v["comment"])
+             for v in gates[0]["output"].get("sluiceApprovalVotes", [])]
+    assert votes == [("approver", "Approved", "Looks good from the console")], votes
 
 
 if __name__ == "__main__":
