@@ -2,7 +2,10 @@
 // execution, the entry with its id): status, when, its input (action type,
 // resolved configuration, input artifacts, namespace), its output (output
 // artifacts, output variables, summary, external id and link, error, an
-// approval's votes). Live:
+// approval's votes), and its log as it grows: GET /console/logs streams the
+// log object's bytes (base64 blocks, decoded as one UTF-8 stream), read from
+// the artifact store by the console once a second for every browser watching
+// it. Live:
 // an event of its action reads it again (debounced).
 
 import { call } from './api.js';
@@ -12,6 +15,46 @@ import { watch } from './live.js';
 
 let current = null; // {name, id, actionId}
 let timer = null;
+let logSource = null;
+let logBox = null; // the log's section: kept across re-renders, so its text stays
+
+export function leaveAction() {
+  if (logSource) {
+    logSource.close();
+    logSource = null;
+  }
+  logBox = null;
+}
+
+function followLog(name, id, actionId) {
+  const pre = el('pre', { id: 'log', class: 'log', tabindex: '0', role: 'log', 'aria-label': 'Log of the action' });
+  const state = el('p', { id: 'log-state', class: 'meta', role: 'status' }, 'Reading the log…');
+  logBox = el('section', { class: 'log-box' }, el('h2', {}, 'Log'), state, pre);
+  let decoder = new TextDecoder('utf-8');
+  const url = `/console/logs?pipeline=${encodeURIComponent(name)}&execution=${encodeURIComponent(id)}&action=${encodeURIComponent(actionId)}`;
+  logSource = new EventSource(url, { withCredentials: true });
+  logSource.addEventListener('start', () => {
+    decoder = new TextDecoder('utf-8');
+    pre.textContent = '';
+    state.textContent = 'Following the log (read again every second while it grows).';
+  });
+  logSource.addEventListener('log', (e) => {
+    const raw = atob(e.data);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.append(document.createTextNode(decoder.decode(bytes, { stream: true })));
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  });
+  logSource.addEventListener('cut', () => {
+    state.textContent = 'The log is longer than the console shows; the rest is not read.';
+  });
+  logSource.onerror = () => {
+    if (logSource && logSource.readyState === EventSource.CLOSED) {
+      state.textContent = 'No log can be read for this action (none stored, or the console reads no logs).';
+    }
+  };
+}
 
 async function find(name, id, actionId) {
   let token;
@@ -78,13 +121,16 @@ async function render(main) {
       ['External execution id', result.externalExecutionId || ''],
       ['Log / external link', url && /^https?:\/\//.test(url) ? el('a', { href: url, rel: 'noopener noreferrer' }, url) : (url || '')],
       ['Updated by', a.updatedBy || ''],
-    ].filter(([, v]) => v !== ''), 'execution-details'));
+    ].filter(([, v]) => v !== ''), 'execution-details'),
+    logBox || '');
 }
 
 export async function showAction(main, name, id, actionId, setLive) {
   clear(main);
   main.append(el('p', { class: 'loading' }, 'Loading…'));
+  leaveAction();
   current = { name, id, actionId };
+  followLog(name, id, actionId);
   await render(main);
   watch(name, (ev) => {
     if (ev.executionId && ev.executionId !== id) return;

@@ -8,7 +8,7 @@
 import { loadSession, signIn, signOut } from './api.js';
 import { clear, el } from './dom.js';
 import { stop } from './live.js';
-import { showAction } from './action.js';
+import { leaveAction, showAction } from './action.js';
 import { leaveApprovals, showApprovals } from './approvals.js';
 import { showExecution, showExecutions } from './executions.js';
 import { showPipeline } from './pipeline.js';
@@ -71,6 +71,7 @@ async function route() {
   const hash = location.hash || '#/';
   const parts = hash.split('/').slice(2).map((p) => decodeURIComponent(p));
   leaveApprovals();
+  leaveAction();
   try {
     if (hash.startsWith('#/executions/')) {
       await showExecutions(main, parts[0], setLive);

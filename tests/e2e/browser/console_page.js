@@ -6,11 +6,12 @@
 // geometry), and the session rules (no CSRF token, a cookie replayed after
 // sign-out); the execution's history and timeline (a Gantt bar per action,
 // its variables) and one action execution's view; then a viewer sees no
-// buttons and the api refuses the call; an approver approves with a comment
+// buttons and the api refuses the call; a running action's log grows on
+// screen, read from the store once a second whoever watches; an approver approves with a comment
 // from the approvals view. axe-core runs on every view (no serious or
 // critical violation) and Tab reaches every control with a visible focus.
 // Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small",
-// "approval", "operator": [key, secret], "viewer": [key, secret],
+// "approval", "logPipeline", "logExecution", "logAction", "operator": [key, secret], "viewer": [key, secret],
 // "approver": [key, secret], "shots": dir})
 'use strict';
 
@@ -267,6 +268,50 @@ async function main() {
     await checkKeyboard(page, 'action execution');
     await page.screenshot({ path: cfg.shots + '/console-action.png', fullPage: true });
     console.log(`browser: the execution's timeline shows ${bars.length} bars, the action its configuration`);
+
+    // ---- a running action's log, growing on screen; one read of the store a second for all
+    await page.goto(cfg.url + '/console/#/action/' + [cfg.logPipeline, cfg.logExecution, cfg.logAction].map(encodeURIComponent).join('/'));
+    await page.waitForFunction(() => (document.getElementById('log') || {}).textContent && document.getElementById('log').textContent.includes('step 1 ✓'), null, { timeout: 15000 });
+    const lines = () => page.evaluate(() => document.getElementById('log').textContent.split('\n').filter((l) => l).length);
+    const first = await lines();
+    await page.waitForFunction((n) => document.getElementById('log').textContent.split('\n').filter((l) => l).length >= n + 3, first, { timeout: 15000 });
+    const shownStatus = await page.textContent('main .meta .status');
+    if (shownStatus !== 'InProgress') fail(`the running action shows ${shownStatus}`);
+    const logText = await page.textContent('#log');
+    const numbers = logText.split('\n').filter((l) => l).map((l) => Number(l.split(' ')[1]));
+    if (numbers.some((n, i) => n !== i + 1)) fail(`the log's lines are out of order or repeated: ${logText.slice(0, 300)}`);
+    const reads = await page.evaluate(async (url) => {
+      // a browser opens 6 connections to one host at most: 2 streams here, 2 more, the fetch
+      const count = async (name = 'sluice_console_log_reads_total') => {
+        const ctl = new AbortController();
+        const timer = setTimeout(() => ctl.abort(), 5000);
+        const text = await (await fetch('/metrics', { signal: ctl.signal })).text();
+        clearTimeout(timer);
+        const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+        return line ? Number(line.split(' ').pop()) : NaN;
+      };
+      const extra = [1, 2].map(() => new EventSource(url));
+      // the earlier action view's stream ended when it left (a heartbeat found it closed):
+      // three streams of this one log are left
+      let streams = 0;
+      for (let i = 0; i < 50 && streams !== 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        streams = await count('sluice_console_log_streams');
+      }
+      if (streams !== 3) return { streams };
+      const before = await count();
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = await count();
+      extra.forEach((e) => e.close());
+      return { streams, before, after };
+    }, `/console/logs?pipeline=${encodeURIComponent(cfg.logPipeline)}&execution=${encodeURIComponent(cfg.logExecution)}&action=${encodeURIComponent(cfg.logAction)}`);
+    if (reads.streams !== 3) fail(`3 streams of the log expected, /metrics counts ${reads.streams}`);
+    const delta = reads.after - reads.before;
+    if (!(delta >= 2 && delta <= 4)) fail(`3 watchers of one log for 3 s made ${delta} reads of the store`);
+    await checkAxe(page, 'action log');
+    await checkKeyboard(page, 'action log');
+    await page.screenshot({ path: cfg.shots + '/console-log.png', fullPage: true });
+    console.log(`browser: the running action's log grew from ${first} to ${numbers.length} lines on screen; 3 watchers, ${delta} store reads in 3 s`);
 
     // ---- a 2-stage and a 50 x 50 pipeline: no overlapping boxes, no clipped names
     await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.small));
