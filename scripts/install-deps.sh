@@ -56,8 +56,8 @@ install_webhook_examples() {
   (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --silent >/dev/null)
 }
 
-# playwright-core (pinned in tests/e2e/browser/package.json and its lock file) for the
-# browser test of the approval page; it drives Debian's chromium, so no browser is
+# playwright-core and axe-core (pinned in tests/e2e/browser/package.json and its lock file) for the
+# browser tests (approval page, console; axe-core checks its views); playwright drives Debian's chromium, so no browser is
 # downloaded. Installed into the cache directory, not the source tree.
 install_browser_modules() {
   local src
@@ -70,7 +70,7 @@ install_browser_modules() {
     echo "install-deps: npm not found: the browser test (e2e_approvals_browser) will be skipped" >&2
     return 0
   fi
-  echo "install-deps: installing playwright-core into $dir" >&2
+  echo "install-deps: installing playwright-core and axe-core into $dir" >&2
   mkdir -p "$dir"
   cp "$src/package.json" "$src/package-lock.json" "$dir/"
   (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

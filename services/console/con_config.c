@@ -52,6 +52,25 @@ const sluice_config_var con_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_CONSOLE_HEARTBEAT_S", con_config, heartbeat_s, 1, 300, "15",
                       "a comment line on every live-update stream this often (finds closed "
                       "connections, keeps proxies from timing out)"),
+    SLUICE_CONFIG_STR("SLUICE_CONSOLE_LOGS_ENDPOINT", con_config, logs_endpoint, 0, "",
+                      "the artifact store the action logs are read from (http://host:port; "
+                      "empty: the action view shows no log)"),
+    SLUICE_CONFIG_STR("SLUICE_CONSOLE_LOGS_BUCKET", con_config, logs_bucket, 0, "sluice-artifacts",
+                      "bucket of the action logs (the worker's SLUICE_WORKER_LOGS_BUCKET)"),
+    SLUICE_CONFIG_STR("SLUICE_CONSOLE_LOGS_PREFIX", con_config, logs_prefix, 0, "logs/",
+                      "prefix of the log objects' keys, <prefix><pipeline>/<action execution "
+                      "id>.log (the worker's SLUICE_WORKER_LOGS_PREFIX)"),
+    SLUICE_CONFIG_SECRET("SLUICE_CONSOLE_LOGS_KEY", con_config, logs_key, 0, "",
+                         "AKID:SECRET of a key of the artifact store (a viewer's is enough) the "
+                         "console reads the logs with, once it checked through the api that the "
+                         "signed-in person may read the action execution"),
+    SLUICE_CONFIG_INT("SLUICE_CONSOLE_LOGS_MAX", con_config, logs_max, 1, 10000, "64",
+                      "logs followed at once at most (each read from the store at most once a "
+                      "second, for every browser watching it); more are refused with 503"),
+    SLUICE_CONFIG_INT("SLUICE_CONSOLE_LOG_MAX_BYTES", con_config, log_max_bytes, 1024, 268435456LL,
+                      "4194304",
+                      "bytes of one log the console keeps and shows; past it the view says the "
+                      "log was cut"),
     SLUICE_CONFIG_STR("SLUICE_REGION", con_config, region, 4, "us-east-1",
                       "region the api calls are signed for"),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", con_config, account, 12, "123456789012",

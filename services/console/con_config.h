@@ -31,6 +31,12 @@ typedef struct con_config {
     int64_t max_clients;
     int64_t client_queue_bytes;
     int64_t heartbeat_s;
+    char logs_endpoint[1024]; /* the artifact store the action logs are read from ("": none) */
+    char logs_bucket[64];
+    char logs_prefix[256];
+    char logs_key[16384]; /* AKID:SECRET of the store (secret) */
+    int64_t logs_max;
+    int64_t log_max_bytes;
     char region[32];
     char account[16];
     char log_level[16];

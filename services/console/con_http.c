@@ -397,6 +397,175 @@ static void con_http_events(const http_request *req, http_response *resp, void *
     con_http_stream_gauges(s);
 }
 
+/* ---- action logs ---------------------------------------------------------------------------- */
+
+/* An id of the api (an execution's or an action execution's): 1..64 of [A-Za-z0-9-]. */
+static bool con_http_id_valid(const char *id)
+{
+    size_t n = id != NULL ? strlen(id) : 0;
+    if (n == 0 || n > 64) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Whether who may read action execution action of pipeline's execution: it is
+ * among ListActionExecutions' answer to them (at most 25 pages). 0 found,
+ * SLUICE_ENOTFOUND, SLUICE_EDENIED (the api refused), SLUICE_EIO.
+ */
+static int con_http_action_visible(con_service *s, const aws_credential *cred, const char *pipeline,
+                                   const char *execution, const char *action)
+{
+    char token[2048] = "";
+    for (int page = 0; page < 25; page++) {
+        json_t *input = json_pack("{s:s, s:{s:s}, s:i}", "pipelineName", pipeline, "filter",
+                                  "pipelineExecutionId", execution, "maxResults", 100);
+        if (token[0] != '\0') {
+            json_object_set_new(input, "nextToken", json_string(token));
+        }
+        char *text = json_dumps(input, JSON_COMPACT);
+        json_decref(input);
+        if (text == NULL) {
+            abort();
+        }
+        long status = 0;
+        sluice_buf out;
+        sluice_buf_init(&out, CON_API_RESPONSE_MAX);
+        char err[1024];
+        int rc = con_service_call(s, cred, "ListActionExecutions", text, strlen(text), &status,
+                                  &out, err, sizeof err);
+        free(text);
+        if (rc != 0 || status != 200) {
+            sluice_buf_free(&out);
+            return rc != 0 ? SLUICE_EIO : status == 400 ? SLUICE_EDENIED : SLUICE_EIO;
+        }
+        json_t *doc = json_loadb(out.data != NULL ? out.data : "", out.len, 0, NULL);
+        sluice_buf_free(&out);
+        size_t i;
+        json_t *d;
+        bool found = false;
+        json_array_foreach(json_object_get(doc, "actionExecutionDetails"), i, d)
+        {
+            const char *id = json_string_value(json_object_get(d, "actionExecutionId"));
+            found = found || (id != NULL && strcmp(id, action) == 0);
+        }
+        const char *next = json_string_value(json_object_get(doc, "nextToken"));
+        snprintf(token, sizeof token, "%s", next != NULL ? next : "");
+        json_decref(doc);
+        if (found) {
+            return 0;
+        }
+        if (token[0] == '\0') {
+            break;
+        }
+    }
+    return SLUICE_ENOTFOUND;
+}
+
+typedef struct con_http_log_stream {
+    con_service *service;
+    con_logs_watcher *watcher;
+} con_http_log_stream;
+
+static void con_http_log_gauge(con_service *s)
+{
+    con_logs_stats stats;
+    con_logs_get_stats(s->logs, &stats);
+    (void)http_metrics_set(s->log_streams, NULL, (double)stats.watchers);
+}
+
+static void con_http_log_attach(void *ctx, http_body_stream *waker)
+{
+    con_http_log_stream *st = ctx;
+    con_logs_attach(st->service->logs, st->watcher, waker);
+}
+
+static long con_http_log_read(void *ctx, char *buf, size_t max)
+{
+    con_http_log_stream *st = ctx;
+    return con_logs_read(st->service->logs, st->watcher, buf, max);
+}
+
+static void con_http_log_release(void *ctx)
+{
+    con_http_log_stream *st = ctx;
+    con_logs_leave(st->service->logs, st->watcher);
+    con_http_log_gauge(st->service);
+    free(st);
+}
+
+/* GET /console/logs?pipeline=&execution=&action=: the action's log as it grows. */
+static void con_http_logs(const http_request *req, http_response *resp, void *ctx)
+{
+    con_service *s = ctx;
+    con_http_who who;
+    con_http_who_of(s, req, &who);
+    if (!con_http_allowed(s, req, &who, true, false, false, resp)) {
+        return;
+    }
+    if (s->logs == NULL) {
+        con_http_json_error(resp, 404, "LogsNotConfigured",
+                            "the console reads no logs (SLUICE_CONSOLE_LOGS_ENDPOINT is empty)");
+        return;
+    }
+    const char *pipeline = http_request_query(req, "pipeline");
+    const char *execution = http_request_query(req, "execution");
+    const char *action = http_request_query(req, "action");
+    if (pipeline == NULL || !con_core_pipeline_valid(pipeline) || !con_http_id_valid(execution) ||
+        !con_http_id_valid(action)) {
+        con_http_json_error(resp, 400, "ValidationException",
+                            "pipeline, execution and action must name a pipeline, its execution "
+                            "and an action execution of it");
+        return;
+    }
+    int rc = con_http_action_visible(s, who.cred, pipeline, execution, action);
+    if (rc != 0) {
+        con_http_json_error(resp,
+                            rc == SLUICE_ENOTFOUND ? 404
+                            : rc == SLUICE_EDENIED ? 403
+                                                   : 502,
+                            rc == SLUICE_ENOTFOUND ? "ActionExecutionNotFoundException"
+                            : rc == SLUICE_EDENIED ? "AccessDeniedException"
+                                                   : "ServiceUnavailableException",
+                            rc == SLUICE_ENOTFOUND ? "no such action execution in that execution"
+                            : rc == SLUICE_EDENIED ? "the api refused to list its actions"
+                                                   : "the api did not answer");
+        return;
+    }
+    char key[CON_LOGS_KEY_MAX];
+    int n = snprintf(key, sizeof key, "%s%s/%s.log", s->cfg->logs_prefix, pipeline, action);
+    con_logs_watcher *watcher = NULL;
+    if (n < 0 || (size_t)n >= sizeof key || con_logs_join(s->logs, key, &watcher) != 0) {
+        con_http_json_error(resp, 503, "ServiceUnavailableException",
+                            "too many logs are followed; try again later");
+        return;
+    }
+    con_http_log_stream *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        abort();
+    }
+    st->service = s;
+    st->watcher = watcher;
+    http_response_stream stream = {.attach = con_http_log_attach,
+                                   .read = con_http_log_read,
+                                   .release = con_http_log_release,
+                                   .ctx = st};
+    if (http_response_set_stream(resp, 200, "text/event-stream", &stream) != 0) {
+        return; /* released: the server answers 500 */
+    }
+    con_http_headers(resp);
+    (void)http_response_add_header(resp, "X-Accel-Buffering", "no");
+    con_http_log_gauge(s);
+}
+
 /* ---- routes --------------------------------------------------------------------------------- */
 
 int con_http_routes(http_server *server, con_service *s)
@@ -417,5 +586,6 @@ int con_http_routes(http_server *server, con_service *s)
                  : http_server_route(server, "POST", "/console/api/signout", con_http_signout, s);
     rc = rc != 0 ? rc : http_server_route(server, "POST", "/console/api/call", con_http_call, s);
     rc = rc != 0 ? rc : http_server_route(server, "GET", "/console/events", con_http_events, s);
+    rc = rc != 0 ? rc : http_server_route(server, "GET", "/console/logs", con_http_logs, s);
     return rc;
 }

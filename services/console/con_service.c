@@ -76,8 +76,14 @@ int con_service_init(con_service *s, char *err, size_t errlen)
                                     "open live-update streams", NULL, 0);
     s->dropped = http_metrics_gauge(s->metrics, "sluice_console_streams_dropped",
                                     "live-update streams dropped for falling behind", NULL, 0);
+    s->log_reads = http_metrics_counter(s->metrics, "sluice_console_log_reads_total",
+                                        "range reads of action logs from the artifact store, for "
+                                        "every browser watching them",
+                                        NULL, 0);
+    s->log_streams = http_metrics_gauge(s->metrics, "sluice_console_log_streams",
+                                        "open action log streams", NULL, 0);
     if (s->calls == NULL || s->signins == NULL || s->events == NULL || s->clients == NULL ||
-        s->dropped == NULL) {
+        s->dropped == NULL || s->log_reads == NULL || s->log_streams == NULL) {
         return sluice_error_set(err, errlen, SLUICE_ENOMEM, "out of memory");
     }
     atomic_store(&s->redis_ok, false);

@@ -13,6 +13,7 @@
 
 #include "con_config.h"
 #include "con_hub.h"
+#include "con_logs.h"
 
 #include "sluice/aws_credentials.h"
 #include "sluice/buf.h"
@@ -34,6 +35,7 @@ typedef struct con_service {
     size_t key_len;
     const aws_credentials *credentials; /* borrowed */
     con_hub *hub;                       /* borrowed */
+    con_logs *logs;                     /* borrowed; NULL when no log store is configured */
     bool secure_cookie;                 /* the public URL is https:// */
     char public_origin[1024];           /* scheme://host[:port] of the public URL */
     char api_url[1024];                 /* the api endpoint without a trailing '/' */
@@ -45,11 +47,13 @@ typedef struct con_service {
     pthread_cond_t free_conn;
 
     http_metrics *metrics;
-    http_metrics_family *calls;   /* api calls, by operation class and outcome */
-    http_metrics_family *signins; /* by outcome */
-    http_metrics_family *events;  /* events fanned out */
-    http_metrics_family *clients; /* open streams (gauge) */
-    http_metrics_family *dropped; /* streams dropped for falling behind */
+    http_metrics_family *calls;       /* api calls, by operation class and outcome */
+    http_metrics_family *signins;     /* by outcome */
+    http_metrics_family *events;      /* events fanned out */
+    http_metrics_family *clients;     /* open streams (gauge) */
+    http_metrics_family *dropped;     /* streams dropped for falling behind */
+    http_metrics_family *log_reads;   /* reads of log objects from the store (all browsers) */
+    http_metrics_family *log_streams; /* open log streams (gauge) */
     atomic_bool redis_ok;
     atomic_bool kafka_ok;
 } con_service;

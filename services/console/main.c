@@ -11,6 +11,8 @@
 #include "con_config.h"
 #include "con_http.h"
 #include "con_hub.h"
+#include "con_logs.h"
+#include "con_tail.h"
 #include "con_intake.h"
 #include "con_service.h"
 
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
     bus_consumer *events = NULL;
     http_server *server = NULL;
     con_hub *hub = NULL;
+    con_logs *logs = NULL;
+    con_tail *tail = NULL;
     bool service_ready = false;
     bus_topics topics;
     bus_security_init(&security);
@@ -149,6 +153,18 @@ int main(int argc, char **argv)
         goto out;
     }
     service_ready = true;
+    if (cfg.logs_endpoint[0] != '\0') {
+        logs = con_logs_new((size_t)cfg.logs_max, (size_t)cfg.max_clients,
+                            (size_t)cfg.log_max_bytes, CON_TAIL_INTERVAL_MS, con_http_wake);
+        service.logs = logs;
+        tail = logs != NULL ? con_tail_start(&service, err, sizeof err) : NULL;
+        memset(cfg.logs_key, 0, sizeof cfg.logs_key);
+        if (tail == NULL) {
+            SLUICE_ERROR("configuration: %s", logs == NULL ? "the log bounds" : err);
+            status = 2;
+            goto out;
+        }
+    }
 
     state_redis_config rcfg;
     state_redis_config_init(&rcfg);
@@ -250,6 +266,8 @@ out:
         bus_consumer_close(events);
         bus_consumer_free(events);
     }
+    con_tail_stop(tail);
+    con_logs_free(logs);
     state_redis_free(health_redis);
     if (service_ready) {
         con_service_release(&service);

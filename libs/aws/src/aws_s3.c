@@ -244,6 +244,26 @@ int aws_s3_get(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const ch
                           errlen);
 }
 
+int aws_s3_get_from(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                    unsigned long long from, http_client_response *out, char *err, size_t errlen)
+{
+    char range[64];
+    snprintf(range, sizeof range, "bytes=%llu-", from);
+    http_pair extra[1] = {{"Range", range}};
+    char why[512] = "";
+    int rc = aws_s3_request(s3, cred, "GET", bucket, key, NULL, NULL, 0, NULL, extra, 1, out, why,
+                            sizeof why);
+    if (rc == 0 || out->status == 206) {
+        return 0;
+    }
+    if (out->status == 416) { /* nothing at from yet */
+        sluice_buf_free(&out->body);
+        sluice_buf_init(&out->body, 1);
+        return 0;
+    }
+    return sluice_error_set(err, errlen, rc, "%s", why);
+}
+
 int aws_s3_put(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
                const void *body, size_t len, char *err, size_t errlen)
 {

@@ -1,10 +1,16 @@
-// app.js — the console's entry module: sign-in, sign-out and the two views
-// (#/ the pipelines, #/pipeline/<name> one pipeline). Plain ES modules, no
-// build step, nothing fetched from anywhere but the console itself.
+// app.js — the console's entry module: sign-in, sign-out and the views
+// (#/ the pipelines, #/pipeline/<name> one pipeline, #/executions/<name> its
+// executions, #/execution/<name>/<id> one execution's timeline,
+// #/action/<name>/<id>/<action execution id> one action execution,
+// #/approvals the approvals waiting). Plain ES modules, no build step, nothing
+// fetched from anywhere but the console itself.
 
 import { loadSession, signIn, signOut } from './api.js';
 import { clear, el } from './dom.js';
 import { stop } from './live.js';
+import { leaveAction, showAction } from './action.js';
+import { leaveApprovals, showApprovals } from './approvals.js';
+import { showExecution, showExecutions } from './executions.js';
 import { showPipeline } from './pipeline.js';
 import { showPipelines } from './pipelines.js';
 
@@ -63,8 +69,19 @@ async function route() {
   }
   header(session);
   const hash = location.hash || '#/';
+  const parts = hash.split('/').slice(2).map((p) => decodeURIComponent(p));
+  leaveApprovals();
+  leaveAction();
   try {
-    if (hash.startsWith('#/pipeline/')) {
+    if (hash.startsWith('#/executions/')) {
+      await showExecutions(main, parts[0], setLive);
+    } else if (hash.startsWith('#/execution/')) {
+      await showExecution(main, parts[0], parts[1], setLive);
+    } else if (hash.startsWith('#/action/')) {
+      await showAction(main, parts[0], parts[1], parts[2], setLive);
+    } else if (hash === '#/approvals') {
+      await showApprovals(main, setLive);
+    } else if (hash.startsWith('#/pipeline/')) {
       await showPipeline(main, decodeURIComponent(hash.slice('#/pipeline/'.length)), setLive);
     } else {
       await showPipelines(main, setLive);

@@ -9,6 +9,7 @@
 
 import { call, currentSession } from './api.js';
 import { ago, clear, el, statusBadge } from './dom.js';
+import { tabs } from './executions.js';
 import { watch } from './live.js';
 
 // CodePipeline's event states → GetPipelineState's statuses.
@@ -158,8 +159,11 @@ function render() {
   }
   main.append(
     el('h1', {}, view.name),
+    tabs(view.name, 'pipeline'),
     el('p', { class: 'meta' }, `version ${decl.version || ''} · ${decl.pipelineType || 'V1'} · ${decl.executionMode || 'SUPERSEDED'}`,
-      latest ? [' · latest execution ', statusBadge(latest.status), ' ', el('code', {}, latest.pipelineExecutionId)] : ''),
+      latest ? [' · latest execution ', statusBadge(latest.status), ' ',
+        el('a', { href: `#/execution/${encodeURIComponent(view.name)}/${encodeURIComponent(latest.pipelineExecutionId)}`, id: 'latest-execution' },
+          el('code', {}, latest.pipelineExecutionId))] : ''),
     tools,
     el('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
     el('div', { class: 'graph' }, (decl.stages || []).map((s, i) => [transitionBar(s, i), lane(s, i)])));

@@ -4,12 +4,22 @@
 // of its event), disable and re-enable a transition, render a 50 x 50
 // pipeline with no overlapping boxes and no clipped names (from element
 // geometry), and the session rules (no CSRF token, a cookie replayed after
-// sign-out); then a viewer sees no buttons and the api refuses the call.
+// sign-out); the execution's history and timeline (a Gantt bar per action,
+// its variables) and one action execution's view; then a viewer sees no
+// buttons and the api refuses the call; a running action's log grows on
+// screen, read from the store once a second whoever watches; an approver approves with a comment
+// from the approvals view. axe-core runs on every view (no serious or
+// critical violation) and Tab reaches every control with a visible focus.
 // Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small",
-// "operator": [key, secret], "viewer": [key, secret], "shots": dir})
+// "approval", "logPipeline", "logExecution", "logAction", "operator": [key, secret], "viewer": [key, secret],
+// "approver": [key, secret], "shots": dir})
 'use strict';
 
+const fs = require('fs');
 const { chromium } = require('playwright-core');
+
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const axed = []; // the views axe-core checked
 
 const errors = []; // the page's uncaught errors: each one fails the test
 const notes = []; // its console errors (expected refusals among them) and what it shows, on failure
@@ -72,6 +82,52 @@ async function checkGeometry(page, what) {
   return result;
 }
 
+// axe-core on what the page shows now: no serious or critical violation. It is
+// evaluated through the browser's debugger protocol, so the console's CSP
+// (script-src 'self') stays on.
+async function checkAxe(page, what) {
+  await page.evaluate(AXE + '\n;0');
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  if (found.length) fail(`axe-core on ${what}: ${found.join('; ')}`);
+  axed.push(what);
+  // and no missing value written out as text
+  const shown = await page.evaluate(() => document.getElementById('main').innerText);
+  if (/\b(null|undefined|NaN)\b|\[object Object\]/.test(shown)) fail(`${what} shows: ${shown.slice(0, 500)}`);
+}
+
+// Tab from the top of the page: every visible control of the page is reached,
+// and each one shows a focus outline when it has the focus.
+async function checkKeyboard(page, what) {
+  const total = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('a[href], button, input, textarea, select')]
+      .filter((e) => !e.disabled && e.offsetParent !== null);
+    all.forEach((e, i) => e.setAttribute('data-kb', String(i)));
+    document.activeElement && document.activeElement.blur();
+    window.__kb = new Set();
+    window.__kbBad = [];
+    return all.length;
+  });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (let i = 0; i < total + 2; i++) {
+    await page.keyboard.press('Tab');
+    await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || !e.hasAttribute('data-kb')) return;
+      window.__kb.add(e.getAttribute('data-kb'));
+      const st = getComputedStyle(e);
+      if (st.outlineStyle === 'none' || parseFloat(st.outlineWidth) < 2) window.__kbBad.push(e.outerHTML.slice(0, 80));
+    });
+  }
+  const got = await page.evaluate(() => ({ reached: window.__kb.size, bad: window.__kbBad }));
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  if (got.reached < total) fail(`${what}: Tab reached ${got.reached} of ${total} controls`);
+  if (got.bad.length) fail(`${what}: no visible focus on ${got.bad.slice(0, 3).join(', ')}`);
+}
+
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
   const browser = await chromium.launch({
@@ -99,7 +155,10 @@ async function main() {
     await page.fill('#secret', 'wrong');
     await page.click('#signin button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('wrong'));
+    await checkAxe(page, 'sign-in');
     await signIn(page, cfg.url, cfg.operator);
+    await checkAxe(page, 'pipelines');
+    await checkKeyboard(page, 'pipelines');
     const rows = await page.$$eval('table.pipelines tbody tr', (trs) => trs.map((t) => t.dataset.pipeline));
     for (const name of [cfg.pipeline, cfg.big, cfg.small]) {
       if (!rows.includes(name)) fail(`the pipelines view lacks ${name}: ${rows}`);
@@ -161,8 +220,98 @@ async function main() {
     const text = await page.textContent('[data-transition="Deploy"]');
     if (!text.includes('Frozen for the release')) fail(`the disabled transition says: ${text}`);
     await page.screenshot({ path: cfg.shots + '/console-pipeline.png', fullPage: true });
+    await checkAxe(page, 'pipeline');
+    await checkKeyboard(page, 'pipeline');
     await page.click('[data-transition="Deploy"] .enable-transition');
     await page.waitForSelector('[data-transition="Deploy"].enabled');
+
+    // ---- the executions: the history, the execution's timeline, one action execution
+    await page.click('nav.tabs a[href^="#/executions/"]');
+    // the execution ends just after its last action: the view follows it live
+    await page.waitForSelector('table.executions tbody tr .status[data-status="Succeeded"]', { timeout: 10000 });
+    const history = await page.$$eval('table.executions tbody tr', (trs) => trs.map((t) => t.innerText));
+    if (history.length !== 1 || !history[0].includes('Succeeded') || !history[0].includes('StartPipelineExecution')) {
+      fail(`the history shows ${JSON.stringify(history)}`);
+    }
+    await checkAxe(page, 'executions');
+    await checkKeyboard(page, 'executions');
+    await page.screenshot({ path: cfg.shots + '/console-executions.png', fullPage: true });
+    await page.click('table.executions tbody tr a');
+    await page.waitForSelector('.gantt-row[data-action="Deploy"]');
+    const bars = await page.$$eval('.gantt-row', (rows) => rows.map((r) => {
+      const track = r.querySelector('.gantt-track').getBoundingClientRect();
+      const bar = r.querySelector('.bar').getBoundingClientRect();
+      return { action: r.dataset.action, start: Number(r.dataset.start), end: Number(r.dataset.end),
+        left: bar.left - track.left, width: bar.width, track: track.width, status: r.querySelector('.status').textContent };
+    }));
+    const source = bars.find((b) => b.action === 'Source');
+    const deploy = bars.find((b) => b.action === 'Deploy');
+    if (!source || !deploy || bars.length !== 2) fail(`the timeline shows ${JSON.stringify(bars)}`);
+    if (deploy.start < source.start || deploy.left < source.left - 0.5 || deploy.width < 1 || deploy.left + deploy.width > deploy.track + 1) {
+      fail(`the Gantt bars are misplaced: ${JSON.stringify(bars)}`);
+    }
+    if (deploy.status !== 'Succeeded') fail(`Deploy shows ${deploy.status} in the timeline`);
+    const vars = await page.textContent('section.variables');
+    if (!vars.includes('Color') || !vars.includes('green')) fail(`the execution's variables: ${vars}`);
+    const arts = await page.textContent('section.artifacts');
+    if (!arts.includes('SourceArtifact')) fail(`the execution's artifacts: ${arts}`);
+    await checkAxe(page, 'execution');
+    await checkKeyboard(page, 'execution');
+    await page.screenshot({ path: cfg.shots + '/console-execution.png', fullPage: true });
+    await page.click('.gantt-row[data-action="Deploy"] a');
+    await page.waitForSelector('section.configuration');
+    const config = await page.textContent('section.configuration');
+    if (!config.includes('BucketName') || !config.includes('site')) fail(`the action's configuration: ${config}`);
+    const inputs = await page.textContent('section.inputs');
+    if (!inputs.includes('SourceArtifact')) fail(`the action's inputs: ${inputs}`);
+    await checkAxe(page, 'action execution');
+    await checkKeyboard(page, 'action execution');
+    await page.screenshot({ path: cfg.shots + '/console-action.png', fullPage: true });
+    console.log(`browser: the execution's timeline shows ${bars.length} bars, the action its configuration`);
+
+    // ---- a running action's log, growing on screen; one read of the store a second for all
+    await page.goto(cfg.url + '/console/#/action/' + [cfg.logPipeline, cfg.logExecution, cfg.logAction].map(encodeURIComponent).join('/'));
+    await page.waitForFunction(() => (document.getElementById('log') || {}).textContent && document.getElementById('log').textContent.includes('step 1 ✓'), null, { timeout: 15000 });
+    const lines = () => page.evaluate(() => document.getElementById('log').textContent.split('\n').filter((l) => l).length);
+    const first = await lines();
+    await page.waitForFunction((n) => document.getElementById('log').textContent.split('\n').filter((l) => l).length >= n + 3, first, { timeout: 15000 });
+    const shownStatus = await page.textContent('main .meta .status');
+    if (shownStatus !== 'InProgress') fail(`the running action shows ${shownStatus}`);
+    const logText = await page.textContent('#log');
+    const numbers = logText.split('\n').filter((l) => l).map((l) => Number(l.split(' ')[1]));
+    if (numbers.some((n, i) => n !== i + 1)) fail(`the log's lines are out of order or repeated: ${logText.slice(0, 300)}`);
+    const reads = await page.evaluate(async (url) => {
+      // a browser opens 6 connections to one host at most: 2 streams here, 2 more, the fetch
+      const count = async (name = 'sluice_console_log_reads_total') => {
+        const ctl = new AbortController();
+        const timer = setTimeout(() => ctl.abort(), 5000);
+        const text = await (await fetch('/metrics', { signal: ctl.signal })).text();
+        clearTimeout(timer);
+        const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+        return line ? Number(line.split(' ').pop()) : NaN;
+      };
+      const extra = [1, 2].map(() => new EventSource(url));
+      // the earlier action view's stream ended when it left (a heartbeat found it closed):
+      // three streams of this one log are left
+      let streams = 0;
+      for (let i = 0; i < 50 && streams !== 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        streams = await count('sluice_console_log_streams');
+      }
+      if (streams !== 3) return { streams };
+      const before = await count();
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = await count();
+      extra.forEach((e) => e.close());
+      return { streams, before, after };
+    }, `/console/logs?pipeline=${encodeURIComponent(cfg.logPipeline)}&execution=${encodeURIComponent(cfg.logExecution)}&action=${encodeURIComponent(cfg.logAction)}`);
+    if (reads.streams !== 3) fail(`3 streams of the log expected, /metrics counts ${reads.streams}`);
+    const delta = reads.after - reads.before;
+    if (!(delta >= 2 && delta <= 4)) fail(`3 watchers of one log for 3 s made ${delta} reads of the store`);
+    await checkAxe(page, 'action log');
+    await checkKeyboard(page, 'action log');
+    await page.screenshot({ path: cfg.shots + '/console-log.png', fullPage: true });
+    console.log(`browser: the running action's log grew from ${first} to ${numbers.length} lines on screen; 3 watchers, ${delta} store reads in 3 s`);
 
     // ---- a 2-stage and a 50 x 50 pipeline: no overlapping boxes, no clipped names
     await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.small));
@@ -211,6 +360,27 @@ async function main() {
       return { status: r.status, body: await r.json() };
     }, cfg.pipeline);
     if (refused.status !== 400 || !String(refused.body.__type).includes('AccessDenied')) fail(`a viewer's start: ${JSON.stringify(refused)}`);
+    // a viewer sees the approval waiting, without the buttons
+    await page.goto(cfg.url + '/console/#/approvals');
+    await page.waitForSelector(`.approval[data-pipeline="${cfg.approval}"]`, { timeout: 20000 });
+    if (await page.$('.approval button')) fail('a viewer sees Approve / Reject');
+
+    // ---- an approver: the approvals view, approve with a comment
+    await page.click('#signout');
+    await page.waitForSelector('#signin');
+    await signIn(page, cfg.url, cfg.approver);
+    await page.click('#nav-approvals');
+    const card = `.approval[data-pipeline="${cfg.approval}"]`;
+    await page.waitForSelector(card + ' button.approve', { timeout: 20000 });
+    const custom = await page.textContent(card);
+    if (!custom.includes('Please review')) fail(`the approval shows: ${custom}`);
+    await checkAxe(page, 'approvals');
+    await checkKeyboard(page, 'approvals');
+    await page.fill(card + ' textarea', 'Looks good from the console');
+    await page.screenshot({ path: cfg.shots + '/console-approvals.png', fullPage: true });
+    await page.click(card + ' button.approve');
+    await page.waitForFunction((sel) => !document.querySelector(sel), card, { timeout: 20000 });
+    console.log('browser: approved from the approvals view; axe-core: no serious or critical violation on ' + axed.join(', '));
     if (errors.length) fail(`page errors: ${errors.join('; ')}`);
     if (external.length) fail(`external requests: ${external.join(', ')}`);
     console.log('browser: console checks passed, screenshots in ' + cfg.shots);

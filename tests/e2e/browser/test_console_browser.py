@@ -6,18 +6,31 @@ node_modules/playwright-core is missing (run scripts/install-deps.sh)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "integration", "console"))
 
-from console_stack import (KEYS, ConsoleStack, pipeline_declaration, s3_deploy,  # noqa: E402
-                           s3_source, sluice_stack, unique, write_json)
+from console_stack import (KEYS, ConsoleStack, Page, pipeline_declaration, s3_deploy,  # noqa: E402
+                           s3_source, sluice_stack, stage_state, unique, write_json)
+from sluice_stack import manual_approval  # noqa: E402
 
 NAME = unique("con-browser")
 BIG = unique("con-50x50")
 SMALL = unique("con-small")
+APPROVAL = unique("con-gate")
+LOGS = unique("con-logs")
+WRITER = ("AKIDTESTLOGWRITER", "log-writer-secret-xxxxxxxx")
+READER = ("AKIDTESTLOGREADER", "log-reader-secret-xxxxxxxx")
+BUCKET = "sluice-artifacts"
 CHROMIUM = os.environ.get("SLUICE_CHROMIUM", "/usr/bin/chromium")
 MODULES = os.environ.get("SLUICE_BROWSER_MODULES", os.path.join(HERE, "node_modules"))
 
@@ -38,6 +51,60 @@ def big_declaration():
     return pipeline_declaration(BIG, stages)
 
 
+def start_store(out_dir):
+    """A sluice-artifacts for the action logs: the writer plays the worker, the reader is
+    the console's own key of the store (a viewer's)."""
+    binary = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"),
+                          "services/artifacts/sluice-artifacts")
+    data = os.path.join(out_dir, "store")
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(data)
+    port = sluice_stack._free_port()
+    env = dict(os.environ, SLUICE_ARTIFACTS_PORT=str(port), SLUICE_ARTIFACTS_DIR=data,
+               SLUICE_ARTIFACTS_MIN_FREE_BYTES="0", SLUICE_ARTIFACTS_BUCKETS=BUCKET,
+               SLUICE_ARTIFACTS_CREDENTIALS=f"{WRITER[0]}:{WRITER[1]}:worker-1:operator,"
+                                            f"{READER[0]}:{READER[1]}:console:viewer")
+    log = open(os.path.join(out_dir, "store.log"), "w", encoding="utf-8")
+    proc = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(endpoint + "/healthz", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.05)
+    return proc, endpoint
+
+
+def grow_log(endpoint, key, stop):
+    """Writes the log object again with one more line every 0.4 s, as the worker flushes."""
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=WRITER[0],
+                      aws_secret_access_key=WRITER[1], region_name="us-east-1",
+                      config=Config(s3={"addressing_style": "path"}))
+    text = ""
+    n = 0
+    while not stop.is_set() and n < 200:
+        n += 1
+        text += f"step {n} ✓ compiled module-{n:03d}\n"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=text.encode())
+        stop.wait(0.4)
+
+
+def held_action(stack):
+    """Starts LOGS and waits for its Build action (held by the runner) to run: (execution
+    id, action execution id)."""
+    execution = stack.client("operator").start_pipeline_execution(name=LOGS)["pipelineExecutionId"]
+    viewer = stack.client("viewer")
+    for _ in range(200):
+        details = viewer.list_action_executions(
+            pipelineName=LOGS, filter={"pipelineExecutionId": execution})["actionExecutionDetails"]
+        build = [d for d in details if d["actionName"] == "Build" and d["status"] == "InProgress"]
+        if build:
+            return execution, build[0]["actionExecutionId"]
+        time.sleep(0.1)
+    raise AssertionError("the Build action did not start")
+
+
 def check_console_in_browser(stack):
     decl = pipeline_declaration(NAME, [
         {"name": "Source", "actions": [s3_source()]},
@@ -50,17 +117,41 @@ def check_console_in_browser(stack):
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(big_declaration()))
+    decl = pipeline_declaration(APPROVAL, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Release", "actions": [manual_approval("Gate")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.client("operator").start_pipeline_execution(name=APPROVAL)
+    decl = pipeline_declaration(LOGS, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Build", "actions": [s3_deploy("Build")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    log_execution, log_action = held_action(stack)
+    stop = threading.Event()
+    writer = threading.Thread(target=grow_log, daemon=True,
+                              args=(stack.store, f"logs/{LOGS}/{log_action}.log", stop))
+    writer.start()
     out_dir = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"), "tests/e2e/browser")
     os.makedirs(out_dir, exist_ok=True)
     cfg = {"url": stack.console, "pipeline": NAME, "big": BIG, "small": SMALL,
-           "operator": list(KEYS["operator"]), "viewer": list(KEYS["viewer"]),
+           "approval": APPROVAL, "logPipeline": LOGS, "logExecution": log_execution,
+           "logAction": log_action, "operator": list(KEYS["operator"]),
+           "viewer": list(KEYS["viewer"]), "approver": list(KEYS["approver"]),
            "shots": os.path.abspath(out_dir)}
     env = dict(os.environ, NODE_PATH=MODULES, SLUICE_CHROMIUM=CHROMIUM)
-    proc = subprocess.run(["node", os.path.join(HERE, "console_page.js"), json.dumps(cfg)],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    try:
+        proc = subprocess.run(["node", os.path.join(HERE, "console_page.js"), json.dumps(cfg)],
+                              env=env, capture_output=True, text=True, timeout=100, check=False)
+    finally:
+        stop.set()
+        writer.join(5)
     print(proc.stdout, end="", flush=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for shot in ("console-pipeline.png", "console-50x50.png"):
+    for shot in ("console-pipeline.png", "console-50x50.png", "console-executions.png",
+                 "console-execution.png", "console-action.png", "console-approvals.png",
+                 "console-log.png"):
         assert os.path.getsize(os.path.join(out_dir, shot)) > 1000, shot
     # the start from the page carried its variable
     state = stack.client("viewer").list_pipeline_executions(pipelineName=NAME)
@@ -70,6 +161,20 @@ def check_console_in_browser(stack):
     variables = {v["name"]: v["resolvedValue"]
                  for v in execution["pipelineExecution"].get("variables", [])}
     assert variables.get("Color") == "green", execution
+    # the approval from the approvals view passed the gate with the comment typed there
+    state = stack.client("viewer").get_pipeline_state(name=APPROVAL)
+    gate = stage_state(state, "Release")["actionStates"][0]["latestExecution"]
+    assert gate["status"] == "Succeeded", gate
+    # the vote (Sluice's own output member, read raw through the console) carries the comment
+    viewer = Page(stack.console)
+    viewer.sign_in("viewer")
+    status, voted = viewer.call("ListActionExecutions", {"pipelineName": APPROVAL})
+    assert status == 200, voted
+    gates = [d for d in voted["actionExecutionDetails"] if d["actionName"] == "Gate"]
+    assert gates and gates[0]["status"] == "Succeeded", gates
+    votes = [(v["identity"].split("/")[-1], v["status"], v["comment"])
+             for v in gates[0]["output"].get("sluiceApprovalVotes", [])]
+    assert votes == [("approver", "Approved", "Looks good from the console")], votes
 
 
 if __name__ == "__main__":
@@ -78,4 +183,16 @@ if __name__ == "__main__":
         print(f"skipped: {CHROMIUM} or {MODULES}/playwright-core missing "
               "(run scripts/install-deps.sh)", flush=True)
         sys.exit(sluice_stack.SKIP)
-    sluice_stack.run([check_console_in_browser], ConsoleStack())
+    out = os.path.join(os.environ.get("SLUICE_BINARY_DIR", "build"), "tests/e2e/browser")
+    os.makedirs(out, exist_ok=True)
+    store, store_endpoint = start_store(out)
+    try:
+        console_stack = ConsoleStack(
+            extra_console_env={"SLUICE_CONSOLE_LOGS_ENDPOINT": store_endpoint,
+                               "SLUICE_CONSOLE_LOGS_KEY": f"{READER[0]}:{READER[1]}"},
+            runner_rules=["Build=hold"])
+        console_stack.store = store_endpoint
+        sluice_stack.run([check_console_in_browser], console_stack)
+    finally:
+        store.terminate()
+        store.wait(10)

@@ -1,7 +1,8 @@
 /*
  * aws_s3.h — the artifact store's S3 client of the services (the worker's
  * inputs, outputs and deploys, sluice-source's S3 sources): GetObject,
- * HeadObject, PutObject, CopyObject and DeleteObject,
+ * HeadObject, PutObject, CopyObject and DeleteObject (and a GetObject from an
+ * offset on: the console's tail of a growing log),
  * path-style (<endpoint>/<bucket>/<key>), signed with SigV4 for S3 with a
  * job's artifactCredentials (aws_jobcred.h: the store lets them read exactly
  * the job's inputs and write exactly its outputs).
@@ -66,6 +67,15 @@ void aws_s3_release(aws_s3 *s3);
  */
 int aws_s3_get(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
                http_client_response *out, char *err, size_t errlen);
+
+/*
+ * As aws_s3_get, of the bytes from offset from on (Range: bytes=<from>-):
+ * 0 with them in out's body on 206 (or 200: the whole object), and 0 with an
+ * empty body when the object has no byte at from yet (416); the object's size
+ * is in out's Content-Range. Failures as aws_s3_get.
+ */
+int aws_s3_get_from(aws_s3 *s3, const aws_s3_cred *cred, const char *bucket, const char *key,
+                    unsigned long long from, http_client_response *out, char *err, size_t errlen);
 
 /*
  * As aws_s3_get, of the version version_id (NULL: the latest). A delete
