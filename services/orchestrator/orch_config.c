@@ -39,7 +39,7 @@ const sluice_config_var orch_config_vars[] = {
                       "finished executions a pipeline's working state keeps besides those "
                       "GetPipelineState shows (older ones live in the history)"),
     SLUICE_CONFIG_INT("SLUICE_STATE_RECORD_MAX_BYTES", orch_config, record_max_bytes, 4096,
-                      16777216, "262144",
+                      16777216, "1048576",
                       "bytes one stored state record (a pipeline's, or one execution's) may take; "
                       "a request that would make one larger fails"),
     SLUICE_CONFIG_INT("SLUICE_TIMER_LEASE_MS", orch_config, timer_lease_ms, 100, 3600000, "30000",

@@ -38,7 +38,7 @@
 
 #define ORCH_STORE_REPLY_TTL_S         300
 #define ORCH_STORE_OUTBOX_BATCH        512
-#define ORCH_STORE_RECORD_MAX_DEFAULT  (256 * 1024) /* bytes of one stored record */
+#define ORCH_STORE_RECORD_MAX_DEFAULT  (1024 * 1024) /* bytes of one stored record */
 #define ORCH_STORE_RULES_PER_EXECUTION 50 /* rule evaluations kept: this times history_max */
 
 typedef struct orch_store {
