@@ -7,6 +7,7 @@
  */
 #include "api_conditions.h"
 
+#include "api_executions.h"
 #include "api_input.h"
 #include "api_pipelines.h"
 #include "api_request.h"
@@ -16,17 +17,20 @@
 #include "sluice/engine_state.h"
 #include "sluice/engine_view.h"
 #include "sluice/error.h"
+#include "sluice/model_validate.h"
 #include "sluice/protocol_names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define API_CONDITIONS_PAGE_DEFAULT 100
-#define API_CONDITIONS_PAGE_MAX     100
-#define API_CONDITIONS_TOKEN_KIND   "rules"
-#define API_CONDITIONS_RULE_SCAN    2000 /* archived rule evaluations scanned for one execution */
-#define API_CONDITIONS_TIE_SLACK    64   /* archived ones sharing the cursor's start time */
+#define API_CONDITIONS_PAGE_DEFAULT  100
+#define API_CONDITIONS_PAGE_MAX      100
+#define API_CONDITIONS_TOKEN_KIND    "rules"
+#define API_CONDITIONS_RULE_SCAN     2000 /* archived rule evaluations scanned for one execution */
+#define API_CONDITIONS_TIE_SLACK     64   /* archived ones sharing the cursor's start time */
+#define API_CONDITIONS_ACTION_SCAN   2000 /* archived action executions scanned for a target */
+#define API_CONDITIONS_STAGE_ACTIONS MODEL_MAX_ACTIONS_PER_STAGE
 
 /* ---- ListRuleTypes -------------------------------------------------------------- */
 
@@ -511,6 +515,183 @@ int api_conditions_override(api_call *call)
     return rc;
 }
 
+/* ---- RollbackStage -------------------------------------------------------------------- */
+
+/* The latest archived record of each action of stage (declared actions, by name). */
+static size_t api_conditions_latest(const json_t *details, const char *id, const json_t *stage,
+                                    const json_t **latest, size_t max)
+{
+    const char *stage_name = json_string_value(json_object_get(stage, "name"));
+    const json_t *actions = json_object_get(stage, "actions");
+    size_t n = json_array_size(actions) < max ? json_array_size(actions) : max;
+    size_t found = 0;
+    for (size_t a = 0; a < n; a++) {
+        const char *name = json_string_value(json_object_get(json_array_get(actions, a), "name"));
+        latest[a] = NULL;
+        double newest = -1.0;
+        size_t i;
+        const json_t *d;
+        json_array_foreach(details, i, d)
+        {
+            const char *exec = json_string_value(json_object_get(d, "pipelineExecutionId"));
+            const char *st = json_string_value(json_object_get(d, "stageName"));
+            const char *an = json_string_value(json_object_get(d, "actionName"));
+            double start = json_number_value(json_object_get(d, "startTime"));
+            if (exec != NULL && st != NULL && an != NULL && name != NULL && stage_name != NULL &&
+                strcmp(exec, id) == 0 && strcmp(st, stage_name) == 0 && strcmp(an, name) == 0 &&
+                start >= newest) {
+                latest[a] = d;
+                newest = start;
+            }
+        }
+        found += latest[a] != NULL;
+    }
+    return found;
+}
+
+/*
+ * The "target" of a RollbackStage request (engine_input.h) for an archived
+ * execution: its record, and the archived action executions of the stages up
+ * to stage index s of the declaration. An archived record has no stage
+ * statuses: a stage succeeded when the execution did and the stage ran actions
+ * (skipped when it ran none), or when every action of it succeeded and a later
+ * stage ran actions.
+ */
+static json_t *api_conditions_target(const json_t *record, const json_t *details,
+                                     const json_t *stages, size_t s)
+{
+    const json_t *exec = json_object_get(record, "pipelineExecution");
+    const json_t *summary = json_object_get(record, "summary");
+    const char *id = json_string_value(json_object_get(exec, "pipelineExecutionId"));
+    const char *status = json_string_value(json_object_get(exec, "status"));
+    const char *type = json_string_value(json_object_get(exec, "executionType"));
+    bool succeeded = status != NULL && strcmp(status, "Succeeded") == 0;
+    json_t *revisions = json_deep_copy(json_object_get(exec, "artifactRevisions"));
+    const json_t *sources = json_object_get(summary, "sourceRevisions");
+    size_t i;
+    json_t *rev;
+    json_array_foreach(revisions, i, rev)
+    {
+        json_t *action = json_object_get(json_array_get(sources, i), "actionName");
+        if (json_is_string(action)) {
+            json_object_set(rev, "actionName", action);
+        }
+    }
+    json_t *target = json_pack(
+        "{s:s, s:O, s:b, s:o, s:O, s:[]}", "pipelineExecutionId", id != NULL ? id : "",
+        "pipelineVersion", json_object_get(exec, "pipelineVersion"), "rollback",
+        type != NULL && strcmp(type, "ROLLBACK") == 0, "artifactRevisions",
+        revisions != NULL ? revisions : json_array(), "variables",
+        json_is_array(json_object_get(exec, "variables")) ? json_object_get(exec, "variables")
+                                                          : json_array(),
+        "stages");
+    if (target == NULL || id == NULL) {
+        json_decref(target);
+        return NULL;
+    }
+    const json_t *latest[API_CONDITIONS_STAGE_ACTIONS];
+    bool later_ran = false; /* a stage after the one looked at ran actions */
+    json_t *list = json_object_get(target, "stages");
+    size_t nstages = json_array_size(stages);
+    for (size_t t = nstages; t > 0; t--) {
+        const json_t *stage = json_array_get(stages, t - 1);
+        size_t nactions = json_array_size(json_object_get(stage, "actions"));
+        size_t ran =
+            api_conditions_latest(details, id, stage, latest, API_CONDITIONS_STAGE_ACTIONS);
+        if (t - 1 > s) {
+            later_ran = later_ran || ran > 0;
+            continue;
+        }
+        json_t *actions = json_array();
+        size_t ok = 0;
+        for (size_t a = 0; a < nactions && a < API_CONDITIONS_STAGE_ACTIONS; a++) {
+            const char *st = json_string_value(json_object_get(latest[a], "status"));
+            if (st == NULL || strcmp(st, "Succeeded") != 0) {
+                continue;
+            }
+            ok++;
+            const json_t *output = json_object_get(latest[a], "output");
+            json_t *action =
+                json_pack("{s:O}", "actionName", json_object_get(latest[a], "actionName"));
+            if (json_object_get(output, "outputArtifacts") != NULL) {
+                json_object_set(action, "outputArtifacts",
+                                json_object_get(output, "outputArtifacts"));
+            }
+            if (json_object_get(output, "outputVariables") != NULL) {
+                json_object_set(action, "outputVariables",
+                                json_object_get(output, "outputVariables"));
+            }
+            json_array_append_new(actions, action);
+        }
+        const char *stage_status = ran == 0 && (succeeded || later_ran)           ? "Skipped"
+                                   : (succeeded || (later_ran && ok == nactions)) ? "Succeeded"
+                                                                                  : "Failed";
+        json_array_insert_new(list, 0,
+                              json_pack("{s:O, s:s, s:o}", "stageName",
+                                        json_object_get(stage, "name"), "status", stage_status,
+                                        "actions", actions));
+        later_ran = later_ran || ran > 0;
+    }
+    return target;
+}
+
+/*
+ * The target of a RollbackStage no longer in the orchestrator's working state
+ * is read from the archive here and handed to the engine in the request
+ * (engine_input.h "target"); one still in the state is the engine's to find.
+ * 0 with *target (NULL: none to add), or the call failed.
+ */
+static int api_conditions_archived_target(api_call *call, const char *name, const json_t *doc,
+                                          const char *stage, const char *id, json_t **target)
+{
+    *target = NULL;
+    engine_state *state = NULL;
+    int rc = api_executions_state(call, name, API_BACKEND_STATE_ONE, id, &state);
+    bool hot = state != NULL && engine_state_find(state, id) != NULL;
+    engine_state_free(state);
+    if (rc != 0 || hot) {
+        return rc;
+    }
+    const json_t *stages = json_object_get(json_object_get(doc, "pipeline"), "stages");
+    size_t s = json_array_size(stages);
+    for (size_t i = 0; i < json_array_size(stages); i++) {
+        const char *n = json_string_value(json_object_get(json_array_get(stages, i), "name"));
+        if (n != NULL && strcmp(n, stage) == 0) {
+            s = i;
+        }
+    }
+    if (s == json_array_size(stages)) {
+        return 0; /* the engine answers StageNotFoundException */
+    }
+    api_backend *b = call->env->backend;
+    json_t *record = NULL;
+    json_t *details = NULL;
+    char err[256] = "";
+    rc = b->ops->history_execution(b, name, id, &record, err, sizeof err);
+    if (rc == SLUICE_ENOTFOUND) {
+        return 0; /* the engine answers PipelineExecutionNotFoundException */
+    }
+    if (rc != 0) {
+        return api_call_backend_fail(call, rc, "reading the execution history", err);
+    }
+    double until =
+        json_number_value(json_object_get(json_object_get(record, "summary"), "lastUpdateTime"));
+    rc = b->ops->history_actions(b, name, (int64_t)(until * 1000.0) + 1000,
+                                 API_CONDITIONS_ACTION_SCAN, &details, err, sizeof err);
+    if (rc != 0) {
+        json_decref(record);
+        return api_call_backend_fail(call, rc, "reading the action history", err);
+    }
+    *target = api_conditions_target(record, details, stages, s);
+    json_decref(record);
+    json_decref(details);
+    if (*target == NULL) {
+        return api_call_fail(call, "InternalFailure",
+                             "the archived record of pipeline execution %s is unreadable", id);
+    }
+    return 0;
+}
+
 int api_conditions_rollback(api_call *call)
 {
     const char *name = NULL;
@@ -529,7 +710,25 @@ int api_conditions_rollback(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    return api_conditions_send(call, name,
-                               json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_ROLLBACK,
-                                         "stageName", stage, "targetPipelineExecutionId", target));
+    json_t *doc = NULL;
+    json_t *archived = NULL;
+    rc = api_pipelines_load(call, name, &doc, NULL);
+    if (rc == 0) {
+        rc = api_conditions_archived_target(call, name, doc, stage, target, &archived);
+    }
+    json_decref(doc);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "type", PROTOCOL_REQUEST_ROLLBACK, "stageName",
+                               stage, "targetPipelineExecutionId", target);
+    if (detail != NULL && archived != NULL) {
+        json_object_set_new(detail, "target", archived);
+    } else {
+        json_decref(archived);
+    }
+    if (detail == NULL) {
+        return api_call_backend_fail(call, SLUICE_ENOMEM, "building the request", NULL);
+    }
+    return api_request_send(call, name, PROTOCOL_DETAIL_REQUEST, detail, true);
 }

@@ -316,6 +316,10 @@ static void engine_input_read_rest(engine_input_rd *rd, const json_t *json, engi
         input->rollback.stage = engine_input_str(rd, json, "stageName", true);
         input->rollback.target_execution_id =
             engine_input_str(rd, json, "targetPipelineExecutionId", true);
+        input->rollback.target = engine_input_member(rd, json, "target", false);
+        if (input->rollback.target != NULL && !json_is_object(input->rollback.target)) {
+            engine_input_fail(rd, "not an object", "target");
+        }
         break;
     default:
         break;

@@ -372,8 +372,7 @@ static void engine_state_exec_shape(engine_execution *x, size_t nstages, const s
     }
 }
 
-engine_execution *engine_state_add_execution(engine_state *state, const char *id,
-                                             const engine_plan *plan)
+engine_execution *engine_state_new_execution(const char *id, const engine_plan *plan)
 {
     engine_execution *x = engine_util_calloc(1, sizeof *x);
     x->id = engine_util_strdup(id);
@@ -387,6 +386,18 @@ engine_execution *engine_state_add_execution(engine_state *state, const char *id
     }
     engine_state_exec_shape(x, plan->nstages, nactions);
     free(nactions);
+    return x;
+}
+
+void engine_state_execution_free(engine_execution *x)
+{
+    engine_state_exec_free(x);
+}
+
+engine_execution *engine_state_add_execution(engine_state *state, const char *id,
+                                             const engine_plan *plan)
+{
+    engine_execution *x = engine_state_new_execution(id, plan);
     engine_state_append(state, x);
     return x;
 }

@@ -727,6 +727,135 @@ static void engine_step_override(engine_machine *m)
     engine_step_reply(m, NULL, x->id);
 }
 
+/* The outputs of one archived action (target format of engine_input.h) into run. */
+static void engine_step_outside_action(engine_util_rd *rd, const json_t *obj,
+                                       engine_action_run *run)
+{
+    run->status = ENGINE_ACTION_SUCCEEDED;
+    json_t *outputs = engine_util_rd_arr(rd, obj, "outputArtifacts", false);
+    size_t n = outputs != NULL ? json_array_size(outputs) : 0;
+    if (n > 0) {
+        run->outputs = engine_util_calloc(n, sizeof *run->outputs);
+        for (size_t o = 0; o < n && rd->rc == 0; o++) {
+            json_t *art = json_array_get(outputs, o);
+            json_t *loc = engine_util_rd_obj(rd, art, "s3location", false);
+            run->outputs[o].name = engine_util_rd_str(rd, art, "name", true);
+            run->outputs[o].bucket =
+                loc != NULL ? engine_util_rd_str(rd, loc, "bucket", false) : NULL;
+            run->outputs[o].key = loc != NULL ? engine_util_rd_str(rd, loc, "key", false) : NULL;
+            run->noutputs = o + 1;
+        }
+    }
+    json_t *vars = engine_util_rd_obj(rd, obj, "outputVariables", false);
+    n = vars != NULL ? json_object_size(vars) : 0;
+    if (n > 0) {
+        run->output_vars = engine_util_calloc(n, sizeof *run->output_vars);
+        const char *key;
+        json_t *value;
+        json_object_foreach(vars, key, value)
+        {
+            if (!json_is_string(value) || run->noutput_vars >= n) {
+                engine_util_rd_fail(rd, "not a string: outputVariables", key);
+                break;
+            }
+            run->output_vars[run->noutput_vars].key = engine_util_strdup(key);
+            run->output_vars[run->noutput_vars].value =
+                engine_util_strdup(json_string_value(value));
+            run->noutput_vars++;
+        }
+    }
+}
+
+/* The stages of an archived target, matched by name to plan's (the others stay NotStarted). */
+static void engine_step_outside_stages(engine_util_rd *rd, const json_t *obj,
+                                       const engine_plan *plan, engine_execution *x)
+{
+    json_t *stages = engine_util_rd_arr(rd, obj, "stages", false);
+    for (size_t i = 0; stages != NULL && i < json_array_size(stages) && rd->rc == 0; i++) {
+        json_t *stage = json_array_get(stages, i);
+        char *name = engine_util_rd_str(rd, stage, "stageName", true);
+        char *status = engine_util_rd_str(rd, stage, "status", true);
+        size_t s = name != NULL ? engine_plan_stage_index(plan, name) : ENGINE_PLAN_NOT_FOUND;
+        if (s != ENGINE_PLAN_NOT_FOUND && status != NULL) {
+            x->stages[s].status = engine_util_str_eq(status, "Succeeded") ? ENGINE_STAGE_SUCCEEDED
+                                  : engine_util_str_eq(status, "Skipped") ? ENGINE_STAGE_SKIPPED
+                                                                          : ENGINE_STAGE_FAILED;
+            json_t *actions = engine_util_rd_arr(rd, stage, "actions", false);
+            for (size_t j = 0; actions != NULL && j < json_array_size(actions) && rd->rc == 0;
+                 j++) {
+                json_t *action = json_array_get(actions, j);
+                char *aname = engine_util_rd_str(rd, action, "actionName", true);
+                for (size_t a = 0; aname != NULL && a < plan->stages[s].nactions; a++) {
+                    if (strcmp(plan->stages[s].actions[a].name, aname) == 0 &&
+                        x->stages[s].actions[a].status != ENGINE_ACTION_SUCCEEDED) {
+                        engine_step_outside_action(rd, action, &x->stages[s].actions[a]);
+                    }
+                }
+                free(aname);
+            }
+        }
+        free(name);
+        free(status);
+    }
+}
+
+/*
+ * A rollback target given from outside the state (engine_input.h "target"),
+ * detached and shaped for plan; NULL with errbuf set when it does not parse.
+ */
+static engine_execution *engine_step_outside_target(const json_t *obj, const engine_plan *plan,
+                                                    char *errbuf, size_t errlen)
+{
+    engine_util_rd rd = {.rc = 0, .errbuf = errbuf, .errlen = errlen};
+    char *id = engine_util_rd_str(&rd, obj, "pipelineExecutionId", true);
+    if (id == NULL) {
+        return NULL;
+    }
+    engine_execution *x = engine_state_new_execution(id, plan);
+    free(id);
+    x->status = ENGINE_EXEC_SUCCEEDED;
+    x->pipeline_version = engine_util_rd_int(&rd, obj, "pipelineVersion", true, 0);
+    if (engine_util_rd_bool(&rd, obj, "rollback", false, false)) {
+        x->rollback_target = engine_util_strdup("");
+    }
+    json_t *vars = engine_util_rd_arr(&rd, obj, "variables", false);
+    size_t n = vars != NULL ? json_array_size(vars) : 0;
+    if (n > 0) {
+        x->variables = engine_util_calloc(n, sizeof *x->variables);
+        for (size_t i = 0; i < n && rd.rc == 0; i++) {
+            json_t *var = json_array_get(vars, i);
+            x->variables[i].key = engine_util_rd_str(&rd, var, "name", true);
+            x->variables[i].value = engine_util_rd_str(&rd, var, "resolvedValue", true);
+            x->nvariables = i + 1;
+        }
+    }
+    json_t *revisions = engine_util_rd_arr(&rd, obj, "artifactRevisions", false);
+    n = revisions != NULL ? json_array_size(revisions) : 0;
+    if (n > 0) {
+        x->revisions = engine_util_calloc(n, sizeof *x->revisions);
+        for (size_t i = 0; i < n && rd.rc == 0; i++) {
+            json_t *o = json_array_get(revisions, i);
+            engine_revision *r = &x->revisions[i];
+            r->action_name = engine_util_rd_str(&rd, o, "actionName", false);
+            r->name = engine_util_rd_str(&rd, o, "name", false);
+            r->revision_id = engine_util_rd_str(&rd, o, "revisionId", false);
+            r->change_id = engine_util_rd_str(&rd, o, "revisionChangeIdentifier", false);
+            r->summary = engine_util_rd_str(&rd, o, "revisionSummary", false);
+            json_t *created = json_object_get(o, "created");
+            r->created_ms =
+                json_is_number(created) ? (int64_t)(json_number_value(created) * 1000.0 + 0.5) : 0;
+            r->url = engine_util_rd_str(&rd, o, "revisionUrl", false);
+            x->nrevisions = i + 1;
+        }
+    }
+    engine_step_outside_stages(&rd, obj, plan, x);
+    if (rd.rc != 0) {
+        engine_state_execution_free(x);
+        return NULL;
+    }
+    return x;
+}
+
 /*
  * RollbackStage: the target must exist (PipelineExecutionNotFoundException),
  * have run the current pipeline version (PipelineExecutionOutdatedException),
@@ -735,6 +864,10 @@ static void engine_step_override(engine_machine *m)
  * a stage an execution is running, or a rollback of it under way, is busy
  * (ConflictException).
  */
+static void engine_step_rollback_to(engine_machine *m, const engine_input_rollback *in,
+                                    const engine_plan *plan, size_t s,
+                                    const engine_execution *target);
+
 static void engine_step_rollback(engine_machine *m)
 {
     const engine_input_rollback *in = &m->input->rollback;
@@ -747,6 +880,28 @@ static void engine_step_rollback(engine_machine *m)
         return;
     }
     const engine_execution *target = engine_state_find(m->state, in->target_execution_id);
+    engine_execution *outside = NULL;
+    if (target == NULL && in->target != NULL) {
+        char err[256] = "";
+        outside = engine_step_outside_target(in->target, plan, err, sizeof err);
+        if (outside == NULL || strcmp(outside->id, in->target_execution_id) != 0) {
+            engine_step_reject(
+                m, "ValidationException", "RollbackStage: the archived target %s does not read: %s",
+                in->target_execution_id, outside == NULL ? err : "another execution's record");
+            engine_state_execution_free(outside);
+            return;
+        }
+        target = outside;
+    }
+    engine_step_rollback_to(m, in, plan, s, target);
+    engine_state_execution_free(outside);
+}
+
+/* RollbackStage to target (NULL: not found), in the state or read from outside it. */
+static void engine_step_rollback_to(engine_machine *m, const engine_input_rollback *in,
+                                    const engine_plan *plan, size_t s,
+                                    const engine_execution *target)
+{
     if (target == NULL) {
         engine_step_reject(m, "PipelineExecutionNotFoundException",
                            "Pipeline execution %s does not exist in pipeline %s (or is older "

@@ -1,8 +1,10 @@
 """Stage rollback and stage conditions through the aws CLI and boto3:
 a three-stage pipeline whose Deploy fails on the second execution rolls back
 automatically (onFailure ROLLBACK) to the first execution's revision;
-RollbackStage does the same by hand; both show in ListPipelineExecutions and
-GetPipelineExecution with their rollback metadata and trigger type.
+RollbackStage does the same by hand, also to a target that has left the
+orchestrator's working state (only in the archive); all show in
+ListPipelineExecutions and GetPipelineExecution with their rollback metadata
+and trigger type.
 OverrideStageCondition lets a stage blocked by its entry condition through;
 ListRuleExecutions shows the rule history (filter, pagination): every
 evaluation, across retries of the stage and after the execution left the
@@ -23,6 +25,7 @@ AUTO = unique("rb-auto")
 MANUAL = unique("rb-manual")
 GATED = unique("rb-gated")
 CHECKED = unique("rb-checked")
+ARCHIVED = unique("rb-archived")
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
@@ -288,6 +291,57 @@ def in_working_state(name, execution_id):
     return out.strip() == "1"
 
 
+def check_rollback_to_archived(stack):
+    stack.aws("create-pipeline", "--cli-input-json",
+              "file://" + write_json(three_stages(ARCHIVED, "Carry")))
+    first = start(stack, ARCHIVED)
+    wait_status(stack, ARCHIVED, first, "Succeeded")
+    # more executions than SLUICE_STATE_KEEP_TERMINAL (3) keeps, each succeeding everywhere:
+    # the first is no stage's newest success any more and leaves the working state
+    later = []
+    for _ in range(4):
+        later.append(start(stack, ARCHIVED))
+        wait_status(stack, ARCHIVED, later[-1], "Succeeded")
+    stack.wait_for(f"{first} to leave the working state",
+                   lambda: not in_working_state(ARCHIVED, first))
+    listed = {s["pipelineExecutionId"]: s for s in summaries(stack, ARCHIVED)}
+    assert listed[first]["status"] == "Succeeded", listed  # from the archive
+    first_rev = execution(stack, ARCHIVED, first)["artifactRevisions"][0]["revisionId"]
+    last_rev = execution(stack, ARCHIVED, later[-1])["artifactRevisions"][0]["revisionId"]
+    assert first_rev != last_rev
+    first_key = release_input_key(stack, ARCHIVED, first, "Carry")[0]
+    assert first_key != release_input_key(stack, ARCHIVED, later[-1], "Carry")[0]
+    cp = stack.client("operator")
+    expect_error("UnableToRollbackStageException", cp.rollback_stage, pipelineName=ARCHIVED,
+                 stageName="Source", targetPipelineExecutionId=first)
+    expect_error("PipelineExecutionNotFoundException", cp.rollback_stage, pipelineName=ARCHIVED,
+                 stageName="Deploy", targetPipelineExecutionId=MISSING)
+    back = stack.aws("rollback-stage", "--pipeline-name", ARCHIVED, "--stage-name", "Deploy",
+                     "--target-pipeline-execution-id", first,
+                     role="operator")["pipelineExecutionId"]
+    assert back != first and back not in later
+    wait_status(stack, ARCHIVED, back, "Succeeded")
+    row = next(s for s in summaries(stack, ARCHIVED) if s["pipelineExecutionId"] == back)
+    assert row["executionType"] == "ROLLBACK", row
+    assert row["trigger"]["triggerType"] == "ManualRollback", row
+    assert row["rollbackMetadata"] == {"rollbackTargetPipelineExecutionId": first}, row
+    assert row["sourceRevisions"][0]["revisionId"] == first_rev, row
+    detail = execution(stack, ARCHIVED, back)
+    assert detail["rollbackMetadata"]["rollbackTargetPipelineExecutionId"] == first, detail
+    assert detail["artifactRevisions"][0]["revisionId"] == first_rev, detail
+    # only Deploy ran again, with what the archived execution ran it with
+    key, details = release_input_key(stack, ARCHIVED, back, "Carry")
+    assert [d["actionName"] for d in details] == ["Carry"], details
+    assert key == first_key, (key, first_key)
+    # a new pipeline version outdates the archived target as it does a hot one
+    stack.aws("update-pipeline", "--cli-input-json",
+              "file://" + write_json(three_stages(ARCHIVED, "Carry")))
+    stack.wait_for("the new version", lambda: stack.client().get_pipeline_state(
+        name=ARCHIVED)["pipelineVersion"] == 2)
+    expect_error("PipelineExecutionOutdatedException", cp.rollback_stage, pipelineName=ARCHIVED,
+                 stageName="Deploy", targetPipelineExecutionId=first)
+
+
 def check_rule_history_archived(stack):
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(checked_declaration()))
     first = start(stack, CHECKED)
@@ -351,6 +405,7 @@ def check_rule_types(stack):
 
 
 if __name__ == "__main__":
-    run([check_automatic_rollback, check_manual_rollback, check_override_and_rule_history,
+    run([check_automatic_rollback, check_manual_rollback, check_rollback_to_archived,
+         check_override_and_rule_history,
          check_rule_history_archived, check_rule_types],
         Stack(runner_rules=("Release=fail-run-2",)))

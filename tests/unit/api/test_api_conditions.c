@@ -4,7 +4,8 @@
  * OverrideStageCondition and RollbackStage, and their answers from the real
  * engine behind the in-process backend (api_fixture_use_engine); the rule
  * history of api_memory: every evaluation across retries, kept after its
- * execution left the engine's working state.
+ * execution left the engine's working state; RollbackStage to an execution
+ * only in the archive.
  */
 #include "api_fixture.h"
 
@@ -350,10 +351,129 @@ static void test_rule_history(void)
     api_fixture_free(&f);
 }
 
+/* Approves the Approve action of pipeline's execution waiting there: 0 on success. */
+static int approve(api_fixture *f, const char *pipeline)
+{
+    char input[512];
+    char ex[64];
+    json_t *state = NULL;
+    snprintf(input, sizeof input, "{\"name\": \"%s\"}", pipeline);
+    if (call(f, "viewer", "GetPipelineState", input, &state, ex, sizeof ex) != 200) {
+        return -1;
+    }
+    const json_t *latest = json_object_get(
+        json_array_get(json_object_get(json_array_get(json_object_get(state, "stageStates"), 1),
+                                       "actionStates"),
+                       0),
+        "latestExecution");
+    const char *token = json_string_value(json_object_get(latest, "token"));
+    snprintf(input, sizeof input,
+             "{\"pipelineName\": \"%s\", \"stageName\": \"Approve\", \"actionName\": "
+             "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+             "\"token\": \"%s\"}",
+             pipeline, token != NULL ? token : "");
+    json_decref(state);
+    return token != NULL &&
+                   call(f, "approver", "PutApprovalResult", input, NULL, ex, sizeof ex) == 200
+               ? 0
+               : -1;
+}
+
+/* The status of execution id of pipeline (GetPipelineExecution), in buf. */
+static const char *execution_status(api_fixture *f, const char *pipeline, const char *id, char *buf,
+                                    size_t len, json_t **out)
+{
+    char input[256];
+    char ex[64];
+    snprintf(input, sizeof input, "{\"pipelineName\": \"%s\", \"pipelineExecutionId\": \"%s\"}",
+             pipeline, id);
+    snprintf(buf, len, "?");
+    if (call(f, "viewer", "GetPipelineExecution", input, out, ex, sizeof ex) == 200) {
+        snprintf(buf, len, "%s",
+                 json_string_value(
+                     json_object_get(json_object_get(*out, "pipelineExecution"), "status")));
+    }
+    return buf;
+}
+
+/*
+ * RollbackStage to an execution that left the engine's working state: the api
+ * hands the engine its archived record and action executions, and the
+ * rollback runs as to one in the state.
+ */
+static void test_rollback_to_archived(void)
+{
+    api_fixture f;
+    char ex[64];
+    char status[32];
+    json_t *out = NULL;
+    REQUIRE(api_fixture_init(&f, NULL) == 0);
+    api_fixture_use_engine(&f);
+    json_t *decl = api_fixture_pipeline("rbarch");
+    json_array_remove(json_object_get(decl, "stages"), 2); /* Source, Approve */
+    json_t *input = json_pack("{s:o}", "pipeline", decl);
+    api_call c;
+    CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &c), 200);
+    api_call_clear(&c);
+    json_decref(input);
+    char first[64];
+    REQUIRE(start_checked(&f, "rbarch", first, sizeof first) == 0);
+    REQUIRE(approve(&f, "rbarch") == 0);
+    CHECK_STR_EQ(execution_status(&f, "rbarch", first, status, sizeof status, &out), "Succeeded");
+    json_decref(out);
+    for (int i = 0; i < ENGINE_STATE_KEEP_TERMINAL + 2; i++) {
+        char id[64];
+        api_fixture_advance(1000);
+        REQUIRE(start_checked(&f, "rbarch", id, sizeof id) == 0);
+        REQUIRE(approve(&f, "rbarch") == 0);
+        CHECK_STR_EQ(execution_status(&f, "rbarch", id, status, sizeof status, &out), "Succeeded");
+        json_decref(out);
+    }
+    CHECK(!in_working_state(&f, "rbarch", first));
+    char rollback[256];
+    snprintf(rollback, sizeof rollback,
+             "{\"pipelineName\": \"rbarch\", \"stageName\": \"Source\", "
+             "\"targetPipelineExecutionId\": \"%s\"}",
+             first);
+    CHECK_INT_EQ(call(&f, "operator", "RollbackStage", rollback, NULL, ex, sizeof ex), 400);
+    CHECK_STR_EQ(ex, "UnableToRollbackStageException");
+    snprintf(rollback, sizeof rollback,
+             "{\"pipelineName\": \"rbarch\", \"stageName\": \"Approve\", "
+             "\"targetPipelineExecutionId\": \"%s\"}",
+             first);
+    CHECK_INT_EQ(call(&f, "operator", "RollbackStage", rollback, &out, ex, sizeof ex), 200);
+    char back[64];
+    snprintf(back, sizeof back, "%s",
+             json_string_value(json_object_get(out, "pipelineExecutionId")));
+    json_decref(out);
+    CHECK(strcmp(back, first) != 0);
+    CHECK_STR_EQ(execution_status(&f, "rbarch", back, status, sizeof status, &out), "InProgress");
+    const json_t *x = json_object_get(out, "pipelineExecution");
+    CHECK_STR_EQ(json_string_value(json_object_get(x, "executionType")), "ROLLBACK");
+    CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(x, "rollbackMetadata"),
+                                                   "rollbackTargetPipelineExecutionId")),
+                 first);
+    json_decref(out);
+    REQUIRE(approve(&f, "rbarch") == 0);
+    CHECK_STR_EQ(execution_status(&f, "rbarch", back, status, sizeof status, &out), "Succeeded");
+    json_decref(out);
+    /* an archived target of an earlier pipeline version is outdated */
+    decl = api_fixture_pipeline("rbarch");
+    json_array_remove(json_object_get(decl, "stages"), 2);
+    input = json_pack("{s:o}", "pipeline", decl);
+    CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "UpdatePipeline", input, &c), 200);
+    api_call_clear(&c);
+    json_decref(input);
+    CHECK_INT_EQ(call(&f, "operator", "RollbackStage", rollback, NULL, ex, sizeof ex), 400);
+    CHECK_STR_EQ(ex, "PipelineExecutionOutdatedException");
+    api_fixture_free(&f);
+}
+
 int main(void)
 {
     RUN_TEST(test_rule_types);
     RUN_TEST(test_requests_and_errors);
     RUN_TEST(test_rule_history);
+    RUN_TEST(test_rollback_to_archived);
     return sluice_test_report();
 }

@@ -99,6 +99,36 @@ static const char *es_id(es_runner *r, const char *label)
     return NULL;
 }
 
+/*
+ * A rollback target given from outside the state: text after "target=" is JSON
+ * with ' for "; its pipelineExecutionId is id unless it names one.
+ */
+static json_t *es_target(es_runner *r, const char *text, const char *id)
+{
+    if (strncmp(text, "target=", 7) != 0) {
+        es_fail(r, "expected target=JSON, not %s", text);
+        return NULL;
+    }
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text + 7);
+    for (char *p = buf; *p != '\0'; p++) {
+        if (*p == '\'') {
+            *p = '"';
+        }
+    }
+    json_error_t error;
+    json_t *target = json_loads(buf, 0, &error);
+    if (!json_is_object(target)) {
+        es_fail(r, "target: not a JSON object: %s", error.text);
+        json_decref(target);
+        return NULL;
+    }
+    if (json_object_get(target, "pipelineExecutionId") == NULL) {
+        json_object_set_new(target, "pipelineExecutionId", json_string(id));
+    }
+    return target;
+}
+
 static const char *es_label_of(es_runner *r, const char *id)
 {
     for (int i = 0; i < r->nlabels; i++) {
@@ -602,7 +632,10 @@ static bool es_input(es_runner *r, char **tok, int n)
         const char *id = es_id(r, tok[3]);
         in.rollback.stage = tok[2];
         in.rollback.target_execution_id = id != NULL ? id : tok[3];
+        json_t *target = n > 4 ? es_target(r, tok[4], in.rollback.target_execution_id) : NULL;
+        in.rollback.target = target;
         es_apply(r, &in);
+        json_decref(target);
         es_bind(r, tok[1]);
     } else if (strcmp(cmd, "override") == 0 && n >= 4) {
         engine_input in = {.kind = ENGINE_INPUT_OVERRIDE, .request_id = "req"};
@@ -1293,7 +1326,7 @@ int es_run(const es_case *c)
     model_pipeline_free(p);
 
     for (int i = 0; c->script[i] != NULL; i++) {
-        char buf[1024];
+        char buf[2048];
         char *tok[ES_MAX_TOKENS];
         r.lineno = i + 1;
         r.line = c->script[i];

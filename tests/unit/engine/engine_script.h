@@ -22,6 +22,8 @@
  *   rule-progress L Stage.kind.Rule TOKEN     rule-timeout L Stage.kind.Rule
  *     (kind: beforeEntry | onSuccess | onFailure; answers the rule's job / fires its timer)
  *   rollback L Stage TARGET [by=IDENTITY]     (RollbackStage; binds L to the new execution)
+ *   rollback L Stage TARGET target=JSON       (the same, the target given from outside the
+ *                                             state: engine_input.h's "target", ' for ")
  *   override L Stage BEFORE_ENTRY|ON_SUCCESS  (OverrideStageCondition)
  *   newest L                                  (binds L to the execution started last)
  *   keep N                                    (the state's keep_terminal from now on)

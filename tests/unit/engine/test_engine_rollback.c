@@ -232,6 +232,67 @@ static const char *const rollback_target_kept[] = {
     NULL,
 };
 
+/* What the archive says E1 (of FIRST_SUCCEEDS) ran Deploy with; DEPLOY is its Deploy stage. */
+#define ARCHIVED_E1(version, rollback, deploy)                                                     \
+    "target={'pipelineVersion':" version ",'rollback':" rollback ","                               \
+    "'artifactRevisions':[{'actionName':'Src','name':'SrcOut','revisionId':'r1',"                  \
+    "'created':1700000000}],'variables':[],'stages':["                                             \
+    "{'stageName':'Source','status':'Succeeded','actions':[{'actionName':'Src',"                   \
+    "'outputArtifacts':[{'name':'SrcOut','s3location':{'bucket':'store','key':'src1'}}]}]},"       \
+    "{'stageName':'Build','status':'Succeeded','actions':[{'actionName':'B',"                      \
+    "'outputArtifacts':[{'name':'BinOut','s3location':{'bucket':'store','key':'bin1'}}],"          \
+    "'outputVariables':{'Tag':'v1'}}]},"                                                           \
+    "{'stageName':'Deploy','status':'" deploy "','actions':[{'actionName':'D'}]}]}"
+
+/*
+ * A target no longer in the state, given from outside it (what the api reads
+ * from the archive): validated as a hot one, rolled back to the same way.
+ */
+static const char *const rollback_to_archived[] = {
+    "keep 0",
+    FIRST_SUCCEEDS,
+    "start E2",
+    "succeed E2 Source.Src rev=r2 out=SrcOut@store/src2",
+    "succeed E2 Build.B out=BinOut@store/bin2 var=Tag=v2",
+    "succeed E2 Deploy.D",
+    "status E2 Succeeded",
+    /* E1 left the state */
+    "rollback X Deploy E1",
+    "reply PipelineExecutionNotFoundException",
+    "rollback X Deploy E1 " ARCHIVED_E1("2", "false", "Succeeded"),
+    "reply PipelineExecutionOutdatedException",
+    "rollback X Deploy E1 " ARCHIVED_E1("1", "false", "Failed"),
+    "reply UnableToRollbackStageException",
+    "rollback X Deploy E1 " ARCHIVED_E1("1", "true", "Succeeded"),
+    "reply UnableToRollbackStageException",
+    "rollback X Deploy E1 target={'pipelineVersion':1,'stages':{}}",
+    "reply ValidationException",
+    "rollback X Deploy E1 target={'pipelineExecutionId':'00000000-0000-4000-8000-000000000000',"
+    "'pipelineVersion':1}",
+    "reply ValidationException",
+    "rollback X Source E1 " ARCHIVED_E1("1", "false", "Succeeded"),
+    "reply UnableToRollbackStageException",
+    "rollback R1 Deploy E1 " ARCHIVED_E1("1", "false", "Succeeded"),
+    "reply ok",
+    "events R1 P:STARTED S:Deploy:STARTED A:Deploy.D:STARTED",
+    "jobs Deploy.D",
+    "job Deploy.D inputArtifacts.0.s3location.key bin1",
+    "job Deploy.D configuration.Tag v1",
+    "stage R1 Build NotStarted",
+    "exec-view R1 pipelineExecution.executionType ROLLBACK",
+    "exec-view R1 pipelineExecution.rollbackMetadata.rollbackTargetPipelineExecutionId $E1",
+    "exec-view R1 pipelineExecution.artifactRevisions.0.revisionId r1",
+    "exec-view R1 summary.sourceRevisions.0.revisionId r1",
+    "exec-view R1 summary.trigger.triggerType ManualRollback",
+    "succeed R1 Deploy.D",
+    "status R1 Succeeded",
+    /* a target still in the state is the state's, whatever is given */
+    "rollback R2 Deploy E2 " ARCHIVED_E1("1", "false", "Succeeded"),
+    "reply ok",
+    "job Deploy.D inputArtifacts.0.s3location.key bin2",
+    NULL,
+};
+
 static const char *const manual_rollback_parallel[] = {
     FIRST_SUCCEEDS,
     "rollback X Deploy E1",
@@ -307,6 +368,8 @@ static const es_case cases[] = {
     {"RollbackStage", MODEL_MODE_SUPERSEDED, HANDOFF, NULL, manual_rollback, NULL},
     {"the rollback target stays in the state", MODEL_MODE_SUPERSEDED, HANDOFF, NULL,
      rollback_target_kept, NULL},
+    {"RollbackStage to an archived target", MODEL_MODE_SUPERSEDED, HANDOFF, NULL,
+     rollback_to_archived, NULL},
     {"RollbackStage in PARALLEL mode", MODEL_MODE_PARALLEL, HANDOFF, NULL, manual_rollback_parallel,
      NULL},
     {"OverrideStageCondition BEFORE_ENTRY", MODEL_MODE_SUPERSEDED, LINE3, NULL, override_entry,

@@ -164,10 +164,15 @@ typedef struct engine_input_override_condition {
     bool on_success; /* conditionType ON_SUCCESS (true) or BEFORE_ENTRY */
 } engine_input_override_condition;
 
-/* RollbackStage: stage re-run with what target_execution_id ran it with. */
+/*
+ * RollbackStage: stage re-run with what target_execution_id ran it with.
+ * target (borrowed, may be NULL): what the target ran with when it is no longer
+ * in the state (read from the archive by the sender); used only then.
+ */
 typedef struct engine_input_rollback {
     const char *stage;
     const char *target_execution_id;
+    const json_t *target;
 } engine_input_rollback;
 
 typedef struct engine_input_update {
@@ -217,7 +222,18 @@ typedef struct engine_input {
  *    "groups": [string], "emails": [string], "result"*: {"status"*, "summary"}}
  *   {"type": "OverrideStageCondition", "pipelineExecutionId"*, "stageName"*,
  *    "conditionType"*: "BEFORE_ENTRY" | "ON_SUCCESS"}
- *   {"type": "RollbackStage", "stageName"*, "targetPipelineExecutionId"*}
+ *   {"type": "RollbackStage", "stageName"*, "targetPipelineExecutionId"*, "target"}
+ *     "target": an archived target, what the rollback needs of it (the stages up
+ *     to the rolled-back one; the actions listed are those that succeeded):
+ *     {"pipelineExecutionId"*, "pipelineVersion"*, "rollback" (it is a rollback itself),
+ *      "artifactRevisions": [{"actionName", "name", "revisionId",
+ *                             "revisionChangeIdentifier", "revisionSummary",
+ *                             "created" (epoch seconds), "revisionUrl"}],
+ *      "variables": [{"name"*, "resolvedValue"*}],
+ *      "stages": [{"stageName"*, "status"*: "Succeeded" | "Skipped" | "Failed",
+ *                  "actions": [{"actionName"*,
+ *                               "outputArtifacts": [{"name"*, "s3location": {"bucket", "key"}}],
+ *                               "outputVariables": {name: value}}]}]}
  * Every document may carry "requestId" and "requestedBy".
  */
 typedef struct engine_input_doc {

@@ -391,6 +391,13 @@ size_t engine_state_active_count(const engine_state *state);
 engine_execution *engine_state_add_execution(engine_state *state, const char *id,
                                              const engine_plan *plan);
 
+/*
+ * The same execution, detached: in no state, owned by the caller, freed with
+ * engine_state_execution_free (a rollback target read from outside the state).
+ */
+engine_execution *engine_state_new_execution(const char *id, const engine_plan *plan);
+void engine_state_execution_free(engine_execution *x);
+
 /* Frees what an action run owns and zeroes it, except attempt (kept). */
 void engine_state_action_run_clear(engine_action_run *run);
 

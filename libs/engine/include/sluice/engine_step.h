@@ -93,8 +93,11 @@
  *   re-runs one stage, and only that stage, with the target's pipeline
  *   variables, source revisions and the artifacts and output variables of
  *   its earlier stages; it waits for the stage like any execution and
- *   succeeds once the stage succeeded. RollbackStage refuses a target not in
- *   the state (PipelineExecutionNotFoundException), one of an older pipeline
+ *   succeeds once the stage succeeded. A target no longer in the state may
+ *   come with the request (engine_input.h "target", read from the archive by
+ *   the api) and is then checked the same way. RollbackStage refuses a target
+ *   neither in the state nor given (PipelineExecutionNotFoundException), one
+ *   that does not read (ValidationException), one of an older pipeline
  *   version (PipelineExecutionOutdatedException), one that did not succeed
  *   in the stage or is a rollback itself, a source stage and PARALLEL mode
  *   (UnableToRollbackStageException), and a stage held by an execution or
