@@ -34,6 +34,9 @@ from botocore.exceptions import ClientError
 SKIP = 77
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+# boto3.client() draws on boto3's default session, which is not safe to use from two threads
+# at once (tests answer jobs from threads of their own): clients are made one at a time.
+CLIENT_LOCK = threading.Lock()
 
 # Access keys of the test stack; identity = role name.
 KEYS = {
@@ -307,11 +310,12 @@ class Stack:
 
     def client(self, role="admin", key=None, secret=None):
         access, hidden = _keys(role)
-        return boto3.client(
-            "codepipeline", endpoint_url=self.url, region_name=REGION,
-            aws_access_key_id=key or access, aws_secret_access_key=secret or hidden,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"},
-                          read_timeout=60, connect_timeout=5))
+        with CLIENT_LOCK:
+            return boto3.client(
+                "codepipeline", endpoint_url=self.url, region_name=REGION,
+                aws_access_key_id=key or access, aws_secret_access_key=secret or hidden,
+                config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                              read_timeout=60, connect_timeout=5))
 
     def wait_for(self, what, probe, timeout=20, interval=0.1):
         """Calls probe() until it returns a true value; returns it, or fails after timeout."""

@@ -48,7 +48,8 @@ from test_worker_commands import (ADMIN, BUILDSPEC, HELLO_C, WORKER_ACTIONS,  # 
                                   tree, zip_names)
 import jobcred_client  # noqa: E402
 from artifacts_stack import free_port  # noqa: E402
-from sluice_stack import KEYS, PEOPLE, pipeline_declaration, run, unique, write_json  # noqa: E402
+from sluice_stack import (CLIENT_LOCK, KEYS, PEOPLE, pipeline_declaration, run,  # noqa: E402
+                          unique, write_json)
 
 FUNCTION_KEY = ("AKIDTESTFUNCTION", "function-secret-xxxxxxxx")
 DEPLOYER = ("AKIDTESTDEPLOYER", "deployer-secret-xxxxxxxx")  # the worker's store deploy key
@@ -117,8 +118,9 @@ class Function:
             # /notify: reads its input with the job's credentials, then answers in two steps
             cred = job["data"]["artifactCredentials"]
             location = job["data"]["inputArtifacts"][0]["location"]["s3Location"]
-            s3 = jobcred_client.s3(self.stack.endpoint, cred["accessKeyId"],
-                                   cred["secretAccessKey"], cred["sessionToken"])
+            with CLIENT_LOCK:  # boto3's default session, shared with the test's thread
+                s3 = jobcred_client.s3(self.stack.endpoint, cred["accessKeyId"],
+                                       cred["secretAccessKey"], cred["sessionToken"])
             body = s3.get_object(Bucket=location["bucketName"],
                                  Key=location["objectKey"])["Body"].read()
             names = sorted(zipfile.ZipFile(io.BytesIO(body)).namelist())
@@ -216,6 +218,8 @@ def wait_execution(stack, name, execution, timeout=90):
     def ended():
         status = stack.client().get_pipeline_execution(
             pipelineName=name, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+        if FUNCTION.errors:
+            raise AssertionError(f"the function failed while {name} ran: {FUNCTION.errors}")
         return status if status in ("Succeeded", "Failed", "Stopped") else None
     return stack.wait_for(f"{name} to end", ended, timeout=timeout, interval=0.3)
 
