@@ -9,6 +9,7 @@
  */
 #include "con_http.h"
 
+#include "con_approvals.h"
 #include "con_assets.h"
 #include "con_core.h"
 
@@ -157,6 +158,29 @@ static void con_http_root(const http_request *req, http_response *resp, void *ct
 
 /* ---- sessions ------------------------------------------------------------------------------- */
 
+/*
+ * The groups of cred's identity (the first of its entries that carries them, as the api takes
+ * them for a vote) into groups: their number.
+ */
+static size_t con_http_groups(const con_service *s, const aws_credential *cred,
+                              const char *groups[AWS_CREDENTIAL_MAX_GROUPS])
+{
+    const aws_credential *profile = aws_credentials_find_identity(s->credentials, cred->identity);
+    if (profile == NULL) {
+        profile = cred;
+    }
+    for (size_t i = 0; i < profile->ngroups; i++) {
+        groups[i] = profile->groups[i];
+    }
+    return profile->ngroups;
+}
+
+/* The ARN the api records cred's votes under (api_call_init): arn:aws:iam::<account>:user/<id>. */
+static void con_http_arn(const con_service *s, const aws_credential *cred, char *out, size_t len)
+{
+    snprintf(out, len, "arn:aws:iam::%s:user/%s", s->cfg->account, cred->identity);
+}
+
 static json_t *con_http_session_doc(const con_service *s, const char *sid,
                                     const aws_credential *cred)
 {
@@ -164,9 +188,18 @@ static json_t *con_http_session_doc(const con_service *s, const char *sid,
     con_http_csrf(s, sid, csrf);
     con_core_buttons b;
     con_core_buttons_of(cred->role, &b);
-    return json_pack("{s:s, s:s, s:s, s:{s:b, s:b, s:b, s:b, s:b}}", "identity", cred->identity,
-                     "role", cred->role, "csrf", csrf, "buttons", "start", b.start, "stop", b.stop,
-                     "retry", b.retry, "transition", b.transition, "approve", b.approve);
+    const char *groups[AWS_CREDENTIAL_MAX_GROUPS];
+    size_t ngroups = con_http_groups(s, cred, groups);
+    json_t *list = json_array();
+    for (size_t i = 0; i < ngroups; i++) {
+        json_array_append_new(list, json_string(groups[i]));
+    }
+    char arn[AWS_IDENTITY_MAX + 64];
+    con_http_arn(s, cred, arn, sizeof arn);
+    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:{s:b, s:b, s:b, s:b, s:b}}", "identity",
+                     cred->identity, "arn", arn, "groups", list, "role", cred->role, "csrf", csrf,
+                     "buttons", "start", b.start, "stop", b.stop, "retry", b.retry, "transition",
+                     b.transition, "approve", b.approve);
 }
 
 static void con_http_session(const http_request *req, http_response *resp, void *ctx)
@@ -319,6 +352,137 @@ static void con_http_call(const http_request *req, http_response *resp, void *ct
     con_http_headers(resp);
 }
 
+/* ---- approvals ------------------------------------------------------------------------------ */
+
+/*
+ * Calls op with input (taken) as cred: 0 with *status and *answer (the parsed body, NULL when
+ * it is no JSON), or SLUICE_EIO when the api did not answer (logged).
+ */
+static int con_http_api_json(con_service *s, const aws_credential *cred, const char *op,
+                             json_t *input, long *status, json_t **answer)
+{
+    *answer = NULL;
+    char *text = json_dumps(input, JSON_COMPACT);
+    json_decref(input);
+    if (text == NULL) {
+        abort();
+    }
+    sluice_buf out;
+    sluice_buf_init(&out, CON_API_RESPONSE_MAX);
+    char err[1024];
+    int rc = con_service_call(s, cred, op, text, strlen(text), status, &out, err, sizeof err);
+    free(text);
+    if (rc != 0) {
+        SLUICE_WARN("%s", err);
+        sluice_buf_free(&out);
+        return SLUICE_EIO;
+    }
+    *answer = json_loadb(out.data != NULL ? out.data : "", out.len, 0, NULL);
+    sluice_buf_free(&out);
+    return 0;
+}
+
+/*
+ * Adds the approvals waiting in pipeline name to list (con_approvals_collect): false once
+ * CON_APPROVALS_MAX is reached with more to add. A pipeline the api does not show (deleted
+ * meanwhile, refused) is skipped.
+ */
+static bool con_http_approvals_of(con_service *s, const aws_credential *cred, const char *name,
+                                  const con_approvals_who *w, bool all, json_t *list)
+{
+    long status = 0;
+    json_t *state = NULL;
+    if (con_http_api_json(s, cred, "GetPipelineState", json_pack("{s:s}", "name", name), &status,
+                          &state) != 0 ||
+        status != 200 || !con_approvals_pending(state)) {
+        json_decref(state);
+        return true;
+    }
+    json_t *decl = NULL;
+    bool more = true;
+    if (con_http_api_json(s, cred, "GetPipeline", json_pack("{s:s}", "name", name), &status,
+                          &decl) == 0 &&
+        status == 200) {
+        more = con_approvals_collect(name, decl, state, w, all, list) >= 0;
+    }
+    json_decref(decl);
+    json_decref(state);
+    return more;
+}
+
+/*
+ * GET /console/api/approvals[?all=1]: the Manual approvals in progress the person may answer
+ * (all=1: every one, each with mayAnswer), read as the person from at most
+ * CON_APPROVALS_PIPELINES_MAX pipelines.
+ */
+static void con_http_approvals(const http_request *req, http_response *resp, void *ctx)
+{
+    con_service *s = ctx;
+    con_http_who who;
+    con_http_who_of(s, req, &who);
+    if (!con_http_allowed(s, req, &who, true, false, false, resp)) {
+        return;
+    }
+    const char *all_text = http_request_query(req, "all");
+    bool all = all_text != NULL && (strcmp(all_text, "1") == 0 || strcmp(all_text, "true") == 0);
+    const char *groups[AWS_CREDENTIAL_MAX_GROUPS];
+    char arn[AWS_IDENTITY_MAX + 64];
+    con_http_arn(s, who.cred, arn, sizeof arn);
+    con_approvals_who w = {.arn = arn, .role = who.cred->role, .groups = groups};
+    w.ngroups = con_http_groups(s, who.cred, groups);
+    json_t *list = json_array();
+    bool truncated = false;
+    size_t looked = 0;
+    char token[CON_LOGS_TOKEN_MAX] = "";
+    size_t pages = 0;
+    do {
+        json_t *input = json_object();
+        if (token[0] != '\0') {
+            json_object_set_new(input, "nextToken", json_string(token));
+        }
+        long status = 0;
+        json_t *page = NULL;
+        if (con_http_api_json(s, who.cred, "ListPipelines", input, &status, &page) != 0 ||
+            status != 200) {
+            json_decref(list);
+            if (page != NULL && status >= 400 && status <= 599) {
+                http_response_set_json(resp, (int)status, page); /* the api's refusal */
+                con_http_headers(resp);
+            } else {
+                con_http_json_error(resp, 502, "ServiceUnavailableException",
+                                    "the api did not list the pipelines");
+            }
+            json_decref(page);
+            return;
+        }
+        size_t i;
+        const json_t *p;
+        json_array_foreach(json_object_get(page, "pipelines"), i, p)
+        {
+            const char *name = json_string_value(json_object_get(p, "name"));
+            if (truncated || !con_core_pipeline_valid(name)) {
+                continue;
+            }
+            if (looked >= CON_APPROVALS_PIPELINES_MAX) {
+                truncated = true;
+                continue;
+            }
+            looked++;
+            truncated = !con_http_approvals_of(s, who.cred, name, &w, all, list);
+        }
+        const char *next = json_string_value(json_object_get(page, "nextToken"));
+        snprintf(token, sizeof token, "%s",
+                 next != NULL && strlen(next) < sizeof token && !truncated ? next : "");
+        json_decref(page);
+        truncated = truncated || (token[0] != '\0' && ++pages >= CON_APPROVALS_PIPELINES_MAX);
+    } while (token[0] != '\0' && !truncated);
+    json_t *doc = json_pack("{s:o, s:b, s:I, s:b}", "approvals", list, "all", all, "pipelines",
+                            (json_int_t)looked, "truncated", truncated);
+    http_response_set_json(resp, 200, doc);
+    json_decref(doc);
+    con_http_headers(resp);
+}
+
 /* ---- live updates --------------------------------------------------------------------------- */
 
 typedef struct con_http_stream {
@@ -399,23 +563,6 @@ static void con_http_events(const http_request *req, http_response *resp, void *
 
 /* ---- action logs ---------------------------------------------------------------------------- */
 
-/* An id of the api (an execution's or an action execution's): 1..64 of [A-Za-z0-9-]. */
-static bool con_http_id_valid(const char *id)
-{
-    size_t n = id != NULL ? strlen(id) : 0;
-    if (n == 0 || n > 64) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /*
  * Whether who may read action execution action of pipeline's execution: it is
  * among ListActionExecutions' answer to them (at most 25 pages). 0 found,
@@ -424,7 +571,7 @@ static bool con_http_id_valid(const char *id)
 static int con_http_action_visible(con_service *s, const aws_credential *cred, const char *pipeline,
                                    const char *execution, const char *action)
 {
-    char token[2048] = "";
+    char token[CON_LOGS_TOKEN_MAX] = "";
     for (int page = 0; page < 25; page++) {
         json_t *input = json_pack("{s:s, s:{s:s}, s:i}", "pipelineName", pipeline, "filter",
                                   "pipelineExecutionId", execution, "maxResults", 100);
@@ -447,19 +594,13 @@ static int con_http_action_visible(con_service *s, const aws_credential *cred, c
             sluice_buf_free(&out);
             return rc != 0 ? SLUICE_EIO : status == 400 ? SLUICE_EDENIED : SLUICE_EIO;
         }
-        json_t *doc = json_loadb(out.data != NULL ? out.data : "", out.len, 0, NULL);
-        sluice_buf_free(&out);
-        size_t i;
-        json_t *d;
         bool found = false;
-        json_array_foreach(json_object_get(doc, "actionExecutionDetails"), i, d)
-        {
-            const char *id = json_string_value(json_object_get(d, "actionExecutionId"));
-            found = found || (id != NULL && strcmp(id, action) == 0);
+        rc = con_logs_answer_page(out.data, out.len, action, &found, token, err, sizeof err);
+        sluice_buf_free(&out);
+        if (rc != 0) {
+            SLUICE_WARN("%s", err);
+            return SLUICE_EIO;
         }
-        const char *next = json_string_value(json_object_get(doc, "nextToken"));
-        snprintf(token, sizeof token, "%s", next != NULL ? next : "");
-        json_decref(doc);
         if (found) {
             return 0;
         }
@@ -519,11 +660,13 @@ static void con_http_logs(const http_request *req, http_response *resp, void *ct
     const char *pipeline = http_request_query(req, "pipeline");
     const char *execution = http_request_query(req, "execution");
     const char *action = http_request_query(req, "action");
-    if (pipeline == NULL || !con_core_pipeline_valid(pipeline) || !con_http_id_valid(execution) ||
-        !con_http_id_valid(action)) {
-        con_http_json_error(resp, 400, "ValidationException",
-                            "pipeline, execution and action must name a pipeline, its execution "
-                            "and an action execution of it");
+    char key[CON_LOGS_KEY_MAX];
+    char err[256];
+    int krc =
+        con_logs_key_of(s->cfg->logs_prefix, pipeline, execution, action, key, err, sizeof err);
+    if (krc != 0) {
+        con_http_json_error(resp, krc == SLUICE_EINVAL ? 400 : 500,
+                            krc == SLUICE_EINVAL ? "ValidationException" : "InternalError", err);
         return;
     }
     int rc = con_http_action_visible(s, who.cred, pipeline, execution, action);
@@ -540,10 +683,8 @@ static void con_http_logs(const http_request *req, http_response *resp, void *ct
                                                    : "the api did not answer");
         return;
     }
-    char key[CON_LOGS_KEY_MAX];
-    int n = snprintf(key, sizeof key, "%s%s/%s.log", s->cfg->logs_prefix, pipeline, action);
     con_logs_watcher *watcher = NULL;
-    if (n < 0 || (size_t)n >= sizeof key || con_logs_join(s->logs, key, &watcher) != 0) {
+    if (con_logs_join(s->logs, key, &watcher) != 0) {
         con_http_json_error(resp, 503, "ServiceUnavailableException",
                             "too many logs are followed; try again later");
         return;
@@ -585,6 +726,9 @@ int con_http_routes(http_server *server, con_service *s)
     rc = rc != 0 ? rc
                  : http_server_route(server, "POST", "/console/api/signout", con_http_signout, s);
     rc = rc != 0 ? rc : http_server_route(server, "POST", "/console/api/call", con_http_call, s);
+    rc = rc != 0
+             ? rc
+             : http_server_route(server, "GET", "/console/api/approvals", con_http_approvals, s);
     rc = rc != 0 ? rc : http_server_route(server, "GET", "/console/events", con_http_events, s);
     rc = rc != 0 ? rc : http_server_route(server, "GET", "/console/logs", con_http_logs, s);
     return rc;

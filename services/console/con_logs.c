@@ -8,11 +8,17 @@
  * logs, reads them without the lock, and hands back what it read; a read
  * whose offset no longer matches (the log was freed and joined again) is
  * dropped.
+ *
+ * The endpoint's input (the query, the api's listing) is checked here too,
+ * without I/O, so that it can be tested and fuzzed apart from the server.
  */
 #include "con_logs.h"
 
+#include "con_core.h"
+
 #include "sluice/error.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include <pthread.h>
@@ -275,4 +281,92 @@ void con_logs_get_stats(con_logs *logs, con_logs_stats *out)
     out->bytes = logs->bytes_read;
     out->reads = logs->reads;
     pthread_mutex_unlock(&logs->lock);
+}
+
+bool con_logs_id_valid(const char *id)
+{
+    size_t n = id != NULL ? strlen(id) : 0;
+    if (n == 0 || n > CON_LOGS_ID_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int con_logs_key_of(const char *prefix, const char *pipeline, const char *execution,
+                    const char *action, char *key, char *err, size_t errlen)
+{
+    key[0] = '\0';
+    if (!con_core_pipeline_valid(pipeline)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "pipeline must be a pipeline name (1..100 of [A-Za-z0-9.@_-])");
+    }
+    if (!con_logs_id_valid(execution)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "execution must be an execution id (1..64 of [A-Za-z0-9-])");
+    }
+    if (!con_logs_id_valid(action)) {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "action must be an action execution id (1..64 of [A-Za-z0-9-])");
+    }
+    int n = snprintf(key, CON_LOGS_KEY_MAX, "%s%s/%s.log", prefix != NULL ? prefix : "", pipeline,
+                     action);
+    if (n < 0 || (size_t)n >= CON_LOGS_KEY_MAX) {
+        key[0] = '\0';
+        return sluice_error_set(err, errlen, SLUICE_ETOOBIG,
+                                "the log's key is over %d bytes (the logs prefix is too long)",
+                                CON_LOGS_KEY_MAX - 1);
+    }
+    return 0;
+}
+
+int con_logs_answer_page(const char *body, size_t len, const char *action, bool *found, char *next,
+                         char *err, size_t errlen)
+{
+    *found = false;
+    next[0] = '\0';
+    json_error_t jerr;
+    json_t *doc =
+        json_loadb(body != NULL ? body : "", body != NULL ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return sluice_error_set(err, errlen, SLUICE_EPARSE,
+                                "ListActionExecutions answered no JSON object (%s)",
+                                doc == NULL ? jerr.text : "another JSON value");
+    }
+    const json_t *details = json_object_get(doc, "actionExecutionDetails");
+    const json_t *token = json_object_get(doc, "nextToken");
+    int rc = 0;
+    if (details != NULL && !json_is_array(details)) {
+        rc = sluice_error_set(err, errlen, SLUICE_EPARSE,
+                              "ListActionExecutions answered actionExecutionDetails that is no "
+                              "array");
+    } else if (token != NULL && !json_is_null(token) &&
+               (!json_is_string(token) || json_string_length(token) >= CON_LOGS_TOKEN_MAX)) {
+        rc = sluice_error_set(err, errlen, SLUICE_EPARSE,
+                              "ListActionExecutions answered a nextToken that is no string of "
+                              "under %d bytes",
+                              CON_LOGS_TOKEN_MAX);
+    }
+    size_t i;
+    const json_t *d;
+    bool seen = false;
+    json_array_foreach(rc == 0 ? details : NULL, i, d)
+    {
+        const char *id = json_string_value(json_object_get(d, "actionExecutionId"));
+        seen = seen || (id != NULL && action != NULL && strcmp(id, action) == 0);
+    }
+    if (rc == 0) {
+        *found = seen;
+        const char *t = json_string_value(token);
+        snprintf(next, CON_LOGS_TOKEN_MAX, "%s", t != NULL ? t : "");
+    }
+    json_decref(doc);
+    return rc;
 }

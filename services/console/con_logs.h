@@ -18,6 +18,11 @@
  * the poller which logs to read and from where, con_logs_grow hands it what
  * it read; watchers are woken through the wake function given at creation.
  * Thread-safe (one mutex); wake is called with the lock held.
+ *
+ * And the pure checks of the endpoint's input: which log a request asks for
+ * (con_logs_key_of, from its query) and whether the api lists that action
+ * execution for the person (con_logs_answer_page, one page of
+ * ListActionExecutions' answer).
  */
 #ifndef SLUICE_CON_LOGS_H
 #define SLUICE_CON_LOGS_H
@@ -26,7 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CON_LOGS_KEY_MAX 512 /* bytes of an object key, NUL included */
+#define CON_LOGS_KEY_MAX   512  /* bytes of an object key, NUL included */
+#define CON_LOGS_ID_MAX    64   /* bytes of an execution or action execution id */
+#define CON_LOGS_TOKEN_MAX 2048 /* bytes of a ListActionExecutions nextToken, NUL included */
 
 typedef struct con_logs con_logs;
 typedef struct con_logs_watcher con_logs_watcher;
@@ -96,5 +103,31 @@ typedef struct con_logs_stats {
 } con_logs_stats;
 
 void con_logs_get_stats(con_logs *logs, con_logs_stats *out);
+
+/* True when id is an execution's or an action execution's id: 1..64 of [A-Za-z0-9-]. */
+bool con_logs_id_valid(const char *id);
+
+/*
+ * The object key of the log GET /console/logs?pipeline=&execution=&action=
+ * asks for, "<prefix><pipeline>/<action>.log", into key (CON_LOGS_KEY_MAX
+ * bytes): pipeline a pipeline name (con_core_pipeline_valid), execution and
+ * action ids (con_logs_id_valid), any of them possibly NULL (absent from the
+ * query). 0, SLUICE_EINVAL (err names the parameter) or SLUICE_ETOOBIG (the
+ * key would not fit: a prefix too long).
+ */
+int con_logs_key_of(const char *prefix, const char *pipeline, const char *execution,
+                    const char *action, char *key, char *err, size_t errlen);
+
+/*
+ * Reads one page of ListActionExecutions' answer (body, len bytes, any
+ * bytes): *found set when an element of actionExecutionDetails has the
+ * actionExecutionId action; next (CON_LOGS_TOKEN_MAX bytes) gets its
+ * nextToken, "" on the last page. 0, or SLUICE_EPARSE with err saying what is
+ * wrong (not a JSON object, actionExecutionDetails not an array, nextToken
+ * not a string or of CON_LOGS_TOKEN_MAX bytes or more); *found false and
+ * next "" then.
+ */
+int con_logs_answer_page(const char *body, size_t len, const char *action, bool *found, char *next,
+                         char *err, size_t errlen);
 
 #endif

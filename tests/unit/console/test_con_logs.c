@@ -3,7 +3,8 @@
  * (start, the log's bytes in base64 however they are cut, cut past the bound,
  * heartbeats), one read per interval per log whoever watches it, a stale read
  * dropped, the wake-ups, the bounds (logs, watchers) and a log freed with its
- * last watcher.
+ * last watcher; the endpoint's input: the log's key from the query (each
+ * parameter checked) and a page of ListActionExecutions' answer.
  */
 #include "con_logs.h"
 
@@ -153,9 +154,82 @@ static void test_cut_and_bounds(void)
     CHECK(con_logs_new(0, 1, 1024, 1, wake) == NULL);
 }
 
+static void test_key_of(void)
+{
+    char key[CON_LOGS_KEY_MAX];
+    char err[256];
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", "e-1", "a-2", key, err, sizeof err), 0);
+    CHECK_STR_EQ(key, "logs/web/a-2.log");
+    CHECK_INT_EQ(con_logs_key_of("", "web.app@x_y-z", "e", "A9-b", key, err, sizeof err), 0);
+    CHECK_STR_EQ(key, "web.app@x_y-z/A9-b.log");
+    /* each parameter checked, the error naming it */
+    CHECK_INT_EQ(con_logs_key_of("logs/", NULL, "e-1", "a-2", key, err, sizeof err), SLUICE_EINVAL);
+    CHECK(strncmp(err, "pipeline", 8) == 0 && key[0] == '\0');
+    CHECK_INT_EQ(con_logs_key_of("logs/", "../web", "e-1", "a-2", key, err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", "e/1", "a-2", key, err, sizeof err),
+                 SLUICE_EINVAL);
+    CHECK(strncmp(err, "execution", 9) == 0);
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", "e-1", "", key, err, sizeof err), SLUICE_EINVAL);
+    CHECK(strncmp(err, "action", 6) == 0);
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", "e-1", "a.log", key, err, sizeof err),
+                 SLUICE_EINVAL);
+    char id[66];
+    memset(id, 'a', 65);
+    id[65] = '\0';
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", id, "a", key, err, sizeof err), SLUICE_EINVAL);
+    id[64] = '\0';
+    CHECK_INT_EQ(con_logs_key_of("logs/", "web", id, id, key, err, sizeof err), 0);
+    static char prefix[CON_LOGS_KEY_MAX];
+    memset(prefix, 'p', sizeof prefix - 1);
+    CHECK_INT_EQ(con_logs_key_of(prefix, "web", "e", "a", key, err, sizeof err), SLUICE_ETOOBIG);
+    CHECK(key[0] == '\0');
+}
+
+static void test_answer_page(void)
+{
+    bool found = true;
+    char next[CON_LOGS_TOKEN_MAX];
+    char err[256];
+    const char *page = "{\"actionExecutionDetails\": [{\"actionExecutionId\": \"a-1\"}, "
+                       "{\"actionExecutionId\": 7}, {\"actionExecutionId\": \"a-2\"}], "
+                       "\"nextToken\": \"t-2\"}";
+    CHECK_INT_EQ(con_logs_answer_page(page, strlen(page), "a-2", &found, next, err, sizeof err), 0);
+    CHECK(found);
+    CHECK_STR_EQ(next, "t-2");
+    CHECK_INT_EQ(con_logs_answer_page(page, strlen(page), "a-3", &found, next, err, sizeof err), 0);
+    CHECK(!found);
+    const char *last = "{\"actionExecutionDetails\": []}";
+    CHECK_INT_EQ(con_logs_answer_page(last, strlen(last), "a-1", &found, next, err, sizeof err), 0);
+    CHECK(!found && next[0] == '\0');
+    /* what is not the api's answer is refused, saying what */
+    const char *bad[] = {"",
+                         "[]",
+                         "not json",
+                         "{\"actionExecutionDetails\": {}}",
+                         "{\"nextToken\": 3}",
+                         "{\"a\": 1, \"a\": 2}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        found = true;
+        CHECK_INT_EQ(
+            con_logs_answer_page(bad[i], strlen(bad[i]), "a-1", &found, next, err, sizeof err),
+            SLUICE_EPARSE);
+        CHECK(!found && next[0] == '\0' && strstr(err, "ListActionExecutions") != NULL);
+    }
+    /* a nextToken too long to send back is refused, not cut */
+    static char longer[CON_LOGS_TOKEN_MAX + 64];
+    int n = snprintf(longer, sizeof longer, "{\"nextToken\": \"");
+    memset(longer + n, 't', CON_LOGS_TOKEN_MAX);
+    memcpy(longer + n + CON_LOGS_TOKEN_MAX, "\"}", 3);
+    CHECK_INT_EQ(con_logs_answer_page(longer, strlen(longer), "a-1", &found, next, err, sizeof err),
+                 SLUICE_EPARSE);
+}
+
 int main(void)
 {
     test_start_grow_and_share();
     test_cut_and_bounds();
+    test_key_of();
+    test_answer_page();
     return sluice_test_report();
 }
