@@ -1,5 +1,5 @@
-// api.js — the console's calls: the session, sign-in and sign-out, and the
-// api's operations (POST /console/api/call?op=...), each with the session's
+// api.js — the console's calls: the session, sign-in and sign-out, the
+// console's own reads (the approvals waiting), and the api's operations (POST /console/api/call?op=...), each with the session's
 // CSRF token. The console service signs each call with the signed-in
 // person's own key; the api decides whether it is allowed.
 
@@ -59,6 +59,12 @@ export async function signOut() {
     headers: { 'X-Sluice-CSRF': session ? session.csrf : '' },
   });
   session = null;
+  return answer(resp);
+}
+
+// A read of the console's own (GET /console/api/<path>), e.g. 'approvals?all=1'.
+export async function get(path) {
+  const resp = await fetch('/console/api/' + path, { credentials: 'same-origin' });
   return answer(resp);
 }
 

@@ -2,7 +2,8 @@
 // (#/ the pipelines, #/pipeline/<name> one pipeline, #/executions/<name> its
 // executions, #/execution/<name>/<id> one execution's timeline,
 // #/action/<name>/<id>/<action execution id> one action execution,
-// #/approvals the approvals waiting). Plain ES modules, no build step, nothing
+// #/approvals the approvals waiting for the signed-in person, #/approvals/all
+// every approval in progress). Plain ES modules, no build step, nothing
 // fetched from anywhere but the console itself.
 
 import { loadSession, signIn, signOut } from './api.js';
@@ -79,8 +80,8 @@ async function route() {
       await showExecution(main, parts[0], parts[1], setLive);
     } else if (hash.startsWith('#/action/')) {
       await showAction(main, parts[0], parts[1], parts[2], setLive);
-    } else if (hash === '#/approvals') {
-      await showApprovals(main, setLive);
+    } else if (hash === '#/approvals' || hash === '#/approvals/all') {
+      await showApprovals(main, setLive, hash === '#/approvals/all');
     } else if (hash.startsWith('#/pipeline/')) {
       await showPipeline(main, decodeURIComponent(hash.slice('#/pipeline/'.length)), setLive);
     } else {

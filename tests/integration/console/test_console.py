@@ -3,9 +3,12 @@ sign-in and sessions (cookie flags, CSRF, origin, sign-out, a replayed cookie), 
 made as the signed-in person (a viewer's start is refused by the api itself), the
 buttons of each role, live updates by Server-Sent Events (one consumer, filtered by
 pipeline, replayed after a reconnection, resync when unknown), transitions disabled and
-enabled, a failed stage retried, idle expiry (the session's timer restarted by each
-use), /healthz and /metrics, and a stop within 3 s with a stream open."""
+enabled, a failed stage retried, the approvals waiting for each person (SluiceApprovers
+naming a group: alice's, not bob's; a viewer's none, all of them read-only), idle expiry
+(the session's timer restarted by each use), /healthz and /metrics, and a stop within 3 s
+with a stream open."""
 
+import json
 import os
 import signal
 import socket
@@ -21,6 +24,7 @@ from console_stack import (ConsoleStack, EventStream, Page, pipeline_declaration
 
 NAME = unique("console")
 FLAKY = unique("console-flaky")
+GATED = unique("console-gated")
 
 
 def flaky_action():
@@ -268,6 +272,73 @@ def check_health_and_metrics(stack):
     assert status == 200 and headers["content-type"].startswith("text/javascript"), headers
 
 
+def approvals_of(page, all_=False):
+    status, _, body = request(page.base + "/console/api/approvals" + ("?all=1" if all_ else ""),
+                              headers=page._headers())
+    doc = json.loads(body)
+    assert status == 200, (status, doc)
+    return {item["action"]: item for item in doc["approvals"] if item["pipeline"] == GATED}
+
+
+def check_approvals_for_person(stack):
+    """The approvals view's list: alice (groups release|ops) sees the approval naming group:ops
+    and the one naming nobody; bob (group release) only the latter; a viewer none of them, and
+    with all=1 both without a vote; the api still decides a vote sent anyway."""
+    decl = pipeline_declaration(GATED, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Release", "actions": [
+            dict(sluice_stack.manual_approval("Ops"),
+                 configuration={"CustomData": "ops only", "SluiceApprovers": "group:ops"}),
+            sluice_stack.manual_approval("Anyone")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.client("operator").start_pipeline_execution(name=GATED)
+    stack.wait_for("both approvals waiting", lambda: all(
+        stack.action_status(GATED, "Release", a) == "InProgress" for a in ("Ops", "Anyone")),
+        timeout=30)
+    people = {}
+    for name in ("alice", "bob"):
+        key, secret = sluice_stack.PEOPLE[name][0], sluice_stack.PEOPLE[name][1]
+        people[name] = Page(stack.console)
+        status, _, session = people[name].sign_in(key=key, secret=secret)
+        assert status == 200, (status, session)
+    viewer = Page(stack.console)
+    viewer.sign_in("viewer")
+    # the session document carries who the person is for the matching
+    status, session = people["alice"].get_session()
+    assert status == 200 and session["groups"] == ["release", "ops"], session
+    assert session["arn"] == f"arn:aws:iam::{sluice_stack.ACCOUNT}:user/alice", session
+    assert viewer.get_session()[1]["groups"] == [], viewer.get_session()
+
+    alice = approvals_of(people["alice"])
+    assert set(alice) == {"Ops", "Anyone"}, alice
+    ops = alice["Ops"]
+    assert ops["mayAnswer"] is True and ops["approvers"] == "group:ops" and \
+        ops["customData"] == "ops only" and ops["status"] == "InProgress" and ops["token"], ops
+    bob = approvals_of(people["bob"])
+    assert set(bob) == {"Anyone"}, bob
+    assert approvals_of(viewer) == {}, approvals_of(viewer)
+    seen = approvals_of(viewer, all_=True)
+    assert set(seen) == {"Ops", "Anyone"} and not any(i["mayAnswer"] for i in seen.values()), seen
+    assert approvals_of(people["bob"], all_=True)["Ops"]["mayAnswer"] is False
+    # no session: refused
+    status, _, _ = request(stack.console + "/console/api/approvals")
+    assert status == 401, status
+
+    # hiding is a courtesy: bob's vote on Ops sent anyway is refused by the api (the engine)
+    vote = {"pipelineName": GATED, "stageName": "Release", "actionName": "Ops",
+            "token": ops["token"], "result": {"status": "Approved", "summary": "not mine"}}
+    status, body = people["bob"].call("PutApprovalResult", vote)
+    assert status == 400 and "AccessDenied" in body.get("__type", ""), (status, body)
+    # alice's is taken, and the approval leaves her list
+    status, body = people["alice"].call("PutApprovalResult", dict(vote, result={
+        "status": "Approved", "summary": "ops ok"}))
+    assert status == 200, (status, body)
+    stack.wait_for("Ops approved", lambda: "Ops" not in approvals_of(people["alice"]),
+                   timeout=20)
+    assert set(approvals_of(people["bob"])) == {"Anyone"}
+
+
 def check_stop_within_3s(stack):
     page = Page(stack.console)
     page.sign_in("viewer")
@@ -287,6 +358,6 @@ if __name__ == "__main__":
     sluice_stack.run([check_sign_in_and_cookie, check_buttons_by_role, check_csrf_and_origin,
                       check_viewer_refused_by_api, check_stream_needs_session, check_live_updates,
                       check_transition_disable_enable, check_retry_failed_stage,
-                      check_sign_out_and_replay, check_idle_expiry, check_health_and_metrics,
-                      check_stop_within_3s],
+                      check_approvals_for_person, check_sign_out_and_replay, check_idle_expiry,
+                      check_health_and_metrics, check_stop_within_3s],
                      stack)
