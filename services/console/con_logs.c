@@ -307,6 +307,12 @@ int con_logs_key_of(const char *prefix, const char *pipeline, const char *execut
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "pipeline must be a pipeline name (1..100 of [A-Za-z0-9.@_-])");
     }
+    if (strcmp(pipeline, ".") == 0 || strcmp(pipeline, "..") == 0) {
+        /* a dot segment: a URL path (the store's request) would drop or climb it */
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "pipeline \"%s\" cannot name a log's key (a dot segment)",
+                                pipeline);
+    }
     if (!con_logs_id_valid(execution)) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL,
                                 "execution must be an execution id (1..64 of [A-Za-z0-9-])");

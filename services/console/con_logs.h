@@ -110,7 +110,8 @@ bool con_logs_id_valid(const char *id);
 /*
  * The object key of the log GET /console/logs?pipeline=&execution=&action=
  * asks for, "<prefix><pipeline>/<action>.log", into key (CON_LOGS_KEY_MAX
- * bytes): pipeline a pipeline name (con_core_pipeline_valid), execution and
+ * bytes): pipeline a pipeline name (con_core_pipeline_valid) other than "."
+ * and ".." (dot segments of the store's URL), execution and
  * action ids (con_logs_id_valid), any of them possibly NULL (absent from the
  * query). 0, SLUICE_EINVAL (err names the parameter) or SLUICE_ETOOBIG (the
  * key would not fit: a prefix too long).

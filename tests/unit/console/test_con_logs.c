@@ -167,6 +167,10 @@ static void test_key_of(void)
     CHECK(strncmp(err, "pipeline", 8) == 0 && key[0] == '\0');
     CHECK_INT_EQ(con_logs_key_of("logs/", "../web", "e-1", "a-2", key, err, sizeof err),
                  SLUICE_EINVAL);
+    CHECK_INT_EQ(con_logs_key_of("logs/", "..", "e-1", "a-2", key, err, sizeof err),
+                 SLUICE_EINVAL); /* a dot segment the store's URL would climb */
+    CHECK_INT_EQ(con_logs_key_of("logs/", ".", "e-1", "a-2", key, err, sizeof err), SLUICE_EINVAL);
+    CHECK_INT_EQ(con_logs_key_of("logs/", "a..b", "e-1", "a-2", key, err, sizeof err), 0);
     CHECK_INT_EQ(con_logs_key_of("logs/", "web", "e/1", "a-2", key, err, sizeof err),
                  SLUICE_EINVAL);
     CHECK(strncmp(err, "execution", 9) == 0);
