@@ -74,7 +74,9 @@ const sluice_config_var con_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_REGION", con_config, region, 4, "us-east-1",
                       "region the api calls are signed for"),
     SLUICE_CONFIG_STR("SLUICE_ACCOUNT", con_config, account, 12, "123456789012",
-                      "12-digit account id of dead letters' envelopes"),
+                      "12-digit account id of dead letters' envelopes and of the identities' "
+                      "ARNs (arn:aws:iam::<account>:user/<name>) SluiceApprovers are matched "
+                      "against: the api's"),
     SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", con_config, log_level, 1, "info",
                       "debug | info | warn | error"),
 };
