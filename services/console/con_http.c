@@ -5,7 +5,10 @@
  * This file decides who is asking (the session cookie → the access key id
  * kept in the session → the identity of SLUICE_API_CREDENTIALS), lets
  * con_core_check judge the request, and hands calls to con_service_call. The
- * api's answers go back to the browser as they are (status and JSON body).
+ * api's answers go back to the browser as they are (status and JSON body),
+ * but for the console's own reads: the approvals waiting for the person
+ * (GET /console/api/approvals, decided by con_approvals) and an action's log
+ * (GET /console/logs, its input checked by con_logs).
  */
 #include "con_http.h"
 
