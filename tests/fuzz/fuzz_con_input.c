@@ -9,8 +9,14 @@
  *      (con_core_event_data): what goes to browsers is one line of JSON
  *      naming a valid pipeline, and publishing it never fails;
  *   2: the operation named by ?op= (con_core_operation) and the Cookie
- *      header (web_cookie_get): a session id found fits and holds no ';'.
+ *      header (web_cookie_get): a session id found fits and holds no ';';
+ *   3: the api's answers the approvals view is drawn from,
+ *      "<GetPipeline JSON>\n<GetPipelineState JSON>" (con_approvals_collect):
+ *      every approval listed names its stage and action and carries a token,
+ *      at most CON_APPROVALS_MAX are listed, and a person's own list is
+ *      exactly the approvals of the full list marked mayAnswer.
  */
+#include "con_approvals.h"
 #include "con_core.h"
 #include "con_hub.h"
 
@@ -96,12 +102,74 @@ static void fuzz_request(const char *text)
     }
 }
 
+/* Checks one listed approval; its mayAnswer. */
+static bool fuzz_approval_item(const json_t *item)
+{
+    const char *token = json_string_value(json_object_get(item, "token"));
+    if (!json_is_object(item) || json_string_value(json_object_get(item, "stage")) == NULL ||
+        json_string_value(json_object_get(item, "action")) == NULL || token == NULL ||
+        token[0] == '\0' || !json_is_boolean(json_object_get(item, "mayAnswer"))) {
+        abort();
+    }
+    return json_is_true(json_object_get(item, "mayAnswer"));
+}
+
+static void fuzz_approvals(const char *text, size_t len)
+{
+    const char *nl = memchr(text, '\n', len);
+    if (nl == NULL) {
+        return;
+    }
+    json_error_t jerr;
+    json_t *decl = json_loadb(text, (size_t)(nl - text), 0, &jerr);
+    json_t *state = json_loadb(nl + 1, len - (size_t)(nl + 1 - text), 0, &jerr);
+    static const char *const groups[] = {"release", "ops"};
+    const con_approvals_who who = {"arn:aws:iam::123456789012:user/alice", "approver", groups, 2};
+    json_t *all = json_array();
+    json_t *mine = json_array();
+    long nall = con_approvals_collect("p", decl, state, &who, true, all);
+    long nmine = con_approvals_collect("p", decl, state, &who, false, mine);
+    if (json_array_size(all) > CON_APPROVALS_MAX ||
+        (nall >= 0 && (size_t)nall != json_array_size(all)) ||
+        (nmine >= 0 && (size_t)nmine != json_array_size(mine))) {
+        abort();
+    }
+    size_t yours = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(all, i, item)
+    {
+        if (fuzz_approval_item(item)) {
+            const json_t *m = json_array_get(mine, yours++);
+            if (m == NULL || !json_equal(m, item)) {
+                abort();
+            }
+        }
+    }
+    json_array_foreach(mine, i, item)
+    {
+        if (!fuzz_approval_item(item)) {
+            abort();
+        }
+    }
+    if (nall >= 0 && yours != json_array_size(mine)) {
+        abort();
+    }
+    if (json_array_size(all) > 0 && !con_approvals_pending(state)) {
+        abort(); /* something listed waits, so the state was worth the declaration */
+    }
+    json_decref(mine);
+    json_decref(all);
+    json_decref(state);
+    json_decref(decl);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) {
         return 0;
     }
-    unsigned kind = data[0] % 3;
+    unsigned kind = data[0] % 4;
     size_t len = size - 1;
     char *text = malloc(len + 1);
     if (text == NULL) {
@@ -113,8 +181,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_last_event_id(text);
     } else if (kind == 1) {
         fuzz_event(text, len);
-    } else {
+    } else if (kind == 2) {
         fuzz_request(text);
+    } else {
+        fuzz_approvals(text, len);
     }
     free(text);
     return 0;
