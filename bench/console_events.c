@@ -55,8 +55,7 @@ static bus_consumer_verdict events_on_message(const bus_consumer_message *msg, v
     (void)reason;
     (void)reasonlen;
     int64_t now = events_wall_us();
-    const char *id =
-        json_string_value(json_object_get(msg->envelope->detail, "execution-id"));
+    const char *id = json_string_value(json_object_get(msg->envelope->detail, "execution-id"));
     if (id != NULL && strncmp(id, EVENTS_PREFIX, sizeof EVENTS_PREFIX - 1) == 0) {
         printf("got %s %" PRId64 "\n", id + sizeof EVENTS_PREFIX - 1, now);
         fflush(stdout);
@@ -79,10 +78,10 @@ static int events_send(bus_producer *p, const char *topic, char *line, sluice_bu
     }
     char execution[48];
     snprintf(execution, sizeof execution, EVENTS_PREFIX "%ld", seq);
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}",
-                               "pipeline", pipeline, "execution-id", execution, "stage", stage,
-                               "action", action, "state", state, "version", 1, "type", "owner",
-                               "AWS", "category", "Deploy", "provider", "S3", "version", "1");
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}}", "pipeline",
+                               pipeline, "execution-id", execution, "stage", stage, "action",
+                               action, "state", state, "version", 1, "type", "owner", "AWS",
+                               "category", "Deploy", "provider", "S3", "version", "1");
     char id[SLUICE_UUID_LEN + 1];
     sluice_uuid_v4(id);
     bus_envelope_spec spec = {
@@ -110,8 +109,7 @@ static int events_send(bus_producer *p, const char *topic, char *line, sluice_bu
         }
     }
     if (rc != SLUICE_OK) {
-        fprintf(stderr, "console-bench-events: event %ld not sent: %s\n", seq,
-                sluice_strerror(rc));
+        fprintf(stderr, "console-bench-events: event %ld not sent: %s\n", seq, sluice_strerror(rc));
     }
     bus_envelope_free(env);
     json_decref(detail);
