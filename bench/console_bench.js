@@ -8,7 +8,8 @@
 //   element with a MutationObserver that records, for every change of the
 //   status it shows, Date.now() when the change is in the DOM (the observer
 //   runs in the same task as the page's event handler) and Date.now() in the
-//   next animation frame (the frame that paints it). Prints "ready", then
+//   task posted from the next animation frame, which runs once that frame's
+//   style, layout and paint are done (the change is painted). Prints "ready", then
 //   answers each line "wait SEQ STATUS SENT_MS" read from standard input with
 //   "seen SEQ DOM_MS FRAME_MS" (the first change to STATUS at or after
 //   SENT_MS) or "lost SEQ" after 5 s. Ends at the end of standard input.
@@ -19,10 +20,11 @@
 //   /console/#/pipeline/<name> (the console answers Cache-Control: no-store,
 //   so every load fetches everything again): the time from navigation start
 //   to the moment the last action box (stage, action) is in the DOM, and to
-//   the next frame after it; the bytes transferred (transferSize of the
+//   the task after the next frame (painted); when the last module and the
+//   last api call had arrived (responseEnd); the bytes transferred (transferSize of the
 //   navigation and of every resource, headers included) and the bodies'
 //   encoded size, from the browser's resource timing; the number of boxes.
-//   Prints one JSON line per load: {"pipeline", "dom_ms", "frame_ms", "bytes",
+//   Prints one JSON line per load: {"pipeline", "static_ms", "api_ms", "dom_ms", "frame_ms", "bytes",
 //   "body_bytes", "requests", "boxes"}.
 'use strict';
 
@@ -59,7 +61,8 @@ async function latency(context, cfg) {
       last = status;
       const change = { status, dom: Date.now(), frame: null };
       window.__changes.push(change);
-      requestAnimationFrame(() => { change.frame = Date.now(); });
+      // the task after the next frame's rendering: the change is painted
+      requestAnimationFrame(() => setTimeout(() => { change.frame = Date.now(); }, 0));
     };
     look();
     new MutationObserver(look).observe(document.getElementById('main'),
@@ -95,7 +98,7 @@ async function load(context, cfg) {
           if (window.__rendered || !document.querySelector(selector)) return;
           const dom = performance.now();
           window.__rendered = { dom, frame: null };
-          requestAnimationFrame(() => { window.__rendered.frame = performance.now(); });
+          requestAnimationFrame(() => setTimeout(() => { window.__rendered.frame = performance.now(); }, 0));
         };
         new MutationObserver(look).observe(document, { subtree: true, childList: true });
       }, [boxSelector(p.stage, p.action)]);
@@ -107,7 +110,10 @@ async function load(context, cfg) {
       const got = await page.evaluate(() => {
         const entries = [...performance.getEntriesByType('navigation'),
           ...performance.getEntriesByType('resource')];
+        const end = (pred) => entries.filter(pred).reduce((t, e) => Math.max(t, e.responseEnd), 0);
         return {
+          static_ms: end((e) => e.name.includes('/console/static/')),
+          api_ms: end((e) => e.name.includes('/console/api/')),
           dom_ms: window.__rendered.dom,
           frame_ms: window.__rendered.frame,
           bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0),

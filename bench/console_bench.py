@@ -8,7 +8,8 @@ playwright-core (bench/console_bench.js), and measures:
    the stack's bus key, published one at a time to the events topic by
    bench/console-bench-events; for each, the time from just before bus_producer_send (the
    helper's CLOCK_REALTIME) to the moment the action's status element of an open pipeline view
-   shows it (Date.now() in the page's MutationObserver, and in the next animation frame). Both
+   shows it (Date.now() in the page's MutationObserver: in the DOM; and in the task after the
+   next animation frame: painted). Both
    are wall clocks of the same machine. The statuses cycle InProgress → Succeeded → Failed, so
    each event changes what is shown; GAP_MS (default 300) between events lets the view's own
    GetPipelineState read (250 ms after the last event) happen in between, as on a live page.
@@ -21,7 +22,8 @@ playwright-core (bench/console_bench.js), and measures:
 3. First load of a pipeline view: a 50 × 50 pipeline and a 2-stage one, LOADS (default 5) loads
    each in a new page of a signed-in browser: bytes transferred (the browser's resource timing,
    headers included) and the time from navigation start to the last action box in the DOM (and
-   to the next frame); medians.
+   to the task after the next frame: painted), with when the last module and the last api call
+   had arrived; medians.
 
     console_bench.py [--smoke]   (run by `bench/run.sh console`, which sets the environment)
 
@@ -60,6 +62,14 @@ MODULES = os.environ.get("SLUICE_BROWSER_MODULES",
 DRIVER = os.path.join(ROOT, "bench", "console_bench.js")
 CYCLE = [("STARTED", "InProgress"), ("SUCCEEDED", "Succeeded"), ("FAILED", "Failed")]
 BIG_LAST_ACTION = "deploy-50-49-region-eu-west-1-canary-group"
+
+
+STARTED = time.monotonic()
+
+
+def log(what):
+    print(f"console_bench.py: {time.monotonic() - STARTED:6.1f}s {what}", file=sys.stderr,
+          flush=True)
 
 
 def pct(values, p):
@@ -305,6 +315,10 @@ def main():
         print(f"skipped: {CHROMIUM} or {MODULES}/playwright-core missing "
               "(run scripts/install-deps.sh)", flush=True)
         sys.exit(77)
+    if not os.access(os.path.join(BINARY, "bench", "console-bench-events"), os.X_OK):
+        print("skipped: bench/console-bench-events is not built", flush=True)
+        sys.exit(77)
+    load_before = os.getloadavg()
     stack = ConsoleStack()
     events = browser = None
     try:
@@ -314,17 +328,22 @@ def main():
             {"name": "Source", "actions": [s3_source()]},
             {"name": "Deploy", "actions": [s3_deploy()]}]))
         client.create_pipeline(**big_declaration(big))
+        log("stack up, pipelines created")
         time.sleep(1)
         idle = proc_status(stack.console_proc.pid)
         events = Events(stack)
         browser = Browser({"mode": "latency", "url": stack.console,
                            "operator": list(KEYS["operator"]), "pipeline": small,
                            "stage": "Deploy", "action": "Deploy"})
+        log("browser page open")
         screen, frame, floor, lost = bench_latency(stack, events, browser, small)
+        log("event -> screen measured")
         with_page, opened, flowed, counted, received = bench_memory(stack, events, small, idle)
+        log("memory measured")
         browser.close()
         browser = None
         loads = bench_load(stack, big, small)
+        log("first loads measured")
     finally:
         if browser is not None:
             browser.proc.kill()
@@ -332,6 +351,8 @@ def main():
             events.close()
         stack.close()
 
+    print("load average before: %.2f %.2f %.2f, after: %.2f %.2f %.2f (%d cores)"
+          % (load_before + os.getloadavg() + (os.cpu_count(),)))
     print(f"console benchmark ({'smoke' if SMOKE else 'full'}): {EVENTS} events, "
           f"{STREAMS} streams, {LOADS} loads per pipeline; clocks: CLOCK_REALTIME in the "
           "publisher, Date.now() in the page (same machine)")
@@ -341,7 +362,7 @@ def main():
         b50, b99 = pct(floor, 50), pct(floor, 99)
         print(f"event -> status in the DOM: p50 {s50:.1f} ms p99 {s99:.1f} ms "
               f"({len(screen)} seen, {lost} lost)")
-        print(f"event -> next frame: p50 {f50:.1f} ms p99 {f99:.1f} ms")
+        print(f"event -> painted (task after the next frame): p50 {f50:.1f} ms p99 {f99:.1f} ms")
         print(f"floor, the same events produce -> consume by a plain consumer: p50 {b50:.1f} ms "
               f"p99 {b99:.1f} ms ({len(floor)} consumed)")
         print(f"ratio event->screen / bus round trip: p50 {s50 / max(b50, 0.001):.2f}x "
@@ -355,9 +376,10 @@ def main():
           f"after {FLOW_EVENTS} events to them: {flowed['VmRSS'] / mib:.1f} MiB "
           f"(VmHWM {flowed['VmHWM'] / mib:.1f} MiB); streams counted by /metrics: "
           f"{counted:.0f}; events received per stream: min {received[0]} max {received[-1]}")
+    per_open = (opened["VmRSS"] - with_page["VmRSS"]) / STREAMS
     per = (flowed["VmRSS"] - with_page["VmRSS"]) / STREAMS
-    print(f"per stream: {per:.1f} KiB ({(flowed['VmRSS'] / idle['VmRSS']):.2f}x the idle RSS "
-          f"with {STREAMS + 1} streams)")
+    print(f"per stream: {per_open:.1f} KiB open, {per:.1f} KiB after the events "
+          f"({(flowed['VmRSS'] / idle['VmRSS']):.2f}x the idle RSS with {STREAMS + 1} streams)")
     for label, name, boxes in (("50x50", big, 2500), ("2-stage", small, 2)):
         rows = loads[name]
         if not rows:
@@ -365,13 +387,16 @@ def main():
             continue
         dom = statistics.median(r["dom_ms"] for r in rows)
         fr = statistics.median(r["frame_ms"] for r in rows)
+        mods = statistics.median(r["static_ms"] for r in rows)
+        api = statistics.median(r["api_ms"] for r in rows)
         size = statistics.median(r["bytes"] for r in rows)
         body = statistics.median(r["body_bytes"] for r in rows)
         reqs = statistics.median(r["requests"] for r in rows)
         drawn = min(r["boxes"] for r in rows)
         print(f"first load {label}: {size / 1000:.1f} kB transferred ({body / 1000:.1f} kB bodies, "
-              f"{reqs:.0f} requests); navigation -> last box {dom:.0f} ms, next frame {fr:.0f} ms "
-              f"(median of {len(rows)}; {drawn} of {boxes} boxes)")
+              f"{reqs:.0f} requests); navigation -> last box {dom:.0f} ms, painted {fr:.0f} ms "
+              f"(last module {mods:.0f} ms, last api answer {api:.0f} ms; median of {len(rows)}; "
+              f"{drawn} of {boxes} boxes)")
     if loads[big] and loads[small]:
         print(f"ratio 50x50 / 2-stage: bytes "
               f"{statistics.median(r['bytes'] for r in loads[big]) / max(1, statistics.median(r['bytes'] for r in loads[small])):.2f}x"
