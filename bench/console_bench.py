@@ -18,7 +18,8 @@ playwright-core (bench/console_bench.js), and measures:
 2. Memory: VmRSS of sluice-console idle (no stream), with the one browser page of (1) open, and
    with STREAMS (default 100) more signed-in sessions each holding GET /console/events open
    (Python sockets, read as they come), after 200 events flowed to them at about 50/s; the cost
-   per stream beside the console's own idle RSS.
+   per stream beside the console's own idle RSS, and beside Debian's nginx (when installed)
+   holding as many slow responses open (one process, 512 bytes/s each).
 3. First load of a pipeline view: a 50 × 50 pipeline and a 2-stage one, LOADS (default 5) loads
    each in a new page of a signed-in browser: bytes transferred (the browser's resource timing,
    headers included) and the time from navigation start to the last action box in the DOM (and
@@ -37,9 +38,12 @@ import json
 import os
 import queue
 import selectors
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -47,7 +51,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "console"))
 
 from console_stack import (KEYS, ConsoleStack, EventStream, Page,  # noqa: E402
-                           pipeline_declaration, s3_deploy, s3_source, unique)
+                           pipeline_declaration, s3_deploy, s3_source, sluice_stack, unique)
 
 SMOKE = "--smoke" in sys.argv[1:]
 EVENTS = 20 if SMOKE else int(os.environ.get("SLUICE_BENCH_EVENTS", "200"))
@@ -285,6 +289,82 @@ def bench_memory(stack, events, pipeline, idle):
     return with_page, opened, flowed, counted, received
 
 
+def nginx_floor(n):
+    """Debian's nginx (when installed) holding n slow responses open, as the console holds its
+    streams: one process (master_process off), a 1 MB file sent at 512 bytes/s to each of n
+    sockets read as the bytes come. (VmRSS idle, VmRSS with the n open) in kB, or None."""
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK)
+                                       else None)
+    if binary is None:
+        return None
+    work = tempfile.mkdtemp(prefix="sluice-conbench-nginx-")
+    port = sluice_stack._free_port()
+    with open(os.path.join(work, "slow.bin"), "wb") as f:
+        f.write(b"x" * 1000000)
+    with open(os.path.join(work, "nginx.conf"), "w") as f:
+        f.write(f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  types {{ }}
+  default_type application/octet-stream;
+  client_body_temp_path {work}/tmp;
+  proxy_temp_path {work}/tmp;
+  fastcgi_temp_path {work}/tmp;
+  uwsgi_temp_path {work}/tmp;
+  scgi_temp_path {work}/tmp;
+  server {{
+    listen 127.0.0.1:{port};
+    root {work};
+    location / {{ limit_rate 512; }}
+  }}
+}}
+""")
+    argv = [binary, "-p", work, "-e", os.path.join(work, "error.log"), "-c",
+            os.path.join(work, "nginx.conf")]
+    if os.getuid() == 0:
+        os.chmod(work, 0o755)
+        subprocess.run(["chown", "-R", "nobody", work], check=True)
+        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + argv
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socks = []
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        time.sleep(0.5)
+        idle = proc_status(proc.pid)["VmRSS"]
+        for _ in range(n):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(f"GET /slow.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            socks.append(sock)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            for sock in socks:
+                sock.setblocking(False)
+                try:
+                    sock.recv(65536)
+                except BlockingIOError:
+                    pass
+            time.sleep(0.1)
+        held = proc_status(proc.pid)["VmRSS"]
+        return idle, held
+    finally:
+        for sock in socks:
+            sock.close()
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def stack_metric(stack, name):
     import urllib.request
     with urllib.request.urlopen(stack.console + "/metrics", timeout=5) as resp:
@@ -344,6 +424,8 @@ def main():
         browser = None
         loads = bench_load(stack, big, small)
         log("first loads measured")
+        nginx = nginx_floor(STREAMS)
+        log("nginx measured")
     finally:
         if browser is not None:
             browser.proc.kill()
@@ -380,6 +462,12 @@ def main():
     per = (flowed["VmRSS"] - with_page["VmRSS"]) / STREAMS
     print(f"per stream: {per_open:.1f} KiB open, {per:.1f} KiB after the events "
           f"({(flowed['VmRSS'] / idle['VmRSS']):.2f}x the idle RSS with {STREAMS + 1} streams)")
+    if nginx is None:
+        print("nginx is not installed: no floor of an HTTP server holding open responses")
+    else:
+        print(f"floor, nginx holding {STREAMS} slow responses open: VmRSS idle "
+              f"{nginx[0] / mib:.1f} MiB, with them {nginx[1] / mib:.1f} MiB, "
+              f"{(nginx[1] - nginx[0]) / STREAMS:.1f} KiB per connection")
     for label, name, boxes in (("50x50", big, 2500), ("2-stage", small, 2)):
         rows = loads[name]
         if not rows:
