@@ -24,7 +24,8 @@
 //   last api call had arrived (responseEnd); the bytes transferred (transferSize of the
 //   navigation and of every resource, headers included) and the bodies'
 //   encoded size, from the browser's resource timing; the number of boxes.
-//   Prints one JSON line per load: {"pipeline", "static_ms", "api_ms", "dom_ms", "frame_ms", "bytes",
+//   Prints one JSON line per load: {"pipeline", "static_ms", "api_ms", "dom_ms", "frame_ms",
+//   "bytes", "api_bytes" (of the /console/api/ calls),
 //   "body_bytes", "requests", "boxes"}.
 'use strict';
 
@@ -98,7 +99,9 @@ async function load(context, cfg) {
           if (window.__rendered || !document.querySelector(selector)) return;
           const dom = performance.now();
           window.__rendered = { dom, frame: null };
-          requestAnimationFrame(() => setTimeout(() => { window.__rendered.frame = performance.now(); }, 0));
+          requestAnimationFrame(() => setTimeout(() => {
+            window.__rendered.frame = performance.now();
+          }, 0));
         };
         new MutationObserver(look).observe(document, { subtree: true, childList: true });
       }, [boxSelector(p.stage, p.action)]);
@@ -117,6 +120,8 @@ async function load(context, cfg) {
           dom_ms: window.__rendered.dom,
           frame_ms: window.__rendered.frame,
           bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0),
+          api_bytes: entries.filter((e) => e.name.includes('/console/api/'))
+            .reduce((n, e) => n + (e.transferSize || 0), 0),
           body_bytes: entries.reduce((n, e) => n + (e.encodedBodySize || 0), 0),
           requests: entries.length,
           boxes: document.querySelectorAll('.action').length,

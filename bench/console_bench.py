@@ -61,8 +61,8 @@ GAP_MS = int(os.environ.get("SLUICE_BENCH_GAP_MS", "300"))
 FLOW_EVENTS = 200
 BINARY = os.environ.get("SLUICE_BINARY_DIR", "build")
 CHROMIUM = os.environ.get("SLUICE_CHROMIUM", "/usr/bin/chromium")
-MODULES = os.environ.get("SLUICE_BROWSER_MODULES",
-                         os.path.join(os.path.expanduser("~"), ".cache/sluice/browser/node_modules"))
+MODULES = os.environ.get("SLUICE_BROWSER_MODULES", os.path.join(
+    os.path.expanduser("~"), ".cache/sluice/browser/node_modules"))
 DRIVER = os.path.join(ROOT, "bench", "console_bench.js")
 CYCLE = [("STARTED", "InProgress"), ("SUCCEEDED", "Succeeded"), ("FAILED", "Failed")]
 BIG_LAST_ACTION = "deploy-50-49-region-eu-west-1-canary-group"
@@ -480,16 +480,18 @@ def main():
         size = statistics.median(r["bytes"] for r in rows)
         body = statistics.median(r["body_bytes"] for r in rows)
         reqs = statistics.median(r["requests"] for r in rows)
+        api_size = statistics.median(r["api_bytes"] for r in rows)
         drawn = min(r["boxes"] for r in rows)
         print(f"first load {label}: {size / 1000:.1f} kB transferred ({body / 1000:.1f} kB bodies, "
-              f"{reqs:.0f} requests); navigation -> last box {dom:.0f} ms, painted {fr:.0f} ms "
+              f"{api_size / 1000:.1f} kB of them api calls, {reqs:.0f} requests); "
+              f"navigation -> last box {dom:.0f} ms, painted {fr:.0f} ms "
               f"(last module {mods:.0f} ms, last api answer {api:.0f} ms; median of {len(rows)}; "
               f"{drawn} of {boxes} boxes)")
     if loads[big] and loads[small]:
-        print(f"ratio 50x50 / 2-stage: bytes "
-              f"{statistics.median(r['bytes'] for r in loads[big]) / max(1, statistics.median(r['bytes'] for r in loads[small])):.2f}x"
-              f", time {statistics.median(r['dom_ms'] for r in loads[big]) / max(1, statistics.median(r['dom_ms'] for r in loads[small])):.2f}x")
-
+        def med(name, key):
+            return statistics.median(r[key] for r in loads[name])
+        print(f"ratio 50x50 / 2-stage: bytes {med(big, 'bytes') / max(1, med(small, 'bytes')):.2f}x"
+              f", time {med(big, 'dom_ms') / max(1, med(small, 'dom_ms')):.2f}x")
 
 if __name__ == "__main__":
     main()
