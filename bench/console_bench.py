@@ -190,7 +190,7 @@ class Browser:
         self.proc.wait(30)
 
 
-def bench_latency(stack, events, browser, pipeline):
+def bench_latency(events, browser, pipeline):
     # warm up: the console's consumer and the plain one join their groups first
     seq = 1000000
     deadline = time.monotonic() + 60
@@ -269,7 +269,7 @@ class Streams:
             s.close()
 
 
-def bench_memory(stack, events, pipeline, idle):
+def bench_memory(stack, events, pipeline):
     pid = stack.console_proc.pid
     with_page = proc_status(pid)
     streams = Streams(stack.console, pipeline, STREAMS)
@@ -416,9 +416,9 @@ def main():
                            "operator": list(KEYS["operator"]), "pipeline": small,
                            "stage": "Deploy", "action": "Deploy"})
         log("browser page open")
-        screen, frame, floor, lost = bench_latency(stack, events, browser, small)
+        screen, frame, floor, lost = bench_latency(events, browser, small)
         log("event -> screen measured")
-        with_page, opened, flowed, counted, received = bench_memory(stack, events, small, idle)
+        with_page, opened, flowed, counted, received = bench_memory(stack, events, small)
         log("memory measured")
         browser.close()
         browser = None
