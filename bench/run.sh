@@ -14,6 +14,11 @@
 #   bench/run.sh worker [BUILD_DIR]
 #                                   sluice-worker: job -> first command running, 20 concurrent
 #                                   jobs (bench/worker_bench.c; SLUICE_BENCH_JOBS, _ROUNDS)
+#   bench/run.sh console [--smoke] [BUILD_DIR]
+#                                   sluice-console in chromium: event -> screen, memory with 100
+#                                   open streams, first load of a 50 x 50 pipeline
+#                                   (bench/console_bench.py; SLUICE_BENCH_EVENTS, _STREAMS,
+#                                   _LOADS, _GAP_MS)
 #
 # Configures BUILD_DIR if it has no build files yet, builds the benchmark and
 # the orchestrator (-j2), starts a Kafka broker and Redis on free loopback
@@ -36,8 +41,13 @@ if [[ ${1:-} == artifacts ]]; then
 fi
 
 mode=orchestrator
-if [[ ${1:-} == notifier || ${1:-} == source || ${1:-} == worker ]]; then
+if [[ ${1:-} == notifier || ${1:-} == source || ${1:-} == worker || ${1:-} == console ]]; then
   mode=$1
+  shift
+fi
+smoke=()
+if [[ $mode == console && ${1:-} == --smoke ]]; then
+  smoke=(--smoke)
   shift
 fi
 build=${1:-build}
@@ -55,6 +65,11 @@ if [[ $mode == source ]]; then
     sluice_artifacts api_job_runner >&2
   bench_bin=("$(sluice_cache_dir)/venv/bin/python" "$root/bench/source_bench.py")
   export SLUICE_AWS_CLI="$(sluice_cache_dir)/venv/bin/aws"
+elif [[ $mode == console ]]; then
+  sluice_log "building the services and bench/console-bench-events in $build"
+  cmake --build "$build" -j2 --target sluice_console_bench_events sluice_console sluice_api \
+    sluice_orchestrator api_job_runner >&2
+  bench_bin=("$(sluice_cache_dir)/venv/bin/python" "$root/bench/console_bench.py" "${smoke[@]}")
 elif [[ $mode == notifier ]]; then
   sluice_log "building the notifier benchmark and the notifier in $build"
   cmake --build "$build" -j2 --target sluice_notifier_bench sluice_notifier >&2
