@@ -34,7 +34,9 @@ function buttons() {
   return (s && s.buttons) || {};
 }
 
+// What the last button did; kept in the view, so the re-render after it keeps it on screen.
 function note(text, error) {
+  if (view) view.notice = { text, error };
   const box = document.getElementById('notice');
   if (!box) return;
   box.textContent = text;
@@ -178,7 +180,8 @@ function render() {
         el('a', { href: `#/execution/${encodeURIComponent(view.name)}/${encodeURIComponent(latest.pipelineExecutionId)}`, id: 'latest-execution' },
           el('code', {}, latest.pipelineExecutionId))] : ''),
     tools,
-    el('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
+    el('p', { id: 'notice', class: view.notice && view.notice.error ? 'notice error' : 'notice', role: 'status', 'aria-live': 'polite' },
+      view.notice ? view.notice.text : ''),
     variablesTable(decl.variables, view.vars && view.vars.values, view.vars && view.vars.id) || '',
     strip,
     graph);
@@ -273,7 +276,7 @@ export async function showPipeline(main, name, setLive) {
   clear(main);
   main.append(el('p', { class: 'loading' }, 'Loading…'));
   const declaration = await call('GetPipeline', { name });
-  view = { name, declaration, state: null, latest: null, collapsed: new Set(), vars: null };
+  view = { name, declaration, state: null, latest: null, collapsed: new Set(), vars: null, notice: null };
   await refresh();
   watch(name, apply, () => later(), setLive);
 }

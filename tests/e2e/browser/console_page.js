@@ -103,6 +103,49 @@ async function checkAxe(page, what) {
   if (bad) fail(`${what} shows: …${shown.slice(Math.max(0, bad.index - 200), bad.index + 100)}…`);
 }
 
+// Stage by stage: each stage's state change (an event with a stage and no
+// action) is on its lane's head within 1 s of the event; both stages'
+// SUCCEEDED at least, in order.
+function checkStageTimes(timing) {
+  const map = { STARTED: 'InProgress', SUCCEEDED: 'Succeeded' };
+  const seen = [];
+  let worst = 0;
+  for (const ev of timing.events) {
+    if (!ev.stage || ev.action || !map[ev.state]) continue;
+    const shown = timing.screen.find((x) => x.key === `${ev.stage}/-/${map[ev.state]}`);
+    if (!shown) {
+      if (ev.state === 'SUCCEEDED') fail(`stage ${ev.stage} ${ev.state} never showed on its lane`);
+      continue; // a short InProgress may be overtaken by its end
+    }
+    const late = shown.at - ev.at;
+    worst = Math.max(worst, late);
+    if (late > 1000) fail(`stage ${ev.stage} ${ev.state} showed ${late} ms after its event`);
+    seen.push(`${ev.stage}/${ev.state}`);
+  }
+  const done = seen.filter((k) => k.endsWith('/SUCCEEDED'));
+  if (done.join(',') !== 'Source/SUCCEEDED,Deploy/SUCCEEDED') fail(`stages seen succeeding: ${done} of ${JSON.stringify(timing.events)}`);
+  console.log(`browser: ${seen.length} stage changes on their lanes, at most ${worst} ms after their event`);
+}
+
+// A failed stage retried from the page (cfg.retry: its Ship stage's Flaky
+// action failed once): the lane shows Failed and the Retry failed actions
+// button; pressed, the notice says done and Flaky then shows Succeeded
+// without a reload.
+async function checkRetryFromPage(page, cfg) {
+  await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.retry));
+  await page.waitForSelector('.lane[data-stage="Ship"] .lane-head button.retry');
+  const before = await page.getAttribute('.lane[data-stage="Ship"] .lane-head .status', 'data-status');
+  if (before !== 'Failed') fail(`the failed stage shows ${before}`);
+  await page.evaluate(() => { window.__noReload = true; });
+  await page.click('.lane[data-stage="Ship"] .lane-head button.retry');
+  await page.waitForFunction(() => document.getElementById('notice').textContent.includes('Retry Ship: done'), null, { timeout: 10000 });
+  await page.waitForSelector('.action[data-stage="Ship"][data-action="Flaky"] .status[data-status="Succeeded"]', { timeout: 20000 });
+  await page.waitForSelector('.lane[data-stage="Ship"] .lane-head .status[data-status="Succeeded"]', { timeout: 10000 });
+  if (!(await page.evaluate(() => window.__noReload === true))) fail('the page was reloaded');
+  if (await page.$('.lane[data-stage="Ship"] button.retry')) fail('the retry button stayed on a stage that succeeded');
+  console.log('browser: a failed stage retried from its lane, then Succeeded');
+}
+
 // The overview strip of a pipeline of `stages` stages, at the top of the page:
 // one cell per stage in order, each labelled and titled with its stage's name
 // and the status its lane shows, with that status's mark in text; no two
@@ -326,6 +369,10 @@ async function main() {
           const key = `${box.dataset.stage}/${box.dataset.action}/${s.dataset.status}`;
           if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
         }
+        for (const s of document.querySelectorAll('.lane-head .status')) {
+          const key = `${s.closest('.lane').dataset.stage}/-/${s.dataset.status}`;
+          if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
+        }
       }).observe(document.getElementById('main'), { subtree: true, childList: true, characterData: true, attributes: true });
     }, cfg.pipeline);
     await page.waitForTimeout(300); // the observer's stream is open
@@ -351,6 +398,7 @@ async function main() {
     }
     if (checked < 2) fail(`only ${checked} changes were timed: ${JSON.stringify(timing)}`);
     console.log(`browser: ${checked} status changes on screen, at most ${worst} ms after their event`);
+    checkStageTimes(timing);
 
     // ---- disable and re-enable the transition into Deploy
     await page.fill('[data-transition="Deploy"] .reason', 'Frozen for the release');
@@ -474,6 +522,7 @@ async function main() {
     if ((await page.getAttribute('.lane[data-stage="Stage-02"] .toggle', 'aria-expanded')) !== 'false') fail('aria-expanded not updated');
     console.log(`browser: 50 x 50 rendered in ${rendered} ms with no overlaps; its overview strip of 50 cells navigates`);
     await checkConditionsAndVariables(page, cfg);
+    await checkRetryFromPage(page, cfg);
 
     // ---- sessions: a call without the CSRF token, a cookie replayed after sign-out
     const noCsrf = await page.evaluate(async () => (await fetch('/console/api/call?op=ListPipelines', {

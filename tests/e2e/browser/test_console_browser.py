@@ -29,6 +29,7 @@ SMALL = unique("con-small")
 APPROVAL = unique("con-gate")
 LOGS = unique("con-logs")
 CONDITIONS = unique("con-conditions")
+RETRY = unique("con-retry")
 WRITER = ("AKIDTESTLOGWRITER", "log-writer-secret-xxxxxxxx")
 READER = ("AKIDTESTLOGREADER", "log-reader-secret-xxxxxxxx")
 BUCKET = "sluice-artifacts"
@@ -139,6 +140,19 @@ def conditions_pipeline(stack):
     assert gate["latestExecution"]["status"] == "Skipped", gate
 
 
+def failed_stage(stack):
+    """RETRY, started once: its Ship stage's Flaky action (the runner fails it the first
+    time) has failed, and so has the execution."""
+    decl = pipeline_declaration(RETRY, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Ship", "actions": [s3_deploy("Flaky")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.client("operator").start_pipeline_execution(name=RETRY)
+    stack.wait_for("Ship to fail", lambda: stack.action_status(RETRY, "Ship", "Flaky") == "Failed",
+                   timeout=30)
+
+
 def check_console_in_browser(stack):
     decl = pipeline_declaration(NAME, [
         {"name": "Source", "actions": [s3_source()]},
@@ -163,6 +177,7 @@ def check_console_in_browser(stack):
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
     conditions_pipeline(stack)
+    failed_stage(stack)
     log_execution, log_action = held_action(stack)
     stop = threading.Event()
     writer = threading.Thread(target=grow_log, daemon=True,
@@ -172,13 +187,13 @@ def check_console_in_browser(stack):
     os.makedirs(out_dir, exist_ok=True)
     cfg = {"url": stack.console, "pipeline": NAME, "big": BIG, "small": SMALL,
            "approval": APPROVAL, "logPipeline": LOGS, "logExecution": log_execution,
-           "logAction": log_action, "conditions": CONDITIONS, "operator": list(KEYS["operator"]),
+           "logAction": log_action, "conditions": CONDITIONS, "retry": RETRY, "operator": list(KEYS["operator"]),
            "viewer": list(KEYS["viewer"]), "approver": list(KEYS["approver"]),
            "shots": os.path.abspath(out_dir)}
     env = dict(os.environ, NODE_PATH=MODULES, SLUICE_CHROMIUM=CHROMIUM)
     try:
         proc = subprocess.run(["node", os.path.join(HERE, "console_page.js"), json.dumps(cfg)],
-                              env=env, capture_output=True, text=True, timeout=100, check=False)
+                              env=env, capture_output=True, text=True, timeout=140, check=False)
     finally:
         stop.set()
         writer.join(5)
@@ -225,7 +240,7 @@ if __name__ == "__main__":
         console_stack = ConsoleStack(
             extra_console_env={"SLUICE_CONSOLE_LOGS_ENDPOINT": store_endpoint,
                                "SLUICE_CONSOLE_LOGS_KEY": f"{READER[0]}:{READER[1]}"},
-            runner_rules=["Build=hold"])
+            runner_rules=["Build=hold", "Flaky=fail-once"])
         console_stack.store = store_endpoint
         sluice_stack.run([check_console_in_browser], console_stack)
     finally:
