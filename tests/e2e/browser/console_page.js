@@ -10,9 +10,11 @@
 // screen, read from the store once a second whoever watches; an approver approves with a comment
 // from the approvals view. axe-core runs on every view (no serious or
 // critical violation) and Tab reaches every control with a visible focus.
-// The overview strip of the 2-stage, 50 x 50 and conditions pipelines is
-// checked from geometry and navigated with Enter and a click; a pipeline
-// with stage conditions and variables shows their rules, states and values.
+// Each stage's change shows on its lane and its cell of the overview strip
+// within 1 s of its event too. The overview strip of the 2-stage, 50 x 50
+// and conditions pipelines is checked from geometry and navigated with Enter
+// and a click; a pipeline with stage conditions and variables shows their
+// rules, states and values; a failed stage is retried with its lane's button.
 // Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small", "conditions",
 // "approval", "logPipeline", "logExecution", "logAction", "operator": [key, secret], "viewer": [key, secret],
 // "approver": [key, secret], "shots": dir})
