@@ -5,11 +5,16 @@
 // each stage (a disabled one with its reason), each action's latest status
 // as text and colour, live; collapsible lanes; the buttons of the person's
 // role (start with variables, stop, retry a failed stage, disable / enable a
-// transition). Every change is a call of the api, which has the last word.
+// transition). Above the lanes an overview strip (overview.js: a cell per
+// stage, its status, a press scrolls to the lane) and the pipeline's variables;
+// in each lane its conditions with their rules' states (conditions.js).
+// Every change is a call of the api, which has the last word.
 
 import { call, currentSession } from './api.js';
 import { ago, clear, el, statusBadge } from './dom.js';
+import { stageConditions, variablesTable } from './conditions.js';
 import { tabs } from './executions.js';
+import { fitStrip, overviewStrip, paintCell } from './overview.js';
 import { watch } from './live.js';
 
 // CodePipeline's event states → GetPipelineState's statuses.
@@ -22,14 +27,16 @@ const EVENT_STATUS = {
 // Parallel actions (one runOrder) side by side, in columns of at most this many boxes.
 const PARALLEL_ROWS = 4;
 
-let view = null; // {name, declaration, state, latest, collapsed:Set}
+let view = null; // {name, declaration, state, latest, collapsed:Set, vars:{id, values:Map}}
 
 function buttons() {
   const s = currentSession();
   return (s && s.buttons) || {};
 }
 
+// What the last button did; kept in the view, so the re-render after it keeps it on screen.
 function note(text, error) {
+  if (view) view.notice = { text, error };
   const box = document.getElementById('notice');
   if (!box) return;
   box.textContent = text;
@@ -105,7 +112,7 @@ function lane(stage, index) {
   const collapsed = view.collapsed.has(stage.name);
   const b = buttons();
   const laneId = `lane-${index}`;
-  const toggle = el('button', { type: 'button', class: 'toggle', 'aria-expanded': collapsed ? 'false' : 'true', 'aria-controls': laneId,
+  const toggle = el('button', { type: 'button', class: 'toggle', id: `toggle-${index}`, 'aria-expanded': collapsed ? 'false' : 'true', 'aria-controls': laneId,
     onclick: () => { if (collapsed) view.collapsed.delete(stage.name); else view.collapsed.add(stage.name); render(); } },
   collapsed ? '▸' : '▾', el('span', { class: 'sr' }, collapsed ? ` Expand ${stage.name}` : ` Collapse ${stage.name}`));
   const head = el('div', { class: 'lane-head' }, toggle,
@@ -117,6 +124,7 @@ function lane(stage, index) {
     'Retry failed actions'));
   }
   const body = el('div', { class: 'lane-body', id: laneId, hidden: collapsed },
+    stageConditions(stage, st),
     el('ol', { class: 'orders' }, groups(stage.actions).map(([order, actions]) =>
       el('li', { class: 'order', 'data-run-order': order },
         el('span', { class: 'order-label' }, `runOrder ${order}`),
@@ -145,8 +153,15 @@ function render() {
   const main = document.getElementById('main');
   const decl = view.declaration.pipeline || {};
   const b = buttons();
+  // a re-render keeps the focus where it was (a strip cell, a toggle)
+  const focused = document.activeElement && main.contains(document.activeElement) ? document.activeElement.id : '';
+  // and what was typed (a variable's value, a reason) stays typed
+  const typed = new Map([...main.querySelectorAll('input[id]')].map((i) => [i.id, i.value]));
   clear(main);
   const latest = view.latest;
+  const stages = decl.stages || [];
+  const strip = overviewStrip(stages, (name) => (stageState(name).latestExecution || {}).status, blocked);
+  const graph = el('div', { class: 'graph' }, stages.map((s, i) => [transitionBar(s, i), lane(s, i)]));
   const tools = el('div', { class: 'tools' });
   if (b.start) tools.append(startForm());
   if (b.stop && latest && latest.status === 'InProgress') {
@@ -165,8 +180,35 @@ function render() {
         el('a', { href: `#/execution/${encodeURIComponent(view.name)}/${encodeURIComponent(latest.pipelineExecutionId)}`, id: 'latest-execution' },
           el('code', {}, latest.pipelineExecutionId))] : ''),
     tools,
-    el('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
-    el('div', { class: 'graph' }, (decl.stages || []).map((s, i) => [transitionBar(s, i), lane(s, i)])));
+    el('p', { id: 'notice', class: view.notice && view.notice.error ? 'notice error' : 'notice', role: 'status', 'aria-live': 'polite' },
+      view.notice ? view.notice.text : ''),
+    variablesTable(decl.variables, view.vars && view.vars.values, view.vars && view.vars.id) || '',
+    strip,
+    graph);
+  for (const [id, value] of typed) {
+    const input = document.getElementById(id);
+    if (input && input.tagName === 'INPUT') input.value = value;
+  }
+  fitStrip(strip, graph);
+  scrollable(graph);
+  const again = focused && document.getElementById(focused);
+  if (again) again.focus({ preventScroll: true });
+}
+
+// A lane whose actions do not fit scrolls sideways: it takes the focus (the
+// arrow keys scroll it) and is named, so the keyboard reaches what it hides.
+function scrollable(graph) {
+  for (const body of graph.querySelectorAll('.lane-body:not([hidden])')) {
+    if (body.scrollWidth > body.clientWidth + 1) {
+      body.setAttribute('tabindex', '0');
+      body.setAttribute('role', 'region');
+      body.setAttribute('aria-label', `Actions of ${body.closest('.lane').dataset.stage}, scrolling sideways`);
+    }
+  }
+}
+
+function blocked(name, index) {
+  return index > 0 && (stageState(name).inboundTransitionState || {}).enabled === false;
 }
 
 async function refresh() {
@@ -178,7 +220,24 @@ async function refresh() {
   if (!view || view.name !== name) return;
   view.state = state;
   view.latest = (list.pipelineExecutionSummaries || [])[0] || null;
+  await latestVariables(name);
+  if (!view || view.name !== name) return;
   render();
+}
+
+// The latest execution's resolved variables, read once per execution (they
+// are fixed when it starts), only for a pipeline that declares variables.
+async function latestVariables(name) {
+  const declared = (view.declaration.pipeline || {}).variables || [];
+  const id = view.latest && view.latest.pipelineExecutionId;
+  if (!declared.length || !id || (view.vars && view.vars.id === id)) return;
+  try {
+    const got = await call('GetPipelineExecution', { pipelineName: name, pipelineExecutionId: id });
+    const values = new Map(((got.pipelineExecution || {}).variables || []).map((v) => [v.name, v.resolvedValue]));
+    view.vars = { id, values };
+  } catch (_) {
+    // shown as not run; read again with the next refresh
+  }
 }
 
 let timer = null;
@@ -197,6 +256,18 @@ function apply(ev) {
       box.setAttribute('data-status', status);
       box.className = 'status status-' + status;
     }
+  } else if (status && ev.stage) {
+    // a stage's change: its lane's status and its cell of the strip at once
+    const badge = document.querySelector(`.lane[data-stage="${CSS.escape(ev.stage)}"] .lane-head .status`);
+    if (badge) {
+      badge.textContent = status;
+      badge.setAttribute('data-status', status);
+      badge.className = 'status status-' + status;
+    }
+    const cell = document.querySelector(`.ov-cell[data-stage="${CSS.escape(ev.stage)}"]`);
+    const stages = (view.declaration.pipeline || {}).stages || [];
+    const index = stages.findIndex((s) => s.name === ev.stage);
+    if (cell && index >= 0) paintCell(cell, index, ev.stage, status, blocked(ev.stage, index));
   }
   later();
 }
@@ -205,7 +276,7 @@ export async function showPipeline(main, name, setLive) {
   clear(main);
   main.append(el('p', { class: 'loading' }, 'Loading…'));
   const declaration = await call('GetPipeline', { name });
-  view = { name, declaration, state: null, latest: null, collapsed: new Set() };
+  view = { name, declaration, state: null, latest: null, collapsed: new Set(), vars: null, notice: null };
   await refresh();
   watch(name, apply, () => later(), setLive);
 }

@@ -10,7 +10,12 @@
 // screen, read from the store once a second whoever watches; an approver approves with a comment
 // from the approvals view. axe-core runs on every view (no serious or
 // critical violation) and Tab reaches every control with a visible focus.
-// Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small",
+// Each stage's change shows on its lane and its cell of the overview strip
+// within 1 s of its event too. The overview strip of the 2-stage, 50 x 50
+// and conditions pipelines is checked from geometry and navigated with Enter
+// and a click; a pipeline with stage conditions and variables shows their
+// rules, states and values; a failed stage is retried with its lane's button.
+// Usage: node console_page.js CONFIG_JSON  ({"url", "pipeline", "big", "small", "conditions",
 // "approval", "logPipeline", "logExecution", "logAction", "operator": [key, secret], "viewer": [key, secret],
 // "approver": [key, secret], "shots": dir})
 'use strict';
@@ -96,7 +101,187 @@ async function checkAxe(page, what) {
   axed.push(what);
   // and no missing value written out as text
   const shown = await page.evaluate(() => document.getElementById('main').innerText);
-  if (/\b(null|undefined|NaN)\b|\[object Object\]/.test(shown)) fail(`${what} shows: ${shown.slice(0, 500)}`);
+  const bad = /\b(null|undefined|NaN)\b|\[object Object\]/.exec(shown);
+  if (bad) fail(`${what} shows: …${shown.slice(Math.max(0, bad.index - 200), bad.index + 100)}…`);
+}
+
+// Stage by stage: each stage's state change (an event with a stage and no
+// action) is on its lane's head and its cell of the overview strip within 1 s
+// of the event; both stages' SUCCEEDED at least, in order.
+function checkStageTimes(timing) {
+  const map = { STARTED: 'InProgress', SUCCEEDED: 'Succeeded' };
+  const seen = [];
+  let worst = 0;
+  for (const ev of timing.events) {
+    if (!ev.stage || ev.action || !map[ev.state]) continue;
+    const shown = timing.screen.find((x) => x.key === `${ev.stage}/-/${map[ev.state]}`);
+    const cell = timing.screen.find((x) => x.key === `${ev.stage}/strip/${map[ev.state]}`);
+    if (!shown || !cell) {
+      if (ev.state === 'SUCCEEDED') fail(`stage ${ev.stage} ${ev.state} never showed on its lane (${!!shown}) or its cell (${!!cell})`);
+      continue; // a short InProgress may be overtaken by its end
+    }
+    const late = Math.max(shown.at, cell.at) - ev.at;
+    worst = Math.max(worst, late);
+    if (late > 1000) fail(`stage ${ev.stage} ${ev.state} showed ${late} ms after its event`);
+    seen.push(`${ev.stage}/${ev.state}`);
+  }
+  const done = seen.filter((k) => k.endsWith('/SUCCEEDED'));
+  if (done.join(',') !== 'Source/SUCCEEDED,Deploy/SUCCEEDED') fail(`stages seen succeeding: ${done} of ${JSON.stringify(timing.events)}`);
+  console.log(`browser: ${seen.length} stage changes on their lanes and strip cells, at most ${worst} ms after their event`);
+}
+
+// A failed stage retried from the page (cfg.retry: its Ship stage's Flaky
+// action failed once): the lane shows Failed and the Retry failed actions
+// button; pressed, the notice says done and Flaky then shows Succeeded
+// without a reload.
+async function checkRetryFromPage(page, cfg) {
+  await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.retry));
+  await page.waitForSelector('.lane[data-stage="Ship"] .lane-head button.retry');
+  const before = await page.getAttribute('.lane[data-stage="Ship"] .lane-head .status', 'data-status');
+  if (before !== 'Failed') fail(`the failed stage shows ${before}`);
+  await page.evaluate(() => { window.__noReload = true; });
+  await page.click('.lane[data-stage="Ship"] .lane-head button.retry');
+  await page.waitForFunction(() => document.getElementById('notice').textContent.includes('Retry Ship: done'), null, { timeout: 10000 });
+  await page.waitForSelector('.action[data-stage="Ship"][data-action="Flaky"] .status[data-status="Succeeded"]', { timeout: 20000 });
+  await page.waitForSelector('.lane[data-stage="Ship"] .lane-head .status[data-status="Succeeded"]', { timeout: 10000 });
+  if (!(await page.evaluate(() => window.__noReload === true))) fail('the page was reloaded');
+  if (await page.$('.lane[data-stage="Ship"] button.retry')) fail('the retry button stayed on a stage that succeeded');
+  console.log('browser: a failed stage retried from its lane, then Succeeded');
+}
+
+// The overview strip of a pipeline of `stages` stages, at the top of the page:
+// one cell per stage in order, each labelled and titled with its stage's name
+// and the status its lane shows, with that status's mark in text; no two
+// cells overlap, none is clipped, the strip ends above the lanes. Enter on a
+// cell and a click on another scroll to their lanes, which end up below the
+// strip (not hidden by it) and in the window, with the focus on the lane's toggle.
+async function checkOverview(page, what, stages) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const got = await page.evaluate(() => {
+    const problems = [];
+    const strip = document.querySelector('nav.overview');
+    if (!strip || !strip.getAttribute('aria-label')) return { problems: ['no labelled overview strip'], cells: 0 };
+    const cells = [...strip.querySelectorAll('.ov-cell')];
+    const lanes = [...document.querySelectorAll('.lane')];
+    const rs = cells.map((c) => c.getBoundingClientRect());
+    const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    cells.forEach((cell, i) => {
+      const lane = lanes[i];
+      const status = lane && lane.querySelector('.lane-head .status').dataset.status;
+      const label = cell.getAttribute('aria-label') || '';
+      if (!lane || cell.dataset.stage !== lane.dataset.stage) problems.push(`cell ${i} is not stage ${lane && lane.dataset.stage}`);
+      if (!label.includes(cell.dataset.stage) || !label.includes(`: ${status}`) || cell.title !== label) problems.push(`cell ${i} says "${label}", its lane ${status}`);
+      if (cell.dataset.status !== status) problems.push(`cell ${i} has status ${cell.dataset.status}, its lane ${status}`);
+      const num = cell.querySelector('.ov-num').textContent;
+      const mark = cell.querySelector('.ov-mark').textContent;
+      if (num !== String(i + 1) || !mark) problems.push(`cell ${i} shows "${num}" "${mark}"`);
+      if (cell.scrollWidth > cell.clientWidth + 1 || rs[i].width < 16 || rs[i].height < 12) problems.push(`cell ${i} is clipped or tiny`);
+      for (let j = i + 1; j < rs.length; j++) if (overlap(rs[i], rs[j])) problems.push(`cells ${i} and ${j} overlap`);
+    });
+    const graph = document.querySelector('.graph').getBoundingClientRect();
+    if (strip.getBoundingClientRect().bottom > graph.top + 0.5) problems.push('the strip overlaps the lanes');
+    return { problems: problems.slice(0, 10), cells: cells.length };
+  });
+  if (got.problems.length) fail(`${what} overview: ${got.problems.join('; ')}`);
+  if (got.cells !== stages) fail(`${what} overview: ${got.cells} cells for ${stages} stages`);
+  const landed = async (n) => page.evaluate((i) => {
+    const lane = document.querySelectorAll('.lane')[i].getBoundingClientRect();
+    const strip = document.querySelector('nav.overview').getBoundingClientRect();
+    const focus = document.activeElement;
+    return { top: lane.top, stripBottom: strip.bottom, stripTop: strip.top, height: window.innerHeight,
+      focus: focus && focus.classList.contains('toggle') ? focus.closest('.lane').dataset.stage : String(focus && focus.outerHTML).slice(0, 80) };
+  }, n);
+  const targets = stages > 2 ? [stages - 1, Math.floor(stages / 2)] : [stages - 1];
+  for (const [k, n] of targets.entries()) {
+    const cell = `nav.overview .ov-cell[data-stage="${await page.$eval(`#ov-${n}`, (c) => c.dataset.stage)}"]`;
+    if (k === 0) {
+      await page.focus(cell);
+      await page.keyboard.press('Enter');
+    } else {
+      await page.click(cell);
+    }
+    const at = await landed(n);
+    const stage = await page.$eval(cell, (c) => c.dataset.stage);
+    if ((stages >= 50 && at.stripTop > 0.5) || at.top < at.stripBottom - 0.5 || at.top > at.height - 40) {
+      fail(`${what} overview: ${stage}'s lane is at ${at.top} px after its cell was pressed (strip ${at.stripTop}–${at.stripBottom}, window ${at.height})`);
+    }
+    if (at.focus !== stage) fail(`${what} overview: the focus is on ${at.focus}, not ${stage}'s toggle`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return got.cells;
+}
+
+// A pipeline with stage conditions and variables (cfg.conditions: its Gate
+// stage's beforeEntry rule failed and skipped it; Deploy's onSuccess rule
+// passed; Deploy's onFailure never ran; its variable Env defaults to dev and
+// the latest execution ran with staging): the view shows each condition with
+// its result, rules and their states, the variables with the default and the
+// resolved value, no condition box overlaps an action box; axe-core, the
+// keyboard and the overview strip pass; a screenshot.
+async function checkConditionsAndVariables(page, cfg) {
+  await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.conditions));
+  await page.waitForSelector('.lane[data-stage="Gate"] .condition[data-condition="beforeEntry"]');
+  await page.waitForSelector('.pipeline-variables tr[data-variable-row="Env"] .resolved code');
+  const shown = await page.evaluate(() => {
+    const text = (sel) => (document.querySelector(sel) || {}).innerText || '';
+    const status = (sel) => ((document.querySelector(sel) || {}).dataset || {}).status;
+    return {
+      gate: status('.lane[data-stage="Gate"] .lane-head .status'),
+      entry: status('.lane[data-stage="Gate"] .condition[data-condition="beforeEntry"] h3 .status'),
+      entryText: text('.lane[data-stage="Gate"] .condition[data-condition="beforeEntry"]'),
+      entryRule: status('.lane[data-stage="Gate"] .rule[data-rule="OnlyProd"] .status'),
+      success: status('.lane[data-stage="Deploy"] .condition[data-condition="onSuccess"] h3 .status'),
+      successRule: status('.lane[data-stage="Deploy"] .rule[data-rule="NotProd"] .status'),
+      successText: text('.lane[data-stage="Deploy"] .condition[data-condition="onSuccess"]'),
+      failure: status('.lane[data-stage="Deploy"] .condition[data-condition="onFailure"] h3 .status'),
+      failureText: text('.lane[data-stage="Deploy"] .condition[data-condition="onFailure"]'),
+      none: document.querySelectorAll('.lane[data-stage="Source"] .condition').length,
+      vars: text('.pipeline-variables tr[data-variable-row="Env"]'),
+      cell: (document.querySelector('.ov-cell[data-stage="Gate"]') || { getAttribute: () => '' }).getAttribute('aria-label'),
+    };
+  });
+  const want = [
+    [shown.gate, 'Skipped', 'Gate'], [shown.entry, 'Failed', 'Gate beforeEntry'], [shown.entryRule, 'Failed', 'rule OnlyProd'],
+    [shown.success, 'Succeeded', 'Deploy onSuccess'], [shown.successRule, 'Succeeded', 'rule NotProd'],
+    [shown.failure, 'Not run', 'Deploy onFailure'],
+  ];
+  for (const [got, expected, what] of want) if (got !== expected) fail(`${what} shows ${got}, not ${expected}: ${JSON.stringify(shown)}`);
+  if (!shown.entryText.includes('SKIP') || !shown.entryText.includes('#{variables.Env} EQ prod') || !shown.entryText.includes('VariableCheck')) {
+    fail(`the beforeEntry condition says: ${shown.entryText}`);
+  }
+  if (!shown.successText.includes('FAIL') || !shown.successText.includes('NE prod')) fail(`the onSuccess condition says: ${shown.successText}`);
+  if (!shown.failureText.includes('RETRY (FAILED_ACTIONS)')) fail(`the onFailure condition says: ${shown.failureText}`);
+  if (shown.none !== 0) fail('Source shows a condition it does not declare');
+  const cells = shown.vars.split('	').map((c) => c.trim());
+  if (cells[0] !== 'Env' || cells[1] !== 'dev' || !cells.includes('The target environment') || cells[3] !== 'staging') {
+    fail(`the variable Env shows ${JSON.stringify(cells)}`);
+  }
+  if (!shown.cell.includes('Gate: Skipped')) fail(`Gate's overview cell says ${shown.cell}`);
+  const overlaps = await page.evaluate(() => {
+    const rect = (e) => e.getBoundingClientRect();
+    const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const problems = [];
+    for (const lane of document.querySelectorAll('.lane')) {
+      const conds = [...lane.querySelectorAll('.condition')].map(rect);
+      const actions = [...lane.querySelectorAll('.action')].map(rect);
+      conds.forEach((c, i) => {
+        actions.forEach((a, j) => { if (overlap(c, a)) problems.push(`${lane.dataset.stage}: condition ${i} and action ${j} overlap`); });
+        conds.slice(i + 1).forEach((d, j) => { if (overlap(c, d)) problems.push(`${lane.dataset.stage}: conditions ${i} and ${i + 1 + j} overlap`); });
+      });
+      for (const name of lane.querySelectorAll('.rule-name, .condition h3')) {
+        if (name.scrollWidth > name.clientWidth + 1) problems.push(`clipped: ${name.textContent}`);
+      }
+    }
+    return problems;
+  });
+  if (overlaps.length) fail(`${cfg.conditions}: ${overlaps.join('; ')}`);
+  await checkGeometry(page, cfg.conditions);
+  await checkOverview(page, cfg.conditions, 3);
+  await checkAxe(page, 'pipeline with conditions and variables');
+  await checkKeyboard(page, 'pipeline with conditions and variables');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: cfg.shots + '/console-conditions.png', fullPage: true });
+  console.log('browser: stage conditions (beforeEntry skipped Gate, onSuccess passed, onFailure not run) and variables (default, resolved) shown');
 }
 
 // Tab from the top of the page: every visible control of the page is reached,
@@ -187,6 +372,14 @@ async function main() {
           const key = `${box.dataset.stage}/${box.dataset.action}/${s.dataset.status}`;
           if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
         }
+        for (const s of document.querySelectorAll('.lane-head .status')) {
+          const key = `${s.closest('.lane').dataset.stage}/-/${s.dataset.status}`;
+          if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
+        }
+        for (const c of document.querySelectorAll('.ov-cell')) {
+          const key = `${c.dataset.stage}/strip/${c.dataset.status}`;
+          if (!window.__screen.some((x) => x.key === key)) window.__screen.push({ key, at: Date.now() });
+        }
       }).observe(document.getElementById('main'), { subtree: true, childList: true, characterData: true, attributes: true });
     }, cfg.pipeline);
     await page.waitForTimeout(300); // the observer's stream is open
@@ -212,6 +405,7 @@ async function main() {
     }
     if (checked < 2) fail(`only ${checked} changes were timed: ${JSON.stringify(timing)}`);
     console.log(`browser: ${checked} status changes on screen, at most ${worst} ms after their event`);
+    checkStageTimes(timing);
 
     // ---- disable and re-enable the transition into Deploy
     await page.fill('[data-transition="Deploy"] .reason', 'Frozen for the release');
@@ -317,12 +511,15 @@ async function main() {
     await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.small));
     await page.waitForSelector('.lane');
     await checkGeometry(page, cfg.small);
+    await checkOverview(page, cfg.small, 2);
     const started = Date.now();
     await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.big));
     await page.waitForFunction(() => document.querySelectorAll('.action').length === 2500, null, { timeout: 20000 });
     const rendered = Date.now() - started;
     const big = await checkGeometry(page, cfg.big);
     if (big.lanes !== 50 || big.boxes !== 2500) fail(`the big pipeline shows ${big.lanes} lanes, ${big.boxes} boxes`);
+    await checkOverview(page, cfg.big, 50);
+    await checkAxe(page, '50 x 50 pipeline');
     // a lane scrolls sideways and collapses
     const scrolls = await page.$eval('.lane[data-stage="Stage-03"] .lane-body', (b) => b.scrollWidth > b.clientWidth);
     if (!scrolls) fail('a 50-action lane does not scroll');
@@ -330,7 +527,9 @@ async function main() {
     await page.click('.lane[data-stage="Stage-02"] .toggle');
     await page.waitForSelector('.lane[data-stage="Stage-02"] .lane-body[hidden]', { state: 'attached' });
     if ((await page.getAttribute('.lane[data-stage="Stage-02"] .toggle', 'aria-expanded')) !== 'false') fail('aria-expanded not updated');
-    console.log(`browser: 50 x 50 rendered in ${rendered} ms with no overlaps`);
+    console.log(`browser: 50 x 50 rendered in ${rendered} ms with no overlaps; its overview strip of 50 cells navigates`);
+    await checkConditionsAndVariables(page, cfg);
+    await checkRetryFromPage(page, cfg);
 
     // ---- sessions: a call without the CSRF token, a cookie replayed after sign-out
     const noCsrf = await page.evaluate(async () => (await fetch('/console/api/call?op=ListPipelines', {
@@ -350,7 +549,7 @@ async function main() {
     await signIn(page, cfg.url, cfg.viewer);
     await page.goto(cfg.url + '/console/#/pipeline/' + encodeURIComponent(cfg.pipeline));
     await page.waitForSelector('.lane[data-stage="Deploy"]');
-    const buttons = await page.$$eval('main button:not(.toggle)', (bs) => bs.map((b) => b.textContent));
+    const buttons = await page.$$eval('main button:not(.toggle):not(.ov-cell)', (bs) => bs.map((b) => b.textContent));
     if (buttons.length) fail(`a viewer sees buttons: ${buttons}`);
     const refused = await page.evaluate(async (name) => {
       const s = await (await fetch('/console/api/session')).json();

@@ -28,6 +28,8 @@ BIG = unique("con-50x50")
 SMALL = unique("con-small")
 APPROVAL = unique("con-gate")
 LOGS = unique("con-logs")
+CONDITIONS = unique("con-conditions")
+RETRY = unique("con-retry")
 WRITER = ("AKIDTESTLOGWRITER", "log-writer-secret-xxxxxxxx")
 READER = ("AKIDTESTLOGREADER", "log-reader-secret-xxxxxxxx")
 BUCKET = "sluice-artifacts"
@@ -105,6 +107,52 @@ def held_action(stack):
     raise AssertionError("the Build action did not start")
 
 
+def variable_check(name, operator, value):
+    return {"name": name,
+            "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "VariableCheck",
+                           "version": "1"},
+            "configuration": {"Variable": "#{variables.Env}", "Operator": operator,
+                              "Value": value}}
+
+
+def conditions_pipeline(stack):
+    """CONDITIONS, run once to its end with Env=staging: Gate's beforeEntry rule (Env EQ
+    prod, result SKIP) fails and skips Gate, Deploy's onSuccess rule (Env NE prod) passes,
+    Deploy's onFailure (RETRY) is never evaluated."""
+    decl = pipeline_declaration(CONDITIONS, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Gate", "actions": [s3_deploy("Smoke")],
+         "beforeEntry": {"conditions": [{"result": "SKIP",
+                                         "rules": [variable_check("OnlyProd", "EQ", "prod")]}]}},
+        {"name": "Deploy", "actions": [s3_deploy()],
+         "onSuccess": {"conditions": [{"result": "FAIL",
+                                       "rules": [variable_check("NotProd", "NE", "prod")]}]},
+         "onFailure": {"result": "RETRY", "retryConfiguration": {"retryMode": "FAILED_ACTIONS"}}},
+    ], variables=[{"name": "Env", "defaultValue": "dev", "description": "The target environment"}])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    execution = stack.client("operator").start_pipeline_execution(
+        name=CONDITIONS, variables=[{"name": "Env", "value": "staging"}])["pipelineExecutionId"]
+    viewer = stack.client("viewer")
+    stack.wait_for("the conditions pipeline to succeed", lambda: viewer.get_pipeline_execution(
+        pipelineName=CONDITIONS, pipelineExecutionId=execution)["pipelineExecution"]["status"]
+        == "Succeeded", timeout=30)
+    gate = stage_state(viewer.get_pipeline_state(name=CONDITIONS), "Gate")
+    assert gate["latestExecution"]["status"] == "Skipped", gate
+
+
+def failed_stage(stack):
+    """RETRY, started once: its Ship stage's Flaky action (the runner fails it the first
+    time) has failed, and so has the execution."""
+    decl = pipeline_declaration(RETRY, [
+        {"name": "Source", "actions": [s3_source()]},
+        {"name": "Ship", "actions": [s3_deploy("Flaky")]},
+    ])
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    stack.client("operator").start_pipeline_execution(name=RETRY)
+    stack.wait_for("Ship to fail", lambda: stack.action_status(RETRY, "Ship", "Flaky") == "Failed",
+                   timeout=30)
+
+
 def check_console_in_browser(stack):
     decl = pipeline_declaration(NAME, [
         {"name": "Source", "actions": [s3_source()]},
@@ -128,6 +176,8 @@ def check_console_in_browser(stack):
         {"name": "Build", "actions": [s3_deploy("Build")]},
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
+    conditions_pipeline(stack)
+    failed_stage(stack)
     log_execution, log_action = held_action(stack)
     stop = threading.Event()
     writer = threading.Thread(target=grow_log, daemon=True,
@@ -137,13 +187,13 @@ def check_console_in_browser(stack):
     os.makedirs(out_dir, exist_ok=True)
     cfg = {"url": stack.console, "pipeline": NAME, "big": BIG, "small": SMALL,
            "approval": APPROVAL, "logPipeline": LOGS, "logExecution": log_execution,
-           "logAction": log_action, "operator": list(KEYS["operator"]),
+           "logAction": log_action, "conditions": CONDITIONS, "retry": RETRY, "operator": list(KEYS["operator"]),
            "viewer": list(KEYS["viewer"]), "approver": list(KEYS["approver"]),
            "shots": os.path.abspath(out_dir)}
     env = dict(os.environ, NODE_PATH=MODULES, SLUICE_CHROMIUM=CHROMIUM)
     try:
         proc = subprocess.run(["node", os.path.join(HERE, "console_page.js"), json.dumps(cfg)],
-                              env=env, capture_output=True, text=True, timeout=100, check=False)
+                              env=env, capture_output=True, text=True, timeout=140, check=False)
     finally:
         stop.set()
         writer.join(5)
@@ -151,7 +201,7 @@ def check_console_in_browser(stack):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for shot in ("console-pipeline.png", "console-50x50.png", "console-executions.png",
                  "console-execution.png", "console-action.png", "console-approvals.png",
-                 "console-log.png"):
+                 "console-log.png", "console-conditions.png"):
         assert os.path.getsize(os.path.join(out_dir, shot)) > 1000, shot
     # the start from the page carried its variable
     state = stack.client("viewer").list_pipeline_executions(pipelineName=NAME)
@@ -190,7 +240,7 @@ if __name__ == "__main__":
         console_stack = ConsoleStack(
             extra_console_env={"SLUICE_CONSOLE_LOGS_ENDPOINT": store_endpoint,
                                "SLUICE_CONSOLE_LOGS_KEY": f"{READER[0]}:{READER[1]}"},
-            runner_rules=["Build=hold"])
+            runner_rules=["Build=hold", "Flaky=fail-once"])
         console_stack.store = store_endpoint
         sluice_stack.run([check_console_in_browser], console_stack)
     finally:
