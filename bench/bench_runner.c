@@ -32,7 +32,8 @@ struct bench_runner {
     bus_producer *producer;
     bus_consumer *consumer;
     runner_exec *table;
-    bench_stats *record; /* borrowed; NULL when not recording */
+    bench_stats *record;    /* borrowed; NULL when not recording */
+    bench_stats *record_at; /* borrowed: when each sample was taken (monotonic ns), or NULL */
     bool refill;
     sluice_buf text;
     bench_runner_counters counters;
@@ -204,6 +205,9 @@ static bus_consumer_verdict runner_on_job(const bus_consumer_message *msg, void 
         r->counters.transitions++;
         if (r->record != NULL) {
             bench_stats_add(r->record, seen - e->result_ns);
+            if (r->record_at != NULL) {
+                bench_stats_add(r->record_at, seen);
+            }
         }
     }
     e->answered = stage;
@@ -277,6 +281,13 @@ int bench_runner_pump(bench_runner *r, int timeout_ms)
 void bench_runner_record(bench_runner *r, bench_stats *into)
 {
     r->record = into;
+    r->record_at = NULL;
+}
+
+void bench_runner_record_at(bench_runner *r, bench_stats *into, bench_stats *at)
+{
+    r->record = into;
+    r->record_at = into != NULL ? at : NULL;
 }
 
 void bench_runner_refill(bench_runner *r, bool on)

@@ -90,6 +90,9 @@ int bench_runner_pump(bench_runner *r, int timeout_ms);
 /* Transition samples go into into from now on (NULL: stop recording). Borrowed. */
 void bench_runner_record(bench_runner *r, bench_stats *into);
 
+/* As bench_runner_record, and each sample's monotonic time (ns) goes into at. Borrowed. */
+void bench_runner_record_at(bench_runner *r, bench_stats *into, bench_stats *at);
+
 /* Turns the closed loop on or off (see above). */
 void bench_runner_refill(bench_runner *r, bool on);
 

@@ -541,11 +541,37 @@ static bool bench_pump_until_completed(bench *b, uint64_t target, int timeout_ms
     }
 }
 
+/*
+ * Writes the light phase's transitions in the order they were seen to
+ * log_dir/<prefix>light-replicas<N>.tsv: milliseconds since the first one,
+ * the transition's number in its execution (1..4) and its latency in ms.
+ */
+static void bench_light_write(const bench *b, int replicas, const bench_stats *lat,
+                              const bench_stats *at)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%slight-replicas%d.tsv", b->cfg.log_dir, b->prefix, replicas);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        say("cannot write %s", path);
+        return;
+    }
+    fprintf(f, "at_ms\ttransition\tlatency_ms\n");
+    size_t per_execution = BENCH_NSTAGES - 1;
+    for (size_t i = 0; i < lat->count && i < at->count; i++) {
+        fprintf(f, "%.3f\t%zu\t%.3f\n", (double)(at->ns[i] - at->ns[0]) / 1e6,
+                i % per_execution + 1, (double)lat->ns[i] / 1e6);
+    }
+    fclose(f);
+}
+
 /* One execution at a time on the light pipeline: the latency of an unloaded orchestrator. */
-static int bench_light(bench *b, bench_summary *out, bench_usage *usage)
+static int bench_light(bench *b, int replicas, bench_summary *out, bench_usage *usage)
 {
     bench_stats lat;
+    bench_stats at;
     bench_stats_init(&lat);
+    bench_stats_init(&at);
     bench_snap s1;
     bench_snap s2;
     int rc = -1;
@@ -553,7 +579,7 @@ static int bench_light(bench *b, bench_summary *out, bench_usage *usage)
         if (i == BENCH_LIGHT_WARMUP) {
             bench_snap_take(b, &s1);
         }
-        bench_runner_record(b->runner, i >= BENCH_LIGHT_WARMUP ? &lat : NULL);
+        bench_runner_record_at(b->runner, i >= BENCH_LIGHT_WARMUP ? &lat : NULL, &at);
         bench_runner_counters c;
         bench_runner_counters_get(b->runner, &c);
         if (bench_runner_start(b->runner, 0) != 0 ||
@@ -564,11 +590,13 @@ static int bench_light(bench *b, bench_summary *out, bench_usage *usage)
     }
     bench_snap_take(b, &s2);
     bench_usage_between(&s1, &s2, usage);
+    bench_light_write(b, replicas, &lat, &at);
     rc = 0;
 out:
     bench_runner_record(b->runner, NULL);
     bench_stats_summarize(&lat, out);
     bench_stats_free(&lat);
+    bench_stats_free(&at);
     return rc;
 }
 
@@ -724,7 +752,7 @@ static int bench_phase_run(bench *b, int replicas, bench_phase *ph)
 {
     ph->replicas = replicas;
     say("%d replica(s): light load, %" PRId64 " executions one at a time", replicas, b->cfg.light);
-    if (bench_light(b, &ph->light, &ph->light_usage) != 0) {
+    if (bench_light(b, replicas, &ph->light, &ph->light_usage) != 0) {
         return -1;
     }
     char err[256];

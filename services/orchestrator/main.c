@@ -246,10 +246,13 @@ int main(int argc, char **argv)
 
     int64_t next_timers = 0;
     int64_t next_sweep = sluice_time_monotonic_ms() + cfg.sweep_interval_ms / 5;
+    orch_sweep sweep = {0};
     status = 0;
     while (!sluice_signal_stop_requested()) {
-        int rc = bus_consumer_run_batch(consumer, orch_batch_handle, &handler, ORCH_BATCH_MAX,
-                                        LOOP_POLL_MS);
+        /* While a sweep is under way, only what has arrived is taken between its slices. */
+        int wait_ms = orch_sweep_active(&sweep) ? 0 : LOOP_POLL_MS;
+        int rc =
+            bus_consumer_run_batch(consumer, orch_batch_handle, &handler, ORCH_BATCH_MAX, wait_ms);
         if (rc < 0) {
             SLUICE_ERROR("kafka consumer failed: %s", sluice_strerror(rc));
             status = 1;
@@ -262,9 +265,12 @@ int main(int argc, char **argv)
             atomic_store(&health.redis_ok, fired >= 0);
             next_timers = mono + cfg.timer_poll_ms;
         }
-        if (mono >= next_sweep) {
-            orch_sweep_run(&handler, 2 * cfg.sweep_interval_ms);
+        if (!orch_sweep_active(&sweep) && mono >= next_sweep) {
+            orch_sweep_start(&sweep, 2 * cfg.sweep_interval_ms);
             next_sweep = mono + cfg.sweep_interval_ms;
+        }
+        if (orch_sweep_active(&sweep)) {
+            (void)orch_sweep_step(&sweep, &handler); /* one slice per turn of the loop */
         }
         atomic_store(&health.kafka_ok,
                      !bus_consumer_auth_failed(consumer) && !bus_producer_auth_failed(producer));

@@ -105,6 +105,8 @@ static int load_model(orch_handler *h, const char *pipeline, int64_t version,
 }
 
 /* One request of a batch on its way through. */
+#define BATCH_ON_STACK 4 /* requests of a batch kept on the stack */
+
 typedef struct batch_req {
     bus_consumer_item *item;
     orch_request req;
@@ -753,8 +755,13 @@ void orch_batch_handle(bus_consumer_item *items, size_t n, void *ctx)
 {
     orch_handler *h = ctx;
     int64_t started = sluice_time_monotonic_ns();
-    batch_req *reqs = calloc(n, sizeof *reqs);
-    batch_req **group = calloc(n, sizeof *group);
+    /* A few requests (light load) stay on the stack: a heap block this large
+     * would make malloc consolidate its fast bins at every batch. */
+    batch_req small_reqs[BATCH_ON_STACK];
+    batch_req *small_group[BATCH_ON_STACK];
+    bool on_stack = n <= BATCH_ON_STACK;
+    batch_req *reqs = on_stack ? small_reqs : calloc(n, sizeof *reqs);
+    batch_req **group = on_stack ? small_group : calloc(n, sizeof *group);
     if (reqs == NULL || group == NULL) {
         for (size_t i = 0; i < n; i++) {
             items[i].verdict = BUS_CONSUMER_RETRY;
@@ -762,6 +769,9 @@ void orch_batch_handle(bus_consumer_item *items, size_t n, void *ctx)
         free(reqs);
         free(group);
         return;
+    }
+    if (on_stack) {
+        memset(reqs, 0, n * sizeof *reqs);
     }
     for (size_t i = 0; i < n; i++) {
         reqs[i].item = &items[i];
@@ -810,7 +820,9 @@ void orch_batch_handle(bus_consumer_item *items, size_t n, void *ctx)
             orch_request_clear(&reqs[i].req);
         }
     }
-    free(reqs);
-    free(group);
+    if (!on_stack) {
+        free(reqs);
+        free(group);
+    }
     h->stats.last_batch_ns = (uint64_t)(sluice_time_monotonic_ns() - started);
 }

@@ -45,33 +45,70 @@ static void sweep_one(const char *pipeline, void *ctx)
     (void)orch_outbox_drain(s->h, pipeline, s->min_age_ms);
 }
 
+void orch_sweep_start(orch_sweep *s, int64_t min_age_ms)
+{
+    memset(s, 0, sizeof *s);
+    s->phase = 1;
+    snprintf(s->cursor, sizeof s->cursor, "0");
+    s->min_age_ms = min_age_ms;
+}
+
+bool orch_sweep_active(const orch_sweep *s)
+{
+    return s->phase != 0;
+}
+
+/* Moves s to phase with a fresh cursor. */
+static void sweep_phase(orch_sweep *s, int phase)
+{
+    s->phase = phase;
+    s->rounds = 0;
+    snprintf(s->cursor, sizeof s->cursor, "0");
+}
+
+bool orch_sweep_step(orch_sweep *s, orch_handler *h)
+{
+    sweep_ctx ctx = {h, s->min_age_ms};
+    if (s->phase == 1) {
+        if (orch_store_scan_outboxes(h->store, s->cursor, sweep_one, &ctx) != SLUICE_OK) {
+            s->phase = 0; /* Redis is away: the next pass starts over */
+            return false;
+        }
+        if (strcmp(s->cursor, "0") == 0 || ++s->rounds >= 1000) {
+            sweep_phase(s, 2);
+        }
+        return true;
+    }
+    if (s->phase == 2) {
+        /*
+         * Pipelines with parked requests noted in Redis — by this replica, by an
+         * earlier life of it or by another — join the list, so a restart does not
+         * leave them waiting for their pipeline's next request.
+         */
+        if (orch_store_parked_scan(h->store, s->cursor, parked_one, &ctx) != SLUICE_OK ||
+            strcmp(s->cursor, "0") == 0 || ++s->rounds >= 1000 ||
+            h->nparked >= ORCH_HANDLER_PARKED_MAX) {
+            sweep_phase(s, 3);
+        }
+        return true;
+    }
+    if (s->phase == 3) {
+        /* Parked requests whose outbox is out by now (a copy: stepping them changes the list). */
+        char names[ORCH_HANDLER_PARKED_MAX][sizeof h->parked[0]];
+        size_t n = h->nparked;
+        memcpy(names, h->parked, n * sizeof names[0]);
+        for (size_t i = 0; i < n; i++) {
+            orch_batch_unpark(h, names[i]);
+        }
+    }
+    s->phase = 0;
+    return false;
+}
+
 void orch_sweep_run(orch_handler *h, int64_t min_age_ms)
 {
-    char cursor[32] = "0";
-    sweep_ctx s = {h, min_age_ms};
-    int rounds = 0;
-    do {
-        if (orch_store_scan_outboxes(h->store, cursor, sweep_one, &s) != SLUICE_OK) {
-            return;
-        }
-    } while (strcmp(cursor, "0") != 0 && ++rounds < 1000);
-    /*
-     * Pipelines with parked requests noted in Redis — by this replica, by an
-     * earlier life of it or by another — join the list, so a restart does not
-     * leave them waiting for their pipeline's next request.
-     */
-    snprintf(cursor, sizeof cursor, "0");
-    rounds = 0;
-    do {
-        if (orch_store_parked_scan(h->store, cursor, parked_one, &s) != SLUICE_OK) {
-            break;
-        }
-    } while (strcmp(cursor, "0") != 0 && ++rounds < 1000 && h->nparked < ORCH_HANDLER_PARKED_MAX);
-    /* Parked requests whose outbox is out by now (a copy: stepping them changes the list). */
-    char names[ORCH_HANDLER_PARKED_MAX][sizeof h->parked[0]];
-    size_t n = h->nparked;
-    memcpy(names, h->parked, n * sizeof names[0]);
-    for (size_t i = 0; i < n; i++) {
-        orch_batch_unpark(h, names[i]);
+    orch_sweep s;
+    orch_sweep_start(&s, min_age_ms);
+    while (orch_sweep_step(&s, h)) {
     }
 }

@@ -18,6 +18,11 @@
  *
  * Everything runs on the owner's thread: rebalance and error callbacks are
  * served by rd_kafka_consumer_poll (the main queue is redirected to it).
+ *
+ * Batches: run_batch's arrays are allocated at the first call (for its
+ * max_batch, larger again only for a larger one) and kept; per batch only
+ * the fields of the messages that arrived are set, never whole entries or
+ * reasons (1 KiB each) cleared.
  */
 #include "sluice/bus_consumer.h"
 
@@ -51,6 +56,16 @@ typedef struct consumer_retry {
     int64_t resume_at; /* monotonic ms when paused by us, 0 when running */
 } consumer_retry;
 
+/* One fetched message on its way through a handler. */
+typedef struct consumer_entry {
+    rd_kafka_message_t *m; /* owned until consumer_entry_release */
+    const char *topic;
+    bus_envelope *env; /* NULL when the message is not a valid envelope */
+    int attempt;
+    bus_consumer_verdict verdict;
+    char reason[BUS_DEADLETTER_REASON_MAX];
+} consumer_entry;
+
 struct bus_consumer {
     bus_consumer_config cfg; /* string fields point at the copies below */
     char *strings[10];       /* owned copies of the configuration's strings */
@@ -65,6 +80,12 @@ struct bus_consumer {
     consumer_retry *retries;
     size_t nretries;
     size_t capretries;
+    /* run_batch's working arrays, made once for batch_cap messages and kept */
+    consumer_entry *batch_entries;
+    bus_consumer_item *batch_items;
+    size_t *batch_item_of;
+    bool *batch_blocked;
+    size_t batch_cap;
     bus_consumer_stats stats;
 };
 
@@ -561,16 +582,6 @@ out:
 
 /* ---- processing -------------------------------------------------------------- */
 
-/* One fetched message on its way through a handler. */
-typedef struct consumer_entry {
-    rd_kafka_message_t *m; /* owned until consumer_entry_release */
-    const char *topic;
-    bus_envelope *env; /* NULL when the message is not a valid envelope */
-    int attempt;
-    bus_consumer_verdict verdict;
-    char reason[BUS_DEADLETTER_REASON_MAX];
-} consumer_entry;
-
 /* The value of the last header called name, or NULL (with *len 0). */
 static const void *consumer_header(rd_kafka_headers_t *hdrs, const char *name, size_t *len)
 {
@@ -635,9 +646,11 @@ static bool consumer_prepare(bus_consumer *c, rd_kafka_message_t *m, consumer_en
         rd_kafka_message_destroy(m);
         return false;
     }
-    memset(e, 0, sizeof *e);
     e->m = m;
     e->topic = topic;
+    e->env = NULL;
+    e->verdict = BUS_CONSUMER_DONE;
+    e->reason[0] = '\0';
     e->attempt = (r != NULL && r->offset == m->offset) ? r->attempts + 1 : 1;
     if (c->cfg.verifier != NULL && !consumer_verify(c, m, topic, e)) {
         return true;
@@ -786,6 +799,35 @@ int bus_consumer_run_once(bus_consumer *c, bus_consumer_handler handler, void *c
     return 1;
 }
 
+/* Makes run_batch's arrays hold at least max_batch messages. 0 or SLUICE_ENOMEM. */
+static int consumer_batch_reserve(bus_consumer *c, size_t max_batch)
+{
+    if (max_batch <= c->batch_cap) {
+        return SLUICE_OK;
+    }
+    consumer_entry *entries = malloc(max_batch * sizeof *entries);
+    bus_consumer_item *items = malloc(max_batch * sizeof *items);
+    size_t *item_of = malloc(max_batch * sizeof *item_of);
+    bool *blocked = malloc(max_batch * sizeof *blocked);
+    if (entries == NULL || items == NULL || item_of == NULL || blocked == NULL) {
+        free(entries);
+        free(items);
+        free(item_of);
+        free(blocked);
+        return SLUICE_ENOMEM;
+    }
+    free(c->batch_entries);
+    free(c->batch_items);
+    free(c->batch_item_of);
+    free(c->batch_blocked);
+    c->batch_entries = entries;
+    c->batch_items = items;
+    c->batch_item_of = item_of;
+    c->batch_blocked = blocked;
+    c->batch_cap = max_batch;
+    return SLUICE_OK;
+}
+
 /* True when entry e's partition already had a retry earlier in the batch. */
 static bool consumer_partition_blocked(const consumer_entry *entries, const bool *blocked,
                                        size_t upto, const consumer_entry *e)
@@ -811,18 +853,14 @@ int bus_consumer_run_batch(bus_consumer *c, bus_consumer_batch_handler handler, 
     if (max_batch == 0 || max_batch > BUS_CONSUMER_BATCH_MAX) {
         return SLUICE_EINVAL;
     }
-    consumer_resume_due(c);
-    consumer_entry *entries = calloc(max_batch, sizeof *entries);
-    bus_consumer_item *items = calloc(max_batch, sizeof *items);
-    size_t *item_of = calloc(max_batch, sizeof *item_of);
-    bool *blocked = calloc(max_batch, sizeof *blocked);
-    if (entries == NULL || items == NULL || item_of == NULL || blocked == NULL) {
-        free(entries);
-        free(items);
-        free(item_of);
-        free(blocked);
+    if (consumer_batch_reserve(c, max_batch) != SLUICE_OK) {
         return SLUICE_ENOMEM;
     }
+    consumer_resume_due(c);
+    consumer_entry *entries = c->batch_entries;
+    bus_consumer_item *items = c->batch_items;
+    size_t *item_of = c->batch_item_of;
+    bool *blocked = c->batch_blocked;
     size_t n = 0;
     int rc = 0;
     int wait = consumer_wait_ms(c, timeout_ms);
@@ -866,10 +904,6 @@ int bus_consumer_run_batch(bus_consumer *c, bus_consumer_batch_handler handler, 
     for (size_t i = 0; i < n; i++) {
         consumer_entry_release(&entries[i]); /* only now: the loop above looks back at them */
     }
-    free(entries);
-    free(items);
-    free(item_of);
-    free(blocked);
     if (rc < 0) {
         return rc;
     }
@@ -939,6 +973,10 @@ void bus_consumer_free(bus_consumer *c)
         free(c->strings[i]);
     }
     free(c->retries);
+    free(c->batch_entries);
+    free(c->batch_items);
+    free(c->batch_item_of);
+    free(c->batch_blocked);
     bus_security_wipe(&c->security);
     free(c);
 }

@@ -2,6 +2,14 @@
  * bus_sign.c — the bus key set and HMAC-SHA256 message signatures (see
  * bus_sign.h for the key file format and the signed byte layout). OpenSSL's
  * EVP_MAC computes the HMAC; CRYPTO_memcmp compares it.
+ *
+ * Each key of a parsed set holds a keyed template: an HMAC context that has
+ * taken the secret and the two fields every message of that key starts
+ * with (the domain and the key id). A signature duplicates the template and
+ * adds topic, key and payload, so the HMAC algorithm is fetched and the key
+ * schedule computed once per key, not once per message. Templates are only
+ * read after parsing (EVP_MAC_CTX_dup does not change its source), which
+ * keeps a set shareable by threads.
  */
 #include "sluice/bus_sign.h"
 
@@ -28,12 +36,15 @@ typedef struct sign_key {
     char id[BUS_SIGN_KEY_ID_MAX + 1];
     unsigned char secret[BUS_SIGN_SECRET_MAX];
     size_t secret_len;
+    EVP_MAC_CTX *keyed; /* HMAC keyed with secret, the domain and id already in */
 } sign_key;
 
 struct bus_sign_keys {
     size_t count;
     sign_key keys[BUS_SIGN_KEYS_MAX];
 };
+
+static int sign_keyed_new(sign_key *k);
 
 /* ---- parsing ------------------------------------------------------------------ */
 
@@ -112,7 +123,12 @@ static int sign_parse_line(bus_sign_keys *keys, const char *p, size_t n, size_t 
                                 2 * BUS_SIGN_SECRET_MIN, 2 * BUS_SIGN_SECRET_MAX);
     }
     k->secret_len = (size_t)got;
-    keys->count++;
+    keys->count++; /* counted now, so that a failure below frees what was made */
+    if (sign_keyed_new(k) != SLUICE_OK) {
+        return sluice_error_set(err, errlen, SLUICE_EINTERNAL,
+                                "line %zu: OpenSSL cannot key HMAC-SHA256 with key '%s'", line_no,
+                                k->id);
+    }
     return SLUICE_OK;
 }
 
@@ -200,6 +216,9 @@ int bus_sign_keys_load(const char *path, bus_sign_keys **out, char *err, size_t 
 void bus_sign_keys_free(bus_sign_keys *keys)
 {
     if (keys != NULL) {
+        for (size_t i = 0; i < keys->count; i++) {
+            EVP_MAC_CTX_free(keys->keys[i].keyed);
+        }
         OPENSSL_cleanse(keys, sizeof *keys);
         free(keys);
     }
@@ -234,9 +253,8 @@ static int sign_update_field(EVP_MAC_CTX *mac, const void *bytes, size_t n)
     return SLUICE_OK;
 }
 
-/* The HMAC of bus_sign.h's layout with key k. */
-static int sign_mac(const sign_key *k, const char *topic, const void *key, size_t keylen,
-                    const void *payload, size_t len, unsigned char out[SIGN_MAC_LEN])
+/* Makes k->keyed: HMAC-SHA256 keyed with k's secret, the domain and k's id taken in. */
+static int sign_keyed_new(sign_key *k)
 {
     int rc = SLUICE_EINTERNAL;
     EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -246,13 +264,29 @@ static int sign_mac(const sign_key *k, const char *topic, const void *key, size_
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end(),
     };
+    if (mac != NULL && EVP_MAC_init(mac, k->secret, k->secret_len, params) == 1 &&
+        sign_update_field(mac, SIGN_DOMAIN, strlen(SIGN_DOMAIN)) == SLUICE_OK &&
+        sign_update_field(mac, k->id, strlen(k->id)) == SLUICE_OK) {
+        k->keyed = mac;
+        mac = NULL;
+        rc = SLUICE_OK;
+    }
+    EVP_MAC_CTX_free(mac);
+    EVP_MAC_free(hmac); /* the context keeps its own reference */
+    return rc;
+}
+
+/* The HMAC of bus_sign.h's layout with key k. */
+static int sign_mac(const sign_key *k, const char *topic, const void *key, size_t keylen,
+                    const void *payload, size_t len, unsigned char out[SIGN_MAC_LEN])
+{
+    int rc = SLUICE_EINTERNAL;
+    EVP_MAC_CTX *mac = k->keyed != NULL ? EVP_MAC_CTX_dup(k->keyed) : NULL;
     size_t outlen = 0;
-    if (mac == NULL || EVP_MAC_init(mac, k->secret, k->secret_len, params) != 1) {
+    if (mac == NULL) {
         goto out;
     }
-    if (sign_update_field(mac, SIGN_DOMAIN, strlen(SIGN_DOMAIN)) != SLUICE_OK ||
-        sign_update_field(mac, k->id, strlen(k->id)) != SLUICE_OK ||
-        sign_update_field(mac, topic, strlen(topic)) != SLUICE_OK ||
+    if (sign_update_field(mac, topic, strlen(topic)) != SLUICE_OK ||
         sign_update_field(mac, key, key != NULL ? keylen : 0) != SLUICE_OK ||
         sign_update_field(mac, payload, payload != NULL ? len : 0) != SLUICE_OK) {
         goto out;
@@ -263,7 +297,6 @@ static int sign_mac(const sign_key *k, const char *topic, const void *key, size_
     rc = SLUICE_OK;
 out:
     EVP_MAC_CTX_free(mac);
-    EVP_MAC_free(hmac);
     return rc;
 }
 

@@ -173,7 +173,9 @@ typedef void (*bus_consumer_batch_handler)(bus_consumer_item *items, size_t n, v
  * delivered again (handlers must be idempotent, which they must be anyway).
  * Returns the number of messages fetched (0 when none), SLUICE_EINVAL for a
  * bad max_batch, SLUICE_ENOMEM, SLUICE_EKAFKA on a fatal consumer error,
- * SLUICE_ECLOSED after bus_consumer_close.
+ * SLUICE_ECLOSED after bus_consumer_close. The working arrays are made at the
+ * first call and kept (not re-entrant: a handler must not run a batch of the
+ * same consumer).
  */
 int bus_consumer_run_batch(bus_consumer *c, bus_consumer_batch_handler handler, void *ctx,
                            size_t max_batch, int timeout_ms);

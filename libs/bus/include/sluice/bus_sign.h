@@ -32,7 +32,8 @@
  * restart; drop the old one once no message signed with it is unconsumed.
  *
  * Pure functions over an immutable key set: a set is shared read-only by any
- * number of threads once parsed. Secrets are cleansed when a set is freed.
+ * number of threads once parsed. Each key's HMAC is keyed once, at parsing,
+ * and reused by every signature. Secrets are cleansed when a set is freed.
  */
 #ifndef SLUICE_BUS_SIGN_H
 #define SLUICE_BUS_SIGN_H
@@ -62,7 +63,8 @@ typedef enum bus_sign_failure {
  * bus_sign_keys_free); SLUICE_EPARSE with the line number and what is wrong
  * in err (the secret is never echoed), SLUICE_ETOOBIG (more than
  * BUS_SIGN_KEYS_MAX keys), SLUICE_EINVAL (no key at all, or text NULL),
- * SLUICE_ENOMEM; *out NULL on failure.
+ * SLUICE_ENOMEM, SLUICE_EINTERNAL (OpenSSL could not key an HMAC with a
+ * secret); *out NULL on failure.
  */
 int bus_sign_keys_parse(const char *text, size_t len, bus_sign_keys **out, char *err,
                         size_t errlen);
