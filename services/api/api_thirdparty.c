@@ -305,11 +305,8 @@ int api_thirdparty_acknowledge(api_call *call)
 {
     const char *job_id = NULL;
     const char *nonce = NULL;
-    char status[API_BACKEND_STATUS_MAX] = "";
-    char err[256] = "";
     api_backend_job job;
-    int rc =
-        api_input_string(call, call->input, "nonce", NULL, true, 1, 50, API_CHARSET_ANY, &nonce);
+    int rc = api_workers_read_nonce(call, &nonce);
     if (rc == 0) {
         rc = api_thirdparty_open(call, false, &job_id, &job);
     }
@@ -317,22 +314,7 @@ int api_thirdparty_acknowledge(api_call *call)
         return rc;
     }
     api_backend_job_clear(&job);
-    api_backend *b = call->env->backend;
-    rc = b->ops->job_ack(b, job_id, nonce, call->caller_arn, api_call_now_ms(call), status, err,
-                         sizeof err);
-    if (rc == SLUICE_ENOTFOUND) {
-        return api_thirdparty_job_not_found(call, job_id);
-    }
-    if (rc == SLUICE_EDENIED) {
-        return api_call_fail(call, "InvalidNonceException",
-                             "The nonce is not the one handed out for job %s, its lease ended "
-                             "(the job is offered again), or another partner acknowledged it",
-                             job_id);
-    }
-    if (rc != 0) {
-        return api_call_backend_fail(call, rc, "acknowledging the job", err);
-    }
-    return api_call_succeed(call, json_pack("{s:s}", "status", status));
+    return api_workers_job_acknowledge(call, job_id, nonce, "partner");
 }
 
 /* ---- PutThirdPartyJobSuccessResult / PutThirdPartyJobFailureResult -------------------- */

@@ -112,6 +112,19 @@ int api_workers_job_open(api_call *call, const char *job_id, api_backend_job *jo
 int api_workers_job_report(api_call *call, const char *job_id, api_backend_job *job, json_t *detail,
                            const char *status);
 
+/* Reads the input's nonce (borrowed; 1..50 characters). 0 or failed. */
+int api_workers_read_nonce(api_call *call, const char **nonce);
+
+/*
+ * AcknowledgeJob / AcknowledgeThirdPartyJob once the job was read and
+ * checked: binds job_id to the caller when nonce is the one its poll handed
+ * out (api_backend job_ack, one step) and answers with the job's status.
+ * holder names who else may have acknowledged it ("worker", "partner") in the
+ * InvalidNonceException message. 0 (the call succeeded) or failed.
+ */
+int api_workers_job_acknowledge(api_call *call, const char *job_id, const char *nonce,
+                                const char *holder);
+
 /* Reads and checks the optional currentRevision / executionDetails members (borrowed). */
 int api_workers_read_revision(api_call *call, const json_t **revision);
 int api_workers_read_details(api_call *call, const json_t **details);
