@@ -466,22 +466,6 @@ int api_conditions_list_rule_executions(api_call *call)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-/* Checks that the pipeline exists, then sends detail (taken) and answers with the reply. */
-static int api_conditions_send(api_call *call, const char *pipeline, json_t *detail)
-{
-    json_t *doc = NULL;
-    int rc = api_pipelines_load(call, pipeline, &doc, NULL);
-    json_decref(doc);
-    if (rc != 0) {
-        json_decref(detail);
-        return rc;
-    }
-    if (detail == NULL) {
-        return api_call_backend_fail(call, SLUICE_ENOMEM, "building the request", NULL);
-    }
-    return api_request_send(call, pipeline, PROTOCOL_DETAIL_REQUEST, detail, true);
-}
-
 int api_conditions_override(api_call *call)
 {
     static const char *const types[] = {"BEFORE_ENTRY", "ON_SUCCESS"};
@@ -489,23 +473,14 @@ int api_conditions_override(api_call *call)
     const char *stage = NULL;
     const char *id = NULL;
     const char *type = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "pipelineExecutionId", NULL, true, 0,
-                              API_INPUT_NO_MAX, API_CHARSET_UUID, &id);
-    }
+    int rc = api_executions_read_stage(call, "pipelineExecutionId", &name, &stage, &id);
     if (rc == 0) {
         rc = api_input_enum(call, call->input, "conditionType", NULL, true, types, 2, &type);
     }
     if (rc != 0) {
         return rc;
     }
-    rc = api_conditions_send(call, name,
+    rc = api_executions_send(call, name,
                              json_pack("{s:s, s:s, s:s, s:s}", "type",
                                        PROTOCOL_REQUEST_OVERRIDE_CONDITION, "pipelineExecutionId",
                                        id, "stageName", stage, "conditionType", type));
@@ -697,16 +672,7 @@ int api_conditions_rollback(api_call *call)
     const char *name = NULL;
     const char *stage = NULL;
     const char *target = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "targetPipelineExecutionId", NULL, true, 0,
-                              API_INPUT_NO_MAX, API_CHARSET_UUID, &target);
-    }
+    int rc = api_executions_read_stage(call, "targetPipelineExecutionId", &name, &stage, &target);
     if (rc != 0) {
         return rc;
     }
