@@ -20,8 +20,8 @@
 #include "sluice/service.h"
 #include "sluice/signal.h"
 
-#include <stddef.h>
 #include <libxml/parser.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

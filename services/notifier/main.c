@@ -30,8 +30,8 @@
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
-#include <stddef.h>
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 

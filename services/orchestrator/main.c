@@ -31,9 +31,9 @@
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
-#include <stddef.h>
 #include <openssl/crypto.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
