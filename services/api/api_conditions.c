@@ -122,52 +122,6 @@ int api_conditions_list_rule_types(api_call *call)
 
 /* ---- ListRuleExecutions ---------------------------------------------------------- */
 
-/*
- * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id
- * (NULL: none); *latest_only is true for startTimeRange Latest.
- */
-static int api_conditions_filter(api_call *call, const char **id, bool *latest_only)
-{
-    static const char *const ranges[] = {"Latest", "All"};
-    const json_t *filter = NULL;
-    const json_t *latest = NULL;
-    const char *latest_id = NULL;
-    const char *range = NULL;
-    *id = NULL;
-    *latest_only = false;
-    int rc = api_input_object(call, call->input, "filter", NULL, false, &filter);
-    if (rc != 0 || filter == NULL) {
-        return rc;
-    }
-    rc = api_input_string(call, filter, "pipelineExecutionId", "filter.pipelineExecutionId", false,
-                          0, API_INPUT_NO_MAX, API_CHARSET_UUID, id);
-    if (rc == 0) {
-        rc = api_input_object(call, filter, "latestInPipelineExecution",
-                              "filter.latestInPipelineExecution", false, &latest);
-    }
-    if (rc != 0 || latest == NULL) {
-        return rc;
-    }
-    rc = api_input_string(call, latest, "pipelineExecutionId",
-                          "filter.latestInPipelineExecution.pipelineExecutionId", true, 0,
-                          API_INPUT_NO_MAX, API_CHARSET_UUID, &latest_id);
-    if (rc == 0) {
-        rc = api_input_enum(call, latest, "startTimeRange",
-                            "filter.latestInPipelineExecution.startTimeRange", true, ranges, 2,
-                            &range);
-    }
-    if (rc == 0 && *id != NULL && strcmp(*id, latest_id) != 0) {
-        rc = api_call_fail(call, "ValidationException",
-                           "filter.pipelineExecutionId and filter.latestInPipelineExecution name "
-                           "different executions");
-    }
-    if (rc == 0) {
-        *id = latest_id;
-        *latest_only = strcmp(range, "Latest") == 0;
-    }
-    return rc;
-}
-
 /* The (start time, id) sort key of a RuleExecutionDetail; false when it has none. */
 static bool api_conditions_key(const json_t *detail, int64_t *start_ms, const char **id)
 {
@@ -393,7 +347,7 @@ int api_conditions_list_rule_executions(api_call *call)
                            &max, NULL);
     }
     if (rc == 0) {
-        rc = api_conditions_filter(call, &id, &latest_only);
+        rc = api_executions_read_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_conditions_read_cursor(call, &cursor);

@@ -439,11 +439,7 @@ int api_executions_list(api_call *call)
 
 /* ---- ListActionExecutions ------------------------------------------------------------- */
 
-/*
- * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into
- * *id (NULL: none); *latest_only is true for startTimeRange Latest.
- */
-static int api_executions_action_filter(api_call *call, const char **id, bool *latest_only)
+int api_executions_read_filter(api_call *call, const char **id, bool *latest_only)
 {
     const json_t *filter = NULL;
     const json_t *latest = NULL;
@@ -532,7 +528,7 @@ int api_executions_list_actions(api_call *call)
     int rc = api_input_int(call, call->input, "maxResults", NULL, false, 1, API_EXECUTIONS_PAGE_MAX,
                            &max, NULL);
     if (rc == 0) {
-        rc = api_executions_action_filter(call, &id, &latest_only);
+        rc = api_executions_read_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_executions_read_cursor(call, "actions", &cursor);

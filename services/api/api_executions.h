@@ -59,6 +59,14 @@ int api_executions_read_stage(api_call *call, const char *execution_member, cons
  */
 int api_executions_send(api_call *call, const char *pipeline, json_t *detail);
 
+/*
+ * Reads the filter of ListActionExecutions / ListRuleExecutions:
+ * filter.pipelineExecutionId or filter.latestInPipelineExecution (the two must
+ * agree) into *id (borrowed; NULL: none); *latest_only is true for
+ * startTimeRange Latest. 0 or failed.
+ */
+int api_executions_read_filter(api_call *call, const char **id, bool *latest_only);
+
 int api_executions_get_state(api_call *call);
 int api_executions_get(api_call *call);
 int api_executions_list(api_call *call);

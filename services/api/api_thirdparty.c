@@ -340,20 +340,8 @@ int api_thirdparty_put_success(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
-                               job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
-                               "outputArtifacts", aws_job_output_locations(job.record));
-    if (detail != NULL) {
-        if (continuation != NULL) {
-            json_object_set_new(detail, "continuationToken", json_string(continuation));
-        }
-        if (details != NULL) {
-            json_object_set_new(detail, "executionDetails", json_deep_copy(details));
-        }
-        if (revision != NULL) {
-            json_object_set_new(detail, "currentRevision", json_deep_copy(revision));
-        }
-    }
+    json_t *detail =
+        api_workers_success_detail(job_id, &job, continuation, details, revision, NULL);
     rc = api_workers_job_report(call, job_id, &job, detail, "Succeeded");
     api_backend_job_clear(&job);
     return rc;

@@ -129,6 +129,16 @@ int api_workers_job_acknowledge(api_call *call, const char *job_id, const char *
 int api_workers_read_revision(api_call *call, const json_t **revision);
 int api_workers_read_details(api_call *call, const json_t **details);
 
+/*
+ * The JobResult detail of a success of the loaded job job_id (new; NULL when
+ * out of memory): outcome InProgress with continuation (NULL: Succeeded), the
+ * output artifact locations the job data names, and the executionDetails,
+ * currentRevision and outputVariables given (each copied; NULL: absent).
+ */
+json_t *api_workers_success_detail(const char *job_id, const api_backend_job *job,
+                                   const char *continuation, const json_t *details,
+                                   const json_t *revision, const json_t *variables);
+
 /* Reads failureDetails and returns the JobResult detail of a failure of job_id (new), or NULL. */
 json_t *api_workers_read_failure(api_call *call, const char *job_id);
 
