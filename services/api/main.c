@@ -37,7 +37,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #define API_TOPIC_TIMEOUT_MS 30000
@@ -269,6 +268,7 @@ static void api_main_stop(api_service *s)
     memset(&s->cfg, 0, sizeof s->cfg);
 }
 
+/* The configuration loader sluice_service_start calls. */
 static int api_main_load(void *cfg, char *err, size_t errlen)
 {
     return api_config_load_env(cfg, err, errlen);
