@@ -319,9 +319,26 @@ static int api_atypes_read_urls(api_call *call, const json_t *obj, const char *n
     return 0;
 }
 
-/* One ActionConfigurationProperty, unique by name in the list. */
-static int api_atypes_check_property(api_call *call, const json_t *prop, const char *path,
-                                     const json_t *list, size_t index)
+/* What one kind of property list allows: its flags, description and type members. */
+typedef struct api_atypes_property_shape {
+    const char *list;       /* the list's name in messages */
+    const char *flags[3];   /* the required boolean members */
+    size_t description_max; /* characters */
+    bool typed;             /* a "type" member of api_atypes_property_types may be given */
+} api_atypes_property_shape;
+
+/* CreateCustomActionType's ActionConfigurationProperty. */
+static const api_atypes_property_shape api_atypes_config_property = {
+    "configurationProperties", {"required", "key", "secret"}, 160, true};
+
+/* UpdateActionType's ActionTypeProperty. */
+static const api_atypes_property_shape api_atypes_decl_property = {
+    "actionType.properties", {"optional", "key", "noEcho"}, 250, false};
+
+/* One property of shape at path, unique by name in the list (its first index entries). */
+static int api_atypes_check_shaped(api_call *call, const api_atypes_property_shape *shape,
+                                   const json_t *prop, const char *path, const json_t *list,
+                                   size_t index)
 {
     char field[96];
     const char *name = NULL;
@@ -330,10 +347,9 @@ static int api_atypes_check_property(api_call *call, const json_t *prop, const c
     bool flag = false;
     snprintf(field, sizeof field, "%s.name", path);
     int rc = api_input_string(call, prop, "name", field, true, 1, 50, API_CHARSET_ANY, &name);
-    static const char *const flags[] = {"required", "key", "secret"};
-    for (size_t i = 0; i < COUNT(flags) && rc == 0; i++) {
-        snprintf(field, sizeof field, "%s.%s", path, flags[i]);
-        rc = api_input_bool(call, prop, flags[i], field, true, &flag);
+    for (size_t i = 0; i < COUNT(shape->flags) && rc == 0; i++) {
+        snprintf(field, sizeof field, "%s.%s", path, shape->flags[i]);
+        rc = api_input_bool(call, prop, shape->flags[i], field, true, &flag);
     }
     if (rc == 0) {
         snprintf(field, sizeof field, "%s.queryable", path);
@@ -341,10 +357,10 @@ static int api_atypes_check_property(api_call *call, const json_t *prop, const c
     }
     if (rc == 0) {
         snprintf(field, sizeof field, "%s.description", path);
-        rc = api_input_string(call, prop, "description", field, false, 1, 160, API_CHARSET_ANY,
-                              &description);
+        rc = api_input_string(call, prop, "description", field, false, 1, shape->description_max,
+                              API_CHARSET_ANY, &description);
     }
-    if (rc == 0) {
+    if (rc == 0 && shape->typed) {
         snprintf(field, sizeof field, "%s.type", path);
         rc = api_input_enum(call, prop, "type", field, false, api_atypes_property_types,
                             COUNT(api_atypes_property_types), &type);
@@ -352,11 +368,18 @@ static int api_atypes_check_property(api_call *call, const json_t *prop, const c
     for (size_t j = 0; j < index && rc == 0; j++) {
         const char *other = json_string_value(json_object_get(json_array_get(list, j), "name"));
         if (other != NULL && strcmp(other, name) == 0) {
-            rc = api_call_fail(call, "ValidationException",
-                               "configurationProperties: the property %s is given twice", name);
+            rc = api_call_fail(call, "ValidationException", "%s: the property %s is given twice",
+                               shape->list, name);
         }
     }
     return rc;
+}
+
+/* One ActionConfigurationProperty (api_input_member_check). */
+static int api_atypes_check_property(api_call *call, const json_t *prop, const char *path,
+                                     const json_t *list, size_t index)
+{
+    return api_atypes_check_shaped(call, &api_atypes_config_property, prop, path, list, index);
 }
 
 /*
@@ -713,38 +736,11 @@ int api_atypes_get(api_call *call)
     return api_call_succeed(call, output);
 }
 
-/* One ActionTypeProperty of UpdateActionType. */
+/* One ActionTypeProperty of UpdateActionType (api_input_member_check). */
 static int api_atypes_check_decl_property(api_call *call, const json_t *prop, const char *path,
                                           const json_t *list, size_t index)
 {
-    char field[96];
-    const char *name = NULL;
-    const char *description = NULL;
-    bool flag = false;
-    snprintf(field, sizeof field, "%s.name", path);
-    int rc = api_input_string(call, prop, "name", field, true, 1, 50, API_CHARSET_ANY, &name);
-    static const char *const flags[] = {"optional", "key", "noEcho"};
-    for (size_t i = 0; i < COUNT(flags) && rc == 0; i++) {
-        snprintf(field, sizeof field, "%s.%s", path, flags[i]);
-        rc = api_input_bool(call, prop, flags[i], field, true, &flag);
-    }
-    if (rc == 0) {
-        snprintf(field, sizeof field, "%s.queryable", path);
-        rc = api_input_bool(call, prop, "queryable", field, false, &flag);
-    }
-    if (rc == 0) {
-        snprintf(field, sizeof field, "%s.description", path);
-        rc = api_input_string(call, prop, "description", field, false, 1, 250, API_CHARSET_ANY,
-                              &description);
-    }
-    for (size_t j = 0; j < index && rc == 0; j++) {
-        const char *other = json_string_value(json_object_get(json_array_get(list, j), "name"));
-        if (other != NULL && strcmp(other, name) == 0) {
-            rc = api_call_fail(call, "ValidationException",
-                               "actionType.properties: the property %s is given twice", name);
-        }
-    }
-    return rc;
+    return api_atypes_check_shaped(call, &api_atypes_decl_property, prop, path, list, index);
 }
 
 /* A new object holding the members of obj that names lists (those present). */

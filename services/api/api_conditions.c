@@ -122,52 +122,6 @@ int api_conditions_list_rule_types(api_call *call)
 
 /* ---- ListRuleExecutions ---------------------------------------------------------- */
 
-/*
- * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into *id
- * (NULL: none); *latest_only is true for startTimeRange Latest.
- */
-static int api_conditions_filter(api_call *call, const char **id, bool *latest_only)
-{
-    static const char *const ranges[] = {"Latest", "All"};
-    const json_t *filter = NULL;
-    const json_t *latest = NULL;
-    const char *latest_id = NULL;
-    const char *range = NULL;
-    *id = NULL;
-    *latest_only = false;
-    int rc = api_input_object(call, call->input, "filter", NULL, false, &filter);
-    if (rc != 0 || filter == NULL) {
-        return rc;
-    }
-    rc = api_input_string(call, filter, "pipelineExecutionId", "filter.pipelineExecutionId", false,
-                          0, API_INPUT_NO_MAX, API_CHARSET_UUID, id);
-    if (rc == 0) {
-        rc = api_input_object(call, filter, "latestInPipelineExecution",
-                              "filter.latestInPipelineExecution", false, &latest);
-    }
-    if (rc != 0 || latest == NULL) {
-        return rc;
-    }
-    rc = api_input_string(call, latest, "pipelineExecutionId",
-                          "filter.latestInPipelineExecution.pipelineExecutionId", true, 0,
-                          API_INPUT_NO_MAX, API_CHARSET_UUID, &latest_id);
-    if (rc == 0) {
-        rc = api_input_enum(call, latest, "startTimeRange",
-                            "filter.latestInPipelineExecution.startTimeRange", true, ranges, 2,
-                            &range);
-    }
-    if (rc == 0 && *id != NULL && strcmp(*id, latest_id) != 0) {
-        rc = api_call_fail(call, "ValidationException",
-                           "filter.pipelineExecutionId and filter.latestInPipelineExecution name "
-                           "different executions");
-    }
-    if (rc == 0) {
-        *id = latest_id;
-        *latest_only = strcmp(range, "Latest") == 0;
-    }
-    return rc;
-}
-
 /* The (start time, id) sort key of a RuleExecutionDetail; false when it has none. */
 static bool api_conditions_key(const json_t *detail, int64_t *start_ms, const char **id)
 {
@@ -393,7 +347,7 @@ int api_conditions_list_rule_executions(api_call *call)
                            &max, NULL);
     }
     if (rc == 0) {
-        rc = api_conditions_filter(call, &id, &latest_only);
+        rc = api_executions_read_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_conditions_read_cursor(call, &cursor);
@@ -466,22 +420,6 @@ int api_conditions_list_rule_executions(api_call *call)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-/* Checks that the pipeline exists, then sends detail (taken) and answers with the reply. */
-static int api_conditions_send(api_call *call, const char *pipeline, json_t *detail)
-{
-    json_t *doc = NULL;
-    int rc = api_pipelines_load(call, pipeline, &doc, NULL);
-    json_decref(doc);
-    if (rc != 0) {
-        json_decref(detail);
-        return rc;
-    }
-    if (detail == NULL) {
-        return api_call_backend_fail(call, SLUICE_ENOMEM, "building the request", NULL);
-    }
-    return api_request_send(call, pipeline, PROTOCOL_DETAIL_REQUEST, detail, true);
-}
-
 int api_conditions_override(api_call *call)
 {
     static const char *const types[] = {"BEFORE_ENTRY", "ON_SUCCESS"};
@@ -489,23 +427,14 @@ int api_conditions_override(api_call *call)
     const char *stage = NULL;
     const char *id = NULL;
     const char *type = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "pipelineExecutionId", NULL, true, 0,
-                              API_INPUT_NO_MAX, API_CHARSET_UUID, &id);
-    }
+    int rc = api_executions_read_stage(call, "pipelineExecutionId", &name, &stage, &id);
     if (rc == 0) {
         rc = api_input_enum(call, call->input, "conditionType", NULL, true, types, 2, &type);
     }
     if (rc != 0) {
         return rc;
     }
-    rc = api_conditions_send(call, name,
+    rc = api_executions_send(call, name,
                              json_pack("{s:s, s:s, s:s, s:s}", "type",
                                        PROTOCOL_REQUEST_OVERRIDE_CONDITION, "pipelineExecutionId",
                                        id, "stageName", stage, "conditionType", type));
@@ -697,16 +626,7 @@ int api_conditions_rollback(api_call *call)
     const char *name = NULL;
     const char *stage = NULL;
     const char *target = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "targetPipelineExecutionId", NULL, true, 0,
-                              API_INPUT_NO_MAX, API_CHARSET_UUID, &target);
-    }
+    int rc = api_executions_read_stage(call, "targetPipelineExecutionId", &name, &stage, &target);
     if (rc != 0) {
         return rc;
     }

@@ -20,8 +20,6 @@ static const sluice_config_var api_config_table[] = {
                          "roles viewer, operator, approver, worker, admin"),
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", api_config, brokers, 1, NULL,
                       "Kafka bootstrap servers, host:port[,host:port...]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", api_config, topic_prefix, 0, "sluice.",
-                      "Prefix of the topic names (<prefix>requests, <prefix>jobs, ...)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", api_config, partitions, 1, 1024, "6",
                       "Partitions of the topics the api creates when they do not exist (the "
                       "orchestrator's setting of the same name must agree)"),
@@ -35,10 +33,6 @@ static const sluice_config_var api_config_table[] = {
                       "shared with sluice-artifacts; empty: an ephemeral key, with a warning"),
     STATE_AUTH_CONFIG_VARS(api_config, redis_auth),
     BUS_SECURITY_CONFIG_VARS(api_config, kafka_security),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", api_config, account, 12, "123456789012",
-                      "The 12-digit account id in ARNs and events"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", api_config, region, 1, "us-east-1",
-                      "The region in ARNs, events and the SigV4 scope clients sign for"),
     SLUICE_CONFIG_STR("SLUICE_EXTERNAL_PROVIDERS", api_config, external_providers, 0, "",
                       "Providers served by external job workers through PollForJobs, "
                       "Owner/Category/Provider/Version, comma-separated"),
@@ -82,8 +76,7 @@ static const sluice_config_var api_config_table[] = {
     SLUICE_CONFIG_BOOL("SLUICE_API_START_ON_CREATE", api_config, start_on_create, "on",
                        "CreatePipeline starts an execution of the new pipeline, as CodePipeline "
                        "does (trigger CreatePipeline); off: it only stores the definition"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", api_config, log_level, 1, "info",
-                      "Log level: debug, info, warn, error, off"),
+    SLUICE_COMMON_CONFIG_VARS(api_config),
 };
 
 const sluice_config_var *api_config_vars(size_t *count)

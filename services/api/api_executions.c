@@ -439,11 +439,7 @@ int api_executions_list(api_call *call)
 
 /* ---- ListActionExecutions ------------------------------------------------------------- */
 
-/*
- * Reads filter.pipelineExecutionId or filter.latestInPipelineExecution into
- * *id (NULL: none); *latest_only is true for startTimeRange Latest.
- */
-static int api_executions_action_filter(api_call *call, const char **id, bool *latest_only)
+int api_executions_read_filter(api_call *call, const char **id, bool *latest_only)
 {
     const json_t *filter = NULL;
     const json_t *latest = NULL;
@@ -532,7 +528,7 @@ int api_executions_list_actions(api_call *call)
     int rc = api_input_int(call, call->input, "maxResults", NULL, false, 1, API_EXECUTIONS_PAGE_MAX,
                            &max, NULL);
     if (rc == 0) {
-        rc = api_executions_action_filter(call, &id, &latest_only);
+        rc = api_executions_read_filter(call, &id, &latest_only);
     }
     if (rc == 0) {
         rc = api_executions_read_cursor(call, "actions", &cursor);
@@ -691,8 +687,23 @@ static int api_executions_check_revisions(api_call *call)
     return api_input_structures(call, revisions, "sourceRevisions", api_executions_check_revision);
 }
 
-/* Checks that the pipeline exists, then sends detail and answers with the reply. */
-static int api_executions_send(api_call *call, const char *pipeline, json_t *detail)
+int api_executions_read_stage(api_call *call, const char *execution_member, const char **name,
+                              const char **stage, const char **execution_id)
+{
+    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
+                              API_CHARSET_NAME, name);
+    if (rc == 0) {
+        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
+                              stage);
+    }
+    if (rc == 0 && execution_member != NULL) {
+        rc = api_input_string(call, call->input, execution_member, NULL, true, 0, API_INPUT_NO_MAX,
+                              API_CHARSET_UUID, execution_id);
+    }
+    return rc;
+}
+
+int api_executions_send(api_call *call, const char *pipeline, json_t *detail)
 {
     json_t *doc = NULL;
     int rc = api_pipelines_load(call, pipeline, &doc, NULL);
@@ -775,16 +786,7 @@ int api_executions_retry(api_call *call)
     const char *stage = NULL;
     const char *id = NULL;
     const char *mode = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "pipelineExecutionId", NULL, true, 0,
-                              API_INPUT_NO_MAX, API_CHARSET_UUID, &id);
-    }
+    int rc = api_executions_read_stage(call, "pipelineExecutionId", &name, &stage, &id);
     if (rc == 0) {
         rc = api_input_enum(call, call->input, "retryMode", NULL, true, modes, 2, &mode);
     }
@@ -804,12 +806,7 @@ static int api_executions_transition(api_call *call, bool enable)
     const char *stage = NULL;
     const char *type = NULL;
     const char *reason = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
+    int rc = api_executions_read_stage(call, NULL, &name, &stage, NULL);
     if (rc == 0) {
         rc = api_input_enum(call, call->input, "transitionType", NULL, true, types, 2, &type);
     }
@@ -854,12 +851,7 @@ int api_executions_approve(api_call *call)
     const char *status = NULL;
     const char *summary = NULL;
     const json_t *result = NULL;
-    int rc = api_input_string(call, call->input, "pipelineName", NULL, true, 1, 100,
-                              API_CHARSET_NAME, &name);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "stageName", NULL, true, 1, 100, API_CHARSET_NAME,
-                              &stage);
-    }
+    int rc = api_executions_read_stage(call, NULL, &name, &stage, NULL);
     if (rc == 0) {
         rc = api_input_string(call, call->input, "actionName", NULL, true, 1, 100, API_CHARSET_NAME,
                               &action);

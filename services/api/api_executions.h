@@ -43,6 +43,30 @@
 int api_executions_state(api_call *call, const char *pipeline, api_backend_state_scope scope,
                          const char *execution_id, engine_state **state);
 
+/*
+ * Reads the pipelineName and stageName members of call->input, then, unless
+ * execution_member is NULL, that member as an execution id (a UUID) into
+ * *execution_id; in that order, the first refusal failing the call. All
+ * borrowed from the input. 0 or failed.
+ */
+int api_executions_read_stage(api_call *call, const char *execution_member, const char **name,
+                              const char **stage, const char **execution_id);
+
+/*
+ * Checks that pipeline exists, then sends the request detail (a reference
+ * taken; NULL counts as out of memory) to the orchestrator and answers the
+ * call with its reply (api_request.h). 0 or failed.
+ */
+int api_executions_send(api_call *call, const char *pipeline, json_t *detail);
+
+/*
+ * Reads the filter of ListActionExecutions / ListRuleExecutions:
+ * filter.pipelineExecutionId or filter.latestInPipelineExecution (the two must
+ * agree) into *id (borrowed; NULL: none); *latest_only is true for
+ * startTimeRange Latest. 0 or failed.
+ */
+int api_executions_read_filter(api_call *call, const char **id, bool *latest_only);
+
 int api_executions_get_state(api_call *call);
 int api_executions_get(api_call *call);
 int api_executions_list(api_call *call);

@@ -200,6 +200,28 @@ static int api_memory_compare_strings(const void *pa, const void *pb)
     return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
+/*
+ * The keys of obj in byte order: a new array of json_object_size(obj) keys
+ * (borrowed from obj; free the array), or NULL when out of memory.
+ */
+static const char **api_memory_sorted_keys(json_t *obj)
+{
+    size_t n = json_object_size(obj);
+    const char **keys = calloc(n > 0 ? n : 1, sizeof *keys);
+    if (keys == NULL) {
+        return NULL;
+    }
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value)
+    {
+        keys[i++] = key;
+    }
+    qsort(keys, n, sizeof *keys, api_memory_compare_strings);
+    return keys;
+}
+
 static int api_memory_index_list(api_backend *b, const char *after, size_t limit, json_t **names,
                                  char *err, size_t errlen)
 {
@@ -209,21 +231,13 @@ static int api_memory_index_list(api_backend *b, const char *after, size_t limit
         return rc;
     }
     size_t n = json_object_size(m->index);
-    const char **keys = calloc(n + 1, sizeof *keys);
+    const char **keys = api_memory_sorted_keys(m->index);
     if (keys == NULL) {
         api_memory_leave(m);
         return SLUICE_ENOMEM;
     }
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    json_object_foreach(m->index, key, value)
-    {
-        keys[i++] = key;
-    }
-    qsort(keys, n, sizeof *keys, api_memory_compare_strings);
     *names = json_array();
-    for (i = 0; i < n && json_array_size(*names) < limit; i++) {
+    for (size_t i = 0; i < n && json_array_size(*names) < limit; i++) {
         if (strcmp(keys[i], after) > 0) {
             json_array_append_new(*names, json_string(keys[i]));
         }
@@ -732,7 +746,7 @@ static int api_memory_webhook_list(api_backend *b, json_t **records, char *err, 
         return rc;
     }
     size_t n = json_object_size(m->webhooks);
-    const char **names = calloc(n > 0 ? n : 1, sizeof *names);
+    const char **names = api_memory_sorted_keys(m->webhooks);
     json_t *list = json_array();
     if (names == NULL || list == NULL) {
         free(names);
@@ -740,15 +754,7 @@ static int api_memory_webhook_list(api_backend *b, json_t **records, char *err, 
         api_memory_leave(m);
         return SLUICE_ENOMEM;
     }
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    json_object_foreach(m->webhooks, key, value)
-    {
-        names[i++] = key;
-    }
-    qsort(names, n, sizeof *names, api_memory_compare_strings);
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         json_t *record = api_memory_webhook_record(m, json_object_get(m->webhooks, names[i]));
         if (record != NULL) {
             json_array_append_new(list, record);
@@ -808,7 +814,7 @@ static int api_memory_atype_list(api_backend *b, json_t **records, char *err, si
         return rc;
     }
     size_t n = json_object_size(m->atypes);
-    const char **keys = calloc(n > 0 ? n : 1, sizeof *keys);
+    const char **keys = api_memory_sorted_keys(m->atypes);
     json_t *list = json_array();
     if (keys == NULL || list == NULL) {
         free(keys);
@@ -816,15 +822,7 @@ static int api_memory_atype_list(api_backend *b, json_t **records, char *err, si
         api_memory_leave(m);
         return SLUICE_ENOMEM;
     }
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    json_object_foreach(m->atypes, key, value)
-    {
-        keys[i++] = key;
-    }
-    qsort(keys, n, sizeof *keys, api_memory_compare_strings);
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, json_pack("{s:s, s:O}", "key", keys[i], "text",
                                               json_object_get(m->atypes, keys[i])));
     }

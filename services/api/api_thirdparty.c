@@ -305,11 +305,8 @@ int api_thirdparty_acknowledge(api_call *call)
 {
     const char *job_id = NULL;
     const char *nonce = NULL;
-    char status[API_BACKEND_STATUS_MAX] = "";
-    char err[256] = "";
     api_backend_job job;
-    int rc =
-        api_input_string(call, call->input, "nonce", NULL, true, 1, 50, API_CHARSET_ANY, &nonce);
+    int rc = api_workers_read_nonce(call, &nonce);
     if (rc == 0) {
         rc = api_thirdparty_open(call, false, &job_id, &job);
     }
@@ -317,22 +314,7 @@ int api_thirdparty_acknowledge(api_call *call)
         return rc;
     }
     api_backend_job_clear(&job);
-    api_backend *b = call->env->backend;
-    rc = b->ops->job_ack(b, job_id, nonce, call->caller_arn, api_call_now_ms(call), status, err,
-                         sizeof err);
-    if (rc == SLUICE_ENOTFOUND) {
-        return api_thirdparty_job_not_found(call, job_id);
-    }
-    if (rc == SLUICE_EDENIED) {
-        return api_call_fail(call, "InvalidNonceException",
-                             "The nonce is not the one handed out for job %s, its lease ended "
-                             "(the job is offered again), or another partner acknowledged it",
-                             job_id);
-    }
-    if (rc != 0) {
-        return api_call_backend_fail(call, rc, "acknowledging the job", err);
-    }
-    return api_call_succeed(call, json_pack("{s:s}", "status", status));
+    return api_workers_job_acknowledge(call, job_id, nonce, "partner");
 }
 
 /* ---- PutThirdPartyJobSuccessResult / PutThirdPartyJobFailureResult -------------------- */
@@ -358,20 +340,8 @@ int api_thirdparty_put_success(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
-                               job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
-                               "outputArtifacts", aws_job_output_locations(job.record));
-    if (detail != NULL) {
-        if (continuation != NULL) {
-            json_object_set_new(detail, "continuationToken", json_string(continuation));
-        }
-        if (details != NULL) {
-            json_object_set_new(detail, "executionDetails", json_deep_copy(details));
-        }
-        if (revision != NULL) {
-            json_object_set_new(detail, "currentRevision", json_deep_copy(revision));
-        }
-    }
+    json_t *detail =
+        api_workers_success_detail(job_id, &job, continuation, details, revision, NULL);
     rc = api_workers_job_report(call, job_id, &job, detail, "Succeeded");
     api_backend_job_clear(&job);
     return rc;

@@ -269,44 +269,51 @@ int api_workers_poll(api_call *call)
 
 /* ---- AcknowledgeJob / GetJobDetails ------------------------------------------------- */
 
-int api_workers_acknowledge(api_call *call)
+int api_workers_read_nonce(api_call *call, const char **nonce)
 {
-    const char *job_id = NULL;
-    const char *nonce = NULL;
+    return api_input_string(call, call->input, "nonce", NULL, true, 1, 50, API_CHARSET_ANY, nonce);
+}
+
+int api_workers_job_acknowledge(api_call *call, const char *job_id, const char *nonce,
+                                const char *holder)
+{
     char status[API_BACKEND_STATUS_MAX] = "";
     char err[256] = "";
-    int rc = api_workers_read_job_id(call, &job_id);
-    if (rc == 0) {
-        rc = api_input_string(call, call->input, "nonce", NULL, true, 1, 50, API_CHARSET_ANY,
-                              &nonce);
-    }
-    api_backend_job job;
-    if (rc == 0) {
-        rc = api_workers_load(call, job_id, &job);
-    }
-    if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, &job, false);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    api_backend_job_clear(&job);
     api_backend *b = call->env->backend;
-    rc = b->ops->job_ack(b, job_id, nonce, call->caller_arn, api_call_now_ms(call), status, err,
-                         sizeof err);
+    int rc = b->ops->job_ack(b, job_id, nonce, call->caller_arn, api_call_now_ms(call), status, err,
+                             sizeof err);
     if (rc == SLUICE_ENOTFOUND) {
         return api_workers_job_not_found(call, job_id);
     }
     if (rc == SLUICE_EDENIED) {
         return api_call_fail(call, "InvalidNonceException",
                              "The nonce is not the one handed out for job %s, its lease ended "
-                             "(the job is offered again), or another worker acknowledged it",
-                             job_id);
+                             "(the job is offered again), or another %s acknowledged it",
+                             job_id, holder);
     }
     if (rc != 0) {
         return api_call_backend_fail(call, rc, "acknowledging the job", err);
     }
     return api_call_succeed(call, json_pack("{s:s}", "status", status));
+}
+
+int api_workers_acknowledge(api_call *call)
+{
+    const char *job_id = NULL;
+    const char *nonce = NULL;
+    int rc = api_workers_read_job_id(call, &job_id);
+    if (rc == 0) {
+        rc = api_workers_read_nonce(call, &nonce);
+    }
+    api_backend_job job;
+    if (rc == 0) {
+        rc = api_workers_job_read(call, job_id, &job, false);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    api_backend_job_clear(&job);
+    return api_workers_job_acknowledge(call, job_id, nonce, "worker");
 }
 
 int api_workers_get_job(api_call *call)
@@ -315,10 +322,7 @@ int api_workers_get_job(api_call *call)
     api_backend_job job;
     int rc = api_workers_read_job_id(call, &job_id);
     if (rc == 0) {
-        rc = api_workers_load(call, job_id, &job);
-    }
-    if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, &job, false);
+        rc = api_workers_job_read(call, job_id, &job, false);
     }
     if (rc != 0) {
         return rc;
@@ -363,10 +367,7 @@ int api_workers_job_open(api_call *call, const char *job_id, api_backend_job *jo
 {
     char status[API_BACKEND_STATUS_MAX] = "";
     char err[256] = "";
-    int rc = api_workers_load(call, job_id, job);
-    if (rc == 0) {
-        rc = api_workers_check_job(call, job_id, job, third_party);
-    }
+    int rc = api_workers_job_read(call, job_id, job, third_party);
     if (rc != 0) {
         return rc;
     }
@@ -447,6 +448,31 @@ int api_workers_read_details(api_call *call, const json_t **details)
     return rc;
 }
 
+json_t *api_workers_success_detail(const char *job_id, const api_backend_job *job,
+                                   const char *continuation, const json_t *details,
+                                   const json_t *revision, const json_t *variables)
+{
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
+                               job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
+                               "outputArtifacts", aws_job_output_locations(job->record));
+    if (detail == NULL) {
+        return NULL;
+    }
+    if (continuation != NULL) {
+        json_object_set_new(detail, "continuationToken", json_string(continuation));
+    }
+    if (details != NULL) {
+        json_object_set_new(detail, "executionDetails", json_deep_copy(details));
+    }
+    if (revision != NULL) {
+        json_object_set_new(detail, "currentRevision", json_deep_copy(revision));
+    }
+    if (variables != NULL) {
+        json_object_set_new(detail, "outputVariables", json_deep_copy(variables));
+    }
+    return detail;
+}
+
 int api_workers_put_success(api_call *call)
 {
     const char *job_id = NULL;
@@ -495,23 +521,8 @@ int api_workers_put_success(api_call *call)
     if (rc != 0) {
         return rc;
     }
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "type", PROTOCOL_REQUEST_JOB_RESULT, "jobId",
-                               job_id, "outcome", continuation != NULL ? "InProgress" : "Succeeded",
-                               "outputArtifacts", aws_job_output_locations(job.record));
-    if (detail != NULL) {
-        if (continuation != NULL) {
-            json_object_set_new(detail, "continuationToken", json_string(continuation));
-        }
-        if (details != NULL) {
-            json_object_set_new(detail, "executionDetails", json_deep_copy(details));
-        }
-        if (revision != NULL) {
-            json_object_set_new(detail, "currentRevision", json_deep_copy(revision));
-        }
-        if (variables != NULL) {
-            json_object_set_new(detail, "outputVariables", json_deep_copy(variables));
-        }
-    }
+    json_t *detail =
+        api_workers_success_detail(job_id, &job, continuation, details, revision, variables);
     rc = api_workers_job_report(call, job_id, &job, detail, "Succeeded");
     api_backend_job_clear(&job);
     return rc;

@@ -112,9 +112,32 @@ int api_workers_job_open(api_call *call, const char *job_id, api_backend_job *jo
 int api_workers_job_report(api_call *call, const char *job_id, api_backend_job *job, json_t *detail,
                            const char *status);
 
+/* Reads the input's nonce (borrowed; 1..50 characters). 0 or failed. */
+int api_workers_read_nonce(api_call *call, const char **nonce);
+
+/*
+ * AcknowledgeJob / AcknowledgeThirdPartyJob once the job was read and
+ * checked: binds job_id to the caller when nonce is the one its poll handed
+ * out (api_backend job_ack, one step) and answers with the job's status.
+ * holder names who else may have acknowledged it ("worker", "partner") in the
+ * InvalidNonceException message. 0 (the call succeeded) or failed.
+ */
+int api_workers_job_acknowledge(api_call *call, const char *job_id, const char *nonce,
+                                const char *holder);
+
 /* Reads and checks the optional currentRevision / executionDetails members (borrowed). */
 int api_workers_read_revision(api_call *call, const json_t **revision);
 int api_workers_read_details(api_call *call, const json_t **details);
+
+/*
+ * The JobResult detail of a success of the loaded job job_id (new; NULL when
+ * out of memory): outcome InProgress with continuation (NULL: Succeeded), the
+ * output artifact locations the job data names, and the executionDetails,
+ * currentRevision and outputVariables given (each copied; NULL: absent).
+ */
+json_t *api_workers_success_detail(const char *job_id, const api_backend_job *job,
+                                   const char *continuation, const json_t *details,
+                                   const json_t *revision, const json_t *variables);
 
 /* Reads failureDetails and returns the JobResult detail of a failure of job_id (new), or NULL. */
 json_t *api_workers_read_failure(api_call *call, const char *job_id);

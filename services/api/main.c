@@ -29,17 +29,16 @@
 #include "sluice/http_server.h"
 #include "sluice/log.h"
 #include "sluice/model_registry.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/time.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
-#define API_EXIT_FAILURE     1
-#define API_EXIT_CONFIG      2
 #define API_TOPIC_TIMEOUT_MS 30000
 #define API_POLL_MS          100
 
@@ -247,8 +246,7 @@ static int api_main_start(api_service *s, char *err, size_t errlen)
         return SLUICE_EINVAL;
     }
     if (http_server_route(s->server, "POST", "/", api_dispatch_http, s->dispatch) != 0 ||
-        http_server_route(s->server, "GET", "/healthz", api_health_http, &s->health) != 0 ||
-        http_server_route(s->server, "GET", "/metrics", http_metrics_handler, s->metrics) != 0) {
+        http_server_route_health(s->server, api_health_http, &s->health, s->metrics) != 0) {
         return sluice_error_set(err, errlen, SLUICE_EINVAL, "cannot register the routes");
     }
     return http_server_start(s->server, err, errlen);
@@ -270,20 +268,28 @@ static void api_main_stop(api_service *s)
     memset(&s->cfg, 0, sizeof s->cfg);
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int api_main_load(void *cfg, char *err, size_t errlen)
+{
+    return api_config_load_env(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     static api_service service;
     char err[2048] = "";
     size_t nvars = 0;
     const sluice_config_var *vars = api_config_vars(&nvars);
-    int command_line = sluice_config_command_line(argc, argv, "sluice-api", vars, nvars);
-    if (command_line >= 0) {
-        return command_line;
-    }
-    sluice_log_set_service("api");
-    if (api_config_load_env(&service.cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "sluice-api: configuration: %s\n", err);
-        return API_EXIT_CONFIG;
+    sluice_service_spec spec = {.program = "sluice-api",
+                                .name = "api",
+                                .vars = vars,
+                                .nvars = nvars,
+                                .load = api_main_load,
+                                .cfg = &service.cfg,
+                                .log_level_offset = offsetof(api_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
     /* The passwords are read from their files now: a bad file is a configuration error. */
     int rc =
@@ -293,21 +299,14 @@ int main(int argc, char **argv)
     }
     memset(&service.cfg.redis_auth, 0, sizeof service.cfg.redis_auth);
     if (rc != 0) {
-        fprintf(stderr, "sluice-api: configuration: %s\n", err);
+        SLUICE_ERROR("configuration: %s", err);
         bus_security_wipe(&service.kafka_security);
-        return API_EXIT_CONFIG;
-    }
-    sluice_log_level level = SLUICE_LOG_INFO;
-    sluice_log_level_parse(service.cfg.log_level, &level);
-    sluice_log_set_level(level);
-    if (sluice_signal_install() != 0) {
-        SLUICE_ERROR("cannot install signal handlers");
-        return API_EXIT_FAILURE;
+        return SLUICE_EXIT_CONFIG;
     }
     if (api_main_start(&service, err, sizeof err) != 0) {
         SLUICE_ERROR("start-up failed: %s", err);
         api_main_stop(&service);
-        return API_EXIT_FAILURE;
+        return SLUICE_EXIT_FAILURE;
     }
     SLUICE_INFO("listening on %s:%u (region %s, account %s, topics %s*)", service.cfg.bind,
                 (unsigned)http_server_port(service.server), service.cfg.region, service.cfg.account,

@@ -8,8 +8,6 @@
 const sluice_config_var apv_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", apv_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", apv_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (jobs, events, requests, deadletter)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", apv_config, topic_partitions, 1, 1024, "6",
                       "partitions of the topics the service creates when missing"),
     SLUICE_CONFIG_STR("SLUICE_APPROVALS_GROUP", apv_config, group, 1, "sluice-approvals",
@@ -45,12 +43,7 @@ const sluice_config_var apv_config_vars[] = {
                       "5000", "how long a vote waits for the orchestrator's answer"),
     SLUICE_CONFIG_INT("SLUICE_APPROVALS_KEEP_S", apv_config, keep_s, 60, 31536000, "86400",
                       "how long a record is kept after its deadline (the page then says so)"),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", apv_config, account, 12, "123456789012",
-                      "12-digit account id of ARNs and envelopes"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", apv_config, region, 4, "us-east-1",
-                      "region of ARNs and envelopes"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", apv_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(apv_config),
 };
 const size_t apv_config_nvars = sizeof apv_config_vars / sizeof apv_config_vars[0];
 

@@ -35,11 +35,13 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,15 +122,16 @@ static int make_link(int argc, char **argv)
     return 0;
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return apv_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "link") == 0) {
         return make_link(argc, argv);
-    }
-    int command_line = sluice_config_command_line(argc, argv, "sluice-approvals", apv_config_vars,
-                                                  apv_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
     }
     int status = 1;
     char err[4096];
@@ -147,20 +150,16 @@ int main(int argc, char **argv)
     bus_topics topics;
     bus_security_init(&security);
 
-    sluice_log_set_service("approvals");
-    if (apv_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
-    if (sluice_signal_install() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers");
-        return 1;
+    sluice_service_spec spec = {.program = "sluice-approvals",
+                                .name = "approvals",
+                                .vars = apv_config_vars,
+                                .nvars = apv_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(apv_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
         state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
@@ -286,8 +285,7 @@ int main(int argc, char **argv)
     hcfg.metrics = service.metrics;
     server = http_server_new(&hcfg, err, sizeof err);
     if (server == NULL ||
-        http_server_route(server, "GET", "/healthz", apv_service_health, &service) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler, service.metrics) != 0 ||
+        http_server_route_health(server, apv_service_health, &service, service.metrics) != 0 ||
         http_server_route_prefix(server, "/approvals/", &pages) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("http on %s:%d: %s", cfg.bind, (int)cfg.port, err);

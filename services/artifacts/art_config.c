@@ -21,8 +21,6 @@ const sluice_config_var art_config_vars[] = {
         "SLUICE_JOB_CREDENTIAL_KEYS_FILE", art_config, job_keys_file, 0, "",
         "key file of job credentials, shared with the api (lines '<key id> <secret>'); "
         "empty: job credentials are refused"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", art_config, region, 1, "us-east-1",
-                      "region signatures are scoped to and GetBucketLocation reports"),
     SLUICE_CONFIG_STR("SLUICE_ARTIFACTS_VHOST_DOMAIN", art_config, vhost_domain, 0, "localhost",
                       "Host '<bucket>.<domain>' selects a bucket (virtual-host style; empty: off)"),
     SLUICE_CONFIG_STR("SLUICE_ARTIFACTS_BUCKETS", art_config, buckets, 0, "sluice-artifacts",
@@ -42,10 +40,6 @@ const sluice_config_var art_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", art_config, brokers, 0, "",
                       "Kafka bootstrap servers, host:port[,host:port...] (empty: no events)"),
     BUS_SECURITY_CONFIG_VARS(art_config, kafka_security),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", art_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (events go to <prefix>events)"),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", art_config, account, 12, "123456789012",
-                      "the 12-digit account id in events"),
     SLUICE_CONFIG_BOOL("SLUICE_ARTIFACTS_EVENTS", art_config, events, "on",
                        "publish 'Sluice Artifact Stored' on <prefix>events for each stored object"),
     SLUICE_CONFIG_STR("SLUICE_ARTIFACTS_RETENTION", art_config, retention, 0, "*=10:30",
@@ -56,8 +50,7 @@ const sluice_config_var art_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_ARTIFACTS_SWEEP_MAX_VERSIONS", art_config, sweep_max_versions, 1,
                       10000000, "100000",
                       "versions of a bucket one sweep considers for deletion, the oldest first"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", art_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(art_config),
 };
 const size_t art_config_nvars = sizeof art_config_vars / sizeof art_config_vars[0];
 

@@ -17,9 +17,11 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 
 #include <libxml/parser.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,12 @@ static int create_buckets(art_store *store, const char *list)
     return SLUICE_OK;
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return art_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -74,25 +82,16 @@ int main(int argc, char **argv)
     bus_security security;
     bus_security_init(&security);
 
-    int command_line = sluice_config_command_line(argc, argv, "sluice-artifacts", art_config_vars,
-                                                  art_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
-    }
-    sluice_log_set_service("artifacts");
-    if (art_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
-    if (sluice_signal_install() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers");
-        return 1;
+    sluice_service_spec spec = {.program = "sluice-artifacts",
+                                .name = "artifacts",
+                                .vars = art_config_vars,
+                                .nvars = art_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(art_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);
@@ -198,8 +197,7 @@ int main(int argc, char **argv)
     server = http_server_new(&hcfg, err, sizeof err);
     http_stream_handler handler;
     art_s3_handler(s3, &handler);
-    if (server == NULL || http_server_route(server, "GET", "/healthz", healthz, s3) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics) != 0 ||
+    if (server == NULL || http_server_route_health(server, healthz, s3, metrics) != 0 ||
         http_server_route_prefix(server, "/", &handler) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("http server on %s:%d: %s", cfg.bind, (int)cfg.port, err);

@@ -8,8 +8,6 @@
 const sluice_config_var con_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", con_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", con_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (the console reads <prefix>events)"),
     SLUICE_CONFIG_STR("SLUICE_CONSOLE_GROUP", con_config, group, 1, "sluice-console",
                       "prefix of the consumer group of sluice.events: each process takes "
                       "<prefix>-<random> so every replica sees every event"),
@@ -71,14 +69,7 @@ const sluice_config_var con_config_vars[] = {
                       "4194304",
                       "bytes of one log the console keeps and shows; past it the view says the "
                       "log was cut"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", con_config, region, 4, "us-east-1",
-                      "region the api calls are signed for"),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", con_config, account, 12, "123456789012",
-                      "12-digit account id of dead letters' envelopes and of the identities' "
-                      "ARNs (arn:aws:iam::<account>:user/<name>) SluiceApprovers are matched "
-                      "against: the api's"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", con_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(con_config),
 };
 const size_t con_config_nvars = sizeof con_config_vars / sizeof con_config_vars[0];
 

@@ -24,12 +24,14 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +54,12 @@ static void reload_rules(ntf_service *service, const char *path)
     SLUICE_INFO("rules reloaded from %s", path);
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return ntf_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -69,25 +77,20 @@ int main(int argc, char **argv)
     static state_auth redis_auth;
     bus_security_init(&security);
 
-    int command_line = sluice_config_command_line(argc, argv, "sluice-notifier", ntf_config_vars,
-                                                  ntf_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
+    sluice_service_spec spec = {.program = "sluice-notifier",
+                                .name = "notifier",
+                                .vars = ntf_config_vars,
+                                .nvars = ntf_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(ntf_config, log_level),
+                                .reload = true};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
-    sluice_log_set_service("notifier");
-    if (ntf_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
-    if (sluice_signal_install() != SLUICE_OK || sluice_signal_install_reload() != SLUICE_OK ||
-        ntf_queue_init() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers or prepare scripts");
+    if (ntf_queue_init() != SLUICE_OK) {
+        SLUICE_ERROR("cannot prepare scripts");
         return 1;
     }
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
@@ -215,9 +218,8 @@ int main(int argc, char **argv)
     hcfg.metrics = service.metrics.registry;
     server = http_server_new(&hcfg, err, sizeof err);
     if (server == NULL ||
-        http_server_route(server, "GET", "/healthz", ntf_service_health, &service) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler,
-                          service.metrics.registry) != 0 ||
+        http_server_route_health(server, ntf_service_health, &service, service.metrics.registry) !=
+            0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;

@@ -8,8 +8,6 @@
 const sluice_config_var ntf_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", ntf_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", ntf_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (events, deadletter)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", ntf_config, topic_partitions, 1, 1024, "6",
                       "partitions of the topics the notifier creates when missing"),
     SLUICE_CONFIG_STR("SLUICE_NOTIFIER_GROUP", ntf_config, group, 1, "sluice-notifier",
@@ -54,12 +52,7 @@ const sluice_config_var ntf_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_NOTIFIER_LINK_TTL_S", ntf_config, link_ttl_s, 60, 604800, "86400",
                       "validity of an approver's link in a mail (never past the approval's "
                       "deadline)"),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", ntf_config, account, 12, "123456789012",
-                      "12-digit account id of dead letters"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", ntf_config, region, 4, "us-east-1",
-                      "region of dead letters"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", ntf_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(ntf_config),
 };
 const size_t ntf_config_nvars = sizeof ntf_config_vars / sizeof ntf_config_vars[0];
 

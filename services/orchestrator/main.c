@@ -25,6 +25,7 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
@@ -32,6 +33,7 @@
 
 #include <openssl/crypto.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,12 @@ static int load_keys(const orch_config *cfg, bus_sign_keys **bus_keys, unsigned 
     return 0;
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return orch_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -96,22 +104,17 @@ int main(int argc, char **argv)
     bus_security_init(&security);
     memset(&redis_auth, 0, sizeof redis_auth);
 
-    int command_line = sluice_config_command_line(argc, argv, "sluice-orchestrator",
-                                                  orch_config_vars, orch_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
+    sluice_service_spec spec = {.program = "sluice-orchestrator",
+                                .name = "orchestrator",
+                                .vars = orch_config_vars,
+                                .nvars = orch_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(orch_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
-    sluice_log_set_service("orchestrator");
-    if (orch_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
     if (orch_fault_init(err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);
         return 2;
@@ -119,11 +122,6 @@ int main(int argc, char **argv)
     if (load_keys(&cfg, &bus_keys, id_key, &id_key_len) != 0) {
         bus_sign_keys_free(bus_keys);
         return 2;
-    }
-    if (sluice_signal_install() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers");
-        bus_sign_keys_free(bus_keys);
-        return 1;
     }
     int64_t started = sluice_time_monotonic_ms();
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
@@ -234,8 +232,7 @@ int main(int argc, char **argv)
     hcfg.metrics = metrics.registry;
     server = http_server_new(&hcfg, err, sizeof err);
     if (server == NULL ||
-        http_server_route(server, "GET", "/healthz", orch_health_handler, &health) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics.registry) != 0 ||
+        http_server_route_health(server, orch_health_handler, &health, metrics.registry) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;

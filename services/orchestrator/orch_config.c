@@ -10,8 +10,6 @@
 const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", orch_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", orch_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (events, requests, jobs, deadletter)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", orch_config, topic_partitions, 1, 1024, "6",
                       "partitions of the topics the orchestrator creates when missing"),
     SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_GROUP", orch_config, group, 1, "sluice-orchestrator",
@@ -25,10 +23,6 @@ const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", orch_config, redis_port, 1, 65535, "6379", "Redis port"),
     STATE_AUTH_CONFIG_VARS(orch_config, redis_auth),
     BUS_SECURITY_CONFIG_VARS(orch_config, kafka_security),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", orch_config, account, 12, "123456789012",
-                      "12-digit account id used in ARNs and events"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", orch_config, region, 4, "us-east-1",
-                      "region used in ARNs and events"),
     SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_BIND", orch_config, bind, 1, "127.0.0.1",
                       "address of the health/metrics endpoint"),
     SLUICE_CONFIG_INT("SLUICE_ORCHESTRATOR_PORT", orch_config, port, 0, 65535, "7075",
@@ -71,8 +65,7 @@ const sluice_config_var orch_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_ORCHESTRATOR_ID_KEY_FILE", orch_config, id_key_file, 0, "",
                       "required: the secret (32..128 bytes as hex, mode 0600) that keys the ids, "
                       "job ids and approval tokens the engine mints"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", orch_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(orch_config),
 };
 const size_t orch_config_nvars = sizeof orch_config_vars / sizeof orch_config_vars[0];
 

@@ -34,11 +34,13 @@
 #include "sluice/http_metrics.h"
 #include "sluice/http_server.h"
 #include "sluice/log.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/state_redis.h"
 #include "sluice/time.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +77,12 @@ static void wake_consumer(void *consumer)
     bus_consumer_wake(consumer);
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return src_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -109,22 +117,17 @@ int main(int argc, char **argv)
     bus_security_init(&security);
     memset(&redis_auth, 0, sizeof redis_auth);
 
-    int command_line =
-        sluice_config_command_line(argc, argv, "sluice-source", src_config_vars, src_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
+    sluice_service_spec spec = {.program = "sluice-source",
+                                .name = "source",
+                                .vars = src_config_vars,
+                                .nvars = src_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(src_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
-    sluice_log_set_service("source");
-    if (src_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
     if (load_bus_keys(&cfg, &bus_keys) != 0) {
         status = 2;
         goto out;
@@ -168,10 +171,6 @@ int main(int argc, char **argv)
             goto out;
         }
         s3_on = true;
-    }
-    if (sluice_signal_install() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers");
-        goto out;
     }
     int64_t started = sluice_time_monotonic_ms();
     src_git_config gcfg = {NULL, cfg.cache_dir, cfg.git_timeout_ms};
@@ -302,8 +301,7 @@ int main(int argc, char **argv)
     hcfg.metrics = registry;
     server = http_server_new(&hcfg, err, sizeof err);
     if (server == NULL ||
-        http_server_route(server, "GET", "/healthz", src_health_handler, &health) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler, registry) != 0 ||
+        http_server_route_health(server, src_health_handler, &health, registry) != 0 ||
         http_server_route(server, "POST", "/webhooks/github", src_hooks_github, &hooks) != 0 ||
         http_server_route_prefix(server, SRC_V1SERVE_PREFIX, src_v1serve_handler(&v1hooks)) != 0 ||
         http_server_route(server, "POST", "/webhooks/gitlab", src_hooks_gitlab, &hooks) != 0 ||

@@ -10,8 +10,6 @@
 const sluice_config_var src_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", src_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", src_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (jobs, requests, deadletter)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", src_config, topic_partitions, 1, 1024, "6",
                       "partitions of the topics created when missing"),
     SLUICE_CONFIG_STR("SLUICE_SOURCE_GROUP", src_config, group, 1, "sluice-source",
@@ -28,10 +26,6 @@ const sluice_config_var src_config_vars[] = {
                       "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
                       "first key signs the job results and starts sluice-source produces, every "
                       "key verifies sluice.jobs)"),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", src_config, account, 12, "123456789012",
-                      "12-digit account id used in ARNs and envelopes"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", src_config, region, 4, "us-east-1",
-                      "region used in ARNs, envelopes and the artifact store's signatures"),
     SLUICE_CONFIG_STR("SLUICE_SOURCE_BIND", src_config, bind, 1, "127.0.0.1",
                       "address of the health, metrics (and webhook) endpoint"),
     SLUICE_CONFIG_INT("SLUICE_SOURCE_PORT", src_config, port, 0, 65535, "7073",
@@ -58,8 +52,7 @@ const sluice_config_var src_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_SOURCE_POLL_INTERVAL_S", src_config, poll_interval_s, 1, 86400, "60",
                       "how often each polled remote branch is checked (jittered by 10 %), however "
                       "many pipelines poll it"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", src_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(src_config),
 };
 const size_t src_config_nvars = sizeof src_config_vars / sizeof src_config_vars[0];
 

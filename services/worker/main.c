@@ -28,11 +28,13 @@
 #include "sluice/http_server.h"
 #include "sluice/log.h"
 #include "sluice/model_registry.h"
+#include "sluice/service.h"
 #include "sluice/signal.h"
 #include "sluice/state_auth.h"
 #include "sluice/time.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,12 @@ static int load_deploy_key(const wk_config *cfg, char *id, size_t idlen, char *s
     return 0;
 }
 
+/* The configuration loader sluice_service_start calls. */
+static int load_config(void *cfg, char *err, size_t errlen)
+{
+    return wk_config_load(cfg, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     int status = 1;
@@ -144,31 +152,20 @@ int main(int argc, char **argv)
     static state_auth redis_auth;
     bus_security_init(&security);
 
-    int command_line =
-        sluice_config_command_line(argc, argv, "sluice-worker", wk_config_vars, wk_config_nvars);
-    if (command_line >= 0) {
-        return command_line;
+    sluice_service_spec spec = {.program = "sluice-worker",
+                                .name = "worker",
+                                .vars = wk_config_vars,
+                                .nvars = wk_config_nvars,
+                                .load = load_config,
+                                .cfg = &cfg,
+                                .log_level_offset = offsetof(wk_config, log_level)};
+    int start_status = sluice_service_start(argc, argv, &spec);
+    if (start_status >= 0) {
+        return start_status;
     }
-    sluice_log_set_service("worker");
-    if (wk_config_load(&cfg, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: %s", err);
-        return 2;
-    }
-    sluice_log_level level;
-    if (sluice_log_level_parse(cfg.log_level, &level) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_LOG_LEVEL: \"%s\" is not a level", cfg.log_level);
-        return 2;
-    }
-    sluice_log_set_level(level);
     if (load_bus_keys(&cfg, &bus_keys) != 0) {
         memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
         return 2;
-    }
-    if (sluice_signal_install() != SLUICE_OK) {
-        SLUICE_ERROR("cannot install signal handlers");
-        memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
-        bus_sign_keys_free(bus_keys);
-        return 1;
     }
     int64_t started = sluice_time_monotonic_ms();
     status = 2; /* a configuration problem, until the loop starts */
@@ -296,9 +293,7 @@ int main(int argc, char **argv)
     hcfg.metrics = svc.metrics.registry;
     server = http_server_new(&hcfg, err, sizeof err);
     if (server == NULL ||
-        http_server_route(server, "GET", "/healthz", wk_service_health, &svc) != 0 ||
-        http_server_route(server, "GET", "/metrics", http_metrics_handler, svc.metrics.registry) !=
-            0 ||
+        http_server_route_health(server, wk_service_health, &svc, svc.metrics.registry) != 0 ||
         http_server_start(server, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("health endpoint on %s:%d: %s", cfg.bind, (int)cfg.port, err);
         goto out;

@@ -10,8 +10,6 @@
 const sluice_config_var wk_config_vars[] = {
     SLUICE_CONFIG_STR("SLUICE_KAFKA_BROKERS", wk_config, kafka_brokers, 1, "127.0.0.1:9092",
                       "Kafka bootstrap servers, host:port[,host:port]"),
-    SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", wk_config, topic_prefix, 0, "sluice.",
-                      "prefix of the topic names (events, requests, jobs, deadletter)"),
     SLUICE_CONFIG_INT("SLUICE_TOPIC_PARTITIONS", wk_config, topic_partitions, 1, 1024, "6",
                       "partitions of the topics the worker creates when missing"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_GROUP", wk_config, group, 1, "sluice-worker",
@@ -22,10 +20,6 @@ const sluice_config_var wk_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_REDIS_PORT", wk_config, redis_port, 1, 65535, "6379", "Redis port"),
     STATE_AUTH_CONFIG_VARS(wk_config, redis_auth),
     BUS_SECURITY_CONFIG_VARS(wk_config, kafka_security),
-    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", wk_config, account, 12, "123456789012",
-                      "12-digit account id used in ARNs and envelopes"),
-    SLUICE_CONFIG_STR("SLUICE_REGION", wk_config, region, 4, "us-east-1",
-                      "region of ARNs, envelopes and the artifact store's SigV4 scope"),
     SLUICE_CONFIG_STR("SLUICE_WORKER_BIND", wk_config, bind, 1, "127.0.0.1",
                       "address of the health/metrics endpoint"),
     SLUICE_CONFIG_INT("SLUICE_WORKER_PORT", wk_config, port, 0, 65535, "7076",
@@ -115,8 +109,7 @@ const sluice_config_var wk_config_vars[] = {
                       "required: the bus key file (lines '<key-id> <hex secret>', mode 0600; the "
                       "first key signs the job results the worker produces, every key verifies "
                       "sluice.jobs)"),
-    SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", wk_config, log_level, 1, "info",
-                      "debug | info | warn | error"),
+    SLUICE_COMMON_CONFIG_VARS(wk_config),
 };
 const size_t wk_config_nvars = sizeof wk_config_vars / sizeof wk_config_vars[0];
 

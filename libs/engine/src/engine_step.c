@@ -110,6 +110,21 @@ static size_t engine_step_stage_index(engine_machine *m, const engine_plan *plan
     return s;
 }
 
+/*
+ * The plan and *s, the index of its stage named stage, for a request on a
+ * stage; NULL after rejecting it (PipelineNotFoundException before the
+ * pipeline exists, StageNotFoundException for a stage it does not declare).
+ */
+static const engine_plan *engine_step_plan_stage(engine_machine *m, const char *stage, size_t *s)
+{
+    if (!engine_step_have_plan(m)) {
+        return NULL;
+    }
+    const engine_plan *plan = engine_state_plan(m->state);
+    *s = engine_step_stage_index(m, plan, stage);
+    return *s != ENGINE_PLAN_NOT_FOUND ? plan : NULL;
+}
+
 /* ---- StartPipelineExecution ------------------------------------------------- */
 
 static const engine_plan_action *engine_step_find_action(const engine_plan *plan, const char *name)
@@ -631,12 +646,9 @@ static void engine_step_stop(engine_machine *m)
 static void engine_step_retry(engine_machine *m)
 {
     const engine_input_retry *in = &m->input->retry;
-    if (!engine_step_have_plan(m)) {
-        return;
-    }
-    const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_step_stage_index(m, plan, in->stage);
-    if (s == ENGINE_PLAN_NOT_FOUND) {
+    size_t s = 0;
+    const engine_plan *plan = engine_step_plan_stage(m, in->stage, &s);
+    if (plan == NULL) {
         return;
     }
     engine_execution *x = engine_state_find(m->state, in->execution_id);
@@ -693,12 +705,9 @@ static void engine_step_retry(engine_machine *m)
 static void engine_step_override(engine_machine *m)
 {
     const engine_input_override_condition *in = &m->input->override_condition;
-    if (!engine_step_have_plan(m)) {
-        return;
-    }
-    const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_step_stage_index(m, plan, in->stage);
-    if (s == ENGINE_PLAN_NOT_FOUND) {
+    size_t s = 0;
+    const engine_plan *plan = engine_step_plan_stage(m, in->stage, &s);
+    if (plan == NULL) {
         return;
     }
     engine_condition_kind kind =
@@ -871,12 +880,9 @@ static void engine_step_rollback_to(engine_machine *m, const engine_input_rollba
 static void engine_step_rollback(engine_machine *m)
 {
     const engine_input_rollback *in = &m->input->rollback;
-    if (!engine_step_have_plan(m)) {
-        return;
-    }
-    const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_step_stage_index(m, plan, in->stage);
-    if (s == ENGINE_PLAN_NOT_FOUND) {
+    size_t s = 0;
+    const engine_plan *plan = engine_step_plan_stage(m, in->stage, &s);
+    if (plan == NULL) {
         return;
     }
     const engine_execution *target = engine_state_find(m->state, in->target_execution_id);
@@ -964,12 +970,9 @@ static void engine_step_rollback_to(engine_machine *m, const engine_input_rollba
 static void engine_step_transition(engine_machine *m)
 {
     const engine_input_transition *in = &m->input->transition;
-    if (!engine_step_have_plan(m)) {
-        return;
-    }
-    const engine_plan *plan = engine_state_plan(m->state);
-    size_t s = engine_step_stage_index(m, plan, in->stage);
-    if (s == ENGINE_PLAN_NOT_FOUND) {
+    size_t s = 0;
+    const engine_plan *plan = engine_step_plan_stage(m, in->stage, &s);
+    if (plan == NULL) {
         return;
     }
     if (!in->enabled && (in->reason == NULL || in->reason[0] == '\0' ||

@@ -358,6 +358,16 @@ int http_server_route(http_server *server, const char *method, const char *path,
     return SLUICE_OK;
 }
 
+int http_server_route_health(http_server *server, http_handler_fn health, void *ctx,
+                             http_metrics *metrics)
+{
+    int rc = http_server_route(server, "GET", "/healthz", health, ctx);
+    if (rc == 0) {
+        rc = http_server_route(server, "GET", "/metrics", http_metrics_handler, metrics);
+    }
+    return rc;
+}
+
 int http_server_route_prefix(http_server *server, const char *prefix,
                              const http_stream_handler *handler)
 {

@@ -28,6 +28,7 @@
 #include "sluice/model_registry.h"
 
 #include <jansson.h>
+#include <stddef.h>
 
 #define API_FIXTURE_SCOPE          "Custom/Build/Scoped*|Custom/Test/*/2"
 #define API_FIXTURE_FUNCTION_SCOPE "AWS/Invoke/Lambda|AWS/Rule/LambdaInvoke"
@@ -72,6 +73,40 @@ int api_fixture_call(api_fixture *f, const char *role, const char *op, const cha
 /* As api_fixture_call with a JSON value (borrowed). */
 int api_fixture_call_json(api_fixture *f, const char *role, const char *op, const json_t *input,
                           api_call *call);
+
+/*
+ * Runs op as role on the input printf formats (at most 8 KiB): the HTTP
+ * status; the output (a new reference, NULL when none) in *out unless out is
+ * NULL, the exception in exception unless it is NULL. A call that did not
+ * answer 200 is reported on stderr when exception is NULL.
+ */
+int api_fixture_callf(api_fixture *f, const char *role, const char *op, json_t **out,
+                      char *exception, size_t exlen, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/*
+ * The member of obj at path: names and array indexes separated by dots
+ * ("jobs.0.data.inputArtifacts"); NULL when any step is missing. Borrowed.
+ */
+const json_t *api_fixture_member(const json_t *obj, const char *path);
+
+/* The string at path (api_fixture_member); "" when it is absent or not a string. */
+const char *api_fixture_str(const json_t *obj, const char *path);
+
+/* The last job document published for action (its name) in f->jobs, or NULL. Borrowed. */
+const json_t *api_fixture_last_job(const api_fixture *f, const char *action);
+
+/* The jobId of api_fixture_last_job(f, action), or NULL. */
+const char *api_fixture_last_job_id(const api_fixture *f, const char *action);
+
+/*
+ * Answers job_id, a job of Sluice's own providers, as its service would: a
+ * Succeeded JobResult request straight to the orchestrator (the in-process
+ * engine), not through the public API, with revision r1 / change c1 and, when
+ * etag is not NULL, the output variable ETag. 0 when the engine took it.
+ */
+int api_fixture_finish_own_job(api_fixture *f, const char *pipeline, const char *job_id,
+                               const char *etag);
 
 /* Reads a JSON file below the source tree (e.g. "examples/demo-pipeline.json"); NULL on failure. */
 json_t *api_fixture_read(const char *relative_path);

@@ -9,7 +9,6 @@
  */
 #include "api_fixture.h"
 
-#include "sluice/aws_job.h"
 #include "sluice/engine_state.h"
 #include "sluice/error.h"
 #include "sluice_test.h"
@@ -182,33 +181,7 @@ static void test_requests_and_errors(void)
 /* Answers the last Source job of f as sluice-worker would (a JobResult to the engine). */
 static int finish_source(api_fixture *f, const char *pipeline)
 {
-    const char *job_id = NULL;
-    for (size_t i = json_array_size(f->jobs); i > 0 && job_id == NULL; i--) {
-        const json_t *job = json_array_get(f->jobs, i - 1);
-        const char *action = json_string_value(json_object_get(job, "action"));
-        if (action != NULL && strcmp(action, "Source") == 0) {
-            job_id = json_string_value(json_object_get(job, "jobId"));
-        }
-    }
-    api_backend *b = f->env.backend;
-    api_backend_job job;
-    char err[256] = "";
-    json_t *reply = NULL;
-    if (job_id == NULL || b->ops->job_load(b, job_id, &job, err, sizeof err) != 0) {
-        return -1;
-    }
-    json_t *detail =
-        json_pack("{s:s, s:s, s:s, s:o}", "type", "JobResult", "jobId", job_id, "outcome",
-                  "Succeeded", "outputArtifacts", aws_job_output_locations(job.record));
-    api_backend_job_clear(&job);
-    int rc =
-        b->ops->request(b, pipeline, "Sluice Job Result", detail, 1000, &reply, err, sizeof err);
-    if (rc == 0 && json_object_get(reply, "exception") != NULL) {
-        rc = -1;
-    }
-    json_decref(reply);
-    json_decref(detail);
-    return rc;
+    return api_fixture_finish_own_job(f, pipeline, api_fixture_last_job_id(f, "Source"), NULL);
 }
 
 /* Starts an execution of pipeline and answers its Source job: its id in id, 0 on success. */

@@ -11,115 +11,27 @@
 #include "api_fixture.h"
 #include "api_workers.h"
 
-#include "sluice/aws_job.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
 #include "sluice_test.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const json_t *member(const json_t *obj, const char *path)
-{
-    char part[128];
-    const json_t *cur = obj;
-    while (cur != NULL && *path != '\0') {
-        size_t n = strcspn(path, ".");
-        snprintf(part, sizeof part, "%.*s", (int)n, path);
-        cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtol(part, NULL, 10))
-                                 : json_object_get(cur, part);
-        path += n + (path[n] == '.' ? 1 : 0);
-    }
-    return cur;
-}
-
-static const char *str(const json_t *obj, const char *path)
-{
-    return json_string_value(member(obj, path));
-}
-
-/* Calls op with a formatted input; returns the status, output (a new reference or NULL) in *out. */
-static int callf(api_fixture *f, const char *role, const char *op, json_t **out, char *exception,
-                 size_t exlen, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static int callf(api_fixture *f, const char *role, const char *op, json_t **out, char *exception,
-                 size_t exlen, const char *fmt, ...)
-{
-    char input[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(input, sizeof input, fmt, ap);
-    va_end(ap);
-    api_call call;
-    int status = api_fixture_call(f, role, op, input, &call);
-    if (exception != NULL) {
-        snprintf(exception, exlen, "%s", call.exception);
-    }
-    if (out != NULL) {
-        *out = call.output != NULL ? json_incref(call.output) : NULL;
-    }
-    if (status != 200 && exception == NULL) {
-        fprintf(stderr, "  %s as %s failed: %s %s\n", op, role, call.exception, call.message);
-    }
-    api_call_clear(&call);
-    return status;
-}
-
-/* The id of the last job published for action (stage/action) in f->jobs, or NULL. */
-static const char *last_job(const api_fixture *f, const char *action)
-{
-    for (size_t i = json_array_size(f->jobs); i > 0; i--) {
-        const json_t *job = json_array_get(f->jobs, i - 1);
-        if (strcmp(str(job, "action"), action) == 0) {
-            return str(job, "jobId");
-        }
-    }
-    return NULL;
-}
 
 static const char *stage_status(const json_t *state, size_t stage)
 {
     char path[64];
     snprintf(path, sizeof path, "stageStates.%zu.latestExecution.status", stage);
-    return str(state, path);
+    return api_fixture_str(state, path);
 }
 
 static json_t *get_state(api_fixture *f, const char *pipeline)
 {
     json_t *state = NULL;
-    callf(f, "viewer", "GetPipelineState", &state, NULL, 0, "{\"name\": \"%s\"}", pipeline);
+    api_fixture_callf(f, "viewer", "GetPipelineState", &state, NULL, 0, "{\"name\": \"%s\"}",
+                      pipeline);
     return state;
-}
-
-/*
- * Answers a job of Sluice's own providers as its service would: a JobResult
- * request straight to the orchestrator (here the in-process engine), not
- * through the public API. 0 when the engine took it.
- */
-static int finish_own_job(api_fixture *f, const char *pipeline, const char *job_id)
-{
-    api_backend *b = f->env.backend;
-    api_backend_job job;
-    char err[256] = "";
-    json_t *reply = NULL;
-    if (b->ops->job_load(b, job_id, &job, err, sizeof err) != 0) {
-        return -1;
-    }
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:{s:s}}", "type", "JobResult",
-                               "jobId", job_id, "outcome", "Succeeded", "outputArtifacts",
-                               aws_job_output_locations(job.record), "currentRevision", "revision",
-                               "r1", "changeIdentifier", "c1", "outputVariables", "ETag", "e1");
-    api_backend_job_clear(&job);
-    int rc =
-        b->ops->request(b, pipeline, "Sluice Job Result", detail, 1000, &reply, err, sizeof err);
-    if (rc == 0 && json_object_get(reply, "exception") != NULL) {
-        rc = -1;
-    }
-    json_decref(reply);
-    json_decref(detail);
-    return rc;
 }
 
 #define BUILD_TYPE                                                                                 \
@@ -136,236 +48,259 @@ static void test_execution_flow(void)
     REQUIRE(api_fixture_create(&f, "flow") == 0);
 
     json_t *state = get_state(&f, "flow");
-    CHECK_STR_EQ(str(state, "pipelineName"), "flow");
-    CHECK_STR_EQ(str(state, "stageStates.2.actionStates.0.actionName"), "Build");
-    CHECK(member(state, "stageStates.0.latestExecution") == NULL);
-    CHECK(json_is_real(member(state, "created")));
+    CHECK_STR_EQ(api_fixture_str(state, "pipelineName"), "flow");
+    CHECK_STR_EQ(api_fixture_str(state, "stageStates.2.actionStates.0.actionName"), "Build");
+    CHECK(api_fixture_member(state, "stageStates.0.latestExecution") == NULL);
+    CHECK(json_is_real(api_fixture_member(state, "created")));
     json_decref(state);
 
     /* start, with a variable; the same client token starts nothing new */
-    REQUIRE(callf(&f, "operator", "StartPipelineExecution", &out, NULL, 0,
-                  "{\"name\": \"flow\", \"clientRequestToken\": \"tok-1\", \"variables\": "
-                  "[{\"name\": \"Env\", \"value\": \"prod\"}]}") == 200);
+    REQUIRE(
+        api_fixture_callf(&f, "operator", "StartPipelineExecution", &out, NULL, 0,
+                          "{\"name\": \"flow\", \"clientRequestToken\": \"tok-1\", \"variables\": "
+                          "[{\"name\": \"Env\", \"value\": \"prod\"}]}") == 200);
     char execution[64];
-    snprintf(execution, sizeof execution, "%s", str(out, "pipelineExecutionId"));
+    snprintf(execution, sizeof execution, "%s", api_fixture_str(out, "pipelineExecutionId"));
     json_decref(out);
     CHECK(sluice_uuid_is_valid(execution));
-    REQUIRE(callf(&f, "operator", "StartPipelineExecution", &out, NULL, 0,
-                  "{\"name\": \"flow\", \"clientRequestToken\": \"tok-1\", \"variables\": "
-                  "[{\"name\": \"Env\", \"value\": \"prod\"}]}") == 200);
-    CHECK_STR_EQ(str(out, "pipelineExecutionId"), execution);
+    REQUIRE(
+        api_fixture_callf(&f, "operator", "StartPipelineExecution", &out, NULL, 0,
+                          "{\"name\": \"flow\", \"clientRequestToken\": \"tok-1\", \"variables\": "
+                          "[{\"name\": \"Env\", \"value\": \"prod\"}]}") == 200);
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecutionId"), execution);
     json_decref(out);
 
     state = get_state(&f, "flow");
     CHECK_STR_EQ(stage_status(state, 0), "InProgress");
-    CHECK_STR_EQ(str(state, "stageStates.0.actionStates.0.latestExecution.status"), "InProgress");
+    CHECK_STR_EQ(api_fixture_str(state, "stageStates.0.actionStates.0.latestExecution.status"),
+                 "InProgress");
     json_decref(state);
 
     /* the source job: AWS/S3 is Sluice's own, so no job operation touches it */
-    const char *source_job = last_job(&f, "Source");
+    const char *source_job = api_fixture_last_job_id(&f, "Source");
     REQUIRE(source_job != NULL);
-    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", source_job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
+                                   "{\"jobId\": \"%s\"}", source_job),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"outputVariables\": {\"ETag\": \"forged\"}}",
-                       source_job),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                          "{\"jobId\": \"%s\", \"outputVariables\": {\"ETag\": \"forged\"}}",
+                          source_job),
+        400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
-                       "\"message\": \"forged\"}}",
-                       source_job),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
+                          "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                          "\"message\": \"forged\"}}",
+                          source_job),
+        400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"nonce\": \"n\"}", source_job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\", \"nonce\": \"n\"}",
+                                   source_job),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
     state = get_state(&f, "flow");
     CHECK_STR_EQ(stage_status(state, 0), "InProgress"); /* nothing changed */
     json_decref(state);
-    CHECK_INT_EQ(finish_own_job(&f, "flow", source_job), 0);
+    CHECK_INT_EQ(api_fixture_finish_own_job(&f, "flow", source_job, "e1"), 0);
 
     /* the approval */
     state = get_state(&f, "flow");
     CHECK_STR_EQ(stage_status(state, 0), "Succeeded");
     CHECK_STR_EQ(stage_status(state, 1), "InProgress");
     char token[64];
-    const char *t = str(state, "stageStates.1.actionStates.0.latestExecution.token");
+    const char *t = api_fixture_str(state, "stageStates.1.actionStates.0.latestExecution.token");
     REQUIRE(t != NULL);
     snprintf(token, sizeof token, "%s", t);
     json_decref(state);
-    CHECK_INT_EQ(callf(&f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
-                       "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
-                       "\"token\": \"00000000-0000-4000-8000-000000000000\"}"),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
+                     "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
+                     "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                     "\"token\": \"00000000-0000-4000-8000-000000000000\"}"),
                  400);
     CHECK_STR_EQ(exception, "InvalidApprovalTokenException");
-    CHECK_INT_EQ(callf(&f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
-                       "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Maybe\"}, "
-                       "\"token\": \"%s\"}",
-                       token),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
+                     "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
+                     "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Maybe\"}, "
+                     "\"token\": \"%s\"}",
+                     token),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    REQUIRE(callf(&f, "approver", "PutApprovalResult", &out, NULL, 0,
-                  "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
-                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
-                  "\"token\": \"%s\"}",
-                  token) == 200);
-    CHECK(json_is_real(member(out, "approvedAt")));
+    REQUIRE(api_fixture_callf(
+                &f, "approver", "PutApprovalResult", &out, NULL, 0,
+                "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
+                "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                "\"token\": \"%s\"}",
+                token) == 200);
+    CHECK(json_is_real(api_fixture_member(out, "approvedAt")));
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
-                       "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
-                       "\"token\": \"%s\"}",
-                       token),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "approver", "PutApprovalResult", NULL, exception, sizeof exception,
+                     "{\"pipelineName\": \"flow\", \"stageName\": \"Approve\", \"actionName\": "
+                     "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                     "\"token\": \"%s\"}",
+                     token),
                  400);
     CHECK_STR_EQ(exception, "ApprovalAlreadyCompletedException");
 
     /* the Custom build: queryParam filters, nonce guards, continuation, failure */
-    CHECK_INT_EQ(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                       "{\"actionTypeId\": " BUILD_TYPE
-                       ", \"queryParam\": {\"Target\": \"none\"}}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                                   "{\"actionTypeId\": " BUILD_TYPE
+                                   ", \"queryParam\": {\"Target\": \"none\"}}"),
                  200);
-    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "jobs")), 0);
     json_decref(out);
-    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                  "{\"actionTypeId\": " BUILD_TYPE ", \"maxBatchSize\": 5, \"queryParam\": "
-                  "{\"Target\": \"all\"}}") == 200);
-    REQUIRE(json_array_size(member(out, "jobs")) == 1);
+    REQUIRE(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                              "{\"actionTypeId\": " BUILD_TYPE
+                              ", \"maxBatchSize\": 5, \"queryParam\": "
+                              "{\"Target\": \"all\"}}") == 200);
+    REQUIRE(json_array_size(api_fixture_member(out, "jobs")) == 1);
     char job[64];
     char nonce[64];
-    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
-    snprintf(nonce, sizeof nonce, "%s", str(out, "jobs.0.nonce"));
-    CHECK_STR_EQ(str(out, "jobs.0.data.actionConfiguration.configuration.Target"), "all");
-    CHECK_STR_EQ(str(out, "jobs.0.data.inputArtifacts.0.name"), "Src");
-    CHECK_STR_EQ(str(out, "jobs.0.accountId"), "123456789012");
+    snprintf(job, sizeof job, "%s", api_fixture_str(out, "jobs.0.id"));
+    snprintf(nonce, sizeof nonce, "%s", api_fixture_str(out, "jobs.0.nonce"));
+    CHECK_STR_EQ(api_fixture_str(out, "jobs.0.data.actionConfiguration.configuration.Target"),
+                 "all");
+    CHECK_STR_EQ(api_fixture_str(out, "jobs.0.data.inputArtifacts.0.name"), "Src");
+    CHECK_STR_EQ(api_fixture_str(out, "jobs.0.accountId"), "123456789012");
     json_decref(out);
-    CHECK_INT_EQ(
-        callf(&f, "worker", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
-        200);
-    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* handed out once */
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                                   "{\"actionTypeId\": " BUILD_TYPE "}"),
+                 200);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "jobs")), 0); /* handed out once */
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"nonce\": \"wrong\"}", job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\", \"nonce\": \"wrong\"}",
+                                   job),
                  400);
     CHECK_STR_EQ(exception, "InvalidNonceException");
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", &out, NULL, 0,
-                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", &out, NULL, 0,
+                                   "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
                  200);
-    CHECK_STR_EQ(str(out, "status"), "InProgress");
+    CHECK_STR_EQ(api_fixture_str(out, "status"), "InProgress");
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"continuationToken\": \"half\", \"outputVariables\": "
-                       "{\"A\": \"b\"}}",
-                       job),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "worker", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                     "{\"jobId\": \"%s\", \"continuationToken\": \"half\", \"outputVariables\": "
+                     "{\"A\": \"b\"}}",
+                     job),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"continuationToken\": \"half\", "
-                       "\"executionDetails\": {\"percentComplete\": 50}}",
-                       job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0,
+                                   "{\"jobId\": \"%s\", \"continuationToken\": \"half\", "
+                                   "\"executionDetails\": {\"percentComplete\": 50}}",
+                                   job),
                  200);
-    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
-    REQUIRE(json_array_size(member(out, "jobs")) == 1);
-    CHECK_STR_EQ(str(out, "jobs.0.data.continuationToken"), "half");
-    CHECK(strcmp(str(out, "jobs.0.id"), job) != 0);
-    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
+    REQUIRE(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                              "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(api_fixture_member(out, "jobs")) == 1);
+    CHECK_STR_EQ(api_fixture_str(out, "jobs.0.data.continuationToken"), "half");
+    CHECK(strcmp(api_fixture_str(out, "jobs.0.id"), job) != 0);
+    snprintf(job, sizeof job, "%s", api_fixture_str(out, "jobs.0.id"));
     json_decref(out);
     state = get_state(&f, "flow");
-    CHECK_INT_EQ(json_integer_value(
-                     member(state, "stageStates.2.actionStates.0.latestExecution.percentComplete")),
+    CHECK_INT_EQ(json_integer_value(api_fixture_member(
+                     state, "stageStates.2.actionStates.0.latestExecution.percentComplete")),
                  50);
     json_decref(state);
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
-                       "\"message\": \"compiler exploded\"}}",
-                       job),
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PutJobFailureResult", NULL, NULL, 0,
+                          "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                          "\"message\": \"compiler exploded\"}}",
+                          job),
+        200);
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
+                                   "{\"pipelineName\": \"flow\", \"pipelineExecutionId\": \"%s\"}",
+                                   execution),
                  200);
-    CHECK_INT_EQ(callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
-                       "{\"pipelineName\": \"flow\", \"pipelineExecutionId\": \"%s\"}", execution),
-                 200);
-    CHECK_STR_EQ(str(out, "pipelineExecution.status"), "Failed");
-    CHECK_STR_EQ(str(out, "pipelineExecution.variables.0.resolvedValue"), "prod");
-    CHECK_STR_EQ(str(out, "pipelineExecution.trigger.triggerDetail"),
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecution.status"), "Failed");
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecution.variables.0.resolvedValue"), "prod");
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecution.trigger.triggerDetail"),
                  "arn:aws:iam::123456789012:user/operator");
     json_decref(out);
 
     /* retry the failed stage; the build runs again and succeeds */
-    CHECK_INT_EQ(callf(&f, "operator", "RetryStageExecution", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"stageName\": \"Build\", "
-                       "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"SOME\"}",
-                       execution),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "RetryStageExecution", NULL, exception,
+                                   sizeof exception,
+                                   "{\"pipelineName\": \"flow\", \"stageName\": \"Build\", "
+                                   "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"SOME\"}",
+                                   execution),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "operator", "RetryStageExecution", &out, NULL, 0,
-                       "{\"pipelineName\": \"flow\", \"stageName\": \"Build\", "
-                       "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"FAILED_ACTIONS\"}",
-                       execution),
-                 200);
-    CHECK_STR_EQ(str(out, "pipelineExecutionId"), execution);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "operator", "RetryStageExecution", &out, NULL, 0,
+                          "{\"pipelineName\": \"flow\", \"stageName\": \"Build\", "
+                          "\"pipelineExecutionId\": \"%s\", \"retryMode\": \"FAILED_ACTIONS\"}",
+                          execution),
+        200);
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecutionId"), execution);
     json_decref(out);
-    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
-    REQUIRE(json_array_size(member(out, "jobs")) == 1);
-    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
+    REQUIRE(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                              "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(api_fixture_member(out, "jobs")) == 1);
+    snprintf(job, sizeof job, "%s", api_fixture_str(out, "jobs.0.id"));
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:1\"}}", job),
-                 200);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PutJobSuccessResult", NULL, NULL, 0,
+                          "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:1\"}}", job),
+        200);
     state = get_state(&f, "flow");
     CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
-    CHECK_INT_EQ(json_integer_value(
-                     member(state, "stageStates.2.retryStageMetadata.manualStageRetryAttempt")),
+    CHECK_INT_EQ(json_integer_value(api_fixture_member(
+                     state, "stageStates.2.retryStageMetadata.manualStageRetryAttempt")),
                  1);
     json_decref(state);
 
     /* action executions of the execution, with their outputs */
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionExecutions", &out, NULL, 0,
-                       "{\"pipelineName\": \"flow\", \"filter\": {\"pipelineExecutionId\": "
-                       "\"%s\"}}",
-                       execution),
-                 200);
-    const json_t *details = member(out, "actionExecutionDetails");
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "viewer", "ListActionExecutions", &out, NULL, 0,
+                          "{\"pipelineName\": \"flow\", \"filter\": {\"pipelineExecutionId\": "
+                          "\"%s\"}}",
+                          execution),
+        200);
+    const json_t *details = api_fixture_member(out, "actionExecutionDetails");
     CHECK(json_array_size(details) >= 3);
     bool saw_image = false;
     bool saw_approver = false;
     for (size_t i = 0; i < json_array_size(details); i++) {
         const json_t *d = json_array_get(details, i);
-        const char *image = str(d, "output.outputVariables.Image");
+        const char *image = api_fixture_str(d, "output.outputVariables.Image");
         saw_image = saw_image || (image != NULL && strcmp(image, "app:1") == 0);
-        const char *by = str(d, "updatedBy");
-        saw_approver =
-            saw_approver || (strcmp(str(d, "actionName"), "Approve") == 0 && by != NULL &&
-                             strcmp(by, "arn:aws:iam::123456789012:user/approver") == 0);
-        CHECK_STR_EQ(str(d, "pipelineExecutionId"), execution);
+        const char *by = api_fixture_str(d, "updatedBy");
+        saw_approver = saw_approver ||
+                       (strcmp(api_fixture_str(d, "actionName"), "Approve") == 0 && by != NULL &&
+                        strcmp(by, "arn:aws:iam::123456789012:user/approver") == 0);
+        CHECK_STR_EQ(api_fixture_str(d, "pipelineExecutionId"), execution);
     }
     CHECK(saw_image);
     CHECK(saw_approver);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionExecutions", &out, NULL, 0,
-                       "{\"pipelineName\": \"flow\", \"filter\": {\"latestInPipelineExecution\": "
-                       "{\"pipelineExecutionId\": \"%s\", \"startTimeRange\": \"Latest\"}}}",
-                       execution),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "viewer", "ListActionExecutions", &out, NULL, 0,
+                     "{\"pipelineName\": \"flow\", \"filter\": {\"latestInPipelineExecution\": "
+                     "{\"pipelineExecutionId\": \"%s\", \"startTimeRange\": \"Latest\"}}}",
+                     execution),
                  200);
-    CHECK(json_array_size(member(out, "actionExecutionDetails")) >= 3);
+    CHECK(json_array_size(api_fixture_member(out, "actionExecutionDetails")) >= 3);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionExecutions", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"filter\": {\"pipelineExecutionId\": "
-                       "\"00000000-0000-4000-8000-000000000000\"}}"),
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "viewer", "ListActionExecutions", NULL, exception, sizeof exception,
+                          "{\"pipelineName\": \"flow\", \"filter\": {\"pipelineExecutionId\": "
+                          "\"00000000-0000-4000-8000-000000000000\"}}"),
+        400);
+    CHECK_STR_EQ(exception, "PipelineExecutionNotFoundException");
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "GetPipelineExecution", NULL, exception,
+                                   sizeof exception,
+                                   "{\"pipelineName\": \"flow\", \"pipelineExecutionId\": "
+                                   "\"00000000-0000-4000-8000-000000000000\"}"),
                  400);
     CHECK_STR_EQ(exception, "PipelineExecutionNotFoundException");
-    CHECK_INT_EQ(callf(&f, "viewer", "GetPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"flow\", \"pipelineExecutionId\": "
-                       "\"00000000-0000-4000-8000-000000000000\"}"),
-                 400);
-    CHECK_STR_EQ(exception, "PipelineExecutionNotFoundException");
-    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"00000000-0000-4000-8000-000000000000\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
+                                   "{\"jobId\": \"00000000-0000-4000-8000-000000000000\"}"),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
     api_fixture_free(&f);
@@ -394,67 +329,70 @@ static void test_function_answers_lambda_job(void)
     REQUIRE(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call) == 200);
     api_call_clear(&call);
     json_decref(input);
-    REQUIRE(callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0, "{\"name\": \"fn\"}") ==
-            200);
-    const char *source_job = last_job(&f, "Source");
+    REQUIRE(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0,
+                              "{\"name\": \"fn\"}") == 200);
+    const char *source_job = api_fixture_last_job_id(&f, "Source");
     char source[64];
     snprintf(source, sizeof source, "%s", source_job != NULL ? source_job : "");
     /* the function's scope names no Source type: not even a built-in job of another type */
-    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", source),
+    CHECK_INT_EQ(api_fixture_callf(&f, "function", "PutJobSuccessResult", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", source),
                  400);
     CHECK_STR_EQ(exception, "AccessDeniedException");
-    REQUIRE(finish_own_job(&f, "fn", source) == 0);
+    REQUIRE(api_fixture_finish_own_job(&f, "fn", source, "e1") == 0);
     json_t *state = get_state(&f, "fn");
     char token[64];
     snprintf(token, sizeof token, "%s",
-             str(state, "stageStates.1.actionStates.0.latestExecution.token"));
+             api_fixture_str(state, "stageStates.1.actionStates.0.latestExecution.token"));
     json_decref(state);
-    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
-                  "{\"pipelineName\": \"fn\", \"stageName\": \"Approve\", \"actionName\": "
-                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
-                  "\"token\": \"%s\"}",
-                  token) == 200);
-    const char *first_job = last_job(&f, "Build");
+    REQUIRE(api_fixture_callf(
+                &f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                "{\"pipelineName\": \"fn\", \"stageName\": \"Approve\", \"actionName\": "
+                "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                "\"token\": \"%s\"}",
+                token) == 200);
+    const char *first_job = api_fixture_last_job_id(&f, "Build");
     REQUIRE(first_job != NULL);
     char first[64];
     snprintf(first, sizeof first, "%s", first_job);
 
     /* identities without the function's scope: the job does not exist for them */
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", first),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PutJobSuccessResult", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", first),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "admin", "PutJobFailureResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
-                       "\"message\": \"no\"}}",
-                       first),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "admin", "PutJobFailureResult", NULL, exception, sizeof exception,
+                          "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                          "\"message\": \"no\"}}",
+                          first),
+        400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "scoped", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", first),
+    CHECK_INT_EQ(api_fixture_callf(&f, "scoped", "PutJobSuccessResult", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", first),
                  400);
     CHECK_STR_EQ(exception, "AccessDeniedException");
     /* the function sees no job details and acknowledges nothing */
-    CHECK_INT_EQ(callf(&f, "function", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", first),
+    CHECK_INT_EQ(api_fixture_callf(&f, "function", "GetJobDetails", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", first),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
 
     /* the function answers with a continuation: a new job for the same action */
-    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"continuationToken\": \"step-1\"}", first),
+    CHECK_INT_EQ(api_fixture_callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
+                                   "{\"jobId\": \"%s\", \"continuationToken\": \"step-1\"}", first),
                  200);
-    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", first),
+    CHECK_INT_EQ(api_fixture_callf(&f, "function", "PutJobSuccessResult", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", first),
                  400);
     CHECK_STR_EQ(exception, "InvalidJobStateException");
-    const char *second = last_job(&f, "Build");
+    const char *second = api_fixture_last_job_id(&f, "Build");
     REQUIRE(second != NULL && strcmp(second, first) != 0);
     const json_t *doc = json_array_get(f.jobs, json_array_size(f.jobs) - 1);
-    CHECK_STR_EQ(str(doc, "continuationToken"), "step-1");
-    CHECK_INT_EQ(callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"outputVariables\": {\"DONE\": \"yes\"}}", second),
+    CHECK_STR_EQ(api_fixture_str(doc, "continuationToken"), "step-1");
+    CHECK_INT_EQ(api_fixture_callf(&f, "function", "PutJobSuccessResult", NULL, NULL, 0,
+                                   "{\"jobId\": \"%s\", \"outputVariables\": {\"DONE\": \"yes\"}}",
+                                   second),
                  200);
     state = get_state(&f, "fn");
     CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
@@ -471,114 +409,126 @@ static void test_job_ownership_lease_scope(void)
     REQUIRE(api_fixture_init(&f, NULL) == 0);
     api_fixture_use_engine(&f);
     REQUIRE(api_fixture_create(&f, "own") == 0);
-    REQUIRE(callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0, "{\"name\": \"own\"}") ==
-            200);
-    REQUIRE(finish_own_job(&f, "own", last_job(&f, "Source")) == 0);
+    REQUIRE(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, NULL, 0,
+                              "{\"name\": \"own\"}") == 200);
+    REQUIRE(api_fixture_finish_own_job(&f, "own", api_fixture_last_job_id(&f, "Source"), "e1") ==
+            0);
     json_t *state = get_state(&f, "own");
     char token[64];
     snprintf(token, sizeof token, "%s",
-             str(state, "stageStates.1.actionStates.0.latestExecution.token"));
+             api_fixture_str(state, "stageStates.1.actionStates.0.latestExecution.token"));
     json_decref(state);
-    REQUIRE(callf(&f, "approver", "PutApprovalResult", NULL, NULL, 0,
-                  "{\"pipelineName\": \"own\", \"stageName\": \"Approve\", \"actionName\": "
-                  "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
-                  "\"token\": \"%s\"}",
-                  token) == 200);
+    REQUIRE(api_fixture_callf(
+                &f, "approver", "PutApprovalResult", NULL, NULL, 0,
+                "{\"pipelineName\": \"own\", \"stageName\": \"Approve\", \"actionName\": "
+                "\"Approve\", \"result\": {\"summary\": \"ok\", \"status\": \"Approved\"}, "
+                "\"token\": \"%s\"}",
+                token) == 200);
 
     /* a scoped worker may not poll (or touch) a type outside its scope */
-    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", NULL, exception, sizeof exception,
-                       "{\"actionTypeId\": " BUILD_TYPE "}"),
-                 400);
-    CHECK_STR_EQ(exception, "AccessDeniedException");
-    CHECK_INT_EQ(callf(&f, "scoped", "PollForJobs", &out, NULL, 0,
-                       "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", "
-                       "\"provider\": \"ScopedTool\", \"version\": \"1\"}}"),
-                 200);
-    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0);
-    json_decref(out);
-
-    /* worker polls; the job is its own until the lease ends */
-    REQUIRE(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
-    REQUIRE(json_array_size(member(out, "jobs")) == 1);
-    char job[64];
-    char nonce[64];
-    snprintf(job, sizeof job, "%s", str(out, "jobs.0.id"));
-    snprintf(nonce, sizeof nonce, "%s", str(out, "jobs.0.nonce"));
-    json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
-                 200);
-    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", job),
-                 400);
-    CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "scoped", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "scoped", "PollForJobs", NULL, exception, sizeof exception,
+                                   "{\"actionTypeId\": " BUILD_TYPE "}"),
                  400);
     CHECK_STR_EQ(exception, "AccessDeniedException");
     CHECK_INT_EQ(
-        callf(&f, "worker2", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
+        api_fixture_callf(&f, "scoped", "PollForJobs", &out, NULL, 0,
+                          "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"Custom\", "
+                          "\"provider\": \"ScopedTool\", \"version\": \"1\"}}"),
         200);
-    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* inside the lease */
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "jobs")), 0);
+    json_decref(out);
+
+    /* worker polls; the job is its own until the lease ends */
+    REQUIRE(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                              "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(api_fixture_member(out, "jobs")) == 1);
+    char job[64];
+    char nonce[64];
+    snprintf(job, sizeof job, "%s", api_fixture_str(out, "jobs.0.id"));
+    snprintf(nonce, sizeof nonce, "%s", api_fixture_str(out, "jobs.0.nonce"));
+    json_decref(out);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+        200);
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker2", "GetJobDetails", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "JobNotFoundException");
+    CHECK_INT_EQ(api_fixture_callf(&f, "scoped", "GetJobDetails", NULL, exception, sizeof exception,
+                                   "{\"jobId\": \"%s\"}", job),
+                 400);
+    CHECK_STR_EQ(exception, "AccessDeniedException");
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker2", "PollForJobs", &out, NULL, 0,
+                                   "{\"actionTypeId\": " BUILD_TYPE "}"),
+                 200);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "jobs")), 0); /* inside the lease */
     json_decref(out);
 
     /* the lease ends unacknowledged: the old nonce is void, the next poll gets the job */
     api_fixture_advance(API_FIXTURE_LEASE_MS);
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job,
+                                   nonce),
                  400);
     CHECK_STR_EQ(exception, "InvalidNonceException");
-    REQUIRE(callf(&f, "worker2", "PollForJobs", &out, NULL, 0,
-                  "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
-    REQUIRE(json_array_size(member(out, "jobs")) == 1);
-    CHECK_STR_EQ(str(out, "jobs.0.id"), job);
-    CHECK(strcmp(str(out, "jobs.0.nonce"), nonce) != 0);
+    REQUIRE(api_fixture_callf(&f, "worker2", "PollForJobs", &out, NULL, 0,
+                              "{\"actionTypeId\": " BUILD_TYPE "}") == 200);
+    REQUIRE(json_array_size(api_fixture_member(out, "jobs")) == 1);
+    CHECK_STR_EQ(api_fixture_str(out, "jobs.0.id"), job);
+    CHECK(strcmp(api_fixture_str(out, "jobs.0.nonce"), nonce) != 0);
     char nonce2[64];
-    snprintf(nonce2, sizeof nonce2, "%s", str(out, "jobs.0.nonce"));
+    snprintf(nonce2, sizeof nonce2, "%s", api_fixture_str(out, "jobs.0.nonce"));
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job,
+                                   nonce),
                  400);
     CHECK_STR_EQ(exception, "InvalidNonceException");
-    CHECK_INT_EQ(callf(&f, "worker2", "AcknowledgeJob", &out, NULL, 0,
-                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker2", "AcknowledgeJob", &out, NULL, 0,
+                                   "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
                  200);
-    CHECK_STR_EQ(str(out, "status"), "InProgress");
+    CHECK_STR_EQ(api_fixture_str(out, "status"), "InProgress");
     json_decref(out);
 
     /* worker2's now: nobody else reads, acknowledges or finishes it, and nothing changes */
-    CHECK_INT_EQ(callf(&f, "worker", "AcknowledgeJob", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job, nonce2),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "AcknowledgeJob", NULL, exception,
+                                   sizeof exception, "{\"jobId\": \"%s\", \"nonce\": \"%s\"}", job,
+                                   nonce2),
                  400);
     CHECK_STR_EQ(exception, "InvalidNonceException");
-    CHECK_INT_EQ(callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\"}", job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "GetJobDetails", NULL, exception, sizeof exception,
+                                   "{\"jobId\": \"%s\"}", job),
                  400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"evil\"}}", job),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "admin", "PutJobSuccessResult", NULL, exception, sizeof exception,
+                          "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"evil\"}}", job),
+        400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
-    CHECK_INT_EQ(callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
-                       "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
-                       "\"message\": \"x\"}}",
-                       job),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PutJobFailureResult", NULL, exception, sizeof exception,
+                          "{\"jobId\": \"%s\", \"failureDetails\": {\"type\": \"JobFailed\", "
+                          "\"message\": \"x\"}}",
+                          job),
+        400);
     CHECK_STR_EQ(exception, "JobNotFoundException");
     state = get_state(&f, "own");
     CHECK_STR_EQ(stage_status(state, 2), "InProgress");
     json_decref(state);
     api_fixture_advance(10 * API_FIXTURE_LEASE_MS);
-    CHECK_INT_EQ(
-        callf(&f, "worker", "PollForJobs", &out, NULL, 0, "{\"actionTypeId\": " BUILD_TYPE "}"),
-        200);
-    CHECK_INT_EQ(json_array_size(member(out, "jobs")), 0); /* acknowledged: never offered again */
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                                   "{\"actionTypeId\": " BUILD_TYPE "}"),
+                 200);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "jobs")),
+                 0); /* acknowledged: never offered again */
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker2", "GetJobDetails", NULL, NULL, 0, "{\"jobId\": \"%s\"}", job),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker2", "GetJobDetails", NULL, NULL, 0,
+                                   "{\"jobId\": \"%s\"}", job),
                  200);
-    CHECK_INT_EQ(callf(&f, "worker2", "PutJobSuccessResult", NULL, NULL, 0,
-                       "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:2\"}}", job),
-                 200);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker2", "PutJobSuccessResult", NULL, NULL, 0,
+                          "{\"jobId\": \"%s\", \"outputVariables\": {\"Image\": \"app:2\"}}", job),
+        200);
     state = get_state(&f, "own");
     CHECK_STR_EQ(stage_status(state, 2), "Succeeded");
     json_decref(state);
@@ -607,37 +557,39 @@ static void test_listings_stop_transitions(void)
     /* QUEUED-less V2 default (SUPERSEDED): later starts wait and supersede each other */
     char ids[4][64];
     for (int i = 0; i < 4; i++) {
-        REQUIRE(callf(&f, "operator", "StartPipelineExecution", &out, NULL, 0,
-                      i == 0 ? "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": "
-                               "\"Source\", \"revisionType\": \"S3_OBJECT_KEY\", "
-                               "\"revisionValue\": \"v2.zip\"}]}"
-                             : "{\"name\": \"many\"}") == 200);
-        snprintf(ids[i], sizeof ids[i], "%s", str(out, "pipelineExecutionId"));
+        REQUIRE(api_fixture_callf(
+                    &f, "operator", "StartPipelineExecution", &out, NULL, 0,
+                    i == 0 ? "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": "
+                             "\"Source\", \"revisionType\": \"S3_OBJECT_KEY\", "
+                             "\"revisionValue\": \"v2.zip\"}]}"
+                           : "{\"name\": \"many\"}") == 200);
+        snprintf(ids[i], sizeof ids[i], "%s", api_fixture_str(out, "pipelineExecutionId"));
         json_decref(out);
     }
     /* the first start carried a source revision override into its source job */
     const json_t *first_job = json_array_get(f.jobs, 0);
-    CHECK_STR_EQ(str(first_job, "sourceRevision.revisionValue"), "v2.zip");
+    CHECK_STR_EQ(api_fixture_str(first_job, "sourceRevision.revisionValue"), "v2.zip");
     /* page through two at a time: newest first, every execution once, history last */
     char token[4096] = "";
     char seen[8][64];
     size_t nseen = 0;
     for (int page = 0; page < 6; page++) {
         if (token[0] != '\0') {
-            REQUIRE(callf(&f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
-                          "{\"pipelineName\": \"many\", \"maxResults\": 2, \"nextToken\": \"%s\"}",
-                          token) == 200);
+            REQUIRE(api_fixture_callf(
+                        &f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
+                        "{\"pipelineName\": \"many\", \"maxResults\": 2, \"nextToken\": \"%s\"}",
+                        token) == 200);
         } else {
-            REQUIRE(callf(&f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
-                          "{\"pipelineName\": \"many\", \"maxResults\": 2}") == 200);
+            REQUIRE(api_fixture_callf(&f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
+                                      "{\"pipelineName\": \"many\", \"maxResults\": 2}") == 200);
         }
-        const json_t *list = member(out, "pipelineExecutionSummaries");
+        const json_t *list = api_fixture_member(out, "pipelineExecutionSummaries");
         CHECK(json_array_size(list) <= 2);
         for (size_t i = 0; i < json_array_size(list) && nseen < 8; i++) {
             snprintf(seen[nseen++], sizeof seen[0], "%s",
-                     str(json_array_get(list, i), "pipelineExecutionId"));
+                     api_fixture_str(json_array_get(list, i), "pipelineExecutionId"));
         }
-        const char *next = str(out, "nextToken");
+        const char *next = api_fixture_str(out, "nextToken");
         snprintf(token, sizeof token, "%s", next != NULL ? next : "");
         json_decref(out);
         if (token[0] == '\0') {
@@ -648,94 +600,105 @@ static void test_listings_stop_transitions(void)
     CHECK_STR_EQ(seen[0], ids[3]);
     CHECK_STR_EQ(seen[3], ids[0]);
     CHECK_STR_EQ(seen[4], "99999999-0000-4000-8000-000000000000");
-    CHECK_INT_EQ(callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"pipelineExecutionId\": "
-                       "\"99999999-0000-4000-8000-000000000000\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
+                                   "{\"pipelineName\": \"many\", \"pipelineExecutionId\": "
+                                   "\"99999999-0000-4000-8000-000000000000\"}"),
                  200);
-    CHECK_STR_EQ(str(out, "pipelineExecution.status"), "Succeeded");
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecution.status"), "Succeeded");
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListPipelineExecutions", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"many\", \"nextToken\": \"xyz\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "ListPipelineExecutions", NULL, exception,
+                                   sizeof exception,
+                                   "{\"pipelineName\": \"many\", \"nextToken\": \"xyz\"}"),
                  400);
     CHECK_STR_EQ(exception, "InvalidNextTokenException");
-    CHECK_INT_EQ(callf(&f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"filter\": {\"succeededInStage\": "
-                       "{\"stageName\": \"Build\"}}}"),
-                 200);
-    CHECK_INT_EQ(json_array_size(member(out, "pipelineExecutionSummaries")), 1);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "viewer", "ListPipelineExecutions", &out, NULL, 0,
+                          "{\"pipelineName\": \"many\", \"filter\": {\"succeededInStage\": "
+                          "{\"stageName\": \"Build\"}}}"),
+        200);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "pipelineExecutionSummaries")), 1);
     json_decref(out);
 
     /* stop the running one (abandon); a second stop is refused */
-    CHECK_INT_EQ(callf(&f, "operator", "StopPipelineExecution", &out, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\", "
-                       "\"abandon\": true, \"reason\": \"enough\"}",
-                       ids[0]),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "StopPipelineExecution", &out, NULL, 0,
+                                   "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\", "
+                                   "\"abandon\": true, \"reason\": \"enough\"}",
+                                   ids[0]),
                  200);
-    CHECK_STR_EQ(str(out, "pipelineExecutionId"), ids[0]);
+    CHECK_STR_EQ(api_fixture_str(out, "pipelineExecutionId"), ids[0]);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "operator", "StopPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\"}", ids[0]),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "operator", "StopPipelineExecution", NULL, exception, sizeof exception,
+                     "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\"}", ids[0]),
                  400);
     CHECK(strcmp(exception, "PipelineExecutionNotStoppableException") == 0 ||
           strcmp(exception, "DuplicatedStopRequestException") == 0);
-    CHECK_INT_EQ(callf(&f, "operator", "StopPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"not-a-uuid\"}"),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "operator", "StopPipelineExecution", NULL, exception, sizeof exception,
+                     "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"not-a-uuid\"}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
 
     /* transitions */
-    CHECK_INT_EQ(callf(&f, "operator", "DisableStageTransition", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
-                       "\"transitionType\": \"Inbound\", \"reason\": \"no; way\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "DisableStageTransition", NULL, exception,
+                                   sizeof exception,
+                                   "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
+                                   "\"transitionType\": \"Inbound\", \"reason\": \"no; way\"}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "operator", "DisableStageTransition", &out, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
-                       "\"transitionType\": \"Inbound\", \"reason\": \"Release freeze (v2)\"}"),
-                 200);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "operator", "DisableStageTransition", &out, NULL, 0,
+                          "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
+                          "\"transitionType\": \"Inbound\", \"reason\": \"Release freeze (v2)\"}"),
+        200);
     CHECK_INT_EQ(json_object_size(out), 0);
     json_decref(out);
     json_t *state = get_state(&f, "many");
-    CHECK(json_is_false(member(state, "stageStates.2.inboundTransitionState.enabled")));
-    CHECK_STR_EQ(str(state, "stageStates.2.inboundTransitionState.disabledReason"),
+    CHECK(json_is_false(api_fixture_member(state, "stageStates.2.inboundTransitionState.enabled")));
+    CHECK_STR_EQ(api_fixture_str(state, "stageStates.2.inboundTransitionState.disabledReason"),
                  "Release freeze (v2)");
-    CHECK_STR_EQ(str(state, "stageStates.2.inboundTransitionState.lastChangedBy"),
+    CHECK_STR_EQ(api_fixture_str(state, "stageStates.2.inboundTransitionState.lastChangedBy"),
                  "arn:aws:iam::123456789012:user/operator");
     json_decref(state);
-    CHECK_INT_EQ(callf(&f, "operator", "EnableStageTransition", NULL, exception, sizeof exception,
-                       "{\"pipelineName\": \"many\", \"stageName\": \"Nope\", "
-                       "\"transitionType\": \"Inbound\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "EnableStageTransition", NULL, exception,
+                                   sizeof exception,
+                                   "{\"pipelineName\": \"many\", \"stageName\": \"Nope\", "
+                                   "\"transitionType\": \"Inbound\"}"),
                  400);
     CHECK_STR_EQ(exception, "StageNotFoundException");
-    CHECK_INT_EQ(callf(&f, "operator", "EnableStageTransition", NULL, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
-                       "\"transitionType\": \"Inbound\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "EnableStageTransition", NULL, NULL, 0,
+                                   "{\"pipelineName\": \"many\", \"stageName\": \"Build\", "
+                                   "\"transitionType\": \"Inbound\"}"),
                  200);
 
     /* source revision overrides reach the source job; an unknown action is refused */
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": \"Nope\", "
-                       "\"revisionType\": \"S3_OBJECT_KEY\", \"revisionValue\": \"v2.zip\"}]}"),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
+                     "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": \"Nope\", "
+                     "\"revisionType\": \"S3_OBJECT_KEY\", \"revisionValue\": \"v2.zip\"}]}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": "
-                       "\"Source\", \"revisionType\": \"GIT_SHA\", \"revisionValue\": \"x\"}]}"),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
+                     "{\"name\": \"many\", \"sourceRevisions\": [{\"actionName\": "
+                     "\"Source\", \"revisionType\": \"GIT_SHA\", \"revisionValue\": \"x\"}]}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
 
     /* requests to a pipeline that does not exist; bad start input */
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"ghost\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, exception,
+                                   sizeof exception, "{\"name\": \"ghost\"}"),
                  400);
     CHECK_STR_EQ(exception, "PipelineNotFoundException");
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"many\", \"clientRequestToken\": \"not ok!\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, exception,
+                                   sizeof exception,
+                                   "{\"name\": \"many\", \"clientRequestToken\": \"not ok!\"}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"many\", \"variables\": [{\"name\": \"Undeclared\", "
-                       "\"value\": \"x\"}]}"),
+    CHECK_INT_EQ(api_fixture_callf(
+                     &f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
+                     "{\"name\": \"many\", \"variables\": [{\"name\": \"Undeclared\", "
+                     "\"value\": \"x\"}]}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
 
@@ -745,18 +708,21 @@ static void test_listings_stop_transitions(void)
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "UpdatePipeline", update, &call), 200);
     api_call_clear(&call);
     json_decref(update);
-    CHECK_INT_EQ(callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
-                       "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\"}", ids[3]),
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "GetPipelineExecution", &out, NULL, 0,
+                                   "{\"pipelineName\": \"many\", \"pipelineExecutionId\": \"%s\"}",
+                                   ids[3]),
                  200);
-    CHECK(strcmp(str(out, "pipelineExecution.status"), "Cancelled") == 0 ||
-          strcmp(str(out, "pipelineExecution.status"), "Superseded") == 0);
+    CHECK(strcmp(api_fixture_str(out, "pipelineExecution.status"), "Cancelled") == 0 ||
+          strcmp(api_fixture_str(out, "pipelineExecution.status"), "Superseded") == 0);
     json_decref(out);
     state = get_state(&f, "many");
-    CHECK_INT_EQ(json_integer_value(member(state, "pipelineVersion")), 2);
+    CHECK_INT_EQ(json_integer_value(api_fixture_member(state, "pipelineVersion")), 2);
     json_decref(state);
-    CHECK_INT_EQ(callf(&f, "admin", "DeletePipeline", NULL, NULL, 0, "{\"name\": \"many\"}"), 200);
-    CHECK_INT_EQ(callf(&f, "viewer", "GetPipelineState", NULL, exception, sizeof exception,
-                       "{\"name\": \"many\"}"),
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "admin", "DeletePipeline", NULL, NULL, 0, "{\"name\": \"many\"}"),
+        200);
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "GetPipelineState", NULL, exception,
+                                   sizeof exception, "{\"name\": \"many\"}"),
                  400);
     CHECK_STR_EQ(exception, "PipelineNotFoundException");
     api_fixture_free(&f);
@@ -779,14 +745,14 @@ static void test_orchestrator_silent(void)
     REQUIRE(api_fixture_init(&f, NULL) == 0);
     REQUIRE(api_fixture_create(&f, "quiet") == 0);
     api_memory_set_responder(f.mem, silent_orchestrator, NULL);
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"quiet\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, exception,
+                                   sizeof exception, "{\"name\": \"quiet\"}"),
                  500);
     CHECK_STR_EQ(exception, "InternalFailure");
     /* Kafka refusing the request: the dependency is unavailable */
     api_memory_set_failure(f.mem, SLUICE_EKAFKA);
-    CHECK_INT_EQ(callf(&f, "operator", "StartPipelineExecution", NULL, exception, sizeof exception,
-                       "{\"name\": \"quiet\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "operator", "StartPipelineExecution", NULL, exception,
+                                   sizeof exception, "{\"name\": \"quiet\"}"),
                  503);
     CHECK_STR_EQ(exception, "ServiceUnavailableException");
     api_fixture_free(&f);
@@ -798,49 +764,54 @@ static void test_action_types_and_external(void)
     json_t *out = NULL;
     char exception[64];
     REQUIRE(api_fixture_init(&f, "AWS/Deploy/CodeDeploy/1") == 0);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionTypes", &out, NULL, 0, "{}"), 200);
-    const json_t *types = member(out, "actionTypes");
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "ListActionTypes", &out, NULL, 0, "{}"), 200);
+    const json_t *types = api_fixture_member(out, "actionTypes");
     bool s3 = false;
     bool codedeploy = false;
     for (size_t i = 0; i < json_array_size(types); i++) {
         const json_t *type = json_array_get(types, i);
-        const char *provider = str(type, "id.provider");
-        s3 = s3 || (strcmp(provider, "S3") == 0 && strcmp(str(type, "id.category"), "Source") == 0);
+        const char *provider = api_fixture_str(type, "id.provider");
+        s3 = s3 || (strcmp(provider, "S3") == 0 &&
+                    strcmp(api_fixture_str(type, "id.category"), "Source") == 0);
         codedeploy = codedeploy || strcmp(provider, "CodeDeploy") == 0;
         CHECK(strcmp(provider, "*") != 0);
-        CHECK(json_integer_value(member(type, "inputArtifactDetails.maximumCount")) <= 5);
+        CHECK(json_integer_value(api_fixture_member(type, "inputArtifactDetails.maximumCount")) <=
+              5);
     }
     CHECK(s3);
     CHECK(codedeploy);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionTypes", &out, NULL, 0,
-                       "{\"actionOwnerFilter\": \"Custom\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "ListActionTypes", &out, NULL, 0,
+                                   "{\"actionOwnerFilter\": \"Custom\"}"),
                  200);
-    CHECK_INT_EQ(json_array_size(member(out, "actionTypes")), 0);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(out, "actionTypes")), 0);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "viewer", "ListActionTypes", NULL, exception, sizeof exception,
-                       "{\"nextToken\": \"abc\"}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "viewer", "ListActionTypes", NULL, exception,
+                                   sizeof exception, "{\"nextToken\": \"abc\"}"),
                  400);
     CHECK_STR_EQ(exception, "InvalidNextTokenException");
 
     /* PollForJobs: external and Custom types are served, Sluice's own are not */
-    CHECK_INT_EQ(callf(&f, "worker", "PollForJobs", &out, NULL, 0,
-                       "{\"actionTypeId\": {\"category\": \"Deploy\", \"owner\": \"AWS\", "
-                       "\"provider\": \"CodeDeploy\", \"version\": \"1\"}}"),
-                 200);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PollForJobs", &out, NULL, 0,
+                          "{\"actionTypeId\": {\"category\": \"Deploy\", \"owner\": \"AWS\", "
+                          "\"provider\": \"CodeDeploy\", \"version\": \"1\"}}"),
+        200);
     json_decref(out);
-    CHECK_INT_EQ(callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
-                       "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"AWS\", "
-                       "\"provider\": \"CodeBuild\", \"version\": \"1\"}}"),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
+                          "{\"actionTypeId\": {\"category\": \"Build\", \"owner\": \"AWS\", "
+                          "\"provider\": \"CodeBuild\", \"version\": \"1\"}}"),
+        400);
     CHECK_STR_EQ(exception, "ActionTypeNotFoundException");
-    CHECK_INT_EQ(callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
-                       "{\"actionTypeId\": {\"category\": \"Nope\", \"owner\": \"Custom\", "
-                       "\"provider\": \"X\", \"version\": \"1\"}}"),
-                 400);
+    CHECK_INT_EQ(
+        api_fixture_callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
+                          "{\"actionTypeId\": {\"category\": \"Nope\", \"owner\": \"Custom\", "
+                          "\"provider\": \"X\", \"version\": \"1\"}}"),
+        400);
     CHECK_STR_EQ(exception, "ValidationException");
-    CHECK_INT_EQ(callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
-                       "{\"actionTypeId\": " BUILD_TYPE ", \"maxBatchSize\": 0}"),
+    CHECK_INT_EQ(api_fixture_callf(&f, "worker", "PollForJobs", NULL, exception, sizeof exception,
+                                   "{\"actionTypeId\": " BUILD_TYPE ", \"maxBatchSize\": 0}"),
                  400);
     CHECK_STR_EQ(exception, "ValidationException");
 

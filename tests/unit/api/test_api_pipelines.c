@@ -13,28 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const json_t *member(const json_t *obj, const char *path)
-{
-    char part[128];
-    const json_t *cur = obj;
-    while (cur != NULL && *path != '\0') {
-        size_t n = strcspn(path, ".");
-        snprintf(part, sizeof part, "%.*s", (int)n, path);
-        cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtol(part, NULL, 10))
-                                 : json_object_get(cur, part);
-        path += n + (path[n] == '.' ? 1 : 0);
-    }
-    return cur;
-}
-
-static const char *str(const json_t *obj, const char *path)
-{
-    return json_string_value(member(obj, path));
-}
-
 static long long num(const json_t *obj, const char *path)
 {
-    return (long long)json_integer_value(member(obj, path));
+    return (long long)json_integer_value(api_fixture_member(obj, path));
 }
 
 static void test_create_get_update_delete(void)
@@ -48,9 +29,9 @@ static void test_create_get_update_delete(void)
     json_object_set_new(json_object_get(input, "pipeline"), "version", json_integer(7));
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call), 200);
     CHECK_INT_EQ(num(call.output, "pipeline.version"), 1); /* a new pipeline is version 1 */
-    CHECK_STR_EQ(str(call.output, "pipeline.executionMode"), "SUPERSEDED");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.executionMode"), "SUPERSEDED");
     CHECK_INT_EQ(num(call.output, "pipeline.stages.0.actions.0.runOrder"), 1);
-    CHECK_STR_EQ(str(call.output, "tags.0.value"), "blue");
+    CHECK_STR_EQ(api_fixture_str(call.output, "tags.0.value"), "blue");
     api_call_clear(&call);
 
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call), 400);
@@ -60,18 +41,20 @@ static void test_create_get_update_delete(void)
     /* the orchestrator heard of version 1 */
     json_t *requests = api_memory_requests(f.mem);
     CHECK_INT_EQ(json_array_size(requests), 1);
-    CHECK_STR_EQ(str(requests, "0.detail.type"), "PipelineUpdated");
+    CHECK_STR_EQ(api_fixture_str(requests, "0.detail.type"), "PipelineUpdated");
     CHECK_INT_EQ(num(requests, "0.detail.version"), 1);
-    CHECK_STR_EQ(str(requests, "0.detail.requestedBy"), "arn:aws:iam::123456789012:user/admin");
-    CHECK_STR_EQ(str(requests, "0.detailType"), "Sluice Pipeline Request");
+    CHECK_STR_EQ(api_fixture_str(requests, "0.detail.requestedBy"),
+                 "arn:aws:iam::123456789012:user/admin");
+    CHECK_STR_EQ(api_fixture_str(requests, "0.detailType"), "Sluice Pipeline Request");
     json_decref(requests);
 
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "GetPipeline", "{\"name\": \"alpha\"}", &call),
                  200);
-    CHECK_STR_EQ(str(call.output, "metadata.pipelineArn"),
+    CHECK_STR_EQ(api_fixture_str(call.output, "metadata.pipelineArn"),
                  "arn:aws:codepipeline:us-east-1:123456789012:alpha");
-    CHECK(json_is_real(member(call.output, "metadata.created")));
-    CHECK_STR_EQ(str(call.output, "pipeline.stages.2.actions.0.actionTypeId.owner"), "Custom");
+    CHECK(json_is_real(api_fixture_member(call.output, "metadata.created")));
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.stages.2.actions.0.actionTypeId.owner"),
+                 "Custom");
     api_call_clear(&call);
 
     /* update: version 2; the old version stays readable */
@@ -84,13 +67,13 @@ static void test_create_get_update_delete(void)
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "GetPipeline", "{\"name\": \"alpha\"}", &call),
                  200);
     CHECK_INT_EQ(num(call.output, "pipeline.version"), 2);
-    CHECK_STR_EQ(str(call.output, "pipeline.executionMode"), "QUEUED");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.executionMode"), "QUEUED");
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "GetPipeline",
                                   "{\"name\": \"alpha\", \"version\": 1}", &call),
                  200);
     CHECK_INT_EQ(num(call.output, "pipeline.version"), 1);
-    CHECK_STR_EQ(str(call.output, "pipeline.executionMode"), "SUPERSEDED");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.executionMode"), "SUPERSEDED");
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "GetPipeline",
                                   "{\"name\": \"alpha\", \"version\": 3}", &call),
@@ -107,7 +90,7 @@ static void test_create_get_update_delete(void)
                                   "\"arn:aws:codepipeline:us-east-1:123456789012:alpha\"}",
                                   &call),
                  200);
-    CHECK_STR_EQ(str(call.output, "tags.0.key"), "team");
+    CHECK_STR_EQ(api_fixture_str(call.output, "tags.0.key"), "team");
     api_call_clear(&call);
 
     /* update of a pipeline that does not exist */
@@ -135,10 +118,10 @@ static void test_create_get_update_delete(void)
                  200);
     api_call_clear(&call);
     requests = api_memory_requests(f.mem);
-    CHECK_STR_EQ(str(requests, "2.detail.type"), "PipelineDeleted");
+    CHECK_STR_EQ(api_fixture_str(requests, "2.detail.type"), "PipelineDeleted");
     json_decref(requests);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListPipelines", NULL, &call), 200);
-    CHECK_INT_EQ(json_array_size(member(call.output, "pipelines")), 0);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(call.output, "pipelines")), 0);
     api_call_clear(&call);
     /* and the name can be used again, from version 1 */
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call), 200);
@@ -170,8 +153,9 @@ static void test_validation_errors(void)
 
     /* an unknown provider: InvalidActionDeclarationException */
     pipeline = api_fixture_pipeline("broken");
-    json_object_set_new(json_object_get(member(pipeline, "stages.1.actions.0"), "actionTypeId"),
-                        "provider", json_string("CodeDeploy"));
+    json_object_set_new(
+        json_object_get(api_fixture_member(pipeline, "stages.1.actions.0"), "actionTypeId"),
+        "provider", json_string("CodeDeploy"));
     input = json_pack("{s:o}", "pipeline", pipeline);
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "CreatePipeline", input, &call), 400);
     CHECK_STR_EQ(call.exception, "InvalidActionDeclarationException");
@@ -244,17 +228,17 @@ static void test_list_pagination(void)
             snprintf(input, sizeof input, "{\"maxResults\": 2}");
         }
         REQUIRE(api_fixture_call(&f, "viewer", "ListPipelines", input, &call) == 200);
-        const json_t *list = member(call.output, "pipelines");
+        const json_t *list = api_fixture_member(call.output, "pipelines");
         for (size_t i = 0; i < json_array_size(list); i++) {
             CHECK(seen < 5);
             if (seen < 5) {
-                CHECK_STR_EQ(str(json_array_get(list, i), "name"), expected[seen]);
+                CHECK_STR_EQ(api_fixture_str(json_array_get(list, i), "name"), expected[seen]);
             }
             CHECK_INT_EQ(num(json_array_get(list, i), "version"), 1);
-            CHECK_STR_EQ(str(json_array_get(list, i), "pipelineType"), "V2");
+            CHECK_STR_EQ(api_fixture_str(json_array_get(list, i), "pipelineType"), "V2");
             seen++;
         }
-        const char *next = str(call.output, "nextToken");
+        const char *next = api_fixture_str(call.output, "nextToken");
         snprintf(token, sizeof token, "%s", next != NULL ? next : "");
         api_call_clear(&call);
         pages++;
@@ -303,18 +287,18 @@ static void test_tags(void)
 
     snprintf(input, sizeof input, "{\"resourceArn\": \"%s\", \"maxResults\": 1}", arn);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListTagsForResource", input, &call), 200);
-    CHECK_INT_EQ(json_array_size(member(call.output, "tags")), 1);
-    CHECK_STR_EQ(str(call.output, "tags.0.key"), "a");
-    CHECK_STR_EQ(str(call.output, "tags.0.value"), "10");
-    const char *next = str(call.output, "nextToken");
+    CHECK_INT_EQ(json_array_size(api_fixture_member(call.output, "tags")), 1);
+    CHECK_STR_EQ(api_fixture_str(call.output, "tags.0.key"), "a");
+    CHECK_STR_EQ(api_fixture_str(call.output, "tags.0.value"), "10");
+    const char *next = api_fixture_str(call.output, "nextToken");
     REQUIRE(next != NULL);
     char input2[4200];
     snprintf(input2, sizeof input2, "{\"resourceArn\": \"%s\", \"nextToken\": \"%s\"}", arn, next);
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListTagsForResource", input2, &call), 200);
-    CHECK_INT_EQ(json_array_size(member(call.output, "tags")), 1);
-    CHECK_STR_EQ(str(call.output, "tags.0.key"), "c");
-    CHECK(member(call.output, "nextToken") == NULL);
+    CHECK_INT_EQ(json_array_size(api_fixture_member(call.output, "tags")), 1);
+    CHECK_STR_EQ(api_fixture_str(call.output, "tags.0.key"), "c");
+    CHECK(api_fixture_member(call.output, "nextToken") == NULL);
     api_call_clear(&call);
 
     /* ARNs: malformed, of another account, of a missing pipeline */
@@ -364,11 +348,11 @@ static void test_demo_pipeline(void)
     api_call_clear(&call);
     CHECK_INT_EQ(
         api_fixture_call(&f, "viewer", "GetPipeline", "{\"name\": \"sluice-demo\"}", &call), 200);
-    CHECK_STR_EQ(str(call.output, "pipeline.pipelineType"), "V2");
-    CHECK_STR_EQ(str(call.output, "pipeline.stages.0.actions.0.actionTypeId.provider"),
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.pipelineType"), "V2");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.stages.0.actions.0.actionTypeId.provider"),
                  "CodeCommit");
     /* what GetPipeline prints is what UpdatePipeline takes */
-    json_t *update = json_pack("{s:O}", "pipeline", member(call.output, "pipeline"));
+    json_t *update = json_pack("{s:O}", "pipeline", api_fixture_member(call.output, "pipeline"));
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call_json(&f, "admin", "UpdatePipeline", update, &call), 200);
     CHECK_INT_EQ(num(call.output, "pipeline.version"), 2);
@@ -391,8 +375,9 @@ static void test_custom_example_pipeline(void)
     if (status != 200) {
         fprintf(stderr, "  %s: %s\n", call.exception, call.message);
     }
-    CHECK_STR_EQ(str(call.output, "pipeline.name"), "custom-demo");
-    CHECK_STR_EQ(str(call.output, "pipeline.stages.0.actions.0.actionTypeId.owner"), "Custom");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.name"), "custom-demo");
+    CHECK_STR_EQ(api_fixture_str(call.output, "pipeline.stages.0.actions.0.actionTypeId.owner"),
+                 "Custom");
     api_call_clear(&call);
     json_decref(custom);
     api_fixture_free(&f);

@@ -15,25 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const json_t *member(const json_t *obj, const char *path)
-{
-    char part[128];
-    const json_t *cur = obj;
-    while (cur != NULL && *path != '\0') {
-        size_t n = strcspn(path, ".");
-        snprintf(part, sizeof part, "%.*s", (int)n, path);
-        cur = json_is_array(cur) ? json_array_get(cur, (size_t)strtol(part, NULL, 10))
-                                 : json_object_get(cur, part);
-        path += n + (path[n] == '.' ? 1 : 0);
-    }
-    return cur;
-}
-
-static const char *str(const json_t *obj, const char *path)
-{
-    return json_string_value(member(obj, path));
-}
-
 /* PutWebhook's input for name on pipeline "alpha"'s Source action, with the given pieces. */
 static json_t *put_input(const char *name, const char *auth, const char *auth_config,
                          const char *filters)
@@ -117,7 +98,7 @@ static void test_put_checks(void)
     /* nothing was stored by any of them */
     api_call call;
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListWebhooks", NULL, &call), 200);
-    CHECK_INT_EQ((long long)json_array_size(member(call.output, "webhooks")), 0);
+    CHECK_INT_EQ((long long)json_array_size(api_fixture_member(call.output, "webhooks")), 0);
     api_call_clear(&call);
     api_fixture_free(&f);
 }
@@ -134,14 +115,14 @@ static void test_put_list_delete(void)
                               "\"refs/heads/{S3ObjectKey}\"}]");
     json_object_set_new(input, "tags", json_pack("[{s:s, s:s}]", "key", "team", "value", "blue"));
     CHECK_INT_EQ(put(&f, input, &call), 200);
-    CHECK_STR_EQ(str(call.output, "webhook.arn"),
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.arn"),
                  "arn:aws:codepipeline:us-east-1:123456789012:webhook:main-only");
-    CHECK_STR_EQ(str(call.output, "webhook.definition.authentication"), "GITHUB_HMAC");
-    CHECK_STR_EQ(str(call.output, "webhook.definition.filters.0.matchEquals"),
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.definition.authentication"), "GITHUB_HMAC");
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.definition.filters.0.matchEquals"),
                  "refs/heads/{S3ObjectKey}");
-    CHECK_STR_EQ(str(call.output, "webhook.tags.0.value"), "blue");
-    CHECK(member(call.output, "webhook.lastTriggered") == NULL);
-    const char *url = str(call.output, "webhook.url");
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.tags.0.value"), "blue");
+    CHECK(api_fixture_member(call.output, "webhook.lastTriggered") == NULL);
+    const char *url = api_fixture_str(call.output, "webhook.url");
     REQUIRE(url != NULL);
     const char *prefix = "https://hooks.example.com/webhooks/";
     CHECK(strncmp(url, prefix, strlen(prefix)) == 0);
@@ -156,38 +137,40 @@ static void test_put_list_delete(void)
     CHECK_INT_EQ(
         put(&f, put_input("main-only", "IP", "{\"AllowedIPRange\": \"10.0.0.0/8\"}", "[]"), &call),
         200);
-    CHECK_STR_EQ(str(call.output, "webhook.url"), first_url);
-    CHECK_STR_EQ(str(call.output, "webhook.definition.authenticationConfiguration.AllowedIPRange"),
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.url"), first_url);
+    CHECK_STR_EQ(api_fixture_str(call.output,
+                                 "webhook.definition.authenticationConfiguration.AllowedIPRange"),
                  "10.0.0.0/8");
-    CHECK(member(call.output, "webhook.definition.authenticationConfiguration.SecretToken") ==
-          NULL);
-    CHECK_STR_EQ(str(call.output, "webhook.tags.0.key"), "team");
+    CHECK(api_fixture_member(call.output,
+                             "webhook.definition.authenticationConfiguration.SecretToken") == NULL);
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhook.tags.0.key"), "team");
     api_call_clear(&call);
     CHECK_INT_EQ(put(&f, put_input("another", "UNAUTHENTICATED", "{}", "[]"), &call), 200);
-    CHECK(strcmp(str(call.output, "webhook.url"), first_url) != 0);
+    CHECK(strcmp(api_fixture_str(call.output, "webhook.url"), first_url) != 0);
     api_call_clear(&call);
 
     /* sluice-source recorded a start: ListWebhooks shows it, in epoch seconds */
     REQUIRE(api_memory_webhook_triggered(f.mem, id, 1767225600500) == 0);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListWebhooks", NULL, &call), 200);
-    CHECK_INT_EQ((long long)json_array_size(member(call.output, "webhooks")), 2);
-    CHECK_STR_EQ(str(call.output, "webhooks.0.definition.name"), "another");
-    CHECK_STR_EQ(str(call.output, "webhooks.1.definition.name"), "main-only");
-    CHECK(json_real_value(member(call.output, "webhooks.1.lastTriggered")) == 1767225600.5);
-    CHECK(member(call.output, "webhooks.0.lastTriggered") == NULL);
+    CHECK_INT_EQ((long long)json_array_size(api_fixture_member(call.output, "webhooks")), 2);
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhooks.0.definition.name"), "another");
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhooks.1.definition.name"), "main-only");
+    CHECK(json_real_value(api_fixture_member(call.output, "webhooks.1.lastTriggered")) ==
+          1767225600.5);
+    CHECK(api_fixture_member(call.output, "webhooks.0.lastTriggered") == NULL);
     api_call_clear(&call);
 
     /* pages of one */
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListWebhooks", "{\"MaxResults\": 1}", &call), 200);
-    CHECK_INT_EQ((long long)json_array_size(member(call.output, "webhooks")), 1);
-    const char *next = str(call.output, "NextToken");
+    CHECK_INT_EQ((long long)json_array_size(api_fixture_member(call.output, "webhooks")), 1);
+    const char *next = api_fixture_str(call.output, "NextToken");
     REQUIRE(next != NULL);
     char text[2300];
     snprintf(text, sizeof text, "{\"MaxResults\": 1, \"NextToken\": \"%s\"}", next);
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListWebhooks", text, &call), 200);
-    CHECK_STR_EQ(str(call.output, "webhooks.0.definition.name"), "main-only");
-    CHECK(member(call.output, "NextToken") == NULL);
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhooks.0.definition.name"), "main-only");
+    CHECK(api_fixture_member(call.output, "NextToken") == NULL);
     api_call_clear(&call);
     CHECK_INT_EQ(
         api_fixture_call(&f, "viewer", "ListWebhooks", "{\"NextToken\": \"forged\"}", &call), 400);
@@ -230,8 +213,8 @@ static void test_put_list_delete(void)
     CHECK_STR_EQ(call.exception, "ValidationException");
     api_call_clear(&call);
     CHECK_INT_EQ(api_fixture_call(&f, "viewer", "ListWebhooks", NULL, &call), 200);
-    CHECK_INT_EQ((long long)json_array_size(member(call.output, "webhooks")), 1);
-    CHECK_STR_EQ(str(call.output, "webhooks.0.definition.name"), "another");
+    CHECK_INT_EQ((long long)json_array_size(api_fixture_member(call.output, "webhooks")), 1);
+    CHECK_STR_EQ(api_fixture_str(call.output, "webhooks.0.definition.name"), "another");
     api_call_clear(&call);
 
     /* the backend failing is a service failure, not a client one */

@@ -119,7 +119,7 @@ static int fixture_start(fixture *f, size_t max_body, size_t max_headers, unsign
     http_server_route(f->server, "GET", "/nothing", handle_nothing, NULL);
     http_server_route(f->server, "GET", "/slow", handle_slow, NULL);
     http_server_route(f->server, "GET", "/big", handle_big, NULL);
-    http_server_route(f->server, "GET", "/metrics", http_metrics_handler, f->metrics);
+    http_server_route_health(f->server, handle_hello, NULL, f->metrics); /* /healthz, /metrics */
     http_server_route(f->server, "GET", "/with space", handle_echo, NULL);
     if (http_server_start(f->server, err, sizeof err) != SLUICE_OK) {
         fprintf(stderr, "start: %s\n", err);
@@ -455,6 +455,12 @@ static void test_metrics_endpoint(void)
     }
     url_of(&f, "/missing", url, sizeof url);
     CHECK_INT_EQ(http_client_get(f.client, url, &resp, err, sizeof err), SLUICE_OK);
+    http_client_response_free(&resp);
+
+    url_of(&f, "/healthz", url, sizeof url); /* http_server_route_health's health route */
+    CHECK_INT_EQ(http_client_get(f.client, url, &resp, err, sizeof err), SLUICE_OK);
+    CHECK_INT_EQ(resp.status, 200);
+    CHECK_STR_EQ(sluice_buf_cstr(&resp.body), "hello");
     http_client_response_free(&resp);
 
     url_of(&f, "/metrics", url, sizeof url);

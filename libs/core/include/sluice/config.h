@@ -58,6 +58,22 @@ typedef struct sluice_config_var {
             false                                                                                  \
     }
 
+/*
+ * The rows every service's table holds, for a configuration struct type_
+ * with char array fields account, region, topic_prefix and log_level (what
+ * sluice_service_start reads its level from).
+ */
+#define SLUICE_COMMON_CONFIG_VARS(type_)                                                           \
+    SLUICE_CONFIG_STR("SLUICE_ACCOUNT", type_, account, 12, "123456789012",                        \
+                      "12-digit account id of ARNs, events and envelopes"),                        \
+        SLUICE_CONFIG_STR("SLUICE_REGION", type_, region, 1, "us-east-1",                          \
+                          "region of ARNs, events and SigV4 signatures"),                          \
+        SLUICE_CONFIG_STR("SLUICE_TOPIC_PREFIX", type_, topic_prefix, 0, "sluice.",                \
+                          "prefix of the topic names (<prefix>events, <prefix>requests, "          \
+                          "<prefix>jobs, <prefix>deadletter)"),                                    \
+        SLUICE_CONFIG_STR("SLUICE_LOG_LEVEL", type_, log_level, 1, "info",                         \
+                          "debug | info | warn | error | off")
+
 /* Looks a variable up; returns NULL when unset. */
 typedef const char *(*sluice_config_lookup_fn)(const char *name, void *ctx);
 

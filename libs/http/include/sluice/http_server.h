@@ -139,6 +139,15 @@ int http_server_route(http_server *server, const char *method, const char *path,
                       http_handler_fn handler, void *ctx);
 
 /*
+ * Routes what every service serves: GET /healthz to health with ctx (borrowed)
+ * and GET /metrics to metrics' Prometheus text (http_metrics_handler; metrics
+ * borrowed, must outlive the server). 0, or as http_server_route (a
+ * failure can leave /healthz routed).
+ */
+int http_server_route_health(http_server *server, http_handler_fn health, void *ctx,
+                             http_metrics *metrics);
+
+/*
  * Routes every method on paths starting with prefix (copied; starts with '/')
  * to the streaming handler (copied; its ctx borrowed), after the exact routes:
  * an exact route with the request's method wins. The longest matching prefix
