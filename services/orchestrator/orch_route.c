@@ -4,6 +4,7 @@
 #include "orch_route.h"
 
 #include "sluice/buf.h"
+#include "sluice/engine_json.h"
 #include "sluice/error.h"
 #include "sluice/state_key.h"
 
@@ -272,18 +273,11 @@ void orch_op_clear(orch_op *op)
     memset(op, 0, sizeof *op);
 }
 
-/* json_dump_callback's sink: appends to a sluice_buf. */
-static int dump_to_buf(const char *text, size_t size, void *data)
-{
-    return sluice_buf_append(data, text, size) == SLUICE_OK ? 0 : -1;
-}
-
-/* Appends the compact text of json to buf. 0, or SLUICE_ETOOBIG when it does not fit. */
+/* Appends the compact text of json to buf (json_dumps's bytes). 0, or SLUICE_ETOOBIG. */
 static int dump_append(sluice_buf *buf, const json_t *json)
 {
-    return json_dump_callback(json, dump_to_buf, buf, JSON_COMPACT | JSON_ENCODE_ANY) == 0
-               ? SLUICE_OK
-               : SLUICE_ETOOBIG;
+    int rc = engine_json_append(buf, json);
+    return rc == SLUICE_OK || rc == SLUICE_ENOMEM ? rc : SLUICE_ETOOBIG;
 }
 
 /* The member of an op holding its document: what is published, replied or archived. */
