@@ -293,36 +293,49 @@ static const char *payload_member(const json_t *op)
 }
 
 /*
- * Appends one op: its members but its payload as one object, then
- * ,"<payload>":<text> before the closing brace, noting where the text is.
+ * Appends one op: its members but its payload, in order, then
+ * "<payload>":<text> last, noting where the text is. Written member by
+ * member: no copy of the op.
  */
 static int render_op(sluice_buf *buf, json_t *op, size_t *payload_at, size_t *payload_len)
 {
     *payload_at = 0;
     *payload_len = 0;
     const char *name = payload_member(op);
-    if (name == NULL) {
-        return dump_append(buf, op);
+    int rc = sluice_buf_append(buf, "{", 1);
+    bool first = true;
+    const char *key;
+    json_t *member;
+    json_object_foreach(op, key, member)
+    {
+        if (rc != SLUICE_OK) {
+            break;
+        }
+        if (name != NULL && strcmp(key, name) == 0) {
+            continue;
+        }
+        rc = first ? SLUICE_OK : sluice_buf_append(buf, ",", 1);
+        first = false;
+        if (rc == SLUICE_OK) {
+            rc = engine_json_append_string(buf, key, strlen(key)) == SLUICE_OK ? SLUICE_OK
+                                                                               : SLUICE_ETOOBIG;
+        }
+        if (rc == SLUICE_OK) {
+            rc = sluice_buf_append(buf, ":", 1);
+        }
+        if (rc == SLUICE_OK) {
+            rc = dump_append(buf, member);
+        }
     }
-    const json_t *message = json_object_get(op, name);
-    json_t *rest = json_copy(op); /* shallow: the members are shared, not copied */
-    if (rest == NULL) {
-        return SLUICE_ENOMEM;
+    if (rc == SLUICE_OK && name != NULL) {
+        rc = sluice_buf_appendf(buf, "%s\"%s\":", first ? "" : ",", name);
+        if (rc == SLUICE_OK) {
+            *payload_at = buf->len;
+            rc = dump_append(buf, json_object_get(op, name));
+            *payload_len = buf->len - *payload_at;
+        }
     }
-    json_object_del(rest, name);
-    int rc = dump_append(buf, rest);
-    json_decref(rest);
-    if (rc != SLUICE_OK) {
-        return rc;
-    }
-    buf->len--; /* the closing brace: the payload goes before it */
-    rc = sluice_buf_appendf(buf, "%s\"%s\":", json_object_size(op) > 1 ? "," : "", name);
-    if (rc == SLUICE_OK) {
-        *payload_at = buf->len;
-        rc = dump_append(buf, message);
-        *payload_len = buf->len - *payload_at;
-    }
-    return rc == SLUICE_OK ? sluice_buf_append_str(buf, "}") : rc;
+    return rc == SLUICE_OK ? sluice_buf_append(buf, "}", 1) : rc;
 }
 
 int orch_route_entry_render(json_t *ops, orch_route_entry *out)

@@ -176,6 +176,11 @@ int engine_json_append(sluice_buf *buf, const json_t *json)
     return engine_json_value(buf, json, 0);
 }
 
+int engine_json_append_string(sluice_buf *buf, const char *s, size_t len)
+{
+    return engine_json_string(buf, s, len, NULL);
+}
+
 char *engine_json_dumps(const json_t *json, size_t *len)
 {
     sluice_buf buf;

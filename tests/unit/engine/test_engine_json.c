@@ -99,6 +99,12 @@ static void test_bound_and_refusals(void)
     sluice_buf_free(&buf);
     json_decref(doc);
 
+    /* a string alone, as a key is written */
+    sluice_buf_init(&buf, 1024);
+    REQUIRE(engine_json_append_string(&buf, "k\"\n\x01", 4) == SLUICE_OK);
+    CHECK_STR_EQ(buf.data, "\"k\\\"\\n\\u0001\"");
+    sluice_buf_free(&buf);
+
     /* what jansson would not dump is refused, not written */
     sluice_buf_init(&buf, 1024);
     CHECK_INT_EQ(engine_json_append(&buf, NULL), SLUICE_EINVAL);

@@ -25,6 +25,9 @@
  */
 int engine_json_append(sluice_buf *buf, const json_t *json);
 
+/* Appends len bytes of s as a JSON string, as engine_json_append a string value. Same returns. */
+int engine_json_append_string(sluice_buf *buf, const char *s, size_t len);
+
 /*
  * The compact text of json, malloc'd and NUL-terminated, its length in
  * *len. Aborts when out of memory (the engine's policy); NULL only where
