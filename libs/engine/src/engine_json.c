@@ -29,26 +29,34 @@ static int engine_json_by_jansson(sluice_buf *buf, const json_t *json)
     return rc;
 }
 
+/* jansson's dump of a string beyond ASCII (a key: rendered as a string value). */
+static int engine_json_string_by_jansson(sluice_buf *buf, const char *s, size_t len,
+                                         const json_t *value)
+{
+    if (value != NULL) {
+        return engine_json_by_jansson(buf, value);
+    }
+    json_t *str = json_stringn(s, len); /* checks the UTF-8 */
+    int rc = str != NULL ? engine_json_by_jansson(buf, str) : SLUICE_EINVAL;
+    json_decref(str);
+    return rc;
+}
+
+/* One pass: runs of plain bytes copied whole, escapes in between; beyond ASCII: jansson's. */
 static int engine_json_string(sluice_buf *buf, const char *s, size_t len, const json_t *value)
 {
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)s[i] >= 0x80) {
-            /* UTF-8 checked and copied by jansson (a key: rendered as a string value) */
-            if (value != NULL) {
-                return engine_json_by_jansson(buf, value);
-            }
-            json_t *str = json_stringn(s, len);
-            int rc = str != NULL ? engine_json_by_jansson(buf, str) : SLUICE_EINVAL;
-            json_decref(str);
-            return rc;
-        }
-    }
+    size_t start = buf->len; /* to take back a partial copy */
     int rc = sluice_buf_append(buf, "\"", 1);
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t i = 0; i < len && rc == SLUICE_OK; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             continue;
+        }
+        if (c >= 0x80) {
+            buf->len = start;
+            buf->data[start] = '\0';
+            return engine_json_string_by_jansson(buf, s, len, value);
         }
         rc = sluice_buf_append(buf, s + run, i - run);
         run = i + 1;
