@@ -142,9 +142,12 @@ static void run(size_t active)
         int64_t t2 = sluice_time_monotonic_ns();
         engine_state_records rec;
         engine_state_records_render(w.state, false, &rec);
-        json_t *head = json_pack("{s:i, s:O, s:O}", "format", 2, "applied", applied, "engine",
-                                 rec.pipeline_json);
-        char *head_text = json_dumps(head, JSON_COMPACT);
+        char *applied_text = json_dumps(applied, JSON_COMPACT);
+        size_t head_max = strlen(applied_text) + rec.pipeline_len + 40;
+        char *head_text = malloc(head_max);
+        snprintf(head_text, head_max, "{\"format\":2,\"applied\":%s,\"engine\":%s}", applied_text,
+                 rec.pipeline);
+        free(applied_text);
         engine_state_records_commit(w.state, &rec);
         int64_t t3 = sluice_time_monotonic_ns();
         pipeline_total += (double)strlen(head_text);
@@ -153,7 +156,6 @@ static void run(size_t active)
         }
         rec_total += (double)strlen(head_text);
         free(head_text);
-        json_decref(head);
         engine_state_records_free(&rec);
         doc_ms[s] = (double)(t1 - t0) / 1e6;
         rec_ms[s] = (double)(t3 - t2) / 1e6;

@@ -4,6 +4,7 @@
 #include "orch_route.h"
 
 #include "sluice/buf.h"
+#include "sluice/engine_json.h"
 #include "sluice/error.h"
 #include "sluice/state_key.h"
 
@@ -272,18 +273,11 @@ void orch_op_clear(orch_op *op)
     memset(op, 0, sizeof *op);
 }
 
-/* json_dump_callback's sink: appends to a sluice_buf. */
-static int dump_to_buf(const char *text, size_t size, void *data)
-{
-    return sluice_buf_append(data, text, size) == SLUICE_OK ? 0 : -1;
-}
-
-/* Appends the compact text of json to buf. 0, or SLUICE_ETOOBIG when it does not fit. */
+/* Appends the compact text of json to buf (json_dumps's bytes). 0, or SLUICE_ETOOBIG. */
 static int dump_append(sluice_buf *buf, const json_t *json)
 {
-    return json_dump_callback(json, dump_to_buf, buf, JSON_COMPACT | JSON_ENCODE_ANY) == 0
-               ? SLUICE_OK
-               : SLUICE_ETOOBIG;
+    int rc = engine_json_append(buf, json);
+    return rc == SLUICE_OK || rc == SLUICE_ENOMEM ? rc : SLUICE_ETOOBIG;
 }
 
 /* The member of an op holding its document: what is published, replied or archived. */
@@ -299,36 +293,49 @@ static const char *payload_member(const json_t *op)
 }
 
 /*
- * Appends one op: its members but its payload as one object, then
- * ,"<payload>":<text> before the closing brace, noting where the text is.
+ * Appends one op: its members but its payload, in order, then
+ * "<payload>":<text> last, noting where the text is. Written member by
+ * member: no copy of the op.
  */
 static int render_op(sluice_buf *buf, json_t *op, size_t *payload_at, size_t *payload_len)
 {
     *payload_at = 0;
     *payload_len = 0;
     const char *name = payload_member(op);
-    if (name == NULL) {
-        return dump_append(buf, op);
+    int rc = sluice_buf_append(buf, "{", 1);
+    bool first = true;
+    const char *key;
+    json_t *member;
+    json_object_foreach(op, key, member)
+    {
+        if (rc != SLUICE_OK) {
+            break;
+        }
+        if (name != NULL && strcmp(key, name) == 0) {
+            continue;
+        }
+        rc = first ? SLUICE_OK : sluice_buf_append(buf, ",", 1);
+        first = false;
+        if (rc == SLUICE_OK) {
+            rc = engine_json_append_string(buf, key, strlen(key)) == SLUICE_OK ? SLUICE_OK
+                                                                               : SLUICE_ETOOBIG;
+        }
+        if (rc == SLUICE_OK) {
+            rc = sluice_buf_append(buf, ":", 1);
+        }
+        if (rc == SLUICE_OK) {
+            rc = dump_append(buf, member);
+        }
     }
-    const json_t *message = json_object_get(op, name);
-    json_t *rest = json_copy(op); /* shallow: the members are shared, not copied */
-    if (rest == NULL) {
-        return SLUICE_ENOMEM;
+    if (rc == SLUICE_OK && name != NULL) {
+        rc = sluice_buf_appendf(buf, "%s\"%s\":", first ? "" : ",", name);
+        if (rc == SLUICE_OK) {
+            *payload_at = buf->len;
+            rc = dump_append(buf, json_object_get(op, name));
+            *payload_len = buf->len - *payload_at;
+        }
     }
-    json_object_del(rest, name);
-    int rc = dump_append(buf, rest);
-    json_decref(rest);
-    if (rc != SLUICE_OK) {
-        return rc;
-    }
-    buf->len--; /* the closing brace: the payload goes before it */
-    rc = sluice_buf_appendf(buf, "%s\"%s\":", json_object_size(op) > 1 ? "," : "", name);
-    if (rc == SLUICE_OK) {
-        *payload_at = buf->len;
-        rc = dump_append(buf, message);
-        *payload_len = buf->len - *payload_at;
-    }
-    return rc == SLUICE_OK ? sluice_buf_append_str(buf, "}") : rc;
+    return rc == SLUICE_OK ? sluice_buf_append(buf, "}", 1) : rc;
 }
 
 int orch_route_entry_render(json_t *ops, orch_route_entry *out)

@@ -5,6 +5,7 @@
 
 #include "orch_route.h"
 
+#include "sluice/buf.h"
 #include "sluice/error.h"
 #include "sluice/state_key.h"
 
@@ -201,6 +202,37 @@ static int check_bound(orch_store *store, const char *pipeline, const char *what
     return SLUICE_ETOOBIG;
 }
 
+char *orch_store_head_render(const json_t *applied, const char *engine, size_t engine_len,
+                             size_t *len)
+{
+    char *applied_text = applied != NULL ? json_dumps(applied, JSON_COMPACT) : NULL;
+    if (applied != NULL && applied_text == NULL) {
+        return NULL;
+    }
+    sluice_buf buf;
+    sluice_buf_init(&buf, SIZE_MAX);
+    int rc = sluice_buf_appendf(&buf, "{\"format\":%d,\"applied\":", ORCH_STORE_FORMAT);
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append_str(&buf, applied_text != NULL ? applied_text : "null");
+    }
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append_str(&buf, ",\"engine\":");
+    }
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append(&buf, engine, engine_len);
+    }
+    if (rc == SLUICE_OK) {
+        rc = sluice_buf_append_str(&buf, "}");
+    }
+    free(applied_text);
+    if (rc != SLUICE_OK) {
+        sluice_buf_free(&buf);
+        return NULL;
+    }
+    *len = buf.len;
+    return sluice_buf_steal(&buf);
+}
+
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
                     const json_t *applied, json_t *ops, uint64_t *new_version)
 {
@@ -238,17 +270,15 @@ int orch_store_save_entry(orch_store *store, const char *pipeline, uint64_t expe
     store->last_error[0] = '\0';
     engine_state_records records;
     engine_state_records_render(state, false, &records);
-    json_t *head = json_pack("{s:i, s:O?, s:O}", "format", ORCH_STORE_FORMAT, "applied", applied,
-                             "engine", records.pipeline_json);
-    char *data = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
-    json_decref(head);
+    size_t data_len = 0;
+    char *data = orch_store_head_render(applied, records.pipeline, records.pipeline_len, &data_len);
     const char **members = calloc(state->nexecs > 0 ? state->nexecs : 1, sizeof *members);
     state_cas_bytes *values = calloc(records.nchanged > 0 ? records.nchanged : 1, sizeof *values);
     if (data == NULL || members == NULL || values == NULL) {
         rc = SLUICE_ENOMEM;
         goto out;
     }
-    rc = check_bound(store, pipeline, "pipeline record", strlen(data));
+    rc = check_bound(store, pipeline, "pipeline record", data_len);
     for (size_t i = 0; i < records.nchanged && rc == SLUICE_OK; i++) {
         char what[200];
         snprintf(what, sizeof what, "record of execution %s", records.changed_ids[i]);
@@ -269,7 +299,7 @@ int orch_store_save_entry(orch_store *store, const char *pipeline, uint64_t expe
         .member_prefix = prefix,
         .expected_version = expected,
         .data = data,
-        .len = strlen(data),
+        .len = data_len,
         .members = members,
         .nmembers = state->nexecs,
         .changed = records.changed_ids,

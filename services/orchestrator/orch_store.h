@@ -77,6 +77,15 @@ int orch_store_load(orch_store *store, const char *pipeline, uint64_t *version, 
  * SLUICE_ETOOBIG when a record would exceed record_max_bytes — nothing is
  * written and store->last_error names the record, its size and the bound.
  */
+/*
+ * The pipeline record's stored text {"format":2,"applied":<applied>,"engine":<engine>}
+ * (applied NULL: null), engine the engine's pipeline record text
+ * (engine_state_records_render) spliced in as it is. malloc'd with its
+ * length in *len, or NULL when out of memory.
+ */
+char *orch_store_head_render(const json_t *applied, const char *engine, size_t engine_len,
+                             size_t *len);
+
 int orch_store_save(orch_store *store, const char *pipeline, uint64_t expected, engine_state *state,
                     const json_t *applied, json_t *ops, uint64_t *new_version);
 

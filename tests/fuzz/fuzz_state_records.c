@@ -54,9 +54,11 @@ static void fuzz_round_trip(const json_t *doc)
         execs[n] = json_loads(rec.changed[i], 0, &jerr);
         n += execs[n] != NULL;
     }
-    json_t *merged = execs != NULL
-                         ? engine_state_records_merge(rec.pipeline_json, execs, n, err, sizeof err)
+    json_t *pipeline = json_loadb(rec.pipeline, rec.pipeline_len, 0, NULL);
+    json_t *merged = execs != NULL && pipeline != NULL
+                         ? engine_state_records_merge(pipeline, execs, n, err, sizeof err)
                          : NULL;
+    json_decref(pipeline);
     json_t *whole = engine_state_to_json(state);
     if (merged == NULL || !json_equal(merged, whole)) {
         abort(); /* split and join must give back the whole document */

@@ -5,6 +5,7 @@
 #include "sluice/engine_state.h"
 
 #include "engine_util.h"
+#include "sluice/engine_json.h"
 #include "sluice/error.h"
 
 #include <stdlib.h>
@@ -277,7 +278,16 @@ void engine_state_free(engine_state *state)
     }
     free(state->execs);
     engine_util_free_strs(state->stored_ids, state->nstored_ids);
+    free(state->plans_text);
     free(state);
+}
+
+/* Drops the kept text of the plans (they changed). */
+static void engine_state_plans_changed(engine_state *state)
+{
+    free(state->plans_text);
+    state->plans_text = NULL;
+    state->plans_len = 0;
 }
 
 /* ---- lookups ------------------------------------------------------------- */
@@ -462,6 +472,7 @@ void engine_state_install_plan(engine_state *state, engine_plan *plan)
 
     state->plans = engine_util_realloc(state->plans, state->nplans + 1, sizeof *state->plans);
     state->plans[state->nplans++] = plan;
+    engine_state_plans_changed(state);
 }
 
 static bool engine_state_pinned(const engine_state *state, const char *id)
@@ -539,6 +550,9 @@ void engine_state_evict(engine_state *state)
             continue;
         }
         state->plans[kept_plans++] = plan;
+    }
+    if (kept_plans != state->nplans) {
+        engine_state_plans_changed(state);
     }
     state->nplans = kept_plans;
 }
@@ -781,8 +795,8 @@ static json_t *engine_state_exec_json(const engine_execution *x)
     return obj;
 }
 
-/* The state document without its executions. */
-static json_t *engine_state_to_json_base(const engine_state *state)
+/* The state document's members before "plans". */
+static json_t *engine_state_head_json(const engine_state *state)
 {
     json_t *obj = engine_util_obj();
     engine_util_put_int(obj, "format", ENGINE_STATE_FORMAT);
@@ -791,11 +805,21 @@ static json_t *engine_state_to_json_base(const engine_state *state)
     engine_util_put_int(obj, "updated", state->updated_ms);
     engine_util_put_int(obj, "waitCounter", (int64_t)state->wait_counter);
     engine_util_put_int(obj, "keepTerminal", (int64_t)state->keep_terminal);
+    return obj;
+}
+
+static json_t *engine_state_plans_json(const engine_state *state)
+{
     json_t *plans = engine_util_arr();
     for (size_t i = 0; i < state->nplans; i++) {
         engine_util_push(plans, engine_plan_to_json(state->plans[i]));
     }
-    engine_util_put(obj, "plans", plans);
+    return plans;
+}
+
+/* Adds the document's "stages" to obj. */
+static void engine_state_put_stages(const engine_state *state, json_t *obj)
+{
     json_t *stages = engine_util_arr();
     for (size_t s = 0; s < state->nstages; s++) {
         const engine_stage_state *st = &state->stages[s];
@@ -812,12 +836,13 @@ static json_t *engine_state_to_json_base(const engine_state *state)
         engine_util_push(stages, o);
     }
     engine_util_put(obj, "stages", stages);
-    return obj;
 }
 
 json_t *engine_state_to_json(const engine_state *state)
 {
-    json_t *obj = engine_state_to_json_base(state);
+    json_t *obj = engine_state_head_json(state);
+    engine_util_put(obj, "plans", engine_state_plans_json(state));
+    engine_state_put_stages(state, obj);
     json_t *execs = engine_util_arr();
     for (size_t i = 0; i < state->nexecs; i++) {
         engine_util_push(execs, engine_state_exec_json(state->execs[i]));
@@ -1280,23 +1305,36 @@ static uint64_t engine_state_hash(const char *text, size_t len)
 
 static char *engine_state_dump(const json_t *json, size_t *len)
 {
-    char *text = json_dumps(json, JSON_COMPACT);
+    char *text = engine_json_dumps(json, len); /* json_dumps's bytes, faster */
     if (text == NULL) {
-        abort(); /* out of memory: the engine's policy */
+        abort(); /* the engine's documents always dump */
     }
-    *len = strlen(text);
     return text;
 }
 
-int engine_state_records_render(const engine_state *state, bool all, engine_state_records *out)
+/*
+ * The pipeline record's text: its head members, then "plans" from the kept
+ * text (rendered once when missing), then the rest — the bytes json_dumps
+ * gives for the whole record, whose members keep this order.
+ */
+static char *engine_state_pipeline_text(engine_state *state, size_t *len)
 {
-    memset(out, 0, sizeof *out);
-    json_t *doc = engine_state_to_json_base(state);
+    if (state->plans_text == NULL) {
+        json_t *plans = engine_state_plans_json(state);
+        state->plans_text = engine_state_dump(plans, &state->plans_len);
+        json_decref(plans);
+    }
+    json_t *head = engine_state_head_json(state);
+    size_t head_len = 0;
+    char *head_text = engine_state_dump(head, &head_len);
+    json_decref(head);
+    json_t *tail = engine_util_obj();
+    engine_state_put_stages(state, tail);
     json_t *ids = engine_util_arr();
     for (size_t i = 0; i < state->nexecs; i++) {
         engine_util_push(ids, engine_util_jstr(state->execs[i]->id));
     }
-    engine_util_put(doc, "executionIds", ids);
+    engine_util_put(tail, "executionIds", ids);
     json_t *waiting = engine_util_arr();
     for (size_t i = 0; i < state->nexecs; i++) {
         const engine_execution *x = state->execs[i];
@@ -1304,9 +1342,33 @@ int engine_state_records_render(const engine_state *state, bool all, engine_stat
             engine_util_push(waiting, engine_util_jstr(x->id));
         }
     }
-    engine_util_put(doc, "waitingIds", waiting);
-    out->pipeline = engine_state_dump(doc, &out->pipeline_len);
-    out->pipeline_json = doc;
+    engine_util_put(tail, "waitingIds", waiting);
+    size_t tail_len = 0;
+    char *tail_text = engine_state_dump(tail, &tail_len);
+    json_decref(tail);
+    /* head "{…}" and tail "{…}" both hold members: {head…,"plans":<plans>,tail…} */
+    static const char plans_key[] = ",\"plans\":";
+    size_t n = head_len - 1 + sizeof plans_key - 1 + state->plans_len + 1 + tail_len - 1;
+    char *text = engine_util_calloc(n + 1, 1);
+    size_t at = 0;
+    memcpy(text + at, head_text, head_len - 1);
+    at += head_len - 1;
+    memcpy(text + at, plans_key, sizeof plans_key - 1);
+    at += sizeof plans_key - 1;
+    memcpy(text + at, state->plans_text, state->plans_len);
+    at += state->plans_len;
+    text[at++] = ',';
+    memcpy(text + at, tail_text + 1, tail_len - 1);
+    free(head_text);
+    free(tail_text);
+    *len = n;
+    return text;
+}
+
+int engine_state_records_render(engine_state *state, bool all, engine_state_records *out)
+{
+    memset(out, 0, sizeof *out);
+    out->pipeline = engine_state_pipeline_text(state, &out->pipeline_len);
     out->nexecs = state->nexecs;
     size_t n = state->nexecs > 0 ? state->nexecs : 1;
     out->hashes = engine_util_calloc(n, sizeof *out->hashes);
@@ -1367,7 +1429,6 @@ const char *engine_state_records_verify(const engine_state *state)
 void engine_state_records_free(engine_state_records *records)
 {
     free(records->pipeline);
-    json_decref(records->pipeline_json);
     for (size_t i = 0; i < records->nchanged; i++) {
         free(records->changed[i]);
     }

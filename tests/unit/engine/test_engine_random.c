@@ -24,9 +24,11 @@
  * The state's JSON round trip is checked along the way, and the split
  * records' dirty marks after every step of the first VERIFY_RUNS runs: an execution the step
  * changed without marking it (engine_state_records_verify) is a failure, as a save would not write
- * it. Seeded PRNG; the seed of a failing run is printed.
+ * it; in the same runs the state and every effect's body render by engine_json_dumps to
+ * json_dumps's bytes. Seeded PRNG; the seed of a failing run is printed.
  */
 #include "engine_builder.h"
+#include "sluice/engine_json.h"
 #include "sluice/engine_step.h"
 #include "sluice/error.h"
 #include "sluice_test.h"
@@ -478,6 +480,19 @@ static void w_commit_records(world *w)
     engine_state_records_free(&rec);
 }
 
+/* The engine's one-walk render gives json_dumps's bytes (engine_json.h). */
+static void w_check_dump(world *w, const json_t *doc)
+{
+    char *want = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len = 0;
+    char *got = engine_json_dumps(doc, &len);
+    if (want == NULL || got == NULL || strlen(want) != len || memcmp(want, got, len) != 0) {
+        w_fail(w, "engine_json_dumps differs from json_dumps", want);
+    }
+    free(want);
+    free(got);
+}
+
 static void w_step(world *w, const engine_input *in)
 {
     char seed[48];
@@ -498,6 +513,14 @@ static void w_step(world *w, const engine_input *in)
             w_fail(w, "an execution changed without its dirty mark", unmarked);
         }
         w_commit_records(w);
+        json_t *doc = engine_state_to_json(w->state);
+        w_check_dump(w, doc);
+        json_decref(doc);
+        for (size_t i = 0; i < w->effects.count; i++) {
+            if (w->effects.items[i].body != NULL) {
+                w_check_dump(w, w->effects.items[i].body);
+            }
+        }
     }
     const engine_effect *reply = engine_effects_reply(&w->effects);
     if (reply == NULL) {

@@ -1230,6 +1230,88 @@ static bool records_changed(const engine_state_records *rec, const char *id)
     return false;
 }
 
+/* True when the pipeline record's text is the compact render of the record as one document. */
+static bool pipeline_text_is_render(const engine_state *state, const engine_state_records *rec)
+{
+    json_t *doc = engine_state_to_json(state);
+    json_object_del(doc, "executions");
+    json_t *ids = json_array();
+    json_t *waiting = json_array();
+    for (size_t i = 0; i < state->nexecs; i++) {
+        const engine_execution *x = state->execs[i];
+        json_array_append_new(ids, json_string(x->id));
+        if (!engine_state_exec_terminal(x->status) && !x->in_stage) {
+            json_array_append_new(waiting, json_string(x->id));
+        }
+    }
+    json_object_set_new(doc, "executionIds", ids);
+    json_object_set_new(doc, "waitingIds", waiting);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    bool same = text != NULL && strlen(text) == rec->pipeline_len &&
+                memcmp(text, rec->pipeline, rec->pipeline_len) == 0;
+    free(text);
+    return same;
+}
+
+/* Renders the records, checks the pipeline record's text, commits them; their plans' text kept. */
+static void render_check_commit(engine_state *state)
+{
+    engine_state_records rec;
+    engine_state_records_render(state, false, &rec);
+    CHECK(pipeline_text_is_render(state, &rec));
+    CHECK(state->plans_text != NULL);
+    engine_state_records_commit(state, &rec);
+    engine_state_records_free(&rec);
+}
+
+/* The plans' kept text follows every change of the plans: a new version, an eviction, a read. */
+static void test_records_plans_kept(void)
+{
+    harness h;
+    h_init(&h, LINE2, MODEL_MODE_QUEUED);
+    render_check_commit(h.state);
+    char first[ENGINE_ID_LEN + 1];
+    snprintf(first, sizeof first, "%s", h_start(&h));
+    render_check_commit(h.state);
+    const char *kept = h.state->plans_text;
+    render_check_commit(h.state);
+    CHECK(h.state->plans_text == kept); /* unchanged plans: not rendered again */
+
+    /* a new version: two plans while the first execution runs on version 1 */
+    model_pipeline *p2 = tb_pipeline("P", 2, MODEL_MODE_QUEUED, GATE2, "Env=prod");
+    engine_input update = {.kind = ENGINE_INPUT_PIPELINE_UPDATED};
+    update.update.pipeline = p2;
+    CHECK_INT_EQ(h_step(&h, &update), 0);
+    model_pipeline_free(p2);
+    REQUIRE(h.state->nplans == 2);
+    CHECK(h.state->plans_text == NULL);
+    render_check_commit(h.state);
+    CHECK(strstr(h.state->plans_text, "\"version\":2") != NULL);
+
+    /* the first execution stopped and evicted: version 1's plan goes, and its text */
+    engine_input stop = {.kind = ENGINE_INPUT_STOP};
+    stop.stop.execution_id = first;
+    stop.stop.abandon = true;
+    CHECK_INT_EQ(h_step(&h, &stop), 0);
+    h.state->keep_terminal = 0;
+    engine_state_evict(h.state);
+    if (h.state->nplans == 1) {
+        CHECK(h.state->plans_text == NULL);
+    }
+    render_check_commit(h.state);
+
+    /* a state read back renders the same record */
+    json_t *json = engine_state_to_json(h.state);
+    char err[256];
+    engine_state *back = NULL;
+    REQUIRE(engine_state_from_json(json, &back, err, sizeof err) == 0);
+    json_decref(json);
+    render_check_commit(back);
+    engine_state_free(back);
+    h_free(&h);
+}
+
 static void test_records_dirty_and_merge(void)
 {
     harness h;
@@ -1254,13 +1336,16 @@ static void test_records_dirty_and_merge(void)
         execs[i] = json_loads(rec.changed[1 - i], 0, NULL); /* out of order on purpose */
     }
     char err[256];
-    json_t *merged = engine_state_records_merge(rec.pipeline_json, execs, 2, err, sizeof err);
+    json_t *pipeline = json_loadb(rec.pipeline, rec.pipeline_len, 0, NULL);
+    REQUIRE(pipeline != NULL);
+    json_t *merged = engine_state_records_merge(pipeline, execs, 2, err, sizeof err);
     json_t *whole = engine_state_to_json(h.state);
     CHECK(merged != NULL && json_equal(merged, whole));
     json_decref(merged);
     /* a missing execution record is an error */
-    CHECK(engine_state_records_merge(rec.pipeline_json, execs, 1, err, sizeof err) == NULL);
+    CHECK(engine_state_records_merge(pipeline, execs, 1, err, sizeof err) == NULL);
     CHECK(strstr(err, "has no record") != NULL);
+    json_decref(pipeline);
     json_decref(execs[0]);
     json_decref(execs[1]);
     json_decref(whole);
@@ -1334,6 +1419,7 @@ static void test_records_dirty_and_merge(void)
 int main(void)
 {
     RUN_TEST(test_records_dirty_and_merge);
+    RUN_TEST(test_records_plans_kept);
     RUN_TEST(test_ids_deterministic);
     RUN_TEST(test_ids_keyed);
     RUN_TEST(test_plan_from_model_and_json);

@@ -5,6 +5,7 @@
  */
 #include "orch_config.h"
 #include "orch_route.h"
+#include "orch_store.h"
 
 #include "sluice/bus_envelope.h"
 #include "sluice/engine_effects.h"
@@ -337,6 +338,32 @@ static void test_entry_render(void)
     json_decref(ops);
 }
 
+/* The stored head spliced around the engine's text: the bytes of rendering it as one document. */
+static void test_store_head_render(void)
+{
+    const char *engine =
+        "{\"format\":1,\"pipeline\":\"P\",\"plans\":[{\"v\":\"x\\n\"}],\"stages\":[]}";
+    json_t *applied = json_pack("{s:I, s:[s]}", "requests:0", (json_int_t)42, "parked", "a\"b");
+    json_t *parsed = json_loads(engine, 0, NULL);
+    REQUIRE(applied != NULL && parsed != NULL);
+    const json_t *cases[] = {applied, NULL};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *whole =
+            json_pack("{s:i, s:O?, s:O}", "format", 2, "applied", cases[i], "engine", parsed);
+        char *want = json_dumps(whole, JSON_COMPACT);
+        size_t len = 0;
+        char *got = orch_store_head_render(cases[i], engine, strlen(engine), &len);
+        REQUIRE(want != NULL && got != NULL);
+        CHECK_INT_EQ(len, strlen(want));
+        CHECK_STR_EQ(got, want);
+        free(want);
+        free(got);
+        json_decref(whole);
+    }
+    json_decref(parsed);
+    json_decref(applied);
+}
+
 int main(void)
 {
     RUN_TEST(test_request_start);
@@ -347,6 +374,7 @@ int main(void)
     RUN_TEST(test_op_parse_rejects);
     RUN_TEST(test_timer_members);
     RUN_TEST(test_entry_render);
+    RUN_TEST(test_store_head_render);
     RUN_TEST(test_config_defaults);
     return sluice_test_report();
 }

@@ -330,6 +330,10 @@ typedef struct engine_state {
     size_t keep_terminal;
     char **stored_ids; /* executions that have a stored record (read or last committed) */
     size_t nstored_ids;
+    /* The "plans" array's compact text, kept by engine_state_records_render
+     * (NULL: not rendered yet); dropped whenever plans change. */
+    char *plans_text;
+    size_t plans_len;
 } engine_state;
 
 /* A new empty state for pipeline (no plan until a PIPELINE_UPDATED input). Never NULL. */
@@ -449,11 +453,10 @@ typedef struct engine_state_records engine_state_records;
 const char *engine_state_records_verify(const engine_state *state);
 
 struct engine_state_records {
-    char *pipeline; /* the pipeline record's JSON text (malloc'd) */
+    char *pipeline; /* the pipeline record's compact JSON text (malloc'd) */
     size_t pipeline_len;
-    json_t *pipeline_json; /* the same as a document (owned) */
-    size_t nexecs;         /* == state->nexecs at render time */
-    uint64_t *hashes;      /* per execution of the state, in order */
+    size_t nexecs;    /* == state->nexecs at render time */
+    uint64_t *hashes; /* per execution of the state, in order */
     size_t nchanged;
     const char **changed_ids; /* borrowed from the state */
     char **changed;           /* record texts (malloc'd) */
@@ -467,8 +470,14 @@ struct engine_state_records {
  * (zeroed first; free with engine_state_records_free). all: render every
  * execution as changed (a write to a layout that has none yet). 0.
  * The state must not change before engine_state_records_commit.
+ *
+ * The pipeline record is always rendered, but its plans (most of its bytes,
+ * changed only by a new declaration or an eviction) are rendered once and
+ * kept in the state (plans_text) and their text spliced into the record's:
+ * the bytes are those of json_dumps(…, JSON_COMPACT) of the whole record,
+ * members in the order of the layout above.
  */
-int engine_state_records_render(const engine_state *state, bool all, engine_state_records *out);
+int engine_state_records_render(engine_state *state, bool all, engine_state_records *out);
 
 /* Frees what records own and zeroes them. Accepts zeroed records. */
 void engine_state_records_free(engine_state_records *records);
