@@ -40,7 +40,8 @@
 typedef struct name_map {
     const char **keys;
     size_t *values;
-    size_t cap; /* a power of two, at least twice the number of keys */
+    size_t cap; /* a power of two, at least twice the number of keys: map_init's n must count
+                   every key that will be added, or a full map's probe never ends */
 } name_map;
 
 static int map_init(name_map *map, size_t n)
@@ -313,13 +314,17 @@ static int index_actions(vctx *v)
 {
     const model_pipeline *p = v->p;
     size_t total = 0;
+    size_t outputs = 0; /* every output artifact named: the artifacts map holds them all */
     for (size_t i = 0; i < p->nstages; i++) {
         total += p->stages[i].nactions;
+        for (size_t j = 0; j < p->stages[i].nactions; j++) {
+            outputs += p->stages[i].actions[j].noutput_artifacts;
+        }
     }
     v->actions = calloc(total == 0 ? 1 : total, sizeof(*v->actions));
     v->stage_first = calloc(p->nstages == 0 ? 1 : p->nstages, sizeof(*v->stage_first));
     if (v->actions == NULL || v->stage_first == NULL ||
-        map_init(&v->artifacts, total * 2) != SLUICE_OK ||
+        map_init(&v->artifacts, outputs) != SLUICE_OK ||
         map_init(&v->namespaces, total) != SLUICE_OK ||
         map_init(&v->stage_names, p->nstages) != SLUICE_OK) {
         return SLUICE_ENOMEM;

@@ -477,6 +477,10 @@ static void test_large_declarations(void)
     static const char *const shapes[][3] = {
         {"pipeline.stages[1].actions[0].inputArtifacts", "[\"@@\"]", "{\"name\": \"C#\"}"},
         {"pipeline.stages[1].actions[0].outputArtifacts", "[\"@@\"]", "{\"name\": \"Same\"}"},
+        /* distinct names, far more than the pipeline has actions: the artifacts index is
+         * sized by the outputs named, not by the actions (it once filled up and its probe
+         * never ended) */
+        {"pipeline.stages[1].actions[0].outputArtifacts", "[\"@@\"]", "{\"name\": \"O#\"}"},
         {"pipeline.variables", "[\"@@\"]", "{\"name\": \"V#\"}"},
         {"pipeline.stages[1].blockers", "[\"@@\"]", "{\"name\": \"b\", \"type\": \"Schedule\"}"},
         {"pipeline.triggers", "[\"@@\"]",
