@@ -800,12 +800,15 @@ static void print_ratio(const char *what, double value, double bound, bool at_mo
 
 /*
  * The ratios issue 8 asks for, against this run's own floor and phases: the
- * light-load transition p50 and p99 over the transition floor, the
+ * light-load transition p50 and p99 over the transition floor (p50-based:
+ * 2 x Kafka round-trip p50 + 3 x Redis p50), the p99 also over the floor's
+ * own p99 (2 x Kafka round-trip p99 + 3 x Redis p99: issue 8 says only
+ * "p99 <= 3x floor"), the
  * orchestrator CPU per step with every execution in flight, that CPU over the
  * light phase's (50 active executions per pipeline against 1), and the
  * throughput of the largest replica count over one replica's.
  */
-static void bench_report_ratios(const bench *b, double floor_ms)
+static void bench_report_ratios(const bench *b, double floor_ms, double floor_p99_ms)
 {
     const bench_phase *one = NULL;
     const bench_phase *two = NULL;
@@ -822,8 +825,14 @@ static void bench_report_ratios(const bench *b, double floor_ms)
         char what[96];
         snprintf(what, sizeof what, "%d replica(s): light p50 / transition floor", ph->replicas);
         print_ratio(what, ph->light.p50_ms / floor_ms, 1.5, true, "x");
-        snprintf(what, sizeof what, "%d replica(s): light p99 / transition floor", ph->replicas);
+        snprintf(what, sizeof what, "%d replica(s): light p99 / transition floor (p50-based)",
+                 ph->replicas);
         print_ratio(what, ph->light.p99_ms / floor_ms, 3.0, true, "x");
+        if (floor_p99_ms > 0) {
+            snprintf(what, sizeof what, "%d replica(s): light p99 / transition floor's p99",
+                     ph->replicas);
+            print_ratio(what, ph->light.p99_ms / floor_p99_ms, 3.0, true, "x");
+        }
         snprintf(what, sizeof what, "%d replica(s): CPU per step, %" PRId64 " in flight",
                  ph->replicas, b->cfg.pipelines * b->cfg.per_pipeline);
         print_ratio(what, ph->load.usage.orch_cpu_ms_per_step, 0.2, true, " ms");
@@ -852,6 +861,7 @@ static void bench_report(const bench *b)
     bench_stats_summarize(&b->startup_logged, &logged);
     bench_stats_summarize(&b->startup_outside, &outside);
     double floor_ms = 2 * b->kafka_rtt.p50_ms + 3 * b->redis_rtt.p50_ms;
+    double floor_p99_ms = 2 * b->kafka_rtt.p99_ms + 3 * b->redis_rtt.p99_ms;
 
     printf("\nSluice orchestrator benchmark\n");
     printf("machine: %ld CPUs online, %s; load average %.2f before, %.2f after\n",
@@ -864,7 +874,8 @@ static void bench_report(const bench *b)
     print_summary("kafka produce->ack (send_sync)", &b->kafka_ack);
     print_summary("kafka 7-message burst + flush (linger 1 ms)", &b->kafka_burst);
     print_summary("redis EVALSHA round trip", &b->redis_rtt);
-    printf("  transition floor (2 x kafka p50 + 3 x redis p50)  %.3f ms\n\n", floor_ms);
+    printf("  transition floor (2 x kafka p50 + 3 x redis p50)  %.3f ms\n", floor_ms);
+    printf("  transition floor's p99 (2 x kafka p99 + 3 x redis p99)  %.3f ms\n\n", floor_p99_ms);
 
     printf("orchestrator process\n");
     printf("  start-up, logged \"ready in N ms\"               n=%-6zu median %6.1f  max %6.1f "
@@ -910,7 +921,7 @@ static void bench_report(const bench *b)
     }
     printf("\ntargets: transition p50 <= 2 ms, p99 <= 10 ms, >= 1000 transitions/s on 2 cores; "
            "idle RSS < 16 MiB; start-up < 200 ms\n");
-    bench_report_ratios(b, floor_ms);
+    bench_report_ratios(b, floor_ms, floor_p99_ms);
     fflush(stdout);
 }
 

@@ -212,12 +212,12 @@ static int prepare(orch_handler *h, batch_req *r, const json_t *applied)
 }
 
 /*
- * Routes the effects of the results into ops, setting each request's
- * verdict. false when an effect cannot be expressed (the state moved on
- * but cannot be saved: the caller redoes the round).
+ * Writes the effects of the results as the ops of one outbox entry,
+ * setting each request's verdict. false when an effect cannot be expressed
+ * (the state moved on but cannot be saved: the caller redoes the round).
  */
 static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result *results, size_t n,
-                          json_t *ops, size_t *applied)
+                          orch_route_builder *ops, size_t *applied)
 {
     *applied = 0;
     for (size_t i = 0; i < n; i++) {
@@ -250,7 +250,7 @@ static bool route_results(orch_handler *h, batch_req **reqs, engine_batch_result
             .now_ms = orch_handler_now_ms(h),
         };
         char err[512];
-        int rc = orch_route_effects(&res->effects, &route, ops, err, sizeof err);
+        int rc = orch_route_builder_add(ops, &res->effects, &route, err, sizeof err);
         free(arn);
         if (rc != SLUICE_OK) {
             h->stats.rejected++;
@@ -557,9 +557,10 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
         size_t want = k < m ? (h->save_each ? 1 : m - k) : 0;
         size_t taken =
             want > 0 ? engine_batch_run(state, applied, &bctx, breqs + k, want, results + k) : 0;
-        json_t *ops = json_array();
+        orch_route_builder ops;
+        orch_route_builder_init(&ops);
         size_t stepped = 0;
-        bool routed = route_results(h, take + k, results + k, taken, ops, &stepped);
+        bool routed = route_results(h, take + k, results + k, taken, &ops, &stepped);
         for (size_t i = k; i < k + taken; i++) {
             engine_batch_result_clear(&results[i]);
         }
@@ -570,7 +571,7 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
                     verdict(take[i], BUS_CONSUMER_RETRY, "redone after a failed step");
                 }
             }
-            json_decref(ops);
+            orch_route_builder_free(&ops);
             keep = false;
             break;
         }
@@ -583,7 +584,7 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
         orch_route_entry entry = {0};
         orch_store_saved done = {0};
         if (stepped > 0 || drop > 0) {
-            int rc = json_array_size(ops) > 0 ? orch_route_entry_render(ops, &entry) : SLUICE_OK;
+            int rc = orch_route_builder_finish(&ops, &entry);
             if (rc == SLUICE_OK) {
                 rc = orch_store_save_entry(h->store, pipeline, version, state, applied, &entry,
                                            &done);
@@ -595,7 +596,7 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
                 for (size_t i = k + taken; i < m; i++) {
                     verdict(take[i], BUS_CONSUMER_RETRY, "after a refused save");
                 }
-                json_decref(ops);
+                orch_route_builder_free(&ops);
                 keep = false;
                 break;
             }
@@ -613,7 +614,7 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
                                 pipeline);
                     }
                 }
-                json_decref(ops);
+                orch_route_builder_free(&ops);
                 keep = false;
                 break;
             }
@@ -637,10 +638,10 @@ static void step_segment(orch_handler *h, const char *pipeline, batch_req **fres
             out = orch_outbox_drain(h, pipeline, 0);
         } else if (entry.nops > 0) {
             h->stats.from_memory++;
-            out = orch_outbox_carry_out_saved(h, pipeline, ops, &entry, done.entry_id);
+            out = orch_outbox_carry_out_saved(h, pipeline, &entry, done.entry_id);
         }
         orch_route_entry_free(&entry);
-        json_decref(ops);
+        orch_route_builder_free(&ops);
         if (out != SLUICE_OK) {
             /* Saved, so done; what follows waits, parked, until the outbox is out. */
             size_t rest = k < m ? take_at[k] : waits;

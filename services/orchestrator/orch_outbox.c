@@ -318,6 +318,34 @@ static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
     return SLUICE_OK;
 }
 
+/* The op i of an entry built from effects, from its info: no payload tree, nothing owned. */
+static void op_from_info(const orch_route_entry *text, size_t i, orch_op *op)
+{
+    const orch_route_op_info *info = &text->info[i];
+    const char *key = text->keys + info->key_at;
+    *op = (orch_op){.kind = info->kind};
+    switch (info->kind) {
+    case ORCH_OP_PUBLISH_EVENT:
+    case ORCH_OP_PUBLISH_JOB:
+    case ORCH_OP_TIMER_CANCEL:
+        op->key = key;
+        break;
+    case ORCH_OP_TIMER_SET:
+        op->key = key;
+        op->deadline_ms = info->at_ms;
+        break;
+    case ORCH_OP_REPLY:
+        op->id = key;
+        break;
+    case ORCH_OP_ARCHIVE_EXECUTION:
+    case ORCH_OP_ARCHIVE_ACTION:
+    case ORCH_OP_ARCHIVE_RULE:
+        op->id = key;
+        op->start_ms = info->at_ms;
+        break;
+    }
+}
+
 /*
  * Carries out the ops of entry id fast: publishes queued (the caller
  * flushes), then the Redis ops together (orch_store_apply: a few round
@@ -329,7 +357,11 @@ static int carry_out_entry_careful(orch_handler *h, const char *pipeline,
 static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id, json_t *ops,
                           const orch_route_entry *text)
 {
-    size_t n = json_array_size(ops);
+    bool built = ops == NULL && text != NULL && text->info != NULL; /* nothing to parse */
+    size_t n = built ? text->nops : json_array_size(ops);
+    if (ops == NULL && !built) {
+        return SLUICE_EINVAL; /* neither the ops nor what carrying them out needs */
+    }
     orch_op *parsed = calloc(n > 0 ? n : 1, sizeof *parsed);
     orch_store_op *writes = calloc(n > 0 ? n : 1, sizeof *writes);
     char **rendered = calloc(n > 0 ? n : 1, sizeof *rendered);
@@ -345,7 +377,9 @@ static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id,
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
         orch_op *op = &parsed[i];
         char err[256];
-        if (orch_op_from_json(json_array_get(ops, i), op, err, sizeof err) != SLUICE_OK) {
+        if (built) {
+            op_from_info(text, i, op);
+        } else if (orch_op_from_json(json_array_get(ops, i), op, err, sizeof err) != SLUICE_OK) {
             SLUICE_ERROR("pipeline %s: dropping op %zu of outbox entry %s: %s", pipeline, i, id,
                          err);
             continue;
@@ -477,13 +511,13 @@ static void entry_failed(orch_handler *h, const char *pipeline, const state_cas_
     attempt_store(h, pipeline, entry, a);
 }
 
-int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, json_t *ops,
-                                const orch_route_entry *text, const char *entry_id)
+int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, const orch_route_entry *text,
+                                const char *entry_id)
 {
     state_cas_entry entry = {0};
     snprintf(entry.id, sizeof entry.id, "%s", entry_id);
     h->delivery_rc = SLUICE_OK;
-    int rc = carry_out_fast(h, pipeline, entry.id, ops, text);
+    int rc = carry_out_fast(h, pipeline, entry.id, NULL, text);
     if (rc != SLUICE_OK) {
         entry_failed(h, pipeline, &entry);
     }

@@ -45,8 +45,8 @@ int orch_outbox_publish(orch_handler *h, bus_topics_kind topic, const char *key,
 int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms);
 
 /*
- * Carries out the entry a save just appended (its id entry_id; ops, and
- * text as orch_route_entry_render rendered them for the save) from memory,
+ * Carries out the entry a save just appended (its id entry_id; text as
+ * orch_route_builder_finish made it for the save, info and keys included) from memory,
  * when that save reported the outbox holds nothing else
  * (orch_store_saved.alone): the same as orch_outbox_drain would do after
  * reading it back — publishes queued (text's bytes), Redis ops run, one
@@ -54,8 +54,8 @@ int orch_outbox_drain(orch_handler *h, const char *pipeline, int64_t min_age_ms)
  * failure leaves the entry in the outbox, remembered as failing, for
  * orch_outbox_drain to go on with. 0 or the first failure.
  */
-int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, json_t *ops,
-                                const orch_route_entry *text, const char *entry_id);
+int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, const orch_route_entry *text,
+                                const char *entry_id);
 
 /*
  * The producer's bus_producer_delivery_fn (ctx = orch_handler *): keeps the

@@ -23,6 +23,7 @@
 #ifndef SLUICE_ORCH_ROUTE_H
 #define SLUICE_ORCH_ROUTE_H
 
+#include "sluice/buf.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/engine_effects.h"
 #include "sluice/engine_input.h"
@@ -122,12 +123,20 @@ void orch_op_clear(orch_op *op);
  * in the outbox and the one published or written are rendered together,
  * once.
  */
+typedef struct orch_route_op_info {
+    orch_op_kind kind;
+    size_t key_at; /* offset in the entry's keys of the op's key (publish, timers) or id */
+    int64_t at_ms; /* TIMER_SET: the deadline; ARCHIVE_*: the start; else 0 */
+} orch_route_op_info;
+
 typedef struct orch_route_entry {
     char *text; /* malloc'd, NUL-terminated */
     size_t len;
     size_t nops;
-    size_t *payload_at;  /* per op: offset of its payload in text */
-    size_t *payload_len; /* per op: length of its payload; 0 for an op without one */
+    size_t *payload_at;       /* per op: offset of its payload in text */
+    size_t *payload_len;      /* per op: length of its payload; 0 for an op without one */
+    orch_route_op_info *info; /* per op, when built from effects (orch_route_builder); else NULL */
+    char *keys;               /* the ops' keys and ids, each NUL-terminated (with info) */
 } orch_route_entry;
 
 /*
@@ -140,6 +149,53 @@ int orch_route_entry_render(json_t *ops, orch_route_entry *out);
 
 /* Frees what an entry owns and zeroes it. Accepts a zeroed entry. */
 void orch_route_entry_free(orch_route_entry *entry);
+
+/*
+ * An outbox entry written straight from effects, without op objects: the
+ * bytes of orch_route_effects followed by orch_route_entry_render, each
+ * publish op's envelope written around the engine's document (a job's
+ * envelope as bus_envelope_new builds it, its header checked by it once per
+ * call), plus per op what carrying it out needs (info, keys) — so an entry
+ * saved and carried out from memory is never parsed. Use: init, add the
+ * effects of each request in order, finish; free always.
+ */
+typedef struct orch_route_builder {
+    sluice_buf text;
+    sluice_buf keys;
+    size_t nops;
+    size_t cap;
+    size_t *payload_at;
+    size_t *payload_len;
+    orch_route_op_info *info;
+    int rc; /* the first failure of a bound or of memory; 0 while none */
+} orch_route_builder;
+
+/* Starts an empty builder. Allocates nothing. */
+void orch_route_builder_init(orch_route_builder *b);
+
+/*
+ * Appends the ops of effects, in order (a reply nobody waits for makes
+ * none). 0, or SLUICE_EINVAL with err when an effect cannot be expressed
+ * (as orch_route_effects: a job without an id, an envelope header its
+ * checks refuse, a string that is not UTF-8); the builder may then hold a
+ * prefix. A bound or memory failure is kept for orch_route_builder_finish.
+ */
+int orch_route_builder_add(orch_route_builder *b, const engine_effects *effects,
+                           const orch_route_ctx *ctx, char *err, size_t errlen);
+
+/* Ops added so far. */
+size_t orch_route_builder_count(const orch_route_builder *b);
+
+/*
+ * Moves what was built into *out (zeroed first; free with
+ * orch_route_entry_free): an entry of no ops stays zeroed, as nothing is
+ * saved for it. 0; SLUICE_ETOOBIG beyond ORCH_ROUTE_ENTRY_MAX_BYTES;
+ * SLUICE_ENOMEM. The builder is left empty.
+ */
+int orch_route_builder_finish(orch_route_builder *b, orch_route_entry *out);
+
+/* Frees what the builder holds. Accepts a finished or empty builder. */
+void orch_route_builder_free(orch_route_builder *b);
 
 /* Writes the timer-set member "<pipeline>\x1f<key>". 0 or SLUICE_ETOOBIG. */
 int orch_route_timer_member(char *out, size_t outlen, const char *pipeline, const char *key);

@@ -17,48 +17,126 @@
 /* Documents nest far less deep; jansson's own bound on parsing is 2048. */
 #define ENGINE_JSON_DEPTH_MAX 2048
 
+/*
+ * The text goes out through a small chunk: the many short pieces of a
+ * document (quotes, separators, runs of a string) are copied into it and
+ * the buffer takes the chunk whole, so a piece costs a copy rather than a
+ * call that checks the bound and the room. The bound is the buffer's, met
+ * when the chunk goes in (the writer stops at the first failure).
+ */
+#define ENGINE_JSON_CHUNK 2048
+
+typedef struct jw {
+    sluice_buf *buf;
+    size_t n; /* bytes in chunk */
+    int rc;   /* the first failure; 0 while none */
+    char chunk[ENGINE_JSON_CHUNK];
+} jw;
+
+static void jw_flush(jw *w)
+{
+    if (w->n > 0 && w->rc == SLUICE_OK) {
+        w->rc = sluice_buf_append(w->buf, w->chunk, w->n);
+    }
+    w->n = 0;
+}
+
+static void jw_put(jw *w, const char *bytes, size_t len)
+{
+    if (len <= ENGINE_JSON_CHUNK - w->n) {
+        memcpy(w->chunk + w->n, bytes, len);
+        w->n += len;
+        return;
+    }
+    jw_flush(w);
+    if (len < ENGINE_JSON_CHUNK) {
+        memcpy(w->chunk, bytes, len);
+        w->n = len;
+    } else if (w->rc == SLUICE_OK) {
+        w->rc = sluice_buf_append(w->buf, bytes, len);
+    }
+}
+
+static void jw_byte(jw *w, char c)
+{
+    if (w->n == ENGINE_JSON_CHUNK) {
+        jw_flush(w);
+    }
+    w->chunk[w->n++] = c;
+}
+
+/* Where the text is: what a string beyond ASCII goes back to. */
+typedef struct jw_mark {
+    size_t buf_len;
+    size_t n;
+} jw_mark;
+
+static jw_mark jw_mark_here(const jw *w)
+{
+    return (jw_mark){w->buf->len, w->n};
+}
+
+/* Takes back what was written since mark (the chunk's bytes then may have gone in). */
+static void jw_rewind(jw *w, jw_mark mark)
+{
+    if (w->buf->len == mark.buf_len) {
+        w->n = mark.n;
+        return;
+    }
+    w->n = 0;
+    w->buf->len = mark.buf_len + mark.n;
+    w->buf->data[w->buf->len] = '\0';
+}
+
 /* jansson's dump of one value: for reals and strings beyond ASCII. */
-static int engine_json_by_jansson(sluice_buf *buf, const json_t *json)
+static void engine_json_by_jansson(jw *w, const json_t *json)
 {
     char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL) {
-        return SLUICE_EINVAL;
+        if (w->rc == SLUICE_OK) {
+            w->rc = SLUICE_EINVAL;
+        }
+        return;
     }
-    int rc = sluice_buf_append_str(buf, text);
+    jw_put(w, text, strlen(text));
     free(text);
-    return rc;
 }
 
 /* jansson's dump of a string beyond ASCII (a key: rendered as a string value). */
-static int engine_json_string_by_jansson(sluice_buf *buf, const char *s, size_t len,
-                                         const json_t *value)
+static void engine_json_string_by_jansson(jw *w, const char *s, size_t len, const json_t *value)
 {
     if (value != NULL) {
-        return engine_json_by_jansson(buf, value);
+        engine_json_by_jansson(w, value);
+        return;
     }
     json_t *str = json_stringn(s, len); /* checks the UTF-8 */
-    int rc = str != NULL ? engine_json_by_jansson(buf, str) : SLUICE_EINVAL;
+    if (str != NULL) {
+        engine_json_by_jansson(w, str);
+    } else if (w->rc == SLUICE_OK) {
+        w->rc = SLUICE_EINVAL;
+    }
     json_decref(str);
-    return rc;
 }
 
 /* One pass: runs of plain bytes copied whole, escapes in between; beyond ASCII: jansson's. */
-static int engine_json_string(sluice_buf *buf, const char *s, size_t len, const json_t *value)
+static void engine_json_string(jw *w, const char *s, size_t len, const json_t *value)
 {
-    size_t start = buf->len; /* to take back a partial copy */
-    int rc = sluice_buf_append(buf, "\"", 1);
+    jw_mark start = jw_mark_here(w); /* to take back a partial copy */
+    jw_byte(w, '"');
     size_t run = 0; /* start of the bytes not yet copied */
-    for (size_t i = 0; i < len && rc == SLUICE_OK; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             continue;
         }
         if (c >= 0x80) {
-            buf->len = start;
-            buf->data[start] = '\0';
-            return engine_json_string_by_jansson(buf, s, len, value);
+            if (w->rc == SLUICE_OK) {
+                jw_rewind(w, start);
+            }
+            engine_json_string_by_jansson(w, s, len, value);
+            return;
         }
-        rc = sluice_buf_append(buf, s + run, i - run);
+        jw_put(w, s + run, i - run);
         run = i + 1;
         char seq[8];
         size_t n = 2;
@@ -92,17 +170,13 @@ static int engine_json_string(sluice_buf *buf, const char *s, size_t len, const 
             break;
         }
         }
-        if (rc == SLUICE_OK) {
-            rc = sluice_buf_append(buf, seq, n);
-        }
+        jw_put(w, seq, n);
     }
-    if (rc == SLUICE_OK) {
-        rc = sluice_buf_append(buf, s + run, len - run);
-    }
-    return rc == SLUICE_OK ? sluice_buf_append(buf, "\"", 1) : rc;
+    jw_put(w, s + run, len - run);
+    jw_byte(w, '"');
 }
 
-static int engine_json_integer(sluice_buf *buf, json_int_t value)
+static void engine_json_integer(jw *w, json_int_t value)
 {
     char digits[24];
     size_t at = sizeof digits;
@@ -114,79 +188,95 @@ static int engine_json_integer(sluice_buf *buf, json_int_t value)
     if (value < 0) {
         digits[--at] = '-';
     }
-    return sluice_buf_append(buf, digits + at, sizeof digits - at);
+    jw_put(w, digits + at, sizeof digits - at);
 }
 
-static int engine_json_value(sluice_buf *buf, const json_t *json, int depth)
+static void engine_json_value(jw *w, const json_t *json, int depth)
 {
+    if (w->rc != SLUICE_OK) {
+        return;
+    }
     if (json == NULL || depth > ENGINE_JSON_DEPTH_MAX) {
-        return SLUICE_EINVAL;
+        w->rc = SLUICE_EINVAL;
+        return;
     }
     switch (json_typeof(json)) {
     case JSON_OBJECT: {
-        int rc = sluice_buf_append(buf, "{", 1);
+        jw_byte(w, '{');
         bool first = true;
         const char *key;
         size_t key_len;
         json_t *member;
         json_object_keylen_foreach((json_t *)(uintptr_t)json, key, key_len, member)
         {
-            if (rc != SLUICE_OK) {
-                break;
+            if (w->rc != SLUICE_OK) {
+                return;
             }
             if (!first) {
-                rc = sluice_buf_append(buf, ",", 1);
+                jw_byte(w, ',');
             }
             first = false;
-            if (rc == SLUICE_OK) {
-                rc = engine_json_string(buf, key, key_len, NULL);
-            }
-            if (rc == SLUICE_OK) {
-                rc = sluice_buf_append(buf, ":", 1);
-            }
-            if (rc == SLUICE_OK) {
-                rc = engine_json_value(buf, member, depth + 1);
-            }
+            engine_json_string(w, key, key_len, NULL);
+            jw_byte(w, ':');
+            engine_json_value(w, member, depth + 1);
         }
-        return rc == SLUICE_OK ? sluice_buf_append(buf, "}", 1) : rc;
+        jw_byte(w, '}');
+        return;
     }
     case JSON_ARRAY: {
-        int rc = sluice_buf_append(buf, "[", 1);
+        jw_byte(w, '[');
         size_t n = json_array_size(json);
-        for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        for (size_t i = 0; i < n && w->rc == SLUICE_OK; i++) {
             if (i > 0) {
-                rc = sluice_buf_append(buf, ",", 1);
+                jw_byte(w, ',');
             }
-            if (rc == SLUICE_OK) {
-                rc = engine_json_value(buf, json_array_get(json, i), depth + 1);
-            }
+            engine_json_value(w, json_array_get(json, i), depth + 1);
         }
-        return rc == SLUICE_OK ? sluice_buf_append(buf, "]", 1) : rc;
+        jw_byte(w, ']');
+        return;
     }
     case JSON_STRING:
-        return engine_json_string(buf, json_string_value(json), json_string_length(json), json);
+        engine_json_string(w, json_string_value(json), json_string_length(json), json);
+        return;
     case JSON_INTEGER:
-        return engine_json_integer(buf, json_integer_value(json));
+        engine_json_integer(w, json_integer_value(json));
+        return;
     case JSON_REAL:
-        return engine_json_by_jansson(buf, json);
+        engine_json_by_jansson(w, json);
+        return;
     case JSON_TRUE:
-        return sluice_buf_append(buf, "true", 4);
+        jw_put(w, "true", 4);
+        return;
     case JSON_FALSE:
-        return sluice_buf_append(buf, "false", 5);
+        jw_put(w, "false", 5);
+        return;
     case JSON_NULL:
     default:
-        return sluice_buf_append(buf, "null", 4);
+        jw_put(w, "null", 4);
+        return;
     }
 }
 
 int engine_json_append(sluice_buf *buf, const json_t *json)
 {
-    return engine_json_value(buf, json, 0);
+    jw w;
+    w.buf = buf;
+    w.n = 0;
+    w.rc = SLUICE_OK;
+    engine_json_value(&w, json, 0);
+    jw_flush(&w);
+    return w.rc;
 }
 
 int engine_json_append_string(sluice_buf *buf, const char *s, size_t len)
 {
-    return engine_json_string(buf, s, len, NULL);
+    jw w;
+    w.buf = buf;
+    w.n = 0;
+    w.rc = SLUICE_OK;
+    engine_json_string(&w, s, len, NULL);
+    jw_flush(&w);
+    return w.rc;
 }
 
 char *engine_json_dumps(const json_t *json, size_t *len)

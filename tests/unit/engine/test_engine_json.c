@@ -2,8 +2,9 @@
  * test_engine_json.c — engine_json_dumps / engine_json_append give the bytes
  * of json_dumps(…, JSON_COMPACT | JSON_ENCODE_ANY): every escape, integers at
  * their bounds, reals, strings beyond ASCII, keys in insertion order, nesting,
- * the buffer's bound and what jansson refuses. (unit_engine_random checks
- * the same on the states and effects of its random runs.)
+ * the buffer's bound and what jansson refuses, and strings of every length
+ * around the writer's chunk (a string beyond ASCII taken back across it). (unit_engine_random
+ * checks the same on the states and effects of its random runs.)
  */
 #include "sluice/engine_json.h"
 #include "sluice/error.h"
@@ -116,11 +117,49 @@ static void test_bound_and_refusals(void)
     sluice_buf_free(&buf);
 }
 
+/*
+ * The text goes through a chunk of a few KiB: strings of every length
+ * around its size, escapes and strings beyond ASCII straddling its end (the
+ * partial copy taken back once the chunk went in), and a bound met there.
+ */
+static void test_chunk_edges(void)
+{
+    static char pad[5000];
+    memset(pad, 'p', sizeof pad);
+    for (size_t k = 2000; k < 2100; k++) {
+        json_t *doc = json_array();
+        json_array_append_new(doc, json_stringn(pad, k));
+        json_array_append_new(doc, json_string("tail \"q\" caf\xc3\xa9 end"));
+        json_array_append_new(doc, json_stringn(pad, 4100 - k));
+        CHECK(same_as_jansson(json_incref(doc)));
+        json_t *obj = json_object();
+        json_object_set_new(obj, "caf\xc3\xa9", json_stringn(pad, k));
+        json_object_set(obj, "list", doc);
+        json_object_set_new(obj, "big", json_stringn(pad, k + 2100));
+        CHECK(same_as_jansson(obj));
+        json_decref(doc);
+    }
+    char big[4200];
+    memset(big, 'b', sizeof big);
+    memcpy(big + sizeof big - 3, "\xc3\xa9", 2);
+    big[sizeof big - 1] = '\n';
+    CHECK(same_as_jansson(json_stringn(big, sizeof big)));
+    for (size_t max = 2040; max < 2060; max++) {
+        sluice_buf buf;
+        sluice_buf_init(&buf, max);
+        json_t *doc = json_pack("[s#, s]", pad, (int)2045, "x");
+        CHECK_INT_EQ(engine_json_append(&buf, doc), max >= 2053 ? SLUICE_OK : SLUICE_ETOOBIG);
+        sluice_buf_free(&buf);
+        json_decref(doc);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_scalars);
     RUN_TEST(test_strings);
     RUN_TEST(test_containers);
     RUN_TEST(test_bound_and_refusals);
+    RUN_TEST(test_chunk_edges);
     return sluice_test_report();
 }

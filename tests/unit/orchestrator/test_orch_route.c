@@ -1,17 +1,24 @@
 /*
  * Unit tests of the orchestrator's pure translation layer (orch_route.h):
  * request envelopes to engine inputs, effects to outbox entries and back,
- * timer members, and the configuration table.
+ * timer members, and the configuration table. An entry written straight
+ * from effects (orch_route_builder) is checked against the op objects
+ * rendered (orch_route_effects + orch_route_entry_render) byte for byte, on
+ * random effect lists and on the effects of random engine runs.
  */
+#include "engine_builder.h"
 #include "orch_config.h"
 #include "orch_route.h"
 #include "orch_store.h"
 
 #include "sluice/bus_envelope.h"
+#include "sluice/engine_batch.h"
 #include "sluice/engine_effects.h"
 #include "sluice/error.h"
 #include "sluice_test.h"
 
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,6 +371,347 @@ static void test_store_head_render(void)
     json_decref(applied);
 }
 
+/* ---- entries written straight from effects against the op objects rendered ---------- */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 2685821657736338717ULL;
+}
+
+static size_t rng_below(rng *r, size_t n)
+{
+    return n == 0 ? 0 : (size_t)(rng_next(r) % n);
+}
+
+static const char *const texts[] = {
+    "plain",
+    "",
+    "quote\"back\\slash",
+    "tab\tnl\ncr\r\x01\x1f",
+    "caf\u00e9 \u2603 \U0001F600",
+    "</script>",
+    "a/b",
+    "x:y\x1fz",
+};
+
+static const char *rand_text(rng *r)
+{
+    return texts[rng_below(r, sizeof texts / sizeof texts[0])];
+}
+
+static const char *const uuids[] = {
+    "11111111-1111-4111-8111-111111111111",
+    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+};
+
+static json_t *rand_json(rng *r, int depth)
+{
+    size_t kind = rng_below(r, depth > 3 ? 6 : 8);
+    switch (kind) {
+    case 0:
+        return json_string(rand_text(r));
+    case 1:
+        return json_integer((json_int_t)(rng_next(r) % 2 == 0 ? (int64_t)rng_below(r, 1000)
+                                                              : (int64_t)rng_next(r)));
+    case 2:
+        return json_real((double)rng_below(r, 4000000000) / 4.0);
+    case 3:
+        return rng_below(r, 2) == 0 ? json_true() : json_false();
+    case 4:
+        return json_null();
+    case 5:
+        return json_string(uuids[rng_below(r, 2)]);
+    case 6: {
+        json_t *arr = json_array();
+        for (size_t i = rng_below(r, 4); i > 0; i--) {
+            json_array_append_new(arr, rand_json(r, depth + 1));
+        }
+        return arr;
+    }
+    default: {
+        json_t *obj = json_object();
+        for (size_t i = rng_below(r, 5); i > 0; i--) {
+            json_object_set_new(obj, rand_text(r), rand_json(r, depth + 1));
+        }
+        return obj;
+    }
+    }
+}
+
+static json_t *rand_object(rng *r)
+{
+    json_t *obj = json_object();
+    for (size_t i = rng_below(r, 6); i > 0; i--) {
+        json_object_set_new(obj, rand_text(r), rand_json(r, 1));
+    }
+    return obj;
+}
+
+/* A random effect; now and then one lacking what its op needs, or with a string not UTF-8. */
+static void rand_effect(rng *r, engine_effects *effects)
+{
+    engine_effect *e = engine_effects_add(effects, (engine_effect_kind)rng_below(r, 6));
+    bool broken = rng_below(r, 40) == 0;
+    switch (e->kind) {
+    case ENGINE_EFFECT_EVENT:
+        e->id = set_str(uuids[0]);
+        e->body = broken ? NULL : rand_object(r);
+        break;
+    case ENGINE_EFFECT_JOB:
+        e->id = set_str(broken && rng_below(r, 2) == 0 ? "Not-A-UUID" : uuids[rng_below(r, 2)]);
+        e->execution_id = broken ? NULL : set_str(rng_below(r, 2) ? uuids[1] : rand_text(r));
+        e->body = rand_object(r);
+        break;
+    case ENGINE_EFFECT_TIMER_SET:
+    case ENGINE_EFFECT_TIMER_CANCEL:
+        e->id = broken ? NULL : set_str(rand_text(r));
+        e->deadline_ms = (int64_t)rng_next(r) >> 1;
+        break;
+    case ENGINE_EFFECT_REPLY:
+        e->id = rng_below(r, 4) == 0 ? NULL : set_str(broken ? "bad \xff utf-8" : rand_text(r));
+        if (rng_below(r, 2) == 0) {
+            e->exception = set_str(rand_text(r));
+            e->message = rng_below(r, 3) == 0 ? NULL : set_str(rand_text(r));
+        } else {
+            e->body = rng_below(r, 3) == 0 ? NULL : rand_object(r);
+        }
+        break;
+    case ENGINE_EFFECT_ARCHIVE:
+    default:
+        e->archive = (engine_archive_kind)rng_below(r, 3);
+        e->id = broken ? NULL : set_str(rand_text(r));
+        e->body = rand_object(r);
+        if (rng_below(r, 2) == 0) {
+            json_t *timed = e->body;
+            if (e->archive == ENGINE_ARCHIVE_PIPELINE_EXECUTION) {
+                timed = json_object();
+                json_object_set_new(e->body, "summary", timed);
+            }
+            json_object_set_new(timed, "startTime",
+                                json_real(1700000000.0 + (double)rng_below(r, 100000) / 8.0));
+        }
+        break;
+    }
+}
+
+/*
+ * Checks that the builder, fed groups[0..n), gives the bytes, payload spans
+ * and op count of the op objects rendered, and per op the kind, key or id,
+ * deadline and start that orch_op_parse reads from its text; or that both
+ * refuse. *nops_out: the number of ops (0 when refused).
+ */
+static void check_builder(engine_effects *const *groups, size_t n, const orch_route_ctx *ctx,
+                          size_t *nops_out)
+{
+    *nops_out = 0;
+    json_t *ops = json_array();
+    orch_route_builder b;
+    orch_route_builder_init(&b);
+    int want_rc = SLUICE_OK;
+    int got_rc = SLUICE_OK;
+    for (size_t g = 0; g < n; g++) {
+        char err[256] = "";
+        char err2[256] = "";
+        want_rc = orch_route_effects(groups[g], ctx, ops, err, sizeof err);
+        got_rc = orch_route_builder_add(&b, groups[g], ctx, err2, sizeof err2);
+        CHECK_INT_EQ(got_rc, want_rc);
+        if (want_rc != SLUICE_OK || got_rc != SLUICE_OK) {
+            CHECK(err2[0] != '\0');
+            break;
+        }
+    }
+    size_t nops = 0;
+    if (want_rc == SLUICE_OK && got_rc == SLUICE_OK) {
+        CHECK_INT_EQ(orch_route_builder_count(&b), json_array_size(ops));
+        orch_route_entry want = {0};
+        orch_route_entry got = {0};
+        if (json_array_size(ops) > 0) {
+            REQUIRE(orch_route_entry_render(ops, &want) == SLUICE_OK);
+        }
+        REQUIRE(orch_route_builder_finish(&b, &got) == SLUICE_OK);
+        CHECK_INT_EQ(got.nops, want.nops);
+        CHECK_INT_EQ(got.len, want.len);
+        if (want.text != NULL && got.text != NULL) {
+            CHECK_STR_EQ(got.text, want.text);
+        } else {
+            CHECK(want.text == NULL && got.text == NULL);
+        }
+        for (size_t i = 0; i < got.nops && i < want.nops; i++) {
+            CHECK_INT_EQ(got.payload_at[i], want.payload_at[i]);
+            CHECK_INT_EQ(got.payload_len[i], want.payload_len[i]);
+            orch_op op;
+            char err[256];
+            REQUIRE(orch_op_from_json(json_array_get(ops, i), &op, err, sizeof err) == SLUICE_OK);
+            const char *key = got.keys + got.info[i].key_at;
+            CHECK_INT_EQ(got.info[i].kind, op.kind);
+            CHECK_STR_EQ(key, op.key != NULL ? op.key : op.id);
+            int64_t at = op.kind == ORCH_OP_TIMER_SET ? op.deadline_ms : op.start_ms;
+            CHECK_INT_EQ(got.info[i].at_ms, at);
+            orch_op_clear(&op);
+        }
+        nops = got.nops;
+        orch_route_entry_free(&want);
+        orch_route_entry_free(&got);
+    }
+    orch_route_builder_free(&b);
+    json_decref(ops);
+    *nops_out = nops;
+}
+
+static size_t builder_ops(engine_effects *const *groups, size_t n, const orch_route_ctx *ctx)
+{
+    size_t nops = 0;
+    check_builder(groups, n, ctx, &nops);
+    return nops;
+}
+
+static void test_builder_random_effects(void)
+{
+    rng r = {.s = 0x5eed0123456789abULL};
+    size_t ops = 0;
+    size_t refused = 0;
+    for (int run = 0; run < 3000; run++) {
+        engine_effects lists[3];
+        engine_effects *groups[3];
+        size_t n = 1 + rng_below(&r, 3);
+        for (size_t g = 0; g < n; g++) {
+            engine_effects_init(&lists[g]);
+            groups[g] = &lists[g];
+            for (size_t k = rng_below(&r, 8); k > 0; k--) {
+                rand_effect(&r, &lists[g]);
+            }
+        }
+        size_t got = builder_ops(groups, n, &route_ctx);
+        ops += got;
+        refused += got == 0;
+        for (size_t g = 0; g < n; g++) {
+            engine_effects_free(&lists[g]);
+        }
+    }
+    CHECK(ops > 10000);
+    CHECK(refused > 50);
+
+    /* an envelope header its checks refuse (an account that is not 12 digits): both refuse */
+    engine_effects one;
+    engine_effects_init(&one);
+    engine_effect *e = engine_effects_add(&one, ENGINE_EFFECT_JOB);
+    e->id = set_str(uuids[0]);
+    e->execution_id = set_str(uuids[1]);
+    e->body = json_object();
+    orch_route_ctx bad = route_ctx;
+    bad.account = "12345";
+    engine_effects *group = &one;
+    CHECK_INT_EQ(builder_ops(&group, 1, &bad), 0);
+    bad = route_ctx;
+    bad.region = NULL;
+    CHECK_INT_EQ(builder_ops(&group, 1, &bad), 0);
+    CHECK_INT_EQ(builder_ops(&group, 1, &route_ctx), 1);
+    engine_effects_free(&one);
+}
+
+/*
+ * Random runs of a real pipeline through engine_batch_run (starts, job
+ * results succeeded, failed or in progress with outputs, stops, retries): the entry of every
+ * step's effects, written straight, has the bytes of the op objects rendered.
+ */
+static void test_builder_engine_runs(void)
+{
+    static const char *const spec =
+        "Source: Src(Source/CodeCommit out=SrcOut ns=SV) | "
+        "Build: B1(Build/CodeBuild in=SrcOut cfg=Cmd:#{SV.CommitId} cmd=make~all env=K:v) "
+        "B2(Test/CodeBuild in=SrcOut order=2 out=TestOut) | "
+        "Deploy: D(Deploy/S3 in=TestOut cfg=Bucket:b\u00e9 region=eu-west-1)";
+    const orch_route_ctx ctx = {
+        .pipeline = "P",
+        .pipeline_arn = "arn:aws:codepipeline:eu-west-1:111122223333:P",
+        .account = "111122223333",
+        .region = "eu-west-1",
+        .now_ms = (int64_t)1767225600000,
+    };
+    rng r = {.s = 0x0123456789abcdefULL};
+    size_t ops = 0;
+    size_t jobs_seen = 0;
+    for (int run = 0; run < 40; run++) {
+        engine_state *state = engine_state_new("P");
+        json_t *progress = json_object();
+        model_pipeline *model = tb_pipeline("P", 1, MODEL_MODE_QUEUED, spec, "Big=small");
+        REQUIRE(state != NULL && model != NULL);
+        char jobs[64][40];
+        size_t njobs = 0;
+        for (int step = 0; step < 60; step++) {
+            engine_input in = {.kind = ENGINE_INPUT_START};
+            in.job.percent_complete = -1;
+            char seed[48];
+            snprintf(seed, sizeof seed, "requests/0/%d", step);
+            char request_id[40];
+            snprintf(request_id, sizeof request_id, "req-%d-\"%d\"", run, step);
+            engine_input_kv outs[1] = {{.key = "CommitId", .value = "abc\"123"}};
+            if (step == 0) {
+                in.kind = ENGINE_INPUT_PIPELINE_UPDATED;
+                in.update.pipeline = model;
+            } else if (njobs > 0 && rng_below(&r, 5) != 0) {
+                size_t pick = rng_below(&r, njobs);
+                in.kind = ENGINE_INPUT_JOB_RESULT;
+                in.job.job_id = jobs[pick];
+                size_t roll = rng_below(&r, 10);
+                in.job.outcome = roll < 7   ? ENGINE_JOB_SUCCEEDED
+                                 : roll < 9 ? ENGINE_JOB_FAILED
+                                            : ENGINE_JOB_IN_PROGRESS;
+                in.job.summary = "done: \u2603";
+                in.job.external_url = "https://ci.example/x?a=1&b=\"2\"";
+                in.job.failure_type = "JobFailed";
+                in.job.failure_message = "it broke\tbadly";
+                in.job.continuation_token = "tok";
+                in.job.output_variables = outs;
+                in.job.noutput_variables = 1;
+                memmove(jobs[pick], jobs[njobs - 1], sizeof jobs[0]);
+                njobs--;
+            } else {
+                in.request_id = request_id;
+            }
+            engine_batch_request req = {
+                .input = &in, .seed = seed, .source = "requests:0", .position = step};
+            engine_batch_ctx bctx = {
+                .now_ms = ctx.now_ms + step * 1000, .account = ctx.account, .region = ctx.region};
+            engine_batch_result result;
+            REQUIRE(engine_batch_run(state, progress, &bctx, &req, 1, &result) == 1);
+            if (result.verdict == ENGINE_BATCH_APPLIED) {
+                for (size_t k = 0; k < result.effects.count; k++) {
+                    const engine_effect *e = &result.effects.items[k];
+                    if (e->kind == ENGINE_EFFECT_JOB && njobs < 64) {
+                        snprintf(jobs[njobs++], sizeof jobs[0], "%s", e->id);
+                        jobs_seen++;
+                    }
+                }
+                orch_route_ctx at = ctx;
+                at.now_ms = bctx.now_ms;
+                engine_effects *group = &result.effects;
+                size_t got = builder_ops(&group, 1, &at);
+                size_t want = 0; /* every effect but a reply nobody waits for makes an op */
+                for (size_t k = 0; k < result.effects.count; k++) {
+                    const engine_effect *e = &result.effects.items[k];
+                    want += e->kind != ENGINE_EFFECT_REPLY || e->id != NULL;
+                }
+                CHECK_INT_EQ(got, want);
+                ops += got;
+            }
+            engine_batch_result_clear(&result);
+        }
+        engine_state_free(state);
+        json_decref(progress);
+        model_pipeline_free(model);
+    }
+    CHECK(jobs_seen > 100);
+    CHECK(ops > 1000);
+}
+
 int main(void)
 {
     RUN_TEST(test_request_start);
@@ -374,6 +722,8 @@ int main(void)
     RUN_TEST(test_op_parse_rejects);
     RUN_TEST(test_timer_members);
     RUN_TEST(test_entry_render);
+    RUN_TEST(test_builder_random_effects);
+    RUN_TEST(test_builder_engine_runs);
     RUN_TEST(test_store_head_render);
     RUN_TEST(test_config_defaults);
     return sluice_test_report();

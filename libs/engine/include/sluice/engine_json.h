@@ -4,7 +4,8 @@
  * The bytes are exactly those of json_dumps(json, JSON_COMPACT |
  * JSON_ENCODE_ANY): members in the object's order, strings escaped as
  * jansson escapes them (", \, control characters; nothing else), integers
- * in decimal. Written by one walk straight into a growing buffer, without
+ * in decimal. Written by one walk into a growing buffer, its short pieces
+ * gathered in a 2 KiB chunk on the stack that the buffer takes whole, without
  * jansson's per-token callbacks and printf calls — the orchestrator renders
  * its stored records and its messages with it. A real, and a string holding
  * a byte beyond ASCII (rare in the engine's documents), is handed to jansson
