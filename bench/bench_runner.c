@@ -19,6 +19,9 @@
 #define RUNNER_ID_MAX          64
 #define RUNNER_ENVELOPE_MAX    (64 * 1024)
 #define RUNNER_JOB_DETAIL_TYPE PROTOCOL_DETAIL_JOB
+#define RUNNER_BATCH_MAX       256  /* jobs handled, and their answers sent, together */
+#define RUNNER_FLUSH_MS        5000 /* longest wait for a batch's answers to be acknowledged */
+#define RUNNER_LINGER_MS       5    /* the flush after each batch sends them; no send on its own */
 
 typedef struct runner_exec {
     char id[RUNNER_ID_MAX + 1]; /* "" for a free slot */
@@ -36,6 +39,7 @@ struct bench_runner {
     bench_stats *record_at; /* borrowed: when each sample was taken (monotonic ns), or NULL */
     bool refill;
     sluice_buf text;
+    size_t unflushed; /* sends queued since the last flush */
     bench_runner_counters counters;
 };
 
@@ -124,6 +128,7 @@ static int runner_send(bench_runner *r, const char *pipeline, const char *detail
         fprintf(stderr, "bench runner: cannot send to %s: %s\n", pipeline, sluice_strerror(rc));
         return -1;
     }
+    r->unflushed++;
     return 0;
 }
 
@@ -169,13 +174,9 @@ static int runner_answer(bench_runner *r, const char *pipeline, const char *job_
     return rc;
 }
 
-static bus_consumer_verdict runner_on_job(const bus_consumer_message *msg, void *ctx, char *reason,
-                                          size_t reasonlen)
+static bus_consumer_verdict runner_on_job(bench_runner *r, const bus_consumer_message *msg)
 {
-    (void)reason;
-    (void)reasonlen;
     int64_t seen = sluice_time_monotonic_ns();
-    bench_runner *r = ctx;
     if (strcmp(msg->envelope->detail_type, RUNNER_JOB_DETAIL_TYPE) != 0) {
         return BUS_CONSUMER_DONE;
     }
@@ -245,7 +246,7 @@ int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *e
     bus_producer_config_init(&pcfg);
     pcfg.brokers = cfg->brokers;
     pcfg.client_id = "sluice-bench-runner";
-    pcfg.linger_ms = cfg->linger_ms;
+    pcfg.linger_ms = RUNNER_LINGER_MS;
     pcfg.signer = cfg->signer;
     if (bus_producer_new(&pcfg, &r->producer, err, errlen) != SLUICE_OK) {
         bench_runner_free(r);
@@ -271,9 +272,32 @@ int bench_runner_new(const bench_runner_config *cfg, bench_runner **out, char *e
     return 0;
 }
 
+static void runner_on_jobs(bus_consumer_item *items, size_t n, void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        items[i].verdict = runner_on_job(ctx, &items[i].msg);
+    }
+}
+
+/* Sends what was queued and waits for it, so a batch's answers travel together. */
+static int runner_flush(bench_runner *r)
+{
+    if (r->unflushed == 0) {
+        return 0;
+    }
+    r->unflushed = 0;
+    if (bus_producer_flush(r->producer, RUNNER_FLUSH_MS) != SLUICE_OK) {
+        r->counters.errors++;
+        return -1;
+    }
+    return 0;
+}
+
 int bench_runner_pump(bench_runner *r, int timeout_ms)
 {
-    int rc = bus_consumer_run_once(r->consumer, runner_on_job, r, timeout_ms);
+    (void)runner_flush(r); /* starts queued since the last pump */
+    int rc = bus_consumer_run_batch(r->consumer, runner_on_jobs, r, RUNNER_BATCH_MAX, timeout_ms);
+    (void)runner_flush(r);
     (void)bus_producer_poll(r->producer, 0);
     return rc;
 }

@@ -16,8 +16,11 @@
  * stage was answered is replaced at once by a new start on the same
  * pipeline, which keeps the number of executions in flight constant.
  *
- * Built directly on libs/bus (bus_consumer_run_once, bus_producer_send): no
- * logging of jobs, no linear scans. Single-threaded: everything runs inside
+ * Built directly on libs/bus (bus_consumer_run_batch, bus_producer_send): no
+ * logging of jobs, no linear scans. The jobs of one fetched batch are answered
+ * together: their results are queued (the producer lingers) and sent by one
+ * flush that waits for them, as a worker pool answering many jobs would, so
+ * the runner's own Kafka traffic takes few requests under load. Single-threaded: everything runs inside
  * bench_runner_pump on the caller's thread.
  */
 #ifndef SLUICE_BENCH_RUNNER_H
@@ -48,7 +51,6 @@ typedef struct bench_runner_config {
     size_t nstages;
     const char *account;
     const char *region;
-    int linger_ms;               /* the runner's producer linger */
     const bus_sign_keys *signer; /* signs its requests (the orchestrator verifies); borrowed */
 } bench_runner_config;
 

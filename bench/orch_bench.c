@@ -113,7 +113,7 @@ static const sluice_config_var bench_config_vars[] = {
     SLUICE_CONFIG_INT("SLUICE_BENCH_STARTUP_PROBES", bench_config, startup_probes, 0,
                       BENCH_MAX_PROBES, "3", "extra start/stop cycles timing the start-up"),
     SLUICE_CONFIG_INT("SLUICE_BENCH_LINGER_MS", bench_config, linger_ms, 0, 1000, "0",
-                      "linger of the runner's producer (the orchestrator flushes per step)"),
+                      "linger of the Kafka floor's producer"),
     SLUICE_CONFIG_STR("SLUICE_BENCH_ORCHESTRATOR", bench_config, orchestrator, 0, "",
                       "the sluice-orchestrator binary (default: under SLUICE_BINARY_DIR)"),
     SLUICE_CONFIG_STR("SLUICE_BENCH_LOG_DIR", bench_config, log_dir, 0, "",
@@ -1074,7 +1074,6 @@ static int bench_run(bench *b)
         .nstages = BENCH_NSTAGES,
         .account = "123456789012",
         .region = "us-east-1",
-        .linger_ms = (int)b->cfg.linger_ms,
         .signer = testenv_bus_keys(),
     };
     if (bench_runner_new(&rcfg, &b->runner, err, sizeof err) != 0) {
