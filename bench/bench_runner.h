@@ -20,8 +20,8 @@
  * logging of jobs, no linear scans. The jobs of one fetched batch are answered
  * together: their results are queued (the producer lingers) and sent by one
  * flush that waits for them, as a worker pool answering many jobs would, so
- * the runner's own Kafka traffic takes few requests under load. Single-threaded: everything runs inside
- * bench_runner_pump on the caller's thread.
+ * the runner's own Kafka traffic takes few requests under load. Single-threaded: everything runs
+ * inside bench_runner_pump on the caller's thread.
  */
 #ifndef SLUICE_BENCH_RUNNER_H
 #define SLUICE_BENCH_RUNNER_H
