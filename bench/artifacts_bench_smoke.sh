@@ -8,28 +8,15 @@
 # Exit 0 when it did, 1 when not, 77 (skipped) when nginx or the service binary is missing.
 set -uo pipefail
 here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+# shellcheck source=bench_smoke_lib.sh
+. "$here/bench_smoke_lib.sh"
 build=${1:?usage: artifacts_bench_smoke.sh BUILD_DIR}
 [[ -x $build/services/artifacts/sluice-artifacts ]] || {
   echo "sluice-artifacts is not built: skipped"
   exit 77
 }
 out=$("$here/artifacts_bench.sh" --smoke "$build" 2>&1)
-rc=$?
-printf '%s\n' "$out"
-((rc == 77)) && exit 77
-((rc == 0)) || {
-  echo "FAIL artifacts_bench.sh --smoke exited $rc"
-  exit 1
-}
-fail=0
-for want in 'ratio 1M put curl: [0-9.]+ ' 'ratio 1M put aws: [0-9.]+ ' 'ratio 1M get curl: [0-9.]+ ' \
+bench_smoke_check "artifacts_bench.sh --smoke" "$?" "$out" \
+  'ratio 1M put curl: [0-9.]+ ' 'ratio 1M put aws: [0-9.]+ ' 'ratio 1M get curl: [0-9.]+ ' \
   'ratio 1M get aws: [0-9.]+ ' '^peak RSS \(VmHWM\): sluice-artifacts [0-9]+ MB' \
-  '^verdict: throughput >= 90 % of nginx: upload (met|NOT met).*download (met|NOT met).*service RSS < 32 MB: (met|NOT met)'; do
-  if grep -Eq -- "$want" <<<"$out"; then
-    echo "ok   $want"
-  else
-    echo "FAIL $want"
-    fail=1
-  fi
-done
-exit "$fail"
+  '^verdict: throughput >= 90 % of nginx: upload (met|NOT met).*download (met|NOT met).*service RSS < 32 MB: (met|NOT met)'

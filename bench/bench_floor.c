@@ -3,6 +3,8 @@
  */
 #include "bench_floor.h"
 
+#include "bench_envelope.h"
+
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
@@ -40,25 +42,13 @@ static bus_consumer_verdict floor_on_message(const bus_consumer_message *msg, vo
 /* A small envelope with a fresh id (written into id). */
 static int floor_message(sluice_buf *out, char id[SLUICE_UUID_LEN + 1], int n)
 {
-    sluice_uuid_v4(id);
     json_t *detail = json_pack("{s:s, s:i}", "type", "Probe", "n", n);
     bus_envelope_spec spec = {
-        .id = id,
         .detail_type = "Sluice Bench Probe",
         .source = "sluice.bench",
-        .account = "123456789012",
-        .region = "us-east-1",
-        .time_ms = sluice_time_now_ms(),
         .detail = detail,
     };
-    bus_envelope *env = NULL;
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc == SLUICE_OK) {
-        sluice_buf_reset(out);
-        rc = bus_envelope_encode(env, out);
-    }
-    bus_envelope_free(env);
+    int rc = bench_envelope_encode(&spec, id, out);
     json_decref(detail);
     return rc;
 }

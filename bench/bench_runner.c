@@ -3,6 +3,8 @@
  */
 #include "bench_runner.h"
 
+#include "bench_envelope.h"
+
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
@@ -97,32 +99,22 @@ static int runner_send(bench_runner *r, const char *pipeline, const char *detail
 {
     char id[SLUICE_UUID_LEN + 1];
     char arn[PROTOCOL_ARN_MAX];
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    sluice_uuid_v4(id);
     (void)protocol_arn_pipeline(arn, sizeof arn, r->cfg.region, r->cfg.account, pipeline);
     const char *resources[1] = {arn};
     bus_envelope_spec spec = {
-        .id = id,
         .detail_type = detail_type,
         .source = source,
         .account = r->cfg.account,
         .region = r->cfg.region,
-        .time_ms = sluice_time_now_ms(),
         .resources = resources,
         .nresources = 1,
         .detail = detail,
     };
-    bus_envelope *env = NULL;
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc == SLUICE_OK) {
-        sluice_buf_reset(&r->text);
-        rc = bus_envelope_encode(env, &r->text);
-    }
+    int rc = bench_envelope_encode(&spec, id, &r->text);
     if (rc == SLUICE_OK) {
         rc = bus_producer_send(r->producer, bus_topics_get(r->cfg.topics, BUS_TOPICS_REQUESTS),
                                pipeline, strlen(pipeline), r->text.data, r->text.len, NULL);
     }
-    bus_envelope_free(env);
     if (rc != SLUICE_OK) {
         r->counters.errors++;
         fprintf(stderr, "bench runner: cannot send to %s: %s\n", pipeline, sluice_strerror(rc));

@@ -1,5 +1,6 @@
 // The browser side of bench/console_bench.py: Debian's chromium driven by
-// playwright-core (as tests/e2e/browser/console_page.js drives it).
+// playwright-core, launched and signed in by tests/e2e/browser/browser_kit.js (as
+// tests/e2e/browser/console_page.js is).
 //
 //   node console_bench.js CONFIG_JSON
 //
@@ -29,17 +30,10 @@
 //   "body_bytes", "requests", "boxes"}.
 'use strict';
 
+const path = require('path');
 const readline = require('readline');
-const { chromium } = require('playwright-core');
-
-async function signIn(page, url, [key, secret]) {
-  await page.goto(url + '/console/');
-  await page.waitForSelector('#signin');
-  await page.fill('#key', key);
-  await page.fill('#secret', secret);
-  await page.click('#signin button[type=submit]');
-  await page.waitForSelector('table.pipelines tbody tr');
-}
+const { launchChromium, signIn } = require(
+  path.join(__dirname, '..', 'tests', 'e2e', 'browser', 'browser_kit.js'));
 
 function boxSelector(stage, action) {
   return `.action[data-stage="${stage}"][data-action="${action}"]`;
@@ -135,11 +129,7 @@ async function load(context, cfg) {
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
-  const browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     if (cfg.mode === 'latency') {

@@ -50,8 +50,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "console"))
 
-from console_stack import (KEYS, ConsoleStack, EventStream, Page,  # noqa: E402
-                           pipeline_declaration, s3_deploy, s3_source, sluice_stack, unique)
+from console_stack import (BIG_LAST_ACTION, KEYS, ConsoleStack, EventStream, Page,  # noqa: E402
+                           big_declaration, pipeline_declaration, s3_deploy, s3_source,
+                           sluice_stack, unique)
 
 SMOKE = "--smoke" in sys.argv[1:]
 EVENTS = 20 if SMOKE else int(os.environ.get("SLUICE_BENCH_EVENTS", "200"))
@@ -65,7 +66,6 @@ MODULES = os.environ.get("SLUICE_BROWSER_MODULES", os.path.join(
     os.path.expanduser("~"), ".cache/sluice/browser/node_modules"))
 DRIVER = os.path.join(ROOT, "bench", "console_bench.js")
 CYCLE = [("STARTED", "InProgress"), ("SUCCEEDED", "Succeeded"), ("FAILED", "Failed")]
-BIG_LAST_ACTION = "deploy-50-49-region-eu-west-1-canary-group"
 
 
 STARTED = time.monotonic()
@@ -90,22 +90,6 @@ def proc_status(pid):
             if name in ("VmRSS", "VmHWM"):
                 out[name] = int(value.split()[0])
     return out
-
-
-def big_declaration(name):
-    """50 stages of 50 actions (CodePipeline's limits), as tests/e2e/browser draws it."""
-    first = [s3_source(f"fetch-{i:02d}-from-the-artifact-store-bucket", artifact=f"Src{i:02d}")
-             for i in range(50)]
-    stages = [{"name": "Stage-01", "actions": first}]
-    for s in range(2, 51):
-        actions = []
-        for a in range(50):
-            action = s3_deploy(f"deploy-{s:02d}-{a:02d}-region-eu-west-1-canary-group",
-                               artifact=f"Src{a:02d}")
-            action["runOrder"] = 1 + a % 7
-            actions.append(action)
-        stages.append({"name": f"Stage-{s:02d}", "actions": actions})
-    return pipeline_declaration(name, stages)
 
 
 def pump(stream, lines):

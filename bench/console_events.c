@@ -20,13 +20,14 @@
  * bus_consumer_run_once calls of 2 ms. Exits 0 at the end of stdin, 1 with
  * the reason on stderr when the producer or consumer cannot be made.
  */
+#include "bench_envelope.h"
+
 #include "sluice/bus_consumer.h"
 #include "sluice/bus_envelope.h"
 #include "sluice/bus_producer.h"
 #include "sluice/bus_sign.h"
 #include "sluice/error.h"
 #include "sluice/id.h"
-#include "sluice/time.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -83,23 +84,12 @@ static int events_send(bus_producer *p, const char *topic, char *line, sluice_bu
                                action, "state", state, "version", 1, "type", "owner", "AWS",
                                "category", "Deploy", "provider", "S3", "version", "1");
     char id[SLUICE_UUID_LEN + 1];
-    sluice_uuid_v4(id);
     bus_envelope_spec spec = {
-        .id = id,
         .detail_type = "CodePipeline Action Execution State Change",
         .source = "aws.codepipeline",
-        .account = "123456789012",
-        .region = "us-east-1",
-        .time_ms = sluice_time_now_ms(),
         .detail = detail,
     };
-    bus_envelope *env = NULL;
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    int rc = detail == NULL ? SLUICE_ENOMEM : bus_envelope_new(&spec, &env, reason, sizeof reason);
-    if (rc == SLUICE_OK) {
-        sluice_buf_reset(text);
-        rc = bus_envelope_encode(env, text);
-    }
+    int rc = bench_envelope_encode(&spec, id, text);
     if (rc == SLUICE_OK) {
         int64_t sent = events_wall_us();
         rc = bus_producer_send(p, topic, pipeline, strlen(pipeline), text->data, text->len, NULL);
@@ -111,7 +101,6 @@ static int events_send(bus_producer *p, const char *topic, char *line, sluice_bu
     if (rc != SLUICE_OK) {
         fprintf(stderr, "console-bench-events: event %ld not sent: %s\n", seq, sluice_strerror(rc));
     }
-    bus_envelope_free(env);
     json_decref(detail);
     return rc == SLUICE_OK ? 0 : -1;
 }

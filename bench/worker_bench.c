@@ -24,6 +24,7 @@
  * SLUICE_BENCH_ROUNDS. Prints figures only; never fails on a number.
  * Single-threaded.
  */
+#include "bench_envelope.h"
 #include "bench_floor.h"
 #include "bench_proc.h"
 #include "bench_stats.h"
@@ -53,8 +54,8 @@
 #include <unistd.h>
 
 #define BENCH_CONCURRENT 20
-#define BENCH_ACCOUNT    "123456789012"
-#define BENCH_REGION     "us-east-1"
+#define BENCH_ACCOUNT    BENCH_ENVELOPE_ACCOUNT
+#define BENCH_REGION     BENCH_ENVELOPE_REGION
 
 typedef struct bench {
     const char *brokers;
@@ -133,31 +134,24 @@ static int send_job(bench *b, long n, char *job_id)
         "configuration", "commands", command, "deadline", deadline);
     char id[SLUICE_UUID_LEN + 1];
     char arn[PROTOCOL_ARN_MAX];
-    char reason[BUS_ENVELOPE_REASON_MAX];
-    sluice_uuid_v4(id);
     (void)protocol_arn_pipeline(arn, sizeof arn, BENCH_REGION, BENCH_ACCOUNT, b->pipeline);
     const char *resources[1] = {arn};
     bus_envelope_spec spec = {
-        .id = id,
         .detail_type = PROTOCOL_DETAIL_JOB,
         .source = "sluice.orchestrator",
         .account = BENCH_ACCOUNT,
         .region = BENCH_REGION,
-        .time_ms = sluice_time_now_ms(),
         .resources = resources,
         .nresources = 1,
         .detail = detail,
     };
-    bus_envelope *env = NULL;
     sluice_buf text;
     sluice_buf_init(&text, BUS_ENVELOPE_MAX_BYTES);
-    int rc = bus_envelope_new(&spec, &env, reason, sizeof reason);
-    rc = rc ? rc : bus_envelope_encode(env, &text);
+    int rc = bench_envelope_encode(&spec, id, &text);
     rc = rc ? rc
             : bus_producer_send(b->producer, b->jobs_topic, b->pipeline, strlen(b->pipeline),
                                 text.data, text.len, NULL);
     (void)bus_producer_poll(b->producer, 0);
-    bus_envelope_free(env);
     sluice_buf_free(&text);
     json_decref(detail);
     return rc;

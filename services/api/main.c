@@ -123,15 +123,8 @@ static int api_main_job_keys(api_service *s, char *err, size_t errlen)
 /* The bus key set (SLUICE_BUS_KEY_FILE): required, private to its owner, well-formed. */
 static int api_main_bus_keys(api_service *s, char *err, size_t errlen)
 {
-    char detail[768];
-    if (s->cfg.bus_key_file[0] == '\0') {
-        return sluice_error_set(err, errlen, SLUICE_EINVAL,
-                                "SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
-                                "'<key-id> <hex secret>', mode 0600)");
-    }
-    int rc = bus_sign_keys_load(s->cfg.bus_key_file, &s->bus_keys, detail, sizeof detail);
-    if (rc != 0) {
-        return sluice_error_set(err, errlen, SLUICE_EINVAL, "SLUICE_BUS_KEY_FILE: %s", detail);
+    if (bus_sign_keys_load_config(s->cfg.bus_key_file, &s->bus_keys, err, errlen) != SLUICE_OK) {
+        return SLUICE_EINVAL;
     }
     SLUICE_INFO("requests signed with bus key '%s' of %s (%zu keys verify jobs)",
                 bus_sign_keys_signing_id(s->bus_keys), s->cfg.bus_key_file,

@@ -179,8 +179,8 @@ int main(int argc, char **argv)
         goto out;
     }
     memset(cfg.credentials, 0, sizeof cfg.credentials);
-    if (bus_sign_keys_load(cfg.bus_key_file, &bus_keys, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
+    if (bus_sign_keys_load_config(cfg.bus_key_file, &bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
         status = 2;
         goto out;
     }

@@ -48,29 +48,6 @@
 #define POLL_BUDGET_MS   200 /* time one turn of the loop may spend checking branches */
 #define CHANGES_PER_TURN 8   /* webhook changes one turn of the loop handles at most */
 
-/*
- * The bus key set (SLUICE_BUS_KEY_FILE, required; bus_sign_keys_load checks
- * the file is private and well formed). 0, or 2 (bad configuration) after
- * logging why.
- */
-static int load_bus_keys(const src_config *cfg, bus_sign_keys **bus_keys)
-{
-    char err[1024];
-    if (cfg->bus_key_file[0] == '\0') {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
-                     "'<key-id> <hex secret>', mode 0600)");
-        return 2;
-    }
-    if (bus_sign_keys_load(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
-        return 2;
-    }
-    SLUICE_INFO("bus messages signed with key '%s' of %s (%zu keys verify)",
-                bus_sign_keys_signing_id(*bus_keys), cfg->bus_key_file,
-                bus_sign_keys_count(*bus_keys));
-    return 0;
-}
-
 /* src_poller's wake: the main loop's consumer stops waiting for a job. */
 static void wake_consumer(void *consumer)
 {
@@ -128,10 +105,14 @@ int main(int argc, char **argv)
     if (start_status >= 0) {
         return start_status;
     }
-    if (load_bus_keys(&cfg, &bus_keys) != 0) {
+    if (bus_sign_keys_load_config(cfg.bus_key_file, &bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
         status = 2;
         goto out;
     }
+    SLUICE_INFO("bus messages signed with key '%s' of %s (%zu keys verify)",
+                bus_sign_keys_signing_id(bus_keys), cfg.bus_key_file,
+                bus_sign_keys_count(bus_keys));
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||
         state_auth_resolve(&cfg.redis_auth, &redis_auth, err, sizeof err) != SLUICE_OK) {
         SLUICE_ERROR("configuration: %s", err);

@@ -43,25 +43,6 @@
 
 #define LOOP_POLL_MS 50
 
-/* The bus key set (SLUICE_BUS_KEY_FILE), required. 0, or 2 after logging why. */
-static int load_bus_keys(const wk_config *cfg, bus_sign_keys **bus_keys)
-{
-    char err[1024];
-    if (cfg->bus_key_file[0] == '\0') {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
-                     "'<key-id> <hex secret>', mode 0600)");
-        return 2;
-    }
-    if (bus_sign_keys_load(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
-        return 2;
-    }
-    SLUICE_INFO("results signed with key '%s' of %s (%zu keys verify jobs)",
-                bus_sign_keys_signing_id(*bus_keys), cfg->bus_key_file,
-                bus_sign_keys_count(*bus_keys));
-    return 0;
-}
-
 /*
  * The secret values (SLUICE_WORKER_SECRETS_FILE): a private file holding a
  * JSON object of strings. 0 with *out set (NULL when no file is configured),
@@ -163,10 +144,14 @@ int main(int argc, char **argv)
     if (start_status >= 0) {
         return start_status;
     }
-    if (load_bus_keys(&cfg, &bus_keys) != 0) {
+    if (bus_sign_keys_load_config(cfg.bus_key_file, &bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
         memset(&cfg.redis_auth, 0, sizeof cfg.redis_auth);
         return 2;
     }
+    SLUICE_INFO("results signed with key '%s' of %s (%zu keys verify jobs)",
+                bus_sign_keys_signing_id(bus_keys), cfg.bus_key_file,
+                bus_sign_keys_count(bus_keys));
     int64_t started = sluice_time_monotonic_ms();
     status = 2; /* a configuration problem, until the loop starts */
     if (bus_security_resolve(&cfg.kafka_security, &security, err, sizeof err) != SLUICE_OK ||

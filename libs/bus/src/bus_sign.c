@@ -213,6 +213,22 @@ int bus_sign_keys_load(const char *path, bus_sign_keys **out, char *err, size_t 
     return rc;
 }
 
+int bus_sign_keys_load_config(const char *path, bus_sign_keys **out, char *err, size_t errlen)
+{
+    char detail[1024];
+    *out = NULL;
+    if (path == NULL || path[0] == '\0') {
+        return sluice_error_set(err, errlen, SLUICE_EINVAL,
+                                "SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
+                                "'<key-id> <hex secret>', mode 0600)");
+    }
+    int rc = bus_sign_keys_load(path, out, detail, sizeof detail);
+    if (rc != SLUICE_OK) {
+        return sluice_error_set(err, errlen, rc, "SLUICE_BUS_KEY_FILE: %s", detail);
+    }
+    return SLUICE_OK;
+}
+
 void bus_sign_keys_free(bus_sign_keys *keys)
 {
     if (keys != NULL) {

@@ -8,16 +8,11 @@
 // Exit 0 when every check passed; prints what failed otherwise.
 'use strict';
 
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./browser_kit');
 
 async function main() {
   const [url, screenshot, comment] = process.argv.slice(2);
-  const executablePath = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     // a phone-sized window: the page must be usable there
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -21,7 +21,7 @@
 'use strict';
 
 const fs = require('fs');
-const { chromium } = require('playwright-core');
+const { launchChromium, signIn } = require('./browser_kit');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const axed = []; // the views axe-core checked
@@ -32,15 +32,6 @@ let current = null; // the page, for what it shows when a check fails
 
 function fail(message) {
   throw new Error(message);
-}
-
-async function signIn(page, url, [key, secret]) {
-  await page.goto(url + '/console/');
-  await page.waitForSelector('#signin');
-  await page.fill('#key', key);
-  await page.fill('#secret', secret);
-  await page.click('#signin button[type=submit]');
-  await page.waitForSelector('table.pipelines tbody tr');
 }
 
 async function checkGeometry(page, what) {
@@ -315,11 +306,7 @@ async function checkKeyboard(page, what) {
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
-  const browser = await chromium.launch({
-    executablePath: process.env.SLUICE_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   const external = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -19,8 +19,9 @@ from botocore.config import Config
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "integration", "console"))
 
-from console_stack import (KEYS, ConsoleStack, Page, pipeline_declaration, s3_deploy,  # noqa: E402
-                           s3_source, sluice_stack, stage_state, unique, write_json)
+from console_stack import (KEYS, ConsoleStack, Page, big_declaration,  # noqa: E402
+                           pipeline_declaration, s3_deploy, s3_source, sluice_stack, stage_state,
+                           unique, write_json)
 from sluice_stack import manual_approval  # noqa: E402
 
 NAME = unique("con-browser")
@@ -35,22 +36,6 @@ READER = ("AKIDTESTLOGREADER", "log-reader-secret-xxxxxxxx")
 BUCKET = "sluice-artifacts"
 CHROMIUM = os.environ.get("SLUICE_CHROMIUM", "/usr/bin/chromium")
 MODULES = os.environ.get("SLUICE_BROWSER_MODULES", os.path.join(HERE, "node_modules"))
-
-
-def big_declaration():
-    """50 stages of 50 actions (CodePipeline's limits), names long enough to wrap."""
-    first = [s3_source(f"fetch-{i:02d}-from-the-artifact-store-bucket", artifact=f"Src{i:02d}")
-             for i in range(50)]
-    stages = [{"name": "Stage-01", "actions": first}]
-    for s in range(2, 51):
-        actions = []
-        for a in range(50):
-            action = s3_deploy(f"deploy-{s:02d}-{a:02d}-region-eu-west-1-canary-group",
-                               artifact=f"Src{a:02d}")
-            action["runOrder"] = 1 + a % 7
-            actions.append(action)
-        stages.append({"name": f"Stage-{s:02d}", "actions": actions})
-    return pipeline_declaration(BIG, stages)
 
 
 def start_store(out_dir):
@@ -164,7 +149,7 @@ def check_console_in_browser(stack):
         {"name": "Deploy", "actions": [s3_deploy("Deploy-a"), s3_deploy("Deploy-b")]},
     ])
     stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(decl))
-    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(big_declaration()))
+    stack.aws("create-pipeline", "--cli-input-json", "file://" + write_json(big_declaration(BIG)))
     decl = pipeline_declaration(APPROVAL, [
         {"name": "Source", "actions": [s3_source()]},
         {"name": "Release", "actions": [manual_approval("Gate")]},

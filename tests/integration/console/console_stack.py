@@ -17,8 +17,31 @@ import sluice_stack  # noqa: E402
 from sluice_stack import (KEYS, SKIP, Stack, _free_port, pipeline_declaration,  # noqa: E402
                           s3_deploy, s3_source, stage_state, unique, write_json)
 
-__all__ = ["ConsoleStack", "Page", "EventStream", "KEYS", "pipeline_declaration", "s3_deploy",
-           "s3_source", "stage_state", "unique", "write_json", "sluice_stack"]
+__all__ = ["ConsoleStack", "Page", "EventStream", "KEYS", "BIG_LAST_ACTION", "big_declaration",
+           "pipeline_declaration", "s3_deploy", "s3_source", "stage_state", "unique", "write_json",
+           "sluice_stack"]
+
+# The last action of big_declaration's last stage (Stage-50).
+BIG_LAST_ACTION = "deploy-50-49-region-eu-west-1-canary-group"
+
+
+def big_declaration(name):
+    """The declaration of pipeline name at CodePipeline's limits: 50 stages of 50 actions, with
+    names long enough to wrap. Stage-01 holds 50 S3 sources (artifacts Src00..Src49); each of
+    Stage-02..Stage-50 holds 50 S3 deploys of those artifacts across run orders 1..7. The browser
+    test draws it and bench/console_bench.py times its first load."""
+    first = [s3_source(f"fetch-{i:02d}-from-the-artifact-store-bucket", artifact=f"Src{i:02d}")
+             for i in range(50)]
+    stages = [{"name": "Stage-01", "actions": first}]
+    for s in range(2, 51):
+        actions = []
+        for a in range(50):
+            action = s3_deploy(f"deploy-{s:02d}-{a:02d}-region-eu-west-1-canary-group",
+                               artifact=f"Src{a:02d}")
+            action["runOrder"] = 1 + a % 7
+            actions.append(action)
+        stages.append({"name": f"Stage-{s:02d}", "actions": actions})
+    return pipeline_declaration(name, stages)
 
 
 class ConsoleStack(Stack):

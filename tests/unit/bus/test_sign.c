@@ -209,6 +209,16 @@ static void test_rotation_and_wrong_key(void)
     bus_sign_keys_free(impostor);
 }
 
+/* Writes text into the file at path with mode (the test's own key file). */
+static void write_key_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    REQUIRE(chmod(path, mode) == 0);
+}
+
 static void test_load(void)
 {
     char dir[] = "/tmp/sluice-sign-XXXXXX";
@@ -219,11 +229,7 @@ static void test_load(void)
     char err[512];
     CHECK_INT_EQ(bus_sign_keys_load(path, &keys, err, sizeof err), SLUICE_ENOTFOUND);
     CHECK_STR_CONTAINS(err, path);
-    FILE *f = fopen(path, "w");
-    REQUIRE(f != NULL);
-    fputs("k1 " HEX_A "\n", f);
-    fclose(f);
-    REQUIRE(chmod(path, 0644) == 0);
+    write_key_file(path, "k1 " HEX_A "\n", 0644);
     CHECK_INT_EQ(bus_sign_keys_load(path, &keys, err, sizeof err), SLUICE_EDENIED);
     CHECK_STR_CONTAINS(err, path);
     CHECK_STR_CONTAINS(err, "0644");
@@ -233,14 +239,32 @@ static void test_load(void)
     REQUIRE(keys != NULL);
     CHECK_STR_EQ(bus_sign_keys_signing_id(keys), "k1");
     bus_sign_keys_free(keys);
-    f = fopen(path, "w");
-    REQUIRE(f != NULL);
-    fputs("k1\n", f);
-    fclose(f);
+    write_key_file(path, "k1\n", 0600);
     CHECK_INT_EQ(bus_sign_keys_load(path, &keys, err, sizeof err), SLUICE_EPARSE);
     CHECK_STR_CONTAINS(err, path);
     CHECK_STR_CONTAINS(err, "line 1");
+    /* bus_sign_keys_load_config: the variable a service reads, required, named in every failure */
+    CHECK_INT_EQ(bus_sign_keys_load_config(path, &keys, err, sizeof err), SLUICE_EPARSE);
+    CHECK_STR_CONTAINS(err, "SLUICE_BUS_KEY_FILE: ");
+    CHECK_STR_CONTAINS(err, "line 1");
+    CHECK(keys == NULL);
+    write_key_file(path, "k1 " HEX_A "\n", 0644);
+    CHECK_INT_EQ(bus_sign_keys_load_config(path, &keys, err, sizeof err), SLUICE_EDENIED);
+    CHECK_STR_CONTAINS(err, "SLUICE_BUS_KEY_FILE: ");
+    CHECK_STR_CONTAINS(err, "0644");
+    REQUIRE(chmod(path, 0600) == 0);
+    CHECK_INT_EQ(bus_sign_keys_load_config(path, &keys, err, sizeof err), SLUICE_OK);
+    REQUIRE(keys != NULL);
+    CHECK_STR_EQ(bus_sign_keys_signing_id(keys), "k1");
+    bus_sign_keys_free(keys);
     unlink(path);
+    CHECK_INT_EQ(bus_sign_keys_load_config(path, &keys, err, sizeof err), SLUICE_ENOTFOUND);
+    CHECK_STR_CONTAINS(err, "SLUICE_BUS_KEY_FILE: ");
+    CHECK_STR_CONTAINS(err, path);
+    CHECK_INT_EQ(bus_sign_keys_load_config("", &keys, err, sizeof err), SLUICE_EINVAL);
+    CHECK_STR_CONTAINS(err, "SLUICE_BUS_KEY_FILE is required");
+    CHECK(keys == NULL);
+    CHECK_INT_EQ(bus_sign_keys_load_config(NULL, &keys, err, sizeof err), SLUICE_EINVAL);
     rmdir(dir);
 }
 

@@ -28,6 +28,7 @@
  * json_dumps's bytes. Seeded PRNG; the seed of a failing run is printed.
  */
 #include "engine_builder.h"
+#include "engine_rng.h"
 #include "sluice/engine_json.h"
 #include "sluice/engine_step.h"
 #include "sluice/error.h"
@@ -51,30 +52,6 @@
 #define MAX_STAGES       4
 #define MAX_ACTIONS      4
 #define SET_SLOTS        16384 /* per run: more than the events and jobs a run produces */
-
-/* ---- PRNG (xorshift64*) ------------------------------------------------------------ */
-
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ULL;
-}
-
-static size_t rng_below(rng *r, size_t n)
-{
-    return n == 0 ? 0 : (size_t)(rng_next(r) % n);
-}
-
-static bool rng_chance(rng *r, int percent)
-{
-    return (int)rng_below(r, 100) < percent;
-}
 
 /* ---- a string set, emptied per run by bumping its generation ------------------------- */
 
@@ -135,7 +112,7 @@ typedef struct stats {
 } stats;
 
 typedef struct world {
-    rng r;
+    tk_rng r;
     stats *stats;
     uint64_t seed;
     engine_state *state;
@@ -563,7 +540,7 @@ static const char *w_random_rule(world *w, bool jobs_only_commands)
         "'commands':['check #{codepipeline.PipelineExecutionId}']}",
     };
     size_t n = sizeof rules / sizeof rules[0];
-    return jobs_only_commands ? rules[n - 1] : rules[rng_below(&w->r, n)];
+    return jobs_only_commands ? rules[n - 1] : rules[tk_rng_below(&w->r, n)];
 }
 
 /* Random stage conditions for stages 1.. into w->conditions. */
@@ -573,21 +550,21 @@ static void w_make_conditions(world *w, size_t nstages)
     for (size_t s = 1; s < nstages; s++) {
         char stage[1024];
         size_t sl = 0;
-        if (rng_chance(&w->r, 30)) {
+        if (tk_rng_chance(&w->r, 30)) {
             sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
                                    "%s'beforeEntry':{'conditions':[{'result':'%s','rules':[%s]}]}",
-                                   sl > 0 ? "," : "", rng_chance(&w->r, 50) ? "SKIP" : "FAIL",
+                                   sl > 0 ? "," : "", tk_rng_chance(&w->r, 50) ? "SKIP" : "FAIL",
                                    w_random_rule(w, false));
         }
-        if (rng_chance(&w->r, 20)) {
-            sl += (size_t)snprintf(stage + sl, sizeof stage - sl,
-                                   "%s'onSuccess':{'conditions':[{'result':'%s','rules':[%s]}]}",
-                                   sl > 0 ? "," : "", rng_chance(&w->r, 50) ? "ROLLBACK" : "FAIL",
-                                   w_random_rule(w, false));
+        if (tk_rng_chance(&w->r, 20)) {
+            sl += (size_t)snprintf(
+                stage + sl, sizeof stage - sl,
+                "%s'onSuccess':{'conditions':[{'result':'%s','rules':[%s]}]}", sl > 0 ? "," : "",
+                tk_rng_chance(&w->r, 50) ? "ROLLBACK" : "FAIL", w_random_rule(w, false));
         }
-        if (rng_chance(&w->r, 35)) {
-            const char *mode = rng_chance(&w->r, 50) ? "FAILED_ACTIONS" : "ALL_ACTIONS";
-            int roll = (int)rng_below(&w->r, 100);
+        if (tk_rng_chance(&w->r, 35)) {
+            const char *mode = tk_rng_chance(&w->r, 50) ? "FAILED_ACTIONS" : "ALL_ACTIONS";
+            int roll = (int)tk_rng_below(&w->r, 100);
             if (roll < 45) {
                 sl += (size_t)snprintf(
                     stage + sl, sizeof stage - sl,
@@ -619,25 +596,25 @@ static void w_make_spec(world *w)
 {
     static const char *const kinds[] = {"Build/CodeBuild", "Test/CodeBuild",  "Deploy/S3",
                                         "Invoke/Lambda",   "Approval/Manual", "Compute/Commands"};
-    size_t nstages = 2 + rng_below(&w->r, MAX_STAGES - 1);
+    size_t nstages = 2 + tk_rng_below(&w->r, MAX_STAGES - 1);
     size_t len = 0;
     len += (size_t)snprintf(w->spec + len, sizeof w->spec - len,
                             "S0: Src(Source/CodeCommit out=Art ns=SV)");
-    if (rng_chance(&w->r, 30)) {
+    if (tk_rng_chance(&w->r, 30)) {
         len += (size_t)snprintf(w->spec + len, sizeof w->spec - len, " Src2(Source/S3)");
     }
     for (size_t s = 1; s < nstages; s++) {
         len += (size_t)snprintf(w->spec + len, sizeof w->spec - len, " | S%zu:", s);
-        size_t nactions = 1 + rng_below(&w->r, MAX_ACTIONS);
+        size_t nactions = 1 + tk_rng_below(&w->r, MAX_ACTIONS);
         for (size_t a = 0; a < nactions; a++) {
-            const char *kind = kinds[rng_below(&w->r, 6)];
-            int order = 1 + (int)rng_below(&w->r, 3);
-            const char *cfg = rng_chance(&w->r, 20)   ? " cfg=C:#{SV.CommitId}"
-                              : rng_chance(&w->r, 10) ? " cfg=C:#{Nope.X}"
-                                                      : " cfg=C:#{variables.V}";
+            const char *kind = kinds[tk_rng_below(&w->r, 6)];
+            int order = 1 + (int)tk_rng_below(&w->r, 3);
+            const char *cfg = tk_rng_chance(&w->r, 20)   ? " cfg=C:#{SV.CommitId}"
+                              : tk_rng_chance(&w->r, 10) ? " cfg=C:#{Nope.X}"
+                                                         : " cfg=C:#{variables.V}";
             /* stage 1 may hand an artifact to later stages (missing when it was skipped) */
             const char *io = s == 1 && a == 0 ? " out=Mid" : "";
-            if (s > 1 && a == 0 && rng_chance(&w->r, 25)) {
+            if (s > 1 && a == 0 && tk_rng_chance(&w->r, 25)) {
                 io = " in=Mid";
             }
             len += (size_t)snprintf(w->spec + len, sizeof w->spec - len,
@@ -691,13 +668,13 @@ static bool w_pick_running(world *w, bool approvals, pick *out)
     if (n == 0) {
         return false;
     }
-    *out = found[rng_below(&w->r, n)];
+    *out = found[tk_rng_below(&w->r, n)];
     return true;
 }
 
 static engine_execution *w_pick_exec(world *w)
 {
-    return w->state->nexecs > 0 ? w->state->execs[rng_below(&w->r, w->state->nexecs)] : NULL;
+    return w->state->nexecs > 0 ? w->state->execs[tk_rng_below(&w->r, w->state->nexecs)] : NULL;
 }
 
 static void w_job_result(world *w, int outcome_roll)
@@ -758,7 +735,7 @@ static bool w_pick_rule(world *w, rule_pick *out)
     if (n == 0) {
         return false;
     }
-    *out = found[rng_below(&w->r, n)];
+    *out = found[tk_rng_below(&w->r, n)];
     return true;
 }
 
@@ -828,7 +805,7 @@ static void w_approval(world *w, bool approve, bool wrong_token)
 static void w_timeout(world *w)
 {
     pick p;
-    if (!w_pick_running(w, rng_chance(&w->r, 50), &p)) {
+    if (!w_pick_running(w, tk_rng_chance(&w->r, 50), &p)) {
         return;
     }
     engine_action_run *run = &p.x->stages[p.s].actions[p.a];
@@ -844,19 +821,19 @@ static void w_timeout(world *w)
 
 static void w_random_step(world *w)
 {
-    size_t roll = rng_below(&w->r, 100);
-    w->now += (int64_t)rng_below(&w->r, 5000);
+    size_t roll = tk_rng_below(&w->r, 100);
+    w->now += (int64_t)tk_rng_below(&w->r, 5000);
     if (roll < 18) {
         engine_input in = {.kind = ENGINE_INPUT_START};
         w_step(w, &in);
     } else if (roll < 47) {
-        w_job_result(w, (int)rng_below(&w->r, 100));
+        w_job_result(w, (int)tk_rng_below(&w->r, 100));
     } else if (roll < 53) {
-        w_rule_result(w, (int)rng_below(&w->r, 100));
+        w_rule_result(w, (int)tk_rng_below(&w->r, 100));
     } else if (roll < 55) {
         w_rule_timeout(w);
     } else if (roll < 63) {
-        w_approval(w, rng_chance(&w->r, 75), rng_chance(&w->r, 10));
+        w_approval(w, tk_rng_chance(&w->r, 75), tk_rng_chance(&w->r, 10));
     } else if (roll < 67) {
         w_timeout(w);
     } else if (roll < 74) {
@@ -866,7 +843,7 @@ static void w_random_step(world *w)
             snprintf(id, sizeof id, "%s", x->id);
             engine_input in = {.kind = ENGINE_INPUT_STOP};
             in.stop.execution_id = id;
-            in.stop.abandon = rng_chance(&w->r, 40);
+            in.stop.abandon = tk_rng_chance(&w->r, 40);
             in.stop.reason = "random stop";
             w_step(w, &in);
         }
@@ -878,11 +855,11 @@ static void w_random_step(world *w)
             snprintf(id, sizeof id, "%s", x->id);
             engine_input in = {.kind = ENGINE_INPUT_RETRY};
             in.retry.execution_id = id;
-            in.retry.stage = rng_chance(&w->r, 80) && x->stage_index < plan->nstages
+            in.retry.stage = tk_rng_chance(&w->r, 80) && x->stage_index < plan->nstages
                                  ? plan->stages[x->stage_index].name
-                                 : plan->stages[rng_below(&w->r, plan->nstages)].name;
+                                 : plan->stages[tk_rng_below(&w->r, plan->nstages)].name;
             in.retry.mode =
-                rng_chance(&w->r, 50) ? ENGINE_RETRY_ALL_ACTIONS : ENGINE_RETRY_FAILED_ACTIONS;
+                tk_rng_chance(&w->r, 50) ? ENGINE_RETRY_ALL_ACTIONS : ENGINE_RETRY_FAILED_ACTIONS;
             w_step(w, &in);
         }
     } else if (roll < 92) {
@@ -892,27 +869,27 @@ static void w_random_step(world *w)
         if (x != NULL && plan != NULL && plan->nstages > 0) {
             char id[ENGINE_ID_LEN + 1];
             snprintf(id, sizeof id, "%s", x->id);
-            const char *stage = rng_chance(&w->r, 60) && x->stage_index < plan->nstages
+            const char *stage = tk_rng_chance(&w->r, 60) && x->stage_index < plan->nstages
                                     ? plan->stages[x->stage_index].name
-                                    : plan->stages[rng_below(&w->r, plan->nstages)].name;
+                                    : plan->stages[tk_rng_below(&w->r, plan->nstages)].name;
             engine_input in = {.kind = ENGINE_INPUT_ROLLBACK};
-            if (rng_chance(&w->r, 50)) {
+            if (tk_rng_chance(&w->r, 50)) {
                 in.rollback.stage = stage;
                 in.rollback.target_execution_id = id;
             } else {
                 in.kind = ENGINE_INPUT_OVERRIDE;
                 in.override_condition.execution_id = id;
                 in.override_condition.stage = stage;
-                in.override_condition.on_success = rng_chance(&w->r, 40);
+                in.override_condition.on_success = tk_rng_chance(&w->r, 40);
             }
             w_step(w, &in);
         }
     } else if (roll < 94) {
         const engine_plan *plan = engine_state_plan(w->state);
         engine_input in = {.kind = ENGINE_INPUT_TRANSITION};
-        in.transition.stage = plan->stages[rng_below(&w->r, plan->nstages)].name;
-        in.transition.outbound = rng_chance(&w->r, 30);
-        in.transition.enabled = rng_chance(&w->r, 55);
+        in.transition.stage = plan->stages[tk_rng_below(&w->r, plan->nstages)].name;
+        in.transition.outbound = tk_rng_chance(&w->r, 30);
+        in.transition.enabled = tk_rng_chance(&w->r, 55);
         in.transition.reason = "random";
         w_step(w, &in);
     } else if (roll < 97) {
@@ -934,7 +911,7 @@ static void w_random_step(world *w)
             json_decref(before);
         }
     } else {
-        if (rng_chance(&w->r, 50)) {
+        if (tk_rng_chance(&w->r, 50)) {
             w_make_spec(w);
         }
         w->version++;
@@ -1004,9 +981,9 @@ static int w_run(uint64_t seed, strset *seen, stats *st)
     w->stats = st;
     w->now = (int64_t)1767225600000;
     w->state = engine_state_new("R");
-    w->state->keep_terminal = 4 + rng_below(&w->r, 8);
+    w->state->keep_terminal = 4 + tk_rng_below(&w->r, 8);
     engine_effects_init(&w->effects);
-    w->mode = (model_execution_mode)rng_below(&w->r, 3);
+    w->mode = (model_execution_mode)tk_rng_below(&w->r, 3);
     w->version = 1;
     w_make_spec(w);
     w_update(w);

@@ -7,6 +7,7 @@
  * random effect lists and on the effects of random engine runs.
  */
 #include "engine_builder.h"
+#include "engine_rng.h"
 #include "orch_config.h"
 #include "orch_route.h"
 #include "orch_store.h"
@@ -373,23 +374,6 @@ static void test_store_head_render(void)
 
 /* ---- entries written straight from effects against the op objects rendered ---------- */
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ULL;
-}
-
-static size_t rng_below(rng *r, size_t n)
-{
-    return n == 0 ? 0 : (size_t)(rng_next(r) % n);
-}
-
 static const char *const texts[] = {
     "plain",
     "",
@@ -401,9 +385,9 @@ static const char *const texts[] = {
     "x:y\x1fz",
 };
 
-static const char *rand_text(rng *r)
+static const char *rand_text(tk_rng *r)
 {
-    return texts[rng_below(r, sizeof texts / sizeof texts[0])];
+    return texts[tk_rng_below(r, sizeof texts / sizeof texts[0])];
 }
 
 static const char *const uuids[] = {
@@ -411,33 +395,33 @@ static const char *const uuids[] = {
     "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
 };
 
-static json_t *rand_json(rng *r, int depth)
+static json_t *rand_json(tk_rng *r, int depth)
 {
-    size_t kind = rng_below(r, depth > 3 ? 6 : 8);
+    size_t kind = tk_rng_below(r, depth > 3 ? 6 : 8);
     switch (kind) {
     case 0:
         return json_string(rand_text(r));
     case 1:
-        return json_integer((json_int_t)(rng_next(r) % 2 == 0 ? (int64_t)rng_below(r, 1000)
-                                                              : (int64_t)rng_next(r)));
+        return json_integer((json_int_t)(tk_rng_next(r) % 2 == 0 ? (int64_t)tk_rng_below(r, 1000)
+                                                                 : (int64_t)tk_rng_next(r)));
     case 2:
-        return json_real((double)rng_below(r, 4000000000) / 4.0);
+        return json_real((double)tk_rng_below(r, 4000000000) / 4.0);
     case 3:
-        return rng_below(r, 2) == 0 ? json_true() : json_false();
+        return tk_rng_below(r, 2) == 0 ? json_true() : json_false();
     case 4:
         return json_null();
     case 5:
-        return json_string(uuids[rng_below(r, 2)]);
+        return json_string(uuids[tk_rng_below(r, 2)]);
     case 6: {
         json_t *arr = json_array();
-        for (size_t i = rng_below(r, 4); i > 0; i--) {
+        for (size_t i = tk_rng_below(r, 4); i > 0; i--) {
             json_array_append_new(arr, rand_json(r, depth + 1));
         }
         return arr;
     }
     default: {
         json_t *obj = json_object();
-        for (size_t i = rng_below(r, 5); i > 0; i--) {
+        for (size_t i = tk_rng_below(r, 5); i > 0; i--) {
             json_object_set_new(obj, rand_text(r), rand_json(r, depth + 1));
         }
         return obj;
@@ -445,57 +429,58 @@ static json_t *rand_json(rng *r, int depth)
     }
 }
 
-static json_t *rand_object(rng *r)
+static json_t *rand_object(tk_rng *r)
 {
     json_t *obj = json_object();
-    for (size_t i = rng_below(r, 6); i > 0; i--) {
+    for (size_t i = tk_rng_below(r, 6); i > 0; i--) {
         json_object_set_new(obj, rand_text(r), rand_json(r, 1));
     }
     return obj;
 }
 
 /* A random effect; now and then one lacking what its op needs, or with a string not UTF-8. */
-static void rand_effect(rng *r, engine_effects *effects)
+static void rand_effect(tk_rng *r, engine_effects *effects)
 {
-    engine_effect *e = engine_effects_add(effects, (engine_effect_kind)rng_below(r, 6));
-    bool broken = rng_below(r, 40) == 0;
+    engine_effect *e = engine_effects_add(effects, (engine_effect_kind)tk_rng_below(r, 6));
+    bool broken = tk_rng_below(r, 40) == 0;
     switch (e->kind) {
     case ENGINE_EFFECT_EVENT:
         e->id = set_str(uuids[0]);
         e->body = broken ? NULL : rand_object(r);
         break;
     case ENGINE_EFFECT_JOB:
-        e->id = set_str(broken && rng_below(r, 2) == 0 ? "Not-A-UUID" : uuids[rng_below(r, 2)]);
-        e->execution_id = broken ? NULL : set_str(rng_below(r, 2) ? uuids[1] : rand_text(r));
+        e->id =
+            set_str(broken && tk_rng_below(r, 2) == 0 ? "Not-A-UUID" : uuids[tk_rng_below(r, 2)]);
+        e->execution_id = broken ? NULL : set_str(tk_rng_below(r, 2) ? uuids[1] : rand_text(r));
         e->body = rand_object(r);
         break;
     case ENGINE_EFFECT_TIMER_SET:
     case ENGINE_EFFECT_TIMER_CANCEL:
         e->id = broken ? NULL : set_str(rand_text(r));
-        e->deadline_ms = (int64_t)rng_next(r) >> 1;
+        e->deadline_ms = (int64_t)tk_rng_next(r) >> 1;
         break;
     case ENGINE_EFFECT_REPLY:
-        e->id = rng_below(r, 4) == 0 ? NULL : set_str(broken ? "bad \xff utf-8" : rand_text(r));
-        if (rng_below(r, 2) == 0) {
+        e->id = tk_rng_below(r, 4) == 0 ? NULL : set_str(broken ? "bad \xff utf-8" : rand_text(r));
+        if (tk_rng_below(r, 2) == 0) {
             e->exception = set_str(rand_text(r));
-            e->message = rng_below(r, 3) == 0 ? NULL : set_str(rand_text(r));
+            e->message = tk_rng_below(r, 3) == 0 ? NULL : set_str(rand_text(r));
         } else {
-            e->body = rng_below(r, 3) == 0 ? NULL : rand_object(r);
+            e->body = tk_rng_below(r, 3) == 0 ? NULL : rand_object(r);
         }
         break;
     case ENGINE_EFFECT_ARCHIVE:
     default:
-        e->archive = (engine_archive_kind)rng_below(r, 3);
+        e->archive = (engine_archive_kind)tk_rng_below(r, 3);
         e->id = broken ? NULL : set_str(rand_text(r));
         e->body = rand_object(r);
-        if (rng_below(r, 2) == 0) {
+        if (tk_rng_below(r, 2) == 0) {
             json_t *timed = e->body;
             if (e->archive == ENGINE_ARCHIVE_PIPELINE_EXECUTION) {
                 timed = json_object();
                 json_object_set_new(e->body, "summary", timed);
             }
             json_object_set_new(timed, "startTime",
-                                json_real(1700000000.0 + (double)rng_below(r, 100000) / 8.0));
+                                json_real(1700000000.0 + (double)tk_rng_below(r, 100000) / 8.0));
         }
         break;
     }
@@ -574,17 +559,17 @@ static size_t builder_ops(engine_effects *const *groups, size_t n, const orch_ro
 
 static void test_builder_random_effects(void)
 {
-    rng r = {.s = 0x5eed0123456789abULL};
+    tk_rng r = {.s = 0x5eed0123456789abULL};
     size_t ops = 0;
     size_t refused = 0;
     for (int run = 0; run < 3000; run++) {
         engine_effects lists[3];
         engine_effects *groups[3];
-        size_t n = 1 + rng_below(&r, 3);
+        size_t n = 1 + tk_rng_below(&r, 3);
         for (size_t g = 0; g < n; g++) {
             engine_effects_init(&lists[g]);
             groups[g] = &lists[g];
-            for (size_t k = rng_below(&r, 8); k > 0; k--) {
+            for (size_t k = tk_rng_below(&r, 8); k > 0; k--) {
                 rand_effect(&r, &lists[g]);
             }
         }
@@ -635,7 +620,7 @@ static void test_builder_engine_runs(void)
         .region = "eu-west-1",
         .now_ms = (int64_t)1767225600000,
     };
-    rng r = {.s = 0x0123456789abcdefULL};
+    tk_rng r = {.s = 0x0123456789abcdefULL};
     size_t ops = 0;
     size_t jobs_seen = 0;
     for (int run = 0; run < 40; run++) {
@@ -656,11 +641,11 @@ static void test_builder_engine_runs(void)
             if (step == 0) {
                 in.kind = ENGINE_INPUT_PIPELINE_UPDATED;
                 in.update.pipeline = model;
-            } else if (njobs > 0 && rng_below(&r, 5) != 0) {
-                size_t pick = rng_below(&r, njobs);
+            } else if (njobs > 0 && tk_rng_below(&r, 5) != 0) {
+                size_t pick = tk_rng_below(&r, njobs);
                 in.kind = ENGINE_INPUT_JOB_RESULT;
                 in.job.job_id = jobs[pick];
-                size_t roll = rng_below(&r, 10);
+                size_t roll = tk_rng_below(&r, 10);
                 in.job.outcome = roll < 7   ? ENGINE_JOB_SUCCEEDED
                                  : roll < 9 ? ENGINE_JOB_FAILED
                                             : ENGINE_JOB_IN_PROGRESS;

@@ -21,7 +21,7 @@
  * moved to another pipeline's partition order. The length prefixes make
  * the layout unambiguous (no field can run into the next).
  *
- * The key file (bus_sign_keys_parse / _load): one key per line,
+ * The key file (bus_sign_keys_parse / _load / _load_config): one key per line,
  *   <key-id> <secret>
  * with a key id of 1..BUS_SIGN_KEY_ID_MAX of [A-Za-z0-9_.-] and a secret of
  * BUS_SIGN_SECRET_MIN..BUS_SIGN_SECRET_MAX bytes written as hex (64 hex
@@ -77,6 +77,18 @@ int bus_sign_keys_parse(const char *text, size_t len, bus_sign_keys **out, char 
  * and those of bus_sign_keys_parse otherwise (*out NULL).
  */
 int bus_sign_keys_load(const char *path, bus_sign_keys **out, char *err, size_t errlen);
+
+/*
+ * Loads the key set a service's configuration names: path is the value of
+ * SLUICE_BUS_KEY_FILE, which every service that signs or verifies requires.
+ * 0 with *out set (free with bus_sign_keys_free). On failure *out is NULL
+ * and err holds a message naming the variable, which the caller logs as a
+ * configuration problem: SLUICE_EINVAL when path is NULL or empty
+ * ("SLUICE_BUS_KEY_FILE is required (...)"), otherwise the code of
+ * bus_sign_keys_load with "SLUICE_BUS_KEY_FILE: " before its message.
+ * Logs nothing: what the set signs and verifies is the caller's to say.
+ */
+int bus_sign_keys_load_config(const char *path, bus_sign_keys **out, char *err, size_t errlen);
 
 /* Cleanses and frees a key set. Accepts NULL. */
 void bus_sign_keys_free(bus_sign_keys *keys);
