@@ -49,13 +49,8 @@ static int load_keys(const orch_config *cfg, bus_sign_keys **bus_keys, unsigned 
                      size_t *id_key_len)
 {
     char err[1024];
-    if (cfg->bus_key_file[0] == '\0') {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE is required (the bus key file, lines "
-                     "'<key-id> <hex secret>', mode 0600)");
-        return 2;
-    }
-    if (bus_sign_keys_load(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
-        SLUICE_ERROR("configuration: SLUICE_BUS_KEY_FILE: %s", err);
+    if (bus_sign_keys_load_config(cfg->bus_key_file, bus_keys, err, sizeof err) != SLUICE_OK) {
+        SLUICE_ERROR("configuration: %s", err);
         return 2;
     }
     if (cfg->id_key_file[0] == '\0') {
