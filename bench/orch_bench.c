@@ -850,14 +850,6 @@ static void bench_report_ratios(const bench *b, double floor_ms, double floor_p9
         snprintf(what, sizeof what, "transitions/s, %d replicas / 1 replica", two->replicas);
         print_ratio(what, two->load.transitions_per_s / one->load.transitions_per_s, 1.8, false,
                     "x");
-        /* The replicas share the machine with Kafka, Redis and the runner: what one
-         * replica's phase left of it bounds what more replicas can add. */
-        if (one->load.usage.machine_busy > 0) {
-            printf("    the machine was %.0f%% busy with 1 replica and %.0f%% with %d: on it, %d "
-                   "replicas could at most reach %.2fx\n",
-                   one->load.usage.machine_busy * 100.0, two->load.usage.machine_busy * 100.0,
-                   two->replicas, two->replicas, 1.0 / one->load.usage.machine_busy);
-        }
     }
 }
 

@@ -347,15 +347,18 @@ static void op_from_info(const orch_route_entry *text, size_t i, orch_op *op)
 }
 
 /*
- * Carries out the ops of entry id fast: publishes queued (the caller
- * flushes), then the Redis ops together (orch_store_apply: a few round
- * trips for all of them). Documents come from text when given (the entry
- * as it was rendered for the save), else they are rendered from the ops.
- * Ops that cannot be read are logged and dropped. 0, or the first failure
- * (which stops the entry).
+ * Carries out the ops of entry id fast: publishes queued, then the Redis ops
+ * together (orch_store_apply: a few round trips for all of them). With
+ * flushed NULL the caller flushes the publishes; otherwise they are flushed
+ * here before the Redis ops, so the next job leaves without waiting for
+ * them, and the flush's result is put in *flushed (the Redis ops are done
+ * either way: the entry stays until both succeeded). Documents come from
+ * text when given (the entry as it was rendered for the save), else they
+ * are rendered from the ops. Ops that cannot be read are logged and
+ * dropped. 0, or the first failure (which stops the entry).
  */
 static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id, json_t *ops,
-                          const orch_route_entry *text)
+                          const orch_route_entry *text, int *flushed)
 {
     bool built = ops == NULL && text != NULL && text->info != NULL; /* nothing to parse */
     size_t n = built ? text->nops : json_array_size(ops);
@@ -423,6 +426,9 @@ static int carry_out_fast(orch_handler *h, const char *pipeline, const char *id,
             .len = len,
         };
     }
+    if (flushed != NULL) {
+        *flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
+    }
     if (rc == SLUICE_OK && nwrites > 0) {
         rc = orch_store_apply(h->store, pipeline, writes, nwrites);
         if (rc != SLUICE_OK) {
@@ -487,7 +493,7 @@ static int carry_out_entry(orch_handler *h, const char *pipeline, const state_ca
         }
         return rc;
     }
-    int rc = carry_out_fast(h, pipeline, entry->id, ops, NULL);
+    int rc = carry_out_fast(h, pipeline, entry->id, ops, NULL, NULL);
     json_decref(root);
     return rc;
 }
@@ -517,12 +523,12 @@ int orch_outbox_carry_out_saved(orch_handler *h, const char *pipeline, const orc
     state_cas_entry entry = {0};
     snprintf(entry.id, sizeof entry.id, "%s", entry_id);
     h->delivery_rc = SLUICE_OK;
-    int rc = carry_out_fast(h, pipeline, entry.id, NULL, text);
+    /* Everything published must be persisted before the entry goes. */
+    int flushed = SLUICE_OK;
+    int rc = carry_out_fast(h, pipeline, entry.id, NULL, text, &flushed);
     if (rc != SLUICE_OK) {
         entry_failed(h, pipeline, &entry);
     }
-    /* Everything published must be persisted before the entry goes. */
-    int flushed = bus_producer_flush(h->producer, h->publish_timeout_ms);
     if (rc == SLUICE_OK && flushed == SLUICE_OK) {
         return ack_through(h, pipeline, entry.id);
     }
